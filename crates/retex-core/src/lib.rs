@@ -1,0 +1,15 @@
+//! Retex's domain and engine: the event schema, and a pure, deterministic engine that applies the log.
+//!
+//! Nothing here does I/O, reads a clock or draws random numbers: time arrives inside the inputs, so the same
+//! log always yields the same state, byte for byte. The shell crates (`retex-store`, the `retex` binary) feed it.
+//!
+//! # Layout
+//! - [`codes`]: validated codes, timestamps, exact decimal quantities and money.
+//! - [`event`]: the event schema (events.md) as typed values, and its JSON Schema.
+//! - [`wire`]: parsing one NDJSON line into an [`event::Event`], with errors naming the field.
+//! - [`engine`]: the operational picture (master data, stock ledger, documents), the deadline queue, snapshots.
+
+pub mod codes;
+pub mod engine;
+pub mod event;
+pub mod wire;
