@@ -8,7 +8,9 @@ use chrono::{DateTime, FixedOffset};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::codes::{DocumentNumber, EventId, LocationCode, Money, Qty, Sku, SourceName, SupplierCode};
+use crate::codes::{
+    DocumentNumber, EventId, LocationCode, Money, Qty, Sku, SourceName, SupplierCode,
+};
 
 /// One event from a source: the envelope and its typed body.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
@@ -86,7 +88,9 @@ pub enum LocationKind {
     Web,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Pos,
@@ -145,7 +149,10 @@ impl OpeningHours {
         if open_minute == close_minute {
             return Err(format!("{text:?} opens and closes at the same minute"));
         }
-        Ok(Self { open_minute, close_minute })
+        Ok(Self {
+            open_minute,
+            close_minute,
+        })
     }
 }
 

@@ -13,7 +13,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::codes::{
-    CodeError, DocumentNumber, EventId, LocationCode, Money, Qty, Sku, SourceName, SupplierCode, parse_decimal,
+    CodeError, DocumentNumber, EventId, LocationCode, Money, Qty, Sku, SourceName, SupplierCode,
+    parse_decimal,
 };
 use crate::event::*;
 
@@ -27,13 +28,21 @@ pub struct EventError {
 
 impl EventError {
     fn new(field: Field, problem: impl Into<String>) -> Self {
-        Self { field: field.to_string(), problem: problem.into() }
+        Self {
+            field: field.to_string(),
+            problem: problem.into(),
+        }
     }
 
     fn json(error: &serde_json::Error) -> Self {
         let message = error.to_string();
-        let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(head, _)| head);
-        Self { field: "json".into(), problem: format!("{message} (column {})", error.column()) }
+        let message = message
+            .rsplit_once(" at line ")
+            .map_or(message.as_str(), |(head, _)| head);
+        Self {
+            field: "json".into(),
+            problem: format!("{message} (column {})", error.column()),
+        }
     }
 }
 
@@ -45,7 +54,10 @@ struct Field {
 }
 
 const fn top(name: &'static str) -> Field {
-    Field { line_index: None, name }
+    Field {
+        line_index: None,
+        name,
+    }
 }
 
 impl fmt::Display for Field {
@@ -161,22 +173,38 @@ struct RawLine<'a> {
 /// Parses and validates one event. A blank line is an error here; callers skip blank lines before.
 pub fn parse_event(line: &str) -> Result<Event, EventError> {
     if !line.trim_start().starts_with('{') {
-        return Err(EventError { field: "json".into(), problem: "expected a JSON object".into() });
+        return Err(EventError {
+            field: "json".into(),
+            problem: "expected a JSON object".into(),
+        });
     }
     let raw: RawEvent = serde_json::from_str(line).map_err(|error| EventError::json(&error))?;
     let id = code(required(raw.id, top("id"))?, top("id"), EventId::parse)?;
-    let source = code(required(raw.source, top("source"))?, top("source"), SourceName::parse)?;
+    let source = code(
+        required(raw.source, top("source"))?,
+        top("source"),
+        SourceName::parse,
+    )?;
     let kind = text(required(raw.kind, top("type"))?, top("type"))?;
     let at = timestamp(raw.at, top("at"))?;
     let body = parse_body(&kind, &raw)?;
-    Ok(Event { id, source, at, body })
+    Ok(Event {
+        id,
+        source,
+        at,
+        body,
+    })
 }
 
 fn parse_body(kind: &str, raw: &RawEvent) -> Result<EventBody, EventError> {
     let body = match kind {
         "location" => EventBody::Location(parse_location(raw)?),
         "supplier" => EventBody::Supplier(SupplierUpsert {
-            code: code(required(raw.code, top("code"))?, top("code"), SupplierCode::parse)?,
+            code: code(
+                required(raw.code, top("code"))?,
+                top("code"),
+                SupplierCode::parse,
+            )?,
             name: owned_text(raw.name, top("name"))?,
             lead_time_days: optional(raw.lead_time_days, top("lead_time_days"), non_negative_qty)?,
         }),
@@ -192,7 +220,10 @@ fn parse_body(kind: &str, raw: &RawEvent) -> Result<EventBody, EventError> {
             location: location(raw.location, top("location"))?,
             sku: sku(raw.sku, top("sku"))?,
             qty: positive_qty(required(raw.qty, top("qty"))?, top("qty"))?,
-            unit_price: non_negative_money(required(raw.unit_price, top("unit_price"))?, top("unit_price"))?,
+            unit_price: non_negative_money(
+                required(raw.unit_price, top("unit_price"))?,
+                top("unit_price"),
+            )?,
             channel: channel(required(raw.channel, top("channel"))?, top("channel"))?,
             order: optional(raw.order, top("order"), document)?,
         }),
@@ -250,7 +281,9 @@ fn parse_body(kind: &str, raw: &RawEvent) -> Result<EventBody, EventError> {
             return_number: document(required(raw.return_number, top("return"))?, top("return"))?,
             order: optional(raw.order, top("order"), document)?,
             location: location(raw.location, top("location"))?,
-            reason: optional(raw.reason, top("reason"), |raw, field| text(raw, field).map(Cow::into_owned))?,
+            reason: optional(raw.reason, top("reason"), |raw, field| {
+                text(raw, field).map(Cow::into_owned)
+            })?,
             lines: lines(raw.lines, return_request_line)?,
         }),
         "return_received" => EventBody::ReturnReceived(ReturnReceived {
@@ -269,7 +302,10 @@ fn parse_body(kind: &str, raw: &RawEvent) -> Result<EventBody, EventError> {
             channel: optional(raw.channel, top("channel"), message_channel)?,
         }),
         other => {
-            return Err(EventError::new(top("type"), format!("unknown event type {other:?}")));
+            return Err(EventError::new(
+                top("type"),
+                format!("unknown event type {other:?}"),
+            ));
         }
     };
     Ok(body)
@@ -284,13 +320,20 @@ fn parse_location(raw: &RawEvent) -> Result<LocationUpsert, EventError> {
         other => return Err(one_of(top("kind"), other, "store, warehouse, web")),
     };
     Ok(LocationUpsert {
-        code: code(required(raw.code, top("code"))?, top("code"), LocationCode::parse)?,
+        code: code(
+            required(raw.code, top("code"))?,
+            top("code"),
+            LocationCode::parse,
+        )?,
         name: owned_text(raw.name, top("name"))?,
         kind,
-        region: optional(raw.region, top("region"), |raw, field| text(raw, field).map(Cow::into_owned))?,
+        region: optional(raw.region, top("region"), |raw, field| {
+            text(raw, field).map(Cow::into_owned)
+        })?,
         timezone: optional(raw.timezone, top("timezone"), timezone)?,
         hours: optional(raw.hours, top("hours"), |raw, field| {
-            OpeningHours::parse(&text(raw, field)?).map_err(|problem| EventError::new(field, problem))
+            OpeningHours::parse(&text(raw, field)?)
+                .map_err(|problem| EventError::new(field, problem))
         })?,
     })
 }
@@ -298,17 +341,25 @@ fn parse_location(raw: &RawEvent) -> Result<LocationUpsert, EventError> {
 fn parse_product(raw: &RawEvent) -> Result<ProductUpsert, EventError> {
     let return_days = optional(raw.return_days, top("return_days"), |raw, field| {
         let days = decimal(raw, field)?;
-        let whole = if days.fract().is_zero() { u32::try_from(days).ok() } else { None };
+        let whole = if days.fract().is_zero() {
+            u32::try_from(days).ok()
+        } else {
+            None
+        };
         whole.ok_or_else(|| EventError::new(field, "expected a whole number of days, 0 or more"))
     })?;
     Ok(ProductUpsert {
         sku: sku(raw.sku, top("sku"))?,
         name: owned_text(raw.name, top("name"))?,
         category: owned_text(raw.category, top("category"))?,
-        uom: optional(raw.uom, top("uom"), |raw, field| text(raw, field).map(Cow::into_owned))?,
+        uom: optional(raw.uom, top("uom"), |raw, field| {
+            text(raw, field).map(Cow::into_owned)
+        })?,
         cost: optional(raw.cost, top("cost"), non_negative_money)?,
         price: optional(raw.price, top("price"), non_negative_money)?,
-        supplier: optional(raw.supplier, top("supplier"), |raw, field| code(raw, field, SupplierCode::parse))?,
+        supplier: optional(raw.supplier, top("supplier"), |raw, field| {
+            code(raw, field, SupplierCode::parse)
+        })?,
         return_days,
     })
 }
@@ -333,14 +384,25 @@ fn parse_promotion(raw: &RawEvent) -> Result<PromotionUpsert, EventError> {
 fn parse_purchase_order(raw: &RawEvent) -> Result<PurchaseOrder, EventError> {
     Ok(PurchaseOrder {
         po: document(required(raw.po, top("po"))?, top("po"))?,
-        supplier: code(required(raw.supplier, top("supplier"))?, top("supplier"), SupplierCode::parse)?,
+        supplier: code(
+            required(raw.supplier, top("supplier"))?,
+            top("supplier"),
+            SupplierCode::parse,
+        )?,
         location: location(raw.location, top("location"))?,
         expected: timestamp(raw.expected, top("expected"))?,
         lines: lines(raw.lines, |line, index| {
             Ok(PurchaseOrderLine {
                 sku: sku(line.sku, at_line(index, "sku"))?,
-                qty: positive_qty(required(line.qty, at_line(index, "qty"))?, at_line(index, "qty"))?,
-                unit_cost: optional(line.unit_cost, at_line(index, "unit_cost"), non_negative_money)?,
+                qty: positive_qty(
+                    required(line.qty, at_line(index, "qty"))?,
+                    at_line(index, "qty"),
+                )?,
+                unit_cost: optional(
+                    line.unit_cost,
+                    at_line(index, "unit_cost"),
+                    non_negative_money,
+                )?,
             })
         })?,
     })
@@ -365,7 +427,10 @@ fn parse_transfer_shipped(raw: &RawEvent) -> Result<TransferShipped, EventError>
 }
 
 fn at_line(index: usize, name: &'static str) -> Field {
-    Field { line_index: Some(index), name }
+    Field {
+        line_index: Some(index),
+        name,
+    }
 }
 
 /// Reads `lines`: a non-empty array of objects, each read by `read_line`.
@@ -390,23 +455,40 @@ fn lines<T>(
 fn sku_qty_line(line: &RawLine, index: usize) -> Result<SkuQty, EventError> {
     Ok(SkuQty {
         sku: sku(line.sku, at_line(index, "sku"))?,
-        qty: positive_qty(required(line.qty, at_line(index, "qty"))?, at_line(index, "qty"))?,
+        qty: positive_qty(
+            required(line.qty, at_line(index, "qty"))?,
+            at_line(index, "qty"),
+        )?,
     })
 }
 
 fn received_line(line: &RawLine, index: usize) -> Result<ReceivedLine, EventError> {
-    let qty = non_negative_qty(required(line.qty, at_line(index, "qty"))?, at_line(index, "qty"))?;
-    let damaged = optional(line.damaged, at_line(index, "damaged"), non_negative_qty)?.unwrap_or(Qty::ZERO);
+    let qty = non_negative_qty(
+        required(line.qty, at_line(index, "qty"))?,
+        at_line(index, "qty"),
+    )?;
+    let damaged =
+        optional(line.damaged, at_line(index, "damaged"), non_negative_qty)?.unwrap_or(Qty::ZERO);
     if damaged > qty {
-        return Err(EventError::new(at_line(index, "damaged"), "must not exceed `qty`"));
+        return Err(EventError::new(
+            at_line(index, "damaged"),
+            "must not exceed `qty`",
+        ));
     }
-    Ok(ReceivedLine { sku: sku(line.sku, at_line(index, "sku"))?, qty, damaged })
+    Ok(ReceivedLine {
+        sku: sku(line.sku, at_line(index, "sku"))?,
+        qty,
+        damaged,
+    })
 }
 
 fn order_line(line: &RawLine, index: usize) -> Result<OrderLine, EventError> {
     Ok(OrderLine {
         sku: sku(line.sku, at_line(index, "sku"))?,
-        qty: positive_qty(required(line.qty, at_line(index, "qty"))?, at_line(index, "qty"))?,
+        qty: positive_qty(
+            required(line.qty, at_line(index, "qty"))?,
+            at_line(index, "qty"),
+        )?,
         unit_price: non_negative_money(
             required(line.unit_price, at_line(index, "unit_price"))?,
             at_line(index, "unit_price"),
@@ -417,8 +499,14 @@ fn order_line(line: &RawLine, index: usize) -> Result<OrderLine, EventError> {
 fn return_request_line(line: &RawLine, index: usize) -> Result<ReturnRequestLine, EventError> {
     Ok(ReturnRequestLine {
         sku: sku(line.sku, at_line(index, "sku"))?,
-        qty: positive_qty(required(line.qty, at_line(index, "qty"))?, at_line(index, "qty"))?,
-        refund: non_negative_money(required(line.refund, at_line(index, "refund"))?, at_line(index, "refund"))?,
+        qty: positive_qty(
+            required(line.qty, at_line(index, "qty"))?,
+            at_line(index, "qty"),
+        )?,
+        refund: non_negative_money(
+            required(line.refund, at_line(index, "refund"))?,
+            at_line(index, "refund"),
+        )?,
     })
 }
 
@@ -431,7 +519,10 @@ fn return_received_line(line: &RawLine, index: usize) -> Result<ReturnReceivedLi
     };
     Ok(ReturnReceivedLine {
         sku: sku(line.sku, at_line(index, "sku"))?,
-        qty: positive_qty(required(line.qty, at_line(index, "qty"))?, at_line(index, "qty"))?,
+        qty: positive_qty(
+            required(line.qty, at_line(index, "qty"))?,
+            at_line(index, "qty"),
+        )?,
         condition,
     })
 }
@@ -463,7 +554,10 @@ fn json_type(raw: &RawValue) -> &'static str {
 fn text<'a>(raw: &'a RawValue, field: Field) -> Result<Cow<'a, str>, EventError> {
     let json = raw.get();
     if !json.starts_with('"') {
-        return Err(EventError::new(field, format!("expected a string, got {}", json_type(raw))));
+        return Err(EventError::new(
+            field,
+            format!("expected a string, got {}", json_type(raw)),
+        ));
     }
     if !json.contains('\\') {
         return Ok(Cow::Borrowed(&json[1..json.len() - 1]));
@@ -512,17 +606,28 @@ fn decimal(raw: &RawValue, field: Field) -> Result<Decimal, EventError> {
     let digits = match json.as_bytes().first() {
         Some(b'"') => &json[1..json.len() - 1],
         Some(b'-' | b'0'..=b'9') => json,
-        _ => return Err(EventError::new(field, format!("expected a number, got {}", json_type(raw)))),
+        _ => {
+            return Err(EventError::new(
+                field,
+                format!("expected a number, got {}", json_type(raw)),
+            ));
+        }
     };
     parse_decimal(digits.trim()).map_err(|_| {
-        EventError::new(field, format!("{json} is not a decimal number (at most 28 significant digits)"))
+        EventError::new(
+            field,
+            format!("{json} is not a decimal number (at most 28 significant digits)"),
+        )
     })
 }
 
 fn non_negative_qty(raw: &RawValue, field: Field) -> Result<Qty, EventError> {
     let value = decimal(raw, field)?;
     if value.is_sign_negative() && !value.is_zero() {
-        return Err(EventError::new(field, format!("must not be negative, got {value}")));
+        return Err(EventError::new(
+            field,
+            format!("must not be negative, got {value}"),
+        ));
     }
     Ok(Qty(value))
 }
@@ -530,7 +635,10 @@ fn non_negative_qty(raw: &RawValue, field: Field) -> Result<Qty, EventError> {
 fn positive_qty(raw: &RawValue, field: Field) -> Result<Qty, EventError> {
     let value = decimal(raw, field)?;
     if value <= Decimal::ZERO {
-        return Err(EventError::new(field, format!("must be greater than 0, got {value}")));
+        return Err(EventError::new(
+            field,
+            format!("must be greater than 0, got {value}"),
+        ));
     }
     Ok(Qty(value))
 }
@@ -542,7 +650,12 @@ fn non_negative_money(raw: &RawValue, field: Field) -> Result<Money, EventError>
 fn timestamp(raw: Raw<'_>, field: Field) -> Result<DateTime<FixedOffset>, EventError> {
     let value = text(required(raw, field)?, field)?;
     DateTime::parse_from_rfc3339(&value).map_err(|_| {
-        EventError::new(field, format!("{value:?} is not an RFC 3339 timestamp with offset, like 2026-11-02T10:15:00Z"))
+        EventError::new(
+            field,
+            format!(
+                "{value:?} is not an RFC 3339 timestamp with offset, like 2026-11-02T10:15:00Z"
+            ),
+        )
     })
 }
 
@@ -550,7 +663,10 @@ fn boolean(raw: &RawValue, field: Field) -> Result<bool, EventError> {
     match raw.get() {
         "true" => Ok(true),
         "false" => Ok(false),
-        _ => Err(EventError::new(field, format!("expected true or false, got {}", json_type(raw)))),
+        _ => Err(EventError::new(
+            field,
+            format!("expected true or false, got {}", json_type(raw)),
+        )),
     }
 }
 
@@ -583,7 +699,11 @@ fn adjustment_reason(raw: &RawValue, field: Field) -> Result<AdjustmentReason, E
         "expiry" => Ok(AdjustmentReason::Expiry),
         "correction" => Ok(AdjustmentReason::Correction),
         "other" => Ok(AdjustmentReason::Other),
-        other => Err(one_of(field, other, "damage, theft, expiry, correction, other")),
+        other => Err(one_of(
+            field,
+            other,
+            "damage, theft, expiry, correction, other",
+        )),
     }
 }
 
@@ -601,9 +721,14 @@ fn cancel_reason(raw: &RawValue, field: Field) -> Result<CancelReason, EventErro
 fn timezone(raw: &RawValue, field: Field) -> Result<String, EventError> {
     let name = text(raw, field)?;
     let shape_ok = !name.is_empty()
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'));
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'));
     if !shape_ok {
-        return Err(EventError::new(field, format!("{name:?} is not an IANA time zone name like Europe/Berlin")));
+        return Err(EventError::new(
+            field,
+            format!("{name:?} is not an IANA time zone name like Europe/Berlin"),
+        ));
     }
     Ok(name.into_owned())
 }

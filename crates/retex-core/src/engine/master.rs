@@ -78,8 +78,14 @@ pub struct MasterData {
 }
 
 /// Stores `value` at `slot` unless the slot holds a newer record; returns whether it was stored.
-pub fn upsert_newest<T>(slot: &mut Option<T>, value: T, updated_at: impl Fn(&T) -> Timestamp) -> bool {
-    let newer_kept = slot.as_ref().is_some_and(|current| updated_at(current) > updated_at(&value));
+pub fn upsert_newest<T>(
+    slot: &mut Option<T>,
+    value: T,
+    updated_at: impl Fn(&T) -> Timestamp,
+) -> bool {
+    let newer_kept = slot
+        .as_ref()
+        .is_some_and(|current| updated_at(current) > updated_at(&value));
     if newer_kept {
         return false;
     }
@@ -102,11 +108,15 @@ impl MasterData {
     }
 
     pub fn location(&self, location: LocationId) -> Option<&LocationInfo> {
-        self.locations.get(location as usize).and_then(Option::as_ref)
+        self.locations
+            .get(location as usize)
+            .and_then(Option::as_ref)
     }
 
     /// The product's unit cost, zero when unknown (a master-data defect reported elsewhere).
     pub fn unit_cost(&self, sku: SkuId) -> Money {
-        self.product(sku).and_then(|product| product.cost).unwrap_or(Money::ZERO)
+        self.product(sku)
+            .and_then(|product| product.cost)
+            .unwrap_or(Money::ZERO)
     }
 }

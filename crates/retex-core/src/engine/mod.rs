@@ -19,7 +19,9 @@ use sha2::{Digest, Sha256};
 
 pub use deadlines::{Deadline, DeadlineQueue};
 pub use documents::{OrderDoc, OrderStatus, PurchaseOrderDoc, ReturnDoc, TransferDoc};
-pub use exceptions::{ExceptionBook, ExceptionKey, ExceptionRecord, ExceptionStatus, ExceptionType};
+pub use exceptions::{
+    ExceptionBook, ExceptionKey, ExceptionRecord, ExceptionStatus, ExceptionType,
+};
 pub use interner::Interner;
 pub use ledger::{Ledger, LocationId, Position, SkuId};
 pub use master::MasterData;
@@ -131,7 +133,11 @@ impl Engine {
 
     /// Applies one log entry. `seq` must be greater than every sequence number applied before.
     pub fn apply(&mut self, seq: u64, input: &Input, outputs: &mut Vec<Output>) {
-        assert!(seq > self.state.applied_seq, "log entry {seq} applied after {}", self.state.applied_seq);
+        assert!(
+            seq > self.state.applied_seq,
+            "log entry {seq} applied after {}",
+            self.state.applied_seq
+        );
         let at = input.time();
         self.advance_clock(at, outputs);
         if let Input::Event(event) = input {
@@ -176,7 +182,12 @@ impl Engine {
     /// The position of a location and SKU by code; zero when the ledger never saw it.
     pub fn position(&self, location: &str, sku: &str) -> Position {
         match (self.location_id(location), self.sku_id(sku)) {
-            (Some(location), Some(sku)) => self.state.ledger.get(location, sku).copied().unwrap_or_default(),
+            (Some(location), Some(sku)) => self
+                .state
+                .ledger
+                .get(location, sku)
+                .copied()
+                .unwrap_or_default(),
             _ => Position::default(),
         }
     }
@@ -187,7 +198,8 @@ impl Engine {
         for (location_id, sku_id, position) in self.state.ledger.sorted() {
             let location_code = self.state.locations.name(location_id);
             let sku_code = self.state.skus.name(sku_id);
-            if location.is_some_and(|wanted| wanted != location_code) || sku.is_some_and(|wanted| wanted != sku_code)
+            if location.is_some_and(|wanted| wanted != location_code)
+                || sku.is_some_and(|wanted| wanted != sku_code)
             {
                 continue;
             }
@@ -241,7 +253,8 @@ impl Engine {
     }
 
     pub fn from_snapshot(bytes: &[u8]) -> Result<Self, SnapshotError> {
-        let state = postcard::from_bytes(bytes).map_err(|error| SnapshotError(error.to_string()))?;
+        let state =
+            postcard::from_bytes(bytes).map_err(|error| SnapshotError(error.to_string()))?;
         Ok(Self { state })
     }
 

@@ -5,12 +5,14 @@ use rust_decimal::Decimal;
 
 use crate::codes::{DocumentNumber, LocationCode, Money, Qty, Sku, Timestamp};
 use crate::engine::documents::{
-    OrderDoc, OrderLineState, OrderStatus, PurchaseOrderDoc, PurchaseOrderLineState, ReturnDoc, TransferDoc,
+    OrderDoc, OrderLineState, OrderStatus, PurchaseOrderDoc, PurchaseOrderLineState, ReturnDoc,
+    TransferDoc,
 };
 use crate::engine::exceptions::{ExceptionKey, ExceptionType, Raised};
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::master::{
-    LocationInfo, PriceEntry, PriceScope, ProductInfo, PromotionInfo, SupplierInfo, slot_for, upsert_newest,
+    LocationInfo, PriceEntry, PriceScope, ProductInfo, PromotionInfo, SupplierInfo, slot_for,
+    upsert_newest,
 };
 use crate::engine::{Deadline, Engine, Output};
 use crate::event::*;
@@ -42,7 +44,13 @@ struct Cause {
 }
 
 impl Engine {
-    pub(super) fn apply_event(&mut self, seq: u64, event: &Event, at: Timestamp, outputs: &mut Vec<Output>) {
+    pub(super) fn apply_event(
+        &mut self,
+        seq: u64,
+        event: &Event,
+        at: Timestamp,
+        outputs: &mut Vec<Output>,
+    ) {
         let cause = Cause { seq, at };
         match &event.body {
             EventBody::Location(upsert) => self.upsert_location(upsert, at),
@@ -56,20 +64,33 @@ impl Engine {
             }
             EventBody::Adjustment(adjustment) => {
                 let (location, sku) = self.position_ids(&adjustment.location, &adjustment.sku);
-                self.move_on_hand(location, sku, adjustment.qty, Movement::Adjustment, cause, outputs);
+                self.move_on_hand(
+                    location,
+                    sku,
+                    adjustment.qty,
+                    Movement::Adjustment,
+                    cause,
+                    outputs,
+                );
             }
             EventBody::Count(count) => self.apply_count(count, cause, outputs),
             EventBody::PurchaseOrder(order) => self.apply_purchase_order(order),
             EventBody::PoUpdate(update) => self.apply_po_update(update),
             EventBody::Receipt(receipt) => self.apply_receipt(receipt, cause, outputs),
-            EventBody::TransferShipped(shipped) => self.apply_transfer_shipped(shipped, cause, outputs),
-            EventBody::TransferReceived(received) => self.apply_transfer_received(received, cause, outputs),
+            EventBody::TransferShipped(shipped) => {
+                self.apply_transfer_shipped(shipped, cause, outputs)
+            }
+            EventBody::TransferReceived(received) => {
+                self.apply_transfer_received(received, cause, outputs)
+            }
             EventBody::OrderPlaced(placed) => self.apply_order_placed(placed, at),
             EventBody::OrderAllocated(allocated) => self.apply_order_allocated(allocated),
             EventBody::OrderShipped(shipped) => self.apply_order_shipped(shipped, cause, outputs),
             EventBody::OrderCancelled(cancelled) => self.apply_order_cancelled(cancelled),
             EventBody::ReturnRequested(requested) => self.apply_return_requested(requested, at),
-            EventBody::ReturnReceived(received) => self.apply_return_received(received, cause, outputs),
+            EventBody::ReturnReceived(received) => {
+                self.apply_return_received(received, cause, outputs)
+            }
             EventBody::RefundIssued(refund) => {
                 if let Some(doc) = self.state.returns.get_mut(&refund.return_number) {
                     doc.refunded += refund.amount;
@@ -80,7 +101,10 @@ impl Engine {
     }
 
     fn position_ids(&mut self, location: &LocationCode, sku: &Sku) -> (LocationId, SkuId) {
-        (self.state.locations.intern(location.as_str()), self.state.skus.intern(sku.as_str()))
+        (
+            self.state.locations.intern(location.as_str()),
+            self.state.skus.intern(sku.as_str()),
+        )
     }
 
     fn upsert_location(&mut self, upsert: &LocationUpsert, at: Timestamp) {
@@ -93,12 +117,25 @@ impl Engine {
             hours: upsert.hours,
             updated_at: at,
         };
-        upsert_newest(slot_for(&mut self.state.master.locations, id), info, |info| info.updated_at);
+        upsert_newest(
+            slot_for(&mut self.state.master.locations, id),
+            info,
+            |info| info.updated_at,
+        );
     }
 
     fn upsert_supplier(&mut self, upsert: &SupplierUpsert, at: Timestamp) {
-        let info = SupplierInfo { name: upsert.name.clone(), lead_time_days: upsert.lead_time_days, updated_at: at };
-        let slot = self.state.master.suppliers.entry(upsert.code.clone()).or_insert_with(|| info.clone());
+        let info = SupplierInfo {
+            name: upsert.name.clone(),
+            lead_time_days: upsert.lead_time_days,
+            updated_at: at,
+        };
+        let slot = self
+            .state
+            .master
+            .suppliers
+            .entry(upsert.code.clone())
+            .or_insert_with(|| info.clone());
         if slot.updated_at <= at {
             *slot = info;
         }
@@ -116,16 +153,26 @@ impl Engine {
             return_days: upsert.return_days.unwrap_or(RETURN_DAYS_DEFAULT),
             updated_at: at,
         };
-        upsert_newest(slot_for(&mut self.state.master.products, id), info, |info| info.updated_at);
+        upsert_newest(
+            slot_for(&mut self.state.master.products, id),
+            info,
+            |info| info.updated_at,
+        );
     }
 
     fn upsert_price(&mut self, upsert: &PriceUpsert, at: Timestamp) {
         let scope = PriceScope {
             sku: self.state.skus.intern(upsert.sku.as_str()),
-            location: upsert.location.as_ref().map(|code| self.state.locations.intern(code.as_str())),
+            location: upsert
+                .location
+                .as_ref()
+                .map(|code| self.state.locations.intern(code.as_str())),
             channel: upsert.channel,
         };
-        let entry = PriceEntry { price: upsert.price, updated_at: at };
+        let entry = PriceEntry {
+            price: upsert.price,
+            updated_at: at,
+        };
         let slot = self.state.master.prices.entry(scope).or_insert(entry);
         if slot.updated_at <= at {
             *slot = entry;
@@ -138,11 +185,19 @@ impl Engine {
             price: upsert.price,
             from: Timestamp::from_datetime(&upsert.from),
             to: Timestamp::from_datetime(&upsert.to),
-            location: upsert.location.as_ref().map(|code| self.state.locations.intern(code.as_str())),
+            location: upsert
+                .location
+                .as_ref()
+                .map(|code| self.state.locations.intern(code.as_str())),
             channel: upsert.channel,
             updated_at: at,
         };
-        let slot = self.state.master.promotions.entry(upsert.promotion.clone()).or_insert_with(|| info.clone());
+        let slot = self
+            .state
+            .master
+            .promotions
+            .entry(upsert.promotion.clone())
+            .or_insert_with(|| info.clone());
         if slot.updated_at <= at {
             *slot = info;
         }
@@ -188,7 +243,14 @@ impl Engine {
         } else {
             self.resolve_position(ExceptionType::CountVariance, location, sku, cause, outputs);
         }
-        self.move_on_hand(location, sku, variance, Movement::Adjustment, cause, outputs);
+        self.move_on_hand(
+            location,
+            sku,
+            variance,
+            Movement::Adjustment,
+            cause,
+            outputs,
+        );
     }
 
     fn apply_purchase_order(&mut self, order: &PurchaseOrder) {
@@ -204,14 +266,18 @@ impl Engine {
                 unit_cost: line.unit_cost,
             });
         }
-        let doc = self.state.purchase_orders.entry(order.po.clone()).or_insert_with(|| PurchaseOrderDoc {
-            supplier: None,
-            location,
-            expected: None,
-            original_expected: None,
-            lines: Vec::new(),
-            closed: false,
-        });
+        let doc = self
+            .state
+            .purchase_orders
+            .entry(order.po.clone())
+            .or_insert_with(|| PurchaseOrderDoc {
+                supplier: None,
+                location,
+                expected: None,
+                original_expected: None,
+                lines: Vec::new(),
+                closed: false,
+            });
         doc.supplier = Some(order.supplier.clone());
         doc.location = location;
         doc.expected = Some(expected);
@@ -234,18 +300,33 @@ impl Engine {
         let location = self.state.locations.intern(receipt.location.as_str());
         for line in &receipt.lines {
             let sku = self.state.skus.intern(line.sku.as_str());
-            self.move_on_hand(location, sku, line.qty - line.damaged, Movement::Receipt, cause, outputs);
+            self.move_on_hand(
+                location,
+                sku,
+                line.qty - line.damaged,
+                Movement::Receipt,
+                cause,
+                outputs,
+            );
         }
-        let doc = self.state.purchase_orders.entry(receipt.po.clone()).or_insert_with(|| PurchaseOrderDoc {
-            supplier: None,
-            location,
-            expected: None,
-            original_expected: None,
-            lines: Vec::new(),
-            closed: false,
-        });
+        let doc = self
+            .state
+            .purchase_orders
+            .entry(receipt.po.clone())
+            .or_insert_with(|| PurchaseOrderDoc {
+                supplier: None,
+                location,
+                expected: None,
+                original_expected: None,
+                lines: Vec::new(),
+                closed: false,
+            });
         for line in &receipt.lines {
-            let sku = self.state.skus.get(line.sku.as_str()).expect("interned above");
+            let sku = self
+                .state
+                .skus
+                .get(line.sku.as_str())
+                .expect("interned above");
             let state = doc.line_mut(sku);
             state.received += line.qty;
             state.damaged += line.damaged;
@@ -255,30 +336,50 @@ impl Engine {
         }
     }
 
-    fn apply_transfer_shipped(&mut self, shipped: &TransferShipped, cause: Cause, outputs: &mut Vec<Output>) {
+    fn apply_transfer_shipped(
+        &mut self,
+        shipped: &TransferShipped,
+        cause: Cause,
+        outputs: &mut Vec<Output>,
+    ) {
         let from = self.state.locations.intern(shipped.from.as_str());
         let to = self.state.locations.intern(shipped.to.as_str());
-        let already_received = self.state.transfers.get(&shipped.transfer).is_some_and(|doc| doc.received_at.is_some());
+        let already_received = self
+            .state
+            .transfers
+            .get(&shipped.transfer)
+            .is_some_and(|doc| doc.received_at.is_some());
         let mut lines = Vec::with_capacity(shipped.lines.len());
         for line in &shipped.lines {
             let sku = self.state.skus.intern(line.sku.as_str());
-            self.move_on_hand(from, sku, -line.qty, Movement::TransferShipment, cause, outputs);
+            self.move_on_hand(
+                from,
+                sku,
+                -line.qty,
+                Movement::TransferShipment,
+                cause,
+                outputs,
+            );
             if !already_received {
                 self.state.ledger.position_mut(to, sku).in_transit += line.qty;
             }
             lines.push((sku, line.qty));
         }
         let expected = shipped.expected.as_ref().map(Timestamp::from_datetime);
-        let doc = self.state.transfers.entry(shipped.transfer.clone()).or_insert_with(|| TransferDoc {
-            from: None,
-            to,
-            shipped_at: None,
-            shipped_seq: None,
-            expected: None,
-            shipped: Vec::new(),
-            received_at: None,
-            received: Vec::new(),
-        });
+        let doc = self
+            .state
+            .transfers
+            .entry(shipped.transfer.clone())
+            .or_insert_with(|| TransferDoc {
+                from: None,
+                to,
+                shipped_at: None,
+                shipped_seq: None,
+                expected: None,
+                shipped: Vec::new(),
+                received_at: None,
+                received: Vec::new(),
+            });
         doc.from = Some(from);
         doc.to = to;
         doc.shipped_at.get_or_insert(cause.at);
@@ -286,28 +387,43 @@ impl Engine {
         doc.expected = expected.or(doc.expected);
         doc.shipped.extend(lines);
         if let Some(due_at) = transfer_due_at(doc) {
-            self.state.deadlines.schedule(due_at, Deadline::TransferReceipt(shipped.transfer.clone()));
+            self.state
+                .deadlines
+                .schedule(due_at, Deadline::TransferReceipt(shipped.transfer.clone()));
         }
     }
 
     /// The first receipt adds what arrived, clears the whole transit quantity and closes the transfer; a
     /// later receipt of a closed transfer moves no stock.
-    fn apply_transfer_received(&mut self, received: &TransferReceived, cause: Cause, outputs: &mut Vec<Output>) {
+    fn apply_transfer_received(
+        &mut self,
+        received: &TransferReceived,
+        cause: Cause,
+        outputs: &mut Vec<Output>,
+    ) {
         let location = self.state.locations.intern(received.location.as_str());
         let mut lines = Vec::with_capacity(received.lines.len());
         for line in &received.lines {
-            lines.push((self.state.skus.intern(line.sku.as_str()), line.qty, line.damaged));
+            lines.push((
+                self.state.skus.intern(line.sku.as_str()),
+                line.qty,
+                line.damaged,
+            ));
         }
-        let doc = self.state.transfers.entry(received.transfer.clone()).or_insert_with(|| TransferDoc {
-            from: None,
-            to: location,
-            shipped_at: None,
-            shipped_seq: None,
-            expected: None,
-            shipped: Vec::new(),
-            received_at: None,
-            received: Vec::new(),
-        });
+        let doc = self
+            .state
+            .transfers
+            .entry(received.transfer.clone())
+            .or_insert_with(|| TransferDoc {
+                from: None,
+                to: location,
+                shipped_at: None,
+                shipped_seq: None,
+                expected: None,
+                shipped: Vec::new(),
+                received_at: None,
+                received: Vec::new(),
+            });
         if doc.received_at.is_some() {
             return;
         }
@@ -319,9 +435,20 @@ impl Engine {
             self.state.ledger.position_mut(destination, sku).in_transit -= qty;
         }
         for (sku, qty, damaged) in lines {
-            self.move_on_hand(location, sku, qty - damaged, Movement::Receipt, cause, outputs);
+            self.move_on_hand(
+                location,
+                sku,
+                qty - damaged,
+                Movement::Receipt,
+                cause,
+                outputs,
+            );
         }
-        let key = document_key(ExceptionType::TransferOverdue, Some(destination), &received.transfer);
+        let key = document_key(
+            ExceptionType::TransferOverdue,
+            Some(destination),
+            &received.transfer,
+        );
         self.resolve(&key, cause, outputs);
     }
 
@@ -336,21 +463,25 @@ impl Engine {
                 reserved: Qty::ZERO,
             });
         }
-        let doc = self.state.orders.entry(placed.order.clone()).or_insert_with(|| OrderDoc {
-            placed_at: None,
-            ship_by: None,
-            lines: Vec::new(),
-            allocated_to: None,
-            status: OrderStatus::Open,
-        });
+        let doc = self
+            .state
+            .orders
+            .entry(placed.order.clone())
+            .or_insert_with(|| OrderDoc {
+                placed_at: None,
+                ship_by: None,
+                lines: Vec::new(),
+                allocated_to: None,
+                status: OrderStatus::Open,
+            });
         if doc.placed_at.is_some() {
             return;
         }
         doc.placed_at = Some(at);
         doc.ship_by = Some(Timestamp::from_datetime(&placed.ship_by));
         doc.lines = lines;
-        // An allocation that arrived before the order reserves now.
-        if let Some(location) = doc.allocated_to {
+        // An allocation that arrived before the order reserves now, unless the order was cancelled meanwhile.
+        if let (Some(location), OrderStatus::Open) = (doc.allocated_to, doc.status) {
             let order = placed.order.clone();
             self.reserve_order(&order, location);
         }
@@ -358,13 +489,17 @@ impl Engine {
 
     fn apply_order_allocated(&mut self, allocated: &OrderAllocated) {
         let location = self.state.locations.intern(allocated.location.as_str());
-        let doc = self.state.orders.entry(allocated.order.clone()).or_insert_with(|| OrderDoc {
-            placed_at: None,
-            ship_by: None,
-            lines: Vec::new(),
-            allocated_to: None,
-            status: OrderStatus::Open,
-        });
+        let doc = self
+            .state
+            .orders
+            .entry(allocated.order.clone())
+            .or_insert_with(|| OrderDoc {
+                placed_at: None,
+                ship_by: None,
+                lines: Vec::new(),
+                allocated_to: None,
+                status: OrderStatus::Open,
+            });
         if doc.status != OrderStatus::Open {
             return;
         }
@@ -374,7 +509,9 @@ impl Engine {
 
     /// Reserves every open line of the order at `location`.
     fn reserve_order(&mut self, order: &DocumentNumber, location: LocationId) {
-        let Some(doc) = self.state.orders.get_mut(order) else { return };
+        let Some(doc) = self.state.orders.get_mut(order) else {
+            return;
+        };
         doc.allocated_to = Some(location);
         for line in &mut doc.lines {
             let open = line.open_qty();
@@ -384,15 +521,24 @@ impl Engine {
     }
 
     fn release_reservations(&mut self, order: &DocumentNumber) {
-        let Some(doc) = self.state.orders.get_mut(order) else { return };
-        let Some(location) = doc.allocated_to else { return };
+        let Some(doc) = self.state.orders.get_mut(order) else {
+            return;
+        };
+        let Some(location) = doc.allocated_to else {
+            return;
+        };
         for line in &mut doc.lines {
             self.state.ledger.position_mut(location, line.sku).reserved -= line.reserved;
             line.reserved = Qty::ZERO;
         }
     }
 
-    fn apply_order_shipped(&mut self, shipped: &OrderShipped, cause: Cause, outputs: &mut Vec<Output>) {
+    fn apply_order_shipped(
+        &mut self,
+        shipped: &OrderShipped,
+        cause: Cause,
+        outputs: &mut Vec<Output>,
+    ) {
         let location = self.state.locations.intern(shipped.location.as_str());
         let mut moves: Vec<(SkuId, Qty)> = Vec::new();
         match &shipped.lines {
@@ -412,10 +558,15 @@ impl Engine {
         for &(sku, qty) in &moves {
             self.move_on_hand(location, sku, -qty, Movement::OrderShipment, cause, outputs);
         }
-        let Some(doc) = self.state.orders.get_mut(&shipped.order) else { return };
+        let Some(doc) = self.state.orders.get_mut(&shipped.order) else {
+            return;
+        };
         let reserved_at = doc.allocated_to;
         for (sku, qty) in moves {
-            let Some(line) = doc.lines.iter_mut().find(|line| line.sku == sku && line.open_qty() > Qty::ZERO)
+            let Some(line) = doc
+                .lines
+                .iter_mut()
+                .find(|line| line.sku == sku && line.open_qty() > Qty::ZERO)
             else {
                 continue;
             };
@@ -426,7 +577,8 @@ impl Engine {
                 self.state.ledger.position_mut(reserved_at, sku).reserved -= released;
             }
         }
-        if doc.lines.iter().all(|line| line.open_qty() == Qty::ZERO) {
+        // Lines are unknown until the order is placed; a shipment seen before cannot close it.
+        if !doc.lines.is_empty() && doc.lines.iter().all(|line| line.open_qty() == Qty::ZERO) {
             doc.status = OrderStatus::Shipped;
         }
     }
@@ -445,21 +597,30 @@ impl Engine {
             self.state.skus.intern(line.sku.as_str());
             refund_requested += line.refund;
         }
-        let doc = self.state.returns.entry(requested.return_number.clone()).or_insert_with(|| ReturnDoc {
-            order: None,
-            location,
-            requested_at: None,
-            refund_requested: Money::ZERO,
-            received_at: None,
-            refunded: Money::ZERO,
-        });
+        let doc = self
+            .state
+            .returns
+            .entry(requested.return_number.clone())
+            .or_insert_with(|| ReturnDoc {
+                order: None,
+                location,
+                requested_at: None,
+                refund_requested: Money::ZERO,
+                received_at: None,
+                refunded: Money::ZERO,
+            });
         doc.order.clone_from(&requested.order);
         doc.location = location;
         doc.requested_at.get_or_insert(at);
         doc.refund_requested = refund_requested;
     }
 
-    fn apply_return_received(&mut self, received: &ReturnReceived, cause: Cause, outputs: &mut Vec<Output>) {
+    fn apply_return_received(
+        &mut self,
+        received: &ReturnReceived,
+        cause: Cause,
+        outputs: &mut Vec<Output>,
+    ) {
         let location = self.state.locations.intern(received.location.as_str());
         for line in &received.lines {
             let sku = self.state.skus.intern(line.sku.as_str());
@@ -467,14 +628,18 @@ impl Engine {
                 self.move_on_hand(location, sku, line.qty, Movement::Receipt, cause, outputs);
             }
         }
-        let doc = self.state.returns.entry(received.return_number.clone()).or_insert_with(|| ReturnDoc {
-            order: None,
-            location,
-            requested_at: None,
-            refund_requested: Money::ZERO,
-            received_at: None,
-            refunded: Money::ZERO,
-        });
+        let doc = self
+            .state
+            .returns
+            .entry(received.return_number.clone())
+            .or_insert_with(|| ReturnDoc {
+                order: None,
+                location,
+                requested_at: None,
+                refund_requested: Money::ZERO,
+                received_at: None,
+                refunded: Money::ZERO,
+            });
         doc.received_at.get_or_insert(cause.at);
     }
 
@@ -482,13 +647,22 @@ impl Engine {
     pub(super) fn fire_deadlines_before(&mut self, now: Timestamp, outputs: &mut Vec<Output>) {
         while let Some((due_at, deadline)) = self.state.deadlines.pop_due_before(now) {
             match deadline {
-                Deadline::TransferReceipt(transfer) => self.fire_transfer_receipt(&transfer, due_at, outputs),
+                Deadline::TransferReceipt(transfer) => {
+                    self.fire_transfer_receipt(&transfer, due_at, outputs)
+                }
             }
         }
     }
 
-    fn fire_transfer_receipt(&mut self, transfer: &DocumentNumber, due_at: Timestamp, outputs: &mut Vec<Output>) {
-        let Some(doc) = self.state.transfers.get(transfer) else { return };
+    fn fire_transfer_receipt(
+        &mut self,
+        transfer: &DocumentNumber,
+        due_at: Timestamp,
+        outputs: &mut Vec<Output>,
+    ) {
+        let Some(doc) = self.state.transfers.get(transfer) else {
+            return;
+        };
         // The entry is stale when the transfer was received or its due time moved since it was scheduled.
         if doc.received_at.is_some() || transfer_due_at(doc) != Some(due_at) {
             return;
@@ -502,7 +676,14 @@ impl Engine {
         self.raise(key, opened_at, impact, seq, outputs);
     }
 
-    fn raise(&mut self, key: ExceptionKey, at: Timestamp, impact: Money, seq: u64, outputs: &mut Vec<Output>) {
+    fn raise(
+        &mut self,
+        key: ExceptionKey,
+        at: Timestamp,
+        impact: Money,
+        seq: u64,
+        outputs: &mut Vec<Output>,
+    ) {
         outputs.push(match self.state.exceptions.raise(key, at, impact, seq) {
             Raised::Opened(id) => Output::ExceptionOpened(id),
             Raised::Recurred(id) => Output::ExceptionRecurred(id),
@@ -540,9 +721,23 @@ fn transfer_due_at(doc: &TransferDoc) -> Option<Timestamp> {
 }
 
 fn position_key(exception_type: ExceptionType, location: LocationId, sku: SkuId) -> ExceptionKey {
-    ExceptionKey { exception_type, location: Some(location), sku: Some(sku), reference: None }
+    ExceptionKey {
+        exception_type,
+        location: Some(location),
+        sku: Some(sku),
+        reference: None,
+    }
 }
 
-fn document_key(exception_type: ExceptionType, location: Option<LocationId>, document: &DocumentNumber) -> ExceptionKey {
-    ExceptionKey { exception_type, location, sku: None, reference: Some(document.clone()) }
+fn document_key(
+    exception_type: ExceptionType,
+    location: Option<LocationId>,
+    document: &DocumentNumber,
+) -> ExceptionKey {
+    ExceptionKey {
+        exception_type,
+        location,
+        sku: None,
+        reference: Some(document.clone()),
+    }
 }

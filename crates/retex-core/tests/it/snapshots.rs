@@ -1,0 +1,33 @@
+//! A snapshot taken at any point, plus the tail of the log, gives the state of a full replay.
+
+use retex_core::engine::{Engine, Input};
+
+use crate::{parse_all, replay};
+
+#[test]
+fn snapshot_plus_tail_equals_full_replay_at_every_cut() {
+    let events = parse_all(include_str!("../data/every_event_type.ndjson"));
+    let full = replay(&events);
+    for cut in 0..=events.len() {
+        let head = replay(&events[..cut]);
+        let mut restored = Engine::from_snapshot(&head.snapshot_bytes()).unwrap();
+        assert_eq!(restored.state_hash(), head.state_hash());
+        for (index, event) in events.iter().enumerate().skip(cut) {
+            restored.apply(
+                index as u64 + 1,
+                &Input::Event(event.clone()),
+                &mut Vec::new(),
+            );
+        }
+        assert_eq!(
+            restored.state_hash(),
+            full.state_hash(),
+            "cut after {cut} events"
+        );
+    }
+}
+
+#[test]
+fn a_snapshot_that_does_not_decode_is_an_error() {
+    assert!(Engine::from_snapshot(b"not a snapshot").is_err());
+}
