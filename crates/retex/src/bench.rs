@@ -1,0 +1,146 @@
+//! `retex bench`: the throughput and memory figures of the foundation, measured on a realistic stream.
+//!
+//! Figures come from here (run on a release build), never from timed assertions in tests. The stream is the
+//! simulator's default scenario unless `--input` names an NDJSON file.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+use retex_core::engine::{Engine, Input};
+use retex_core::wire::parse_event;
+use retex_store::{LiveEngine, LiveOptions, StoreLocation};
+use serde_json::json;
+
+use crate::ingest::ingest_files;
+
+/// Engine runs whose median is reported.
+const ENGINE_RUNS: usize = 3;
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// NDJSON event stream to measure with; default: the simulator's default scenario.
+    #[arg(long, value_name = "FILE")]
+    input: Option<PathBuf>,
+    /// Seed of the simulated stream.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Where to write the figures as JSON.
+    #[arg(long, value_name = "FILE", default_value = "bench.json")]
+    out: PathBuf,
+}
+
+pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    let workdir = tempfile::tempdir().context("create a temporary directory")?;
+    let stream = match &args.input {
+        Some(path) => path.clone(),
+        None => {
+            let path = workdir.path().join("events.ndjson");
+            eprintln!("simulating the default scenario (seed {})", args.seed);
+            crate::simulate::write_default_scenario(&path, args.seed, None)?;
+            path
+        }
+    };
+    let text = std::fs::read_to_string(&stream).with_context(|| format!("read {}", stream.display()))?;
+
+    let started = Instant::now();
+    let mut inputs = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let event = parse_event(line).with_context(|| format!("{}:{}", stream.display(), index + 1))?;
+        inputs.push(Input::Event(event));
+    }
+    let parse_seconds = started.elapsed().as_secs_f64();
+    let events = inputs.len();
+    eprintln!("parsed {events} events in {parse_seconds:.2} s");
+
+    let (engine, engine_seconds) = measure_engine(&inputs);
+    let positions = engine.ledger().len();
+    let rss_before = resident_bytes();
+    let ledger_copy = engine.ledger().clone();
+    let rss_after = resident_bytes();
+    let ledger_rss_bytes = rss_after.saturating_sub(rss_before);
+    let ledger_table_bytes = ledger_copy.table_bytes();
+    drop(ledger_copy);
+    drop(inputs);
+
+    let ingest_seconds = measure_durable_ingest(&stream, &workdir.path().join("bench.db"))?;
+    let figures = json!({
+        "machine": machine(),
+        "events": events,
+        "parse_events_per_s": rate(events, parse_seconds),
+        "engine_events_per_s": rate(events, engine_seconds),
+        "durable_ingest_events_per_s": rate(events, ingest_seconds),
+        "ledger_positions": positions,
+        "ledger_bytes_per_position_table": ledger_table_bytes as f64 / positions.max(1) as f64,
+        "ledger_bytes_per_position_rss": ledger_rss_bytes as f64 / positions.max(1) as f64,
+        "exceptions_raised": engine.exception_records().len(),
+        "targets": {
+            "engine_events_per_s_min": 2_000_000,
+            "durable_ingest_events_per_s_min": 300_000,
+            "ledger_bytes_per_position_max": 150,
+        },
+    });
+    let pretty = serde_json::to_string_pretty(&figures)?;
+    std::fs::write(&args.out, format!("{pretty}\n")).with_context(|| format!("write {}", args.out.display()))?;
+    println!("{pretty}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Applies every input to a fresh engine, [`ENGINE_RUNS`] times; returns the last engine and the median time.
+fn measure_engine(inputs: &[Input]) -> (Engine, f64) {
+    let mut seconds = Vec::with_capacity(ENGINE_RUNS);
+    let mut engine = Engine::new();
+    for run in 0..ENGINE_RUNS {
+        engine = Engine::new();
+        let mut outputs = Vec::new();
+        let started = Instant::now();
+        for (index, input) in inputs.iter().enumerate() {
+            engine.apply(index as u64 + 1, input, &mut outputs);
+            outputs.clear();
+        }
+        seconds.push(started.elapsed().as_secs_f64());
+        eprintln!("engine run {}: {:.3} s", run + 1, seconds[run]);
+    }
+    seconds.sort_by(f64::total_cmp);
+    (engine, seconds[ENGINE_RUNS / 2])
+}
+
+/// Ingests the stream file into a new SQLite file, as `retex ingest` does; returns the seconds taken.
+fn measure_durable_ingest(stream: &Path, db: &Path) -> anyhow::Result<f64> {
+    let store = retex_store::open(&StoreLocation::Sqlite(db.to_path_buf())).context("open the bench database")?;
+    let mut live = LiveEngine::open(store, LiveOptions::default())?;
+    let started = Instant::now();
+    let totals = ingest_files(&mut live, &[stream.to_path_buf()], false)?;
+    live.save_snapshot()?;
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!("ingested {} events into SQLite in {seconds:.2} s", totals.accepted);
+    Ok(seconds)
+}
+
+fn rate(events: usize, seconds: f64) -> f64 {
+    (events as f64 / seconds.max(1e-9)).round()
+}
+
+/// Resident set size of this process, from /proc (0 where /proc is missing).
+fn resident_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    for line in status.lines() {
+        if let Some(kib) = line.strip_prefix("VmRSS:") {
+            let kib: u64 = kib.trim().trim_end_matches("kB").trim().parse().unwrap_or(0);
+            return kib * 1024;
+        }
+    }
+    0
+}
+
+fn machine() -> serde_json::Value {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|line| line.strip_prefix("model name").and_then(|rest| rest.split_once(':')).map(|(_, name)| name.trim()))
+        .unwrap_or("unknown");
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    json!({ "cpu": model, "cores": cores, "os": std::env::consts::OS })
+}

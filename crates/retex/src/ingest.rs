@@ -1,0 +1,273 @@
+//! `retex ingest`: NDJSON event files into the log.
+//!
+//! One thread reads and parses lines into batches while the calling thread appends each batch in one
+//! transaction and applies it; on two cores parsing and writing overlap. A malformed line is reported as
+//! `FILE:LINE: field: problem` and skipped; the valid lines around it are still ingested. Nothing is reported
+//! accepted before its transaction committed.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::ops::Range;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use retex_core::event::Event;
+use retex_core::wire::{EventError, parse_event};
+use retex_store::{IncomingEvent, LiveEngine};
+
+use crate::store_args::StoreArgs;
+
+/// Lines per append transaction.
+const BATCH_LINES_MAX: usize = 10_000;
+/// Parsed batches waiting for the writer; bounds memory when the disk is slower than parsing.
+const BATCHES_QUEUED_MAX: usize = 4;
+/// Longest accepted line; a longer one is rejected without being parsed.
+const LINE_BYTES_MAX: usize = 1 << 20;
+/// Exit status when at least one line was rejected.
+const EXIT_SOME_REJECTED: u8 = 3;
+
+#[derive(Args)]
+pub struct IngestArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// NDJSON files, one event per line; `-` reads standard input.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+}
+
+/// Counts over every file of one ingest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IngestTotals {
+    pub accepted: u64,
+    pub duplicates: u64,
+    pub conflicting: u64,
+    pub rejected: u64,
+}
+
+pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
+    let mut live = args.store.open_live()?;
+    let started = Instant::now();
+    let totals = ingest_files(&mut live, &args.files, true)?;
+    live.save_snapshot().context("save a snapshot")?;
+    let seconds = started.elapsed().as_secs_f64();
+    let rate = (totals.accepted + totals.duplicates) as f64 / seconds.max(1e-9);
+    let conflicting = match totals.conflicting {
+        0 => String::new(),
+        n => format!(" ({n} with a different body, see above)"),
+    };
+    println!(
+        "accepted {}, duplicates {}{conflicting}, rejected {} in {seconds:.2} s ({rate:.0} events/s)",
+        totals.accepted, totals.duplicates, totals.rejected
+    );
+    if totals.rejected > 0 {
+        return Ok(ExitCode::from(EXIT_SOME_REJECTED));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ingests each file in turn (`-` is standard input), with a progress bar when `show_progress`.
+pub fn ingest_files(
+    live: &mut LiveEngine,
+    files: &[PathBuf],
+    show_progress: bool,
+) -> anyhow::Result<IngestTotals> {
+    let mut totals = IngestTotals::default();
+    for path in files {
+        let name = path.display().to_string();
+        if name == "-" {
+            let progress = progress_bar(None, show_progress);
+            ingest_reader(
+                live,
+                &name,
+                BufReader::with_capacity(1 << 20, std::io::stdin()),
+                &progress,
+                &mut totals,
+            )?;
+            progress.finish_and_clear();
+            continue;
+        }
+        let file = File::open(path).with_context(|| format!("open {name}"))?;
+        let size = file.metadata().map(|metadata| metadata.len()).ok();
+        let progress = progress_bar(size, show_progress);
+        ingest_reader(
+            live,
+            &name,
+            BufReader::with_capacity(1 << 20, file),
+            &progress,
+            &mut totals,
+        )?;
+        progress.finish_and_clear();
+    }
+    Ok(totals)
+}
+
+fn progress_bar(total_bytes: Option<u64>, show: bool) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    match total_bytes {
+        Some(total) => ProgressBar::new(total).with_style(
+            ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
+            )
+            .expect("a valid template"),
+        ),
+        None => ProgressBar::new_spinner().with_style(
+            ProgressStyle::with_template("{spinner} {bytes} read").expect("a valid template"),
+        ),
+    }
+}
+
+/// Lines of one batch: their text back to back, and per line its number, its span and its parse.
+struct ParsedBatch {
+    text: String,
+    lines: Vec<ParsedLine>,
+    bytes_read: u64,
+}
+
+struct ParsedLine {
+    number: u64,
+    span: Range<usize>,
+    parsed: Result<Event, EventError>,
+}
+
+fn ingest_reader(
+    live: &mut LiveEngine,
+    name: &str,
+    reader: impl BufRead + Send,
+    progress: &ProgressBar,
+    totals: &mut IngestTotals,
+) -> anyhow::Result<()> {
+    std::thread::scope(|scope| {
+        let (sender, receiver) = sync_channel(BATCHES_QUEUED_MAX);
+        let parser = scope.spawn(move || parse_batches(reader, &sender));
+        for batch in receiver {
+            let bytes_read = batch.bytes_read;
+            append_batch(live, name, batch, totals)?;
+            progress.inc(bytes_read);
+        }
+        parser
+            .join()
+            .expect("the parser thread does not panic")
+            .with_context(|| format!("read {name}"))
+    })
+}
+
+fn append_batch(
+    live: &mut LiveEngine,
+    name: &str,
+    batch: ParsedBatch,
+    totals: &mut IngestTotals,
+) -> anyhow::Result<()> {
+    let mut incoming = Vec::with_capacity(batch.lines.len());
+    let mut line_numbers = Vec::with_capacity(batch.lines.len());
+    let mut stderr = std::io::stderr().lock();
+    for line in batch.lines {
+        match line.parsed {
+            Ok(event) => {
+                incoming.push(IncomingEvent {
+                    event,
+                    text: &batch.text[line.span],
+                });
+                line_numbers.push(line.number);
+            }
+            Err(error) => {
+                totals.rejected += 1;
+                writeln!(stderr, "{name}:{}: {error}", line.number)?;
+            }
+        }
+    }
+    let summary = live
+        .append_events(&incoming)
+        .with_context(|| format!("append events from {name}"))?;
+    totals.accepted += summary.accepted as u64;
+    totals.duplicates += summary.duplicates as u64;
+    for (index, source, id) in &summary.conflicting {
+        totals.conflicting += 1;
+        let number = line_numbers[*index];
+        writeln!(
+            stderr,
+            "{name}:{number}: id: repeats ({source}, {id}) with a different body; the logged one stands"
+        )?;
+    }
+    Ok(())
+}
+
+/// Reads lines, parses them and sends batches of up to [`BATCH_LINES_MAX`] lines.
+fn parse_batches(
+    mut reader: impl BufRead,
+    sender: &SyncSender<ParsedBatch>,
+) -> std::io::Result<()> {
+    let mut raw = Vec::new();
+    let mut number = 0u64;
+    let mut batch = new_batch();
+    loop {
+        raw.clear();
+        let read = reader.read_until(b'\n', &mut raw)?;
+        if read == 0 {
+            break;
+        }
+        number += 1;
+        batch.bytes_read += read as u64;
+        if let Some(line) = read_line(&raw, number, &mut batch.text) {
+            batch.lines.push(line);
+        }
+        if batch.lines.len() >= BATCH_LINES_MAX {
+            let full = std::mem::replace(&mut batch, new_batch());
+            if sender.send(full).is_err() {
+                return Ok(());
+            }
+        }
+    }
+    if !batch.lines.is_empty() || batch.bytes_read > 0 {
+        let _receiver_gone = sender.send(batch);
+    }
+    Ok(())
+}
+
+fn new_batch() -> ParsedBatch {
+    ParsedBatch {
+        text: String::with_capacity(BATCH_LINES_MAX * 256),
+        lines: Vec::with_capacity(BATCH_LINES_MAX),
+        bytes_read: 0,
+    }
+}
+
+/// Parses one raw line, appending its text to `text`; `None` for a blank line.
+fn read_line(raw: &[u8], number: u64, text: &mut String) -> Option<ParsedLine> {
+    let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+    let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let rejected = |problem: &str| {
+        let parsed = Err(EventError {
+            field: "json".into(),
+            problem: problem.into(),
+        });
+        Some(ParsedLine {
+            number,
+            span: 0..0,
+            parsed,
+        })
+    };
+    if raw.len() > LINE_BYTES_MAX {
+        return rejected("line longer than 1 MiB");
+    }
+    let Ok(line) = std::str::from_utf8(raw) else {
+        return rejected("not valid UTF-8");
+    };
+    let start = text.len();
+    text.push_str(line);
+    let parsed = parse_event(line);
+    Some(ParsedLine {
+        number,
+        span: start..text.len(),
+        parsed,
+    })
+}
