@@ -1,0 +1,134 @@
+//! The ingest command's contract: summary line, field-named rejections, exit status, reads of the result.
+
+use crate::{retex, stderr, stdout};
+
+const EXAMPLE: &str = include_str!("../../../retex-core/tests/data/events_md_example.ndjson");
+
+#[test]
+fn ingest_reports_each_bad_line_and_keeps_the_good_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("retex.db");
+    let file = dir.path().join("mixed.ndjson");
+    let mut lines: Vec<&str> = EXAMPLE.lines().collect();
+    lines.insert(3, r#"{"id":"bad-1","source":"pos","type":"sale","at":"2026-11-02T10:15:00Z","location":"S001","sku":"1001","qty":"lots","unit_price":1,"channel":"pos"}"#);
+    lines.insert(6, "");
+    lines.insert(7, "{not json");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+
+    let output = retex(&[
+        "ingest",
+        "--db",
+        db.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(3));
+    let name = file.display();
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "{name}:4: qty: \"lots\" is not a decimal number (at most 28 significant digits)\n{name}:8: json: key must be a string (column 2)\n"
+        )
+    );
+    assert!(
+        stdout(&output).starts_with("accepted 9, duplicates 0, rejected 2 in "),
+        "{}",
+        stdout(&output)
+    );
+
+    let stock = retex(&["stock", "--db", db.to_str().unwrap(), "--location", "S001"]);
+    assert_eq!(
+        stdout(&stock),
+        "location  sku   on_hand  reserved  in_transit\nS001      1001  22       0         0\n"
+    );
+}
+
+#[test]
+fn a_clean_file_exits_zero_and_a_repeat_is_all_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("retex.db");
+    let file = dir.path().join("example.ndjson");
+    std::fs::write(&file, EXAMPLE).unwrap();
+    let db = db.to_str().unwrap();
+    let first = retex(&["ingest", "--db", db, file.to_str().unwrap()]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let second = retex(&["ingest", "--db", db, file.to_str().unwrap()]);
+    assert_eq!(second.status.code(), Some(0));
+    assert!(
+        stdout(&second).starts_with("accepted 0, duplicates 9, rejected 0"),
+        "{}",
+        stdout(&second)
+    );
+}
+
+#[test]
+fn a_conflicting_repeat_is_counted_and_the_logged_event_stands() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("retex.db");
+    let db = db.to_str().unwrap();
+    let first = dir.path().join("first.ndjson");
+    let changed = dir.path().join("changed.ndjson");
+    let sale = r#"{"id":"s1","source":"pos","type":"sale","at":"2026-11-02T10:15:00Z","location":"S1","sku":"A","qty":2,"unit_price":1,"channel":"pos"}"#;
+    std::fs::write(&first, sale).unwrap();
+    std::fs::write(&changed, sale.replace(r#""qty":2"#, r#""qty":5"#)).unwrap();
+    retex(&["ingest", "--db", db, first.to_str().unwrap()]);
+    let output = retex(&["ingest", "--db", db, changed.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        stderr(&output)
+            .contains(":1: id: repeats (pos, s1) with a different body; the logged one stands")
+    );
+    assert!(stdout(&output).contains("duplicates 1 (1 with a different body, see above)"));
+    let stock = retex(&["stock", "--db", db, "--format", "ndjson"]);
+    assert_eq!(
+        stdout(&stock),
+        "{\"location\":\"S1\",\"sku\":\"A\",\"on_hand\":-2,\"reserved\":0,\"in_transit\":0}\n"
+    );
+}
+
+#[test]
+fn tick_fires_an_overdue_transfer_and_exceptions_lists_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("retex.db");
+    let db = db.to_str().unwrap();
+    let file = dir.path().join("transfer.ndjson");
+    std::fs::write(
+        &file,
+        r#"{"id":"t","source":"wms","type":"transfer_shipped","at":"2026-11-02T07:00:00Z","transfer":"T-9","from":"W1","to":"S1","expected":"2026-11-02T15:00:00Z","lines":[{"sku":"A","qty":4}]}"#,
+    )
+    .unwrap();
+    retex(&["ingest", "--db", db, file.to_str().unwrap()]);
+    let tick = retex(&["tick", "--db", db, "--at", "2026-11-02T20:00:00Z"]);
+    assert_eq!(
+        stdout(&tick),
+        "clock at 2026-11-02T20:00:00Z; 1 exceptions opened\n",
+        "{}",
+        stderr(&tick)
+    );
+    let listed = stdout(&retex(&["exceptions", "--db", db, "--format", "ndjson"]));
+    let overdue: Vec<&str> = listed
+        .lines()
+        .filter(|line| line.contains("transfer_overdue"))
+        .collect();
+    assert_eq!(overdue.len(), 1, "{listed}");
+    assert!(
+        overdue[0].contains(r#""ref":"T-9""#)
+            && overdue[0].contains(r#""opened_at":"2026-11-02T19:00:00Z""#)
+    );
+}
+
+#[test]
+fn a_missing_file_is_one_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("retex.db");
+    let output = retex(&[
+        "ingest",
+        "--db",
+        db.to_str().unwrap(),
+        "/nonexistent/events.ndjson",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "error: open /nonexistent/events.ndjson: No such file or directory (os error 2)\n"
+    );
+}

@@ -1,0 +1,85 @@
+//! Integration tests of the `retex` command line and its ingest path, on real SQLite files and real child
+//! processes.
+
+mod cli;
+mod crash;
+mod idempotency;
+
+use std::fmt::Write;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs the built `retex` binary with `args`.
+pub fn retex(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_retex"))
+        .args(args)
+        .output()
+        .expect("run retex")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A valid stream of `events` stock movements over a few stores and SKUs, with transfers that raise
+/// exceptions along the way: deterministic, no randomness.
+pub fn synthetic_stream(events: usize) -> String {
+    let mut text = String::new();
+    for index in 0..events {
+        let minute = index as i64;
+        let at = chrono::DateTime::from_timestamp(1_793_577_600 + minute * 60, 0)
+            .unwrap()
+            .to_rfc3339();
+        let store = format!("S{:02}", index % 7);
+        let sku = format!("K{:03}", (index * 31) % 97);
+        let line = match index % 10 {
+            0 => format!(
+                r#"{{"id":"e{index}","source":"wms","type":"transfer_shipped","at":"{at}","transfer":"T{index}","from":"W1","to":"{store}","lines":[{{"sku":"{sku}","qty":3}}]}}"#
+            ),
+            1 if index % 40 != 1 => format!(
+                r#"{{"id":"e{index}","source":"wms","type":"transfer_received","at":"{at}","transfer":"T{}","location":"S{:02}","lines":[{{"sku":"K{:03}","qty":3}}]}}"#,
+                index - 1,
+                (index - 1) % 7,
+                ((index - 1) * 31) % 97
+            ),
+            2 => format!(
+                r#"{{"id":"e{index}","source":"wms","type":"count","at":"{at}","location":"{store}","sku":"{sku}","counted":{}}}"#,
+                index % 13
+            ),
+            3 => format!(
+                r#"{{"id":"e{index}","source":"erp","type":"adjustment","at":"{at}","location":"W1","sku":"{sku}","qty":50,"reason":"correction"}}"#
+            ),
+            _ => format!(
+                r#"{{"id":"e{index}","source":"pos","type":"sale","at":"{at}","location":"{store}","sku":"{sku}","qty":1,"unit_price":2.50,"channel":"pos"}}"#
+            ),
+        };
+        writeln!(text, "{line}").unwrap();
+    }
+    text
+}
+
+/// Stock and every exception, as the CLI prints them: what a user sees of the state.
+pub fn visible_state(db: &Path) -> String {
+    let db = db.to_str().unwrap();
+    let stock = retex(&["stock", "--db", db, "--format", "ndjson"]);
+    let exceptions = retex(&[
+        "exceptions",
+        "--db",
+        db,
+        "--status",
+        "all",
+        "--format",
+        "ndjson",
+    ]);
+    assert!(
+        stock.status.success() && exceptions.status.success(),
+        "{}{}",
+        stderr(&stock),
+        stderr(&exceptions)
+    );
+    stdout(&stock) + &stdout(&exceptions)
+}
