@@ -33,6 +33,8 @@ use crate::event::Event;
 pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
 
 /// One entry of the log, as the engine applies it.
+// Nearly every input is an event: boxing it would add an allocation per event to the hot path.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Input {
     Event(Event),

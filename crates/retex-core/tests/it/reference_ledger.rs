@@ -403,12 +403,12 @@ proptest! {
             reference.apply(&ops[index]);
             engine.apply(index as u64 + 1, input, &mut Vec::new());
         }
-        for location in 0..3 {
-            for sku in 0..3 {
+        for (location, location_code) in LOCATIONS.iter().enumerate() {
+            for (sku, sku_code) in SKUS.iter().enumerate() {
                 let expected = reference.positions.get(&(location, sku)).copied().unwrap_or_default();
-                let position = engine.position(LOCATIONS[location], SKUS[sku]);
+                let position = engine.position(location_code, sku_code);
                 let actual = [position.on_hand, position.reserved, position.in_transit];
-                prop_assert_eq!(actual, expected.map(Qty::from_units), "{} {}", LOCATIONS[location], SKUS[sku]);
+                prop_assert_eq!(actual, expected.map(Qty::from_units), "{} {}", location_code, sku_code);
             }
         }
     }

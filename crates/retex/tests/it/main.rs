@@ -4,6 +4,7 @@
 mod cli;
 mod crash;
 mod idempotency;
+mod tidy;
 
 use std::fmt::Write;
 use std::path::Path;
