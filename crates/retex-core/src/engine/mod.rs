@@ -4,6 +4,7 @@
 //! every map that leaves the engine is sorted first, so a snapshot plus its tail and a full replay end in the same
 //! bytes and the same [`Engine::state_hash`].
 
+mod classify;
 mod deadlines;
 mod documents;
 mod exceptions;
@@ -17,6 +18,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use classify::ComplaintClassifier;
 pub use deadlines::{Deadline, DeadlineQueue};
 pub use documents::{OrderDoc, OrderStatus, PurchaseOrderDoc, ReturnDoc, TransferDoc};
 pub use exceptions::{
