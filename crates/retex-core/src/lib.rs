@@ -7,9 +7,11 @@
 //! - [`codes`]: validated codes, timestamps, exact decimal quantities and money.
 //! - [`event`]: the event schema (events.md) as typed values, and its JSON Schema.
 //! - [`wire`]: parsing one NDJSON line into an [`event::Event`], with errors naming the field.
+//! - [`rules`]: the exception taxonomy as configuration: defaults, the TOML rules file, custom conditions.
 //! - [`engine`]: the operational picture (master data, stock ledger, documents), the deadline queue, snapshots.
 
 pub mod codes;
 pub mod engine;
 pub mod event;
+pub mod rules;
 pub mod wire;

@@ -1,0 +1,710 @@
+//! The rules file: TOML in, [`Rules`] out, with every error naming its line and key.
+//!
+//! ```toml
+//! [severity]                       # impact bands
+//! critical = 1000
+//! [types.count_variance]           # a built-in type: enabled, team, severity_floor and its parameters
+//! tolerance_units = 3
+//! [[types.count_variance.overrides]]
+//! location_kind = "warehouse"      # and/or location = "S001", category = "Grocery/Fresh"
+//! tolerance_share = 0.02
+//! [custom.bulk_sale]               # a custom type
+//! on = ["sale"]
+//! category = "loss_prevention"
+//! condition = "event.qty >= 50"
+//! key = ["location", "sku"]
+//! impact = "event.qty * event.unit_price"
+//! team = "loss prevention"
+//! ```
+//! The file is read into toml's spanned tree, not through serde, so that every problem, including an unknown
+//! key or a value out of range, can point at its line.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use rust_decimal::Decimal;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::expr::Expr;
+use super::{
+    CustomType, ExceptionType, KeyPart, Override, Param, Rules, Scope, Severity, TypeRule,
+};
+use crate::codes::parse_decimal;
+use crate::event::LocationKind;
+
+/// One problem in a rules file.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {key}: {problem}")]
+pub struct RuleError {
+    pub line: usize,
+    /// The dotted path of the key, e.g. `types.count_variance.tolerance_units`.
+    pub key: String,
+    pub problem: String,
+}
+
+/// Event types a custom type may listen to.
+const EVENT_KINDS: [&str; 21] = [
+    "location",
+    "supplier",
+    "product",
+    "price",
+    "promotion",
+    "sale",
+    "adjustment",
+    "count",
+    "purchase_order",
+    "po_update",
+    "receipt",
+    "transfer_shipped",
+    "transfer_received",
+    "order_placed",
+    "order_allocated",
+    "order_shipped",
+    "order_cancelled",
+    "return_requested",
+    "return_received",
+    "refund_issued",
+    "customer_message",
+];
+
+struct Reader<'t> {
+    text: &'t str,
+    errors: Vec<RuleError>,
+}
+
+type Entry<'i> = (&'i Spanned<Cow<'i, str>>, &'i Spanned<DeValue<'i>>);
+
+impl Reader<'_> {
+    fn line(&self, span: std::ops::Range<usize>) -> usize {
+        self.text[..span.start.min(self.text.len())]
+            .matches('\n')
+            .count()
+            + 1
+    }
+
+    fn error(&mut self, span: std::ops::Range<usize>, key: &str, problem: impl Into<String>) {
+        let line = self.line(span);
+        self.errors.push(RuleError {
+            line,
+            key: key.to_string(),
+            problem: problem.into(),
+        });
+    }
+
+    fn table<'i>(&mut self, value: &'i Spanned<DeValue<'i>>, key: &str) -> Option<&'i DeTable<'i>> {
+        match value.get_ref() {
+            DeValue::Table(table) => Some(table),
+            _ => {
+                self.error(value.span(), key, "expected a table");
+                None
+            }
+        }
+    }
+
+    fn string<'i>(&mut self, value: &'i Spanned<DeValue<'i>>, key: &str) -> Option<&'i str> {
+        match value.get_ref() {
+            DeValue::String(text) => Some(text),
+            _ => {
+                self.error(value.span(), key, "expected a string");
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, value: &Spanned<DeValue<'_>>, key: &str) -> Option<bool> {
+        match value.get_ref() {
+            DeValue::Boolean(flag) => Some(*flag),
+            _ => {
+                self.error(value.span(), key, "expected true or false");
+                None
+            }
+        }
+    }
+
+    /// A number, 0 or more, exact (read from its text, never through a float).
+    fn number(&mut self, value: &Spanned<DeValue<'_>>, key: &str) -> Option<Decimal> {
+        let text = match value.get_ref() {
+            DeValue::Integer(integer) if integer.radix() == 10 => integer.as_str(),
+            DeValue::Float(float) => float.as_str(),
+            _ => {
+                self.error(value.span(), key, "expected a number");
+                return None;
+            }
+        };
+        match parse_decimal(&text.replace('_', "")) {
+            Ok(number) if !number.is_sign_negative() || number.is_zero() => Some(number),
+            Ok(number) => {
+                self.error(
+                    value.span(),
+                    key,
+                    format!("must not be negative, got {number}"),
+                );
+                None
+            }
+            Err(_) => {
+                self.error(value.span(), key, format!("{text} is not a decimal number"));
+                None
+            }
+        }
+    }
+
+    fn strings<'i>(
+        &mut self,
+        value: &'i Spanned<DeValue<'i>>,
+        key: &str,
+    ) -> Vec<(&'i str, std::ops::Range<usize>)> {
+        let DeValue::Array(items) = value.get_ref() else {
+            self.error(value.span(), key, "expected an array of strings");
+            return Vec::new();
+        };
+        let mut strings = Vec::new();
+        for item in items {
+            if let Some(text) = self.string(item, key) {
+                strings.push((text, item.span()));
+            }
+        }
+        strings
+    }
+
+    fn severity(&mut self, value: &Spanned<DeValue<'_>>, key: &str) -> Option<Severity> {
+        let text = self.string(value, key)?;
+        let severity = match text {
+            "low" => Severity::Low,
+            "medium" => Severity::Medium,
+            "high" => Severity::High,
+            "critical" => Severity::Critical,
+            other => {
+                self.error(
+                    value.span(),
+                    key,
+                    format!("{other:?} is not one of low, medium, high, critical"),
+                );
+                return None;
+            }
+        };
+        Some(severity)
+    }
+
+    fn expression(&mut self, value: &Spanned<DeValue<'_>>, key: &str) -> Option<Expr> {
+        let source = self.string(value, key)?;
+        match Expr::compile(source) {
+            Ok(expr) => Some(expr),
+            Err(error) => {
+                self.error(value.span(), key, error.to_string());
+                None
+            }
+        }
+    }
+}
+
+/// Reads a rules file. Every problem is reported, not just the first.
+pub fn parse_rules(text: &str) -> Result<Rules, Vec<RuleError>> {
+    let root = match DeTable::parse(text) {
+        Ok(root) => root,
+        Err(error) => {
+            let span = error.span().unwrap_or(0..0);
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            return Err(vec![RuleError {
+                line,
+                key: "toml".into(),
+                problem: error.message().trim().to_string(),
+            }]);
+        }
+    };
+    let mut reader = Reader {
+        text,
+        errors: Vec::new(),
+    };
+    let mut rules = Rules::default();
+    for (key, value) in root.get_ref().iter() {
+        match key.get_ref().as_ref() {
+            "severity" => read_severity(&mut reader, value, &mut rules),
+            "types" => read_types(&mut reader, value, &mut rules),
+            "custom" => read_custom_types(&mut reader, value, &mut rules),
+            other => reader.error(
+                key.span(),
+                other,
+                "unknown section: use severity, types or custom",
+            ),
+        }
+    }
+    if reader.errors.is_empty() {
+        return Ok(rules);
+    }
+    reader.errors.sort_by_key(|error| error.line);
+    Err(reader.errors)
+}
+
+fn read_severity(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
+    let Some(table) = reader.table(value, "severity") else {
+        return;
+    };
+    for (key, value) in table.iter() {
+        let path = format!("severity.{}", key.get_ref());
+        let slot = match key.get_ref().as_ref() {
+            "critical" => &mut rules.severity.critical,
+            "high" => &mut rules.severity.high,
+            "medium" => &mut rules.severity.medium,
+            _ => {
+                reader.error(
+                    key.span(),
+                    &path,
+                    "unknown band: use critical, high or medium",
+                );
+                continue;
+            }
+        };
+        if let Some(number) = reader.number(value, &path) {
+            *slot = number;
+        }
+    }
+    let bands = &rules.severity;
+    if !(bands.medium <= bands.high && bands.high <= bands.critical) {
+        reader.error(
+            value.span(),
+            "severity",
+            "bands must rise: medium <= high <= critical",
+        );
+    }
+}
+
+fn read_types(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
+    let Some(table) = reader.table(value, "types") else {
+        return;
+    };
+    for (key, value) in table.iter() {
+        let name = key.get_ref();
+        let Some(exception_type) = ExceptionType::from_name(name) else {
+            let known: Vec<&str> = ExceptionType::ALL.iter().map(|kind| kind.name()).collect();
+            let problem = format!(
+                "unknown exception type; the built-in ones are {}",
+                known.join(", ")
+            );
+            reader.error(key.span(), &format!("types.{name}"), problem);
+            continue;
+        };
+        let Some(fields) = reader.table(value, &format!("types.{name}")) else {
+            continue;
+        };
+        let rule = &mut rules.types[exception_type.index()];
+        for entry in fields.iter() {
+            read_type_field(reader, exception_type, entry, rule);
+        }
+    }
+}
+
+fn read_type_field(
+    reader: &mut Reader<'_>,
+    exception_type: ExceptionType,
+    entry: Entry<'_>,
+    rule: &mut TypeRule,
+) {
+    let (key, value) = entry;
+    let path = format!("types.{}.{}", exception_type.name(), key.get_ref());
+    match key.get_ref().as_ref() {
+        "enabled" => rule.enabled = reader.boolean(value, &path).unwrap_or(rule.enabled),
+        "team" => {
+            if let Some(team) = reader.string(value, &path) {
+                rule.team = team.to_string();
+            }
+        }
+        "severity_floor" => {
+            rule.severity_floor = reader.severity(value, &path).unwrap_or(rule.severity_floor)
+        }
+        "overrides" => read_overrides(reader, exception_type, value, &path, rule),
+        name => {
+            if let Some((param, number)) = read_param(reader, exception_type, key, value, &path) {
+                debug_assert_eq!(param.name(), name);
+                rule.params.insert(param, number);
+            }
+        }
+    }
+}
+
+fn read_param(
+    reader: &mut Reader<'_>,
+    exception_type: ExceptionType,
+    key: &Spanned<Cow<'_, str>>,
+    value: &Spanned<DeValue<'_>>,
+    path: &str,
+) -> Option<(Param, Decimal)> {
+    let known = exception_type.default_params();
+    let param = Param::from_name(key.get_ref())
+        .filter(|param| known.iter().any(|(candidate, _)| candidate == param));
+    let Some(param) = param else {
+        let mut names: Vec<&str> = known.iter().map(|(param, _)| param.name()).collect();
+        names.extend(["enabled", "team", "severity_floor", "overrides"]);
+        reader.error(
+            key.span(),
+            path,
+            format!(
+                "unknown key for {}; it takes {}",
+                exception_type.name(),
+                names.join(", ")
+            ),
+        );
+        return None;
+    };
+    let number = reader.number(value, path)?;
+    let is_share = matches!(
+        param,
+        Param::ToleranceShare | Param::ReceivedShare | Param::Alpha
+    );
+    if is_share && number > Decimal::ONE {
+        reader.error(
+            value.span(),
+            path,
+            format!("is a share: at most 1, got {number}"),
+        );
+        return None;
+    }
+    Some((param, number))
+}
+
+fn read_overrides(
+    reader: &mut Reader<'_>,
+    exception_type: ExceptionType,
+    value: &Spanned<DeValue<'_>>,
+    path: &str,
+    rule: &mut TypeRule,
+) {
+    let DeValue::Array(items) = value.get_ref() else {
+        reader.error(
+            value.span(),
+            path,
+            "expected an array of tables ([[...overrides]])",
+        );
+        return;
+    };
+    for (index, item) in items.iter().enumerate() {
+        let item_path = format!("{path}[{index}]");
+        let Some(table) = reader.table(item, &item_path) else {
+            continue;
+        };
+        let mut scope = Scope::default();
+        let mut params = BTreeMap::new();
+        for (key, value) in table.iter() {
+            let key_path = format!("{item_path}.{}", key.get_ref());
+            match key.get_ref().as_ref() {
+                "location" => scope.location = reader.string(value, &key_path).map(str::to_string),
+                "category" => scope.category = reader.string(value, &key_path).map(str::to_string),
+                "location_kind" => {
+                    scope.location_kind = read_location_kind(reader, value, &key_path)
+                }
+                _ => {
+                    if let Some((param, number)) =
+                        read_param(reader, exception_type, key, value, &key_path)
+                    {
+                        params.insert(param, number);
+                    }
+                }
+            }
+        }
+        if scope == Scope::default() {
+            reader.error(
+                item.span(),
+                &item_path,
+                "an override needs location, location_kind or category",
+            );
+        }
+        rule.overrides.push(Override { scope, params });
+    }
+}
+
+fn read_location_kind(
+    reader: &mut Reader<'_>,
+    value: &Spanned<DeValue<'_>>,
+    path: &str,
+) -> Option<LocationKind> {
+    match reader.string(value, path)? {
+        "store" => Some(LocationKind::Store),
+        "warehouse" => Some(LocationKind::Warehouse),
+        "web" => Some(LocationKind::Web),
+        other => {
+            reader.error(
+                value.span(),
+                path,
+                format!("{other:?} is not one of store, warehouse, web"),
+            );
+            None
+        }
+    }
+}
+
+fn read_custom_types(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
+    let Some(table) = reader.table(value, "custom") else {
+        return;
+    };
+    for (key, value) in table.iter() {
+        let name = key.get_ref().to_string();
+        let path = format!("custom.{name}");
+        if ExceptionType::from_name(&name).is_some() {
+            reader.error(
+                key.span(),
+                &path,
+                "a built-in type has this name; configure it under [types] instead",
+            );
+            continue;
+        }
+        let Some(fields) = reader.table(value, &path) else {
+            continue;
+        };
+        if let Some(custom) = read_custom_type(reader, name, fields, value.span(), &path) {
+            rules.custom.push(custom);
+        }
+    }
+}
+
+fn read_custom_type(
+    reader: &mut Reader<'_>,
+    name: String,
+    fields: &DeTable<'_>,
+    span: std::ops::Range<usize>,
+    path: &str,
+) -> Option<CustomType> {
+    let mut custom = CustomType {
+        name,
+        enabled: true,
+        on: Vec::new(),
+        category: "custom".into(),
+        condition: Expr::compile("false").expect("a literal compiles"),
+        key: Vec::new(),
+        impact: None,
+        team: "operations".into(),
+        severity_floor: Severity::Low,
+    };
+    let has = |name: &str| fields.iter().any(|(key, _)| key.get_ref() == name);
+    let (has_on, has_condition, has_key) = (has("on"), has("condition"), has("key"));
+    for (key, value) in fields.iter() {
+        let key_path = format!("{path}.{}", key.get_ref());
+        match key.get_ref().as_ref() {
+            "enabled" => custom.enabled = reader.boolean(value, &key_path).unwrap_or(true),
+            "on" => custom.on = read_event_kinds(reader, value, &key_path),
+            "category" => custom.category = reader.string(value, &key_path).unwrap_or("custom").to_string(),
+            "condition" => {
+                if let Some(condition) = reader.expression(value, &key_path) {
+                    custom.condition = condition;
+                }
+            }
+            "key" => custom.key = read_key_parts(reader, value, &key_path),
+            "impact" => custom.impact = reader.expression(value, &key_path),
+            "team" => custom.team = reader.string(value, &key_path).unwrap_or("operations").to_string(),
+            "severity_floor" => custom.severity_floor = reader.severity(value, &key_path).unwrap_or(Severity::Low),
+            _ => reader.error(
+                key.span(),
+                &key_path,
+                "unknown key; a custom type takes on, condition, key, impact, category, team, severity_floor, enabled",
+            ),
+        }
+    }
+    if !has_on {
+        reader.error(span.clone(), path, "needs `on`: the event types it watches");
+    }
+    if !has_condition {
+        reader.error(span.clone(), path, "needs `condition`");
+    }
+    if !has_key {
+        reader.error(span, path, "needs `key`: some of location, sku, ref");
+    }
+    Some(custom)
+}
+
+fn read_event_kinds(
+    reader: &mut Reader<'_>,
+    value: &Spanned<DeValue<'_>>,
+    path: &str,
+) -> Vec<String> {
+    let mut kinds = Vec::new();
+    for (kind, span) in reader.strings(value, path) {
+        if EVENT_KINDS.contains(&kind) {
+            kinds.push(kind.to_string());
+        } else {
+            reader.error(span, path, format!("{kind:?} is not an event type"));
+        }
+    }
+    kinds
+}
+
+fn read_key_parts(
+    reader: &mut Reader<'_>,
+    value: &Spanned<DeValue<'_>>,
+    path: &str,
+) -> Vec<KeyPart> {
+    let mut parts = Vec::new();
+    for (part, span) in reader.strings(value, path) {
+        match part {
+            "location" => parts.push(KeyPart::Location),
+            "sku" => parts.push(KeyPart::Sku),
+            "ref" => parts.push(KeyPart::Ref),
+            other => reader.error(
+                span,
+                path,
+                format!("{other:?} is not one of location, sku, ref"),
+            ),
+        }
+    }
+    parts
+}
+
+/// The default rules written as a rules file: every type, team, floor and parameter as exceptions.md says.
+pub fn default_rules_toml() -> String {
+    let rules = Rules::default();
+    let mut text = String::from(
+        "# Retex rules: the built-in defaults of exceptions.md and workflow.md.\n\
+         # Edit and check with `retex rules check FILE`. A type's `team = \"location\"` means the team of the\n\
+         # exception's location (`store S001`). Overrides: [[types.NAME.overrides]] with location, location_kind\n\
+         # and/or category, and the parameters to change there; the most specific match wins.\n\n",
+    );
+    let bands = &rules.severity;
+    let _ = write!(
+        text,
+        "[severity]\ncritical = {}\nhigh = {}\nmedium = {}\n",
+        bands.critical, bands.high, bands.medium
+    );
+    for exception_type in ExceptionType::ALL {
+        let rule = rules.rule(exception_type);
+        let _ = write!(
+            text,
+            "\n[types.{}]  # {}\nenabled = {}\nteam = {:?}\nseverity_floor = {:?}\n",
+            exception_type.name(),
+            exception_type.category(),
+            rule.enabled,
+            rule.team,
+            rule.severity_floor.name()
+        );
+        for (param, value) in &rule.params {
+            let _ = writeln!(text, "{} = {}", param.name(), value);
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(text: &str) -> Vec<String> {
+        parse_rules(text)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn the_default_file_reads_back_as_the_defaults() {
+        let rules = parse_rules(&default_rules_toml()).unwrap();
+        assert_eq!(rules, Rules::default());
+        assert_eq!(rules.version(), Rules::default().version());
+    }
+
+    #[test]
+    fn errors_name_line_and_key() {
+        let text = "[types.count_variance]\ntolerance_units = -1\ntolerance_sharee = 0.1\n\n[types.nope]\nenabled = true\n";
+        assert_eq!(
+            errors(text),
+            vec![
+                "line 2: types.count_variance.tolerance_units: must not be negative, got -1".to_string(),
+                "line 3: types.count_variance.tolerance_sharee: unknown key for count_variance; it takes tolerance_units, tolerance_share, enabled, team, severity_floor, overrides".to_string(),
+                "line 5: types.nope: unknown exception type; the built-in ones are count_variance, negative_stock, low_stock, phantom_stock, transfer_overdue, transfer_mismatch, po_late, po_short, damaged_receipt, price_mismatch, promotion_conflict, return_policy, refund_overdue, order_at_risk, allocation_short, order_cancelled_stockout, customer_complaint, master_data, store_exception_rate".to_string(),
+            ]
+        );
+        assert_eq!(
+            errors("[severity\n"),
+            vec!["line 1: toml: unclosed table, expected `]`".to_string()]
+        );
+    }
+
+    #[test]
+    fn custom_types_are_checked() {
+        let text = "[custom.bulk]\non = [\"sale\", \"sold\"]\ncondition = \"event.qtty > 1\"\nkey = [\"sku\"]\n";
+        let found = errors(text);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(
+            found[0],
+            "line 2: custom.bulk.on: \"sold\" is not an event type"
+        );
+        assert!(
+            found[1].starts_with("line 3: custom.bulk.condition: `event` has no field `qtty`"),
+            "{}",
+            found[1]
+        );
+    }
+
+    #[test]
+    fn overrides_pick_the_most_specific_scope() {
+        let text = "[types.count_variance]\ntolerance_units = 3\n\
+            [[types.count_variance.overrides]]\nlocation_kind = \"warehouse\"\ntolerance_units = 10\n\
+            [[types.count_variance.overrides]]\ncategory = \"Grocery\"\ntolerance_units = 4\n\
+            [[types.count_variance.overrides]]\ncategory = \"Grocery/Fresh\"\ntolerance_units = 6\n\
+            [[types.count_variance.overrides]]\nlocation = \"S001\"\ntolerance_units = 1\n";
+        let rules = parse_rules(text).unwrap();
+        let lookup = |location, location_kind, category| {
+            let context = super::super::ScopeContext {
+                location,
+                location_kind,
+                category,
+            };
+            rules.param(
+                ExceptionType::CountVariance,
+                Param::ToleranceUnits,
+                &context,
+            )
+        };
+        assert_eq!(
+            lookup(Some("S002"), Some(LocationKind::Store), Some("Toys/Games")),
+            Decimal::from(3)
+        );
+        assert_eq!(
+            lookup(Some("W1"), Some(LocationKind::Warehouse), Some("Toys")),
+            Decimal::from(10)
+        );
+        assert_eq!(
+            lookup(
+                Some("W1"),
+                Some(LocationKind::Warehouse),
+                Some("Grocery/Dry")
+            ),
+            Decimal::from(4)
+        );
+        assert_eq!(
+            lookup(
+                Some("S002"),
+                Some(LocationKind::Store),
+                Some("Grocery/Fresh/Fruit")
+            ),
+            Decimal::from(6)
+        );
+        assert_eq!(
+            lookup(
+                Some("S002"),
+                Some(LocationKind::Store),
+                Some("Grocery/Freshly")
+            ),
+            Decimal::from(4)
+        );
+        assert_eq!(
+            lookup(
+                Some("S001"),
+                Some(LocationKind::Store),
+                Some("Grocery/Fresh")
+            ),
+            Decimal::from(1)
+        );
+        // Unchanged parameters keep the type's value.
+        let context = super::super::ScopeContext {
+            location: Some("S001"),
+            ..Default::default()
+        };
+        assert_eq!(
+            rules.param(
+                ExceptionType::CountVariance,
+                Param::ToleranceShare,
+                &context
+            ),
+            "0.05".parse().unwrap()
+        );
+    }
+}

@@ -1,0 +1,231 @@
+//! Rules: the exception taxonomy as configuration (DESIGN.md, "Rules are configuration").
+//!
+//! [`Rules::default`] is exactly exceptions.md and workflow.md. A rules file (TOML, see [`file`]) can switch each
+//! built-in type off, change every parameter, its team and severity floor, override parameters per location, per
+//! location kind and per product category (most specific wins, see [`Scope::specificity`]), set the severity
+//! bands, and declare custom types whose condition is an [`expr::Expr`]. A rule set is identified by
+//! [`Rules::version`], a hash of its canonical form, which every exception records.
+//!
+//! # Layout
+//! - [`taxonomy`]: the built-in types, their parameters and defaults.
+//! - [`expr`]: the condition language of custom types.
+//! - [`file`]: reading and checking a TOML rules file, and writing the defaults as one.
+
+pub mod expr;
+pub mod file;
+pub mod taxonomy;
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::codes::Money;
+use crate::event::LocationKind;
+pub use taxonomy::{ExceptionType, LOCATION_TEAM, Param, Severity};
+
+/// Impact at or above which an exception has each severity (workflow.md).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SeverityBands {
+    pub critical: Decimal,
+    pub high: Decimal,
+    pub medium: Decimal,
+}
+
+impl Default for SeverityBands {
+    fn default() -> Self {
+        Self {
+            critical: Decimal::from(1_000),
+            high: Decimal::from(250),
+            medium: Decimal::from(50),
+        }
+    }
+}
+
+impl SeverityBands {
+    pub fn severity(&self, impact: Money) -> Severity {
+        let impact = impact.0.abs();
+        if impact >= self.critical {
+            Severity::Critical
+        } else if impact >= self.high {
+            Severity::High
+        } else if impact >= self.medium {
+            Severity::Medium
+        } else {
+            Severity::Low
+        }
+    }
+}
+
+/// Where an override applies; every given part must match. An absent part matches everything.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Scope {
+    pub location: Option<String>,
+    pub location_kind: Option<LocationKind>,
+    /// A category path prefix on level boundaries: `Grocery/Drinks` covers `Grocery/Drinks/Soda`.
+    pub category: Option<String>,
+}
+
+/// What a parameter lookup knows about the exception's place and product.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ScopeContext<'a> {
+    pub location: Option<&'a str>,
+    pub location_kind: Option<LocationKind>,
+    pub category: Option<&'a str>,
+}
+
+impl Scope {
+    /// How specific a matching scope is, `None` when it does not match. A location beats a category, a deeper
+    /// category beats a shallower one, and a category beats a location kind; on a tie the later override wins.
+    pub fn specificity(&self, context: &ScopeContext<'_>) -> Option<u32> {
+        let mut score = 0;
+        if let Some(location) = &self.location {
+            if context.location != Some(location.as_str()) {
+                return None;
+            }
+            score += 1_000;
+        }
+        if let Some(category) = &self.category {
+            let product_category = context.category?;
+            let covers = product_category == category
+                || (product_category.starts_with(category.as_str())
+                    && product_category.as_bytes().get(category.len()) == Some(&b'/'));
+            if !covers {
+                return None;
+            }
+            score += 10 * (category.matches('/').count() as u32 + 1);
+        }
+        if let Some(kind) = self.location_kind {
+            if context.location_kind != Some(kind) {
+                return None;
+            }
+            score += 1;
+        }
+        Some(score)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Override {
+    pub scope: Scope,
+    pub params: BTreeMap<Param, Decimal>,
+}
+
+/// The configuration of one built-in type.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TypeRule {
+    pub enabled: bool,
+    /// A company-wide team, or [`LOCATION_TEAM`] for the team of the exception's location.
+    pub team: String,
+    pub severity_floor: Severity,
+    pub params: BTreeMap<Param, Decimal>,
+    pub overrides: Vec<Override>,
+}
+
+/// Which parts of an event make a custom exception's key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyPart {
+    Location,
+    Sku,
+    /// The event's document number (order, po, transfer, return, promotion or message).
+    Ref,
+}
+
+/// A type declared in the rules file: raised when its condition holds for an event of one of its kinds.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CustomType {
+    pub name: String,
+    pub enabled: bool,
+    /// Event types (`sale`, `count`, ...) the condition is evaluated on.
+    pub on: Vec<String>,
+    pub category: String,
+    pub condition: expr::Expr,
+    pub key: Vec<KeyPart>,
+    /// Money impact; zero when absent.
+    pub impact: Option<expr::Expr>,
+    pub team: String,
+    pub severity_floor: Severity,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Rules {
+    pub severity: SeverityBands,
+    /// One per built-in type, indexed by [`ExceptionType::index`].
+    pub types: Vec<TypeRule>,
+    pub custom: Vec<CustomType>,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        let mut types = Vec::with_capacity(ExceptionType::ALL.len());
+        for exception_type in ExceptionType::ALL {
+            types.push(TypeRule {
+                enabled: true,
+                team: exception_type.default_team().to_string(),
+                severity_floor: exception_type.default_severity_floor(),
+                params: exception_type.default_params().iter().copied().collect(),
+                overrides: Vec::new(),
+            });
+        }
+        Self {
+            severity: SeverityBands::default(),
+            types,
+            custom: Vec::new(),
+        }
+    }
+}
+
+impl Rules {
+    pub fn rule(&self, exception_type: ExceptionType) -> &TypeRule {
+        &self.types[exception_type.index()]
+    }
+
+    pub fn is_enabled(&self, exception_type: ExceptionType) -> bool {
+        self.types[exception_type.index()].enabled
+    }
+
+    /// A parameter's value for an exception in `context`: the most specific matching override, else the type's
+    /// own value. Panics when the type has no such parameter: detectors only ask for their own.
+    pub fn param(
+        &self,
+        exception_type: ExceptionType,
+        param: Param,
+        context: &ScopeContext<'_>,
+    ) -> Decimal {
+        let rule = &self.types[exception_type.index()];
+        let mut best: Option<(u32, Decimal)> = None;
+        for candidate in &rule.overrides {
+            let (Some(value), Some(score)) = (
+                candidate.params.get(&param),
+                candidate.scope.specificity(context),
+            ) else {
+                continue;
+            };
+            if best.is_none_or(|(best_score, _)| score >= best_score) {
+                best = Some((score, *value));
+            }
+        }
+        match best {
+            Some((_, value)) => value,
+            None => *rule.params.get(&param).unwrap_or_else(|| {
+                panic!(
+                    "{} has no parameter {}",
+                    exception_type.name(),
+                    param.name()
+                )
+            }),
+        }
+    }
+
+    /// Whether any override of the type could change a parameter; when not, detectors need no context.
+    pub fn has_overrides(&self, exception_type: ExceptionType) -> bool {
+        !self.types[exception_type.index()].overrides.is_empty()
+    }
+
+    /// The rule set's identity: the first 16 hex digits of the SHA-256 of its canonical JSON form.
+    pub fn version(&self) -> String {
+        let canonical = serde_json::to_vec(self).expect("rules always serialize");
+        crate::engine::hash_hex(&canonical)[..16].to_string()
+    }
+}

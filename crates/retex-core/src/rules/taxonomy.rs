@@ -1,0 +1,351 @@
+//! The built-in exception types of exceptions.md: their names, categories, default teams, severity floors and
+//! the parameters of their detectors with the defaults that hold when no rules file says otherwise.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Severity, lowest first; the order is the escalation order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+}
+
+/// A built-in exception type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExceptionType {
+    CountVariance,
+    NegativeStock,
+    LowStock,
+    PhantomStock,
+    TransferOverdue,
+    TransferMismatch,
+    PoLate,
+    PoShort,
+    DamagedReceipt,
+    PriceMismatch,
+    PromotionConflict,
+    ReturnPolicy,
+    RefundOverdue,
+    OrderAtRisk,
+    AllocationShort,
+    OrderCancelledStockout,
+    CustomerComplaint,
+    MasterData,
+    StoreExceptionRate,
+}
+
+/// The team of the exception's location (`store S001`), as opposed to a company-wide team.
+pub const LOCATION_TEAM: &str = "location";
+
+/// One detector parameter: its name in the rules file and its default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Param {
+    /// `count_variance`: a variance is tolerated up to max(this many units, ...
+    ToleranceUnits,
+    /// ... this share of abs(on hand)).
+    ToleranceShare,
+    /// `low_stock`: days of sales history behind the velocity.
+    VelocityWindowDays,
+    /// `low_stock`: the item must have sold on at least this many of those days.
+    MinSellingDays,
+    /// `low_stock`: cover wanted, as a multiple of velocity x (lead time + 1).
+    CoverFactor,
+    /// `low_stock`: lead time used when the product's supplier names none.
+    DefaultLeadTimeDays,
+    /// `phantom_stock`: silence longer than this multiple of the mean interval between sales.
+    SilenceIntervals,
+    /// `phantom_stock`: only for items selling at least this many units a day.
+    MinDailySales,
+    /// `transfer_overdue`: hours after `expected`.
+    GraceHours,
+    /// `transfer_overdue`: hours after shipping when there is no `expected`.
+    NoExpectedHours,
+    /// `po_late`, `po_short`: a line counts as received at this share of its ordered quantity.
+    ReceivedShare,
+    /// `po_late`: a `po_update` moving `expected` more than this many hours past the original is late.
+    SlipHours,
+    /// `price_mismatch`: tolerated difference from the active price, in money.
+    PriceTolerance,
+    /// `refund_overdue`: hours after the return was received.
+    RefundHours,
+    /// `order_at_risk`: hours before `ship_by`.
+    HoursBeforeShipBy,
+    /// `store_exception_rate`: days in the window.
+    RateWindowDays,
+    /// `store_exception_rate`: significance level of the test, before the Bonferroni correction.
+    Alpha,
+    /// `store_exception_rate`: stores with fewer sale lines in the window are not tested.
+    MinSaleLines,
+    /// `store_exception_rate`: a store needs at least this many exceptions in the window to be flagged.
+    MinExceptions,
+}
+
+impl Param {
+    pub const ALL: [Param; 19] = [
+        Self::ToleranceUnits,
+        Self::ToleranceShare,
+        Self::VelocityWindowDays,
+        Self::MinSellingDays,
+        Self::CoverFactor,
+        Self::DefaultLeadTimeDays,
+        Self::SilenceIntervals,
+        Self::MinDailySales,
+        Self::GraceHours,
+        Self::NoExpectedHours,
+        Self::ReceivedShare,
+        Self::SlipHours,
+        Self::PriceTolerance,
+        Self::RefundHours,
+        Self::HoursBeforeShipBy,
+        Self::RateWindowDays,
+        Self::Alpha,
+        Self::MinSaleLines,
+        Self::MinExceptions,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ToleranceUnits => "tolerance_units",
+            Self::ToleranceShare => "tolerance_share",
+            Self::VelocityWindowDays => "velocity_window_days",
+            Self::MinSellingDays => "min_selling_days",
+            Self::CoverFactor => "cover_factor",
+            Self::DefaultLeadTimeDays => "default_lead_time_days",
+            Self::SilenceIntervals => "silence_intervals",
+            Self::MinDailySales => "min_daily_sales",
+            Self::GraceHours => "grace_hours",
+            Self::NoExpectedHours => "no_expected_hours",
+            Self::ReceivedShare => "received_share",
+            Self::SlipHours => "slip_hours",
+            Self::PriceTolerance => "price_tolerance",
+            Self::RefundHours => "refund_hours",
+            Self::HoursBeforeShipBy => "hours_before_ship_by",
+            Self::RateWindowDays => "rate_window_days",
+            Self::Alpha => "alpha",
+            Self::MinSaleLines => "min_sale_lines",
+            Self::MinExceptions => "min_exceptions",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|param| param.name() == name)
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+const fn decimal(mantissa: u32, scale: u32) -> Decimal {
+    Decimal::from_parts(mantissa, 0, 0, false, scale)
+}
+
+impl ExceptionType {
+    pub const ALL: [ExceptionType; 19] = [
+        Self::CountVariance,
+        Self::NegativeStock,
+        Self::LowStock,
+        Self::PhantomStock,
+        Self::TransferOverdue,
+        Self::TransferMismatch,
+        Self::PoLate,
+        Self::PoShort,
+        Self::DamagedReceipt,
+        Self::PriceMismatch,
+        Self::PromotionConflict,
+        Self::ReturnPolicy,
+        Self::RefundOverdue,
+        Self::OrderAtRisk,
+        Self::AllocationShort,
+        Self::OrderCancelledStockout,
+        Self::CustomerComplaint,
+        Self::MasterData,
+        Self::StoreExceptionRate,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::CountVariance => "count_variance",
+            Self::NegativeStock => "negative_stock",
+            Self::LowStock => "low_stock",
+            Self::PhantomStock => "phantom_stock",
+            Self::TransferOverdue => "transfer_overdue",
+            Self::TransferMismatch => "transfer_mismatch",
+            Self::PoLate => "po_late",
+            Self::PoShort => "po_short",
+            Self::DamagedReceipt => "damaged_receipt",
+            Self::PriceMismatch => "price_mismatch",
+            Self::PromotionConflict => "promotion_conflict",
+            Self::ReturnPolicy => "return_policy",
+            Self::RefundOverdue => "refund_overdue",
+            Self::OrderAtRisk => "order_at_risk",
+            Self::AllocationShort => "allocation_short",
+            Self::OrderCancelledStockout => "order_cancelled_stockout",
+            Self::CustomerComplaint => "customer_complaint",
+            Self::MasterData => "master_data",
+            Self::StoreExceptionRate => "store_exception_rate",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn category(self) -> &'static str {
+        match self {
+            Self::CountVariance | Self::NegativeStock | Self::LowStock | Self::PhantomStock => {
+                "inventory"
+            }
+            Self::TransferOverdue | Self::TransferMismatch => "transfer",
+            Self::PoLate | Self::PoShort => "supplier",
+            Self::DamagedReceipt => "quality",
+            Self::PriceMismatch | Self::PromotionConflict => "pricing",
+            Self::ReturnPolicy | Self::RefundOverdue => "returns",
+            Self::OrderAtRisk | Self::AllocationShort | Self::OrderCancelledStockout => {
+                "fulfilment"
+            }
+            Self::CustomerComplaint => "service",
+            Self::MasterData => "data",
+            Self::StoreExceptionRate => "governance",
+        }
+    }
+
+    /// The owning team of exceptions.md; [`LOCATION_TEAM`] means the team of the exception's location.
+    pub fn default_team(self) -> &'static str {
+        match self {
+            Self::CountVariance
+            | Self::NegativeStock
+            | Self::PhantomStock
+            | Self::TransferOverdue
+            | Self::TransferMismatch => LOCATION_TEAM,
+            Self::LowStock | Self::PoLate | Self::PoShort => "buyers",
+            Self::DamagedReceipt => "quality",
+            Self::PriceMismatch | Self::PromotionConflict => "category manager",
+            Self::ReturnPolicy | Self::CustomerComplaint => "customer service",
+            Self::RefundOverdue => "finance",
+            Self::OrderAtRisk | Self::AllocationShort | Self::OrderCancelledStockout => {
+                "web operations"
+            }
+            Self::MasterData => "data governance",
+            Self::StoreExceptionRate => "regional manager",
+        }
+    }
+
+    /// The severity floor of workflow.md: the severity is at least this whatever the impact.
+    pub fn default_severity_floor(self) -> Severity {
+        match self {
+            Self::OrderAtRisk
+            | Self::AllocationShort
+            | Self::OrderCancelledStockout
+            | Self::PromotionConflict => Severity::High,
+            Self::NegativeStock
+            | Self::CustomerComplaint
+            | Self::RefundOverdue
+            | Self::StoreExceptionRate => Severity::Medium,
+            _ => Severity::Low,
+        }
+    }
+
+    /// The detector's parameters and their defaults (exceptions.md).
+    pub fn default_params(self) -> &'static [(Param, Decimal)] {
+        const COUNT_VARIANCE: &[(Param, Decimal)] = &[
+            (Param::ToleranceUnits, decimal(2, 0)),
+            (Param::ToleranceShare, decimal(5, 2)),
+        ];
+        const LOW_STOCK: &[(Param, Decimal)] = &[
+            (Param::VelocityWindowDays, decimal(14, 0)),
+            (Param::MinSellingDays, decimal(7, 0)),
+            (Param::CoverFactor, decimal(15, 1)),
+            (Param::DefaultLeadTimeDays, decimal(0, 0)),
+        ];
+        const PHANTOM_STOCK: &[(Param, Decimal)] = &[
+            (Param::SilenceIntervals, decimal(4, 0)),
+            (Param::MinDailySales, decimal(2, 0)),
+        ];
+        const TRANSFER_OVERDUE: &[(Param, Decimal)] = &[
+            (Param::GraceHours, decimal(4, 0)),
+            (Param::NoExpectedHours, decimal(24, 0)),
+        ];
+        const PO_LATE: &[(Param, Decimal)] = &[
+            (Param::ReceivedShare, decimal(98, 2)),
+            (Param::SlipHours, decimal(24, 0)),
+        ];
+        const PO_SHORT: &[(Param, Decimal)] = &[(Param::ReceivedShare, decimal(98, 2))];
+        const PRICE_MISMATCH: &[(Param, Decimal)] = &[(Param::PriceTolerance, decimal(1, 2))];
+        const REFUND_OVERDUE: &[(Param, Decimal)] = &[(Param::RefundHours, decimal(72, 0))];
+        const ORDER_AT_RISK: &[(Param, Decimal)] = &[(Param::HoursBeforeShipBy, decimal(4, 0))];
+        const STORE_EXCEPTION_RATE: &[(Param, Decimal)] = &[
+            (Param::RateWindowDays, decimal(7, 0)),
+            (Param::Alpha, decimal(1, 2)),
+            (Param::MinSaleLines, decimal(200, 0)),
+            (Param::MinExceptions, decimal(5, 0)),
+        ];
+        match self {
+            Self::CountVariance => COUNT_VARIANCE,
+            Self::LowStock => LOW_STOCK,
+            Self::PhantomStock => PHANTOM_STOCK,
+            Self::TransferOverdue => TRANSFER_OVERDUE,
+            Self::PoLate => PO_LATE,
+            Self::PoShort => PO_SHORT,
+            Self::PriceMismatch => PRICE_MISMATCH,
+            Self::RefundOverdue => REFUND_OVERDUE,
+            Self::OrderAtRisk => ORDER_AT_RISK,
+            Self::StoreExceptionRate => STORE_EXCEPTION_RATE,
+            Self::NegativeStock
+            | Self::TransferMismatch
+            | Self::DamagedReceipt
+            | Self::PromotionConflict
+            | Self::ReturnPolicy
+            | Self::AllocationShort
+            | Self::OrderCancelledStockout
+            | Self::CustomerComplaint
+            | Self::MasterData => &[],
+        }
+    }
+
+    /// The correlation order of exceptions.md: a lower rank is further upstream, a likelier root cause.
+    pub fn root_cause_rank(self) -> u8 {
+        match self {
+            Self::MasterData => 0,
+            Self::PoLate => 1,
+            Self::PoShort => 2,
+            Self::TransferOverdue => 3,
+            Self::TransferMismatch => 4,
+            Self::CountVariance => 5,
+            Self::PhantomStock => 6,
+            Self::NegativeStock => 7,
+            Self::LowStock => 8,
+            Self::AllocationShort => 9,
+            Self::OrderAtRisk => 10,
+            Self::OrderCancelledStockout => 11,
+            Self::RefundOverdue => 12,
+            Self::CustomerComplaint => 13,
+            Self::DamagedReceipt
+            | Self::PriceMismatch
+            | Self::PromotionConflict
+            | Self::ReturnPolicy
+            | Self::StoreExceptionRate => 14,
+        }
+    }
+}
