@@ -9,7 +9,10 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
-use retex_core::engine::{Engine, Input};
+use std::sync::Arc;
+
+use retex_core::engine::{Engine, EngineConfig, Input};
+use retex_core::rules::Rules;
 use retex_core::wire::parse_event;
 use retex_store::{LiveEngine, LiveOptions, StoreLocation};
 use serde_json::json;
@@ -33,6 +36,7 @@ pub struct BenchArgs {
 }
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    let config = EngineConfig { rules: Arc::new(Rules::default()), insight: Some(Arc::new(retex_insight::EmbeddedInsight)) };
     let workdir = tempfile::tempdir().context("create a temporary directory")?;
     let stream = match &args.input {
         Some(path) => path.clone(),
@@ -55,7 +59,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let events = inputs.len();
     eprintln!("parsed {events} events in {parse_seconds:.2} s");
 
-    let (engine, engine_seconds) = measure_engine(&inputs);
+    let (engine, engine_seconds) = measure_engine(&inputs, &config);
     let positions = engine.ledger().len();
     let rss_before = resident_bytes();
     let ledger_copy = engine.ledger().clone();
@@ -65,7 +69,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     drop(ledger_copy);
     drop(inputs);
 
-    let ingest_seconds = measure_durable_ingest(&stream, &workdir.path().join("bench.db"))?;
+    let ingest_seconds = measure_durable_ingest(&stream, &workdir.path().join("bench.db"), &config)?;
     let figures = json!({
         "machine": machine(),
         "events": events,
@@ -89,11 +93,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Applies every input to a fresh engine, [`ENGINE_RUNS`] times; returns the last engine and the median time.
-fn measure_engine(inputs: &[Input]) -> (Engine, f64) {
+fn measure_engine(inputs: &[Input], config: &EngineConfig) -> (Engine, f64) {
     let mut seconds = Vec::with_capacity(ENGINE_RUNS);
-    let mut engine = Engine::new();
+    let mut engine = Engine::new(config.clone());
     for run in 0..ENGINE_RUNS {
-        engine = Engine::new();
+        engine = Engine::new(config.clone());
         let mut outputs = Vec::new();
         let started = Instant::now();
         for (index, input) in inputs.iter().enumerate() {
@@ -108,9 +112,9 @@ fn measure_engine(inputs: &[Input]) -> (Engine, f64) {
 }
 
 /// Ingests the stream file into a new SQLite file, as `retex ingest` does; returns the seconds taken.
-fn measure_durable_ingest(stream: &Path, db: &Path) -> anyhow::Result<f64> {
+fn measure_durable_ingest(stream: &Path, db: &Path, config: &EngineConfig) -> anyhow::Result<f64> {
     let store = retex_store::open(&StoreLocation::Sqlite(db.to_path_buf())).context("open the bench database")?;
-    let mut live = LiveEngine::open(store, LiveOptions::default())?;
+    let mut live = LiveEngine::open(store, config.clone(), LiveOptions::default())?;
     let started = Instant::now();
     let totals = ingest_files(&mut live, &[stream.to_path_buf()], false)?;
     live.save_snapshot()?;

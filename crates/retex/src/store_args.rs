@@ -1,9 +1,14 @@
-//! The store options every command shares: an SQLite file by default, PostgreSQL by URL.
+//! The options every engine command shares: the store (an SQLite file by default, PostgreSQL by URL) and the
+//! rules file the engine runs under.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
+use retex_core::engine::EngineConfig;
+use retex_core::rules::Rules;
+use retex_core::rules::file::parse_rules;
 use retex_store::{LiveEngine, LiveOptions, StoreLocation};
 
 #[derive(Args, Clone, Debug)]
@@ -19,6 +24,10 @@ pub struct StoreArgs {
         conflicts_with = "db"
     )]
     pub database_url: Option<String>,
+    /// Rules file (TOML); without one, the defaults of exceptions.md hold. Use the same file for every command
+    /// on a store: other rules re-derive the exceptions from the whole log.
+    #[arg(long, value_name = "FILE", env = "RETEX_RULES")]
+    pub rules: Option<PathBuf>,
 }
 
 impl StoreArgs {
@@ -29,8 +38,20 @@ impl StoreArgs {
         }
     }
 
+    pub fn engine_config(&self) -> anyhow::Result<EngineConfig> {
+        let rules = match &self.rules {
+            Some(path) => load_rules(path)?,
+            None => Rules::default(),
+        };
+        Ok(EngineConfig {
+            rules: Arc::new(rules),
+            insight: Some(Arc::new(retex_insight::EmbeddedInsight)),
+        })
+    }
+
     /// Opens the store and brings the engine up to date with its log.
     pub fn open_live(&self) -> anyhow::Result<LiveEngine> {
+        let config = self.engine_config()?;
         let location = self.location();
         let described = match &location {
             StoreLocation::Sqlite(path) => path.display().to_string(),
@@ -38,7 +59,26 @@ impl StoreArgs {
         };
         let store =
             retex_store::open(&location).with_context(|| format!("open store {described}"))?;
-        LiveEngine::open(store, LiveOptions::default())
+        LiveEngine::open(store, config, LiveOptions::default())
             .with_context(|| format!("load engine state from {described}"))
     }
+}
+
+/// Reads and checks a rules file; every problem is reported as `FILE:LINE: key: problem`.
+pub fn load_rules(path: &Path) -> anyhow::Result<Rules> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("read rules file {}", path.display()))?;
+    parse_rules(&text).map_err(|errors| {
+        let mut message = format!("{} has {} problem(s)", path.display(), errors.len());
+        for error in errors {
+            message.push_str(&format!(
+                "\n{}:{}: {}: {}",
+                path.display(),
+                error.line,
+                error.key,
+                error.problem
+            ));
+        }
+        anyhow::anyhow!(message)
+    })
 }

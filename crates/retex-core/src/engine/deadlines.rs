@@ -9,12 +9,24 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::codes::{DocumentNumber, Timestamp};
+use crate::engine::ledger::{LocationId, SkuId};
+use crate::engine::{Engine, Output};
 
 /// What falls due.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Deadline {
-    /// A shipped transfer must be received by now.
+    /// A shipped transfer must be received by now (`transfer_overdue`).
     TransferReceipt(DocumentNumber),
+    /// A purchase order's expected delivery (`po_late`).
+    PurchaseOrderExpected(DocumentNumber),
+    /// A received return must be refunded by now (`refund_overdue`).
+    Refund(DocumentNumber),
+    /// An order must have shipped by now (`order_at_risk`).
+    OrderShipment(DocumentNumber),
+    /// A selling item has been silent this long (`phantom_stock`).
+    PhantomCheck(LocationId, SkuId),
+    /// The daily test of store exception rates (`store_exception_rate`).
+    StoreRateCheck,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -42,5 +54,27 @@ impl DeadlineQueue {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+impl Engine {
+    /// Fires, in time order, every deadline due strictly before `now`.
+    pub(super) fn fire_deadlines_before(&mut self, now: Timestamp, outputs: &mut Vec<Output>) {
+        while let Some((due_at, deadline)) = self.state.deadlines.pop_due_before(now) {
+            match deadline {
+                Deadline::TransferReceipt(transfer) => {
+                    self.fire_transfer_receipt(&transfer, due_at, outputs)
+                }
+                Deadline::PurchaseOrderExpected(po) => self.fire_po_expected(&po, due_at, outputs),
+                Deadline::Refund(return_number) => {
+                    self.fire_refund_due(&return_number, due_at, outputs)
+                }
+                Deadline::OrderShipment(order) => self.fire_order_at_risk(&order, due_at, outputs),
+                Deadline::PhantomCheck(location, sku) => {
+                    self.fire_phantom_check(location, sku, due_at, outputs)
+                }
+                Deadline::StoreRateCheck => self.fire_store_rate_check(due_at, outputs),
+            }
+        }
     }
 }

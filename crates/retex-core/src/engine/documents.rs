@@ -20,10 +20,39 @@ pub struct TransferDoc {
     pub shipped: Vec<(SkuId, Qty)>,
     /// Set by the first `transfer_received`, which closes the transfer.
     pub received_at: Option<Timestamp>,
+    pub received_seq: Option<u64>,
+    /// Received lines: SKU, quantity, damaged.
     pub received: Vec<(SkuId, Qty, Qty)>,
 }
 
 impl TransferDoc {
+    /// A transfer first seen by an event about its destination.
+    pub fn new(to: LocationId) -> Self {
+        Self {
+            from: None,
+            to,
+            shipped_at: None,
+            shipped_seq: None,
+            expected: None,
+            shipped: Vec::new(),
+            received_at: None,
+            received_seq: None,
+            received: Vec::new(),
+        }
+    }
+
+    /// Shipped quantity per SKU, in order of first appearance.
+    pub fn shipped_by_sku(&self) -> Vec<(SkuId, Qty)> {
+        let mut totals: Vec<(SkuId, Qty)> = Vec::new();
+        for &(sku, qty) in &self.shipped {
+            match totals.iter_mut().find(|(candidate, _)| *candidate == sku) {
+                Some((_, total)) => *total += qty,
+                None => totals.push((sku, qty)),
+            }
+        }
+        totals
+    }
+
     /// Value in transit at cost, given a unit cost per SKU.
     pub fn shipped_value(&self, unit_cost: impl Fn(SkuId) -> Money) -> Money {
         let mut value = Money::ZERO;
@@ -46,6 +75,8 @@ pub struct PurchaseOrderLineState {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PurchaseOrderDoc {
+    /// Log entry of the `purchase_order` event: what a missed delivery traces back to.
+    pub ordered_seq: Option<u64>,
     pub supplier: Option<SupplierCode>,
     pub location: LocationId,
     pub expected: Option<Timestamp>,
@@ -57,6 +88,37 @@ pub struct PurchaseOrderDoc {
 }
 
 impl PurchaseOrderDoc {
+    /// A purchase order first seen by one of its events.
+    pub fn new(location: LocationId) -> Self {
+        Self {
+            ordered_seq: None,
+            supplier: None,
+            location,
+            expected: None,
+            original_expected: None,
+            lines: Vec::new(),
+            closed: false,
+        }
+    }
+
+    /// Quantity still to come per line (never negative).
+    pub fn open_quantities(&self) -> Vec<(SkuId, Qty)> {
+        self.lines
+            .iter()
+            .map(|line| (line.sku, (line.ordered - line.received).max(Qty::ZERO)))
+            .collect()
+    }
+
+    /// Value ordered and not yet received, at the line's unit cost or else the given cost.
+    pub fn open_value(&self, unit_cost: impl Fn(SkuId) -> Money) -> Money {
+        let mut value = Money::ZERO;
+        for line in &self.lines {
+            let missing = (line.ordered - line.received).max(Qty::ZERO);
+            value += missing * line.unit_cost.unwrap_or_else(|| unit_cost(line.sku));
+        }
+        value
+    }
+
     pub fn line_mut(&mut self, sku: SkuId) -> &mut PurchaseOrderLineState {
         let index = match self.lines.iter().position(|line| line.sku == sku) {
             Some(index) => index,
@@ -102,6 +164,8 @@ impl OrderLineState {
 pub struct OrderDoc {
     /// `None` while only later events of the order are known.
     pub placed_at: Option<Timestamp>,
+    /// Log entry of the `order_placed` event.
+    pub placed_seq: Option<u64>,
     pub ship_by: Option<Timestamp>,
     pub lines: Vec<OrderLineState>,
     pub allocated_to: Option<LocationId>,
@@ -109,6 +173,18 @@ pub struct OrderDoc {
 }
 
 impl OrderDoc {
+    /// An order first seen by an event after its placement.
+    pub fn unknown() -> Self {
+        Self {
+            placed_at: None,
+            placed_seq: None,
+            ship_by: None,
+            lines: Vec::new(),
+            allocated_to: None,
+            status: OrderStatus::Open,
+        }
+    }
+
     pub fn value(&self) -> Money {
         let mut value = Money::ZERO;
         for line in &self.lines {
@@ -123,7 +199,29 @@ pub struct ReturnDoc {
     pub order: Option<DocumentNumber>,
     pub location: LocationId,
     pub requested_at: Option<Timestamp>,
+    /// Requested lines: SKU, quantity, refund.
+    pub lines: Vec<(SkuId, Qty, Money)>,
     pub refund_requested: Money,
     pub received_at: Option<Timestamp>,
+    /// Log entry of the `return_received` event.
+    pub received_seq: Option<u64>,
     pub refunded: Money,
+    /// Whether any `refund_issued` arrived (a refund of 0 still counts).
+    pub refund_seen: bool,
+}
+
+impl ReturnDoc {
+    pub fn new(location: LocationId) -> Self {
+        Self {
+            order: None,
+            location,
+            requested_at: None,
+            lines: Vec::new(),
+            refund_requested: Money::ZERO,
+            received_at: None,
+            received_seq: None,
+            refunded: Money::ZERO,
+            refund_seen: false,
+        }
+    }
 }

@@ -33,11 +33,12 @@ pub struct Ledger {
     positions: FxHashMap<u64, Position>,
 }
 
-fn pack(location: LocationId, sku: SkuId) -> u64 {
+/// The map key of a position: both ids in one `u64`.
+pub fn pack(location: LocationId, sku: SkuId) -> u64 {
     (u64::from(location) << 32) | u64::from(sku)
 }
 
-fn unpack(key: u64) -> (LocationId, SkuId) {
+pub fn unpack(key: u64) -> (LocationId, SkuId) {
     ((key >> 32) as u32, key as u32)
 }
 

@@ -3,36 +3,59 @@
 //! [`Engine::apply`] is the only way state changes. It is deterministic: no clock, no randomness, no I/O, and
 //! every map that leaves the engine is sorted first, so a snapshot plus its tail and a full replay end in the same
 //! bytes and the same [`Engine::state_hash`].
+//!
+//! # Layout
+//! - `apply`: how each event moves master data, the ledger and the documents.
+//! - `detect_inventory`, `detect_documents`, `detect_commercial`: the built-in detectors, by the state they watch.
+//! - `custom`: custom exception types of the rules.
+//! - `raise`: opening, recurring and resolving exceptions (severity, team, SLA dues, incidents).
+//! - `exceptions`, `incidents`, `calendar`, `deadlines`: the books and clocks those use.
+//! - `ledger`, `interner`, `master`, `documents`, `stats`: the state itself.
+//! - `views`: what leaves the engine for the CLI and API, with codes instead of ids.
 
-mod classify;
+mod apply;
+mod calendar;
+mod custom;
 mod deadlines;
+mod detect_commercial;
+mod detect_documents;
+mod detect_inventory;
 mod documents;
 mod exceptions;
+mod incidents;
+mod insight;
 mod interner;
 mod ledger;
 mod master;
-mod operations;
+mod raise;
 mod sorted_map;
+mod stats;
+mod views;
+
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use classify::ComplaintClassifier;
+pub use calendar::{BusinessHours, add_business_time};
 pub use deadlines::{Deadline, DeadlineQueue};
 pub use documents::{OrderDoc, OrderStatus, PurchaseOrderDoc, ReturnDoc, TransferDoc};
-pub use exceptions::{
-    ExceptionBook, ExceptionKey, ExceptionRecord, ExceptionStatus, ExceptionType,
-};
+pub use exceptions::{ExceptionBook, ExceptionKey, ExceptionRecord, ExceptionStatus, TypeRef};
+pub use incidents::{Incident, IncidentBook, Touch};
+pub use insight::{Insight, RateTestParams, StoreWindow};
 pub use interner::Interner;
+use ledger::pack as pack_position;
 pub use ledger::{Ledger, LocationId, Position, SkuId};
 pub use master::MasterData;
+pub use views::{ExceptionView, IncidentView, StockRow};
 
-use crate::codes::{DocumentNumber, Money, Qty, Timestamp};
+use crate::codes::{DocumentNumber, Timestamp};
 use crate::event::Event;
+use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 2;
 
 /// One entry of the log, as the engine applies it.
 // Nearly every input is an event: boxing it would add an allocation per event to the hot path.
@@ -61,6 +84,23 @@ pub enum Output {
     ExceptionResolved(u64),
 }
 
+/// What the engine runs with: the rules and, optionally, the statistical models. Not part of the state; a
+/// snapshot records the rules version it was taken under and only loads under the same rules.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    pub rules: Arc<Rules>,
+    pub insight: Option<Arc<dyn Insight>>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            rules: Arc::new(Rules::default()),
+            insight: None,
+        }
+    }
+}
+
 /// Everything the engine knows; serialized as a snapshot.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct State {
@@ -68,10 +108,12 @@ struct State {
     applied_seq: u64,
     /// Event time: the newest input time applied so far.
     clock: Option<Timestamp>,
+    rules_version: String,
     locations: Interner,
     skus: Interner,
     master: MasterData,
     ledger: Ledger,
+    stats: stats::DetectorStats,
     #[serde(with = "sorted_map")]
     transfers: FxHashMap<DocumentNumber, TransferDoc>,
     #[serde(with = "sorted_map")]
@@ -82,57 +124,43 @@ struct State {
     returns: FxHashMap<DocumentNumber, ReturnDoc>,
     deadlines: DeadlineQueue,
     exceptions: ExceptionBook,
+    incidents: IncidentBook,
 }
 
 /// Why a snapshot could not be loaded.
 #[derive(Debug, thiserror::Error)]
-#[error("snapshot does not decode: {0}")]
-pub struct SnapshotError(String);
+pub enum SnapshotError {
+    #[error("snapshot does not decode: {0}")]
+    Undecodable(String),
+    #[error("snapshot was taken under rules {found}, not the current {current}")]
+    OtherRules { found: String, current: String },
+}
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Engine {
     state: State,
+    config: EngineConfig,
+    rules_version: String,
 }
 
-/// One ledger row with its codes, as the CLI and API print it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct StockRow<'a> {
-    pub location: &'a str,
-    pub sku: &'a str,
-    pub on_hand: Qty,
-    pub reserved: Qty,
-    pub in_transit: Qty,
-}
-
-/// One exception with its codes, as `retex exceptions` prints it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ExceptionView<'a> {
-    pub id: u64,
-    #[serde(rename = "type")]
-    pub exception_type: &'static str,
-    pub category: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sku: Option<&'a str>,
-    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
-    pub reference: Option<&'a str>,
-    pub opened_at: String,
-    pub status: &'static str,
-    pub impact: Money,
-    pub occurrences: u32,
-    pub caused_by: &'a [u64],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub resolved_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub resolved_by: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub repeat_of: Option<u64>,
+impl Default for Engine {
+    fn default() -> Self {
+        Self::new(EngineConfig::default())
+    }
 }
 
 impl Engine {
-    pub fn new() -> Self {
-        Self::default()
+    pub fn new(config: EngineConfig) -> Self {
+        let rules_version = config.rules.version();
+        let state = State {
+            rules_version: rules_version.clone(),
+            ..State::default()
+        };
+        Self {
+            state,
+            config,
+            rules_version,
+        }
     }
 
     /// Applies one log entry. `seq` must be greater than every sequence number applied before.
@@ -159,8 +187,23 @@ impl Engine {
         if self.state.clock.is_some_and(|clock| clock >= at) {
             return;
         }
+        if self.state.clock.is_none() {
+            self.schedule_store_rate_check(at);
+        }
         self.fire_deadlines_before(at, outputs);
         self.state.clock = Some(at);
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    pub fn rules(&self) -> &Rules {
+        &self.config.rules
+    }
+
+    pub fn rules_version(&self) -> &str {
+        &self.rules_version
     }
 
     pub fn applied_seq(&self) -> u64 {
@@ -173,6 +216,11 @@ impl Engine {
 
     pub fn ledger(&self) -> &Ledger {
         &self.state.ledger
+    }
+
+    /// Heap bytes held by the detectors' per-position statistics (sales history).
+    pub fn detector_stats_bytes(&self) -> usize {
+        self.state.stats.table_bytes()
     }
 
     pub fn location_id(&self, code: &str) -> Option<LocationId> {
@@ -196,59 +244,8 @@ impl Engine {
         }
     }
 
-    /// Ledger rows ordered by location then SKU code, optionally for one location and/or SKU.
-    pub fn stock_rows(&self, location: Option<&str>, sku: Option<&str>) -> Vec<StockRow<'_>> {
-        let mut rows = Vec::new();
-        for (location_id, sku_id, position) in self.state.ledger.sorted() {
-            let location_code = self.state.locations.name(location_id);
-            let sku_code = self.state.skus.name(sku_id);
-            if location.is_some_and(|wanted| wanted != location_code)
-                || sku.is_some_and(|wanted| wanted != sku_code)
-            {
-                continue;
-            }
-            rows.push(StockRow {
-                location: location_code,
-                sku: sku_code,
-                on_hand: position.on_hand,
-                reserved: position.reserved,
-                in_transit: position.in_transit,
-            });
-        }
-        rows.sort_by(|a, b| (a.location, a.sku).cmp(&(b.location, b.sku)));
-        rows
-    }
-
     pub fn exception_records(&self) -> &[ExceptionRecord] {
         self.state.exceptions.records()
-    }
-
-    /// Every exception with its codes, in order of opening.
-    pub fn exceptions(&self) -> Vec<ExceptionView<'_>> {
-        let mut views = Vec::new();
-        for record in self.state.exceptions.records() {
-            let key = &record.key;
-            views.push(ExceptionView {
-                id: record.id,
-                exception_type: key.exception_type.name(),
-                category: key.exception_type.category(),
-                location: key.location.map(|id| self.state.locations.name(id)),
-                sku: key.sku.map(|id| self.state.skus.name(id)),
-                reference: key.reference.as_ref().map(DocumentNumber::as_str),
-                opened_at: record.opened_at.to_rfc3339(),
-                status: match record.status {
-                    ExceptionStatus::Open => "open",
-                    ExceptionStatus::Resolved => "resolved",
-                },
-                impact: record.impact,
-                occurrences: record.occurrences,
-                caused_by: &record.caused_by,
-                resolved_at: record.resolved_at.map(Timestamp::to_rfc3339),
-                resolved_by: record.resolved_by,
-                repeat_of: record.repeat_of,
-            });
-        }
-        views
     }
 
     /// The snapshot encoding of the whole state (versioned by [`SNAPSHOT_FORMAT_VERSION`]).
@@ -256,10 +253,22 @@ impl Engine {
         postcard::to_stdvec(&self.state).expect("engine state always encodes")
     }
 
-    pub fn from_snapshot(bytes: &[u8]) -> Result<Self, SnapshotError> {
-        let state =
-            postcard::from_bytes(bytes).map_err(|error| SnapshotError(error.to_string()))?;
-        Ok(Self { state })
+    /// Restores an engine from a snapshot taken under the same rules.
+    pub fn from_snapshot(bytes: &[u8], config: EngineConfig) -> Result<Self, SnapshotError> {
+        let state: State = postcard::from_bytes(bytes)
+            .map_err(|error| SnapshotError::Undecodable(error.to_string()))?;
+        let rules_version = config.rules.version();
+        if state.rules_version != rules_version {
+            return Err(SnapshotError::OtherRules {
+                found: state.rules_version,
+                current: rules_version,
+            });
+        }
+        Ok(Self {
+            state,
+            config,
+            rules_version,
+        })
     }
 
     /// SHA-256 of the snapshot encoding, in hex: equal states give equal hashes.

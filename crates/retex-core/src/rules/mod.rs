@@ -148,9 +148,31 @@ pub struct CustomType {
     pub severity_floor: Severity,
 }
 
+/// Acknowledge and resolve targets of one severity, in business minutes (workflow.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct SlaTarget {
+    pub acknowledge_minutes: i64,
+    pub resolve_minutes: i64,
+}
+
+/// The SLA targets per severity, lowest severity first.
+pub fn default_sla_targets() -> BTreeMap<Severity, SlaTarget> {
+    let target = |acknowledge_minutes, resolve_minutes| SlaTarget {
+        acknowledge_minutes,
+        resolve_minutes,
+    };
+    BTreeMap::from([
+        (Severity::Low, target(8 * 60, 72 * 60)),
+        (Severity::Medium, target(4 * 60, 24 * 60)),
+        (Severity::High, target(60, 8 * 60)),
+        (Severity::Critical, target(30, 4 * 60)),
+    ])
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Rules {
     pub severity: SeverityBands,
+    pub sla: BTreeMap<Severity, SlaTarget>,
     /// One per built-in type, indexed by [`ExceptionType::index`].
     pub types: Vec<TypeRule>,
     pub custom: Vec<CustomType>,
@@ -170,6 +192,7 @@ impl Default for Rules {
         }
         Self {
             severity: SeverityBands::default(),
+            sla: default_sla_targets(),
             types,
             custom: Vec::new(),
         }

@@ -25,7 +25,7 @@ pub fn parse_all(ndjson: &str) -> Vec<Event> {
 
 /// Applies events as log entries 1, 2, ... to a new engine.
 pub fn replay(events: &[Event]) -> Engine {
-    let mut engine = Engine::new();
+    let mut engine = Engine::default();
     let mut outputs = Vec::new();
     for (index, event) in events.iter().enumerate() {
         engine.apply(index as u64 + 1, &Input::Event(event.clone()), &mut outputs);

@@ -356,9 +356,8 @@ impl ReferenceLedger {
                 }
             }
             Op::Cancel { order } => {
-                let Some(doc) = self.orders.get_mut(&order) else {
-                    return;
-                };
+                // A cancellation seen before its order still closes it.
+                let doc = self.orders.entry(order).or_default();
                 doc.closed = true;
                 let reserved = std::mem::take(&mut doc.reserved);
                 if let (Some(location), Some((sku, _))) = (doc.allocated, doc.line) {
@@ -398,7 +397,7 @@ proptest! {
     #[test]
     fn engine_ledger_matches_the_reference(ops in prop::collection::vec(op(), 1..120)) {
         let mut reference = ReferenceLedger::default();
-        let mut engine = Engine::new();
+        let mut engine = Engine::default();
         for (index, input) in engine_inputs(&ops).iter().enumerate() {
             reference.apply(&ops[index]);
             engine.apply(index as u64 + 1, input, &mut Vec::new());
@@ -420,15 +419,15 @@ proptest! {
     ) {
         let inputs = engine_inputs(&ops);
         let cut = ((inputs.len() as f64) * cut_share) as usize;
-        let mut full = Engine::new();
+        let mut full = Engine::default();
         for (index, input) in inputs.iter().enumerate() {
             full.apply(index as u64 + 1, input, &mut Vec::new());
         }
-        let mut head = Engine::new();
+        let mut head = Engine::default();
         for (index, input) in inputs.iter().enumerate().take(cut) {
             head.apply(index as u64 + 1, input, &mut Vec::new());
         }
-        let mut restored = Engine::from_snapshot(&head.snapshot_bytes()).unwrap();
+        let mut restored = Engine::from_snapshot(&head.snapshot_bytes(), head.config().clone()).unwrap();
         for (index, input) in inputs.iter().enumerate().skip(cut) {
             restored.apply(index as u64 + 1, input, &mut Vec::new());
         }

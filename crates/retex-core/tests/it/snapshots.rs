@@ -10,7 +10,8 @@ fn snapshot_plus_tail_equals_full_replay_at_every_cut() {
     let full = replay(&events);
     for cut in 0..=events.len() {
         let head = replay(&events[..cut]);
-        let mut restored = Engine::from_snapshot(&head.snapshot_bytes()).unwrap();
+        let mut restored =
+            Engine::from_snapshot(&head.snapshot_bytes(), head.config().clone()).unwrap();
         assert_eq!(restored.state_hash(), head.state_hash());
         for (index, event) in events.iter().enumerate().skip(cut) {
             restored.apply(
@@ -29,5 +30,5 @@ fn snapshot_plus_tail_equals_full_replay_at_every_cut() {
 
 #[test]
 fn a_snapshot_that_does_not_decode_is_an_error() {
-    assert!(Engine::from_snapshot(b"not a snapshot").is_err());
+    assert!(Engine::from_snapshot(b"not a snapshot", Default::default()).is_err());
 }

@@ -88,6 +88,11 @@ fn killed_ingests_resume_to_the_state_of_one_clean_run() {
 
 fn state_hash(db: &std::path::Path) -> String {
     let store = retex_store::open(&StoreLocation::Sqlite(db.to_path_buf())).unwrap();
-    let live = retex_store::LiveEngine::open(store, retex_store::LiveOptions::default()).unwrap();
+    let live = retex_store::LiveEngine::open(
+        store,
+        Default::default(),
+        retex_store::LiveOptions::default(),
+    )
+    .unwrap();
     live.engine().state_hash()
 }

@@ -11,6 +11,7 @@ fn open(db: &std::path::Path, snapshot_every_inputs: u64) -> LiveEngine {
     let store = retex_store::open(&StoreLocation::Sqlite(db.to_path_buf())).unwrap();
     LiveEngine::open(
         store,
+        Default::default(),
         LiveOptions {
             snapshot_every_inputs,
         },

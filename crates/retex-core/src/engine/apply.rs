@@ -1,34 +1,22 @@
-//! How each event moves the operational picture (events.md, "How they move stock"), and the detectors that
-//! watch those moves.
-
-use rust_decimal::Decimal;
+//! How each event moves the operational picture (events.md, "How they move stock"), calling the detectors
+//! at the moments their conditions can change.
 
 use crate::codes::{DocumentNumber, LocationCode, Money, Qty, Sku, Timestamp};
 use crate::engine::documents::{
-    OrderDoc, OrderLineState, OrderStatus, PurchaseOrderDoc, PurchaseOrderLineState, ReturnDoc,
-    TransferDoc,
+    OrderDoc, OrderLineState, OrderStatus, PurchaseOrderDoc, ReturnDoc, TransferDoc,
 };
-use crate::engine::exceptions::{ExceptionKey, ExceptionType, Raised};
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::master::{
     LocationInfo, PriceEntry, PriceScope, ProductInfo, PromotionInfo, SupplierInfo, slot_for,
     upsert_newest,
 };
-use crate::engine::{Deadline, Engine, Output};
+use crate::engine::stats::SaleOrder;
+use crate::engine::{Engine, Output, pack_position};
 use crate::event::*;
-
-/// A transfer is overdue this long after its `expected` arrival (exceptions.md).
-const TRANSFER_GRACE_HOURS: i64 = 4;
-/// ... or this long after shipping when it has no `expected`.
-const TRANSFER_NO_EXPECTED_HOURS: i64 = 24;
-/// A count differs from the ledger when the variance exceeds max(this many units, ...
-const COUNT_TOLERANCE_UNITS: Decimal = Decimal::from_parts(2, 0, 0, false, 0);
-/// ... this share of abs(on hand)), here 5%.
-const COUNT_TOLERANCE_SHARE: Decimal = Decimal::from_parts(5, 0, 0, false, 2);
 
 /// Why on hand moved; only some moves can make stock negative in the sense of `negative_stock`.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Movement {
+pub(super) enum Movement {
     Sale,
     Adjustment,
     TransferShipment,
@@ -38,9 +26,9 @@ enum Movement {
 
 /// The input being applied: its log entry and time, for traceability.
 #[derive(Clone, Copy)]
-struct Cause {
-    seq: u64,
-    at: Timestamp,
+pub(super) struct Cause {
+    pub seq: u64,
+    pub at: Timestamp,
 }
 
 impl Engine {
@@ -54,14 +42,11 @@ impl Engine {
         let cause = Cause { seq, at };
         match &event.body {
             EventBody::Location(upsert) => self.upsert_location(upsert, at),
-            EventBody::Supplier(upsert) => self.upsert_supplier(upsert, at),
-            EventBody::Product(upsert) => self.upsert_product(upsert, at),
+            EventBody::Supplier(upsert) => self.upsert_supplier(upsert, cause, outputs),
+            EventBody::Product(upsert) => self.upsert_product(upsert, cause, outputs),
             EventBody::Price(upsert) => self.upsert_price(upsert, at),
-            EventBody::Promotion(upsert) => self.upsert_promotion(upsert, at),
-            EventBody::Sale(sale) => {
-                let (location, sku) = self.position_ids(&sale.location, &sale.sku);
-                self.move_on_hand(location, sku, -sale.qty, Movement::Sale, cause, outputs);
-            }
+            EventBody::Promotion(upsert) => self.upsert_promotion(upsert, cause, outputs),
+            EventBody::Sale(sale) => self.apply_sale(sale, cause, outputs),
             EventBody::Adjustment(adjustment) => {
                 let (location, sku) = self.position_ids(&adjustment.location, &adjustment.sku);
                 self.move_on_hand(
@@ -72,10 +57,11 @@ impl Engine {
                     cause,
                     outputs,
                 );
+                self.check_low_stock(location, sku, cause, outputs);
             }
             EventBody::Count(count) => self.apply_count(count, cause, outputs),
-            EventBody::PurchaseOrder(order) => self.apply_purchase_order(order),
-            EventBody::PoUpdate(update) => self.apply_po_update(update),
+            EventBody::PurchaseOrder(order) => self.apply_purchase_order(order, seq),
+            EventBody::PoUpdate(update) => self.apply_po_update(update, cause, outputs),
             EventBody::Receipt(receipt) => self.apply_receipt(receipt, cause, outputs),
             EventBody::TransferShipped(shipped) => {
                 self.apply_transfer_shipped(shipped, cause, outputs)
@@ -83,24 +69,35 @@ impl Engine {
             EventBody::TransferReceived(received) => {
                 self.apply_transfer_received(received, cause, outputs)
             }
-            EventBody::OrderPlaced(placed) => self.apply_order_placed(placed, at),
-            EventBody::OrderAllocated(allocated) => self.apply_order_allocated(allocated),
+            EventBody::OrderPlaced(placed) => self.apply_order_placed(placed, cause),
+            EventBody::OrderAllocated(allocated) => {
+                self.apply_order_allocated(allocated, cause, outputs)
+            }
             EventBody::OrderShipped(shipped) => self.apply_order_shipped(shipped, cause, outputs),
-            EventBody::OrderCancelled(cancelled) => self.apply_order_cancelled(cancelled),
-            EventBody::ReturnRequested(requested) => self.apply_return_requested(requested, at),
+            EventBody::OrderCancelled(cancelled) => {
+                self.apply_order_cancelled(cancelled, cause, outputs)
+            }
+            EventBody::ReturnRequested(requested) => {
+                self.apply_return_requested(requested, cause, outputs)
+            }
             EventBody::ReturnReceived(received) => {
                 self.apply_return_received(received, cause, outputs)
             }
-            EventBody::RefundIssued(refund) => {
-                if let Some(doc) = self.state.returns.get_mut(&refund.return_number) {
-                    doc.refunded += refund.amount;
-                }
+            EventBody::RefundIssued(refund) => self.apply_refund(refund, cause, outputs),
+            EventBody::CustomerMessage(message) => {
+                self.check_customer_message(message, cause, outputs)
             }
-            EventBody::CustomerMessage(_) => {}
+        }
+        if !self.config.rules.custom.is_empty() {
+            self.run_custom_types(event, cause, outputs);
         }
     }
 
-    fn position_ids(&mut self, location: &LocationCode, sku: &Sku) -> (LocationId, SkuId) {
+    pub(super) fn position_ids(
+        &mut self,
+        location: &LocationCode,
+        sku: &Sku,
+    ) -> (LocationId, SkuId) {
         (
             self.state.locations.intern(location.as_str()),
             self.state.skus.intern(sku.as_str()),
@@ -124,11 +121,16 @@ impl Engine {
         );
     }
 
-    fn upsert_supplier(&mut self, upsert: &SupplierUpsert, at: Timestamp) {
+    fn upsert_supplier(
+        &mut self,
+        upsert: &SupplierUpsert,
+        cause: Cause,
+        outputs: &mut Vec<Output>,
+    ) {
         let info = SupplierInfo {
             name: upsert.name.clone(),
             lead_time_days: upsert.lead_time_days,
-            updated_at: at,
+            updated_at: cause.at,
         };
         let slot = self
             .state
@@ -136,12 +138,14 @@ impl Engine {
             .suppliers
             .entry(upsert.code.clone())
             .or_insert_with(|| info.clone());
-        if slot.updated_at <= at {
-            *slot = info;
+        if slot.updated_at > cause.at {
+            return;
         }
+        *slot = info;
+        self.check_supplier_master_data(&upsert.code, cause, outputs);
     }
 
-    fn upsert_product(&mut self, upsert: &ProductUpsert, at: Timestamp) {
+    fn upsert_product(&mut self, upsert: &ProductUpsert, cause: Cause, outputs: &mut Vec<Output>) {
         let id = self.state.skus.intern(upsert.sku.as_str());
         let info = ProductInfo {
             name: upsert.name.clone(),
@@ -151,13 +155,15 @@ impl Engine {
             price: upsert.price,
             supplier: upsert.supplier.clone(),
             return_days: upsert.return_days.unwrap_or(RETURN_DAYS_DEFAULT),
-            updated_at: at,
+            updated_at: cause.at,
         };
-        upsert_newest(
+        if upsert_newest(
             slot_for(&mut self.state.master.products, id),
             info,
             |info| info.updated_at,
-        );
+        ) {
+            self.check_product_master_data(id, cause, outputs);
+        }
     }
 
     fn upsert_price(&mut self, upsert: &PriceUpsert, at: Timestamp) {
@@ -179,9 +185,15 @@ impl Engine {
         }
     }
 
-    fn upsert_promotion(&mut self, upsert: &PromotionUpsert, at: Timestamp) {
+    fn upsert_promotion(
+        &mut self,
+        upsert: &PromotionUpsert,
+        cause: Cause,
+        outputs: &mut Vec<Output>,
+    ) {
+        let sku = self.state.skus.intern(upsert.sku.as_str());
         let info = PromotionInfo {
-            sku: self.state.skus.intern(upsert.sku.as_str()),
+            sku,
             price: upsert.price,
             from: Timestamp::from_datetime(&upsert.from),
             to: Timestamp::from_datetime(&upsert.to),
@@ -190,7 +202,7 @@ impl Engine {
                 .as_ref()
                 .map(|code| self.state.locations.intern(code.as_str())),
             channel: upsert.channel,
-            updated_at: at,
+            updated_at: cause.at,
         };
         let slot = self
             .state
@@ -198,13 +210,63 @@ impl Engine {
             .promotions
             .entry(upsert.promotion.clone())
             .or_insert_with(|| info.clone());
-        if slot.updated_at <= at {
-            *slot = info;
+        if slot.updated_at > cause.at {
+            return;
+        }
+        *slot = info;
+        let by_sku = self.state.stats.promotions_by_sku.entry(sku).or_default();
+        if !by_sku.contains(&upsert.promotion) {
+            by_sku.push(upsert.promotion.clone());
+        }
+        self.check_promotion_conflict(&upsert.promotion, cause, outputs);
+    }
+
+    fn apply_sale(&mut self, sale: &Sale, cause: Cause, outputs: &mut Vec<Output>) {
+        let (location, sku) = self.position_ids(&sale.location, &sale.sku);
+        self.move_on_hand(location, sku, -sale.qty, Movement::Sale, cause, outputs);
+        self.record_sale(location, sku, sale.qty, cause, outputs);
+        self.count_sale_line(location, cause.at);
+        self.check_price(sale, location, sku, cause, outputs);
+        if let Some(order) = &sale.order {
+            self.record_sale_order(order, sku, sale.qty, sale.qty * sale.unit_price, cause.at);
+        }
+        self.check_low_stock(location, sku, cause, outputs);
+    }
+
+    /// Remembers what a till sale carrying an order number paid, for `return_policy`.
+    fn record_sale_order(
+        &mut self,
+        order: &DocumentNumber,
+        sku: SkuId,
+        qty: Qty,
+        paid: Money,
+        at: Timestamp,
+    ) {
+        let sold = self
+            .state
+            .stats
+            .sale_orders
+            .entry(order.clone())
+            .or_insert_with(|| SaleOrder {
+                first_sold_at: at,
+                paid: Vec::new(),
+            });
+        sold.first_sold_at = sold.first_sold_at.min(at);
+        match sold
+            .paid
+            .iter_mut()
+            .find(|(candidate, _, _)| *candidate == sku)
+        {
+            Some((_, total_qty, total_paid)) => {
+                *total_qty += qty;
+                *total_paid += paid;
+            }
+            None => sold.paid.push((sku, qty, paid)),
         }
     }
 
     /// Adds `delta` to on hand and runs the `negative_stock` detector on the result.
-    fn move_on_hand(
+    pub(super) fn move_on_hand(
         &mut self,
         location: LocationId,
         sku: SkuId,
@@ -217,32 +279,17 @@ impl Engine {
         let before = position.on_hand;
         position.on_hand += delta;
         let after = position.on_hand;
-        let can_go_negative = match movement {
-            Movement::Sale | Movement::TransferShipment | Movement::OrderShipment => true,
-            Movement::Adjustment => delta.is_negative(),
-            Movement::Receipt => false,
-        };
-        if after.is_negative() && can_go_negative {
-            let key = position_key(ExceptionType::NegativeStock, location, sku);
-            self.raise(key, cause.at, Money::ZERO, cause.seq, outputs);
-        } else if before.is_negative() && !after.is_negative() {
-            self.resolve_position(ExceptionType::NegativeStock, location, sku, cause, outputs);
-        }
+        self.check_negative_stock(
+            location, sku, before, after, movement, delta, cause, outputs,
+        );
     }
 
-    /// Sets on hand to a count, recording the variance against the ledger (`count_variance`).
     fn apply_count(&mut self, count: &Count, cause: Cause, outputs: &mut Vec<Output>) {
         let (location, sku) = self.position_ids(&count.location, &count.sku);
         let before = self.state.ledger.position_mut(location, sku).on_hand;
         let variance = count.counted - before;
-        let tolerance = COUNT_TOLERANCE_UNITS.max(COUNT_TOLERANCE_SHARE * before.0.abs());
-        if variance.0.abs() > tolerance {
-            let impact = variance.abs() * self.state.master.unit_cost(sku);
-            let key = position_key(ExceptionType::CountVariance, location, sku);
-            self.raise(key, cause.at, impact, cause.seq, outputs);
-        } else {
-            self.resolve_position(ExceptionType::CountVariance, location, sku, cause, outputs);
-        }
+        self.check_count_variance(location, sku, before, variance, cause, outputs);
+        self.resolve_phantom_stock(location, sku, cause, outputs);
         self.move_on_hand(
             location,
             sku,
@@ -251,48 +298,92 @@ impl Engine {
             cause,
             outputs,
         );
+        self.check_low_stock(location, sku, cause, outputs);
     }
 
-    fn apply_purchase_order(&mut self, order: &PurchaseOrder) {
+    fn apply_purchase_order(&mut self, order: &PurchaseOrder, seq: u64) {
         let location = self.state.locations.intern(order.location.as_str());
         let expected = Timestamp::from_datetime(&order.expected);
         let mut lines = Vec::with_capacity(order.lines.len());
         for line in &order.lines {
-            lines.push(PurchaseOrderLineState {
-                sku: self.state.skus.intern(line.sku.as_str()),
-                ordered: line.qty,
-                received: Qty::ZERO,
-                damaged: Qty::ZERO,
-                unit_cost: line.unit_cost,
-            });
+            lines.push((
+                self.state.skus.intern(line.sku.as_str()),
+                line.qty,
+                line.unit_cost,
+            ));
         }
         let doc = self
             .state
             .purchase_orders
             .entry(order.po.clone())
-            .or_insert_with(|| PurchaseOrderDoc {
-                supplier: None,
-                location,
-                expected: None,
-                original_expected: None,
-                lines: Vec::new(),
-                closed: false,
-            });
+            .or_insert_with(|| PurchaseOrderDoc::new(location));
+        let previous_open = doc.open_quantities();
+        doc.ordered_seq.get_or_insert(seq);
         doc.supplier = Some(order.supplier.clone());
         doc.location = location;
         doc.expected = Some(expected);
         doc.original_expected.get_or_insert(expected);
         // A resent order replaces the ordered quantities and keeps what was already received.
-        for line in lines {
-            let state = doc.line_mut(line.sku);
-            state.ordered = line.ordered;
-            state.unit_cost = line.unit_cost;
+        for (sku, qty, unit_cost) in lines {
+            let state = doc.line_mut(sku);
+            state.ordered = qty;
+            state.unit_cost = unit_cost;
+        }
+        let open = doc.open_quantities();
+        let (closed, doc_location) = (doc.closed, doc.location);
+        if !closed {
+            self.adjust_on_order(doc_location, &previous_open, &open);
+            self.schedule_po_due(&order.po, expected);
         }
     }
 
-    fn apply_po_update(&mut self, update: &PoUpdate) {
-        if let Some(doc) = self.state.purchase_orders.get_mut(&update.po) {
-            doc.expected = Some(Timestamp::from_datetime(&update.expected));
+    /// Replaces a PO's contribution to the open purchase quantities.
+    pub(super) fn adjust_on_order(
+        &mut self,
+        location: LocationId,
+        before: &[(SkuId, Qty)],
+        after: &[(SkuId, Qty)],
+    ) {
+        for &(sku, qty) in before {
+            *self
+                .state
+                .stats
+                .on_order
+                .entry(pack_position(location, sku))
+                .or_default() -= qty;
+        }
+        for &(sku, qty) in after {
+            *self
+                .state
+                .stats
+                .on_order
+                .entry(pack_position(location, sku))
+                .or_default() += qty;
+        }
+        for &(sku, _) in before.iter().chain(after) {
+            let key = pack_position(location, sku);
+            if self
+                .state
+                .stats
+                .on_order
+                .get(&key)
+                .is_some_and(|qty| qty.0.is_zero())
+            {
+                self.state.stats.on_order.remove(&key);
+            }
+        }
+    }
+
+    fn apply_po_update(&mut self, update: &PoUpdate, cause: Cause, outputs: &mut Vec<Output>) {
+        let expected = Timestamp::from_datetime(&update.expected);
+        let Some(doc) = self.state.purchase_orders.get_mut(&update.po) else {
+            return;
+        };
+        doc.expected = Some(expected);
+        let closed = doc.closed;
+        if !closed {
+            self.schedule_po_due(&update.po, expected);
+            self.check_po_slip(&update.po, cause, outputs);
         }
     }
 
@@ -313,14 +404,12 @@ impl Engine {
             .state
             .purchase_orders
             .entry(receipt.po.clone())
-            .or_insert_with(|| PurchaseOrderDoc {
-                supplier: None,
-                location,
-                expected: None,
-                original_expected: None,
-                lines: Vec::new(),
-                closed: false,
-            });
+            .or_insert_with(|| PurchaseOrderDoc::new(location));
+        let previous_open = if doc.closed {
+            Vec::new()
+        } else {
+            doc.open_quantities()
+        };
         for line in &receipt.lines {
             let sku = self
                 .state
@@ -333,6 +422,22 @@ impl Engine {
         }
         if receipt.is_final {
             doc.closed = true;
+        }
+        let open = if doc.closed {
+            Vec::new()
+        } else {
+            doc.open_quantities()
+        };
+        let doc_location = doc.location;
+        self.adjust_on_order(doc_location, &previous_open, &open);
+        self.check_receipt(receipt, location, cause, outputs);
+        for line in &receipt.lines {
+            let sku = self
+                .state
+                .skus
+                .get(line.sku.as_str())
+                .expect("interned above");
+            self.check_low_stock(location, sku, cause, outputs);
         }
     }
 
@@ -370,26 +475,20 @@ impl Engine {
             .state
             .transfers
             .entry(shipped.transfer.clone())
-            .or_insert_with(|| TransferDoc {
-                from: None,
-                to,
-                shipped_at: None,
-                shipped_seq: None,
-                expected: None,
-                shipped: Vec::new(),
-                received_at: None,
-                received: Vec::new(),
-            });
+            .or_insert_with(|| TransferDoc::new(to));
         doc.from = Some(from);
         doc.to = to;
         doc.shipped_at.get_or_insert(cause.at);
         doc.shipped_seq.get_or_insert(cause.seq);
         doc.expected = expected.or(doc.expected);
-        doc.shipped.extend(lines);
-        if let Some(due_at) = transfer_due_at(doc) {
-            self.state
-                .deadlines
-                .schedule(due_at, Deadline::TransferReceipt(shipped.transfer.clone()));
+        doc.shipped.extend(lines.iter().copied());
+        if already_received {
+            self.check_transfer_mismatch(&shipped.transfer, cause, outputs);
+        } else {
+            self.schedule_transfer_due(&shipped.transfer);
+        }
+        for (sku, _) in lines {
+            self.check_low_stock(from, sku, cause, outputs);
         }
     }
 
@@ -414,27 +513,20 @@ impl Engine {
             .state
             .transfers
             .entry(received.transfer.clone())
-            .or_insert_with(|| TransferDoc {
-                from: None,
-                to: location,
-                shipped_at: None,
-                shipped_seq: None,
-                expected: None,
-                shipped: Vec::new(),
-                received_at: None,
-                received: Vec::new(),
-            });
+            .or_insert_with(|| TransferDoc::new(location));
         if doc.received_at.is_some() {
             return;
         }
         doc.received_at = Some(cause.at);
+        doc.received_seq = Some(cause.seq);
         doc.received.clone_from(&lines);
         let destination = doc.to;
+        let was_shipped = doc.shipped_at.is_some();
         let in_transit = doc.shipped.clone();
         for (sku, qty) in in_transit {
             self.state.ledger.position_mut(destination, sku).in_transit -= qty;
         }
-        for (sku, qty, damaged) in lines {
+        for &(sku, qty, damaged) in &lines {
             self.move_on_hand(
                 location,
                 sku,
@@ -444,15 +536,16 @@ impl Engine {
                 outputs,
             );
         }
-        let key = document_key(
-            ExceptionType::TransferOverdue,
-            Some(destination),
-            &received.transfer,
-        );
-        self.resolve(&key, cause, outputs);
+        self.resolve_transfer_overdue(&received.transfer, cause, outputs);
+        if was_shipped {
+            self.check_transfer_mismatch(&received.transfer, cause, outputs);
+        }
+        for (sku, _, _) in lines {
+            self.check_low_stock(location, sku, cause, outputs);
+        }
     }
 
-    fn apply_order_placed(&mut self, placed: &OrderPlaced, at: Timestamp) {
+    fn apply_order_placed(&mut self, placed: &OrderPlaced, cause: Cause) {
         let mut lines = Vec::with_capacity(placed.lines.len());
         for line in &placed.lines {
             lines.push(OrderLineState {
@@ -467,43 +560,42 @@ impl Engine {
             .state
             .orders
             .entry(placed.order.clone())
-            .or_insert_with(|| OrderDoc {
-                placed_at: None,
-                ship_by: None,
-                lines: Vec::new(),
-                allocated_to: None,
-                status: OrderStatus::Open,
-            });
+            .or_insert_with(OrderDoc::unknown);
         if doc.placed_at.is_some() {
             return;
         }
-        doc.placed_at = Some(at);
-        doc.ship_by = Some(Timestamp::from_datetime(&placed.ship_by));
+        let ship_by = Timestamp::from_datetime(&placed.ship_by);
+        doc.placed_at = Some(cause.at);
+        doc.placed_seq = Some(cause.seq);
+        doc.ship_by = Some(ship_by);
         doc.lines = lines;
-        // An allocation that arrived before the order reserves now, unless the order was cancelled meanwhile.
-        if let (Some(location), OrderStatus::Open) = (doc.allocated_to, doc.status) {
-            let order = placed.order.clone();
-            self.reserve_order(&order, location);
+        let (allocated, status) = (doc.allocated_to, doc.status);
+        // An allocation that arrived before the order reserves now, unless the order was closed meanwhile.
+        if status == OrderStatus::Open {
+            if let Some(location) = allocated {
+                self.reserve_order(&placed.order, location);
+            }
+            self.schedule_order_at_risk(&placed.order, ship_by);
         }
     }
 
-    fn apply_order_allocated(&mut self, allocated: &OrderAllocated) {
+    fn apply_order_allocated(
+        &mut self,
+        allocated: &OrderAllocated,
+        cause: Cause,
+        outputs: &mut Vec<Output>,
+    ) {
         let location = self.state.locations.intern(allocated.location.as_str());
         let doc = self
             .state
             .orders
             .entry(allocated.order.clone())
-            .or_insert_with(|| OrderDoc {
-                placed_at: None,
-                ship_by: None,
-                lines: Vec::new(),
-                allocated_to: None,
-                status: OrderStatus::Open,
-            });
+            .or_insert_with(OrderDoc::unknown);
         if doc.status != OrderStatus::Open {
             return;
         }
         self.release_reservations(&allocated.order);
+        self.check_allocation(&allocated.order, location, cause, outputs);
         self.reserve_order(&allocated.order, location);
     }
 
@@ -557,12 +649,13 @@ impl Engine {
         }
         for &(sku, qty) in &moves {
             self.move_on_hand(location, sku, -qty, Movement::OrderShipment, cause, outputs);
+            self.record_sale(location, sku, qty, cause, outputs);
         }
         let Some(doc) = self.state.orders.get_mut(&shipped.order) else {
             return;
         };
         let reserved_at = doc.allocated_to;
-        for (sku, qty) in moves {
+        for &(sku, qty) in &moves {
             let Some(line) = doc
                 .lines
                 .iter_mut()
@@ -580,39 +673,60 @@ impl Engine {
         // Lines are unknown until the order is placed; a shipment seen before cannot close it.
         if !doc.lines.is_empty() && doc.lines.iter().all(|line| line.open_qty() == Qty::ZERO) {
             doc.status = OrderStatus::Shipped;
+            self.resolve_order_exceptions(&shipped.order, cause, outputs);
+        }
+        for (sku, _) in moves {
+            self.check_low_stock(location, sku, cause, outputs);
         }
     }
 
-    fn apply_order_cancelled(&mut self, cancelled: &OrderCancelled) {
+    fn apply_order_cancelled(
+        &mut self,
+        cancelled: &OrderCancelled,
+        cause: Cause,
+        outputs: &mut Vec<Output>,
+    ) {
         self.release_reservations(&cancelled.order);
-        if let Some(doc) = self.state.orders.get_mut(&cancelled.order) {
-            doc.status = OrderStatus::Cancelled;
+        let doc = self
+            .state
+            .orders
+            .entry(cancelled.order.clone())
+            .or_insert_with(OrderDoc::unknown);
+        doc.status = OrderStatus::Cancelled;
+        self.resolve_order_exceptions(&cancelled.order, cause, outputs);
+        if cancelled.reason == CancelReason::Stockout {
+            self.raise_cancelled_stockout(&cancelled.order, cause, outputs);
         }
     }
 
-    fn apply_return_requested(&mut self, requested: &ReturnRequested, at: Timestamp) {
+    fn apply_return_requested(
+        &mut self,
+        requested: &ReturnRequested,
+        cause: Cause,
+        outputs: &mut Vec<Output>,
+    ) {
         let location = self.state.locations.intern(requested.location.as_str());
         let mut refund_requested = Money::ZERO;
+        let mut lines = Vec::with_capacity(requested.lines.len());
         for line in &requested.lines {
-            self.state.skus.intern(line.sku.as_str());
+            lines.push((
+                self.state.skus.intern(line.sku.as_str()),
+                line.qty,
+                line.refund,
+            ));
             refund_requested += line.refund;
         }
         let doc = self
             .state
             .returns
             .entry(requested.return_number.clone())
-            .or_insert_with(|| ReturnDoc {
-                order: None,
-                location,
-                requested_at: None,
-                refund_requested: Money::ZERO,
-                received_at: None,
-                refunded: Money::ZERO,
-            });
+            .or_insert_with(|| ReturnDoc::new(location));
         doc.order.clone_from(&requested.order);
         doc.location = location;
-        doc.requested_at.get_or_insert(at);
+        doc.requested_at.get_or_insert(cause.at);
         doc.refund_requested = refund_requested;
+        doc.lines = lines;
+        self.check_return_policy(&requested.return_number, cause, outputs);
     }
 
     fn apply_return_received(
@@ -632,112 +746,28 @@ impl Engine {
             .state
             .returns
             .entry(received.return_number.clone())
-            .or_insert_with(|| ReturnDoc {
-                order: None,
-                location,
-                requested_at: None,
-                refund_requested: Money::ZERO,
-                received_at: None,
-                refunded: Money::ZERO,
-            });
-        doc.received_at.get_or_insert(cause.at);
-    }
-
-    /// Fires, in time order, every deadline due strictly before `now`.
-    pub(super) fn fire_deadlines_before(&mut self, now: Timestamp, outputs: &mut Vec<Output>) {
-        while let Some((due_at, deadline)) = self.state.deadlines.pop_due_before(now) {
-            match deadline {
-                Deadline::TransferReceipt(transfer) => {
-                    self.fire_transfer_receipt(&transfer, due_at, outputs)
-                }
-            }
-        }
-    }
-
-    fn fire_transfer_receipt(
-        &mut self,
-        transfer: &DocumentNumber,
-        due_at: Timestamp,
-        outputs: &mut Vec<Output>,
-    ) {
-        let Some(doc) = self.state.transfers.get(transfer) else {
-            return;
-        };
-        // The entry is stale when the transfer was received or its due time moved since it was scheduled.
-        if doc.received_at.is_some() || transfer_due_at(doc) != Some(due_at) {
+            .or_insert_with(|| ReturnDoc::new(location));
+        if doc.received_at.is_some() {
             return;
         }
-        let shipped_at = doc.shipped_at.expect("a scheduled transfer was shipped");
-        let opened_at = due_at.max(shipped_at);
-        let master = &self.state.master;
-        let impact = doc.shipped_value(|sku| master.unit_cost(sku));
-        let seq = doc.shipped_seq.expect("a scheduled transfer was shipped");
-        let key = document_key(ExceptionType::TransferOverdue, Some(doc.to), transfer);
-        self.raise(key, opened_at, impact, seq, outputs);
+        doc.received_at = Some(cause.at);
+        doc.received_seq = Some(cause.seq);
+        self.schedule_refund_due(&received.return_number, cause.at);
     }
 
-    fn raise(
-        &mut self,
-        key: ExceptionKey,
-        at: Timestamp,
-        impact: Money,
-        seq: u64,
-        outputs: &mut Vec<Output>,
-    ) {
-        outputs.push(match self.state.exceptions.raise(key, at, impact, seq) {
-            Raised::Opened(id) => Output::ExceptionOpened(id),
-            Raised::Recurred(id) => Output::ExceptionRecurred(id),
-        });
-    }
-
-    fn resolve(&mut self, key: &ExceptionKey, cause: Cause, outputs: &mut Vec<Output>) {
-        if let Some(id) = self.state.exceptions.resolve(key, cause.at, cause.seq) {
-            outputs.push(Output::ExceptionResolved(id));
-        }
-    }
-
-    fn resolve_position(
-        &mut self,
-        exception_type: ExceptionType,
-        location: LocationId,
-        sku: SkuId,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
-        let key = position_key(exception_type, location, sku);
-        if self.state.exceptions.is_open(&key) {
-            self.resolve(&key, cause, outputs);
-        }
-    }
-}
-
-/// When a shipped transfer must have been received: 4 h after `expected`, else 24 h after shipping.
-fn transfer_due_at(doc: &TransferDoc) -> Option<Timestamp> {
-    match (doc.expected, doc.shipped_at) {
-        (Some(expected), _) => Some(expected.plus_hours(TRANSFER_GRACE_HOURS)),
-        (None, Some(shipped_at)) => Some(shipped_at.plus_hours(TRANSFER_NO_EXPECTED_HOURS)),
-        (None, None) => None,
-    }
-}
-
-fn position_key(exception_type: ExceptionType, location: LocationId, sku: SkuId) -> ExceptionKey {
-    ExceptionKey {
-        exception_type,
-        location: Some(location),
-        sku: Some(sku),
-        reference: None,
-    }
-}
-
-fn document_key(
-    exception_type: ExceptionType,
-    location: Option<LocationId>,
-    document: &DocumentNumber,
-) -> ExceptionKey {
-    ExceptionKey {
-        exception_type,
-        location,
-        sku: None,
-        reference: Some(document.clone()),
+    fn apply_refund(&mut self, refund: &RefundIssued, cause: Cause, outputs: &mut Vec<Output>) {
+        let location = self
+            .state
+            .returns
+            .get(&refund.return_number)
+            .map(|doc| doc.location);
+        let doc = self
+            .state
+            .returns
+            .entry(refund.return_number.clone())
+            .or_insert_with(|| ReturnDoc::new(location.unwrap_or_default()));
+        doc.refunded += refund.amount;
+        doc.refund_seen = true;
+        self.resolve_refund_overdue(&refund.return_number, cause, outputs);
     }
 }

@@ -1,0 +1,172 @@
+//! Business-hours arithmetic for SLA targets (workflow.md): time accrues only while the location is open.
+//!
+//! A location's `hours` are local wall-clock times, every day, in its IANA `timezone`, so a target follows
+//! daylight-saving changes. Without hours (or without a location) the clock runs around the clock.
+
+use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono_tz::Tz;
+
+use crate::codes::Timestamp;
+use crate::event::OpeningHours;
+
+/// How far ahead a target is searched; a location open a minute a day still fits any target in this.
+const CALENDAR_DAYS_MAX: u64 = 3_660;
+
+/// Where time accrues: a zone and daily hours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BusinessHours {
+    pub zone: Tz,
+    pub hours: OpeningHours,
+}
+
+/// The instant at which `duration_ms` of business time has accrued since `start`.
+pub fn add_business_time(
+    start: Timestamp,
+    duration_ms: i64,
+    calendar: Option<BusinessHours>,
+) -> Timestamp {
+    let Some(calendar) = calendar else {
+        return Timestamp(start.0 + duration_ms);
+    };
+    let mut remaining = duration_ms;
+    let start_local = calendar
+        .zone
+        .timestamp_millis_opt(start.0)
+        .single()
+        .map(|at| at.date_naive());
+    let Some(start_day) = start_local else {
+        return Timestamp(start.0 + duration_ms);
+    };
+    // Begin a day early: yesterday's hours may run past midnight into today.
+    let mut day = start_day
+        .checked_sub_days(Days::new(1))
+        .unwrap_or(start_day);
+    for _ in 0..CALENDAR_DAYS_MAX {
+        let (open, close) = open_interval(day, calendar);
+        if close > start.0 {
+            let from = open.max(start.0);
+            let available = close - from;
+            if remaining <= available {
+                return Timestamp(from + remaining);
+            }
+            remaining -= available;
+        }
+        day = day
+            .checked_add_days(Days::new(1))
+            .expect("calendar dates stay in range");
+    }
+    Timestamp(start.0 + duration_ms)
+}
+
+/// The open interval of one local day, in UTC milliseconds; a close at or before the open is the next day.
+fn open_interval(day: NaiveDate, calendar: BusinessHours) -> (i64, i64) {
+    let open = local_instant(day, calendar.hours.open_minute, calendar.zone);
+    let close_day = if calendar.hours.close_minute <= calendar.hours.open_minute {
+        day.checked_add_days(Days::new(1))
+            .expect("calendar dates stay in range")
+    } else {
+        day
+    };
+    let close = local_instant(close_day, calendar.hours.close_minute, calendar.zone);
+    (open, close)
+}
+
+/// A local wall-clock time as an instant. A time skipped by a daylight-saving change counts from the end of
+/// the gap; a time that happens twice counts its first occurrence.
+fn local_instant(day: NaiveDate, minute: u16, zone: Tz) -> i64 {
+    let (day, minute) = if minute >= 24 * 60 {
+        (
+            day.checked_add_days(Days::new(1))
+                .expect("calendar dates stay in range"),
+            minute - 24 * 60,
+        )
+    } else {
+        (day, minute)
+    };
+    let time = NaiveTime::from_hms_opt(u32::from(minute / 60), u32::from(minute % 60), 0)
+        .expect("a valid clock time");
+    let mut local = NaiveDateTime::new(day, time);
+    for _ in 0..4 {
+        if let Some(at) = zone.from_local_datetime(&local).earliest() {
+            return at.timestamp_millis();
+        }
+        local += chrono::Duration::minutes(30);
+    }
+    zone.from_utc_datetime(&NaiveDateTime::new(day, time))
+        .timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse_rfc3339(text).unwrap()
+    }
+
+    fn new_york_nine_to_five() -> Option<BusinessHours> {
+        Some(BusinessHours {
+            zone: chrono_tz::America::New_York,
+            hours: OpeningHours::parse("09:00-17:00").unwrap(),
+        })
+    }
+
+    const HOUR: i64 = 3_600_000;
+
+    #[test]
+    fn the_workflow_md_example_holds() {
+        let opened = at("2026-11-02T21:30:00Z");
+        assert_eq!(
+            add_business_time(opened, 8 * HOUR, new_york_nine_to_five()),
+            at("2026-11-03T21:30:00Z")
+        );
+        assert_eq!(
+            add_business_time(opened, 72 * HOUR, new_york_nine_to_five()),
+            at("2026-11-11T21:30:00Z")
+        );
+    }
+
+    #[test]
+    fn opened_after_closing_starts_at_the_next_opening() {
+        // 18:00 local on 2026-11-02 (EST, UTC-5): the clock starts at 09:00 the next day.
+        let opened = at("2026-11-02T23:00:00Z");
+        assert_eq!(
+            add_business_time(opened, HOUR, new_york_nine_to_five()),
+            at("2026-11-03T15:00:00Z")
+        );
+    }
+
+    #[test]
+    fn a_daylight_saving_change_moves_the_utc_hours() {
+        // New York leaves summer time on 2026-11-01: 09:00 local is 13:00Z before and 14:00Z after.
+        let opened = at("2026-10-31T20:00:00Z"); // 16:00 EDT, one hour before closing
+        assert_eq!(
+            add_business_time(opened, 2 * HOUR, new_york_nine_to_five()),
+            at("2026-11-01T15:00:00Z")
+        );
+    }
+
+    #[test]
+    fn overnight_hours_run_past_midnight() {
+        let calendar = Some(BusinessHours {
+            zone: chrono_tz::UTC,
+            hours: OpeningHours::parse("22:00-06:00").unwrap(),
+        });
+        assert_eq!(
+            add_business_time(at("2026-11-02T05:00:00Z"), 2 * HOUR, calendar),
+            at("2026-11-02T23:00:00Z")
+        );
+        assert_eq!(
+            add_business_time(at("2026-11-02T12:00:00Z"), 7 * HOUR, calendar),
+            at("2026-11-03T05:00:00Z")
+        );
+    }
+
+    #[test]
+    fn without_hours_the_clock_runs_around_the_clock() {
+        assert_eq!(
+            add_business_time(at("2026-11-02T23:00:00Z"), HOUR, None),
+            at("2026-11-03T00:00:00Z")
+        );
+    }
+}

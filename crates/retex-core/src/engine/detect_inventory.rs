@@ -1,0 +1,284 @@
+//! Inventory detectors: `negative_stock`, `count_variance`, `low_stock` and `phantom_stock`.
+
+use rust_decimal::Decimal;
+
+use crate::codes::{Money, Qty, Timestamp};
+use crate::engine::apply::{Cause, Movement};
+use crate::engine::ledger::{LocationId, SkuId};
+use crate::engine::raise::{Detection, key_of};
+use crate::engine::stats::{HISTORY_DAYS, PositionStats, day_of};
+use crate::engine::{Deadline, Engine, Output, pack_position};
+use crate::rules::{ExceptionType, Param};
+
+/// `phantom_stock` judges "selling at least N a day" over this many days before the last sale.
+const PHANTOM_VELOCITY_WINDOW_DAYS: usize = 14;
+
+impl Engine {
+    /// `negative_stock`: a sale, negative adjustment, transfer shipment or order shipment leaves on hand below
+    /// zero; resolved when on hand is back at zero or above.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn check_negative_stock(
+        &mut self,
+        location: LocationId,
+        sku: SkuId,
+        before: Qty,
+        after: Qty,
+        movement: Movement,
+        delta: Qty,
+        cause: Cause,
+        outputs: &mut Vec<Output>,
+    ) {
+        let can_go_negative = match movement {
+            Movement::Sale | Movement::TransferShipment | Movement::OrderShipment => true,
+            Movement::Adjustment => delta.is_negative(),
+            Movement::Receipt => false,
+        };
+        if after.is_negative() && can_go_negative {
+            let detection = Detection::at_position(
+                ExceptionType::NegativeStock,
+                location,
+                sku,
+                cause.at,
+                Money::ZERO,
+                cause.seq,
+            );
+            self.raise(detection, outputs);
+        } else if before.is_negative() && !after.is_negative() {
+            let key = key_of(
+                ExceptionType::NegativeStock,
+                Some(location),
+                Some(sku),
+                None,
+            );
+            self.resolve_key(&key, cause.at, cause.seq, outputs);
+        }
+    }
+
+    /// `count_variance`: the count differs from on hand by more than max(units, share of abs(on hand)); a
+    /// later count within tolerance resolves it.
+    pub(super) fn check_count_variance(
+        &mut self,
+        location: LocationId,
+        sku: SkuId,
+        before: Qty,
+        variance: Qty,
+        cause: Cause,
+        outputs: &mut Vec<Output>,
+    ) {
+        let kind = ExceptionType::CountVariance;
+        let units = self.param(kind, Param::ToleranceUnits, Some(location), Some(sku));
+        let share = self.param(kind, Param::ToleranceShare, Some(location), Some(sku));
+        let tolerance = units.max(share * before.0.abs());
+        if variance.0.abs() > tolerance {
+            let impact = variance.abs() * self.state.master.unit_cost(sku);
+            self.raise(
+                Detection::at_position(kind, location, sku, cause.at, impact, cause.seq),
+                outputs,
+            );
+        } else {
+            self.resolve_key(
+                &key_of(kind, Some(location), Some(sku), None),
+                cause.at,
+                cause.seq,
+                outputs,
+            );
+        }
+    }
+
+    /// Records demand for the velocity and the silence of `phantom_stock`; a sale resolves `phantom_stock`.
+    pub(super) fn record_sale(
+        &mut self,
+        location: LocationId,
+        sku: SkuId,
+        qty: Qty,
+        cause: Cause,
+        outputs: &mut Vec<Output>,
+    ) {
+        let silence = self.param(
+            ExceptionType::PhantomStock,
+            Param::SilenceIntervals,
+            Some(location),
+            Some(sku),
+        );
+        let stats = self
+            .state
+            .stats
+            .positions
+            .entry(pack_position(location, sku))
+            .or_default();
+        stats.record_sale(cause.at, qty, cause.seq);
+        if stats.phantom_check_at.is_none() {
+            if let Some(due_at) = phantom_due_at(stats, silence) {
+                stats.phantom_check_at = Some(due_at);
+                self.state
+                    .deadlines
+                    .schedule(due_at, Deadline::PhantomCheck(location, sku));
+            }
+        }
+        self.resolve_phantom_stock(location, sku, cause, outputs);
+    }
+
+    pub(super) fn resolve_phantom_stock(
+        &mut self,
+        location: LocationId,
+        sku: SkuId,
+        cause: Cause,
+        outputs: &mut Vec<Output>,
+    ) {
+        let key = key_of(ExceptionType::PhantomStock, Some(location), Some(sku), None);
+        self.resolve_key(&key, cause.at, cause.seq, outputs);
+    }
+
+    /// `phantom_stock`: the ledger shows stock, yet an item selling at least `min_daily_sales` a day has been
+    /// silent for `silence_intervals` times its mean interval between sales.
+    pub(super) fn fire_phantom_check(
+        &mut self,
+        location: LocationId,
+        sku: SkuId,
+        due_at: Timestamp,
+        outputs: &mut Vec<Output>,
+    ) {
+        let kind = ExceptionType::PhantomStock;
+        let silence = self.param(kind, Param::SilenceIntervals, Some(location), Some(sku));
+        let min_daily = self.param(kind, Param::MinDailySales, Some(location), Some(sku));
+        let Some(stats) = self
+            .state
+            .stats
+            .positions
+            .get_mut(&pack_position(location, sku))
+        else {
+            return;
+        };
+        stats.phantom_check_at = None;
+        let Some(current_due) = phantom_due_at(stats, silence) else {
+            return;
+        };
+        if current_due > due_at {
+            // It sold since this check was queued: check again at the new silence deadline.
+            stats.phantom_check_at = Some(current_due);
+            self.state
+                .deadlines
+                .schedule(current_due, Deadline::PhantomCheck(location, sku));
+            return;
+        }
+        let last_sale_day = stats.last_sale_at.map_or(day_of(due_at), day_of);
+        let (velocity, _) = stats.velocity(last_sale_day, PHANTOM_VELOCITY_WINDOW_DAYS);
+        let on_hand = self
+            .state
+            .ledger
+            .get(location, sku)
+            .map_or(Qty::ZERO, |position| position.on_hand);
+        if velocity < min_daily || on_hand <= Qty::ZERO || !self.config.rules.is_enabled(kind) {
+            return;
+        }
+        let last_sale_seq = stats.last_sale_seq;
+        let impact = on_hand * self.state.master.unit_cost(sku);
+        self.raise(
+            Detection::at_position(kind, location, sku, due_at, impact, last_sale_seq),
+            outputs,
+        );
+    }
+
+    /// `low_stock`: available (on hand - reserved + in transit + on order) drops below velocity x (lead time +
+    /// 1) x cover factor, for items that sold on enough days of the window; resolved when back above.
+    pub(super) fn check_low_stock(
+        &mut self,
+        location: LocationId,
+        sku: SkuId,
+        cause: Cause,
+        outputs: &mut Vec<Output>,
+    ) {
+        let kind = ExceptionType::LowStock;
+        if !self.config.rules.is_enabled(kind) {
+            return;
+        }
+        let key = key_of(kind, Some(location), Some(sku), None);
+        let is_open = self.state.exceptions.open_id(&key).is_some();
+        let Some(stats) = self
+            .state
+            .stats
+            .positions
+            .get(&pack_position(location, sku))
+        else {
+            return;
+        };
+        let window =
+            decimal_days(self.param(kind, Param::VelocityWindowDays, Some(location), Some(sku)));
+        let (velocity, selling_days) = stats.velocity(day_of(cause.at), window);
+        let min_days =
+            decimal_days(self.param(kind, Param::MinSellingDays, Some(location), Some(sku)));
+        if selling_days < min_days && !is_open {
+            return;
+        }
+        let lead_time = self.lead_time_days(location, sku);
+        let cover = self.param(kind, Param::CoverFactor, Some(location), Some(sku));
+        let threshold = velocity * (lead_time + Decimal::ONE) * cover;
+        let position = self
+            .state
+            .ledger
+            .get(location, sku)
+            .copied()
+            .unwrap_or_default();
+        let on_order = self
+            .state
+            .stats
+            .on_order
+            .get(&pack_position(location, sku))
+            .copied()
+            .unwrap_or(Qty::ZERO);
+        let available = position.on_hand - position.reserved + position.in_transit + on_order;
+        let low = selling_days >= min_days && available.0 < threshold;
+        if low && !is_open {
+            let price = self
+                .state
+                .master
+                .product(sku)
+                .and_then(|product| product.price)
+                .unwrap_or(Money::ZERO);
+            let impact = Money(velocity * lead_time * price.0);
+            self.raise(
+                Detection::at_position(kind, location, sku, cause.at, impact, cause.seq),
+                outputs,
+            );
+        } else if !low && is_open {
+            self.resolve_key(&key, cause.at, cause.seq, outputs);
+        }
+    }
+
+    /// The product's supplier lead time, else the rules' default.
+    fn lead_time_days(&self, location: LocationId, sku: SkuId) -> Decimal {
+        let supplier_lead_time = self
+            .state
+            .master
+            .product(sku)
+            .and_then(|product| product.supplier.as_ref())
+            .and_then(|supplier| self.state.master.suppliers.get(supplier))
+            .and_then(|supplier| supplier.lead_time_days);
+        match supplier_lead_time {
+            Some(days) => days.0,
+            None => self.param(
+                ExceptionType::LowStock,
+                Param::DefaultLeadTimeDays,
+                Some(location),
+                Some(sku),
+            ),
+        }
+    }
+}
+
+/// When an item's silence becomes suspicious: the last sale plus `silence` mean intervals.
+fn phantom_due_at(stats: &PositionStats, silence: Decimal) -> Option<Timestamp> {
+    let interval = stats.mean_interval_ms()?;
+    if interval <= 0 {
+        return None;
+    }
+    let silence_ms = i64::try_from((Decimal::from(interval) * silence).trunc()).ok()?;
+    Some(Timestamp(stats.last_sale_at?.0 + silence_ms))
+}
+
+/// A day count from the rules, within the history kept.
+fn decimal_days(days: Decimal) -> usize {
+    usize::try_from(days.trunc())
+        .unwrap_or(HISTORY_DAYS)
+        .min(HISTORY_DAYS)
+}

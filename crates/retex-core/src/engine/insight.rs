@@ -1,0 +1,29 @@
+//! What the engine asks of the statistical models in `retex-insight`.
+//!
+//! The models depend on this crate, not the reverse: the engine sees only this trait, so the arrow points
+//! inward and the engine stays free of model code. Implementations must be deterministic (the same inputs
+//! always give the same answers) or replays would diverge.
+
+/// One store's counts over the `store_exception_rate` window.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreWindow {
+    pub location: String,
+    pub exceptions: u64,
+    pub sale_lines: u64,
+}
+
+/// Parameters of the store rate test, from the rules.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateTestParams {
+    pub alpha: f64,
+    pub min_sale_lines: u64,
+    pub min_exceptions: u64,
+}
+
+pub trait Insight: Send + Sync + std::fmt::Debug {
+    /// Whether a customer message is a complaint (refund, not delivered, damaged, wrong item, price).
+    fn is_complaint(&self, text: &str) -> bool;
+
+    /// The locations whose exception rate per sale line is abnormally high against their peers.
+    fn abnormal_stores(&self, stores: &[StoreWindow], params: RateTestParams) -> Vec<String>;
+}

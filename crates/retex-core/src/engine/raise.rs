@@ -1,0 +1,290 @@
+//! Opening, recurring and resolving exceptions: what every detector calls.
+//!
+//! A detection names its type, key, time, impact, cause and touch points; this module applies the rules
+//! (enabled, severity bands and floor, team) and the location's business hours (SLA dues), files the exception
+//! in its incident, and counts it for the store exception rate.
+
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+
+use crate::codes::{DocumentNumber, Money, Timestamp};
+use crate::engine::calendar::{BusinessHours, add_business_time};
+use crate::engine::exceptions::{ExceptionKey, Opening, TypeRef};
+use crate::engine::incidents::Touch;
+use crate::engine::ledger::{LocationId, SkuId};
+use crate::engine::stats::day_of;
+use crate::engine::{Engine, Output};
+use crate::event::LocationKind;
+use crate::rules::{ExceptionType, LOCATION_TEAM, Param, ScopeContext, Severity};
+
+/// The team of exceptions that have no location and belong to a location's team.
+const TEAM_WITHOUT_LOCATION: &str = "operations";
+
+/// One sighting of a condition: the key that de-duplicates it (exactly the key columns of exceptions.md),
+/// and where it is, for display, team and business hours.
+pub(super) struct Detection {
+    pub key: ExceptionKey,
+    pub location: Option<LocationId>,
+    pub sku: Option<SkuId>,
+    pub reference: Option<DocumentNumber>,
+    pub at: Timestamp,
+    pub impact: Money,
+    pub cause: u64,
+    pub touches: Vec<Touch>,
+}
+
+impl Detection {
+    /// A detection of a built-in type about one position.
+    pub fn at_position(
+        exception_type: ExceptionType,
+        location: LocationId,
+        sku: SkuId,
+        at: Timestamp,
+        impact: Money,
+        cause: u64,
+    ) -> Self {
+        Self {
+            key: key_of(exception_type, Some(location), Some(sku), None),
+            location: Some(location),
+            sku: Some(sku),
+            reference: None,
+            at,
+            impact,
+            cause,
+            touches: vec![Touch::Position(location, sku), Touch::Sku(sku)],
+        }
+    }
+
+    /// A detection of a built-in type about a document, touching the document and the given positions.
+    pub fn on_document(
+        exception_type: ExceptionType,
+        location: Option<LocationId>,
+        document: &DocumentNumber,
+        positions: &[(LocationId, SkuId)],
+        at: Timestamp,
+        impact: Money,
+        cause: u64,
+    ) -> Self {
+        let mut touches = vec![Touch::Document(document.clone())];
+        for &(location, sku) in positions {
+            touches.push(Touch::Position(location, sku));
+            touches.push(Touch::Sku(sku));
+        }
+        Self {
+            key: key_of(exception_type, None, None, Some(document)),
+            location,
+            sku: None,
+            reference: Some(document.clone()),
+            at,
+            impact,
+            cause,
+            touches,
+        }
+    }
+
+    pub fn type_ref(&self) -> TypeRef {
+        self.key.exception_type
+    }
+}
+
+/// The key of a built-in type's exception.
+pub(super) fn key_of(
+    exception_type: ExceptionType,
+    location: Option<LocationId>,
+    sku: Option<SkuId>,
+    reference: Option<&DocumentNumber>,
+) -> ExceptionKey {
+    ExceptionKey {
+        exception_type: TypeRef::BuiltIn(exception_type),
+        location,
+        sku,
+        reference: reference.cloned(),
+    }
+}
+
+impl Engine {
+    pub(super) fn raise(&mut self, detection: Detection, outputs: &mut Vec<Output>) {
+        let type_ref = detection.type_ref();
+        let (enabled, floor, team) = self.type_settings(type_ref);
+        if !enabled {
+            return;
+        }
+        let severity = self
+            .config
+            .rules
+            .severity
+            .severity(detection.impact)
+            .max(floor);
+        if let Some(id) = self.state.exceptions.open_id(&detection.key) {
+            self.state
+                .exceptions
+                .recur(id, detection.impact, severity, detection.cause);
+            outputs.push(Output::ExceptionRecurred(id));
+            return;
+        }
+        let team = self.team_name(&team, detection.location);
+        let calendar = detection
+            .location
+            .and_then(|location| self.business_hours(location));
+        let target = self.config.rules.sla[&severity];
+        let ack_due =
+            add_business_time(detection.at, target.acknowledge_minutes * 60_000, calendar);
+        let resolve_due =
+            add_business_time(detection.at, target.resolve_minutes * 60_000, calendar);
+        let opening = Opening {
+            key: detection.key,
+            location: detection.location,
+            sku: detection.sku,
+            reference: detection.reference,
+            at: detection.at,
+            impact: detection.impact,
+            severity,
+            team,
+            ack_due,
+            resolve_due,
+            cause: detection.cause,
+        };
+        let id = self.state.exceptions.open(opening, &self.rules_version);
+        let is_master_data = type_ref == TypeRef::BuiltIn(ExceptionType::MasterData);
+        let exceptions = &self.state.exceptions;
+        let rank_of = |exception: u64| {
+            let record = exceptions.get(exception);
+            (
+                type_rank(record.key.exception_type),
+                record.opened_at,
+                exception,
+            )
+        };
+        self.state.incidents.link(
+            id,
+            detection.at,
+            is_master_data,
+            &detection.touches,
+            rank_of,
+        );
+        if type_ref != TypeRef::BuiltIn(ExceptionType::StoreExceptionRate) {
+            self.count_store_exception(detection.location, detection.at);
+        }
+        outputs.push(Output::ExceptionOpened(id));
+    }
+
+    /// Resolves the open exception under `key`, if any.
+    pub(super) fn resolve_key(
+        &mut self,
+        key: &ExceptionKey,
+        at: Timestamp,
+        cause: u64,
+        outputs: &mut Vec<Output>,
+    ) {
+        if let Some(id) = self.state.exceptions.resolve(key, at, cause) {
+            outputs.push(Output::ExceptionResolved(id));
+        }
+    }
+
+    /// Enabled, severity floor and team setting of a type.
+    fn type_settings(&self, type_ref: TypeRef) -> (bool, Severity, String) {
+        match type_ref {
+            TypeRef::BuiltIn(exception_type) => {
+                let rule = self.config.rules.rule(exception_type);
+                (rule.enabled, rule.severity_floor, rule.team.clone())
+            }
+            TypeRef::Custom(index) => {
+                let custom = &self.config.rules.custom[usize::from(index)];
+                (custom.enabled, custom.severity_floor, custom.team.clone())
+            }
+        }
+    }
+
+    /// A team setting made concrete: the location's team is named after it (`store S001`).
+    fn team_name(&self, team: &str, location: Option<LocationId>) -> String {
+        if team != LOCATION_TEAM {
+            return team.to_string();
+        }
+        let Some(location) = location else {
+            return TEAM_WITHOUT_LOCATION.to_string();
+        };
+        let code = self.state.locations.name(location);
+        match self.state.master.location(location).map(|info| info.kind) {
+            Some(LocationKind::Store) => format!("store {code}"),
+            Some(LocationKind::Warehouse) => format!("warehouse {code}"),
+            Some(LocationKind::Web) => format!("web {code}"),
+            None => format!("location {code}"),
+        }
+    }
+
+    /// The location's opening hours in its zone; `None` (always open) without hours or with an unknown zone.
+    pub(super) fn business_hours(&self, location: LocationId) -> Option<BusinessHours> {
+        let info = self.state.master.location(location)?;
+        let hours = info.hours?;
+        let zone = match &info.timezone {
+            Some(name) => name.parse::<Tz>().ok()?,
+            None => Tz::UTC,
+        };
+        Some(BusinessHours { zone, hours })
+    }
+
+    fn count_store_exception(&mut self, location: Option<LocationId>, at: Timestamp) {
+        let Some(location) = location else { return };
+        let is_store = self
+            .state
+            .master
+            .location(location)
+            .is_some_and(|info| info.kind == LocationKind::Store);
+        if is_store {
+            self.state
+                .stats
+                .stores
+                .entry(location)
+                .or_default()
+                .exceptions
+                .add(day_of(at), 1);
+        }
+    }
+}
+
+/// Root-cause rank of any type: custom types rank with the unordered built-ins.
+pub(super) fn type_rank(type_ref: TypeRef) -> u8 {
+    match type_ref {
+        TypeRef::BuiltIn(exception_type) => exception_type.root_cause_rank(),
+        TypeRef::Custom(_) => ExceptionType::StoreExceptionRate.root_cause_rank(),
+    }
+}
+
+impl Engine {
+    /// A detector parameter for an exception at `location` about `sku`, honouring the rules' overrides.
+    pub(super) fn param(
+        &self,
+        exception_type: ExceptionType,
+        param: Param,
+        location: Option<LocationId>,
+        sku: Option<SkuId>,
+    ) -> Decimal {
+        let rules = &self.config.rules;
+        if !rules.has_overrides(exception_type) {
+            return rules.param(exception_type, param, &ScopeContext::default());
+        }
+        let context = ScopeContext {
+            location: location.map(|location| self.state.locations.name(location)),
+            location_kind: location
+                .and_then(|location| self.state.master.location(location))
+                .map(|info| info.kind),
+            category: sku
+                .and_then(|sku| self.state.master.product(sku))
+                .map(|product| product.category.as_str()),
+        };
+        rules.param(exception_type, param, &context)
+    }
+
+    /// A parameter in hours, as milliseconds.
+    pub(super) fn param_hours_ms(
+        &self,
+        exception_type: ExceptionType,
+        param: Param,
+        location: Option<LocationId>,
+        sku: Option<SkuId>,
+    ) -> i64 {
+        let hours = self.param(exception_type, param, location, sku);
+        i64::try_from((hours * Decimal::from(Timestamp::MILLIS_PER_HOUR)).trunc())
+            .unwrap_or(i64::MAX / 4)
+    }
+}

@@ -1,0 +1,162 @@
+//! State the detectors keep beside the ledger: sales history per position, open purchase quantities, sale
+//! lines and exceptions per store and day, orders known from till sales, promotions by SKU.
+//!
+//! Kept apart from [`super::Ledger`] so that a position that never sells costs nothing here.
+
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::codes::{DocumentNumber, Money, Qty, Timestamp};
+use crate::engine::ledger::{LocationId, SkuId};
+use crate::engine::sorted_map;
+
+/// Days of history kept per position and store; windows in the rules may not exceed it.
+pub const HISTORY_DAYS: usize = 16;
+
+/// A UTC day number (days since the Unix epoch).
+pub fn day_of(at: Timestamp) -> i32 {
+    at.0.div_euclid(Timestamp::MILLIS_PER_DAY) as i32
+}
+
+/// Counts per UTC day over the last [`HISTORY_DAYS`] days, as a ring.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DayRing {
+    values: [u32; HISTORY_DAYS],
+    /// The newest day the ring holds; older days are `last_day - 1`, ... back to `HISTORY_DAYS - 1` days.
+    last_day: i32,
+}
+
+impl DayRing {
+    pub fn add(&mut self, day: i32, amount: u32) {
+        if day > self.last_day {
+            let cleared = (day - self.last_day).min(HISTORY_DAYS as i32);
+            for offset in 0..cleared {
+                self.values[slot(day - offset)] = 0;
+            }
+            self.last_day = day;
+        }
+        if self.last_day - day < HISTORY_DAYS as i32 {
+            let value = &mut self.values[slot(day)];
+            *value = value.saturating_add(amount);
+        }
+    }
+
+    /// The values of the `days` days ending at `until_day`, newest first (zero for days not held).
+    pub fn window(&self, until_day: i32, days: usize) -> impl Iterator<Item = u32> + '_ {
+        (0..days.min(HISTORY_DAYS) as i32).map(move |offset| {
+            let day = until_day - offset;
+            let held = day <= self.last_day && self.last_day - day < HISTORY_DAYS as i32;
+            if held { self.values[slot(day)] } else { 0 }
+        })
+    }
+}
+
+fn slot(day: i32) -> usize {
+    day.rem_euclid(HISTORY_DAYS as i32) as usize
+}
+
+/// Sales of one position.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PositionStats {
+    /// Units sold per day, in thousandths of a unit.
+    pub sold_milli: DayRing,
+    pub first_sale_at: Option<Timestamp>,
+    pub last_sale_at: Option<Timestamp>,
+    /// The log entry of the newest sale: what a `phantom_stock` traces back to.
+    pub last_sale_seq: u64,
+    pub sales: u32,
+    /// When the queued `phantom_stock` check is due, if one is queued.
+    pub phantom_check_at: Option<Timestamp>,
+}
+
+impl PositionStats {
+    pub fn record_sale(&mut self, at: Timestamp, qty: Qty, seq: u64) {
+        let milli = (qty.0 * Decimal::ONE_THOUSAND).trunc();
+        let milli = u32::try_from(milli).unwrap_or(u32::MAX);
+        self.sold_milli.add(day_of(at), milli);
+        self.first_sale_at = Some(self.first_sale_at.map_or(at, |first| first.min(at)));
+        if self.last_sale_at.is_none_or(|last| at >= last) {
+            self.last_sale_at = Some(at);
+            self.last_sale_seq = seq;
+        }
+        self.sales = self.sales.saturating_add(1);
+    }
+
+    /// Mean units sold per day over `window_days` days ending at `until_day`, and on how many of them it sold.
+    pub fn velocity(&self, until_day: i32, window_days: usize) -> (Decimal, usize) {
+        let mut total_milli = 0u64;
+        let mut selling_days = 0;
+        for milli in self.sold_milli.window(until_day, window_days) {
+            total_milli += u64::from(milli);
+            selling_days += usize::from(milli > 0);
+        }
+        let days = Decimal::from(window_days.clamp(1, HISTORY_DAYS) as u64);
+        (
+            Decimal::from(total_milli) / Decimal::ONE_THOUSAND / days,
+            selling_days,
+        )
+    }
+
+    /// Mean time between sales, once there were at least two.
+    pub fn mean_interval_ms(&self) -> Option<i64> {
+        let (first, last) = (self.first_sale_at?, self.last_sale_at?);
+        (self.sales >= 2).then(|| (last.0 - first.0) / i64::from(self.sales - 1))
+    }
+}
+
+/// A store's activity per day, for `store_exception_rate`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StoreActivity {
+    pub sale_lines: DayRing,
+    pub exceptions: DayRing,
+}
+
+/// An order known only from till sales carrying its number (for `return_policy`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SaleOrder {
+    pub first_sold_at: Timestamp,
+    /// Per SKU: units sold and the money paid for them.
+    pub paid: Vec<(SkuId, Qty, Money)>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct DetectorStats {
+    #[serde(with = "sorted_map")]
+    pub positions: FxHashMap<u64, PositionStats>,
+    /// Open purchase-order quantity per position (ordered, not yet received, PO not closed).
+    #[serde(with = "sorted_map")]
+    pub on_order: FxHashMap<u64, Qty>,
+    #[serde(with = "sorted_map")]
+    pub stores: FxHashMap<LocationId, StoreActivity>,
+    #[serde(with = "sorted_map")]
+    pub sale_orders: FxHashMap<DocumentNumber, SaleOrder>,
+    #[serde(with = "sorted_map")]
+    pub promotions_by_sku: FxHashMap<SkuId, Vec<DocumentNumber>>,
+}
+
+impl DetectorStats {
+    /// Bytes held by the per-position tables (slots and control bytes).
+    pub fn table_bytes(&self) -> usize {
+        self.positions.capacity() * (size_of::<(u64, PositionStats)>() + 1)
+            + self.on_order.capacity() * (size_of::<(u64, Qty)>() + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_day_ring_forgets_old_days_and_keeps_late_ones() {
+        let mut ring = DayRing::default();
+        ring.add(100, 5);
+        ring.add(101, 7);
+        ring.add(100, 1); // a late sale for yesterday
+        assert_eq!(ring.window(101, 3).collect::<Vec<_>>(), vec![7, 6, 0]);
+        ring.add(130, 2); // a month later: everything before is gone
+        assert_eq!(ring.window(130, 16).sum::<u32>(), 2);
+        ring.add(100, 9); // too old to keep
+        assert_eq!(ring.window(130, 16).sum::<u32>(), 2);
+    }
+}

@@ -1,0 +1,178 @@
+//! What leaves the engine for people and scripts: ledger rows, exceptions and incidents with codes and names
+//! instead of internal ids, ready to print as a table or serialize as JSON.
+
+use serde::Serialize;
+
+use crate::codes::{DocumentNumber, Money, Qty, Timestamp};
+use crate::engine::Engine;
+use crate::engine::exceptions::{ExceptionRecord, ExceptionStatus, TypeRef};
+
+/// One ledger row with its codes, as the CLI and API print it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StockRow<'a> {
+    pub location: &'a str,
+    pub sku: &'a str,
+    pub on_hand: Qty,
+    pub reserved: Qty,
+    pub in_transit: Qty,
+}
+
+/// One exception as `retex exceptions --format ndjson` prints it (the fields of exceptions.md).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExceptionView<'a> {
+    pub id: u64,
+    #[serde(rename = "type")]
+    pub exception_type: &'a str,
+    pub category: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sku: Option<&'a str>,
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub reference: Option<&'a str>,
+    pub opened_at: String,
+    pub status: &'static str,
+    pub severity: &'static str,
+    pub impact: Money,
+    pub occurrences: u32,
+    pub team: &'a str,
+    pub ack_due: String,
+    pub resolve_due: String,
+    pub rules_version: &'a str,
+    pub incident: u64,
+    /// Log entries of the inputs that raised it.
+    pub caused_by: &'a [u64],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<String>,
+    /// The log entry whose input cleared the condition.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved_by: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat_of: Option<u64>,
+}
+
+/// One incident: linked exceptions and the probable root cause.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct IncidentView<'a> {
+    pub id: u64,
+    pub opened_at: String,
+    pub root_cause: u64,
+    pub root_cause_type: &'a str,
+    pub exceptions: &'a [u64],
+    pub types: Vec<&'a str>,
+    pub open: bool,
+    pub impact: Money,
+}
+
+impl Engine {
+    /// Ledger rows ordered by location then SKU code, optionally for one location and/or SKU.
+    pub fn stock_rows(&self, location: Option<&str>, sku: Option<&str>) -> Vec<StockRow<'_>> {
+        let mut rows = Vec::new();
+        for (location_id, sku_id, position) in self.state.ledger.sorted() {
+            let location_code = self.state.locations.name(location_id);
+            let sku_code = self.state.skus.name(sku_id);
+            if location.is_some_and(|wanted| wanted != location_code)
+                || sku.is_some_and(|wanted| wanted != sku_code)
+            {
+                continue;
+            }
+            rows.push(StockRow {
+                location: location_code,
+                sku: sku_code,
+                on_hand: position.on_hand,
+                reserved: position.reserved,
+                in_transit: position.in_transit,
+            });
+        }
+        rows.sort_by(|a, b| (a.location, a.sku).cmp(&(b.location, b.sku)));
+        rows
+    }
+
+    /// The name of a type, built-in or custom.
+    pub fn type_name(&self, type_ref: TypeRef) -> &str {
+        match type_ref {
+            TypeRef::BuiltIn(exception_type) => exception_type.name(),
+            TypeRef::Custom(index) => &self.config.rules.custom[usize::from(index)].name,
+        }
+    }
+
+    fn type_category(&self, type_ref: TypeRef) -> &str {
+        match type_ref {
+            TypeRef::BuiltIn(exception_type) => exception_type.category(),
+            TypeRef::Custom(index) => &self.config.rules.custom[usize::from(index)].category,
+        }
+    }
+
+    /// Every exception with its codes, in order of opening.
+    pub fn exceptions(&self) -> Vec<ExceptionView<'_>> {
+        self.state
+            .exceptions
+            .records()
+            .iter()
+            .map(|record| self.exception_view(record))
+            .collect()
+    }
+
+    pub fn exception_view<'a>(&'a self, record: &'a ExceptionRecord) -> ExceptionView<'a> {
+        let type_ref = record.key.exception_type;
+        ExceptionView {
+            id: record.id,
+            exception_type: self.type_name(type_ref),
+            category: self.type_category(type_ref),
+            location: record.location.map(|id| self.state.locations.name(id)),
+            sku: record.sku.map(|id| self.state.skus.name(id)),
+            reference: record.reference.as_ref().map(DocumentNumber::as_str),
+            opened_at: record.opened_at.to_rfc3339(),
+            status: match record.status {
+                ExceptionStatus::Open => "open",
+                ExceptionStatus::Resolved => "resolved",
+            },
+            severity: record.severity.name(),
+            impact: record.impact,
+            occurrences: record.occurrences,
+            team: &record.team,
+            ack_due: record.ack_due.to_rfc3339(),
+            resolve_due: record.resolve_due.to_rfc3339(),
+            rules_version: &record.rules_version,
+            incident: self.state.incidents.incident_of(record.id),
+            caused_by: &record.caused_by,
+            resolved_at: record.resolved_at.map(Timestamp::to_rfc3339),
+            resolved_by: record.resolved_by,
+            repeat_of: record.repeat_of,
+        }
+    }
+
+    /// Live incidents with at least `min_exceptions` members, oldest first.
+    pub fn incidents(&self, min_exceptions: usize) -> Vec<IncidentView<'_>> {
+        let mut views = Vec::new();
+        for incident in self.state.incidents.live() {
+            if incident.members.len() < min_exceptions {
+                continue;
+            }
+            let mut types = Vec::new();
+            let mut open = false;
+            let mut impact = Money::ZERO;
+            for &member in &incident.members {
+                let record = self.state.exceptions.get(member);
+                let name = self.type_name(record.key.exception_type);
+                if !types.contains(&name) {
+                    types.push(name);
+                }
+                open |= record.status == ExceptionStatus::Open;
+                impact += record.impact;
+            }
+            let root = self.state.exceptions.get(incident.root_cause);
+            views.push(IncidentView {
+                id: incident.id,
+                opened_at: incident.opened_at.to_rfc3339(),
+                root_cause: incident.root_cause,
+                root_cause_type: self.type_name(root.key.exception_type),
+                exceptions: &incident.members,
+                types,
+                open,
+                impact,
+            });
+        }
+        views
+    }
+}
