@@ -230,8 +230,7 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, rust_decimal::Error> {
 
 fn serialize_decimal<S: Serializer>(value: Decimal, serializer: S) -> Result<S::Ok, S::Error> {
     if serializer.is_human_readable() {
-        let raw = serde_json::value::RawValue::from_string(value.to_string())
-            .map_err(serde::ser::Error::custom)?;
+        let raw = serde_json::value::RawValue::from_string(value.to_string()).map_err(serde::ser::Error::custom)?;
         raw.serialize(serializer)
     } else {
         serializer.serialize_bytes(&value.serialize())

@@ -8,9 +8,7 @@ use chrono::{DateTime, FixedOffset};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::codes::{
-    DocumentNumber, EventId, LocationCode, Money, Qty, Sku, SourceName, SupplierCode,
-};
+use crate::codes::{DocumentNumber, EventId, LocationCode, Money, Qty, Sku, SourceName, SupplierCode};
 
 /// One event from a source: the envelope and its typed body.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
@@ -88,9 +86,7 @@ pub enum LocationKind {
     Web,
 }
 
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Pos,

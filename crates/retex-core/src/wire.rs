@@ -13,8 +13,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::codes::{
-    CodeError, DocumentNumber, EventId, LocationCode, Money, Qty, Sku, SourceName, SupplierCode,
-    parse_decimal,
+    CodeError, DocumentNumber, EventId, LocationCode, Money, Qty, Sku, SourceName, SupplierCode, parse_decimal,
 };
 use crate::event::*;
 
@@ -54,10 +53,7 @@ struct Field {
 }
 
 const fn top(name: &'static str) -> Field {
-    Field {
-        line_index: None,
-        name,
-    }
+    Field { line_index: None, name }
 }
 
 impl fmt::Display for Field {
@@ -180,31 +176,18 @@ pub fn parse_event(line: &str) -> Result<Event, EventError> {
     }
     let raw: RawEvent = serde_json::from_str(line).map_err(|error| EventError::json(&error))?;
     let id = code(required(raw.id, top("id"))?, top("id"), EventId::parse)?;
-    let source = code(
-        required(raw.source, top("source"))?,
-        top("source"),
-        SourceName::parse,
-    )?;
+    let source = code(required(raw.source, top("source"))?, top("source"), SourceName::parse)?;
     let kind = text(required(raw.kind, top("type"))?, top("type"))?;
     let at = timestamp(raw.at, top("at"))?;
     let body = parse_body(&kind, &raw)?;
-    Ok(Event {
-        id,
-        source,
-        at,
-        body,
-    })
+    Ok(Event { id, source, at, body })
 }
 
 fn parse_body(kind: &str, raw: &RawEvent) -> Result<EventBody, EventError> {
     let body = match kind {
         "location" => EventBody::Location(parse_location(raw)?),
         "supplier" => EventBody::Supplier(SupplierUpsert {
-            code: code(
-                required(raw.code, top("code"))?,
-                top("code"),
-                SupplierCode::parse,
-            )?,
+            code: code(required(raw.code, top("code"))?, top("code"), SupplierCode::parse)?,
             name: owned_text(raw.name, top("name"))?,
             lead_time_days: optional(raw.lead_time_days, top("lead_time_days"), non_negative_qty)?,
         }),
@@ -220,10 +203,7 @@ fn parse_body(kind: &str, raw: &RawEvent) -> Result<EventBody, EventError> {
             location: location(raw.location, top("location"))?,
             sku: sku(raw.sku, top("sku"))?,
             qty: positive_qty(required(raw.qty, top("qty"))?, top("qty"))?,
-            unit_price: non_negative_money(
-                required(raw.unit_price, top("unit_price"))?,
-                top("unit_price"),
-            )?,
+            unit_price: non_negative_money(required(raw.unit_price, top("unit_price"))?, top("unit_price"))?,
             channel: channel(required(raw.channel, top("channel"))?, top("channel"))?,
             order: optional(raw.order, top("order"), document)?,
         }),
@@ -302,10 +282,7 @@ fn parse_body(kind: &str, raw: &RawEvent) -> Result<EventBody, EventError> {
             channel: optional(raw.channel, top("channel"), message_channel)?,
         }),
         other => {
-            return Err(EventError::new(
-                top("type"),
-                format!("unknown event type {other:?}"),
-            ));
+            return Err(EventError::new(top("type"), format!("unknown event type {other:?}")));
         }
     };
     Ok(body)
@@ -320,11 +297,7 @@ fn parse_location(raw: &RawEvent) -> Result<LocationUpsert, EventError> {
         other => return Err(one_of(top("kind"), other, "store, warehouse, web")),
     };
     Ok(LocationUpsert {
-        code: code(
-            required(raw.code, top("code"))?,
-            top("code"),
-            LocationCode::parse,
-        )?,
+        code: code(required(raw.code, top("code"))?, top("code"), LocationCode::parse)?,
         name: owned_text(raw.name, top("name"))?,
         kind,
         region: optional(raw.region, top("region"), |raw, field| {
@@ -332,8 +305,7 @@ fn parse_location(raw: &RawEvent) -> Result<LocationUpsert, EventError> {
         })?,
         timezone: optional(raw.timezone, top("timezone"), timezone)?,
         hours: optional(raw.hours, top("hours"), |raw, field| {
-            OpeningHours::parse(&text(raw, field)?)
-                .map_err(|problem| EventError::new(field, problem))
+            OpeningHours::parse(&text(raw, field)?).map_err(|problem| EventError::new(field, problem))
         })?,
     })
 }
@@ -352,9 +324,7 @@ fn parse_product(raw: &RawEvent) -> Result<ProductUpsert, EventError> {
         sku: sku(raw.sku, top("sku"))?,
         name: owned_text(raw.name, top("name"))?,
         category: owned_text(raw.category, top("category"))?,
-        uom: optional(raw.uom, top("uom"), |raw, field| {
-            text(raw, field).map(Cow::into_owned)
-        })?,
+        uom: optional(raw.uom, top("uom"), |raw, field| text(raw, field).map(Cow::into_owned))?,
         cost: optional(raw.cost, top("cost"), non_negative_money)?,
         price: optional(raw.price, top("price"), non_negative_money)?,
         supplier: optional(raw.supplier, top("supplier"), |raw, field| {
@@ -394,15 +364,8 @@ fn parse_purchase_order(raw: &RawEvent) -> Result<PurchaseOrder, EventError> {
         lines: lines(raw.lines, |line, index| {
             Ok(PurchaseOrderLine {
                 sku: sku(line.sku, at_line(index, "sku"))?,
-                qty: positive_qty(
-                    required(line.qty, at_line(index, "qty"))?,
-                    at_line(index, "qty"),
-                )?,
-                unit_cost: optional(
-                    line.unit_cost,
-                    at_line(index, "unit_cost"),
-                    non_negative_money,
-                )?,
+                qty: positive_qty(required(line.qty, at_line(index, "qty"))?, at_line(index, "qty"))?,
+                unit_cost: optional(line.unit_cost, at_line(index, "unit_cost"), non_negative_money)?,
             })
         })?,
     })
@@ -434,14 +397,11 @@ fn at_line(index: usize, name: &'static str) -> Field {
 }
 
 /// Reads `lines`: a non-empty array of objects, each read by `read_line`.
-fn lines<T>(
-    raw: Raw<'_>,
-    read_line: impl Fn(&RawLine, usize) -> Result<T, EventError>,
-) -> Result<Vec<T>, EventError> {
+fn lines<T>(raw: Raw<'_>, read_line: impl Fn(&RawLine, usize) -> Result<T, EventError>) -> Result<Vec<T>, EventError> {
     let field = top("lines");
     let raw = required(raw, field)?;
-    let raw_lines: Vec<RawLine> = serde_json::from_str(raw.get())
-        .map_err(|_| EventError::new(field, "expected an array of line objects"))?;
+    let raw_lines: Vec<RawLine> =
+        serde_json::from_str(raw.get()).map_err(|_| EventError::new(field, "expected an array of line objects"))?;
     if raw_lines.is_empty() {
         return Err(EventError::new(field, "must have at least one line"));
     }
@@ -455,25 +415,15 @@ fn lines<T>(
 fn sku_qty_line(line: &RawLine, index: usize) -> Result<SkuQty, EventError> {
     Ok(SkuQty {
         sku: sku(line.sku, at_line(index, "sku"))?,
-        qty: positive_qty(
-            required(line.qty, at_line(index, "qty"))?,
-            at_line(index, "qty"),
-        )?,
+        qty: positive_qty(required(line.qty, at_line(index, "qty"))?, at_line(index, "qty"))?,
     })
 }
 
 fn received_line(line: &RawLine, index: usize) -> Result<ReceivedLine, EventError> {
-    let qty = non_negative_qty(
-        required(line.qty, at_line(index, "qty"))?,
-        at_line(index, "qty"),
-    )?;
-    let damaged =
-        optional(line.damaged, at_line(index, "damaged"), non_negative_qty)?.unwrap_or(Qty::ZERO);
+    let qty = non_negative_qty(required(line.qty, at_line(index, "qty"))?, at_line(index, "qty"))?;
+    let damaged = optional(line.damaged, at_line(index, "damaged"), non_negative_qty)?.unwrap_or(Qty::ZERO);
     if damaged > qty {
-        return Err(EventError::new(
-            at_line(index, "damaged"),
-            "must not exceed `qty`",
-        ));
+        return Err(EventError::new(at_line(index, "damaged"), "must not exceed `qty`"));
     }
     Ok(ReceivedLine {
         sku: sku(line.sku, at_line(index, "sku"))?,
@@ -485,10 +435,7 @@ fn received_line(line: &RawLine, index: usize) -> Result<ReceivedLine, EventErro
 fn order_line(line: &RawLine, index: usize) -> Result<OrderLine, EventError> {
     Ok(OrderLine {
         sku: sku(line.sku, at_line(index, "sku"))?,
-        qty: positive_qty(
-            required(line.qty, at_line(index, "qty"))?,
-            at_line(index, "qty"),
-        )?,
+        qty: positive_qty(required(line.qty, at_line(index, "qty"))?, at_line(index, "qty"))?,
         unit_price: non_negative_money(
             required(line.unit_price, at_line(index, "unit_price"))?,
             at_line(index, "unit_price"),
@@ -499,10 +446,7 @@ fn order_line(line: &RawLine, index: usize) -> Result<OrderLine, EventError> {
 fn return_request_line(line: &RawLine, index: usize) -> Result<ReturnRequestLine, EventError> {
     Ok(ReturnRequestLine {
         sku: sku(line.sku, at_line(index, "sku"))?,
-        qty: positive_qty(
-            required(line.qty, at_line(index, "qty"))?,
-            at_line(index, "qty"),
-        )?,
+        qty: positive_qty(required(line.qty, at_line(index, "qty"))?, at_line(index, "qty"))?,
         refund: non_negative_money(
             required(line.refund, at_line(index, "refund"))?,
             at_line(index, "refund"),
@@ -519,10 +463,7 @@ fn return_received_line(line: &RawLine, index: usize) -> Result<ReturnReceivedLi
     };
     Ok(ReturnReceivedLine {
         sku: sku(line.sku, at_line(index, "sku"))?,
-        qty: positive_qty(
-            required(line.qty, at_line(index, "qty"))?,
-            at_line(index, "qty"),
-        )?,
+        qty: positive_qty(required(line.qty, at_line(index, "qty"))?, at_line(index, "qty"))?,
         condition,
     })
 }
@@ -575,11 +516,7 @@ fn owned_text(raw: Raw<'_>, field: Field) -> Result<String, EventError> {
     Ok(value.into_owned())
 }
 
-fn code<T>(
-    raw: &RawValue,
-    field: Field,
-    parse: impl Fn(String) -> Result<T, CodeError>,
-) -> Result<T, EventError> {
+fn code<T>(raw: &RawValue, field: Field, parse: impl Fn(String) -> Result<T, CodeError>) -> Result<T, EventError> {
     let value = text(raw, field)?;
     parse(value.into_owned()).map_err(|error| EventError::new(field, error.to_string()))
 }
@@ -624,10 +561,7 @@ fn decimal(raw: &RawValue, field: Field) -> Result<Decimal, EventError> {
 fn non_negative_qty(raw: &RawValue, field: Field) -> Result<Qty, EventError> {
     let value = decimal(raw, field)?;
     if value.is_sign_negative() && !value.is_zero() {
-        return Err(EventError::new(
-            field,
-            format!("must not be negative, got {value}"),
-        ));
+        return Err(EventError::new(field, format!("must not be negative, got {value}")));
     }
     Ok(Qty(value))
 }
@@ -635,10 +569,7 @@ fn non_negative_qty(raw: &RawValue, field: Field) -> Result<Qty, EventError> {
 fn positive_qty(raw: &RawValue, field: Field) -> Result<Qty, EventError> {
     let value = decimal(raw, field)?;
     if value <= Decimal::ZERO {
-        return Err(EventError::new(
-            field,
-            format!("must be greater than 0, got {value}"),
-        ));
+        return Err(EventError::new(field, format!("must be greater than 0, got {value}")));
     }
     Ok(Qty(value))
 }
@@ -652,9 +583,7 @@ fn timestamp(raw: Raw<'_>, field: Field) -> Result<DateTime<FixedOffset>, EventE
     DateTime::parse_from_rfc3339(&value).map_err(|_| {
         EventError::new(
             field,
-            format!(
-                "{value:?} is not an RFC 3339 timestamp with offset, like 2026-11-02T10:15:00Z"
-            ),
+            format!("{value:?} is not an RFC 3339 timestamp with offset, like 2026-11-02T10:15:00Z"),
         )
     })
 }
@@ -699,11 +628,7 @@ fn adjustment_reason(raw: &RawValue, field: Field) -> Result<AdjustmentReason, E
         "expiry" => Ok(AdjustmentReason::Expiry),
         "correction" => Ok(AdjustmentReason::Correction),
         "other" => Ok(AdjustmentReason::Other),
-        other => Err(one_of(
-            field,
-            other,
-            "damage, theft, expiry, correction, other",
-        )),
+        other => Err(one_of(field, other, "damage, theft, expiry, correction, other")),
     }
 }
 

@@ -71,11 +71,7 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Ingests each file in turn (`-` is standard input), with a progress bar when `show_progress`.
-pub fn ingest_files(
-    live: &mut LiveEngine,
-    files: &[PathBuf],
-    show_progress: bool,
-) -> anyhow::Result<IngestTotals> {
+pub fn ingest_files(live: &mut LiveEngine, files: &[PathBuf], show_progress: bool) -> anyhow::Result<IngestTotals> {
     let mut totals = IngestTotals::default();
     for path in files {
         let name = path.display().to_string();
@@ -112,14 +108,11 @@ fn progress_bar(total_bytes: Option<u64>, show: bool) -> ProgressBar {
     }
     match total_bytes {
         Some(total) => ProgressBar::new(total).with_style(
-            ProgressStyle::with_template(
-                "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
-            )
-            .expect("a valid template"),
+            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}")
+                .expect("a valid template"),
         ),
-        None => ProgressBar::new_spinner().with_style(
-            ProgressStyle::with_template("{spinner} {bytes} read").expect("a valid template"),
-        ),
+        None => ProgressBar::new_spinner()
+            .with_style(ProgressStyle::with_template("{spinner} {bytes} read").expect("a valid template")),
     }
 }
 
@@ -199,10 +192,7 @@ fn append_batch(
 }
 
 /// Reads lines, parses them and sends batches of up to [`BATCH_LINES_MAX`] lines.
-fn parse_batches(
-    mut reader: impl BufRead,
-    sender: &SyncSender<ParsedBatch>,
-) -> std::io::Result<()> {
+fn parse_batches(mut reader: impl BufRead, sender: &SyncSender<ParsedBatch>) -> std::io::Result<()> {
     let mut raw = Vec::new();
     let mut number = 0u64;
     let mut batch = new_batch();

@@ -3,11 +3,15 @@
 //! # Layout
 //! - `store_args.rs`: `--db` / `--database-url`, shared by every command that uses the store.
 //! - `ingest.rs`: `retex ingest`: NDJSON files into the log, parsing on one thread and appending on another.
-//! - `report.rs`: `retex stock`, `retex exceptions`, `retex tick`: the engine's picture as tables or NDJSON.
+//! - `report.rs`: `retex stock`, `exceptions`, `incidents`, `tick`: the engine's picture as tables or NDJSON.
+//! - `rules_cmd.rs`: `retex rules check|default`.
+//! - `backtest.rs`: `retex backtest`: two rule sets over the same log, compared.
 //! - `bench.rs`: `retex bench`: engine and ingest throughput and ledger memory, written as JSON.
 
+mod backtest;
 mod ingest;
 mod report;
+mod rules_cmd;
 mod store_args;
 
 use std::process::ExitCode;
@@ -31,6 +35,12 @@ enum Command {
     Stock(report::StockArgs),
     /// Print exceptions.
     Exceptions(report::ExceptionsArgs),
+    /// Print incidents: linked exceptions with their probable root cause.
+    Incidents(report::IncidentsArgs),
+    /// Check a rules file, or print the default rules.
+    Rules(rules_cmd::RulesArgs),
+    /// Replay the log through two rule sets in memory and compare what they raise.
+    Backtest(backtest::BacktestArgs),
     /// Move the engine's clock to an instant, firing the deadlines before it.
     Tick(report::TickArgs),
     /// Print the JSON Schema of one event (the contract in docs/event.schema.json).
@@ -43,6 +53,9 @@ fn main() -> ExitCode {
         Command::Ingest(args) => ingest::run(&args),
         Command::Stock(args) => report::stock(&args),
         Command::Exceptions(args) => report::exceptions(&args),
+        Command::Incidents(args) => report::incidents(&args),
+        Command::Rules(args) => rules_cmd::run(&args),
+        Command::Backtest(args) => backtest::run(&args),
         Command::Tick(args) => report::tick(&args),
         Command::Schema => report::schema(),
     };

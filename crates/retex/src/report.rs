@@ -54,16 +54,13 @@ pub struct TickArgs {
     at: Timestamp,
 }
 
-fn parse_instant(text: &str) -> Result<Timestamp, String> {
-    Timestamp::parse_rfc3339(text)
-        .map_err(|_| format!("{text:?} is not an RFC 3339 timestamp with offset"))
+pub fn parse_instant(text: &str) -> Result<Timestamp, String> {
+    Timestamp::parse_rfc3339(text).map_err(|_| format!("{text:?} is not an RFC 3339 timestamp with offset"))
 }
 
 pub fn stock(args: &StockArgs) -> anyhow::Result<ExitCode> {
     let live = args.store.open_live()?;
-    let rows = live
-        .engine()
-        .stock_rows(args.location.as_deref(), args.sku.as_deref());
+    let rows = live.engine().stock_rows(args.location.as_deref(), args.sku.as_deref());
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Ndjson => {
@@ -73,13 +70,7 @@ pub fn stock(args: &StockArgs) -> anyhow::Result<ExitCode> {
             }
         }
         Format::Table => {
-            let mut table = vec![cells([
-                "location",
-                "sku",
-                "on_hand",
-                "reserved",
-                "in_transit",
-            ])];
+            let mut table = vec![cells(["location", "sku", "on_hand", "reserved", "in_transit"])];
             for row in &rows {
                 table.push(vec![
                     row.location.to_string(),
@@ -140,6 +131,55 @@ pub fn exceptions(args: &ExceptionsArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+#[derive(Args)]
+pub struct IncidentsArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Also list incidents of a single exception.
+    #[arg(long)]
+    all: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+pub fn incidents(args: &IncidentsArgs) -> anyhow::Result<ExitCode> {
+    let live = args.store.open_live()?;
+    let views = live.engine().incidents(if args.all { 1 } else { 2 });
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Ndjson => {
+            for view in &views {
+                serde_json::to_writer(&mut out, view)?;
+                writeln!(out)?;
+            }
+        }
+        Format::Table => {
+            let mut table = vec![cells([
+                "id",
+                "opened_at",
+                "root_cause",
+                "exceptions",
+                "types",
+                "open",
+                "impact",
+            ])];
+            for view in &views {
+                table.push(vec![
+                    view.id.to_string(),
+                    view.opened_at.clone(),
+                    format!("{} #{}", view.root_cause_type, view.root_cause),
+                    view.exceptions.len().to_string(),
+                    view.types.join(","),
+                    view.open.to_string(),
+                    view.impact.to_string(),
+                ]);
+            }
+            write_table(&mut out, &table)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn tick(args: &TickArgs) -> anyhow::Result<ExitCode> {
     let mut live = args.store.open_live()?;
     let appended = live.tick(args.at).context("log the tick")?;
@@ -162,10 +202,7 @@ pub fn tick(args: &TickArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn schema() -> anyhow::Result<ExitCode> {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&retex_core::event::json_schema())?
-    );
+    println!("{}", serde_json::to_string_pretty(&retex_core::event::json_schema())?);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -17,12 +17,7 @@ pub struct StoreArgs {
     #[arg(long, value_name = "PATH", default_value = "retex.db")]
     pub db: PathBuf,
     /// PostgreSQL URL, used instead of the SQLite file.
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "RETEX_DATABASE_URL",
-        conflicts_with = "db"
-    )]
+    #[arg(long, value_name = "URL", env = "RETEX_DATABASE_URL", conflicts_with = "db")]
     pub database_url: Option<String>,
     /// Rules file (TOML); without one, the defaults of exceptions.md hold. Use the same file for every command
     /// on a store: other rules re-derive the exceptions from the whole log.
@@ -57,8 +52,7 @@ impl StoreArgs {
             StoreLocation::Sqlite(path) => path.display().to_string(),
             StoreLocation::Postgres(_) => "the PostgreSQL database".to_string(),
         };
-        let store =
-            retex_store::open(&location).with_context(|| format!("open store {described}"))?;
+        let store = retex_store::open(&location).with_context(|| format!("open store {described}"))?;
         LiveEngine::open(store, config, LiveOptions::default())
             .with_context(|| format!("load engine state from {described}"))
     }
@@ -66,8 +60,7 @@ impl StoreArgs {
 
 /// Reads and checks a rules file; every problem is reported as `FILE:LINE: key: problem`.
 pub fn load_rules(path: &Path) -> anyhow::Result<Rules> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("read rules file {}", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("read rules file {}", path.display()))?;
     parse_rules(&text).map_err(|errors| {
         let mut message = format!("{} has {} problem(s)", path.display(), errors.len());
         for error in errors {

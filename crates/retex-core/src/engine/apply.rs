@@ -2,13 +2,10 @@
 //! at the moments their conditions can change.
 
 use crate::codes::{DocumentNumber, LocationCode, Money, Qty, Sku, Timestamp};
-use crate::engine::documents::{
-    OrderDoc, OrderLineState, OrderStatus, PurchaseOrderDoc, ReturnDoc, TransferDoc,
-};
+use crate::engine::documents::{OrderDoc, OrderLineState, OrderStatus, PurchaseOrderDoc, ReturnDoc, TransferDoc};
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::master::{
-    LocationInfo, PriceEntry, PriceScope, ProductInfo, PromotionInfo, SupplierInfo, slot_for,
-    upsert_newest,
+    LocationInfo, PriceEntry, PriceScope, ProductInfo, PromotionInfo, SupplierInfo, slot_for, upsert_newest,
 };
 use crate::engine::stats::SaleOrder;
 use crate::engine::{Engine, Output, pack_position};
@@ -32,13 +29,7 @@ pub(super) struct Cause {
 }
 
 impl Engine {
-    pub(super) fn apply_event(
-        &mut self,
-        seq: u64,
-        event: &Event,
-        at: Timestamp,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn apply_event(&mut self, seq: u64, event: &Event, at: Timestamp, outputs: &mut Vec<Output>) {
         let cause = Cause { seq, at };
         match &event.body {
             EventBody::Location(upsert) => self.upsert_location(upsert, at),
@@ -49,55 +40,30 @@ impl Engine {
             EventBody::Sale(sale) => self.apply_sale(sale, cause, outputs),
             EventBody::Adjustment(adjustment) => {
                 let (location, sku) = self.position_ids(&adjustment.location, &adjustment.sku);
-                self.move_on_hand(
-                    location,
-                    sku,
-                    adjustment.qty,
-                    Movement::Adjustment,
-                    cause,
-                    outputs,
-                );
+                self.move_on_hand(location, sku, adjustment.qty, Movement::Adjustment, cause, outputs);
                 self.check_low_stock(location, sku, cause, outputs);
             }
             EventBody::Count(count) => self.apply_count(count, cause, outputs),
             EventBody::PurchaseOrder(order) => self.apply_purchase_order(order, seq),
             EventBody::PoUpdate(update) => self.apply_po_update(update, cause, outputs),
             EventBody::Receipt(receipt) => self.apply_receipt(receipt, cause, outputs),
-            EventBody::TransferShipped(shipped) => {
-                self.apply_transfer_shipped(shipped, cause, outputs)
-            }
-            EventBody::TransferReceived(received) => {
-                self.apply_transfer_received(received, cause, outputs)
-            }
+            EventBody::TransferShipped(shipped) => self.apply_transfer_shipped(shipped, cause, outputs),
+            EventBody::TransferReceived(received) => self.apply_transfer_received(received, cause, outputs),
             EventBody::OrderPlaced(placed) => self.apply_order_placed(placed, cause),
-            EventBody::OrderAllocated(allocated) => {
-                self.apply_order_allocated(allocated, cause, outputs)
-            }
+            EventBody::OrderAllocated(allocated) => self.apply_order_allocated(allocated, cause, outputs),
             EventBody::OrderShipped(shipped) => self.apply_order_shipped(shipped, cause, outputs),
-            EventBody::OrderCancelled(cancelled) => {
-                self.apply_order_cancelled(cancelled, cause, outputs)
-            }
-            EventBody::ReturnRequested(requested) => {
-                self.apply_return_requested(requested, cause, outputs)
-            }
-            EventBody::ReturnReceived(received) => {
-                self.apply_return_received(received, cause, outputs)
-            }
+            EventBody::OrderCancelled(cancelled) => self.apply_order_cancelled(cancelled, cause, outputs),
+            EventBody::ReturnRequested(requested) => self.apply_return_requested(requested, cause, outputs),
+            EventBody::ReturnReceived(received) => self.apply_return_received(received, cause, outputs),
             EventBody::RefundIssued(refund) => self.apply_refund(refund, cause, outputs),
-            EventBody::CustomerMessage(message) => {
-                self.check_customer_message(message, cause, outputs)
-            }
+            EventBody::CustomerMessage(message) => self.check_customer_message(message, cause, outputs),
         }
         if !self.config.rules.custom.is_empty() {
             self.run_custom_types(event, cause, outputs);
         }
     }
 
-    pub(super) fn position_ids(
-        &mut self,
-        location: &LocationCode,
-        sku: &Sku,
-    ) -> (LocationId, SkuId) {
+    pub(super) fn position_ids(&mut self, location: &LocationCode, sku: &Sku) -> (LocationId, SkuId) {
         (
             self.state.locations.intern(location.as_str()),
             self.state.skus.intern(sku.as_str()),
@@ -114,19 +80,12 @@ impl Engine {
             hours: upsert.hours,
             updated_at: at,
         };
-        upsert_newest(
-            slot_for(&mut self.state.master.locations, id),
-            info,
-            |info| info.updated_at,
-        );
+        upsert_newest(slot_for(&mut self.state.master.locations, id), info, |info| {
+            info.updated_at
+        });
     }
 
-    fn upsert_supplier(
-        &mut self,
-        upsert: &SupplierUpsert,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    fn upsert_supplier(&mut self, upsert: &SupplierUpsert, cause: Cause, outputs: &mut Vec<Output>) {
         let info = SupplierInfo {
             name: upsert.name.clone(),
             lead_time_days: upsert.lead_time_days,
@@ -157,11 +116,9 @@ impl Engine {
             return_days: upsert.return_days.unwrap_or(RETURN_DAYS_DEFAULT),
             updated_at: cause.at,
         };
-        if upsert_newest(
-            slot_for(&mut self.state.master.products, id),
-            info,
-            |info| info.updated_at,
-        ) {
+        if upsert_newest(slot_for(&mut self.state.master.products, id), info, |info| {
+            info.updated_at
+        }) {
             self.check_product_master_data(id, cause, outputs);
         }
     }
@@ -185,12 +142,7 @@ impl Engine {
         }
     }
 
-    fn upsert_promotion(
-        &mut self,
-        upsert: &PromotionUpsert,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    fn upsert_promotion(&mut self, upsert: &PromotionUpsert, cause: Cause, outputs: &mut Vec<Output>) {
         let sku = self.state.skus.intern(upsert.sku.as_str());
         let info = PromotionInfo {
             sku,
@@ -234,14 +186,7 @@ impl Engine {
     }
 
     /// Remembers what a till sale carrying an order number paid, for `return_policy`.
-    fn record_sale_order(
-        &mut self,
-        order: &DocumentNumber,
-        sku: SkuId,
-        qty: Qty,
-        paid: Money,
-        at: Timestamp,
-    ) {
+    fn record_sale_order(&mut self, order: &DocumentNumber, sku: SkuId, qty: Qty, paid: Money, at: Timestamp) {
         let sold = self
             .state
             .stats
@@ -252,11 +197,7 @@ impl Engine {
                 paid: Vec::new(),
             });
         sold.first_sold_at = sold.first_sold_at.min(at);
-        match sold
-            .paid
-            .iter_mut()
-            .find(|(candidate, _, _)| *candidate == sku)
-        {
+        match sold.paid.iter_mut().find(|(candidate, _, _)| *candidate == sku) {
             Some((_, total_qty, total_paid)) => {
                 *total_qty += qty;
                 *total_paid += paid;
@@ -279,9 +220,7 @@ impl Engine {
         let before = position.on_hand;
         position.on_hand += delta;
         let after = position.on_hand;
-        self.check_negative_stock(
-            location, sku, before, after, movement, delta, cause, outputs,
-        );
+        self.check_negative_stock(location, sku, before, after, movement, delta, cause, outputs);
     }
 
     fn apply_count(&mut self, count: &Count, cause: Cause, outputs: &mut Vec<Output>) {
@@ -290,14 +229,7 @@ impl Engine {
         let variance = count.counted - before;
         self.check_count_variance(location, sku, before, variance, cause, outputs);
         self.resolve_phantom_stock(location, sku, cause, outputs);
-        self.move_on_hand(
-            location,
-            sku,
-            variance,
-            Movement::Adjustment,
-            cause,
-            outputs,
-        );
+        self.move_on_hand(location, sku, variance, Movement::Adjustment, cause, outputs);
         self.check_low_stock(location, sku, cause, outputs);
     }
 
@@ -306,11 +238,7 @@ impl Engine {
         let expected = Timestamp::from_datetime(&order.expected);
         let mut lines = Vec::with_capacity(order.lines.len());
         for line in &order.lines {
-            lines.push((
-                self.state.skus.intern(line.sku.as_str()),
-                line.qty,
-                line.unit_cost,
-            ));
+            lines.push((self.state.skus.intern(line.sku.as_str()), line.qty, line.unit_cost));
         }
         let doc = self
             .state
@@ -338,12 +266,7 @@ impl Engine {
     }
 
     /// Replaces a PO's contribution to the open purchase quantities.
-    pub(super) fn adjust_on_order(
-        &mut self,
-        location: LocationId,
-        before: &[(SkuId, Qty)],
-        after: &[(SkuId, Qty)],
-    ) {
+    pub(super) fn adjust_on_order(&mut self, location: LocationId, before: &[(SkuId, Qty)], after: &[(SkuId, Qty)]) {
         for &(sku, qty) in before {
             *self
                 .state
@@ -362,13 +285,7 @@ impl Engine {
         }
         for &(sku, _) in before.iter().chain(after) {
             let key = pack_position(location, sku);
-            if self
-                .state
-                .stats
-                .on_order
-                .get(&key)
-                .is_some_and(|qty| qty.0.is_zero())
-            {
+            if self.state.stats.on_order.get(&key).is_some_and(|qty| qty.0.is_zero()) {
                 self.state.stats.on_order.remove(&key);
             }
         }
@@ -405,17 +322,9 @@ impl Engine {
             .purchase_orders
             .entry(receipt.po.clone())
             .or_insert_with(|| PurchaseOrderDoc::new(location));
-        let previous_open = if doc.closed {
-            Vec::new()
-        } else {
-            doc.open_quantities()
-        };
+        let previous_open = if doc.closed { Vec::new() } else { doc.open_quantities() };
         for line in &receipt.lines {
-            let sku = self
-                .state
-                .skus
-                .get(line.sku.as_str())
-                .expect("interned above");
+            let sku = self.state.skus.get(line.sku.as_str()).expect("interned above");
             let state = doc.line_mut(sku);
             state.received += line.qty;
             state.damaged += line.damaged;
@@ -423,30 +332,17 @@ impl Engine {
         if receipt.is_final {
             doc.closed = true;
         }
-        let open = if doc.closed {
-            Vec::new()
-        } else {
-            doc.open_quantities()
-        };
+        let open = if doc.closed { Vec::new() } else { doc.open_quantities() };
         let doc_location = doc.location;
         self.adjust_on_order(doc_location, &previous_open, &open);
         self.check_receipt(receipt, location, cause, outputs);
         for line in &receipt.lines {
-            let sku = self
-                .state
-                .skus
-                .get(line.sku.as_str())
-                .expect("interned above");
+            let sku = self.state.skus.get(line.sku.as_str()).expect("interned above");
             self.check_low_stock(location, sku, cause, outputs);
         }
     }
 
-    fn apply_transfer_shipped(
-        &mut self,
-        shipped: &TransferShipped,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    fn apply_transfer_shipped(&mut self, shipped: &TransferShipped, cause: Cause, outputs: &mut Vec<Output>) {
         let from = self.state.locations.intern(shipped.from.as_str());
         let to = self.state.locations.intern(shipped.to.as_str());
         let already_received = self
@@ -457,14 +353,7 @@ impl Engine {
         let mut lines = Vec::with_capacity(shipped.lines.len());
         for line in &shipped.lines {
             let sku = self.state.skus.intern(line.sku.as_str());
-            self.move_on_hand(
-                from,
-                sku,
-                -line.qty,
-                Movement::TransferShipment,
-                cause,
-                outputs,
-            );
+            self.move_on_hand(from, sku, -line.qty, Movement::TransferShipment, cause, outputs);
             if !already_received {
                 self.state.ledger.position_mut(to, sku).in_transit += line.qty;
             }
@@ -494,20 +383,11 @@ impl Engine {
 
     /// The first receipt adds what arrived, clears the whole transit quantity and closes the transfer; a
     /// later receipt of a closed transfer moves no stock.
-    fn apply_transfer_received(
-        &mut self,
-        received: &TransferReceived,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    fn apply_transfer_received(&mut self, received: &TransferReceived, cause: Cause, outputs: &mut Vec<Output>) {
         let location = self.state.locations.intern(received.location.as_str());
         let mut lines = Vec::with_capacity(received.lines.len());
         for line in &received.lines {
-            lines.push((
-                self.state.skus.intern(line.sku.as_str()),
-                line.qty,
-                line.damaged,
-            ));
+            lines.push((self.state.skus.intern(line.sku.as_str()), line.qty, line.damaged));
         }
         let doc = self
             .state
@@ -527,14 +407,7 @@ impl Engine {
             self.state.ledger.position_mut(destination, sku).in_transit -= qty;
         }
         for &(sku, qty, damaged) in &lines {
-            self.move_on_hand(
-                location,
-                sku,
-                qty - damaged,
-                Movement::Receipt,
-                cause,
-                outputs,
-            );
+            self.move_on_hand(location, sku, qty - damaged, Movement::Receipt, cause, outputs);
         }
         self.resolve_transfer_overdue(&received.transfer, cause, outputs);
         if was_shipped {
@@ -579,12 +452,7 @@ impl Engine {
         }
     }
 
-    fn apply_order_allocated(
-        &mut self,
-        allocated: &OrderAllocated,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    fn apply_order_allocated(&mut self, allocated: &OrderAllocated, cause: Cause, outputs: &mut Vec<Output>) {
         let location = self.state.locations.intern(allocated.location.as_str());
         let doc = self
             .state
@@ -625,12 +493,7 @@ impl Engine {
         }
     }
 
-    fn apply_order_shipped(
-        &mut self,
-        shipped: &OrderShipped,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    fn apply_order_shipped(&mut self, shipped: &OrderShipped, cause: Cause, outputs: &mut Vec<Output>) {
         let location = self.state.locations.intern(shipped.location.as_str());
         let mut moves: Vec<(SkuId, Qty)> = Vec::new();
         match &shipped.lines {
@@ -680,12 +543,7 @@ impl Engine {
         }
     }
 
-    fn apply_order_cancelled(
-        &mut self,
-        cancelled: &OrderCancelled,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    fn apply_order_cancelled(&mut self, cancelled: &OrderCancelled, cause: Cause, outputs: &mut Vec<Output>) {
         self.release_reservations(&cancelled.order);
         let doc = self
             .state
@@ -699,21 +557,12 @@ impl Engine {
         }
     }
 
-    fn apply_return_requested(
-        &mut self,
-        requested: &ReturnRequested,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    fn apply_return_requested(&mut self, requested: &ReturnRequested, cause: Cause, outputs: &mut Vec<Output>) {
         let location = self.state.locations.intern(requested.location.as_str());
         let mut refund_requested = Money::ZERO;
         let mut lines = Vec::with_capacity(requested.lines.len());
         for line in &requested.lines {
-            lines.push((
-                self.state.skus.intern(line.sku.as_str()),
-                line.qty,
-                line.refund,
-            ));
+            lines.push((self.state.skus.intern(line.sku.as_str()), line.qty, line.refund));
             refund_requested += line.refund;
         }
         let doc = self
@@ -729,12 +578,7 @@ impl Engine {
         self.check_return_policy(&requested.return_number, cause, outputs);
     }
 
-    fn apply_return_received(
-        &mut self,
-        received: &ReturnReceived,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    fn apply_return_received(&mut self, received: &ReturnReceived, cause: Cause, outputs: &mut Vec<Output>) {
         let location = self.state.locations.intern(received.location.as_str());
         for line in &received.lines {
             let sku = self.state.skus.intern(line.sku.as_str());
@@ -756,11 +600,7 @@ impl Engine {
     }
 
     fn apply_refund(&mut self, refund: &RefundIssued, cause: Cause, outputs: &mut Vec<Output>) {
-        let location = self
-            .state
-            .returns
-            .get(&refund.return_number)
-            .map(|doc| doc.location);
+        let location = self.state.returns.get(&refund.return_number).map(|doc| doc.location);
         let doc = self
             .state
             .returns

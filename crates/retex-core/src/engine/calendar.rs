@@ -20,11 +20,7 @@ pub struct BusinessHours {
 }
 
 /// The instant at which `duration_ms` of business time has accrued since `start`.
-pub fn add_business_time(
-    start: Timestamp,
-    duration_ms: i64,
-    calendar: Option<BusinessHours>,
-) -> Timestamp {
+pub fn add_business_time(start: Timestamp, duration_ms: i64, calendar: Option<BusinessHours>) -> Timestamp {
     let Some(calendar) = calendar else {
         return Timestamp(start.0 + duration_ms);
     };
@@ -38,9 +34,7 @@ pub fn add_business_time(
         return Timestamp(start.0 + duration_ms);
     };
     // Begin a day early: yesterday's hours may run past midnight into today.
-    let mut day = start_day
-        .checked_sub_days(Days::new(1))
-        .unwrap_or(start_day);
+    let mut day = start_day.checked_sub_days(Days::new(1)).unwrap_or(start_day);
     for _ in 0..CALENDAR_DAYS_MAX {
         let (open, close) = open_interval(day, calendar);
         if close > start.0 {
@@ -83,8 +77,7 @@ fn local_instant(day: NaiveDate, minute: u16, zone: Tz) -> i64 {
     } else {
         (day, minute)
     };
-    let time = NaiveTime::from_hms_opt(u32::from(minute / 60), u32::from(minute % 60), 0)
-        .expect("a valid clock time");
+    let time = NaiveTime::from_hms_opt(u32::from(minute / 60), u32::from(minute % 60), 0).expect("a valid clock time");
     let mut local = NaiveDateTime::new(day, time);
     for _ in 0..4 {
         if let Some(at) = zone.from_local_datetime(&local).earliest() {

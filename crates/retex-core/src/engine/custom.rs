@@ -39,13 +39,7 @@ impl EventFields<'_> {
         let (Some(location), Some(sku)) = (self.location, self.sku) else {
             return Value::Null;
         };
-        let position = self
-            .engine
-            .state
-            .ledger
-            .get(location, sku)
-            .copied()
-            .unwrap_or_default();
+        let position = self.engine.state.ledger.get(location, sku).copied().unwrap_or_default();
         let qty = match name {
             "on_hand" => position.on_hand,
             "reserved" => position.reserved,
@@ -116,10 +110,7 @@ fn qty(value: Qty) -> Value<'static> {
 fn event_place(body: &EventBody) -> (Option<&str>, Option<&str>) {
     match body {
         EventBody::Sale(sale) => (Some(sale.location.as_str()), Some(sale.sku.as_str())),
-        EventBody::Adjustment(adjustment) => (
-            Some(adjustment.location.as_str()),
-            Some(adjustment.sku.as_str()),
-        ),
+        EventBody::Adjustment(adjustment) => (Some(adjustment.location.as_str()), Some(adjustment.sku.as_str())),
         EventBody::Count(count) => (Some(count.location.as_str()), Some(count.sku.as_str())),
         EventBody::Price(price) => (
             price.location.as_ref().map(|code| code.as_str()),
@@ -157,9 +148,7 @@ fn event_place(body: &EventBody) -> (Option<&str>, Option<&str>) {
             Some(received.location.as_str()),
             received.lines.first().map(|line| line.sku.as_str()),
         ),
-        EventBody::OrderPlaced(placed) => {
-            (None, placed.lines.first().map(|line| line.sku.as_str()))
-        }
+        EventBody::OrderPlaced(placed) => (None, placed.lines.first().map(|line| line.sku.as_str())),
         EventBody::Supplier(_)
         | EventBody::PoUpdate(_)
         | EventBody::OrderCancelled(_)
@@ -186,10 +175,7 @@ fn event_document(body: &EventBody) -> Option<&DocumentNumber> {
         EventBody::ReturnReceived(received) => Some(&received.return_number),
         EventBody::RefundIssued(refund) => Some(&refund.return_number),
         EventBody::CustomerMessage(message) => Some(&message.message),
-        EventBody::Location(_)
-        | EventBody::Supplier(_)
-        | EventBody::Product(_)
-        | EventBody::Price(_) => None,
+        EventBody::Location(_) | EventBody::Supplier(_) | EventBody::Product(_) | EventBody::Price(_) => None,
         EventBody::Adjustment(_) | EventBody::Count(_) => None,
     }
 }
@@ -212,12 +198,8 @@ fn event_field<'a>(event: &'a Event, name: &str) -> Value<'a> {
         } else {
             "web"
         }),
-        ("order", EventBody::Sale(sale)) => {
-            optional_text(sale.order.as_ref().map(DocumentNumber::as_str))
-        }
-        ("reason", EventBody::ReturnRequested(requested)) => {
-            optional_text(requested.reason.as_deref())
-        }
+        ("order", EventBody::Sale(sale)) => optional_text(sale.order.as_ref().map(DocumentNumber::as_str)),
+        ("reason", EventBody::ReturnRequested(requested)) => optional_text(requested.reason.as_deref()),
         ("price", EventBody::Price(price)) => money(Some(price.price)),
         ("price", EventBody::Promotion(promotion)) => money(Some(promotion.price)),
         ("amount", EventBody::RefundIssued(refund)) => money(Some(refund.amount)),
@@ -248,12 +230,7 @@ fn line_count(body: &EventBody) -> usize {
 }
 
 impl Engine {
-    pub(super) fn run_custom_types(
-        &mut self,
-        event: &Event,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn run_custom_types(&mut self, event: &Event, cause: Cause, outputs: &mut Vec<Output>) {
         let rules = self.config.rules.clone();
         let kind = event.body.kind();
         let (location_code, sku_code) = event_place(&event.body);
@@ -272,24 +249,16 @@ impl Engine {
             if !custom.condition.matches(&fields) {
                 continue;
             }
-            let impact = match custom
-                .impact
-                .as_ref()
-                .map(|impact| impact.evaluate(&fields))
-            {
+            let impact = match custom.impact.as_ref().map(|impact| impact.evaluate(&fields)) {
                 Some(Value::Number(number)) => Money(number),
                 _ => Money::ZERO,
             };
             let reference = event_document(&event.body).cloned();
             let key = ExceptionKey {
-                exception_type: TypeRef::Custom(
-                    u16::try_from(index).expect("fewer than 65536 custom types"),
-                ),
+                exception_type: TypeRef::Custom(u16::try_from(index).expect("fewer than 65536 custom types")),
                 location: location.filter(|_| custom.key.contains(&KeyPart::Location)),
                 sku: sku.filter(|_| custom.key.contains(&KeyPart::Sku)),
-                reference: reference
-                    .clone()
-                    .filter(|_| custom.key.contains(&KeyPart::Ref)),
+                reference: reference.clone().filter(|_| custom.key.contains(&KeyPart::Ref)),
             };
             let mut touches = Vec::new();
             if let (Some(location), Some(sku)) = (location, sku) {

@@ -62,17 +62,11 @@ impl Engine {
     pub(super) fn fire_deadlines_before(&mut self, now: Timestamp, outputs: &mut Vec<Output>) {
         while let Some((due_at, deadline)) = self.state.deadlines.pop_due_before(now) {
             match deadline {
-                Deadline::TransferReceipt(transfer) => {
-                    self.fire_transfer_receipt(&transfer, due_at, outputs)
-                }
+                Deadline::TransferReceipt(transfer) => self.fire_transfer_receipt(&transfer, due_at, outputs),
                 Deadline::PurchaseOrderExpected(po) => self.fire_po_expected(&po, due_at, outputs),
-                Deadline::Refund(return_number) => {
-                    self.fire_refund_due(&return_number, due_at, outputs)
-                }
+                Deadline::Refund(return_number) => self.fire_refund_due(&return_number, due_at, outputs),
                 Deadline::OrderShipment(order) => self.fire_order_at_risk(&order, due_at, outputs),
-                Deadline::PhantomCheck(location, sku) => {
-                    self.fire_phantom_check(location, sku, due_at, outputs)
-                }
+                Deadline::PhantomCheck(location, sku) => self.fire_phantom_check(location, sku, due_at, outputs),
                 Deadline::StoreRateCheck => self.fire_store_rate_check(due_at, outputs),
             }
         }

@@ -45,23 +45,10 @@ impl Engine {
 
     /// The price a till should charge: a running promotion (most specific, then latest start), else the most
     /// specific `price`, else the product's price.
-    fn active_price(
-        &self,
-        sku: SkuId,
-        location: LocationId,
-        channel: Channel,
-        at: Timestamp,
-    ) -> Option<Money> {
+    fn active_price(&self, sku: SkuId, location: LocationId, channel: Channel, at: Timestamp) -> Option<Money> {
         let master = &self.state.master;
         let mut best: Option<((u8, Timestamp, &DocumentNumber), Money)> = None;
-        for number in self
-            .state
-            .stats
-            .promotions_by_sku
-            .get(&sku)
-            .into_iter()
-            .flatten()
-        {
+        for number in self.state.stats.promotions_by_sku.get(&sku).into_iter().flatten() {
             let promotion = &master.promotions[number];
             let running = promotion.from <= at && at < promotion.to;
             let in_scope = promotion.location.is_none_or(|scope| scope == location)
@@ -83,11 +70,7 @@ impl Engine {
             (None, None),
         ];
         for (location, channel) in scopes {
-            if let Some(entry) = master.prices.get(&PriceScope {
-                sku,
-                location,
-                channel,
-            }) {
+            if let Some(entry) = master.prices.get(&PriceScope { sku, location, channel }) {
                 return Some(entry.price);
             }
         }
@@ -107,14 +90,7 @@ impl Engine {
         let this = &promotions[number];
         let (sku, scope_location) = (this.sku, this.location);
         let mut conflicts: Vec<DocumentNumber> = Vec::new();
-        for other_number in self
-            .state
-            .stats
-            .promotions_by_sku
-            .get(&sku)
-            .into_iter()
-            .flatten()
-        {
+        for other_number in self.state.stats.promotions_by_sku.get(&sku).into_iter().flatten() {
             if other_number == number {
                 continue;
             }
@@ -138,15 +114,8 @@ impl Engine {
             conflicts.push(number.clone());
         }
         for later in conflicts {
-            let mut detection = Detection::on_document(
-                kind,
-                scope_location,
-                &later,
-                &[],
-                cause.at,
-                Money::ZERO,
-                cause.seq,
-            );
+            let mut detection =
+                Detection::on_document(kind, scope_location, &later, &[], cause.at, Money::ZERO, cause.seq);
             detection.key = key_of(kind, None, Some(sku), None);
             detection.sku = Some(sku);
             detection.touches.push(Touch::Document(number.clone()));
@@ -189,12 +158,7 @@ impl Engine {
     }
 
     /// `master_data` for a product: it lacks cost, unit of measure, a category of two levels, or a supplier.
-    pub(super) fn check_product_master_data(
-        &mut self,
-        sku: SkuId,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn check_product_master_data(&mut self, sku: SkuId, cause: Cause, outputs: &mut Vec<Output>) {
         let kind = ExceptionType::MasterData;
         let Some(product) = self.state.master.product(sku) else {
             return;
@@ -221,15 +185,9 @@ impl Engine {
     }
 
     /// `master_data` for a supplier: it lacks `lead_time_days`.
-    pub(super) fn check_supplier_master_data(
-        &mut self,
-        code: &SupplierCode,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn check_supplier_master_data(&mut self, code: &SupplierCode, cause: Cause, outputs: &mut Vec<Output>) {
         let kind = ExceptionType::MasterData;
-        let reference =
-            DocumentNumber::parse(code.as_str()).expect("a supplier code is a valid reference");
+        let reference = DocumentNumber::parse(code.as_str()).expect("a supplier code is a valid reference");
         let key = key_of(kind, None, None, Some(&reference));
         let defective = self
             .state
@@ -241,15 +199,7 @@ impl Engine {
             self.resolve_key(&key, cause.at, cause.seq, outputs);
             return;
         }
-        let mut detection = Detection::on_document(
-            kind,
-            None,
-            &reference,
-            &[],
-            cause.at,
-            Money::ZERO,
-            cause.seq,
-        );
+        let mut detection = Detection::on_document(kind, None, &reference, &[], cause.at, Money::ZERO, cause.seq);
         detection.touches = vec![Touch::Supplier(code.clone())];
         self.raise(detection, outputs);
     }
@@ -268,9 +218,7 @@ impl Engine {
     /// Queues the first daily rate test at the UTC midnight after the first input.
     pub(super) fn schedule_store_rate_check(&mut self, first_input_at: Timestamp) {
         let midnight = Timestamp(i64::from(day_of(first_input_at) + 1) * Timestamp::MILLIS_PER_DAY);
-        self.state
-            .deadlines
-            .schedule(midnight, Deadline::StoreRateCheck);
+        self.state.deadlines.schedule(midnight, Deadline::StoreRateCheck);
     }
 
     /// `store_exception_rate`: every UTC midnight, each store's exceptions per sale line over the last
@@ -295,22 +243,14 @@ impl Engine {
         let mut windows = Vec::new();
         let mut ids = Vec::new();
         for (index, info) in self.state.master.locations.iter().enumerate() {
-            if info
-                .as_ref()
-                .is_none_or(|info| info.kind != LocationKind::Store)
-            {
+            if info.as_ref().is_none_or(|info| info.kind != LocationKind::Store) {
                 continue;
             }
             let location = index as LocationId;
             let activity = self.state.stats.stores.get(&location);
-            let sum = |ring: fn(
-                &crate::engine::stats::StoreActivity,
-            ) -> &crate::engine::stats::DayRing| {
+            let sum = |ring: fn(&crate::engine::stats::StoreActivity) -> &crate::engine::stats::DayRing| {
                 activity.map_or(0, |activity| {
-                    ring(activity)
-                        .window(last_full_day, window_days)
-                        .map(u64::from)
-                        .sum()
+                    ring(activity).window(last_full_day, window_days).map(u64::from).sum()
                 })
             };
             windows.push(StoreWindow {
@@ -321,18 +261,9 @@ impl Engine {
             ids.push(location);
         }
         let params = RateTestParams {
-            alpha: self
-                .param(kind, Param::Alpha, None, None)
-                .to_f64()
-                .unwrap_or(0.01),
-            min_sale_lines: self
-                .param(kind, Param::MinSaleLines, None, None)
-                .to_u64()
-                .unwrap_or(0),
-            min_exceptions: self
-                .param(kind, Param::MinExceptions, None, None)
-                .to_u64()
-                .unwrap_or(0),
+            alpha: self.param(kind, Param::Alpha, None, None).to_f64().unwrap_or(0.01),
+            min_sale_lines: self.param(kind, Param::MinSaleLines, None, None).to_u64().unwrap_or(0),
+            min_exceptions: self.param(kind, Param::MinExceptions, None, None).to_u64().unwrap_or(0),
         };
         let seq = self.state.applied_seq;
         for code in insight.abnormal_stores(&windows, params) {

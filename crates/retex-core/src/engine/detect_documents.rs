@@ -37,8 +37,7 @@ impl Engine {
                 expected.0 + self.param_hours_ms(kind, Param::GraceHours, Some(doc.to), None),
             )),
             (None, Some(shipped_at)) => Some(Timestamp(
-                shipped_at.0
-                    + self.param_hours_ms(kind, Param::NoExpectedHours, Some(doc.to), None),
+                shipped_at.0 + self.param_hours_ms(kind, Param::NoExpectedHours, Some(doc.to), None),
             )),
             (None, None) => None,
         }
@@ -98,10 +97,7 @@ impl Engine {
         };
         let mut received: Vec<(SkuId, Qty, Qty)> = Vec::new();
         for &(sku, qty, damaged) in &doc.received {
-            match received
-                .iter_mut()
-                .find(|(candidate, _, _)| *candidate == sku)
-            {
+            match received.iter_mut().find(|(candidate, _, _)| *candidate == sku) {
                 Some((_, total, total_damaged)) => {
                     *total += qty;
                     *total_damaged += damaged;
@@ -151,19 +147,11 @@ impl Engine {
     }
 
     /// `po_late`: `expected` passed while the PO is open and a line has received less than `received_share`.
-    pub(super) fn fire_po_expected(
-        &mut self,
-        po: &DocumentNumber,
-        due_at: Timestamp,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn fire_po_expected(&mut self, po: &DocumentNumber, due_at: Timestamp, outputs: &mut Vec<Output>) {
         let Some(doc) = self.state.purchase_orders.get(po) else {
             return;
         };
-        if doc.closed
-            || doc.expected != Some(due_at)
-            || self.po_fully_received(doc, ExceptionType::PoLate)
-        {
+        if doc.closed || doc.expected != Some(due_at) || self.po_fully_received(doc, ExceptionType::PoLate) {
             return;
         }
         let Some(seq) = doc.ordered_seq else { return };
@@ -171,24 +159,14 @@ impl Engine {
     }
 
     /// `po_late` by a notice: a `po_update` moves `expected` more than `slip_hours` past the original.
-    pub(super) fn check_po_slip(
-        &mut self,
-        po: &DocumentNumber,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn check_po_slip(&mut self, po: &DocumentNumber, cause: Cause, outputs: &mut Vec<Output>) {
         let Some(doc) = self.state.purchase_orders.get(po) else {
             return;
         };
         let (Some(expected), Some(original)) = (doc.expected, doc.original_expected) else {
             return;
         };
-        let slip_ms = self.param_hours_ms(
-            ExceptionType::PoLate,
-            Param::SlipHours,
-            Some(doc.location),
-            None,
-        );
+        let slip_ms = self.param_hours_ms(ExceptionType::PoLate, Param::SlipHours, Some(doc.location), None);
         if expected.0 - original.0 > slip_ms {
             self.raise_po(ExceptionType::PoLate, po, cause.at, cause.seq, outputs);
         }
@@ -205,11 +183,7 @@ impl Engine {
     ) {
         for line in &receipt.lines {
             if line.damaged > Qty::ZERO {
-                let sku = self
-                    .state
-                    .skus
-                    .get(line.sku.as_str())
-                    .expect("interned by the receipt");
+                let sku = self.state.skus.get(line.sku.as_str()).expect("interned by the receipt");
                 let impact = line.damaged * self.state.master.unit_cost(sku);
                 let detection = Detection::on_document(
                     ExceptionType::DamagedReceipt,
@@ -244,22 +218,14 @@ impl Engine {
                 outputs,
             );
         } else if receipt.is_final {
-            self.raise_po(
-                ExceptionType::PoShort,
-                &receipt.po,
-                cause.at,
-                cause.seq,
-                outputs,
-            );
+            self.raise_po(ExceptionType::PoShort, &receipt.po, cause.at, cause.seq, outputs);
         }
     }
 
     /// Whether every line received (damaged included) at least the type's `received_share` of its order.
     fn po_fully_received(&self, doc: &PurchaseOrderDoc, kind: ExceptionType) -> bool {
         let share = self.param(kind, Param::ReceivedShare, Some(doc.location), None);
-        doc.lines
-            .iter()
-            .all(|line| line.received.0 >= line.ordered.0 * share)
+        doc.lines.iter().all(|line| line.received.0 >= line.ordered.0 * share)
     }
 
     fn raise_po(
@@ -275,65 +241,34 @@ impl Engine {
         };
         let master = &self.state.master;
         let impact = doc.open_value(|sku| master.unit_cost(sku));
-        let positions: Vec<(LocationId, SkuId)> = doc
-            .lines
-            .iter()
-            .map(|line| (doc.location, line.sku))
-            .collect();
-        let mut detection =
-            Detection::on_document(kind, Some(doc.location), po, &positions, at, impact, seq);
+        let positions: Vec<(LocationId, SkuId)> = doc.lines.iter().map(|line| (doc.location, line.sku)).collect();
+        let mut detection = Detection::on_document(kind, Some(doc.location), po, &positions, at, impact, seq);
         if let Some(supplier) = &doc.supplier {
-            detection
-                .touches
-                .push(crate::engine::Touch::Supplier(supplier.clone()));
+            detection.touches.push(crate::engine::Touch::Supplier(supplier.clone()));
         }
         self.raise(detection, outputs);
     }
 
     pub(super) fn schedule_order_at_risk(&mut self, order: &DocumentNumber, ship_by: Timestamp) {
-        let hours_ms = self.param_hours_ms(
-            ExceptionType::OrderAtRisk,
-            Param::HoursBeforeShipBy,
-            None,
-            None,
-        );
-        self.state.deadlines.schedule(
-            Timestamp(ship_by.0 - hours_ms),
-            Deadline::OrderShipment(order.clone()),
-        );
+        let hours_ms = self.param_hours_ms(ExceptionType::OrderAtRisk, Param::HoursBeforeShipBy, None, None);
+        self.state
+            .deadlines
+            .schedule(Timestamp(ship_by.0 - hours_ms), Deadline::OrderShipment(order.clone()));
     }
 
     /// `order_at_risk`: an open order is not shipped in full `hours_before_ship_by` before `ship_by`.
-    pub(super) fn fire_order_at_risk(
-        &mut self,
-        order: &DocumentNumber,
-        due_at: Timestamp,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn fire_order_at_risk(&mut self, order: &DocumentNumber, due_at: Timestamp, outputs: &mut Vec<Output>) {
         let Some(doc) = self.state.orders.get(order) else {
             return;
         };
-        let (Some(placed_at), Some(ship_by), Some(seq)) =
-            (doc.placed_at, doc.ship_by, doc.placed_seq)
-        else {
+        let (Some(placed_at), Some(ship_by), Some(seq)) = (doc.placed_at, doc.ship_by, doc.placed_seq) else {
             return;
         };
-        let hours_ms = self.param_hours_ms(
-            ExceptionType::OrderAtRisk,
-            Param::HoursBeforeShipBy,
-            None,
-            None,
-        );
+        let hours_ms = self.param_hours_ms(ExceptionType::OrderAtRisk, Param::HoursBeforeShipBy, None, None);
         if doc.status != OrderStatus::Open || ship_by.0 - hours_ms != due_at.0 {
             return;
         }
-        self.raise_order(
-            ExceptionType::OrderAtRisk,
-            order,
-            due_at.max(placed_at),
-            seq,
-            outputs,
-        );
+        self.raise_order(ExceptionType::OrderAtRisk, order, due_at.max(placed_at), seq, outputs);
     }
 
     /// `allocation_short`: the allocated location's available quantity (on hand less other reservations) is
@@ -363,27 +298,12 @@ impl Engine {
             short |= available < wanted;
         }
         if short {
-            self.state
-                .orders
-                .get_mut(order)
-                .expect("checked above")
-                .allocated_to = Some(location);
-            self.raise_order(
-                ExceptionType::AllocationShort,
-                order,
-                cause.at,
-                cause.seq,
-                outputs,
-            );
+            self.state.orders.get_mut(order).expect("checked above").allocated_to = Some(location);
+            self.raise_order(ExceptionType::AllocationShort, order, cause.at, cause.seq, outputs);
         }
     }
 
-    pub(super) fn raise_cancelled_stockout(
-        &mut self,
-        order: &DocumentNumber,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn raise_cancelled_stockout(&mut self, order: &DocumentNumber, cause: Cause, outputs: &mut Vec<Output>) {
         self.raise_order(
             ExceptionType::OrderCancelledStockout,
             order,
@@ -409,25 +329,14 @@ impl Engine {
             Some(location) => doc.lines.iter().map(|line| (location, line.sku)).collect(),
             None => Vec::new(),
         };
-        let detection =
-            Detection::on_document(kind, location, order, &positions, at, doc.value(), seq);
+        let detection = Detection::on_document(kind, location, order, &positions, at, doc.value(), seq);
         self.raise(detection, outputs);
     }
 
     /// An order shipped in full or cancelled clears `order_at_risk` and `allocation_short`.
-    pub(super) fn resolve_order_exceptions(
-        &mut self,
-        order: &DocumentNumber,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn resolve_order_exceptions(&mut self, order: &DocumentNumber, cause: Cause, outputs: &mut Vec<Output>) {
         for kind in [ExceptionType::OrderAtRisk, ExceptionType::AllocationShort] {
-            self.resolve_key(
-                &key_of(kind, None, None, Some(order)),
-                cause.at,
-                cause.seq,
-                outputs,
-            );
+            self.resolve_key(&key_of(kind, None, None, Some(order)), cause.at, cause.seq, outputs);
         }
     }
 
@@ -443,10 +352,7 @@ impl Engine {
             return;
         };
         let Some(order) = &doc.order else { return };
-        let (ordered_at, paid) = match (
-            self.state.orders.get(order),
-            self.state.stats.sale_orders.get(order),
-        ) {
+        let (ordered_at, paid) = match (self.state.orders.get(order), self.state.stats.sale_orders.get(order)) {
             (Some(placed), _) if placed.placed_at.is_some() => {
                 let paid: Vec<(SkuId, Qty, Money)> = placed
                     .lines
@@ -468,9 +374,7 @@ impl Engine {
                 .state
                 .master
                 .product(sku)
-                .map_or(crate::event::RETURN_DAYS_DEFAULT, |product| {
-                    product.return_days
-                });
+                .map_or(crate::event::RETURN_DAYS_DEFAULT, |product| product.return_days);
             let window_ms = i64::from(return_days) * Timestamp::MILLIS_PER_DAY;
             violated |= cause.at.0 - ordered_at.0 > window_ms;
             let (paid_qty, paid_money) = paid
@@ -487,11 +391,8 @@ impl Engine {
             violated |= refund.0 > qty.0 * unit_paid;
         }
         if violated {
-            let positions: Vec<(LocationId, SkuId)> = doc
-                .lines
-                .iter()
-                .map(|&(sku, _, _)| (doc.location, sku))
-                .collect();
+            let positions: Vec<(LocationId, SkuId)> =
+                doc.lines.iter().map(|&(sku, _, _)| (doc.location, sku)).collect();
             let mut detection = Detection::on_document(
                 ExceptionType::ReturnPolicy,
                 Some(doc.location),
@@ -501,29 +402,14 @@ impl Engine {
                 doc.refund_requested,
                 cause.seq,
             );
-            detection
-                .touches
-                .push(crate::engine::Touch::Document(order.clone()));
+            detection.touches.push(crate::engine::Touch::Document(order.clone()));
             self.raise(detection, outputs);
         }
     }
 
-    pub(super) fn schedule_refund_due(
-        &mut self,
-        return_number: &DocumentNumber,
-        received_at: Timestamp,
-    ) {
-        let location = self
-            .state
-            .returns
-            .get(return_number)
-            .map(|doc| doc.location);
-        let hours_ms = self.param_hours_ms(
-            ExceptionType::RefundOverdue,
-            Param::RefundHours,
-            location,
-            None,
-        );
+    pub(super) fn schedule_refund_due(&mut self, return_number: &DocumentNumber, received_at: Timestamp) {
+        let location = self.state.returns.get(return_number).map(|doc| doc.location);
+        let hours_ms = self.param_hours_ms(ExceptionType::RefundOverdue, Param::RefundHours, location, None);
         self.state.deadlines.schedule(
             Timestamp(received_at.0 + hours_ms),
             Deadline::Refund(return_number.clone()),
@@ -552,11 +438,7 @@ impl Engine {
         if doc.refund_seen || received_at.0 + hours_ms != due_at.0 {
             return;
         }
-        let positions: Vec<(LocationId, SkuId)> = doc
-            .lines
-            .iter()
-            .map(|&(sku, _, _)| (doc.location, sku))
-            .collect();
+        let positions: Vec<(LocationId, SkuId)> = doc.lines.iter().map(|&(sku, _, _)| (doc.location, sku)).collect();
         let mut detection = Detection::on_document(
             ExceptionType::RefundOverdue,
             Some(doc.location),
@@ -567,9 +449,7 @@ impl Engine {
             seq,
         );
         if let Some(order) = &doc.order {
-            detection
-                .touches
-                .push(crate::engine::Touch::Document(order.clone()));
+            detection.touches.push(crate::engine::Touch::Document(order.clone()));
         }
         self.raise(detection, outputs);
     }
@@ -580,12 +460,7 @@ impl Engine {
         cause: Cause,
         outputs: &mut Vec<Output>,
     ) {
-        let key = key_of(
-            ExceptionType::RefundOverdue,
-            None,
-            None,
-            Some(return_number),
-        );
+        let key = key_of(ExceptionType::RefundOverdue, None, None, Some(return_number));
         self.resolve_key(&key, cause.at, cause.seq, outputs);
     }
 }

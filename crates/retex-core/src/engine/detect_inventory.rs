@@ -10,7 +10,7 @@ use crate::engine::stats::{HISTORY_DAYS, PositionStats, day_of};
 use crate::engine::{Deadline, Engine, Output, pack_position};
 use crate::rules::{ExceptionType, Param};
 
-/// `phantom_stock` judges "selling at least N a day" over this many days before the last sale.
+/// `phantom_stock` judges "selling at least N a day" over at most this many days up to the last sale.
 const PHANTOM_VELOCITY_WINDOW_DAYS: usize = 14;
 
 impl Engine {
@@ -44,12 +44,7 @@ impl Engine {
             );
             self.raise(detection, outputs);
         } else if before.is_negative() && !after.is_negative() {
-            let key = key_of(
-                ExceptionType::NegativeStock,
-                Some(location),
-                Some(sku),
-                None,
-            );
+            let key = key_of(ExceptionType::NegativeStock, Some(location), Some(sku), None);
             self.resolve_key(&key, cause.at, cause.seq, outputs);
         }
     }
@@ -107,13 +102,13 @@ impl Engine {
             .entry(pack_position(location, sku))
             .or_default();
         stats.record_sale(cause.at, qty, cause.seq);
-        if stats.phantom_check_at.is_none() {
-            if let Some(due_at) = phantom_due_at(stats, silence) {
-                stats.phantom_check_at = Some(due_at);
-                self.state
-                    .deadlines
-                    .schedule(due_at, Deadline::PhantomCheck(location, sku));
-            }
+        if stats.phantom_check_at.is_none()
+            && let Some(due_at) = phantom_due_at(stats, silence)
+        {
+            stats.phantom_check_at = Some(due_at);
+            self.state
+                .deadlines
+                .schedule(due_at, Deadline::PhantomCheck(location, sku));
         }
         self.resolve_phantom_stock(location, sku, cause, outputs);
     }
@@ -141,12 +136,7 @@ impl Engine {
         let kind = ExceptionType::PhantomStock;
         let silence = self.param(kind, Param::SilenceIntervals, Some(location), Some(sku));
         let min_daily = self.param(kind, Param::MinDailySales, Some(location), Some(sku));
-        let Some(stats) = self
-            .state
-            .stats
-            .positions
-            .get_mut(&pack_position(location, sku))
-        else {
+        let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) else {
             return;
         };
         stats.phantom_check_at = None;
@@ -161,8 +151,12 @@ impl Engine {
                 .schedule(current_due, Deadline::PhantomCheck(location, sku));
             return;
         }
-        let last_sale_day = stats.last_sale_at.map_or(day_of(due_at), day_of);
-        let (velocity, _) = stats.velocity(last_sale_day, PHANTOM_VELOCITY_WINDOW_DAYS);
+        let (Some(first_sale_at), Some(last_sale_at)) = (stats.first_sale_at, stats.last_sale_at) else {
+            return;
+        };
+        // Mean daily sales over the days it has been selling, at most the last two weeks.
+        let selling_days = (day_of(last_sale_at) - day_of(first_sale_at) + 1) as usize;
+        let (velocity, _) = stats.velocity(day_of(last_sale_at), selling_days.min(PHANTOM_VELOCITY_WINDOW_DAYS));
         let on_hand = self
             .state
             .ledger
@@ -194,31 +188,19 @@ impl Engine {
         }
         let key = key_of(kind, Some(location), Some(sku), None);
         let is_open = self.state.exceptions.open_id(&key).is_some();
-        let Some(stats) = self
-            .state
-            .stats
-            .positions
-            .get(&pack_position(location, sku))
-        else {
+        let Some(stats) = self.state.stats.positions.get(&pack_position(location, sku)) else {
             return;
         };
-        let window =
-            decimal_days(self.param(kind, Param::VelocityWindowDays, Some(location), Some(sku)));
+        let window = decimal_days(self.param(kind, Param::VelocityWindowDays, Some(location), Some(sku)));
         let (velocity, selling_days) = stats.velocity(day_of(cause.at), window);
-        let min_days =
-            decimal_days(self.param(kind, Param::MinSellingDays, Some(location), Some(sku)));
+        let min_days = decimal_days(self.param(kind, Param::MinSellingDays, Some(location), Some(sku)));
         if selling_days < min_days && !is_open {
             return;
         }
         let lead_time = self.lead_time_days(location, sku);
         let cover = self.param(kind, Param::CoverFactor, Some(location), Some(sku));
         let threshold = velocity * (lead_time + Decimal::ONE) * cover;
-        let position = self
-            .state
-            .ledger
-            .get(location, sku)
-            .copied()
-            .unwrap_or_default();
+        let position = self.state.ledger.get(location, sku).copied().unwrap_or_default();
         let on_order = self
             .state
             .stats
@@ -278,7 +260,5 @@ fn phantom_due_at(stats: &PositionStats, silence: Decimal) -> Option<Timestamp> 
 
 /// A day count from the rules, within the history kept.
 fn decimal_days(days: Decimal) -> usize {
-    usize::try_from(days.trunc())
-        .unwrap_or(HISTORY_DAYS)
-        .min(HISTORY_DAYS)
+    usize::try_from(days.trunc()).unwrap_or(HISTORY_DAYS).min(HISTORY_DAYS)
 }

@@ -82,12 +82,14 @@ impl IncidentBook {
             "exceptions are filed in id order"
         );
         let mut linked: Vec<u64> = Vec::new();
-        for touch in touches {
+        let mut touches = touches.to_vec();
+        touches.sort_unstable();
+        touches.dedup();
+        for touch in &touches {
             let sightings = self.sightings.entry(touch.clone()).or_default();
             sightings.retain(|sighting| at.0 - sighting.at.0 <= CORRELATION_WINDOW_MS);
             for sighting in sightings.iter() {
-                let related =
-                    !touch.links_master_data_only() || is_master_data != sighting.is_master_data;
+                let related = !touch.links_master_data_only() || is_master_data != sighting.is_master_data;
                 if related && (sighting.at.0 - at.0).abs() <= CORRELATION_WINDOW_MS {
                     linked.push(self.of_exception[(sighting.exception - 1) as usize]);
                 }
@@ -160,8 +162,6 @@ impl IncidentBook {
 
     /// Live incidents (not merged away), oldest first.
     pub fn live(&self) -> impl Iterator<Item = &Incident> {
-        self.incidents
-            .iter()
-            .filter(|incident| incident.merged_into.is_none())
+        self.incidents.iter().filter(|incident| incident.merged_into.is_none())
     }
 }

@@ -66,11 +66,7 @@ impl Ledger {
 
     /// Every position, ordered by location id then SKU id.
     pub fn sorted(&self) -> Vec<(LocationId, SkuId, Position)> {
-        let mut rows: Vec<(u64, Position)> = self
-            .positions
-            .iter()
-            .map(|(&key, &position)| (key, position))
-            .collect();
+        let mut rows: Vec<(u64, Position)> = self.positions.iter().map(|(&key, &position)| (key, position)).collect();
         rows.sort_unstable_by_key(|&(key, _)| key);
         rows.into_iter()
             .map(|(key, position)| {

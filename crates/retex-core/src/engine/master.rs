@@ -78,11 +78,7 @@ pub struct MasterData {
 }
 
 /// Stores `value` at `slot` unless the slot holds a newer record; returns whether it was stored.
-pub fn upsert_newest<T>(
-    slot: &mut Option<T>,
-    value: T,
-    updated_at: impl Fn(&T) -> Timestamp,
-) -> bool {
+pub fn upsert_newest<T>(slot: &mut Option<T>, value: T, updated_at: impl Fn(&T) -> Timestamp) -> bool {
     let newer_kept = slot
         .as_ref()
         .is_some_and(|current| updated_at(current) > updated_at(&value));
@@ -108,9 +104,7 @@ impl MasterData {
     }
 
     pub fn location(&self, location: LocationId) -> Option<&LocationInfo> {
-        self.locations
-            .get(location as usize)
-            .and_then(Option::as_ref)
+        self.locations.get(location as usize).and_then(Option::as_ref)
     }
 
     /// The product's unit cost, zero when unknown (a master-data defect reported elsewhere).

@@ -231,15 +231,18 @@ impl Engine {
         self.state.skus.get(code)
     }
 
+    pub fn location_code(&self, location: LocationId) -> &str {
+        self.state.locations.name(location)
+    }
+
+    pub fn sku_code(&self, sku: SkuId) -> &str {
+        self.state.skus.name(sku)
+    }
+
     /// The position of a location and SKU by code; zero when the ledger never saw it.
     pub fn position(&self, location: &str, sku: &str) -> Position {
         match (self.location_id(location), self.sku_id(sku)) {
-            (Some(location), Some(sku)) => self
-                .state
-                .ledger
-                .get(location, sku)
-                .copied()
-                .unwrap_or_default(),
+            (Some(location), Some(sku)) => self.state.ledger.get(location, sku).copied().unwrap_or_default(),
             _ => Position::default(),
         }
     }
@@ -255,8 +258,8 @@ impl Engine {
 
     /// Restores an engine from a snapshot taken under the same rules.
     pub fn from_snapshot(bytes: &[u8], config: EngineConfig) -> Result<Self, SnapshotError> {
-        let state: State = postcard::from_bytes(bytes)
-            .map_err(|error| SnapshotError::Undecodable(error.to_string()))?;
+        let state: State =
+            postcard::from_bytes(bytes).map_err(|error| SnapshotError::Undecodable(error.to_string()))?;
         let rules_version = config.rules.version();
         if state.rules_version != rules_version {
             return Err(SnapshotError::OtherRules {

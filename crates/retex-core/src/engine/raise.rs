@@ -109,12 +109,7 @@ impl Engine {
         if !enabled {
             return;
         }
-        let severity = self
-            .config
-            .rules
-            .severity
-            .severity(detection.impact)
-            .max(floor);
+        let severity = self.config.rules.severity.severity(detection.impact).max(floor);
         if let Some(id) = self.state.exceptions.open_id(&detection.key) {
             self.state
                 .exceptions
@@ -123,14 +118,10 @@ impl Engine {
             return;
         }
         let team = self.team_name(&team, detection.location);
-        let calendar = detection
-            .location
-            .and_then(|location| self.business_hours(location));
+        let calendar = detection.location.and_then(|location| self.business_hours(location));
         let target = self.config.rules.sla[&severity];
-        let ack_due =
-            add_business_time(detection.at, target.acknowledge_minutes * 60_000, calendar);
-        let resolve_due =
-            add_business_time(detection.at, target.resolve_minutes * 60_000, calendar);
+        let ack_due = add_business_time(detection.at, target.acknowledge_minutes * 60_000, calendar);
+        let resolve_due = add_business_time(detection.at, target.resolve_minutes * 60_000, calendar);
         let opening = Opening {
             key: detection.key,
             location: detection.location,
@@ -149,19 +140,11 @@ impl Engine {
         let exceptions = &self.state.exceptions;
         let rank_of = |exception: u64| {
             let record = exceptions.get(exception);
-            (
-                type_rank(record.key.exception_type),
-                record.opened_at,
-                exception,
-            )
+            (type_rank(record.key.exception_type), record.opened_at, exception)
         };
-        self.state.incidents.link(
-            id,
-            detection.at,
-            is_master_data,
-            &detection.touches,
-            rank_of,
-        );
+        self.state
+            .incidents
+            .link(id, detection.at, is_master_data, &detection.touches, rank_of);
         if type_ref != TypeRef::BuiltIn(ExceptionType::StoreExceptionRate) {
             self.count_store_exception(detection.location, detection.at);
         }
@@ -169,13 +152,7 @@ impl Engine {
     }
 
     /// Resolves the open exception under `key`, if any.
-    pub(super) fn resolve_key(
-        &mut self,
-        key: &ExceptionKey,
-        at: Timestamp,
-        cause: u64,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn resolve_key(&mut self, key: &ExceptionKey, at: Timestamp, cause: u64, outputs: &mut Vec<Output>) {
         if let Some(id) = self.state.exceptions.resolve(key, at, cause) {
             outputs.push(Output::ExceptionResolved(id));
         }
@@ -284,7 +261,6 @@ impl Engine {
         sku: Option<SkuId>,
     ) -> i64 {
         let hours = self.param(exception_type, param, location, sku);
-        i64::try_from((hours * Decimal::from(Timestamp::MILLIS_PER_HOUR)).trunc())
-            .unwrap_or(i64::MAX / 4)
+        i64::try_from((hours * Decimal::from(Timestamp::MILLIS_PER_HOUR)).trunc()).unwrap_or(i64::MAX / 4)
     }
 }

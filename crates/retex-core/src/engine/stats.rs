@@ -92,10 +92,7 @@ impl PositionStats {
             selling_days += usize::from(milli > 0);
         }
         let days = Decimal::from(window_days.clamp(1, HISTORY_DAYS) as u64);
-        (
-            Decimal::from(total_milli) / Decimal::ONE_THOUSAND / days,
-            selling_days,
-        )
+        (Decimal::from(total_milli) / Decimal::ONE_THOUSAND / days, selling_days)
     }
 
     /// Mean time between sales, once there were at least two.

@@ -71,9 +71,7 @@ impl Engine {
         for (location_id, sku_id, position) in self.state.ledger.sorted() {
             let location_code = self.state.locations.name(location_id);
             let sku_code = self.state.skus.name(sku_id);
-            if location.is_some_and(|wanted| wanted != location_code)
-                || sku.is_some_and(|wanted| wanted != sku_code)
-            {
+            if location.is_some_and(|wanted| wanted != location_code) || sku.is_some_and(|wanted| wanted != sku_code) {
                 continue;
             }
             rows.push(StockRow {

@@ -220,14 +220,9 @@ fn evaluate<'a>(node: &Node, fields: &'a dyn Fields) -> Value<'a> {
         Node::Binary(BinaryOp::Or, left, right) => {
             Value::Bool(evaluate(left, fields).truthy() || evaluate(right, fields).truthy())
         }
-        Node::Binary(op, left, right) => {
-            binary(*op, evaluate(left, fields), evaluate(right, fields))
-        }
+        Node::Binary(op, left, right) => binary(*op, evaluate(left, fields), evaluate(right, fields)),
         Node::Call(function, arguments) => {
-            let values: Vec<Value> = arguments
-                .iter()
-                .map(|argument| evaluate(argument, fields))
-                .collect();
+            let values: Vec<Value> = arguments.iter().map(|argument| evaluate(argument, fields)).collect();
             call(*function, &values)
         }
     }
@@ -270,12 +265,8 @@ fn call<'a>(function: Function, values: &[Value<'a>]) -> Value<'a> {
         (Function::Abs, [Value::Number(a)]) => Value::Number(a.abs()),
         (Function::Min, [Value::Number(a), Value::Number(b)]) => Value::Number(*a.min(b)),
         (Function::Max, [Value::Number(a), Value::Number(b)]) => Value::Number(*a.max(b)),
-        (Function::StartsWith, [Value::Text(text), Value::Text(prefix)]) => {
-            Value::Bool(text.starts_with(&**prefix))
-        }
-        (Function::Contains, [Value::Text(text), Value::Text(part)]) => {
-            Value::Bool(text.contains(&**part))
-        }
+        (Function::StartsWith, [Value::Text(text), Value::Text(prefix)]) => Value::Bool(text.starts_with(&**prefix)),
+        (Function::Contains, [Value::Text(text), Value::Text(part)]) => Value::Bool(text.contains(&**part)),
         _ => Value::Null,
     }
 }
@@ -436,10 +427,7 @@ impl Parser<'_> {
         }
         let mut left = self.binary_level(level + 1)?;
         while let Some(symbol) = self.peek_symbol() {
-            let Some(&(_, op)) = LEVELS[level]
-                .iter()
-                .find(|(candidate, _)| *candidate == symbol)
-            else {
+            let Some(&(_, op)) = LEVELS[level].iter().find(|(candidate, _)| *candidate == symbol) else {
                 break;
             };
             self.position += 1;
@@ -521,10 +509,7 @@ impl Parser<'_> {
         };
         self.position += 1;
         let Some(&known) = root.fields().iter().find(|known| **known == field) else {
-            let problem = format!(
-                "`{name}` has no field `{field}`; it has {}",
-                root.fields().join(", ")
-            );
+            let problem = format!("`{name}` has no field `{field}`; it has {}", root.fields().join(", "));
             return Err(ExprError {
                 problem,
                 offset: field_offset,
@@ -541,9 +526,7 @@ impl Parser<'_> {
             "starts_with" => (Function::StartsWith, 2),
             "contains" => (Function::Contains, 2),
             _ => {
-                let problem = format!(
-                    "unknown function `{name}`: use abs, min, max, starts_with or contains"
-                );
+                let problem = format!("unknown function `{name}`: use abs, min, max, starts_with or contains");
                 return Err(ExprError { problem, offset });
             }
         };
@@ -599,10 +582,7 @@ mod tests {
         );
         assert_eq!(eval("1 + 2 * 3 == 7 && !(1 > 2)"), Value::Bool(true));
         assert_eq!(eval("abs(-3) == 3 && max(1, 2) == 2"), Value::Bool(true));
-        assert_eq!(
-            eval("starts_with(product.category, 'Grocery/')"),
-            Value::Bool(true)
-        );
+        assert_eq!(eval("starts_with(product.category, 'Grocery/')"), Value::Bool(true));
     }
 
     #[test]
@@ -623,15 +603,9 @@ mod tests {
             error("store.kind"),
             "unknown name `store`: use event, position, product or location (at character 0)"
         );
-        assert_eq!(
-            error("event.qty >"),
-            "expression ends too early (at character 10)"
-        );
+        assert_eq!(error("event.qty >"), "expression ends too early (at character 10)");
         assert_eq!(error("(1 + 2"), "expected `)` (at character 5)");
         assert_eq!(error("'open"), "unclosed string (at character 0)");
-        assert_eq!(
-            error(&"(".repeat(100)),
-            "nested too deeply (at character 64)"
-        );
+        assert_eq!(error(&"(".repeat(100)), "nested too deeply (at character 64)");
     }
 }

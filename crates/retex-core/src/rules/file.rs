@@ -28,9 +28,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::expr::Expr;
-use super::{
-    CustomType, ExceptionType, KeyPart, Override, Param, Rules, Scope, Severity, TypeRule,
-};
+use super::{CustomType, ExceptionType, KeyPart, Override, Param, Rules, Scope, Severity, TypeRule};
 use crate::codes::parse_decimal;
 use crate::event::LocationKind;
 
@@ -43,6 +41,9 @@ pub struct RuleError {
     pub key: String,
     pub problem: String,
 }
+
+/// Longest window in days the detectors keep history for (`engine::stats::HISTORY_DAYS`).
+const HISTORY_DAYS_MAX: u32 = 16;
 
 /// Event types a custom type may listen to.
 const EVENT_KINDS: [&str; 21] = [
@@ -78,10 +79,7 @@ type Entry<'i> = (&'i Spanned<Cow<'i, str>>, &'i Spanned<DeValue<'i>>);
 
 impl Reader<'_> {
     fn line(&self, span: std::ops::Range<usize>) -> usize {
-        self.text[..span.start.min(self.text.len())]
-            .matches('\n')
-            .count()
-            + 1
+        self.text[..span.start.min(self.text.len())].matches('\n').count() + 1
     }
 
     fn error(&mut self, span: std::ops::Range<usize>, key: &str, problem: impl Into<String>) {
@@ -136,11 +134,7 @@ impl Reader<'_> {
         match parse_decimal(&text.replace('_', "")) {
             Ok(number) if !number.is_sign_negative() || number.is_zero() => Some(number),
             Ok(number) => {
-                self.error(
-                    value.span(),
-                    key,
-                    format!("must not be negative, got {number}"),
-                );
+                self.error(value.span(), key, format!("must not be negative, got {number}"));
                 None
             }
             Err(_) => {
@@ -150,11 +144,7 @@ impl Reader<'_> {
         }
     }
 
-    fn strings<'i>(
-        &mut self,
-        value: &'i Spanned<DeValue<'i>>,
-        key: &str,
-    ) -> Vec<(&'i str, std::ops::Range<usize>)> {
+    fn strings<'i>(&mut self, value: &'i Spanned<DeValue<'i>>, key: &str) -> Vec<(&'i str, std::ops::Range<usize>)> {
         let DeValue::Array(items) = value.get_ref() else {
             self.error(value.span(), key, "expected an array of strings");
             return Vec::new();
@@ -223,11 +213,7 @@ pub fn parse_rules(text: &str) -> Result<Rules, Vec<RuleError>> {
             "severity" => read_severity(&mut reader, value, &mut rules),
             "types" => read_types(&mut reader, value, &mut rules),
             "custom" => read_custom_types(&mut reader, value, &mut rules),
-            other => reader.error(
-                key.span(),
-                other,
-                "unknown section: use severity, types or custom",
-            ),
+            other => reader.error(key.span(), other, "unknown section: use severity, types or custom"),
         }
     }
     if reader.errors.is_empty() {
@@ -248,11 +234,7 @@ fn read_severity(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &
             "high" => &mut rules.severity.high,
             "medium" => &mut rules.severity.medium,
             _ => {
-                reader.error(
-                    key.span(),
-                    &path,
-                    "unknown band: use critical, high or medium",
-                );
+                reader.error(key.span(), &path, "unknown band: use critical, high or medium");
                 continue;
             }
         };
@@ -262,11 +244,7 @@ fn read_severity(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &
     }
     let bands = &rules.severity;
     if !(bands.medium <= bands.high && bands.high <= bands.critical) {
-        reader.error(
-            value.span(),
-            "severity",
-            "bands must rise: medium <= high <= critical",
-        );
+        reader.error(value.span(), "severity", "bands must rise: medium <= high <= critical");
     }
 }
 
@@ -278,10 +256,7 @@ fn read_types(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut
         let name = key.get_ref();
         let Some(exception_type) = ExceptionType::from_name(name) else {
             let known: Vec<&str> = ExceptionType::ALL.iter().map(|kind| kind.name()).collect();
-            let problem = format!(
-                "unknown exception type; the built-in ones are {}",
-                known.join(", ")
-            );
+            let problem = format!("unknown exception type; the built-in ones are {}", known.join(", "));
             reader.error(key.span(), &format!("types.{name}"), problem);
             continue;
         };
@@ -295,12 +270,7 @@ fn read_types(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut
     }
 }
 
-fn read_type_field(
-    reader: &mut Reader<'_>,
-    exception_type: ExceptionType,
-    entry: Entry<'_>,
-    rule: &mut TypeRule,
-) {
+fn read_type_field(reader: &mut Reader<'_>, exception_type: ExceptionType, entry: Entry<'_>, rule: &mut TypeRule) {
     let (key, value) = entry;
     let path = format!("types.{}.{}", exception_type.name(), key.get_ref());
     match key.get_ref().as_ref() {
@@ -310,9 +280,7 @@ fn read_type_field(
                 rule.team = team.to_string();
             }
         }
-        "severity_floor" => {
-            rule.severity_floor = reader.severity(value, &path).unwrap_or(rule.severity_floor)
-        }
+        "severity_floor" => rule.severity_floor = reader.severity(value, &path).unwrap_or(rule.severity_floor),
         "overrides" => read_overrides(reader, exception_type, value, &path, rule),
         name => {
             if let Some((param, number)) = read_param(reader, exception_type, key, value, &path) {
@@ -331,8 +299,7 @@ fn read_param(
     path: &str,
 ) -> Option<(Param, Decimal)> {
     let known = exception_type.default_params();
-    let param = Param::from_name(key.get_ref())
-        .filter(|param| known.iter().any(|(candidate, _)| candidate == param));
+    let param = Param::from_name(key.get_ref()).filter(|param| known.iter().any(|(candidate, _)| candidate == param));
     let Some(param) = param else {
         let mut names: Vec<&str> = known.iter().map(|(param, _)| param.name()).collect();
         names.extend(["enabled", "team", "severity_floor", "overrides"]);
@@ -348,15 +315,21 @@ fn read_param(
         return None;
     };
     let number = reader.number(value, path)?;
-    let is_share = matches!(
-        param,
-        Param::ToleranceShare | Param::ReceivedShare | Param::Alpha
-    );
+    let is_share = matches!(param, Param::ToleranceShare | Param::ReceivedShare | Param::Alpha);
     if is_share && number > Decimal::ONE {
+        reader.error(value.span(), path, format!("is a share: at most 1, got {number}"));
+        return None;
+    }
+    if param == Param::Alpha && number.is_zero() {
+        reader.error(value.span(), path, "is a significance level: above 0");
+        return None;
+    }
+    let is_window = matches!(param, Param::VelocityWindowDays | Param::RateWindowDays);
+    if is_window && (number.is_zero() || number > Decimal::from(HISTORY_DAYS_MAX)) {
         reader.error(
             value.span(),
             path,
-            format!("is a share: at most 1, got {number}"),
+            format!("is a window in days: 1 to {HISTORY_DAYS_MAX}, got {number}"),
         );
         return None;
     }
@@ -371,11 +344,7 @@ fn read_overrides(
     rule: &mut TypeRule,
 ) {
     let DeValue::Array(items) = value.get_ref() else {
-        reader.error(
-            value.span(),
-            path,
-            "expected an array of tables ([[...overrides]])",
-        );
+        reader.error(value.span(), path, "expected an array of tables ([[...overrides]])");
         return;
     };
     for (index, item) in items.iter().enumerate() {
@@ -390,13 +359,9 @@ fn read_overrides(
             match key.get_ref().as_ref() {
                 "location" => scope.location = reader.string(value, &key_path).map(str::to_string),
                 "category" => scope.category = reader.string(value, &key_path).map(str::to_string),
-                "location_kind" => {
-                    scope.location_kind = read_location_kind(reader, value, &key_path)
-                }
+                "location_kind" => scope.location_kind = read_location_kind(reader, value, &key_path),
                 _ => {
-                    if let Some((param, number)) =
-                        read_param(reader, exception_type, key, value, &key_path)
-                    {
+                    if let Some((param, number)) = read_param(reader, exception_type, key, value, &key_path) {
                         params.insert(param, number);
                     }
                 }
@@ -413,11 +378,7 @@ fn read_overrides(
     }
 }
 
-fn read_location_kind(
-    reader: &mut Reader<'_>,
-    value: &Spanned<DeValue<'_>>,
-    path: &str,
-) -> Option<LocationKind> {
+fn read_location_kind(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, path: &str) -> Option<LocationKind> {
     match reader.string(value, path)? {
         "store" => Some(LocationKind::Store),
         "warehouse" => Some(LocationKind::Warehouse),
@@ -511,11 +472,7 @@ fn read_custom_type(
     Some(custom)
 }
 
-fn read_event_kinds(
-    reader: &mut Reader<'_>,
-    value: &Spanned<DeValue<'_>>,
-    path: &str,
-) -> Vec<String> {
+fn read_event_kinds(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, path: &str) -> Vec<String> {
     let mut kinds = Vec::new();
     for (kind, span) in reader.strings(value, path) {
         if EVENT_KINDS.contains(&kind) {
@@ -527,22 +484,14 @@ fn read_event_kinds(
     kinds
 }
 
-fn read_key_parts(
-    reader: &mut Reader<'_>,
-    value: &Spanned<DeValue<'_>>,
-    path: &str,
-) -> Vec<KeyPart> {
+fn read_key_parts(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, path: &str) -> Vec<KeyPart> {
     let mut parts = Vec::new();
     for (part, span) in reader.strings(value, path) {
         match part {
             "location" => parts.push(KeyPart::Location),
             "sku" => parts.push(KeyPart::Sku),
             "ref" => parts.push(KeyPart::Ref),
-            other => reader.error(
-                span,
-                path,
-                format!("{other:?} is not one of location, sku, ref"),
-            ),
+            other => reader.error(span, path, format!("{other:?} is not one of location, sku, ref")),
         }
     }
     parts
@@ -586,11 +535,7 @@ mod tests {
     use super::*;
 
     fn errors(text: &str) -> Vec<String> {
-        parse_rules(text)
-            .unwrap_err()
-            .iter()
-            .map(ToString::to_string)
-            .collect()
+        parse_rules(text).unwrap_err().iter().map(ToString::to_string).collect()
     }
 
     #[test]
@@ -602,7 +547,8 @@ mod tests {
 
     #[test]
     fn errors_name_line_and_key() {
-        let text = "[types.count_variance]\ntolerance_units = -1\ntolerance_sharee = 0.1\n\n[types.nope]\nenabled = true\n";
+        let text =
+            "[types.count_variance]\ntolerance_units = -1\ntolerance_sharee = 0.1\n\n[types.nope]\nenabled = true\n";
         assert_eq!(
             errors(text),
             vec![
@@ -622,10 +568,7 @@ mod tests {
         let text = "[custom.bulk]\non = [\"sale\", \"sold\"]\ncondition = \"event.qtty > 1\"\nkey = [\"sku\"]\n";
         let found = errors(text);
         assert_eq!(found.len(), 2, "{found:?}");
-        assert_eq!(
-            found[0],
-            "line 2: custom.bulk.on: \"sold\" is not an event type"
-        );
+        assert_eq!(found[0], "line 2: custom.bulk.on: \"sold\" is not an event type");
         assert!(
             found[1].starts_with("line 3: custom.bulk.condition: `event` has no field `qtty`"),
             "{}",
@@ -647,11 +590,7 @@ mod tests {
                 location_kind,
                 category,
             };
-            rules.param(
-                ExceptionType::CountVariance,
-                Param::ToleranceUnits,
-                &context,
-            )
+            rules.param(ExceptionType::CountVariance, Param::ToleranceUnits, &context)
         };
         assert_eq!(
             lookup(Some("S002"), Some(LocationKind::Store), Some("Toys/Games")),
@@ -662,35 +601,19 @@ mod tests {
             Decimal::from(10)
         );
         assert_eq!(
-            lookup(
-                Some("W1"),
-                Some(LocationKind::Warehouse),
-                Some("Grocery/Dry")
-            ),
+            lookup(Some("W1"), Some(LocationKind::Warehouse), Some("Grocery/Dry")),
             Decimal::from(4)
         );
         assert_eq!(
-            lookup(
-                Some("S002"),
-                Some(LocationKind::Store),
-                Some("Grocery/Fresh/Fruit")
-            ),
+            lookup(Some("S002"), Some(LocationKind::Store), Some("Grocery/Fresh/Fruit")),
             Decimal::from(6)
         );
         assert_eq!(
-            lookup(
-                Some("S002"),
-                Some(LocationKind::Store),
-                Some("Grocery/Freshly")
-            ),
+            lookup(Some("S002"), Some(LocationKind::Store), Some("Grocery/Freshly")),
             Decimal::from(4)
         );
         assert_eq!(
-            lookup(
-                Some("S001"),
-                Some(LocationKind::Store),
-                Some("Grocery/Fresh")
-            ),
+            lookup(Some("S001"), Some(LocationKind::Store), Some("Grocery/Fresh")),
             Decimal::from(1)
         );
         // Unchanged parameters keep the type's value.
@@ -699,11 +622,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            rules.param(
-                ExceptionType::CountVariance,
-                Param::ToleranceShare,
-                &context
-            ),
+            rules.param(ExceptionType::CountVariance, Param::ToleranceShare, &context),
             "0.05".parse().unwrap()
         );
     }

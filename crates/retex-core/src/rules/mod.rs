@@ -210,19 +210,12 @@ impl Rules {
 
     /// A parameter's value for an exception in `context`: the most specific matching override, else the type's
     /// own value. Panics when the type has no such parameter: detectors only ask for their own.
-    pub fn param(
-        &self,
-        exception_type: ExceptionType,
-        param: Param,
-        context: &ScopeContext<'_>,
-    ) -> Decimal {
+    pub fn param(&self, exception_type: ExceptionType, param: Param, context: &ScopeContext<'_>) -> Decimal {
         let rule = &self.types[exception_type.index()];
         let mut best: Option<(u32, Decimal)> = None;
         for candidate in &rule.overrides {
-            let (Some(value), Some(score)) = (
-                candidate.params.get(&param),
-                candidate.scope.specificity(context),
-            ) else {
+            let (Some(value), Some(score)) = (candidate.params.get(&param), candidate.scope.specificity(context))
+            else {
                 continue;
             };
             if best.is_none_or(|(best_score, _)| score >= best_score) {
@@ -231,13 +224,10 @@ impl Rules {
         }
         match best {
             Some((_, value)) => value,
-            None => *rule.params.get(&param).unwrap_or_else(|| {
-                panic!(
-                    "{} has no parameter {}",
-                    exception_type.name(),
-                    param.name()
-                )
-            }),
+            None => *rule
+                .params
+                .get(&param)
+                .unwrap_or_else(|| panic!("{} has no parameter {}", exception_type.name(), param.name())),
         }
     }
 

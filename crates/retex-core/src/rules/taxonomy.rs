@@ -214,17 +214,13 @@ impl ExceptionType {
 
     pub fn category(self) -> &'static str {
         match self {
-            Self::CountVariance | Self::NegativeStock | Self::LowStock | Self::PhantomStock => {
-                "inventory"
-            }
+            Self::CountVariance | Self::NegativeStock | Self::LowStock | Self::PhantomStock => "inventory",
             Self::TransferOverdue | Self::TransferMismatch => "transfer",
             Self::PoLate | Self::PoShort => "supplier",
             Self::DamagedReceipt => "quality",
             Self::PriceMismatch | Self::PromotionConflict => "pricing",
             Self::ReturnPolicy | Self::RefundOverdue => "returns",
-            Self::OrderAtRisk | Self::AllocationShort | Self::OrderCancelledStockout => {
-                "fulfilment"
-            }
+            Self::OrderAtRisk | Self::AllocationShort | Self::OrderCancelledStockout => "fulfilment",
             Self::CustomerComplaint => "service",
             Self::MasterData => "data",
             Self::StoreExceptionRate => "governance",
@@ -244,9 +240,7 @@ impl ExceptionType {
             Self::PriceMismatch | Self::PromotionConflict => "category manager",
             Self::ReturnPolicy | Self::CustomerComplaint => "customer service",
             Self::RefundOverdue => "finance",
-            Self::OrderAtRisk | Self::AllocationShort | Self::OrderCancelledStockout => {
-                "web operations"
-            }
+            Self::OrderAtRisk | Self::AllocationShort | Self::OrderCancelledStockout => "web operations",
             Self::MasterData => "data governance",
             Self::StoreExceptionRate => "regional manager",
         }
@@ -255,14 +249,12 @@ impl ExceptionType {
     /// The severity floor of workflow.md: the severity is at least this whatever the impact.
     pub fn default_severity_floor(self) -> Severity {
         match self {
-            Self::OrderAtRisk
-            | Self::AllocationShort
-            | Self::OrderCancelledStockout
-            | Self::PromotionConflict => Severity::High,
-            Self::NegativeStock
-            | Self::CustomerComplaint
-            | Self::RefundOverdue
-            | Self::StoreExceptionRate => Severity::Medium,
+            Self::OrderAtRisk | Self::AllocationShort | Self::OrderCancelledStockout | Self::PromotionConflict => {
+                Severity::High
+            }
+            Self::NegativeStock | Self::CustomerComplaint | Self::RefundOverdue | Self::StoreExceptionRate => {
+                Severity::Medium
+            }
             _ => Severity::Low,
         }
     }

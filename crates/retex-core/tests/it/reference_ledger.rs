@@ -75,55 +75,35 @@ fn op() -> impl Strategy<Value = Op> {
     let location = 0..3usize;
     let sku = 0..3usize;
     prop_oneof![
-        (location.clone(), sku.clone(), 1..6i64).prop_map(|(location, sku, qty)| Op::Sale {
-            location,
-            sku,
-            qty
-        }),
-        (location.clone(), sku.clone(), -5..6i64).prop_map(|(location, sku, qty)| Op::Adjust {
-            location,
-            sku,
-            qty
-        }),
+        (location.clone(), sku.clone(), 1..6i64).prop_map(|(location, sku, qty)| Op::Sale { location, sku, qty }),
+        (location.clone(), sku.clone(), -5..6i64).prop_map(|(location, sku, qty)| Op::Adjust { location, sku, qty }),
         (location.clone(), sku.clone(), 0..20i64).prop_map(|(location, sku, counted)| Op::Count {
             location,
             sku,
             counted
         }),
-        (0..4usize, location.clone(), sku.clone(), 1..6i64).prop_map(
-            |(transfer, from, sku, qty)| Op::Ship {
-                transfer,
-                from,
-                sku,
-                qty
-            }
-        ),
-        (0..4usize, location.clone(), 0..6i64, 0..3i64).prop_map(
-            |(transfer, location, qty, damaged)| Op::Receive {
-                transfer,
-                location,
-                qty,
-                damaged: damaged.min(qty)
-            }
-        ),
-        (0..4usize, sku.clone(), 1..4i64).prop_map(|(order, sku, qty)| Op::Place {
-            order,
+        (0..4usize, location.clone(), sku.clone(), 1..6i64).prop_map(|(transfer, from, sku, qty)| Op::Ship {
+            transfer,
+            from,
             sku,
             qty
         }),
-        (0..4usize, location.clone())
-            .prop_map(|(order, location)| Op::Allocate { order, location }),
-        (0..4usize, location.clone())
-            .prop_map(|(order, location)| Op::ShipOrder { order, location }),
+        (0..4usize, location.clone(), 0..6i64, 0..3i64).prop_map(|(transfer, location, qty, damaged)| Op::Receive {
+            transfer,
+            location,
+            qty,
+            damaged: damaged.min(qty)
+        }),
+        (0..4usize, sku.clone(), 1..4i64).prop_map(|(order, sku, qty)| Op::Place { order, sku, qty }),
+        (0..4usize, location.clone()).prop_map(|(order, location)| Op::Allocate { order, location }),
+        (0..4usize, location.clone()).prop_map(|(order, location)| Op::ShipOrder { order, location }),
         (0..4usize).prop_map(|order| Op::Cancel { order }),
-        (location.clone(), sku.clone(), 0..8i64, 0..3i64).prop_map(
-            |(location, sku, qty, damaged)| Op::Receipt {
-                location,
-                sku,
-                qty,
-                damaged: damaged.min(qty)
-            }
-        ),
+        (location.clone(), sku.clone(), 0..8i64, 0..3i64).prop_map(|(location, sku, qty, damaged)| Op::Receipt {
+            location,
+            sku,
+            qty,
+            damaged: damaged.min(qty)
+        }),
         (location, sku, 1..3i64, any::<bool>()).prop_map(|(location, sku, qty, resellable)| {
             Op::Return {
                 location,
@@ -152,11 +132,7 @@ fn event_line(index: usize, op: &Op) -> String {
             r#"{{{head},"type":"adjustment","location":"{}","sku":"{}","qty":{qty},"reason":"correction"}}"#,
             LOCATIONS[location], SKUS[sku]
         ),
-        Op::Count {
-            location,
-            sku,
-            counted,
-        } => format!(
+        Op::Count { location, sku, counted } => format!(
             r#"{{{head},"type":"count","location":"{}","sku":"{}","counted":{counted}}}"#,
             LOCATIONS[location], SKUS[sku]
         ),
@@ -257,11 +233,7 @@ impl ReferenceLedger {
         match *op {
             Op::Sale { location, sku, qty } => self.add(location, sku, 0, -qty),
             Op::Adjust { location, sku, qty } => self.add(location, sku, 0, qty),
-            Op::Count {
-                location,
-                sku,
-                counted,
-            } => {
+            Op::Count { location, sku, counted } => {
                 self.positions.entry((location, sku)).or_default()[0] = counted;
             }
             Op::Ship {
@@ -273,13 +245,10 @@ impl ReferenceLedger {
                 let to = transfer_destination(transfer);
                 let from = if from == to { (from + 1) % 3 } else { from };
                 self.add(from, sku, 0, -qty);
-                let doc = self
-                    .transfers
-                    .entry(transfer)
-                    .or_insert_with(|| ReferenceTransfer {
-                        destination: to,
-                        ..Default::default()
-                    });
+                let doc = self.transfers.entry(transfer).or_insert_with(|| ReferenceTransfer {
+                    destination: to,
+                    ..Default::default()
+                });
                 if !doc.received {
                     doc.shipped.push((sku, qty));
                     self.add(to, sku, 2, qty);
@@ -291,13 +260,10 @@ impl ReferenceLedger {
                 qty,
                 damaged,
             } => {
-                let doc = self
-                    .transfers
-                    .entry(transfer)
-                    .or_insert_with(|| ReferenceTransfer {
-                        destination: location,
-                        ..Default::default()
-                    });
+                let doc = self.transfers.entry(transfer).or_insert_with(|| ReferenceTransfer {
+                    destination: location,
+                    ..Default::default()
+                });
                 if doc.received {
                     return;
                 }

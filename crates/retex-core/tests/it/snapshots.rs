@@ -10,21 +10,12 @@ fn snapshot_plus_tail_equals_full_replay_at_every_cut() {
     let full = replay(&events);
     for cut in 0..=events.len() {
         let head = replay(&events[..cut]);
-        let mut restored =
-            Engine::from_snapshot(&head.snapshot_bytes(), head.config().clone()).unwrap();
+        let mut restored = Engine::from_snapshot(&head.snapshot_bytes(), head.config().clone()).unwrap();
         assert_eq!(restored.state_hash(), head.state_hash());
         for (index, event) in events.iter().enumerate().skip(cut) {
-            restored.apply(
-                index as u64 + 1,
-                &Input::Event(event.clone()),
-                &mut Vec::new(),
-            );
+            restored.apply(index as u64 + 1, &Input::Event(event.clone()), &mut Vec::new());
         }
-        assert_eq!(
-            restored.state_hash(),
-            full.state_hash(),
-            "cut after {cut} events"
-        );
+        assert_eq!(restored.state_hash(), full.state_hash(), "cut after {cut} events");
     }
 }
 

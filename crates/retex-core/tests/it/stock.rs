@@ -146,8 +146,5 @@ fn money_and_quantities_stay_exact_through_the_ledger() {
         r#"{"id":"2","source":"t","type":"sale","at":"2026-11-01T01:00:00Z","location":"S","sku":"K","qty":1.99,"unit_price":1,"channel":"pos"}"#,
         "\n",
     ));
-    assert_eq!(
-        replay(&events).position("S", "K").on_hand.to_string(),
-        "0.01"
-    );
+    assert_eq!(replay(&events).position("S", "K").on_hand.to_string(), "0.01");
 }

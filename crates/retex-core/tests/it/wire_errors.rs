@@ -27,15 +27,9 @@ fn a_valid_sale_keeps_exact_values_and_its_offset() {
 fn each_problem_is_named_with_its_field() {
     let cases = [
         ("not json", "json: expected a JSON object"),
-        (
-            r#"{"id":"1""#,
-            "json: EOF while parsing an object (column 9)",
-        ),
+        (r#"{"id":"1""#, "json: EOF while parsing an object (column 9)"),
         (&SALE.replace(r#""id":"s1","#, ""), "id: missing"),
-        (
-            &SALE.replace(r#""id":"s1""#, r#""id":"""#),
-            "id: must not be empty",
-        ),
+        (&SALE.replace(r#""id":"s1""#, r#""id":"""#), "id: must not be empty"),
         (
             &SALE.replace(r#""id":"s1""#, r#""id":7"#),
             "id: expected a string, got a number",
@@ -68,10 +62,7 @@ fn each_problem_is_named_with_its_field() {
             &SALE.replace(r#""channel":"pos""#, r#""channel":"till""#),
             r#"channel: "till" is not one of pos, web"#,
         ),
-        (
-            &SALE.replace(r#","unit_price":1.49"#, ""),
-            "unit_price: missing",
-        ),
+        (&SALE.replace(r#","unit_price":1.49"#, ""), "unit_price: missing"),
     ];
     for (line, expected) in cases {
         assert_eq!(rejection(line), expected, "for {line}");
@@ -81,33 +72,21 @@ fn each_problem_is_named_with_its_field() {
 #[test]
 fn line_problems_name_the_line_index() {
     let receipt = r#"{"id":"r","source":"wms","type":"receipt","at":"2026-11-02T10:00:00Z","po":"PO-1","location":"W1","lines":[{"sku":"A","qty":5},{"sku":"B","qty":2,"damaged":3}]}"#;
-    assert_eq!(
-        rejection(receipt),
-        "lines[1].damaged: must not exceed `qty`"
-    );
-    let no_lines = receipt.replace(
-        r#"[{"sku":"A","qty":5},{"sku":"B","qty":2,"damaged":3}]"#,
-        "[]",
-    );
+    assert_eq!(rejection(receipt), "lines[1].damaged: must not exceed `qty`");
+    let no_lines = receipt.replace(r#"[{"sku":"A","qty":5},{"sku":"B","qty":2,"damaged":3}]"#, "[]");
     assert_eq!(rejection(&no_lines), "lines: must have at least one line");
     let not_array = receipt.replace(
         r#"[{"sku":"A","qty":5},{"sku":"B","qty":2,"damaged":3}]"#,
         r#"{"sku":"A"}"#,
     );
-    assert_eq!(
-        rejection(&not_array),
-        "lines: expected an array of line objects"
-    );
+    assert_eq!(rejection(&not_array), "lines: expected an array of line objects");
     let missing_sku = receipt.replace(r#"{"sku":"B","qty":2,"damaged":3}"#, r#"{"qty":2}"#);
     assert_eq!(rejection(&missing_sku), "lines[1].sku: missing");
 }
 
 #[test]
 fn unknown_fields_and_nulls_for_optional_fields_are_accepted() {
-    let line = SALE.replace(
-        r#""channel":"pos""#,
-        r#""channel":"pos","till":"T3","order":null"#,
-    );
+    let line = SALE.replace(r#""channel":"pos""#, r#""channel":"pos","till":"T3","order":null"#);
     let EventBody::Sale(sale) = parse_event(&line).unwrap().body else {
         panic!("not a sale")
     };

@@ -15,12 +15,7 @@ fn ingest_reports_each_bad_line_and_keeps_the_good_ones() {
     lines.insert(7, "{not json");
     std::fs::write(&file, lines.join("\n")).unwrap();
 
-    let output = retex(&[
-        "ingest",
-        "--db",
-        db.to_str().unwrap(),
-        file.to_str().unwrap(),
-    ]);
+    let output = retex(&["ingest", "--db", db.to_str().unwrap(), file.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(3));
     let name = file.display();
     assert_eq!(
@@ -73,10 +68,7 @@ fn a_conflicting_repeat_is_counted_and_the_logged_event_stands() {
     retex(&["ingest", "--db", db, first.to_str().unwrap()]);
     let output = retex(&["ingest", "--db", db, changed.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0));
-    assert!(
-        stderr(&output)
-            .contains(":1: id: repeats (pos, s1) with a different body; the logged one stands")
-    );
+    assert!(stderr(&output).contains(":1: id: repeats (pos, s1) with a different body; the logged one stands"));
     assert!(stdout(&output).contains("duplicates 1 (1 with a different body, see above)"));
     let stock = retex(&["stock", "--db", db, "--format", "ndjson"]);
     assert_eq!(
@@ -110,25 +102,103 @@ fn tick_fires_an_overdue_transfer_and_exceptions_lists_it() {
         .filter(|line| line.contains("transfer_overdue"))
         .collect();
     assert_eq!(overdue.len(), 1, "{listed}");
-    assert!(
-        overdue[0].contains(r#""ref":"T-9""#)
-            && overdue[0].contains(r#""opened_at":"2026-11-02T19:00:00Z""#)
-    );
+    assert!(overdue[0].contains(r#""ref":"T-9""#) && overdue[0].contains(r#""opened_at":"2026-11-02T19:00:00Z""#));
 }
 
 #[test]
 fn a_missing_file_is_one_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("retex.db");
-    let output = retex(&[
-        "ingest",
-        "--db",
-        db.to_str().unwrap(),
-        "/nonexistent/events.ndjson",
-    ]);
+    let output = retex(&["ingest", "--db", db.to_str().unwrap(), "/nonexistent/events.ndjson"]);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         stderr(&output),
         "error: open /nonexistent/events.ndjson: No such file or directory (os error 2)\n"
+    );
+}
+
+#[test]
+fn rules_default_reads_back_and_check_names_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let defaults = stdout(&retex(&["rules", "default"]));
+    let good = dir.path().join("default.toml");
+    std::fs::write(&good, &defaults).unwrap();
+    let checked = retex(&["rules", "check", good.to_str().unwrap()]);
+    assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
+    assert!(stdout(&checked).contains(": ok, rules version "));
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[types.count_variance]\ntolerance_units = \"two\"\n\n[types.po_late]\nslip_hours = -3\n",
+    )
+    .unwrap();
+    let checked = retex(&["rules", "check", bad.to_str().unwrap()]);
+    assert_eq!(checked.status.code(), Some(3));
+    let name = bad.display();
+    assert_eq!(
+        stderr(&checked),
+        format!(
+            "{name}:2: types.count_variance.tolerance_units: expected a number\n{name}:5: types.po_late.slip_hours: must not be negative, got -3\n"
+        )
+    );
+}
+
+#[test]
+fn backtest_compares_two_rule_sets_without_touching_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("retex.db");
+    let db = db.to_str().unwrap();
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/headline.ndjson");
+    retex(&["ingest", "--db", db, data]);
+    let log_length = |db: &str| {
+        let mut store = retex_store::open(&retex_store::StoreLocation::Sqlite(db.into())).unwrap();
+        (
+            store.last_seq().unwrap(),
+            store
+                .latest_snapshot(retex_core::engine::SNAPSHOT_FORMAT_VERSION)
+                .unwrap()
+                .map(|snapshot| snapshot.seq),
+        )
+    };
+    let before = (log_length(db), crate::visible_state(std::path::Path::new(db)));
+    let strict = dir.path().join("strict.toml");
+    std::fs::write(
+        &strict,
+        "[types.count_variance]\nenabled = false\n[types.order_at_risk]\nhours_before_ship_by = 30\n",
+    )
+    .unwrap();
+
+    let run = || stdout(&retex(&["backtest", "--db", db, "--new", strict.to_str().unwrap()]));
+    let report = run();
+    assert_eq!(report, run(), "same inputs, same output");
+    let row = |kind: &str| {
+        report
+            .lines()
+            .find(|line| line.starts_with(kind))
+            .unwrap_or_default()
+            .split_whitespace()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(row("count_variance"), "1 0 0 1");
+    assert_eq!(row("order_at_risk"), "1 1 1 1", "{report}");
+    assert!(
+        report.contains("- count_variance S1/A/- at 2026-11-04T10:00:00Z"),
+        "{report}"
+    );
+    assert!(
+        report.contains("+ order_at_risk -/-/O-9 at 2026-11-03T09:00:00Z"),
+        "{report}"
+    );
+    assert!(
+        report.contains("- order_at_risk -/-/O-9 at 2026-11-04T08:00:00Z"),
+        "{report}"
+    );
+    let after = (log_length(db), crate::visible_state(std::path::Path::new(db)));
+    assert!(
+        after == before,
+        "the store is untouched: log, snapshot and state are as before"
     );
 }

@@ -34,12 +34,7 @@ fn killed_ingests_resume_to_the_state_of_one_clean_run() {
 
     let clean = dir.path().join("clean.db");
     let status = Command::new(env!("CARGO_BIN_EXE_retex"))
-        .args([
-            "ingest",
-            "--db",
-            clean.to_str().unwrap(),
-            file.to_str().unwrap(),
-        ])
+        .args(["ingest", "--db", clean.to_str().unwrap(), file.to_str().unwrap()])
         .stdout(Stdio::null())
         .status()
         .unwrap();
@@ -50,12 +45,7 @@ fn killed_ingests_resume_to_the_state_of_one_clean_run() {
     // Kill moments spread over a run; each restart resumes where the committed log ends.
     for kill_after_ms in [150u64, 400, 90, 700] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_retex"))
-            .args([
-                "ingest",
-                "--db",
-                crashed.to_str().unwrap(),
-                file.to_str().unwrap(),
-            ])
+            .args(["ingest", "--db", crashed.to_str().unwrap(), file.to_str().unwrap()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -71,12 +61,7 @@ fn killed_ingests_resume_to_the_state_of_one_clean_run() {
         );
     }
     let status = Command::new(env!("CARGO_BIN_EXE_retex"))
-        .args([
-            "ingest",
-            "--db",
-            crashed.to_str().unwrap(),
-            file.to_str().unwrap(),
-        ])
+        .args(["ingest", "--db", crashed.to_str().unwrap(), file.to_str().unwrap()])
         .stdout(Stdio::null())
         .status()
         .unwrap();
@@ -88,11 +73,6 @@ fn killed_ingests_resume_to_the_state_of_one_clean_run() {
 
 fn state_hash(db: &std::path::Path) -> String {
     let store = retex_store::open(&StoreLocation::Sqlite(db.to_path_buf())).unwrap();
-    let live = retex_store::LiveEngine::open(
-        store,
-        Default::default(),
-        retex_store::LiveOptions::default(),
-    )
-    .unwrap();
+    let live = retex_store::LiveEngine::open(store, Default::default(), retex_store::LiveOptions::default()).unwrap();
     live.engine().state_hash()
 }

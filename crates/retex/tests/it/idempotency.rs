@@ -9,14 +9,7 @@ use crate::synthetic_stream;
 
 fn open(db: &std::path::Path, snapshot_every_inputs: u64) -> LiveEngine {
     let store = retex_store::open(&StoreLocation::Sqlite(db.to_path_buf())).unwrap();
-    LiveEngine::open(
-        store,
-        Default::default(),
-        LiveOptions {
-            snapshot_every_inputs,
-        },
-    )
-    .unwrap()
+    LiveEngine::open(store, Default::default(), LiveOptions { snapshot_every_inputs }).unwrap()
 }
 
 /// Appends `lines` in batches of `batch_size` and returns the final state hash.
@@ -83,10 +76,6 @@ fn snapshot_plus_tail_equals_a_full_replay() {
     assert_eq!(reopened.engine().state_hash(), live_hash);
 
     // A full replay from an empty engine, in a store that never snapshotted.
-    let full_hash = ingest(
-        &mut open(&dir.path().join("full.db"), u64::MAX),
-        &lines,
-        2_000,
-    );
+    let full_hash = ingest(&mut open(&dir.path().join("full.db"), u64::MAX), &lines, 2_000);
     assert_eq!(full_hash, live_hash);
 }

@@ -3,7 +3,9 @@
 
 mod cli;
 mod crash;
+mod headline;
 mod idempotency;
+mod scenarios;
 mod tidy;
 
 use std::fmt::Write;
@@ -67,15 +69,7 @@ pub fn synthetic_stream(events: usize) -> String {
 pub fn visible_state(db: &Path) -> String {
     let db = db.to_str().unwrap();
     let stock = retex(&["stock", "--db", db, "--format", "ndjson"]);
-    let exceptions = retex(&[
-        "exceptions",
-        "--db",
-        db,
-        "--status",
-        "all",
-        "--format",
-        "ndjson",
-    ]);
+    let exceptions = retex(&["exceptions", "--db", db, "--status", "all", "--format", "ndjson"]);
     assert!(
         stock.status.success() && exceptions.status.success(),
         "{}{}",

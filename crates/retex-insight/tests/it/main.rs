@@ -1,0 +1,24 @@
+//! Integration tests of retex-insight: the embedded complaint model against the Bitext data (cross-validation,
+//! clear complaints and neutral questions, equality with a freshly trained model) and the store exception-rate
+//! test against hand-computed Poisson tails.
+#![allow(clippy::disallowed_methods)]
+
+mod complaint;
+mod store_rate;
+
+use std::path::PathBuf;
+
+/// Bitext's 8k file, used for cross-validation; relative to this crate's directory.
+pub const BITEXT_CROSS_VALIDATION_CSV: &str = "../../../shared/data/bitext/train_8k.csv";
+/// The embedded model's training files, as `build.rs` names them.
+pub const BITEXT_TRAINING_CSV: &str = "../../../shared/data/bitext/train_20k.csv";
+pub const SUPPLEMENT_CSV: &str = "data/complaint_supplement.csv";
+
+/// Reads a file named relative to this crate's directory; panics naming the path (test data must be there).
+pub fn read_crate_relative(relative_path: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative_path);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(error) => panic!("cannot read {}: {error}", path.display()),
+    }
+}

@@ -1,0 +1,125 @@
+//! Stock per (location, SKU): the true physical quantity and the book quantity the events imply, kept apart.
+//!
+//! In a healthy world the two are equal; a fault (theft, a misplaced shelf, a miscount, a transfer booked by
+//! hand) makes them differ until a count reveals it. Counts report the physical truth, so a count finds exactly
+//! the variance the fault created. The ledger also keeps 14 days of unit sales per cell: the replenishment
+//! planner's view of velocity.
+
+use crate::truth::FaultId;
+
+/// Days of sales history the planner averages over (the same window as exceptions.md's `low_stock`).
+pub(crate) const SALES_HISTORY_DAYS: usize = 14;
+/// exceptions.md: a count differs from on hand by more than max(2 units, 5% of abs(on hand)).
+const COUNT_TOLERANCE_UNITS: f64 = 2.0;
+const COUNT_TOLERANCE_SHARE: f64 = 0.05;
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct StockCell {
+    /// Units really there. Never below zero.
+    pub(crate) physical: i32,
+    /// On hand as the events written so far imply it (the engine's ledger). Never below zero.
+    pub(crate) book: i32,
+    /// Units held for allocated web orders; included in both `physical` and `book`.
+    pub(crate) reserved: i32,
+    /// Units shipped here and not yet received, as the replenishment planner counts them.
+    pub(crate) in_transit: i32,
+    /// The fault that made `physical` and `book` differ, until the count that reveals it. Healthy cycle counts
+    /// leave such a cell alone; its fault schedules its own count.
+    pub(crate) open_fault: Option<FaultId>,
+    /// A stock fault already touched this cell: another one would only add occurrences to the same exception.
+    pub(crate) had_fault: bool,
+}
+
+impl StockCell {
+    /// Units a till or a picker can take: what is both on the shelf and on the books, less reservations.
+    pub(crate) fn sellable(&self) -> i32 {
+        (self.physical.min(self.book) - self.reserved).max(0)
+    }
+
+    /// True when a new stock fault may be injected here.
+    pub(crate) fn is_fault_free(&self) -> bool {
+        self.open_fault.is_none() && !self.had_fault
+    }
+}
+
+/// Whether a count variance exceeds exceptions.md's tolerance, given the on-hand quantity before the count.
+pub(crate) fn exceeds_count_tolerance(variance: i32, book_before: i32) -> bool {
+    let tolerance = COUNT_TOLERANCE_UNITS.max(COUNT_TOLERANCE_SHARE * f64::from(book_before.abs()));
+    f64::from(variance.abs()) > tolerance
+}
+
+/// The smallest variance that exceeds the tolerance for this on-hand quantity.
+pub(crate) fn smallest_detectable_variance(book_before: i32) -> i32 {
+    let mut variance = 1;
+    while !exceeds_count_tolerance(variance, book_before) {
+        variance += 1;
+    }
+    variance
+}
+
+pub(crate) struct Ledger {
+    pub(crate) cells: Vec<StockCell>,
+    pub(crate) sku_count: usize,
+    /// Units sold per cell per day, a ring of [`SALES_HISTORY_DAYS`] slots.
+    sold_by_day: Vec<[u16; SALES_HISTORY_DAYS]>,
+    sold_window_total: Vec<u32>,
+    current_slot: usize,
+}
+
+impl Ledger {
+    pub(crate) fn new(stocked_locations: usize, sku_count: usize) -> Self {
+        let cell_count = stocked_locations * sku_count;
+        Self {
+            cells: vec![StockCell::default(); cell_count],
+            sku_count,
+            sold_by_day: vec![[0; SALES_HISTORY_DAYS]; cell_count],
+            sold_window_total: vec![0; cell_count],
+            current_slot: 0,
+        }
+    }
+
+    pub(crate) fn cell_index(&self, location: usize, sku: usize) -> usize {
+        location * self.sku_count + sku
+    }
+
+    pub(crate) fn cell(&mut self, location: usize, sku: usize) -> &mut StockCell {
+        let index = self.cell_index(location, sku);
+        &mut self.cells[index]
+    }
+
+    /// Starts a new day of sales history, forgetting the day that leaves the window.
+    pub(crate) fn start_sales_day(&mut self) {
+        self.current_slot = (self.current_slot + 1) % SALES_HISTORY_DAYS;
+        for (history, total) in self.sold_by_day.iter_mut().zip(self.sold_window_total.iter_mut()) {
+            *total -= u32::from(history[self.current_slot]);
+            history[self.current_slot] = 0;
+        }
+    }
+
+    pub(crate) fn record_sale(&mut self, cell: usize, units: i32) {
+        let slot = &mut self.sold_by_day[cell][self.current_slot];
+        let added = u16::try_from(units).unwrap_or(u16::MAX).min(u16::MAX - *slot);
+        *slot += added;
+        self.sold_window_total[cell] += u32::from(added);
+    }
+
+    /// Mean units sold per day over the history window.
+    pub(crate) fn trailing_velocity(&self, cell: usize) -> f64 {
+        f64::from(self.sold_window_total[cell]) / SALES_HISTORY_DAYS as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tolerance_is_two_units_or_five_percent() {
+        assert!(!exceeds_count_tolerance(2, 10));
+        assert!(exceeds_count_tolerance(3, 10));
+        assert!(!exceeds_count_tolerance(-5, 100));
+        assert!(exceeds_count_tolerance(-6, 100));
+        assert_eq!(smallest_detectable_variance(0), 3);
+        assert_eq!(smallest_detectable_variance(200), 11);
+    }
+}

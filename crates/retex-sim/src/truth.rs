@@ -1,0 +1,359 @@
+//! The ground truth: every fault the simulator injected and the exceptions the spec says it must raise.
+//!
+//! The truth comes from the simulator's own model of the world (what it did on purpose), never from the engine
+//! it grades. Each fault lists one [`ExpectedException`] per exception it must raise, with the key exceptions.md
+//! de-duplicates on and the earliest instant the spec's rule makes it detectable; the summary fields of
+//! [`InjectedFault`] (`exception_types`, `key`, `detectable_at`) are derived from that list.
+//! Expectations the event stream cannot reveal (a deadline after the last event) are dropped when the truth is
+//! finished, and so is a fault left with none.
+
+use chrono::{DateTime, Utc};
+use retex_core::codes::Timestamp;
+use serde::Serialize;
+
+/// The exception types of exceptions.md that the simulator's faults raise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum ExceptionType {
+    CountVariance,
+    PhantomStock,
+    TransferOverdue,
+    TransferMismatch,
+    PoLate,
+    PoShort,
+    DamagedReceipt,
+    PriceMismatch,
+    PromotionConflict,
+    ReturnPolicy,
+    RefundOverdue,
+    OrderAtRisk,
+    OrderCancelledStockout,
+    CustomerComplaint,
+    MasterData,
+    StoreExceptionRate,
+    LowStock,
+}
+
+impl ExceptionType {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::CountVariance => "count_variance",
+            Self::PhantomStock => "phantom_stock",
+            Self::TransferOverdue => "transfer_overdue",
+            Self::TransferMismatch => "transfer_mismatch",
+            Self::PoLate => "po_late",
+            Self::PoShort => "po_short",
+            Self::DamagedReceipt => "damaged_receipt",
+            Self::PriceMismatch => "price_mismatch",
+            Self::PromotionConflict => "promotion_conflict",
+            Self::ReturnPolicy => "return_policy",
+            Self::RefundOverdue => "refund_overdue",
+            Self::OrderAtRisk => "order_at_risk",
+            Self::OrderCancelledStockout => "order_cancelled_stockout",
+            Self::CustomerComplaint => "customer_complaint",
+            Self::MasterData => "master_data",
+            Self::StoreExceptionRate => "store_exception_rate",
+            Self::LowStock => "low_stock",
+        }
+    }
+
+    /// Types whose detection depends on statistics (velocities, classifiers, peer comparison): a grader should
+    /// expect them only approximately, and healthy traffic can raise them too.
+    pub(crate) fn is_statistical(self) -> bool {
+        matches!(
+            self,
+            Self::LowStock | Self::PhantomStock | Self::StoreExceptionRate | Self::CustomerComplaint
+        )
+    }
+}
+
+/// The statistical types, as written in `truth.json`.
+const STATISTICAL_TYPES: [ExceptionType; 4] = [
+    ExceptionType::LowStock,
+    ExceptionType::PhantomStock,
+    ExceptionType::StoreExceptionRate,
+    ExceptionType::CustomerComplaint,
+];
+
+/// The kinds of fault the simulator injects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FaultKind {
+    UnconfirmedTransfer,
+    ShortTransfer,
+    DamagedTransfer,
+    Miscount,
+    Shrink,
+    PhantomStock,
+    SupplierSlip,
+    ShortDelivery,
+    DamagedDelivery,
+    MispricedTill,
+    ConflictingPromotion,
+    LateReturn,
+    RefundNotPaid,
+    FulfilmentDelay,
+    StaleLedgerAllocation,
+    MasterDataDefect,
+    CustomerComplaint,
+    TroubledStore,
+}
+
+impl FaultKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::UnconfirmedTransfer => "unconfirmed_transfer",
+            Self::ShortTransfer => "short_transfer",
+            Self::DamagedTransfer => "damaged_transfer",
+            Self::Miscount => "miscount",
+            Self::Shrink => "shrink",
+            Self::PhantomStock => "phantom_stock",
+            Self::SupplierSlip => "supplier_slip",
+            Self::ShortDelivery => "short_delivery",
+            Self::DamagedDelivery => "damaged_delivery",
+            Self::MispricedTill => "mispriced_till",
+            Self::ConflictingPromotion => "conflicting_promotion",
+            Self::LateReturn => "late_return",
+            Self::RefundNotPaid => "refund_not_paid",
+            Self::FulfilmentDelay => "fulfilment_delay",
+            Self::StaleLedgerAllocation => "stale_ledger_allocation",
+            Self::MasterDataDefect => "master_data_defect",
+            Self::CustomerComplaint => "customer_complaint",
+            Self::TroubledStore => "troubled_store",
+        }
+    }
+}
+
+/// The key of an exception as exceptions.md de-duplicates it: location and sku, or a document (`ref`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct FaultKey {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+    /// The transfer, purchase order, order, return, promotion, message or supplier code.
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+impl FaultKey {
+    pub(crate) fn location_sku(location: &str, sku: &str) -> Self {
+        Self {
+            location: Some(location.to_owned()),
+            sku: Some(sku.to_owned()),
+            reference: None,
+        }
+    }
+
+    pub(crate) fn document(reference: &str) -> Self {
+        Self {
+            location: None,
+            sku: None,
+            reference: Some(reference.to_owned()),
+        }
+    }
+
+    pub(crate) fn sku_document(sku: &str, reference: &str) -> Self {
+        Self {
+            location: None,
+            sku: Some(sku.to_owned()),
+            reference: Some(reference.to_owned()),
+        }
+    }
+
+    pub(crate) fn location(location: &str) -> Self {
+        Self {
+            location: Some(location.to_owned()),
+            sku: None,
+            reference: None,
+        }
+    }
+
+    pub(crate) fn sku(sku: &str) -> Self {
+        Self {
+            location: None,
+            sku: Some(sku.to_owned()),
+            reference: None,
+        }
+    }
+}
+
+/// One exception a fault must raise.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExpectedException {
+    pub exception_type: String,
+    pub key: FaultKey,
+    /// The earliest instant the spec's rule makes it detectable: the triggering event's time, or the deadline.
+    pub detectable_at: DateTime<Utc>,
+    /// True for types that are detected statistically (see [`Truth::statistical_types`]).
+    pub statistical: bool,
+}
+
+/// One injected fault and what it must raise.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InjectedFault {
+    /// `F00001`, in the order the faults were injected.
+    pub id: String,
+    /// The fault kind, e.g. `unconfirmed_transfer`.
+    pub fault: String,
+    /// The exception types it must raise (exceptions.md names), in the order they become detectable.
+    pub exception_types: Vec<String>,
+    /// The key of its first expected exception.
+    pub key: FaultKey,
+    /// The earliest instant any of its exceptions becomes detectable.
+    pub detectable_at: DateTime<Utc>,
+    pub note: String,
+    /// Each expected exception with its own key and time (a chain raises several, keyed differently).
+    pub expected: Vec<ExpectedException>,
+    /// Types that may follow as side effects (statistical, or depending on what customers do next).
+    pub may_also_raise: Vec<String>,
+}
+
+/// The ground truth of one simulation, written as `truth.json`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Truth {
+    /// Exception types detected statistically: a grader should allow misses and healthy false alarms for them.
+    pub statistical_types: Vec<String>,
+    pub faults: Vec<InjectedFault>,
+}
+
+/// A handle to a fault being recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FaultId(usize);
+
+/// Whether an expectation is revealed by an event at that instant, or by a deadline that fires only once a later
+/// event moves the engine's clock past it (exceptions.md: deadlines fire strictly before the clock).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Detection {
+    AtEvent,
+    AtDeadline,
+}
+
+struct Expectation {
+    exception_type: ExceptionType,
+    key: FaultKey,
+    at: Timestamp,
+    detection: Detection,
+}
+
+struct FaultRecord {
+    kind: FaultKind,
+    note: String,
+    expectations: Vec<Expectation>,
+    may_also_raise: Vec<ExceptionType>,
+}
+
+/// Collects faults while the world runs; [`TruthRecorder::finish`] turns them into the [`Truth`].
+#[derive(Default)]
+pub(crate) struct TruthRecorder {
+    records: Vec<FaultRecord>,
+}
+
+impl TruthRecorder {
+    pub(crate) fn open(&mut self, kind: FaultKind, note: String) -> FaultId {
+        self.records.push(FaultRecord {
+            kind,
+            note,
+            expectations: Vec::new(),
+            may_also_raise: Vec::new(),
+        });
+        FaultId(self.records.len() - 1)
+    }
+
+    pub(crate) fn expect(
+        &mut self,
+        fault: FaultId,
+        exception_type: ExceptionType,
+        key: FaultKey,
+        at: Timestamp,
+        detection: Detection,
+    ) {
+        self.records[fault.0].expectations.push(Expectation {
+            exception_type,
+            key,
+            at,
+            detection,
+        });
+    }
+
+    pub(crate) fn may_also_raise(&mut self, fault: FaultId, exception_type: ExceptionType) {
+        let record = &mut self.records[fault.0];
+        if !record.may_also_raise.contains(&exception_type) {
+            record.may_also_raise.push(exception_type);
+        }
+    }
+
+    pub(crate) fn append_note(&mut self, fault: FaultId, text: &str) {
+        let note = &mut self.records[fault.0].note;
+        note.push_str("; ");
+        note.push_str(text);
+    }
+
+    /// The public id a fault will carry in the truth (faults keep their injection order).
+    pub(crate) fn public_id(fault: FaultId) -> String {
+        format!("F{:05}", fault.0 + 1)
+    }
+
+    /// Drops what the stream cannot reveal (deadlines not strictly before `last_event_at`, events after it) and
+    /// derives each fault's summary fields.
+    pub(crate) fn finish(self, last_event_at: Timestamp) -> Truth {
+        let mut faults = Vec::new();
+        for (index, record) in self.records.into_iter().enumerate() {
+            if let Some(fault) = finish_record(FaultId(index), record, last_event_at) {
+                faults.push(fault);
+            }
+        }
+        let statistical_types = STATISTICAL_TYPES.iter().map(|kind| kind.as_str().to_owned()).collect();
+        Truth {
+            statistical_types,
+            faults,
+        }
+    }
+}
+
+fn finish_record(id: FaultId, record: FaultRecord, last_event_at: Timestamp) -> Option<InjectedFault> {
+    let mut kept: Vec<Expectation> = Vec::new();
+    for expectation in record.expectations {
+        let revealed = match expectation.detection {
+            Detection::AtEvent => expectation.at <= last_event_at,
+            Detection::AtDeadline => expectation.at < last_event_at,
+        };
+        if revealed {
+            kept.push(expectation);
+        }
+    }
+    kept.sort_by_key(|expectation| expectation.at);
+    let first = kept.first()?;
+    let key = first.key.clone();
+    let detectable_at = utc(first.at);
+    let mut exception_types: Vec<String> = Vec::new();
+    let mut expected = Vec::new();
+    for expectation in &kept {
+        let name = expectation.exception_type.as_str().to_owned();
+        if !exception_types.contains(&name) {
+            exception_types.push(name.clone());
+        }
+        expected.push(ExpectedException {
+            exception_type: name,
+            key: expectation.key.clone(),
+            detectable_at: utc(expectation.at),
+            statistical: expectation.exception_type.is_statistical(),
+        });
+    }
+    Some(InjectedFault {
+        id: TruthRecorder::public_id(id),
+        fault: record.kind.as_str().to_owned(),
+        exception_types,
+        key,
+        detectable_at,
+        note: record.note,
+        expected,
+        may_also_raise: record
+            .may_also_raise
+            .iter()
+            .map(|kind| kind.as_str().to_owned())
+            .collect(),
+    })
+}
+
+fn utc(at: Timestamp) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(at.0).expect("simulated instants are within chrono's range")
+}

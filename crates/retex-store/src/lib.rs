@@ -1,0 +1,141 @@
+//! The Retex log and snapshots, on SQLite (one node, the default) and PostgreSQL (many nodes).
+//!
+//! Everything that changes Retex's state is appended to the log first, under an idempotency key
+//! `(source, event_id)`, and the engine applies the log in `seq` order; a restart loads the newest snapshot
+//! and replays the entries after it. This crate is that log and those snapshots, and nothing more: it stores
+//! entries as opaque text and snapshots as opaque bytes, and knows nothing about what they contain.
+//!
+//! The guarantees every backend gives, checked by one conformance suite (`tests/it`):
+//! - `seq` starts at 1 and increases by 1 with every accepted entry, with no gaps, also with concurrent
+//!   appenders, and an entry becomes visible only after every entry before it;
+//! - an append batch is one transaction: all its new entries are durable when it returns, or none are;
+//! - an entry whose `(source, event_id)` is already in the log, or earlier in the same batch, is ignored;
+//! - both backends refuse the same requests (see [`APPEND_BATCH_ENTRIES_MAX`], [`READ_LOG_LIMIT_MAX`]).
+//!
+//! # Layout
+//! - `lib.rs`: the entry and snapshot types, the [`Store`] trait, [`open`] and the limits.
+//! - `error.rs`: [`StoreError`], the one error type, named for what the caller does next.
+//! - `boundary.rs`: the checks a request passes before it reaches a database, and the conversions between
+//!   Rust's unsigned numbers and SQL's signed 64-bit integers.
+//! - `live.rs`: [`LiveEngine`], the engine kept current with a store: append first, then apply; snapshots.
+//! - `sqlite.rs`: [`SqliteStore`], one WAL-mode file with `synchronous=FULL`.
+//! - `postgres.rs`: [`PostgresStore`], appends serialised by a transaction-scoped advisory lock.
+//! - `migrations/{sqlite,postgres}/*.sql`: the schema of each backend, embedded and applied in order at open.
+//! - `examples/append_rate.rs`: measures append throughput of either backend.
+
+mod boundary;
+mod error;
+mod live;
+mod postgres;
+mod sqlite;
+
+use std::path::PathBuf;
+
+pub use crate::error::StoreError;
+pub use crate::live::{AppendSummary, IncomingEvent, LiveEngine, LiveOptions, TICK_KIND, TICK_SOURCE, decode_entry};
+pub use crate::postgres::{PostgresStore, connect_postgres};
+pub use crate::sqlite::{SqliteStore, open_sqlite};
+
+/// How many snapshots [`Store::save_snapshot`] keeps; older ones are deleted in the same transaction.
+pub const SNAPSHOTS_KEPT: usize = 3;
+/// The most entries one [`Store::append`] accepts. It bounds the memory and the transaction time of a batch;
+/// the ingest path batches 5,000 to 20,000 entries.
+pub const APPEND_BATCH_ENTRIES_MAX: usize = 100_000;
+/// The largest `limit` [`Store::read_log`] accepts; it bounds the memory one page of replay takes.
+pub const READ_LOG_LIMIT_MAX: usize = 100_000;
+
+/// One input to append.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewEntry<'a> {
+    /// Where the input came from (a till system, the web shop, a person's session, ...); with `event_id`
+    /// it forms the idempotency key.
+    pub source: &'a str,
+    /// The input's id, unique within its `source`.
+    pub event_id: &'a str,
+    /// The event type (`sale`, `count`, ...), `tick` or a command name.
+    pub kind: &'a str,
+    /// The event time in Unix milliseconds (UTC).
+    pub at_ms: i64,
+    /// The original JSON text, stored verbatim.
+    pub body: &'a str,
+}
+
+/// One log entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEntry {
+    /// The entry's position: starts at 1 and increases by 1 with every accepted entry, with no gaps.
+    pub seq: u64,
+    pub source: String,
+    pub event_id: String,
+    pub kind: String,
+    /// The event time in Unix milliseconds (UTC).
+    pub at_ms: i64,
+    /// The original JSON text, byte for byte as appended.
+    pub body: String,
+}
+
+/// What [`Store::append`] did with each entry of the batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendOutcome {
+    /// One element per batch entry, in batch order: `Some(seq)` when it was appended, `None` when its
+    /// `(source, event_id)` was already in the log or earlier in the same batch (a duplicate, ignored).
+    pub seqs: Vec<Option<u64>>,
+}
+
+/// An engine snapshot: the engine's state after applying the log up to `seq`, in an encoding the engine owns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The last log entry applied to this state.
+    pub seq: u64,
+    /// The version of the engine's encoding of `bytes`; a snapshot is only loaded by an engine that reads
+    /// this version.
+    pub format_version: u32,
+    /// The engine's hash of the state, kept so a replay can be checked against it.
+    pub state_hash: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The log and snapshots of one Retex deployment, behind one connection.
+///
+/// Methods take `&mut self` because a connection runs one statement at a time; open one store per thread.
+pub trait Store: Send {
+    /// Appends the batch in one transaction: either all its new entries are durable when this returns `Ok`,
+    /// or none are. Entries get consecutive seqs in batch order; duplicates get `None`.
+    fn append(&mut self, batch: &[NewEntry<'_>]) -> Result<AppendOutcome, StoreError>;
+    /// Entries with `seq > after_seq`, in seq order, at most `limit` of them.
+    fn read_log(&mut self, after_seq: u64, limit: usize) -> Result<Vec<StoredEntry>, StoreError>;
+    /// The entry under an idempotency key, if any (used to tell a harmless repeat from a conflicting one).
+    fn find_entry(&mut self, source: &str, event_id: &str) -> Result<Option<StoredEntry>, StoreError>;
+    /// The seq of the newest entry, 0 when the log is empty.
+    fn last_seq(&mut self) -> Result<u64, StoreError>;
+    /// Stores an engine snapshot taken after applying entries up to `snapshot.seq`, replacing one with the
+    /// same seq and format version, and keeps only the newest [`SNAPSHOTS_KEPT`] (highest seq first).
+    fn save_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), StoreError>;
+    /// The newest snapshot in the given format version; snapshots in other versions are ignored, so an
+    /// engine that changed its encoding replays the log instead.
+    fn latest_snapshot(&mut self, format_version: u32) -> Result<Option<Snapshot>, StoreError>;
+}
+
+/// Where a store lives, as configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// An SQLite database file, created if missing.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection URL (`postgres://user@host:port/database`); the database must exist.
+    Postgres(String),
+}
+
+/// Opens the store at `location`, creating its schema or bringing it up to date.
+pub fn open(location: &StoreLocation) -> Result<Box<dyn Store>, StoreError> {
+    match location {
+        StoreLocation::Sqlite(path) => Ok(Box::new(open_sqlite(path)?)),
+        StoreLocation::Postgres(url) => Ok(Box::new(connect_postgres(url)?)),
+    }
+}
+
+/// One schema migration: its version is its position in the backend's list, counted from 1.
+struct Migration {
+    /// The file name, recorded so an operator can see what was applied.
+    name: &'static str,
+    sql: &'static str,
+}

@@ -1,0 +1,222 @@
+//! [`LiveEngine`]: the engine kept current with a store, the one write path of a Retex process.
+//!
+//! Inputs are appended to the log first; only what the log accepted (a new `seq`) reaches the engine, so a
+//! duplicate is a no-op and a crash loses nothing that was acknowledged. Opening loads the newest snapshot
+//! and replays the tail, and a snapshot is written every [`LiveOptions::snapshot_every_inputs`] inputs, so a
+//! restart costs at most that much replay.
+
+use retex_core::codes::Timestamp;
+use retex_core::engine::{Engine, EngineConfig, Input, Output, SNAPSHOT_FORMAT_VERSION};
+use retex_core::event::Event;
+use retex_core::wire::parse_event;
+
+use crate::{NewEntry, Snapshot, Store, StoreError, StoredEntry};
+
+/// The source and kind under which ticks are logged.
+pub const TICK_SOURCE: &str = "retex";
+pub const TICK_KIND: &str = "tick";
+/// How many log entries one replay read fetches.
+const REPLAY_PAGE_ENTRIES: usize = 10_000;
+
+#[derive(Clone, Copy, Debug)]
+pub struct LiveOptions {
+    /// A snapshot is written after this many applied inputs.
+    pub snapshot_every_inputs: u64,
+}
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        Self {
+            snapshot_every_inputs: 200_000,
+        }
+    }
+}
+
+/// One event to append: the parsed event and its original text, which the log keeps verbatim.
+pub struct IncomingEvent<'a> {
+    pub event: Event,
+    pub text: &'a str,
+}
+
+/// What one append did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AppendSummary {
+    /// New entries, now in the log and applied.
+    pub accepted: usize,
+    /// Repeats of an idempotency key already in the log (or earlier in the batch), ignored.
+    pub duplicates: usize,
+    /// The duplicates whose content differs from the logged entry: batch index, source and id.
+    pub conflicting: Vec<(usize, String, String)>,
+}
+
+pub struct LiveEngine {
+    store: Box<dyn Store>,
+    engine: Engine,
+    outputs: Vec<Output>,
+    options: LiveOptions,
+    applied_since_snapshot: u64,
+}
+
+impl LiveEngine {
+    /// Loads the newest snapshot and replays the log after it. A snapshot that does not decode, or was taken
+    /// under other rules, is skipped: the whole log is replayed instead.
+    pub fn open(mut store: Box<dyn Store>, config: EngineConfig, options: LiveOptions) -> Result<Self, StoreError> {
+        let snapshot = store.latest_snapshot(SNAPSHOT_FORMAT_VERSION)?;
+        let restored = snapshot.and_then(|snapshot| Engine::from_snapshot(&snapshot.bytes, config.clone()).ok());
+        let engine = restored.unwrap_or_else(|| Engine::new(config));
+        let mut live = Self {
+            store,
+            engine,
+            outputs: Vec::new(),
+            options,
+            applied_since_snapshot: 0,
+        };
+        live.catch_up()?;
+        Ok(live)
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Applies every log entry after the engine's position, e.g. entries another process appended.
+    pub fn catch_up(&mut self) -> Result<u64, StoreError> {
+        let mut applied = 0;
+        loop {
+            let entries = self.store.read_log(self.engine.applied_seq(), REPLAY_PAGE_ENTRIES)?;
+            if entries.is_empty() {
+                return Ok(applied);
+            }
+            for entry in &entries {
+                let input = decode_entry(entry)?;
+                self.apply(entry.seq, &input);
+                applied += 1;
+            }
+            self.snapshot_when_due()?;
+        }
+    }
+
+    /// Appends a batch in one transaction and applies what the log accepted.
+    pub fn append_events(&mut self, batch: &[IncomingEvent<'_>]) -> Result<AppendSummary, StoreError> {
+        let mut entries = Vec::with_capacity(batch.len());
+        for incoming in batch {
+            entries.push(NewEntry {
+                source: incoming.event.source.as_str(),
+                event_id: incoming.event.id.as_str(),
+                kind: incoming.event.body.kind(),
+                at_ms: incoming.event.at.timestamp_millis(),
+                body: incoming.text,
+            });
+        }
+        let outcome = self.store.append(&entries)?;
+        let mut summary = AppendSummary::default();
+        let contiguous = self.engine.applied_seq() + 1 == first_seq(&outcome.seqs).unwrap_or(0);
+        for (index, seq) in outcome.seqs.iter().enumerate() {
+            match seq {
+                Some(seq) => {
+                    summary.accepted += 1;
+                    if contiguous {
+                        self.apply(*seq, &Input::Event(batch[index].event.clone()));
+                    }
+                }
+                None => {
+                    summary.duplicates += 1;
+                    if self.is_conflicting_repeat(&batch[index])? {
+                        let event = &batch[index].event;
+                        summary
+                            .conflicting
+                            .push((index, event.source.to_string(), event.id.to_string()));
+                    }
+                }
+            }
+        }
+        // Another writer appended between our entries: replay them all from the log, in log order.
+        if !contiguous {
+            self.catch_up()?;
+        }
+        self.snapshot_when_due()?;
+        Ok(summary)
+    }
+
+    /// Logs and applies a tick that moves the clock to `at`; false when that tick was already logged.
+    pub fn tick(&mut self, at: Timestamp) -> Result<bool, StoreError> {
+        self.catch_up()?;
+        let at_text = at.to_rfc3339();
+        let event_id = format!("{TICK_KIND}:{at_text}");
+        let body = serde_json::json!({ "at": at_text }).to_string();
+        let entry = NewEntry {
+            source: TICK_SOURCE,
+            event_id: &event_id,
+            kind: TICK_KIND,
+            at_ms: at.0,
+            body: &body,
+        };
+        let outcome = self.store.append(&[entry])?;
+        let appended = outcome.seqs[0].is_some();
+        self.catch_up()?;
+        Ok(appended)
+    }
+
+    /// Writes a snapshot of the current state, unless one at this position exists.
+    pub fn save_snapshot(&mut self) -> Result<(), StoreError> {
+        let bytes = self.engine.snapshot_bytes();
+        let snapshot = Snapshot {
+            seq: self.engine.applied_seq(),
+            format_version: SNAPSHOT_FORMAT_VERSION,
+            state_hash: retex_core::engine::hash_hex(&bytes),
+            bytes,
+        };
+        self.store.save_snapshot(&snapshot)?;
+        self.applied_since_snapshot = 0;
+        Ok(())
+    }
+
+    /// Outputs of the inputs applied since the last call.
+    pub fn take_outputs(&mut self) -> Vec<Output> {
+        std::mem::take(&mut self.outputs)
+    }
+
+    fn apply(&mut self, seq: u64, input: &Input) {
+        self.engine.apply(seq, input, &mut self.outputs);
+        self.applied_since_snapshot += 1;
+    }
+
+    fn snapshot_when_due(&mut self) -> Result<(), StoreError> {
+        if self.applied_since_snapshot >= self.options.snapshot_every_inputs {
+            self.save_snapshot()?;
+        }
+        Ok(())
+    }
+
+    /// A repeat is harmless when it says what the logged entry says (byte for byte, or parsed alike).
+    fn is_conflicting_repeat(&mut self, incoming: &IncomingEvent<'_>) -> Result<bool, StoreError> {
+        let event = &incoming.event;
+        let Some(stored) = self.store.find_entry(event.source.as_str(), event.id.as_str())? else {
+            return Err(StoreError::Corrupt {
+                location: format!("idempotency key {}/{}", event.source, event.id),
+                detail: "append called it a duplicate but no entry holds it".into(),
+            });
+        };
+        if stored.body == incoming.text {
+            return Ok(false);
+        }
+        Ok(parse_event(&stored.body).map_or(true, |logged| logged != *event))
+    }
+}
+
+fn first_seq(seqs: &[Option<u64>]) -> Option<u64> {
+    seqs.iter().flatten().next().copied()
+}
+
+/// Turns a log entry back into the input it was.
+pub fn decode_entry(entry: &StoredEntry) -> Result<Input, StoreError> {
+    let corrupt = |detail: String| StoreError::Corrupt {
+        location: format!("log entry {}", entry.seq),
+        detail,
+    };
+    if entry.source == TICK_SOURCE && entry.kind == TICK_KIND {
+        return Ok(Input::Tick(Timestamp(entry.at_ms)));
+    }
+    let event = parse_event(&entry.body).map_err(|error| corrupt(error.to_string()))?;
+    Ok(Input::Event(event))
+}

@@ -1,0 +1,447 @@
+//! [`PostgresStore`]: the log and snapshots in PostgreSQL, for deployments where many `retex serve` replicas
+//! append to one log.
+//!
+//! Appenders on different connections must still produce one gap-free, ordered seq. A SEQUENCE cannot give
+//! that (a rolled-back transaction burns its numbers, and numbers commit out of order), so every append takes
+//! the transaction-scoped advisory lock [`APPEND_LOCK_KEY`], reads max(seq) and numbers its new entries from
+//! there. The lock is held until commit, and a commit is visible before the lock is released, so the next
+//! appender always sees every earlier entry, and a reader never sees seq N+1 without N.
+//!
+//! A batch travels as arrays: one statement finds which of its keys are already in the log, the client drops
+//! those and repeats inside the batch, and one `INSERT ... SELECT FROM unnest(...)` writes the rest. The
+//! statements are prepared once per connection. A connection that breaks stays broken: every call then fails
+//! as [`StoreError::Unavailable`], and the caller connects again.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use postgres::config::Host;
+use postgres::{Client, Config, IsolationLevel, NoTls, Row, Statement, Transaction};
+
+use crate::boundary::{check_append_batch, format_version_from_sql, read_limit_to_sql, seq_from_sql, seq_to_sql};
+use crate::{AppendOutcome, Migration, NewEntry, SNAPSHOTS_KEPT, Snapshot, Store, StoreError, StoredEntry};
+
+/// The advisory lock that serialises appends ("RETEXLOG" in ASCII). Other Retex locks (migrations, the
+/// engine leader) use other keys.
+const APPEND_LOCK_KEY: i64 = 0x5245_5445_584c_4f47;
+/// The advisory lock that serialises migrations when replicas start together ("RETEXMIG" in ASCII).
+const MIGRATION_LOCK_KEY: i64 = 0x5245_5445_584d_4947;
+/// How long connecting may take when the URL does not say (`connect_timeout`).
+const POSTGRES_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The port PostgreSQL listens on when the URL does not say.
+const POSTGRES_DEFAULT_PORT: u16 = 5432;
+
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "0001_log.sql",
+        sql: include_str!("../migrations/postgres/0001_log.sql"),
+    },
+    Migration {
+        name: "0002_snapshot.sql",
+        sql: include_str!("../migrations/postgres/0002_snapshot.sql"),
+    },
+];
+
+const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS retex_schema_migrations (
+    version BIGINT PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+)";
+const TAKE_LOCK: &str = "SELECT pg_advisory_xact_lock($1)";
+const SELECT_SCHEMA_VERSION: &str = "SELECT COALESCE(MAX(version), 0) FROM retex_schema_migrations";
+const RECORD_MIGRATION: &str = "INSERT INTO retex_schema_migrations (version, name) VALUES ($1, $2)";
+
+const SELECT_LAST_SEQ: &str = "SELECT COALESCE(MAX(seq), 0) FROM log";
+/// The 1-based positions of the batch keys that are already in the log.
+const SELECT_PRESENT_ORDINALS: &str = "SELECT key.ordinal
+     FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS key(source, event_id, ordinal)
+     JOIN log ON log.source = key.source AND log.event_id = key.event_id";
+/// No ON CONFLICT: under the append lock nothing else inserts, so a conflict is a bug and must fail the batch
+/// rather than leave a gap.
+const INSERT_ENTRIES: &str = "INSERT INTO log (seq, source, event_id, kind, at_ms, body)
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[])";
+const SELECT_ENTRIES_AFTER: &str = "SELECT seq, source, event_id, kind, at_ms, body FROM log
+     WHERE seq > $1 ORDER BY seq LIMIT $2";
+const SELECT_ENTRY_BY_KEY: &str = "SELECT seq, source, event_id, kind, at_ms, body FROM log
+     WHERE source = $1 AND event_id = $2";
+const UPSERT_SNAPSHOT: &str = "INSERT INTO snapshot (seq, format_version, state_hash, bytes)
+     VALUES ($1, $2, $3, $4)
+     ON CONFLICT (seq, format_version) DO UPDATE SET state_hash = excluded.state_hash, bytes = excluded.bytes";
+const DELETE_OLD_SNAPSHOTS: &str = "DELETE FROM snapshot WHERE (seq, format_version) NOT IN
+     (SELECT seq, format_version FROM snapshot ORDER BY seq DESC, format_version DESC LIMIT $1)";
+const SELECT_LATEST_SNAPSHOT: &str = "SELECT seq, format_version, state_hash, bytes FROM snapshot
+     WHERE format_version = $1 ORDER BY seq DESC LIMIT 1";
+
+/// A store in a PostgreSQL database, through one connection.
+pub struct PostgresStore {
+    client: Client,
+    /// `host:port/database`, for error messages; never the password.
+    location: String,
+    statements: Statements,
+}
+
+/// The statements of the hot paths, prepared once per connection.
+struct Statements {
+    take_lock: Statement,
+    last_seq: Statement,
+    present_ordinals: Statement,
+    insert_entries: Statement,
+    entries_after: Statement,
+    entry_by_key: Statement,
+}
+
+/// Connects to the PostgreSQL database at `url` (`postgres://user@host:port/database`, no TLS) and brings its
+/// schema up to date. The database must exist.
+pub fn connect_postgres(url: &str) -> Result<PostgresStore, StoreError> {
+    let mut config: Config = url.parse().map_err(|error| StoreError::Invalid {
+        reason: format!("postgres url is not valid: {error}"),
+    })?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(POSTGRES_CONNECT_TIMEOUT);
+    }
+    let location = describe_location(&config);
+    let mut client = config.connect(NoTls).map_err(|error| StoreError::Unavailable {
+        location: location.clone(),
+        cause: format!("connect: {}", error_chain(&error)),
+    })?;
+    migrate(&mut client, &location)?;
+    let statements = Statements::prepare(&mut client).map_err(|error| store_error(&location, "prepare", &error))?;
+    Ok(PostgresStore {
+        client,
+        location,
+        statements,
+    })
+}
+
+impl Statements {
+    fn prepare(client: &mut Client) -> Result<Statements, postgres::Error> {
+        Ok(Statements {
+            take_lock: client.prepare(TAKE_LOCK)?,
+            last_seq: client.prepare(SELECT_LAST_SEQ)?,
+            present_ordinals: client.prepare(SELECT_PRESENT_ORDINALS)?,
+            insert_entries: client.prepare(INSERT_ENTRIES)?,
+            entries_after: client.prepare(SELECT_ENTRIES_AFTER)?,
+            entry_by_key: client.prepare(SELECT_ENTRY_BY_KEY)?,
+        })
+    }
+}
+
+/// Applies the migrations the database has not seen, all in one transaction, under [`MIGRATION_LOCK_KEY`] so
+/// that replicas starting together apply each migration once.
+fn migrate(client: &mut Client, location: &str) -> Result<(), StoreError> {
+    let error = |error| store_error(location, "migrate", &error);
+    let mut transaction = client.transaction().map_err(error)?;
+    transaction.execute(TAKE_LOCK, &[&MIGRATION_LOCK_KEY]).map_err(error)?;
+    transaction.batch_execute(CREATE_MIGRATIONS_TABLE).map_err(error)?;
+    let found: i64 = transaction
+        .query_one(SELECT_SCHEMA_VERSION, &[])
+        .and_then(|row| row.try_get(0))
+        .map_err(error)?;
+    let supported = MIGRATIONS.len();
+    let Ok(applied) = usize::try_from(found) else {
+        return Err(StoreError::Corrupt {
+            location: location.to_owned(),
+            detail: format!("schema version {found} is negative"),
+        });
+    };
+    if applied > supported {
+        return Err(StoreError::Incompatible {
+            location: location.to_owned(),
+            found: applied as u64,
+            supported: supported as u64,
+        });
+    }
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let operation = format!("migrate {}", migration.name);
+        transaction
+            .batch_execute(migration.sql)
+            .map_err(|error| store_error(location, &operation, &error))?;
+        let version = (index + 1) as i64;
+        transaction
+            .execute(RECORD_MIGRATION, &[&version, &migration.name])
+            .map_err(error)?;
+    }
+    transaction.commit().map_err(error)
+}
+
+impl Store for PostgresStore {
+    fn append(&mut self, batch: &[NewEntry<'_>]) -> Result<AppendOutcome, StoreError> {
+        check_append_batch(batch)?;
+        let location = &self.location;
+        let statements = &self.statements;
+        let error = |error| store_error(location, "append", &error);
+        // READ COMMITTED whatever the server's default: each statement must see what the previous holder of
+        // the append lock committed.
+        let mut transaction = self
+            .client
+            .build_transaction()
+            .isolation_level(IsolationLevel::ReadCommitted)
+            .start()
+            .map_err(error)?;
+        transaction
+            .execute(&statements.take_lock, &[&APPEND_LOCK_KEY])
+            .map_err(error)?;
+        let last_seq: i64 = transaction
+            .query_one(&statements.last_seq, &[])
+            .and_then(|row| row.try_get(0))
+            .map_err(error)?;
+
+        let present = present_in_log(&mut transaction, statements, batch).map_err(error)?;
+
+        let mut new_entries = NewColumns::with_capacity(batch.len());
+        let mut keys_in_batch = HashSet::with_capacity(batch.len());
+        let mut seqs = Vec::with_capacity(batch.len());
+        for (entry, already_in_log) in batch.iter().zip(present) {
+            if already_in_log || !keys_in_batch.insert((entry.source, entry.event_id)) {
+                seqs.push(None);
+                continue;
+            }
+            let seq = last_seq + 1 + new_entries.seqs.len() as i64;
+            new_entries.push(seq, entry);
+            seqs.push(Some(seq_from_sql(seq, location)?));
+        }
+        if !new_entries.seqs.is_empty() {
+            new_entries
+                .insert(&mut transaction, &statements.insert_entries)
+                .map_err(error)?;
+        }
+        transaction.commit().map_err(error)?;
+        Ok(AppendOutcome { seqs })
+    }
+
+    fn read_log(&mut self, after_seq: u64, limit: usize) -> Result<Vec<StoredEntry>, StoreError> {
+        let after_seq = seq_to_sql(after_seq)?;
+        let limit = read_limit_to_sql(limit)?;
+        let rows = self
+            .client
+            .query(&self.statements.entries_after, &[&after_seq, &limit])
+            .map_err(|error| store_error(&self.location, "read log", &error))?;
+        let mut entries = Vec::with_capacity(rows.len());
+        for row in &rows {
+            entries.push(entry_from_row(row, &self.location)?);
+        }
+        Ok(entries)
+    }
+
+    fn find_entry(&mut self, source: &str, event_id: &str) -> Result<Option<StoredEntry>, StoreError> {
+        let row = self
+            .client
+            .query_opt(&self.statements.entry_by_key, &[&source, &event_id])
+            .map_err(|error| store_error(&self.location, "find entry", &error))?;
+        match row {
+            Some(row) => Ok(Some(entry_from_row(&row, &self.location)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn last_seq(&mut self) -> Result<u64, StoreError> {
+        let last_seq: i64 = self
+            .client
+            .query_one(&self.statements.last_seq, &[])
+            .and_then(|row| row.try_get(0))
+            .map_err(|error| store_error(&self.location, "last seq", &error))?;
+        seq_from_sql(last_seq, &self.location)
+    }
+
+    fn save_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), StoreError> {
+        let seq = seq_to_sql(snapshot.seq)?;
+        let format_version = i64::from(snapshot.format_version);
+        let kept = SNAPSHOTS_KEPT as i64;
+        let location = &self.location;
+        let error = |error| store_error(location, "save snapshot", &error);
+        let mut transaction = self.client.transaction().map_err(error)?;
+        transaction
+            .execute(
+                UPSERT_SNAPSHOT,
+                &[&seq, &format_version, &snapshot.state_hash, &snapshot.bytes],
+            )
+            .map_err(error)?;
+        transaction.execute(DELETE_OLD_SNAPSHOTS, &[&kept]).map_err(error)?;
+        transaction.commit().map_err(error)
+    }
+
+    fn latest_snapshot(&mut self, format_version: u32) -> Result<Option<Snapshot>, StoreError> {
+        let location = &self.location;
+        let error = |error| store_error(location, "latest snapshot", &error);
+        let Some(row) = self
+            .client
+            .query_opt(SELECT_LATEST_SNAPSHOT, &[&i64::from(format_version)])
+            .map_err(error)?
+        else {
+            return Ok(None);
+        };
+        let seq: i64 = row.try_get(0).map_err(error)?;
+        let stored_format_version: i64 = row.try_get(1).map_err(error)?;
+        Ok(Some(Snapshot {
+            seq: seq_from_sql(seq, location)?,
+            format_version: format_version_from_sql(stored_format_version, location)?,
+            state_hash: row.try_get(2).map_err(error)?,
+            bytes: row.try_get(3).map_err(error)?,
+        }))
+    }
+}
+
+/// For each entry of the batch, whether its key is already in the log.
+fn present_in_log(
+    transaction: &mut Transaction<'_>,
+    statements: &Statements,
+    batch: &[NewEntry<'_>],
+) -> Result<Vec<bool>, postgres::Error> {
+    let mut sources = Vec::with_capacity(batch.len());
+    let mut event_ids = Vec::with_capacity(batch.len());
+    for entry in batch {
+        sources.push(entry.source);
+        event_ids.push(entry.event_id);
+    }
+    let mut present = vec![false; batch.len()];
+    for row in transaction.query(&statements.present_ordinals, &[&sources, &event_ids])? {
+        let ordinal: i64 = row.try_get(0)?;
+        let index = usize::try_from(ordinal - 1).expect("unnest ordinals start at 1");
+        present[index] = true;
+    }
+    Ok(present)
+}
+
+/// The entries of one append that are new, column by column, as `INSERT_ENTRIES` takes them.
+struct NewColumns<'a> {
+    seqs: Vec<i64>,
+    sources: Vec<&'a str>,
+    event_ids: Vec<&'a str>,
+    kinds: Vec<&'a str>,
+    at_ms: Vec<i64>,
+    bodies: Vec<&'a str>,
+}
+
+impl<'a> NewColumns<'a> {
+    fn with_capacity(capacity: usize) -> NewColumns<'a> {
+        NewColumns {
+            seqs: Vec::with_capacity(capacity),
+            sources: Vec::with_capacity(capacity),
+            event_ids: Vec::with_capacity(capacity),
+            kinds: Vec::with_capacity(capacity),
+            at_ms: Vec::with_capacity(capacity),
+            bodies: Vec::with_capacity(capacity),
+        }
+    }
+
+    fn insert(&self, transaction: &mut Transaction<'_>, insert_entries: &Statement) -> Result<u64, postgres::Error> {
+        transaction.execute(
+            insert_entries,
+            &[
+                &self.seqs,
+                &self.sources,
+                &self.event_ids,
+                &self.kinds,
+                &self.at_ms,
+                &self.bodies,
+            ],
+        )
+    }
+
+    fn push(&mut self, seq: i64, entry: &NewEntry<'a>) {
+        self.seqs.push(seq);
+        self.sources.push(entry.source);
+        self.event_ids.push(entry.event_id);
+        self.kinds.push(entry.kind);
+        self.at_ms.push(entry.at_ms);
+        self.bodies.push(entry.body);
+    }
+}
+
+/// Reads a row of `seq, source, event_id, kind, at_ms, body`.
+fn entry_from_row(row: &Row, location: &str) -> Result<StoredEntry, StoreError> {
+    let error = |error| store_error(location, "read entry", &error);
+    let seq: i64 = row.try_get(0).map_err(error)?;
+    Ok(StoredEntry {
+        seq: seq_from_sql(seq, location)?,
+        source: row.try_get(1).map_err(error)?,
+        event_id: row.try_get(2).map_err(error)?,
+        kind: row.try_get(3).map_err(error)?,
+        at_ms: row.try_get(4).map_err(error)?,
+        body: row.try_get(5).map_err(error)?,
+    })
+}
+
+/// `host:port/database` for every host of the configuration; the password is left out.
+fn describe_location(config: &Config) -> String {
+    let ports = config.get_ports();
+    let mut location = String::new();
+    for (index, host) in config.get_hosts().iter().enumerate() {
+        if index > 0 {
+            location.push(',');
+        }
+        let port = ports
+            .get(index)
+            .or(ports.first())
+            .copied()
+            .unwrap_or(POSTGRES_DEFAULT_PORT);
+        match host {
+            Host::Tcp(name) => write!(location, "{name}:{port}"),
+            Host::Unix(directory) => write!(location, "{}:{port}", directory.display()),
+        }
+        .expect("writing to a String cannot fail");
+    }
+    if location.is_empty() {
+        location.push_str("localhost");
+    }
+    if let Some(dbname) = config.get_dbname() {
+        location.push('/');
+        location.push_str(dbname);
+    }
+    location
+}
+
+/// Turns a PostgreSQL error into a [`StoreError`] by what the caller can do about it, from its SQLSTATE class.
+fn store_error(location: &str, operation: &str, error: &postgres::Error) -> StoreError {
+    let location = location.to_owned();
+    let cause = format!("{operation}: {}", error_chain(error));
+    // No SQLSTATE: the client failed to talk to the server (I/O, closed connection, protocol).
+    let Some(state) = error.code() else {
+        return StoreError::Unavailable { location, cause };
+    };
+    let code = state.code();
+    let class = code.get(..2).unwrap_or(code);
+    // connection exception, transaction rollback (serialisation failure, deadlock), insufficient resources,
+    // operator intervention (shutdown), system error (I/O), lock not available
+    if matches!(class, "08" | "40" | "53" | "57" | "58") || code == "55P03" {
+        return StoreError::Unavailable { location, cause };
+    }
+    // data corrupted, index corrupted
+    if matches!(code, "XX001" | "XX002") {
+        return StoreError::Corrupt {
+            location,
+            detail: cause,
+        };
+    }
+    // data exception (a value out of range, a bad encoding), program limit exceeded
+    if matches!(class, "22" | "54") {
+        return StoreError::Invalid { reason: cause };
+    }
+    StoreError::Refused { location, cause }
+}
+
+/// The error and its causes, `: `-separated; the client's own message alone is often just "db error".
+fn error_chain(error: &postgres::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_location_names_host_port_and_database_but_not_the_password() {
+        let config: Config = "postgres://retex:hunter2@db.example:6543/retex".parse().unwrap();
+        assert_eq!(describe_location(&config), "db.example:6543/retex");
+        let config: Config = "postgres://db.example".parse().unwrap();
+        assert_eq!(describe_location(&config), "db.example:5432");
+    }
+}

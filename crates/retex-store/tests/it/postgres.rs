@@ -1,0 +1,143 @@
+//! The conformance suite on PostgreSQL: each test creates a database of its own on the server named by
+//! `RETEX_TEST_POSTGRES_URL`, and drops it at the end, also when the test fails.
+//!
+//! Without the variable the tests print that they are skipped and pass; with it, an unreachable server fails
+//! them, so a misconfigured CI cannot pass by skipping.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use postgres::{Client, NoTls};
+use retex_store::{Store, StoreError, StoreLocation};
+
+use crate::Harness;
+
+const URL_VARIABLE: &str = "RETEX_TEST_POSTGRES_URL";
+
+/// Numbers the databases of one test process; with the process id it makes their names unique.
+static DATABASES_CREATED: AtomicUsize = AtomicUsize::new(0);
+
+/// A database of its own on the test server, dropped with the harness.
+pub struct PostgresHarness {
+    /// The URL from the environment, for creating and dropping databases.
+    server_url: String,
+    database: String,
+    /// `server_url` pointing at `database`.
+    database_url: String,
+}
+
+impl PostgresHarness {
+    /// A connection of the test's own to its database, beside the store's.
+    fn connect(&self) -> Client {
+        Client::connect(&self.database_url, NoTls).expect("connect to the test database")
+    }
+}
+
+impl Harness for PostgresHarness {
+    fn create() -> Option<Self> {
+        let Ok(server_url) = std::env::var(URL_VARIABLE) else {
+            println!("skipped: {URL_VARIABLE} is not set, so the postgresql store is not tested");
+            return None;
+        };
+        let mut server = Client::connect(&server_url, NoTls)
+            .unwrap_or_else(|error| panic!("{URL_VARIABLE} is set but its server cannot be reached: {error:?}"));
+        let number = DATABASES_CREATED.fetch_add(1, Ordering::Relaxed);
+        let database = format!("retex_store_test_{}_{number}", std::process::id());
+        // A database of this name can only be left over from a killed run whose process id was reused.
+        server
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+            .expect("drop a leftover test database");
+        server
+            .batch_execute(&format!("CREATE DATABASE {database}"))
+            .expect("create the test database");
+        let database_url = url_with_database(&server_url, &database);
+        Some(PostgresHarness {
+            server_url,
+            database,
+            database_url,
+        })
+    }
+
+    fn open(&self) -> Result<Box<dyn Store>, StoreError> {
+        retex_store::open(&StoreLocation::Postgres(self.database_url.clone()))
+    }
+
+    fn fail_inserts_of(&self, event_id: &str) {
+        let event_id = event_id.replace('\'', "''");
+        let trigger = format!(
+            "CREATE FUNCTION fail_inserts() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+                 IF NEW.event_id = '{event_id}' THEN RAISE EXCEPTION 'insert failed on purpose'; END IF;
+                 RETURN NEW;
+             END $$;
+             CREATE TRIGGER fail_inserts BEFORE INSERT ON log FOR EACH ROW EXECUTE FUNCTION fail_inserts();"
+        );
+        self.connect()
+            .batch_execute(&trigger)
+            .expect("create the failing trigger");
+    }
+
+    fn claim_newer_schema(&self) {
+        self.connect()
+            .batch_execute("INSERT INTO retex_schema_migrations (version, name) VALUES (1000, 'from the future')")
+            .expect("record a newer schema version");
+    }
+}
+
+impl Drop for PostgresHarness {
+    fn drop(&mut self) {
+        let dropped = Client::connect(&self.server_url, NoTls).and_then(|mut server| {
+            server.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.database))
+        });
+        if let Err(error) = dropped {
+            eprintln!("could not drop test database {}: {error:?}", self.database);
+        }
+    }
+}
+
+/// `url` with its database (the URL path) replaced by `database`, keeping any `?` parameters.
+fn url_with_database(url: &str, database: &str) -> String {
+    let (base, parameters) = match url.split_once('?') {
+        Some((base, parameters)) => (base, Some(parameters)),
+        None => (url, None),
+    };
+    let authority_start = base
+        .find("://")
+        .map(|index| index + 3)
+        .unwrap_or_else(|| panic!("{URL_VARIABLE} must be a postgres:// url"));
+    let path_start = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |index| authority_start + index);
+    let mut database_url = format!("{}/{database}", &base[..path_start]);
+    if let Some(parameters) = parameters {
+        database_url.push('?');
+        database_url.push_str(parameters);
+    }
+    database_url
+}
+
+store_conformance_suite!(PostgresHarness);
+
+#[test]
+fn the_test_url_points_at_the_test_database() {
+    assert_eq!(
+        url_with_database("postgres://u@h:1/postgres", "t"),
+        "postgres://u@h:1/t"
+    );
+    assert_eq!(url_with_database("postgres://u@h", "t"), "postgres://u@h/t");
+    assert_eq!(
+        url_with_database("postgres://u@h/db?sslmode=disable", "t"),
+        "postgres://u@h/t?sslmode=disable"
+    );
+}
+
+#[test]
+fn an_unreachable_server_is_unavailable_and_named() {
+    // Port 1 on the loopback interface: nothing listens there, so the connection is refused at once.
+    let error = retex_store::connect_postgres("postgres://retex:secret@127.0.0.1:1/retex")
+        .err()
+        .expect("nothing listens on port 1");
+    assert!(matches!(error, StoreError::Unavailable { .. }), "{error:?}");
+    let message = error.to_string();
+    assert!(message.contains("127.0.0.1:1/retex"), "{message}");
+    assert!(!message.contains("secret"), "{message}");
+}

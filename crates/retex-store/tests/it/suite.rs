@@ -1,0 +1,480 @@
+//! The conformance tests, each generic over the backend's [`Harness`]; `store_conformance_suite!` runs them.
+//!
+//! Every test starts from an empty store of its own, and checks the store only through the `Store` trait,
+//! except where it must reach around it (to make a statement fail, or to fake a newer schema).
+
+use std::collections::HashSet;
+use std::sync::Barrier;
+
+use retex_store::{
+    APPEND_BATCH_ENTRIES_MAX, NewEntry, READ_LOG_LIMIT_MAX, SNAPSHOTS_KEPT, Snapshot, Store, StoreError, StoredEntry,
+};
+
+use crate::Harness;
+
+/// The store of a new harness, or `None` when the backend is not configured (the test is skipped).
+fn start<H: Harness>() -> Option<(H, Box<dyn Store>)> {
+    let harness = H::create()?;
+    let store = harness.open().expect("open a new store");
+    Some((harness, store))
+}
+
+/// A sale entry from `source` with a small JSON body naming its id.
+fn sale<'a>(source: &'a str, event_id: &'a str, body: &'a str) -> NewEntry<'a> {
+    NewEntry {
+        source,
+        event_id,
+        kind: "sale",
+        at_ms: 1_750_000_000_000,
+        body,
+    }
+}
+
+/// The owned text of generated entries, which [`OwnedEntry::borrow`] turns into a batch.
+struct OwnedEntry {
+    source: String,
+    event_id: String,
+    body: String,
+}
+
+impl OwnedEntry {
+    fn borrow(&self) -> NewEntry<'_> {
+        sale(&self.source, &self.event_id, &self.body)
+    }
+}
+
+/// Entries `{prefix}-{n}` for each `n` in `numbers`, all from source `pos`.
+fn numbered(prefix: &str, numbers: std::ops::Range<usize>) -> Vec<OwnedEntry> {
+    let mut entries = Vec::with_capacity(numbers.len());
+    for number in numbers {
+        let event_id = format!("{prefix}-{number}");
+        let body = format!(r#"{{"id":"{event_id}"}}"#);
+        entries.push(OwnedEntry {
+            source: "pos".to_owned(),
+            event_id,
+            body,
+        });
+    }
+    entries
+}
+
+fn batch_of(entries: &[OwnedEntry]) -> Vec<NewEntry<'_>> {
+    let mut batch = Vec::with_capacity(entries.len());
+    for entry in entries {
+        batch.push(entry.borrow());
+    }
+    batch
+}
+
+/// The whole log, read in one page.
+fn whole_log(store: &mut dyn Store) -> Vec<StoredEntry> {
+    store.read_log(0, READ_LOG_LIMIT_MAX).expect("read the log")
+}
+
+fn seqs_of(entries: &[StoredEntry]) -> Vec<u64> {
+    let mut seqs = Vec::with_capacity(entries.len());
+    for entry in entries {
+        seqs.push(entry.seq);
+    }
+    seqs
+}
+
+fn snapshot(seq: u64, format_version: u32, bytes: &[u8]) -> Snapshot {
+    Snapshot {
+        seq,
+        format_version,
+        state_hash: format!("hash-{seq}-{format_version}"),
+        bytes: bytes.to_vec(),
+    }
+}
+
+pub fn seqs_start_at_one_and_have_no_gaps<H: Harness>() {
+    let Some((_harness, mut store)) = start::<H>() else {
+        return;
+    };
+    assert_eq!(store.last_seq().unwrap(), 0);
+    assert!(whole_log(store.as_mut()).is_empty());
+
+    let first = numbered("a", 0..3);
+    assert_eq!(
+        store.append(&batch_of(&first)).unwrap().seqs,
+        [Some(1), Some(2), Some(3)]
+    );
+    let second = numbered("b", 0..2);
+    assert_eq!(store.append(&batch_of(&second)).unwrap().seqs, [Some(4), Some(5)]);
+    assert_eq!(store.append(&[]).unwrap().seqs, []);
+
+    assert_eq!(store.last_seq().unwrap(), 5);
+    assert_eq!(seqs_of(&whole_log(store.as_mut())), [1, 2, 3, 4, 5]);
+}
+
+pub fn entries_come_back_verbatim_in_batch_order<H: Harness>() {
+    let Some((_harness, mut store)) = start::<H>() else {
+        return;
+    };
+    let batch = [
+        NewEntry {
+            source: "web",
+            event_id: "z-last",
+            kind: "order_placed",
+            at_ms: i64::MAX,
+            body: "{}",
+        },
+        NewEntry {
+            source: "pos",
+            event_id: "a-first",
+            kind: "sale",
+            at_ms: -1,
+            body: "{ \"note\" : \"caf\u{e9} \u{1f6d2}\\u0000\\n\",\n  \"qty\":1 }\n",
+        },
+        NewEntry {
+            source: "people",
+            event_id: "cmd-7",
+            kind: "acknowledge",
+            at_ms: 0,
+            body: "[]",
+        },
+    ];
+    store.append(&batch).unwrap();
+
+    let log = whole_log(store.as_mut());
+    assert_eq!(log.len(), batch.len());
+    for (stored, appended) in log.iter().zip(&batch) {
+        assert_eq!(stored.source, appended.source);
+        assert_eq!(stored.event_id, appended.event_id);
+        assert_eq!(stored.kind, appended.kind);
+        assert_eq!(stored.at_ms, appended.at_ms);
+        assert_eq!(stored.body, appended.body);
+    }
+}
+
+pub fn duplicates_across_batches_are_ignored<H: Harness>() {
+    let Some((_harness, mut store)) = start::<H>() else {
+        return;
+    };
+    store
+        .append(&[sale("pos", "a", "first a"), sale("pos", "b", "first b")])
+        .unwrap();
+
+    let outcome = store
+        .append(&[
+            sale("pos", "b", "second b"),
+            sale("pos", "c", "c"),
+            sale("pos", "a", "x"),
+        ])
+        .unwrap();
+    assert_eq!(outcome.seqs, [None, Some(3), None]);
+    let repeat = store.append(&[sale("pos", "a", "first a")]).unwrap();
+    assert_eq!(repeat.seqs, [None]);
+
+    assert_eq!(store.last_seq().unwrap(), 3);
+    let log = whole_log(store.as_mut());
+    assert_eq!(seqs_of(&log), [1, 2, 3]);
+    assert_eq!(log[0].body, "first a");
+    assert_eq!(log[1].body, "first b");
+}
+
+pub fn duplicates_inside_a_batch_are_ignored<H: Harness>() {
+    let Some((_harness, mut store)) = start::<H>() else {
+        return;
+    };
+    let batch = [
+        sale("pos", "a", "first a"),
+        sale("pos", "b", "b"),
+        sale("pos", "a", "second a"),
+        sale("web", "a", "a from another source"),
+        sale("pos", "b", "second b"),
+    ];
+    assert_eq!(
+        store.append(&batch).unwrap().seqs,
+        [Some(1), Some(2), None, Some(3), None]
+    );
+
+    let log = whole_log(store.as_mut());
+    assert_eq!(seqs_of(&log), [1, 2, 3]);
+    assert_eq!(log[0].body, "first a");
+    assert_eq!(log[2].body, "a from another source");
+}
+
+/// Large batches whose keys repeat at scattered places, earlier in the log and inside the batch, give what a
+/// reference model (a set of keys and a counter) gives, entry by entry.
+pub fn large_batches_match_a_reference_model<H: Harness>() {
+    const BATCHES: usize = 4;
+    const BATCH_ENTRIES: usize = 1_037;
+    const KEYS: u64 = 2_500;
+    let Some((_harness, mut store)) = start::<H>() else {
+        return;
+    };
+    let mut seen_keys = HashSet::new();
+    let mut expected_log = Vec::new();
+    let mut scrambled = 1_u64;
+    for batch_index in 0..BATCHES {
+        let mut entries = Vec::with_capacity(BATCH_ENTRIES);
+        for index in 0..BATCH_ENTRIES {
+            // A fixed linear congruential sequence: some keys recur, most do not.
+            scrambled = scrambled
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let key = (scrambled >> 33) % KEYS;
+            let source = if key.is_multiple_of(3) { "web" } else { "pos" };
+            let event_id = format!("k{key}");
+            let body = format!("batch {batch_index} entry {index}");
+            entries.push(OwnedEntry {
+                source: source.to_owned(),
+                event_id,
+                body,
+            });
+        }
+        let mut expected_seqs = Vec::with_capacity(entries.len());
+        for entry in &entries {
+            if seen_keys.insert((entry.source.clone(), entry.event_id.clone())) {
+                expected_log.push((entry.event_id.clone(), entry.body.clone()));
+                expected_seqs.push(Some(expected_log.len() as u64));
+            } else {
+                expected_seqs.push(None);
+            }
+        }
+        assert_eq!(
+            store.append(&batch_of(&entries)).unwrap().seqs,
+            expected_seqs,
+            "batch {batch_index}"
+        );
+    }
+
+    let log = whole_log(store.as_mut());
+    assert_eq!(seqs_of(&log), (1..=expected_log.len() as u64).collect::<Vec<u64>>());
+    for (stored, (event_id, body)) in log.iter().zip(&expected_log) {
+        assert_eq!((&stored.event_id, &stored.body), (event_id, body));
+    }
+}
+
+pub fn a_failed_batch_leaves_nothing_behind<H: Harness>() {
+    let Some((harness, mut store)) = start::<H>() else {
+        return;
+    };
+    store.append(&[sale("pos", "before", "before")]).unwrap();
+    harness.fail_inserts_of("poison");
+
+    let batch = [
+        sale("pos", "a", "a"),
+        sale("pos", "b", "b"),
+        sale("pos", "poison", "p"),
+        sale("pos", "c", "c"),
+    ];
+    let error = store.append(&batch).unwrap_err();
+    assert!(matches!(error, StoreError::Refused { .. }), "{error:?}");
+
+    assert_eq!(store.last_seq().unwrap(), 1);
+    assert_eq!(seqs_of(&whole_log(store.as_mut())), [1]);
+    assert_eq!(store.find_entry("pos", "a").unwrap(), None);
+    let retry = [sale("pos", "a", "a"), sale("pos", "b", "b"), sale("pos", "c", "c")];
+    assert_eq!(store.append(&retry).unwrap().seqs, [Some(2), Some(3), Some(4)]);
+}
+
+pub fn invalid_requests_change_nothing<H: Harness>() {
+    let Some((_harness, mut store)) = start::<H>() else {
+        return;
+    };
+    let with_nul = [sale("pos", "a", "a"), sale("pos", "b", "nul \0 inside")];
+    assert!(matches!(store.append(&with_nul), Err(StoreError::Invalid { .. })));
+    let too_many = numbered("many", 0..APPEND_BATCH_ENTRIES_MAX + 1);
+    assert!(matches!(
+        store.append(&batch_of(&too_many)),
+        Err(StoreError::Invalid { .. })
+    ));
+    assert!(matches!(
+        store.read_log(0, READ_LOG_LIMIT_MAX + 1),
+        Err(StoreError::Invalid { .. })
+    ));
+    assert!(matches!(store.read_log(u64::MAX, 1), Err(StoreError::Invalid { .. })));
+    let far_future = snapshot(u64::MAX, 1, b"state");
+    assert!(matches!(
+        store.save_snapshot(&far_future),
+        Err(StoreError::Invalid { .. })
+    ));
+
+    assert_eq!(store.last_seq().unwrap(), 0);
+    assert_eq!(store.latest_snapshot(1).unwrap(), None);
+    assert_eq!(store.append(&with_nul[..1]).unwrap().seqs, [Some(1)]);
+}
+
+pub fn read_log_pages_through_the_log<H: Harness>() {
+    let Some((_harness, mut store)) = start::<H>() else {
+        return;
+    };
+    let entries = numbered("e", 0..10);
+    store.append(&batch_of(&entries)).unwrap();
+
+    let mut page_lengths = Vec::new();
+    let mut seqs = Vec::new();
+    let mut after_seq = 0;
+    loop {
+        let page = store.read_log(after_seq, 3).unwrap();
+        let Some(last) = page.last() else { break };
+        after_seq = last.seq;
+        page_lengths.push(page.len());
+        seqs.extend(seqs_of(&page));
+    }
+    assert_eq!(page_lengths, [3, 3, 3, 1]);
+    assert_eq!(seqs, (1..=10).collect::<Vec<u64>>());
+
+    let middle = store.read_log(4, 2).unwrap();
+    assert_eq!(seqs_of(&middle), [5, 6]);
+    assert_eq!(middle[0].event_id, "e-4");
+    assert!(store.read_log(4, 0).unwrap().is_empty());
+    assert!(store.read_log(10, 3).unwrap().is_empty());
+    assert!(store.read_log(1_000, 3).unwrap().is_empty());
+}
+
+pub fn find_entry_looks_up_the_idempotency_key<H: Harness>() {
+    let Some((_harness, mut store)) = start::<H>() else {
+        return;
+    };
+    store
+        .append(&[sale("pos", "a", "pos a"), sale("web", "b", "web b")])
+        .unwrap();
+
+    let found = store.find_entry("web", "b").unwrap().expect("web b is in the log");
+    assert_eq!(found, whole_log(store.as_mut())[1]);
+    assert_eq!(found.seq, 2);
+    assert_eq!(found.body, "web b");
+    assert_eq!(store.find_entry("pos", "b").unwrap(), None);
+    assert_eq!(store.find_entry("web", "a").unwrap(), None);
+    assert_eq!(store.find_entry("pos", "missing").unwrap(), None);
+}
+
+pub fn the_newest_snapshot_wins<H: Harness>() {
+    let Some((_harness, mut store)) = start::<H>() else {
+        return;
+    };
+    assert_eq!(store.latest_snapshot(1).unwrap(), None);
+    store.save_snapshot(&snapshot(5, 1, b"at 5")).unwrap();
+    store.save_snapshot(&snapshot(9, 1, b"at 9")).unwrap();
+    store.save_snapshot(&snapshot(7, 1, b"at 7")).unwrap();
+    assert_eq!(store.latest_snapshot(1).unwrap(), Some(snapshot(9, 1, b"at 9")));
+
+    let replacement = Snapshot {
+        state_hash: "other".to_owned(),
+        ..snapshot(9, 1, b"at 9 again")
+    };
+    store.save_snapshot(&replacement).unwrap();
+    assert_eq!(store.latest_snapshot(1).unwrap(), Some(replacement));
+}
+
+pub fn only_the_newest_snapshots_are_kept<H: Harness>() {
+    let Some((_harness, mut store)) = start::<H>() else {
+        return;
+    };
+    store.save_snapshot(&snapshot(1, 1, b"old format")).unwrap();
+    let mut seq = 1;
+    for _ in 1..SNAPSHOTS_KEPT {
+        seq += 1;
+        store.save_snapshot(&snapshot(seq, 2, b"new format")).unwrap();
+    }
+    assert_eq!(
+        store.latest_snapshot(1).unwrap(),
+        Some(snapshot(1, 1, b"old format")),
+        "still among the newest"
+    );
+
+    seq += 1;
+    store.save_snapshot(&snapshot(seq, 2, b"new format")).unwrap();
+    assert_eq!(store.latest_snapshot(1).unwrap(), None, "pushed out by newer snapshots");
+    assert_eq!(store.latest_snapshot(2).unwrap(), Some(snapshot(seq, 2, b"new format")));
+}
+
+pub fn snapshots_of_other_format_versions_are_ignored<H: Harness>() {
+    let Some((_harness, mut store)) = start::<H>() else {
+        return;
+    };
+    let mut every_byte = Vec::with_capacity(256 * 1024);
+    for index in 0..256 * 1024 {
+        every_byte.push((index % 256) as u8);
+    }
+    store.save_snapshot(&snapshot(10, 1, b"version 1")).unwrap();
+    store.save_snapshot(&snapshot(5, 2, &every_byte)).unwrap();
+
+    assert_eq!(store.latest_snapshot(1).unwrap(), Some(snapshot(10, 1, b"version 1")));
+    assert_eq!(store.latest_snapshot(2).unwrap(), Some(snapshot(5, 2, &every_byte)));
+    assert_eq!(store.latest_snapshot(3).unwrap(), None);
+    assert_eq!(store.latest_snapshot(u32::MAX).unwrap(), None);
+}
+
+pub fn reopening_keeps_everything<H: Harness>() {
+    let Some((harness, mut store)) = start::<H>() else {
+        return;
+    };
+    let entries = numbered("e", 0..5);
+    store.append(&batch_of(&entries)).unwrap();
+    store.save_snapshot(&snapshot(4, 1, b"at 4")).unwrap();
+    let log_before = whole_log(store.as_mut());
+    drop(store);
+
+    let mut reopened = harness.open().expect("reopen the store");
+    assert_eq!(whole_log(reopened.as_mut()), log_before);
+    assert_eq!(reopened.last_seq().unwrap(), 5);
+    assert_eq!(reopened.latest_snapshot(1).unwrap(), Some(snapshot(4, 1, b"at 4")));
+    assert_eq!(reopened.append(&batch_of(&entries)).unwrap().seqs, [None; 5]);
+    assert_eq!(reopened.append(&[sale("pos", "new", "new")]).unwrap().seqs, [Some(6)]);
+}
+
+pub fn a_schema_newer_than_this_build_is_refused<H: Harness>() {
+    let Some((harness, store)) = start::<H>() else {
+        return;
+    };
+    drop(store);
+    harness.claim_newer_schema();
+    let error = harness.open().err().expect("a newer schema is refused");
+    assert!(matches!(error, StoreError::Incompatible { .. }), "{error:?}");
+}
+
+/// Two connections append at the same time, partly the same keys: every key is stored once, and the seqs
+/// handed out are exactly 1..=n, each connection's increasing.
+pub fn concurrent_appenders_get_gap_free_seqs<H: Harness>() {
+    const BATCHES: usize = 20;
+    const BATCH_ENTRIES: usize = 50;
+    let Some((harness, first)) = start::<H>() else {
+        return;
+    };
+    let second = harness.open().expect("open a second connection");
+    let barrier = Barrier::new(2);
+
+    let appended_by_each: Vec<Vec<u64>> = std::thread::scope(|scope| {
+        let mut appenders = Vec::new();
+        for (name, mut store) in [("first", first), ("second", second)] {
+            let barrier = &barrier;
+            appenders.push(scope.spawn(move || {
+                barrier.wait();
+                let mut seqs = Vec::new();
+                for batch_index in 0..BATCHES {
+                    let start = batch_index * BATCH_ENTRIES;
+                    let own = numbered(name, start..start + BATCH_ENTRIES);
+                    let shared = numbered("shared", start..start + BATCH_ENTRIES);
+                    let mut batch = batch_of(&own);
+                    batch.extend(batch_of(&shared));
+                    let outcome = store.append(&batch).expect("append");
+                    seqs.extend(outcome.seqs.into_iter().flatten());
+                }
+                seqs
+            }));
+        }
+        let mut appended_by_each = Vec::new();
+        for appender in appenders {
+            appended_by_each.push(appender.join().expect("appender thread"));
+        }
+        appended_by_each
+    });
+
+    let mut all_seqs: Vec<u64> = Vec::new();
+    for seqs in &appended_by_each {
+        assert!(seqs.is_sorted(), "one connection's seqs increase");
+        all_seqs.extend(seqs.iter().copied());
+    }
+    all_seqs.sort_unstable();
+    let expected_count = 3 * BATCHES * BATCH_ENTRIES;
+    assert_eq!(all_seqs, (1..=expected_count as u64).collect::<Vec<u64>>());
+
+    let mut store = harness.open().expect("open a third connection");
+    let log = whole_log(store.as_mut());
+    assert_eq!(seqs_of(&log), all_seqs);
+}
