@@ -11,6 +11,7 @@
 //! # Layout
 //! - [`scenario`]: [`Scenario`] (size, seed, start) and [`FaultRates`].
 //! - [`truth`]: [`Truth`], [`InjectedFault`] and the recorder that builds them.
+//! - [`score`]: precision, recall and time to detect of raised exceptions against the truth.
 //! - `world`: the state, the action queue and the day loop; `emit`: events out as NDJSON.
 //! - `catalog`, `network`, `demand`: the assortment and suppliers, the locations and time zones, the customers.
 //! - `master`: master data, opening stock and master-data defects.
@@ -36,6 +37,7 @@ mod random;
 mod replenish;
 mod returns;
 pub mod scenario;
+pub mod score;
 mod stock;
 mod stores;
 pub mod truth;

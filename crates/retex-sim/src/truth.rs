@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use retex_core::codes::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The exception types of exceptions.md that the simulator's faults raise.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -123,14 +123,14 @@ impl FaultKind {
 }
 
 /// The key of an exception as exceptions.md de-duplicates it: location and sku, or a document (`ref`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FaultKey {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sku: Option<String>,
     /// The transfer, purchase order, order, return, promotion, message or supplier code.
-    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
 }
 
@@ -177,7 +177,7 @@ impl FaultKey {
 }
 
 /// One exception a fault must raise.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExpectedException {
     pub exception_type: String,
     pub key: FaultKey,
@@ -188,7 +188,7 @@ pub struct ExpectedException {
 }
 
 /// One injected fault and what it must raise.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InjectedFault {
     /// `F00001`, in the order the faults were injected.
     pub id: String,
@@ -208,7 +208,7 @@ pub struct InjectedFault {
 }
 
 /// The ground truth of one simulation, written as `truth.json`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Truth {
     /// Exception types detected statistically: a grader should allow misses and healthy false alarms for them.
     pub statistical_types: Vec<String>,

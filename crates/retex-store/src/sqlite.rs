@@ -96,7 +96,8 @@ impl SqliteStore {
             .pragma_update_and_check(None, "journal_mode", "wal", |row| row.get(0))
             .map_err(error)?;
         if !journal_mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Unavailable {
+            // The file system or the file itself does not allow WAL (an in-memory or read-only database).
+            return Err(StoreError::Refused {
                 location: self.location.clone(),
                 cause: format!("configure: journal mode is {journal_mode}, not wal"),
             });

@@ -24,6 +24,9 @@ const ENGINE_RUNS: usize = 3;
 
 #[derive(Args)]
 pub struct BenchArgs {
+    /// Measure the engine only (no durable ingest).
+    #[arg(long)]
+    engine_only: bool,
     /// NDJSON event stream to measure with; default: the simulator's default scenario.
     #[arg(long, value_name = "FILE")]
     input: Option<PathBuf>,
@@ -36,14 +39,21 @@ pub struct BenchArgs {
 }
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
-    let config = EngineConfig { rules: Arc::new(Rules::default()), insight: Some(Arc::new(retex_insight::EmbeddedInsight)) };
+    let config = EngineConfig {
+        rules: Arc::new(Rules::default()),
+        insight: Some(Arc::new(retex_insight::EmbeddedInsight)),
+    };
     let workdir = tempfile::tempdir().context("create a temporary directory")?;
     let stream = match &args.input {
         Some(path) => path.clone(),
         None => {
             let path = workdir.path().join("events.ndjson");
             eprintln!("simulating the default scenario (seed {})", args.seed);
-            crate::simulate::write_default_scenario(&path, args.seed, None)?;
+            let scenario = retex_sim::Scenario {
+                seed: args.seed,
+                ..retex_sim::Scenario::default_retailer()
+            };
+            crate::simulate::write_scenario(&scenario, &path, true)?;
             path
         }
     };
@@ -59,6 +69,15 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let events = inputs.len();
     eprintln!("parsed {events} events in {parse_seconds:.2} s");
 
+    let mut detectors_off = Rules::default();
+    for rule in &mut detectors_off.types {
+        rule.enabled = false;
+    }
+    let config_off = EngineConfig {
+        rules: Arc::new(detectors_off),
+        insight: None,
+    };
+    let (_, engine_off_seconds) = measure_engine(&inputs, &config_off);
     let (engine, engine_seconds) = measure_engine(&inputs, &config);
     let positions = engine.ledger().len();
     let rss_before = resident_bytes();
@@ -69,12 +88,18 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     drop(ledger_copy);
     drop(inputs);
 
-    let ingest_seconds = measure_durable_ingest(&stream, &workdir.path().join("bench.db"), &config)?;
+    let ingest_seconds = if args.engine_only {
+        f64::NAN
+    } else {
+        measure_durable_ingest(&stream, &workdir.path().join("bench.db"), &config)?
+    };
     let figures = json!({
         "machine": machine(),
         "events": events,
         "parse_events_per_s": rate(events, parse_seconds),
         "engine_events_per_s": rate(events, engine_seconds),
+        "engine_detectors_off_events_per_s": rate(events, engine_off_seconds),
+        "detector_cost_share": 1.0 - engine_off_seconds / engine_seconds,
         "durable_ingest_events_per_s": rate(events, ingest_seconds),
         "ledger_positions": positions,
         "ledger_bytes_per_position_table": ledger_table_bytes as f64 / positions.max(1) as f64,
@@ -105,7 +130,12 @@ fn measure_engine(inputs: &[Input], config: &EngineConfig) -> (Engine, f64) {
             outputs.clear();
         }
         seconds.push(started.elapsed().as_secs_f64());
-        eprintln!("engine run {}: {:.3} s", run + 1, seconds[run]);
+        eprintln!(
+            "engine run {} ({} rules): {:.3} s",
+            run + 1,
+            config.rules.version(),
+            seconds[run]
+        );
     }
     seconds.sort_by(f64::total_cmp);
     (engine, seconds[ENGINE_RUNS / 2])
@@ -143,7 +173,11 @@ fn machine() -> serde_json::Value {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
         .lines()
-        .find_map(|line| line.strip_prefix("model name").and_then(|rest| rest.split_once(':')).map(|(_, name)| name.trim()))
+        .find_map(|line| {
+            line.strip_prefix("model name")
+                .and_then(|rest| rest.split_once(':'))
+                .map(|(_, name)| name.trim())
+        })
         .unwrap_or("unknown");
     let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
     json!({ "cpu": model, "cores": cores, "os": std::env::consts::OS })

@@ -6,12 +6,15 @@
 //! - `report.rs`: `retex stock`, `exceptions`, `incidents`, `tick`: the engine's picture as tables or NDJSON.
 //! - `rules_cmd.rs`: `retex rules check|default`.
 //! - `backtest.rs`: `retex backtest`: two rule sets over the same log, compared.
+//! - `simulate.rs`: `retex simulate`, `score` and `demo`: the simulated retailer and detection quality.
 //! - `bench.rs`: `retex bench`: engine and ingest throughput and ledger memory, written as JSON.
 
 mod backtest;
+mod bench;
 mod ingest;
 mod report;
 mod rules_cmd;
+mod simulate;
 mod store_args;
 
 use std::process::ExitCode;
@@ -43,6 +46,14 @@ enum Command {
     Backtest(backtest::BacktestArgs),
     /// Move the engine's clock to an instant, firing the deadlines before it.
     Tick(report::TickArgs),
+    /// Simulate the 40-store retailer, ingest it into ./retex-demo.db and score detection.
+    Demo(simulate::DemoArgs),
+    /// Simulate a retailer with injected faults: events (NDJSON) and their ground truth.
+    Simulate(simulate::SimulateArgs),
+    /// Score the exceptions in a store against a simulation's ground truth.
+    Score(simulate::ScoreArgs),
+    /// Measure engine and ingest throughput and ledger memory; writes JSON.
+    Bench(bench::BenchArgs),
     /// Print the JSON Schema of one event (the contract in docs/event.schema.json).
     Schema,
 }
@@ -58,6 +69,10 @@ fn main() -> ExitCode {
         Command::Backtest(args) => backtest::run(&args),
         Command::Tick(args) => report::tick(&args),
         Command::Schema => report::schema(),
+        Command::Demo(args) => simulate::demo(&args),
+        Command::Simulate(args) => simulate::simulate(&args),
+        Command::Score(args) => simulate::score_command(&args),
+        Command::Bench(args) => bench::run(&args),
     };
     match result {
         Ok(code) => code,

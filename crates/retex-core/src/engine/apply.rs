@@ -83,6 +83,7 @@ impl Engine {
         upsert_newest(slot_for(&mut self.state.master.locations, id), info, |info| {
             info.updated_at
         });
+        self.calendars.remove(&id);
     }
 
     fn upsert_supplier(&mut self, upsert: &SupplierUpsert, cause: Cause, outputs: &mut Vec<Output>) {
@@ -187,15 +188,17 @@ impl Engine {
 
     /// Remembers what a till sale carrying an order number paid, for `return_policy`.
     fn record_sale_order(&mut self, order: &DocumentNumber, sku: SkuId, qty: Qty, paid: Money, at: Timestamp) {
-        let sold = self
-            .state
-            .stats
-            .sale_orders
-            .entry(order.clone())
-            .or_insert_with(|| SaleOrder {
-                first_sold_at: at,
-                paid: Vec::new(),
-            });
+        let orders = &mut self.state.stats.sale_orders;
+        if !orders.contains_key(order) {
+            orders.insert(
+                order.clone(),
+                SaleOrder {
+                    first_sold_at: at,
+                    paid: Vec::new(),
+                },
+            );
+        }
+        let sold = orders.get_mut(order).expect("inserted above");
         sold.first_sold_at = sold.first_sold_at.min(at);
         match sold.paid.iter_mut().find(|(candidate, _, _)| *candidate == sku) {
             Some((_, total_qty, total_paid)) => {

@@ -4,9 +4,10 @@ use rust_decimal::Decimal;
 
 use crate::codes::{Money, Qty, Timestamp};
 use crate::engine::apply::{Cause, Movement};
+use crate::engine::calendar::{add_business_time, business_clock_ms};
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::raise::{Detection, key_of};
-use crate::engine::stats::{HISTORY_DAYS, PositionStats, day_of};
+use crate::engine::stats::{HISTORY_DAYS, day_of};
 use crate::engine::{Deadline, Engine, Output, pack_position};
 use crate::rules::{ExceptionType, Param};
 
@@ -34,15 +35,11 @@ impl Engine {
             Movement::Receipt => false,
         };
         if after.is_negative() && can_go_negative {
-            let detection = Detection::at_position(
-                ExceptionType::NegativeStock,
-                location,
-                sku,
-                cause.at,
-                Money::ZERO,
-                cause.seq,
+            let kind = ExceptionType::NegativeStock;
+            self.raise(
+                Detection::at_position(kind, location, sku, cause.at, Money::ZERO, cause.seq),
+                outputs,
             );
-            self.raise(detection, outputs);
         } else if before.is_negative() && !after.is_negative() {
             let key = key_of(ExceptionType::NegativeStock, Some(location), Some(sku), None);
             self.resolve_key(&key, cause.at, cause.seq, outputs);
@@ -80,6 +77,13 @@ impl Engine {
         }
     }
 
+    /// The location's business clock at `at` (see [`business_clock_ms`]).
+    fn business_clock(&mut self, location: LocationId, at: Timestamp) -> i64 {
+        self.business_hours(location);
+        let (calendar, window) = self.calendars.get_mut(&location).expect("cached by business_hours");
+        business_clock_ms(*calendar, at, window)
+    }
+
     /// Records demand for the velocity and the silence of `phantom_stock`; a sale resolves `phantom_stock`.
     pub(super) fn record_sale(
         &mut self,
@@ -89,28 +93,54 @@ impl Engine {
         cause: Cause,
         outputs: &mut Vec<Output>,
     ) {
-        let silence = self.param(
-            ExceptionType::PhantomStock,
-            Param::SilenceIntervals,
-            Some(location),
-            Some(sku),
-        );
+        let business_ms = self.business_clock(location, cause.at);
         let stats = self
             .state
             .stats
             .positions
             .entry(pack_position(location, sku))
             .or_default();
-        stats.record_sale(cause.at, qty, cause.seq);
-        if stats.phantom_check_at.is_none()
-            && let Some(due_at) = phantom_due_at(stats, silence)
-        {
-            stats.phantom_check_at = Some(due_at);
-            self.state
-                .deadlines
-                .schedule(due_at, Deadline::PhantomCheck(location, sku));
+        stats.record_sale(cause.at, business_ms, qty, cause.seq);
+        let needs_check = stats.phantom_check_at.is_none();
+        let was_open = std::mem::take(&mut stats.phantom_open);
+        if needs_check {
+            self.queue_phantom_check(location, sku);
         }
-        self.resolve_phantom_stock(location, sku, cause, outputs);
+        if was_open {
+            self.resolve_phantom_stock(location, sku, cause, outputs);
+        }
+    }
+
+    /// Queues the `phantom_stock` check at the end of the silence that would be suspicious now.
+    fn queue_phantom_check(&mut self, location: LocationId, sku: SkuId) {
+        let Some(due_at) = self.phantom_due_at(location, sku) else {
+            return;
+        };
+        if let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) {
+            stats.phantom_check_at = Some(due_at);
+        }
+        self.state
+            .deadlines
+            .schedule(due_at, Deadline::PhantomCheck(location, sku));
+    }
+
+    /// When an item's silence becomes suspicious: `silence_intervals` mean intervals between sales (in business
+    /// time) after the last sale.
+    fn phantom_due_at(&mut self, location: LocationId, sku: SkuId) -> Option<Timestamp> {
+        let calendar = self.business_hours(location);
+        let stats = self.state.stats.positions.get(&pack_position(location, sku))?;
+        let interval = stats.mean_business_interval_ms()?;
+        if interval <= 0 {
+            return None;
+        }
+        let silence = self.param(
+            ExceptionType::PhantomStock,
+            Param::SilenceIntervals,
+            Some(location),
+            Some(sku),
+        );
+        let silence_ms = i64::try_from((Decimal::from(interval) * silence).trunc()).ok()?;
+        Some(add_business_time(stats.last_sale_at?, silence_ms, calendar))
     }
 
     pub(super) fn resolve_phantom_stock(
@@ -120,12 +150,15 @@ impl Engine {
         cause: Cause,
         outputs: &mut Vec<Output>,
     ) {
+        if let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) {
+            stats.phantom_open = false;
+        }
         let key = key_of(ExceptionType::PhantomStock, Some(location), Some(sku), None);
         self.resolve_key(&key, cause.at, cause.seq, outputs);
     }
 
     /// `phantom_stock`: the ledger shows stock, yet an item selling at least `min_daily_sales` a day has been
-    /// silent for `silence_intervals` times its mean interval between sales.
+    /// silent for `silence_intervals` times its mean interval between sales, counted in open hours.
     pub(super) fn fire_phantom_check(
         &mut self,
         location: LocationId,
@@ -134,21 +167,18 @@ impl Engine {
         outputs: &mut Vec<Output>,
     ) {
         let kind = ExceptionType::PhantomStock;
-        let silence = self.param(kind, Param::SilenceIntervals, Some(location), Some(sku));
-        let min_daily = self.param(kind, Param::MinDailySales, Some(location), Some(sku));
-        let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) else {
+        if let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) {
+            stats.phantom_check_at = None;
+        }
+        let Some(current_due) = self.phantom_due_at(location, sku) else {
             return;
         };
-        stats.phantom_check_at = None;
-        let Some(current_due) = phantom_due_at(stats, silence) else {
+        let Some(stats) = self.state.stats.positions.get(&pack_position(location, sku)) else {
             return;
         };
         if current_due > due_at {
-            // It sold since this check was queued: check again at the new silence deadline.
-            stats.phantom_check_at = Some(current_due);
-            self.state
-                .deadlines
-                .schedule(current_due, Deadline::PhantomCheck(location, sku));
+            // It sold since this check was queued: check again at the new end of silence.
+            self.queue_phantom_check(location, sku);
             return;
         }
         let (Some(first_sale_at), Some(last_sale_at)) = (stats.first_sale_at, stats.last_sale_at) else {
@@ -157,6 +187,8 @@ impl Engine {
         // Mean daily sales over the days it has been selling, at most the last two weeks.
         let selling_days = (day_of(last_sale_at) - day_of(first_sale_at) + 1) as usize;
         let (velocity, _) = stats.velocity(day_of(last_sale_at), selling_days.min(PHANTOM_VELOCITY_WINDOW_DAYS));
+        let last_sale_seq = stats.last_sale_seq;
+        let min_daily = self.param(kind, Param::MinDailySales, Some(location), Some(sku));
         let on_hand = self
             .state
             .ledger
@@ -165,7 +197,9 @@ impl Engine {
         if velocity < min_daily || on_hand <= Qty::ZERO || !self.config.rules.is_enabled(kind) {
             return;
         }
-        let last_sale_seq = stats.last_sale_seq;
+        if let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) {
+            stats.phantom_open = true;
+        }
         let impact = on_hand * self.state.master.unit_cost(sku);
         self.raise(
             Detection::at_position(kind, location, sku, due_at, impact, last_sale_seq),
@@ -186,11 +220,10 @@ impl Engine {
         if !self.config.rules.is_enabled(kind) {
             return;
         }
-        let key = key_of(kind, Some(location), Some(sku), None);
-        let is_open = self.state.exceptions.open_id(&key).is_some();
         let Some(stats) = self.state.stats.positions.get(&pack_position(location, sku)) else {
             return;
         };
+        let is_open = stats.low_stock_open;
         let window = decimal_days(self.param(kind, Param::VelocityWindowDays, Some(location), Some(sku)));
         let (velocity, selling_days) = stats.velocity(day_of(cause.at), window);
         let min_days = decimal_days(self.param(kind, Param::MinSellingDays, Some(location), Some(sku)));
@@ -210,7 +243,13 @@ impl Engine {
             .unwrap_or(Qty::ZERO);
         let available = position.on_hand - position.reserved + position.in_transit + on_order;
         let low = selling_days >= min_days && available.0 < threshold;
-        if low && !is_open {
+        if low == is_open {
+            return;
+        }
+        if let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) {
+            stats.low_stock_open = low;
+        }
+        if low {
             let price = self
                 .state
                 .master
@@ -222,8 +261,13 @@ impl Engine {
                 Detection::at_position(kind, location, sku, cause.at, impact, cause.seq),
                 outputs,
             );
-        } else if !low && is_open {
-            self.resolve_key(&key, cause.at, cause.seq, outputs);
+        } else {
+            self.resolve_key(
+                &key_of(kind, Some(location), Some(sku), None),
+                cause.at,
+                cause.seq,
+                outputs,
+            );
         }
     }
 
@@ -246,16 +290,6 @@ impl Engine {
             ),
         }
     }
-}
-
-/// When an item's silence becomes suspicious: the last sale plus `silence` mean intervals.
-fn phantom_due_at(stats: &PositionStats, silence: Decimal) -> Option<Timestamp> {
-    let interval = stats.mean_interval_ms()?;
-    if interval <= 0 {
-        return None;
-    }
-    let silence_ms = i64::try_from((Decimal::from(interval) * silence).trunc()).ok()?;
-    Some(Timestamp(stats.last_sale_at?.0 + silence_ms))
 }
 
 /// A day count from the rules, within the history kept.

@@ -141,6 +141,8 @@ pub struct Engine {
     state: State,
     config: EngineConfig,
     rules_version: String,
+    /// Derived from master data, not state: each location's calendar and the current day of its business clock.
+    calendars: FxHashMap<LocationId, (Option<BusinessHours>, Option<calendar::DayWindow>)>,
 }
 
 impl Default for Engine {
@@ -160,6 +162,7 @@ impl Engine {
             state,
             config,
             rules_version,
+            calendars: FxHashMap::default(),
         }
     }
 
@@ -271,6 +274,7 @@ impl Engine {
             state,
             config,
             rules_version,
+            calendars: FxHashMap::default(),
         })
     }
 

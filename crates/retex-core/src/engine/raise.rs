@@ -190,14 +190,21 @@ impl Engine {
     }
 
     /// The location's opening hours in its zone; `None` (always open) without hours or with an unknown zone.
-    pub(super) fn business_hours(&self, location: LocationId) -> Option<BusinessHours> {
-        let info = self.state.master.location(location)?;
-        let hours = info.hours?;
-        let zone = match &info.timezone {
-            Some(name) => name.parse::<Tz>().ok()?,
-            None => Tz::UTC,
-        };
-        Some(BusinessHours { zone, hours })
+    /// Cached until the location's master data changes.
+    pub(super) fn business_hours(&mut self, location: LocationId) -> Option<BusinessHours> {
+        if let Some((calendar, _)) = self.calendars.get(&location) {
+            return *calendar;
+        }
+        let calendar = self.state.master.location(location).and_then(|info| {
+            let hours = info.hours?;
+            let zone = match &info.timezone {
+                Some(name) => name.parse::<Tz>().ok()?,
+                None => Tz::UTC,
+            };
+            Some(BusinessHours { zone, hours })
+        });
+        self.calendars.insert(location, (calendar, None));
+        calendar
     }
 
     fn count_store_exception(&mut self, location: Option<LocationId>, at: Timestamp) {

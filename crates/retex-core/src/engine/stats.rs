@@ -63,21 +63,32 @@ pub struct PositionStats {
     pub sold_milli: DayRing,
     pub first_sale_at: Option<Timestamp>,
     pub last_sale_at: Option<Timestamp>,
+    /// Readings of the location's business clock at the first and last sale (see `calendar::business_clock_ms`):
+    /// intervals between sales count only open hours.
+    pub first_sale_business_ms: i64,
+    pub last_sale_business_ms: i64,
     /// The log entry of the newest sale: what a `phantom_stock` traces back to.
     pub last_sale_seq: u64,
     pub sales: u32,
     /// When the queued `phantom_stock` check is due, if one is queued.
     pub phantom_check_at: Option<Timestamp>,
+    /// Whether a `phantom_stock` or `low_stock` exception is open here: spares a key lookup per sale.
+    pub phantom_open: bool,
+    pub low_stock_open: bool,
 }
 
 impl PositionStats {
-    pub fn record_sale(&mut self, at: Timestamp, qty: Qty, seq: u64) {
+    pub fn record_sale(&mut self, at: Timestamp, business_ms: i64, qty: Qty, seq: u64) {
         let milli = (qty.0 * Decimal::ONE_THOUSAND).trunc();
         let milli = u32::try_from(milli).unwrap_or(u32::MAX);
         self.sold_milli.add(day_of(at), milli);
-        self.first_sale_at = Some(self.first_sale_at.map_or(at, |first| first.min(at)));
+        if self.first_sale_at.is_none_or(|first| at < first) {
+            self.first_sale_at = Some(at);
+            self.first_sale_business_ms = business_ms;
+        }
         if self.last_sale_at.is_none_or(|last| at >= last) {
             self.last_sale_at = Some(at);
+            self.last_sale_business_ms = business_ms;
             self.last_sale_seq = seq;
         }
         self.sales = self.sales.saturating_add(1);
@@ -95,10 +106,10 @@ impl PositionStats {
         (Decimal::from(total_milli) / Decimal::ONE_THOUSAND / days, selling_days)
     }
 
-    /// Mean time between sales, once there were at least two.
-    pub fn mean_interval_ms(&self) -> Option<i64> {
-        let (first, last) = (self.first_sale_at?, self.last_sale_at?);
-        (self.sales >= 2).then(|| (last.0 - first.0) / i64::from(self.sales - 1))
+    /// Mean business time between sales, once there were at least two.
+    pub fn mean_business_interval_ms(&self) -> Option<i64> {
+        let span = self.last_sale_business_ms - self.first_sale_business_ms;
+        (self.sales >= 2).then(|| span / i64::from(self.sales - 1))
     }
 }
 

@@ -1,0 +1,211 @@
+//! `retex simulate`, `retex score` and `retex demo`: the simulated retailer, and how well Retex detects its
+//! injected faults.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use retex_sim::score::{RaisedException, Score, score};
+use retex_sim::{Scenario, Truth};
+
+use crate::ingest::ingest_files;
+use crate::store_args::StoreArgs;
+
+/// The seed of `retex demo`: the same retailer every time.
+const DEMO_SEED: u64 = 42;
+const DEMO_DB: &str = "retex-demo.db";
+const DEMO_EVENTS: &str = "retex-demo.ndjson";
+const DEMO_TRUTH: &str = "retex-demo-truth.json";
+
+#[derive(Args)]
+pub struct SimulateArgs {
+    /// Number of stores.
+    #[arg(long, default_value_t = 40)]
+    stores: u32,
+    /// Number of days.
+    #[arg(long, default_value_t = 30)]
+    days: u32,
+    /// Seed: the same seed gives byte-identical files.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Where to write the events (NDJSON).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Where to write the ground truth (JSON).
+    #[arg(long, value_name = "FILE")]
+    truth: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ScoreArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// The ground truth written by `retex simulate --truth`.
+    #[arg(long, value_name = "FILE")]
+    truth: PathBuf,
+    #[arg(long, value_enum, default_value = "table")]
+    format: ScoreFormat,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ScoreFormat {
+    Table,
+    Json,
+}
+
+pub fn simulate(args: &SimulateArgs) -> anyhow::Result<ExitCode> {
+    let scenario = Scenario {
+        stores: args.stores,
+        days: args.days,
+        seed: args.seed,
+        ..Scenario::default_retailer()
+    };
+    let started = Instant::now();
+    let truth = write_scenario(&scenario, &args.out, true)?;
+    if let Some(path) = &args.truth {
+        write_truth(&truth, path)?;
+    }
+    println!(
+        "simulated {} stores for {} days (seed {}) into {} in {:.1} s; {} faults injected",
+        args.stores,
+        args.days,
+        args.seed,
+        args.out.display(),
+        started.elapsed().as_secs_f64(),
+        truth.faults.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Simulates a scenario into an NDJSON file, with a progress bar by day when `show_progress`.
+pub fn write_scenario(scenario: &Scenario, out: &Path, show_progress: bool) -> anyhow::Result<Truth> {
+    let file = File::create(out).with_context(|| format!("create {}", out.display()))?;
+    let mut writer = BufWriter::with_capacity(1 << 20, file);
+    let progress = if show_progress {
+        ProgressBar::new(u64::from(scenario.days))
+    } else {
+        ProgressBar::hidden()
+    };
+    progress.set_style(
+        ProgressStyle::with_template("simulating {bar:40} day {pos}/{len} {msg}").expect("a valid template"),
+    );
+    let summary = retex_sim::simulate(scenario, &mut writer, &mut |step| {
+        progress.set_position(u64::from(step.days_done));
+        progress.set_message(format!("{} events", step.events_written));
+    })
+    .with_context(|| format!("write {}", out.display()))?;
+    writer.flush().with_context(|| format!("write {}", out.display()))?;
+    progress.finish_and_clear();
+    Ok(summary.truth)
+}
+
+fn write_truth(truth: &Truth, path: &Path) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(truth)?;
+    std::fs::write(path, text + "\n").with_context(|| format!("write {}", path.display()))
+}
+
+pub fn score_command(args: &ScoreArgs) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.truth).with_context(|| format!("read {}", args.truth.display()))?;
+    let truth: Truth = serde_json::from_str(&text).with_context(|| format!("parse {}", args.truth.display()))?;
+    let live = args.store.open_live()?;
+    let result = score_engine(live.engine(), &truth);
+    match args.format {
+        ScoreFormat::Json => println!("{}", serde_json::to_string_pretty(&result)?),
+        ScoreFormat::Table => print_score(&result),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn score_engine(engine: &retex_core::engine::Engine, truth: &Truth) -> Score {
+    let mut raised = Vec::new();
+    for view in engine.exceptions() {
+        raised.push(RaisedException {
+            exception_type: view.exception_type.to_string(),
+            location: view.location.map(str::to_string),
+            sku: view.sku.map(str::to_string),
+            reference: view.reference.map(str::to_string),
+            opened_at: view.opened_at.parse().expect("the engine writes RFC 3339"),
+        });
+    }
+    score(truth, &raised)
+}
+
+fn print_score(result: &Score) {
+    let seconds = |value: Option<f64>| value.map_or("-".to_string(), |seconds| format!("{seconds:.0}"));
+    println!(
+        "{:<26} {:>9} {:>7} {:>7} {:>7} {:>7} {:>10} {:>10}",
+        "type", "precision", "recall", "tp", "fp", "fn", "ttd_p50_s", "ttd_p95_s"
+    );
+    let rows = result
+        .types
+        .iter()
+        .map(|(name, score)| (name.clone() + if score.statistical { " *" } else { "" }, score))
+        .chain([
+            ("deterministic".to_string(), &result.deterministic),
+            ("overall".to_string(), &result.overall),
+        ]);
+    for (name, score) in rows {
+        println!(
+            "{name:<26} {:>9.3} {:>7.3} {:>7} {:>7} {:>7} {:>10} {:>10}",
+            score.precision,
+            score.recall,
+            score.tp,
+            score.fp,
+            score.false_negatives,
+            seconds(score.ttd_p50_s),
+            seconds(score.ttd_p95_s)
+        );
+    }
+    println!("* statistical type: figures are reported, not promised");
+}
+
+#[derive(Args)]
+pub struct DemoArgs {}
+
+/// Simulates the default retailer, ingests it into `./retex-demo.db` and prints how well Retex detected its faults.
+pub fn demo(_args: &DemoArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    for stale in [DEMO_DB, "retex-demo.db-wal", "retex-demo.db-shm"] {
+        if Path::new(stale).exists() {
+            std::fs::remove_file(stale).with_context(|| format!("remove the previous {stale}"))?;
+        }
+    }
+    let scenario = Scenario {
+        seed: DEMO_SEED,
+        ..Scenario::default_retailer()
+    };
+    println!(
+        "simulating the default retailer: {} stores, {} days, seed {DEMO_SEED}",
+        scenario.stores, scenario.days
+    );
+    let truth = write_scenario(&scenario, Path::new(DEMO_EVENTS), true)?;
+    write_truth(&truth, Path::new(DEMO_TRUTH))?;
+    let store = StoreArgs {
+        db: DEMO_DB.into(),
+        database_url: None,
+        rules: None,
+    };
+    let mut live = store.open_live()?;
+    let ingest_started = Instant::now();
+    let totals = ingest_files(&mut live, &[PathBuf::from(DEMO_EVENTS)], true)?;
+    live.save_snapshot().context("save a snapshot")?;
+    let seconds = ingest_started.elapsed().as_secs_f64();
+    println!(
+        "ingested {} events into {DEMO_DB} in {seconds:.1} s ({:.0} events/s); {} exceptions, {} incidents",
+        totals.accepted,
+        totals.accepted as f64 / seconds.max(1e-9),
+        live.engine().exception_records().len(),
+        live.engine().incidents(2).len(),
+    );
+    print_score(&score_engine(live.engine(), &truth));
+    println!(
+        "done in {:.0} s. Explore: retex exceptions --db {DEMO_DB} | retex incidents --db {DEMO_DB} | retex score --db {DEMO_DB} --truth {DEMO_TRUTH}",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
