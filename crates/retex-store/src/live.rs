@@ -116,7 +116,9 @@ impl LiveEngine {
                 Some(seq) => {
                     summary.accepted += 1;
                     if contiguous {
-                        self.apply(*seq, &Input::Event(batch[index].event.clone()));
+                        self.engine
+                            .apply_event_entry(*seq, &batch[index].event, &mut self.outputs);
+                        self.applied_since_snapshot += 1;
                     }
                 }
                 None => {

@@ -168,20 +168,34 @@ impl Engine {
 
     /// Applies one log entry. `seq` must be greater than every sequence number applied before.
     pub fn apply(&mut self, seq: u64, input: &Input, outputs: &mut Vec<Output>) {
+        match input {
+            Input::Event(event) => self.apply_event_entry(seq, event, outputs),
+            Input::Tick(at) => {
+                self.begin_entry(seq, *at, outputs);
+                self.state.applied_seq = seq;
+            }
+        }
+    }
+
+    /// Applies one log entry holding an event (what [`Engine::apply`] does for `Input::Event`, without
+    /// needing the event moved into an `Input`).
+    pub fn apply_event_entry(&mut self, seq: u64, event: &Event, outputs: &mut Vec<Output>) {
+        let at = Timestamp::from_datetime(&event.at);
+        self.begin_entry(seq, at, outputs);
+        self.apply_event(seq, event, at, outputs);
+        // An obligation created already overdue fires now, at the time of the event that created it.
+        let clock = self.state.clock.unwrap_or(at);
+        self.fire_deadlines_before(clock, outputs);
+        self.state.applied_seq = seq;
+    }
+
+    fn begin_entry(&mut self, seq: u64, at: Timestamp, outputs: &mut Vec<Output>) {
         assert!(
             seq > self.state.applied_seq,
             "log entry {seq} applied after {}",
             self.state.applied_seq
         );
-        let at = input.time();
         self.advance_clock(at, outputs);
-        if let Input::Event(event) = input {
-            self.apply_event(seq, event, at, outputs);
-            // An obligation created already overdue fires now, at the time of the event that created it.
-            let clock = self.state.clock.unwrap_or(at);
-            self.fire_deadlines_before(clock, outputs);
-        }
-        self.state.applied_seq = seq;
     }
 
     /// Moves the clock forward to `at`, firing every deadline strictly before it in time order; a late input
