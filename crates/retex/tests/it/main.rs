@@ -6,6 +6,8 @@ mod crash;
 mod headline;
 mod idempotency;
 mod scenarios;
+mod simulated;
+mod store_rate;
 mod tidy;
 
 use std::fmt::Write;

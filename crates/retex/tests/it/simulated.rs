@@ -1,0 +1,88 @@
+//! The simulator drives the whole system: a small scenario with raised fault rates is simulated, ingested
+//! through the CLI into SQLite, and scored against its ground truth. Deterministic types must be found with
+//! precision and recall of at least 0.98 (issue: every deterministic type), and the score is deterministic.
+
+use std::collections::BTreeMap;
+
+use crate::{retex, stderr, stdout};
+
+/// Scores at or above this for every deterministic type.
+const DETERMINISTIC_FLOOR: f64 = 0.98;
+
+#[test]
+fn a_small_simulated_retailer_scores_on_every_deterministic_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.ndjson");
+    let truth = dir.path().join("truth.json");
+    let db = dir.path().join("retex.db");
+    let (events, truth, db) = (events.to_str().unwrap(), truth.to_str().unwrap(), db.to_str().unwrap());
+    let simulated = retex(&[
+        "simulate", "--stores", "4", "--days", "4", "--seed", "7", "--out", events, "--truth", truth,
+    ]);
+    assert!(simulated.status.success(), "{}", stderr(&simulated));
+    let ingested = retex(&["ingest", "--db", db, events]);
+    assert_eq!(
+        ingested.status.code(),
+        Some(0),
+        "every simulated line is valid: {}",
+        stderr(&ingested)
+    );
+
+    let scored = retex(&["score", "--db", db, "--truth", truth, "--format", "json"]);
+    assert!(scored.status.success(), "{}", stderr(&scored));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&scored)).unwrap();
+    let types: BTreeMap<String, serde_json::Value> = serde_json::from_value(report["types"].clone()).unwrap();
+    let mut below = Vec::new();
+    let mut positives = 0;
+    for (name, figures) in &types {
+        if figures["statistical"].as_bool().unwrap() {
+            continue;
+        }
+        positives += figures["tp"].as_u64().unwrap() + figures["fn"].as_u64().unwrap();
+        let (precision, recall) = (
+            figures["precision"].as_f64().unwrap(),
+            figures["recall"].as_f64().unwrap(),
+        );
+        if precision < DETERMINISTIC_FLOOR || recall < DETERMINISTIC_FLOOR {
+            below.push(format!("{name}: precision {precision}, recall {recall}"));
+        }
+    }
+    assert!(
+        positives >= 20,
+        "the scenario injects enough faults to mean something: {positives}"
+    );
+    assert!(
+        below.is_empty(),
+        "deterministic types below {DETERMINISTIC_FLOOR}: {below:?}"
+    );
+    assert!(report["overall"]["tp"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str| {
+        let events = dir.path().join(format!("{name}.ndjson"));
+        let truth = dir.path().join(format!("{name}.json"));
+        let output = retex(&[
+            "simulate",
+            "--stores",
+            "3",
+            "--days",
+            "2",
+            "--seed",
+            "11",
+            "--out",
+            events.to_str().unwrap(),
+            "--truth",
+            truth.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        (std::fs::read(events).unwrap(), std::fs::read(truth).unwrap())
+    };
+    let (first_events, first_truth) = run("first");
+    let (second_events, second_truth) = run("second");
+    assert!(first_events == second_events, "events are byte-identical");
+    assert!(first_truth == second_truth, "truth is byte-identical");
+    assert!(first_events.len() > 10_000);
+}
