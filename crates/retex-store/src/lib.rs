@@ -2,8 +2,9 @@
 //!
 //! Everything that changes Retex's state is appended to the log first, under an idempotency key
 //! `(source, event_id)`, and the engine applies the log in `seq` order; a restart loads the newest snapshot
-//! and replays the entries after it. This crate is that log and those snapshots, and nothing more: it stores
-//! entries as opaque text and snapshots as opaque bytes, and knows nothing about what they contain.
+//! and replays the entries after it. This crate is that log and those snapshots. The backends store entries as
+//! opaque text and snapshots as opaque bytes; only [`LiveEngine`], which hosts the engine on a store (append
+//! first, then apply what the log accepted), decodes them.
 //!
 //! The guarantees every backend gives, checked by one conformance suite (`tests/it`):
 //! - `seq` starts at 1 and increases by 1 with every accepted entry, with no gaps, also with concurrent

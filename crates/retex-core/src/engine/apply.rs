@@ -188,24 +188,26 @@ impl Engine {
 
     /// Remembers what a till sale carrying an order number paid, for `return_policy`.
     fn record_sale_order(&mut self, order: &DocumentNumber, sku: SkuId, qty: Qty, paid: Money, at: Timestamp) {
-        let orders = &mut self.state.stats.sale_orders;
-        if !orders.contains_key(order) {
-            orders.insert(
-                order.clone(),
-                SaleOrder {
-                    first_sold_at: at,
-                    paid: Vec::new(),
-                },
-            );
-        }
-        let sold = orders.get_mut(order).expect("inserted above");
-        sold.first_sold_at = sold.first_sold_at.min(at);
-        match sold.paid.iter_mut().find(|(candidate, _, _)| *candidate == sku) {
+        let add_line = |sold: &mut SaleOrder| match sold.paid.iter_mut().find(|(candidate, _, _)| *candidate == sku) {
             Some((_, total_qty, total_paid)) => {
                 *total_qty += qty;
                 *total_paid += paid;
             }
             None => sold.paid.push((sku, qty, paid)),
+        };
+        match self.state.stats.sale_orders.get_mut(order) {
+            Some(sold) => {
+                sold.first_sold_at = sold.first_sold_at.min(at);
+                add_line(sold);
+            }
+            None => {
+                let mut sold = SaleOrder {
+                    first_sold_at: at,
+                    paid: Vec::with_capacity(1),
+                };
+                add_line(&mut sold);
+                self.state.stats.sale_orders.insert(order.clone(), sold);
+            }
         }
     }
 

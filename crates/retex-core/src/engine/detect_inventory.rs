@@ -7,7 +7,7 @@ use crate::engine::apply::{Cause, Movement};
 use crate::engine::calendar::{add_business_time, business_clock_ms};
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::raise::{Detection, key_of};
-use crate::engine::stats::{HISTORY_DAYS, day_of};
+use crate::engine::stats::{HISTORY_DAYS, PositionStats, day_of};
 use crate::engine::{Deadline, Engine, Output, pack_position};
 use crate::rules::{ExceptionType, Param};
 
@@ -93,7 +93,19 @@ impl Engine {
         cause: Cause,
         outputs: &mut Vec<Output>,
     ) {
-        let business_ms = self.business_clock(location, cause.at);
+        let watching = self.config.rules.is_enabled(ExceptionType::PhantomStock);
+        // The business clock only serves phantom_stock: not read when that type is off.
+        let business_ms = if watching {
+            self.business_clock(location, cause.at)
+        } else {
+            0
+        };
+        let min_daily = self.param(
+            ExceptionType::PhantomStock,
+            Param::MinDailySales,
+            Some(location),
+            Some(sku),
+        );
         let stats = self
             .state
             .stats
@@ -101,7 +113,8 @@ impl Engine {
             .entry(pack_position(location, sku))
             .or_default();
         stats.record_sale(cause.at, business_ms, qty, cause.seq);
-        let needs_check = stats.phantom_check_at.is_none();
+        // Only items fast enough to judge are watched: a slow mover's silence says nothing.
+        let needs_check = stats.phantom_check_at.is_none() && phantom_velocity(stats) >= min_daily && watching;
         let was_open = std::mem::take(&mut stats.phantom_open);
         if needs_check {
             self.queue_phantom_check(location, sku);
@@ -181,12 +194,7 @@ impl Engine {
             self.queue_phantom_check(location, sku);
             return;
         }
-        let (Some(first_sale_at), Some(last_sale_at)) = (stats.first_sale_at, stats.last_sale_at) else {
-            return;
-        };
-        // Mean daily sales over the days it has been selling, at most the last two weeks.
-        let selling_days = (day_of(last_sale_at) - day_of(first_sale_at) + 1) as usize;
-        let (velocity, _) = stats.velocity(day_of(last_sale_at), selling_days.min(PHANTOM_VELOCITY_WINDOW_DAYS));
+        let velocity = phantom_velocity(stats);
         let last_sale_seq = stats.last_sale_seq;
         let min_daily = self.param(kind, Param::MinDailySales, Some(location), Some(sku));
         let on_hand = self
@@ -290,6 +298,17 @@ impl Engine {
             ),
         }
     }
+}
+
+/// Mean daily sales over the days an item has been selling, at most the last two weeks, up to its last sale.
+fn phantom_velocity(stats: &PositionStats) -> Decimal {
+    let (Some(first_sale_at), Some(last_sale_at)) = (stats.first_sale_at, stats.last_sale_at) else {
+        return Decimal::ZERO;
+    };
+    let selling_days = (day_of(last_sale_at) - day_of(first_sale_at) + 1) as usize;
+    stats
+        .velocity(day_of(last_sale_at), selling_days.min(PHANTOM_VELOCITY_WINDOW_DAYS))
+        .0
 }
 
 /// A day count from the rules, within the history kept.
