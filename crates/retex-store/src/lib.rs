@@ -33,7 +33,9 @@ mod sqlite;
 use std::path::PathBuf;
 
 pub use crate::error::StoreError;
-pub use crate::live::{AppendSummary, IncomingEvent, LiveEngine, LiveOptions, TICK_KIND, TICK_SOURCE, decode_entry};
+pub use crate::live::{
+    AppendSummary, Appender, Applier, IncomingEvent, LiveEngine, LiveOptions, TICK_KIND, TICK_SOURCE, decode_entry,
+};
 pub use crate::postgres::{PostgresStore, connect_postgres};
 pub use crate::sqlite::{SqliteStore, open_sqlite};
 

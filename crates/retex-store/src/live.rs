@@ -4,13 +4,17 @@
 //! duplicate is a no-op and a crash loses nothing that was acknowledged. Opening loads the newest snapshot
 //! and replays the tail, and a snapshot is written every [`LiveOptions::snapshot_every_inputs`] inputs, so a
 //! restart costs at most that much replay.
+//!
+//! The write path has two halves, [`Appender`] (the store) and [`Applier`] (the engine). [`LiveEngine::append_events`]
+//! runs them one after the other; a bulk loader can take them apart with [`LiveEngine::split`] and run them on two
+//! threads, appending the next batch while the engine applies the last one.
 
 use retex_core::codes::Timestamp;
 use retex_core::engine::{Engine, EngineConfig, Input, Output, SNAPSHOT_FORMAT_VERSION};
 use retex_core::event::Event;
 use retex_core::wire::parse_event;
 
-use crate::{NewEntry, Snapshot, Store, StoreError, StoredEntry};
+use crate::{AppendOutcome, NewEntry, Snapshot, Store, StoreError, StoredEntry};
 
 /// The source and kind under which ticks are logged.
 pub const TICK_SOURCE: &str = "retex";
@@ -33,15 +37,16 @@ impl Default for LiveOptions {
 }
 
 /// One event to append: the parsed event and its original text, which the log keeps verbatim.
+#[derive(Clone, Copy)]
 pub struct IncomingEvent<'a> {
-    pub event: Event,
+    pub event: &'a Event,
     pub text: &'a str,
 }
 
 /// What one append did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AppendSummary {
-    /// New entries, now in the log and applied.
+    /// New entries, now in the log.
     pub accepted: usize,
     /// Repeats of an idempotency key already in the log (or earlier in the batch), ignored.
     pub duplicates: usize,
@@ -55,6 +60,21 @@ pub struct LiveEngine {
     outputs: Vec<Output>,
     options: LiveOptions,
     applied_since_snapshot: u64,
+}
+
+/// The store half of the write path: appends batches and saves the snapshots the engine half hands over.
+pub struct Appender<'a> {
+    store: &'a mut dyn Store,
+}
+
+/// The engine half of the write path: applies what the log accepted, in log order.
+pub struct Applier<'a> {
+    engine: &'a mut Engine,
+    outputs: &'a mut Vec<Output>,
+    options: LiveOptions,
+    applied_since_snapshot: &'a mut u64,
+    /// Set once an append came back with entries from another writer in between: the rest must come from the log.
+    behind: bool,
 }
 
 impl LiveEngine {
@@ -79,6 +99,21 @@ impl LiveEngine {
         &self.engine
     }
 
+    /// The two halves of the write path, to run on two threads; call [`LiveEngine::catch_up`] afterwards.
+    pub fn split(&mut self) -> (Appender<'_>, Applier<'_>) {
+        let appender = Appender {
+            store: self.store.as_mut(),
+        };
+        let applier = Applier {
+            engine: &mut self.engine,
+            outputs: &mut self.outputs,
+            options: self.options,
+            applied_since_snapshot: &mut self.applied_since_snapshot,
+            behind: false,
+        };
+        (appender, applier)
+    }
+
     /// Applies every log entry after the engine's position, e.g. entries another process appended.
     pub fn catch_up(&mut self) -> Result<u64, StoreError> {
         let mut applied = 0;
@@ -89,7 +124,8 @@ impl LiveEngine {
             }
             for entry in &entries {
                 let input = decode_entry(entry)?;
-                self.apply(entry.seq, &input);
+                self.engine.apply(entry.seq, &input, &mut self.outputs);
+                self.applied_since_snapshot += 1;
                 applied += 1;
             }
             self.snapshot_when_due()?;
@@ -98,42 +134,11 @@ impl LiveEngine {
 
     /// Appends a batch in one transaction and applies what the log accepted.
     pub fn append_events(&mut self, batch: &[IncomingEvent<'_>]) -> Result<AppendSummary, StoreError> {
-        let mut entries = Vec::with_capacity(batch.len());
-        for incoming in batch {
-            entries.push(NewEntry {
-                source: incoming.event.source.as_str(),
-                event_id: incoming.event.id.as_str(),
-                kind: incoming.event.body.kind(),
-                at_ms: incoming.event.at.timestamp_millis(),
-                body: incoming.text,
-            });
-        }
-        let outcome = self.store.append(&entries)?;
-        let mut summary = AppendSummary::default();
-        let contiguous = self.engine.applied_seq() + 1 == first_seq(&outcome.seqs).unwrap_or(0);
-        for (index, seq) in outcome.seqs.iter().enumerate() {
-            match seq {
-                Some(seq) => {
-                    summary.accepted += 1;
-                    if contiguous {
-                        self.engine
-                            .apply_event_entry(*seq, &batch[index].event, &mut self.outputs);
-                        self.applied_since_snapshot += 1;
-                    }
-                }
-                None => {
-                    summary.duplicates += 1;
-                    if self.is_conflicting_repeat(&batch[index])? {
-                        let event = &batch[index].event;
-                        summary
-                            .conflicting
-                            .push((index, event.source.to_string(), event.id.to_string()));
-                    }
-                }
-            }
-        }
-        // Another writer appended between our entries: replay them all from the log, in log order.
-        if !contiguous {
+        let (mut appender, mut applier) = self.split();
+        let (outcome, summary) = appender.append(batch)?;
+        applier.apply(batch, &outcome);
+        let behind = applier.behind;
+        if behind {
             self.catch_up()?;
         }
         self.snapshot_when_due()?;
@@ -159,16 +164,9 @@ impl LiveEngine {
         Ok(appended)
     }
 
-    /// Writes a snapshot of the current state, unless one at this position exists.
+    /// Writes a snapshot of the current state.
     pub fn save_snapshot(&mut self) -> Result<(), StoreError> {
-        let bytes = self.engine.snapshot_bytes();
-        let snapshot = Snapshot {
-            seq: self.engine.applied_seq(),
-            format_version: SNAPSHOT_FORMAT_VERSION,
-            state_hash: retex_core::engine::hash_hex(&bytes),
-            bytes,
-        };
-        self.store.save_snapshot(&snapshot)?;
+        self.store.save_snapshot(&snapshot_of(&self.engine))?;
         self.applied_since_snapshot = 0;
         Ok(())
     }
@@ -178,16 +176,47 @@ impl LiveEngine {
         std::mem::take(&mut self.outputs)
     }
 
-    fn apply(&mut self, seq: u64, input: &Input) {
-        self.engine.apply(seq, input, &mut self.outputs);
-        self.applied_since_snapshot += 1;
-    }
-
     fn snapshot_when_due(&mut self) -> Result<(), StoreError> {
         if self.applied_since_snapshot >= self.options.snapshot_every_inputs {
             self.save_snapshot()?;
         }
         Ok(())
+    }
+}
+
+impl Appender<'_> {
+    /// Appends a batch in one transaction and tells harmless repeats from conflicting ones.
+    pub fn append(&mut self, batch: &[IncomingEvent<'_>]) -> Result<(AppendOutcome, AppendSummary), StoreError> {
+        let mut entries = Vec::with_capacity(batch.len());
+        for incoming in batch {
+            entries.push(NewEntry {
+                source: incoming.event.source.as_str(),
+                event_id: incoming.event.id.as_str(),
+                kind: incoming.event.body.kind(),
+                at_ms: incoming.event.at.timestamp_millis(),
+                body: incoming.text,
+            });
+        }
+        let outcome = self.store.append(&entries)?;
+        let mut summary = AppendSummary::default();
+        for (index, seq) in outcome.seqs.iter().enumerate() {
+            if seq.is_some() {
+                summary.accepted += 1;
+                continue;
+            }
+            summary.duplicates += 1;
+            if self.is_conflicting_repeat(&batch[index])? {
+                let event = &batch[index].event;
+                summary
+                    .conflicting
+                    .push((index, event.source.to_string(), event.id.to_string()));
+            }
+        }
+        Ok((outcome, summary))
+    }
+
+    pub fn save_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), StoreError> {
+        self.store.save_snapshot(snapshot)
     }
 
     /// A repeat is harmless when it says what the logged entry says (byte for byte, or parsed alike).
@@ -202,12 +231,43 @@ impl LiveEngine {
         if stored.body == incoming.text {
             return Ok(false);
         }
-        Ok(parse_event(&stored.body).map_or(true, |logged| logged != *event))
+        Ok(parse_event(&stored.body).map_or(true, |logged| logged != **event))
     }
 }
 
-fn first_seq(seqs: &[Option<u64>]) -> Option<u64> {
-    seqs.iter().flatten().next().copied()
+impl Applier<'_> {
+    /// Applies the accepted entries of an appended batch. Once the log holds entries of another writer before
+    /// ours, nothing more is applied here: [`LiveEngine::catch_up`] then replays the log in order.
+    pub fn apply(&mut self, batch: &[IncomingEvent<'_>], outcome: &AppendOutcome) {
+        for (incoming, seq) in batch.iter().zip(&outcome.seqs) {
+            let Some(seq) = *seq else { continue };
+            if self.behind || seq != self.engine.applied_seq() + 1 {
+                self.behind = true;
+                return;
+            }
+            self.engine.apply_event_entry(seq, incoming.event, self.outputs);
+            *self.applied_since_snapshot += 1;
+        }
+    }
+
+    /// A snapshot to save, when [`LiveOptions::snapshot_every_inputs`] inputs were applied since the last one.
+    pub fn snapshot_when_due(&mut self) -> Option<Snapshot> {
+        if *self.applied_since_snapshot < self.options.snapshot_every_inputs || self.behind {
+            return None;
+        }
+        *self.applied_since_snapshot = 0;
+        Some(snapshot_of(self.engine))
+    }
+}
+
+fn snapshot_of(engine: &Engine) -> Snapshot {
+    let bytes = engine.snapshot_bytes();
+    Snapshot {
+        seq: engine.applied_seq(),
+        format_version: SNAPSHOT_FORMAT_VERSION,
+        state_hash: retex_core::engine::hash_hex(&bytes),
+        bytes,
+    }
 }
 
 /// Turns a log entry back into the input it was.

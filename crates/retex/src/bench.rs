@@ -80,18 +80,17 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let (_, engine_off_seconds) = measure_engine(&inputs, &config_off);
     let (engine, engine_seconds) = measure_engine(&inputs, &config);
     let positions = engine.ledger().len();
-    let rss_before = resident_bytes();
-    let ledger_copy = engine.ledger().clone();
-    let rss_after = resident_bytes();
-    let ledger_rss_bytes = rss_after.saturating_sub(rss_before);
-    let ledger_table_bytes = ledger_copy.table_bytes();
-    drop(ledger_copy);
+    let ledger_table_bytes = engine.ledger().table_bytes();
+    let detector_stats_bytes = engine.detector_stats_bytes();
     drop(inputs);
 
-    let ingest_seconds = if args.engine_only {
-        f64::NAN
-    } else {
-        measure_durable_ingest(&stream, &workdir.path().join("bench.db"), &config)?
+    let ingest_seconds = match args.engine_only {
+        true => None,
+        false => Some(measure_durable_ingest(
+            &stream,
+            &workdir.path().join("bench.db"),
+            &config,
+        )?),
     };
     let figures = json!({
         "machine": machine(),
@@ -100,10 +99,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         "engine_events_per_s": rate(events, engine_seconds),
         "engine_detectors_off_events_per_s": rate(events, engine_off_seconds),
         "detector_cost_share": 1.0 - engine_off_seconds / engine_seconds,
-        "durable_ingest_events_per_s": rate(events, ingest_seconds),
+        "durable_ingest_events_per_s": ingest_seconds.map(|seconds| rate(events, seconds)),
         "ledger_positions": positions,
-        "ledger_bytes_per_position_table": ledger_table_bytes as f64 / positions.max(1) as f64,
-        "ledger_bytes_per_position_rss": ledger_rss_bytes as f64 / positions.max(1) as f64,
+        "ledger_bytes_per_position": ledger_table_bytes as f64 / positions.max(1) as f64,
+        "detector_stats_bytes_per_position": detector_stats_bytes as f64 / positions.max(1) as f64,
         "exceptions_raised": engine.exception_records().len(),
         "targets": {
             "engine_events_per_s_min": 2_000_000,
@@ -155,18 +154,6 @@ fn measure_durable_ingest(stream: &Path, db: &Path, config: &EngineConfig) -> an
 
 fn rate(events: usize, seconds: f64) -> f64 {
     (events as f64 / seconds.max(1e-9)).round()
-}
-
-/// Resident set size of this process, from /proc (0 where /proc is missing).
-fn resident_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    for line in status.lines() {
-        if let Some(kib) = line.strip_prefix("VmRSS:") {
-            let kib: u64 = kib.trim().trim_end_matches("kB").trim().parse().unwrap_or(0);
-            return kib * 1024;
-        }
-    }
-    0
 }
 
 fn machine() -> serde_json::Value {

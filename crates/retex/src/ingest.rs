@@ -1,7 +1,8 @@
 //! `retex ingest`: NDJSON event files into the log.
 //!
-//! One thread reads and parses lines into batches while the calling thread appends each batch in one
-//! transaction and applies it; on two cores parsing and writing overlap. A malformed line is reported as
+//! Three stages overlap: a parser thread reads and parses lines into batches, a writer thread appends each batch
+//! in one transaction, and the calling thread applies what the log accepted to the engine (and hands the writer
+//! a snapshot every so often). A malformed line is reported as
 //! `FILE:LINE: field: problem` and skipped; the valid lines around it are still ingested. Nothing is reported
 //! accepted before its transaction committed.
 
@@ -18,7 +19,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use retex_core::event::Event;
 use retex_core::wire::{EventError, parse_event};
-use retex_store::{IncomingEvent, LiveEngine};
+use retex_store::{AppendOutcome, Appender, IncomingEvent, LiveEngine, Snapshot};
 
 use crate::store_args::StoreArgs;
 
@@ -136,47 +137,83 @@ fn ingest_reader(
     progress: &ProgressBar,
     totals: &mut IngestTotals,
 ) -> anyhow::Result<()> {
+    let (mut appender, mut applier) = live.split();
     std::thread::scope(|scope| {
-        let (sender, receiver) = sync_channel(BATCHES_QUEUED_MAX);
-        let parser = scope.spawn(move || parse_batches(reader, &sender));
-        for batch in receiver {
-            let bytes_read = batch.bytes_read;
-            append_batch(live, name, batch, totals)?;
-            progress.inc(bytes_read);
+        let (parsed_sender, parsed_receiver) = sync_channel(BATCHES_QUEUED_MAX);
+        let (appended_sender, appended_receiver) = sync_channel::<(ParsedBatch, AppendOutcome)>(BATCHES_QUEUED_MAX);
+        let (snapshot_sender, snapshot_receiver) = std::sync::mpsc::channel::<Snapshot>();
+        let parser = scope.spawn(move || parse_batches(reader, &parsed_sender));
+        let writer = scope.spawn(move || -> anyhow::Result<IngestTotals> {
+            let mut totals = IngestTotals::default();
+            for batch in parsed_receiver {
+                let outcome = append_batch(&mut appender, name, &batch, &mut totals)?;
+                for snapshot in snapshot_receiver.try_iter() {
+                    appender.save_snapshot(&snapshot).context("save a snapshot")?;
+                }
+                if appended_sender.send((batch, outcome)).is_err() {
+                    break;
+                }
+            }
+            Ok(totals)
+        });
+        // This thread applies batch n while the writer appends batch n + 1.
+        for (batch, outcome) in appended_receiver {
+            applier.apply(&batch.incoming(), &outcome);
+            if let Some(snapshot) = applier.snapshot_when_due() {
+                let _writer_done = snapshot_sender.send(snapshot);
+            }
+            progress.inc(batch.bytes_read);
         }
+        let written = writer.join().expect("the writer thread does not panic")?;
+        totals.accepted += written.accepted;
+        totals.duplicates += written.duplicates;
+        totals.conflicting += written.conflicting;
+        totals.rejected += written.rejected;
         parser
             .join()
             .expect("the parser thread does not panic")
             .with_context(|| format!("read {name}"))
-    })
+    })?;
+    live.catch_up().context("apply the log")?;
+    Ok(())
 }
 
-fn append_batch(
-    live: &mut LiveEngine,
-    name: &str,
-    batch: ParsedBatch,
-    totals: &mut IngestTotals,
-) -> anyhow::Result<()> {
-    let mut incoming = Vec::with_capacity(batch.lines.len());
-    let mut line_numbers = Vec::with_capacity(batch.lines.len());
-    let mut stderr = std::io::stderr().lock();
-    for line in batch.lines {
-        match line.parsed {
-            Ok(event) => {
+impl ParsedBatch {
+    /// The valid lines, as the log takes them.
+    fn incoming(&self) -> Vec<IncomingEvent<'_>> {
+        let mut incoming = Vec::with_capacity(self.lines.len());
+        for line in &self.lines {
+            if let Ok(event) = &line.parsed {
                 incoming.push(IncomingEvent {
                     event,
-                    text: &batch.text[line.span],
+                    text: &self.text[line.span.clone()],
                 });
-                line_numbers.push(line.number);
             }
+        }
+        incoming
+    }
+}
+
+/// Reports the batch's rejected lines, appends the valid ones in one transaction and reports conflicting repeats.
+fn append_batch(
+    appender: &mut Appender<'_>,
+    name: &str,
+    batch: &ParsedBatch,
+    totals: &mut IngestTotals,
+) -> anyhow::Result<AppendOutcome> {
+    let mut stderr = std::io::stderr().lock();
+    let mut line_numbers = Vec::with_capacity(batch.lines.len());
+    for line in &batch.lines {
+        match &line.parsed {
+            Ok(_) => line_numbers.push(line.number),
             Err(error) => {
                 totals.rejected += 1;
                 writeln!(stderr, "{name}:{}: {error}", line.number)?;
             }
         }
     }
-    let summary = live
-        .append_events(&incoming)
+    let (outcome, summary) = appender
+        .append(&batch.incoming())
         .with_context(|| format!("append events from {name}"))?;
     totals.accepted += summary.accepted as u64;
     totals.duplicates += summary.duplicates as u64;
@@ -188,7 +225,7 @@ fn append_batch(
             "{name}:{number}: id: repeats ({source}, {id}) with a different body; the logged one stands"
         )?;
     }
-    Ok(())
+    Ok(outcome)
 }
 
 /// Reads lines, parses them and sends batches of up to [`BATCH_LINES_MAX`] lines.

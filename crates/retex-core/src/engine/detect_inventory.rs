@@ -114,7 +114,7 @@ impl Engine {
             .or_default();
         stats.record_sale(cause.at, business_ms, qty, cause.seq);
         // Only items fast enough to judge are watched: a slow mover's silence says nothing.
-        let needs_check = stats.phantom_check_at.is_none() && phantom_velocity(stats) >= min_daily && watching;
+        let needs_check = watching && stats.phantom_check_at.is_none() && phantom_qualifies(stats, min_daily);
         let was_open = std::mem::take(&mut stats.phantom_open);
         if needs_check {
             self.queue_phantom_check(location, sku);
@@ -194,15 +194,15 @@ impl Engine {
             self.queue_phantom_check(location, sku);
             return;
         }
-        let velocity = phantom_velocity(stats);
-        let last_sale_seq = stats.last_sale_seq;
         let min_daily = self.param(kind, Param::MinDailySales, Some(location), Some(sku));
+        let qualifies = phantom_qualifies(stats, min_daily);
+        let last_sale_seq = stats.last_sale_seq;
         let on_hand = self
             .state
             .ledger
             .get(location, sku)
             .map_or(Qty::ZERO, |position| position.on_hand);
-        if velocity < min_daily || on_hand <= Qty::ZERO || !self.config.rules.is_enabled(kind) {
+        if !qualifies || on_hand <= Qty::ZERO || !self.config.rules.is_enabled(kind) {
             return;
         }
         if let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) {
@@ -233,13 +233,14 @@ impl Engine {
         };
         let is_open = stats.low_stock_open;
         let window = decimal_days(self.param(kind, Param::VelocityWindowDays, Some(location), Some(sku)));
-        let (velocity, selling_days) = stats.velocity(day_of(cause.at), window);
+        let (_, selling_days) = stats.sold_over(day_of(cause.at), window);
         let min_days = decimal_days(self.param(kind, Param::MinSellingDays, Some(location), Some(sku)));
         if selling_days < min_days && !is_open {
             return;
         }
         let lead_time = self.lead_time_days(location, sku);
         let cover = self.param(kind, Param::CoverFactor, Some(location), Some(sku));
+        let velocity = stats.velocity(day_of(cause.at), window);
         let threshold = velocity * (lead_time + Decimal::ONE) * cover;
         let position = self.state.ledger.get(location, sku).copied().unwrap_or_default();
         let on_order = self
@@ -300,15 +301,16 @@ impl Engine {
     }
 }
 
-/// Mean daily sales over the days an item has been selling, at most the last two weeks, up to its last sale.
-fn phantom_velocity(stats: &PositionStats) -> Decimal {
-    let (Some(first_sale_at), Some(last_sale_at)) = (stats.first_sale_at, stats.last_sale_at) else {
-        return Decimal::ZERO;
-    };
+/// The days an item has been selling, at most the last two weeks, ending with the day of its last sale.
+fn phantom_window(stats: &PositionStats) -> Option<(i32, usize)> {
+    let (first_sale_at, last_sale_at) = (stats.first_sale_at?, stats.last_sale_at?);
     let selling_days = (day_of(last_sale_at) - day_of(first_sale_at) + 1) as usize;
-    stats
-        .velocity(day_of(last_sale_at), selling_days.min(PHANTOM_VELOCITY_WINDOW_DAYS))
-        .0
+    Some((day_of(last_sale_at), selling_days.min(PHANTOM_VELOCITY_WINDOW_DAYS)))
+}
+
+/// Whether an item sells fast enough for its silence to mean something: `min_daily` a day over its window.
+fn phantom_qualifies(stats: &PositionStats, min_daily: Decimal) -> bool {
+    phantom_window(stats).is_some_and(|(until_day, days)| stats.sells_at_least(until_day, days, min_daily))
 }
 
 /// A day count from the rules, within the history kept.

@@ -94,16 +94,29 @@ impl PositionStats {
         self.sales = self.sales.saturating_add(1);
     }
 
-    /// Mean units sold per day over `window_days` days ending at `until_day`, and on how many of them it sold.
-    pub fn velocity(&self, until_day: i32, window_days: usize) -> (Decimal, usize) {
+    /// Units sold (in thousandths) over `window_days` days ending at `until_day`, and on how many of them it sold.
+    pub fn sold_over(&self, until_day: i32, window_days: usize) -> (u64, usize) {
         let mut total_milli = 0u64;
         let mut selling_days = 0;
         for milli in self.sold_milli.window(until_day, window_days) {
             total_milli += u64::from(milli);
             selling_days += usize::from(milli > 0);
         }
+        (total_milli, selling_days)
+    }
+
+    /// Mean units sold per day over `window_days` days ending at `until_day`.
+    pub fn velocity(&self, until_day: i32, window_days: usize) -> Decimal {
+        let (total_milli, _) = self.sold_over(until_day, window_days);
         let days = Decimal::from(window_days.clamp(1, HISTORY_DAYS) as u64);
-        (Decimal::from(total_milli) / Decimal::ONE_THOUSAND / days, selling_days)
+        Decimal::from(total_milli) / Decimal::ONE_THOUSAND / days
+    }
+
+    /// Whether it sold at least `units_per_day` a day on average over the window (no division on this path).
+    pub fn sells_at_least(&self, until_day: i32, window_days: usize, units_per_day: Decimal) -> bool {
+        let (total_milli, _) = self.sold_over(until_day, window_days);
+        let days = Decimal::from(window_days.clamp(1, HISTORY_DAYS) as u64);
+        Decimal::from(total_milli) >= units_per_day * days * Decimal::ONE_THOUSAND
     }
 
     /// Mean business time between sales, once there were at least two.

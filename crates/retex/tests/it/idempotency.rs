@@ -15,12 +15,11 @@ fn open(db: &std::path::Path, snapshot_every_inputs: u64) -> LiveEngine {
 /// Appends `lines` in batches of `batch_size` and returns the final state hash.
 fn ingest(live: &mut LiveEngine, lines: &[&str], batch_size: usize) -> String {
     for batch in lines.chunks(batch_size) {
-        let incoming: Vec<IncomingEvent> = batch
+        let events: Vec<_> = batch.iter().map(|line| parse_event(line).unwrap()).collect();
+        let incoming: Vec<IncomingEvent> = events
             .iter()
-            .map(|line| IncomingEvent {
-                event: parse_event(line).unwrap(),
-                text: line,
-            })
+            .zip(batch)
+            .map(|(event, text)| IncomingEvent { event, text })
             .collect();
         live.append_events(&incoming).unwrap();
     }
