@@ -10,6 +10,7 @@ use crate::engine::master::{
 use crate::engine::stats::SaleOrder;
 use crate::engine::{Engine, Output, pack_position};
 use crate::event::*;
+use crate::rules::ExceptionType;
 
 /// Why on hand moved; only some moves can make stock negative in the sense of `negative_stock`.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -133,6 +134,11 @@ impl Engine {
                 .map(|code| self.state.locations.intern(code.as_str())),
             channel: upsert.channel,
         };
+        let flags = &mut self.state.stats.priced_skus;
+        if flags.len() <= scope.sku as usize {
+            flags.resize(scope.sku as usize + 1, false);
+        }
+        flags[scope.sku as usize] = true;
         let entry = PriceEntry {
             price: upsert.price,
             updated_at: at,
@@ -177,13 +183,17 @@ impl Engine {
     fn apply_sale(&mut self, sale: &Sale, cause: Cause, outputs: &mut Vec<Output>) {
         let (location, sku) = self.position_ids(&sale.location, &sale.sku);
         self.move_on_hand(location, sku, -sale.qty, Movement::Sale, cause, outputs);
-        self.record_sale(location, sku, sale.qty, cause, outputs);
+        let low_stock_candidate = self.record_sale(location, sku, sale.qty, cause, outputs);
         self.count_sale_line(location, cause.at);
         self.check_price(sale, location, sku, cause, outputs);
-        if let Some(order) = &sale.order {
+        if let Some(order) = &sale.order
+            && self.config.rules.is_enabled(ExceptionType::ReturnPolicy)
+        {
             self.record_sale_order(order, sku, sale.qty, sale.qty * sale.unit_price, cause.at);
         }
-        self.check_low_stock(location, sku, cause, outputs);
+        if low_stock_candidate {
+            self.check_low_stock(location, sku, cause, outputs);
+        }
     }
 
     /// Remembers what a till sale carrying an order number paid, for `return_policy`.

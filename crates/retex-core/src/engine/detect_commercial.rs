@@ -69,7 +69,8 @@ impl Engine {
             (None, Some(channel)),
             (None, None),
         ];
-        for (location, channel) in scopes {
+        let priced = self.state.stats.priced_skus.get(sku as usize).copied().unwrap_or(false);
+        for (location, channel) in scopes.into_iter().filter(|_| priced) {
             if let Some(entry) = master.prices.get(&PriceScope { sku, location, channel }) {
                 return Some(entry.price);
             }

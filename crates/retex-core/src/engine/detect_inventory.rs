@@ -85,6 +85,7 @@ impl Engine {
     }
 
     /// Records demand for the velocity and the silence of `phantom_stock`; a sale resolves `phantom_stock`.
+    /// Returns whether `low_stock` needs a look here (it sold on enough days, or one is open).
     pub(super) fn record_sale(
         &mut self,
         location: LocationId,
@@ -92,7 +93,10 @@ impl Engine {
         qty: Qty,
         cause: Cause,
         outputs: &mut Vec<Output>,
-    ) {
+    ) -> bool {
+        let low_stock = ExceptionType::LowStock;
+        let window = decimal_days(self.param(low_stock, Param::VelocityWindowDays, Some(location), Some(sku)));
+        let min_days = decimal_days(self.param(low_stock, Param::MinSellingDays, Some(location), Some(sku)));
         let watching = self.config.rules.is_enabled(ExceptionType::PhantomStock);
         // The business clock only serves phantom_stock: not read when that type is off.
         let business_ms = if watching {
@@ -116,12 +120,14 @@ impl Engine {
         // Only items fast enough to judge are watched: a slow mover's silence says nothing.
         let needs_check = watching && stats.phantom_check_at.is_none() && phantom_qualifies(stats, min_daily);
         let was_open = std::mem::take(&mut stats.phantom_open);
+        let low_stock_candidate = stats.low_stock_open || stats.sold_over(day_of(cause.at), window).1 >= min_days;
         if needs_check {
             self.queue_phantom_check(location, sku);
         }
         if was_open {
             self.resolve_phantom_stock(location, sku, cause, outputs);
         }
+        low_stock_candidate
     }
 
     /// Queues the `phantom_stock` check at the end of the silence that would be suspicious now.
@@ -315,5 +321,10 @@ fn phantom_qualifies(stats: &PositionStats, min_daily: Decimal) -> bool {
 
 /// A day count from the rules, within the history kept.
 fn decimal_days(days: Decimal) -> usize {
-    usize::try_from(days.trunc()).unwrap_or(HISTORY_DAYS).min(HISTORY_DAYS)
+    let whole = if days.scale() == 0 {
+        usize::try_from(days.mantissa()).ok()
+    } else {
+        usize::try_from(days.trunc()).ok()
+    };
+    whole.unwrap_or(HISTORY_DAYS).min(HISTORY_DAYS)
 }

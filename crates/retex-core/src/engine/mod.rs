@@ -55,7 +55,7 @@ use crate::event::Event;
 use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 2;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 3;
 
 /// One entry of the log, as the engine applies it.
 // Nearly every input is an event: boxing it would add an allocation per event to the hot path.
@@ -141,6 +141,9 @@ pub struct Engine {
     state: State,
     config: EngineConfig,
     rules_version: String,
+    /// Each type's parameter values without overrides, by `type index * Param::ALL.len() + param index`:
+    /// spares the hot path a map lookup.
+    param_defaults: Vec<Option<rust_decimal::Decimal>>,
     /// Derived from master data, not state: each location's calendar and the current day of its business clock.
     calendars: FxHashMap<LocationId, (Option<BusinessHours>, Option<calendar::DayWindow>)>,
 }
@@ -158,10 +161,12 @@ impl Engine {
             rules_version: rules_version.clone(),
             ..State::default()
         };
+        let param_defaults = param_defaults(&config.rules);
         Self {
             state,
             config,
             rules_version,
+            param_defaults,
             calendars: FxHashMap::default(),
         }
     }
@@ -284,10 +289,12 @@ impl Engine {
                 current: rules_version,
             });
         }
+        let param_defaults = param_defaults(&config.rules);
         Ok(Self {
             state,
             config,
             rules_version,
+            param_defaults,
             calendars: FxHashMap::default(),
         })
     }
@@ -296,6 +303,17 @@ impl Engine {
     pub fn state_hash(&self) -> String {
         hash_hex(&self.snapshot_bytes())
     }
+}
+
+/// The dense table behind `Engine::param` for types without overrides.
+fn param_defaults(rules: &Rules) -> Vec<Option<rust_decimal::Decimal>> {
+    let mut table = vec![None; crate::rules::ExceptionType::ALL.len() * crate::rules::Param::ALL.len()];
+    for exception_type in crate::rules::ExceptionType::ALL {
+        for (param, value) in &rules.rule(exception_type).params {
+            table[exception_type.index() * crate::rules::Param::ALL.len() + param.index()] = Some(*value);
+        }
+    }
+    table
 }
 
 /// SHA-256 of `bytes`, in lowercase hex.

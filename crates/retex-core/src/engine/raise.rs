@@ -245,7 +245,9 @@ impl Engine {
     ) -> Decimal {
         let rules = &self.config.rules;
         if !rules.has_overrides(exception_type) {
-            return rules.param(exception_type, param, &ScopeContext::default());
+            let index = exception_type.index() * Param::ALL.len() + param.index();
+            return self.param_defaults[index]
+                .unwrap_or_else(|| panic!("{} has no parameter {}", exception_type.name(), param.name()));
         }
         let context = ScopeContext {
             location: location.map(|location| self.state.locations.name(location)),

@@ -79,8 +79,7 @@ pub struct PositionStats {
 
 impl PositionStats {
     pub fn record_sale(&mut self, at: Timestamp, business_ms: i64, qty: Qty, seq: u64) {
-        let milli = (qty.0 * Decimal::ONE_THOUSAND).trunc();
-        let milli = u32::try_from(milli).unwrap_or(u32::MAX);
+        let milli = whole_thousandths(qty.0);
         self.sold_milli.add(day_of(at), milli);
         if self.first_sale_at.is_none_or(|first| at < first) {
             self.first_sale_at = Some(at);
@@ -126,6 +125,14 @@ impl PositionStats {
     }
 }
 
+/// A quantity in thousandths of a unit, saturating; whole quantities (the usual case) skip decimal arithmetic.
+fn whole_thousandths(qty: Decimal) -> u32 {
+    if qty.scale() == 0 {
+        return u32::try_from(qty.mantissa().saturating_mul(1000)).unwrap_or(u32::MAX);
+    }
+    u32::try_from((qty * Decimal::ONE_THOUSAND).trunc()).unwrap_or(u32::MAX)
+}
+
 /// A store's activity per day, for `store_exception_rate`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct StoreActivity {
@@ -154,6 +161,9 @@ pub struct DetectorStats {
     pub sale_orders: FxHashMap<DocumentNumber, SaleOrder>,
     #[serde(with = "sorted_map")]
     pub promotions_by_sku: FxHashMap<SkuId, Vec<DocumentNumber>>,
+    /// Whether a `price` event ever named the SKU (by SKU id): most SKUs sell at the product's price, and this
+    /// spares them four lookups per sale.
+    pub priced_skus: Vec<bool>,
 }
 
 impl DetectorStats {
