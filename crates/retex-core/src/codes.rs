@@ -2,7 +2,7 @@
 //!
 //! Codes (locations, SKUs, documents) are newtypes so that a transfer number can never be passed where a SKU is
 //! expected. Quantities and money are exact decimals (`rust_decimal`): `2.00 - 1.99` is exactly `0.01`. In JSON
-//! they are written as numbers with their exact digits; in binary snapshots as the decimal's 16 raw bytes.
+//! they are written as numbers with their exact digits; in binary snapshots as scale and mantissa.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -233,7 +233,9 @@ fn serialize_decimal<S: Serializer>(value: Decimal, serializer: S) -> Result<S::
         let raw = serde_json::value::RawValue::from_string(value.to_string()).map_err(serde::ser::Error::custom)?;
         raw.serialize(serializer)
     } else {
-        serializer.serialize_bytes(&value.serialize())
+        // Scale and mantissa: a binary format writes small integers in a byte or two (postcard's varints),
+        // where the 16 raw bytes would always cost 17.
+        (value.scale() as u8, value.mantissa()).serialize(serializer)
     }
 }
 
@@ -245,11 +247,6 @@ fn deserialize_decimal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Dec
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a decimal number")
-        }
-
-        fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Decimal, E> {
-            let raw: [u8; 16] = bytes.try_into().map_err(E::custom)?;
-            Ok(Decimal::deserialize(raw))
         }
 
         fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Decimal, E> {
@@ -274,7 +271,8 @@ fn deserialize_decimal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Dec
     if deserializer.is_human_readable() {
         deserializer.deserialize_any(DecimalVisitor)
     } else {
-        deserializer.deserialize_bytes(DecimalVisitor)
+        let (scale, mantissa) = <(u8, i128)>::deserialize(deserializer)?;
+        Decimal::try_from_i128_with_scale(mantissa, u32::from(scale)).map_err(serde::de::Error::custom)
     }
 }
 

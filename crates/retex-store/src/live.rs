@@ -31,7 +31,7 @@ pub struct LiveOptions {
 impl Default for LiveOptions {
     fn default() -> Self {
         Self {
-            snapshot_every_inputs: 200_000,
+            snapshot_every_inputs: 500_000,
         }
     }
 }
