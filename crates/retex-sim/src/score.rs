@@ -2,8 +2,9 @@
 //!
 //! The scorer sees only what the engine raised, as plain data (type, key, opening time), never the engine: the
 //! truth stays independent of the code it grades. An expected exception is found when an exception of its type
-//! was raised whose key agrees on every part the truth names (location, SKU, reference); each raised exception
-//! serves at most one expectation, the earliest opened first. Raised exceptions that serve none are false
+//! was raised whose key agrees on every part the truth names (location, SKU, reference), opened no more than a
+//! day before the fault became detectable; each raised exception serves at most one expectation, the earliest
+//! opened first. Raised exceptions that serve none are false
 //! positives. Time to detect is opened minus detectable, in seconds.
 
 use std::collections::BTreeMap;
@@ -12,6 +13,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::truth::{FaultKey, Truth};
+
+/// An exception opened this long before the truth says its fault became detectable still counts as finding it
+/// (the truth's time is an estimate for the statistical types); anything earlier has another cause.
+const MATCH_EARLY_TOLERANCE_MS: i64 = 24 * 3_600_000;
 
 /// One exception the engine raised, as the scorer compares it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -116,10 +121,11 @@ pub fn score(truth: &Truth, raised: &[RaisedException]) -> Score {
     for (kind, key, detectable_at) in expected {
         let tally = tallies.entry(kind.to_string()).or_default();
         let candidates = by_type.get(kind).map_or(&[][..], Vec::as_slice);
+        let earliest = detectable_at - chrono::Duration::milliseconds(MATCH_EARLY_TOLERANCE_MS);
         let found = candidates
             .iter()
             .copied()
-            .find(|&index| !used[index] && key_agrees(key, &raised[index]));
+            .find(|&index| !used[index] && raised[index].opened_at >= earliest && key_agrees(key, &raised[index]));
         match found {
             Some(index) => {
                 used[index] = true;
