@@ -24,6 +24,9 @@ const ENGINE_RUNS: usize = 3;
 
 #[derive(Args)]
 pub struct BenchArgs {
+    /// Rules for the detectors-on runs (default: the built-in defaults).
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
     /// Measure the engine only (no durable ingest).
     #[arg(long)]
     engine_only: bool,
@@ -39,8 +42,12 @@ pub struct BenchArgs {
 }
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    let rules = match &args.rules {
+        Some(path) => crate::store_args::load_rules(path)?,
+        None => Rules::default(),
+    };
     let config = EngineConfig {
-        rules: Arc::new(Rules::default()),
+        rules: Arc::new(rules),
         insight: Some(Arc::new(retex_insight::EmbeddedInsight)),
     };
     let workdir = tempfile::tempdir().context("create a temporary directory")?;

@@ -88,6 +88,7 @@ impl Engine {
     }
 
     fn upsert_supplier(&mut self, upsert: &SupplierUpsert, cause: Cause, outputs: &mut Vec<Output>) {
+        self.lead_times.clear();
         let info = SupplierInfo {
             name: upsert.name.clone(),
             lead_time_days: upsert.lead_time_days,
@@ -107,6 +108,7 @@ impl Engine {
     }
 
     fn upsert_product(&mut self, upsert: &ProductUpsert, cause: Cause, outputs: &mut Vec<Output>) {
+        self.lead_times.clear();
         let id = self.state.skus.intern(upsert.sku.as_str());
         let info = ProductInfo {
             name: upsert.name.clone(),

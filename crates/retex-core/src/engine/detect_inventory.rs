@@ -239,15 +239,13 @@ impl Engine {
         };
         let is_open = stats.low_stock_open;
         let window = decimal_days(self.param(kind, Param::VelocityWindowDays, Some(location), Some(sku)));
-        let (_, selling_days) = stats.sold_over(day_of(cause.at), window);
+        let (sold_milli, selling_days) = stats.sold_over(day_of(cause.at), window);
         let min_days = decimal_days(self.param(kind, Param::MinSellingDays, Some(location), Some(sku)));
         if selling_days < min_days && !is_open {
             return;
         }
-        let lead_time = self.lead_time_days(location, sku);
         let cover = self.param(kind, Param::CoverFactor, Some(location), Some(sku));
-        let velocity = stats.velocity(day_of(cause.at), window);
-        let threshold = velocity * (lead_time + Decimal::ONE) * cover;
+        let lead_time = self.lead_time_days(location, sku);
         let position = self.state.ledger.get(location, sku).copied().unwrap_or_default();
         let on_order = self
             .state
@@ -257,7 +255,10 @@ impl Engine {
             .copied()
             .unwrap_or(Qty::ZERO);
         let available = position.on_hand - position.reserved + position.in_transit + on_order;
-        let low = selling_days >= min_days && available.0 < threshold;
+        // available < velocity x (lead + 1) x cover, with velocity = sold / 1000 / days, kept free of division.
+        let window_days = Decimal::from(window.clamp(1, HISTORY_DAYS) as u64);
+        let wanted_milli = Decimal::from(sold_milli) * (lead_time + Decimal::ONE) * cover;
+        let low = selling_days >= min_days && available.0 * window_days * Decimal::ONE_THOUSAND < wanted_milli;
         if low == is_open {
             return;
         }
@@ -271,6 +272,7 @@ impl Engine {
                 .product(sku)
                 .and_then(|product| product.price)
                 .unwrap_or(Money::ZERO);
+            let velocity = Decimal::from(sold_milli) / Decimal::ONE_THOUSAND / window_days;
             let impact = Money(velocity * lead_time * price.0);
             self.raise(
                 Detection::at_position(kind, location, sku, cause.at, impact, cause.seq),
@@ -286,8 +288,17 @@ impl Engine {
         }
     }
 
-    /// The product's supplier lead time, else the rules' default.
-    fn lead_time_days(&self, location: LocationId, sku: SkuId) -> Decimal {
+    /// The product's supplier lead time, else the rules' default. Cached per SKU until master data changes.
+    fn lead_time_days(&mut self, location: LocationId, sku: SkuId) -> Decimal {
+        if let Some(&cached) = self.lead_times.get(&sku) {
+            return cached;
+        }
+        let days = self.lead_time_from_master_data(location, sku);
+        self.lead_times.insert(sku, days);
+        days
+    }
+
+    fn lead_time_from_master_data(&self, location: LocationId, sku: SkuId) -> Decimal {
         let supplier_lead_time = self
             .state
             .master

@@ -144,6 +144,9 @@ pub struct Engine {
     /// Each type's parameter values without overrides, by `type index * Param::ALL.len() + param index`:
     /// spares the hot path a map lookup.
     param_defaults: Vec<Option<rust_decimal::Decimal>>,
+    /// Derived from master data, not state: each SKU's lead time for `low_stock` (cleared by any product or
+    /// supplier upsert).
+    lead_times: FxHashMap<SkuId, rust_decimal::Decimal>,
     /// Derived from master data, not state: each location's calendar and the current day of its business clock.
     calendars: FxHashMap<LocationId, (Option<BusinessHours>, Option<calendar::DayWindow>)>,
 }
@@ -167,6 +170,7 @@ impl Engine {
             config,
             rules_version,
             param_defaults,
+            lead_times: FxHashMap::default(),
             calendars: FxHashMap::default(),
         }
     }
@@ -295,6 +299,7 @@ impl Engine {
             config,
             rules_version,
             param_defaults,
+            lead_times: FxHashMap::default(),
             calendars: FxHashMap::default(),
         })
     }

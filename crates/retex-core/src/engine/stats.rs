@@ -104,13 +104,6 @@ impl PositionStats {
         (total_milli, selling_days)
     }
 
-    /// Mean units sold per day over `window_days` days ending at `until_day`.
-    pub fn velocity(&self, until_day: i32, window_days: usize) -> Decimal {
-        let (total_milli, _) = self.sold_over(until_day, window_days);
-        let days = Decimal::from(window_days.clamp(1, HISTORY_DAYS) as u64);
-        Decimal::from(total_milli) / Decimal::ONE_THOUSAND / days
-    }
-
     /// Whether it sold at least `units_per_day` a day on average over the window (no division on this path).
     pub fn sells_at_least(&self, until_day: i32, window_days: usize, units_per_day: Decimal) -> bool {
         let (total_milli, _) = self.sold_over(until_day, window_days);
