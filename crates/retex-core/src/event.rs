@@ -49,6 +49,31 @@ pub enum EventBody {
     CustomerMessage(CustomerMessage),
 }
 
+/// Every event type of the schema, by its wire name.
+pub const EVENT_TYPES: [&str; 21] = [
+    "location",
+    "supplier",
+    "product",
+    "price",
+    "promotion",
+    "sale",
+    "adjustment",
+    "count",
+    "purchase_order",
+    "po_update",
+    "receipt",
+    "transfer_shipped",
+    "transfer_received",
+    "order_placed",
+    "order_allocated",
+    "order_shipped",
+    "order_cancelled",
+    "return_requested",
+    "return_received",
+    "refund_issued",
+    "customer_message",
+];
+
 impl EventBody {
     /// The wire name of the type, as in the `type` field.
     pub fn kind(&self) -> &'static str {

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use retex_core::codes::Timestamp;
+use serde::Serialize;
 
 use crate::store_args::StoreArgs;
 
@@ -61,29 +62,20 @@ pub fn parse_instant(text: &str) -> Result<Timestamp, String> {
 pub fn stock(args: &StockArgs) -> anyhow::Result<ExitCode> {
     let live = args.store.open_live()?;
     let rows = live.engine().stock_rows(args.location.as_deref(), args.sku.as_deref());
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        Format::Ndjson => {
-            for row in &rows {
-                serde_json::to_writer(&mut out, row)?;
-                writeln!(out)?;
-            }
-        }
-        Format::Table => {
-            let mut table = vec![cells(["location", "sku", "on_hand", "reserved", "in_transit"])];
-            for row in &rows {
-                table.push(vec![
-                    row.location.to_string(),
-                    row.sku.to_string(),
-                    row.on_hand.to_string(),
-                    row.reserved.to_string(),
-                    row.in_transit.to_string(),
-                ]);
-            }
-            write_table(&mut out, &table)?;
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    print_rows(
+        args.format,
+        &rows,
+        &["location", "sku", "on_hand", "reserved", "in_transit"],
+        |row| {
+            vec![
+                row.location.to_string(),
+                row.sku.to_string(),
+                row.on_hand.to_string(),
+                row.reserved.to_string(),
+                row.in_transit.to_string(),
+            ]
+        },
+    )
 }
 
 pub fn exceptions(args: &ExceptionsArgs) -> anyhow::Result<ExitCode> {
@@ -92,43 +84,34 @@ pub fn exceptions(args: &ExceptionsArgs) -> anyhow::Result<ExitCode> {
     if args.status == StatusFilter::Open {
         views.retain(|view| view.status == "open");
     }
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        Format::Ndjson => {
-            for view in &views {
-                serde_json::to_writer(&mut out, view)?;
-                writeln!(out)?;
-            }
-        }
-        Format::Table => {
-            let mut table = vec![cells([
-                "id",
-                "type",
-                "location",
-                "sku",
-                "ref",
-                "opened_at",
-                "status",
-                "impact",
-                "occurrences",
-            ])];
-            for view in &views {
-                table.push(vec![
-                    view.id.to_string(),
-                    view.exception_type.to_string(),
-                    view.location.unwrap_or("-").to_string(),
-                    view.sku.unwrap_or("-").to_string(),
-                    view.reference.unwrap_or("-").to_string(),
-                    view.opened_at.clone(),
-                    view.status.to_string(),
-                    view.impact.to_string(),
-                    view.occurrences.to_string(),
-                ]);
-            }
-            write_table(&mut out, &table)?;
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    let headers = [
+        "id",
+        "type",
+        "location",
+        "sku",
+        "ref",
+        "opened_at",
+        "status",
+        "severity",
+        "impact",
+        "team",
+        "resolve_due",
+    ];
+    print_rows(args.format, &views, &headers, |view| {
+        vec![
+            view.id.to_string(),
+            view.exception_type.to_string(),
+            view.location.unwrap_or("-").to_string(),
+            view.sku.unwrap_or("-").to_string(),
+            view.reference.unwrap_or("-").to_string(),
+            view.opened_at.clone(),
+            view.status.to_string(),
+            view.severity.to_string(),
+            view.impact.to_string(),
+            view.team.to_string(),
+            view.resolve_due.clone(),
+        ]
+    })
 }
 
 #[derive(Args)]
@@ -145,35 +128,38 @@ pub struct IncidentsArgs {
 pub fn incidents(args: &IncidentsArgs) -> anyhow::Result<ExitCode> {
     let live = args.store.open_live()?;
     let views = live.engine().incidents(if args.all { 1 } else { 2 });
+    let headers = ["id", "opened_at", "root_cause", "exceptions", "types", "open", "impact"];
+    print_rows(args.format, &views, &headers, |view| {
+        vec![
+            view.id.to_string(),
+            view.opened_at.clone(),
+            format!("{} #{}", view.root_cause_type, view.root_cause),
+            view.exceptions.len().to_string(),
+            view.types.join(","),
+            view.open.to_string(),
+            view.impact.to_string(),
+        ]
+    })
+}
+
+/// Prints rows as NDJSON, or as a table with `headers` and the cells `cells_of` gives each row.
+fn print_rows<T: Serialize>(
+    format: Format,
+    rows: &[T],
+    headers: &[&str],
+    cells_of: impl Fn(&T) -> Vec<String>,
+) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
-    match args.format {
+    match format {
         Format::Ndjson => {
-            for view in &views {
-                serde_json::to_writer(&mut out, view)?;
+            for row in rows {
+                serde_json::to_writer(&mut out, row)?;
                 writeln!(out)?;
             }
         }
         Format::Table => {
-            let mut table = vec![cells([
-                "id",
-                "opened_at",
-                "root_cause",
-                "exceptions",
-                "types",
-                "open",
-                "impact",
-            ])];
-            for view in &views {
-                table.push(vec![
-                    view.id.to_string(),
-                    view.opened_at.clone(),
-                    format!("{} #{}", view.root_cause_type, view.root_cause),
-                    view.exceptions.len().to_string(),
-                    view.types.join(","),
-                    view.open.to_string(),
-                    view.impact.to_string(),
-                ]);
-            }
+            let mut table = vec![headers.iter().map(|header| header.to_string()).collect()];
+            table.extend(rows.iter().map(cells_of));
             write_table(&mut out, &table)?;
         }
     }
@@ -204,10 +190,6 @@ pub fn tick(args: &TickArgs) -> anyhow::Result<ExitCode> {
 pub fn schema() -> anyhow::Result<ExitCode> {
     println!("{}", serde_json::to_string_pretty(&retex_core::event::json_schema())?);
     Ok(ExitCode::SUCCESS)
-}
-
-fn cells<const N: usize>(headers: [&str; N]) -> Vec<String> {
-    headers.iter().map(|header| header.to_string()).collect()
 }
 
 /// Writes rows as left-aligned columns separated by two spaces.

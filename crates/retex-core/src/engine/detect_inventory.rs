@@ -61,19 +61,31 @@ impl Engine {
         let units = self.param(kind, Param::ToleranceUnits, Some(location), Some(sku));
         let share = self.param(kind, Param::ToleranceShare, Some(location), Some(sku));
         let tolerance = units.max(share * before.0.abs());
-        if variance.0.abs() > tolerance {
-            let impact = variance.abs() * self.state.master.unit_cost(sku);
-            self.raise(
+        let impact = (variance.0.abs() > tolerance).then(|| variance.abs() * self.state.master.unit_cost(sku));
+        self.settle_position(kind, location, sku, impact, cause, outputs);
+    }
+
+    /// Raises a position-keyed exception with `impact` when its condition holds, else resolves any open one.
+    fn settle_position(
+        &mut self,
+        kind: ExceptionType,
+        location: LocationId,
+        sku: SkuId,
+        impact: Option<Money>,
+        cause: Cause,
+        outputs: &mut Vec<Output>,
+    ) {
+        match impact {
+            Some(impact) => self.raise(
                 Detection::at_position(kind, location, sku, cause.at, impact, cause.seq),
                 outputs,
-            );
-        } else {
-            self.resolve_key(
+            ),
+            None => self.resolve_key(
                 &key_of(kind, Some(location), Some(sku), None),
                 cause.at,
                 cause.seq,
                 outputs,
-            );
+            ),
         }
     }
 
@@ -265,7 +277,7 @@ impl Engine {
         if let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) {
             stats.low_stock_open = low;
         }
-        if low {
+        let impact = low.then(|| {
             let price = self
                 .state
                 .master
@@ -273,19 +285,9 @@ impl Engine {
                 .and_then(|product| product.price)
                 .unwrap_or(Money::ZERO);
             let velocity = Decimal::from(sold_milli) / Decimal::ONE_THOUSAND / window_days;
-            let impact = Money(velocity * lead_time * price.0);
-            self.raise(
-                Detection::at_position(kind, location, sku, cause.at, impact, cause.seq),
-                outputs,
-            );
-        } else {
-            self.resolve_key(
-                &key_of(kind, Some(location), Some(sku), None),
-                cause.at,
-                cause.seq,
-                outputs,
-            );
-        }
+            Money(velocity * lead_time * price.0)
+        });
+        self.settle_position(kind, location, sku, impact, cause, outputs);
     }
 
     /// The product's supplier lead time, else the rules' default. Cached per SKU until master data changes.

@@ -48,6 +48,7 @@ pub use interner::Interner;
 use ledger::pack as pack_position;
 pub use ledger::{Ledger, LocationId, Position, SkuId};
 pub use master::MasterData;
+pub use stats::HISTORY_DAYS;
 pub use views::{ExceptionView, IncidentView, StockRow};
 
 use crate::codes::{DocumentNumber, Timestamp};
@@ -164,14 +165,20 @@ impl Engine {
             rules_version: rules_version.clone(),
             ..State::default()
         };
+        Self::assemble(state, config, rules_version)
+    }
+
+    /// An engine over `state`, with the caches derived from the config empty.
+    fn assemble(state: State, config: EngineConfig, rules_version: String) -> Self {
         let param_defaults = param_defaults(&config.rules);
+        let (lead_times, calendars) = (FxHashMap::default(), FxHashMap::default());
         Self {
             state,
             config,
             rules_version,
             param_defaults,
-            lead_times: FxHashMap::default(),
-            calendars: FxHashMap::default(),
+            lead_times,
+            calendars,
         }
     }
 
@@ -293,15 +300,7 @@ impl Engine {
                 current: rules_version,
             });
         }
-        let param_defaults = param_defaults(&config.rules);
-        Ok(Self {
-            state,
-            config,
-            rules_version,
-            param_defaults,
-            lead_times: FxHashMap::default(),
-            calendars: FxHashMap::default(),
-        })
+        Ok(Self::assemble(state, config, rules_version))
     }
 
     /// SHA-256 of the snapshot encoding, in hex: equal states give equal hashes.

@@ -30,7 +30,8 @@ use toml::de::{DeTable, DeValue};
 use super::expr::Expr;
 use super::{CustomType, ExceptionType, KeyPart, Override, Param, Rules, Scope, Severity, TypeRule};
 use crate::codes::parse_decimal;
-use crate::event::LocationKind;
+use crate::engine::HISTORY_DAYS;
+use crate::event::{EVENT_TYPES, LocationKind};
 
 /// One problem in a rules file.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -41,34 +42,6 @@ pub struct RuleError {
     pub key: String,
     pub problem: String,
 }
-
-/// Longest window in days the detectors keep history for (`engine::stats::HISTORY_DAYS`).
-const HISTORY_DAYS_MAX: u32 = 16;
-
-/// Event types a custom type may listen to.
-const EVENT_KINDS: [&str; 21] = [
-    "location",
-    "supplier",
-    "product",
-    "price",
-    "promotion",
-    "sale",
-    "adjustment",
-    "count",
-    "purchase_order",
-    "po_update",
-    "receipt",
-    "transfer_shipped",
-    "transfer_received",
-    "order_placed",
-    "order_allocated",
-    "order_shipped",
-    "order_cancelled",
-    "return_requested",
-    "return_received",
-    "refund_issued",
-    "customer_message",
-];
 
 struct Reader<'t> {
     text: &'t str,
@@ -325,11 +298,11 @@ fn read_param(
         return None;
     }
     let is_window = matches!(param, Param::VelocityWindowDays | Param::RateWindowDays);
-    if is_window && (number.is_zero() || number > Decimal::from(HISTORY_DAYS_MAX)) {
+    if is_window && (number.is_zero() || number > Decimal::from(HISTORY_DAYS as u64)) {
         reader.error(
             value.span(),
             path,
-            format!("is a window in days: 1 to {HISTORY_DAYS_MAX}, got {number}"),
+            format!("is a window in days: 1 to {HISTORY_DAYS}, got {number}"),
         );
         return None;
     }
@@ -475,7 +448,7 @@ fn read_custom_type(
 fn read_event_kinds(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, path: &str) -> Vec<String> {
     let mut kinds = Vec::new();
     for (kind, span) in reader.strings(value, path) {
-        if EVENT_KINDS.contains(&kind) {
+        if EVENT_TYPES.contains(&kind) {
             kinds.push(kind.to_string());
         } else {
             reader.error(span, path, format!("{kind:?} is not an event type"));
