@@ -113,6 +113,10 @@ fn location_hours_and_kinds_are_checked() {
         r#"hours: "8-21" is not opening hours like "08:00-21:00""#
     );
     assert_eq!(
+        rejection(&location.replace(r#""hours""#, r#""timezone":"Mars/Olympus","hours""#)),
+        r#"timezone: "Mars/Olympus" is not an IANA time zone name like Europe/Berlin"#
+    );
+    assert_eq!(
         rejection(&location.replace(r#""kind":"store""#, r#""kind":"shop""#)),
         r#"kind: "shop" is not one of store, warehouse, web"#
     );
