@@ -6,11 +6,13 @@
 //! # Layout
 //! - [`codes`]: validated codes, timestamps, exact decimal quantities and money.
 //! - [`event`]: the event schema (events.md) as typed values, and its JSON Schema.
+//! - [`command`]: what people do to exceptions, logged like events.
 //! - [`wire`]: parsing one NDJSON line into an [`event::Event`], with errors naming the field.
 //! - [`rules`]: the exception taxonomy as configuration: defaults, the TOML rules file, custom conditions.
 //! - [`engine`]: the operational picture (master data, stock ledger, documents), the deadline queue, snapshots.
 
 pub mod codes;
+pub mod command;
 pub mod engine;
 pub mod event;
 pub mod rules;

@@ -10,6 +10,7 @@
 //! threads, appending the next batch while the engine applies the last one.
 
 use retex_core::codes::Timestamp;
+use retex_core::command::{COMMAND_KIND, Command};
 use retex_core::engine::{Engine, EngineConfig, Input, Output, SNAPSHOT_FORMAT_VERSION};
 use retex_core::event::Event;
 use retex_core::wire::parse_event;
@@ -164,6 +165,22 @@ impl LiveEngine {
         Ok(appended)
     }
 
+    /// Logs and applies a person's command; false when its idempotency key was already logged.
+    pub fn append_command(&mut self, command: &Command) -> Result<bool, StoreError> {
+        self.catch_up()?;
+        let body = serde_json::to_string(command).expect("a command always serializes");
+        let entry = NewEntry {
+            source: &command.source,
+            event_id: &command.id,
+            kind: COMMAND_KIND,
+            at_ms: command.at.timestamp_millis(),
+            body: &body,
+        };
+        let outcome = self.store.append(&[entry])?;
+        self.catch_up()?;
+        Ok(outcome.seqs[0].is_some())
+    }
+
     /// Writes a snapshot of the current state.
     pub fn save_snapshot(&mut self) -> Result<(), StoreError> {
         self.store.save_snapshot(&snapshot_of(&self.engine))?;
@@ -278,6 +295,10 @@ pub fn decode_entry(entry: &StoredEntry) -> Result<Input, StoreError> {
     };
     if entry.source == TICK_SOURCE && entry.kind == TICK_KIND {
         return Ok(Input::Tick(Timestamp(entry.at_ms)));
+    }
+    if entry.kind == COMMAND_KIND {
+        let command = serde_json::from_str(&entry.body).map_err(|error| corrupt(format!("command: {error}")))?;
+        return Ok(Input::Command(command));
     }
     let event = parse_event(&entry.body).map_err(|error| corrupt(error.to_string()))?;
     Ok(Input::Event(event))

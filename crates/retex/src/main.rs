@@ -4,6 +4,7 @@
 //! - `store_args.rs`: `--db` / `--database-url`, shared by every command that uses the store.
 //! - `ingest.rs`: `retex ingest`: NDJSON files into the log, parsing on one thread and appending on another.
 //! - `report.rs`: `retex stock`, `exceptions`, `incidents`, `tick`: the engine's picture as tables or NDJSON.
+//! - `exception_cmd.rs`: `retex exception show|ack|assign|comment|status|resolve|dismiss|reopen`.
 //! - `rules_cmd.rs`: `retex rules check|default`.
 //! - `backtest.rs`: `retex backtest`: two rule sets over the same log, compared.
 //! - `simulate.rs`: `retex simulate`, `score` and `demo`: the simulated retailer and detection quality.
@@ -11,6 +12,7 @@
 
 mod backtest;
 mod bench;
+mod exception_cmd;
 mod ingest;
 mod report;
 mod rules_cmd;
@@ -38,6 +40,8 @@ enum Command {
     Stock(report::StockArgs),
     /// Print exceptions.
     Exceptions(report::ExceptionsArgs),
+    /// Show one exception, or act on it: ack, assign, comment, status, resolve, dismiss, reopen.
+    Exception(exception_cmd::ExceptionArgs),
     /// Print incidents: linked exceptions with their probable root cause.
     Incidents(report::IncidentsArgs),
     /// Check a rules file, or print the default rules.
@@ -64,6 +68,7 @@ fn main() -> ExitCode {
         Command::Ingest(args) => ingest::run(&args),
         Command::Stock(args) => report::stock(&args),
         Command::Exceptions(args) => report::exceptions(&args),
+        Command::Exception(args) => exception_cmd::run(&args),
         Command::Incidents(args) => report::incidents(&args),
         Command::Rules(args) => rules_cmd::run(&args),
         Command::Backtest(args) => backtest::run(&args),

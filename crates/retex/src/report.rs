@@ -82,7 +82,7 @@ pub fn exceptions(args: &ExceptionsArgs) -> anyhow::Result<ExitCode> {
     let live = args.store.open_live()?;
     let mut views = live.engine().exceptions();
     if args.status == StatusFilter::Open {
-        views.retain(|view| view.status == "open");
+        views.retain(|view| view.status != "resolved" && view.status != "dismissed");
     }
     let headers = [
         "id",

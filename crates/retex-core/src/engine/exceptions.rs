@@ -8,6 +8,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::codes::{DocumentNumber, Money, Timestamp};
+use crate::command::{Action, Command, RootCause, WorkStatus};
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::sorted_map;
 use crate::rules::{ExceptionType, Severity};
@@ -31,8 +32,48 @@ pub struct ExceptionKey {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ExceptionStatus {
     Open,
+    InProgress,
+    WaitingSupplier,
+    WaitingCustomer,
     Resolved,
+    /// Closed by a person as a false positive.
+    Dismissed,
 }
+
+impl ExceptionStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::InProgress => "in_progress",
+            Self::WaitingSupplier => "waiting_supplier",
+            Self::WaitingCustomer => "waiting_customer",
+            Self::Resolved => "resolved",
+            Self::Dismissed => "dismissed",
+        }
+    }
+
+    /// Still to be worked on: not resolved and not dismissed.
+    pub fn is_active(self) -> bool {
+        !matches!(self, Self::Resolved | Self::Dismissed)
+    }
+}
+
+/// One thing that happened to an exception, for its timeline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: Timestamp,
+    /// A person, or `retex` for what the engine did.
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+    /// The log entry that did it.
+    pub seq: u64,
+}
+
+/// The engine's name as an actor on timelines.
+pub const ENGINE_ACTOR: &str = "retex";
+/// Upper bound on the timeline kept per exception; occurrences beyond it are only counted.
+pub const TIMELINE_ENTRIES_MAX: usize = 200;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExceptionRecord {
@@ -63,6 +104,29 @@ pub struct ExceptionRecord {
     pub resolved_by: Option<u64>,
     /// The exception this one repeats: same type and key, resolved before this opened.
     pub repeat_of: Option<u64>,
+    pub acknowledged_at: Option<Timestamp>,
+    pub acknowledged_by: Option<String>,
+    pub assignee: Option<String>,
+    /// Set by the person who resolved it.
+    pub root_cause: Option<RootCause>,
+    /// Acknowledged after `ack_due`, or resolved after `resolve_due`: a breach stays.
+    pub ack_breached: bool,
+    pub resolve_breached: bool,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+impl ExceptionRecord {
+    fn note(&mut self, at: Timestamp, actor: &str, action: &str, detail: String, seq: u64) {
+        if self.timeline.len() < TIMELINE_ENTRIES_MAX {
+            self.timeline.push(TimelineEntry {
+                at,
+                actor: actor.to_string(),
+                action: action.to_string(),
+                detail,
+                seq,
+            });
+        }
+    }
 }
 
 /// Upper bound on the causes kept per exception; `occurrences` still counts every one.
@@ -100,7 +164,7 @@ impl ExceptionBook {
     }
 
     /// Counts one more occurrence of an open exception.
-    pub fn recur(&mut self, id: u64, impact: Money, severity: Severity, cause: u64) {
+    pub fn recur(&mut self, id: u64, at: Timestamp, impact: Money, severity: Severity, cause: u64) {
         let record = self.get_mut(id);
         record.occurrences += 1;
         record.impact = record.impact.max(impact);
@@ -108,6 +172,8 @@ impl ExceptionBook {
         if record.caused_by.len() < CAUSES_KEPT_MAX {
             record.caused_by.push(cause);
         }
+        let detail = format!("occurrence {}, impact {impact}", record.occurrences);
+        record.note(at, ENGINE_ACTOR, "occurred", detail, cause);
     }
 
     pub fn open(&mut self, opening: Opening, rules_version: &str) -> u64 {
@@ -134,7 +200,22 @@ impl ExceptionBook {
             resolved_at: None,
             resolved_by: None,
             repeat_of,
+            acknowledged_at: None,
+            acknowledged_by: None,
+            assignee: None,
+            root_cause: None,
+            ack_breached: false,
+            resolve_breached: false,
+            timeline: Vec::new(),
         });
+        let record = self.get_mut(id);
+        let detail = format!(
+            "severity {}, impact {}, team {}",
+            record.severity.name(),
+            record.impact,
+            record.team
+        );
+        record.note(opening.at, ENGINE_ACTOR, "opened", detail, opening.cause);
         id
     }
 
@@ -145,7 +226,97 @@ impl ExceptionBook {
         record.status = ExceptionStatus::Resolved;
         record.resolved_at = Some(at);
         record.resolved_by = Some(cause);
+        record.resolve_breached |= at > record.resolve_due;
+        record.note(at, ENGINE_ACTOR, "resolved", "the condition cleared".to_string(), cause);
         Some(id)
+    }
+
+    /// Why a command cannot act on its exception now, if it cannot.
+    pub fn check_command(&self, command: &Command) -> Result<(), String> {
+        let count = self.records.len() as u64;
+        if command.exception == 0 || command.exception > count {
+            return Err(format!("no exception {} (there are {count})", command.exception));
+        }
+        let record = self.get(command.exception);
+        let active = record.status.is_active();
+        let refuse = |problem: String| Err(format!("exception {}: {problem}", record.id));
+        let blank = |text: &str| text.trim().is_empty();
+        match &command.action {
+            Action::Comment { text } if blank(text) => refuse("a comment needs text".into()),
+            Action::Comment { .. } => Ok(()),
+            Action::Reopen { .. } if active => refuse(format!("is {}, not closed", record.status.name())),
+            Action::Reopen { .. } => match self.open.get(&record.key) {
+                Some(other) => refuse(format!("exception {other} with the same key is open")),
+                None => Ok(()),
+            },
+            _ if !active => refuse(format!("is {}", record.status.name())),
+            Action::Acknowledge => match (&record.acknowledged_by, record.acknowledged_at) {
+                (Some(by), Some(at)) => refuse(format!("already acknowledged by {by} at {at}")),
+                _ => Ok(()),
+            },
+            Action::Assign { assignee } if blank(assignee) => refuse("an assignment needs an assignee".into()),
+            Action::Resolve { note, .. } if blank(note) => refuse("resolving needs a note".into()),
+            Action::Dismiss { reason } if blank(reason) => refuse("dismissing needs a reason".into()),
+            Action::Assign { .. } | Action::SetStatus { .. } | Action::Resolve { .. } | Action::Dismiss { .. } => {
+                Ok(())
+            }
+        }
+    }
+
+    /// Applies a command that passed [`ExceptionBook::check_command`].
+    pub fn apply_command(&mut self, command: &Command, at: Timestamp, seq: u64) {
+        let id = command.exception;
+        let actor = command.actor.as_str();
+        let record = self.get_mut(id);
+        let detail = match &command.action {
+            Action::Acknowledge => {
+                record.acknowledged_at = Some(at);
+                record.acknowledged_by = Some(actor.to_string());
+                record.ack_breached |= at > record.ack_due;
+                String::new()
+            }
+            Action::Assign { assignee } => {
+                record.assignee = Some(assignee.clone());
+                format!("to {assignee}")
+            }
+            Action::Comment { text } => text.clone(),
+            Action::SetStatus { status } => {
+                record.status = match status {
+                    WorkStatus::InProgress => ExceptionStatus::InProgress,
+                    WorkStatus::WaitingSupplier => ExceptionStatus::WaitingSupplier,
+                    WorkStatus::WaitingCustomer => ExceptionStatus::WaitingCustomer,
+                };
+                record.status.name().to_string()
+            }
+            Action::Resolve { root_cause, note } => {
+                record.status = ExceptionStatus::Resolved;
+                record.root_cause = Some(*root_cause);
+                record.resolved_at = Some(at);
+                record.resolved_by = Some(seq);
+                record.resolve_breached |= at > record.resolve_due;
+                format!("root cause {}: {note}", root_cause.name())
+            }
+            Action::Dismiss { reason } => {
+                record.status = ExceptionStatus::Dismissed;
+                record.resolved_at = Some(at);
+                record.resolved_by = Some(seq);
+                format!("false positive: {reason}")
+            }
+            Action::Reopen { note } => {
+                record.status = ExceptionStatus::Open;
+                record.resolved_at = None;
+                record.resolved_by = None;
+                note.clone()
+            }
+        };
+        record.note(at, actor, command.action.name(), detail, seq);
+        let key = record.key.clone();
+        let active = record.status.is_active();
+        if active {
+            self.open.insert(key, id);
+        } else if self.open.get(&key) == Some(&id) {
+            self.open.remove(&key);
+        }
     }
 
     pub fn get(&self, id: u64) -> &ExceptionRecord {

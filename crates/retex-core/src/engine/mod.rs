@@ -41,7 +41,7 @@ use sha2::{Digest, Sha256};
 pub use calendar::{BusinessHours, add_business_time};
 pub use deadlines::{Deadline, DeadlineQueue};
 pub use documents::{OrderDoc, OrderStatus, PurchaseOrderDoc, ReturnDoc, TransferDoc};
-pub use exceptions::{ExceptionBook, ExceptionKey, ExceptionRecord, ExceptionStatus, TypeRef};
+pub use exceptions::{ExceptionBook, ExceptionKey, ExceptionRecord, ExceptionStatus, TimelineEntry, TypeRef};
 pub use incidents::{Incident, IncidentBook, Touch};
 pub use insight::{Insight, RateTestParams, StoreWindow};
 pub use interner::Interner;
@@ -52,6 +52,7 @@ pub use stats::HISTORY_DAYS;
 pub use views::{ExceptionView, IncidentView, StockRow};
 
 use crate::codes::{DocumentNumber, Timestamp};
+use crate::command::Command;
 use crate::event::Event;
 use crate::rules::Rules;
 
@@ -66,6 +67,8 @@ pub enum Input {
     Event(Event),
     /// Moves the clock to this instant (`retex tick --at T`, or the server's wall clock).
     Tick(Timestamp),
+    /// A person's action on an exception.
+    Command(Command),
 }
 
 impl Input {
@@ -73,6 +76,7 @@ impl Input {
         match self {
             Self::Event(event) => Timestamp::from_datetime(&event.at),
             Self::Tick(at) => *at,
+            Self::Command(command) => Timestamp::from_datetime(&command.at),
         }
     }
 }
@@ -83,6 +87,8 @@ pub enum Output {
     ExceptionOpened(u64),
     ExceptionRecurred(u64),
     ExceptionResolved(u64),
+    /// A command changed it (acknowledged, assigned, commented, status, resolved, dismissed, reopened).
+    ExceptionChanged(u64),
 }
 
 /// What the engine runs with: the rules and, optionally, the statistical models. Not part of the state; a
@@ -190,6 +196,17 @@ impl Engine {
                 self.begin_entry(seq, *at, outputs);
                 self.state.applied_seq = seq;
             }
+            Input::Command(command) => {
+                let at = Timestamp::from_datetime(&command.at);
+                self.begin_entry(seq, at, outputs);
+                // The shell checked it before logging; one that no longer fits (another command came first)
+                // changes nothing.
+                if self.state.exceptions.check_command(command).is_ok() {
+                    self.state.exceptions.apply_command(command, at, seq);
+                    outputs.push(Output::ExceptionChanged(command.exception));
+                }
+                self.state.applied_seq = seq;
+            }
         }
     }
 
@@ -278,6 +295,11 @@ impl Engine {
             (Some(location), Some(sku)) => self.state.ledger.get(location, sku).copied().unwrap_or_default(),
             _ => Position::default(),
         }
+    }
+
+    /// Why `command` cannot act on its exception now, if it cannot (the shell asks before logging it).
+    pub fn check_command(&self, command: &Command) -> Result<(), String> {
+        self.state.exceptions.check_command(command)
     }
 
     pub fn exception_records(&self) -> &[ExceptionRecord] {

@@ -113,7 +113,7 @@ impl Engine {
         if let Some(id) = self.state.exceptions.open_id(&detection.key) {
             self.state
                 .exceptions
-                .recur(id, detection.impact, severity, detection.cause);
+                .recur(id, detection.at, detection.impact, severity, detection.cause);
             outputs.push(Output::ExceptionRecurred(id));
             return;
         }

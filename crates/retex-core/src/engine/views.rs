@@ -4,8 +4,9 @@
 use serde::Serialize;
 
 use crate::codes::{DocumentNumber, Money, Qty, Timestamp};
+use crate::command::RootCause;
 use crate::engine::Engine;
-use crate::engine::exceptions::{ExceptionRecord, ExceptionStatus, TypeRef};
+use crate::engine::exceptions::{ExceptionRecord, TimelineEntry, TypeRef};
 
 /// One ledger row with its codes, as the CLI and API print it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -32,6 +33,18 @@ pub struct ExceptionView<'a> {
     pub reference: Option<&'a str>,
     pub opened_at: String,
     pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acknowledged_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acknowledged_by: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_cause: Option<&'static str>,
+    /// Acknowledged after `ack_due`; a breach stays.
+    pub ack_breached: bool,
+    /// Resolved after `resolve_due`; a breach stays.
+    pub resolve_breached: bool,
     pub severity: &'static str,
     pub impact: Money,
     pub occurrences: u32,
@@ -121,10 +134,13 @@ impl Engine {
             sku: record.sku.map(|id| self.state.skus.name(id)),
             reference: record.reference.as_ref().map(DocumentNumber::as_str),
             opened_at: record.opened_at.to_rfc3339(),
-            status: match record.status {
-                ExceptionStatus::Open => "open",
-                ExceptionStatus::Resolved => "resolved",
-            },
+            status: record.status.name(),
+            acknowledged_at: record.acknowledged_at.map(Timestamp::to_rfc3339),
+            acknowledged_by: record.acknowledged_by.as_deref(),
+            assignee: record.assignee.as_deref(),
+            root_cause: record.root_cause.map(RootCause::name),
+            ack_breached: record.ack_breached,
+            resolve_breached: record.resolve_breached,
             severity: record.severity.name(),
             impact: record.impact,
             occurrences: record.occurrences,
@@ -138,6 +154,16 @@ impl Engine {
             resolved_by: record.resolved_by,
             repeat_of: record.repeat_of,
         }
+    }
+
+    /// One exception by id, with its timeline.
+    pub fn exception_detail(&self, id: u64) -> Option<(ExceptionView<'_>, &[TimelineEntry])> {
+        let record = self
+            .state
+            .exceptions
+            .records()
+            .get(usize::try_from(id).ok()?.checked_sub(1)?)?;
+        Some((self.exception_view(record), &record.timeline))
     }
 
     /// Live incidents with at least `min_exceptions` members, oldest first.
@@ -156,7 +182,7 @@ impl Engine {
                 if !types.contains(&name) {
                     types.push(name);
                 }
-                open |= record.status == ExceptionStatus::Open;
+                open |= record.status.is_active();
                 impact += record.impact;
             }
             let root = self.state.exceptions.get(incident.root_cause);

@@ -202,3 +202,132 @@ fn backtest_compares_two_rule_sets_without_touching_the_store() {
         "the store is untouched: log, snapshot and state are as before"
     );
 }
+
+#[test]
+fn people_work_an_exception_through_logged_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("retex.db");
+    let db = db.to_str().unwrap();
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/headline.ndjson");
+    retex(&["ingest", "--db", db, data]);
+    let at = |time: &str| format!("2026-11-05T{time}Z");
+    let run = |args: &[&str]| {
+        let mut full = vec!["exception"];
+        full.extend_from_slice(args);
+        full.extend_from_slice(&["--db", db]);
+        retex(&full)
+    };
+
+    let ack = run(&["ack", "1", "--as", "alice", "--at", &at("08:00:00"), "--key", "k1"]);
+    assert_eq!(
+        stdout(&ack),
+        "exception 1: acknowledge by alice; now open\n",
+        "{}",
+        stderr(&ack)
+    );
+    let again = run(&["ack", "1", "--as", "bob", "--at", &at("08:05:00")]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).starts_with(
+            "error: acknowledge refused: exception 1: already acknowledged by alice at 2026-11-05T08:00:00Z"
+        ),
+        "{}",
+        stderr(&again)
+    );
+    let repeated = run(&["ack", "1", "--as", "alice", "--at", &at("08:00:00"), "--key", "k1"]);
+    assert_eq!(
+        repeated.status.code(),
+        Some(1),
+        "the engine refuses before the log sees the repeat"
+    );
+
+    run(&["assign", "1", "--as", "alice", "--to", "bob", "--at", &at("08:10:00")]);
+    run(&[
+        "comment",
+        "1",
+        "--as",
+        "bob",
+        "--text",
+        "pallet found in the back room",
+        "--at",
+        &at("08:20:00"),
+    ]);
+    run(&[
+        "status",
+        "1",
+        "--as",
+        "bob",
+        "--status",
+        "waiting-supplier",
+        "--at",
+        &at("08:30:00"),
+    ]);
+    let bad_code = run(&["resolve", "1", "--as", "bob", "--root-cause", "gremlins", "--note", "x"]);
+    assert_eq!(bad_code.status.code(), Some(2));
+    assert!(stderr(&bad_code).contains("\"gremlins\" is not a root-cause code; use one of process_noncompliance"));
+    let resolved = run(&[
+        "resolve",
+        "1",
+        "--as",
+        "bob",
+        "--root-cause",
+        "transfer_discipline",
+        "--note",
+        "received, not scanned",
+        "--at",
+        &at("09:00:00"),
+    ]);
+    assert_eq!(
+        stdout(&resolved),
+        "exception 1: resolve by bob; now resolved\n",
+        "{}",
+        stderr(&resolved)
+    );
+
+    let shown: serde_json::Value = serde_json::from_str(&stdout(&run(&["show", "1", "--format", "json"]))).unwrap();
+    assert_eq!(shown["status"], "resolved");
+    assert_eq!(shown["root_cause"], "transfer_discipline");
+    assert_eq!(shown["assignee"], "bob");
+    assert_eq!(shown["acknowledged_by"], "alice");
+    assert_eq!(shown["ack_breached"], true, "acknowledged days after its due time");
+    let actions: Vec<&str> = shown["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["opened", "acknowledge", "assign", "comment", "set_status", "resolve"]
+    );
+
+    let reopened = run(&[
+        "reopen",
+        "1",
+        "--as",
+        "carol",
+        "--note",
+        "came back",
+        "--at",
+        &at("10:00:00"),
+    ]);
+    assert_eq!(
+        stdout(&reopened),
+        "exception 1: reopen by carol; now open\n",
+        "{}",
+        stderr(&reopened)
+    );
+    let dismissed = run(&[
+        "dismiss",
+        "1",
+        "--as",
+        "carol",
+        "--reason",
+        "test transfer",
+        "--at",
+        &at("10:05:00"),
+    ]);
+    assert_eq!(stdout(&dismissed), "exception 1: dismiss by carol; now dismissed\n");
+    let missing = run(&["ack", "999", "--as", "carol"]);
+    assert!(stderr(&missing).contains("no exception 999"), "{}", stderr(&missing));
+}

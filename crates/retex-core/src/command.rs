@@ -1,0 +1,128 @@
+//! Commands: what people do to exceptions (acknowledge, assign, comment, change status, resolve, dismiss,
+//! reopen), logged like events so that the workflow is replayable and auditable.
+//!
+//! A command names its actor, its time and the exception it acts on; `(source, id)` is its idempotency key as
+//! for events. The engine checks it against the exception's state with [`crate::engine::Engine::check_command`],
+//! which the shell also calls first so that a person gets a clear refusal instead of a silent no-op.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+/// The log's `kind` for commands.
+pub const COMMAND_KIND: &str = "command";
+
+/// One logged command.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Command {
+    /// Unique within `source`.
+    pub id: String,
+    /// Where it came from (`cli`, `web`, `api`).
+    pub source: String,
+    pub at: DateTime<FixedOffset>,
+    /// Who did it.
+    pub actor: String,
+    /// The exception's id.
+    pub exception: u64,
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+/// What the command does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    Acknowledge,
+    Assign {
+        assignee: String,
+    },
+    Comment {
+        text: String,
+    },
+    SetStatus {
+        status: WorkStatus,
+    },
+    Resolve {
+        root_cause: RootCause,
+        note: String,
+    },
+    /// A false positive: nothing was wrong.
+    Dismiss {
+        reason: String,
+    },
+    Reopen {
+        note: String,
+    },
+}
+
+impl Action {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Acknowledge => "acknowledge",
+            Self::Assign { .. } => "assign",
+            Self::Comment { .. } => "comment",
+            Self::SetStatus { .. } => "set_status",
+            Self::Resolve { .. } => "resolve",
+            Self::Dismiss { .. } => "dismiss",
+            Self::Reopen { .. } => "reopen",
+        }
+    }
+}
+
+/// Working statuses a person may set on an open exception.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkStatus {
+    InProgress,
+    WaitingSupplier,
+    WaitingCustomer,
+}
+
+/// Why it happened, as the person resolving it judges (workflow.md's root-cause codes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RootCause {
+    ProcessNoncompliance,
+    DelayedReceiving,
+    TransferDiscipline,
+    CountInaccuracy,
+    SupplierFailure,
+    MasterDataError,
+    IntegrationError,
+    TheftOrShrink,
+    CustomerBehaviour,
+    Other,
+}
+
+impl RootCause {
+    pub const ALL: [RootCause; 10] = [
+        Self::ProcessNoncompliance,
+        Self::DelayedReceiving,
+        Self::TransferDiscipline,
+        Self::CountInaccuracy,
+        Self::SupplierFailure,
+        Self::MasterDataError,
+        Self::IntegrationError,
+        Self::TheftOrShrink,
+        Self::CustomerBehaviour,
+        Self::Other,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ProcessNoncompliance => "process_noncompliance",
+            Self::DelayedReceiving => "delayed_receiving",
+            Self::TransferDiscipline => "transfer_discipline",
+            Self::CountInaccuracy => "count_inaccuracy",
+            Self::SupplierFailure => "supplier_failure",
+            Self::MasterDataError => "master_data_error",
+            Self::IntegrationError => "integration_error",
+            Self::TheftOrShrink => "theft_or_shrink",
+            Self::CustomerBehaviour => "customer_behaviour",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|cause| cause.name() == name)
+    }
+}
