@@ -27,6 +27,9 @@ pub enum Deadline {
     PhantomCheck(LocationId, SkuId),
     /// The daily test of store exception rates (`store_exception_rate`).
     StoreRateCheck,
+    /// An exception's escalation level falls due (workflow.md: 1 at `ack_due`, 2 at 75% of the resolve
+    /// target, 3 at `resolve_due`).
+    Escalation(u64, u8),
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -68,6 +71,7 @@ impl Engine {
                 Deadline::OrderShipment(order) => self.fire_order_at_risk(&order, due_at, outputs),
                 Deadline::PhantomCheck(location, sku) => self.fire_phantom_check(location, sku, due_at, outputs),
                 Deadline::StoreRateCheck => self.fire_store_rate_check(due_at, outputs),
+                Deadline::Escalation(exception, level) => self.fire_escalation(exception, level, due_at, outputs),
             }
         }
     }

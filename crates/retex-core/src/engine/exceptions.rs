@@ -112,6 +112,8 @@ pub struct ExceptionRecord {
     /// Acknowledged after `ack_due`, or resolved after `resolve_due`: a breach stays.
     pub ack_breached: bool,
     pub resolve_breached: bool,
+    /// The highest escalation level reached (0 before any).
+    pub escalation_level: u8,
     pub timeline: Vec<TimelineEntry>,
 }
 
@@ -206,6 +208,7 @@ impl ExceptionBook {
             root_cause: None,
             ack_breached: false,
             resolve_breached: false,
+            escalation_level: 0,
             timeline: Vec::new(),
         });
         let record = self.get_mut(id);
@@ -229,6 +232,35 @@ impl ExceptionBook {
         record.resolve_breached |= at > record.resolve_due;
         record.note(at, ENGINE_ACTOR, "resolved", "the condition cleared".to_string(), cause);
         Some(id)
+    }
+
+    /// Escalates an exception still being worked to `level`, notifying `notified`; false when the level no
+    /// longer applies (resolved, or acknowledged in time for level 1).
+    pub fn escalate(&mut self, id: u64, level: u8, at: Timestamp, notified: &str) -> bool {
+        let record = self.get_mut(id);
+        if !record.status.is_active() || (level == 1 && record.acknowledged_at.is_some()) {
+            return false;
+        }
+        record.escalation_level = record.escalation_level.max(level);
+        let reason = match level {
+            1 => {
+                record.ack_breached = true;
+                "not acknowledged by its due time"
+            }
+            2 => "75% of its resolve target has passed",
+            _ => {
+                record.resolve_breached = true;
+                "not resolved by its due time"
+            }
+        };
+        record.note(
+            at,
+            ENGINE_ACTOR,
+            "escalated",
+            format!("level {level}: {notified} notified, {reason}"),
+            0,
+        );
+        true
     }
 
     /// Why a command cannot act on its exception now, if it cannot.

@@ -8,6 +8,7 @@
 //! - `apply`: how each event moves master data, the ledger and the documents.
 //! - `detect_inventory`, `detect_documents`, `detect_commercial`: the built-in detectors, by the state they watch.
 //! - `custom`: custom exception types of the rules.
+//! - `escalation`: escalation levels and SLA breaches at their instants.
 //! - `raise`: opening, recurring and resolving exceptions (severity, team, SLA dues, incidents).
 //! - `exceptions`, `incidents`, `calendar`, `deadlines`: the books and clocks those use.
 //! - `ledger`, `interner`, `master`, `documents`, `stats`: the state itself.
@@ -21,6 +22,7 @@ mod detect_commercial;
 mod detect_documents;
 mod detect_inventory;
 mod documents;
+mod escalation;
 mod exceptions;
 mod incidents;
 mod insight;

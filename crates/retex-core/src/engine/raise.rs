@@ -136,6 +136,8 @@ impl Engine {
             cause: detection.cause,
         };
         let id = self.state.exceptions.open(opening, &self.rules_version);
+        let level_two_at = add_business_time(detection.at, target.resolve_minutes * 60_000 * 3 / 4, calendar);
+        self.schedule_escalations(id, [ack_due, level_two_at, resolve_due]);
         let is_master_data = type_ref == TypeRef::BuiltIn(ExceptionType::MasterData);
         let exceptions = &self.state.exceptions;
         let rank_of = |exception: u64| {

@@ -45,6 +45,8 @@ pub struct ExceptionView<'a> {
     pub ack_breached: bool,
     /// Resolved after `resolve_due`; a breach stays.
     pub resolve_breached: bool,
+    /// The highest escalation level reached (0 before any).
+    pub escalation_level: u8,
     pub severity: &'static str,
     pub impact: Money,
     pub occurrences: u32,
@@ -141,6 +143,7 @@ impl Engine {
             root_cause: record.root_cause.map(RootCause::name),
             ack_breached: record.ack_breached,
             resolve_breached: record.resolve_breached,
+            escalation_level: record.escalation_level,
             severity: record.severity.name(),
             impact: record.impact,
             occurrences: record.occurrences,
