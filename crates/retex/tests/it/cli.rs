@@ -296,9 +296,18 @@ fn people_work_an_exception_through_logged_commands() {
         .iter()
         .map(|entry| entry["action"].as_str().unwrap())
         .collect();
+    // Level 1 fired at ack_due, days before alice acknowledged.
     assert_eq!(
         actions,
-        ["opened", "acknowledge", "assign", "comment", "set_status", "resolve"]
+        [
+            "opened",
+            "escalated",
+            "acknowledge",
+            "assign",
+            "comment",
+            "set_status",
+            "resolve"
+        ]
     );
 
     let reopened = run(&[
