@@ -11,6 +11,7 @@
 //!   appenders, and an entry becomes visible only after every entry before it;
 //! - an append batch is one transaction: all its new entries are durable when it returns, or none are;
 //! - an entry whose `(source, event_id)` is already in the log, or earlier in the same batch, is ignored;
+//! - every transaction that appends entries also appends its link of the audit chain (`chain.rs`);
 //! - both backends refuse the same requests (see [`APPEND_BATCH_ENTRIES_MAX`], [`READ_LOG_LIMIT_MAX`]).
 //!
 //! # Layout
@@ -18,6 +19,7 @@
 //! - `error.rs`: [`StoreError`], the one error type, named for what the caller does next.
 //! - `boundary.rs`: the checks a request passes before it reaches a database, and the conversions between
 //!   Rust's unsigned numbers and SQL's signed 64-bit integers.
+//! - `chain.rs`: the audit chain (a hash per append transaction, chained) and [`verify_chain`].
 //! - `live.rs`: [`LiveEngine`], the engine kept current with a store: append first, then apply; snapshots.
 //! - `sqlite.rs`: [`SqliteStore`], one WAL-mode file with `synchronous=FULL`.
 //! - `postgres.rs`: [`PostgresStore`], appends serialised by a transaction-scoped advisory lock.
@@ -25,6 +27,7 @@
 //! - `examples/append_rate.rs`: measures append throughput of either backend.
 
 mod boundary;
+mod chain;
 mod error;
 mod live;
 mod postgres;
@@ -32,6 +35,7 @@ mod sqlite;
 
 use std::path::PathBuf;
 
+pub use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainVerdict, verify_chain};
 pub use crate::error::StoreError;
 pub use crate::live::{
     AppendSummary, Appender, Applier, IncomingEvent, LiveEngine, LiveOptions, TICK_KIND, TICK_SOURCE, decode_entry,
@@ -109,6 +113,8 @@ pub trait Store: Send {
     fn read_log(&mut self, after_seq: u64, limit: usize) -> Result<Vec<StoredEntry>, StoreError>;
     /// The entry under an idempotency key, if any (used to tell a harmless repeat from a conflicting one).
     fn find_entry(&mut self, source: &str, event_id: &str) -> Result<Option<StoredEntry>, StoreError>;
+    /// The audit chain's batches whose first seq is after `after_seq`, in order, at most `limit` of them.
+    fn read_batches(&mut self, after_seq: u64, limit: usize) -> Result<Vec<ChainBatch>, StoreError>;
     /// The seq of the newest entry, 0 when the log is empty.
     fn last_seq(&mut self) -> Result<u64, StoreError>;
     /// Stores an engine snapshot taken after applying entries up to `snapshot.seq`, replacing one with the

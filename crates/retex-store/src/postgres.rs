@@ -20,6 +20,7 @@ use postgres::config::Host;
 use postgres::{Client, Config, IsolationLevel, NoTls, Row, Statement, Transaction};
 
 use crate::boundary::{check_append_batch, format_version_from_sql, read_limit_to_sql, seq_from_sql, seq_to_sql};
+use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, chain_hash};
 use crate::{AppendOutcome, Migration, NewEntry, SNAPSHOTS_KEPT, Snapshot, Store, StoreError, StoredEntry};
 
 /// The advisory lock that serialises appends ("RETEXLOG" in ASCII). Other Retex locks (migrations, the
@@ -41,6 +42,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "0002_snapshot.sql",
         sql: include_str!("../migrations/postgres/0002_snapshot.sql"),
     },
+    Migration {
+        name: "0003_log_batch.sql",
+        sql: include_str!("../migrations/postgres/0003_log_batch.sql"),
+    },
 ];
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS retex_schema_migrations (
@@ -53,6 +58,10 @@ const SELECT_SCHEMA_VERSION: &str = "SELECT COALESCE(MAX(version), 0) FROM retex
 const RECORD_MIGRATION: &str = "INSERT INTO retex_schema_migrations (version, name) VALUES ($1, $2)";
 
 const SELECT_LAST_SEQ: &str = "SELECT COALESCE(MAX(seq), 0) FROM log";
+const SELECT_LAST_BATCH_HASH: &str = "SELECT hash FROM log_batch ORDER BY last_seq DESC LIMIT 1";
+const INSERT_BATCH: &str = "INSERT INTO log_batch (last_seq, first_seq, hash) VALUES ($1, $2, $3)";
+const SELECT_BATCHES_AFTER: &str =
+    "SELECT first_seq, last_seq, hash FROM log_batch WHERE first_seq > $1 ORDER BY first_seq LIMIT $2";
 /// The 1-based positions of the batch keys that are already in the log.
 const SELECT_PRESENT_ORDINALS: &str = "SELECT key.ordinal
      FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS key(source, event_id, ordinal)
@@ -205,6 +214,20 @@ impl Store for PostgresStore {
             new_entries
                 .insert(&mut transaction, &statements.insert_entries)
                 .map_err(error)?;
+            let links: Vec<ChainLink> = batch
+                .iter()
+                .zip(&seqs)
+                .filter_map(|(entry, seq)| seq.map(|seq| ChainLink::new_entry(seq, entry)))
+                .collect();
+            let (first, last) = (links[0].seq, links[links.len() - 1].seq);
+            let previous: Option<String> = transaction
+                .query_opt(SELECT_LAST_BATCH_HASH, &[])
+                .map_err(error)?
+                .map(|row| row.get(0));
+            let hash = chain_hash(previous.as_deref().unwrap_or(CHAIN_GENESIS), links.into_iter());
+            transaction
+                .execute(INSERT_BATCH, &[&seq_to_sql(last)?, &seq_to_sql(first)?, &hash])
+                .map_err(error)?;
         }
         transaction.commit().map_err(error)?;
         Ok(AppendOutcome { seqs })
@@ -222,6 +245,24 @@ impl Store for PostgresStore {
             entries.push(entry_from_row(row, &self.location)?);
         }
         Ok(entries)
+    }
+
+    fn read_batches(&mut self, after_seq: u64, limit: usize) -> Result<Vec<ChainBatch>, StoreError> {
+        let (after_seq, limit) = (seq_to_sql(after_seq)?, read_limit_to_sql(limit)?);
+        let rows = self
+            .client
+            .query(SELECT_BATCHES_AFTER, &[&after_seq, &limit])
+            .map_err(|error| store_error(&self.location, "read chain", &error))?;
+        let mut batches = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let read = |error| store_error(&self.location, "read chain", &error);
+            batches.push(ChainBatch {
+                first_seq: seq_from_sql(row.try_get(0).map_err(read)?, &self.location)?,
+                last_seq: seq_from_sql(row.try_get(1).map_err(read)?, &self.location)?,
+                hash: row.try_get(2).map_err(read)?,
+            });
+        }
+        Ok(batches)
     }
 
     fn find_entry(&mut self, source: &str, event_id: &str) -> Result<Option<StoredEntry>, StoreError> {

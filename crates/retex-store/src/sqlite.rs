@@ -17,9 +17,12 @@ use std::path::Path;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use rusqlite::{Connection, ErrorCode, Params, Row, Statement, ToSql, Transaction, TransactionBehavior};
+use rusqlite::{
+    Connection, ErrorCode, OptionalExtension, Params, Row, Statement, ToSql, Transaction, TransactionBehavior,
+};
 
 use crate::boundary::{check_append_batch, read_limit_to_sql, seq_from_sql, seq_to_sql};
+use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, chain_hash};
 use crate::{AppendOutcome, Migration, NewEntry, SNAPSHOTS_KEPT, Snapshot, Store, StoreError, StoredEntry};
 
 /// How long a statement waits for another connection's lock on the file before failing as unavailable.
@@ -47,6 +50,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "0002_snapshot.sql",
         sql: include_str!("../migrations/sqlite/0002_snapshot.sql"),
     },
+    Migration {
+        name: "0003_log_batch.sql",
+        sql: include_str!("../migrations/sqlite/0003_log_batch.sql"),
+    },
 ];
 
 /// `INSERT OR IGNORE` of [`SQLITE_INSERT_ROWS_PER_STATEMENT`] rows.
@@ -60,6 +67,10 @@ const SELECT_ENTRIES_AFTER: &str = "SELECT seq, source, event_id, kind, at_ms, b
 const SELECT_ENTRY_BY_KEY: &str = "SELECT seq, source, event_id, kind, at_ms, body FROM log
      WHERE source = ?1 AND event_id = ?2";
 const SELECT_LAST_SEQ: &str = "SELECT COALESCE(MAX(seq), 0) FROM log";
+const SELECT_LAST_BATCH_HASH: &str = "SELECT hash FROM log_batch ORDER BY last_seq DESC LIMIT 1";
+const INSERT_BATCH: &str = "INSERT INTO log_batch (last_seq, first_seq, hash) VALUES (?1, ?2, ?3)";
+const SELECT_BATCHES_AFTER: &str =
+    "SELECT first_seq, last_seq, hash FROM log_batch WHERE first_seq > ?1 ORDER BY first_seq LIMIT ?2";
 const UPSERT_SNAPSHOT: &str = "INSERT INTO snapshot (seq, format_version, state_hash, bytes)
      VALUES (?1, ?2, ?3, ?4)
      ON CONFLICT (seq, format_version) DO UPDATE SET state_hash = excluded.state_hash, bytes = excluded.bytes";
@@ -185,6 +196,21 @@ impl Store for SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(error)?;
         let seqs = insert_batch(&transaction, batch, location)?;
+        let links: Vec<ChainLink> = batch
+            .iter()
+            .zip(&seqs)
+            .filter_map(|(entry, seq)| seq.map(|seq| ChainLink::new_entry(seq, entry)))
+            .collect();
+        if let (Some(first), Some(last)) = (links.first().map(|link| link.seq), links.last().map(|link| link.seq)) {
+            let previous: Option<String> = transaction
+                .query_row(SELECT_LAST_BATCH_HASH, (), |row| row.get(0))
+                .optional()
+                .map_err(error)?;
+            let hash = chain_hash(previous.as_deref().unwrap_or(CHAIN_GENESIS), links.into_iter());
+            transaction
+                .execute(INSERT_BATCH, (seq_to_sql(last)?, seq_to_sql(first)?, hash))
+                .map_err(error)?;
+        }
         transaction.commit().map_err(error)?;
         Ok(AppendOutcome { seqs })
     }
@@ -197,6 +223,27 @@ impl Store for SqliteStore {
     fn find_entry(&mut self, source: &str, event_id: &str) -> Result<Option<StoredEntry>, StoreError> {
         let entries = self.query_entries("find entry", SELECT_ENTRY_BY_KEY, (source, event_id))?;
         Ok(entries.into_iter().next())
+    }
+
+    fn read_batches(&mut self, after_seq: u64, limit: usize) -> Result<Vec<ChainBatch>, StoreError> {
+        let location = &self.location;
+        let error = |error| store_error(location, "read chain", error);
+        let mut statement = self.connection.prepare_cached(SELECT_BATCHES_AFTER).map_err(error)?;
+        let rows = statement
+            .query_map((seq_to_sql(after_seq)?, read_limit_to_sql(limit)?), |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?))
+            })
+            .map_err(error)?;
+        let mut batches = Vec::new();
+        for row in rows {
+            let (first, last, hash) = row.map_err(error)?;
+            batches.push(ChainBatch {
+                first_seq: seq_from_sql(first, location)?,
+                last_seq: seq_from_sql(last, location)?,
+                hash,
+            });
+        }
+        Ok(batches)
     }
 
     fn last_seq(&mut self) -> Result<u64, StoreError> {

@@ -5,11 +5,13 @@
 //! - `ingest.rs`: `retex ingest`: NDJSON files into the log, parsing on one thread and appending on another.
 //! - `report.rs`: `retex stock`, `exceptions`, `incidents`, `tick`: the engine's picture as tables or NDJSON.
 //! - `exception_cmd.rs`: `retex exception show|ack|assign|comment|status|resolve|dismiss|reopen`.
+//! - `audit.rs`: `retex audit verify`.
 //! - `rules_cmd.rs`: `retex rules check|default`.
 //! - `backtest.rs`: `retex backtest`: two rule sets over the same log, compared.
 //! - `simulate.rs`: `retex simulate`, `score` and `demo`: the simulated retailer and detection quality.
 //! - `bench.rs`: `retex bench`: engine and ingest throughput and ledger memory, written as JSON.
 
+mod audit;
 mod backtest;
 mod bench;
 mod exception_cmd;
@@ -42,6 +44,8 @@ enum Command {
     Exceptions(report::ExceptionsArgs),
     /// Show one exception, or act on it: ack, assign, comment, status, resolve, dismiss, reopen.
     Exception(exception_cmd::ExceptionArgs),
+    /// Verify the log's audit chain (tamper detection).
+    Audit(audit::AuditArgs),
     /// Print incidents: linked exceptions with their probable root cause.
     Incidents(report::IncidentsArgs),
     /// Check a rules file, or print the default rules.
@@ -69,6 +73,7 @@ fn main() -> ExitCode {
         Command::Stock(args) => report::stock(&args),
         Command::Exceptions(args) => report::exceptions(&args),
         Command::Exception(args) => exception_cmd::run(&args),
+        Command::Audit(args) => audit::run(&args),
         Command::Incidents(args) => report::incidents(&args),
         Command::Rules(args) => rules_cmd::run(&args),
         Command::Backtest(args) => backtest::run(&args),

@@ -23,6 +23,8 @@ pub trait Harness: Sized {
     /// Records in the database a schema version newer than this build knows, as a newer Retex would. The
     /// store must be open once before.
     fn claim_newer_schema(&self);
+    /// Runs SQL against the database behind the store's back, as someone tampering with it would.
+    fn tamper(&self, sql: &str);
 }
 
 /// Turns every conformance test in `suite.rs` into a `#[test]` for one [`Harness`].
@@ -43,7 +45,11 @@ macro_rules! store_conformance_suite {
             snapshots_of_other_format_versions_are_ignored,
             reopening_keeps_everything,
             a_schema_newer_than_this_build_is_refused,
-            concurrent_appenders_get_gap_free_seqs,
+                        concurrent_appenders_get_gap_free_seqs,
+            the_audit_chain_covers_every_append,
+            a_changed_entry_breaks_the_audit_chain,
+            a_removed_entry_breaks_the_audit_chain,
+            reordered_entries_break_the_audit_chain,
         );
     };
     (@tests $harness:ty; $($test:ident),+ $(,)?) => {

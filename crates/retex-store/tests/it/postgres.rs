@@ -81,6 +81,10 @@ impl Harness for PostgresHarness {
             .batch_execute("INSERT INTO retex_schema_migrations (version, name) VALUES (1000, 'from the future')")
             .expect("record a newer schema version");
     }
+
+    fn tamper(&self, sql: &str) {
+        self.connect().batch_execute(sql).expect("tamper with the database");
+    }
 }
 
 impl Drop for PostgresHarness {

@@ -51,6 +51,10 @@ impl Harness for SqliteHarness {
             .pragma_update(None, "user_version", 1_000)
             .expect("set the schema version");
     }
+
+    fn tamper(&self, sql: &str) {
+        self.connect().execute_batch(sql).expect("tamper with the database");
+    }
 }
 
 store_conformance_suite!(SqliteHarness);

@@ -7,7 +7,8 @@ use std::collections::HashSet;
 use std::sync::Barrier;
 
 use retex_store::{
-    APPEND_BATCH_ENTRIES_MAX, NewEntry, READ_LOG_LIMIT_MAX, SNAPSHOTS_KEPT, Snapshot, Store, StoreError, StoredEntry,
+    APPEND_BATCH_ENTRIES_MAX, ChainVerdict, NewEntry, READ_LOG_LIMIT_MAX, SNAPSHOTS_KEPT, Snapshot, Store, StoreError,
+    StoredEntry, verify_chain,
 };
 
 use crate::Harness;
@@ -477,4 +478,74 @@ pub fn concurrent_appenders_get_gap_free_seqs<H: Harness>() {
     let mut store = harness.open().expect("open a third connection");
     let log = whole_log(store.as_mut());
     assert_eq!(seqs_of(&log), all_seqs);
+}
+
+/// Three transactions of five entries (the third with two repeats, which the chain does not cover twice).
+fn chained_log<H: Harness>() -> Option<(H, Box<dyn Store>)> {
+    let (harness, mut store) = start::<H>()?;
+    let first = numbered("a", 0..5);
+    let second = numbered("b", 0..5);
+    let mut third = numbered("c", 0..3);
+    third.extend(numbered("a", 0..2));
+    for entries in [&first, &second, &third] {
+        store.append(&batch_of(entries)).unwrap();
+    }
+    Some((harness, store))
+}
+
+pub fn the_audit_chain_covers_every_append<H: Harness>() {
+    let Some((_harness, mut store)) = chained_log::<H>() else {
+        return;
+    };
+    assert_eq!(
+        verify_chain(store.as_mut()).unwrap(),
+        ChainVerdict::Intact {
+            entries: 13,
+            batches: 3
+        }
+    );
+    // A batch of repeats only appends nothing, and no link either.
+    store.append(&batch_of(&numbered("b", 0..5))).unwrap();
+    assert_eq!(
+        verify_chain(store.as_mut()).unwrap(),
+        ChainVerdict::Intact {
+            entries: 13,
+            batches: 3
+        }
+    );
+}
+
+fn broken_at(store: &mut dyn Store) -> u64 {
+    match verify_chain(store).unwrap() {
+        ChainVerdict::Broken { seq, .. } => seq,
+        intact => panic!("tampering went unnoticed: {intact:?}"),
+    }
+}
+
+pub fn a_changed_entry_breaks_the_audit_chain<H: Harness>() {
+    let Some((harness, mut store)) = chained_log::<H>() else {
+        return;
+    };
+    harness.tamper("UPDATE log SET body = '{\"qty\":1000}' WHERE seq = 7");
+    assert_eq!(
+        broken_at(store.as_mut()),
+        6,
+        "the second transaction (seqs 6..=10) no longer hashes alike"
+    );
+}
+
+pub fn a_removed_entry_breaks_the_audit_chain<H: Harness>() {
+    let Some((harness, mut store)) = chained_log::<H>() else {
+        return;
+    };
+    harness.tamper("DELETE FROM log WHERE seq = 12");
+    assert_eq!(broken_at(store.as_mut()), 11);
+}
+
+pub fn reordered_entries_break_the_audit_chain<H: Harness>() {
+    let Some((harness, mut store)) = chained_log::<H>() else {
+        return;
+    };
+    harness.tamper("UPDATE log SET seq = 1000 WHERE seq = 1; UPDATE log SET seq = 1 WHERE seq = 2; UPDATE log SET seq = 2 WHERE seq = 1000;");
+    assert_eq!(broken_at(store.as_mut()), 1);
 }

@@ -340,3 +340,30 @@ fn people_work_an_exception_through_logged_commands() {
     let missing = run(&["ack", "999", "--as", "carol"]);
     assert!(stderr(&missing).contains("no exception 999"), "{}", stderr(&missing));
 }
+
+#[test]
+fn audit_verify_detects_a_changed_log_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("retex.db");
+    let file = dir.path().join("example.ndjson");
+    std::fs::write(&file, EXAMPLE).unwrap();
+    let db_text = db.to_str().unwrap();
+    retex(&["ingest", "--db", db_text, file.to_str().unwrap()]);
+    let verified = retex(&["audit", "verify", "--db", db_text]);
+    assert_eq!(stdout(&verified), "audit chain intact: 9 entries in 1 transactions\n");
+
+    let connection = rusqlite::Connection::open(&db).unwrap();
+    connection
+        .execute(
+            "UPDATE log SET body = replace(body, '\"qty\":24', '\"qty\":4') WHERE seq = 7",
+            (),
+        )
+        .unwrap();
+    drop(connection);
+    let verified = retex(&["audit", "verify", "--db", db_text]);
+    assert_eq!(verified.status.code(), Some(4));
+    assert_eq!(
+        stdout(&verified),
+        "audit chain broken at seq 1: entries 1..=9 differ from what was appended (changed, reordered or replaced)\n"
+    );
+}
