@@ -114,11 +114,15 @@ pub struct ExceptionRecord {
     pub resolve_breached: bool,
     /// The highest escalation level reached (0 before any).
     pub escalation_level: u8,
+    /// When 75% of the resolve target is used up (escalation level 2); moves with pauses like `resolve_due`.
+    pub level_two_due: Timestamp,
+    /// Set while a waiting status pauses the resolve clock.
+    pub paused_at: Option<Timestamp>,
     pub timeline: Vec<TimelineEntry>,
 }
 
 impl ExceptionRecord {
-    fn note(&mut self, at: Timestamp, actor: &str, action: &str, detail: String, seq: u64) {
+    pub(super) fn note(&mut self, at: Timestamp, actor: &str, action: &str, detail: String, seq: u64) {
         if self.timeline.len() < TIMELINE_ENTRIES_MAX {
             self.timeline.push(TimelineEntry {
                 at,
@@ -146,6 +150,7 @@ pub struct Opening {
     pub team: String,
     pub ack_due: Timestamp,
     pub resolve_due: Timestamp,
+    pub level_two_due: Timestamp,
     pub cause: u64,
 }
 
@@ -209,6 +214,8 @@ impl ExceptionBook {
             ack_breached: false,
             resolve_breached: false,
             escalation_level: 0,
+            level_two_due: opening.level_two_due,
+            paused_at: None,
             timeline: Vec::new(),
         });
         let record = self.get_mut(id);
@@ -238,7 +245,14 @@ impl ExceptionBook {
     /// longer applies (resolved, or acknowledged in time for level 1).
     pub fn escalate(&mut self, id: u64, level: u8, at: Timestamp, notified: &str) -> bool {
         let record = self.get_mut(id);
-        if !record.status.is_active() || (level == 1 && record.acknowledged_at.is_some()) {
+        let current_due = match level {
+            1 => record.ack_due,
+            2 => record.level_two_due,
+            _ => record.resolve_due,
+        };
+        let paused = level > 1 && record.paused_at.is_some();
+        let stale = current_due != at;
+        if !record.status.is_active() || (level == 1 && record.acknowledged_at.is_some()) || paused || stale {
             return false;
         }
         record.escalation_level = record.escalation_level.max(level);
@@ -355,7 +369,7 @@ impl ExceptionBook {
         &self.records[(id - 1) as usize]
     }
 
-    fn get_mut(&mut self, id: u64) -> &mut ExceptionRecord {
+    pub(super) fn get_mut(&mut self, id: u64) -> &mut ExceptionRecord {
         &mut self.records[(id - 1) as usize]
     }
 

@@ -204,7 +204,7 @@ impl Engine {
                 // The shell checked it before logging; one that no longer fits (another command came first)
                 // changes nothing.
                 if self.state.exceptions.check_command(command).is_ok() {
-                    self.state.exceptions.apply_command(command, at, seq);
+                    self.apply_command(command, at, seq);
                     outputs.push(Output::ExceptionChanged(command.exception));
                 }
                 self.state.applied_seq = seq;

@@ -122,6 +122,7 @@ impl Engine {
         let target = self.config.rules.sla[&severity];
         let ack_due = add_business_time(detection.at, target.acknowledge_minutes * 60_000, calendar);
         let resolve_due = add_business_time(detection.at, target.resolve_minutes * 60_000, calendar);
+        let level_two_due = add_business_time(detection.at, target.resolve_minutes * 60_000 * 3 / 4, calendar);
         let opening = Opening {
             key: detection.key,
             location: detection.location,
@@ -133,11 +134,12 @@ impl Engine {
             team,
             ack_due,
             resolve_due,
+            level_two_due,
             cause: detection.cause,
         };
         let id = self.state.exceptions.open(opening, &self.rules_version);
-        let level_two_at = add_business_time(detection.at, target.resolve_minutes * 60_000 * 3 / 4, calendar);
-        self.schedule_escalations(id, [ack_due, level_two_at, resolve_due]);
+
+        self.schedule_escalations(id, [ack_due, level_two_due, resolve_due]);
         let is_master_data = type_ref == TypeRef::BuiltIn(ExceptionType::MasterData);
         let exceptions = &self.state.exceptions;
         let rank_of = |exception: u64| {

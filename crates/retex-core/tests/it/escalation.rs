@@ -101,3 +101,82 @@ fn a_resolved_exception_does_not_escalate() {
     );
     assert_eq!(engine.exception_detail(1).unwrap().0.status, "resolved");
 }
+
+fn command(seq_at: &str, actor: &str, action: retex_core::command::Action) -> Input {
+    Input::Command(retex_core::command::Command {
+        id: format!("{seq_at}-{actor}"),
+        source: "test".into(),
+        at: chrono::DateTime::parse_from_rfc3339(seq_at).unwrap(),
+        actor: actor.into(),
+        exception: 1,
+        action,
+    })
+}
+
+#[test]
+fn waiting_for_the_supplier_pauses_the_resolve_clock() {
+    use retex_core::command::{Action, WorkStatus};
+    let mut engine = engine_after(&[]);
+    let mut outputs = Vec::new();
+    let steps = [
+        command("2026-11-03T15:00:00Z", "ann", Action::Acknowledge),
+        // Paused from 10:00 to 16:00 local on the 4th: 6 business hours.
+        command(
+            "2026-11-04T15:00:00Z",
+            "ann",
+            Action::SetStatus {
+                status: WorkStatus::WaitingSupplier,
+            },
+        ),
+        command(
+            "2026-11-04T21:00:00Z",
+            "ann",
+            Action::SetStatus {
+                status: WorkStatus::InProgress,
+            },
+        ),
+    ];
+    for (index, step) in steps.iter().enumerate() {
+        engine.apply(100 + index as u64, step, &mut outputs);
+    }
+    let (view, timeline) = engine.exception_detail(1).unwrap();
+    // resolve_due moves from 2026-11-11 16:30 local by 6 business hours: to 14:30 local on the 12th (19:30Z).
+    assert_eq!(view.resolve_due, "2026-11-12T19:30:00Z");
+    let actions: Vec<&str> = timeline.iter().map(|entry| entry.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "opened",
+            "acknowledge",
+            "set_status",
+            "clock_paused",
+            "clock_resumed",
+            "set_status"
+        ]
+    );
+    assert!(!view.ack_breached, "acknowledged before ack_due");
+
+    // Level 3 waits for the moved due time.
+    engine.apply(
+        200,
+        &Input::Tick(Timestamp::parse_rfc3339("2026-11-12T19:00:00Z").unwrap()),
+        &mut outputs,
+    );
+    assert!(
+        escalations(&engine).iter().all(|entry| !entry.contains("level 3")),
+        "{:?}",
+        escalations(&engine)
+    );
+    engine.apply(
+        201,
+        &Input::Tick(Timestamp::parse_rfc3339("2026-11-12T19:30:01Z").unwrap()),
+        &mut outputs,
+    );
+    assert!(
+        escalations(&engine)
+            .iter()
+            .any(|entry| entry.starts_with("2026-11-12T19:30:00Z level 3")),
+        "{:?}",
+        escalations(&engine)
+    );
+}

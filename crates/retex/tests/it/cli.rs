@@ -306,6 +306,8 @@ fn people_work_an_exception_through_logged_commands() {
             "assign",
             "comment",
             "set_status",
+            "clock_paused",
+            "clock_resumed",
             "resolve"
         ]
     );
