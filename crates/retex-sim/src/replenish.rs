@@ -195,15 +195,7 @@ impl World<'_> {
                 "the goods sat unscanned in the back room; the receipt was confirmed long after expected"
             };
             let fault = self.truth.open(FaultKind::UnconfirmedTransfer, note.to_owned());
-            let overdue_at = Timestamp(transfer.expected.0 + TRANSFER_OVERDUE_HOURS * HOUR);
-            let key = FaultKey::document(&transfer.number);
-            self.truth.expect(
-                fault,
-                ExceptionType::TransferOverdue,
-                key,
-                overdue_at,
-                Detection::AtDeadline,
-            );
+            self.expect_transfer_overdue(fault, transfer);
             self.truth.may_also_raise(fault, ExceptionType::LowStock);
             return if lost {
                 TransferFate::Lost
@@ -334,6 +326,19 @@ impl World<'_> {
     }
 
     /// The headline chain's line: big enough to exceed the count tolerance, on a cell no other fault touched.
+    /// A transfer left unconfirmed must raise `transfer_overdue` when `expected` + 4 h passes.
+    fn expect_transfer_overdue(&mut self, fault: FaultId, transfer: &Transfer) {
+        let overdue_at = Timestamp(transfer.expected.0 + TRANSFER_OVERDUE_HOURS * HOUR);
+        let key = FaultKey::document(&transfer.number);
+        self.truth.expect(
+            fault,
+            ExceptionType::TransferOverdue,
+            key,
+            overdue_at,
+            Detection::AtDeadline,
+        );
+    }
+
     fn stale_ledger_line(&self, transfer: &Transfer) -> Option<usize> {
         let mut best: Option<(usize, i32)> = None;
         for (index, &(sku, qty)) in transfer.lines.iter().enumerate() {
@@ -360,15 +365,7 @@ impl World<'_> {
             transfer.number
         );
         let fault = self.truth.open(FaultKind::StaleLedgerAllocation, note);
-        let overdue_at = Timestamp(transfer.expected.0 + TRANSFER_OVERDUE_HOURS * HOUR);
-        let key = FaultKey::document(&transfer.number);
-        self.truth.expect(
-            fault,
-            ExceptionType::TransferOverdue,
-            key,
-            overdue_at,
-            Detection::AtDeadline,
-        );
+        self.expect_transfer_overdue(fault, transfer);
         self.truth.may_also_raise(fault, ExceptionType::PhantomStock);
         self.truth.may_also_raise(fault, ExceptionType::LowStock);
         self.truth.may_also_raise(fault, ExceptionType::CustomerComplaint);
