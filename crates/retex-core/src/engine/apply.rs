@@ -12,6 +12,10 @@ use crate::engine::{Engine, Output, pack_position};
 use crate::event::*;
 use crate::rules::ExceptionType;
 
+/// Lines reserved per remembered till receipt: most receipts have a few lines, and growing a vector from one
+/// line reallocates it on the second and the third.
+const RECEIPT_LINES_RESERVED: usize = 4;
+
 /// Why on hand moved; only some moves can make stock negative in the sense of `negative_stock`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Movement {
@@ -215,7 +219,7 @@ impl Engine {
             None => {
                 let mut sold = SaleOrder {
                     first_sold_at: at,
-                    paid: Vec::with_capacity(1),
+                    paid: Vec::with_capacity(RECEIPT_LINES_RESERVED),
                 };
                 add_line(&mut sold);
                 self.state.stats.sale_orders.insert(order.clone(), sold);

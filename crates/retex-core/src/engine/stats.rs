@@ -107,8 +107,14 @@ impl PositionStats {
     /// Whether it sold at least `units_per_day` a day on average over the window (no division on this path).
     pub fn sells_at_least(&self, until_day: i32, window_days: usize, units_per_day: Decimal) -> bool {
         let (total_milli, _) = self.sold_over(until_day, window_days);
-        let days = Decimal::from(window_days.clamp(1, HISTORY_DAYS) as u64);
-        Decimal::from(total_milli) >= units_per_day * days * Decimal::ONE_THOUSAND
+        let days = window_days.clamp(1, HISTORY_DAYS) as u64;
+        // Whole units a day, the usual setting, compare in integers; anything else exactly in decimals.
+        if units_per_day.scale() == 0
+            && let Ok(units) = u64::try_from(units_per_day.mantissa())
+        {
+            return total_milli >= units.saturating_mul(days).saturating_mul(1000);
+        }
+        Decimal::from(total_milli) >= units_per_day * Decimal::from(days) * Decimal::ONE_THOUSAND
     }
 
     /// Mean business time between sales, once there were at least two.
