@@ -126,3 +126,30 @@ impl RootCause {
         Self::ALL.into_iter().find(|cause| cause.name() == name)
     }
 }
+
+/// The log's `kind` for silences.
+pub const SILENCE_KIND: &str = "silence";
+
+/// A silence: new exceptions of a type (at a location, for a SKU) are muted until a time, as Alertmanager's
+/// silences mute alerts. A muted exception is still recorded, with the silence on its timeline, but it does
+/// not escalate while the silence lasts. The comment says why, and is required.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Silence {
+    /// Unique within `source`.
+    pub id: String,
+    pub source: String,
+    pub at: DateTime<FixedOffset>,
+    pub actor: String,
+    /// The exception type's name (built-in or custom).
+    #[serde(rename = "type")]
+    pub exception_type: String,
+    /// Only at this location; every location when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// Only for this SKU; every SKU when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+    /// The end of the silence (excluded).
+    pub until: DateTime<FixedOffset>,
+    pub comment: String,
+}

@@ -10,7 +10,7 @@
 //! threads, appending the next batch while the engine applies the last one.
 
 use retex_core::codes::Timestamp;
-use retex_core::command::{COMMAND_KIND, Command};
+use retex_core::command::{COMMAND_KIND, Command, SILENCE_KIND, Silence};
 use retex_core::engine::{Engine, EngineConfig, Input, Output, SNAPSHOT_FORMAT_VERSION};
 use retex_core::event::Event;
 use retex_core::wire::parse_event;
@@ -148,34 +148,47 @@ impl LiveEngine {
 
     /// Logs and applies a tick that moves the clock to `at`; false when that tick was already logged.
     pub fn tick(&mut self, at: Timestamp) -> Result<bool, StoreError> {
-        self.catch_up()?;
         let at_text = at.to_rfc3339();
         let event_id = format!("{TICK_KIND}:{at_text}");
         let body = serde_json::json!({ "at": at_text }).to_string();
-        let entry = NewEntry {
+        self.append_one(NewEntry {
             source: TICK_SOURCE,
             event_id: &event_id,
             kind: TICK_KIND,
             at_ms: at.0,
             body: &body,
-        };
-        let outcome = self.store.append(&[entry])?;
-        let appended = outcome.seqs[0].is_some();
-        self.catch_up()?;
-        Ok(appended)
+        })
     }
 
     /// Logs and applies a person's command; false when its idempotency key was already logged.
     pub fn append_command(&mut self, command: &Command) -> Result<bool, StoreError> {
-        self.catch_up()?;
         let body = serde_json::to_string(command).expect("a command always serializes");
-        let entry = NewEntry {
+        let at_ms = command.at.timestamp_millis();
+        self.append_one(NewEntry {
             source: &command.source,
             event_id: &command.id,
             kind: COMMAND_KIND,
-            at_ms: command.at.timestamp_millis(),
+            at_ms,
             body: &body,
-        };
+        })
+    }
+
+    /// Logs and applies a silence; false when its idempotency key was already logged.
+    pub fn append_silence(&mut self, silence: &Silence) -> Result<bool, StoreError> {
+        let body = serde_json::to_string(silence).expect("a silence always serializes");
+        let at_ms = silence.at.timestamp_millis();
+        self.append_one(NewEntry {
+            source: &silence.source,
+            event_id: &silence.id,
+            kind: SILENCE_KIND,
+            at_ms,
+            body: &body,
+        })
+    }
+
+    /// Appends one entry in its own transaction and applies the log up to it.
+    fn append_one(&mut self, entry: NewEntry<'_>) -> Result<bool, StoreError> {
+        self.catch_up()?;
         let outcome = self.store.append(&[entry])?;
         self.catch_up()?;
         Ok(outcome.seqs[0].is_some())
@@ -299,6 +312,10 @@ pub fn decode_entry(entry: &StoredEntry) -> Result<Input, StoreError> {
     if entry.kind == COMMAND_KIND {
         let command = serde_json::from_str(&entry.body).map_err(|error| corrupt(format!("command: {error}")))?;
         return Ok(Input::Command(command));
+    }
+    if entry.kind == SILENCE_KIND {
+        let silence = serde_json::from_str(&entry.body).map_err(|error| corrupt(format!("silence: {error}")))?;
+        return Ok(Input::Silence(silence));
     }
     let event = parse_event(&entry.body).map_err(|error| corrupt(error.to_string()))?;
     Ok(Input::Event(event))

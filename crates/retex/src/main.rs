@@ -6,6 +6,7 @@
 //! - `report.rs`: `retex stock`, `exceptions`, `incidents`, `tick`: the engine's picture as tables or NDJSON.
 //! - `exception_cmd.rs`: `retex exception show|ack|assign|comment|status|resolve|dismiss|reopen`.
 //! - `audit.rs`: `retex audit verify`.
+//! - `silence_cmd.rs`: `retex silence add|list`.
 //! - `rules_cmd.rs`: `retex rules check|default`.
 //! - `backtest.rs`: `retex backtest`: two rule sets over the same log, compared.
 //! - `simulate.rs`: `retex simulate`, `score` and `demo`: the simulated retailer and detection quality.
@@ -18,6 +19,7 @@ mod exception_cmd;
 mod ingest;
 mod report;
 mod rules_cmd;
+mod silence_cmd;
 mod simulate;
 mod store_args;
 
@@ -46,6 +48,8 @@ enum Command {
     Exception(exception_cmd::ExceptionArgs),
     /// Verify the log's audit chain (tamper detection).
     Audit(audit::AuditArgs),
+    /// Mute new exceptions of a type for a while, or list the silences.
+    Silence(silence_cmd::SilenceArgs),
     /// Print incidents: linked exceptions with their probable root cause.
     Incidents(report::IncidentsArgs),
     /// Check a rules file, or print the default rules.
@@ -74,6 +78,7 @@ fn main() -> ExitCode {
         Command::Exceptions(args) => report::exceptions(&args),
         Command::Exception(args) => exception_cmd::run(&args),
         Command::Audit(args) => audit::run(&args),
+        Command::Silence(args) => silence_cmd::run(&args),
         Command::Incidents(args) => report::incidents(&args),
         Command::Rules(args) => rules_cmd::run(&args),
         Command::Backtest(args) => backtest::run(&args),

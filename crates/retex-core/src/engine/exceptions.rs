@@ -118,6 +118,8 @@ pub struct ExceptionRecord {
     pub level_two_due: Timestamp,
     /// Set while a waiting status pauses the resolve clock.
     pub paused_at: Option<Timestamp>,
+    /// A silence mutes its escalation until then.
+    pub silenced_until: Option<Timestamp>,
     pub timeline: Vec<TimelineEntry>,
 }
 
@@ -216,6 +218,7 @@ impl ExceptionBook {
             escalation_level: 0,
             level_two_due: opening.level_two_due,
             paused_at: None,
+            silenced_until: None,
             timeline: Vec::new(),
         });
         let record = self.get_mut(id);
@@ -252,7 +255,9 @@ impl ExceptionBook {
         };
         let paused = level > 1 && record.paused_at.is_some();
         let stale = current_due != at;
-        if !record.status.is_active() || (level == 1 && record.acknowledged_at.is_some()) || paused || stale {
+        let silenced = record.silenced_until.is_some_and(|until| at < until);
+        if !record.status.is_active() || (level == 1 && record.acknowledged_at.is_some()) || paused || stale || silenced
+        {
             return false;
         }
         record.escalation_level = record.escalation_level.max(level);

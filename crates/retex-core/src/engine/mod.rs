@@ -9,6 +9,7 @@
 //! - `detect_inventory`, `detect_documents`, `detect_commercial`: the built-in detectors, by the state they watch.
 //! - `custom`: custom exception types of the rules.
 //! - `escalation`: escalation levels and SLA breaches at their instants.
+//! - `silences`: muting new exceptions of a type for a while.
 //! - `raise`: opening, recurring and resolving exceptions (severity, team, SLA dues, incidents).
 //! - `exceptions`, `incidents`, `calendar`, `deadlines`: the books and clocks those use.
 //! - `ledger`, `interner`, `master`, `documents`, `stats`: the state itself.
@@ -30,6 +31,7 @@ mod interner;
 mod ledger;
 mod master;
 mod raise;
+mod silences;
 mod sorted_map;
 mod stats;
 mod views;
@@ -50,11 +52,12 @@ pub use interner::Interner;
 use ledger::pack as pack_position;
 pub use ledger::{Ledger, LocationId, Position, SkuId};
 pub use master::MasterData;
+pub use silences::SilenceRecord;
 pub use stats::HISTORY_DAYS;
 pub use views::{ExceptionView, IncidentView, StockRow};
 
 use crate::codes::{DocumentNumber, Timestamp};
-use crate::command::Command;
+use crate::command::{Command, Silence};
 use crate::event::Event;
 use crate::rules::Rules;
 
@@ -71,6 +74,8 @@ pub enum Input {
     Tick(Timestamp),
     /// A person's action on an exception.
     Command(Command),
+    /// A person mutes new exceptions of a type for a while.
+    Silence(Silence),
 }
 
 impl Input {
@@ -79,6 +84,7 @@ impl Input {
             Self::Event(event) => Timestamp::from_datetime(&event.at),
             Self::Tick(at) => *at,
             Self::Command(command) => Timestamp::from_datetime(&command.at),
+            Self::Silence(silence) => Timestamp::from_datetime(&silence.at),
         }
     }
 }
@@ -134,6 +140,7 @@ struct State {
     deadlines: DeadlineQueue,
     exceptions: ExceptionBook,
     incidents: IncidentBook,
+    silences: Vec<silences::SilenceRecord>,
 }
 
 /// Why a snapshot could not be loaded.
@@ -206,6 +213,14 @@ impl Engine {
                 if self.state.exceptions.check_command(command).is_ok() {
                     self.apply_command(command, at, seq);
                     outputs.push(Output::ExceptionChanged(command.exception));
+                }
+                self.state.applied_seq = seq;
+            }
+            Input::Silence(silence) => {
+                let at = Timestamp::from_datetime(&silence.at);
+                self.begin_entry(seq, at, outputs);
+                if self.check_silence(silence).is_ok() {
+                    self.add_silence(silence, seq);
                 }
                 self.state.applied_seq = seq;
             }

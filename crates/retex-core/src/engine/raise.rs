@@ -140,6 +140,7 @@ impl Engine {
         let id = self.state.exceptions.open(opening, &self.rules_version);
 
         self.schedule_escalations(id, [ack_due, level_two_due, resolve_due]);
+        self.apply_silences(id);
         let is_master_data = type_ref == TypeRef::BuiltIn(ExceptionType::MasterData);
         let exceptions = &self.state.exceptions;
         let rank_of = |exception: u64| {

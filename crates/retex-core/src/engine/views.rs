@@ -47,6 +47,9 @@ pub struct ExceptionView<'a> {
     pub resolve_breached: bool,
     /// The highest escalation level reached (0 before any).
     pub escalation_level: u8,
+    /// A silence mutes its escalation until then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub silenced_until: Option<String>,
     pub severity: &'static str,
     pub impact: Money,
     pub occurrences: u32,
@@ -144,6 +147,7 @@ impl Engine {
             ack_breached: record.ack_breached,
             resolve_breached: record.resolve_breached,
             escalation_level: record.escalation_level,
+            silenced_until: record.silenced_until.map(Timestamp::to_rfc3339),
             severity: record.severity.name(),
             impact: record.impact,
             occurrences: record.occurrences,

@@ -369,3 +369,101 @@ fn audit_verify_detects_a_changed_log_entry() {
         "audit chain broken at seq 1: entries 1..=9 differ from what was appended (changed, reordered or replaced)\n"
     );
 }
+
+#[test]
+fn a_silence_mutes_escalation_of_new_exceptions_in_its_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("retex.db");
+    let db = db.to_str().unwrap();
+    let refused = retex(&[
+        "silence",
+        "add",
+        "--db",
+        db,
+        "--type",
+        "count_varience",
+        "--until",
+        "2026-11-10T00:00:00Z",
+        "--comment",
+        "x",
+        "--as",
+        "dana",
+    ]);
+    assert_eq!(
+        stderr(&refused),
+        "error: silence refused: \"count_varience\" is not an exception type of the active rules\n"
+    );
+    let added = retex(&[
+        "silence",
+        "add",
+        "--db",
+        db,
+        "--type",
+        "count_variance",
+        "--location",
+        "S1",
+        "--until",
+        "2026-11-10T00:00:00Z",
+        "--comment",
+        "stocktake week: counts are being redone",
+        "--as",
+        "dana",
+        "--at",
+        "2026-11-01T00:00:00Z",
+    ]);
+    assert_eq!(
+        stdout(&added),
+        "silenced count_variance until 2026-11-10 00:00:00 +00:00\n",
+        "{}",
+        stderr(&added)
+    );
+
+    let file = dir.path().join("counts.ndjson");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"id":"1","source":"t","type":"adjustment","at":"2026-11-02T09:00:00Z","location":"S1","sku":"A","qty":10,"reason":"correction"}"#, "\n",
+            r#"{"id":"2","source":"t","type":"count","at":"2026-11-02T10:00:00Z","location":"S1","sku":"A","counted":3}"#, "\n",
+            r#"{"id":"3","source":"t","type":"adjustment","at":"2026-11-02T09:00:00Z","location":"S2","sku":"A","qty":10,"reason":"correction"}"#, "\n",
+            r#"{"id":"4","source":"t","type":"count","at":"2026-11-02T10:00:00Z","location":"S2","sku":"A","counted":3}"#, "\n",
+            r#"{"id":"5","source":"t","type":"sale","at":"2026-11-05T10:00:00Z","location":"S9","sku":"Z","qty":1,"unit_price":1,"channel":"pos"}"#, "\n",
+        ),
+    )
+    .unwrap();
+    retex(&["ingest", "--db", db, file.to_str().unwrap()]);
+    let shown = |id: &str| -> serde_json::Value {
+        serde_json::from_str(&stdout(&retex(&[
+            "exception",
+            "show",
+            id,
+            "--db",
+            db,
+            "--format",
+            "json",
+        ])))
+        .unwrap()
+    };
+    let muted = shown("1");
+    assert_eq!(
+        (muted["location"].as_str(), muted["silenced_until"].as_str()),
+        (Some("S1"), Some("2026-11-10T00:00:00Z"))
+    );
+    assert_eq!(
+        muted["escalation_level"], 0,
+        "muted: no escalation while the silence lasts"
+    );
+    let other = shown("2");
+    assert_eq!(other["location"], "S2");
+    assert!(other["silenced_until"].is_null());
+    assert_eq!(
+        other["escalation_level"], 2,
+        "unmuted: escalated at ack_due and at 75% of its target"
+    );
+    let listed = stdout(&retex(&["silence", "list", "--db", db]));
+    assert!(
+        listed.starts_with(
+            "#1 count_variance S1 from 2026-11-01T00:00:00Z until 2026-11-10T00:00:00Z by dana: stocktake week"
+        ),
+        "{listed}"
+    );
+}

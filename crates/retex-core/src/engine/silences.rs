@@ -1,0 +1,106 @@
+//! Silences: a person mutes new exceptions of a type, at a location or for a SKU, until a time, with a comment
+//! (Alertmanager's silences). A muted exception is still opened and counted, with the silence on its timeline,
+//! but it does not escalate while the silence lasts.
+
+use serde::{Deserialize, Serialize};
+
+use crate::codes::Timestamp;
+use crate::command::Silence;
+use crate::engine::Engine;
+use crate::engine::exceptions::ENGINE_ACTOR;
+use crate::rules::ExceptionType;
+
+/// A silence as the engine keeps it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SilenceRecord {
+    /// 1-based, in order of creation.
+    pub id: u64,
+    pub exception_type: String,
+    pub location: Option<String>,
+    pub sku: Option<String>,
+    pub from: Timestamp,
+    pub until: Timestamp,
+    pub actor: String,
+    pub comment: String,
+    /// The log entry that created it.
+    pub seq: u64,
+}
+
+impl Engine {
+    /// Why a silence cannot be set, if it cannot (the shell asks before logging it).
+    pub fn check_silence(&self, silence: &Silence) -> Result<(), String> {
+        let known = ExceptionType::from_name(&silence.exception_type).is_some()
+            || self
+                .config
+                .rules
+                .custom
+                .iter()
+                .any(|custom| custom.name == silence.exception_type);
+        if !known {
+            return Err(format!(
+                "{:?} is not an exception type of the active rules",
+                silence.exception_type
+            ));
+        }
+        if silence.comment.trim().is_empty() {
+            return Err("a silence needs a comment saying why".into());
+        }
+        if silence.until <= silence.at {
+            return Err(format!(
+                "it would end ({}) before it starts ({})",
+                silence.until, silence.at
+            ));
+        }
+        Ok(())
+    }
+
+    pub(super) fn add_silence(&mut self, silence: &Silence, seq: u64) {
+        let id = self.state.silences.len() as u64 + 1;
+        self.state.silences.push(SilenceRecord {
+            id,
+            exception_type: silence.exception_type.clone(),
+            location: silence.location.clone(),
+            sku: silence.sku.clone(),
+            from: Timestamp::from_datetime(&silence.at),
+            until: Timestamp::from_datetime(&silence.until),
+            actor: silence.actor.clone(),
+            comment: silence.comment.clone(),
+            seq,
+        });
+    }
+
+    pub fn silences(&self) -> &[SilenceRecord] {
+        &self.state.silences
+    }
+
+    /// Mutes a newly opened exception when a silence covers it at its opening time.
+    pub(super) fn apply_silences(&mut self, exception: u64) {
+        if self.state.silences.is_empty() {
+            return;
+        }
+        let record = self.state.exceptions.get(exception);
+        let type_name = self.type_name(record.key.exception_type);
+        let location = record.location.map(|id| self.state.locations.name(id));
+        let sku = record.sku.map(|id| self.state.skus.name(id));
+        let at = record.opened_at;
+        let covering = self.state.silences.iter().rev().find(|silence| {
+            silence.exception_type == type_name
+                && silence.from <= at
+                && at < silence.until
+                && silence
+                    .location
+                    .as_deref()
+                    .is_none_or(|wanted| location == Some(wanted))
+                && silence.sku.as_deref().is_none_or(|wanted| sku == Some(wanted))
+        });
+        let Some(silence) = covering else { return };
+        let detail = format!(
+            "silence {} by {} until {}: {}",
+            silence.id, silence.actor, silence.until, silence.comment
+        );
+        let (until, seq) = (silence.until, silence.seq);
+        let record = self.state.exceptions.get_mut(exception);
+        record.silenced_until = Some(until);
+        record.note(at, ENGINE_ACTOR, "silenced", detail, seq);
+    }
+}
