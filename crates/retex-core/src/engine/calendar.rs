@@ -164,47 +164,26 @@ mod tests {
     }
 }
 
-/// One local day of a location: its bounds and open interval in UTC milliseconds, for [`business_clock_ms`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DayWindow {
-    day_start: i64,
-    day_end: i64,
-    open: i64,
-    close: i64,
-    /// Days since the start of the common era of the local date.
-    day_number: i64,
-}
-
 /// Business time on a location's calendar up to `at`, from an arbitrary origin: the difference of two readings is
-/// the business time between them (closed hours do not count). Reads within one local day reuse `window`.
-/// Without hours, or with hours running past midnight, it is wall time.
-pub fn business_clock_ms(calendar: Option<BusinessHours>, at: Timestamp, window: &mut Option<DayWindow>) -> i64 {
+/// the business time between them (closed hours do not count). Without hours, or with hours running past
+/// midnight, it is wall time.
+pub fn business_clock_ms(calendar: Option<BusinessHours>, at: Timestamp) -> i64 {
+    use chrono::Datelike;
     let Some(calendar) = calendar else { return at.0 };
     if calendar.hours.close_minute <= calendar.hours.open_minute {
         return at.0;
     }
-    let cached = window.filter(|window| window.day_start <= at.0 && at.0 < window.day_end);
-    let Some(current) = cached.or_else(|| day_window(calendar, at)) else {
+    let Some(day) = calendar
+        .zone
+        .timestamp_millis_opt(at.0)
+        .single()
+        .map(|local| local.date_naive())
+    else {
         return at.0;
     };
-    *window = Some(current);
-    let open_length_ms = i64::from(calendar.hours.close_minute - calendar.hours.open_minute) * 60_000;
-    current.day_number * open_length_ms
-        + (at.0 - current.open).clamp(0, (current.close - current.open).min(open_length_ms))
-}
-
-fn day_window(calendar: BusinessHours, at: Timestamp) -> Option<DayWindow> {
-    use chrono::Datelike;
-    let day = calendar.zone.timestamp_millis_opt(at.0).single()?.date_naive();
-    let next_day = day.checked_add_days(Days::new(1))?;
     let (open, close) = open_interval(day, calendar);
-    Some(DayWindow {
-        day_start: local_instant(day, 0, calendar.zone),
-        day_end: local_instant(next_day, 0, calendar.zone),
-        open,
-        close,
-        day_number: i64::from(day.num_days_from_ce()),
-    })
+    let open_length_ms = i64::from(calendar.hours.close_minute - calendar.hours.open_minute) * 60_000;
+    i64::from(day.num_days_from_ce()) * open_length_ms + (at.0 - open).clamp(0, (close - open).min(open_length_ms))
 }
 
 #[cfg(test)]
@@ -217,17 +196,14 @@ mod business_clock_tests {
             zone: chrono_tz::Europe::Berlin,
             hours: OpeningHours::parse("08:00-20:00").unwrap(),
         });
-        let mut window = None;
-        let reading = |text: &str, window: &mut Option<DayWindow>| {
-            business_clock_ms(calendar, Timestamp::parse_rfc3339(text).unwrap(), window)
-        };
-        let evening = reading("2026-11-02T18:30:00Z", &mut window); // 19:30 local
-        let closing = reading("2026-11-02T22:00:00Z", &mut window); // after closing
-        let next_morning = reading("2026-11-03T07:30:00Z", &mut window); // 08:30 local
+        let reading = |text: &str| business_clock_ms(calendar, Timestamp::parse_rfc3339(text).unwrap());
+        let evening = reading("2026-11-02T18:30:00Z"); // 19:30 local
+        let closing = reading("2026-11-02T22:00:00Z"); // after closing
+        let next_morning = reading("2026-11-03T07:30:00Z"); // 08:30 local
         assert_eq!(closing - evening, 30 * 60_000);
         assert_eq!(next_morning - evening, 60 * 60_000);
         assert_eq!(
-            reading("2026-11-02T12:00:00Z", &mut None) - reading("2026-11-02T11:00:00Z", &mut None),
+            reading("2026-11-02T12:00:00Z") - reading("2026-11-02T11:00:00Z"),
             3_600_000
         );
     }

@@ -89,13 +89,6 @@ impl Engine {
         }
     }
 
-    /// The location's business clock at `at` (see [`business_clock_ms`]).
-    fn business_clock(&mut self, location: LocationId, at: Timestamp) -> i64 {
-        self.business_hours(location);
-        let (calendar, window) = self.calendars.get_mut(&location).expect("cached by business_hours");
-        business_clock_ms(*calendar, at, window)
-    }
-
     /// Records demand for the velocity and the silence of `phantom_stock`; a sale resolves `phantom_stock`.
     /// Returns whether `low_stock` needs a look here (it sold on enough days, or one is open).
     pub(super) fn record_sale(
@@ -110,12 +103,6 @@ impl Engine {
         let window = decimal_days(self.param(low_stock, Param::VelocityWindowDays, Some(location), Some(sku)));
         let min_days = decimal_days(self.param(low_stock, Param::MinSellingDays, Some(location), Some(sku)));
         let watching = self.config.rules.is_enabled(ExceptionType::PhantomStock);
-        // The business clock only serves phantom_stock: not read when that type is off.
-        let business_ms = if watching {
-            self.business_clock(location, cause.at)
-        } else {
-            0
-        };
         let min_daily = self.param(
             ExceptionType::PhantomStock,
             Param::MinDailySales,
@@ -128,7 +115,7 @@ impl Engine {
             .positions
             .entry(pack_position(location, sku))
             .or_default();
-        stats.record_sale(cause.at, business_ms, qty, cause.seq);
+        stats.record_sale(cause.at, qty, cause.seq);
         // Only items fast enough to judge are watched: a slow mover's silence says nothing.
         let needs_check = watching && stats.phantom_check_at.is_none() && phantom_qualifies(stats, min_daily);
         let was_open = std::mem::take(&mut stats.phantom_open);
@@ -160,7 +147,14 @@ impl Engine {
     fn phantom_due_at(&mut self, location: LocationId, sku: SkuId) -> Option<Timestamp> {
         let calendar = self.business_hours(location);
         let stats = self.state.stats.positions.get(&pack_position(location, sku))?;
-        let interval = stats.mean_business_interval_ms()?;
+        let (first, last) = (stats.first_sale_at?, stats.last_sale_at?);
+        if stats.sales < 2 {
+            return None;
+        }
+        // The mean interval between sales in business time: closed hours are not silence. Read off the
+        // location's business clock here, when a check is queued, rather than at every sale.
+        let span = business_clock_ms(calendar, last) - business_clock_ms(calendar, first);
+        let interval = span / i64::from(stats.sales - 1);
         if interval <= 0 {
             return None;
         }

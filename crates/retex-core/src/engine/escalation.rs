@@ -85,9 +85,7 @@ impl Engine {
         let Some(paused_at) = record.paused_at.take() else {
             return;
         };
-        let left = |due: Timestamp| {
-            (business_clock_ms(calendar, due, &mut None) - business_clock_ms(calendar, paused_at, &mut None)).max(0)
-        };
+        let left = |due: Timestamp| (business_clock_ms(calendar, due) - business_clock_ms(calendar, paused_at)).max(0);
         let (resolve_left, level_two_left) = (left(record.resolve_due), left(record.level_two_due));
         record.resolve_due = add_business_time(at, resolve_left, calendar);
         let level_two_passed = record.escalation_level >= 2;

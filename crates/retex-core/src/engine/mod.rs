@@ -163,8 +163,8 @@ pub struct Engine {
     /// Derived from master data, not state: each SKU's lead time for `low_stock` (cleared by any product or
     /// supplier upsert).
     lead_times: FxHashMap<SkuId, rust_decimal::Decimal>,
-    /// Derived from master data, not state: each location's calendar and the current day of its business clock.
-    calendars: FxHashMap<LocationId, (Option<BusinessHours>, Option<calendar::DayWindow>)>,
+    /// Derived from master data, not state: each location's business hours in its zone.
+    calendars: FxHashMap<LocationId, Option<BusinessHours>>,
 }
 
 impl Default for Engine {

@@ -197,7 +197,7 @@ impl Engine {
     /// The location's opening hours in its zone; `None` (always open) without hours or with an unknown zone.
     /// Cached until the location's master data changes.
     pub(super) fn business_hours(&mut self, location: LocationId) -> Option<BusinessHours> {
-        if let Some((calendar, _)) = self.calendars.get(&location) {
+        if let Some(calendar) = self.calendars.get(&location) {
             return *calendar;
         }
         let calendar = self.state.master.location(location).and_then(|info| {
@@ -208,7 +208,7 @@ impl Engine {
             };
             Some(BusinessHours { zone, hours })
         });
-        self.calendars.insert(location, (calendar, None));
+        self.calendars.insert(location, calendar);
         calendar
     }
 

@@ -63,10 +63,7 @@ pub struct PositionStats {
     pub sold_milli: DayRing,
     pub first_sale_at: Option<Timestamp>,
     pub last_sale_at: Option<Timestamp>,
-    /// Readings of the location's business clock at the first and last sale (see `calendar::business_clock_ms`):
-    /// intervals between sales count only open hours.
-    pub first_sale_business_ms: i64,
-    pub last_sale_business_ms: i64,
+
     /// The log entry of the newest sale: what a `phantom_stock` traces back to.
     pub last_sale_seq: u64,
     pub sales: u32,
@@ -78,16 +75,14 @@ pub struct PositionStats {
 }
 
 impl PositionStats {
-    pub fn record_sale(&mut self, at: Timestamp, business_ms: i64, qty: Qty, seq: u64) {
+    pub fn record_sale(&mut self, at: Timestamp, qty: Qty, seq: u64) {
         let milli = whole_thousandths(qty.0);
         self.sold_milli.add(day_of(at), milli);
         if self.first_sale_at.is_none_or(|first| at < first) {
             self.first_sale_at = Some(at);
-            self.first_sale_business_ms = business_ms;
         }
         if self.last_sale_at.is_none_or(|last| at >= last) {
             self.last_sale_at = Some(at);
-            self.last_sale_business_ms = business_ms;
             self.last_sale_seq = seq;
         }
         self.sales = self.sales.saturating_add(1);
@@ -115,12 +110,6 @@ impl PositionStats {
             return total_milli >= units.saturating_mul(days).saturating_mul(1000);
         }
         Decimal::from(total_milli) >= units_per_day * Decimal::from(days) * Decimal::ONE_THOUSAND
-    }
-
-    /// Mean business time between sales, once there were at least two.
-    pub fn mean_business_interval_ms(&self) -> Option<i64> {
-        let span = self.last_sale_business_ms - self.first_sale_business_ms;
-        (self.sales >= 2).then(|| span / i64::from(self.sales - 1))
     }
 }
 
