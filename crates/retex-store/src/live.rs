@@ -79,11 +79,16 @@ pub struct Applier<'a> {
 }
 
 impl LiveEngine {
-    /// Loads the newest snapshot and replays the log after it. A snapshot that does not decode, or was taken
-    /// under other rules, is skipped: the whole log is replayed instead.
+    /// Loads the newest snapshot and replays the log after it. A snapshot that does not decode back to its own
+    /// hash, or was taken under other rules, is skipped: the whole log is replayed instead.
     pub fn open(mut store: Box<dyn Store>, config: EngineConfig, options: LiveOptions) -> Result<Self, StoreError> {
         let snapshot = store.latest_snapshot(SNAPSHOT_FORMAT_VERSION)?;
-        let restored = snapshot.and_then(|snapshot| Engine::from_snapshot(&snapshot.bytes, config.clone()).ok());
+        // A snapshot must encode back to the very bytes it was saved as: anything else (a layout change without a
+        // new format version, a damaged blob) means replaying the log instead.
+        let restored = snapshot.and_then(|snapshot| {
+            let engine = Engine::from_snapshot(&snapshot.bytes, config.clone()).ok()?;
+            (engine.state_hash() == snapshot.state_hash).then_some(engine)
+        });
         let engine = restored.unwrap_or_else(|| Engine::new(config));
         let mut live = Self {
             store,

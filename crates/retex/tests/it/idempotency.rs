@@ -78,3 +78,29 @@ fn snapshot_plus_tail_equals_a_full_replay() {
     let full_hash = ingest(&mut open(&dir.path().join("full.db"), u64::MAX), &lines, 2_000);
     assert_eq!(full_hash, live_hash);
 }
+
+#[test]
+fn a_damaged_snapshot_is_skipped_and_the_log_replayed() {
+    let stream = synthetic_stream(500);
+    let lines: Vec<&str> = stream.lines().collect();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("retex.db");
+    let live_hash = ingest(&mut open(&db, 100), &lines, 100);
+    // Flip one byte inside the newest snapshot: it still decodes, but no longer to the state that was saved.
+    let connection = rusqlite::Connection::open(&db).unwrap();
+    let newest = "(SELECT MAX(seq) FROM snapshot)";
+    let mut bytes: Vec<u8> = connection
+        .query_row(&format!("SELECT bytes FROM snapshot WHERE seq = {newest}"), (), |row| {
+            row.get(0)
+        })
+        .unwrap();
+    bytes[40] ^= 0x7F;
+    connection
+        .execute(
+            &format!("UPDATE snapshot SET bytes = ?1 WHERE seq = {newest}"),
+            (bytes,),
+        )
+        .unwrap();
+    drop(connection);
+    assert_eq!(open(&db, u64::MAX).engine().state_hash(), live_hash);
+}
