@@ -270,16 +270,7 @@ impl World<'_> {
         if conflict && !overlap {
             price_cents = ((product.cost_cents as f64) * BELOW_COST_SHARE).floor().max(1.0) as i64;
         }
-        let code = format!("PR{:05}", next_number(&mut self.numbers.promotions));
-        let plan = PromotionPlan {
-            code,
-            sku,
-            price_cents,
-            from,
-            to,
-            location,
-            channel,
-        };
+        let plan = self.promotion_plan(sku, price_cents, (from, to), location, channel);
         self.emit_promotion(&plan);
         if conflict && !overlap {
             self.record_below_cost_promotion(&plan);
@@ -288,6 +279,27 @@ impl World<'_> {
         self.prices.promotions[sku].push(plan);
         if overlap {
             self.add_conflicting_promotion(sku, from, first_price);
+        }
+    }
+
+    /// A promotion with the next promotion number.
+    fn promotion_plan(
+        &mut self,
+        sku: usize,
+        price_cents: i64,
+        (from, to): (Timestamp, Timestamp),
+        location: Option<usize>,
+        channel: Option<Channel>,
+    ) -> PromotionPlan {
+        let code = format!("PR{:05}", next_number(&mut self.numbers.promotions));
+        PromotionPlan {
+            code,
+            sku,
+            price_cents,
+            from,
+            to,
+            location,
+            channel,
         }
     }
 
@@ -332,16 +344,7 @@ impl World<'_> {
         if price_cents == first_price {
             price_cents = first_price + 10;
         }
-        let code = format!("PR{:05}", next_number(&mut self.numbers.promotions));
-        let plan = PromotionPlan {
-            code,
-            sku,
-            price_cents,
-            from,
-            to,
-            location: None,
-            channel: None,
-        };
+        let plan = self.promotion_plan(sku, price_cents, (from, to), None, None);
         self.emit_promotion(&plan);
         let sku_code = self.catalog.products[sku].sku.to_string();
         let note = format!(

@@ -120,6 +120,17 @@ fn transfer_destination(transfer: usize) -> usize {
     transfer % 3
 }
 
+/// Where a shipment of `transfer` goes from and to: the drawn origin, moved on when it is the destination.
+fn transfer_route(transfer: usize, drawn_from: usize) -> (usize, usize) {
+    let to = transfer_destination(transfer);
+    let from = if drawn_from == to {
+        (drawn_from + 1) % 3
+    } else {
+        drawn_from
+    };
+    (from, to)
+}
+
 fn event_line(index: usize, op: &Op) -> String {
     let at = format!("2026-11-01T{:02}:{:02}:00Z", index / 60, index % 60);
     let head = format!(r#""id":"e{index}","source":"prop","at":"{at}""#);
@@ -142,8 +153,7 @@ fn event_line(index: usize, op: &Op) -> String {
             sku,
             qty,
         } => {
-            let to = transfer_destination(transfer);
-            let from = if from == to { (from + 1) % 3 } else { from };
+            let (from, to) = transfer_route(transfer, from);
             format!(
                 r#"{{{head},"type":"transfer_shipped","transfer":"T{transfer}","from":"{}","to":"{}","lines":[{{"sku":"{}","qty":{qty}}}]}}"#,
                 LOCATIONS[from], LOCATIONS[to], SKUS[sku]
@@ -242,8 +252,7 @@ impl ReferenceLedger {
                 sku,
                 qty,
             } => {
-                let to = transfer_destination(transfer);
-                let from = if from == to { (from + 1) % 3 } else { from };
+                let (from, to) = transfer_route(transfer, from);
                 self.add(from, sku, 0, -qty);
                 let doc = self.transfers.entry(transfer).or_insert_with(|| ReferenceTransfer {
                     destination: to,
