@@ -123,6 +123,111 @@ pub trait Store: Send {
     /// The newest snapshot in the given format version; snapshots in other versions are ignored, so an
     /// engine that changed its encoding replays the log instead.
     fn latest_snapshot(&mut self, format_version: u32) -> Result<Option<Snapshot>, StoreError>;
+    /// Creates the account, or replaces the one with the same name.
+    fn put_account(&mut self, account: &Account) -> Result<(), StoreError>;
+    /// The account with this name.
+    fn account(&mut self, name: &str) -> Result<Option<Account>, StoreError>;
+    /// The account whose secret hashes to `secret_hash` (API tokens are looked up this way).
+    fn account_by_secret(&mut self, secret_hash: &str) -> Result<Option<Account>, StoreError>;
+    /// The setting under `key`; when there is none, stores `default` and returns it. Concurrent callers all
+    /// get the value that was stored first.
+    fn setting_or_insert(&mut self, key: &str, default: &str) -> Result<String, StoreError>;
+}
+
+/// Who may use the server: a person (password) or an API token, with a role and the locations it is limited to
+/// (none: all). Only a hash of the secret is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub name: String,
+    pub kind: AccountKind,
+    /// A PHC string (argon2) for a person, the hex SHA-256 of the token for a token.
+    pub secret_hash: String,
+    pub role: String,
+    pub team: Option<String>,
+    pub locations: Vec<String>,
+    pub created_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountKind {
+    User,
+    Token,
+}
+
+impl AccountKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Token => "token",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "user" => Some(Self::User),
+            "token" => Some(Self::Token),
+            _ => None,
+        }
+    }
+}
+
+/// Account and setting statements, the same text on both backends (`$n` placeholders work on SQLite too).
+const UPSERT_ACCOUNT: &str = "INSERT INTO account (name, kind, secret_hash, role, team, locations, created_ms)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, secret_hash = excluded.secret_hash,
+        role = excluded.role, team = excluded.team, locations = excluded.locations";
+const SELECT_ACCOUNT_BY_NAME: &str =
+    "SELECT name, kind, secret_hash, role, team, locations, created_ms FROM account WHERE name = $1";
+const SELECT_ACCOUNT_BY_SECRET: &str =
+    "SELECT name, kind, secret_hash, role, team, locations, created_ms FROM account WHERE secret_hash = $1";
+const INSERT_SETTING_IF_ABSENT: &str = "INSERT INTO setting (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+const SELECT_SETTING: &str = "SELECT value FROM setting WHERE key = $1";
+
+/// The columns of an `account` row as both backends store them: locations are joined by commas.
+struct AccountRow {
+    name: String,
+    kind: String,
+    secret_hash: String,
+    role: String,
+    team: Option<String>,
+    locations: String,
+    created_ms: i64,
+}
+
+impl AccountRow {
+    fn from_account(account: &Account) -> Self {
+        Self {
+            name: account.name.clone(),
+            kind: account.kind.name().to_owned(),
+            secret_hash: account.secret_hash.clone(),
+            role: account.role.clone(),
+            team: account.team.clone(),
+            locations: account.locations.join(","),
+            created_ms: account.created_ms,
+        }
+    }
+
+    fn into_account(self, location: &str) -> Result<Account, StoreError> {
+        let kind = AccountKind::from_name(&self.kind).ok_or_else(|| StoreError::Corrupt {
+            location: location.to_owned(),
+            detail: format!("account {:?} has unknown kind {:?}", self.name, self.kind),
+        })?;
+        let locations = self
+            .locations
+            .split(',')
+            .filter(|code| !code.is_empty())
+            .map(str::to_owned)
+            .collect();
+        Ok(Account {
+            name: self.name,
+            kind,
+            secret_hash: self.secret_hash,
+            role: self.role,
+            team: self.team,
+            locations,
+            created_ms: self.created_ms,
+        })
+    }
 }
 
 /// Where a store lives, as configured.

@@ -21,7 +21,10 @@ use postgres::{Client, Config, IsolationLevel, NoTls, Row, Statement, Transactio
 
 use crate::boundary::{check_append_batch, format_version_from_sql, read_limit_to_sql, seq_from_sql, seq_to_sql};
 use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, chain_hash};
-use crate::{AppendOutcome, Migration, NewEntry, SNAPSHOTS_KEPT, Snapshot, Store, StoreError, StoredEntry};
+use crate::{
+    Account, AccountRow, AppendOutcome, INSERT_SETTING_IF_ABSENT, Migration, NewEntry, SELECT_ACCOUNT_BY_NAME,
+    SELECT_ACCOUNT_BY_SECRET, SELECT_SETTING, SNAPSHOTS_KEPT, Snapshot, Store, StoreError, StoredEntry, UPSERT_ACCOUNT,
+};
 
 /// The advisory lock that serialises appends ("RETEXLOG" in ASCII). Other Retex locks (migrations, the
 /// engine leader) use other keys.
@@ -45,6 +48,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         name: "0003_log_batch.sql",
         sql: include_str!("../migrations/postgres/0003_log_batch.sql"),
+    },
+    Migration {
+        name: "0004_account.sql",
+        sql: include_str!("../migrations/postgres/0004_account.sql"),
     },
 ];
 
@@ -321,9 +328,66 @@ impl Store for PostgresStore {
             bytes: row.try_get(3).map_err(error)?,
         }))
     }
+
+    fn put_account(&mut self, account: &Account) -> Result<(), StoreError> {
+        let row = AccountRow::from_account(account);
+        self.client
+            .execute(
+                UPSERT_ACCOUNT,
+                &[
+                    &row.name,
+                    &row.kind,
+                    &row.secret_hash,
+                    &row.role,
+                    &row.team,
+                    &row.locations,
+                    &row.created_ms,
+                ],
+            )
+            .map_err(|error| store_error(&self.location, "put account", &error))?;
+        Ok(())
+    }
+
+    fn account(&mut self, name: &str) -> Result<Option<Account>, StoreError> {
+        self.select_account(SELECT_ACCOUNT_BY_NAME, name)
+    }
+
+    fn account_by_secret(&mut self, secret_hash: &str) -> Result<Option<Account>, StoreError> {
+        self.select_account(SELECT_ACCOUNT_BY_SECRET, secret_hash)
+    }
+
+    fn setting_or_insert(&mut self, key: &str, default: &str) -> Result<String, StoreError> {
+        let location = &self.location;
+        let error = |error| store_error(location, "setting", &error);
+        self.client
+            .execute(INSERT_SETTING_IF_ABSENT, &[&key, &default])
+            .map_err(error)?;
+        let row = self.client.query_one(SELECT_SETTING, &[&key]).map_err(error)?;
+        row.try_get(0).map_err(error)
+    }
 }
 
 /// For each entry of the batch, whether its key is already in the log.
+impl PostgresStore {
+    fn select_account(&mut self, sql: &str, key: &str) -> Result<Option<Account>, StoreError> {
+        let location = &self.location;
+        let error = |error| store_error(location, "read account", &error);
+        let Some(row) = self.client.query_opt(sql, &[&key]).map_err(error)? else {
+            return Ok(None);
+        };
+        let account = AccountRow {
+            name: row.try_get(0).map_err(error)?,
+            kind: row.try_get(1).map_err(error)?,
+            secret_hash: row.try_get(2).map_err(error)?,
+            role: row.try_get(3).map_err(error)?,
+            team: row.try_get(4).map_err(error)?,
+            locations: row.try_get(5).map_err(error)?,
+            created_ms: row.try_get(6).map_err(error)?,
+        };
+        account.into_account(location).map(Some)
+    }
+}
+
 fn present_in_log(
     transaction: &mut Transaction<'_>,
     statements: &Statements,

@@ -23,7 +23,10 @@ use rusqlite::{
 
 use crate::boundary::{check_append_batch, read_limit_to_sql, seq_from_sql, seq_to_sql};
 use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, chain_hash};
-use crate::{AppendOutcome, Migration, NewEntry, SNAPSHOTS_KEPT, Snapshot, Store, StoreError, StoredEntry};
+use crate::{
+    Account, AccountRow, AppendOutcome, INSERT_SETTING_IF_ABSENT, Migration, NewEntry, SELECT_ACCOUNT_BY_NAME,
+    SELECT_ACCOUNT_BY_SECRET, SELECT_SETTING, SNAPSHOTS_KEPT, Snapshot, Store, StoreError, StoredEntry, UPSERT_ACCOUNT,
+};
 
 /// How long a statement waits for another connection's lock on the file before failing as unavailable.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -53,6 +56,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         name: "0003_log_batch.sql",
         sql: include_str!("../migrations/sqlite/0003_log_batch.sql"),
+    },
+    Migration {
+        name: "0004_account.sql",
+        sql: include_str!("../migrations/sqlite/0004_account.sql"),
     },
 ];
 
@@ -293,10 +300,75 @@ impl Store for SqliteStore {
             bytes: row.get(3).map_err(error)?,
         }))
     }
+
+    fn put_account(&mut self, account: &Account) -> Result<(), StoreError> {
+        let row = AccountRow::from_account(account);
+        self.connection
+            .prepare_cached(UPSERT_ACCOUNT)
+            .and_then(|mut upsert| {
+                upsert.execute(rusqlite::params![
+                    row.name,
+                    row.kind,
+                    row.secret_hash,
+                    row.role,
+                    row.team,
+                    row.locations,
+                    row.created_ms
+                ])
+            })
+            .map_err(|error| store_error(&self.location, "put account", error))?;
+        Ok(())
+    }
+
+    fn account(&mut self, name: &str) -> Result<Option<Account>, StoreError> {
+        self.select_account(SELECT_ACCOUNT_BY_NAME, name)
+    }
+
+    fn account_by_secret(&mut self, secret_hash: &str) -> Result<Option<Account>, StoreError> {
+        self.select_account(SELECT_ACCOUNT_BY_SECRET, secret_hash)
+    }
+
+    fn setting_or_insert(&mut self, key: &str, default: &str) -> Result<String, StoreError> {
+        let location = &self.location;
+        let error = |error| store_error(location, "setting", error);
+        self.connection
+            .prepare_cached(INSERT_SETTING_IF_ABSENT)
+            .and_then(|mut insert| insert.execute([key, default]))
+            .map_err(error)?;
+        self.connection
+            .prepare_cached(SELECT_SETTING)
+            .and_then(|mut select| select.query_row([key], |row| row.get(0)))
+            .map_err(error)
+    }
 }
 
 /// Inserts a batch in statements of [`SQLITE_INSERT_ROWS_PER_STATEMENT`] rows, then one row at a time,
 /// and returns what became of each entry.
+impl SqliteStore {
+    fn select_account(&mut self, sql: &str, key: &str) -> Result<Option<Account>, StoreError> {
+        let row = self
+            .connection
+            .prepare_cached(sql)
+            .and_then(|mut select| {
+                select
+                    .query_row([key], |row| {
+                        Ok(AccountRow {
+                            name: row.get(0)?,
+                            kind: row.get(1)?,
+                            secret_hash: row.get(2)?,
+                            role: row.get(3)?,
+                            team: row.get(4)?,
+                            locations: row.get(5)?,
+                            created_ms: row.get(6)?,
+                        })
+                    })
+                    .optional()
+            })
+            .map_err(|error| store_error(&self.location, "read account", error))?;
+        row.map(|row| row.into_account(&self.location)).transpose()
+    }
+}
+
 fn insert_batch(
     transaction: &Transaction<'_>,
     batch: &[NewEntry<'_>],

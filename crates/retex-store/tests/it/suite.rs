@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use std::sync::Barrier;
 
 use retex_store::{
-    APPEND_BATCH_ENTRIES_MAX, ChainVerdict, NewEntry, READ_LOG_LIMIT_MAX, SNAPSHOTS_KEPT, Snapshot, Store, StoreError,
-    StoredEntry, verify_chain,
+    APPEND_BATCH_ENTRIES_MAX, Account, AccountKind, ChainVerdict, NewEntry, READ_LOG_LIMIT_MAX, SNAPSHOTS_KEPT,
+    Snapshot, Store, StoreError, StoredEntry, verify_chain,
 };
 
 use crate::Harness;
@@ -548,4 +548,51 @@ pub fn reordered_entries_break_the_audit_chain<H: Harness>() {
     };
     harness.tamper("UPDATE log SET seq = 1000 WHERE seq = 1; UPDATE log SET seq = 1 WHERE seq = 2; UPDATE log SET seq = 2 WHERE seq = 1000;");
     assert_eq!(broken_at(store.as_mut()), 1);
+}
+
+fn account(name: &str, kind: AccountKind, secret_hash: &str, locations: &[&str]) -> Account {
+    Account {
+        name: name.to_owned(),
+        kind,
+        secret_hash: secret_hash.to_owned(),
+        role: "team_member".to_owned(),
+        team: Some("store_team".to_owned()),
+        locations: locations.iter().map(|code| (*code).to_owned()).collect(),
+        created_ms: 1_700_000_000_000,
+    }
+}
+
+pub fn accounts_are_found_by_name_and_by_secret<H: Harness>() {
+    let Some((harness, mut store)) = start::<H>() else {
+        return;
+    };
+    let anna = account("anna", AccountKind::User, "$argon2id$anna", &["S01", "S02"]);
+    let till = account("till-feed", AccountKind::Token, "ab12", &[]);
+    store.put_account(&anna).unwrap();
+    store.put_account(&till).unwrap();
+    assert_eq!(store.account("anna").unwrap(), Some(anna.clone()));
+    assert_eq!(store.account_by_secret("ab12").unwrap(), Some(till));
+    assert_eq!(store.account("nobody").unwrap(), None);
+    assert_eq!(store.account_by_secret("cd34").unwrap(), None);
+
+    let moved = Account {
+        role: "viewer".to_owned(),
+        team: None,
+        locations: vec![],
+        ..account("anna", AccountKind::User, "$argon2id$new", &[])
+    };
+    store.put_account(&moved).unwrap();
+    drop(store);
+    let mut reopened = harness.open().expect("reopen the store");
+    assert_eq!(reopened.account("anna").unwrap(), Some(moved));
+    assert_eq!(reopened.account_by_secret("$argon2id$anna").unwrap(), None);
+}
+
+pub fn a_setting_keeps_its_first_value<H: Harness>() {
+    let Some((_harness, mut store)) = start::<H>() else {
+        return;
+    };
+    assert_eq!(store.setting_or_insert("session_key", "first").unwrap(), "first");
+    assert_eq!(store.setting_or_insert("session_key", "second").unwrap(), "first");
+    assert_eq!(store.setting_or_insert("other", "x").unwrap(), "x");
 }
