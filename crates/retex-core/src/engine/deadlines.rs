@@ -51,6 +51,10 @@ impl DeadlineQueue {
         self.entries.pop_first()
     }
 
+    pub fn next_due(&self) -> Option<Timestamp> {
+        self.entries.first().map(|(due_at, _)| *due_at)
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

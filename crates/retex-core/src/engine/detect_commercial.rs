@@ -10,7 +10,7 @@ use crate::engine::insight::{RateTestParams, StoreWindow};
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::master::{PriceScope, PromotionInfo};
 use crate::engine::raise::{Detection, key_of};
-use crate::engine::stats::day_of;
+use crate::engine::stats::{DayRing, StoreActivity, day_of};
 use crate::engine::{Deadline, Engine, Output};
 use crate::event::{Channel, CustomerMessage, LocationKind, Sale};
 use crate::rules::{ExceptionType, Param};
@@ -222,6 +222,46 @@ impl Engine {
         self.state.deadlines.schedule(midnight, Deadline::StoreRateCheck);
     }
 
+    /// The `store_exception_rate` window in days and test parameters, from the rules.
+    pub(super) fn store_rate_params(&self) -> (usize, RateTestParams) {
+        let kind = ExceptionType::StoreExceptionRate;
+        let window_days = self
+            .param(kind, Param::RateWindowDays, None, None)
+            .to_usize()
+            .unwrap_or(7);
+        let params = RateTestParams {
+            alpha: self.param(kind, Param::Alpha, None, None).to_f64().unwrap_or(0.01),
+            min_sale_lines: self.param(kind, Param::MinSaleLines, None, None).to_u64().unwrap_or(0),
+            min_exceptions: self.param(kind, Param::MinExceptions, None, None).to_u64().unwrap_or(0),
+        };
+        (window_days, params)
+    }
+
+    /// Each store's exceptions and sale lines over the `window_days` days up to `last_full_day`, with its id.
+    pub(super) fn store_windows(&self, last_full_day: i32, window_days: usize) -> (Vec<StoreWindow>, Vec<LocationId>) {
+        let mut windows = Vec::new();
+        let mut ids = Vec::new();
+        for (index, info) in self.state.master.locations.iter().enumerate() {
+            if info.as_ref().is_none_or(|info| info.kind != LocationKind::Store) {
+                continue;
+            }
+            let location = index as LocationId;
+            let activity = self.state.stats.stores.get(&location);
+            let sum = |ring: fn(&StoreActivity) -> &DayRing| {
+                activity.map_or(0, |activity| {
+                    ring(activity).window(last_full_day, window_days).map(u64::from).sum()
+                })
+            };
+            windows.push(StoreWindow {
+                location: self.state.locations.name(location).to_string(),
+                exceptions: sum(|activity| &activity.exceptions),
+                sale_lines: sum(|activity| &activity.sale_lines),
+            });
+            ids.push(location);
+        }
+        (windows, ids)
+    }
+
     /// `store_exception_rate`: every UTC midnight, each store's exceptions per sale line over the last
     /// `rate_window_days` full days are tested against its peers by the configured model.
     pub(super) fn fire_store_rate_check(&mut self, due_at: Timestamp, outputs: &mut Vec<Output>) {
@@ -236,36 +276,8 @@ impl Engine {
         if !self.config.rules.is_enabled(kind) {
             return;
         }
-        let window_days = self
-            .param(kind, Param::RateWindowDays, None, None)
-            .to_usize()
-            .unwrap_or(7);
-        let last_full_day = day_of(due_at) - 1;
-        let mut windows = Vec::new();
-        let mut ids = Vec::new();
-        for (index, info) in self.state.master.locations.iter().enumerate() {
-            if info.as_ref().is_none_or(|info| info.kind != LocationKind::Store) {
-                continue;
-            }
-            let location = index as LocationId;
-            let activity = self.state.stats.stores.get(&location);
-            let sum = |ring: fn(&crate::engine::stats::StoreActivity) -> &crate::engine::stats::DayRing| {
-                activity.map_or(0, |activity| {
-                    ring(activity).window(last_full_day, window_days).map(u64::from).sum()
-                })
-            };
-            windows.push(StoreWindow {
-                location: self.state.locations.name(location).to_string(),
-                exceptions: sum(|activity| &activity.exceptions),
-                sale_lines: sum(|activity| &activity.sale_lines),
-            });
-            ids.push(location);
-        }
-        let params = RateTestParams {
-            alpha: self.param(kind, Param::Alpha, None, None).to_f64().unwrap_or(0.01),
-            min_sale_lines: self.param(kind, Param::MinSaleLines, None, None).to_u64().unwrap_or(0),
-            min_exceptions: self.param(kind, Param::MinExceptions, None, None).to_u64().unwrap_or(0),
-        };
+        let (window_days, params) = self.store_rate_params();
+        let (windows, ids) = self.store_windows(day_of(due_at) - 1, window_days);
         let seq = self.state.applied_seq;
         for code in insight.abnormal_stores(&windows, params) {
             let Some(position) = windows.iter().position(|window| window.location == code) else {

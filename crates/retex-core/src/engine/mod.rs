@@ -28,8 +28,10 @@ mod exceptions;
 mod incidents;
 mod insight;
 mod interner;
+mod kpis;
 mod ledger;
 mod master;
+mod query;
 mod raise;
 mod silences;
 mod sorted_map;
@@ -49,9 +51,11 @@ pub use exceptions::{ExceptionBook, ExceptionKey, ExceptionRecord, ExceptionStat
 pub use incidents::{Incident, IncidentBook, Touch};
 pub use insight::{Insight, RateTestParams, StoreWindow};
 pub use interner::Interner;
+pub use kpis::{AgingBucket, CategoryCounts, Kpis, RootCauseCount, StoreRate};
 use ledger::pack as pack_position;
 pub use ledger::{Ledger, LocationId, Position, SkuId};
 pub use master::MasterData;
+pub use query::{Cursor, ExceptionOrder, ExceptionPage, ExceptionQuery, StatusFilter, next_due};
 pub use silences::SilenceRecord;
 pub use stats::HISTORY_DAYS;
 pub use views::{ExceptionView, IncidentView, StockRow};
@@ -275,6 +279,11 @@ impl Engine {
 
     pub fn applied_seq(&self) -> u64 {
         self.state.applied_seq
+    }
+
+    /// When the earliest pending deadline falls due: a clock that follows the wall clock must tick by then.
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        self.state.deadlines.next_due()
     }
 
     pub fn clock(&self) -> Option<Timestamp> {

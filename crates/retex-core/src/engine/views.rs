@@ -112,7 +112,7 @@ impl Engine {
         }
     }
 
-    fn type_category(&self, type_ref: TypeRef) -> &str {
+    pub(super) fn type_category(&self, type_ref: TypeRef) -> &str {
         match type_ref {
             TypeRef::BuiltIn(exception_type) => exception_type.category(),
             TypeRef::Custom(index) => &self.config.rules.custom[usize::from(index)].category,
@@ -165,11 +165,7 @@ impl Engine {
 
     /// One exception by id, with its timeline.
     pub fn exception_detail(&self, id: u64) -> Option<(ExceptionView<'_>, &[TimelineEntry])> {
-        let record = self
-            .state
-            .exceptions
-            .records()
-            .get(usize::try_from(id).ok()?.checked_sub(1)?)?;
+        let record = self.exception_record(id)?;
         Some((self.exception_view(record), &record.timeline))
     }
 

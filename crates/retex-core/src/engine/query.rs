@@ -1,0 +1,235 @@
+//! Finding exceptions the way a queue, a script or the API asks for them: filters, an order, and cursor pages.
+//!
+//! A query scans the exception book once (a million records take a few milliseconds) and keeps only the page it
+//! returns, so no order has to be maintained as exceptions change. A cursor is the sort key of the last row
+//! returned; the next page starts strictly after it, so rows that change meanwhile are neither skipped twice nor
+//! repeated.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use rust_decimal::Decimal;
+
+use crate::codes::Timestamp;
+use crate::engine::Engine;
+use crate::engine::exceptions::ExceptionRecord;
+use crate::engine::views::ExceptionView;
+use crate::rules::Severity;
+
+/// Which exceptions by status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StatusFilter {
+    /// Not resolved and not dismissed.
+    #[default]
+    Active,
+    All,
+    /// Resolved or dismissed.
+    Closed,
+    /// Exactly this status name (`open`, `in_progress`, `waiting_supplier`, ...).
+    Exactly(&'static str),
+}
+
+/// The order of a page.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ExceptionOrder {
+    /// Newest first.
+    #[default]
+    Newest,
+    Oldest,
+    /// The next due time first (acknowledge while unacknowledged, then resolve), larger impact first among
+    /// equals: what a queue works through.
+    SlaRisk,
+    /// Largest impact first.
+    Impact,
+}
+
+/// What to look for; `None` fields do not filter.
+#[derive(Clone, Debug, Default)]
+pub struct ExceptionQuery<'q> {
+    pub status: StatusFilter,
+    pub exception_type: Option<&'q str>,
+    pub team: Option<&'q str>,
+    pub location: Option<&'q str>,
+    pub severity: Option<Severity>,
+    pub assignee: Option<&'q str>,
+    pub opened_from: Option<Timestamp>,
+    pub opened_before: Option<Timestamp>,
+    /// Only exceptions at one of these locations (a store user's scope); `None` sees everything.
+    pub scope: Option<&'q [String]>,
+    pub order: ExceptionOrder,
+    /// Rows after this cursor (from the previous page's `next_cursor`).
+    pub after: Option<Cursor>,
+    pub limit: usize,
+}
+
+/// A position in an order: the sort key of a row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cursor {
+    primary: i64,
+    impact: Reverse<Decimal>,
+    id: u64,
+}
+
+impl Cursor {
+    /// The cursor's text form, `primary.impact.id`, opaque to clients.
+    pub fn encode(&self) -> String {
+        format!("{}_{}_{}", self.primary, self.impact.0, self.id)
+    }
+
+    pub fn decode(text: &str) -> Option<Self> {
+        let mut parts = text.split('_');
+        let cursor = Self {
+            primary: parts.next()?.parse().ok()?,
+            impact: Reverse(parts.next()?.parse().ok()?),
+            id: parts.next()?.parse().ok()?,
+        };
+        parts.next().is_none().then_some(cursor)
+    }
+}
+
+/// One page of a query.
+#[derive(Debug)]
+pub struct ExceptionPage<'a> {
+    pub items: Vec<ExceptionView<'a>>,
+    /// Where the next page starts; `None` on the last page.
+    pub next_cursor: Option<Cursor>,
+    /// How many exceptions match the filters, over all pages.
+    pub total: usize,
+}
+
+impl ExceptionOrder {
+    fn key(self, record: &ExceptionRecord) -> Cursor {
+        let id = record.id;
+        let impact = Reverse(record.impact.0);
+        let primary = match self {
+            Self::Newest => -i64::try_from(id).unwrap_or(i64::MAX),
+            Self::Oldest => i64::try_from(id).unwrap_or(i64::MAX),
+            Self::SlaRisk => next_due(record).0,
+            Self::Impact => 0,
+        };
+        Cursor { primary, impact, id }
+    }
+}
+
+/// The next due time that matters: acknowledgement while unacknowledged, then resolution.
+pub fn next_due(record: &ExceptionRecord) -> Timestamp {
+    if record.acknowledged_at.is_none() {
+        record.ack_due.min(record.resolve_due)
+    } else {
+        record.resolve_due
+    }
+}
+
+impl Engine {
+    /// The page of exceptions matching `query`, in its order.
+    pub fn query_exceptions(&self, query: &ExceptionQuery<'_>) -> ExceptionPage<'_> {
+        let matcher = Matcher::new(self, query);
+        let limit = query.limit.max(1);
+        // The `limit + 1` smallest keys after the cursor: one more than the page tells whether another follows.
+        let mut smallest: BinaryHeap<(Cursor, usize)> = BinaryHeap::with_capacity(limit + 2);
+        let mut total = 0;
+        for (index, record) in self.state.exceptions.records().iter().enumerate() {
+            if !matcher.matches(record) {
+                continue;
+            }
+            total += 1;
+            let key = query.order.key(record);
+            if query.after.is_some_and(|after| key <= after) {
+                continue;
+            }
+            if smallest.len() <= limit {
+                smallest.push((key, index));
+            } else if smallest.peek().is_some_and(|(largest, _)| key < *largest) {
+                smallest.pop();
+                smallest.push((key, index));
+            }
+        }
+        let mut rows = smallest.into_sorted_vec();
+        let has_more = rows.len() > limit;
+        rows.truncate(limit);
+        let records = self.state.exceptions.records();
+        ExceptionPage {
+            next_cursor: has_more.then(|| rows.last().map(|(key, _)| *key)).flatten(),
+            items: rows
+                .iter()
+                .map(|(_, index)| self.exception_view(&records[*index]))
+                .collect(),
+            total,
+        }
+    }
+
+    /// Whether a user limited to `scope` may see this exception: it must be at one of the scope's locations.
+    pub fn in_scope(&self, record: &ExceptionRecord, scope: Option<&[String]>) -> bool {
+        let Some(scope) = scope else {
+            return true;
+        };
+        record
+            .location
+            .is_some_and(|location| scope.iter().any(|code| code == self.state.locations.name(location)))
+    }
+
+    /// The exception with this id, if any.
+    pub fn exception_record(&self, id: u64) -> Option<&ExceptionRecord> {
+        self.state
+            .exceptions
+            .records()
+            .get(usize::try_from(id).ok()?.checked_sub(1)?)
+    }
+}
+
+/// A query's filters resolved to internal ids once, so the scan compares integers.
+struct Matcher<'q> {
+    query: &'q ExceptionQuery<'q>,
+    /// `Some(None)`: the named type, location or scope does not exist, so nothing matches.
+    type_name: Option<&'q str>,
+    location: Option<Option<u32>>,
+    scope: Option<Vec<u32>>,
+    impossible: bool,
+    engine: &'q Engine,
+}
+
+impl<'q> Matcher<'q> {
+    fn new(engine: &'q Engine, query: &'q ExceptionQuery<'q>) -> Self {
+        let location = query.location.map(|code| engine.location_id(code));
+        let scope = query
+            .scope
+            .map(|codes| codes.iter().filter_map(|code| engine.location_id(code)).collect());
+        Self {
+            query,
+            type_name: query.exception_type,
+            impossible: location == Some(None),
+            location,
+            scope,
+            engine,
+        }
+    }
+
+    fn matches(&self, record: &ExceptionRecord) -> bool {
+        let query = self.query;
+        let status_matches = match query.status {
+            StatusFilter::Active => record.status.is_active(),
+            StatusFilter::All => true,
+            StatusFilter::Closed => !record.status.is_active(),
+            StatusFilter::Exactly(name) => record.status.name() == name,
+        };
+        !self.impossible
+            && status_matches
+            && self
+                .location
+                .is_none_or(|wanted| wanted.is_some() && record.location == wanted)
+            && self
+                .scope
+                .as_ref()
+                .is_none_or(|scope| record.location.is_some_and(|location| scope.contains(&location)))
+            && query.severity.is_none_or(|severity| record.severity == severity)
+            && query.team.is_none_or(|team| record.team == team)
+            && query
+                .assignee
+                .is_none_or(|assignee| record.assignee.as_deref() == Some(assignee))
+            && query.opened_from.is_none_or(|from| record.opened_at >= from)
+            && query.opened_before.is_none_or(|before| record.opened_at < before)
+            && self
+                .type_name
+                .is_none_or(|name| self.engine.type_name(record.key.exception_type) == name)
+    }
+}
