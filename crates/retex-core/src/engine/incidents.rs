@@ -156,6 +156,15 @@ impl IncidentBook {
         self.of_exception[(exception - 1) as usize]
     }
 
+    /// How many incidents were ever opened (merged ones included); ids run from 1 to this.
+    pub fn len(&self) -> u64 {
+        self.incidents.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.incidents.is_empty()
+    }
+
     pub fn get(&self, id: u64) -> &Incident {
         &self.incidents[(id - 1) as usize]
     }

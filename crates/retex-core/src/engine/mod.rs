@@ -58,7 +58,7 @@ pub use master::MasterData;
 pub use query::{Cursor, ExceptionOrder, ExceptionPage, ExceptionQuery, StatusFilter, next_due};
 pub use silences::SilenceRecord;
 pub use stats::HISTORY_DAYS;
-pub use views::{ExceptionView, IncidentView, StockRow};
+pub use views::{ExceptionView, InboundTransfer, IncidentView, StockRow, TimelineView};
 
 use crate::codes::{DocumentNumber, Timestamp};
 use crate::command::{Command, Silence};

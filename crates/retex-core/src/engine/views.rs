@@ -1,15 +1,17 @@
 //! What leaves the engine for people and scripts: ledger rows, exceptions and incidents with codes and names
 //! instead of internal ids, ready to print as a table or serialize as JSON.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::codes::{DocumentNumber, Money, Qty, Timestamp};
 use crate::command::RootCause;
 use crate::engine::Engine;
-use crate::engine::exceptions::{ExceptionRecord, TimelineEntry, TypeRef};
+use crate::engine::exceptions::{ExceptionRecord, TypeRef};
+use crate::engine::incidents::Incident;
 
 /// One ledger row with its codes, as the CLI and API print it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct StockRow<'a> {
     pub location: &'a str,
     pub sku: &'a str,
@@ -19,7 +21,7 @@ pub struct StockRow<'a> {
 }
 
 /// One exception as `retex exceptions --format ndjson` prints it (the fields of exceptions.md).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct ExceptionView<'a> {
     pub id: u64,
     #[serde(rename = "type")]
@@ -69,8 +71,20 @@ pub struct ExceptionView<'a> {
     pub repeat_of: Option<u64>,
 }
 
+/// One entry of an exception's timeline.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct TimelineView<'a> {
+    pub at: String,
+    /// A person, or `retex` for what the engine did.
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub detail: &'a str,
+    /// The log entry that did it.
+    pub seq: u64,
+}
+
 /// One incident: linked exceptions and the probable root cause.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct IncidentView<'a> {
     pub id: u64,
     pub opened_at: String,
@@ -80,6 +94,17 @@ pub struct IncidentView<'a> {
     pub types: Vec<&'a str>,
     pub open: bool,
     pub impact: Money,
+}
+
+/// A transfer on its way to a location.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct InboundTransfer<'a> {
+    pub transfer: &'a str,
+    pub from: Option<&'a str>,
+    pub shipped_at: Option<String>,
+    pub expected: Option<String>,
+    /// SKU and shipped quantity.
+    pub lines: Vec<(&'a str, Qty)>,
 }
 
 impl Engine {
@@ -164,42 +189,93 @@ impl Engine {
     }
 
     /// One exception by id, with its timeline.
-    pub fn exception_detail(&self, id: u64) -> Option<(ExceptionView<'_>, &[TimelineEntry])> {
+    pub fn exception_detail(&self, id: u64) -> Option<(ExceptionView<'_>, Vec<TimelineView<'_>>)> {
         let record = self.exception_record(id)?;
-        Some((self.exception_view(record), &record.timeline))
+        let timeline = record
+            .timeline
+            .iter()
+            .map(|entry| TimelineView {
+                at: entry.at.to_rfc3339(),
+                actor: &entry.actor,
+                action: &entry.action,
+                detail: &entry.detail,
+                seq: entry.seq,
+            })
+            .collect();
+        Some((self.exception_view(record), timeline))
     }
 
     /// Live incidents with at least `min_exceptions` members, oldest first.
     pub fn incidents(&self, min_exceptions: usize) -> Vec<IncidentView<'_>> {
-        let mut views = Vec::new();
-        for incident in self.state.incidents.live() {
-            if incident.members.len() < min_exceptions {
-                continue;
-            }
-            let mut types = Vec::new();
-            let mut open = false;
-            let mut impact = Money::ZERO;
-            for &member in &incident.members {
-                let record = self.state.exceptions.get(member);
-                let name = self.type_name(record.key.exception_type);
-                if !types.contains(&name) {
-                    types.push(name);
-                }
-                open |= record.status.is_active();
-                impact += record.impact;
-            }
-            let root = self.state.exceptions.get(incident.root_cause);
-            views.push(IncidentView {
-                id: incident.id,
-                opened_at: incident.opened_at.to_rfc3339(),
-                root_cause: incident.root_cause,
-                root_cause_type: self.type_name(root.key.exception_type),
-                exceptions: &incident.members,
-                types,
-                open,
-                impact,
-            });
+        self.state
+            .incidents
+            .live()
+            .filter(|incident| incident.members.len() >= min_exceptions)
+            .map(|incident| self.incident_view(incident))
+            .collect()
+    }
+
+    /// One incident by id; an incident merged into another answers as the one that holds its members.
+    pub fn incident(&self, id: u64) -> Option<IncidentView<'_>> {
+        if id == 0 || id > self.state.incidents.len() {
+            return None;
         }
-        views
+        let mut incident = self.state.incidents.get(id);
+        while let Some(into) = incident.merged_into {
+            incident = self.state.incidents.get(into);
+        }
+        Some(self.incident_view(incident))
+    }
+
+    fn incident_view<'a>(&'a self, incident: &'a Incident) -> IncidentView<'a> {
+        let mut types = Vec::new();
+        let mut open = false;
+        let mut impact = Money::ZERO;
+        for &member in &incident.members {
+            let record = self.state.exceptions.get(member);
+            let name = self.type_name(record.key.exception_type);
+            if !types.contains(&name) {
+                types.push(name);
+            }
+            open |= record.status.is_active();
+            impact += record.impact;
+        }
+        let root = self.state.exceptions.get(incident.root_cause);
+        IncidentView {
+            id: incident.id,
+            opened_at: incident.opened_at.to_rfc3339(),
+            root_cause: incident.root_cause,
+            root_cause_type: self.type_name(root.key.exception_type),
+            exceptions: &incident.members,
+            types,
+            open,
+            impact,
+        }
+    }
+
+    /// Transfers shipped to `location` and not yet received, oldest shipment first: what the store must confirm.
+    pub fn inbound_transfers(&self, location: &str) -> Vec<InboundTransfer<'_>> {
+        let Some(location) = self.location_id(location) else {
+            return Vec::new();
+        };
+        let mut inbound: Vec<InboundTransfer<'_>> = self
+            .state
+            .transfers
+            .iter()
+            .filter(|(_, transfer)| transfer.to == location && transfer.received_at.is_none())
+            .map(|(number, transfer)| InboundTransfer {
+                transfer: number.as_str(),
+                from: transfer.from.map(|from| self.state.locations.name(from)),
+                shipped_at: transfer.shipped_at.map(Timestamp::to_rfc3339),
+                expected: transfer.expected.map(Timestamp::to_rfc3339),
+                lines: transfer
+                    .shipped
+                    .iter()
+                    .map(|(sku, qty)| (self.state.skus.name(*sku), *qty))
+                    .collect(),
+            })
+            .collect();
+        inbound.sort_by(|a, b| (&a.shipped_at, a.transfer).cmp(&(&b.shipped_at, b.transfer)));
+        inbound
     }
 }

@@ -142,7 +142,7 @@ fn waiting_for_the_supplier_pauses_the_resolve_clock() {
     let (view, timeline) = engine.exception_detail(1).unwrap();
     // resolve_due moves from 2026-11-11 16:30 local by 6 business hours: to 14:30 local on the 12th (19:30Z).
     assert_eq!(view.resolve_due, "2026-11-12T19:30:00Z");
-    let actions: Vec<&str> = timeline.iter().map(|entry| entry.action.as_str()).collect();
+    let actions: Vec<&str> = timeline.iter().map(|entry| entry.action).collect();
     assert_eq!(
         actions,
         [
