@@ -28,7 +28,7 @@ pub struct Command {
 }
 
 /// What the command does.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
     Acknowledge,
@@ -69,7 +69,7 @@ impl Action {
 }
 
 /// Working statuses a person may set on an open exception.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WorkStatus {
     InProgress,
@@ -78,7 +78,7 @@ pub enum WorkStatus {
 }
 
 /// Why it happened, as the person resolving it judges (workflow.md's root-cause codes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RootCause {
     ProcessNoncompliance,

@@ -199,6 +199,24 @@ impl LiveEngine {
         Ok(outcome.seqs[0].is_some())
     }
 
+    /// The newest entry's seq in the log (ahead of the engine while another writer appends).
+    pub fn last_seq(&mut self) -> Result<u64, StoreError> {
+        self.store.last_seq()
+    }
+
+    /// The log entry with this seq, e.g. one an exception names as its cause.
+    pub fn log_entry(&mut self, seq: u64) -> Result<Option<StoredEntry>, StoreError> {
+        let Some(after) = seq.checked_sub(1) else {
+            return Ok(None);
+        };
+        Ok(self
+            .store
+            .read_log(after, 1)?
+            .into_iter()
+            .next()
+            .filter(|entry| entry.seq == seq))
+    }
+
     /// Writes a snapshot of the current state.
     pub fn save_snapshot(&mut self) -> Result<(), StoreError> {
         self.store.save_snapshot(&snapshot_of(&self.engine))?;

@@ -10,6 +10,7 @@
 //! - `rules_cmd.rs`: `retex rules check|default`.
 //! - `backtest.rs`: `retex backtest`: two rule sets over the same log, compared.
 //! - `simulate.rs`: `retex simulate`, `score` and `demo`: the simulated retailer and detection quality.
+//! - `serve_cmd.rs`: `retex serve`, `user add`, `token add`: the HTTP API and web UI, and who may use them.
 //! - `bench.rs`: `retex bench`: engine and ingest throughput and ledger memory, written as JSON.
 
 mod audit;
@@ -19,6 +20,7 @@ mod exception_cmd;
 mod ingest;
 mod report;
 mod rules_cmd;
+mod serve_cmd;
 mod silence_cmd;
 mod simulate;
 mod store_args;
@@ -58,7 +60,13 @@ enum Command {
     Backtest(backtest::BacktestArgs),
     /// Move the engine's clock to an instant, firing the deadlines before it.
     Tick(report::TickArgs),
-    /// Simulate the 40-store retailer, ingest it into ./retex-demo.db and score detection.
+    /// Serve the JSON API and the web UI.
+    Serve(serve_cmd::ServeArgs),
+    /// Create people who may log in to the web UI and the API.
+    User(serve_cmd::AccountArgs),
+    /// Create API tokens for sources and scripts.
+    Token(serve_cmd::TokenArgs),
+    /// Simulate the 40-store retailer, ingest it into ./retex-demo.db, score detection and serve the web UI.
     Demo(simulate::DemoArgs),
     /// Simulate a retailer with injected faults: events (NDJSON) and their ground truth.
     Simulate(simulate::SimulateArgs),
@@ -84,6 +92,9 @@ fn main() -> ExitCode {
         Command::Backtest(args) => backtest::run(&args),
         Command::Tick(args) => report::tick(&args),
         Command::Schema => report::schema(),
+        Command::Serve(args) => serve_cmd::serve(&args),
+        Command::User(args) => serve_cmd::user(&args),
+        Command::Token(args) => serve_cmd::token(&args),
         Command::Demo(args) => simulate::demo(&args),
         Command::Simulate(args) => simulate::simulate(&args),
         Command::Score(args) => simulate::score_command(&args),

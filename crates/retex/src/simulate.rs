@@ -10,10 +10,13 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use retex_server::ClockMode;
+use retex_server::auth::{Role, new_password, user_account};
 use retex_sim::score::{RaisedException, Score, score};
 use retex_sim::{Scenario, Truth};
 
 use crate::ingest::ingest_files;
+use crate::serve_cmd::{put_account, serve_live};
 use crate::store_args::StoreArgs;
 
 /// The seed of `retex demo`: the same retailer every time.
@@ -165,10 +168,17 @@ fn print_score(result: &Score) {
 }
 
 #[derive(Args)]
-pub struct DemoArgs {}
+pub struct DemoArgs {
+    /// Address and port of the web UI.
+    #[arg(long, value_name = "ADDR", default_value = crate::serve_cmd::DEFAULT_LISTEN)]
+    listen: std::net::SocketAddr,
+    /// Stop after the score instead of serving the web UI.
+    #[arg(long)]
+    no_serve: bool,
+}
 
 /// Simulates the default retailer, ingests it into `./retex-demo.db` and prints how well Retex detected its faults.
-pub fn demo(_args: &DemoArgs) -> anyhow::Result<ExitCode> {
+pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     for stale in [DEMO_DB, "retex-demo.db-wal", "retex-demo.db-shm"] {
         if Path::new(stale).exists() {
@@ -207,5 +217,42 @@ pub fn demo(_args: &DemoArgs) -> anyhow::Result<ExitCode> {
         "done in {:.0} s. Explore: retex exceptions --db {DEMO_DB} | retex incidents --db {DEMO_DB} | retex score --db {DEMO_DB} --truth {DEMO_TRUTH}",
         started.elapsed().as_secs_f64()
     );
+    if args.no_serve {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let first_store = live.engine().store_codes().into_iter().next();
+    let mut logins = Vec::new();
+    for (name, role, team, locations) in [
+        ("admin", Role::Admin, None, vec![]),
+        ("lead", Role::OperationsLead, None, vec![]),
+        (
+            "store",
+            Role::TeamMember,
+            Some("store_team"),
+            first_store.into_iter().collect(),
+        ),
+    ] {
+        let password = new_password()?;
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let account = user_account(
+            name,
+            &password,
+            role,
+            team.map(str::to_owned),
+            locations.clone(),
+            now_ms,
+        )?;
+        put_account(&store, &account)?;
+        let scope = if locations.is_empty() {
+            "all locations".to_owned()
+        } else {
+            locations.join(", ")
+        };
+        logins.push(format!("  {name:<6} {password}  ({}, {scope})", role.name()));
+    }
+    println!("\nweb UI on http://{}: log in as one of (name, password):", args.listen);
+    println!("{}", logins.join("\n"));
+    println!("the demo's clock stays at the end of the simulation, so due times read as they were then");
+    serve_live(&store, live, args.listen, ClockMode::Engine)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -21,7 +21,7 @@ pub struct StoreArgs {
     pub database_url: Option<String>,
     /// Rules file (TOML); without one, the defaults of exceptions.md hold. Use the same file for every command
     /// on a store: other rules re-derive the exceptions from the whole log.
-    #[arg(long, value_name = "FILE", env = "RETEX_RULES")]
+    #[arg(long, value_name = "FILE", env = "RETEX_RULES", visible_alias = "config")]
     pub rules: Option<PathBuf>,
 }
 

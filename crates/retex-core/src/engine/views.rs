@@ -9,6 +9,8 @@ use crate::command::RootCause;
 use crate::engine::Engine;
 use crate::engine::exceptions::{ExceptionRecord, TypeRef};
 use crate::engine::incidents::Incident;
+use crate::engine::ledger::LocationId;
+use crate::event::LocationKind;
 
 /// One ledger row with its codes, as the CLI and API print it.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
@@ -251,6 +253,21 @@ impl Engine {
             open,
             impact,
         }
+    }
+
+    /// The codes of every store in master data, sorted.
+    pub fn store_codes(&self) -> Vec<String> {
+        let mut codes: Vec<String> = self
+            .state
+            .master
+            .locations
+            .iter()
+            .enumerate()
+            .filter(|(_, info)| info.as_ref().is_some_and(|info| info.kind == LocationKind::Store))
+            .map(|(index, _)| self.state.locations.name(index as LocationId).to_owned())
+            .collect();
+        codes.sort();
+        codes
     }
 
     /// Transfers shipped to `location` and not yet received, oldest shipment first: what the store must confirm.

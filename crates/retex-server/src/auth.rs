@@ -1,0 +1,348 @@
+//! Who is asking, and what they may do.
+//!
+//! People log in with a password (argon2id, PHC string in the store) and get a session cookie: their name and
+//! an expiry, signed with HMAC-SHA256 under a key kept in the store, so any replica can check it without a
+//! session table. Scripts and sources send `Authorization: Bearer TOKEN`; only the token's SHA-256 is stored
+//! (a token is 32 random bytes, so a fast hash is as safe as a slow one). The account is read on every request,
+//! so a changed role or scope applies at once.
+//!
+//! Forms posted with a cookie carry a CSRF token derived from the session (HMAC of the cookie), and cookies are
+//! `HttpOnly; SameSite=Strict`. Failed logins are counted per client address and per name; past the limit the
+//! login answers 429 until the window ends.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use hmac::{Hmac, Mac};
+use retex_store::{Account, AccountKind};
+use sha2::{Digest, Sha256};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "retex_session";
+/// How long a session lasts after login.
+pub const SESSION_SECONDS: i64 = 12 * 3600;
+/// Failed logins allowed per client address or name within [`LOGIN_WINDOW`].
+const LOGIN_FAILURES_MAX: u32 = 5;
+const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// The prefix of API tokens, so a leaked one is recognisable.
+const TOKEN_PREFIX: &str = "rtx_";
+
+/// What a role may do. Roles are ordered by reach; `Source` only sends events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    OperationsLead,
+    TeamMember,
+    Viewer,
+    Source,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::OperationsLead,
+        Role::TeamMember,
+        Role::Viewer,
+        Role::Source,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::OperationsLead => "operations_lead",
+            Self::TeamMember => "team_member",
+            Self::Viewer => "viewer",
+            Self::Source => "source",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.name() == name)
+    }
+
+    /// Sees exceptions, stock and KPIs.
+    pub fn can_read(self) -> bool {
+        self != Self::Source
+    }
+
+    /// Works exceptions and confirms receipts and counts.
+    pub fn can_act(self) -> bool {
+        matches!(self, Self::Admin | Self::OperationsLead | Self::TeamMember)
+    }
+
+    /// Sends operational events.
+    pub fn can_ingest(self) -> bool {
+        matches!(self, Self::Admin | Self::Source)
+    }
+}
+
+/// An authenticated account, as a request sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub name: String,
+    pub role: Role,
+    pub team: Option<String>,
+    /// The locations it is limited to; `None` sees every location.
+    pub scope: Option<Vec<String>>,
+    /// Authenticated by cookie (forms need a CSRF token) rather than a bearer token.
+    pub by_cookie: bool,
+}
+
+impl Principal {
+    pub fn from_account(account: Account, by_cookie: bool) -> Option<Self> {
+        Some(Self {
+            role: Role::from_name(&account.role)?,
+            scope: (!account.locations.is_empty()).then_some(account.locations),
+            name: account.name,
+            team: account.team,
+            by_cookie,
+        })
+    }
+
+    /// Whether this principal may see a location (exceptions without one are seen by unscoped users only).
+    pub fn sees_location(&self, location: Option<&str>) -> bool {
+        match (&self.scope, location) {
+            (None, _) => true,
+            (Some(scope), Some(location)) => scope.iter().any(|code| code == location),
+            (Some(_), None) => false,
+        }
+    }
+}
+
+/// Hashes a password for storage (argon2id with a random salt).
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let hash = Argon2::default()
+        .hash_password(password.as_bytes())
+        .map_err(|error| anyhow::anyhow!("hash the password: {error}"))?;
+    Ok(hash.to_string())
+}
+
+/// Whether `password` matches a stored PHC string; a malformed stored hash matches nothing.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+}
+
+/// A new API token and the hash to store for it.
+pub fn new_token() -> anyhow::Result<(String, String)> {
+    let token = format!("{TOKEN_PREFIX}{}", hex(&random_bytes()?));
+    let hash = token_hash(&token);
+    Ok((token, hash))
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// A new random password of 16 hex digits (64 bits), e.g. for demo accounts.
+pub fn new_password() -> anyhow::Result<String> {
+    Ok(hex(&random_bytes()?[..8]))
+}
+
+/// A new random key, hex-encoded, for signing sessions.
+pub fn new_session_key() -> anyhow::Result<String> {
+    Ok(hex(&random_bytes()?))
+}
+
+fn random_bytes() -> anyhow::Result<[u8; 32]> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|error| anyhow::anyhow!("read the system's random source: {error}"))?;
+    Ok(bytes)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut text, byte| {
+            let _ = write!(text, "{byte:02x}");
+            text
+        })
+}
+
+/// A new account for a person.
+pub fn user_account(
+    name: &str,
+    password: &str,
+    role: Role,
+    team: Option<String>,
+    locations: Vec<String>,
+    now_ms: i64,
+) -> anyhow::Result<Account> {
+    Ok(Account {
+        name: name.to_owned(),
+        kind: AccountKind::User,
+        secret_hash: hash_password(password)?,
+        role: role.name().to_owned(),
+        team,
+        locations,
+        created_ms: now_ms,
+    })
+}
+
+/// Signs and checks session cookies and CSRF tokens.
+pub struct SessionKeys {
+    key: Vec<u8>,
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+impl SessionKeys {
+    pub fn new(key: &str) -> Self {
+        Self {
+            key: key.as_bytes().to_vec(),
+        }
+    }
+
+    fn sign(&self, purpose: &str, text: &str) -> String {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes a key of any length");
+        mac.update(purpose.as_bytes());
+        mac.update(b"\0");
+        mac.update(text.as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
+
+    /// The cookie value of a session for `name` that ends at `expires` (Unix seconds).
+    pub fn session_cookie(&self, name: &str, expires: i64) -> String {
+        let payload = format!("{name}.{expires}");
+        let signature = self.sign("session", &payload);
+        format!("{payload}.{signature}")
+    }
+
+    /// The account name of a valid, unexpired session cookie.
+    pub fn check_session<'a>(&self, cookie: &'a str, now: i64) -> Option<&'a str> {
+        let (payload, signature) = cookie.rsplit_once('.')?;
+        let (name, expires) = payload.rsplit_once('.')?;
+        let expires: i64 = expires.parse().ok()?;
+        (constant_time_eq(&self.sign("session", payload), signature) && now < expires).then_some(name)
+    }
+
+    /// The CSRF token that forms posted under this session cookie must carry.
+    pub fn csrf_token(&self, cookie: &str) -> String {
+        self.sign("csrf", cookie)
+    }
+
+    pub fn check_csrf(&self, cookie: &str, token: &str) -> bool {
+        constant_time_eq(&self.csrf_token(cookie), token)
+    }
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
+/// Failed logins per client address and per account name, in fixed windows.
+#[derive(Default)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl LoginLimiter {
+    fn keys(address: IpAddr, name: &str) -> [String; 2] {
+        [format!("ip:{address}"), format!("name:{name}")]
+    }
+
+    /// How long until another attempt is allowed, when the limit is reached.
+    pub fn blocked_for(&self, address: IpAddr, name: &str, now: Instant) -> Option<Duration> {
+        let failures = self.failures.lock().expect("the limiter lock is never poisoned");
+        Self::keys(address, name)
+            .iter()
+            .filter_map(|key| failures.get(key))
+            .filter(|(started, count)| *count >= LOGIN_FAILURES_MAX && now.duration_since(*started) < LOGIN_WINDOW)
+            .map(|(started, _)| LOGIN_WINDOW - now.duration_since(*started))
+            .max()
+    }
+
+    pub fn record_failure(&self, address: IpAddr, name: &str, now: Instant) {
+        let mut failures = self.failures.lock().expect("the limiter lock is never poisoned");
+        failures.retain(|_, (started, _)| now.duration_since(*started) < LOGIN_WINDOW);
+        for key in Self::keys(address, name) {
+            let entry = failures.entry(key).or_insert((now, 0));
+            entry.1 += 1;
+        }
+    }
+
+    pub fn record_success(&self, address: IpAddr, name: &str) {
+        let mut failures = self.failures.lock().expect("the limiter lock is never poisoned");
+        for key in Self::keys(address, name) {
+            failures.remove(&key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_cookie_is_valid_until_it_expires_and_cannot_be_forged() {
+        let keys = SessionKeys::new("k1");
+        let cookie = keys.session_cookie("anna", 1_000);
+        assert_eq!(keys.check_session(&cookie, 999), Some("anna"));
+        assert_eq!(keys.check_session(&cookie, 1_000), None, "expired");
+        assert_eq!(
+            keys.check_session(&cookie.replace("anna", "bert"), 999),
+            None,
+            "another name"
+        );
+        assert_eq!(
+            keys.check_session(&cookie.replace(".1000.", ".9999."), 999),
+            None,
+            "a later expiry"
+        );
+        assert_eq!(SessionKeys::new("k2").check_session(&cookie, 999), None, "another key");
+        assert!(keys.check_csrf(&cookie, &keys.csrf_token(&cookie)));
+        assert!(!keys.check_csrf(&cookie, &keys.csrf_token("other")));
+    }
+
+    #[test]
+    fn passwords_and_tokens_verify_only_themselves() {
+        let hash = hash_password("correct horse").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("correct horse!", &hash));
+        assert!(!verify_password("correct horse", "not a hash"));
+        let (token, stored) = new_token().unwrap();
+        assert!(token.starts_with(TOKEN_PREFIX) && token.len() == TOKEN_PREFIX.len() + 64);
+        assert_eq!(token_hash(&token), stored);
+        assert_ne!(new_token().unwrap().0, token);
+    }
+
+    #[test]
+    fn logins_are_blocked_after_repeated_failures_until_the_window_ends() {
+        let limiter = LoginLimiter::default();
+        let address: IpAddr = [127, 0, 0, 1].into();
+        let start = Instant::now();
+        for _ in 0..LOGIN_FAILURES_MAX {
+            assert_eq!(limiter.blocked_for(address, "anna", start), None);
+            limiter.record_failure(address, "anna", start);
+        }
+        assert!(limiter.blocked_for(address, "anna", start).is_some());
+        assert!(
+            limiter.blocked_for([10, 0, 0, 1].into(), "anna", start).is_some(),
+            "per name too"
+        );
+        assert!(limiter.blocked_for(address, "bert", start).is_some(), "per address too");
+        assert_eq!(limiter.blocked_for(address, "anna", start + LOGIN_WINDOW), None);
+    }
+
+    #[test]
+    fn a_scoped_principal_sees_only_its_locations() {
+        let scoped = Principal {
+            name: "s".into(),
+            role: Role::TeamMember,
+            team: None,
+            scope: Some(vec!["S01".into()]),
+            by_cookie: true,
+        };
+        assert!(scoped.sees_location(Some("S01")));
+        assert!(!scoped.sees_location(Some("S02")));
+        assert!(!scoped.sees_location(None));
+        let everyone = Principal { scope: None, ..scoped };
+        assert!(everyone.sees_location(Some("S02")) && everyone.sees_location(None));
+    }
+}

@@ -1,0 +1,116 @@
+//! Request extractors that establish who is asking: [`ApiUser`] for the JSON API (a bearer token or a session
+//! cookie; unauthenticated is a JSON 401) and [`PageUser`] for web pages (a session cookie; unauthenticated is a
+//! redirect to the login page).
+
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::auth::{Principal, SESSION_COOKIE};
+use crate::error::Failure;
+use crate::state::AppState;
+
+/// The header that carries the CSRF token on cookie-authenticated API calls that change something.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Someone calling the API.
+pub struct ApiUser(pub Principal);
+
+/// Someone using the web UI, with the CSRF token their forms must carry.
+pub struct PageUser {
+    pub principal: Principal,
+    pub csrf: String,
+}
+
+/// The value of the session cookie, if the request has one.
+pub fn session_cookie(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value)
+}
+
+/// The principal of a valid session cookie whose account still exists.
+async fn from_cookie(state: &Arc<AppState>, cookie: &str) -> Result<Option<Principal>, Failure> {
+    let now = chrono::Utc::now().timestamp();
+    let Some(name) = state.keys.check_session(cookie, now) else {
+        return Ok(None);
+    };
+    let account = state.account(name.to_owned()).await?;
+    Ok(account.and_then(|account| Principal::from_account(account, true)))
+}
+
+impl FromRequestParts<Arc<AppState>> for ApiUser {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "));
+        if let Some(token) = bearer {
+            return match state.principal_for_token(token.trim()).await? {
+                Some(principal) => Ok(Self(principal)),
+                None => Err(Failure::new(
+                    crate::error::FailureKind::Unauthorized,
+                    "the API token is not known (revoked, or mistyped)",
+                )),
+            };
+        }
+        let cookie = session_cookie(parts).ok_or_else(Failure::unauthorized)?;
+        let principal = from_cookie(state, cookie).await?.ok_or_else(Failure::unauthorized)?;
+        let changes_something = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if changes_something {
+            let token = parts.headers.get(CSRF_HEADER).and_then(|value| value.to_str().ok());
+            if !token.is_some_and(|token| state.keys.check_csrf(cookie, token)) {
+                return Err(Failure::forbidden(format!(
+                    "a request authenticated by cookie must carry the {CSRF_HEADER} header of its session"
+                )));
+            }
+        }
+        Ok(Self(principal))
+    }
+}
+
+/// Unauthenticated page requests go to the login page, which brings them back afterwards.
+pub struct ToLogin(String);
+
+impl IntoResponse for ToLogin {
+    fn into_response(self) -> Response {
+        Redirect::to(&format!("/login?next={}", crate::ui::url_encode(&self.0))).into_response()
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let next = parts.uri.path_and_query().map_or("/", |path| path.as_str()).to_owned();
+        let Some(cookie) = session_cookie(parts) else {
+            return Err(ToLogin(next).into_response());
+        };
+        match from_cookie(state, cookie).await {
+            Ok(Some(principal)) if !principal.role.can_read() => {
+                Err(crate::ui::error_page(&Failure::forbidden(format!(
+                    "role {} may only send events, not use the web UI",
+                    principal.role.name()
+                ))))
+            }
+            Ok(Some(principal)) => Ok(Self {
+                csrf: state.keys.csrf_token(cookie),
+                principal,
+            }),
+            Ok(None) => Err(ToLogin(next).into_response()),
+            Err(failure) => Err(crate::ui::error_page(&failure)),
+        }
+    }
+}

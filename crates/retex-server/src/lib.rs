@@ -1,0 +1,182 @@
+//! `retex serve`: the HTTP API, its OpenAPI document, the web UI, auth, health and metrics, over one live engine.
+//!
+//! This crate holds no business rules: it authenticates, checks roles and scope, and turns requests into log
+//! entries (events and commands) and engine views into JSON and HTML.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod openapi;
+pub mod state;
+pub mod ui;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use retex_core::codes::Timestamp;
+use retex_store::{LiveEngine, Store};
+
+use crate::metrics::EngineGauges;
+pub use crate::state::{AppState, ClockMode};
+
+/// Largest request body: an ingest batch of about 100,000 events.
+pub const BODY_BYTES_MAX: usize = 64 << 20;
+/// How often the wall clock is checked against the engine's next deadline.
+const CLOCK_CHECK_EVERY: Duration = Duration::from_secs(1);
+/// The setting that holds the session signing key.
+const SESSION_KEY_SETTING: &str = "session_key";
+
+/// Builds the state of a server on an opened engine and a second connection for accounts.
+pub fn app_state(
+    live: LiveEngine,
+    mut accounts: Box<dyn Store>,
+    rules_text: String,
+    clock: ClockMode,
+) -> anyhow::Result<Arc<AppState>> {
+    let key = accounts
+        .setting_or_insert(SESSION_KEY_SETTING, &auth::new_session_key()?)
+        .context("read the session key")?;
+    Ok(Arc::new(AppState::new(live, accounts, &key, rules_text, clock)))
+}
+
+/// Every route: the API under `/api/v1`, the web UI, health and metrics.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .nest("/api/v1", openapi::routes())
+        .merge(ui::routes())
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), observe))
+        .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+pub async fn serve(state: Arc<AppState>, listen: SocketAddr) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listen on {listen}"))?;
+    tracing::info!("serving on http://{}", listener.local_addr()?);
+    if state.clock == ClockMode::Wall {
+        tokio::spawn(follow_wall_clock(Arc::clone(&state)));
+    }
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serve HTTP")
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Ticks the engine to the wall clock whenever a deadline has come due, so SLA breaches and overdue
+/// documents fire between events. A tick is logged only then, not every second.
+async fn follow_wall_clock(state: Arc<AppState>) {
+    let mut interval = tokio::time::interval(CLOCK_CHECK_EVERY);
+    loop {
+        interval.tick().await;
+        let now = Timestamp::from_datetime(&chrono::Utc::now());
+        let ticked = state
+            .engine(move |live| {
+                if live.engine().next_deadline().is_some_and(|due| due < now) {
+                    live.tick(now)?;
+                    live.take_outputs();
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(failure) = ticked {
+            tracing::warn!(message = %failure.message, "could not tick the engine to the wall clock");
+        }
+    }
+}
+
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    let checked = state.engine(|live| live.catch_up().map_err(Into::into)).await;
+    match checked {
+        Ok(_) if state.is_ready() => "ready".into_response(),
+        Ok(_) => (StatusCode::SERVICE_UNAVAILABLE, "the store failed recently").into_response(),
+        Err(failure) => (StatusCode::SERVICE_UNAVAILABLE, failure.message).into_response(),
+    }
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let gauges = state
+        .engine(|live| {
+            let log_seq = live.last_seq()?;
+            let engine = live.engine();
+            let mut open_by_type = std::collections::BTreeMap::new();
+            for record in engine.exception_records() {
+                if record.status.is_active() {
+                    *open_by_type
+                        .entry(engine.type_name(record.key.exception_type).to_owned())
+                        .or_insert(0) += 1;
+                }
+            }
+            let now = Timestamp::from_datetime(&chrono::Utc::now());
+            Ok(EngineGauges {
+                log_seq,
+                applied_seq: engine.applied_seq(),
+                clock_lag_seconds: engine
+                    .clock()
+                    .map_or(0.0, |clock| ((now.0 - clock.0).max(0)) as f64 / 1000.0),
+                open_by_type,
+            })
+        })
+        .await;
+    match gauges {
+        Ok(gauges) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            state.metrics.render(&gauges),
+        )
+            .into_response(),
+        Err(failure) => failure.into_response(),
+    }
+}
+
+/// Records each request's latency under its route pattern (not its raw path, which would explode the labels).
+async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    state
+        .metrics
+        .observe_request(&route, response.status().as_u16(), started.elapsed());
+    response
+}

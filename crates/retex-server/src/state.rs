@@ -1,0 +1,322 @@
+//! The server's shared state and the operations both the API and the web UI perform: ingest events, run a
+//! workflow command, record a receipt or a count from the shop floor. Each checks who asks before it touches the
+//! log, and each goes through the log, so a restart replays it like everything else.
+//!
+//! The engine lives in this process behind one mutex (it is single-writer by design); work on it runs on
+//! tokio's blocking pool so a long batch never stalls the async workers. Accounts use a second connection.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use retex_core::codes::Timestamp;
+use retex_core::command::{Action, Command};
+use retex_core::engine::Engine;
+use retex_core::event::Event;
+use retex_core::wire::parse_event;
+use retex_store::{Account, IncomingEvent, LiveEngine, Store};
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use crate::auth::{LoginLimiter, Principal, SessionKeys, token_hash};
+use crate::error::{Failure, FailureKind, Outcome};
+use crate::metrics::Metrics;
+
+/// Where "now" comes from for commands and KPIs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClockMode {
+    /// The wall clock; the engine is ticked to it so deadlines fire between events.
+    Wall,
+    /// The engine's own clock (the newest event time): a replayed or simulated history reads as it was then.
+    Engine,
+}
+
+/// The source under which the server logs what people do.
+pub const UI_SOURCE: &str = "retex-ui";
+/// Lines per append transaction of one HTTP ingest request.
+const INGEST_BATCH_LINES: usize = 10_000;
+
+pub struct AppState {
+    live: Mutex<LiveEngine>,
+    accounts: Mutex<Box<dyn Store>>,
+    pub keys: SessionKeys,
+    pub limiter: LoginLimiter,
+    pub metrics: Metrics,
+    /// The active rules as a TOML text, for the read-only rules page.
+    pub rules_text: String,
+    pub clock: ClockMode,
+    /// Cleared when the store fails, set again by the next success: what `/readyz` reports.
+    ready: AtomicBool,
+}
+
+/// What an ingest request did, line by line where it failed.
+#[derive(Debug, Default, Serialize, schemars::JsonSchema)]
+pub struct IngestReport {
+    pub accepted: usize,
+    pub duplicates: usize,
+    pub rejected: usize,
+    /// Rejected lines: 1-based line (or array element) number, field and problem.
+    pub errors: Vec<LineError>,
+    /// Repeats of an idempotency key whose content differs from the logged event (ignored, but worth a look).
+    pub conflicts: Vec<LineError>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct LineError {
+    pub line: usize,
+    pub field: String,
+    pub problem: String,
+}
+
+impl AppState {
+    pub fn new(
+        live: LiveEngine,
+        accounts: Box<dyn Store>,
+        session_key: &str,
+        rules_text: String,
+        clock: ClockMode,
+    ) -> Self {
+        Self {
+            live: Mutex::new(live),
+            accounts: Mutex::new(accounts),
+            keys: SessionKeys::new(session_key),
+            limiter: LoginLimiter::default(),
+            metrics: Metrics::default(),
+            rules_text,
+            clock,
+            ready: AtomicBool::new(true),
+        }
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Relaxed)
+    }
+
+    /// Runs `work` on the engine on the blocking pool.
+    pub async fn engine<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&mut LiveEngine) -> Outcome<T> + Send + 'static,
+    ) -> Outcome<T> {
+        let state = Arc::clone(self);
+        let outcome = tokio::task::spawn_blocking(move || {
+            let mut live = state.live.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            work(&mut live)
+        })
+        .await
+        .map_err(|error| Failure::new(FailureKind::Internal, format!("engine task failed: {error}")))?;
+        self.ready.store(
+            !matches!(&outcome, Err(failure) if failure.kind == FailureKind::Unavailable),
+            Ordering::Relaxed,
+        );
+        outcome
+    }
+
+    /// Runs `work` on the accounts connection on the blocking pool.
+    pub async fn accounts<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&mut dyn Store) -> Outcome<T> + Send + 'static,
+    ) -> Outcome<T> {
+        let state = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let mut store = state.accounts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            work(store.as_mut())
+        })
+        .await
+        .map_err(|error| Failure::new(FailureKind::Internal, format!("accounts task failed: {error}")))?
+    }
+
+    pub async fn account(self: &Arc<Self>, name: String) -> Outcome<Option<Account>> {
+        self.accounts(move |store| Ok(store.account(&name)?)).await
+    }
+
+    /// The principal behind a bearer token.
+    pub async fn principal_for_token(self: &Arc<Self>, token: &str) -> Outcome<Option<Principal>> {
+        let hash = token_hash(token);
+        let account = self.accounts(move |store| Ok(store.account_by_secret(&hash)?)).await?;
+        Ok(account.and_then(|account| Principal::from_account(account, false)))
+    }
+
+    /// Now, as commands and KPIs see it.
+    pub fn now(&self, engine: &Engine) -> Timestamp {
+        match (self.clock, engine.clock()) {
+            (ClockMode::Engine, Some(clock)) => clock,
+            _ => Timestamp::from_datetime(&Utc::now()),
+        }
+    }
+
+    fn now_datetime(&self, engine: &Engine) -> DateTime<FixedOffset> {
+        DateTime::from_timestamp_millis(self.now(engine).0)
+            .unwrap_or_default()
+            .fixed_offset()
+    }
+
+    /// Parses an NDJSON body (or a JSON array of events) and appends the valid events; nothing accepted is
+    /// lost to a bad line.
+    pub async fn ingest(self: &Arc<Self>, body: String, json_array: bool) -> Outcome<IngestReport> {
+        let state = Arc::clone(self);
+        let report = self
+            .engine(move |live| {
+                let mut report = IngestReport::default();
+                let lines = split_body(&body, json_array)?;
+                for chunk in lines.chunks(INGEST_BATCH_LINES) {
+                    let mut parsed: Vec<(usize, Event, &str)> = Vec::with_capacity(chunk.len());
+                    for &(number, text) in chunk {
+                        match parse_event(text) {
+                            Ok(event) => parsed.push((number, event, text)),
+                            Err(error) => report.errors.push(LineError {
+                                line: number,
+                                field: error.field,
+                                problem: error.problem,
+                            }),
+                        }
+                    }
+                    let batch: Vec<IncomingEvent<'_>> = parsed
+                        .iter()
+                        .map(|(_, event, text)| IncomingEvent { event, text })
+                        .collect();
+                    let summary = live.append_events(&batch)?;
+                    report.accepted += summary.accepted;
+                    report.duplicates += summary.duplicates;
+                    for (index, source, id) in summary.conflicting {
+                        report.conflicts.push(LineError {
+                            line: parsed[index].0,
+                            field: "id".to_owned(),
+                            problem: format!("{source}/{id} was logged before with a different body; kept the first"),
+                        });
+                    }
+                }
+                report.rejected = report.errors.len();
+                live.take_outputs();
+                Ok(report)
+            })
+            .await?;
+        state
+            .metrics
+            .count_events(report.accepted, report.duplicates, report.rejected);
+        Ok(report)
+    }
+
+    /// Checks and logs a person's command on an exception.
+    pub async fn act(
+        self: &Arc<Self>,
+        principal: &Principal,
+        exception: u64,
+        action: Action,
+        key: Option<String>,
+    ) -> Outcome<bool> {
+        if !principal.role.can_act() {
+            return Err(Failure::forbidden(format!(
+                "role {} may not work exceptions",
+                principal.role.name()
+            )));
+        }
+        let principal = principal.clone();
+        let state = Arc::clone(self);
+        self.engine(move |live| {
+            let engine = live.engine();
+            visible_exception(engine, &principal, exception)?;
+            let at = state.now_datetime(engine);
+            let command = Command {
+                id: key.unwrap_or_else(|| generated_key(&principal.name, at, action.name())),
+                source: UI_SOURCE.to_owned(),
+                at,
+                actor: principal.name.clone(),
+                exception,
+                action,
+            };
+            if let Err(problem) = engine.check_command(&command) {
+                return Err(Failure::new(
+                    FailureKind::Conflict,
+                    format!("{} refused: {problem}", command.action.name()),
+                ));
+            }
+            let appended = live.append_command(&command)?;
+            live.take_outputs();
+            Ok(appended)
+        })
+        .await
+    }
+
+    /// Logs an event a person entered on the shop floor (a receipt confirmation, a count) under their name.
+    pub async fn record_event(
+        self: &Arc<Self>,
+        principal: &Principal,
+        location: &str,
+        event_json: String,
+    ) -> Outcome<bool> {
+        if !principal.role.can_act() {
+            return Err(Failure::forbidden(format!(
+                "role {} may not record receipts or counts",
+                principal.role.name()
+            )));
+        }
+        if !principal.sees_location(Some(location)) {
+            return Err(Failure::forbidden(format!(
+                "{} may not act for location {location}",
+                principal.name
+            )));
+        }
+        self.engine(move |live| {
+            let event = parse_event(&event_json)
+                .map_err(|error| Failure::bad_request(format!("{}: {}", error.field, error.problem)))?;
+            let summary = live.append_events(&[IncomingEvent {
+                event: &event,
+                text: &event_json,
+            }])?;
+            live.take_outputs();
+            Ok(summary.accepted == 1)
+        })
+        .await
+    }
+}
+
+/// The exception if the principal may see it: 404 when there is none, 403 with the reason when it is out of scope.
+pub fn visible_exception<'a>(
+    engine: &'a Engine,
+    principal: &Principal,
+    id: u64,
+) -> Outcome<&'a retex_core::engine::ExceptionRecord> {
+    let record = engine
+        .exception_record(id)
+        .ok_or_else(|| Failure::not_found(format!("no exception {id}")))?;
+    let location = record.location.map(|location| engine.location_code(location));
+    if !principal.sees_location(location) {
+        return Err(Failure::forbidden(format!(
+            "exception {id} is at {}, outside the locations {} may see",
+            location.unwrap_or("no single location"),
+            principal.name
+        )));
+    }
+    Ok(record)
+}
+
+/// An idempotency key for a command sent without one: who, when (to the microsecond), what.
+fn generated_key(actor: &str, at: DateTime<FixedOffset>, action: &str) -> String {
+    let mut nonce = [0u8; 4];
+    // A failing random source only makes two identical same-microsecond commands collapse into one.
+    let _ = getrandom::fill(&mut nonce);
+    format!(
+        "{actor}-{}-{action}-{:08x}",
+        at.timestamp_micros(),
+        u32::from_le_bytes(nonce)
+    )
+}
+
+/// The event texts of a body with their 1-based line (or element) numbers; blank lines are skipped.
+fn split_body(body: &str, json_array: bool) -> Outcome<Vec<(usize, &str)>> {
+    if json_array {
+        let elements: Vec<&RawValue> = serde_json::from_str(body)
+            .map_err(|error| Failure::bad_request(format!("the body is not a JSON array of events: {error}")))?;
+        return Ok(elements
+            .into_iter()
+            .enumerate()
+            .map(|(index, element)| (index + 1, element.get()))
+            .collect());
+    }
+    Ok(body
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(index, line)| (index + 1, line))
+        .collect())
+}

@@ -1,0 +1,166 @@
+//! `retex serve`, `retex user add` and `retex token add`: the HTTP server over the store, and the accounts that
+//! may use it.
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use retex_core::rules::file::default_rules_toml;
+use retex_server::auth::{Role, new_token, user_account};
+use retex_server::{ClockMode, app_state};
+use retex_store::{Account, AccountKind, LiveEngine};
+
+use crate::store_args::StoreArgs;
+
+/// Where the server listens unless told otherwise: this machine only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+#[derive(Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Address and port to listen on.
+    #[arg(long, value_name = "ADDR", default_value = DEFAULT_LISTEN)]
+    listen: SocketAddr,
+}
+
+pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let live = args.store.open_live()?;
+    serve_live(&args.store, live, args.listen, ClockMode::Wall)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Serves an opened engine until Ctrl-C or SIGTERM.
+pub fn serve_live(store: &StoreArgs, live: LiveEngine, listen: SocketAddr, clock: ClockMode) -> anyhow::Result<()> {
+    init_logging();
+    let accounts = retex_store::open(&store.location()).context("open a second store connection for accounts")?;
+    let rules_text = match &store.rules {
+        Some(path) => std::fs::read_to_string(path).with_context(|| format!("read rules file {}", path.display()))?,
+        None => default_rules_toml(),
+    };
+    let state = app_state(live, accounts, rules_text, clock)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("start the async runtime")?;
+    println!("serving on http://{listen} (Ctrl-C stops)");
+    runtime.block_on(retex_server::serve(state, listen))
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RETEX_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
+
+#[derive(Args)]
+pub struct AccountArgs {
+    #[command(subcommand)]
+    command: AccountCommand,
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Create a person (or replace one with the same name); the password is read from standard input.
+    Add {
+        #[command(flatten)]
+        store: StoreArgs,
+        name: String,
+        #[command(flatten)]
+        access: Access,
+    },
+}
+
+#[derive(Args)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    command: TokenCommand,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token; prints it alone on the last line (it is shown once, only its hash is kept).
+    Add {
+        #[command(flatten)]
+        store: StoreArgs,
+        name: String,
+        #[command(flatten)]
+        access: Access,
+    },
+}
+
+/// What an account may do and where.
+#[derive(Args)]
+struct Access {
+    /// admin, operations_lead, team_member, viewer or source.
+    #[arg(long, value_parser = parse_role)]
+    role: Role,
+    /// The team it belongs to (its queue's default view).
+    #[arg(long)]
+    team: Option<String>,
+    /// The locations it is limited to, comma-separated; none: every location.
+    #[arg(long, value_delimiter = ',')]
+    locations: Vec<String>,
+}
+
+fn parse_role(name: &str) -> Result<Role, String> {
+    Role::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Role::ALL.iter().map(|role| role.name()).collect();
+        format!("{name:?} is not a role; use one of {}", names.join(", "))
+    })
+}
+
+pub fn user(args: &AccountArgs) -> anyhow::Result<ExitCode> {
+    let AccountCommand::Add { store, name, access } = &args.command;
+    let mut password = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .context("read the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    if password.chars().count() < 8 {
+        bail!("the password must have at least 8 characters");
+    }
+    let account = user_account(
+        name,
+        password,
+        access.role,
+        access.team.clone(),
+        access.locations.clone(),
+        chrono::Utc::now().timestamp_millis(),
+    )?;
+    put_account(store, &account)?;
+    println!("user {name} ({}) saved", access.role.name());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn token(args: &TokenArgs) -> anyhow::Result<ExitCode> {
+    let TokenCommand::Add { store, name, access } = &args.command;
+    let (token, secret_hash) = new_token()?;
+    let account = Account {
+        name: name.clone(),
+        kind: AccountKind::Token,
+        secret_hash,
+        role: access.role.name().to_owned(),
+        team: access.team.clone(),
+        locations: access.locations.clone(),
+        created_ms: chrono::Utc::now().timestamp_millis(),
+    };
+    put_account(store, &account)?;
+    println!(
+        "token {name} ({}) saved; send it as `Authorization: Bearer TOKEN`:",
+        access.role.name()
+    );
+    println!("{token}");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn put_account(store: &StoreArgs, account: &Account) -> anyhow::Result<()> {
+    let mut accounts = retex_store::open(&store.location()).context("open the store")?;
+    accounts.put_account(account).context("save the account")
+}
