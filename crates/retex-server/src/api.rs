@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::Principal;
 use crate::error::{Failure, Outcome};
 use crate::extract::ApiUser;
-use crate::state::{AppState, IngestReport, visible_exception};
+use crate::state::{AppState, IngestReport, require_act, visible_exception};
 
 /// Largest page of exceptions or stock rows.
 pub const PAGE_LIMIT_MAX: usize = 1_000;
@@ -230,9 +230,11 @@ pub async fn act_on_exception(
     ApiUser(principal): ApiUser,
     Path(id): Path<u64>,
     headers: HeaderMap,
-    action: Result<Json<Action>, JsonRejection>,
+    body: Bytes,
 ) -> Outcome<JsonBody> {
-    let Json(action) = action.map_err(|rejection| Failure::bad_request(rejection.body_text()))?;
+    require_act(&principal)?;
+    let action: Action = serde_json::from_slice(&body)
+        .map_err(|error| Failure::bad_request(format!("the body is not an action: {error}")))?;
     let key = headers
         .get(IDEMPOTENCY_HEADER)
         .map(|value| {

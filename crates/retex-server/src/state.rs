@@ -204,12 +204,7 @@ impl AppState {
         action: Action,
         key: Option<String>,
     ) -> Outcome<bool> {
-        if !principal.role.can_act() {
-            return Err(Failure::forbidden(format!(
-                "role {} may not work exceptions",
-                principal.role.name()
-            )));
-        }
+        require_act(principal)?;
         let principal = principal.clone();
         let state = Arc::clone(self);
         self.engine(move |live| {
@@ -268,6 +263,17 @@ impl AppState {
         })
         .await
     }
+}
+
+/// Refuses principals whose role may not work exceptions.
+pub fn require_act(principal: &Principal) -> Outcome<()> {
+    if principal.role.can_act() {
+        return Ok(());
+    }
+    Err(Failure::forbidden(format!(
+        "role {} may not work exceptions",
+        principal.role.name()
+    )))
 }
 
 /// The exception if the principal may see it: 404 when there is none, 403 with the reason when it is out of scope.

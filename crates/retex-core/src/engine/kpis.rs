@@ -175,7 +175,13 @@ impl Engine {
             at: now.to_rfc3339(),
             total,
             open,
-            open_by_category: categories.into_values().collect(),
+            open_by_category: categories
+                .into_values()
+                .map(|counts| CategoryCounts {
+                    impact: cents(counts.impact),
+                    ..counts
+                })
+                .collect(),
             aging: AGING_BUCKETS
                 .iter()
                 .zip(aging)
@@ -186,8 +192,8 @@ impl Engine {
             mtta_hours: mtta.hours(),
             mttr_hours: mttr.hours(),
             repeat_rate: share(repeats, total),
-            impact_open,
-            impact_total,
+            impact_open: cents(impact_open),
+            impact_total: cents(impact_total),
             root_causes: pareto(root_causes),
             stores: self.store_rates(now, scope),
         }
@@ -250,6 +256,11 @@ impl Engine {
         });
         rates
     }
+}
+
+/// Money rounded to cents, for sums of impacts computed to more places.
+fn cents(money: Money) -> Money {
+    Money(money.0.round_dp(2))
 }
 
 /// Counts most frequent first (ties by name) with the running share of the total.

@@ -392,7 +392,7 @@ async fn queue(State(state): State<Arc<AppState>>, user: PageUser, Query(query):
                             exception_type: exception.exception_type.to_owned(),
                             place: place(exception),
                             severity: exception.severity,
-                            impact: exception.impact.to_string(),
+                            impact: exception.impact.0.round_dp(2).to_string(),
                             due,
                             overdue,
                             status: exception.status,
@@ -460,6 +460,7 @@ struct ExceptionPage<'a> {
     notice: Option<String>,
     e: ExceptionView<'a>,
     place: String,
+    impact: String,
     assignee: String,
     root_cause: String,
     active: bool,
@@ -557,7 +558,7 @@ fn panel_of(engine: &Engine, incident: &IncidentView<'_>) -> IncidentPanel {
         opened_at: incident.opened_at.clone(),
         root_cause: incident.root_cause,
         root_cause_type: incident.root_cause_type.to_owned(),
-        impact: incident.impact.to_string(),
+        impact: incident.impact.0.round_dp(2).to_string(),
         open: incident.open,
         members: incident
             .exceptions
@@ -568,7 +569,7 @@ fn panel_of(engine: &Engine, incident: &IncidentView<'_>) -> IncidentPanel {
                 exception_type: member.exception_type.to_owned(),
                 place: place(&member),
                 status: member.status,
-                impact: member.impact.to_string(),
+                impact: member.impact.0.round_dp(2).to_string(),
                 is_root: member.id == incident.root_cause,
             })
             .collect(),
@@ -597,6 +598,7 @@ async fn exception_page(
                     user: UserBar::of(&user),
                     notice: query.notice,
                     place: place(&e),
+                    impact: e.impact.0.round_dp(2).to_string(),
                     assignee: e.assignee.unwrap_or("nobody yet").to_owned(),
                     root_cause: e.root_cause.unwrap_or("not given yet").to_owned(),
                     active: engine
@@ -731,7 +733,7 @@ async fn incidents_page(State(state): State<Arc<AppState>>, user: PageUser) -> R
                         root_cause_type: incident.root_cause_type.to_owned(),
                         types: incident.types.join(", "),
                         count: incident.exceptions.len(),
-                        impact: incident.impact.to_string(),
+                        impact: incident.impact.0.round_dp(2).to_string(),
                     })
                     .collect();
                 incidents.reverse();

@@ -1,0 +1,268 @@
+//! The JSON API: ingest, roles, location scope, pages, commands, errors and the OpenAPI document.
+
+use crate::{Server, WORLD};
+
+fn exception_ids(server: &Server, cookie_or_token: &[(&str, String)], query: &str) -> Vec<u64> {
+    let response = server.send("GET", &format!("/api/v1/exceptions?{query}"), cookie_or_token, "");
+    assert_eq!(response.status, 200, "{}", response.body);
+    response.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["id"].as_u64().unwrap())
+        .collect()
+}
+
+fn cookie_header(cookie: &str) -> Vec<(&'static str, String)> {
+    vec![("cookie", cookie.to_owned())]
+}
+
+#[test]
+fn ingest_keeps_valid_lines_and_names_each_rejected_one() {
+    let server = Server::start();
+    let body = format!(
+        "{}\n{{\"id\":\"x\",\"source\":\"t\",\"type\":\"sale\"}}\n\n{}",
+        WORLD.lines().take(3).collect::<Vec<_>>().join("\n"),
+        WORLD.lines().next().unwrap()
+    );
+    let response = server.send("POST", "/api/v1/events", &server.bearer_source(), &body);
+    assert_eq!(response.status, 200, "{}", response.body);
+    let report = response.json();
+    assert_eq!(report["accepted"], 3);
+    assert_eq!(report["duplicates"], 1);
+    assert_eq!(report["rejected"], 1);
+    assert_eq!(report["errors"][0]["line"], 4);
+    assert!(!report["errors"][0]["field"].as_str().unwrap().is_empty(), "{report}");
+
+    let array = format!("[{}]", WORLD.lines().skip(3).collect::<Vec<_>>().join(","));
+    let mut headers = server.bearer_source();
+    headers.push(("content-type", "application/json".into()));
+    let report = server.send("POST", "/api/v1/events", &headers, &array).json();
+    assert_eq!(report["accepted"], WORLD.lines().count() - 3);
+    assert_eq!(report["rejected"], 0);
+
+    let metrics = server.send("GET", "/metrics", &[] as &[(&str, &str)], "").body;
+    assert!(
+        metrics.contains(&format!("retex_events_accepted_total {}", WORLD.lines().count())),
+        "{metrics}"
+    );
+    assert!(metrics.contains("retex_events_rejected_total 1"));
+    assert!(
+        metrics.contains("retex_exceptions_open{type=\"count_variance\"} 2"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("retex_http_request_duration_seconds_count{route=\"/api/v1/events\",status=\"200\"} 2"));
+}
+
+#[test]
+fn roles_limit_what_a_caller_may_do() {
+    let server = Server::with_world();
+    let as_source = server.send("GET", "/api/v1/exceptions", &server.bearer_source(), "");
+    assert_eq!(as_source.status, 403);
+    assert_eq!(as_source.json()["error"]["code"], "forbidden");
+    assert!(
+        as_source.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("source")
+    );
+
+    let viewer = vec![("authorization", format!("Bearer {}", server.viewer_token))];
+    assert_eq!(server.send("POST", "/api/v1/events", &viewer, WORLD).status, 403);
+    assert_eq!(server.send("GET", "/api/v1/kpis", &viewer, "").status, 200);
+    let acted = server.send(
+        "POST",
+        "/api/v1/exceptions/1/actions",
+        &viewer,
+        r#"{"action":"acknowledge"}"#,
+    );
+    assert_eq!(acted.status, 403, "{}", acted.body);
+
+    let unknown = vec![("authorization", "Bearer rtx_nope".to_owned())];
+    assert_eq!(server.send("GET", "/api/v1/kpis", &unknown, "").status, 401);
+    assert_eq!(
+        server.send("GET", "/api/v1/kpis", &[] as &[(&str, &str)], "").status,
+        401
+    );
+}
+
+#[test]
+fn a_store_user_sees_and_acts_on_their_store_only() {
+    let server = Server::with_world();
+    let admin = cookie_header(&server.login("admin"));
+    let everything = exception_ids(&server, &admin, "status=all&location=S2");
+    assert!(!everything.is_empty());
+    let s1_cookie = server.login("s1");
+    let s1 = cookie_header(&s1_cookie);
+    let visible = exception_ids(&server, &s1, "status=all&limit=100");
+    assert!(!visible.is_empty());
+    assert!(
+        visible.iter().all(|id| !everything.contains(id)),
+        "S1 user sees an S2 exception"
+    );
+
+    let other = everything[0];
+    let response = server.send("GET", &format!("/api/v1/exceptions/{other}"), &s1, "");
+    assert_eq!(response.status, 403);
+    assert!(response.json()["error"]["message"].as_str().unwrap().contains("S2"));
+    let mut headers = s1.clone();
+    headers.push(("x-csrf-token", server.csrf(&s1_cookie)));
+    headers.push(("content-type", "application/json".into()));
+    let acted = server.send(
+        "POST",
+        &format!("/api/v1/exceptions/{other}/actions"),
+        &headers,
+        r#"{"action":"acknowledge"}"#,
+    );
+    assert_eq!(acted.status, 403, "{}", acted.body);
+    let stock = server.send("GET", "/api/v1/stock?location=S2", &s1, "");
+    assert_eq!(stock.status, 403);
+    let own_stock = server.send("GET", "/api/v1/stock", &s1, "").json();
+    assert!(own_stock.as_array().unwrap().iter().all(|row| row["location"] == "S1"));
+}
+
+#[test]
+fn commands_by_cookie_need_the_csrf_header_and_keys_make_retries_harmless() {
+    let server = Server::with_world();
+    let cookie = server.login("lead");
+    let id = exception_ids(&server, &cookie_header(&cookie), "type=count_variance&location=S1")[0];
+    let path = format!("/api/v1/exceptions/{id}/actions");
+    let mut headers = cookie_header(&cookie);
+    headers.push(("content-type", "application/json".into()));
+    let refused = server.send("POST", &path, &headers, r#"{"action":"acknowledge"}"#);
+    assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("x-csrf-token"));
+
+    headers.push(("x-csrf-token", server.csrf(&cookie)));
+    headers.push(("idempotency-key", "ack-once".into()));
+    let first = server
+        .send("POST", &path, &headers, r#"{"action":"acknowledge"}"#)
+        .json();
+    assert_eq!(first["logged"], true);
+    assert_eq!(first["exception"]["acknowledged_by"], "lead");
+    let again = server.send("POST", &path, &headers, r#"{"action":"acknowledge"}"#);
+    assert_eq!(again.status, 409, "acknowledging twice is refused: {}", again.body);
+    headers.pop();
+
+    let no_cause = server.send("POST", &path, &headers, r#"{"action":"resolve","note":"recounted"}"#);
+    assert_eq!(no_cause.status, 400);
+    assert!(
+        no_cause.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("root_cause"),
+        "{}",
+        no_cause.body
+    );
+    let resolved = server.send(
+        "POST",
+        &path,
+        &headers,
+        r#"{"action":"resolve","root_cause":"count_inaccuracy","note":"recounted"}"#,
+    );
+    assert_eq!(resolved.status, 200, "{}", resolved.body);
+    assert_eq!(resolved.json()["exception"]["status"], "resolved");
+    let detail = server
+        .send("GET", &format!("/api/v1/exceptions/{id}"), &headers, "")
+        .json();
+    let actions: Vec<&str> = detail["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions[actions.len() - 2..], ["acknowledge", "resolve"], "{actions:?}");
+    assert_eq!(detail["exception"]["root_cause"], "count_inaccuracy");
+}
+
+#[test]
+fn cursor_pages_cover_every_exception_once() {
+    let server = Server::with_world();
+    let admin = cookie_header(&server.login("admin"));
+    let all = exception_ids(&server, &admin, "status=all&limit=1000&sort=oldest");
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = server
+            .send(
+                "GET",
+                &format!("/api/v1/exceptions?status=all&sort=oldest&limit=1{cursor}"),
+                &admin,
+                "",
+            )
+            .json();
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| item["id"].as_u64().unwrap()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+        assert_eq!(page["total"].as_u64().unwrap() as usize, all.len());
+    }
+    assert_eq!(seen, all);
+}
+
+#[test]
+fn errors_are_json_and_name_the_field() {
+    let server = Server::with_world();
+    let admin = cookie_header(&server.login("admin"));
+    for (query, field) in [
+        ("sort=loudest", "sort"),
+        ("severity=urgent", "severity"),
+        ("opened_from=yesterday", "opened_from"),
+        ("limit=0", "limit"),
+        ("cursor=zzz", "cursor"),
+        ("colour=red", "colour"),
+    ] {
+        let response = server.send("GET", &format!("/api/v1/exceptions?{query}"), &admin, "");
+        assert_eq!(response.status, 400, "{query}");
+        assert_eq!(response.json()["error"]["code"], "bad_request");
+        assert!(
+            response.json()["error"]["message"].as_str().unwrap().contains(field),
+            "{query}: {}",
+            response.body
+        );
+    }
+    let missing = server.send("GET", "/api/v1/exceptions/999", &admin, "");
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.json()["error"]["code"], "not_found");
+}
+
+#[test]
+fn the_openapi_document_lists_every_route_and_each_is_served() {
+    let server = Server::start();
+    let document = server
+        .send("GET", "/api/v1/openapi.json", &[] as &[(&str, &str)], "")
+        .json();
+    assert_eq!(document["openapi"], "3.1.0");
+    let paths = document["paths"].as_object().unwrap();
+    assert!(paths.len() >= 9, "{paths:?}");
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            let concrete = path.replace("{id}", "1");
+            let response = server.send(&method.to_uppercase(), &concrete, &[] as &[(&str, &str)], "");
+            assert_eq!(
+                response.status, 401,
+                "{method} {concrete} is documented but answers {}",
+                response.status
+            );
+        }
+    }
+    let schemas = document["components"]["schemas"].as_object().unwrap();
+    for name in ["ExceptionView", "Action", "Kpis", "IngestReport"] {
+        assert!(schemas.contains_key(name), "no schema {name}: {:?}", schemas.keys());
+    }
+}
+
+#[test]
+fn health_and_readiness_answer_without_credentials() {
+    let server = Server::start();
+    let none: &[(&str, &str)] = &[];
+    assert_eq!(server.send("GET", "/healthz", none, "").status, 200);
+    assert_eq!(server.send("GET", "/readyz", none, "").body, "ready");
+}

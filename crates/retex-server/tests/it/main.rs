@@ -1,0 +1,135 @@
+//! The server over real HTTP: a server on an ephemeral port over a temporary SQLite store, spoken to with a
+//! minimal HTTP/1.1 client, as a source, a script or a browser would.
+
+mod api;
+mod client;
+mod ui;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use retex_core::engine::EngineConfig;
+use retex_server::auth::{Role, new_token, user_account};
+use retex_server::{AppState, ClockMode, app_state};
+use retex_store::{Account, AccountKind, LiveEngine, LiveOptions, StoreLocation};
+use tempfile::TempDir;
+
+pub use client::{Response, request};
+
+/// Two stores, one product: an unreceived transfer to S1 and counts that disagree with the ledger at S1 and S2.
+pub const WORLD: &str = r#"{"id":"L1","source":"erp","type":"location","at":"2026-11-01T00:00:00Z","code":"S1","name":"One","kind":"store","region":"east","timezone":"UTC","hours":"00:00-24:00"}
+{"id":"L2","source":"erp","type":"location","at":"2026-11-01T00:00:00Z","code":"S2","name":"Two","kind":"store","region":"east","timezone":"UTC","hours":"00:00-24:00"}
+{"id":"SUP","source":"erp","type":"supplier","at":"2026-11-01T00:00:00Z","code":"SUP","name":"S","lead_time_days":3}
+{"id":"P1","source":"erp","type":"product","at":"2026-11-01T00:00:00Z","sku":"K1","name":"Kettle","category":"Home/Kitchen","uom":"unit","cost":20,"price":45,"supplier":"SUP"}
+{"id":"a1","source":"t","type":"adjustment","at":"2026-11-02T07:00:00Z","location":"S1","sku":"K1","qty":50,"reason":"correction"}
+{"id":"a2","source":"t","type":"adjustment","at":"2026-11-02T07:00:00Z","location":"S2","sku":"K1","qty":50,"reason":"correction"}
+{"id":"T1","source":"wms","type":"transfer_shipped","at":"2026-11-02T08:00:00Z","transfer":"T1","from":"S2","to":"S1","expected":"2026-11-02T12:00:00Z","lines":[{"sku":"K1","qty":5}]}
+{"id":"c1","source":"t","type":"count","at":"2026-11-02T09:00:00Z","location":"S1","sku":"K1","counted":20}
+{"id":"c2","source":"t","type":"count","at":"2026-11-02T10:00:00Z","location":"S2","sku":"K1","counted":10}
+"#;
+
+/// A running server with its accounts: `admin`, `lead`, `s1` (a team member limited to S1), `viewer`, and
+/// the tokens `source_token` (role source) and `viewer_token`.
+pub struct Server {
+    pub address: SocketAddr,
+    pub state: Arc<AppState>,
+    pub source_token: String,
+    pub viewer_token: String,
+    _runtime: tokio::runtime::Runtime,
+    _dir: TempDir,
+}
+
+pub const PASSWORD: &str = "correct horse";
+
+impl Server {
+    pub fn start() -> Self {
+        let dir = TempDir::new().unwrap();
+        let location = StoreLocation::Sqlite(dir.path().join("retex.db"));
+        let store = retex_store::open(&location).unwrap();
+        let live = LiveEngine::open(store, EngineConfig::default(), LiveOptions::default()).unwrap();
+        let mut accounts = retex_store::open(&location).unwrap();
+        for (name, role, locations) in [
+            ("admin", Role::Admin, vec![]),
+            ("lead", Role::OperationsLead, vec![]),
+            ("s1", Role::TeamMember, vec!["S1".to_string()]),
+            ("viewer", Role::Viewer, vec![]),
+        ] {
+            let account = user_account(name, PASSWORD, role, Some("store_team".into()), locations, 0).unwrap();
+            accounts.put_account(&account).unwrap();
+        }
+        let mut token = |name: &str, role: Role| {
+            let (token, secret_hash) = new_token().unwrap();
+            let account = Account {
+                name: name.into(),
+                kind: AccountKind::Token,
+                secret_hash,
+                role: role.name().into(),
+                team: None,
+                locations: vec![],
+                created_ms: 0,
+            };
+            accounts.put_account(&account).unwrap();
+            token
+        };
+        let source_token = token("feed", Role::Source);
+        let viewer_token = token("report", Role::Viewer);
+        let state = app_state(live, accounts, "# defaults\n".into(), ClockMode::Engine).unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let address = listener.local_addr().unwrap();
+        let app = retex_server::router(Arc::clone(&state)).into_make_service_with_connect_info::<SocketAddr>();
+        runtime.spawn(async move { axum::serve(listener, app).await });
+        Self {
+            address,
+            state,
+            source_token,
+            viewer_token,
+            _runtime: runtime,
+            _dir: dir,
+        }
+    }
+
+    /// A server with [`WORLD`] ingested.
+    pub fn with_world() -> Self {
+        let server = Self::start();
+        let response = server.send("POST", "/api/v1/events", &server.bearer_source(), WORLD);
+        assert_eq!(response.status, 200, "{}", response.body);
+        server
+    }
+
+    pub fn send<H: AsRef<str>>(&self, method: &str, path: &str, headers: &[(&str, H)], body: &str) -> Response {
+        request(self.address, method, path, headers, body)
+    }
+
+    pub fn bearer_source(&self) -> Vec<(&'static str, String)> {
+        vec![("authorization", format!("Bearer {}", self.source_token))]
+    }
+
+    /// Logs in through the form and returns the session cookie.
+    pub fn login(&self, name: &str) -> String {
+        let body = format!("name={name}&password={}", PASSWORD.replace(' ', "+"));
+        let response = self.send(
+            "POST",
+            "/login",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            &body,
+        );
+        assert_eq!(response.status, 303, "login of {name}: {}", response.body);
+        let cookie = response.header("set-cookie").expect("a session cookie");
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+            "{cookie}"
+        );
+        cookie.split(';').next().unwrap().to_owned()
+    }
+
+    /// The CSRF token of a session, as its pages carry it.
+    pub fn csrf(&self, cookie: &str) -> String {
+        let value = cookie.split_once('=').unwrap().1;
+        self.state.keys.csrf_token(value)
+    }
+}

@@ -1,0 +1,143 @@
+//! The web UI's forms and sessions: login and its rate limit, CSRF on forms, and shop-floor entries.
+
+use crate::{PASSWORD, Server};
+
+const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
+
+#[test]
+fn pages_need_a_session_and_come_back_after_login() {
+    let server = Server::with_world();
+    let anonymous = server.send("GET", "/dashboard", &[] as &[(&str, &str)], "");
+    assert_eq!(anonymous.status, 303);
+    assert_eq!(anonymous.header("location"), Some("/login?next=/dashboard"));
+    let body = format!("name=admin&password={}&next=/dashboard", PASSWORD.replace(' ', "+"));
+    let login = server.send("POST", "/login", &[FORM], &body);
+    assert_eq!(login.header("location"), Some("/dashboard"));
+    let offsite = format!("name=admin&password={}&next=//evil.example", PASSWORD.replace(' ', "+"));
+    assert_eq!(
+        server.send("POST", "/login", &[FORM], &offsite).header("location"),
+        Some("/queue")
+    );
+
+    let cookie = server.login("admin");
+    for path in [
+        "/queue",
+        "/dashboard",
+        "/incidents",
+        "/store",
+        "/rules",
+        "/exceptions/1",
+    ] {
+        let page = server.send("GET", path, &[("cookie", cookie.as_str())], "");
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        assert!(page.body.contains("Log out"), "{path}");
+    }
+    let dashboard = server
+        .send("GET", "/dashboard", &[("cookie", cookie.as_str())], "")
+        .body;
+    assert!(dashboard.matches("<svg").count() >= 5);
+}
+
+#[test]
+fn repeated_failed_logins_are_refused_for_a_while() {
+    let server = Server::with_world();
+    for _ in 0..5 {
+        let failed = server.send("POST", "/login", &[FORM], "name=admin&password=wrong");
+        assert_eq!(failed.status, 401);
+    }
+    let body = format!("name=admin&password={}", PASSWORD.replace(' ', "+"));
+    let blocked = server.send("POST", "/login", &[FORM], &body);
+    assert_eq!(blocked.status, 429, "even the right password waits out the window");
+    assert!(blocked.header("retry-after").is_some());
+}
+
+#[test]
+fn forms_need_the_session_csrf_token() {
+    let server = Server::with_world();
+    let cookie = server.login("lead");
+    let headers = [("cookie", cookie.as_str()), FORM];
+    let forged = server.send("POST", "/exceptions/1/act", &headers, "csrf=forged&action=acknowledge");
+    assert_eq!(forged.status, 403);
+    let csrf = server.csrf(&cookie);
+    let acked = server.send(
+        "POST",
+        "/exceptions/1/act",
+        &headers,
+        &format!("csrf={csrf}&action=acknowledge"),
+    );
+    assert_eq!(acked.status, 303);
+    assert!(
+        acked
+            .header("location")
+            .unwrap()
+            .starts_with("/exceptions/1?notice=Done")
+    );
+    let detail = server
+        .send("GET", "/api/v1/exceptions/1", &[("cookie", cookie.as_str())], "")
+        .json();
+    assert_eq!(detail["exception"]["acknowledged_by"], "lead");
+    let page = server
+        .send("GET", "/exceptions/1", &[("cookie", cookie.as_str())], "")
+        .body;
+    assert!(
+        page.contains("<b>lead</b> acknowledge"),
+        "the timeline shows who acknowledged: {page}"
+    );
+}
+
+#[test]
+fn store_staff_confirm_receipts_and_submit_counts_for_their_store_only() {
+    let server = Server::with_world();
+    let cookie = server.login("s1");
+    let csrf = server.csrf(&cookie);
+    let headers = [("cookie", cookie.as_str()), FORM];
+    let store_page = server.send("GET", "/store", &[("cookie", cookie.as_str())], "").body;
+    assert!(
+        store_page.contains("T1"),
+        "the inbound transfer is listed: {store_page}"
+    );
+
+    let received = server.send(
+        "POST",
+        "/store/receive",
+        &headers,
+        &format!("csrf={csrf}&location=S1&transfer=T1"),
+    );
+    assert_eq!(received.status, 303, "{}", received.body);
+    let stock = server
+        .send("GET", "/api/v1/stock?location=S1", &[("cookie", cookie.as_str())], "")
+        .json();
+    assert_eq!(stock[0]["in_transit"], 0, "{stock}");
+
+    let counted = server.send(
+        "POST",
+        "/store/count",
+        &headers,
+        &format!("csrf={csrf}&location=S1&sku=K1&counted=50"),
+    );
+    assert_eq!(counted.status, 303);
+    assert!(
+        counted
+            .header("location")
+            .unwrap()
+            .contains("Count%20of%20K1%20recorded")
+    );
+    let unknown = server.send(
+        "POST",
+        "/store/count",
+        &headers,
+        &format!("csrf={csrf}&location=S1&sku=NOPE&counted=1"),
+    );
+    assert!(
+        unknown.header("location").unwrap().contains("no%20product"),
+        "{:?}",
+        unknown.header("location")
+    );
+    let elsewhere = server.send(
+        "POST",
+        "/store/count",
+        &headers,
+        &format!("csrf={csrf}&location=S2&sku=K1&counted=1"),
+    );
+    assert_eq!(elsewhere.status, 403);
+}
