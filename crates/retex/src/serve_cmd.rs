@@ -24,11 +24,25 @@ pub struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, value_name = "ADDR", default_value = DEFAULT_LISTEN)]
     listen: SocketAddr,
+    /// `wall`: the engine's clock follows the wall clock between events, so deadlines fire on time. `log`: it
+    /// stays at the newest event, for a replayed or simulated history read as it was then.
+    #[arg(long, value_enum, default_value = "wall")]
+    clock: ClockArg,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum ClockArg {
+    Wall,
+    Log,
 }
 
 pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let live = args.store.open_live()?;
-    serve_live(&args.store, live, args.listen, ClockMode::Wall)?;
+    let clock = match args.clock {
+        ClockArg::Wall => ClockMode::Wall,
+        ClockArg::Log => ClockMode::Engine,
+    };
+    serve_live(&args.store, live, args.listen, clock)?;
     Ok(ExitCode::SUCCESS)
 }
 

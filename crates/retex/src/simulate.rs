@@ -228,20 +228,13 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         (
             "store",
             Role::TeamMember,
-            Some("store_team"),
+            first_store.as_ref().map(|code| format!("store {code}")),
             first_store.into_iter().collect(),
         ),
     ] {
         let password = new_password()?;
         let now_ms = chrono::Utc::now().timestamp_millis();
-        let account = user_account(
-            name,
-            &password,
-            role,
-            team.map(str::to_owned),
-            locations.clone(),
-            now_ms,
-        )?;
+        let account = user_account(name, &password, role, team, locations.clone(), now_ms)?;
         put_account(&store, &account)?;
         let scope = if locations.is_empty() {
             "all locations".to_owned()

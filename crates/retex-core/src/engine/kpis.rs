@@ -227,11 +227,11 @@ impl Engine {
         aging[bucket] += 1;
     }
 
-    /// Exceptions per 1,000 sale lines per store over the last full days of the `store_exception_rate` window,
+    /// Exceptions per 1,000 sale lines per store over the `store_exception_rate` window up to today (so far),
     /// flagged by the same test the detector runs (none are flagged when no model is configured).
     fn store_rates(&self, now: Timestamp, scope: Option<&[String]>) -> Vec<StoreRate> {
         let (window_days, params) = self.store_rate_params();
-        let (windows, _) = self.store_windows(day_of(now) - 1, window_days);
+        let (windows, _) = self.store_windows(day_of(now), window_days);
         let abnormal = self
             .config
             .insight

@@ -17,16 +17,7 @@ use tempfile::TempDir;
 pub use client::{Response, request};
 
 /// Two stores, one product: an unreceived transfer to S1 and counts that disagree with the ledger at S1 and S2.
-pub const WORLD: &str = r#"{"id":"L1","source":"erp","type":"location","at":"2026-11-01T00:00:00Z","code":"S1","name":"One","kind":"store","region":"east","timezone":"UTC","hours":"00:00-24:00"}
-{"id":"L2","source":"erp","type":"location","at":"2026-11-01T00:00:00Z","code":"S2","name":"Two","kind":"store","region":"east","timezone":"UTC","hours":"00:00-24:00"}
-{"id":"SUP","source":"erp","type":"supplier","at":"2026-11-01T00:00:00Z","code":"SUP","name":"S","lead_time_days":3}
-{"id":"P1","source":"erp","type":"product","at":"2026-11-01T00:00:00Z","sku":"K1","name":"Kettle","category":"Home/Kitchen","uom":"unit","cost":20,"price":45,"supplier":"SUP"}
-{"id":"a1","source":"t","type":"adjustment","at":"2026-11-02T07:00:00Z","location":"S1","sku":"K1","qty":50,"reason":"correction"}
-{"id":"a2","source":"t","type":"adjustment","at":"2026-11-02T07:00:00Z","location":"S2","sku":"K1","qty":50,"reason":"correction"}
-{"id":"T1","source":"wms","type":"transfer_shipped","at":"2026-11-02T08:00:00Z","transfer":"T1","from":"S2","to":"S1","expected":"2026-11-02T12:00:00Z","lines":[{"sku":"K1","qty":5}]}
-{"id":"c1","source":"t","type":"count","at":"2026-11-02T09:00:00Z","location":"S1","sku":"K1","counted":20}
-{"id":"c2","source":"t","type":"count","at":"2026-11-02T10:00:00Z","location":"S2","sku":"K1","counted":10}
-"#;
+pub const WORLD: &str = include_str!("../data/world.ndjson");
 
 /// A running server with its accounts: `admin`, `lead`, `s1` (a team member limited to S1), `viewer`, and
 /// the tokens `source_token` (role source) and `viewer_token`.

@@ -1,6 +1,7 @@
 //! Integration tests of the `retex` command line and its ingest path, on real SQLite files and real child
 //! processes.
 
+mod browser;
 mod cli;
 mod crash;
 mod headline;

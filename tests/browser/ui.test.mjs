@@ -1,0 +1,127 @@
+// The web UI in headless Chromium: a lead logs in, works an exception from the queue to resolution and reads
+// the dashboard's charts; a store user cannot open another store's exception.
+//
+// Runs the real `retex` binary (RETEX_BIN) on a temporary SQLite file with the server tests' world, and Debian's
+// Chromium (CHROMIUM, default /usr/bin/chromium) through playwright-core.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const world = join(here, '..', '..', 'crates', 'retex-server', 'tests', 'data', 'world.ndjson');
+const bin = process.env.RETEX_BIN;
+const password = 'correct horse';
+const port = 18000 + (process.pid % 1000);
+const base = `http://127.0.0.1:${port}`;
+
+let dir;
+let server;
+let browser;
+
+function retex(args, input) {
+  return execFileSync(bin, args, { input, encoding: 'utf8' });
+}
+
+before(async () => {
+  assert.ok(bin, 'set RETEX_BIN to the retex binary');
+  dir = mkdtempSync(join(tmpdir(), 'retex-browser-'));
+  const db = join(dir, 'retex.db');
+  retex(['ingest', '--db', db, world]);
+  retex(['user', 'add', '--db', db, 'lead', '--role', 'operations_lead'], password + '\n');
+  retex(['user', 'add', '--db', db, 'sam', '--role', 'team_member', '--team', 'store S1', '--locations', 'S1'], password + '\n');
+  server = spawn(bin, ['serve', '--db', db, '--clock', 'log', '--listen', `127.0.0.1:${port}`], { stdio: 'inherit', env: { ...process.env, RETEX_LOG: 'warn' } });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    assert.ok(attempt < 100, 'the server did not start within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function logIn(name) {
+  const page = await browser.newPage();
+  await page.goto(`${base}/queue`);
+  assert.match(page.url(), /\/login\?next=\/queue$/);
+  await page.fill('input[name=name]', name);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${base}/queue`);
+  return page;
+}
+
+test('a lead works an exception from the queue to resolution', async () => {
+  const page = await logIn('lead');
+  const rows = page.locator('table.queue tbody tr');
+  assert.ok((await rows.count()) >= 2, 'the queue lists the open exceptions');
+  // Work on store S2's exception; the store user's test below needs S1's still open.
+  const first = rows.filter({ has: page.locator('td:nth-child(3)', { hasText: /^S2/ }) }).first().locator('a');
+  const id = (await first.textContent()).trim();
+  await first.click();
+  await page.waitForURL(`${base}/exceptions/${id}`);
+  assert.equal((await page.textContent('#status')).trim(), 'open');
+
+  await page.click('button[value=ack]');
+  await page.waitForURL(/notice=Done/);
+  assert.match(await page.textContent('.notice'), /Done: acknowledge/);
+  assert.match(await page.textContent('.timeline'), /lead\s+acknowledge/);
+
+  await page.selectOption('form.resolve select[name=root_cause]', 'count_inaccuracy');
+  await page.fill('form.resolve input[name=note]', 'recounted the shelf');
+  await page.click('form.resolve button[type=submit]');
+  await page.waitForURL(/notice=Done/);
+  assert.equal((await page.textContent('#status')).trim(), 'resolved');
+  assert.equal((await page.textContent('#root-cause')).trim(), 'count_inaccuracy');
+
+  await page.goto(`${base}/queue`);
+  const remaining = await page.locator('table.queue tbody tr a').allTextContents();
+  assert.ok(!remaining.map((text) => text.trim()).includes(id), 'a resolved exception leaves the queue');
+  await page.close();
+});
+
+test('the dashboard shows its charts', async () => {
+  const page = await logIn('lead');
+  await page.click('nav >> text=Dashboard');
+  await page.waitForURL(`${base}/dashboard`);
+  for (const chart of ['categories', 'aging', 'sla', 'root-causes', 'stores']) {
+    assert.equal(await page.locator(`#chart-${chart} svg`).count(), 1, `chart ${chart}`);
+  }
+  assert.ok((await page.locator('#chart-categories rect.bar').count()) >= 1, 'open exceptions drawn as bars');
+  assert.ok((await page.locator('#chart-stores rect.bar').count()) >= 1, 'store rates drawn as bars');
+  await page.close();
+});
+
+test('a store user cannot open another store\'s exception', async () => {
+  const lead = await logIn('lead');
+  const other = await lead.evaluate(async () => {
+    const page = await (await fetch('/api/v1/exceptions?status=all&location=S2')).json();
+    return page.items[0].id;
+  });
+  await lead.close();
+
+  const page = await logIn('sam');
+  const locations = await page.locator('table.queue tbody tr td:nth-child(3)').allTextContents();
+  assert.ok(locations.length > 0 && locations.every((text) => text.startsWith('S1')), `only S1: ${locations}`);
+  const response = await page.goto(`${base}/exceptions/${other}`);
+  assert.equal(response.status(), 403);
+  assert.match(await page.textContent('.error'), /outside the locations sam may see/);
+  await page.close();
+});
