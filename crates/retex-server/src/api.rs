@@ -175,7 +175,7 @@ pub async fn list_exceptions(
     require_read(&principal)?;
     let params = query_params(params)?;
     state
-        .engine(move |live| {
+        .read(move |live| {
             let query = params.to_query(&principal)?;
             let page = live.engine().query_exceptions(&query);
             json(&ExceptionList {
@@ -213,7 +213,7 @@ pub async fn get_exception(
 ) -> Outcome<JsonBody> {
     require_read(&principal)?;
     state
-        .engine(move |live| json(&exception_detail(live.engine(), &principal, id)?))
+        .read(move |live| json(&exception_detail(live.engine(), &principal, id)?))
         .await
 }
 
@@ -246,7 +246,7 @@ pub async fn act_on_exception(
         .transpose()?;
     let logged = state.act(&principal, id, action, key).await?;
     state
-        .engine(move |live| {
+        .read(move |live| {
             let (exception, _) = live.engine().exception_detail(id).expect("checked by act");
             json(&ActionResult { logged, exception })
         })
@@ -291,7 +291,7 @@ pub async fn list_incidents(
     require_read(&principal)?;
     let params = query_params(params)?;
     state
-        .engine(move |live| json(&visible_incidents(live.engine(), &principal, &params)))
+        .read(move |live| json(&visible_incidents(live.engine(), &principal, &params)))
         .await
 }
 
@@ -302,7 +302,7 @@ pub async fn get_incident(
 ) -> Outcome<JsonBody> {
     require_read(&principal)?;
     state
-        .engine(move |live| {
+        .read(move |live| {
             let engine = live.engine();
             let incident = engine
                 .incident(id)
@@ -351,7 +351,7 @@ pub async fn list_stock(
         )));
     }
     state
-        .engine(move |live| {
+        .read(move |live| {
             let after = params.after.as_deref().and_then(|after| after.split_once('/'));
             let rows: Vec<StockRow<'_>> = live
                 .engine()
@@ -386,7 +386,7 @@ pub async fn list_inbound_transfers(
         )));
     }
     state
-        .engine(move |live| {
+        .read(move |live| {
             let inbound: Vec<InboundTransfer<'_>> = live.engine().inbound_transfers(&params.location);
             json(&inbound)
         })
@@ -397,7 +397,7 @@ pub async fn get_kpis(State(state): State<Arc<AppState>>, ApiUser(principal): Ap
     require_read(&principal)?;
     let clock = Arc::clone(&state);
     state
-        .engine(move |live| {
+        .read(move |live| {
             let engine = live.engine();
             let kpis: Kpis = engine.kpis(clock.now(engine), principal.scope.as_deref());
             json(&kpis)

@@ -110,7 +110,7 @@ async fn follow_wall_clock(state: Arc<AppState>) {
         interval.tick().await;
         let now = Timestamp::from_datetime(&chrono::Utc::now());
         let ticked = state
-            .engine(move |live| {
+            .write(move |live| {
                 if live.engine().next_deadline().is_some_and(|due| due < now) {
                     live.tick(now)?;
                     live.take_outputs();
@@ -125,7 +125,7 @@ async fn follow_wall_clock(state: Arc<AppState>) {
 }
 
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {
-    let checked = state.engine(|live| live.catch_up().map_err(Into::into)).await;
+    let checked = state.write(|live| live.catch_up().map_err(Into::into)).await;
     match checked {
         Ok(_) if state.is_ready() => "ready".into_response(),
         Ok(_) => (StatusCode::SERVICE_UNAVAILABLE, "the store failed recently").into_response(),
@@ -135,7 +135,7 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let gauges = state
-        .engine(|live| {
+        .read(|live| {
             let log_seq = live.last_seq()?;
             let engine = live.engine();
             let mut open_by_type = std::collections::BTreeMap::new();

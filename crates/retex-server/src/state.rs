@@ -2,11 +2,12 @@
 //! workflow command, record a receipt or a count from the shop floor. Each checks who asks before it touches the
 //! log, and each goes through the log, so a restart replays it like everything else.
 //!
-//! The engine lives in this process behind one mutex (it is single-writer by design); work on it runs on
-//! tokio's blocking pool so a long batch never stalls the async workers. Accounts use a second connection.
+//! The engine lives in this process behind a read-write lock: requests that read run side by side, appends (one
+//! writer, by design) take turns. Work on it runs on tokio's blocking pool so a long batch never stalls the
+//! async workers. Accounts use a second connection.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use chrono::{DateTime, FixedOffset, Utc};
 use retex_core::codes::Timestamp;
@@ -37,7 +38,7 @@ pub const UI_SOURCE: &str = "retex-ui";
 const INGEST_BATCH_LINES: usize = 10_000;
 
 pub struct AppState {
-    live: Mutex<LiveEngine>,
+    live: RwLock<LiveEngine>,
     accounts: Mutex<Box<dyn Store>>,
     pub keys: SessionKeys,
     pub limiter: LoginLimiter,
@@ -77,7 +78,7 @@ impl AppState {
         clock: ClockMode,
     ) -> Self {
         Self {
-            live: Mutex::new(live),
+            live: RwLock::new(live),
             accounts: Mutex::new(accounts),
             keys: SessionKeys::new(session_key),
             limiter: LoginLimiter::default(),
@@ -92,18 +93,39 @@ impl AppState {
         self.ready.load(Ordering::Relaxed)
     }
 
-    /// Runs `work` on the engine on the blocking pool.
-    pub async fn engine<T: Send + 'static>(
+    /// Runs `work` reading the engine, on the blocking pool; readers run side by side.
+    pub async fn read<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&LiveEngine) -> Outcome<T> + Send + 'static,
+    ) -> Outcome<T> {
+        let state = Arc::clone(self);
+        self.on_blocking_pool(move || {
+            let live = state.live.read().unwrap_or_else(PoisonError::into_inner);
+            work(&live)
+        })
+        .await
+    }
+
+    /// Runs `work` changing the engine (appending to the log), on the blocking pool; one writer at a time.
+    pub async fn write<T: Send + 'static>(
         self: &Arc<Self>,
         work: impl FnOnce(&mut LiveEngine) -> Outcome<T> + Send + 'static,
     ) -> Outcome<T> {
         let state = Arc::clone(self);
-        let outcome = tokio::task::spawn_blocking(move || {
-            let mut live = state.live.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.on_blocking_pool(move || {
+            let mut live = state.live.write().unwrap_or_else(PoisonError::into_inner);
             work(&mut live)
         })
         .await
-        .map_err(|error| Failure::new(FailureKind::Internal, format!("engine task failed: {error}")))?;
+    }
+
+    async fn on_blocking_pool<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce() -> Outcome<T> + Send + 'static,
+    ) -> Outcome<T> {
+        let outcome = tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|error| Failure::new(FailureKind::Internal, format!("engine task failed: {error}")))?;
         self.ready.store(
             !matches!(&outcome, Err(failure) if failure.kind == FailureKind::Unavailable),
             Ordering::Relaxed,
@@ -155,22 +177,24 @@ impl AppState {
     pub async fn ingest(self: &Arc<Self>, body: String, json_array: bool) -> Outcome<IngestReport> {
         let state = Arc::clone(self);
         let report = self
-            .engine(move |live| {
+            .on_blocking_pool(move || {
+                // Parse before taking the lock, so one request parses while another appends.
                 let mut report = IngestReport::default();
-                let lines = split_body(&body, json_array)?;
-                for chunk in lines.chunks(INGEST_BATCH_LINES) {
-                    let mut parsed: Vec<(usize, Event, &str)> = Vec::with_capacity(chunk.len());
-                    for &(number, text) in chunk {
-                        match parse_event(text) {
-                            Ok(event) => parsed.push((number, event, text)),
-                            Err(error) => report.errors.push(LineError {
-                                line: number,
-                                field: error.field,
-                                problem: error.problem,
-                            }),
-                        }
+                let mut parsed: Vec<(usize, Event, &str)> = Vec::new();
+                for (number, text) in split_body(&body, json_array)? {
+                    match parse_event(text) {
+                        Ok(event) => parsed.push((number, event, text)),
+                        Err(error) => report.errors.push(LineError {
+                            line: number,
+                            field: error.field,
+                            problem: error.problem,
+                        }),
                     }
-                    let batch: Vec<IncomingEvent<'_>> = parsed
+                }
+                report.rejected = report.errors.len();
+                let mut live = state.live.write().unwrap_or_else(PoisonError::into_inner);
+                for chunk in parsed.chunks(INGEST_BATCH_LINES) {
+                    let batch: Vec<IncomingEvent<'_>> = chunk
                         .iter()
                         .map(|(_, event, text)| IncomingEvent { event, text })
                         .collect();
@@ -179,19 +203,17 @@ impl AppState {
                     report.duplicates += summary.duplicates;
                     for (index, source, id) in summary.conflicting {
                         report.conflicts.push(LineError {
-                            line: parsed[index].0,
+                            line: chunk[index].0,
                             field: "id".to_owned(),
                             problem: format!("{source}/{id} was logged before with a different body; kept the first"),
                         });
                     }
                 }
-                report.rejected = report.errors.len();
                 live.take_outputs();
                 Ok(report)
             })
             .await?;
-        state
-            .metrics
+        self.metrics
             .count_events(report.accepted, report.duplicates, report.rejected);
         Ok(report)
     }
@@ -207,7 +229,7 @@ impl AppState {
         require_act(principal)?;
         let principal = principal.clone();
         let state = Arc::clone(self);
-        self.engine(move |live| {
+        self.write(move |live| {
             let engine = live.engine();
             visible_exception(engine, &principal, exception)?;
             let at = state.now_datetime(engine);
@@ -251,7 +273,7 @@ impl AppState {
                 principal.name
             )));
         }
-        self.engine(move |live| {
+        self.write(move |live| {
             let event = parse_event(&event_json)
                 .map_err(|error| Failure::bad_request(format!("{}: {}", error.field, error.problem)))?;
             let summary = live.append_events(&[IncomingEvent {

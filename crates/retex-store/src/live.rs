@@ -15,6 +15,8 @@ use retex_core::engine::{Engine, EngineConfig, Input, Output, SNAPSHOT_FORMAT_VE
 use retex_core::event::Event;
 use retex_core::wire::parse_event;
 
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
 use crate::{AppendOutcome, NewEntry, Snapshot, Store, StoreError, StoredEntry};
 
 /// The source and kind under which ticks are logged.
@@ -56,7 +58,9 @@ pub struct AppendSummary {
 }
 
 pub struct LiveEngine {
-    store: Box<dyn Store>,
+    /// Behind a mutex so the live engine is `Sync`: a server lets many requests read the engine at once, and the
+    /// few reads of the log they make ([`Self::log_entry`], [`Self::last_seq`]) take turns here.
+    store: Mutex<Box<dyn Store>>,
     engine: Engine,
     outputs: Vec<Output>,
     options: LiveOptions,
@@ -91,7 +95,7 @@ impl LiveEngine {
         });
         let engine = restored.unwrap_or_else(|| Engine::new(config));
         let mut live = Self {
-            store,
+            store: Mutex::new(store),
             engine,
             outputs: Vec::new(),
             options,
@@ -108,7 +112,7 @@ impl LiveEngine {
     /// The two halves of the write path, to run on two threads; call [`LiveEngine::catch_up`] afterwards.
     pub fn split(&mut self) -> (Appender<'_>, Applier<'_>) {
         let appender = Appender {
-            store: self.store.as_mut(),
+            store: self.store.get_mut().unwrap_or_else(PoisonError::into_inner).as_mut(),
         };
         let applier = Applier {
             engine: &mut self.engine,
@@ -124,7 +128,8 @@ impl LiveEngine {
     pub fn catch_up(&mut self) -> Result<u64, StoreError> {
         let mut applied = 0;
         loop {
-            let entries = self.store.read_log(self.engine.applied_seq(), REPLAY_PAGE_ENTRIES)?;
+            let after = self.engine.applied_seq();
+            let entries = self.store_mut().read_log(after, REPLAY_PAGE_ENTRIES)?;
             if entries.is_empty() {
                 return Ok(applied);
             }
@@ -194,32 +199,42 @@ impl LiveEngine {
     /// Appends one entry in its own transaction and applies the log up to it.
     fn append_one(&mut self, entry: NewEntry<'_>) -> Result<bool, StoreError> {
         self.catch_up()?;
-        let outcome = self.store.append(&[entry])?;
+        let outcome = self.store_mut().append(&[entry])?;
         self.catch_up()?;
         Ok(outcome.seqs[0].is_some())
     }
 
     /// The newest entry's seq in the log (ahead of the engine while another writer appends).
-    pub fn last_seq(&mut self) -> Result<u64, StoreError> {
-        self.store.last_seq()
+    pub fn last_seq(&self) -> Result<u64, StoreError> {
+        self.store_shared().last_seq()
     }
 
     /// The log entry with this seq, e.g. one an exception names as its cause.
-    pub fn log_entry(&mut self, seq: u64) -> Result<Option<StoredEntry>, StoreError> {
+    pub fn log_entry(&self, seq: u64) -> Result<Option<StoredEntry>, StoreError> {
         let Some(after) = seq.checked_sub(1) else {
             return Ok(None);
         };
         Ok(self
-            .store
+            .store_shared()
             .read_log(after, 1)?
             .into_iter()
             .next()
             .filter(|entry| entry.seq == seq))
     }
 
+    fn store_mut(&mut self) -> &mut dyn Store {
+        self.store.get_mut().unwrap_or_else(PoisonError::into_inner).as_mut()
+    }
+
+    /// The store for a reader holding only `&self`: one at a time.
+    fn store_shared(&self) -> MutexGuard<'_, Box<dyn Store>> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Writes a snapshot of the current state.
     pub fn save_snapshot(&mut self) -> Result<(), StoreError> {
-        self.store.save_snapshot(&snapshot_of(&self.engine))?;
+        let snapshot = snapshot_of(&self.engine);
+        self.store_mut().save_snapshot(&snapshot)?;
         self.applied_since_snapshot = 0;
         Ok(())
     }

@@ -163,7 +163,8 @@ fn rate(events: usize, seconds: f64) -> f64 {
     (events as f64 / seconds.max(1e-9)).round()
 }
 
-fn machine() -> serde_json::Value {
+/// The machine the figures were measured on.
+pub fn machine() -> serde_json::Value {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
         .lines()

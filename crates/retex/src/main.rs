@@ -12,10 +12,12 @@
 //! - `simulate.rs`: `retex simulate`, `score` and `demo`: the simulated retailer and detection quality.
 //! - `serve_cmd.rs`: `retex serve`, `user add`, `token add`: the HTTP API and web UI, and who may use them.
 //! - `bench.rs`: `retex bench`: engine and ingest throughput and ledger memory, written as JSON.
+//! - `bench_http.rs`: `retex bench-http`: API and queue latency with a million exceptions, HTTP ingest rate.
 
 mod audit;
 mod backtest;
 mod bench;
+mod bench_http;
 mod exception_cmd;
 mod ingest;
 mod report;
@@ -74,6 +76,8 @@ enum Command {
     Score(simulate::ScoreArgs),
     /// Measure engine and ingest throughput and ledger memory; writes JSON.
     Bench(bench::BenchArgs),
+    /// Load the server: API and queue latency over a store of many exceptions, and HTTP ingest; writes JSON.
+    BenchHttp(bench_http::BenchHttpArgs),
     /// Print the JSON Schema of one event (the contract in docs/event.schema.json).
     Schema,
 }
@@ -99,6 +103,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::simulate(&args),
         Command::Score(args) => simulate::score_command(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::BenchHttp(args) => bench_http::run(&args),
     };
     match result {
         Ok(code) => code,

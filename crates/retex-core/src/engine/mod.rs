@@ -47,7 +47,9 @@ use sha2::{Digest, Sha256};
 pub use calendar::{BusinessHours, add_business_time};
 pub use deadlines::{Deadline, DeadlineQueue};
 pub use documents::{OrderDoc, OrderStatus, PurchaseOrderDoc, ReturnDoc, TransferDoc};
-pub use exceptions::{ExceptionBook, ExceptionKey, ExceptionRecord, ExceptionStatus, TimelineEntry, TypeRef};
+pub use exceptions::{
+    ExceptionBook, ExceptionKey, ExceptionRecord, ExceptionStatus, ExceptionSummary, TimelineEntry, TypeRef,
+};
 pub use incidents::{Incident, IncidentBook, Touch};
 pub use insight::{Insight, RateTestParams, StoreWindow};
 pub use interner::Interner;
@@ -55,7 +57,7 @@ pub use kpis::{AgingBucket, CategoryCounts, Kpis, RootCauseCount, StoreRate};
 use ledger::pack as pack_position;
 pub use ledger::{Ledger, LocationId, Position, SkuId};
 pub use master::MasterData;
-pub use query::{Cursor, ExceptionOrder, ExceptionPage, ExceptionQuery, StatusFilter, next_due};
+pub use query::{Cursor, ExceptionOrder, ExceptionPage, ExceptionQuery, StatusFilter};
 pub use silences::SilenceRecord;
 pub use stats::HISTORY_DAYS;
 pub use views::{ExceptionView, InboundTransfer, IncidentView, StockRow, TimelineView};
@@ -188,7 +190,8 @@ impl Engine {
     }
 
     /// An engine over `state`, with the caches derived from the config empty.
-    fn assemble(state: State, config: EngineConfig, rules_version: String) -> Self {
+    fn assemble(mut state: State, config: EngineConfig, rules_version: String) -> Self {
+        state.exceptions.refresh_summaries();
         let param_defaults = param_defaults(&config.rules);
         let (lead_times, calendars) = (FxHashMap::default(), FxHashMap::default());
         Self {
@@ -207,7 +210,7 @@ impl Engine {
             Input::Event(event) => self.apply_event_entry(seq, event, outputs),
             Input::Tick(at) => {
                 self.begin_entry(seq, *at, outputs);
-                self.state.applied_seq = seq;
+                self.finish_entry(seq);
             }
             Input::Command(command) => {
                 let at = Timestamp::from_datetime(&command.at);
@@ -218,7 +221,7 @@ impl Engine {
                     self.apply_command(command, at, seq);
                     outputs.push(Output::ExceptionChanged(command.exception));
                 }
-                self.state.applied_seq = seq;
+                self.finish_entry(seq);
             }
             Input::Silence(silence) => {
                 let at = Timestamp::from_datetime(&silence.at);
@@ -226,7 +229,7 @@ impl Engine {
                 if self.check_silence(silence).is_ok() {
                     self.add_silence(silence, seq);
                 }
-                self.state.applied_seq = seq;
+                self.finish_entry(seq);
             }
         }
     }
@@ -240,7 +243,13 @@ impl Engine {
         // An obligation created already overdue fires now, at the time of the event that created it.
         let clock = self.state.clock.unwrap_or(at);
         self.fire_deadlines_before(clock, outputs);
+        self.finish_entry(seq);
+    }
+
+    /// Records the entry as applied and brings derived views up to date.
+    fn finish_entry(&mut self, seq: u64) {
         self.state.applied_seq = seq;
+        self.state.exceptions.refresh_summaries();
     }
 
     fn begin_entry(&mut self, seq: u64, at: Timestamp, outputs: &mut Vec<Output>) {

@@ -8,11 +8,10 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use rust_decimal::Decimal;
-
 use crate::codes::Timestamp;
 use crate::engine::Engine;
-use crate::engine::exceptions::ExceptionRecord;
+use crate::engine::exceptions::{ExceptionRecord, ExceptionSummary, TypeRef};
+use crate::engine::ledger::LocationId;
 use crate::engine::views::ExceptionView;
 use crate::rules::Severity;
 
@@ -66,21 +65,21 @@ pub struct ExceptionQuery<'q> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Cursor {
     primary: i64,
-    impact: Reverse<Decimal>,
+    impact_cents: Reverse<i64>,
     id: u64,
 }
 
 impl Cursor {
     /// The cursor's text form, `primary.impact.id`, opaque to clients.
     pub fn encode(&self) -> String {
-        format!("{}_{}_{}", self.primary, self.impact.0, self.id)
+        format!("{}_{}_{}", self.primary, self.impact_cents.0, self.id)
     }
 
     pub fn decode(text: &str) -> Option<Self> {
         let mut parts = text.split('_');
         let cursor = Self {
             primary: parts.next()?.parse().ok()?,
-            impact: Reverse(parts.next()?.parse().ok()?),
+            impact_cents: Reverse(parts.next()?.parse().ok()?),
             id: parts.next()?.parse().ok()?,
         };
         parts.next().is_none().then_some(cursor)
@@ -98,25 +97,18 @@ pub struct ExceptionPage<'a> {
 }
 
 impl ExceptionOrder {
-    fn key(self, record: &ExceptionRecord) -> Cursor {
-        let id = record.id;
-        let impact = Reverse(record.impact.0);
+    fn key(self, id: u64, summary: &ExceptionSummary) -> Cursor {
         let primary = match self {
             Self::Newest => -i64::try_from(id).unwrap_or(i64::MAX),
             Self::Oldest => i64::try_from(id).unwrap_or(i64::MAX),
-            Self::SlaRisk => next_due(record).0,
+            Self::SlaRisk => summary.next_due.0,
             Self::Impact => 0,
         };
-        Cursor { primary, impact, id }
-    }
-}
-
-/// The next due time that matters: acknowledgement while unacknowledged, then resolution.
-pub fn next_due(record: &ExceptionRecord) -> Timestamp {
-    if record.acknowledged_at.is_none() {
-        record.ack_due.min(record.resolve_due)
-    } else {
-        record.resolve_due
+        Cursor {
+            primary,
+            impact_cents: Reverse(summary.impact_cents),
+            id,
+        }
     }
 }
 
@@ -128,12 +120,13 @@ impl Engine {
         // The `limit + 1` smallest keys after the cursor: one more than the page tells whether another follows.
         let mut smallest: BinaryHeap<(Cursor, usize)> = BinaryHeap::with_capacity(limit + 2);
         let mut total = 0;
-        for (index, record) in self.state.exceptions.records().iter().enumerate() {
-            if !matcher.matches(record) {
+        let records = self.state.exceptions.records();
+        for (index, summary) in self.state.exceptions.summaries().iter().enumerate() {
+            if !matcher.matches(summary, || &records[index]) {
                 continue;
             }
             total += 1;
-            let key = query.order.key(record);
+            let key = query.order.key(index as u64 + 1, summary);
             if query.after.is_some_and(|after| key <= after) {
                 continue;
             }
@@ -147,7 +140,6 @@ impl Engine {
         let mut rows = smallest.into_sorted_vec();
         let has_more = rows.len() > limit;
         rows.truncate(limit);
-        let records = self.state.exceptions.records();
         ExceptionPage {
             next_cursor: has_more.then(|| rows.last().map(|(key, _)| *key)).flatten(),
             items: rows
@@ -168,6 +160,23 @@ impl Engine {
             .is_some_and(|location| scope.iter().any(|code| code == self.state.locations.name(location)))
     }
 
+    /// The summary of the exception with this id (its next due time, impact in cents, ...), if any.
+    pub fn exception_summary(&self, id: u64) -> Option<&ExceptionSummary> {
+        self.state
+            .exceptions
+            .summaries()
+            .get(usize::try_from(id).ok()?.checked_sub(1)?)
+    }
+
+    /// The type with this name, built-in or custom.
+    pub fn type_ref(&self, name: &str) -> Option<TypeRef> {
+        if let Some(built_in) = crate::rules::ExceptionType::from_name(name) {
+            return Some(TypeRef::BuiltIn(built_in));
+        }
+        let index = self.config.rules.custom.iter().position(|custom| custom.name == name)?;
+        u16::try_from(index).ok().map(TypeRef::Custom)
+    }
+
     /// The exception with this id, if any.
     pub fn exception_record(&self, id: u64) -> Option<&ExceptionRecord> {
         self.state
@@ -177,59 +186,56 @@ impl Engine {
     }
 }
 
-/// A query's filters resolved to internal ids once, so the scan compares integers.
+/// A query's filters resolved to internal ids once, so the scan compares integers in the summaries; only the
+/// team and assignee filters read the record itself.
 struct Matcher<'q> {
     query: &'q ExceptionQuery<'q>,
-    /// `Some(None)`: the named type, location or scope does not exist, so nothing matches.
-    type_name: Option<&'q str>,
-    location: Option<Option<u32>>,
-    scope: Option<Vec<u32>>,
+    exception_type: Option<TypeRef>,
+    location: Option<LocationId>,
+    scope: Option<Vec<LocationId>>,
+    /// A named type or location that does not exist: nothing matches.
     impossible: bool,
-    engine: &'q Engine,
 }
 
 impl<'q> Matcher<'q> {
-    fn new(engine: &'q Engine, query: &'q ExceptionQuery<'q>) -> Self {
+    fn new(engine: &Engine, query: &'q ExceptionQuery<'q>) -> Self {
+        let exception_type = query.exception_type.map(|name| engine.type_ref(name));
         let location = query.location.map(|code| engine.location_id(code));
-        let scope = query
-            .scope
-            .map(|codes| codes.iter().filter_map(|code| engine.location_id(code)).collect());
         Self {
             query,
-            type_name: query.exception_type,
-            impossible: location == Some(None),
-            location,
-            scope,
-            engine,
+            impossible: exception_type == Some(None) || location == Some(None),
+            exception_type: exception_type.flatten(),
+            location: location.flatten(),
+            scope: query
+                .scope
+                .map(|codes| codes.iter().filter_map(|code| engine.location_id(code)).collect()),
         }
     }
 
-    fn matches(&self, record: &ExceptionRecord) -> bool {
+    fn matches<'r>(&self, summary: &ExceptionSummary, record: impl Fn() -> &'r ExceptionRecord) -> bool {
         let query = self.query;
         let status_matches = match query.status {
-            StatusFilter::Active => record.status.is_active(),
+            StatusFilter::Active => summary.status.is_active(),
             StatusFilter::All => true,
-            StatusFilter::Closed => !record.status.is_active(),
-            StatusFilter::Exactly(name) => record.status.name() == name,
+            StatusFilter::Closed => !summary.status.is_active(),
+            StatusFilter::Exactly(name) => summary.status.name() == name,
         };
         !self.impossible
             && status_matches
+            && self.location.is_none_or(|wanted| summary.location == Some(wanted))
             && self
-                .location
-                .is_none_or(|wanted| wanted.is_some() && record.location == wanted)
+                .exception_type
+                .is_none_or(|wanted| summary.exception_type == wanted)
             && self
                 .scope
                 .as_ref()
-                .is_none_or(|scope| record.location.is_some_and(|location| scope.contains(&location)))
-            && query.severity.is_none_or(|severity| record.severity == severity)
-            && query.team.is_none_or(|team| record.team == team)
+                .is_none_or(|scope| summary.location.is_some_and(|location| scope.contains(&location)))
+            && query.severity.is_none_or(|severity| summary.severity == severity)
+            && query.opened_from.is_none_or(|from| summary.opened_at >= from)
+            && query.opened_before.is_none_or(|before| summary.opened_at < before)
+            && query.team.is_none_or(|team| record().team == team)
             && query
                 .assignee
-                .is_none_or(|assignee| record.assignee.as_deref() == Some(assignee))
-            && query.opened_from.is_none_or(|from| record.opened_at >= from)
-            && query.opened_before.is_none_or(|before| record.opened_at < before)
-            && self
-                .type_name
-                .is_none_or(|name| self.engine.type_name(record.key.exception_type) == name)
+                .is_none_or(|assignee| record().assignee.as_deref() == Some(assignee))
     }
 }

@@ -220,3 +220,33 @@ fn kpis_count_what_the_records_say() {
     assert_eq!(scoped.mttr_hours, None);
     assert!(scoped.stores.iter().all(|store| store.location == "S2"));
 }
+
+#[test]
+fn summaries_follow_commands_and_survive_a_snapshot() {
+    let mut engine = book();
+    let risk = ExceptionQuery {
+        order: ExceptionOrder::SlaRisk,
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(ids(&engine, &risk)[0], 1);
+    let acknowledge = Input::Command(Command {
+        id: "ack-1".into(),
+        source: "test".into(),
+        at: chrono::DateTime::parse_from_rfc3339("2026-11-02T09:30:00Z").unwrap(),
+        actor: "anna".into(),
+        exception: 1,
+        action: Action::Acknowledge,
+    });
+    engine.apply(1_000, &acknowledge, &mut Vec::new());
+    let after_ack = ids(&engine, &risk);
+    assert_ne!(
+        after_ack[0], 1,
+        "acknowledged, its next due is the later resolve target"
+    );
+    assert_eq!(after_ack.len(), 12);
+
+    let restored = Engine::from_snapshot(&engine.snapshot_bytes(), Default::default()).unwrap();
+    assert_eq!(ids(&restored, &risk), after_ack);
+    assert_eq!(restored.exception_summary(1), engine.exception_summary(1));
+}

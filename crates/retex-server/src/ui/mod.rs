@@ -355,7 +355,7 @@ async fn queue(State(state): State<Arc<AppState>>, user: PageUser, Query(query):
     let clock = Arc::clone(&state);
     shown(
         state
-            .engine(move |live| {
+            .read(move |live| {
                 let engine = live.engine();
                 let principal = &user.principal;
                 let default_view = if principal.team.is_some() { "team" } else { "all" };
@@ -385,8 +385,8 @@ async fn queue(State(state): State<Arc<AppState>>, user: PageUser, Query(query):
                     .items
                     .iter()
                     .map(|exception| {
-                        let record = engine.exception_record(exception.id).expect("listed");
-                        let (due, overdue) = relative(retex_core::engine::next_due(record).0, now);
+                        let summary = engine.exception_summary(exception.id).expect("listed");
+                        let (due, overdue) = relative(summary.next_due.0, now);
                         QueueRow {
                             id: exception.id,
                             exception_type: exception.exception_type.to_owned(),
@@ -508,7 +508,7 @@ struct NoticeQuery {
 }
 
 /// The incident's members and the log entries that caused them, read from the log.
-fn incident_panel(live: &mut retex_store::LiveEngine, incident_id: u64) -> Outcome<Option<IncidentPanel>> {
+fn incident_panel(live: &retex_store::LiveEngine, incident_id: u64) -> Outcome<Option<IncidentPanel>> {
     let engine = live.engine();
     let Some(incident) = engine.incident(incident_id) else {
         return Ok(None);
@@ -585,7 +585,7 @@ async fn exception_page(
 ) -> Response {
     shown(
         state
-            .engine(move |live| {
+            .read(move |live| {
                 let incident_id = {
                     let engine = live.engine();
                     let record = visible_exception(engine, &user.principal, id)?;
@@ -719,7 +719,7 @@ struct IncidentRow {
 async fn incidents_page(State(state): State<Arc<AppState>>, user: PageUser) -> Response {
     shown(
         state
-            .engine(move |live| {
+            .read(move |live| {
                 let params = IncidentParams {
                     min_exceptions: Some(2),
                     open: Some(true),
@@ -758,7 +758,7 @@ struct IncidentPage {
 async fn incident_page(State(state): State<Arc<AppState>>, user: PageUser, Path(id): Path<u64>) -> Response {
     shown(
         state
-            .engine(move |live| {
+            .read(move |live| {
                 let engine = live.engine();
                 let incident = engine
                     .incident(id)
@@ -923,7 +923,7 @@ async fn dashboard(State(state): State<Arc<AppState>>, user: PageUser) -> Respon
     let clock = Arc::clone(&state);
     shown(
         state
-            .engine(move |live| {
+            .read(move |live| {
                 let engine = live.engine();
                 let kpis = engine.kpis(clock.now(engine), user.principal.scope.as_deref());
                 page(&dashboard_page(&user, kpis))
@@ -970,7 +970,7 @@ fn stores_of(engine: &Engine, principal: &Principal) -> Vec<String> {
 async fn store_page(State(state): State<Arc<AppState>>, user: PageUser, Query(query): Query<StoreQuery>) -> Response {
     shown(
         state
-            .engine(move |live| {
+            .read(move |live| {
                 let engine = live.engine();
                 let stores = stores_of(engine, &user.principal);
                 let location = match non_empty(&query.location) {
@@ -1054,9 +1054,7 @@ async fn submit_count(State(state): State<Arc<AppState>>, user: PageUser, Form(f
         let sku = form.sku.trim();
         let known = {
             let sku = sku.to_owned();
-            state
-                .engine(move |live| Ok(live.engine().sku_id(&sku).is_some()))
-                .await?
+            state.read(move |live| Ok(live.engine().sku_id(&sku).is_some())).await?
         };
         if !known {
             return Err(Failure::bad_request(format!(
@@ -1103,7 +1101,7 @@ async fn confirm_receipt(
         check_csrf(&user, &form.csrf)?;
         let (location, transfer) = (form.location.clone(), form.transfer.clone());
         let lines = state
-            .engine(move |live| {
+            .read(move |live| {
                 let inbound = live.engine().inbound_transfers(&location);
                 let found = inbound
                     .iter()
@@ -1157,7 +1155,7 @@ async fn rules_page(State(state): State<Arc<AppState>>, user: PageUser) -> Respo
     let text = state.rules_text.clone();
     shown(
         state
-            .engine(move |live| {
+            .read(move |live| {
                 page(&RulesPage {
                     user: UserBar::of(&user),
                     notice: None,
