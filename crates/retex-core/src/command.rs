@@ -1,5 +1,6 @@
-//! Commands: what people do to exceptions (acknowledge, assign, comment, change status, resolve, dismiss,
-//! reopen), logged like events so that the workflow is replayable and auditable.
+//! Commands: what people do to exceptions (acknowledge, assign, comment, change status, snooze, attach
+//! evidence, request and decide approvals, resolve, dismiss, reopen), logged like events so that the workflow is
+//! replayable and auditable.
 //!
 //! A command names its actor, its time and the exception it acts on; `(source, id)` is its idempotency key as
 //! for events. The engine checks it against the exception's state with [`crate::engine::Engine::check_command`],
@@ -21,6 +22,9 @@ pub struct Command {
     pub at: DateTime<FixedOffset>,
     /// Who did it.
     pub actor: String,
+    /// The actor's role as the shell authenticated it; the four-eyes rule checks an approver's role with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
     /// The exception's id.
     pub exception: u64,
     #[serde(flatten)]
@@ -44,12 +48,36 @@ pub enum Action {
     Resolve {
         root_cause: RootCause,
         note: String,
+        /// What was done about it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolution: Option<Resolution>,
     },
     /// A false positive: nothing was wrong.
     Dismiss {
         reason: String,
     },
     Reopen {
+        note: String,
+    },
+    /// No escalation until then (the SLA clock still runs).
+    Snooze {
+        until: DateTime<FixedOffset>,
+    },
+    /// A file kept in the evidence store under its SHA-256.
+    AttachEvidence {
+        sha256: String,
+        name: String,
+        media_type: String,
+        bytes: u64,
+    },
+    /// Ask another person to approve the resolution (the four-eyes rule above a threshold).
+    RequestApproval {
+        reason: String,
+    },
+    Approve {
+        note: String,
+    },
+    Reject {
         note: String,
     },
 }
@@ -64,6 +92,11 @@ impl Action {
             Self::Resolve { .. } => "resolve",
             Self::Dismiss { .. } => "dismiss",
             Self::Reopen { .. } => "reopen",
+            Self::Snooze { .. } => "snooze",
+            Self::AttachEvidence { .. } => "attach_evidence",
+            Self::RequestApproval { .. } => "request_approval",
+            Self::Approve { .. } => "approve",
+            Self::Reject { .. } => "reject",
         }
     }
 }
@@ -124,6 +157,50 @@ impl RootCause {
 
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|cause| cause.name() == name)
+    }
+}
+
+/// What was done to resolve an exception.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    Corrected,
+    StockAdjusted,
+    Recounted,
+    Replenished,
+    SupplierClaim,
+    CustomerRefunded,
+    NoActionNeeded,
+    Other,
+}
+
+impl Resolution {
+    pub const ALL: [Resolution; 8] = [
+        Self::Corrected,
+        Self::StockAdjusted,
+        Self::Recounted,
+        Self::Replenished,
+        Self::SupplierClaim,
+        Self::CustomerRefunded,
+        Self::NoActionNeeded,
+        Self::Other,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Corrected => "corrected",
+            Self::StockAdjusted => "stock_adjusted",
+            Self::Recounted => "recounted",
+            Self::Replenished => "replenished",
+            Self::SupplierClaim => "supplier_claim",
+            Self::CustomerRefunded => "customer_refunded",
+            Self::NoActionNeeded => "no_action_needed",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|resolution| resolution.name() == name)
     }
 }
 

@@ -166,7 +166,7 @@ impl AppState {
         }
     }
 
-    fn now_datetime(&self, engine: &Engine) -> DateTime<FixedOffset> {
+    pub fn now_datetime(&self, engine: &Engine) -> DateTime<FixedOffset> {
         DateTime::from_timestamp_millis(self.now(engine).0)
             .unwrap_or_default()
             .fixed_offset()
@@ -238,6 +238,7 @@ impl AppState {
                 source: UI_SOURCE.to_owned(),
                 at,
                 actor: principal.name.clone(),
+                role: Some(principal.role.name().to_owned()),
                 exception,
                 action,
             };

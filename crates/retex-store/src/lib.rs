@@ -29,6 +29,7 @@
 mod boundary;
 mod chain;
 mod error;
+mod evidence;
 mod live;
 mod postgres;
 mod sqlite;
@@ -37,6 +38,7 @@ use std::path::PathBuf;
 
 pub use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainVerdict, verify_chain};
 pub use crate::error::StoreError;
+pub use crate::evidence::{EVIDENCE_BYTES_MAX, check_evidence, sha256_hex};
 pub use crate::live::{
     AppendSummary, Appender, Applier, IncomingEvent, LiveEngine, LiveOptions, TICK_KIND, TICK_SOURCE, decode_entry,
 };
@@ -132,6 +134,10 @@ pub trait Store: Send {
     /// The setting under `key`; when there is none, stores `default` and returns it. Concurrent callers all
     /// get the value that was stored first.
     fn setting_or_insert(&mut self, key: &str, default: &str) -> Result<String, StoreError>;
+    /// Keeps an evidence file under its SHA-256 (a file already kept is left as it is).
+    fn put_evidence(&mut self, sha256: &str, media_type: &str, bytes: &[u8]) -> Result<(), StoreError>;
+    /// An evidence file: its media type and bytes.
+    fn evidence(&mut self, sha256: &str) -> Result<Option<(String, Vec<u8>)>, StoreError>;
 }
 
 /// Who may use the server: a person (password) or an API token, with a role and the locations it is limited to
@@ -182,6 +188,9 @@ const SELECT_ACCOUNT_BY_SECRET: &str =
     "SELECT name, kind, secret_hash, role, team, locations, created_ms FROM account WHERE secret_hash = $1";
 const INSERT_SETTING_IF_ABSENT: &str = "INSERT INTO setting (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
 const SELECT_SETTING: &str = "SELECT value FROM setting WHERE key = $1";
+const INSERT_EVIDENCE: &str =
+    "INSERT INTO evidence (sha256, media_type, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING";
+const SELECT_EVIDENCE: &str = "SELECT media_type, bytes FROM evidence WHERE sha256 = $1";
 
 /// The columns of an `account` row as both backends store them: locations are joined by commas.
 struct AccountRow {

@@ -22,8 +22,9 @@ use postgres::{Client, Config, IsolationLevel, NoTls, Row, Statement, Transactio
 use crate::boundary::{check_append_batch, format_version_from_sql, read_limit_to_sql, seq_from_sql, seq_to_sql};
 use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, chain_hash};
 use crate::{
-    Account, AccountRow, AppendOutcome, INSERT_SETTING_IF_ABSENT, Migration, NewEntry, SELECT_ACCOUNT_BY_NAME,
-    SELECT_ACCOUNT_BY_SECRET, SELECT_SETTING, SNAPSHOTS_KEPT, Snapshot, Store, StoreError, StoredEntry, UPSERT_ACCOUNT,
+    Account, AccountRow, AppendOutcome, INSERT_EVIDENCE, INSERT_SETTING_IF_ABSENT, Migration, NewEntry,
+    SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET, SELECT_EVIDENCE, SELECT_SETTING, SNAPSHOTS_KEPT, Snapshot, Store,
+    StoreError, StoredEntry, UPSERT_ACCOUNT,
 };
 
 /// The advisory lock that serialises appends ("RETEXLOG" in ASCII). Other Retex locks (migrations, the
@@ -52,6 +53,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         name: "0004_account.sql",
         sql: include_str!("../migrations/postgres/0004_account.sql"),
+    },
+    Migration {
+        name: "0005_evidence.sql",
+        sql: include_str!("../migrations/postgres/0005_evidence.sql"),
     },
 ];
 
@@ -354,6 +359,22 @@ impl Store for PostgresStore {
 
     fn account_by_secret(&mut self, secret_hash: &str) -> Result<Option<Account>, StoreError> {
         self.select_account(SELECT_ACCOUNT_BY_SECRET, secret_hash)
+    }
+
+    fn put_evidence(&mut self, sha256: &str, media_type: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        self.client
+            .execute(INSERT_EVIDENCE, &[&sha256, &media_type, &bytes])
+            .map_err(|error| store_error(&self.location, "put evidence", &error))?;
+        Ok(())
+    }
+
+    fn evidence(&mut self, sha256: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        let location = &self.location;
+        let error = |error| store_error(location, "read evidence", &error);
+        let Some(row) = self.client.query_opt(SELECT_EVIDENCE, &[&sha256]).map_err(error)? else {
+            return Ok(None);
+        };
+        Ok(Some((row.try_get(0).map_err(error)?, row.try_get(1).map_err(error)?)))
     }
 
     fn setting_or_insert(&mut self, key: &str, default: &str) -> Result<String, StoreError> {

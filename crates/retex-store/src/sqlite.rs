@@ -24,8 +24,9 @@ use rusqlite::{
 use crate::boundary::{check_append_batch, read_limit_to_sql, seq_from_sql, seq_to_sql};
 use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, chain_hash};
 use crate::{
-    Account, AccountRow, AppendOutcome, INSERT_SETTING_IF_ABSENT, Migration, NewEntry, SELECT_ACCOUNT_BY_NAME,
-    SELECT_ACCOUNT_BY_SECRET, SELECT_SETTING, SNAPSHOTS_KEPT, Snapshot, Store, StoreError, StoredEntry, UPSERT_ACCOUNT,
+    Account, AccountRow, AppendOutcome, INSERT_EVIDENCE, INSERT_SETTING_IF_ABSENT, Migration, NewEntry,
+    SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET, SELECT_EVIDENCE, SELECT_SETTING, SNAPSHOTS_KEPT, Snapshot, Store,
+    StoreError, StoredEntry, UPSERT_ACCOUNT,
 };
 
 /// How long a statement waits for another connection's lock on the file before failing as unavailable.
@@ -60,6 +61,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         name: "0004_account.sql",
         sql: include_str!("../migrations/sqlite/0004_account.sql"),
+    },
+    Migration {
+        name: "0005_evidence.sql",
+        sql: include_str!("../migrations/sqlite/0005_evidence.sql"),
     },
 ];
 
@@ -326,6 +331,25 @@ impl Store for SqliteStore {
 
     fn account_by_secret(&mut self, secret_hash: &str) -> Result<Option<Account>, StoreError> {
         self.select_account(SELECT_ACCOUNT_BY_SECRET, secret_hash)
+    }
+
+    fn put_evidence(&mut self, sha256: &str, media_type: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        self.connection
+            .prepare_cached(INSERT_EVIDENCE)
+            .and_then(|mut insert| insert.execute(rusqlite::params![sha256, media_type, bytes]))
+            .map_err(|error| store_error(&self.location, "put evidence", error))?;
+        Ok(())
+    }
+
+    fn evidence(&mut self, sha256: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        self.connection
+            .prepare_cached(SELECT_EVIDENCE)
+            .and_then(|mut select| {
+                select
+                    .query_row([sha256], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .optional()
+            })
+            .map_err(|error| store_error(&self.location, "read evidence", error))
     }
 
     fn setting_or_insert(&mut self, key: &str, default: &str) -> Result<String, StoreError> {

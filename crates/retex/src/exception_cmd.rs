@@ -7,7 +7,10 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use chrono::{DateTime, FixedOffset, Utc};
 use clap::{Args, Subcommand, ValueEnum};
-use retex_core::command::{Action, Command, RootCause, WorkStatus};
+use std::path::{Path, PathBuf};
+
+use retex_core::command::{Action, Command, Resolution, RootCause, WorkStatus};
+use retex_store::{check_evidence, sha256_hex};
 
 use crate::store_args::StoreArgs;
 
@@ -60,6 +63,10 @@ enum ExceptionCommand {
         root_cause: RootCause,
         #[arg(long)]
         note: String,
+        /// What was done: corrected, stock_adjusted, recounted, replenished, supplier_claim, customer_refunded,
+        /// no_action_needed, other.
+        #[arg(long, value_parser = parse_resolution)]
+        resolution: Option<Resolution>,
     },
     /// Close it as a false positive.
     Dismiss {
@@ -73,6 +80,41 @@ enum ExceptionCommand {
         #[command(flatten)]
         acting: Acting,
         #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// No escalation until a time.
+    Snooze {
+        #[command(flatten)]
+        acting: Acting,
+        /// RFC 3339.
+        #[arg(long, value_parser = parse_at)]
+        until: DateTime<FixedOffset>,
+    },
+    /// Attach a file as evidence (PNG, JPEG, PDF or text, at most 10 MiB), kept under its SHA-256.
+    Attach {
+        #[command(flatten)]
+        acting: Acting,
+        file: PathBuf,
+    },
+    /// Ask another person to approve the resolution (needed above the type's approval threshold).
+    RequestApproval {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Approve the pending request (not your own; needs the rule's role, stated with --role).
+    Approve {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Reject the pending request.
+    Reject {
+        #[command(flatten)]
+        acting: Acting,
+        #[arg(long)]
         note: String,
     },
 }
@@ -93,6 +135,9 @@ struct Acting {
     /// Idempotency key: running the same command again with it changes nothing.
     #[arg(long)]
     key: Option<String>,
+    /// The actor's role, for approvals (admin, operations_lead, ...).
+    #[arg(long)]
+    role: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -112,6 +157,13 @@ fn parse_root_cause(text: &str) -> Result<RootCause, String> {
     RootCause::from_name(text).ok_or_else(|| {
         let names: Vec<&str> = RootCause::ALL.iter().map(|cause| cause.name()).collect();
         format!("{text:?} is not a root-cause code; use one of {}", names.join(", "))
+    })
+}
+
+fn parse_resolution(text: &str) -> Result<Resolution, String> {
+    Resolution::from_name(text).ok_or_else(|| {
+        let names: Vec<&str> = Resolution::ALL.iter().map(|resolution| resolution.name()).collect();
+        format!("{text:?} is not a resolution code; use one of {}", names.join(", "))
     })
 }
 
@@ -137,17 +189,47 @@ pub fn run(args: &ExceptionArgs) -> anyhow::Result<ExitCode> {
             acting,
             root_cause,
             note,
+            resolution,
         } => (
             acting,
             Action::Resolve {
                 root_cause: *root_cause,
                 note: note.clone(),
+                resolution: *resolution,
             },
         ),
         ExceptionCommand::Dismiss { acting, reason } => (acting, Action::Dismiss { reason: reason.clone() }),
         ExceptionCommand::Reopen { acting, note } => (acting, Action::Reopen { note: note.clone() }),
+        ExceptionCommand::Snooze { acting, until } => (acting, Action::Snooze { until: *until }),
+        ExceptionCommand::Attach { acting, file } => (acting, keep_evidence(&acting.store, file)?),
+        ExceptionCommand::RequestApproval { acting, reason } => {
+            (acting, Action::RequestApproval { reason: reason.clone() })
+        }
+        ExceptionCommand::Approve { acting, note } => (acting, Action::Approve { note: note.clone() }),
+        ExceptionCommand::Reject { acting, note } => (acting, Action::Reject { note: note.clone() }),
     };
     act(acting, action)
+}
+
+/// Checks a file and keeps it in the evidence store; the command that attaches it names its hash.
+fn keep_evidence(store: &StoreArgs, file: &Path) -> anyhow::Result<Action> {
+    let bytes = std::fs::read(file).with_context(|| format!("read {}", file.display()))?;
+    let media_type = check_evidence(&bytes, None).with_context(|| file.display().to_string())?;
+    let sha256 = sha256_hex(&bytes);
+    let mut evidence = retex_store::open(&store.location()).context("open the store")?;
+    evidence
+        .put_evidence(&sha256, media_type, &bytes)
+        .context("keep the evidence")?;
+    let name = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    Ok(Action::AttachEvidence {
+        sha256,
+        name,
+        media_type: media_type.to_owned(),
+        bytes: bytes.len() as u64,
+    })
 }
 
 fn act(acting: &Acting, action: Action) -> anyhow::Result<ExitCode> {
@@ -161,6 +243,7 @@ fn act(acting: &Acting, action: Action) -> anyhow::Result<ExitCode> {
         source: "cli".into(),
         at,
         actor: acting.actor.clone(),
+        role: acting.role.clone(),
         exception: acting.id,
         action,
     };

@@ -19,8 +19,14 @@ pub struct BusinessHours {
     pub hours: OpeningHours,
 }
 
-/// The instant at which `duration_ms` of business time has accrued since `start`.
-pub fn add_business_time(start: Timestamp, duration_ms: i64, calendar: Option<BusinessHours>) -> Timestamp {
+/// The instant at which `duration_ms` of business time has accrued since `start`; `holidays` (sorted local
+/// dates) are closed all day.
+pub fn add_business_time(
+    start: Timestamp,
+    duration_ms: i64,
+    calendar: Option<BusinessHours>,
+    holidays: &[NaiveDate],
+) -> Timestamp {
     let Some(calendar) = calendar else {
         return Timestamp(start.0 + duration_ms);
     };
@@ -37,7 +43,7 @@ pub fn add_business_time(start: Timestamp, duration_ms: i64, calendar: Option<Bu
     let mut day = start_day.checked_sub_days(Days::new(1)).unwrap_or(start_day);
     for _ in 0..CALENDAR_DAYS_MAX {
         let (open, close) = open_interval(day, calendar);
-        if close > start.0 {
+        if close > start.0 && holidays.binary_search(&day).is_err() {
             let from = open.max(start.0);
             let available = close - from;
             if remaining <= available {
@@ -110,11 +116,11 @@ mod tests {
     fn the_workflow_md_example_holds() {
         let opened = at("2026-11-02T21:30:00Z");
         assert_eq!(
-            add_business_time(opened, 8 * HOUR, new_york_nine_to_five()),
+            add_business_time(opened, 8 * HOUR, new_york_nine_to_five(), &[]),
             at("2026-11-03T21:30:00Z")
         );
         assert_eq!(
-            add_business_time(opened, 72 * HOUR, new_york_nine_to_five()),
+            add_business_time(opened, 72 * HOUR, new_york_nine_to_five(), &[]),
             at("2026-11-11T21:30:00Z")
         );
     }
@@ -124,7 +130,7 @@ mod tests {
         // 18:00 local on 2026-11-02 (EST, UTC-5): the clock starts at 09:00 the next day.
         let opened = at("2026-11-02T23:00:00Z");
         assert_eq!(
-            add_business_time(opened, HOUR, new_york_nine_to_five()),
+            add_business_time(opened, HOUR, new_york_nine_to_five(), &[]),
             at("2026-11-03T15:00:00Z")
         );
     }
@@ -134,7 +140,7 @@ mod tests {
         // New York leaves summer time on 2026-11-01: 09:00 local is 13:00Z before and 14:00Z after.
         let opened = at("2026-10-31T20:00:00Z"); // 16:00 EDT, one hour before closing
         assert_eq!(
-            add_business_time(opened, 2 * HOUR, new_york_nine_to_five()),
+            add_business_time(opened, 2 * HOUR, new_york_nine_to_five(), &[]),
             at("2026-11-01T15:00:00Z")
         );
     }
@@ -146,11 +152,11 @@ mod tests {
             hours: OpeningHours::parse("22:00-06:00").unwrap(),
         });
         assert_eq!(
-            add_business_time(at("2026-11-02T05:00:00Z"), 2 * HOUR, calendar),
+            add_business_time(at("2026-11-02T05:00:00Z"), 2 * HOUR, calendar, &[]),
             at("2026-11-02T23:00:00Z")
         );
         assert_eq!(
-            add_business_time(at("2026-11-02T12:00:00Z"), 7 * HOUR, calendar),
+            add_business_time(at("2026-11-02T12:00:00Z"), 7 * HOUR, calendar, &[]),
             at("2026-11-03T05:00:00Z")
         );
     }
@@ -158,7 +164,7 @@ mod tests {
     #[test]
     fn without_hours_the_clock_runs_around_the_clock() {
         assert_eq!(
-            add_business_time(at("2026-11-02T23:00:00Z"), HOUR, None),
+            add_business_time(at("2026-11-02T23:00:00Z"), HOUR, None, &[]),
             at("2026-11-03T00:00:00Z")
         );
     }
@@ -167,7 +173,7 @@ mod tests {
 /// Business time on a location's calendar up to `at`, from an arbitrary origin: the difference of two readings is
 /// the business time between them (closed hours do not count). Without hours, or with hours running past
 /// midnight, it is wall time.
-pub fn business_clock_ms(calendar: Option<BusinessHours>, at: Timestamp) -> i64 {
+pub fn business_clock_ms(calendar: Option<BusinessHours>, holidays: &[NaiveDate], at: Timestamp) -> i64 {
     use chrono::Datelike;
     let Some(calendar) = calendar else { return at.0 };
     if calendar.hours.close_minute <= calendar.hours.open_minute {
@@ -183,7 +189,14 @@ pub fn business_clock_ms(calendar: Option<BusinessHours>, at: Timestamp) -> i64 
     };
     let (open, close) = open_interval(day, calendar);
     let open_length_ms = i64::from(calendar.hours.close_minute - calendar.hours.open_minute) * 60_000;
-    i64::from(day.num_days_from_ce()) * open_length_ms + (at.0 - open).clamp(0, (close - open).min(open_length_ms))
+    let open_days_before =
+        i64::from(day.num_days_from_ce()) - holidays.partition_point(|holiday| *holiday < day) as i64;
+    let today = if holidays.binary_search(&day).is_ok() {
+        0
+    } else {
+        (at.0 - open).clamp(0, (close - open).min(open_length_ms))
+    };
+    open_days_before * open_length_ms + today
 }
 
 #[cfg(test)]
@@ -196,7 +209,7 @@ mod business_clock_tests {
             zone: chrono_tz::Europe::Berlin,
             hours: OpeningHours::parse("08:00-20:00").unwrap(),
         });
-        let reading = |text: &str| business_clock_ms(calendar, Timestamp::parse_rfc3339(text).unwrap());
+        let reading = |text: &str| business_clock_ms(calendar, &[], Timestamp::parse_rfc3339(text).unwrap());
         let evening = reading("2026-11-02T18:30:00Z"); // 19:30 local
         let closing = reading("2026-11-02T22:00:00Z"); // after closing
         let next_morning = reading("2026-11-03T07:30:00Z"); // 08:30 local

@@ -146,6 +146,8 @@ impl Engine {
     /// time) after the last sale.
     fn phantom_due_at(&mut self, location: LocationId, sku: SkuId) -> Option<Timestamp> {
         let calendar = self.business_hours(location);
+        let rules = std::sync::Arc::clone(&self.config.rules);
+        let holidays = &rules.workflow.holidays;
         let stats = self.state.stats.positions.get(&pack_position(location, sku))?;
         let (first, last) = (stats.first_sale_at?, stats.last_sale_at?);
         if stats.sales < 2 {
@@ -153,7 +155,7 @@ impl Engine {
         }
         // The mean interval between sales in business time: closed hours are not silence. Read off the
         // location's business clock here, when a check is queued, rather than at every sale.
-        let span = business_clock_ms(calendar, last) - business_clock_ms(calendar, first);
+        let span = business_clock_ms(calendar, holidays, last) - business_clock_ms(calendar, holidays, first);
         let interval = span / i64::from(stats.sales - 1);
         if interval <= 0 {
             return None;
@@ -165,7 +167,7 @@ impl Engine {
             Some(sku),
         );
         let silence_ms = i64::try_from((Decimal::from(interval) * silence).trunc()).ok()?;
-        Some(add_business_time(stats.last_sale_at?, silence_ms, calendar))
+        Some(add_business_time(stats.last_sale_at?, silence_ms, calendar, holidays))
     }
 
     pub(super) fn resolve_phantom_stock(

@@ -28,7 +28,17 @@ impl Engine {
     pub(super) fn fire_escalation(&mut self, exception: u64, level: u8, due_at: Timestamp, outputs: &mut Vec<Output>) {
         let record = self.state.exceptions.get(exception);
         let notified = match level {
-            1 => format!("team lead of {}", record.team),
+            1 => match self
+                .config
+                .rules
+                .workflow
+                .teams
+                .get(&record.team)
+                .and_then(|team| team.lead.as_ref())
+            {
+                Some(lead) => format!("team lead {lead} of {}", record.team),
+                None => format!("team lead of {}", record.team),
+            },
             2 => match record
                 .location
                 .and_then(|location| self.state.master.location(location))
@@ -81,16 +91,19 @@ impl Engine {
     /// Restarts a paused resolve clock at `at` with the business time that was left at the pause.
     fn resume_clock(&mut self, id: u64, location: Option<LocationId>, at: Timestamp, seq: u64) {
         let calendar = location.and_then(|location| self.business_hours(location));
+        let rules = std::sync::Arc::clone(&self.config.rules);
+        let holidays = &rules.workflow.holidays;
         let record = self.state.exceptions.get_mut(id);
         let Some(paused_at) = record.paused_at.take() else {
             return;
         };
-        let left = |due: Timestamp| (business_clock_ms(calendar, due) - business_clock_ms(calendar, paused_at)).max(0);
+        let clock = |at: Timestamp| business_clock_ms(calendar, holidays, at);
+        let left = |due: Timestamp| (clock(due) - clock(paused_at)).max(0);
         let (resolve_left, level_two_left) = (left(record.resolve_due), left(record.level_two_due));
-        record.resolve_due = add_business_time(at, resolve_left, calendar);
+        record.resolve_due = add_business_time(at, resolve_left, calendar, holidays);
         let level_two_passed = record.escalation_level >= 2;
         if !level_two_passed {
-            record.level_two_due = add_business_time(at, level_two_left, calendar);
+            record.level_two_due = add_business_time(at, level_two_left, calendar, holidays);
         }
         let detail = format!("the resolve clock runs again; resolve by {}", record.resolve_due);
         record.note(at, ENGINE_ACTOR, "clock_resumed", detail, seq);

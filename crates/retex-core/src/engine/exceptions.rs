@@ -11,7 +11,8 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::codes::{DocumentNumber, Money, Timestamp};
-use crate::command::{Action, Command, RootCause, WorkStatus};
+use crate::command::{Action, Command, Resolution, RootCause, WorkStatus};
+use crate::engine::interner::Interner;
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::sorted_map;
 use crate::rules::{ExceptionType, Severity};
@@ -124,6 +125,38 @@ pub struct ExceptionRecord {
     /// A silence mutes its escalation until then.
     pub silenced_until: Option<Timestamp>,
     pub timeline: Vec<TimelineEntry>,
+    /// What was done, as the resolver said.
+    pub resolution: Option<Resolution>,
+    /// Files attached, in order.
+    pub evidence: Vec<EvidenceRef>,
+    /// The latest approval request and its decision.
+    pub approval: Option<ApprovalState>,
+}
+
+/// A file in the evidence store, by content hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceRef {
+    pub sha256: String,
+    pub name: String,
+    pub media_type: String,
+    pub bytes: u64,
+    pub by: String,
+    pub at: Timestamp,
+}
+
+/// An approval request: who asked, and who decided how.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalState {
+    pub requested_by: String,
+    pub requested_at: Timestamp,
+    /// The approver and whether they approved; `None` while pending.
+    pub decision: Option<(String, bool)>,
+}
+
+impl ApprovalState {
+    pub fn is_approved(&self) -> bool {
+        matches!(self.decision, Some((_, true)))
+    }
 }
 
 impl ExceptionRecord {
@@ -138,6 +171,10 @@ impl ExceptionRecord {
             });
         }
     }
+}
+
+fn is_sha256(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|byte| byte.is_ascii_hexdigit())
 }
 
 /// Upper bound on the causes kept per exception; `occurrences` still counts every one.
@@ -172,10 +209,12 @@ pub struct ExceptionSummary {
     pub exception_type: TypeRef,
     pub status: ExceptionStatus,
     pub severity: Severity,
+    /// The assignee, by [`ExceptionBook::person`] id.
+    pub assignee: Option<u32>,
 }
 
 impl ExceptionSummary {
-    fn of(record: &ExceptionRecord) -> Self {
+    fn of(record: &ExceptionRecord, people: &mut Interner) -> Self {
         let next_due = if record.acknowledged_at.is_none() {
             record.ack_due.min(record.resolve_due)
         } else {
@@ -192,7 +231,13 @@ impl ExceptionSummary {
             exception_type: record.key.exception_type,
             status: record.status,
             severity: record.severity,
+            assignee: record.assignee.as_deref().map(|name| people.intern(name)),
         }
+    }
+
+    /// The person whose load this exception counts in: its assignee while it is active.
+    fn load_of(&self) -> Option<u32> {
+        self.assignee.filter(|_| self.status.is_active())
     }
 }
 
@@ -205,6 +250,12 @@ pub struct ExceptionBook {
     /// Records changed since the summaries were last brought up to date.
     #[serde(skip)]
     changed: Vec<u64>,
+    /// Assignees, for the summaries' person ids.
+    #[serde(skip)]
+    people: Interner,
+    /// Active exceptions assigned to each person, by person id.
+    #[serde(skip)]
+    load: Vec<u32>,
     /// Id of the open exception per key.
     #[serde(with = "sorted_map")]
     open: FxHashMap<ExceptionKey, u64>,
@@ -266,6 +317,9 @@ impl ExceptionBook {
             paused_at: None,
             silenced_until: None,
             timeline: Vec::new(),
+            resolution: None,
+            evidence: Vec::new(),
+            approval: None,
         });
         let record = self.get_mut(id);
         let detail = format!(
@@ -354,9 +408,33 @@ impl ExceptionBook {
             Action::Assign { assignee } if blank(assignee) => refuse("an assignment needs an assignee".into()),
             Action::Resolve { note, .. } if blank(note) => refuse("resolving needs a note".into()),
             Action::Dismiss { reason } if blank(reason) => refuse("dismissing needs a reason".into()),
-            Action::Assign { .. } | Action::SetStatus { .. } | Action::Resolve { .. } | Action::Dismiss { .. } => {
-                Ok(())
+            Action::AttachEvidence { sha256, .. } if !is_sha256(sha256) => {
+                refuse("evidence is named by the 64 hex digits of its SHA-256".into())
             }
+            Action::Snooze { until } if *until <= command.at => refuse("a snooze must end after it starts".into()),
+            Action::RequestApproval { reason } if blank(reason) => refuse("an approval request needs a reason".into()),
+            Action::RequestApproval { .. } => match &record.approval {
+                Some(approval) if approval.decision.is_none() => {
+                    refuse(format!("{} already asked for approval", approval.requested_by))
+                }
+                Some(approval) if approval.is_approved() => refuse("is already approved".into()),
+                _ => Ok(()),
+            },
+            Action::Approve { .. } | Action::Reject { .. } => match &record.approval {
+                None => refuse("nobody asked for approval".into()),
+                Some(approval) if approval.decision.is_some() => refuse("the approval request was decided".into()),
+                Some(approval) if approval.requested_by == command.actor => refuse(format!(
+                    "four eyes: {} asked, so another person must decide",
+                    command.actor
+                )),
+                Some(_) => Ok(()),
+            },
+            Action::Assign { .. }
+            | Action::SetStatus { .. }
+            | Action::Resolve { .. }
+            | Action::Dismiss { .. }
+            | Action::Snooze { .. }
+            | Action::AttachEvidence { .. } => Ok(()),
         }
     }
 
@@ -385,13 +463,21 @@ impl ExceptionBook {
                 };
                 record.status.name().to_string()
             }
-            Action::Resolve { root_cause, note } => {
+            Action::Resolve {
+                root_cause,
+                note,
+                resolution,
+            } => {
                 record.status = ExceptionStatus::Resolved;
                 record.root_cause = Some(*root_cause);
+                record.resolution = *resolution;
                 record.resolved_at = Some(at);
                 record.resolved_by = Some(seq);
                 record.resolve_breached |= at > record.resolve_due;
-                format!("root cause {}: {note}", root_cause.name())
+                match resolution {
+                    Some(resolution) => format!("root cause {}, {}: {note}", root_cause.name(), resolution.name()),
+                    None => format!("root cause {}: {note}", root_cause.name()),
+                }
             }
             Action::Dismiss { reason } => {
                 record.status = ExceptionStatus::Dismissed;
@@ -403,6 +489,42 @@ impl ExceptionBook {
                 record.status = ExceptionStatus::Open;
                 record.resolved_at = None;
                 record.resolved_by = None;
+                note.clone()
+            }
+            Action::Snooze { until } => {
+                let until = Timestamp::from_datetime(until);
+                record.silenced_until = Some(record.silenced_until.map_or(until, |silenced| silenced.max(until)));
+                format!("no escalation until {until}")
+            }
+            Action::AttachEvidence {
+                sha256,
+                name,
+                media_type,
+                bytes,
+            } => {
+                record.evidence.push(EvidenceRef {
+                    sha256: sha256.clone(),
+                    name: name.clone(),
+                    media_type: media_type.clone(),
+                    bytes: *bytes,
+                    by: actor.to_string(),
+                    at,
+                });
+                format!("{name} ({media_type}, {bytes} bytes, sha256 {})", &sha256[..12])
+            }
+            Action::RequestApproval { reason } => {
+                record.approval = Some(ApprovalState {
+                    requested_by: actor.to_string(),
+                    requested_at: at,
+                    decision: None,
+                });
+                reason.clone()
+            }
+            Action::Approve { note } | Action::Reject { note } => {
+                let approved = matches!(command.action, Action::Approve { .. });
+                if let Some(approval) = &mut record.approval {
+                    approval.decision = Some((actor.to_string(), approved));
+                }
                 note.clone()
             }
         };
@@ -432,15 +554,43 @@ impl ExceptionBook {
 
     /// Brings the summaries up to date with the records (after a log entry, or a snapshot load).
     pub(super) fn refresh_summaries(&mut self) {
-        for id in self.changed.drain(..) {
+        let changed = std::mem::take(&mut self.changed);
+        for id in changed {
             let index = (id - 1) as usize;
-            if let (Some(record), Some(summary)) = (self.records.get(index), self.summaries.get_mut(index)) {
-                *summary = ExceptionSummary::of(record);
+            if let (Some(record), Some(old)) = (self.records.get(index), self.summaries.get(index).copied()) {
+                let new = ExceptionSummary::of(record, &mut self.people);
+                self.count_load(old.load_of(), -1);
+                self.count_load(new.load_of(), 1);
+                self.summaries[index] = new;
             }
         }
-        let known = self.summaries.len();
-        self.summaries
-            .extend(self.records[known..].iter().map(ExceptionSummary::of));
+        for index in self.summaries.len()..self.records.len() {
+            let summary = ExceptionSummary::of(&self.records[index], &mut self.people);
+            self.count_load(summary.load_of(), 1);
+            self.summaries.push(summary);
+        }
+    }
+
+    fn count_load(&mut self, person: Option<u32>, delta: i32) {
+        if let Some(person) = person {
+            let person = person as usize;
+            if self.load.len() <= person {
+                self.load.resize(person + 1, 0);
+            }
+            self.load[person] = self.load[person].saturating_add_signed(delta);
+        }
+    }
+
+    /// The person id of a name that was ever an assignee.
+    pub fn person(&self, name: &str) -> Option<u32> {
+        self.people.get(name)
+    }
+
+    /// Active exceptions assigned to a person (as of the last log entry).
+    pub fn load(&self, name: &str) -> u32 {
+        self.person(name)
+            .and_then(|person| self.load.get(person as usize).copied())
+            .unwrap_or(0)
     }
 
     pub fn records(&self) -> &[ExceptionRecord] {

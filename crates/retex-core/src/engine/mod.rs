@@ -48,7 +48,8 @@ pub use calendar::{BusinessHours, add_business_time};
 pub use deadlines::{Deadline, DeadlineQueue};
 pub use documents::{OrderDoc, OrderStatus, PurchaseOrderDoc, ReturnDoc, TransferDoc};
 pub use exceptions::{
-    ExceptionBook, ExceptionKey, ExceptionRecord, ExceptionStatus, ExceptionSummary, TimelineEntry, TypeRef,
+    ApprovalState, EvidenceRef, ExceptionBook, ExceptionKey, ExceptionRecord, ExceptionStatus, ExceptionSummary,
+    TimelineEntry, TypeRef,
 };
 pub use incidents::{Incident, IncidentBook, Touch};
 pub use insight::{Insight, RateTestParams, StoreWindow};
@@ -60,15 +61,15 @@ pub use master::MasterData;
 pub use query::{Cursor, ExceptionOrder, ExceptionPage, ExceptionQuery, StatusFilter};
 pub use silences::SilenceRecord;
 pub use stats::HISTORY_DAYS;
-pub use views::{ExceptionView, InboundTransfer, IncidentView, StockRow, TimelineView};
+pub use views::{ApprovalView, EvidenceView, ExceptionView, InboundTransfer, IncidentView, StockRow, TimelineView};
 
 use crate::codes::{DocumentNumber, Timestamp};
-use crate::command::{Command, Silence};
+use crate::command::{Action, Command, Silence};
 use crate::event::Event;
 use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 5;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 6;
 
 /// One entry of the log, as the engine applies it.
 // Nearly every input is an event: boxing it would add an allocation per event to the hot path.
@@ -147,6 +148,9 @@ struct State {
     exceptions: ExceptionBook,
     incidents: IncidentBook,
     silences: Vec<silences::SilenceRecord>,
+    /// Per team that assigns round robin: the index of the member assigned last.
+    #[serde(with = "sorted_map")]
+    round_robin: FxHashMap<String, usize>,
 }
 
 /// Why a snapshot could not be loaded.
@@ -217,7 +221,7 @@ impl Engine {
                 self.begin_entry(seq, at, outputs);
                 // The shell checked it before logging; one that no longer fits (another command came first)
                 // changes nothing.
-                if self.state.exceptions.check_command(command).is_ok() {
+                if self.check_command(command).is_ok() {
                     self.apply_command(command, at, seq);
                     outputs.push(Output::ExceptionChanged(command.exception));
                 }
@@ -333,8 +337,49 @@ impl Engine {
     }
 
     /// Why `command` cannot act on its exception now, if it cannot (the shell asks before logging it).
+    /// Whether a command fits the exception's state and the rules: evidence required before resolving, and the
+    /// four-eyes rule (above a type's threshold, a resolution needs an approval by another person with the role).
     pub fn check_command(&self, command: &Command) -> Result<(), String> {
-        self.state.exceptions.check_command(command)
+        self.state.exceptions.check_command(command)?;
+        let record = self.state.exceptions.get(command.exception);
+        let refuse = |problem: String| Err(format!("exception {}: {problem}", record.id));
+        let type_name = self.type_name(record.key.exception_type);
+        let approval_rule = self.config.rules.workflow.approvals.get(type_name);
+        match &command.action {
+            Action::Resolve { .. } => {
+                let requires_evidence = match record.key.exception_type {
+                    TypeRef::BuiltIn(exception_type) => self.config.rules.rule(exception_type).require_evidence,
+                    TypeRef::Custom(_) => false,
+                };
+                if requires_evidence && record.evidence.is_empty() {
+                    return refuse(format!("{type_name} needs evidence attached before it is resolved"));
+                }
+                if let Some(rule) = approval_rule
+                    && record.impact.0 > rule.above
+                    && !record.approval.as_ref().is_some_and(|approval| approval.is_approved())
+                {
+                    return refuse(format!(
+                        "impact {} is above {}: request approval, and have another {} approve, first",
+                        record.impact.0.round_dp(2),
+                        rule.above,
+                        rule.role
+                    ));
+                }
+                Ok(())
+            }
+            Action::Approve { .. } | Action::Reject { .. } => {
+                let required = approval_rule.map_or("operations_lead", |rule| rule.role.as_str());
+                match command.role.as_deref() {
+                    Some(role) if role == required || role == "admin" => Ok(()),
+                    role => refuse(format!(
+                        "deciding an approval needs role {required}; {} has {}",
+                        command.actor,
+                        role.unwrap_or("no stated role")
+                    )),
+                }
+            }
+            _ => Ok(()),
+        }
     }
 
     pub fn exception_records(&self) -> &[ExceptionRecord] {

@@ -187,13 +187,14 @@ impl Engine {
 }
 
 /// A query's filters resolved to internal ids once, so the scan compares integers in the summaries; only the
-/// team and assignee filters read the record itself.
+/// team filter reads the record itself.
 struct Matcher<'q> {
     query: &'q ExceptionQuery<'q>,
     exception_type: Option<TypeRef>,
     location: Option<LocationId>,
+    assignee: Option<u32>,
     scope: Option<Vec<LocationId>>,
-    /// A named type or location that does not exist: nothing matches.
+    /// A named type, location or assignee that does not exist: nothing matches.
     impossible: bool,
 }
 
@@ -201,11 +202,13 @@ impl<'q> Matcher<'q> {
     fn new(engine: &Engine, query: &'q ExceptionQuery<'q>) -> Self {
         let exception_type = query.exception_type.map(|name| engine.type_ref(name));
         let location = query.location.map(|code| engine.location_id(code));
+        let assignee = query.assignee.map(|name| engine.state.exceptions.person(name));
         Self {
             query,
-            impossible: exception_type == Some(None) || location == Some(None),
+            impossible: exception_type == Some(None) || location == Some(None) || assignee == Some(None),
             exception_type: exception_type.flatten(),
             location: location.flatten(),
+            assignee: assignee.flatten(),
             scope: query
                 .scope
                 .map(|codes| codes.iter().filter_map(|code| engine.location_id(code)).collect()),
@@ -233,9 +236,7 @@ impl<'q> Matcher<'q> {
             && query.severity.is_none_or(|severity| summary.severity == severity)
             && query.opened_from.is_none_or(|from| summary.opened_at >= from)
             && query.opened_before.is_none_or(|before| summary.opened_at < before)
+            && self.assignee.is_none_or(|wanted| summary.assignee == Some(wanted))
             && query.team.is_none_or(|team| record().team == team)
-            && query
-                .assignee
-                .is_none_or(|assignee| record().assignee.as_deref() == Some(assignee))
     }
 }

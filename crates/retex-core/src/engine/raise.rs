@@ -4,17 +4,20 @@
 //! (enabled, severity bands and floor, team) and the location's business hours (SLA dues), files the exception
 //! in its incident, and counts it for the store exception rate.
 
+use std::sync::Arc;
+
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
 use crate::codes::{DocumentNumber, Money, Timestamp};
 use crate::engine::calendar::{BusinessHours, add_business_time};
-use crate::engine::exceptions::{ExceptionKey, Opening, TypeRef};
+use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionKey, Opening, TypeRef};
 use crate::engine::incidents::Touch;
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::stats::day_of;
 use crate::engine::{Engine, Output};
 use crate::event::LocationKind;
+use crate::rules::workflow::{Assignment, OwnerContext, sla_target};
 use crate::rules::{ExceptionType, LOCATION_TEAM, Param, ScopeContext, Severity};
 
 /// The team of exceptions that have no location and belong to a location's team.
@@ -117,12 +120,22 @@ impl Engine {
             outputs.push(Output::ExceptionRecurred(id));
             return;
         }
-        let team = self.team_name(&team, detection.location);
+        let team = self.owning_team(type_ref, &team, detection.location, detection.sku);
         let calendar = detection.location.and_then(|location| self.business_hours(location));
-        let target = self.config.rules.sla[&severity];
-        let ack_due = add_business_time(detection.at, target.acknowledge_minutes * 60_000, calendar);
-        let resolve_due = add_business_time(detection.at, target.resolve_minutes * 60_000, calendar);
-        let level_two_due = add_business_time(detection.at, target.resolve_minutes * 60_000 * 3 / 4, calendar);
+        let rules = Arc::clone(&self.config.rules);
+        let target = match type_ref {
+            TypeRef::BuiltIn(exception_type) => sla_target(&rules.rule(exception_type).sla, &rules.sla, severity),
+            TypeRef::Custom(_) => rules.sla[&severity],
+        };
+        let holidays = &rules.workflow.holidays;
+        let ack_due = add_business_time(detection.at, target.acknowledge_minutes * 60_000, calendar, holidays);
+        let resolve_due = add_business_time(detection.at, target.resolve_minutes * 60_000, calendar, holidays);
+        let level_two_due = add_business_time(
+            detection.at,
+            target.resolve_minutes * 60_000 * 3 / 4,
+            calendar,
+            holidays,
+        );
         let opening = Opening {
             key: detection.key,
             location: detection.location,
@@ -138,6 +151,7 @@ impl Engine {
             cause: detection.cause,
         };
         let id = self.state.exceptions.open(opening, &self.rules_version);
+        self.assign_on_open(id, detection.at, detection.cause);
 
         self.schedule_escalations(id, [ack_due, level_two_due, resolve_due]);
         self.apply_silences(id);
@@ -175,6 +189,76 @@ impl Engine {
                 (custom.enabled, custom.severity_floor, custom.team.clone())
             }
         }
+    }
+
+    /// The team that owns a new exception: the ownership matrix's most specific row, else the type's team.
+    fn owning_team(
+        &self,
+        type_ref: TypeRef,
+        type_team: &str,
+        location: Option<LocationId>,
+        sku: Option<SkuId>,
+    ) -> String {
+        let workflow = &self.config.rules.workflow;
+        if workflow.ownership.is_empty() {
+            return self.team_name(type_team, location);
+        }
+        let info = location.and_then(|location| self.state.master.location(location));
+        let place = OwnerContext {
+            scope: ScopeContext {
+                location: location.map(|location| self.state.locations.name(location)),
+                location_kind: info.map(|info| info.kind),
+                category: sku
+                    .and_then(|sku| self.state.master.product(sku))
+                    .map(|product| product.category.as_str()),
+            },
+            region: info.and_then(|info| info.region.as_deref()),
+        };
+        let team = workflow.owner(self.type_name(type_ref), &place).unwrap_or(type_team);
+        self.team_name(team, location)
+    }
+
+    /// Assigns a new exception within its team, when the team's rules say how: round robin or least loaded
+    /// among the members on shift at the opening instant. The choice is on the timeline.
+    fn assign_on_open(&mut self, id: u64, at: Timestamp, cause: u64) {
+        let rules = Arc::clone(&self.config.rules);
+        let team_name = self.state.exceptions.get(id).team.clone();
+        let Some(team) = rules.workflow.teams.get(&team_name) else {
+            return;
+        };
+        let on_shift = |member: &String| rules.workflow.shifts.get(member).is_none_or(|shift| shift.covers(at));
+        let chosen = match team.assignment {
+            Assignment::None => return,
+            Assignment::RoundRobin => {
+                let last = self.state.round_robin.get(&team_name).copied();
+                let count = team.members.len();
+                let start = last.map_or(0, |last| last + 1);
+                (0..count)
+                    .map(|step| (start + step) % count)
+                    .find(|&index| on_shift(&team.members[index]))
+                    .inspect(|&index| {
+                        self.state.round_robin.insert(team_name.clone(), index);
+                    })
+                    .map(|index| (&team.members[index], "round robin"))
+            }
+            Assignment::LeastLoaded => team
+                .members
+                .iter()
+                .filter(|member| on_shift(member))
+                .min_by_key(|member| self.state.exceptions.load(member))
+                .map(|member| (member, "least loaded")),
+        };
+        let detail = match chosen {
+            Some((member, how)) => {
+                self.state.exceptions.get_mut(id).assignee = Some(member.clone());
+                format!("to {member} ({how} in {team_name})")
+            }
+            None => format!("nobody: no member of {team_name} is on shift"),
+        };
+        self.state
+            .exceptions
+            .get_mut(id)
+            .note(at, ENGINE_ACTOR, "assign", detail, cause);
     }
 
     /// A team setting made concrete: the location's team is named after it (`store S001`).

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::codes::{DocumentNumber, Money, Qty, Timestamp};
-use crate::command::RootCause;
+use crate::command::{Resolution, RootCause};
 use crate::engine::Engine;
 use crate::engine::exceptions::{ExceptionRecord, TypeRef};
 use crate::engine::incidents::Incident;
@@ -71,6 +71,35 @@ pub struct ExceptionView<'a> {
     pub resolved_by: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repeat_of: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<&'static str>,
+    /// Files attached as evidence, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<EvidenceView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalView<'a>>,
+}
+
+/// A file attached to an exception; its content is in the evidence store under `sha256`.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct EvidenceView<'a> {
+    pub sha256: &'a str,
+    pub name: &'a str,
+    pub media_type: &'a str,
+    pub bytes: u64,
+    pub by: &'a str,
+    pub at: String,
+}
+
+/// The latest approval request of an exception.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct ApprovalView<'a> {
+    pub requested_by: &'a str,
+    pub requested_at: String,
+    /// `pending`, `approved` or `rejected`.
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<&'a str>,
 }
 
 /// One entry of an exception's timeline.
@@ -187,6 +216,29 @@ impl Engine {
             resolved_at: record.resolved_at.map(Timestamp::to_rfc3339),
             resolved_by: record.resolved_by,
             repeat_of: record.repeat_of,
+            resolution: record.resolution.map(Resolution::name),
+            evidence: record
+                .evidence
+                .iter()
+                .map(|evidence| EvidenceView {
+                    sha256: &evidence.sha256,
+                    name: &evidence.name,
+                    media_type: &evidence.media_type,
+                    bytes: evidence.bytes,
+                    by: &evidence.by,
+                    at: evidence.at.to_rfc3339(),
+                })
+                .collect(),
+            approval: record.approval.as_ref().map(|approval| ApprovalView {
+                requested_by: &approval.requested_by,
+                requested_at: approval.requested_at.to_rfc3339(),
+                state: match approval.decision {
+                    None => "pending",
+                    Some((_, true)) => "approved",
+                    Some((_, false)) => "rejected",
+                },
+                decided_by: approval.decision.as_ref().map(|(by, _)| by.as_str()),
+            }),
         }
     }
 

@@ -27,6 +27,8 @@ use rust_decimal::Decimal;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+mod workflow;
+
 use super::expr::Expr;
 use super::{CustomType, ExceptionType, KeyPart, Override, Param, Rules, Scope, Severity, TypeRule};
 use crate::codes::parse_decimal;
@@ -46,6 +48,8 @@ pub struct RuleError {
 struct Reader<'t> {
     text: &'t str,
     errors: Vec<RuleError>,
+    /// Exception type names to check once the whole file is read: name, span, key.
+    type_names: Vec<(String, std::ops::Range<usize>, String)>,
 }
 
 type Entry<'i> = (&'i Spanned<Cow<'i, str>>, &'i Spanned<DeValue<'i>>);
@@ -179,6 +183,7 @@ pub fn parse_rules(text: &str) -> Result<Rules, Vec<RuleError>> {
     let mut reader = Reader {
         text,
         errors: Vec::new(),
+        type_names: Vec::new(),
     };
     let mut rules = Rules::default();
     for (key, value) in root.get_ref().iter() {
@@ -186,9 +191,23 @@ pub fn parse_rules(text: &str) -> Result<Rules, Vec<RuleError>> {
             "severity" => read_severity(&mut reader, value, &mut rules),
             "types" => read_types(&mut reader, value, &mut rules),
             "custom" => read_custom_types(&mut reader, value, &mut rules),
-            other => reader.error(key.span(), other, "unknown section: use severity, types or custom"),
+            "sla" => {
+                let defaults = rules.sla.clone();
+                workflow::read_sla(&mut reader, value, "sla", &mut rules.sla, &defaults);
+            }
+            "calendar" => workflow::read_calendar(&mut reader, value, &mut rules),
+            "teams" => workflow::read_teams(&mut reader, value, &mut rules),
+            "shifts" => workflow::read_shifts(&mut reader, value, &mut rules),
+            "ownership" => workflow::read_ownership(&mut reader, value, &mut rules),
+            "approvals" => workflow::read_approvals(&mut reader, value, &mut rules),
+            other => reader.error(
+                key.span(),
+                other,
+                "unknown section: use severity, sla, calendar, teams, shifts, ownership, approvals, types or custom",
+            ),
         }
     }
+    workflow::check_type_names(&mut reader, &rules);
     if reader.errors.is_empty() {
         return Ok(rules);
     }
@@ -254,6 +273,12 @@ fn read_type_field(reader: &mut Reader<'_>, exception_type: ExceptionType, entry
             }
         }
         "severity_floor" => rule.severity_floor = reader.severity(value, &path).unwrap_or(rule.severity_floor),
+        "require_evidence" => rule.require_evidence = reader.boolean(value, &path).unwrap_or(rule.require_evidence),
+        "sla" => {
+            let mut targets = std::mem::take(&mut rule.sla);
+            workflow::read_sla(reader, value, &path, &mut targets, &super::default_sla_targets());
+            rule.sla = targets;
+        }
         "overrides" => read_overrides(reader, exception_type, value, &path, rule),
         name => {
             if let Some((param, number)) = read_param(reader, exception_type, key, value, &path) {

@@ -10,10 +10,12 @@
 //! - [`taxonomy`]: the built-in types, their parameters and defaults.
 //! - [`expr`]: the condition language of custom types.
 //! - [`file`]: reading and checking a TOML rules file, and writing the defaults as one.
+//! - [`workflow`]: teams, shifts, ownership, holidays and approvals.
 
 pub mod expr;
 pub mod file;
 pub mod taxonomy;
+pub mod workflow;
 
 use std::collections::BTreeMap;
 
@@ -120,6 +122,12 @@ pub struct TypeRule {
     pub severity_floor: Severity,
     pub params: BTreeMap<Param, Decimal>,
     pub overrides: Vec<Override>,
+    /// SLA targets of this type, per severity, where they differ from the severity's.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub sla: BTreeMap<Severity, SlaTarget>,
+    /// A resolution needs evidence attached first.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub require_evidence: bool,
 }
 
 /// Which parts of an event make a custom exception's key.
@@ -176,6 +184,8 @@ pub struct Rules {
     /// One per built-in type, indexed by [`ExceptionType::index`].
     pub types: Vec<TypeRule>,
     pub custom: Vec<CustomType>,
+    #[serde(skip_serializing_if = "workflow::Workflow::is_empty")]
+    pub workflow: workflow::Workflow,
 }
 
 impl Default for Rules {
@@ -188,6 +198,8 @@ impl Default for Rules {
                 severity_floor: exception_type.default_severity_floor(),
                 params: exception_type.default_params().iter().copied().collect(),
                 overrides: Vec::new(),
+                sla: BTreeMap::new(),
+                require_evidence: false,
             });
         }
         Self {
@@ -195,6 +207,7 @@ impl Default for Rules {
             sla: default_sla_targets(),
             types,
             custom: Vec::new(),
+            workflow: workflow::Workflow::default(),
         }
     }
 }

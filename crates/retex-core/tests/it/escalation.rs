@@ -102,15 +102,8 @@ fn a_resolved_exception_does_not_escalate() {
     assert_eq!(engine.exception_detail(1).unwrap().0.status, "resolved");
 }
 
-fn command(seq_at: &str, actor: &str, action: retex_core::command::Action) -> Input {
-    Input::Command(retex_core::command::Command {
-        id: format!("{seq_at}-{actor}"),
-        source: "test".into(),
-        at: chrono::DateTime::parse_from_rfc3339(seq_at).unwrap(),
-        actor: actor.into(),
-        exception: 1,
-        action,
-    })
+fn command(at: &str, actor: &str, action: retex_core::command::Action) -> Input {
+    crate::command(at, actor, 1, action)
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod schema;
 mod snapshots;
 mod stock;
 mod wire_errors;
+mod workflow;
 
 use retex_core::engine::{Engine, Input};
 use retex_core::event::Event;
@@ -23,6 +24,19 @@ pub fn parse_all(ndjson: &str) -> Vec<Event> {
         }
     }
     events
+}
+
+/// A person's command on an exception at an RFC 3339 instant, as an input.
+pub fn command(at: &str, actor: &str, exception: u64, action: retex_core::command::Action) -> Input {
+    Input::Command(retex_core::command::Command {
+        id: format!("{at}-{actor}-{}", action.name()),
+        source: "test".into(),
+        at: chrono::DateTime::parse_from_rfc3339(at).unwrap(),
+        actor: actor.into(),
+        role: None,
+        exception,
+        action,
+    })
 }
 
 /// Applies events as log entries 1, 2, ... to a new engine.

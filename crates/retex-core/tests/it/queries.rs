@@ -2,10 +2,10 @@
 //! missing, filters and a store user's scope hold, and the KPIs count what the records say.
 
 use retex_core::codes::Timestamp;
-use retex_core::command::{Action, Command};
+use retex_core::command::Action;
 use retex_core::engine::{Cursor, Engine, ExceptionOrder, ExceptionQuery, Input, StatusFilter};
 
-use crate::parse_all;
+use crate::{command, parse_all};
 
 /// Twelve SKUs, each counted short at one of two stores an hour apart; the shortfall grows with the index.
 fn book() -> Engine {
@@ -188,17 +188,16 @@ fn filters_and_scope_narrow_the_rows() {
 #[test]
 fn kpis_count_what_the_records_say() {
     let mut engine = book();
-    let resolve = Input::Command(Command {
-        id: "resolve-1".into(),
-        source: "test".into(),
-        at: chrono::DateTime::parse_from_rfc3339("2026-11-02T10:00:00Z").unwrap(),
-        actor: "anna".into(),
-        exception: 1,
-        action: Action::Resolve {
+    let resolve = command(
+        "2026-11-02T10:00:00Z",
+        "anna",
+        1,
+        Action::Resolve {
             root_cause: retex_core::command::RootCause::CountInaccuracy,
             note: "recounted".into(),
+            resolution: None,
         },
-    });
+    );
     engine.apply(1_000, &resolve, &mut Vec::new());
     let now = Timestamp::parse_rfc3339("2026-11-02T20:30:00Z").unwrap();
     let kpis = engine.kpis(now, None);
@@ -230,14 +229,7 @@ fn summaries_follow_commands_and_survive_a_snapshot() {
         ..Default::default()
     };
     assert_eq!(ids(&engine, &risk)[0], 1);
-    let acknowledge = Input::Command(Command {
-        id: "ack-1".into(),
-        source: "test".into(),
-        at: chrono::DateTime::parse_from_rfc3339("2026-11-02T09:30:00Z").unwrap(),
-        actor: "anna".into(),
-        exception: 1,
-        action: Action::Acknowledge,
-    });
+    let acknowledge = command("2026-11-02T09:30:00Z", "anna", 1, Action::Acknowledge);
     engine.apply(1_000, &acknowledge, &mut Vec::new());
     let after_ack = ids(&engine, &risk);
     assert_ne!(

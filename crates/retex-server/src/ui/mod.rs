@@ -15,7 +15,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use retex_core::command::{Action, RootCause, WorkStatus};
+use retex_core::command::{Action, Resolution, RootCause, WorkStatus};
 use retex_core::engine::{
     Engine, ExceptionOrder, ExceptionQuery, ExceptionView, IncidentView, Kpis, StatusFilter, TimelineView,
 };
@@ -626,6 +626,8 @@ struct ActForm {
     note: Option<String>,
     reason: Option<String>,
     text: Option<String>,
+    resolution: Option<String>,
+    hours: Option<String>,
 }
 
 impl ActForm {
@@ -635,7 +637,8 @@ impl ActForm {
             .ok_or_else(|| Failure::bad_request(format!("{}: {name} is required", self.action)))
     }
 
-    fn to_action(&self) -> Outcome<Action> {
+    /// The action the form asks for; `now` is when a snooze starts.
+    fn to_action(&self, now: chrono::DateTime<chrono::FixedOffset>) -> Outcome<Action> {
         Ok(match self.action.as_str() {
             "acknowledge" => Action::Acknowledge,
             "assign" => Action::Assign {
@@ -660,6 +663,32 @@ impl ActForm {
                 root_cause: RootCause::from_name(&self.field("root_cause", &self.root_cause)?)
                     .ok_or_else(|| Failure::bad_request("root_cause: not a root-cause code"))?,
                 note: self.field("note", &self.note)?,
+                resolution: non_empty(&self.resolution)
+                    .map(|name| {
+                        Resolution::from_name(name)
+                            .ok_or_else(|| Failure::bad_request("resolution: not a resolution code"))
+                    })
+                    .transpose()?,
+            },
+            "snooze" => {
+                let hours: i64 = self
+                    .field("hours", &self.hours)?
+                    .parse()
+                    .ok()
+                    .filter(|hours| (1..=24 * 30).contains(hours))
+                    .ok_or_else(|| Failure::bad_request("hours: a whole number of hours, 1 to 720"))?;
+                Action::Snooze {
+                    until: now + chrono::Duration::hours(hours),
+                }
+            }
+            "request_approval" => Action::RequestApproval {
+                reason: self.field("reason", &self.reason)?,
+            },
+            "approve" => Action::Approve {
+                note: non_empty(&self.note).unwrap_or("").to_owned(),
+            },
+            "reject" => Action::Reject {
+                note: self.field("note", &self.note)?,
             },
             "dismiss" => Action::Dismiss {
                 reason: self.field("reason", &self.reason)?,
@@ -680,7 +709,9 @@ async fn act(
 ) -> Response {
     let acted = async {
         check_csrf(&user, &form.csrf)?;
-        let action = form.to_action()?;
+        let clock = Arc::clone(&state);
+        let now = state.read(move |live| Ok(clock.now_datetime(live.engine()))).await?;
+        let action = form.to_action(now)?;
         let name = action.name();
         state.act(&user.principal, id, action, None).await?;
         Ok::<_, Failure>(name)

@@ -596,3 +596,20 @@ pub fn a_setting_keeps_its_first_value<H: Harness>() {
     assert_eq!(store.setting_or_insert("session_key", "second").unwrap(), "first");
     assert_eq!(store.setting_or_insert("other", "x").unwrap(), "x");
 }
+
+pub fn evidence_is_kept_once_under_its_hash<H: Harness>() {
+    let Some((harness, mut store)) = start::<H>() else {
+        return;
+    };
+    let photo = b"\x89PNG\r\n\x1a\nshelf photo";
+    let hash = retex_store::sha256_hex(photo);
+    store.put_evidence(&hash, "image/png", photo).unwrap();
+    store.put_evidence(&hash, "image/png", photo).unwrap();
+    drop(store);
+    let mut reopened = harness.open().expect("reopen the store");
+    assert_eq!(
+        reopened.evidence(&hash).unwrap(),
+        Some(("image/png".to_owned(), photo.to_vec()))
+    );
+    assert_eq!(reopened.evidence(&"0".repeat(64)).unwrap(), None);
+}

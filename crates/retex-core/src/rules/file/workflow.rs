@@ -1,0 +1,328 @@
+//! The workflow sections of a rules file: `[sla.SEVERITY]`, `[types.NAME.sla.SEVERITY]`, `[calendar]`,
+//! `[teams.NAME]`, `[shifts.PERSON]`, `[[ownership]]` and `[approvals.TYPE]`.
+//!
+//! ```toml
+//! [sla.high]                      # business minutes
+//! acknowledge_minutes = 60
+//! resolve_minutes = 480
+//! [calendar]
+//! holidays = ["2026-12-25"]       # locations with opening hours are closed all day
+//! [teams."store S001"]
+//! members = ["anna", "ben"]
+//! lead = "carla"
+//! assignment = "round_robin"      # or least_loaded, none
+//! [shifts.anna]
+//! days = ["mon", "tue", "wed", "thu", "fri"]
+//! hours = "08:00-16:00"
+//! timezone = "Europe/Paris"
+//! [[ownership]]                   # most specific row wins: type, category, region, location_kind
+//! type = "low_stock"
+//! category = "Grocery/Drinks"
+//! team = "drinks buyers"
+//! [approvals.refund_overdue]      # four eyes above this impact
+//! above = 200
+//! role = "operations_lead"
+//! ```
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::prelude::ToPrimitive;
+use toml::Spanned;
+use toml::de::DeValue;
+
+use super::{Reader, read_location_kind};
+use crate::event::OpeningHours;
+use crate::rules::workflow::{ApprovalRule, Assignment, Ownership, Shift, Team};
+use crate::rules::{Rules, Severity, SlaTarget};
+
+const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// `[sla.SEVERITY]` tables: targets that replace the severity's.
+pub(super) fn read_sla(
+    reader: &mut Reader<'_>,
+    value: &Spanned<DeValue<'_>>,
+    path: &str,
+    targets: &mut BTreeMap<Severity, SlaTarget>,
+    defaults: &BTreeMap<Severity, SlaTarget>,
+) {
+    let Some(table) = reader.table(value, path) else {
+        return;
+    };
+    for (key, value) in table.iter() {
+        let severity_path = format!("{path}.{}", key.get_ref());
+        let Some(severity) = severity_named(key.get_ref()) else {
+            reader.error(key.span(), &severity_path, "not one of low, medium, high, critical");
+            continue;
+        };
+        let Some(fields) = reader.table(value, &severity_path) else {
+            continue;
+        };
+        let mut target = targets
+            .get(&severity)
+            .or_else(|| defaults.get(&severity))
+            .copied()
+            .expect("all severities");
+        for (field, value) in fields.iter() {
+            let field_path = format!("{severity_path}.{}", field.get_ref());
+            let slot = match field.get_ref().as_ref() {
+                "acknowledge_minutes" => &mut target.acknowledge_minutes,
+                "resolve_minutes" => &mut target.resolve_minutes,
+                _ => {
+                    reader.error(field.span(), &field_path, "use acknowledge_minutes or resolve_minutes");
+                    continue;
+                }
+            };
+            match reader.number(value, &field_path).map(|minutes| minutes.to_i64()) {
+                Some(Some(minutes)) if minutes > 0 => *slot = minutes,
+                Some(_) => reader.error(value.span(), &field_path, "must be a whole number of minutes above 0"),
+                None => {}
+            }
+        }
+        if target.acknowledge_minutes > target.resolve_minutes {
+            reader.error(
+                value.span(),
+                &severity_path,
+                "acknowledge_minutes must not exceed resolve_minutes",
+            );
+        }
+        targets.insert(severity, target);
+    }
+}
+
+fn severity_named(name: &str) -> Option<Severity> {
+    [Severity::Low, Severity::Medium, Severity::High, Severity::Critical]
+        .into_iter()
+        .find(|severity| severity.name() == name)
+}
+
+/// `[calendar] holidays = [...]`.
+pub(super) fn read_calendar(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
+    let Some(table) = reader.table(value, "calendar") else {
+        return;
+    };
+    for (key, value) in table.iter() {
+        let path = format!("calendar.{}", key.get_ref());
+        if key.get_ref() != "holidays" {
+            reader.error(key.span(), &path, "unknown key: use holidays");
+            continue;
+        }
+        for (text, span) in reader.strings(value, &path) {
+            match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                Ok(day) => rules.workflow.holidays.push(day),
+                Err(_) => reader.error(span, &path, format!("{text:?} is not a date like 2026-12-25")),
+            }
+        }
+    }
+    rules.workflow.holidays.sort_unstable();
+    rules.workflow.holidays.dedup();
+}
+
+/// `[teams.NAME]` tables.
+pub(super) fn read_teams(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
+    let Some(table) = reader.table(value, "teams") else {
+        return;
+    };
+    for (key, value) in table.iter() {
+        let path = format!("teams.{}", key.get_ref());
+        let Some(fields) = reader.table(value, &path) else {
+            continue;
+        };
+        let mut team = Team::default();
+        for (field, value) in fields.iter() {
+            let field_path = format!("{path}.{}", field.get_ref());
+            match field.get_ref().as_ref() {
+                "members" => {
+                    team.members = reader
+                        .strings(value, &field_path)
+                        .into_iter()
+                        .map(|(name, _)| name.to_owned())
+                        .collect();
+                }
+                "lead" => team.lead = reader.string(value, &field_path).map(str::to_owned),
+                "assignment" => match reader.string(value, &field_path) {
+                    Some("none") => team.assignment = Assignment::None,
+                    Some("round_robin") => team.assignment = Assignment::RoundRobin,
+                    Some("least_loaded") => team.assignment = Assignment::LeastLoaded,
+                    Some(other) => reader.error(
+                        value.span(),
+                        &field_path,
+                        format!("{other:?} is not one of none, round_robin, least_loaded"),
+                    ),
+                    None => {}
+                },
+                _ => reader.error(
+                    field.span(),
+                    &field_path,
+                    "unknown key: use members, lead or assignment",
+                ),
+            }
+        }
+        if team.assignment != Assignment::None && team.members.is_empty() {
+            reader.error(value.span(), &path, "a team that assigns needs members");
+        }
+        rules.workflow.teams.insert(key.get_ref().to_string(), team);
+    }
+}
+
+/// `[shifts.PERSON]` tables.
+pub(super) fn read_shifts(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
+    let Some(table) = reader.table(value, "shifts") else {
+        return;
+    };
+    for (key, value) in table.iter() {
+        let path = format!("shifts.{}", key.get_ref());
+        let Some(fields) = reader.table(value, &path) else {
+            continue;
+        };
+        let mut days = [true; 7];
+        let mut hours = None;
+        let mut timezone = None;
+        for (field, value) in fields.iter() {
+            let field_path = format!("{path}.{}", field.get_ref());
+            match field.get_ref().as_ref() {
+                "days" => {
+                    days = [false; 7];
+                    for (day, span) in reader.strings(value, &field_path) {
+                        match WEEKDAYS.iter().position(|name| *name == day) {
+                            Some(index) => days[index] = true,
+                            None => reader.error(
+                                span,
+                                &field_path,
+                                format!("{day:?} is not one of {}", WEEKDAYS.join(", ")),
+                            ),
+                        }
+                    }
+                }
+                "hours" => {
+                    if let Some(text) = reader.string(value, &field_path) {
+                        match OpeningHours::parse(text) {
+                            Ok(parsed) => hours = Some(parsed),
+                            Err(problem) => reader.error(value.span(), &field_path, problem),
+                        }
+                    }
+                }
+                "timezone" => {
+                    if let Some(name) = reader.string(value, &field_path) {
+                        if name.parse::<chrono_tz::Tz>().is_err() {
+                            reader.error(value.span(), &field_path, format!("{name:?} is not an IANA time zone"));
+                        }
+                        timezone = Some(name.to_owned());
+                    }
+                }
+                _ => reader.error(field.span(), &field_path, "unknown key: use days, hours or timezone"),
+            }
+        }
+        let Some(hours) = hours else {
+            reader.error(value.span(), &path, "a shift needs hours, like \"08:00-16:00\"");
+            continue;
+        };
+        rules
+            .workflow
+            .shifts
+            .insert(key.get_ref().to_string(), Shift { days, hours, timezone });
+    }
+}
+
+/// `[[ownership]]` rows.
+pub(super) fn read_ownership(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
+    let DeValue::Array(items) = value.get_ref() else {
+        reader.error(value.span(), "ownership", "expected an array of tables ([[ownership]])");
+        return;
+    };
+    for (index, item) in items.iter().enumerate() {
+        let path = format!("ownership[{index}]");
+        let Some(fields) = reader.table(item, &path) else {
+            continue;
+        };
+        let mut row = Ownership::default();
+        let mut team = None;
+        for (field, value) in fields.iter() {
+            let field_path = format!("{path}.{}", field.get_ref());
+            let text = |reader: &mut Reader<'_>| reader.string(value, &field_path).map(str::to_owned);
+            match field.get_ref().as_ref() {
+                "type" => {
+                    row.exception_type = text(reader);
+                    if let Some(name) = &row.exception_type {
+                        reader.type_names.push((name.clone(), value.span(), field_path.clone()));
+                    }
+                }
+                "location_kind" => row.location_kind = read_location_kind(reader, value, &field_path),
+                "region" => row.region = text(reader),
+                "category" => row.category = text(reader),
+                "team" => team = text(reader),
+                _ => reader.error(
+                    field.span(),
+                    &field_path,
+                    "unknown key: use type, location_kind, region, category and team",
+                ),
+            }
+        }
+        match team {
+            Some(team) => row.team = team,
+            None => {
+                reader.error(item.span(), &path, "an ownership row needs a team");
+                continue;
+            }
+        }
+        rules.workflow.ownership.push(row);
+    }
+}
+
+/// `[approvals.TYPE]` tables.
+pub(super) fn read_approvals(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
+    let Some(table) = reader.table(value, "approvals") else {
+        return;
+    };
+    for (key, value) in table.iter() {
+        let path = format!("approvals.{}", key.get_ref());
+        reader
+            .type_names
+            .push((key.get_ref().to_string(), key.span(), path.clone()));
+        let Some(fields) = reader.table(value, &path) else {
+            continue;
+        };
+        let mut above = None;
+        let mut role = "operations_lead".to_owned();
+        for (field, value) in fields.iter() {
+            let field_path = format!("{path}.{}", field.get_ref());
+            match field.get_ref().as_ref() {
+                "above" => above = reader.number(value, &field_path),
+                "role" => {
+                    if let Some(text) = reader.string(value, &field_path) {
+                        role = text.to_owned();
+                    }
+                }
+                _ => reader.error(field.span(), &field_path, "unknown key: use above or role"),
+            }
+        }
+        let Some(above) = above else {
+            reader.error(
+                value.span(),
+                &path,
+                "an approval rule needs `above`, the impact that needs approval",
+            );
+            continue;
+        };
+        rules
+            .workflow
+            .approvals
+            .insert(key.get_ref().to_string(), ApprovalRule { above, role });
+    }
+}
+
+/// Type names met in the workflow sections must name a built-in or custom type; custom types may be declared
+/// later in the file, so they are checked once it is read.
+pub(super) fn check_type_names(reader: &mut Reader<'_>, rules: &Rules) {
+    for (name, span, path) in std::mem::take(&mut reader.type_names) {
+        let known = crate::rules::ExceptionType::from_name(&name).is_some()
+            || rules.custom.iter().any(|custom| custom.name == name);
+        if !known {
+            reader.error(
+                span,
+                &path,
+                format!("{name:?} is neither a built-in nor a custom exception type"),
+            );
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! The workflow sections of the rules at work: the ownership matrix picks the team, round robin and least loaded
+//! assign among members on shift, per-type SLA targets and holidays set the dues, the four-eyes rule guards
+//! resolutions above a threshold, evidence can be required, and a snooze holds escalation back.
+
+use std::sync::Arc;
+
+use retex_core::codes::Timestamp;
+use retex_core::command::{Action, RootCause};
+use retex_core::engine::{Engine, EngineConfig, Input};
+use retex_core::rules::file::parse_rules;
+
+use crate::{command, parse_all};
+
+const RULES: &str = r#"
+[sla.low]
+acknowledge_minutes = 120
+resolve_minutes = 600
+
+[types.count_variance.sla.medium]
+acknowledge_minutes = 30
+resolve_minutes = 240
+
+[calendar]
+holidays = ["2026-11-03"]
+
+[teams."store S1"]
+members = ["ann", "ben", "cat"]
+lead = "lea"
+assignment = "round_robin"
+
+[teams."drinks buyers"]
+members = ["dan", "eve"]
+assignment = "least_loaded"
+
+[shifts.cat]
+days = ["sat", "sun"]
+hours = "09:00-17:00"
+
+[[ownership]]
+type = "count_variance"
+category = "Grocery/Drinks"
+team = "drinks buyers"
+
+[approvals.count_variance]
+above = 100
+role = "operations_lead"
+"#;
+
+/// Store S1 (open 09:00-17:00 UTC, region north), four home items and three drinks: each counted short on
+/// Monday 2 November from 10:00, a minute apart; `K9` is dear, so its variance is worth 200.
+fn world() -> String {
+    let mut lines = vec![
+        r#"{"id":"L1","source":"erp","type":"location","at":"2026-11-01T00:00:00Z","code":"S1","name":"One","kind":"store","region":"north","timezone":"UTC","hours":"09:00-17:00"}"#.to_string(),
+        r#"{"id":"S","source":"erp","type":"supplier","at":"2026-11-01T00:00:00Z","code":"SUP","name":"S","lead_time_days":3}"#.to_string(),
+    ];
+    let items = [
+        ("K0", "Home", 1),
+        ("K1", "Home", 1),
+        ("K2", "Home", 1),
+        ("K3", "Home", 1),
+        ("D0", "Grocery/Drinks/Soda", 1),
+        ("D1", "Grocery/Drinks", 1),
+        ("D2", "Grocery/Drinks", 1),
+        ("K9", "Home/Tools", 20),
+    ];
+    for (index, (sku, category, cost)) in items.iter().enumerate() {
+        lines.push(format!(
+            r#"{{"id":"P{sku}","source":"erp","type":"product","at":"2026-11-01T00:00:00Z","sku":"{sku}","name":"x","category":"{category}","uom":"unit","cost":{cost},"price":9,"supplier":"SUP"}}"#
+        ));
+        lines.push(format!(
+            r#"{{"id":"a{sku}","source":"t","type":"adjustment","at":"2026-11-02T09:00:00Z","location":"S1","sku":"{sku}","qty":100,"reason":"correction"}}"#
+        ));
+        lines.push(format!(
+            r#"{{"id":"c{sku}","source":"t","type":"count","at":"2026-11-02T10:{index:02}:00Z","location":"S1","sku":"{sku}","counted":90}}"#
+        ));
+    }
+    lines.join("\n")
+}
+
+fn engine_with(rules: &str) -> (Engine, u64) {
+    let rules = parse_rules(rules).unwrap_or_else(|errors| panic!("{errors:?}"));
+    let mut engine = Engine::new(EngineConfig {
+        rules: Arc::new(rules),
+        insight: None,
+    });
+    let mut seq = 0;
+    for event in parse_all(&world()) {
+        seq += 1;
+        engine.apply(seq, &Input::Event(event), &mut Vec::new());
+    }
+    (engine, seq)
+}
+
+/// The count variance raised for a SKU.
+fn exception_of(engine: &Engine, sku: &str) -> u64 {
+    engine
+        .exceptions()
+        .iter()
+        .find(|view| view.sku == Some(sku) && view.exception_type == "count_variance")
+        .unwrap_or_else(|| panic!("no exception for {sku}"))
+        .id
+}
+
+#[test]
+fn ownership_and_assignment_follow_the_rules() {
+    let (engine, _) = engine_with(RULES);
+    let assigned = |sku: &str| {
+        let (view, _) = engine.exception_detail(exception_of(&engine, sku)).unwrap();
+        (view.team.to_owned(), view.assignee.map(str::to_owned))
+    };
+    let store = |who: &str| ("store S1".to_owned(), Some(who.to_owned()));
+    let drinks = |who: &str| ("drinks buyers".to_owned(), Some(who.to_owned()));
+    // Round robin in the store team; cat works weekends only, so Monday skips her.
+    assert_eq!(assigned("K0"), store("ann"));
+    assert_eq!(assigned("K1"), store("ben"));
+    assert_eq!(assigned("K2"), store("ann"));
+    assert_eq!(assigned("K3"), store("ben"));
+    // Least loaded among the drinks buyers, the first listed on a tie.
+    assert_eq!(assigned("D0"), drinks("dan"));
+    assert_eq!(assigned("D1"), drinks("eve"));
+    assert_eq!(assigned("D2"), drinks("dan"));
+    let (_, timeline) = engine.exception_detail(exception_of(&engine, "D1")).unwrap();
+    assert!(
+        timeline
+            .iter()
+            .any(|entry| entry.action == "assign" && entry.detail == "to eve (least loaded in drinks buyers)"),
+        "{timeline:?}"
+    );
+}
+
+#[test]
+fn nobody_is_assigned_when_no_member_is_on_shift() {
+    let rules = r#"
+[teams."store S1"]
+members = ["cat"]
+assignment = "round_robin"
+[shifts.cat]
+days = ["sat"]
+hours = "09:00-17:00"
+"#;
+    let (engine, _) = engine_with(rules);
+    let (view, timeline) = engine.exception_detail(exception_of(&engine, "K0")).unwrap();
+    assert_eq!(view.assignee, None);
+    assert!(
+        timeline
+            .iter()
+            .any(|entry| entry.detail == "nobody: no member of store S1 is on shift")
+    );
+}
+
+#[test]
+fn dues_use_the_type_and_severity_targets_in_business_hours_around_holidays() {
+    let (engine, _) = engine_with(RULES);
+    // Low (impact 10): acknowledge in 2 h, resolve in 10 business hours: 7 on Monday, none on Tuesday's
+    // holiday, 3 on Wednesday.
+    let (low, _) = engine.exception_detail(exception_of(&engine, "K0")).unwrap();
+    assert_eq!(low.severity, "low");
+    assert_eq!(low.ack_due, "2026-11-02T12:00:00Z");
+    assert_eq!(low.resolve_due, "2026-11-04T12:00:00Z");
+    // Medium (impact 200): count_variance's own medium targets, 30 min and 4 h.
+    let (medium, _) = engine.exception_detail(exception_of(&engine, "K9")).unwrap();
+    assert_eq!(medium.severity, "medium");
+    assert_eq!(medium.ack_due, "2026-11-02T10:37:00Z");
+    assert_eq!(medium.resolve_due, "2026-11-02T14:07:00Z");
+}
+
+#[test]
+fn four_eyes_guard_resolutions_above_the_threshold() {
+    let (mut engine, mut seq) = engine_with(RULES);
+    let dear = exception_of(&engine, "K9");
+    let resolve = || Action::Resolve {
+        root_cause: RootCause::CountInaccuracy,
+        note: "recounted".into(),
+        resolution: None,
+    };
+    let mut run = |engine: &mut Engine, actor: &str, role: Option<&str>, action: Action| {
+        let Input::Command(mut command) = command("2026-11-02T11:00:00Z", actor, dear, action) else {
+            unreachable!()
+        };
+        command.role = role.map(str::to_owned);
+        let checked = engine.check_command(&command);
+        seq += 1;
+        engine.apply(seq, &Input::Command(command), &mut Vec::new());
+        checked
+    };
+    let refused = run(&mut engine, "ann", Some("team_member"), resolve()).unwrap_err();
+    assert!(
+        refused.contains("above 100") && refused.contains("operations_lead"),
+        "{refused}"
+    );
+    run(
+        &mut engine,
+        "ann",
+        Some("team_member"),
+        Action::RequestApproval {
+            reason: "recount done".into(),
+        },
+    )
+    .unwrap();
+    let own = run(
+        &mut engine,
+        "ann",
+        Some("operations_lead"),
+        Action::Approve { note: String::new() },
+    )
+    .unwrap_err();
+    assert!(own.contains("four eyes"), "{own}");
+    let role = run(
+        &mut engine,
+        "ben",
+        Some("team_member"),
+        Action::Approve { note: String::new() },
+    )
+    .unwrap_err();
+    assert!(role.contains("needs role operations_lead"), "{role}");
+    run(
+        &mut engine,
+        "lea",
+        Some("operations_lead"),
+        Action::Approve { note: "ok".into() },
+    )
+    .unwrap();
+    run(&mut engine, "ann", Some("team_member"), resolve()).unwrap();
+    let (view, _) = engine.exception_detail(dear).unwrap();
+    assert_eq!(view.status, "resolved");
+    let approval = view.approval.unwrap();
+    assert_eq!((approval.state, approval.decided_by), ("approved", Some("lea")));
+    // Below the threshold no approval is needed.
+    let cheap = exception_of(&engine, "K0");
+    let at = "2026-11-02T11:30:00Z";
+    assert!(engine.check_command(&command_of(at, "ann", cheap, resolve())).is_ok());
+}
+
+fn command_of(at: &str, actor: &str, exception: u64, action: Action) -> retex_core::command::Command {
+    match command(at, actor, exception, action) {
+        Input::Command(command) => command,
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn evidence_can_be_required_before_resolving() {
+    let (mut engine, seq) = engine_with("[types.count_variance]\nrequire_evidence = true\n");
+    let id = exception_of(&engine, "K0");
+    let resolve = Action::Resolve {
+        root_cause: RootCause::CountInaccuracy,
+        note: "recounted".into(),
+        resolution: None,
+    };
+    let refused = engine.check_command(&command_of("2026-11-02T11:00:00Z", "ann", id, resolve.clone()));
+    assert!(refused.unwrap_err().contains("needs evidence"));
+    let attach = Action::AttachEvidence {
+        sha256: "ab".repeat(32),
+        name: "shelf.jpg".into(),
+        media_type: "image/jpeg".into(),
+        bytes: 1234,
+    };
+    engine.apply(
+        seq + 1,
+        &command("2026-11-02T11:00:00Z", "ann", id, attach),
+        &mut Vec::new(),
+    );
+    assert!(
+        engine
+            .check_command(&command_of("2026-11-02T11:01:00Z", "ann", id, resolve))
+            .is_ok()
+    );
+    assert_eq!(engine.exception_detail(id).unwrap().0.evidence[0].name, "shelf.jpg");
+}
+
+#[test]
+fn a_snooze_holds_escalation_back() {
+    let (mut engine, seq) = engine_with(RULES);
+    let snoozed = exception_of(&engine, "K0");
+    let other = exception_of(&engine, "K1");
+    let until = chrono::DateTime::parse_from_rfc3339("2026-11-02T15:00:00Z").unwrap();
+    let snooze = command("2026-11-02T11:00:00Z", "ann", snoozed, Action::Snooze { until });
+    engine.apply(seq + 1, &snooze, &mut Vec::new());
+    let tick = Input::Tick(Timestamp::parse_rfc3339("2026-11-02T13:00:00Z").unwrap());
+    engine.apply(seq + 2, &tick, &mut Vec::new());
+    let escalated = |id: u64| engine.exception_detail(id).unwrap().0.escalation_level;
+    assert_eq!(escalated(snoozed), 0, "ack_due 12:00 passed while snoozed");
+    assert_eq!(escalated(other), 1);
+    let (_, timeline) = engine.exception_detail(other).unwrap();
+    assert!(
+        timeline
+            .iter()
+            .any(|entry| entry.detail.contains("team lead lea of store S1")),
+        "{timeline:?}"
+    );
+}
+
+#[test]
+fn workflow_sections_report_their_mistakes_by_line_and_key() {
+    let text = r#"
+[teams.buyers]
+assignment = "round_robin"
+
+[shifts.ann]
+days = ["mon", "funday"]
+hours = "09:00-17:00"
+
+[[ownership]]
+type = "stock_mystery"
+team = "x"
+
+[sla.high]
+acknowledge_minutes = 600
+resolve_minutes = 60
+
+[calendar]
+holidays = ["25/12/2026"]
+"#;
+    let errors = parse_rules(text).unwrap_err();
+    let found: Vec<String> = errors
+        .iter()
+        .map(|error| format!("{} {}", error.line, error.key))
+        .collect();
+    for expected in [
+        "2 teams.buyers",
+        "6 shifts.ann.days",
+        "10 ownership[0].type",
+        "13 sla.high",
+        "18 calendar.holidays",
+    ] {
+        assert!(
+            found.iter().any(|line| line == expected),
+            "missing {expected:?} in {found:?}"
+        );
+    }
+}
