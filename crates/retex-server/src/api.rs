@@ -253,6 +253,59 @@ pub async fn act_on_exception(
         .await
 }
 
+/// The header that names an uploaded evidence file.
+pub const FILE_NAME_HEADER: &str = "x-file-name";
+
+pub async fn attach_evidence(
+    State(state): State<Arc<AppState>>,
+    ApiUser(principal): ApiUser,
+    Path(id): Path<u64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Outcome<JsonBody> {
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    let name = header(FILE_NAME_HEADER).unwrap_or("evidence").to_owned();
+    let action = state
+        .keep_evidence(
+            &principal,
+            id,
+            name,
+            header(header::CONTENT_TYPE.as_str()),
+            body.to_vec(),
+        )
+        .await?;
+    let logged = state.act(&principal, id, action, None).await?;
+    state
+        .read(move |live| {
+            let (exception, _) = live.engine().exception_detail(id).expect("checked by act");
+            json(&ActionResult { logged, exception })
+        })
+        .await
+}
+
+pub async fn get_evidence(
+    State(state): State<Arc<AppState>>,
+    ApiUser(principal): ApiUser,
+    Path((id, sha256)): Path<(u64, String)>,
+) -> Outcome<Response> {
+    require_read(&principal)?;
+    let wanted = sha256.clone();
+    let attached = state
+        .read(move |live| {
+            let record = visible_exception(live.engine(), &principal, id)?;
+            Ok(record.evidence.iter().any(|evidence| evidence.sha256 == wanted))
+        })
+        .await?;
+    if !attached {
+        return Err(Failure::not_found(format!("exception {id} has no evidence {sha256}")));
+    }
+    let file = state
+        .side_store(move |store| Ok(store.evidence(&sha256)?))
+        .await?
+        .ok_or_else(|| Failure::not_found("the evidence file is missing from the store"))?;
+    Ok(([(header::CONTENT_TYPE, file.0)], file.1).into_response())
+}
+
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IncidentParams {

@@ -95,8 +95,14 @@ impl From<StoreError> for Failure {
             StoreError::Invalid { .. } => FailureKind::BadRequest,
             _ => FailureKind::Internal,
         };
-        tracing::error!(%error, "store request failed");
-        Self::new(kind, error.to_string())
+        if kind != FailureKind::BadRequest {
+            tracing::error!(%error, "store request failed");
+        }
+        let message = match error {
+            StoreError::Invalid { reason } => reason,
+            other => other.to_string(),
+        };
+        Self::new(kind, message)
     }
 }
 

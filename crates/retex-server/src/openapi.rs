@@ -17,6 +17,8 @@ use crate::state::{AppState, IngestReport};
 
 type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
 
+const JSON: &str = "application/json";
+
 /// One documented API operation and its handler.
 pub struct Operation {
     pub method: &'static str,
@@ -27,7 +29,8 @@ pub struct Operation {
     pub roles: &'static str,
     query: Option<SchemaFn>,
     body: Option<(&'static str, SchemaFn)>,
-    response: SchemaFn,
+    /// The media type and schema of a 200 answer.
+    response: (&'static str, SchemaFn),
     route: fn() -> MethodRouter<Arc<AppState>>,
 }
 
@@ -48,7 +51,7 @@ pub const OPERATIONS: &[Operation] = &[
         roles: "admin, source",
         query: None,
         body: Some(("application/x-ndjson", schema::<retex_core::event::Event>)),
-        response: schema::<IngestReport>,
+        response: (JSON, schema::<IngestReport>),
         route: || post(api::post_events),
     },
     Operation {
@@ -58,7 +61,7 @@ pub const OPERATIONS: &[Operation] = &[
         roles: "every role but source; limited to the caller's locations",
         query: Some(root_schema::<api::ExceptionParams>),
         body: None,
-        response: schema::<api::ExceptionList<'static>>,
+        response: (JSON, schema::<api::ExceptionList<'static>>),
         route: || get(api::list_exceptions),
     },
     Operation {
@@ -68,7 +71,7 @@ pub const OPERATIONS: &[Operation] = &[
         roles: "every role but source; limited to the caller's locations",
         query: None,
         body: None,
-        response: schema::<api::ExceptionDetail<'static>>,
+        response: (JSON, schema::<api::ExceptionDetail<'static>>),
         route: || get(api::get_exception),
     },
     Operation {
@@ -79,8 +82,30 @@ pub const OPERATIONS: &[Operation] = &[
         roles: "admin, operations_lead, team_member; limited to the caller's locations",
         query: None,
         body: Some(("application/json", schema::<Action>)),
-        response: schema::<api::ActionResult<'static>>,
+        response: (JSON, schema::<api::ActionResult<'static>>),
         route: || post(api::act_on_exception),
+    },
+    Operation {
+        method: "post",
+        path: "/exceptions/{id}/evidence",
+        summary: "Attach a file as evidence: the body is the file (PNG, JPEG, PDF or UTF-8 text, at most 10 MiB), \
+                  Content-Type its media type (checked against the content) and X-File-Name its name. It is kept \
+                  under its SHA-256 and the attachment goes on the timeline.",
+        roles: "admin, operations_lead, team_member; limited to the caller's locations",
+        query: None,
+        body: Some(("application/octet-stream", schema::<Vec<u8>>)),
+        response: (JSON, schema::<api::ActionResult<'static>>),
+        route: || post(api::attach_evidence),
+    },
+    Operation {
+        method: "get",
+        path: "/exceptions/{id}/evidence/{sha256}",
+        summary: "One evidence file of an exception, as it was attached.",
+        roles: "every role but source; limited to the caller's locations",
+        query: None,
+        body: None,
+        response: ("application/octet-stream", schema::<Vec<u8>>),
+        route: || get(api::get_evidence),
     },
     Operation {
         method: "get",
@@ -89,7 +114,7 @@ pub const OPERATIONS: &[Operation] = &[
         roles: "every role but source; incidents with an exception at the caller's locations",
         query: Some(root_schema::<api::IncidentParams>),
         body: None,
-        response: schema::<Vec<IncidentView<'static>>>,
+        response: (JSON, schema::<Vec<IncidentView<'static>>>),
         route: || get(api::list_incidents),
     },
     Operation {
@@ -99,7 +124,7 @@ pub const OPERATIONS: &[Operation] = &[
         roles: "every role but source; incidents with an exception at the caller's locations",
         query: None,
         body: None,
-        response: schema::<IncidentView<'static>>,
+        response: (JSON, schema::<IncidentView<'static>>),
         route: || get(api::get_incident),
     },
     Operation {
@@ -109,7 +134,7 @@ pub const OPERATIONS: &[Operation] = &[
         roles: "every role but source; limited to the caller's locations",
         query: Some(root_schema::<api::StockParams>),
         body: None,
-        response: schema::<Vec<StockRow<'static>>>,
+        response: (JSON, schema::<Vec<StockRow<'static>>>),
         route: || get(api::list_stock),
     },
     Operation {
@@ -119,7 +144,7 @@ pub const OPERATIONS: &[Operation] = &[
         roles: "every role but source; limited to the caller's locations",
         query: Some(root_schema::<api::InboundParams>),
         body: None,
-        response: schema::<Vec<InboundTransfer<'static>>>,
+        response: (JSON, schema::<Vec<InboundTransfer<'static>>>),
         route: || get(api::list_inbound_transfers),
     },
     Operation {
@@ -130,7 +155,7 @@ pub const OPERATIONS: &[Operation] = &[
         roles: "every role but source; over the caller's locations",
         query: None,
         body: None,
-        response: schema::<Kpis>,
+        response: (JSON, schema::<Kpis>),
         route: || get(api::get_kpis),
     },
     Operation {
@@ -140,7 +165,7 @@ pub const OPERATIONS: &[Operation] = &[
         roles: "every role but source",
         query: None,
         body: None,
-        response: schema::<String>,
+        response: ("application/toml", schema::<String>),
         route: || get(api::get_rules),
     },
 ];
@@ -175,7 +200,7 @@ pub fn document() -> Value {
             "security": [{"token": []}, {"session": []}],
             "parameters": parameters,
             "responses": {
-                "200": {"description": "OK", "content": {"application/json": {"schema": (operation.response)(&mut generator)}}},
+                "200": {"description": "OK", "content": {operation.response.0: {"schema": (operation.response.1)(&mut generator)}}},
                 "400": error_response("The request is malformed; the message names the field."),
                 "401": error_response("Not authenticated."),
                 "403": error_response("The role or location scope does not allow it; the message says why."),

@@ -15,7 +15,7 @@ use retex_core::command::{Action, Command};
 use retex_core::engine::Engine;
 use retex_core::event::Event;
 use retex_core::wire::parse_event;
-use retex_store::{Account, IncomingEvent, LiveEngine, Store};
+use retex_store::{Account, IncomingEvent, LiveEngine, Store, check_evidence, sha256_hex};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -39,7 +39,8 @@ const INGEST_BATCH_LINES: usize = 10_000;
 
 pub struct AppState {
     live: RwLock<LiveEngine>,
-    accounts: Mutex<Box<dyn Store>>,
+    /// A second connection for what is not the log: accounts, settings, evidence files.
+    side: Mutex<Box<dyn Store>>,
     pub keys: SessionKeys,
     pub limiter: LoginLimiter,
     pub metrics: Metrics,
@@ -79,7 +80,7 @@ impl AppState {
     ) -> Self {
         Self {
             live: RwLock::new(live),
-            accounts: Mutex::new(accounts),
+            side: Mutex::new(accounts),
             keys: SessionKeys::new(session_key),
             limiter: LoginLimiter::default(),
             metrics: Metrics::default(),
@@ -133,28 +134,30 @@ impl AppState {
         outcome
     }
 
-    /// Runs `work` on the accounts connection on the blocking pool.
-    pub async fn accounts<T: Send + 'static>(
+    /// Runs `work` on the side connection (accounts, settings, evidence) on the blocking pool.
+    pub async fn side_store<T: Send + 'static>(
         self: &Arc<Self>,
         work: impl FnOnce(&mut dyn Store) -> Outcome<T> + Send + 'static,
     ) -> Outcome<T> {
         let state = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
-            let mut store = state.accounts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut store = state.side.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             work(store.as_mut())
         })
         .await
-        .map_err(|error| Failure::new(FailureKind::Internal, format!("accounts task failed: {error}")))?
+        .map_err(|error| Failure::new(FailureKind::Internal, format!("store task failed: {error}")))?
     }
 
     pub async fn account(self: &Arc<Self>, name: String) -> Outcome<Option<Account>> {
-        self.accounts(move |store| Ok(store.account(&name)?)).await
+        self.side_store(move |store| Ok(store.account(&name)?)).await
     }
 
     /// The principal behind a bearer token.
     pub async fn principal_for_token(self: &Arc<Self>, token: &str) -> Outcome<Option<Principal>> {
         let hash = token_hash(token);
-        let account = self.accounts(move |store| Ok(store.account_by_secret(&hash)?)).await?;
+        let account = self
+            .side_store(move |store| Ok(store.account_by_secret(&hash)?))
+            .await?;
         Ok(account.and_then(|account| Principal::from_account(account, false)))
     }
 
@@ -253,6 +256,34 @@ impl AppState {
             Ok(appended)
         })
         .await
+    }
+
+    /// Checks an evidence file and keeps it in the store, for an exception the principal may work; the
+    /// returned action attaches it.
+    pub async fn keep_evidence(
+        self: &Arc<Self>,
+        principal: &Principal,
+        exception: u64,
+        name: String,
+        declared_type: Option<&str>,
+        bytes: Vec<u8>,
+    ) -> Outcome<Action> {
+        require_act(principal)?;
+        let viewer = principal.clone();
+        self.read(move |live| visible_exception(live.engine(), &viewer, exception).map(|_| ()))
+            .await?;
+        let media_type = check_evidence(&bytes, declared_type)?;
+        let sha256 = sha256_hex(&bytes);
+        let stored = sha256.clone();
+        let size = bytes.len() as u64;
+        self.side_store(move |store| Ok(store.put_evidence(&stored, media_type, &bytes)?))
+            .await?;
+        Ok(Action::AttachEvidence {
+            sha256,
+            name,
+            media_type: media_type.to_owned(),
+            bytes: size,
+        })
     }
 
     /// Logs an event a person entered on the shop floor (a receipt confirmation, a count) under their name.

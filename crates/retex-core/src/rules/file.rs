@@ -16,6 +16,8 @@
 //! impact = "event.qty * event.unit_price"
 //! team = "loss prevention"
 //! ```
+//! The workflow sections (`sla`, `calendar`, `teams`, `shifts`, `ownership`, `approvals`) are read by the
+//! `workflow` submodule.
 //! The file is read into toml's spanned tree, not through serde, so that every problem, including an unknown
 //! key or a value out of range, can point at its line.
 
@@ -502,7 +504,8 @@ pub fn default_rules_toml() -> String {
         "# Retex rules: the built-in defaults of exceptions.md and workflow.md.\n\
          # Edit and check with `retex rules check FILE`. A type's `team = \"location\"` means the team of the\n\
          # exception's location (`store S001`). Overrides: [[types.NAME.overrides]] with location, location_kind\n\
-         # and/or category, and the parameters to change there; the most specific match wins.\n\n",
+         # and/or category, and the parameters to change there; the most specific match wins.\n\
+         # Workflow sections (sla, calendar, teams, shifts, ownership, approvals): see docs/rules.md.\n\n",
     );
     let bands = &rules.severity;
     let _ = write!(

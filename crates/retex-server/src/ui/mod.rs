@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Query, State};
+use axum::extract::{ConnectInfo, Form, FromRequestParts, Multipart, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -45,6 +45,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/dashboard", get(dashboard))
         .route("/exceptions/{id}", get(exception_page))
         .route("/exceptions/{id}/act", post(act))
+        .route("/exceptions/{id}/evidence", post(attach_evidence))
         .route("/incidents", get(incidents_page))
         .route("/incidents/{id}", get(incident_page))
         .route("/store", get(store_page))
@@ -467,6 +468,8 @@ struct ExceptionPage<'a> {
     can_act: bool,
     csrf: String,
     root_causes: Vec<&'static str>,
+    resolutions: Vec<&'static str>,
+    approval_pending: bool,
     timeline: Vec<TimelineView<'a>>,
     incident: Option<IncidentPanel>,
 }
@@ -607,6 +610,8 @@ async fn exception_page(
                     can_act: user.principal.role.can_act(),
                     csrf: user.csrf.clone(),
                     root_causes: RootCause::ALL.iter().map(|cause| cause.name()).collect(),
+                    resolutions: Resolution::ALL.iter().map(|resolution| resolution.name()).collect(),
+                    approval_pending: e.approval.as_ref().is_some_and(|approval| approval.state == "pending"),
                     e,
                     timeline,
                     incident,
@@ -723,6 +728,53 @@ async fn act(
             &format!("Done: {}", name.replace('_', " ")),
         ),
         Err(failure) if failure.kind == FailureKind::Conflict || failure.kind == FailureKind::BadRequest => {
+            back_with_notice(&format!("/exceptions/{id}"), &failure.message)
+        }
+        Err(failure) => error_page(&failure),
+    }
+}
+
+/// The evidence form: a CSRF token and one file.
+async fn attach_evidence(
+    State(state): State<Arc<AppState>>,
+    user: PageUser,
+    Path(id): Path<u64>,
+    mut form: Multipart,
+) -> Response {
+    let attached = async {
+        let mut csrf = None;
+        let mut file = None;
+        while let Some(field) = form
+            .next_field()
+            .await
+            .map_err(|error| Failure::bad_request(format!("the upload is malformed: {error}")))?
+        {
+            match field.name() {
+                Some("csrf") => csrf = field.text().await.ok(),
+                Some("file") => {
+                    let name = field.file_name().unwrap_or("evidence").to_owned();
+                    let media_type = field.content_type().map(str::to_owned);
+                    let bytes = field
+                        .bytes()
+                        .await
+                        .map_err(|error| Failure::bad_request(format!("file: {error}")))?;
+                    file = Some((name, media_type, bytes.to_vec()));
+                }
+                _ => {}
+            }
+        }
+        check_csrf(&user, csrf.as_deref().unwrap_or(""))?;
+        let (name, media_type, bytes) = file.ok_or_else(|| Failure::bad_request("file: choose a file to attach"))?;
+        let action = state
+            .keep_evidence(&user.principal, id, name.clone(), media_type.as_deref(), bytes)
+            .await?;
+        state.act(&user.principal, id, action, None).await?;
+        Ok::<_, Failure>(name)
+    }
+    .await;
+    match attached {
+        Ok(name) => back_with_notice(&format!("/exceptions/{id}"), &format!("Attached {name}")),
+        Err(failure) if failure.kind == FailureKind::BadRequest || failure.kind == FailureKind::Conflict => {
             back_with_notice(&format!("/exceptions/{id}"), &failure.message)
         }
         Err(failure) => error_page(&failure),

@@ -266,3 +266,70 @@ fn health_and_readiness_answer_without_credentials() {
     assert_eq!(server.send("GET", "/healthz", none, "").status, 200);
     assert_eq!(server.send("GET", "/readyz", none, "").body, "ready");
 }
+
+#[test]
+fn evidence_is_checked_kept_and_served_to_those_who_may_see_it() {
+    let server = Server::with_world();
+    let s1_cookie = server.login("s1");
+    let id = exception_ids(&server, &cookie_header(&s1_cookie), "location=S1&type=count_variance")[0];
+    let mut headers = cookie_header(&s1_cookie);
+    headers.push(("x-csrf-token", server.csrf(&s1_cookie)));
+    headers.push(("x-file-name", "shelf.txt".into()));
+    headers.push(("content-type", "text/plain".into()));
+    let path = format!("/api/v1/exceptions/{id}/evidence");
+    let attached = server.send("POST", &path, &headers, "shelf empty at 09:10, photo on the way");
+    assert_eq!(attached.status, 200, "{}", attached.body);
+    let evidence = attached.json()["exception"]["evidence"][0].clone();
+    assert_eq!(evidence["name"], "shelf.txt");
+    assert_eq!(evidence["by"], "s1");
+    let sha256 = evidence["sha256"].as_str().unwrap().to_owned();
+
+    let file = server.send("GET", &format!("{path}/{sha256}"), &cookie_header(&s1_cookie), "");
+    assert_eq!(file.status, 200);
+    assert_eq!(file.body, "shelf empty at 09:10, photo on the way");
+    assert_eq!(file.header("content-type"), Some("text/plain"));
+
+    headers.pop();
+    headers.push(("content-type", "image/png".into()));
+    let lying = server.send("POST", &path, &headers, "not a picture");
+    assert_eq!(lying.status, 400);
+    assert!(
+        lying.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not the declared image/png")
+    );
+
+    let other = exception_ids(&server, &cookie_header(&server.login("admin")), "location=S2")[0];
+    let elsewhere = server.send("POST", &format!("/api/v1/exceptions/{other}/evidence"), &headers, "x");
+    assert_eq!(elsewhere.status, 403);
+}
+
+#[test]
+fn approvals_need_another_person_with_the_role() {
+    let server = Server::with_world();
+    let act = |cookie: &str, id: u64, body: &str| {
+        let mut headers = cookie_header(cookie);
+        headers.push(("x-csrf-token", server.csrf(cookie)));
+        headers.push(("content-type", "application/json".into()));
+        server.send("POST", &format!("/api/v1/exceptions/{id}/actions"), &headers, body)
+    };
+    let s1 = server.login("s1");
+    let id = exception_ids(&server, &cookie_header(&s1), "location=S1&type=count_variance")[0];
+    let requested = act(
+        &s1,
+        id,
+        r#"{"action":"request_approval","reason":"write-off after recount"}"#,
+    );
+    assert_eq!(requested.status, 200, "{}", requested.body);
+    assert_eq!(requested.json()["exception"]["approval"]["state"], "pending");
+    let own = act(&s1, id, r#"{"action":"approve","note":""}"#);
+    assert_eq!(own.status, 409);
+    assert!(own.body.contains("four eyes"), "{}", own.body);
+    let lead = server.login("lead");
+    let approved = act(&lead, id, r#"{"action":"approve","note":"checked"}"#);
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    let approval = &approved.json()["exception"]["approval"];
+    assert_eq!(approval["state"], "approved");
+    assert_eq!(approval["decided_by"], "lead");
+}
