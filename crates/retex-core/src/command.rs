@@ -80,6 +80,20 @@ pub enum Action {
     Reject {
         note: String,
     },
+    /// Approve or reject a proposed task (a replenishment draft, an order hold), or close a to-do (done, or
+    /// rejected as not needed).
+    DecideTask {
+        task: u64,
+        approve: bool,
+        #[serde(default)]
+        note: String,
+    },
+    /// The outbox dispatcher's report of one delivery attempt of a notification.
+    TaskDelivered {
+        task: u64,
+        ok: bool,
+        detail: String,
+    },
 }
 
 impl Action {
@@ -97,6 +111,8 @@ impl Action {
             Self::RequestApproval { .. } => "request_approval",
             Self::Approve { .. } => "approve",
             Self::Reject { .. } => "reject",
+            Self::DecideTask { .. } => "decide_task",
+            Self::TaskDelivered { .. } => "task_delivered",
         }
     }
 }

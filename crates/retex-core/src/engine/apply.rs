@@ -248,6 +248,8 @@ impl Engine {
         let (location, sku) = self.position_ids(&count.location, &count.sku);
         let before = self.state.ledger.position_mut(location, sku).on_hand;
         let variance = count.counted - before;
+        // Before the variance check, so a recount that this count's variance asks for waits for the next count.
+        self.complete_recounts(location, sku, cause.at, cause.seq);
         self.check_count_variance(location, sku, before, variance, cause, outputs);
         self.resolve_phantom_stock(location, sku, cause, outputs);
         self.move_on_hand(location, sku, variance, Movement::Adjustment, cause, outputs);

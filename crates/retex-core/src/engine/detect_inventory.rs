@@ -246,27 +246,11 @@ impl Engine {
             return;
         };
         let is_open = stats.low_stock_open;
-        let window = decimal_days(self.param(kind, Param::VelocityWindowDays, Some(location), Some(sku)));
-        let (sold_milli, selling_days) = stats.sold_over(day_of(cause.at), window);
-        let min_days = decimal_days(self.param(kind, Param::MinSellingDays, Some(location), Some(sku)));
-        if selling_days < min_days && !is_open {
+        let Some(cover) = self.stock_cover(location, sku, cause.at, is_open) else {
             return;
-        }
-        let cover = self.param(kind, Param::CoverFactor, Some(location), Some(sku));
-        let lead_time = self.lead_time_days(location, sku);
-        let position = self.state.ledger.get(location, sku).copied().unwrap_or_default();
-        let on_order = self
-            .state
-            .stats
-            .on_order
-            .get(&pack_position(location, sku))
-            .copied()
-            .unwrap_or(Qty::ZERO);
-        let available = position.on_hand - position.reserved + position.in_transit + on_order;
+        };
         // available < velocity x (lead + 1) x cover, with velocity = sold / 1000 / days, kept free of division.
-        let window_days = Decimal::from(window.clamp(1, HISTORY_DAYS) as u64);
-        let wanted_milli = Decimal::from(sold_milli) * (lead_time + Decimal::ONE) * cover;
-        let low = selling_days >= min_days && available.0 * window_days * Decimal::ONE_THOUSAND < wanted_milli;
+        let low = cover.selling && cover.available.0 * cover.window_days * Decimal::ONE_THOUSAND < cover.wanted_milli;
         if low == is_open {
             return;
         }
@@ -280,10 +264,48 @@ impl Engine {
                 .product(sku)
                 .and_then(|product| product.price)
                 .unwrap_or(Money::ZERO);
-            let velocity = Decimal::from(sold_milli) / Decimal::ONE_THOUSAND / window_days;
-            Money(velocity * lead_time * price.0)
+            let velocity = cover.sold_milli / Decimal::ONE_THOUSAND / cover.window_days;
+            Money(velocity * cover.lead_time * price.0)
         });
         self.settle_position(kind, location, sku, impact, cause, outputs);
+    }
+
+    /// The `low_stock` arithmetic of a position at `at`: what is available, what the rules want on hand, over
+    /// which window. `None` when the item does not sell on enough days to judge (unless `even_if_slow`).
+    pub(super) fn stock_cover(
+        &mut self,
+        location: LocationId,
+        sku: SkuId,
+        at: Timestamp,
+        even_if_slow: bool,
+    ) -> Option<StockCover> {
+        let kind = ExceptionType::LowStock;
+        let stats = self.state.stats.positions.get(&pack_position(location, sku))?;
+        let window = decimal_days(self.param(kind, Param::VelocityWindowDays, Some(location), Some(sku)));
+        let (sold_milli, selling_days) = stats.sold_over(day_of(at), window);
+        let min_days = decimal_days(self.param(kind, Param::MinSellingDays, Some(location), Some(sku)));
+        if selling_days < min_days && !even_if_slow {
+            return None;
+        }
+        let cover_factor = self.param(kind, Param::CoverFactor, Some(location), Some(sku));
+        let lead_time = self.lead_time_days(location, sku);
+        let position = self.state.ledger.get(location, sku).copied().unwrap_or_default();
+        let on_order = self
+            .state
+            .stats
+            .on_order
+            .get(&pack_position(location, sku))
+            .copied()
+            .unwrap_or(Qty::ZERO);
+        let sold_milli = Decimal::from(sold_milli);
+        Some(StockCover {
+            available: position.on_hand - position.reserved + position.in_transit + on_order,
+            wanted_milli: sold_milli * (lead_time + Decimal::ONE) * cover_factor,
+            sold_milli,
+            window_days: Decimal::from(window.clamp(1, HISTORY_DAYS) as u64),
+            lead_time,
+            selling: selling_days >= min_days,
+        })
     }
 
     /// The product's supplier lead time, else the rules' default. Cached per SKU until master data changes.
@@ -314,6 +336,20 @@ impl Engine {
             ),
         }
     }
+}
+
+/// A position's stock against what `low_stock` wants: see [`Engine::stock_cover`].
+pub(super) struct StockCover {
+    /// On hand - reserved + in transit + on order.
+    pub available: Qty,
+    /// Thousandths of a unit wanted: sold over the window x (lead time + 1) x cover, still to divide by the
+    /// window's days.
+    pub wanted_milli: Decimal,
+    pub sold_milli: Decimal,
+    pub window_days: Decimal,
+    pub lead_time: Decimal,
+    /// It sold on enough days of the window to judge.
+    pub selling: bool,
 }
 
 /// The days an item has been selling, at most the last two weeks, ending with the day of its last sale.

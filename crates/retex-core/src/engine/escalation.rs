@@ -11,6 +11,7 @@ use crate::engine::calendar::{add_business_time, business_clock_ms};
 use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionStatus};
 use crate::engine::ledger::LocationId;
 use crate::engine::{Deadline, Engine, Output};
+use crate::rules::workflow::Trigger;
 
 /// Escalation levels, from the first.
 pub const ESCALATION_LEVELS: u8 = 3;
@@ -52,6 +53,11 @@ impl Engine {
         };
         if self.state.exceptions.escalate(exception, level, due_at, &notified) {
             outputs.push(Output::ExceptionChanged(exception));
+            // Levels 1 and 3 are the SLA breaches.
+            if level != 2 {
+                let seq = self.state.applied_seq;
+                self.trigger_actions(exception, Trigger::Breach, due_at, seq);
+            }
         }
     }
 }
@@ -61,6 +67,10 @@ impl Engine {
     /// with what was left, when the exception leaves that status (workflow.md).
     pub(super) fn apply_command(&mut self, command: &Command, at: Timestamp, seq: u64) {
         let id = command.exception;
+        if matches!(command.action, Action::DecideTask { .. } | Action::TaskDelivered { .. }) {
+            self.apply_task_command(command, at, seq);
+            return;
+        }
         let record = self.state.exceptions.get(id);
         let (was_waiting, location) = (is_waiting(record.status), record.location);
         let leaves_waiting = match &command.action {
@@ -85,6 +95,10 @@ impl Engine {
                 "the resolve clock stops while waiting".into(),
                 seq,
             );
+        }
+        if let Action::SetStatus { .. } = command.action {
+            let status = self.state.exceptions.get(id).status.name().to_owned();
+            self.trigger_actions(id, Trigger::Status(status), at, seq);
         }
     }
 

@@ -400,6 +400,8 @@ impl ExceptionBook {
                 Some(other) => refuse(format!("exception {other} with the same key is open")),
                 None => Ok(()),
             },
+            // Tasks outlive their exception's resolution; the engine checks them.
+            Action::DecideTask { .. } | Action::TaskDelivered { .. } => Ok(()),
             _ if !active => refuse(format!("is {}", record.status.name())),
             Action::Acknowledge => match (&record.acknowledged_by, record.acknowledged_at) {
                 (Some(by), Some(at)) => refuse(format!("already acknowledged by {by} at {at}")),
@@ -527,6 +529,8 @@ impl ExceptionBook {
                 }
                 note.clone()
             }
+            // Applied to the task by the engine, which notes it on the timeline.
+            Action::DecideTask { .. } | Action::TaskDelivered { .. } => return,
         };
         record.note(at, actor, command.action.name(), detail, seq);
         let key = record.key.clone();

@@ -36,6 +36,7 @@ mod raise;
 mod silences;
 mod sorted_map;
 mod stats;
+mod tasks;
 mod views;
 
 use std::sync::Arc;
@@ -61,7 +62,10 @@ pub use master::MasterData;
 pub use query::{Cursor, ExceptionOrder, ExceptionPage, ExceptionQuery, StatusFilter};
 pub use silences::SilenceRecord;
 pub use stats::HISTORY_DAYS;
-pub use views::{ApprovalView, EvidenceView, ExceptionView, InboundTransfer, IncidentView, StockRow, TimelineView};
+pub use tasks::{DELIVERY_ATTEMPTS_MAX, Task, TaskKind, TaskStatus};
+pub use views::{
+    ApprovalView, EvidenceView, ExceptionView, InboundTransfer, IncidentView, StockRow, TaskView, TimelineView,
+};
 
 use crate::codes::{DocumentNumber, Timestamp};
 use crate::command::{Action, Command, Silence};
@@ -151,6 +155,11 @@ struct State {
     /// Per team that assigns round robin: the index of the member assigned last.
     #[serde(with = "sorted_map")]
     round_robin: FxHashMap<String, usize>,
+    /// Tasks of automated actions; id = index + 1.
+    tasks: Vec<tasks::Task>,
+    /// Open recount tasks per packed position, completed by the next count there.
+    #[serde(with = "sorted_map")]
+    open_recounts: FxHashMap<u64, Vec<u64>>,
 }
 
 /// Why a snapshot could not be loaded.
@@ -175,6 +184,9 @@ pub struct Engine {
     lead_times: FxHashMap<SkuId, rust_decimal::Decimal>,
     /// Derived from master data, not state: each location's business hours in its zone.
     calendars: FxHashMap<LocationId, Option<BusinessHours>>,
+    /// Automated actions triggered while applying the current entry, run once it is fully applied (so a
+    /// replenishment proposal sees the stock after the event). Always empty between entries.
+    triggered: Vec<tasks::Triggered>,
 }
 
 impl Default for Engine {
@@ -205,6 +217,7 @@ impl Engine {
             param_defaults,
             lead_times,
             calendars,
+            triggered: Vec::new(),
         }
     }
 
@@ -214,7 +227,7 @@ impl Engine {
             Input::Event(event) => self.apply_event_entry(seq, event, outputs),
             Input::Tick(at) => {
                 self.begin_entry(seq, *at, outputs);
-                self.finish_entry(seq);
+                self.finish_entry(seq, outputs);
             }
             Input::Command(command) => {
                 let at = Timestamp::from_datetime(&command.at);
@@ -225,7 +238,7 @@ impl Engine {
                     self.apply_command(command, at, seq);
                     outputs.push(Output::ExceptionChanged(command.exception));
                 }
-                self.finish_entry(seq);
+                self.finish_entry(seq, outputs);
             }
             Input::Silence(silence) => {
                 let at = Timestamp::from_datetime(&silence.at);
@@ -233,7 +246,7 @@ impl Engine {
                 if self.check_silence(silence).is_ok() {
                     self.add_silence(silence, seq);
                 }
-                self.finish_entry(seq);
+                self.finish_entry(seq, outputs);
             }
         }
     }
@@ -247,11 +260,12 @@ impl Engine {
         // An obligation created already overdue fires now, at the time of the event that created it.
         let clock = self.state.clock.unwrap_or(at);
         self.fire_deadlines_before(clock, outputs);
-        self.finish_entry(seq);
+        self.finish_entry(seq, outputs);
     }
 
     /// Records the entry as applied and brings derived views up to date.
-    fn finish_entry(&mut self, seq: u64) {
+    fn finish_entry(&mut self, seq: u64, outputs: &mut Vec<Output>) {
+        self.run_triggered_actions(outputs);
         self.state.applied_seq = seq;
         self.state.exceptions.refresh_summaries();
     }
@@ -341,6 +355,7 @@ impl Engine {
     /// four-eyes rule (above a type's threshold, a resolution needs an approval by another person with the role).
     pub fn check_command(&self, command: &Command) -> Result<(), String> {
         self.state.exceptions.check_command(command)?;
+        self.check_task_command(command)?;
         let record = self.state.exceptions.get(command.exception);
         let refuse = |problem: String| Err(format!("exception {}: {problem}", record.id));
         let type_name = self.type_name(record.key.exception_type);

@@ -17,7 +17,7 @@ use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::stats::day_of;
 use crate::engine::{Engine, Output};
 use crate::event::LocationKind;
-use crate::rules::workflow::{Assignment, OwnerContext, sla_target};
+use crate::rules::workflow::{Assignment, OwnerContext, Trigger, sla_target};
 use crate::rules::{ExceptionType, LOCATION_TEAM, Param, ScopeContext, Severity};
 
 /// The team of exceptions that have no location and belong to a location's team.
@@ -168,6 +168,7 @@ impl Engine {
             self.count_store_exception(detection.location, detection.at);
         }
         outputs.push(Output::ExceptionOpened(id));
+        self.trigger_actions(id, Trigger::Open, detection.at, detection.cause);
     }
 
     /// Resolves the open exception under `key`, if any.

@@ -9,7 +9,8 @@ use crate::command::{Resolution, RootCause};
 use crate::engine::Engine;
 use crate::engine::exceptions::{ExceptionRecord, TypeRef};
 use crate::engine::incidents::Incident;
-use crate::engine::ledger::LocationId;
+use crate::engine::ledger::{LocationId, SkuId};
+use crate::engine::tasks::{Task, TaskKind};
 use crate::event::LocationKind;
 
 /// One ledger row with its codes, as the CLI and API print it.
@@ -346,5 +347,101 @@ impl Engine {
             .collect();
         inbound.sort_by(|a, b| (&a.shipped_at, a.transfer).cmp(&(&b.shipped_at, b.transfer)));
         inbound
+    }
+}
+
+/// One task of an automated action, with codes instead of ids.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct TaskView<'a> {
+    pub id: u64,
+    pub exception: u64,
+    /// `transfer`, `purchase_order`, `recount`, `quality_review`, `finance_task`, `notify_webhook`,
+    /// `notify_email` or `hold_order`.
+    pub kind: &'static str,
+    /// `proposed`, `open`, `pending`, `approved`, `rejected`, `done`, `delivered` or `failed`.
+    pub status: &'static str,
+    pub team: &'a str,
+    pub created_at: String,
+    pub detail: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<&'a str>,
+    pub attempts: u32,
+    /// Where the task happens: the transfer's or order's destination, the recount's store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sku: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qty: Option<Qty>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supplier: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<&'a str>,
+}
+
+impl Engine {
+    pub fn task_view<'a>(&'a self, task: &'a Task) -> TaskView<'a> {
+        let code = |location: LocationId| self.state.locations.name(location);
+        let sku_code = |sku: SkuId| self.state.skus.name(sku);
+        let mut view = TaskView {
+            id: task.id,
+            exception: task.exception,
+            kind: task.kind.name(),
+            status: task.status.name(),
+            team: &task.team,
+            created_at: task.created_at.to_rfc3339(),
+            detail: &task.detail,
+            decided_by: task.decided_by.as_deref(),
+            attempts: task.attempts,
+            location: None,
+            from: None,
+            sku: None,
+            qty: None,
+            supplier: None,
+            expected: None,
+            order: None,
+            target: None,
+            message: None,
+        };
+        match &task.kind {
+            TaskKind::Transfer { from, to, sku, qty } => {
+                (view.from, view.location, view.sku, view.qty) =
+                    (Some(code(*from)), Some(code(*to)), Some(sku_code(*sku)), Some(*qty));
+            }
+            TaskKind::PurchaseOrder {
+                supplier,
+                to,
+                sku,
+                qty,
+                expected,
+            } => {
+                (view.location, view.sku, view.qty) = (Some(code(*to)), Some(sku_code(*sku)), Some(*qty));
+                view.supplier = supplier.as_ref().map(|supplier| supplier.as_str());
+                view.expected = Some(expected.to_rfc3339());
+            }
+            TaskKind::Recount { location, sku } => {
+                (view.location, view.sku) = (Some(code(*location)), Some(sku_code(*sku)));
+            }
+            TaskKind::Notify { target, message, .. } => {
+                (view.target, view.message) = (Some(target.as_str()), Some(message.as_str()));
+            }
+            TaskKind::HoldOrder { order } => view.order = Some(order.as_str()),
+            TaskKind::QualityReview | TaskKind::FinanceTask => {}
+        }
+        if view.location.is_none() {
+            view.location = self
+                .exception_record(task.exception)
+                .and_then(|record| record.location)
+                .map(code);
+        }
+        view
     }
 }

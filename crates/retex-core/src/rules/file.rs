@@ -202,10 +202,12 @@ pub fn parse_rules(text: &str) -> Result<Rules, Vec<RuleError>> {
             "shifts" => workflow::read_shifts(&mut reader, value, &mut rules),
             "ownership" => workflow::read_ownership(&mut reader, value, &mut rules),
             "approvals" => workflow::read_approvals(&mut reader, value, &mut rules),
+            "actions" => workflow::read_actions(&mut reader, value, &mut rules),
             other => reader.error(
                 key.span(),
                 other,
-                "unknown section: use severity, sla, calendar, teams, shifts, ownership, approvals, types or custom",
+                "unknown section: use severity, sla, calendar, teams, shifts, ownership, approvals, actions, types \
+                 or custom",
             ),
         }
     }

@@ -26,6 +26,8 @@ pub struct Workflow {
     pub holidays: Vec<NaiveDate>,
     /// Per type name: resolving one whose impact is above the threshold needs an approval.
     pub approvals: BTreeMap<String, ApprovalRule>,
+    /// What the engine does by itself when an exception opens, breaches or changes status.
+    pub actions: Vec<AutomatedAction>,
 }
 
 impl Workflow {
@@ -169,6 +171,72 @@ pub struct ApprovalRule {
     pub above: Decimal,
     /// The role the approver must have (the shell states each actor's role on the command).
     pub role: String,
+}
+
+/// An automated action: on a trigger, for exceptions of a type, the engine creates a task (a proposal a person
+/// approves, a to-do for a team, or a notification in the outbox) and notes it on the exception's timeline.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AutomatedAction {
+    pub exception_type: String,
+    pub on: Trigger,
+    pub task: TaskKindRule,
+    /// Where a notification goes: a webhook URL or an e-mail address.
+    pub target: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    Open,
+    /// An SLA breach: not acknowledged, or not resolved, by its due time.
+    Breach,
+    /// The exception's status became this one (`in_progress`, `waiting_supplier`, ...).
+    Status(String),
+}
+
+/// What an automated action creates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKindRule {
+    /// A draft transfer from a warehouse that has the stock, else a draft purchase order from the supplier.
+    ProposeReplenishment,
+    /// A count task for the exception's store and SKU; the next count there completes it.
+    RequestRecount,
+    QualityReview,
+    /// A refund approval task for finance.
+    FinanceTask,
+    NotifyWebhook,
+    NotifyEmail,
+    /// Hold the exception's order until a person releases it.
+    HoldOrder,
+}
+
+impl TaskKindRule {
+    pub const ALL: [TaskKindRule; 7] = [
+        Self::ProposeReplenishment,
+        Self::RequestRecount,
+        Self::QualityReview,
+        Self::FinanceTask,
+        Self::NotifyWebhook,
+        Self::NotifyEmail,
+        Self::HoldOrder,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ProposeReplenishment => "propose_replenishment",
+            Self::RequestRecount => "request_recount",
+            Self::QualityReview => "quality_review",
+            Self::FinanceTask => "finance_task",
+            Self::NotifyWebhook => "notify_webhook",
+            Self::NotifyEmail => "notify_email",
+            Self::HoldOrder => "hold_order",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
 }
 
 /// A type's SLA targets where its rules set them, else the severity's.

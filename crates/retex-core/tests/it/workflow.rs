@@ -329,3 +329,144 @@ holidays = ["25/12/2026"]
         );
     }
 }
+
+const ACTIONS: &str = r#"
+[[actions]]
+type = "count_variance"
+on = "open"
+do = "request_recount"
+
+[[actions]]
+type = "count_variance"
+on = "open"
+do = "propose_replenishment"
+
+[[actions]]
+type = "count_variance"
+on = "breach"
+do = "notify_webhook"
+target = "http://127.0.0.1:9/hook"
+"#;
+
+/// A warehouse with stock and a store that sold the item twice a day for a week, then counted two left.
+fn replenishment_world() -> Vec<retex_core::event::Event> {
+    let mut lines = vec![
+        r#"{"id":"L1","source":"erp","type":"location","at":"2026-10-01T00:00:00Z","code":"S1","name":"One","kind":"store","timezone":"UTC","hours":"09:00-17:00"}"#.to_string(),
+        r#"{"id":"L2","source":"erp","type":"location","at":"2026-10-01T00:00:00Z","code":"DC","name":"Depot","kind":"warehouse"}"#.to_string(),
+        r#"{"id":"S","source":"erp","type":"supplier","at":"2026-10-01T00:00:00Z","code":"SUP","name":"S","lead_time_days":3}"#.to_string(),
+        r#"{"id":"P","source":"erp","type":"product","at":"2026-10-01T00:00:00Z","sku":"K0","name":"x","category":"Home","uom":"unit","cost":2,"price":9,"supplier":"SUP"}"#.to_string(),
+        r#"{"id":"a1","source":"t","type":"adjustment","at":"2026-10-20T08:00:00Z","location":"S1","sku":"K0","qty":40,"reason":"correction"}"#.to_string(),
+        r#"{"id":"a2","source":"t","type":"adjustment","at":"2026-10-20T08:00:00Z","location":"DC","sku":"K0","qty":500,"reason":"correction"}"#.to_string(),
+    ];
+    for day in 0..7 {
+        for sale in 0..2 {
+            lines.push(format!(
+                r#"{{"id":"s{day}{sale}","source":"pos","type":"sale","at":"2026-10-{:02}T1{sale}:00:00Z","location":"S1","sku":"K0","qty":1,"unit_price":9,"channel":"pos"}}"#,
+                25 + day
+            ));
+        }
+    }
+    lines.push(
+        r#"{"id":"c1","source":"t","type":"count","at":"2026-11-02T10:00:00Z","location":"S1","sku":"K0","counted":2}"#
+            .to_string(),
+    );
+    parse_all(&lines.join("\n"))
+}
+
+#[test]
+fn automated_actions_create_tasks_that_people_and_the_dispatcher_close() {
+    let rules = parse_rules(ACTIONS).unwrap_or_else(|errors| panic!("{errors:?}"));
+    let mut engine = Engine::new(EngineConfig {
+        rules: Arc::new(rules),
+        insight: None,
+    });
+    let mut seq = 0;
+    let mut apply = |engine: &mut Engine, input: Input| {
+        seq += 1;
+        engine.apply(seq, &input, &mut Vec::new());
+    };
+    for event in replenishment_world() {
+        apply(&mut engine, Input::Event(event));
+    }
+    let id = exception_of(&engine, "K0");
+    let views: Vec<(String, String, String)> = engine
+        .tasks()
+        .iter()
+        .map(|task| {
+            let view = engine.task_view(task);
+            (view.kind.to_owned(), view.status.to_owned(), view.detail.to_owned())
+        })
+        .collect();
+    // Two sold a day over a 14-day window is 1 a day; (3 days lead + 1) x 1.5 cover wants 6, 2 are there.
+    assert_eq!(
+        views,
+        [
+            ("recount".into(), "open".into(), "count K0 at S1".into()),
+            (
+                "transfer".into(),
+                "proposed".into(),
+                "draft transfer of 4 x K0 from DC to S1".into()
+            ),
+        ]
+    );
+    let (_, timeline) = engine.exception_detail(id).unwrap();
+    assert!(
+        timeline
+            .iter()
+            .any(|entry| entry.action == "action" && entry.detail.starts_with("propose_replenishment: draft transfer"))
+    );
+
+    let decide = Action::DecideTask {
+        task: 2,
+        approve: true,
+        note: "send it".into(),
+    };
+    assert!(
+        engine
+            .check_command(&command_of("2026-11-02T11:00:00Z", "lea", id, decide.clone()))
+            .is_ok()
+    );
+    apply(&mut engine, command("2026-11-02T11:00:00Z", "lea", id, decide.clone()));
+    assert_eq!(engine.task_view(&engine.tasks()[1]).status, "approved");
+    let again = engine.check_command(&command_of("2026-11-02T11:01:00Z", "lea", id, decide));
+    assert_eq!(again.unwrap_err(), "task 2 is approved");
+
+    let recount = r#"{"id":"c2","source":"t","type":"count","at":"2026-11-02T12:00:00Z","location":"S1","sku":"K0","counted":10}"#;
+    apply(&mut engine, Input::Event(parse_all(recount).remove(0)));
+    // The recount disagrees again: the exception stays open, one occurrence more.
+    assert_eq!(engine.exception_detail(id).unwrap().0.occurrences, 2);
+    assert_eq!(engine.task_view(&engine.tasks()[0]).status, "done");
+
+    // Not acknowledged by its due time: a breach, and a notification in the outbox.
+    apply(
+        &mut engine,
+        Input::Tick(Timestamp::parse_rfc3339("2026-11-03T17:00:00Z").unwrap()),
+    );
+    let notify = engine
+        .tasks()
+        .iter()
+        .find(|task| task.kind.name() == "notify_webhook")
+        .expect("a notification");
+    let notify_id = notify.id;
+    assert_eq!(engine.task_view(notify).status, "pending");
+    assert!(
+        engine
+            .task_view(notify)
+            .message
+            .unwrap()
+            .contains("count_variance S1 K0")
+    );
+    for (ok, status, attempts) in [(false, "failed", 1), (true, "delivered", 2)] {
+        let delivered = Action::TaskDelivered {
+            task: notify_id,
+            ok,
+            detail: "HTTP".into(),
+        };
+        apply(
+            &mut engine,
+            command("2026-11-03T17:01:00Z", "retex-dispatcher", id, delivered),
+        );
+        let view = engine.task_view(&engine.tasks()[(notify_id - 1) as usize]);
+        assert_eq!((view.status, view.attempts), (status, attempts));
+    }
+}

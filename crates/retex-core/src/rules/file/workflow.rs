@@ -33,7 +33,9 @@ use toml::de::DeValue;
 
 use super::{Reader, read_location_kind};
 use crate::event::OpeningHours;
-use crate::rules::workflow::{ApprovalRule, Assignment, Ownership, Shift, Team};
+use crate::rules::workflow::{
+    ApprovalRule, Assignment, AutomatedAction, Ownership, Shift, TaskKindRule, Team, Trigger,
+};
 use crate::rules::{Rules, Severity, SlaTarget};
 
 const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -308,6 +310,82 @@ pub(super) fn read_approvals(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_
             .workflow
             .approvals
             .insert(key.get_ref().to_string(), ApprovalRule { above, role });
+    }
+}
+
+/// `[[actions]]` rows: `type`, `on` (`open`, `breach` or `status:NAME`), `do` and, for notifications, `target`.
+pub(super) fn read_actions(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
+    let DeValue::Array(items) = value.get_ref() else {
+        reader.error(value.span(), "actions", "expected an array of tables ([[actions]])");
+        return;
+    };
+    for (index, item) in items.iter().enumerate() {
+        let path = format!("actions[{index}]");
+        let Some(fields) = reader.table(item, &path) else {
+            continue;
+        };
+        let (mut exception_type, mut on, mut task, mut target) = (None, Some(Trigger::Open), None, None);
+        for (field, value) in fields.iter() {
+            let field_path = format!("{path}.{}", field.get_ref());
+            match field.get_ref().as_ref() {
+                "type" => {
+                    exception_type = reader.string(value, &field_path).map(str::to_owned);
+                    if let Some(name) = &exception_type {
+                        reader.type_names.push((name.clone(), value.span(), field_path.clone()));
+                    }
+                }
+                "on" => {
+                    on = match reader.string(value, &field_path) {
+                        Some("open") => Some(Trigger::Open),
+                        Some("breach") => Some(Trigger::Breach),
+                        Some(text) if text.starts_with("status:") => Some(Trigger::Status(text[7..].to_owned())),
+                        Some(other) => {
+                            reader.error(
+                                value.span(),
+                                &field_path,
+                                format!("{other:?}: use open, breach or status:NAME"),
+                            );
+                            None
+                        }
+                        None => None,
+                    }
+                }
+                "do" => {
+                    if let Some(name) = reader.string(value, &field_path) {
+                        task = TaskKindRule::from_name(name);
+                        if task.is_none() {
+                            let names: Vec<&str> = TaskKindRule::ALL.iter().map(|kind| kind.name()).collect();
+                            reader.error(
+                                value.span(),
+                                &field_path,
+                                format!("{name:?} is not one of {}", names.join(", ")),
+                            );
+                        }
+                    }
+                }
+                "target" => target = reader.string(value, &field_path).map(str::to_owned),
+                _ => reader.error(field.span(), &field_path, "unknown key: use type, on, do and target"),
+            }
+        }
+        let notifies = matches!(task, Some(TaskKindRule::NotifyWebhook | TaskKindRule::NotifyEmail));
+        if notifies && target.is_none() {
+            reader.error(
+                item.span(),
+                &path,
+                "a notification needs a target (a URL or an e-mail address)",
+            );
+        }
+        match (exception_type, on, task) {
+            (Some(exception_type), Some(on), Some(task)) => rules.workflow.actions.push(AutomatedAction {
+                exception_type,
+                on,
+                task,
+                target,
+            }),
+            (None, _, _) => reader.error(item.span(), &path, "an action needs a type"),
+            (_, _, None) => reader.error(item.span(), &path, "an action needs `do`"),
+            _ => {}
+        }
     }
 }
 

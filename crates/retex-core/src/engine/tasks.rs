@@ -1,0 +1,427 @@
+//! Automated actions (the rules' `[[actions]]`): when an exception opens, breaches its SLA or changes status,
+//! the engine creates a task and notes it on the exception's timeline. A replenishment proposal or an order hold
+//! waits for a person to approve it; a recount, a quality review or a finance task is a to-do for a team (the
+//! next count of the position completes a recount); a notification is an outbox entry the server's dispatcher
+//! delivers, logging each attempt as a command. Tasks are engine state, so they replay like everything else.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::codes::{DocumentNumber, Qty, SupplierCode, Timestamp};
+use crate::command::{Action, Command};
+use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionRecord};
+use crate::engine::ledger::{LocationId, SkuId, pack};
+use crate::engine::{Engine, Output};
+use crate::event::LocationKind;
+use crate::rules::workflow::{TaskKindRule, Trigger};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: u64,
+    pub exception: u64,
+    pub kind: TaskKind,
+    pub status: TaskStatus,
+    /// Who should act on it.
+    pub team: String,
+    pub created_at: Timestamp,
+    pub decided_by: Option<String>,
+    /// Delivery attempts of a notification.
+    pub attempts: u32,
+    /// The latest outcome, in words.
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum TaskKind {
+    Transfer {
+        from: LocationId,
+        to: LocationId,
+        sku: SkuId,
+        qty: Qty,
+    },
+    PurchaseOrder {
+        supplier: Option<SupplierCode>,
+        to: LocationId,
+        sku: SkuId,
+        qty: Qty,
+        expected: Timestamp,
+    },
+    Recount {
+        location: LocationId,
+        sku: SkuId,
+    },
+    QualityReview,
+    FinanceTask,
+    Notify {
+        email: bool,
+        target: String,
+        message: String,
+    },
+    HoldOrder {
+        order: DocumentNumber,
+    },
+}
+
+impl TaskKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Transfer { .. } => "transfer",
+            Self::PurchaseOrder { .. } => "purchase_order",
+            Self::Recount { .. } => "recount",
+            Self::QualityReview => "quality_review",
+            Self::FinanceTask => "finance_task",
+            Self::Notify { email: true, .. } => "notify_email",
+            Self::Notify { email: false, .. } => "notify_webhook",
+            Self::HoldOrder { .. } => "hold_order",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TaskStatus {
+    /// A draft waiting for a person's decision.
+    Proposed,
+    /// A to-do for its team.
+    Open,
+    /// A notification waiting in the outbox.
+    Pending,
+    Approved,
+    Rejected,
+    Done,
+    Delivered,
+    /// A notification whose last delivery failed; the dispatcher tries again.
+    Failed,
+}
+
+impl TaskStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Proposed => "proposed",
+            Self::Open => "open",
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Done => "done",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Still waiting for someone (a person, a team or the dispatcher).
+    pub fn is_waiting(self) -> bool {
+        matches!(self, Self::Proposed | Self::Open | Self::Pending | Self::Failed)
+    }
+}
+
+/// Delivery attempts after which a notification is no longer retried.
+pub const DELIVERY_ATTEMPTS_MAX: u32 = 5;
+
+/// An action trigger met while applying a log entry, run when the entry is fully applied.
+#[derive(Clone, Debug)]
+pub(super) struct Triggered {
+    exception: u64,
+    trigger: Trigger,
+    at: Timestamp,
+    seq: u64,
+}
+
+impl Engine {
+    /// Notes that `trigger` happened to an exception; its actions run when the current entry is applied.
+    pub(super) fn trigger_actions(&mut self, exception: u64, trigger: Trigger, at: Timestamp, seq: u64) {
+        if !self.config.rules.workflow.actions.is_empty() {
+            self.triggered.push(Triggered {
+                exception,
+                trigger,
+                at,
+                seq,
+            });
+        }
+    }
+
+    pub(super) fn run_triggered_actions(&mut self, outputs: &mut Vec<Output>) {
+        for triggered in std::mem::take(&mut self.triggered) {
+            self.run_actions(&triggered, outputs);
+        }
+    }
+
+    /// Creates the tasks the rules ask for on a trigger, each noted on the exception's timeline.
+    fn run_actions(&mut self, triggered: &Triggered, outputs: &mut Vec<Output>) {
+        let Triggered {
+            exception,
+            ref trigger,
+            at,
+            seq,
+        } = *triggered;
+        let rules = std::sync::Arc::clone(&self.config.rules);
+        let type_name = self
+            .type_name(self.state.exceptions.get(exception).key.exception_type)
+            .to_owned();
+        for action in &rules.workflow.actions {
+            if action.exception_type != type_name || action.on != *trigger {
+                continue;
+            }
+            let note = match self.make_task(exception, action.task, action.target.as_deref(), at) {
+                Some((kind, status, team, detail)) => {
+                    let id = self.state.tasks.len() as u64 + 1;
+                    if let TaskKind::Recount { location, sku } = kind {
+                        self.state
+                            .open_recounts
+                            .entry(pack(location, sku))
+                            .or_default()
+                            .push(id);
+                    }
+                    let note = format!("{}: {detail} (task {id}, {})", action.task.name(), status.name());
+                    self.state.tasks.push(Task {
+                        id,
+                        exception,
+                        kind,
+                        status,
+                        team,
+                        created_at: at,
+                        decided_by: None,
+                        attempts: 0,
+                        detail,
+                    });
+                    note
+                }
+                None => format!("{}: not applicable to this exception", action.task.name()),
+            };
+            self.state
+                .exceptions
+                .get_mut(exception)
+                .note(at, ENGINE_ACTOR, "action", note, seq);
+            outputs.push(Output::ExceptionChanged(exception));
+        }
+    }
+
+    /// The task an action creates for an exception: kind, first status, team and a description.
+    fn make_task(
+        &mut self,
+        exception: u64,
+        rule: TaskKindRule,
+        target: Option<&str>,
+        at: Timestamp,
+    ) -> Option<(TaskKind, TaskStatus, String, String)> {
+        let record = self.state.exceptions.get(exception);
+        let (location, sku, team) = (record.location, record.sku, record.team.clone());
+        let reference = record.reference.clone();
+        let message = self.notification_text(record);
+        Some(match rule {
+            TaskKindRule::ProposeReplenishment => return self.propose_replenishment(location?, sku?, team, at),
+            TaskKindRule::RequestRecount => {
+                let (location, sku) = (location?, sku?);
+                let detail = format!(
+                    "count {} at {}",
+                    self.state.skus.name(sku),
+                    self.state.locations.name(location)
+                );
+                (TaskKind::Recount { location, sku }, TaskStatus::Open, team, detail)
+            }
+            TaskKindRule::QualityReview => (
+                TaskKind::QualityReview,
+                TaskStatus::Open,
+                "quality".into(),
+                "review by quality".into(),
+            ),
+            TaskKindRule::FinanceTask => (
+                TaskKind::FinanceTask,
+                TaskStatus::Open,
+                "finance".into(),
+                "refund approval by finance".into(),
+            ),
+            TaskKindRule::NotifyWebhook | TaskKindRule::NotifyEmail => {
+                let target = target?.to_owned();
+                let email = rule == TaskKindRule::NotifyEmail;
+                let detail = format!("notify {target}");
+                (
+                    TaskKind::Notify { email, target, message },
+                    TaskStatus::Pending,
+                    team,
+                    detail,
+                )
+            }
+            TaskKindRule::HoldOrder => {
+                let order = reference?;
+                let detail = format!("hold order {order}");
+                (
+                    TaskKind::HoldOrder { order },
+                    TaskStatus::Proposed,
+                    "web operations".into(),
+                    detail,
+                )
+            }
+        })
+    }
+
+    fn notification_text(&self, record: &ExceptionRecord) -> String {
+        let view = self.exception_view(record);
+        let place = [view.location, view.sku, view.reference]
+            .iter()
+            .flatten()
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+        format!(
+            "exception {} {} {place}: {} severity, impact {}, team {}",
+            view.id,
+            view.exception_type,
+            view.severity,
+            view.impact.0.round_dp(2),
+            view.team
+        )
+    }
+
+    /// A draft transfer of what `low_stock` wants on hand from the first warehouse with that much free stock,
+    /// else a draft purchase order from the product's supplier, expected after its lead time.
+    fn propose_replenishment(
+        &mut self,
+        location: LocationId,
+        sku: SkuId,
+        team: String,
+        at: Timestamp,
+    ) -> Option<(TaskKind, TaskStatus, String, String)> {
+        let cover = self.stock_cover(location, sku, at, true)?;
+        let wanted = cover.wanted_milli / Decimal::ONE_THOUSAND / cover.window_days;
+        let qty = Qty((wanted - cover.available.0).ceil().max(Decimal::ONE));
+        let (sku_code, to_code) = (self.state.skus.name(sku), self.state.locations.name(location));
+        let warehouse = self
+            .state
+            .master
+            .locations
+            .iter()
+            .enumerate()
+            .find_map(|(index, info)| {
+                let warehouse = index as LocationId;
+                let is_warehouse = info.as_ref().is_some_and(|info| info.kind == LocationKind::Warehouse);
+                let free = self
+                    .state
+                    .ledger
+                    .get(warehouse, sku)
+                    .map_or(Qty::ZERO, |position| position.on_hand - position.reserved);
+                (is_warehouse && warehouse != location && free >= qty).then_some(warehouse)
+            });
+        if let Some(from) = warehouse {
+            let detail = format!(
+                "draft transfer of {qty} x {sku_code} from {} to {to_code}",
+                self.state.locations.name(from)
+            );
+            return Some((
+                TaskKind::Transfer {
+                    from,
+                    to: location,
+                    sku,
+                    qty,
+                },
+                TaskStatus::Proposed,
+                team,
+                detail,
+            ));
+        }
+        let supplier = self
+            .state
+            .master
+            .product(sku)
+            .and_then(|product| product.supplier.clone());
+        let lead_ms = (cover.lead_time * Decimal::from(Timestamp::MILLIS_PER_DAY)).trunc();
+        let expected = Timestamp(at.0 + i64::try_from(lead_ms).unwrap_or(0));
+        let detail = format!(
+            "draft purchase order of {qty} x {sku_code} from {} for {to_code}, expected {expected}",
+            supplier
+                .as_ref()
+                .map_or("the usual supplier", |supplier| supplier.as_str())
+        );
+        Some((
+            TaskKind::PurchaseOrder {
+                supplier,
+                to: location,
+                sku,
+                qty,
+                expected,
+            },
+            TaskStatus::Proposed,
+            "buyers".into(),
+            detail,
+        ))
+    }
+
+    /// A count of a position completes its open recount tasks.
+    pub(super) fn complete_recounts(&mut self, location: LocationId, sku: SkuId, at: Timestamp, seq: u64) {
+        let Some(ids) = self.state.open_recounts.remove(&pack(location, sku)) else {
+            return;
+        };
+        for id in ids {
+            let task = &mut self.state.tasks[(id - 1) as usize];
+            if task.status != TaskStatus::Open {
+                continue;
+            }
+            task.status = TaskStatus::Done;
+            task.detail = "counted".into();
+            let exception = task.exception;
+            self.state.exceptions.get_mut(exception).note(
+                at,
+                ENGINE_ACTOR,
+                "task_done",
+                format!("recount done (task {id})"),
+                seq,
+            );
+        }
+    }
+
+    /// Whether a task command fits the task: it must exist, belong to the command's exception and wait for
+    /// this kind of decision.
+    pub(super) fn check_task_command(&self, command: &Command) -> Result<(), String> {
+        let (task_id, delivery) = match &command.action {
+            Action::DecideTask { task, .. } => (*task, false),
+            Action::TaskDelivered { task, .. } => (*task, true),
+            _ => return Ok(()),
+        };
+        let task = task_id
+            .checked_sub(1)
+            .and_then(|index| self.state.tasks.get(index as usize))
+            .filter(|task| task.exception == command.exception)
+            .ok_or_else(|| format!("exception {} has no task {task_id}", command.exception))?;
+        let is_notification = matches!(task.kind, TaskKind::Notify { .. });
+        match (delivery, task.status) {
+            (true, TaskStatus::Pending | TaskStatus::Failed) if is_notification => Ok(()),
+            (false, TaskStatus::Proposed | TaskStatus::Open) => Ok(()),
+            (_, status) => Err(format!("task {task_id} is {}", status.name())),
+        }
+    }
+
+    /// Applies a checked task command.
+    pub(super) fn apply_task_command(&mut self, command: &Command, at: Timestamp, seq: u64) {
+        let (task_id, status, detail) = match &command.action {
+            Action::DecideTask { task, approve, note } => {
+                let current = self.state.tasks[(*task - 1) as usize].status;
+                let status = match (current, approve) {
+                    (TaskStatus::Proposed, true) => TaskStatus::Approved,
+                    (TaskStatus::Open, true) => TaskStatus::Done,
+                    _ => TaskStatus::Rejected,
+                };
+                (*task, status, note.clone())
+            }
+            Action::TaskDelivered { task, ok, detail } => {
+                let status = if *ok { TaskStatus::Delivered } else { TaskStatus::Failed };
+                (*task, status, detail.clone())
+            }
+            _ => return,
+        };
+        let task = &mut self.state.tasks[(task_id - 1) as usize];
+        task.status = status;
+        task.detail = detail.clone();
+        if matches!(command.action, Action::TaskDelivered { .. }) {
+            task.attempts += 1;
+        } else {
+            task.decided_by = Some(command.actor.clone());
+        }
+        let note = format!("task {task_id} {}: {detail}", status.name());
+        self.state
+            .exceptions
+            .get_mut(command.exception)
+            .note(at, &command.actor, "task", note, seq);
+    }
+
+    pub fn tasks(&self) -> &[Task] {
+        &self.state.tasks
+    }
+}
