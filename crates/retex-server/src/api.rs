@@ -14,7 +14,7 @@ use retex_core::codes::Timestamp;
 use retex_core::command::Action;
 use retex_core::engine::{
     Cursor, Engine, ExceptionOrder, ExceptionQuery, ExceptionView, InboundTransfer, IncidentView, Kpis, StatusFilter,
-    StockRow, TimelineView,
+    StockRow, TaskView, TimelineView,
 };
 use retex_core::rules::Severity;
 use serde::{Deserialize, Serialize};
@@ -193,16 +193,25 @@ pub struct ExceptionDetail<'a> {
     pub exception: ExceptionView<'a>,
     pub timeline: Vec<TimelineView<'a>>,
     pub incident: Option<IncidentView<'a>>,
+    /// Tasks its automated actions created.
+    pub tasks: Vec<TaskView<'a>>,
 }
 
 pub fn exception_detail<'a>(engine: &'a Engine, principal: &Principal, id: u64) -> Outcome<ExceptionDetail<'a>> {
     let record = visible_exception(engine, principal, id)?;
     let (exception, timeline) = engine.exception_detail(record.id).expect("the record exists");
     let incident = engine.incident(exception.incident);
+    let tasks = engine
+        .tasks()
+        .iter()
+        .filter(|task| task.exception == id)
+        .map(|task| engine.task_view(task))
+        .collect();
     Ok(ExceptionDetail {
         exception,
         timeline,
         incident,
+        tasks,
     })
 }
 
@@ -304,6 +313,71 @@ pub async fn get_evidence(
         .await?
         .ok_or_else(|| Failure::not_found("the evidence file is missing from the store"))?;
     Ok(([(header::CONTENT_TYPE, file.0)], file.1).into_response())
+}
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskParams {
+    /// Only tasks in this status (`proposed`, `open`, `pending`, `approved`, `rejected`, `done`, `delivered`,
+    /// `failed`), or `waiting` for the first four and `failed`.
+    pub status: Option<String>,
+    /// Only tasks of this kind (`transfer`, `purchase_order`, `recount`, `quality_review`, `finance_task`,
+    /// `notify_webhook`, `notify_email`, `hold_order`).
+    pub kind: Option<String>,
+    pub location: Option<String>,
+}
+
+/// Tasks matching the filters at locations the principal may see, newest first.
+pub fn visible_tasks<'a>(engine: &'a Engine, principal: &Principal, params: &TaskParams) -> Vec<TaskView<'a>> {
+    engine
+        .tasks()
+        .iter()
+        .rev()
+        .filter(|task| match params.status.as_deref() {
+            None => true,
+            Some("waiting") => task.status.is_waiting(),
+            Some(name) => task.status.name() == name,
+        })
+        .filter(|task| params.kind.as_deref().is_none_or(|kind| task.kind.name() == kind))
+        .map(|task| engine.task_view(task))
+        .filter(|view| {
+            params
+                .location
+                .as_deref()
+                .is_none_or(|location| view.location == Some(location))
+        })
+        .filter(|view| principal.sees_location(view.location))
+        .collect()
+}
+
+pub async fn list_tasks(
+    State(state): State<Arc<AppState>>,
+    ApiUser(principal): ApiUser,
+    params: Result<Query<TaskParams>, QueryRejection>,
+) -> Outcome<JsonBody> {
+    require_read(&principal)?;
+    let params = query_params(params)?;
+    state
+        .read(move |live| json(&visible_tasks(live.engine(), &principal, &params)))
+        .await
+}
+
+/// Replenishment proposals waiting for a decision: draft transfers and purchase orders.
+pub async fn list_replenishment(State(state): State<Arc<AppState>>, ApiUser(principal): ApiUser) -> Outcome<JsonBody> {
+    require_read(&principal)?;
+    state
+        .read(move |live| {
+            let params = TaskParams {
+                status: Some("proposed".into()),
+                ..TaskParams::default()
+            };
+            let proposals: Vec<TaskView<'_>> = visible_tasks(live.engine(), &principal, &params)
+                .into_iter()
+                .filter(|task| matches!(task.kind, "transfer" | "purchase_order"))
+                .collect();
+            json(&proposals)
+        })
+        .await
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod dispatch;
 pub mod error;
 pub mod extract;
 pub mod metrics;
@@ -71,6 +72,7 @@ pub async fn serve(state: Arc<AppState>, listen: SocketAddr) -> anyhow::Result<(
     if state.clock == ClockMode::Wall {
         tokio::spawn(follow_wall_clock(Arc::clone(&state)));
     }
+    tokio::spawn(dispatch::dispatch_outbox(Arc::clone(&state)));
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::{MethodRouter, get, post};
 use retex_core::command::Action;
-use retex_core::engine::{InboundTransfer, IncidentView, Kpis, StockRow};
+use retex_core::engine::{InboundTransfer, IncidentView, Kpis, StockRow, TaskView};
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::{JsonSchema, Schema};
 use serde_json::{Map, Value, json};
@@ -146,6 +146,28 @@ pub const OPERATIONS: &[Operation] = &[
         body: None,
         response: (JSON, schema::<Vec<InboundTransfer<'static>>>),
         route: || get(api::list_inbound_transfers),
+    },
+    Operation {
+        method: "get",
+        path: "/tasks",
+        summary: "Tasks of automated actions: replenishment drafts, recounts, reviews, order holds, notifications \
+                  (the outbox). Decide one with the exception's `decide_task` action.",
+        roles: "every role but source; limited to the caller's locations",
+        query: Some(root_schema::<api::TaskParams>),
+        body: None,
+        response: (JSON, schema::<Vec<TaskView<'static>>>),
+        route: || get(api::list_tasks),
+    },
+    Operation {
+        method: "get",
+        path: "/replenishment",
+        summary: "Replenishment proposals waiting for a decision: draft transfers from a warehouse with the stock, \
+                  else draft purchase orders after the supplier's lead time.",
+        roles: "every role but source; limited to the caller's locations",
+        query: None,
+        body: None,
+        response: (JSON, schema::<Vec<TaskView<'static>>>),
+        route: || get(api::list_replenishment),
     },
     Operation {
         method: "get",

@@ -233,9 +233,8 @@ impl AppState {
         let principal = principal.clone();
         let state = Arc::clone(self);
         self.write(move |live| {
-            let engine = live.engine();
-            visible_exception(engine, &principal, exception)?;
-            let at = state.now_datetime(engine);
+            visible_exception(live.engine(), &principal, exception)?;
+            let at = state.now_datetime(live.engine());
             let command = Command {
                 id: key.unwrap_or_else(|| generated_key(&principal.name, at, action.name())),
                 source: UI_SOURCE.to_owned(),
@@ -245,15 +244,31 @@ impl AppState {
                 exception,
                 action,
             };
-            if let Err(problem) = engine.check_command(&command) {
-                return Err(Failure::new(
-                    FailureKind::Conflict,
-                    format!("{} refused: {problem}", command.action.name()),
-                ));
-            }
-            let appended = live.append_command(&command)?;
-            live.take_outputs();
-            Ok(appended)
+            log_command(live, &command)
+        })
+        .await
+    }
+
+    /// Checks and logs a command the server itself issues (the outbox dispatcher's delivery reports).
+    pub async fn system_command(
+        self: &Arc<Self>,
+        actor: &'static str,
+        exception: u64,
+        action: Action,
+    ) -> Outcome<bool> {
+        let state = Arc::clone(self);
+        self.write(move |live| {
+            let at = state.now_datetime(live.engine());
+            let command = Command {
+                id: generated_key(actor, at, action.name()),
+                source: actor.to_owned(),
+                at,
+                actor: actor.to_owned(),
+                role: None,
+                exception,
+                action,
+            };
+            log_command(live, &command)
         })
         .await
     }
@@ -317,6 +332,24 @@ impl AppState {
         })
         .await
     }
+}
+
+/// Checks a command against the engine (a refusal is a 409 that says why) and logs it; false when its
+/// idempotency key was logged before.
+fn log_command(live: &mut LiveEngine, command: &Command) -> Outcome<bool> {
+    // A retry of a logged command is harmless, even when the command would no longer fit.
+    if live.is_logged(&command.source, &command.id)? {
+        return Ok(false);
+    }
+    if let Err(problem) = live.engine().check_command(command) {
+        return Err(Failure::new(
+            FailureKind::Conflict,
+            format!("{} refused: {problem}", command.action.name()),
+        ));
+    }
+    let appended = live.append_command(command)?;
+    live.take_outputs();
+    Ok(appended)
 }
 
 /// Refuses principals whose role may not work exceptions.

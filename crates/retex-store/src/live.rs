@@ -209,6 +209,11 @@ impl LiveEngine {
         self.store_shared().last_seq()
     }
 
+    /// Whether an entry with this idempotency key is in the log.
+    pub fn is_logged(&self, source: &str, id: &str) -> Result<bool, StoreError> {
+        Ok(self.store_shared().find_entry(source, id)?.is_some())
+    }
+
     /// The log entry with this seq, e.g. one an exception names as its cause.
     pub fn log_entry(&self, seq: u64) -> Result<Option<StoredEntry>, StoreError> {
         let Some(after) = seq.checked_sub(1) else {

@@ -17,7 +17,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use retex_core::command::{Action, Resolution, RootCause, WorkStatus};
 use retex_core::engine::{
-    Engine, ExceptionOrder, ExceptionQuery, ExceptionView, IncidentView, Kpis, StatusFilter, TimelineView,
+    Engine, ExceptionOrder, ExceptionQuery, ExceptionView, IncidentView, Kpis, StatusFilter, TaskView, TimelineView,
 };
 use retex_core::rules::ExceptionType;
 use serde::Deserialize;
@@ -470,6 +470,7 @@ struct ExceptionPage<'a> {
     root_causes: Vec<&'static str>,
     resolutions: Vec<&'static str>,
     approval_pending: bool,
+    tasks: Vec<TaskView<'a>>,
     timeline: Vec<TimelineView<'a>>,
     incident: Option<IncidentPanel>,
 }
@@ -612,6 +613,12 @@ async fn exception_page(
                     root_causes: RootCause::ALL.iter().map(|cause| cause.name()).collect(),
                     resolutions: Resolution::ALL.iter().map(|resolution| resolution.name()).collect(),
                     approval_pending: e.approval.as_ref().is_some_and(|approval| approval.state == "pending"),
+                    tasks: engine
+                        .tasks()
+                        .iter()
+                        .filter(|task| task.exception == id)
+                        .map(|task| engine.task_view(task))
+                        .collect(),
                     e,
                     timeline,
                     incident,
@@ -633,6 +640,8 @@ struct ActForm {
     text: Option<String>,
     resolution: Option<String>,
     hours: Option<String>,
+    task: Option<u64>,
+    approve: Option<bool>,
 }
 
 impl ActForm {
@@ -694,6 +703,11 @@ impl ActForm {
             },
             "reject" => Action::Reject {
                 note: self.field("note", &self.note)?,
+            },
+            "decide_task" => Action::DecideTask {
+                task: self.task.ok_or_else(|| Failure::bad_request("task: which task"))?,
+                approve: self.approve.unwrap_or(false),
+                note: non_empty(&self.note).unwrap_or("").to_owned(),
             },
             "dismiss" => Action::Dismiss {
                 reason: self.field("reason", &self.reason)?,
@@ -1027,6 +1041,8 @@ struct StorePage<'a> {
     csrf: String,
     inbound: Vec<InboundCard<'a>>,
     open: Vec<(u64, &'a str, String, &'static str)>,
+    /// SKUs to count, with the exception that asked.
+    recounts: Vec<(&'a str, u64)>,
 }
 
 struct InboundCard<'a> {
@@ -1095,9 +1111,18 @@ async fn store_page(State(state): State<Arc<AppState>>, user: PageUser, Query(qu
                     .into_iter()
                     .map(|view| (view.id, view.exception_type, place(&view), view.severity))
                     .collect();
+                let recounts = engine
+                    .tasks()
+                    .iter()
+                    .filter(|task| task.kind.name() == "recount" && task.status.is_waiting())
+                    .map(|task| engine.task_view(task))
+                    .filter(|task| task.location == Some(location.as_str()))
+                    .filter_map(|task| Some((task.sku?, task.exception)))
+                    .collect();
                 page(&StorePage {
                     user: UserBar::of(&user),
                     notice: query.notice,
+                    recounts,
                     locations: stores.iter().map(|code| (code.clone(), *code == location)).collect(),
                     location,
                     csrf: user.csrf.clone(),

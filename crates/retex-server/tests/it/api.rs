@@ -140,9 +140,13 @@ fn commands_by_cookie_need_the_csrf_header_and_keys_make_retries_harmless() {
         .json();
     assert_eq!(first["logged"], true);
     assert_eq!(first["exception"]["acknowledged_by"], "lead");
+    let retry = server
+        .send("POST", &path, &headers, r#"{"action":"acknowledge"}"#)
+        .json();
+    assert_eq!(retry["logged"], false, "a retry under the same key changes nothing");
+    headers.pop();
     let again = server.send("POST", &path, &headers, r#"{"action":"acknowledge"}"#);
     assert_eq!(again.status, 409, "acknowledging twice is refused: {}", again.body);
-    headers.pop();
 
     let no_cause = server.send("POST", &path, &headers, r#"{"action":"resolve","note":"recounted"}"#);
     assert_eq!(no_cause.status, 400);
@@ -332,4 +336,90 @@ fn approvals_need_another_person_with_the_role() {
     let approval = &approved.json()["exception"]["approval"];
     assert_eq!(approval["state"], "approved");
     assert_eq!(approval["decided_by"], "lead");
+}
+
+#[test]
+fn automated_actions_reach_their_webhook_and_teams() {
+    let receiver = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hook = format!("http://{}/hook", receiver.local_addr().unwrap());
+    let (bodies, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in receiver.incoming() {
+            let mut stream = stream.unwrap();
+            let mut request = vec![0u8; 8192];
+            let read = std::io::Read::read(&mut stream, &mut request).unwrap();
+            let text = String::from_utf8_lossy(&request[..read]).into_owned();
+            std::io::Write::write_all(&mut stream, b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n").unwrap();
+            let _ = bodies.send(text);
+        }
+    });
+    let rules = format!(
+        "[[actions]]\ntype = \"count_variance\"\non = \"open\"\ndo = \"notify_webhook\"\ntarget = \"{hook}\"\n\
+         [[actions]]\ntype = \"count_variance\"\non = \"open\"\ndo = \"request_recount\"\n"
+    );
+    let server = Server::with_world_and_rules(&rules);
+    let first = received
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("a webhook call");
+    assert!(first.starts_with("POST /hook HTTP/1.1"), "{first}");
+    assert!(first.contains("count_variance"), "{first}");
+    let second = received
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("a second webhook call");
+    assert!(second.contains("count_variance"));
+
+    let admin = cookie_header(&server.login("admin"));
+    let delivered = (0..50).find_map(|_| {
+        let tasks = server
+            .send("GET", "/api/v1/tasks?kind=notify_webhook", &admin, "")
+            .json();
+        let all_done = tasks
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|task| task["status"] == "delivered");
+        if all_done {
+            return Some(tasks);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        None
+    });
+    let delivered = delivered.expect("both deliveries logged");
+    assert_eq!(delivered.as_array().unwrap().len(), 2);
+    assert!(delivered[0]["detail"].as_str().unwrap().contains("HTTP 204"));
+
+    let s1_cookie = server.login("s1");
+    let recounts = server
+        .send("GET", "/api/v1/tasks?kind=recount", &cookie_header(&s1_cookie), "")
+        .json();
+    let recounts = recounts.as_array().unwrap();
+    assert_eq!(
+        recounts.len(),
+        1,
+        "the store user sees their store's recount only: {recounts:?}"
+    );
+    assert_eq!(recounts[0]["location"], "S1");
+    assert_eq!(recounts[0]["status"], "open");
+    let exception = recounts[0]["exception"].as_u64().unwrap();
+    let task = recounts[0]["id"].as_u64().unwrap();
+    let mut headers = cookie_header(&s1_cookie);
+    headers.push(("x-csrf-token", server.csrf(&s1_cookie)));
+    let body = format!(r#"{{"action":"decide_task","task":{task},"approve":true,"note":"counted, 20 on the shelf"}}"#);
+    let decided = server.send(
+        "POST",
+        &format!("/api/v1/exceptions/{exception}/actions"),
+        &headers,
+        &body,
+    );
+    assert_eq!(decided.status, 200, "{}", decided.body);
+    let detail = server
+        .send("GET", &format!("/api/v1/exceptions/{exception}"), &headers, "")
+        .json();
+    let statuses: Vec<&str> = detail["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|task| task["status"].as_str().unwrap())
+        .collect();
+    assert!(statuses.contains(&"done"), "{statuses:?}");
 }

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use retex_core::engine::EngineConfig;
+use retex_core::rules::file::parse_rules;
 use retex_server::auth::{Role, new_token, user_account};
 use retex_server::{AppState, ClockMode, app_state};
 use retex_store::{Account, AccountKind, LiveEngine, LiveOptions, StoreLocation};
@@ -34,10 +35,19 @@ pub const PASSWORD: &str = "correct horse";
 
 impl Server {
     pub fn start() -> Self {
+        Self::start_with_rules("")
+    }
+
+    /// A server running under a rules file's text.
+    pub fn start_with_rules(rules: &str) -> Self {
         let dir = TempDir::new().unwrap();
         let location = StoreLocation::Sqlite(dir.path().join("retex.db"));
         let store = retex_store::open(&location).unwrap();
-        let live = LiveEngine::open(store, EngineConfig::default(), LiveOptions::default()).unwrap();
+        let config = EngineConfig {
+            rules: Arc::new(parse_rules(rules).unwrap()),
+            insight: None,
+        };
+        let live = LiveEngine::open(store, config, LiveOptions::default()).unwrap();
         let mut accounts = retex_store::open(&location).unwrap();
         for (name, role, locations) in [
             ("admin", Role::Admin, vec![]),
@@ -64,7 +74,7 @@ impl Server {
         };
         let source_token = token("feed", Role::Source);
         let viewer_token = token("report", Role::Viewer);
-        let state = app_state(live, accounts, "# defaults\n".into(), ClockMode::Engine).unwrap();
+        let state = app_state(live, accounts, rules.to_owned(), ClockMode::Engine).unwrap();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -74,6 +84,7 @@ impl Server {
         let address = listener.local_addr().unwrap();
         let app = retex_server::router(Arc::clone(&state)).into_make_service_with_connect_info::<SocketAddr>();
         runtime.spawn(async move { axum::serve(listener, app).await });
+        runtime.spawn(retex_server::dispatch::dispatch_outbox(Arc::clone(&state)));
         Self {
             address,
             state,
@@ -86,7 +97,11 @@ impl Server {
 
     /// A server with [`WORLD`] ingested.
     pub fn with_world() -> Self {
-        let server = Self::start();
+        Self::with_world_and_rules("")
+    }
+
+    pub fn with_world_and_rules(rules: &str) -> Self {
+        let server = Self::start_with_rules(rules);
         let response = server.send("POST", "/api/v1/events", &server.bearer_source(), WORLD);
         assert_eq!(response.status, 200, "{}", response.body);
         server

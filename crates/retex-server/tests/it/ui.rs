@@ -141,3 +141,28 @@ fn store_staff_confirm_receipts_and_submit_counts_for_their_store_only() {
     );
     assert_eq!(elsewhere.status, 403);
 }
+
+#[test]
+fn requested_recounts_show_on_the_store_page_until_counted() {
+    let rules = "[[actions]]\ntype = \"count_variance\"\non = \"open\"\ndo = \"request_recount\"\n";
+    let server = Server::with_world_and_rules(rules);
+    let cookie = server.login("s1");
+    let csrf = server.csrf(&cookie);
+    let page = server.send("GET", "/store", &[("cookie", cookie.as_str())], "").body;
+    assert!(
+        page.contains("Counts requested") && page.contains("<b>K1</b>"),
+        "{page}"
+    );
+    let counted = server.send(
+        "POST",
+        "/store/count",
+        &[("cookie", cookie.as_str()), FORM],
+        &format!("csrf={csrf}&location=S1&sku=K1&counted=20"),
+    );
+    assert_eq!(counted.status, 303);
+    let page = server.send("GET", "/store", &[("cookie", cookie.as_str())], "").body;
+    assert!(
+        !page.contains("Counts requested"),
+        "the count completed the task: {page}"
+    );
+}
