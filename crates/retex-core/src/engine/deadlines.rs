@@ -27,9 +27,22 @@ pub enum Deadline {
     PhantomCheck(LocationId, SkuId),
     /// The daily test of store exception rates (`store_exception_rate`).
     StoreRateCheck,
-    /// An exception's escalation level falls due (workflow.md: 1 at `ack_due`, 2 at 75% of the resolve
-    /// target, 3 at `resolve_due`).
+    /// An exception's SLA target falls due: a breach if it is not met. Before the escalation it causes at the
+    /// same instant.
+    Breach(u64, Target),
+    /// An exception's escalation level (1-based, in the policy's order) falls due.
     Escalation(u64, u8),
+    /// The n-th reminder of an unacknowledged exception.
+    Renotify(u64, u8),
+    /// The n-th repeat of the last escalation level of an unresolved exception.
+    Repeat(u64, u8),
+}
+
+/// An SLA target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Target {
+    Acknowledge,
+    Resolve,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -76,6 +89,9 @@ impl Engine {
                 Deadline::PhantomCheck(location, sku) => self.fire_phantom_check(location, sku, due_at, outputs),
                 Deadline::StoreRateCheck => self.fire_store_rate_check(due_at, outputs),
                 Deadline::Escalation(exception, level) => self.fire_escalation(exception, level, due_at, outputs),
+                Deadline::Breach(exception, target) => self.fire_breach(exception, target, due_at, outputs),
+                Deadline::Renotify(exception, count) => self.fire_renotify(exception, count, due_at, outputs),
+                Deadline::Repeat(exception, count) => self.fire_repeat(exception, count, due_at, outputs),
             }
         }
     }

@@ -1,46 +1,238 @@
-//! Escalation (workflow.md): level 1 at `ack_due` when not acknowledged (the team lead), level 2 when 75% of the
-//! resolve target has passed in business time (the region's manager, or the operations lead for a company-wide
-//! team), level 3 at `resolve_due` (the operations director). Each level fires once, at its instant, while the
-//! exception is still being worked, and goes on its timeline; the first and last are SLA breaches. The
-//! statuses `waiting_supplier` and `waiting_customer` pause the resolve clock (levels 2 and 3 wait too); it
-//! resumes with what was left when the status changes again.
+//! Escalation and SLA breaches (workflow.md, and the rules' `[escalation]` policy).
+//!
+//! Each level of the policy falls due at its instant (the acknowledgement target, the resolve target, a share of
+//! the resolve target, or a delay after opening) and tells its target once, if the exception still needs it: an
+//! acknowledgement level stops once someone acknowledges, a resolution level runs on the resolve clock. The SLA
+//! targets themselves are breach events at `ack_due` and `resolve_due`; a breach stays. While unacknowledged
+//! after a breach, reminders go out every so often (`renotify`); after the last level, it is repeated while
+//! unresolved (`repeat`, PagerDuty's loops). A silence or snooze mutes escalation, not the SLA. The statuses
+//! `waiting_supplier` and `waiting_customer` pause the resolve clock; it resumes with what was left.
+//!
+//! The default policy is workflow.md's: the team lead at `ack_due`, the region's manager (the operations lead
+//! for a company-wide team) at 75% of the resolve target, the operations director at `resolve_due`.
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 
 use crate::codes::Timestamp;
 use crate::command::{Action, Command, WorkStatus};
-use crate::engine::calendar::{add_business_time, business_clock_ms};
-use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionStatus};
+use crate::engine::calendar::{BusinessHours, add_business_time, business_clock_ms};
+use crate::engine::deadlines::Target;
+use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionRecord, ExceptionStatus};
 use crate::engine::ledger::LocationId;
 use crate::engine::{Deadline, Engine, Output};
-use crate::rules::workflow::Trigger;
+use crate::rules::SlaTarget;
+use crate::rules::workflow::{EscalationPolicy, EscalationTarget, LevelTime, Trigger};
 
-/// Escalation levels, from the first.
-pub const ESCALATION_LEVELS: u8 = 3;
+/// When each level of a policy falls due for an exception opened at `opened` with these SLA targets.
+pub(super) fn escalation_dues(
+    policy: &EscalationPolicy,
+    opened: Timestamp,
+    target: SlaTarget,
+    calendar: Option<BusinessHours>,
+    holidays: &[chrono::NaiveDate],
+) -> Vec<Timestamp> {
+    let after = |minutes: i64| add_business_time(opened, minutes * 60_000, calendar, holidays);
+    policy
+        .levels
+        .iter()
+        .map(|level| match level.at {
+            LevelTime::AckDue => after(target.acknowledge_minutes),
+            LevelTime::ResolveDue => after(target.resolve_minutes),
+            LevelTime::ResolveShare(share) => {
+                let minutes = (Decimal::from(target.resolve_minutes) * share)
+                    .trunc()
+                    .to_i64()
+                    .unwrap_or(0);
+                after(minutes)
+            }
+            LevelTime::AfterOpening(minutes) => after(minutes),
+        })
+        .collect()
+}
 
 impl Engine {
-    /// Queues the escalation levels of a new exception at their instants.
-    pub(super) fn schedule_escalations(&mut self, exception: u64, due: [Timestamp; ESCALATION_LEVELS as usize]) {
-        for (level, due_at) in (1..=ESCALATION_LEVELS).zip(due) {
-            self.state
-                .deadlines
-                .schedule(due_at, Deadline::Escalation(exception, level));
+    /// Queues a new exception's SLA targets and escalation levels at their instants.
+    pub(super) fn schedule_escalations(
+        &mut self,
+        exception: u64,
+        ack_due: Timestamp,
+        resolve_due: Timestamp,
+        dues: &[Timestamp],
+    ) {
+        let deadlines = &mut self.state.deadlines;
+        deadlines.schedule(ack_due, Deadline::Breach(exception, Target::Acknowledge));
+        deadlines.schedule(resolve_due, Deadline::Breach(exception, Target::Resolve));
+        for (index, due_at) in dues.iter().enumerate() {
+            deadlines.schedule(*due_at, Deadline::Escalation(exception, index as u8 + 1));
         }
     }
 
+    /// An SLA target fell due: a breach, unless it was met, moved or paused.
+    pub(super) fn fire_breach(&mut self, exception: u64, target: Target, due_at: Timestamp, outputs: &mut Vec<Output>) {
+        let seq = self.state.applied_seq;
+        let record = self.state.exceptions.get_mut(exception);
+        let missed = record.status.is_active()
+            && match target {
+                Target::Acknowledge => record.acknowledged_at.is_none() && record.ack_due == due_at,
+                Target::Resolve => record.paused_at.is_none() && record.resolve_due == due_at,
+            };
+        if !missed {
+            return;
+        }
+        let detail = match target {
+            Target::Acknowledge => {
+                record.ack_breached = true;
+                "the acknowledgement target was missed"
+            }
+            Target::Resolve => {
+                record.resolve_breached = true;
+                "the resolve target was missed"
+            }
+        };
+        record.note(due_at, ENGINE_ACTOR, "breached", detail.into(), seq);
+        outputs.push(Output::ExceptionChanged(exception));
+        self.trigger_actions(exception, Trigger::Breach, due_at, seq);
+        if target == Target::Acknowledge
+            && let Some(renotify) = self.config.rules.workflow.escalation.renotify
+        {
+            self.schedule_after(
+                exception,
+                due_at,
+                renotify.every_minutes,
+                Deadline::Renotify(exception, 1),
+            );
+        }
+    }
+
+    /// A level fell due: tell its target, if the exception still needs it.
     pub(super) fn fire_escalation(&mut self, exception: u64, level: u8, due_at: Timestamp, outputs: &mut Vec<Output>) {
+        let rules = std::sync::Arc::clone(&self.config.rules);
+        let policy = &rules.workflow.escalation;
+        let index = usize::from(level) - 1;
+        let Some(rule) = policy.levels.get(index) else {
+            return;
+        };
         let record = self.state.exceptions.get(exception);
-        let notified = match level {
-            1 => match self
-                .config
-                .rules
-                .workflow
-                .teams
-                .get(&record.team)
-                .and_then(|team| team.lead.as_ref())
-            {
-                Some(lead) => format!("team lead {lead} of {}", record.team),
-                None => format!("team lead of {}", record.team),
+        let applies = record.escalation_dues.get(index) == Some(&due_at)
+            && self.still_escalates(record, rule.at.is_about_acknowledgement(), due_at);
+        if !applies {
+            return;
+        }
+        let notified = self.notified(record, rule.notify);
+        let reason = match rule.at {
+            LevelTime::AckDue => "not acknowledged by its due time".to_owned(),
+            LevelTime::ResolveDue => "not resolved by its due time".to_owned(),
+            LevelTime::ResolveShare(share) => {
+                format!(
+                    "{}% of its resolve target has passed",
+                    (share * Decimal::ONE_HUNDRED).normalize()
+                )
+            }
+            LevelTime::AfterOpening(minutes) => format!("unacknowledged {minutes} business minutes after opening"),
+        };
+        let seq = self.state.applied_seq;
+        let record = self.state.exceptions.get_mut(exception);
+        record.escalation_level = record.escalation_level.max(level);
+        let detail = format!("level {level}: {notified} notified, {reason}");
+        record.note(due_at, ENGINE_ACTOR, "escalated", detail, seq);
+        outputs.push(Output::ExceptionChanged(exception));
+        if index + 1 == policy.levels.len()
+            && let Some(repeat) = policy.repeat
+        {
+            self.schedule_after(exception, due_at, repeat.every_minutes, Deadline::Repeat(exception, 1));
+        }
+    }
+
+    /// A reminder of an unacknowledged exception to its assignee (else its team lead).
+    pub(super) fn fire_renotify(&mut self, exception: u64, count: u8, due_at: Timestamp, outputs: &mut Vec<Output>) {
+        let Some(renotify) = self.config.rules.workflow.escalation.renotify else {
+            return;
+        };
+        let record = self.state.exceptions.get(exception);
+        if !self.still_escalates(record, true, due_at) {
+            return;
+        }
+        let target = if record.assignee.is_some() {
+            EscalationTarget::Assignee
+        } else {
+            EscalationTarget::TeamLead
+        };
+        let detail = format!(
+            "{} reminded, still unacknowledged ({count} of {})",
+            self.notified(record, target),
+            renotify.times
+        );
+        self.note_repeat(exception, due_at, "renotified", detail, outputs);
+        if count < renotify.times {
+            self.schedule_after(
+                exception,
+                due_at,
+                renotify.every_minutes,
+                Deadline::Renotify(exception, count + 1),
+            );
+        }
+    }
+
+    /// The last level's target told again while the exception is unresolved.
+    pub(super) fn fire_repeat(&mut self, exception: u64, count: u8, due_at: Timestamp, outputs: &mut Vec<Output>) {
+        let rules = std::sync::Arc::clone(&self.config.rules);
+        let policy = &rules.workflow.escalation;
+        let (Some(repeat), Some(last)) = (policy.repeat, policy.levels.last()) else {
+            return;
+        };
+        let record = self.state.exceptions.get(exception);
+        if !self.still_escalates(record, false, due_at) {
+            return;
+        }
+        let detail = format!(
+            "{} notified again, still unresolved ({count} of {})",
+            self.notified(record, last.notify),
+            repeat.times
+        );
+        self.note_repeat(exception, due_at, "escalation_repeated", detail, outputs);
+        if count < repeat.times {
+            self.schedule_after(
+                exception,
+                due_at,
+                repeat.every_minutes,
+                Deadline::Repeat(exception, count + 1),
+            );
+        }
+    }
+
+    /// Whether an escalation step still applies at `at`: the exception is being worked, not muted, and (for an
+    /// acknowledgement step) not acknowledged, or (for a resolution step) its resolve clock is running.
+    fn still_escalates(&self, record: &ExceptionRecord, about_acknowledgement: bool, at: Timestamp) -> bool {
+        let silenced = record.silenced_until.is_some_and(|until| at < until);
+        let settled = if about_acknowledgement {
+            record.acknowledged_at.is_some()
+        } else {
+            record.paused_at.is_some()
+        };
+        record.status.is_active() && !silenced && !settled
+    }
+
+    /// Who a target is for this exception, in words.
+    fn notified(&self, record: &ExceptionRecord, target: EscalationTarget) -> String {
+        let team_lead = || match self
+            .config
+            .rules
+            .workflow
+            .teams
+            .get(&record.team)
+            .and_then(|team| team.lead.as_ref())
+        {
+            Some(lead) => format!("team lead {lead} of {}", record.team),
+            None => format!("team lead of {}", record.team),
+        };
+        match target {
+            EscalationTarget::Assignee => match &record.assignee {
+                Some(assignee) => assignee.clone(),
+                None => team_lead(),
             },
-            2 => match record
+            EscalationTarget::TeamLead => team_lead(),
+            EscalationTarget::RegionalManager => match record
                 .location
                 .and_then(|location| self.state.master.location(location))
             {
@@ -49,20 +241,32 @@ impl Engine {
                 }
                 _ => "operations lead".to_string(),
             },
-            _ => "operations director".to_string(),
-        };
-        if self.state.exceptions.escalate(exception, level, due_at, &notified) {
-            outputs.push(Output::ExceptionChanged(exception));
-            // Levels 1 and 3 are the SLA breaches.
-            if level != 2 {
-                let seq = self.state.applied_seq;
-                self.trigger_actions(exception, Trigger::Breach, due_at, seq);
-            }
+            EscalationTarget::OperationsLead => "operations lead".to_string(),
+            EscalationTarget::OperationsDirector => "operations director".to_string(),
         }
     }
-}
 
-impl Engine {
+    fn note_repeat(&mut self, exception: u64, at: Timestamp, action: &str, detail: String, outputs: &mut Vec<Output>) {
+        let seq = self.state.applied_seq;
+        let record = self.state.exceptions.get_mut(exception);
+        if action == "renotified" {
+            record.renotified = record.renotified.saturating_add(1);
+        } else {
+            record.repeats = record.repeats.saturating_add(1);
+        }
+        record.note(at, ENGINE_ACTOR, action, detail, seq);
+        outputs.push(Output::ExceptionChanged(exception));
+    }
+
+    /// Queues `deadline` `minutes` of the exception's business time after `from`.
+    fn schedule_after(&mut self, exception: u64, from: Timestamp, minutes: i64, deadline: Deadline) {
+        let location = self.state.exceptions.get(exception).location;
+        let calendar = location.and_then(|location| self.business_hours(location));
+        let rules = std::sync::Arc::clone(&self.config.rules);
+        let at = add_business_time(from, minutes * 60_000, calendar, &rules.workflow.holidays);
+        self.state.deadlines.schedule(at, deadline);
+    }
+
     /// Applies a checked command, pausing the resolve clock when it sets a waiting status and resuming it,
     /// with what was left, when the exception leaves that status (workflow.md).
     pub(super) fn apply_command(&mut self, command: &Command, at: Timestamp, seq: u64) {
@@ -102,7 +306,8 @@ impl Engine {
         }
     }
 
-    /// Restarts a paused resolve clock at `at` with the business time that was left at the pause.
+    /// Restarts a paused resolve clock at `at` with the business time that was left at the pause: the resolve
+    /// target and every resolution level not yet reached move by the paused time.
     fn resume_clock(&mut self, id: u64, location: Option<LocationId>, at: Timestamp, seq: u64) {
         let calendar = location.and_then(|location| self.business_hours(location));
         let rules = std::sync::Arc::clone(&self.config.rules);
@@ -112,22 +317,27 @@ impl Engine {
             return;
         };
         let clock = |at: Timestamp| business_clock_ms(calendar, holidays, at);
-        let left = |due: Timestamp| (clock(due) - clock(paused_at)).max(0);
-        let (resolve_left, level_two_left) = (left(record.resolve_due), left(record.level_two_due));
-        record.resolve_due = add_business_time(at, resolve_left, calendar, holidays);
-        let level_two_passed = record.escalation_level >= 2;
-        if !level_two_passed {
-            record.level_two_due = add_business_time(at, level_two_left, calendar, holidays);
+        let moved = |due: Timestamp| {
+            let left = (clock(due) - clock(paused_at)).max(0);
+            add_business_time(at, left, calendar, holidays)
+        };
+        record.resolve_due = moved(record.resolve_due);
+        let mut rescheduled = vec![(record.resolve_due, Deadline::Breach(id, Target::Resolve))];
+        for (index, level) in rules.workflow.escalation.levels.iter().enumerate() {
+            let number = index as u8 + 1;
+            if level.at.is_about_acknowledgement() || record.escalation_level >= number {
+                continue;
+            }
+            if let Some(due) = record.escalation_dues.get_mut(index) {
+                *due = moved(*due);
+                rescheduled.push((*due, Deadline::Escalation(id, number)));
+            }
         }
         let detail = format!("the resolve clock runs again; resolve by {}", record.resolve_due);
         record.note(at, ENGINE_ACTOR, "clock_resumed", detail, seq);
-        let (resolve_due, level_two_due) = (record.resolve_due, record.level_two_due);
-        if !level_two_passed {
-            self.state
-                .deadlines
-                .schedule(level_two_due, Deadline::Escalation(id, 2));
+        for (due, deadline) in rescheduled {
+            self.state.deadlines.schedule(due, deadline);
         }
-        self.state.deadlines.schedule(resolve_due, Deadline::Escalation(id, 3));
     }
 }
 

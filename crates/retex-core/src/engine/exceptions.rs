@@ -118,8 +118,11 @@ pub struct ExceptionRecord {
     pub resolve_breached: bool,
     /// The highest escalation level reached (0 before any).
     pub escalation_level: u8,
-    /// When 75% of the resolve target is used up (escalation level 2); moves with pauses like `resolve_due`.
-    pub level_two_due: Timestamp,
+    /// When each escalation level of the policy falls due; the resolve-clock ones move with pauses.
+    pub escalation_dues: Vec<Timestamp>,
+    /// Reminders sent while unacknowledged, and repeats of the last level while unresolved.
+    pub renotified: u8,
+    pub repeats: u8,
     /// Set while a waiting status pauses the resolve clock.
     pub paused_at: Option<Timestamp>,
     /// A silence mutes its escalation until then.
@@ -192,7 +195,7 @@ pub struct Opening {
     pub team: String,
     pub ack_due: Timestamp,
     pub resolve_due: Timestamp,
-    pub level_two_due: Timestamp,
+    pub escalation_dues: Vec<Timestamp>,
     pub cause: u64,
 }
 
@@ -313,7 +316,9 @@ impl ExceptionBook {
             ack_breached: false,
             resolve_breached: false,
             escalation_level: 0,
-            level_two_due: opening.level_two_due,
+            escalation_dues: opening.escalation_dues,
+            renotified: 0,
+            repeats: 0,
             paused_at: None,
             silenced_until: None,
             timeline: Vec::new(),
@@ -342,44 +347,6 @@ impl ExceptionBook {
         record.resolve_breached |= at > record.resolve_due;
         record.note(at, ENGINE_ACTOR, "resolved", "the condition cleared".to_string(), cause);
         Some(id)
-    }
-
-    /// Escalates an exception still being worked to `level`, notifying `notified`; false when the level no
-    /// longer applies (resolved, or acknowledged in time for level 1).
-    pub fn escalate(&mut self, id: u64, level: u8, at: Timestamp, notified: &str) -> bool {
-        let record = self.get_mut(id);
-        let current_due = match level {
-            1 => record.ack_due,
-            2 => record.level_two_due,
-            _ => record.resolve_due,
-        };
-        let paused = level > 1 && record.paused_at.is_some();
-        let stale = current_due != at;
-        let silenced = record.silenced_until.is_some_and(|until| at < until);
-        if !record.status.is_active() || (level == 1 && record.acknowledged_at.is_some()) || paused || stale || silenced
-        {
-            return false;
-        }
-        record.escalation_level = record.escalation_level.max(level);
-        let reason = match level {
-            1 => {
-                record.ack_breached = true;
-                "not acknowledged by its due time"
-            }
-            2 => "75% of its resolve target has passed",
-            _ => {
-                record.resolve_breached = true;
-                "not resolved by its due time"
-            }
-        };
-        record.note(
-            at,
-            ENGINE_ACTOR,
-            "escalated",
-            format!("level {level}: {notified} notified, {reason}"),
-            0,
-        );
-        true
     }
 
     /// Why a command cannot act on its exception now, if it cannot.

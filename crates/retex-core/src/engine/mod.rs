@@ -46,7 +46,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use calendar::{BusinessHours, add_business_time};
-pub use deadlines::{Deadline, DeadlineQueue};
+pub use deadlines::{Deadline, DeadlineQueue, Target};
 pub use documents::{OrderDoc, OrderStatus, PurchaseOrderDoc, ReturnDoc, TransferDoc};
 pub use exceptions::{
     ApprovalState, EvidenceRef, ExceptionBook, ExceptionKey, ExceptionRecord, ExceptionStatus, ExceptionSummary,
@@ -73,7 +73,7 @@ use crate::event::Event;
 use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 6;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 7;
 
 /// One entry of the log, as the engine applies it.
 // Nearly every input is an event: boxing it would add an allocation per event to the hot path.

@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 
 use crate::codes::{DocumentNumber, Money, Timestamp};
 use crate::engine::calendar::{BusinessHours, add_business_time};
+use crate::engine::escalation::escalation_dues;
 use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionKey, Opening, TypeRef};
 use crate::engine::incidents::Touch;
 use crate::engine::ledger::{LocationId, SkuId};
@@ -130,12 +131,7 @@ impl Engine {
         let holidays = &rules.workflow.holidays;
         let ack_due = add_business_time(detection.at, target.acknowledge_minutes * 60_000, calendar, holidays);
         let resolve_due = add_business_time(detection.at, target.resolve_minutes * 60_000, calendar, holidays);
-        let level_two_due = add_business_time(
-            detection.at,
-            target.resolve_minutes * 60_000 * 3 / 4,
-            calendar,
-            holidays,
-        );
+        let escalation_dues = escalation_dues(&rules.workflow.escalation, detection.at, target, calendar, holidays);
         let opening = Opening {
             key: detection.key,
             location: detection.location,
@@ -147,13 +143,13 @@ impl Engine {
             team,
             ack_due,
             resolve_due,
-            level_two_due,
+            escalation_dues: escalation_dues.clone(),
             cause: detection.cause,
         };
         let id = self.state.exceptions.open(opening, &self.rules_version);
         self.assign_on_open(id, detection.at, detection.cause);
 
-        self.schedule_escalations(id, [ack_due, level_two_due, resolve_due]);
+        self.schedule_escalations(id, ack_due, resolve_due, &escalation_dues);
         self.apply_silences(id);
         let is_master_data = type_ref == TypeRef::BuiltIn(ExceptionType::MasterData);
         let exceptions = &self.state.exceptions;

@@ -203,11 +203,12 @@ pub fn parse_rules(text: &str) -> Result<Rules, Vec<RuleError>> {
             "ownership" => workflow::read_ownership(&mut reader, value, &mut rules),
             "approvals" => workflow::read_approvals(&mut reader, value, &mut rules),
             "actions" => workflow::read_actions(&mut reader, value, &mut rules),
+            "escalation" => workflow::read_escalation(&mut reader, value, &mut rules),
             other => reader.error(
                 key.span(),
                 other,
-                "unknown section: use severity, sla, calendar, teams, shifts, ownership, approvals, actions, types \
-                 or custom",
+                "unknown section: use severity, sla, escalation, calendar, teams, shifts, ownership, approvals, \
+                 actions, types or custom",
             ),
         }
     }

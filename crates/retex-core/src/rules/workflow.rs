@@ -17,6 +17,8 @@ use crate::event::{LocationKind, OpeningHours};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Workflow {
+    /// Who is told when, while an exception is not acknowledged or not resolved.
+    pub escalation: EscalationPolicy,
     pub teams: BTreeMap<String, Team>,
     /// Per person: when they work. A member without a shift is always on shift.
     pub shifts: BTreeMap<String, Shift>,
@@ -56,6 +58,112 @@ impl Workflow {
     pub fn holidays_before(&self, day: NaiveDate) -> usize {
         self.holidays.partition_point(|holiday| *holiday < day)
     }
+}
+
+/// Escalation levels, each at its instant and telling its target, plus reminders while unacknowledged and
+/// repeats of the last level while unresolved (PagerDuty's `num_loops`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EscalationPolicy {
+    pub levels: Vec<EscalationLevel>,
+    /// After the acknowledgement target is missed: remind every so often while still unacknowledged.
+    pub renotify: Option<Repeat>,
+    /// After the last level: tell its target again every so often while still unresolved.
+    pub repeat: Option<Repeat>,
+}
+
+impl Default for EscalationPolicy {
+    /// workflow.md: the team lead at `ack_due`, the regional manager at 75% of the resolve target, the operations
+    /// director at `resolve_due`.
+    fn default() -> Self {
+        Self {
+            levels: vec![
+                EscalationLevel {
+                    at: LevelTime::AckDue,
+                    notify: EscalationTarget::TeamLead,
+                },
+                EscalationLevel {
+                    at: LevelTime::ResolveShare(Decimal::new(75, 2)),
+                    notify: EscalationTarget::RegionalManager,
+                },
+                EscalationLevel {
+                    at: LevelTime::ResolveDue,
+                    notify: EscalationTarget::OperationsDirector,
+                },
+            ],
+            renotify: None,
+            repeat: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EscalationLevel {
+    pub at: LevelTime,
+    pub notify: EscalationTarget,
+}
+
+/// When a level falls due.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LevelTime {
+    /// At the acknowledgement target, if still unacknowledged.
+    AckDue,
+    /// At the resolve target.
+    ResolveDue,
+    /// When this share of the resolve target has passed (in business time; paused with it).
+    ResolveShare(Decimal),
+    /// This many business minutes after opening, if still unacknowledged.
+    AfterOpening(i64),
+}
+
+impl LevelTime {
+    /// An acknowledgement escalation stops once someone acknowledges; a resolution escalation runs on the
+    /// resolve clock and waits while it is paused.
+    pub fn is_about_acknowledgement(self) -> bool {
+        matches!(self, Self::AckDue | Self::AfterOpening(_))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalationTarget {
+    Assignee,
+    TeamLead,
+    /// The region's manager for a location's team, the operations lead for a company-wide one.
+    RegionalManager,
+    OperationsLead,
+    OperationsDirector,
+}
+
+impl EscalationTarget {
+    pub const ALL: [EscalationTarget; 5] = [
+        Self::Assignee,
+        Self::TeamLead,
+        Self::RegionalManager,
+        Self::OperationsLead,
+        Self::OperationsDirector,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Assignee => "assignee",
+            Self::TeamLead => "team_lead",
+            Self::RegionalManager => "regional_manager",
+            Self::OperationsLead => "operations_lead",
+            Self::OperationsDirector => "operations_director",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|target| target.name() == name)
+    }
+}
+
+/// Every `every_minutes` business minutes, at most `times` times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Repeat {
+    pub every_minutes: i64,
+    pub times: u8,
 }
 
 /// How a team hands out its exceptions.

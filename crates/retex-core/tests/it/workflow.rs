@@ -470,3 +470,62 @@ fn automated_actions_create_tasks_that_people_and_the_dispatcher_close() {
         assert_eq!((view.status, view.attempts), (status, attempts));
     }
 }
+
+#[test]
+fn an_escalation_policy_sets_levels_reminders_and_repeats() {
+    let rules = r#"
+[escalation]
+levels = [
+  { at = "30m", notify = "assignee" },
+  { at = "50%", notify = "regional_manager" },
+  { at = "resolve_due", notify = "operations_director" },
+]
+renotify = { every_minutes = 60, times = 2 }
+repeat = { every_minutes = 120, times = 1 }
+
+[teams."store S1"]
+members = ["ann"]
+assignment = "round_robin"
+"#;
+    let (mut engine, seq) = engine_with(rules);
+    let id = exception_of(&engine, "K0");
+    engine.apply(
+        seq + 1,
+        &Input::Tick(Timestamp::parse_rfc3339("2026-11-20T00:00:00Z").unwrap()),
+        &mut Vec::new(),
+    );
+    let (view, timeline) = engine.exception_detail(id).unwrap();
+    let steps: Vec<String> = timeline
+        .iter()
+        .filter(|entry| {
+            matches!(
+                entry.action,
+                "escalated" | "breached" | "renotified" | "escalation_repeated"
+            )
+        })
+        .map(|entry| format!("{} {}: {}", entry.at, entry.action, entry.detail))
+        .collect();
+    // Opened Monday 10:00 at a store open 09:00-17:00; low: acknowledge in 8, resolve in 72 business hours.
+    assert_eq!(
+        steps,
+        [
+            "2026-11-02T10:30:00Z escalated: level 1: ann notified, unacknowledged 30 business minutes after opening",
+            "2026-11-03T10:00:00Z breached: the acknowledgement target was missed",
+            "2026-11-03T11:00:00Z renotified: ann reminded, still unacknowledged (1 of 2)",
+            "2026-11-03T12:00:00Z renotified: ann reminded, still unacknowledged (2 of 2)",
+            "2026-11-06T14:00:00Z escalated: level 2: regional manager of north notified, 50% of its resolve target has passed",
+            "2026-11-11T10:00:00Z breached: the resolve target was missed",
+            "2026-11-11T10:00:00Z escalated: level 3: operations director notified, not resolved by its due time",
+            "2026-11-11T12:00:00Z escalation_repeated: operations director notified again, still unresolved (1 of 1)",
+        ]
+    );
+    assert!(view.ack_breached && view.resolve_breached);
+    assert_eq!(view.escalation_level, 3);
+
+    let errors = parse_rules("[escalation]\nlevels = [{ at = \"soon\", notify = \"boss\" }]\n").unwrap_err();
+    let keys: Vec<&str> = errors.iter().map(|error| error.key.as_str()).collect();
+    assert!(
+        keys.contains(&"escalation.levels[0].at") && keys.contains(&"escalation.levels[0].notify"),
+        "{keys:?}"
+    );
+}

@@ -296,11 +296,12 @@ fn people_work_an_exception_through_logged_commands() {
         .iter()
         .map(|entry| entry["action"].as_str().unwrap())
         .collect();
-    // Level 1 fired at ack_due, days before alice acknowledged.
+    // The acknowledgement target was missed and level 1 fired at ack_due, days before alice acknowledged.
     assert_eq!(
         actions,
         [
             "opened",
+            "breached",
             "escalated",
             "acknowledge",
             "assign",

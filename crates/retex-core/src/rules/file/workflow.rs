@@ -27,6 +27,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use toml::Spanned;
 use toml::de::DeValue;
@@ -34,7 +35,8 @@ use toml::de::DeValue;
 use super::{Reader, read_location_kind};
 use crate::event::OpeningHours;
 use crate::rules::workflow::{
-    ApprovalRule, Assignment, AutomatedAction, Ownership, Shift, TaskKindRule, Team, Trigger,
+    ApprovalRule, Assignment, AutomatedAction, EscalationLevel, EscalationTarget, LevelTime, Ownership, Repeat, Shift,
+    TaskKindRule, Team, Trigger,
 };
 use crate::rules::{Rules, Severity, SlaTarget};
 
@@ -385,6 +387,124 @@ pub(super) fn read_actions(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>
             (None, _, _) => reader.error(item.span(), &path, "an action needs a type"),
             (_, _, None) => reader.error(item.span(), &path, "an action needs `do`"),
             _ => {}
+        }
+    }
+}
+
+/// `[escalation]`: `levels` (each `{ at, notify }`), `renotify` and `repeat` (each `{ every_minutes, times }`).
+pub(super) fn read_escalation(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
+    let Some(table) = reader.table(value, "escalation") else {
+        return;
+    };
+    let policy = &mut rules.workflow.escalation;
+    for (key, value) in table.iter() {
+        let path = format!("escalation.{}", key.get_ref());
+        match key.get_ref().as_ref() {
+            "levels" => {
+                let DeValue::Array(items) = value.get_ref() else {
+                    reader.error(value.span(), &path, "expected an array of { at, notify } tables");
+                    continue;
+                };
+                policy.levels.clear();
+                for (index, item) in items.iter().enumerate() {
+                    if let Some(level) = read_level(reader, item, &format!("{path}[{index}]")) {
+                        policy.levels.push(level);
+                    }
+                }
+                if policy.levels.is_empty() || policy.levels.len() > 8 {
+                    reader.error(value.span(), &path, "give 1 to 8 levels");
+                }
+            }
+            "renotify" => policy.renotify = read_repeat(reader, value, &path),
+            "repeat" => policy.repeat = read_repeat(reader, value, &path),
+            _ => reader.error(key.span(), &path, "unknown key: use levels, renotify or repeat"),
+        }
+    }
+}
+
+fn read_level(reader: &mut Reader<'_>, item: &Spanned<DeValue<'_>>, path: &str) -> Option<EscalationLevel> {
+    let fields = reader.table(item, path)?;
+    let (mut at, mut notify) = (None, None);
+    for (field, value) in fields.iter() {
+        let field_path = format!("{path}.{}", field.get_ref());
+        match field.get_ref().as_ref() {
+            "at" => {
+                let text = reader.string(value, &field_path)?;
+                at = parse_level_time(text);
+                if at.is_none() {
+                    reader.error(
+                        value.span(),
+                        &field_path,
+                        format!(
+                            "{text:?}: use ack_due, resolve_due, a share like \"75%\" or a delay like \"30m\" or \"2h\""
+                        ),
+                    );
+                }
+            }
+            "notify" => {
+                let text = reader.string(value, &field_path)?;
+                notify = EscalationTarget::from_name(text);
+                if notify.is_none() {
+                    let names: Vec<&str> = EscalationTarget::ALL.iter().map(|target| target.name()).collect();
+                    reader.error(
+                        value.span(),
+                        &field_path,
+                        format!("{text:?} is not one of {}", names.join(", ")),
+                    );
+                }
+            }
+            _ => reader.error(field.span(), &field_path, "unknown key: use at and notify"),
+        }
+    }
+    match (at, notify) {
+        (Some(at), Some(notify)) => Some(EscalationLevel { at, notify }),
+        _ => {
+            reader.error(item.span(), path, "a level needs `at` and `notify`");
+            None
+        }
+    }
+}
+
+/// `ack_due`, `resolve_due`, `NN%` of the resolve target, or `NNm` / `NNh` after opening.
+fn parse_level_time(text: &str) -> Option<LevelTime> {
+    match text {
+        "ack_due" => return Some(LevelTime::AckDue),
+        "resolve_due" => return Some(LevelTime::ResolveDue),
+        _ => {}
+    }
+    if let Some(percent) = text.strip_suffix('%') {
+        let share = percent.trim().parse::<Decimal>().ok()? / Decimal::ONE_HUNDRED;
+        return (share > Decimal::ZERO && share <= Decimal::ONE).then_some(LevelTime::ResolveShare(share));
+    }
+    let (number, unit_minutes) = match text.strip_suffix('m') {
+        Some(number) => (number, 1),
+        None => (text.strip_suffix('h')?, 60),
+    };
+    let minutes = number.trim().parse::<i64>().ok()?.checked_mul(unit_minutes)?;
+    (minutes > 0).then_some(LevelTime::AfterOpening(minutes))
+}
+
+fn read_repeat(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, path: &str) -> Option<Repeat> {
+    let fields = reader.table(value, path)?;
+    let (mut every_minutes, mut times) = (None, None);
+    for (field, value) in fields.iter() {
+        let field_path = format!("{path}.{}", field.get_ref());
+        let number = reader.number(value, &field_path).and_then(|number| number.to_i64());
+        match field.get_ref().as_ref() {
+            "every_minutes" => every_minutes = number.filter(|minutes| *minutes > 0),
+            "times" => {
+                times = number
+                    .and_then(|times| u8::try_from(times).ok())
+                    .filter(|times| *times > 0)
+            }
+            _ => reader.error(field.span(), &field_path, "unknown key: use every_minutes and times"),
+        }
+    }
+    match (every_minutes, times) {
+        (Some(every_minutes), Some(times)) => Some(Repeat { every_minutes, times }),
+        _ => {
+            reader.error(value.span(), path, "needs every_minutes (above 0) and times (1 to 255)");
+            None
         }
     }
 }
