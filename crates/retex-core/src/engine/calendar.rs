@@ -220,4 +220,25 @@ mod business_clock_tests {
             3_600_000
         );
     }
+
+    #[test]
+    fn holidays_are_closed_all_day_for_targets_and_the_clock_alike() {
+        let calendar = Some(BusinessHours {
+            zone: chrono_tz::Europe::Berlin,
+            hours: OpeningHours::parse("08:00-20:00").unwrap(),
+        });
+        let christmas = [NaiveDate::from_ymd_opt(2026, 12, 25).unwrap()];
+        let start = Timestamp::parse_rfc3339("2026-12-24T18:00:00Z").unwrap(); // 19:00 local, an hour left
+        let three_hours = 3 * 3_600_000;
+        let due = add_business_time(start, three_hours, calendar, &christmas);
+        // One hour on the 24th, none on the 25th, two on the 26th from 08:00 local.
+        assert_eq!(due, Timestamp::parse_rfc3339("2026-12-26T09:00:00Z").unwrap());
+        let clock = |at: Timestamp| business_clock_ms(calendar, &christmas, at);
+        assert_eq!(clock(due) - clock(start), three_hours);
+        let on_the_holiday = Timestamp::parse_rfc3339("2026-12-25T12:00:00Z").unwrap();
+        assert_eq!(
+            clock(on_the_holiday),
+            clock(Timestamp::parse_rfc3339("2026-12-24T19:00:00Z").unwrap())
+        );
+    }
 }

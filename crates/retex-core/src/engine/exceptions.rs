@@ -412,7 +412,8 @@ impl ExceptionBook {
         let id = command.exception;
         let actor = command.actor.as_str();
         let record = self.get_mut(id);
-        let detail = match &command.action {
+        let status_before = record.status.name();
+        let mut detail = match &command.action {
             Action::Acknowledge => {
                 record.acknowledged_at = Some(at);
                 record.acknowledged_by = Some(actor.to_string());
@@ -420,8 +421,8 @@ impl ExceptionBook {
                 String::new()
             }
             Action::Assign { assignee } => {
-                record.assignee = Some(assignee.clone());
-                format!("to {assignee}")
+                let before = record.assignee.replace(assignee.clone());
+                format!("{} -> {assignee}", before.as_deref().unwrap_or("nobody"))
             }
             Action::Comment { text } => text.clone(),
             Action::SetStatus { status } => {
@@ -430,7 +431,7 @@ impl ExceptionBook {
                     WorkStatus::WaitingSupplier => ExceptionStatus::WaitingSupplier,
                     WorkStatus::WaitingCustomer => ExceptionStatus::WaitingCustomer,
                 };
-                record.status.name().to_string()
+                String::new()
             }
             Action::Resolve {
                 root_cause,
@@ -499,6 +500,16 @@ impl ExceptionBook {
             // Applied to the task by the engine, which notes it on the timeline.
             Action::DecideTask { .. } | Action::TaskDelivered { .. } => return,
         };
+        // Every change of status shows before and after (the audit trail).
+        let status_after = record.status.name();
+        if status_after != status_before {
+            let change = format!("{status_before} -> {status_after}");
+            detail = if detail.is_empty() {
+                change
+            } else {
+                format!("{change}; {detail}")
+            };
+        }
         record.note(at, actor, command.action.name(), detail, seq);
         let key = record.key.clone();
         let active = record.status.is_active();

@@ -176,6 +176,12 @@ fn commands_by_cookie_need_the_csrf_header_and_keys_make_retries_harmless() {
         .map(|entry| entry["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions[actions.len() - 2..], ["acknowledge", "resolve"], "{actions:?}");
+    let resolution = detail["timeline"].as_array().unwrap().last().unwrap();
+    assert_eq!(resolution["actor"], "lead");
+    assert_eq!(
+        resolution["detail"], "open -> resolved; root cause count_inaccuracy: recounted",
+        "the audit trail shows before and after"
+    );
     assert_eq!(detail["exception"]["root_cause"], "count_inaccuracy");
 }
 
