@@ -403,6 +403,21 @@ pub fn visible_incidents<'a>(
         .collect()
 }
 
+/// The incident if the principal may see it: 404 when there is none, 403 when none of its exceptions is at
+/// the principal's locations.
+pub fn visible_incident<'a>(engine: &'a Engine, principal: &Principal, id: u64) -> Outcome<IncidentView<'a>> {
+    let incident = engine
+        .incident(id)
+        .ok_or_else(|| Failure::not_found(format!("no incident {id}")))?;
+    if !incident_visible(engine, principal, &incident) {
+        return Err(Failure::forbidden(format!(
+            "incident {id} has no exception at the locations {} may see",
+            principal.name
+        )));
+    }
+    Ok(incident)
+}
+
 fn incident_visible(engine: &Engine, principal: &Principal, incident: &IncidentView<'_>) -> bool {
     incident
         .exceptions
@@ -429,19 +444,7 @@ pub async fn get_incident(
 ) -> Outcome<JsonBody> {
     require_read(&principal)?;
     state
-        .read(move |live| {
-            let engine = live.engine();
-            let incident = engine
-                .incident(id)
-                .ok_or_else(|| Failure::not_found(format!("no incident {id}")))?;
-            if !incident_visible(engine, &principal, &incident) {
-                return Err(Failure::forbidden(format!(
-                    "incident {id} has no exception at the locations {} may see",
-                    principal.name
-                )));
-            }
-            json(&incident)
-        })
+        .read(move |live| json(&visible_incident(live.engine(), &principal, id)?))
         .await
 }
 

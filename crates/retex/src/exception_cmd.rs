@@ -285,12 +285,7 @@ fn show(store: &StoreArgs, id: u64, format: ShowFormat) -> anyhow::Result<ExitCo
             println!("{}", serde_json::to_string_pretty(&value)?);
         }
         ShowFormat::Text => {
-            let place = [view.location, view.sku, view.reference]
-                .iter()
-                .flatten()
-                .copied()
-                .collect::<Vec<_>>()
-                .join(" ");
+            let place = view.place(" ");
             println!(
                 "#{} {} {place} ({}, {})",
                 view.id, view.exception_type, view.category, view.severity

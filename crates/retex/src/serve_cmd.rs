@@ -81,13 +81,7 @@ pub struct AccountArgs {
 #[derive(Subcommand)]
 enum AccountCommand {
     /// Create a person (or replace one with the same name); the password is read from standard input.
-    Add {
-        #[command(flatten)]
-        store: StoreArgs,
-        name: String,
-        #[command(flatten)]
-        access: Access,
-    },
+    Add(NewAccount),
 }
 
 #[derive(Args)]
@@ -99,13 +93,17 @@ pub struct TokenArgs {
 #[derive(Subcommand)]
 enum TokenCommand {
     /// Create an API token; prints it alone on the last line (it is shown once, only its hash is kept).
-    Add {
-        #[command(flatten)]
-        store: StoreArgs,
-        name: String,
-        #[command(flatten)]
-        access: Access,
-    },
+    Add(NewAccount),
+}
+
+/// An account to create: where, its name, and what it may do.
+#[derive(Args)]
+struct NewAccount {
+    #[command(flatten)]
+    store: StoreArgs,
+    name: String,
+    #[command(flatten)]
+    access: Access,
 }
 
 /// What an account may do and where.
@@ -130,7 +128,7 @@ fn parse_role(name: &str) -> Result<Role, String> {
 }
 
 pub fn user(args: &AccountArgs) -> anyhow::Result<ExitCode> {
-    let AccountCommand::Add { store, name, access } = &args.command;
+    let AccountCommand::Add(NewAccount { store, name, access }) = &args.command;
     let mut password = String::new();
     std::io::stdin()
         .lock()
@@ -154,7 +152,7 @@ pub fn user(args: &AccountArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn token(args: &TokenArgs) -> anyhow::Result<ExitCode> {
-    let TokenCommand::Add { store, name, access } = &args.command;
+    let TokenCommand::Add(NewAccount { store, name, access }) = &args.command;
     let (token, secret_hash) = new_token()?;
     let account = Account {
         name: name.clone(),

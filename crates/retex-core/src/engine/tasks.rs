@@ -255,12 +255,7 @@ impl Engine {
 
     fn notification_text(&self, record: &ExceptionRecord) -> String {
         let view = self.exception_view(record);
-        let place = [view.location, view.sku, view.reference]
-            .iter()
-            .flatten()
-            .copied()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let place = view.place(" ");
         format!(
             "exception {} {} {place}: {} severity, impact {}, team {}",
             view.id,

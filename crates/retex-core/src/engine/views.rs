@@ -81,6 +81,18 @@ pub struct ExceptionView<'a> {
     pub approval: Option<ApprovalView<'a>>,
 }
 
+impl ExceptionView<'_> {
+    /// Where it is: its location, SKU and document, joined by `separator`.
+    pub fn place(&self, separator: &str) -> String {
+        [self.location, self.sku, self.reference]
+            .iter()
+            .flatten()
+            .copied()
+            .collect::<Vec<_>>()
+            .join(separator)
+    }
+}
+
 /// A file attached to an exception; its content is in the evidence store under `sha256`.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct EvidenceView<'a> {

@@ -22,7 +22,7 @@ use retex_core::engine::{
 use retex_core::rules::ExceptionType;
 use serde::Deserialize;
 
-use crate::api::{IncidentParams, parse_severity, visible_incidents};
+use crate::api::{IncidentParams, parse_severity, visible_incident, visible_incidents};
 use crate::auth::{Principal, SESSION_COOKIE, SESSION_SECONDS, verify_password};
 use crate::error::{Failure, FailureKind, Outcome};
 use crate::extract::PageUser;
@@ -325,12 +325,7 @@ struct QueueQuery {
 
 /// Where an exception is: location, SKU and document, as one short text.
 fn place(view: &ExceptionView<'_>) -> String {
-    [view.location, view.sku, view.reference]
-        .iter()
-        .flatten()
-        .copied()
-        .collect::<Vec<_>>()
-        .join(" · ")
+    view.place(" · ")
 }
 
 /// "in 3 h" or "overdue 2 d": how far a due time is from now.
@@ -856,20 +851,7 @@ async fn incident_page(State(state): State<Arc<AppState>>, user: PageUser, Path(
     shown(
         state
             .read(move |live| {
-                let engine = live.engine();
-                let incident = engine
-                    .incident(id)
-                    .ok_or_else(|| Failure::not_found(format!("no incident {id}")))?;
-                let visible = incident
-                    .exceptions
-                    .iter()
-                    .any(|&member| visible_exception(engine, &user.principal, member).is_ok());
-                if !visible {
-                    return Err(Failure::forbidden(format!(
-                        "incident {id} has no exception at the locations {} may see",
-                        user.principal.name
-                    )));
-                }
+                visible_incident(live.engine(), &user.principal, id)?;
                 let incident = incident_panel(live, id)?.expect("the incident exists");
                 page(&IncidentPage {
                     user: UserBar::of(&user),
