@@ -1,5 +1,6 @@
-// The web UI in headless Chromium: a lead logs in, works an exception from the queue to resolution and reads
-// the dashboard's charts; a store user cannot open another store's exception.
+// The web UI in headless Chromium: a lead logs in, works an exception from the queue to resolution (evidence,
+// the four-eyes approval of a second lead), and reads the dashboard's charts; a store user counts on the
+// mobile store page and cannot open another store's exception.
 //
 // Runs the real `retex` binary (RETEX_BIN) on a temporary SQLite file with the server tests' world, and Debian's
 // Chromium (CHROMIUM, default /usr/bin/chromium) through playwright-core.
@@ -15,6 +16,7 @@ import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const world = join(here, '..', '..', 'crates', 'retex-server', 'tests', 'data', 'world.ndjson');
+const rules = join(here, 'rules.toml');
 const bin = process.env.RETEX_BIN;
 const password = 'correct horse';
 const port = 18000 + (process.pid % 1000);
@@ -32,10 +34,11 @@ before(async () => {
   assert.ok(bin, 'set RETEX_BIN to the retex binary');
   dir = mkdtempSync(join(tmpdir(), 'retex-browser-'));
   const db = join(dir, 'retex.db');
-  retex(['ingest', '--db', db, world]);
+  retex(['ingest', '--db', db, '--rules', rules, world]);
   retex(['user', 'add', '--db', db, 'lead', '--role', 'operations_lead'], password + '\n');
+  retex(['user', 'add', '--db', db, 'olga', '--role', 'operations_lead'], password + '\n');
   retex(['user', 'add', '--db', db, 'sam', '--role', 'team_member', '--team', 'store S1', '--locations', 'S1'], password + '\n');
-  server = spawn(bin, ['serve', '--db', db, '--clock', 'log', '--listen', `127.0.0.1:${port}`], { stdio: 'inherit', env: { ...process.env, RETEX_LOG: 'warn' } });
+  server = spawn(bin, ['serve', '--db', db, '--rules', rules, '--clock', 'log', '--listen', `127.0.0.1:${port}`], { stdio: 'inherit', env: { ...process.env, RETEX_LOG: 'warn' } });
   for (let attempt = 0; ; attempt++) {
     try {
       if ((await fetch(`${base}/healthz`)).ok) break;
@@ -84,10 +87,38 @@ test('a lead works an exception from the queue to resolution', async () => {
   assert.match(await page.textContent('.notice'), /Done: acknowledge/);
   assert.match(await page.textContent('.timeline'), /lead\s+acknowledge/);
 
-  await page.selectOption('form.resolve select[name=root_cause]', 'count_inaccuracy');
-  await page.fill('form.resolve input[name=note]', 'recounted the shelf');
-  await page.click('form.resolve button[type=submit]');
+  await page.setInputFiles('input[name=file]', {
+    name: 'recount.txt',
+    mimeType: 'text/plain',
+    buffer: Buffer.from('recounted twice: 10 on the shelf'),
+  });
+  await page.click('button:has-text("Attach")');
+  await page.waitForURL(/notice=Attached/);
+  assert.match(await page.textContent('ul.evidence'), /recount\.txt \(text\/plain, 32 bytes, by lead\)/);
+
+  const resolve = async () => {
+    await page.selectOption('form.resolve select[name=root_cause]', 'count_inaccuracy');
+    await page.selectOption('form.resolve select[name=resolution]', 'stock_adjusted');
+    await page.fill('form.resolve input[name=note]', 'recounted the shelf');
+    await page.click('form.resolve button[type=submit]');
+    await page.waitForURL(/notice=/);
+  };
+  await resolve();
+  assert.match(await page.textContent('.notice'), /request approval, and have another operations_lead approve/);
+  await page.fill('input[name=reason]', 'write-off of 35 units');
+  await page.click('button:has-text("Request approval")');
   await page.waitForURL(/notice=Done/);
+  assert.match(await page.textContent('#approval'), /pending, asked by lead/);
+
+  const olga = await logIn('olga');
+  await olga.goto(`${base}/exceptions/${id}`);
+  await olga.click('form.approve button[value=approve]');
+  await olga.waitForURL(/notice=Done/);
+  assert.match(await olga.textContent('#approval'), /approved, asked by lead, decided by olga/);
+  await olga.close();
+
+  await page.goto(`${base}/exceptions/${id}`);
+  await resolve();
   assert.equal((await page.textContent('#status')).trim(), 'resolved');
   assert.equal((await page.textContent('#root-cause')).trim(), 'count_inaccuracy');
 
@@ -120,6 +151,17 @@ test('a store user cannot open another store\'s exception', async () => {
   const page = await logIn('sam');
   const locations = await page.locator('table.queue tbody tr td:nth-child(3)').allTextContents();
   assert.ok(locations.length > 0 && locations.every((text) => text.startsWith('S1')), `only S1: ${locations}`);
+
+  // The store page at phone width: the requested recount, then a count with the barcode field.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${base}/store`);
+  assert.match(await page.textContent('ul.recounts'), /K1/);
+  await page.fill('input[name=sku]', 'K1');
+  await page.fill('input[name=counted]', '20');
+  await page.click('button:has-text("Submit count")');
+  await page.waitForURL(/notice=/);
+  assert.match(await page.textContent('.notice'), /Count of K1 recorded: 20/);
+  assert.equal(await page.locator('ul.recounts').count(), 0, 'the count completed the requested recount');
   const response = await page.goto(`${base}/exceptions/${other}`);
   assert.equal(response.status(), 403);
   assert.match(await page.textContent('.error'), /outside the locations sam may see/);
