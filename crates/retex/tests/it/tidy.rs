@@ -1,4 +1,5 @@
-//! House rules that are cheap to check: every Rust file says what it is for in its first line.
+//! House rules that are cheap to check: every Rust file says what it is for in its first line, and every rules
+//! example in the documentation is a rules file `retex rules check` accepts.
 
 use std::path::{Path, PathBuf};
 
@@ -33,4 +34,21 @@ fn every_rust_file_opens_with_a_module_doc() {
         undocumented.is_empty(),
         "files without a `//!` first line: {undocumented:#?}"
     );
+}
+
+#[test]
+fn every_rules_example_in_the_docs_is_accepted() {
+    let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/rules.md");
+    let text = std::fs::read_to_string(&docs).unwrap();
+    let examples: Vec<&str> = text
+        .split("```toml\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap())
+        .collect();
+    assert!(examples.len() >= 2, "found the examples");
+    for (index, example) in examples.iter().enumerate() {
+        if let Err(errors) = retex_core::rules::file::parse_rules(example) {
+            panic!("example {} of docs/rules.md is refused: {errors:?}", index + 1);
+        }
+    }
 }
