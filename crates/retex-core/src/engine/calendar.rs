@@ -27,18 +27,44 @@ pub fn add_business_time(
     calendar: Option<BusinessHours>,
     holidays: &[NaiveDate],
 ) -> Timestamp {
+    let mut due = [Timestamp(0)];
+    add_business_times(start, &[duration_ms], calendar, holidays, &mut due);
+    due[0]
+}
+
+/// Like [`add_business_time`] for several durations at once (an exception's SLA targets and escalation
+/// levels), in one walk over the calendar: `dues[i]` is when `durations_ms[i]` has accrued. At most 64.
+pub fn add_business_times(
+    start: Timestamp,
+    durations_ms: &[i64],
+    calendar: Option<BusinessHours>,
+    holidays: &[NaiveDate],
+    dues: &mut [Timestamp],
+) {
+    assert!(
+        durations_ms.len() == dues.len() && dues.len() <= 64,
+        "one due per duration, at most 64"
+    );
+    for (due, duration) in dues.iter_mut().zip(durations_ms) {
+        *due = Timestamp(start.0 + duration);
+    }
     let Some(calendar) = calendar else {
-        return Timestamp(start.0 + duration_ms);
+        return;
     };
-    let mut remaining = duration_ms;
     let start_local = calendar
         .zone
         .timestamp_millis_opt(start.0)
         .single()
         .map(|at| at.date_naive());
     let Some(start_day) = start_local else {
-        return Timestamp(start.0 + duration_ms);
+        return;
     };
+    let mut pending: u64 = if dues.len() == 64 {
+        u64::MAX
+    } else {
+        (1 << dues.len()) - 1
+    };
+    let mut elapsed = 0;
     // Begin a day early: yesterday's hours may run past midnight into today.
     let mut day = start_day.checked_sub_days(Days::new(1)).unwrap_or(start_day);
     for _ in 0..CALENDAR_DAYS_MAX {
@@ -46,16 +72,21 @@ pub fn add_business_time(
         if close > start.0 && holidays.binary_search(&day).is_err() {
             let from = open.max(start.0);
             let available = close - from;
-            if remaining <= available {
-                return Timestamp(from + remaining);
+            for (index, duration) in durations_ms.iter().enumerate() {
+                if pending & (1 << index) != 0 && duration - elapsed <= available {
+                    dues[index] = Timestamp(from + (duration - elapsed));
+                    pending &= !(1 << index);
+                }
             }
-            remaining -= available;
+            if pending == 0 {
+                return;
+            }
+            elapsed += available;
         }
         day = day
             .checked_add_days(Days::new(1))
             .expect("calendar dates stay in range");
     }
-    Timestamp(start.0 + duration_ms)
 }
 
 /// The open interval of one local day, in UTC milliseconds; a close at or before the open is the next day.
@@ -159,6 +190,18 @@ mod tests {
             add_business_time(at("2026-11-02T12:00:00Z"), 7 * HOUR, calendar, &[]),
             at("2026-11-03T05:00:00Z")
         );
+    }
+
+    #[test]
+    fn one_walk_gives_every_due_as_separate_walks_do() {
+        let opened = at("2026-11-02T21:30:00Z");
+        let durations = [30 * 60_000, 8 * HOUR, 54 * HOUR, 72 * HOUR, 0];
+        let mut dues = [Timestamp(0); 5];
+        add_business_times(opened, &durations, new_york_nine_to_five(), &[], &mut dues);
+        for (due, duration) in dues.iter().zip(durations) {
+            assert_eq!(*due, add_business_time(opened, duration, new_york_nine_to_five(), &[]));
+        }
+        assert_eq!(dues[1], at("2026-11-03T21:30:00Z"));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::codes::Timestamp;
 use crate::command::{Action, Command, WorkStatus};
-use crate::engine::calendar::{BusinessHours, add_business_time, business_clock_ms};
+use crate::engine::calendar::{add_business_time, business_clock_ms};
 use crate::engine::deadlines::Target;
 use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionRecord, ExceptionStatus};
 use crate::engine::ledger::LocationId;
@@ -24,31 +24,25 @@ use crate::engine::{Deadline, Engine, Output};
 use crate::rules::SlaTarget;
 use crate::rules::workflow::{EscalationPolicy, EscalationTarget, LevelTime, Trigger};
 
-/// When each level of a policy falls due for an exception opened at `opened` with these SLA targets.
-pub(super) fn escalation_dues(
-    policy: &EscalationPolicy,
-    opened: Timestamp,
-    target: SlaTarget,
-    calendar: Option<BusinessHours>,
-    holidays: &[chrono::NaiveDate],
-) -> Vec<Timestamp> {
-    let after = |minutes: i64| add_business_time(opened, minutes * 60_000, calendar, holidays);
-    policy
-        .levels
-        .iter()
-        .map(|level| match level.at {
-            LevelTime::AckDue => after(target.acknowledge_minutes),
-            LevelTime::ResolveDue => after(target.resolve_minutes),
-            LevelTime::ResolveShare(share) => {
-                let minutes = (Decimal::from(target.resolve_minutes) * share)
+/// The business time after opening at which each target and level falls due, in milliseconds:
+/// acknowledgement, resolution, then the policy's levels in order.
+pub(super) fn due_offsets_ms(policy: &EscalationPolicy, target: SlaTarget) -> Vec<i64> {
+    let minutes = |minutes: i64| minutes * 60_000;
+    let mut offsets = vec![minutes(target.acknowledge_minutes), minutes(target.resolve_minutes)];
+    offsets.extend(policy.levels.iter().map(|level| {
+        match level.at {
+            LevelTime::AckDue => minutes(target.acknowledge_minutes),
+            LevelTime::ResolveDue => minutes(target.resolve_minutes),
+            LevelTime::ResolveShare(share) => minutes(
+                (Decimal::from(target.resolve_minutes) * share)
                     .trunc()
                     .to_i64()
-                    .unwrap_or(0);
-                after(minutes)
-            }
-            LevelTime::AfterOpening(minutes) => after(minutes),
-        })
-        .collect()
+                    .unwrap_or(0),
+            ),
+            LevelTime::AfterOpening(after) => minutes(after),
+        }
+    }));
+    offsets
 }
 
 impl Engine {

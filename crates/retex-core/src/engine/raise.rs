@@ -10,8 +10,8 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
 use crate::codes::{DocumentNumber, Money, Timestamp};
-use crate::engine::calendar::{BusinessHours, add_business_time};
-use crate::engine::escalation::escalation_dues;
+use crate::engine::calendar::{BusinessHours, add_business_times};
+use crate::engine::escalation::due_offsets_ms;
 use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionKey, Opening, TypeRef};
 use crate::engine::incidents::Touch;
 use crate::engine::ledger::{LocationId, SkuId};
@@ -128,10 +128,11 @@ impl Engine {
             TypeRef::BuiltIn(exception_type) => sla_target(&rules.rule(exception_type).sla, &rules.sla, severity),
             TypeRef::Custom(_) => rules.sla[&severity],
         };
-        let holidays = &rules.workflow.holidays;
-        let ack_due = add_business_time(detection.at, target.acknowledge_minutes * 60_000, calendar, holidays);
-        let resolve_due = add_business_time(detection.at, target.resolve_minutes * 60_000, calendar, holidays);
-        let escalation_dues = escalation_dues(&rules.workflow.escalation, detection.at, target, calendar, holidays);
+        // Every target and level in one walk over the location's calendar.
+        let offsets = due_offsets_ms(&rules.workflow.escalation, target);
+        let mut dues = vec![Timestamp(0); offsets.len()];
+        add_business_times(detection.at, &offsets, calendar, &rules.workflow.holidays, &mut dues);
+        let (ack_due, resolve_due, escalation_dues) = (dues[0], dues[1], dues.split_off(2));
         let opening = Opening {
             key: detection.key,
             location: detection.location,
