@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use retex_core::codes::Timestamp;
@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Principal;
 use crate::error::{Failure, Outcome};
-use crate::extract::ApiUser;
+use crate::extract::{ApiPath, ApiUser};
 use crate::state::{AppState, IngestReport, require_act, visible_exception};
 
 /// Largest page of exceptions or stock rows.
@@ -35,24 +35,46 @@ pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 #[serde(deny_unknown_fields)]
 pub struct ExceptionParams {
     /// `active` (default: not resolved or dismissed), `all`, `closed`, or one status name.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    #[schemars(extend("enum" = ["active", "all", "closed", "open", "in_progress", "waiting_supplier", "waiting_customer", "resolved", "dismissed"]))]
     pub status: Option<String>,
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default, deserialize_with = "empty_as_none")]
     pub exception_type: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub team: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub location: Option<String>,
     /// `low`, `medium`, `high` or `critical`.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    #[schemars(extend("enum" = ["low", "medium", "high", "critical"]))]
     pub severity: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub assignee: Option<String>,
     /// Opened at or after this instant (RFC 3339).
+    #[serde(default, deserialize_with = "empty_as_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub opened_from: Option<String>,
     /// Opened before this instant (RFC 3339).
+    #[serde(default, deserialize_with = "empty_as_none")]
+    #[schemars(extend("format" = "date-time"))]
     pub opened_to: Option<String>,
     /// `newest` (default), `oldest`, `sla_risk` or `impact`.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    #[schemars(extend("enum" = ["newest", "oldest", "sla_risk", "impact"]))]
     pub sort: Option<String>,
     /// The `next_cursor` of the previous page.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    #[schemars(regex(pattern = r"^-?[0-9]+_-?[0-9]+_[0-9]+$"))]
     pub cursor: Option<String>,
     /// Rows per page, 1 to 1000 (default 50).
+    #[schemars(range(min = 1, max = 1000))]
     pub limit: Option<usize>,
+}
+
+/// An empty query value (`?status=`, as an HTML form sends an unset field) means the parameter is absent.
+fn empty_as_none<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    let value: Option<String> = Option::deserialize(deserializer)?;
+    Ok(value.filter(|text| !text.is_empty()))
 }
 
 /// The statuses a filter may name.
@@ -218,7 +240,7 @@ pub fn exception_detail<'a>(engine: &'a Engine, principal: &Principal, id: u64) 
 pub async fn get_exception(
     State(state): State<Arc<AppState>>,
     ApiUser(principal): ApiUser,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
 ) -> Outcome<JsonBody> {
     require_read(&principal)?;
     state
@@ -237,7 +259,7 @@ pub struct ActionResult<'a> {
 pub async fn act_on_exception(
     State(state): State<Arc<AppState>>,
     ApiUser(principal): ApiUser,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Outcome<JsonBody> {
@@ -268,7 +290,7 @@ pub const FILE_NAME_HEADER: &str = "x-file-name";
 pub async fn attach_evidence(
     State(state): State<Arc<AppState>>,
     ApiUser(principal): ApiUser,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Outcome<JsonBody> {
@@ -295,7 +317,7 @@ pub async fn attach_evidence(
 pub async fn get_evidence(
     State(state): State<Arc<AppState>>,
     ApiUser(principal): ApiUser,
-    Path((id, sha256)): Path<(u64, String)>,
+    ApiPath((id, sha256)): ApiPath<(u64, String)>,
 ) -> Outcome<Response> {
     require_read(&principal)?;
     let wanted = sha256.clone();
@@ -320,10 +342,13 @@ pub async fn get_evidence(
 pub struct TaskParams {
     /// Only tasks in this status (`proposed`, `open`, `pending`, `approved`, `rejected`, `done`, `delivered`,
     /// `failed`), or `waiting` for the first four and `failed`.
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub status: Option<String>,
     /// Only tasks of this kind (`transfer`, `purchase_order`, `recount`, `quality_review`, `finance_task`,
     /// `notify_webhook`, `notify_email`, `hold_order`).
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub kind: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub location: Option<String>,
 }
 
@@ -384,6 +409,7 @@ pub async fn list_replenishment(State(state): State<Arc<AppState>>, ApiUser(prin
 #[serde(deny_unknown_fields)]
 pub struct IncidentParams {
     /// Only incidents with at least this many exceptions (default 2).
+    #[schemars(range(min = 1, max = 1000))]
     pub min_exceptions: Option<usize>,
     /// Only incidents with an exception still open (default false).
     pub open: Option<bool>,
@@ -440,7 +466,7 @@ pub async fn list_incidents(
 pub async fn get_incident(
     State(state): State<Arc<AppState>>,
     ApiUser(principal): ApiUser,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
 ) -> Outcome<JsonBody> {
     require_read(&principal)?;
     state
@@ -451,11 +477,15 @@ pub async fn get_incident(
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StockParams {
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub location: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub sku: Option<String>,
     /// Rows after this `location/sku` (the last row of the previous page).
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub after: Option<String>,
     /// Rows per page, 1 to 1000 (default 1000).
+    #[schemars(range(min = 1, max = 1000))]
     pub limit: Option<usize>,
 }
 

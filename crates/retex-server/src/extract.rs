@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -23,6 +23,24 @@ pub struct ApiUser(pub Principal);
 pub struct PageUser {
     pub principal: Principal,
     pub csrf: String,
+}
+
+/// A path parameter whose rejection is a JSON error that names it (axum's own is plain text).
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| Self(value))
+            .map_err(|rejection| Failure::bad_request(format!("path: {}", rejection.body_text())))
+    }
 }
 
 /// The value of the session cookie, if the request has one.

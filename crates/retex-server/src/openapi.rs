@@ -28,7 +28,8 @@ pub struct Operation {
     /// Who may call it.
     pub roles: &'static str,
     query: Option<SchemaFn>,
-    body: Option<(&'static str, SchemaFn)>,
+    /// The accepted request bodies: media type and schema.
+    body: &'static [(&'static str, SchemaFn)],
     /// The media type and schema of a 200 answer.
     response: (&'static str, SchemaFn),
     route: fn() -> MethodRouter<Arc<AppState>>,
@@ -42,6 +43,16 @@ fn root_schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
     generator.root_schema_for::<T>()
 }
 
+/// A file's bytes.
+fn binary(_: &mut SchemaGenerator) -> Schema {
+    schemars::json_schema!({"type": "string", "format": "binary"})
+}
+
+/// Events as NDJSON: one JSON object (an `Event`) per line.
+fn ndjson(_: &mut SchemaGenerator) -> Schema {
+    schemars::json_schema!({"type": "string", "minLength": 1, "description": "One Event object per line."})
+}
+
 pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "post",
@@ -50,7 +61,10 @@ pub const OPERATIONS: &[Operation] = &[
                   each rejected line is reported with its number, field and problem.",
         roles: "admin, source",
         query: None,
-        body: Some(("application/x-ndjson", schema::<retex_core::event::Event>)),
+        body: &[
+            ("application/x-ndjson", ndjson),
+            (JSON, schema::<Vec<retex_core::event::Event>>),
+        ],
         response: (JSON, schema::<IngestReport>),
         route: || post(api::post_events),
     },
@@ -60,7 +74,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Exceptions, filtered, sorted and paged by cursor.",
         roles: "every role but source; limited to the caller's locations",
         query: Some(root_schema::<api::ExceptionParams>),
-        body: None,
+        body: &[],
         response: (JSON, schema::<api::ExceptionList<'static>>),
         route: || get(api::list_exceptions),
     },
@@ -70,7 +84,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "One exception with its timeline and incident.",
         roles: "every role but source; limited to the caller's locations",
         query: None,
-        body: None,
+        body: &[],
         response: (JSON, schema::<api::ExceptionDetail<'static>>),
         route: || get(api::get_exception),
     },
@@ -81,7 +95,7 @@ pub const OPERATIONS: &[Operation] = &[
                   Idempotency-Key header makes a retry harmless.",
         roles: "admin, operations_lead, team_member; limited to the caller's locations",
         query: None,
-        body: Some(("application/json", schema::<Action>)),
+        body: &[(JSON, schema::<Action>)],
         response: (JSON, schema::<api::ActionResult<'static>>),
         route: || post(api::act_on_exception),
     },
@@ -93,7 +107,7 @@ pub const OPERATIONS: &[Operation] = &[
                   under its SHA-256 and the attachment goes on the timeline.",
         roles: "admin, operations_lead, team_member; limited to the caller's locations",
         query: None,
-        body: Some(("application/octet-stream", schema::<Vec<u8>>)),
+        body: &[("application/octet-stream", binary)],
         response: (JSON, schema::<api::ActionResult<'static>>),
         route: || post(api::attach_evidence),
     },
@@ -103,8 +117,8 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "One evidence file of an exception, as it was attached.",
         roles: "every role but source; limited to the caller's locations",
         query: None,
-        body: None,
-        response: ("application/octet-stream", schema::<Vec<u8>>),
+        body: &[],
+        response: ("*/*", binary),
         route: || get(api::get_evidence),
     },
     Operation {
@@ -113,7 +127,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Incidents: linked exceptions with their probable root cause.",
         roles: "every role but source; incidents with an exception at the caller's locations",
         query: Some(root_schema::<api::IncidentParams>),
-        body: None,
+        body: &[],
         response: (JSON, schema::<Vec<IncidentView<'static>>>),
         route: || get(api::list_incidents),
     },
@@ -123,7 +137,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "One incident.",
         roles: "every role but source; incidents with an exception at the caller's locations",
         query: None,
-        body: None,
+        body: &[],
         response: (JSON, schema::<IncidentView<'static>>),
         route: || get(api::get_incident),
     },
@@ -133,7 +147,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Ledger positions: on hand, reserved, in transit, by location and SKU.",
         roles: "every role but source; limited to the caller's locations",
         query: Some(root_schema::<api::StockParams>),
-        body: None,
+        body: &[],
         response: (JSON, schema::<Vec<StockRow<'static>>>),
         route: || get(api::list_stock),
     },
@@ -143,7 +157,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "Transfers shipped to a location and not yet received.",
         roles: "every role but source; limited to the caller's locations",
         query: Some(root_schema::<api::InboundParams>),
-        body: None,
+        body: &[],
         response: (JSON, schema::<Vec<InboundTransfer<'static>>>),
         route: || get(api::list_inbound_transfers),
     },
@@ -154,7 +168,7 @@ pub const OPERATIONS: &[Operation] = &[
                   (the outbox). Decide one with the exception's `decide_task` action.",
         roles: "every role but source; limited to the caller's locations",
         query: Some(root_schema::<api::TaskParams>),
-        body: None,
+        body: &[],
         response: (JSON, schema::<Vec<TaskView<'static>>>),
         route: || get(api::list_tasks),
     },
@@ -165,7 +179,7 @@ pub const OPERATIONS: &[Operation] = &[
                   else draft purchase orders after the supplier's lead time.",
         roles: "every role but source; limited to the caller's locations",
         query: None,
-        body: None,
+        body: &[],
         response: (JSON, schema::<Vec<TaskView<'static>>>),
         route: || get(api::list_replenishment),
     },
@@ -176,7 +190,7 @@ pub const OPERATIONS: &[Operation] = &[
                   impact, root causes, store exception rates.",
         roles: "every role but source; over the caller's locations",
         query: None,
-        body: None,
+        body: &[],
         response: (JSON, schema::<Kpis>),
         route: || get(api::get_kpis),
     },
@@ -186,7 +200,7 @@ pub const OPERATIONS: &[Operation] = &[
         summary: "The active rules as TOML.",
         roles: "every role but source",
         query: None,
-        body: None,
+        body: &[],
         response: ("application/toml", schema::<String>),
         route: || get(api::get_rules),
     },
@@ -209,9 +223,12 @@ pub fn document() -> Value {
     for operation in OPERATIONS {
         let mut parameters: Vec<Value> = Vec::new();
         if operation.path.contains("{id}") {
-            parameters.push(
-                json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}),
-            );
+            parameters.push(json!({"name": "id", "in": "path", "required": true,
+                "schema": {"type": "integer", "format": "int64", "minimum": 1, "maximum": i64::MAX}}));
+        }
+        if operation.path.contains("{sha256}") {
+            parameters.push(json!({"name": "sha256", "in": "path", "required": true,
+                "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}));
         }
         if let Some(query) = operation.query {
             parameters.extend(query_parameters(&query(&mut generator)));
@@ -227,11 +244,19 @@ pub fn document() -> Value {
                 "401": error_response("Not authenticated."),
                 "403": error_response("The role or location scope does not allow it; the message says why."),
                 "404": error_response("No such exception or incident."),
+                "409": error_response("The command does not fit the exception's state or the rules; the message says why."),
+                "413": error_response("The body is larger than the limit."),
+                "429": error_response("Too many failed logins; see Retry-After."),
+                "503": error_response("The store cannot be reached right now."),
             }
         });
-        if let Some((content_type, body)) = operation.body {
-            spec["requestBody"] =
-                json!({"required": true, "content": {content_type: {"schema": body(&mut generator)}}});
+        if !operation.body.is_empty() {
+            let content: Map<String, Value> = operation
+                .body
+                .iter()
+                .map(|(content_type, body)| (content_type.to_string(), json!({"schema": body(&mut generator)})))
+                .collect();
+            spec["requestBody"] = json!({"required": true, "content": content});
         }
         let path = format!("/api/v1{}", operation.path);
         let item = paths.entry(path).or_insert_with(|| json!({}));

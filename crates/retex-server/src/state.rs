@@ -184,7 +184,13 @@ impl AppState {
                 // Parse before taking the lock, so one request parses while another appends.
                 let mut report = IngestReport::default();
                 let mut parsed: Vec<(usize, Event, &str)> = Vec::new();
-                for (number, text) in split_body(&body, json_array)? {
+                let lines = split_body(&body, json_array)?;
+                if lines.is_empty() {
+                    return Err(Failure::bad_request(
+                        "the body holds no events: send NDJSON (one event per line) or a JSON array of events",
+                    ));
+                }
+                for (number, text) in lines {
                     match parse_event(text) {
                         Ok(event) => parsed.push((number, event, text)),
                         Err(error) => report.errors.push(LineError {

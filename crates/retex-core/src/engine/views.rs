@@ -74,8 +74,8 @@ pub struct ExceptionView<'a> {
     pub repeat_of: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution: Option<&'static str>,
-    /// Files attached as evidence, in order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Files attached as evidence, in order; absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<EvidenceView<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub approval: Option<ApprovalView<'a>>,

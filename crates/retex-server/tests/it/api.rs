@@ -241,6 +241,23 @@ fn errors_are_json_and_name_the_field() {
     let missing = server.send("GET", "/api/v1/exceptions/999", &admin, "");
     assert_eq!(missing.status, 404);
     assert_eq!(missing.json()["error"]["code"], "not_found");
+    let not_a_number = server.send("GET", "/api/v1/exceptions/abc", &admin, "");
+    assert_eq!(not_a_number.status, 400);
+    assert!(
+        not_a_number.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("path:")
+    );
+    let empty = server.send("POST", "/api/v1/events", &server.bearer_source(), "\n");
+    assert_eq!(empty.status, 400);
+    assert!(empty.json()["error"]["message"].as_str().unwrap().contains("no events"));
+    let blank_filters = server.send("GET", "/api/v1/exceptions?status=&sort=&location=", &admin, "");
+    assert_eq!(
+        blank_filters.status, 200,
+        "an empty value is an absent parameter: {}",
+        blank_filters.body
+    );
 }
 
 #[test]
