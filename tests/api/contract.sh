@@ -13,7 +13,9 @@ token="$(echo | "$retex" token add --db "$work/retex.db" fuzzer --role admin | t
 RETEX_LOG=warn "$retex" serve --db "$work/retex.db" --clock log --listen "127.0.0.1:$port" &
 server=$!
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
-st run "http://127.0.0.1:$port/api/v1/openapi.json" \
+# The `st` script of the Python that has schemathesis, found without relying on PATH.
+st="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/st"
+"$st" run "http://127.0.0.1:$port/api/v1/openapi.json" \
   -H "Authorization: Bearer $token" \
   --checks not_a_server_error,response_schema_conformance,content_type_conformance,status_code_conformance \
   --max-examples 30 --seed 1 --no-color
