@@ -1,6 +1,7 @@
-//! `retex exception show|ack|assign|comment|status|resolve|dismiss|reopen ID --as USER`: one exception, and the
-//! workflow commands people run on it, for scripting. Each command is checked against the exception's state
-//! first (a refusal is one clear line), then logged under an idempotency key and applied.
+//! `retex exception show|ack|assign|comment|status|snooze|attach|request-approval|approve|reject|resolve|dismiss|
+//! reopen ID --as USER`: one exception, and the workflow commands people run on it, for scripting. Each command
+//! is checked against the exception's state and the rules first (a refusal is one clear line), then logged under
+//! an idempotency key and applied.
 
 use std::process::ExitCode;
 

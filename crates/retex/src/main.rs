@@ -4,7 +4,8 @@
 //! - `store_args.rs`: `--db` / `--database-url`, shared by every command that uses the store.
 //! - `ingest.rs`: `retex ingest`: NDJSON files into the log, parsing on one thread and appending on another.
 //! - `report.rs`: `retex stock`, `exceptions`, `incidents`, `tick`: the engine's picture as tables or NDJSON.
-//! - `exception_cmd.rs`: `retex exception show|ack|assign|comment|status|resolve|dismiss|reopen`.
+//! - `exception_cmd.rs`: `retex exception show|ack|assign|comment|status|snooze|attach|request-approval|approve|
+//!   reject|resolve|dismiss|reopen`.
 //! - `audit.rs`: `retex audit verify`.
 //! - `silence_cmd.rs`: `retex silence add|list`.
 //! - `rules_cmd.rs`: `retex rules check|default`.
