@@ -262,3 +262,14 @@ struct Migration {
     name: &'static str,
     sql: &'static str,
 }
+
+/// A backend's migrations from its folder under `migrations/`, in order: `migrations!("sqlite": "0001_log.sql", ...)`.
+macro_rules! migrations {
+    ($backend:literal: $($file:literal),+ $(,)?) => {
+        &[$(crate::Migration {
+            name: $file,
+            sql: include_str!(concat!("../migrations/", $backend, "/", $file)),
+        }),+]
+    };
+}
+pub(crate) use migrations;

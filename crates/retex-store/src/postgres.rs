@@ -24,7 +24,7 @@ use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, chain_hash};
 use crate::{
     Account, AccountRow, AppendOutcome, INSERT_EVIDENCE, INSERT_SETTING_IF_ABSENT, Migration, NewEntry,
     SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET, SELECT_EVIDENCE, SELECT_SETTING, SNAPSHOTS_KEPT, Snapshot, Store,
-    StoreError, StoredEntry, UPSERT_ACCOUNT,
+    StoreError, StoredEntry, UPSERT_ACCOUNT, migrations,
 };
 
 /// The advisory lock that serialises appends ("RETEXLOG" in ASCII). Other Retex locks (migrations, the
@@ -37,28 +37,13 @@ const POSTGRES_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The port PostgreSQL listens on when the URL does not say.
 const POSTGRES_DEFAULT_PORT: u16 = 5432;
 
-const MIGRATIONS: &[Migration] = &[
-    Migration {
-        name: "0001_log.sql",
-        sql: include_str!("../migrations/postgres/0001_log.sql"),
-    },
-    Migration {
-        name: "0002_snapshot.sql",
-        sql: include_str!("../migrations/postgres/0002_snapshot.sql"),
-    },
-    Migration {
-        name: "0003_log_batch.sql",
-        sql: include_str!("../migrations/postgres/0003_log_batch.sql"),
-    },
-    Migration {
-        name: "0004_account.sql",
-        sql: include_str!("../migrations/postgres/0004_account.sql"),
-    },
-    Migration {
-        name: "0005_evidence.sql",
-        sql: include_str!("../migrations/postgres/0005_evidence.sql"),
-    },
-];
+const MIGRATIONS: &[Migration] = migrations!("postgres":
+    "0001_log.sql",
+    "0002_snapshot.sql",
+    "0003_log_batch.sql",
+    "0004_account.sql",
+    "0005_evidence.sql",
+);
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS retex_schema_migrations (
     version BIGINT PRIMARY KEY,

@@ -26,7 +26,7 @@ use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, chain_hash};
 use crate::{
     Account, AccountRow, AppendOutcome, INSERT_EVIDENCE, INSERT_SETTING_IF_ABSENT, Migration, NewEntry,
     SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET, SELECT_EVIDENCE, SELECT_SETTING, SNAPSHOTS_KEPT, Snapshot, Store,
-    StoreError, StoredEntry, UPSERT_ACCOUNT,
+    StoreError, StoredEntry, UPSERT_ACCOUNT, migrations,
 };
 
 /// How long a statement waits for another connection's lock on the file before failing as unavailable.
@@ -45,28 +45,13 @@ const SQLITE_WAL_AUTOCHECKPOINT_PAGES: i64 = 4_096;
 /// every append, and keeping more of it in memory keeps appends fast as the log grows.
 const SQLITE_CACHE_KIB: i64 = 64 * 1024;
 
-const MIGRATIONS: &[Migration] = &[
-    Migration {
-        name: "0001_log.sql",
-        sql: include_str!("../migrations/sqlite/0001_log.sql"),
-    },
-    Migration {
-        name: "0002_snapshot.sql",
-        sql: include_str!("../migrations/sqlite/0002_snapshot.sql"),
-    },
-    Migration {
-        name: "0003_log_batch.sql",
-        sql: include_str!("../migrations/sqlite/0003_log_batch.sql"),
-    },
-    Migration {
-        name: "0004_account.sql",
-        sql: include_str!("../migrations/sqlite/0004_account.sql"),
-    },
-    Migration {
-        name: "0005_evidence.sql",
-        sql: include_str!("../migrations/sqlite/0005_evidence.sql"),
-    },
-];
+const MIGRATIONS: &[Migration] = migrations!("sqlite":
+    "0001_log.sql",
+    "0002_snapshot.sql",
+    "0003_log_batch.sql",
+    "0004_account.sql",
+    "0005_evidence.sql",
+);
 
 /// `INSERT OR IGNORE` of [`SQLITE_INSERT_ROWS_PER_STATEMENT`] rows.
 static INSERT_ROWS_SQL: LazyLock<String> = LazyLock::new(|| insert_sql(SQLITE_INSERT_ROWS_PER_STATEMENT));
