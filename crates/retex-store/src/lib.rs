@@ -263,6 +263,25 @@ struct Migration {
     sql: &'static str,
 }
 
+/// How many migrations a database has applied, from the schema version it records: refused when negative
+/// (corrupt) or newer than this build knows.
+fn applied_migrations(found: i64, supported: usize, location: &str) -> Result<usize, StoreError> {
+    let Ok(applied) = usize::try_from(found) else {
+        return Err(StoreError::Corrupt {
+            location: location.to_owned(),
+            detail: format!("schema version {found} is negative"),
+        });
+    };
+    if applied > supported {
+        return Err(StoreError::Incompatible {
+            location: location.to_owned(),
+            found: applied as u64,
+            supported: supported as u64,
+        });
+    }
+    Ok(applied)
+}
+
 /// A backend's migrations from its folder under `migrations/`, in order: `migrations!("sqlite": "0001_log.sql", ...)`.
 macro_rules! migrations {
     ($backend:literal: $($file:literal),+ $(,)?) => {

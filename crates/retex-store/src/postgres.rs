@@ -24,7 +24,7 @@ use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, chain_hash};
 use crate::{
     Account, AccountRow, AppendOutcome, INSERT_EVIDENCE, INSERT_SETTING_IF_ABSENT, Migration, NewEntry,
     SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET, SELECT_EVIDENCE, SELECT_SETTING, SNAPSHOTS_KEPT, Snapshot, Store,
-    StoreError, StoredEntry, UPSERT_ACCOUNT, migrations,
+    StoreError, StoredEntry, UPSERT_ACCOUNT, applied_migrations, migrations,
 };
 
 /// The advisory lock that serialises appends ("RETEXLOG" in ASCII). Other Retex locks (migrations, the
@@ -144,20 +144,7 @@ fn migrate(client: &mut Client, location: &str) -> Result<(), StoreError> {
         .query_one(SELECT_SCHEMA_VERSION, &[])
         .and_then(|row| row.try_get(0))
         .map_err(error)?;
-    let supported = MIGRATIONS.len();
-    let Ok(applied) = usize::try_from(found) else {
-        return Err(StoreError::Corrupt {
-            location: location.to_owned(),
-            detail: format!("schema version {found} is negative"),
-        });
-    };
-    if applied > supported {
-        return Err(StoreError::Incompatible {
-            location: location.to_owned(),
-            found: applied as u64,
-            supported: supported as u64,
-        });
-    }
+    let applied = applied_migrations(found, MIGRATIONS.len(), location)?;
     for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
         let operation = format!("migrate {}", migration.name);
         transaction

@@ -26,7 +26,7 @@ use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, chain_hash};
 use crate::{
     Account, AccountRow, AppendOutcome, INSERT_EVIDENCE, INSERT_SETTING_IF_ABSENT, Migration, NewEntry,
     SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET, SELECT_EVIDENCE, SELECT_SETTING, SNAPSHOTS_KEPT, Snapshot, Store,
-    StoreError, StoredEntry, UPSERT_ACCOUNT, migrations,
+    StoreError, StoredEntry, UPSERT_ACCOUNT, applied_migrations, migrations,
 };
 
 /// How long a statement waits for another connection's lock on the file before failing as unavailable.
@@ -139,27 +139,14 @@ impl SqliteStore {
         let found: i64 = transaction
             .pragma_query_value(None, "user_version", |row| row.get(0))
             .map_err(error)?;
-        let supported = MIGRATIONS.len();
-        let Ok(applied) = usize::try_from(found) else {
-            return Err(StoreError::Corrupt {
-                location: location.clone(),
-                detail: format!("schema version {found} is negative"),
-            });
-        };
-        if applied > supported {
-            return Err(StoreError::Incompatible {
-                location: location.clone(),
-                found: applied as u64,
-                supported: supported as u64,
-            });
-        }
+        let applied = applied_migrations(found, MIGRATIONS.len(), location)?;
         for migration in &MIGRATIONS[applied..] {
             transaction
                 .execute_batch(migration.sql)
                 .map_err(|error| store_error(location, &format!("migrate {}", migration.name), error))?;
         }
         transaction
-            .pragma_update(None, "user_version", supported as i64)
+            .pragma_update(None, "user_version", MIGRATIONS.len() as i64)
             .map_err(error)?;
         transaction.commit().map_err(error)
     }

@@ -22,7 +22,7 @@ use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionRecord, ExceptionStatus};
 use crate::engine::ledger::LocationId;
 use crate::engine::{Deadline, Engine, Output};
 use crate::rules::SlaTarget;
-use crate::rules::workflow::{EscalationPolicy, EscalationTarget, LevelTime, Trigger};
+use crate::rules::workflow::{EscalationPolicy, EscalationTarget, LevelTime, Repeat, Trigger};
 
 /// The business time after opening at which each target and level falls due, in milliseconds:
 /// acknowledgement, resolution, then the policy's levels in order.
@@ -157,15 +157,7 @@ impl Engine {
             self.notified(record, target),
             renotify.times
         );
-        self.note_repeat(exception, due_at, "renotified", detail, outputs);
-        if count < renotify.times {
-            self.schedule_after(
-                exception,
-                due_at,
-                renotify.every_minutes,
-                Deadline::Renotify(exception, count + 1),
-            );
-        }
+        self.send_notice(Notice::Reminder, exception, count, due_at, renotify, detail, outputs);
     }
 
     /// The last level's target told again while the exception is unresolved.
@@ -184,15 +176,7 @@ impl Engine {
             self.notified(record, last.notify),
             repeat.times
         );
-        self.note_repeat(exception, due_at, "escalation_repeated", detail, outputs);
-        if count < repeat.times {
-            self.schedule_after(
-                exception,
-                due_at,
-                repeat.every_minutes,
-                Deadline::Repeat(exception, count + 1),
-            );
-        }
+        self.send_notice(Notice::Repeat, exception, count, due_at, repeat, detail, outputs);
     }
 
     /// Whether an escalation step still applies at `at`: the exception is being worked, not muted, and (for an
@@ -240,16 +224,34 @@ impl Engine {
         }
     }
 
-    fn note_repeat(&mut self, exception: u64, at: Timestamp, action: &str, detail: String, outputs: &mut Vec<Output>) {
+    /// Notes a reminder or repeat on the timeline and queues the next one, if any are left.
+    #[allow(clippy::too_many_arguments)]
+    fn send_notice(
+        &mut self,
+        notice: Notice,
+        exception: u64,
+        count: u8,
+        at: Timestamp,
+        every: Repeat,
+        detail: String,
+        outputs: &mut Vec<Output>,
+    ) {
         let seq = self.state.applied_seq;
         let record = self.state.exceptions.get_mut(exception);
-        if action == "renotified" {
-            record.renotified = record.renotified.saturating_add(1);
-        } else {
-            record.repeats = record.repeats.saturating_add(1);
-        }
+        let (sent, action) = match notice {
+            Notice::Reminder => (&mut record.renotified, "renotified"),
+            Notice::Repeat => (&mut record.repeats, "escalation_repeated"),
+        };
+        *sent = sent.saturating_add(1);
         record.note(at, ENGINE_ACTOR, action, detail, seq);
         outputs.push(Output::ExceptionChanged(exception));
+        if count < every.times {
+            let next = match notice {
+                Notice::Reminder => Deadline::Renotify(exception, count + 1),
+                Notice::Repeat => Deadline::Repeat(exception, count + 1),
+            };
+            self.schedule_after(exception, at, every.every_minutes, next);
+        }
     }
 
     /// Queues `deadline` `minutes` of the exception's business time after `from`.
@@ -333,6 +335,13 @@ impl Engine {
             self.state.deadlines.schedule(due, deadline);
         }
     }
+}
+
+/// A notice sent again and again: a reminder while unacknowledged, or a repeat of the last level.
+#[derive(Clone, Copy)]
+enum Notice {
+    Reminder,
+    Repeat,
 }
 
 fn is_waiting(status: ExceptionStatus) -> bool {
