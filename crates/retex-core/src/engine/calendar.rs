@@ -2,9 +2,15 @@
 //!
 //! A location's `hours` are local wall-clock times, every day, in its IANA `timezone`, so a target follows
 //! daylight-saving changes. Without hours (or without a location) the clock runs around the clock.
+//!
+//! Time-zone conversions are the costly part and the same few days are asked about again and again (every
+//! exception and every `phantom_stock` check of a store falls on the store's recent days), so a
+//! [`CalendarMemo`] keeps what it worked out: each zone's offset per UTC day and each calendar's open interval per
+//! local day. It only memoises pure functions, so answers are the same with or without it.
 
-use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone};
 use chrono_tz::Tz;
+use rustc_hash::FxHashMap;
 
 use crate::codes::Timestamp;
 use crate::event::OpeningHours;
@@ -13,80 +19,160 @@ use crate::event::OpeningHours;
 const CALENDAR_DAYS_MAX: u64 = 3_660;
 
 /// Where time accrues: a zone and daily hours.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct BusinessHours {
     pub zone: Tz,
     pub hours: OpeningHours,
 }
 
-/// The instant at which `duration_ms` of business time has accrued since `start`; `holidays` (sorted local
-/// dates) are closed all day.
-pub fn add_business_time(
-    start: Timestamp,
-    duration_ms: i64,
-    calendar: Option<BusinessHours>,
-    holidays: &[NaiveDate],
-) -> Timestamp {
-    let mut due = [Timestamp(0)];
-    add_business_times(start, &[duration_ms], calendar, holidays, &mut due);
-    due[0]
+/// Entries a memo holds before it starts afresh: years of days for every zone of a large retailer.
+const MEMO_ENTRIES_MAX: usize = 1 << 16;
+
+/// Days since 0001-01-01 (chrono's day numbering) of 1970-01-01.
+const UNIX_EPOCH_DAY_FROM_CE: i32 = 719_163;
+
+/// What the calendar functions worked out before; see the module documentation.
+#[derive(Clone, Debug, Default)]
+pub struct CalendarMemo {
+    /// Per zone and UTC day (days since the Unix epoch): the zone's offset in milliseconds when it holds the whole
+    /// day, `None` on a day with a change of offset.
+    steady_offsets: FxHashMap<(Tz, i32), Option<i64>>,
+    /// Per calendar and local day (chrono's day number): the open interval in UTC milliseconds.
+    open_intervals: FxHashMap<(BusinessHours, i32), (i64, i64)>,
 }
 
-/// Like [`add_business_time`] for several durations at once (an exception's SLA targets and escalation
-/// levels), in one walk over the calendar: `dues[i]` is when `durations_ms[i]` has accrued. At most 64.
-pub fn add_business_times(
-    start: Timestamp,
-    durations_ms: &[i64],
-    calendar: Option<BusinessHours>,
-    holidays: &[NaiveDate],
-    dues: &mut [Timestamp],
-) {
-    assert!(
-        durations_ms.len() == dues.len() && dues.len() <= 64,
-        "one due per duration, at most 64"
-    );
-    for (due, duration) in dues.iter_mut().zip(durations_ms) {
-        *due = Timestamp(start.0 + duration);
+impl CalendarMemo {
+    /// The instant at which `duration_ms` of business time has accrued since `start`; `holidays` (sorted local
+    /// dates) are closed all day.
+    pub fn add_business_time(
+        &mut self,
+        start: Timestamp,
+        duration_ms: i64,
+        calendar: Option<BusinessHours>,
+        holidays: &[NaiveDate],
+    ) -> Timestamp {
+        let mut due = [Timestamp(0)];
+        self.add_business_times(start, &[duration_ms], calendar, holidays, &mut due);
+        due[0]
     }
-    let Some(calendar) = calendar else {
-        return;
-    };
-    let start_local = calendar
-        .zone
-        .timestamp_millis_opt(start.0)
-        .single()
-        .map(|at| at.date_naive());
-    let Some(start_day) = start_local else {
-        return;
-    };
-    let mut pending: u64 = if dues.len() == 64 {
-        u64::MAX
-    } else {
-        (1 << dues.len()) - 1
-    };
-    let mut elapsed = 0;
-    // Begin a day early: yesterday's hours may run past midnight into today.
-    let mut day = start_day.checked_sub_days(Days::new(1)).unwrap_or(start_day);
-    for _ in 0..CALENDAR_DAYS_MAX {
-        let (open, close) = open_interval(day, calendar);
-        if close > start.0 && holidays.binary_search(&day).is_err() {
-            let from = open.max(start.0);
-            let available = close - from;
-            for (index, duration) in durations_ms.iter().enumerate() {
-                if pending & (1 << index) != 0 && duration - elapsed <= available {
-                    dues[index] = Timestamp(from + (duration - elapsed));
-                    pending &= !(1 << index);
-                }
-            }
-            if pending == 0 {
-                return;
-            }
-            elapsed += available;
+
+    /// Like [`add_business_time`] for several durations at once (an exception's SLA targets and escalation
+    /// levels), in one walk over the calendar: `dues[i]` is when `durations_ms[i]` has accrued. At most 64.
+    pub fn add_business_times(
+        &mut self,
+        start: Timestamp,
+        durations_ms: &[i64],
+        calendar: Option<BusinessHours>,
+        holidays: &[NaiveDate],
+        dues: &mut [Timestamp],
+    ) {
+        assert!(
+            durations_ms.len() == dues.len() && dues.len() <= 64,
+            "one due per duration, at most 64"
+        );
+        for (due, duration) in dues.iter_mut().zip(durations_ms) {
+            *due = Timestamp(start.0 + duration);
         }
-        day = day
-            .checked_add_days(Days::new(1))
-            .expect("calendar dates stay in range");
+        let Some(calendar) = calendar else {
+            return;
+        };
+        let start_day = self.local_date(calendar.zone, start);
+        let mut pending: u64 = if dues.len() == 64 {
+            u64::MAX
+        } else {
+            (1 << dues.len()) - 1
+        };
+        let mut elapsed = 0;
+        // Begin a day early: yesterday's hours may run past midnight into today.
+        let mut day = start_day.checked_sub_days(Days::new(1)).unwrap_or(start_day);
+        for _ in 0..CALENDAR_DAYS_MAX {
+            let (open, close) = self.open_interval(day, calendar);
+            if close > start.0 && holidays.binary_search(&day).is_err() {
+                let from = open.max(start.0);
+                let available = close - from;
+                for (index, duration) in durations_ms.iter().enumerate() {
+                    if pending & (1 << index) != 0 && duration - elapsed <= available {
+                        dues[index] = Timestamp(from + (duration - elapsed));
+                        pending &= !(1 << index);
+                    }
+                }
+                if pending == 0 {
+                    return;
+                }
+                elapsed += available;
+            }
+            day = day
+                .checked_add_days(Days::new(1))
+                .expect("calendar dates stay in range");
+        }
     }
+
+    /// Business time on a location's calendar up to `at`, from an arbitrary origin: the difference of two readings is
+    /// the business time between them (closed hours do not count). Without hours, or with hours running past
+    /// midnight, it is wall time.
+    pub fn business_clock_ms(&mut self, calendar: Option<BusinessHours>, holidays: &[NaiveDate], at: Timestamp) -> i64 {
+        let Some(calendar) = calendar else { return at.0 };
+        if calendar.hours.close_minute <= calendar.hours.open_minute {
+            return at.0;
+        }
+        let day = self.local_date(calendar.zone, at);
+        let (open, close) = self.open_interval(day, calendar);
+        let open_length_ms = i64::from(calendar.hours.close_minute - calendar.hours.open_minute) * 60_000;
+        let open_days_before =
+            i64::from(day.num_days_from_ce()) - holidays.partition_point(|holiday| *holiday < day) as i64;
+        let today = if holidays.binary_search(&day).is_ok() {
+            0
+        } else {
+            (at.0 - open).clamp(0, (close - open).min(open_length_ms))
+        };
+        open_days_before * open_length_ms + today
+    }
+
+    /// The local date of `at` in `zone`.
+    fn local_date(&mut self, zone: Tz, at: Timestamp) -> NaiveDate {
+        let utc_day = at.0.div_euclid(Timestamp::MILLIS_PER_DAY) as i32;
+        let steady = *remember(&mut self.steady_offsets, (zone, utc_day), || {
+            steady_offset_ms(zone, utc_day)
+        });
+        match steady {
+            Some(offset_ms) => {
+                let local_day = (at.0 + offset_ms).div_euclid(Timestamp::MILLIS_PER_DAY) as i32;
+                NaiveDate::from_num_days_from_ce_opt(local_day + UNIX_EPOCH_DAY_FROM_CE).expect("dates stay in range")
+            }
+            None => zone.from_utc_datetime(&utc_datetime(at.0)).date_naive(),
+        }
+    }
+
+    /// [`open_interval`], memoised.
+    fn open_interval(&mut self, day: NaiveDate, calendar: BusinessHours) -> (i64, i64) {
+        *remember(&mut self.open_intervals, (calendar, day.num_days_from_ce()), || {
+            open_interval(day, calendar)
+        })
+    }
+}
+
+/// The memoised value under `key`, worked out by `compute` the first time; a full memo starts afresh.
+fn remember<K: std::hash::Hash + Eq, V>(memo: &mut FxHashMap<K, V>, key: K, compute: impl FnOnce() -> V) -> &V {
+    if memo.len() >= MEMO_ENTRIES_MAX && !memo.contains_key(&key) {
+        memo.clear();
+    }
+    memo.entry(key).or_insert_with(compute)
+}
+
+/// The zone's offset from UTC in milliseconds if it is the same all through the UTC day (no zone changes its offset
+/// twice within a day, so equal offsets at both ends mean no change in between).
+fn steady_offset_ms(zone: Tz, utc_day: i32) -> Option<i64> {
+    let start = i64::from(utc_day) * Timestamp::MILLIS_PER_DAY;
+    let offset_ms =
+        |at: i64| i64::from(zone.offset_from_utc_datetime(&utc_datetime(at)).fix().local_minus_utc()) * 1000;
+    let first = offset_ms(start);
+    (first == offset_ms(start + Timestamp::MILLIS_PER_DAY - 1)).then_some(first)
+}
+
+fn utc_datetime(at_ms: i64) -> NaiveDateTime {
+    chrono::DateTime::from_timestamp_millis(at_ms)
+        .expect("instants stay in range")
+        .naive_utc()
 }
 
 /// The open interval of one local day, in UTC milliseconds; a close at or before the open is the next day.
@@ -147,11 +233,11 @@ mod tests {
     fn the_workflow_md_example_holds() {
         let opened = at("2026-11-02T21:30:00Z");
         assert_eq!(
-            add_business_time(opened, 8 * HOUR, new_york_nine_to_five(), &[]),
+            CalendarMemo::default().add_business_time(opened, 8 * HOUR, new_york_nine_to_five(), &[]),
             at("2026-11-03T21:30:00Z")
         );
         assert_eq!(
-            add_business_time(opened, 72 * HOUR, new_york_nine_to_five(), &[]),
+            CalendarMemo::default().add_business_time(opened, 72 * HOUR, new_york_nine_to_five(), &[]),
             at("2026-11-11T21:30:00Z")
         );
     }
@@ -161,7 +247,7 @@ mod tests {
         // 18:00 local on 2026-11-02 (EST, UTC-5): the clock starts at 09:00 the next day.
         let opened = at("2026-11-02T23:00:00Z");
         assert_eq!(
-            add_business_time(opened, HOUR, new_york_nine_to_five(), &[]),
+            CalendarMemo::default().add_business_time(opened, HOUR, new_york_nine_to_five(), &[]),
             at("2026-11-03T15:00:00Z")
         );
     }
@@ -171,7 +257,7 @@ mod tests {
         // New York leaves summer time on 2026-11-01: 09:00 local is 13:00Z before and 14:00Z after.
         let opened = at("2026-10-31T20:00:00Z"); // 16:00 EDT, one hour before closing
         assert_eq!(
-            add_business_time(opened, 2 * HOUR, new_york_nine_to_five(), &[]),
+            CalendarMemo::default().add_business_time(opened, 2 * HOUR, new_york_nine_to_five(), &[]),
             at("2026-11-01T15:00:00Z")
         );
     }
@@ -183,11 +269,11 @@ mod tests {
             hours: OpeningHours::parse("22:00-06:00").unwrap(),
         });
         assert_eq!(
-            add_business_time(at("2026-11-02T05:00:00Z"), 2 * HOUR, calendar, &[]),
+            CalendarMemo::default().add_business_time(at("2026-11-02T05:00:00Z"), 2 * HOUR, calendar, &[]),
             at("2026-11-02T23:00:00Z")
         );
         assert_eq!(
-            add_business_time(at("2026-11-02T12:00:00Z"), 7 * HOUR, calendar, &[]),
+            CalendarMemo::default().add_business_time(at("2026-11-02T12:00:00Z"), 7 * HOUR, calendar, &[]),
             at("2026-11-03T05:00:00Z")
         );
     }
@@ -197,9 +283,12 @@ mod tests {
         let opened = at("2026-11-02T21:30:00Z");
         let durations = [30 * 60_000, 8 * HOUR, 54 * HOUR, 72 * HOUR, 0];
         let mut dues = [Timestamp(0); 5];
-        add_business_times(opened, &durations, new_york_nine_to_five(), &[], &mut dues);
+        CalendarMemo::default().add_business_times(opened, &durations, new_york_nine_to_five(), &[], &mut dues);
         for (due, duration) in dues.iter().zip(durations) {
-            assert_eq!(*due, add_business_time(opened, duration, new_york_nine_to_five(), &[]));
+            assert_eq!(
+                *due,
+                CalendarMemo::default().add_business_time(opened, duration, new_york_nine_to_five(), &[])
+            );
         }
         assert_eq!(dues[1], at("2026-11-03T21:30:00Z"));
     }
@@ -207,39 +296,10 @@ mod tests {
     #[test]
     fn without_hours_the_clock_runs_around_the_clock() {
         assert_eq!(
-            add_business_time(at("2026-11-02T23:00:00Z"), HOUR, None, &[]),
+            CalendarMemo::default().add_business_time(at("2026-11-02T23:00:00Z"), HOUR, None, &[]),
             at("2026-11-03T00:00:00Z")
         );
     }
-}
-
-/// Business time on a location's calendar up to `at`, from an arbitrary origin: the difference of two readings is
-/// the business time between them (closed hours do not count). Without hours, or with hours running past
-/// midnight, it is wall time.
-pub fn business_clock_ms(calendar: Option<BusinessHours>, holidays: &[NaiveDate], at: Timestamp) -> i64 {
-    use chrono::Datelike;
-    let Some(calendar) = calendar else { return at.0 };
-    if calendar.hours.close_minute <= calendar.hours.open_minute {
-        return at.0;
-    }
-    let Some(day) = calendar
-        .zone
-        .timestamp_millis_opt(at.0)
-        .single()
-        .map(|local| local.date_naive())
-    else {
-        return at.0;
-    };
-    let (open, close) = open_interval(day, calendar);
-    let open_length_ms = i64::from(calendar.hours.close_minute - calendar.hours.open_minute) * 60_000;
-    let open_days_before =
-        i64::from(day.num_days_from_ce()) - holidays.partition_point(|holiday| *holiday < day) as i64;
-    let today = if holidays.binary_search(&day).is_ok() {
-        0
-    } else {
-        (at.0 - open).clamp(0, (close - open).min(open_length_ms))
-    };
-    open_days_before * open_length_ms + today
 }
 
 #[cfg(test)]
@@ -252,7 +312,9 @@ mod business_clock_tests {
             zone: chrono_tz::Europe::Berlin,
             hours: OpeningHours::parse("08:00-20:00").unwrap(),
         });
-        let reading = |text: &str| business_clock_ms(calendar, &[], Timestamp::parse_rfc3339(text).unwrap());
+        let reading = |text: &str| {
+            CalendarMemo::default().business_clock_ms(calendar, &[], Timestamp::parse_rfc3339(text).unwrap())
+        };
         let evening = reading("2026-11-02T18:30:00Z"); // 19:30 local
         let closing = reading("2026-11-02T22:00:00Z"); // after closing
         let next_morning = reading("2026-11-03T07:30:00Z"); // 08:30 local
@@ -273,15 +335,65 @@ mod business_clock_tests {
         let christmas = [NaiveDate::from_ymd_opt(2026, 12, 25).unwrap()];
         let start = Timestamp::parse_rfc3339("2026-12-24T18:00:00Z").unwrap(); // 19:00 local, an hour left
         let three_hours = 3 * 3_600_000;
-        let due = add_business_time(start, three_hours, calendar, &christmas);
+        let due = CalendarMemo::default().add_business_time(start, three_hours, calendar, &christmas);
         // One hour on the 24th, none on the 25th, two on the 26th from 08:00 local.
         assert_eq!(due, Timestamp::parse_rfc3339("2026-12-26T09:00:00Z").unwrap());
-        let clock = |at: Timestamp| business_clock_ms(calendar, &christmas, at);
+        let clock = |at: Timestamp| CalendarMemo::default().business_clock_ms(calendar, &christmas, at);
         assert_eq!(clock(due) - clock(start), three_hours);
         let on_the_holiday = Timestamp::parse_rfc3339("2026-12-25T12:00:00Z").unwrap();
         assert_eq!(
             clock(on_the_holiday),
             clock(Timestamp::parse_rfc3339("2026-12-24T19:00:00Z").unwrap())
         );
+    }
+}
+
+#[cfg(test)]
+mod memo_tests {
+    use super::*;
+
+    #[test]
+    fn the_memo_gives_the_local_date_chrono_gives_across_offset_changes() {
+        // Spring and autumn changes, a change at local midnight (Santiago), a half-hour change (Lord Howe) and a
+        // zone 45 minutes off the hour (Kathmandu).
+        let zones = [
+            chrono_tz::Europe::Berlin,
+            chrono_tz::America::New_York,
+            chrono_tz::America::Santiago,
+            chrono_tz::Australia::Lord_Howe,
+            chrono_tz::Asia::Kathmandu,
+            chrono_tz::Pacific::Kiritimati,
+        ];
+        let from = Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").unwrap().0;
+        let until = Timestamp::parse_rfc3339("2027-01-01T00:00:00Z").unwrap().0;
+        let mut memo = CalendarMemo::default();
+        for zone in zones {
+            // Every 7 minutes: not aligned with hours, so every change is straddled closely.
+            for at in (from..until).step_by(7 * 60_000) {
+                let expected = zone.timestamp_millis_opt(at).single().unwrap().date_naive();
+                assert_eq!(memo.local_date(zone, Timestamp(at)), expected, "{zone} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_remembered_answer_is_the_answer() {
+        let calendar = Some(BusinessHours {
+            zone: chrono_tz::America::New_York,
+            hours: OpeningHours::parse("09:00-17:00").unwrap(),
+        });
+        let mut memo = CalendarMemo::default();
+        let start = Timestamp::parse_rfc3339("2026-10-30T20:00:00Z").unwrap();
+        for hours in 0..200 {
+            let duration = hours * 3_600_000 + 17 * 60_000;
+            let first = memo.add_business_time(start, duration, calendar, &[]);
+            let again = memo.add_business_time(start, duration, calendar, &[]);
+            let fresh = CalendarMemo::default().add_business_time(start, duration, calendar, &[]);
+            assert_eq!((first, again), (fresh, fresh));
+            assert_eq!(
+                memo.business_clock_ms(calendar, &[], first) - memo.business_clock_ms(calendar, &[], start),
+                duration
+            );
+        }
     }
 }

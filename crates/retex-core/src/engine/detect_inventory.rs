@@ -4,7 +4,6 @@ use rust_decimal::Decimal;
 
 use crate::codes::{Money, Qty, Timestamp};
 use crate::engine::apply::{Cause, Movement};
-use crate::engine::calendar::{add_business_time, business_clock_ms};
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::raise::{Detection, key_of};
 use crate::engine::stats::{HISTORY_DAYS, PositionStats, day_of};
@@ -155,7 +154,8 @@ impl Engine {
         }
         // The mean interval between sales in business time: closed hours are not silence. Read off the
         // location's business clock here, when a check is queued, rather than at every sale.
-        let span = business_clock_ms(calendar, holidays, last) - business_clock_ms(calendar, holidays, first);
+        let memo = &mut self.calendar_memo;
+        let span = memo.business_clock_ms(calendar, holidays, last) - memo.business_clock_ms(calendar, holidays, first);
         let interval = span / i64::from(stats.sales - 1);
         if interval <= 0 {
             return None;
@@ -167,7 +167,10 @@ impl Engine {
             Some(sku),
         );
         let silence_ms = i64::try_from((Decimal::from(interval) * silence).trunc()).ok()?;
-        Some(add_business_time(stats.last_sale_at?, silence_ms, calendar, holidays))
+        Some(
+            self.calendar_memo
+                .add_business_time(stats.last_sale_at?, silence_ms, calendar, holidays),
+        )
     }
 
     pub(super) fn resolve_phantom_stock(

@@ -16,7 +16,6 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::codes::Timestamp;
 use crate::command::{Action, Command, WorkStatus};
-use crate::engine::calendar::{add_business_time, business_clock_ms};
 use crate::engine::deadlines::Target;
 use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionRecord, ExceptionStatus};
 use crate::engine::ledger::LocationId;
@@ -259,7 +258,9 @@ impl Engine {
         let location = self.state.exceptions.get(exception).location;
         let calendar = location.and_then(|location| self.business_hours(location));
         let rules = std::sync::Arc::clone(&self.config.rules);
-        let at = add_business_time(from, minutes * 60_000, calendar, &rules.workflow.holidays);
+        let at = self
+            .calendar_memo
+            .add_business_time(from, minutes * 60_000, calendar, &rules.workflow.holidays);
         self.state.deadlines.schedule(at, deadline);
     }
 
@@ -312,10 +313,12 @@ impl Engine {
         let Some(paused_at) = record.paused_at.take() else {
             return;
         };
-        let clock = |at: Timestamp| business_clock_ms(calendar, holidays, at);
-        let moved = |due: Timestamp| {
-            let left = (clock(due) - clock(paused_at)).max(0);
-            add_business_time(at, left, calendar, holidays)
+        let memo = &mut self.calendar_memo;
+        let mut moved = |due: Timestamp| {
+            let left = (memo.business_clock_ms(calendar, holidays, due)
+                - memo.business_clock_ms(calendar, holidays, paused_at))
+            .max(0);
+            memo.add_business_time(at, left, calendar, holidays)
         };
         record.resolve_due = moved(record.resolve_due);
         let mut rescheduled = vec![(record.resolve_due, Deadline::Breach(id, Target::Resolve))];

@@ -45,7 +45,8 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use calendar::{BusinessHours, add_business_time};
+pub use calendar::BusinessHours;
+use calendar::CalendarMemo;
 pub use deadlines::{Deadline, DeadlineQueue, Target};
 pub use documents::{OrderDoc, OrderStatus, PurchaseOrderDoc, ReturnDoc, TransferDoc};
 pub use exceptions::{
@@ -184,6 +185,8 @@ pub struct Engine {
     lead_times: FxHashMap<SkuId, rust_decimal::Decimal>,
     /// Derived from master data, not state: each location's business hours in its zone.
     calendars: FxHashMap<LocationId, Option<BusinessHours>>,
+    /// Time-zone arithmetic worked out before (pure, so not state).
+    calendar_memo: CalendarMemo,
     /// Automated actions triggered while applying the current entry, run once it is fully applied (so a
     /// replenishment proposal sees the stock after the event). Always empty between entries.
     triggered: Vec<tasks::Triggered>,
@@ -217,6 +220,7 @@ impl Engine {
             param_defaults,
             lead_times,
             calendars,
+            calendar_memo: CalendarMemo::default(),
             triggered: Vec::new(),
         }
     }

@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
 use crate::codes::{DocumentNumber, Money, Timestamp};
-use crate::engine::calendar::{BusinessHours, add_business_times};
+use crate::engine::calendar::BusinessHours;
 use crate::engine::escalation::due_offsets_ms;
 use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionKey, Opening, TypeRef};
 use crate::engine::incidents::Touch;
@@ -131,7 +131,8 @@ impl Engine {
         // Every target and level in one walk over the location's calendar.
         let offsets = due_offsets_ms(&rules.workflow.escalation, target);
         let mut dues = vec![Timestamp(0); offsets.len()];
-        add_business_times(detection.at, &offsets, calendar, &rules.workflow.holidays, &mut dues);
+        self.calendar_memo
+            .add_business_times(detection.at, &offsets, calendar, &rules.workflow.holidays, &mut dues);
         let (ack_due, resolve_due, escalation_dues) = (dues[0], dues[1], dues.split_off(2));
         let opening = Opening {
             key: detection.key,
