@@ -89,6 +89,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let positions = engine.ledger().len();
     let ledger_table_bytes = engine.ledger().table_bytes();
     let detector_stats_bytes = engine.detector_stats_bytes();
+    let started = Instant::now();
+    let snapshot_bytes = engine.snapshot_bytes().len();
+    let snapshot_seconds = started.elapsed().as_secs_f64();
     drop(inputs);
 
     let ingest_seconds = match args.engine_only {
@@ -111,6 +114,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         "ledger_bytes_per_position": ledger_table_bytes as f64 / positions.max(1) as f64,
         "detector_stats_bytes_per_position": detector_stats_bytes as f64 / positions.max(1) as f64,
         "exceptions_raised": engine.exception_records().len(),
+        "snapshot_bytes": snapshot_bytes,
+        "snapshot_encode_ms": (snapshot_seconds * 1000.0).round(),
         "targets": {
             "engine_events_per_s_min": 2_000_000,
             "durable_ingest_events_per_s_min": 300_000,

@@ -7,14 +7,12 @@ use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::master::{
     LocationInfo, PriceEntry, PriceScope, ProductInfo, PromotionInfo, SupplierInfo, slot_for, upsert_newest,
 };
-use crate::engine::stats::SaleOrder;
 use crate::engine::{Engine, Output, pack_position};
 use crate::event::*;
 use crate::rules::ExceptionType;
 
 /// Lines reserved per remembered till receipt: most receipts have a few lines, and growing a vector from one
 /// line reallocates it on the second and the third.
-const RECEIPT_LINES_RESERVED: usize = 4;
 
 /// Why on hand moved; only some moves can make stock negative in the sense of `negative_stock`.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -195,35 +193,14 @@ impl Engine {
         if let Some(order) = &sale.order
             && self.config.rules.is_enabled(ExceptionType::ReturnPolicy)
         {
-            self.record_sale_order(order, sku, sale.qty, sale.qty * sale.unit_price, cause.at);
+            let paid = sale.qty * sale.unit_price;
+            self.state
+                .stats
+                .receipts
+                .record(order.as_str(), sku, sale.qty, paid, cause.at);
         }
         if low_stock_candidate {
             self.check_low_stock(location, sku, cause, outputs);
-        }
-    }
-
-    /// Remembers what a till sale carrying an order number paid, for `return_policy`.
-    fn record_sale_order(&mut self, order: &DocumentNumber, sku: SkuId, qty: Qty, paid: Money, at: Timestamp) {
-        let add_line = |sold: &mut SaleOrder| match sold.paid.iter_mut().find(|(candidate, _, _)| *candidate == sku) {
-            Some((_, total_qty, total_paid)) => {
-                *total_qty += qty;
-                *total_paid += paid;
-            }
-            None => sold.paid.push((sku, qty, paid)),
-        };
-        match self.state.stats.sale_orders.get_mut(order) {
-            Some(sold) => {
-                sold.first_sold_at = sold.first_sold_at.min(at);
-                add_line(sold);
-            }
-            None => {
-                let mut sold = SaleOrder {
-                    first_sold_at: at,
-                    paid: Vec::with_capacity(RECEIPT_LINES_RESERVED),
-                };
-                add_line(&mut sold);
-                self.state.stats.sale_orders.insert(order.clone(), sold);
-            }
         }
     }
 

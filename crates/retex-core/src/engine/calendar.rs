@@ -16,7 +16,7 @@ use crate::codes::Timestamp;
 use crate::event::OpeningHours;
 
 /// How far ahead a target is searched; a location open a minute a day still fits any target in this.
-const CALENDAR_DAYS_MAX: u64 = 3_660;
+const CALENDAR_DAYS_MAX: i32 = 3_660;
 
 /// Where time accrues: a zone and daily hours.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -76,7 +76,7 @@ impl CalendarMemo {
         let Some(calendar) = calendar else {
             return;
         };
-        let start_day = self.local_date(calendar.zone, start);
+        let start_day = self.local_day(calendar.zone, start);
         let mut pending: u64 = if dues.len() == 64 {
             u64::MAX
         } else {
@@ -84,10 +84,9 @@ impl CalendarMemo {
         };
         let mut elapsed = 0;
         // Begin a day early: yesterday's hours may run past midnight into today.
-        let mut day = start_day.checked_sub_days(Days::new(1)).unwrap_or(start_day);
-        for _ in 0..CALENDAR_DAYS_MAX {
+        for day in start_day - 1..start_day - 1 + CALENDAR_DAYS_MAX {
             let (open, close) = self.open_interval(day, calendar);
-            if close > start.0 && holidays.binary_search(&day).is_err() {
+            if close > start.0 && !is_holiday(holidays, day) {
                 let from = open.max(start.0);
                 let available = close - from;
                 for (index, duration) in durations_ms.iter().enumerate() {
@@ -101,9 +100,6 @@ impl CalendarMemo {
                 }
                 elapsed += available;
             }
-            day = day
-                .checked_add_days(Days::new(1))
-                .expect("calendar dates stay in range");
         }
     }
 
@@ -115,12 +111,12 @@ impl CalendarMemo {
         if calendar.hours.close_minute <= calendar.hours.open_minute {
             return at.0;
         }
-        let day = self.local_date(calendar.zone, at);
+        let day = self.local_day(calendar.zone, at);
         let (open, close) = self.open_interval(day, calendar);
         let open_length_ms = i64::from(calendar.hours.close_minute - calendar.hours.open_minute) * 60_000;
-        let open_days_before =
-            i64::from(day.num_days_from_ce()) - holidays.partition_point(|holiday| *holiday < day) as i64;
-        let today = if holidays.binary_search(&day).is_ok() {
+        let holidays_before = holidays.partition_point(|holiday| holiday.num_days_from_ce() < day);
+        let open_days_before = i64::from(day) - holidays_before as i64;
+        let today = if is_holiday(holidays, day) {
             0
         } else {
             (at.0 - open).clamp(0, (close - open).min(open_length_ms))
@@ -128,27 +124,36 @@ impl CalendarMemo {
         open_days_before * open_length_ms + today
     }
 
-    /// The local date of `at` in `zone`.
-    fn local_date(&mut self, zone: Tz, at: Timestamp) -> NaiveDate {
+    /// The local date of `at` in `zone`, as a day number (chrono's, from the common era).
+    fn local_day(&mut self, zone: Tz, at: Timestamp) -> i32 {
         let utc_day = at.0.div_euclid(Timestamp::MILLIS_PER_DAY) as i32;
         let steady = *remember(&mut self.steady_offsets, (zone, utc_day), || {
             steady_offset_ms(zone, utc_day)
         });
         match steady {
-            Some(offset_ms) => {
-                let local_day = (at.0 + offset_ms).div_euclid(Timestamp::MILLIS_PER_DAY) as i32;
-                NaiveDate::from_num_days_from_ce_opt(local_day + UNIX_EPOCH_DAY_FROM_CE).expect("dates stay in range")
-            }
-            None => zone.from_utc_datetime(&utc_datetime(at.0)).date_naive(),
+            Some(offset_ms) => (at.0 + offset_ms).div_euclid(Timestamp::MILLIS_PER_DAY) as i32 + UNIX_EPOCH_DAY_FROM_CE,
+            None => zone
+                .from_utc_datetime(&utc_datetime(at.0))
+                .date_naive()
+                .num_days_from_ce(),
         }
     }
 
-    /// [`open_interval`], memoised.
-    fn open_interval(&mut self, day: NaiveDate, calendar: BusinessHours) -> (i64, i64) {
-        *remember(&mut self.open_intervals, (calendar, day.num_days_from_ce()), || {
-            open_interval(day, calendar)
+    /// [`open_interval`] of a day number, memoised.
+    fn open_interval(&mut self, day: i32, calendar: BusinessHours) -> (i64, i64) {
+        *remember(&mut self.open_intervals, (calendar, day), || {
+            open_interval(date_of(day), calendar)
         })
     }
+}
+
+/// Whether a day number is one of the (sorted) holidays.
+fn is_holiday(holidays: &[NaiveDate], day: i32) -> bool {
+    !holidays.is_empty() && holidays.binary_search(&date_of(day)).is_ok()
+}
+
+fn date_of(day: i32) -> NaiveDate {
+    NaiveDate::from_num_days_from_ce_opt(day).expect("calendar dates stay in range")
 }
 
 /// The memoised value under `key`, worked out by `compute` the first time; a full memo starts afresh.
@@ -371,7 +376,7 @@ mod memo_tests {
             // Every 7 minutes: not aligned with hours, so every change is straddled closely.
             for at in (from..until).step_by(7 * 60_000) {
                 let expected = zone.timestamp_millis_opt(at).single().unwrap().date_naive();
-                assert_eq!(memo.local_date(zone, Timestamp(at)), expected, "{zone} at {at}");
+                assert_eq!(date_of(memo.local_day(zone, Timestamp(at))), expected, "{zone} at {at}");
             }
         }
     }

@@ -352,7 +352,10 @@ impl Engine {
             return;
         };
         let Some(order) = &doc.order else { return };
-        let (ordered_at, paid) = match (self.state.orders.get(order), self.state.stats.sale_orders.get(order)) {
+        let (ordered_at, paid) = match (
+            self.state.orders.get(order),
+            self.state.stats.receipts.get(order.as_str()),
+        ) {
             (Some(placed), _) if placed.placed_at.is_some() => {
                 let paid: Vec<(SkuId, Qty, Money)> = placed
                     .lines
@@ -361,7 +364,7 @@ impl Engine {
                     .collect();
                 (placed.placed_at.expect("matched"), paid)
             }
-            (_, Some(sold)) => (sold.first_sold_at, sold.paid.clone()),
+            (_, Some(sold)) => (sold.first_sold_at, sold.paid),
             _ => (Timestamp(i64::MIN), Vec::new()),
         };
         let never_seen = ordered_at == Timestamp(i64::MIN);

@@ -83,7 +83,7 @@ impl Engine {
                 "the resolve target was missed"
             }
         };
-        record.note(due_at, ENGINE_ACTOR, "breached", detail.into(), seq);
+        record.note(due_at, ENGINE_ACTOR, "breached", detail, seq);
         outputs.push(Output::ExceptionChanged(exception));
         self.trigger_actions(exception, Trigger::Breach, due_at, seq);
         if target == Target::Acknowledge
@@ -293,7 +293,7 @@ impl Engine {
                 at,
                 ENGINE_ACTOR,
                 "clock_paused",
-                "the resolve clock stops while waiting".into(),
+                "the resolve clock stops while waiting",
                 seq,
             );
         }

@@ -4,6 +4,8 @@
 //! raise its impact and severity, never lower them); after it is resolved, the next occurrence opens a new
 //! exception that names the old one as `repeat_of` (exceptions.md).
 
+use std::borrow::Cow;
+
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -66,10 +68,11 @@ impl ExceptionStatus {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TimelineEntry {
     pub at: Timestamp,
-    /// A person, or `retex` for what the engine did.
-    pub actor: String,
-    pub action: String,
-    pub detail: String,
+    /// A person, or `retex` for what the engine did. The engine's own words are borrowed, not copied: most
+    /// entries are the engine's, and an exception's life writes several.
+    pub actor: Cow<'static, str>,
+    pub action: Cow<'static, str>,
+    pub detail: Cow<'static, str>,
     /// The log entry that did it.
     pub seq: u64,
 }
@@ -163,13 +166,24 @@ impl ApprovalState {
 }
 
 impl ExceptionRecord {
-    pub(super) fn note(&mut self, at: Timestamp, actor: &str, action: &str, detail: String, seq: u64) {
+    pub(super) fn note(
+        &mut self,
+        at: Timestamp,
+        actor: &str,
+        action: &'static str,
+        detail: impl Into<Cow<'static, str>>,
+        seq: u64,
+    ) {
         if self.timeline.len() < TIMELINE_ENTRIES_MAX {
+            let actor = match actor {
+                ENGINE_ACTOR => Cow::Borrowed(ENGINE_ACTOR),
+                person => Cow::Owned(person.to_owned()),
+            };
             self.timeline.push(TimelineEntry {
                 at,
-                actor: actor.to_string(),
-                action: action.to_string(),
-                detail,
+                actor,
+                action: Cow::Borrowed(action),
+                detail: detail.into(),
                 seq,
             });
         }
@@ -345,7 +359,7 @@ impl ExceptionBook {
         record.resolved_at = Some(at);
         record.resolved_by = Some(cause);
         record.resolve_breached |= at > record.resolve_due;
-        record.note(at, ENGINE_ACTOR, "resolved", "the condition cleared".to_string(), cause);
+        record.note(at, ENGINE_ACTOR, "resolved", "the condition cleared", cause);
         Some(id)
     }
 

@@ -33,6 +33,7 @@ mod ledger;
 mod master;
 mod query;
 mod raise;
+mod receipts;
 mod silences;
 mod sorted_map;
 mod stats;
@@ -74,7 +75,7 @@ use crate::event::Event;
 use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 7;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 8;
 
 /// One entry of the log, as the engine applies it.
 // Nearly every input is an event: boxing it would add an allocation per event to the hot path.
@@ -187,6 +188,9 @@ pub struct Engine {
     calendars: FxHashMap<LocationId, Option<BusinessHours>>,
     /// Time-zone arithmetic worked out before (pure, so not state).
     calendar_memo: CalendarMemo,
+    /// Derived from the rules: the business time after opening of each SLA target and escalation level, per
+    /// SLA target (see `escalation::due_offsets_ms`).
+    due_offsets: FxHashMap<crate::rules::SlaTarget, Vec<i64>>,
     /// Automated actions triggered while applying the current entry, run once it is fully applied (so a
     /// replenishment proposal sees the stock after the event). Always empty between entries.
     triggered: Vec<tasks::Triggered>,
@@ -221,6 +225,7 @@ impl Engine {
             lead_times,
             calendars,
             calendar_memo: CalendarMemo::default(),
+            due_offsets: FxHashMap::default(),
             triggered: Vec::new(),
         }
     }

@@ -129,10 +129,13 @@ impl Engine {
             TypeRef::Custom(_) => rules.sla[&severity],
         };
         // Every target and level in one walk over the location's calendar.
-        let offsets = due_offsets_ms(&rules.workflow.escalation, target);
+        let offsets = self
+            .due_offsets
+            .entry(target)
+            .or_insert_with(|| due_offsets_ms(&rules.workflow.escalation, target));
         let mut dues = vec![Timestamp(0); offsets.len()];
         self.calendar_memo
-            .add_business_times(detection.at, &offsets, calendar, &rules.workflow.holidays, &mut dues);
+            .add_business_times(detection.at, offsets, calendar, &rules.workflow.holidays, &mut dues);
         let (ack_due, resolve_due, escalation_dues) = (dues[0], dues[1], dues.split_off(2));
         let opening = Opening {
             key: detection.key,

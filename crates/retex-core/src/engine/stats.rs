@@ -7,8 +7,9 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::codes::{DocumentNumber, Money, Qty, Timestamp};
+use crate::codes::{DocumentNumber, Qty, Timestamp};
 use crate::engine::ledger::{LocationId, SkuId};
+use crate::engine::receipts::ReceiptBook;
 use crate::engine::sorted_map;
 
 /// Days of history kept per position and store; windows in the rules may not exceed it.
@@ -128,14 +129,6 @@ pub struct StoreActivity {
     pub exceptions: DayRing,
 }
 
-/// An order known only from till sales carrying its number (for `return_policy`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SaleOrder {
-    pub first_sold_at: Timestamp,
-    /// Per SKU: units sold and the money paid for them.
-    pub paid: Vec<(SkuId, Qty, Money)>,
-}
-
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DetectorStats {
     #[serde(with = "sorted_map")]
@@ -145,8 +138,8 @@ pub struct DetectorStats {
     pub on_order: FxHashMap<u64, Qty>,
     #[serde(with = "sorted_map")]
     pub stores: FxHashMap<LocationId, StoreActivity>,
-    #[serde(with = "sorted_map")]
-    pub sale_orders: FxHashMap<DocumentNumber, SaleOrder>,
+    /// Orders known from till sales carrying their number.
+    pub receipts: ReceiptBook,
     #[serde(with = "sorted_map")]
     pub promotions_by_sku: FxHashMap<SkuId, Vec<DocumentNumber>>,
     /// Whether a `price` event ever named the SKU (by SKU id): most SKUs sell at the product's price, and this

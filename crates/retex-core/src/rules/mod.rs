@@ -157,7 +157,7 @@ pub struct CustomType {
 }
 
 /// Acknowledge and resolve targets of one severity, in business minutes (workflow.md).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct SlaTarget {
     pub acknowledge_minutes: i64,
     pub resolve_minutes: i64,

@@ -1,0 +1,243 @@
+//! Till receipts known from `sale` lines that carry an order number, for `return_policy`: when each was first
+//! sold and what was paid for each SKU on it.
+//!
+//! Every till sale names its receipt, so this is the engine's largest table by count, touched by every sale. It
+//! is kept flat: the receipt numbers back to back in one string, receipts and lines in two vectors, and a hash
+//! table of receipt indices keyed by their text. A new receipt costs no allocation of its own, and its lines are
+//! a chain through the line vector. A snapshot holds each receipt as its number, first sale and lines, in order
+//! of first sale, whatever the layout; loading one records them again.
+
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::codes::{Money, Qty, Timestamp};
+use crate::engine::ledger::SkuId;
+
+/// No previous line: the end of a receipt's chain.
+const NO_LINE: u32 = u32::MAX;
+
+#[derive(Clone, Debug, Default)]
+pub struct ReceiptBook {
+    /// Every receipt number, back to back, in order of first sale.
+    numbers: String,
+    receipts: Vec<Receipt>,
+    lines: Vec<ReceiptLine>,
+    /// Indices into `receipts`, hashed by their number.
+    index: HashTable<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+struct Receipt {
+    /// Where its number ends in `numbers`; it starts where the previous receipt's ends.
+    number_end: u32,
+    first_sold_at: Timestamp,
+    /// Its newest line, the head of its chain.
+    last_line: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+struct ReceiptLine {
+    sku: SkuId,
+    qty: Qty,
+    paid: Money,
+    /// The receipt's line before this one, or [`NO_LINE`].
+    previous: u32,
+}
+
+/// What a receipt says: when it was first sold and, per SKU, the units sold and the money paid.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReceiptSummary {
+    pub first_sold_at: Timestamp,
+    pub paid: Vec<(SkuId, Qty, Money)>,
+}
+
+impl ReceiptBook {
+    /// Adds a sold line to the receipt `number`, opening the receipt if it is new.
+    pub fn record(&mut self, number: &str, sku: SkuId, qty: Qty, paid: Money, at: Timestamp) {
+        match self.find(number) {
+            Some(receipt) => self.add_line(receipt, sku, qty, paid, at),
+            None => self.open(number, sku, qty, paid, at),
+        }
+    }
+
+    pub fn get(&self, number: &str) -> Option<ReceiptSummary> {
+        let receipt = self.find(number)?;
+        Some(ReceiptSummary {
+            first_sold_at: self.receipts[receipt].first_sold_at,
+            paid: self.lines_of(receipt).collect(),
+        })
+    }
+
+    /// A receipt's lines, newest first.
+    fn lines_of(&self, receipt: usize) -> impl Iterator<Item = (SkuId, Qty, Money)> + '_ {
+        let mut line = self.receipts[receipt].last_line;
+        std::iter::from_fn(move || {
+            let ReceiptLine {
+                sku,
+                qty,
+                paid,
+                previous,
+            } = *self.lines.get(line as usize)?;
+            line = previous;
+            Some((sku, qty, paid))
+        })
+    }
+
+    fn find(&self, number: &str) -> Option<usize> {
+        let hash = hash_of(number);
+        self.index
+            .find(hash, |&receipt| self.number(receipt as usize) == number)
+            .map(|&receipt| receipt as usize)
+    }
+
+    fn number(&self, receipt: usize) -> &str {
+        number_in(&self.numbers, &self.receipts, receipt)
+    }
+
+    fn open(&mut self, number: &str, sku: SkuId, qty: Qty, paid: Money, at: Timestamp) {
+        let receipt = to_u32(self.receipts.len());
+        self.numbers.push_str(number);
+        self.receipts.push(Receipt {
+            number_end: to_u32(self.numbers.len()),
+            first_sold_at: at,
+            last_line: NO_LINE,
+        });
+        self.add_line(receipt as usize, sku, qty, paid, at);
+        let Self {
+            numbers,
+            receipts,
+            index,
+            ..
+        } = self;
+        index.insert_unique(hash_of(number), receipt, |&other| {
+            hash_of(number_in(numbers, receipts, other as usize))
+        });
+    }
+
+    /// Adds to the receipt's line for `sku`, or chains a new line.
+    fn add_line(&mut self, receipt: usize, sku: SkuId, qty: Qty, paid: Money, at: Timestamp) {
+        let head = &mut self.receipts[receipt];
+        head.first_sold_at = head.first_sold_at.min(at);
+        let mut line = head.last_line;
+        while line != NO_LINE {
+            let existing = &mut self.lines[line as usize];
+            if existing.sku == sku {
+                existing.qty += qty;
+                existing.paid += paid;
+                return;
+            }
+            line = existing.previous;
+        }
+        let previous = head.last_line;
+        head.last_line = to_u32(self.lines.len());
+        self.lines.push(ReceiptLine {
+            sku,
+            qty,
+            paid,
+            previous,
+        });
+    }
+}
+
+/// The number of `receipt`: from where the previous receipt's number ends to where its own ends.
+fn number_in<'a>(numbers: &'a str, receipts: &[Receipt], receipt: usize) -> &'a str {
+    let start = match receipt {
+        0 => 0,
+        _ => receipts[receipt - 1].number_end as usize,
+    };
+    &numbers[start..receipts[receipt].number_end as usize]
+}
+
+fn hash_of(number: &str) -> u64 {
+    FxBuildHasher.hash_one(number)
+}
+
+/// A position in one of the book's vectors or its string.
+fn to_u32(position: usize) -> u32 {
+    u32::try_from(position).expect("fewer than 2^32 receipts, lines and bytes of receipt numbers")
+}
+
+/// One receipt as a snapshot holds it: number, first sale, lines newest first.
+type SavedReceipt<'a> = (&'a str, Timestamp, Vec<(SkuId, Qty, Money)>);
+
+impl Serialize for ReceiptBook {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq((0..self.receipts.len()).map(|receipt| -> SavedReceipt<'_> {
+            (
+                self.number(receipt),
+                self.receipts[receipt].first_sold_at,
+                self.lines_of(receipt).collect(),
+            )
+        }))
+    }
+}
+
+impl<'de> Deserialize<'de> for ReceiptBook {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let saved = Vec::<(String, Timestamp, Vec<(SkuId, Qty, Money)>)>::deserialize(deserializer)?;
+        let mut book = Self::default();
+        for (number, first_sold_at, lines) in saved {
+            // Oldest first, so that the chain comes out as it was.
+            for (sku, qty, paid) in lines.into_iter().rev() {
+                book.record(&number, sku, qty, paid, first_sold_at);
+            }
+        }
+        Ok(book)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn qty(units: i64) -> Qty {
+        Qty(units.into())
+    }
+
+    fn money(text: &str) -> Money {
+        Money(text.parse().unwrap())
+    }
+
+    #[test]
+    fn lines_of_one_sku_add_up_and_the_first_sale_is_kept() {
+        let mut book = ReceiptBook::default();
+        book.record("R-1", 7, qty(1), money("2.50"), Timestamp(2_000));
+        book.record("R-2", 7, qty(3), money("7.50"), Timestamp(2_500));
+        book.record("R-1", 9, qty(2), money("1.98"), Timestamp(1_000));
+        book.record("R-1", 7, qty(1), money("2.40"), Timestamp(3_000));
+        let receipt = book.get("R-1").unwrap();
+        assert_eq!(receipt.first_sold_at, Timestamp(1_000));
+        let mut paid = receipt.paid;
+        paid.sort_by_key(|line| line.0);
+        assert_eq!(paid, vec![(7, qty(2), money("4.90")), (9, qty(2), money("1.98"))]);
+        assert_eq!(book.get("R-2").unwrap().paid, vec![(7, qty(3), money("7.50"))]);
+        assert_eq!(book.get("R-3"), None);
+        // A number that is a prefix of another is a receipt of its own.
+        assert_eq!(book.get("R-"), None);
+    }
+
+    #[test]
+    fn a_decoded_book_finds_what_the_original_found() {
+        let mut book = ReceiptBook::default();
+        for receipt in 0..1_000 {
+            book.record(
+                &format!("S001-{receipt:07}"),
+                receipt % 13,
+                qty(1),
+                money("1.00"),
+                Timestamp(receipt.into()),
+            );
+        }
+        let bytes = postcard::to_stdvec(&book).unwrap();
+        let decoded: ReceiptBook = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(decoded.receipts.len(), 1_000);
+        assert_eq!(postcard::to_stdvec(&decoded).unwrap(), bytes);
+        for receipt in [0, 1, 499, 999] {
+            let number = format!("S001-{receipt:07}");
+            assert_eq!(decoded.get(&number), book.get(&number));
+        }
+    }
+}
