@@ -11,9 +11,6 @@ use crate::engine::{Engine, Output, pack_position};
 use crate::event::*;
 use crate::rules::ExceptionType;
 
-/// Lines reserved per remembered till receipt: most receipts have a few lines, and growing a vector from one
-/// line reallocates it on the second and the third.
-
 /// Why on hand moved; only some moves can make stock negative in the sense of `negative_stock`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Movement {
