@@ -25,8 +25,8 @@ pub struct BusinessHours {
     pub hours: OpeningHours,
 }
 
-/// Entries a memo holds before it starts afresh: years of days for every zone of a large retailer.
-const MEMO_ENTRIES_MAX: usize = 1 << 16;
+/// Days a memo table spans before it starts afresh: decades, far more than any target or silence needs.
+const MEMO_DAYS_MAX: usize = 1 << 14;
 
 /// Days since 0001-01-01 (chrono's day numbering) of 1970-01-01.
 const UNIX_EPOCH_DAY_FROM_CE: i32 = 719_163;
@@ -34,11 +34,63 @@ const UNIX_EPOCH_DAY_FROM_CE: i32 = 719_163;
 /// What the calendar functions worked out before; see the module documentation.
 #[derive(Clone, Debug, Default)]
 pub struct CalendarMemo {
-    /// Per zone and UTC day (days since the Unix epoch): the zone's offset in milliseconds when it holds the whole
+    /// Per zone, by UTC day (days since the Unix epoch): the zone's offset in milliseconds when it holds the whole
     /// day, `None` on a day with a change of offset.
-    steady_offsets: FxHashMap<(Tz, i32), Option<i64>>,
-    /// Per calendar and local day (chrono's day number): the open interval in UTC milliseconds.
-    open_intervals: FxHashMap<(BusinessHours, i32), (i64, i64)>,
+    steady_offsets: FxHashMap<Tz, DayTable<Option<i64>>>,
+    /// Per calendar, by local day (chrono's day number): the open interval in UTC milliseconds.
+    open_intervals: FxHashMap<BusinessHours, DayTable<(i64, i64)>>,
+}
+
+/// Values per day over a contiguous range of days, filled in as they are asked for.
+#[derive(Clone, Debug)]
+struct DayTable<T> {
+    first_day: i32,
+    values: Vec<Option<T>>,
+}
+
+impl<T> Default for DayTable<T> {
+    fn default() -> Self {
+        Self {
+            first_day: 0,
+            values: Vec::new(),
+        }
+    }
+}
+
+impl<T: Copy> DayTable<T> {
+    /// The value of `day`, worked out by `compute` the first time it is asked for.
+    fn get_or(&mut self, day: i32, compute: impl FnOnce() -> T) -> T {
+        let index = i64::from(day) - i64::from(self.first_day);
+        if let Ok(index) = usize::try_from(index)
+            && let Some(Some(value)) = self.values.get(index)
+        {
+            return *value;
+        }
+        let index = self.make_room(day);
+        *self.values[index].get_or_insert_with(compute)
+    }
+
+    /// Extends the range to cover `day` (starting afresh when that would span too many days); its index.
+    fn make_room(&mut self, day: i32) -> usize {
+        let (first, last) = match self.values.len() {
+            0 => (day, day),
+            held => (self.first_day.min(day), (self.first_day + held as i32 - 1).max(day)),
+        };
+        if (last - first) as usize >= MEMO_DAYS_MAX {
+            self.values.clear();
+            return self.make_room(day);
+        }
+        if self.values.is_empty() {
+            self.first_day = day;
+        }
+        let before = (self.first_day - first) as usize;
+        if before > 0 {
+            self.values.splice(0..0, std::iter::repeat_n(None, before));
+            self.first_day = first;
+        }
+        self.values.resize((last - first) as usize + 1, None);
+        (day - self.first_day) as usize
+    }
 }
 
 impl CalendarMemo {
@@ -84,8 +136,9 @@ impl CalendarMemo {
         };
         let mut elapsed = 0;
         // Begin a day early: yesterday's hours may run past midnight into today.
+        let intervals = self.intervals_of(calendar);
         for day in start_day - 1..start_day - 1 + CALENDAR_DAYS_MAX {
-            let (open, close) = self.open_interval(day, calendar);
+            let (open, close) = memoised_open_interval(intervals, day, calendar);
             if close > start.0 && !is_holiday(holidays, day) {
                 let from = open.max(start.0);
                 let available = close - from;
@@ -127,9 +180,11 @@ impl CalendarMemo {
     /// The local date of `at` in `zone`, as a day number (chrono's, from the common era).
     fn local_day(&mut self, zone: Tz, at: Timestamp) -> i32 {
         let utc_day = at.0.div_euclid(Timestamp::MILLIS_PER_DAY) as i32;
-        let steady = *remember(&mut self.steady_offsets, (zone, utc_day), || {
-            steady_offset_ms(zone, utc_day)
-        });
+        let steady = self
+            .steady_offsets
+            .entry(zone)
+            .or_default()
+            .get_or(utc_day, || steady_offset_ms(zone, utc_day));
         match steady {
             Some(offset_ms) => (at.0 + offset_ms).div_euclid(Timestamp::MILLIS_PER_DAY) as i32 + UNIX_EPOCH_DAY_FROM_CE,
             None => zone
@@ -141,10 +196,16 @@ impl CalendarMemo {
 
     /// [`open_interval`] of a day number, memoised.
     fn open_interval(&mut self, day: i32, calendar: BusinessHours) -> (i64, i64) {
-        *remember(&mut self.open_intervals, (calendar, day), || {
-            open_interval(date_of(day), calendar)
-        })
+        memoised_open_interval(self.intervals_of(calendar), day, calendar)
     }
+
+    fn intervals_of(&mut self, calendar: BusinessHours) -> &mut DayTable<(i64, i64)> {
+        self.open_intervals.entry(calendar).or_default()
+    }
+}
+
+fn memoised_open_interval(intervals: &mut DayTable<(i64, i64)>, day: i32, calendar: BusinessHours) -> (i64, i64) {
+    intervals.get_or(day, || open_interval(date_of(day), calendar))
 }
 
 /// Whether a day number is one of the (sorted) holidays.
@@ -154,14 +215,6 @@ fn is_holiday(holidays: &[NaiveDate], day: i32) -> bool {
 
 fn date_of(day: i32) -> NaiveDate {
     NaiveDate::from_num_days_from_ce_opt(day).expect("calendar dates stay in range")
-}
-
-/// The memoised value under `key`, worked out by `compute` the first time; a full memo starts afresh.
-fn remember<K: std::hash::Hash + Eq, V>(memo: &mut FxHashMap<K, V>, key: K, compute: impl FnOnce() -> V) -> &V {
-    if memo.len() >= MEMO_ENTRIES_MAX && !memo.contains_key(&key) {
-        memo.clear();
-    }
-    memo.entry(key).or_insert_with(compute)
 }
 
 /// The zone's offset from UTC in milliseconds if it is the same all through the UTC day (no zone changes its offset
@@ -400,5 +453,27 @@ mod memo_tests {
                 duration
             );
         }
+    }
+
+    #[test]
+    fn a_day_table_grows_both_ways_and_starts_afresh_when_too_wide() {
+        let mut table = DayTable::default();
+        let mut computed = 0;
+        let mut get = |table: &mut DayTable<i32>, day: i32| {
+            table.get_or(day, || {
+                computed += 1;
+                day * 10
+            })
+        };
+        assert_eq!(get(&mut table, 100), 1_000);
+        assert_eq!(get(&mut table, 97), 970);
+        assert_eq!(get(&mut table, 103), 1_030);
+        assert_eq!((table.first_day, table.values.len()), (97, 7));
+        assert_eq!(get(&mut table, 100), 1_000);
+        let far = 100 + MEMO_DAYS_MAX as i32;
+        assert_eq!(get(&mut table, far), far * 10);
+        assert_eq!((table.first_day, table.values.len()), (far, 1));
+        drop(get);
+        assert_eq!(computed, 4, "a day held is not worked out again");
     }
 }

@@ -3,10 +3,14 @@
 //! Before an input is applied the clock moves to its time and every deadline strictly before that time fires, in
 //! time order (exceptions.md). Entries are not removed when an obligation changes or is met; a fired entry is
 //! checked against the document's current state, which keeps rescheduling a plain insert.
+//!
+//! The queue is a binary heap ordered by due time, then by deadline, so it pops in exactly the order of a sorted
+//! set; an entry scheduled twice is popped twice in a row and fires once. A snapshot holds the entries sorted.
 
-use std::collections::BTreeSet;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::codes::{DocumentNumber, Timestamp};
 use crate::engine::ledger::{LocationId, SkuId};
@@ -45,27 +49,30 @@ pub enum Target {
     Resolve,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct DeadlineQueue {
-    entries: BTreeSet<(Timestamp, Deadline)>,
+    entries: BinaryHeap<Reverse<(Timestamp, Deadline)>>,
 }
 
 impl DeadlineQueue {
     pub fn schedule(&mut self, due_at: Timestamp, deadline: Deadline) {
-        self.entries.insert((due_at, deadline));
+        self.entries.push(Reverse((due_at, deadline)));
     }
 
-    /// Removes and returns the earliest deadline due strictly before `now`.
+    /// Removes and returns the earliest deadline due strictly before `now`, with any copies of it.
     pub fn pop_due_before(&mut self, now: Timestamp) -> Option<(Timestamp, Deadline)> {
-        let first = self.entries.first()?;
-        if first.0 >= now {
+        if self.entries.peek()?.0.0 >= now {
             return None;
         }
-        self.entries.pop_first()
+        let Reverse(entry) = self.entries.pop()?;
+        while self.entries.peek().is_some_and(|Reverse(next)| *next == entry) {
+            self.entries.pop();
+        }
+        Some(entry)
     }
 
     pub fn next_due(&self) -> Option<Timestamp> {
-        self.entries.first().map(|(due_at, _)| *due_at)
+        self.entries.peek().map(|Reverse((due_at, _))| *due_at)
     }
 
     pub fn len(&self) -> usize {
@@ -74,6 +81,29 @@ impl DeadlineQueue {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// The distinct entries in the order they fall due.
+    fn sorted(&self) -> Vec<&(Timestamp, Deadline)> {
+        let mut entries: Vec<&(Timestamp, Deadline)> = self.entries.iter().map(|Reverse(entry)| entry).collect();
+        entries.sort_unstable();
+        entries.dedup();
+        entries
+    }
+}
+
+impl Serialize for DeadlineQueue {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.sorted())
+    }
+}
+
+impl<'de> Deserialize<'de> for DeadlineQueue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let entries = Vec::<(Timestamp, Deadline)>::deserialize(deserializer)?;
+        Ok(Self {
+            entries: entries.into_iter().map(Reverse).collect(),
+        })
     }
 }
 
@@ -94,5 +124,39 @@ impl Engine {
                 Deadline::Repeat(exception, count) => self.fire_repeat(exception, count, due_at, outputs),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_pop_in_time_then_deadline_order_and_a_copy_fires_once() {
+        let mut queue = DeadlineQueue::default();
+        queue.schedule(Timestamp(30), Deadline::StoreRateCheck);
+        queue.schedule(Timestamp(10), Deadline::Repeat(2, 1));
+        queue.schedule(Timestamp(10), Deadline::Breach(7, Target::Resolve));
+        queue.schedule(Timestamp(10), Deadline::Breach(7, Target::Acknowledge));
+        queue.schedule(Timestamp(10), Deadline::Breach(7, Target::Acknowledge));
+        queue.schedule(Timestamp(20), Deadline::Escalation(1, 1));
+        let saved = postcard::to_stdvec(&queue).unwrap();
+        let mut popped = Vec::new();
+        while let Some(entry) = queue.pop_due_before(Timestamp(30)) {
+            popped.push(entry);
+        }
+        assert_eq!(
+            popped,
+            vec![
+                (Timestamp(10), Deadline::Breach(7, Target::Acknowledge)),
+                (Timestamp(10), Deadline::Breach(7, Target::Resolve)),
+                (Timestamp(10), Deadline::Repeat(2, 1)),
+                (Timestamp(20), Deadline::Escalation(1, 1)),
+            ]
+        );
+        assert_eq!(queue.next_due(), Some(Timestamp(30)), "due at 30 is not before 30");
+        let restored: DeadlineQueue = postcard::from_bytes(&saved).unwrap();
+        assert_eq!(restored.len(), 5, "a snapshot keeps one of each copy");
+        assert_eq!(postcard::to_stdvec(&restored).unwrap(), saved);
     }
 }
