@@ -29,8 +29,9 @@ pub enum Deadline {
     OrderShipment(DocumentNumber),
     /// A selling item has been silent this long (`phantom_stock`).
     PhantomCheck(LocationId, SkuId),
-    /// The daily test of store exception rates (`store_exception_rate`).
-    StoreRateCheck,
+    /// UTC midnight: the daily test of store exception rates (`store_exception_rate`) and the forgetting of
+    /// till receipts too old to return against.
+    Daily,
     /// An exception's SLA target falls due: a breach if it is not met. Before the escalation it causes at the
     /// same instant.
     Breach(u64, Target),
@@ -117,7 +118,7 @@ impl Engine {
                 Deadline::Refund(return_number) => self.fire_refund_due(&return_number, due_at, outputs),
                 Deadline::OrderShipment(order) => self.fire_order_at_risk(&order, due_at, outputs),
                 Deadline::PhantomCheck(location, sku) => self.fire_phantom_check(location, sku, due_at, outputs),
-                Deadline::StoreRateCheck => self.fire_store_rate_check(due_at, outputs),
+                Deadline::Daily => self.fire_daily(due_at, outputs),
                 Deadline::Escalation(exception, level) => self.fire_escalation(exception, level, due_at, outputs),
                 Deadline::Breach(exception, target) => self.fire_breach(exception, target, due_at, outputs),
                 Deadline::Renotify(exception, count) => self.fire_renotify(exception, count, due_at, outputs),
@@ -134,7 +135,7 @@ mod tests {
     #[test]
     fn deadlines_pop_in_time_then_deadline_order_and_a_copy_fires_once() {
         let mut queue = DeadlineQueue::default();
-        queue.schedule(Timestamp(30), Deadline::StoreRateCheck);
+        queue.schedule(Timestamp(30), Deadline::Daily);
         queue.schedule(Timestamp(10), Deadline::Repeat(2, 1));
         queue.schedule(Timestamp(10), Deadline::Breach(7, Target::Resolve));
         queue.schedule(Timestamp(10), Deadline::Breach(7, Target::Acknowledge));

@@ -216,10 +216,36 @@ impl Engine {
             .add(day_of(at), 1);
     }
 
-    /// Queues the first daily rate test at the UTC midnight after the first input.
-    pub(super) fn schedule_store_rate_check(&mut self, first_input_at: Timestamp) {
+    /// Queues the first daily deadline at the UTC midnight after the first input.
+    pub(super) fn schedule_daily(&mut self, first_input_at: Timestamp) {
         let midnight = Timestamp(i64::from(day_of(first_input_at) + 1) * Timestamp::MILLIS_PER_DAY);
-        self.state.deadlines.schedule(midnight, Deadline::StoreRateCheck);
+        self.state.deadlines.schedule(midnight, Deadline::Daily);
+    }
+
+    /// The daily deadline: queues the next one, forgets till receipts older than any return window, and tests
+    /// the store exception rates.
+    pub(super) fn fire_daily(&mut self, due_at: Timestamp, outputs: &mut Vec<Output>) {
+        self.state
+            .deadlines
+            .schedule(Timestamp(due_at.0 + Timestamp::MILLIS_PER_DAY), Deadline::Daily);
+        self.forget_old_receipts(due_at);
+        self.fire_store_rate_check(due_at, outputs);
+    }
+
+    /// A return more than `return_days` after its sale breaks the policy whether or not Retex remembers the
+    /// receipt (an unknown order breaks it too), so receipts older than the longest return window of any
+    /// product, and a day, are forgotten: the receipt book holds a return window of sales, not all of history.
+    fn forget_old_receipts(&mut self, now: Timestamp) {
+        let longest_days = self
+            .state
+            .master
+            .products
+            .iter()
+            .flatten()
+            .map(|product| product.return_days)
+            .fold(crate::event::RETURN_DAYS_DEFAULT, u32::max);
+        let kept_ms = (i64::from(longest_days) + 1) * Timestamp::MILLIS_PER_DAY;
+        self.state.stats.receipts.forget_sold_before(Timestamp(now.0 - kept_ms));
     }
 
     /// The `store_exception_rate` window in days and test parameters, from the rules.
@@ -264,11 +290,7 @@ impl Engine {
 
     /// `store_exception_rate`: every UTC midnight, each store's exceptions per sale line over the last
     /// `rate_window_days` full days are tested against its peers by the configured model.
-    pub(super) fn fire_store_rate_check(&mut self, due_at: Timestamp, outputs: &mut Vec<Output>) {
-        self.state.deadlines.schedule(
-            Timestamp(due_at.0 + Timestamp::MILLIS_PER_DAY),
-            Deadline::StoreRateCheck,
-        );
+    fn fire_store_rate_check(&mut self, due_at: Timestamp, outputs: &mut Vec<Output>) {
         let kind = ExceptionType::StoreExceptionRate;
         let Some(insight) = self.config.insight.clone() else {
             return;

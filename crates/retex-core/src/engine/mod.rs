@@ -295,7 +295,7 @@ impl Engine {
             return;
         }
         if self.state.clock.is_none() {
-            self.schedule_store_rate_check(at);
+            self.schedule_daily(at);
         }
         self.fire_deadlines_before(at, outputs);
         self.state.clock = Some(at);

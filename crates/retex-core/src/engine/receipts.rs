@@ -71,6 +71,29 @@ impl ReceiptBook {
         })
     }
 
+    /// Forgets the receipts first sold before `cutoff`.
+    pub fn forget_sold_before(&mut self, cutoff: Timestamp) {
+        if self.receipts.iter().all(|receipt| receipt.first_sold_at >= cutoff) {
+            return;
+        }
+        let mut kept = Self::default();
+        for receipt in 0..self.receipts.len() {
+            let first_sold_at = self.receipts[receipt].first_sold_at;
+            if first_sold_at >= cutoff {
+                kept.restore(self.number(receipt), first_sold_at, self.lines_of(receipt).collect());
+            }
+        }
+        *self = kept;
+    }
+
+    /// Records a receipt as a snapshot holds it, lines newest first.
+    fn restore(&mut self, number: &str, first_sold_at: Timestamp, lines: Vec<(SkuId, Qty, Money)>) {
+        // Oldest first, so that the chain comes out as it was.
+        for (sku, qty, paid) in lines.into_iter().rev() {
+            self.record(number, sku, qty, paid, first_sold_at);
+        }
+    }
+
     /// A receipt's lines, newest first.
     fn lines_of(&self, receipt: usize) -> impl Iterator<Item = (SkuId, Qty, Money)> + '_ {
         let mut line = self.receipts[receipt].last_line;
@@ -180,10 +203,7 @@ impl<'de> Deserialize<'de> for ReceiptBook {
         let saved = Vec::<(String, Timestamp, Vec<(SkuId, Qty, Money)>)>::deserialize(deserializer)?;
         let mut book = Self::default();
         for (number, first_sold_at, lines) in saved {
-            // Oldest first, so that the chain comes out as it was.
-            for (sku, qty, paid) in lines.into_iter().rev() {
-                book.record(&number, sku, qty, paid, first_sold_at);
-            }
+            book.restore(&number, first_sold_at, lines);
         }
         Ok(book)
     }
@@ -239,5 +259,26 @@ mod tests {
             let number = format!("S001-{receipt:07}");
             assert_eq!(decoded.get(&number), book.get(&number));
         }
+    }
+
+    #[test]
+    fn forgetting_old_receipts_leaves_the_book_a_fresh_one_would_be() {
+        let mut book = ReceiptBook::default();
+        let mut recent = ReceiptBook::default();
+        for receipt in 0..100_i64 {
+            let number = format!("R-{receipt}");
+            for book in [&mut book].into_iter().chain((receipt >= 60).then_some(&mut recent)) {
+                book.record(&number, 1, qty(1), money("1.00"), Timestamp(receipt * 1_000));
+                book.record(&number, 2, qty(2), money("3.00"), Timestamp(receipt * 1_000 + 10));
+            }
+        }
+        book.forget_sold_before(Timestamp(60_000));
+        assert_eq!(book.get("R-59"), None);
+        assert_eq!(book.get("R-60"), recent.get("R-60"));
+        assert_eq!(
+            postcard::to_stdvec(&book).unwrap(),
+            postcard::to_stdvec(&recent).unwrap()
+        );
+        assert_eq!(book.lines.len(), 80, "the lines of forgotten receipts are gone too");
     }
 }
