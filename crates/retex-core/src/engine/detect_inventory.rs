@@ -130,9 +130,12 @@ impl Engine {
 
     /// Queues the `phantom_stock` check at the end of the silence that would be suspicious now.
     fn queue_phantom_check(&mut self, location: LocationId, sku: SkuId) {
-        let Some(due_at) = self.phantom_due_at(location, sku) else {
-            return;
-        };
+        if let Some(due_at) = self.phantom_due_at(location, sku) {
+            self.queue_phantom_check_at(location, sku, due_at);
+        }
+    }
+
+    fn queue_phantom_check_at(&mut self, location: LocationId, sku: SkuId, due_at: Timestamp) {
         if let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) {
             stats.phantom_check_at = Some(due_at);
         }
@@ -208,7 +211,7 @@ impl Engine {
         };
         if current_due > due_at {
             // It sold since this check was queued: check again at the new end of silence.
-            self.queue_phantom_check(location, sku);
+            self.queue_phantom_check_at(location, sku, current_due);
             return;
         }
         let min_daily = self.param(kind, Param::MinDailySales, Some(location), Some(sku));
