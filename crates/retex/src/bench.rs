@@ -20,7 +20,7 @@ use serde_json::json;
 use crate::ingest::ingest_files;
 
 /// Engine runs whose median is reported.
-const ENGINE_RUNS: usize = 3;
+const ENGINE_RUNS: usize = 5;
 
 #[derive(Args)]
 pub struct BenchArgs {
