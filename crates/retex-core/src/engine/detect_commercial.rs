@@ -32,6 +32,10 @@ impl Engine {
         let Some(expected) = self.active_price(sku, location, sale.channel, cause.at) else {
             return;
         };
+        // Most lines are charged the active price: no arithmetic for them.
+        if expected == sale.unit_price {
+            return;
+        }
         let tolerance = self.param(kind, Param::PriceTolerance, Some(location), Some(sku));
         let difference = (expected - sale.unit_price).abs();
         if difference.0 > tolerance {

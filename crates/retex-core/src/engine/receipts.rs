@@ -57,9 +57,10 @@ pub struct ReceiptSummary {
 impl ReceiptBook {
     /// Adds a sold line to the receipt `number`, opening the receipt if it is new.
     pub fn record(&mut self, number: &str, sku: SkuId, qty: Qty, paid: Money, at: Timestamp) {
-        match self.find(number) {
+        let hash = hash_of(number);
+        match self.find_hashed(number, hash) {
             Some(receipt) => self.add_line(receipt, sku, qty, paid, at),
-            None => self.open(number, sku, qty, paid, at),
+            None => self.open(number, hash, sku, qty, paid, at),
         }
     }
 
@@ -110,7 +111,10 @@ impl ReceiptBook {
     }
 
     fn find(&self, number: &str) -> Option<usize> {
-        let hash = hash_of(number);
+        self.find_hashed(number, hash_of(number))
+    }
+
+    fn find_hashed(&self, number: &str, hash: u64) -> Option<usize> {
         self.index
             .find(hash, |&receipt| self.number(receipt as usize) == number)
             .map(|&receipt| receipt as usize)
@@ -120,7 +124,7 @@ impl ReceiptBook {
         number_in(&self.numbers, &self.receipts, receipt)
     }
 
-    fn open(&mut self, number: &str, sku: SkuId, qty: Qty, paid: Money, at: Timestamp) {
+    fn open(&mut self, number: &str, hash: u64, sku: SkuId, qty: Qty, paid: Money, at: Timestamp) {
         let receipt = to_u32(self.receipts.len());
         self.numbers.push_str(number);
         self.receipts.push(Receipt {
@@ -135,7 +139,7 @@ impl ReceiptBook {
             index,
             ..
         } = self;
-        index.insert_unique(hash_of(number), receipt, |&other| {
+        index.insert_unique(hash, receipt, |&other| {
             hash_of(number_in(numbers, receipts, other as usize))
         });
     }
