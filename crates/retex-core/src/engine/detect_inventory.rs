@@ -158,7 +158,8 @@ impl Engine {
         // The mean interval between sales in business time: closed hours are not silence. Read off the
         // location's business clock here, when a check is queued, rather than at every sale.
         let memo = &mut self.calendar_memo;
-        let span = memo.business_clock_ms(calendar, holidays, last) - memo.business_clock_ms(calendar, holidays, first);
+        let last_reading = memo.business_clock_ms(calendar, holidays, last);
+        let span = last_reading - memo.business_clock_ms(calendar, holidays, first);
         let interval = span / i64::from(stats.sales - 1);
         if interval <= 0 {
             return None;
@@ -172,7 +173,7 @@ impl Engine {
         let silence_ms = i64::try_from((Decimal::from(interval) * silence).trunc()).ok()?;
         Some(
             self.calendar_memo
-                .add_business_time(stats.last_sale_at?, silence_ms, calendar, holidays),
+                .business_instant(calendar, holidays, last_reading + silence_ms),
         )
     }
 
