@@ -95,34 +95,14 @@ impl Engine {
         let Some(doc) = self.state.transfers.get(transfer) else {
             return;
         };
-        let mut received: Vec<(SkuId, Qty, Qty)> = Vec::new();
-        for &(sku, qty, damaged) in &doc.received {
-            match received.iter_mut().find(|(candidate, _, _)| *candidate == sku) {
-                Some((_, total, total_damaged)) => {
-                    *total += qty;
-                    *total_damaged += damaged;
-                }
-                None => received.push((sku, qty, damaged)),
-            }
-        }
-        let shipped = doc.shipped_by_sku();
         let mut impact = Money::ZERO;
         let mut mismatched = false;
-        for &(sku, shipped_qty) in &shipped {
-            let (received_qty, damaged) = received
-                .iter()
-                .find(|(candidate, _, _)| *candidate == sku)
-                .map_or((Qty::ZERO, Qty::ZERO), |&(_, qty, damaged)| (qty, damaged));
-            let cost = self.state.master.unit_cost(sku);
-            if received_qty != shipped_qty || damaged > Qty::ZERO {
+        for line in doc.lines_by_sku() {
+            // A SKU received but never shipped is a mismatch whatever its quantities.
+            if line.received != line.shipped || line.damaged > Qty::ZERO || !line.was_shipped {
                 mismatched = true;
-                impact += (received_qty - shipped_qty).abs() * cost + damaged * cost;
-            }
-        }
-        for &(sku, qty, damaged) in &received {
-            if !shipped.iter().any(|(candidate, _)| *candidate == sku) {
-                mismatched = true;
-                impact += (qty + damaged) * self.state.master.unit_cost(sku);
+                let cost = self.state.master.unit_cost(line.sku);
+                impact += (line.received - line.shipped).abs() * cost + line.damaged * cost;
             }
         }
         if mismatched {

@@ -7,6 +7,17 @@ use serde::{Deserialize, Serialize};
 use crate::codes::{DocumentNumber, Money, Qty, SupplierCode, Timestamp};
 use crate::engine::ledger::{LocationId, SkuId};
 
+/// One SKU of a transfer: see [`TransferDoc::lines_by_sku`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TransferLineTotals {
+    pub sku: SkuId,
+    pub shipped: Qty,
+    pub received: Qty,
+    pub damaged: Qty,
+    /// Whether any shipment line named the SKU.
+    pub was_shipped: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TransferDoc {
     /// `None` while only the receipt is known (it arrived before the shipment).
@@ -41,16 +52,36 @@ impl TransferDoc {
         }
     }
 
-    /// Shipped quantity per SKU, in order of first appearance.
-    pub fn shipped_by_sku(&self) -> Vec<(SkuId, Qty)> {
-        let mut totals: Vec<(SkuId, Qty)> = Vec::new();
-        for &(sku, qty) in &self.shipped {
-            match totals.iter_mut().find(|(candidate, _)| *candidate == sku) {
-                Some((_, total)) => *total += qty,
-                None => totals.push((sku, qty)),
+    /// Shipped, received and damaged quantities per SKU, by SKU id: sorted once rather than searched per line,
+    /// as a replenishment transfer may carry hundreds of lines.
+    pub fn lines_by_sku(&self) -> Vec<TransferLineTotals> {
+        let shipped = self.shipped.iter().map(|&(sku, qty)| TransferLineTotals {
+            sku,
+            shipped: qty,
+            received: Qty::ZERO,
+            damaged: Qty::ZERO,
+            was_shipped: true,
+        });
+        let received = self.received.iter().map(|&(sku, qty, damaged)| TransferLineTotals {
+            sku,
+            shipped: Qty::ZERO,
+            received: qty,
+            damaged,
+            was_shipped: false,
+        });
+        let mut lines: Vec<TransferLineTotals> = shipped.chain(received).collect();
+        lines.sort_by_key(|line| line.sku);
+        lines.dedup_by(|line, kept| {
+            let same = line.sku == kept.sku;
+            if same {
+                kept.shipped += line.shipped;
+                kept.received += line.received;
+                kept.damaged += line.damaged;
+                kept.was_shipped |= line.was_shipped;
             }
-        }
-        totals
+            same
+        });
+        lines
     }
 
     /// Value in transit at cost, given a unit cost per SKU.
@@ -223,5 +254,33 @@ impl ReturnDoc {
             refunded: Money::ZERO,
             refund_seen: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transfer_lines_add_up_per_sku_and_say_what_was_never_shipped() {
+        let units = |n: i64| Qty(n.into());
+        let mut doc = TransferDoc::new(1);
+        doc.shipped = vec![(9, units(5)), (3, units(2)), (9, units(1))];
+        doc.received = vec![
+            (3, units(2), units(0)),
+            (9, units(4), units(1)),
+            (7, units(0), units(0)),
+        ];
+        let line = |sku, shipped, received, damaged, was_shipped| TransferLineTotals {
+            sku,
+            shipped: units(shipped),
+            received: units(received),
+            damaged: units(damaged),
+            was_shipped,
+        };
+        assert_eq!(
+            doc.lines_by_sku(),
+            vec![line(3, 2, 2, 0, true), line(7, 0, 0, 0, false), line(9, 6, 4, 1, true)]
+        );
     }
 }
