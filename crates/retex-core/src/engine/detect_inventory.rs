@@ -170,7 +170,14 @@ impl Engine {
             Some(location),
             Some(sku),
         );
-        let silence_ms = i64::try_from((Decimal::from(interval) * silence).trunc()).ok()?;
+        // Whole intervals, the usual setting, multiply in integers; anything else exactly in decimals.
+        let whole_intervals = (silence.scale() == 0)
+            .then(|| i64::try_from(silence.mantissa()).ok())
+            .flatten();
+        let silence_ms = match whole_intervals {
+            Some(intervals) => interval.checked_mul(intervals)?,
+            None => i64::try_from((Decimal::from(interval) * silence).trunc()).ok()?,
+        };
         Some(
             self.calendar_memo
                 .business_instant(calendar, holidays, last_reading + silence_ms),
