@@ -119,8 +119,14 @@ impl Engine {
                 Deadline::OrderShipment(order) => self.fire_order_at_risk(&order, due_at, outputs),
                 Deadline::PhantomCheck(location, sku) => self.fire_phantom_check(location, sku, due_at, outputs),
                 Deadline::Daily => self.fire_daily(due_at, outputs),
-                Deadline::Escalation(exception, level) => self.fire_escalation(exception, level, due_at, outputs),
-                Deadline::Breach(exception, target) => self.fire_breach(exception, target, due_at, outputs),
+                Deadline::Escalation(exception, level) => {
+                    self.fire_escalation(exception, level, due_at, outputs);
+                    self.continue_sla_steps(exception, (due_at, deadline));
+                }
+                Deadline::Breach(exception, target) => {
+                    self.fire_breach(exception, target, due_at, outputs);
+                    self.continue_sla_steps(exception, (due_at, deadline));
+                }
                 Deadline::Renotify(exception, count) => self.fire_renotify(exception, count, due_at, outputs),
                 Deadline::Repeat(exception, count) => self.fire_repeat(exception, count, due_at, outputs),
             }

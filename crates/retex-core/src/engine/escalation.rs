@@ -44,20 +44,44 @@ pub(super) fn due_offsets_ms(policy: &EscalationPolicy, target: SlaTarget) -> Ve
     offsets
 }
 
+/// An exception's SLA steps with their dues: the acknowledgement and resolve targets, then the policy's levels.
+fn sla_steps(exception: u64, record: &ExceptionRecord) -> impl Iterator<Item = (Timestamp, Deadline)> + '_ {
+    let targets = [
+        (record.ack_due, Deadline::Breach(exception, Target::Acknowledge)),
+        (record.resolve_due, Deadline::Breach(exception, Target::Resolve)),
+    ];
+    let levels = (record.escalation_dues.iter().enumerate())
+        .map(move |(index, due_at)| (*due_at, Deadline::Escalation(exception, index as u8 + 1)));
+    targets.into_iter().chain(levels)
+}
+
 impl Engine {
-    /// Queues a new exception's SLA targets and escalation levels at their instants.
-    pub(super) fn schedule_escalations(
+    /// Queues the exception's first SLA step (target or level, see [`sla_steps`]) that comes after `after` in
+    /// the queue's order and is not due before `not_before`. One step is pending at a time and each queues the
+    /// next when it fires, while the exception is active, so an exception resolved early leaves one entry behind
+    /// rather than one per step. The steps fire in the same order as if all were queued at once: each is queued
+    /// when the step before it fires, at or before its own due time.
+    pub(super) fn queue_next_sla_step(
         &mut self,
         exception: u64,
-        ack_due: Timestamp,
-        resolve_due: Timestamp,
-        dues: &[Timestamp],
+        after: Option<(Timestamp, Deadline)>,
+        not_before: Timestamp,
     ) {
-        let deadlines = &mut self.state.deadlines;
-        deadlines.schedule(ack_due, Deadline::Breach(exception, Target::Acknowledge));
-        deadlines.schedule(resolve_due, Deadline::Breach(exception, Target::Resolve));
-        for (index, due_at) in dues.iter().enumerate() {
-            deadlines.schedule(*due_at, Deadline::Escalation(exception, index as u8 + 1));
+        let record = self.state.exceptions.get(exception);
+        let next = sla_steps(exception, record)
+            .filter(|step| step.0 >= not_before && after.as_ref().is_none_or(|after| step > after))
+            .min();
+        if let Some((due_at, deadline)) = next {
+            self.state.deadlines.schedule(due_at, deadline);
+        }
+    }
+
+    /// A target or level fired: queues the next step while the exception is still being worked. A reopened
+    /// exception takes its steps up again (see `apply_command`).
+    pub(super) fn continue_sla_steps(&mut self, exception: u64, fired: (Timestamp, Deadline)) {
+        if self.state.exceptions.get(exception).status.is_active() {
+            let not_before = fired.0;
+            self.queue_next_sla_step(exception, Some(fired), not_before);
         }
     }
 
@@ -286,6 +310,11 @@ impl Engine {
             self.resume_clock(id, location, at, seq);
         }
         self.state.exceptions.apply_command(command, at, seq);
+        if let Action::Reopen { .. } = command.action {
+            // Steps due before the clock fired while it was closed; the rest are due again.
+            let clock = self.state.clock.unwrap_or(at);
+            self.queue_next_sla_step(id, None, clock);
+        }
         if !was_waiting && is_waiting(self.state.exceptions.get(id).status) {
             let record = self.state.exceptions.get_mut(id);
             record.paused_at = Some(at);

@@ -148,13 +148,13 @@ impl Engine {
             team,
             ack_due,
             resolve_due,
-            escalation_dues: escalation_dues.clone(),
+            escalation_dues,
             cause: detection.cause,
         };
         let id = self.state.exceptions.open(opening, &self.rules_version);
         self.assign_on_open(id, detection.at, detection.cause);
 
-        self.schedule_escalations(id, ack_due, resolve_due, &escalation_dues);
+        self.queue_next_sla_step(id, None, detection.at);
         self.apply_silences(id);
         let is_master_data = type_ref == TypeRef::BuiltIn(ExceptionType::MasterData);
         let exceptions = &self.state.exceptions;

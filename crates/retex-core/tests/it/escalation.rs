@@ -102,6 +102,44 @@ fn a_resolved_exception_does_not_escalate() {
     assert_eq!(engine.exception_detail(1).unwrap().0.status, "resolved");
 }
 
+#[test]
+fn a_reopened_exception_takes_up_the_levels_still_to_come() {
+    let mut events = NEW_YORK_STORE.to_string();
+    events.push('\n');
+    events.push_str(
+        r#"{"id":"c2","source":"t","type":"count","at":"2026-11-03T15:00:00Z","location":"NY1","sku":"A","counted":7}"#,
+    );
+    let mut engine = Engine::default();
+    let mut seq = 0;
+    for event in parse_all(&events) {
+        seq += 1;
+        engine.apply(seq, &Input::Event(event), &mut Vec::new());
+    }
+    // Closed when level 1 fell due (2026-11-03T21:30Z), open again for levels 2 and 3.
+    let reopen = retex_core::command::Action::Reopen {
+        note: "the recount was of the wrong shelf".into(),
+    };
+    engine.apply(
+        seq + 1,
+        &command("2026-11-05T15:00:00Z", "lead", reopen),
+        &mut Vec::new(),
+    );
+    engine.apply(
+        seq + 2,
+        &Input::Tick(Timestamp::parse_rfc3339("2026-11-12T00:00:00Z").unwrap()),
+        &mut Vec::new(),
+    );
+    assert_eq!(
+        escalations(&engine),
+        [
+            "2026-11-09T19:30:00Z level 2: regional manager of east notified, 75% of its resolve target has passed",
+            "2026-11-11T21:30:00Z level 3: operations director notified, not resolved by its due time",
+        ]
+    );
+    let (view, _) = engine.exception_detail(1).unwrap();
+    assert!(!view.ack_breached && view.resolve_breached);
+}
+
 fn command(at: &str, actor: &str, action: retex_core::command::Action) -> Input {
     crate::command(at, actor, 1, action)
 }
