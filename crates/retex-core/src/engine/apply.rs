@@ -72,6 +72,7 @@ impl Engine {
 
     fn upsert_location(&mut self, upsert: &LocationUpsert, at: Timestamp) {
         let id = self.state.locations.intern(upsert.code.as_str());
+        let calendar_before = self.business_hours(id);
         let info = LocationInfo {
             name: upsert.name.clone(),
             kind: upsert.kind,
@@ -84,6 +85,9 @@ impl Engine {
             info.updated_at
         });
         self.calendars.remove(&id);
+        if self.business_hours(id) != calendar_before {
+            self.reread_sale_clocks(id);
+        }
     }
 
     fn upsert_supplier(&mut self, upsert: &SupplierUpsert, cause: Cause, outputs: &mut Vec<Output>) {

@@ -4,9 +4,10 @@ use rust_decimal::Decimal;
 
 use crate::codes::{Money, Qty, Timestamp};
 use crate::engine::apply::{Cause, Movement};
-use crate::engine::ledger::{LocationId, SkuId};
+use crate::engine::calendar::BusinessHours;
+use crate::engine::ledger::{LocationId, SkuId, unpack};
 use crate::engine::raise::{Detection, key_of};
-use crate::engine::stats::{HISTORY_DAYS, PositionStats, day_of};
+use crate::engine::stats::{HISTORY_DAYS, PhantomCheck, PositionStats, day_of};
 use crate::engine::{Deadline, Engine, Output, pack_position};
 use crate::rules::{ExceptionType, Param};
 
@@ -101,13 +102,12 @@ impl Engine {
         let low_stock = ExceptionType::LowStock;
         let window = decimal_days(self.param(low_stock, Param::VelocityWindowDays, Some(location), Some(sku)));
         let min_days = decimal_days(self.param(low_stock, Param::MinSellingDays, Some(location), Some(sku)));
-        let watching = self.config.rules.is_enabled(ExceptionType::PhantomStock);
-        let min_daily = self.param(
-            ExceptionType::PhantomStock,
-            Param::MinDailySales,
-            Some(location),
-            Some(sku),
-        );
+        let phantom = ExceptionType::PhantomStock;
+        let watching = self.config.rules.is_enabled(phantom);
+        let min_daily = self.param(phantom, Param::MinDailySales, Some(location), Some(sku));
+        let silence = self.param(phantom, Param::SilenceIntervals, Some(location), Some(sku));
+        let calendar = if watching { self.business_hours(location) } else { None };
+        let holidays = &self.config.rules.workflow.holidays;
         let stats = self
             .state
             .stats
@@ -115,12 +115,31 @@ impl Engine {
             .entry(pack_position(location, sku))
             .or_default();
         stats.record_sale(cause.at, qty, cause.seq);
-        // Only items fast enough to judge are watched: a slow mover's silence says nothing.
-        let needs_check = watching && stats.phantom_check_at.is_none() && phantom_qualifies(stats, min_daily);
-        let was_open = std::mem::take(&mut stats.phantom_open);
         let low_stock_candidate = stats.low_stock_open || stats.sold_over(day_of(cause.at), window).1 >= min_days;
-        if needs_check {
-            self.queue_phantom_check(location, sku);
+        let was_open = std::mem::take(&mut stats.phantom_open);
+        // Only items fast enough to judge are watched: a slow mover's silence says nothing. A sale can bring
+        // the end of the silence forward as well as push it back (a burst shortens the mean interval), so a
+        // check already queued is replaced by an earlier one.
+        let earlier_check = watching.then(|| {
+            let (first, last) = (
+                stats.first_sale_at == Some(cause.at),
+                stats.last_sale_at == Some(cause.at),
+            );
+            if first || last {
+                let reading = self.calendar_memo.business_clock_ms(calendar, holidays, cause.at);
+                if first {
+                    stats.first_sale_reading = reading;
+                }
+                if last {
+                    stats.last_sale_reading = reading;
+                }
+            }
+            let due = stats.phantom_due_reading(silence)?;
+            let earlier = stats.phantom_check.is_none_or(|check| due < check.reading);
+            (earlier && phantom_qualifies(stats, min_daily)).then_some(due)
+        });
+        if let Some(Some(reading)) = earlier_check {
+            self.queue_phantom_check(location, sku, calendar, reading);
         }
         if was_open {
             self.resolve_phantom_stock(location, sku, cause, outputs);
@@ -128,60 +147,53 @@ impl Engine {
         low_stock_candidate
     }
 
-    /// Queues the `phantom_stock` check at the end of the silence that would be suspicious now.
-    fn queue_phantom_check(&mut self, location: LocationId, sku: SkuId) {
-        if let Some(due_at) = self.phantom_due_at(location, sku) {
-            self.queue_phantom_check_at(location, sku, due_at);
-        }
-    }
-
-    fn queue_phantom_check_at(&mut self, location: LocationId, sku: SkuId, due_at: Timestamp) {
+    /// Queues the `phantom_stock` check of a position for when its business clock reads `reading`.
+    fn queue_phantom_check(&mut self, location: LocationId, sku: SkuId, calendar: Option<BusinessHours>, reading: i64) {
+        let holidays = &self.config.rules.workflow.holidays;
+        let at = self.calendar_memo.business_instant(calendar, holidays, reading);
         if let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) {
-            stats.phantom_check_at = Some(due_at);
+            stats.phantom_check = Some(PhantomCheck { at, reading });
         }
-        self.state
-            .deadlines
-            .schedule(due_at, Deadline::PhantomCheck(location, sku));
+        self.state.deadlines.schedule(at, Deadline::PhantomCheck(location, sku));
     }
 
-    /// When an item's silence becomes suspicious: `silence_intervals` mean intervals between sales (in business
-    /// time) after the last sale.
-    fn phantom_due_at(&mut self, location: LocationId, sku: SkuId) -> Option<Timestamp> {
+    /// Reads the business clock of a location's sales again after its calendar changed, and brings a queued
+    /// `phantom_stock` check forward where the new calendar ends the silence sooner.
+    pub(super) fn reread_sale_clocks(&mut self, location: LocationId) {
+        let phantom = ExceptionType::PhantomStock;
+        if !self.config.rules.is_enabled(phantom) {
+            return;
+        }
         let calendar = self.business_hours(location);
-        let rules = std::sync::Arc::clone(&self.config.rules);
-        let holidays = &rules.workflow.holidays;
-        let stats = self.state.stats.positions.get(&pack_position(location, sku))?;
-        let (first, last) = (stats.first_sale_at?, stats.last_sale_at?);
-        if stats.sales < 2 {
-            return None;
+        let mut keys: Vec<u64> = (self.state.stats.positions.keys().copied())
+            .filter(|&key| unpack(key).0 == location)
+            .collect();
+        keys.sort_unstable();
+        for key in keys {
+            let sku = unpack(key).1;
+            let silence = self.param(phantom, Param::SilenceIntervals, Some(location), Some(sku));
+            let holidays = &self.config.rules.workflow.holidays;
+            let Some(stats) = self.state.stats.positions.get_mut(&key) else {
+                continue;
+            };
+            let (Some(first), Some(last)) = (stats.first_sale_at, stats.last_sale_at) else {
+                continue;
+            };
+            let memo = &mut self.calendar_memo;
+            stats.first_sale_reading = memo.business_clock_ms(calendar, holidays, first);
+            stats.last_sale_reading = memo.business_clock_ms(calendar, holidays, last);
+            let Some(queued) = stats.phantom_check else {
+                continue;
+            };
+            // Readings of different calendars do not compare: the queued check is read on the new one too.
+            let reading = memo.business_clock_ms(calendar, holidays, queued.at);
+            stats.phantom_check = Some(PhantomCheck { at: queued.at, reading });
+            if let Some(due) = stats.phantom_due_reading(silence)
+                && due < reading
+            {
+                self.queue_phantom_check(location, sku, calendar, due);
+            }
         }
-        // The mean interval between sales in business time: closed hours are not silence. Read off the
-        // location's business clock here, when a check is queued, rather than at every sale.
-        let memo = &mut self.calendar_memo;
-        let last_reading = memo.business_clock_ms(calendar, holidays, last);
-        let span = last_reading - memo.business_clock_ms(calendar, holidays, first);
-        let interval = span / i64::from(stats.sales - 1);
-        if interval <= 0 {
-            return None;
-        }
-        let silence = self.param(
-            ExceptionType::PhantomStock,
-            Param::SilenceIntervals,
-            Some(location),
-            Some(sku),
-        );
-        // Whole intervals, the usual setting, multiply in integers; anything else exactly in decimals.
-        let whole_intervals = (silence.scale() == 0)
-            .then(|| i64::try_from(silence.mantissa()).ok())
-            .flatten();
-        let silence_ms = match whole_intervals {
-            Some(intervals) => interval.checked_mul(intervals)?,
-            None => i64::try_from((Decimal::from(interval) * silence).trunc()).ok()?,
-        };
-        Some(
-            self.calendar_memo
-                .business_instant(calendar, holidays, last_reading + silence_ms),
-        )
     }
 
     pub(super) fn resolve_phantom_stock(
@@ -208,21 +220,25 @@ impl Engine {
         outputs: &mut Vec<Output>,
     ) {
         let kind = ExceptionType::PhantomStock;
-        if let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) {
-            stats.phantom_check_at = None;
-        }
-        let Some(current_due) = self.phantom_due_at(location, sku) else {
-            return;
-        };
-        let Some(stats) = self.state.stats.positions.get(&pack_position(location, sku)) else {
-            return;
-        };
-        if current_due > due_at {
-            // It sold since this check was queued: check again at the new end of silence.
-            self.queue_phantom_check_at(location, sku, current_due);
-            return;
-        }
+        let silence = self.param(kind, Param::SilenceIntervals, Some(location), Some(sku));
         let min_daily = self.param(kind, Param::MinDailySales, Some(location), Some(sku));
+        let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) else {
+            return;
+        };
+        // An entry whose check was replaced by an earlier one has nothing left to check.
+        let Some(check) = stats.phantom_check.filter(|check| check.at == due_at) else {
+            return;
+        };
+        stats.phantom_check = None;
+        let Some(current_due) = stats.phantom_due_reading(silence) else {
+            return;
+        };
+        if current_due > check.reading {
+            // It sold since this check was queued: check again at the new end of silence.
+            let calendar = self.business_hours(location);
+            self.queue_phantom_check(location, sku, calendar, current_due);
+            return;
+        }
         let qualifies = phantom_qualifies(stats, min_daily);
         let last_sale_seq = stats.last_sale_seq;
         let on_hand = self

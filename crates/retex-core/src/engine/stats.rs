@@ -68,11 +68,24 @@ pub struct PositionStats {
     /// The log entry of the newest sale: what a `phantom_stock` traces back to.
     pub last_sale_seq: u64,
     pub sales: u32,
-    /// When the queued `phantom_stock` check is due, if one is queued.
-    pub phantom_check_at: Option<Timestamp>,
+    /// The location's business clock at the first and the newest sale (see `CalendarMemo::business_clock_ms`):
+    /// `phantom_stock` measures the mean interval between sales in open hours. Read at each sale while
+    /// `phantom_stock` is on, and again for every position of a location whose calendar changes.
+    pub first_sale_reading: i64,
+    pub last_sale_reading: i64,
+    /// The `phantom_stock` check queued for this position, if any: an entry of the deadline queue at another
+    /// instant was superseded by it and fires as nothing.
+    pub phantom_check: Option<PhantomCheck>,
     /// Whether a `phantom_stock` or `low_stock` exception is open here: spares a key lookup per sale.
     pub phantom_open: bool,
     pub low_stock_open: bool,
+}
+
+/// A queued `phantom_stock` check: due at `at`, when the business clock reads `reading`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhantomCheck {
+    pub at: Timestamp,
+    pub reading: i64,
 }
 
 impl PositionStats {
@@ -87,6 +100,28 @@ impl PositionStats {
             self.last_sale_seq = seq;
         }
         self.sales = self.sales.saturating_add(1);
+    }
+
+    /// The business clock reading at which this item's silence becomes suspicious: `silence_intervals` mean
+    /// intervals between its sales after the newest one. `None` before two sales apart in open hours.
+    pub fn phantom_due_reading(&self, silence_intervals: Decimal) -> Option<i64> {
+        if self.sales < 2 {
+            return None;
+        }
+        let span = self.last_sale_reading - self.first_sale_reading;
+        let interval = span / i64::from(self.sales - 1);
+        if interval <= 0 {
+            return None;
+        }
+        // Whole intervals, the usual setting, multiply in integers; anything else exactly in decimals.
+        let whole_intervals = (silence_intervals.scale() == 0)
+            .then(|| i64::try_from(silence_intervals.mantissa()).ok())
+            .flatten();
+        let silence_ms = match whole_intervals {
+            Some(intervals) => interval.checked_mul(intervals)?,
+            None => i64::try_from((Decimal::from(interval) * silence_intervals).trunc()).ok()?,
+        };
+        self.last_sale_reading.checked_add(silence_ms)
     }
 
     /// Units sold (in thousandths) over `window_days` days ending at `until_day`, and on how many of them it sold.
