@@ -4,8 +4,11 @@
 //! time order (exceptions.md). Entries are not removed when an obligation changes or is met; a fired entry is
 //! checked against the document's current state, which keeps rescheduling a plain insert.
 //!
-//! The queue is a binary heap ordered by due time, then by deadline, so it pops in exactly the order of a sorted
-//! set; an entry scheduled twice is popped twice in a row and fires once. A snapshot holds the entries sorted.
+//! The queue pops in exactly the order of a sorted set of `(due, deadline)`; an entry scheduled twice is popped
+//! twice in a row and fires once. A snapshot holds the entries sorted. It is two binary heaps: `phantom_stock`
+//! checks, most of what falls due (a fast mover's check comes round again every few sales), keep to a heap of
+//! 16-byte entries that compare as integers, and every other deadline to a heap of its own; a pop takes the
+//! smaller of the two heads.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -13,7 +16,7 @@ use std::collections::BinaryHeap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::codes::{DocumentNumber, Timestamp};
-use crate::engine::ledger::{LocationId, SkuId};
+use crate::engine::ledger::{LocationId, SkuId, pack, unpack};
 use crate::engine::{Engine, Output};
 
 /// What falls due.
@@ -52,16 +55,41 @@ pub enum Target {
 
 #[derive(Clone, Debug, Default)]
 pub struct DeadlineQueue {
+    /// Every deadline but the `phantom_stock` checks.
     entries: BinaryHeap<Reverse<(Timestamp, Deadline)>>,
+    /// `phantom_stock` checks by due time, then position (both ids packed as in the ledger), which is the
+    /// order of their `Deadline::PhantomCheck`s.
+    phantom_checks: BinaryHeap<Reverse<(Timestamp, u64)>>,
 }
 
 impl DeadlineQueue {
     pub fn schedule(&mut self, due_at: Timestamp, deadline: Deadline) {
-        self.entries.push(Reverse((due_at, deadline)));
+        match deadline {
+            Deadline::PhantomCheck(location, sku) => self.phantom_checks.push(Reverse((due_at, pack(location, sku)))),
+            deadline => self.entries.push(Reverse((due_at, deadline))),
+        }
     }
 
     /// Removes and returns the earliest deadline due strictly before `now`, with any copies of it.
     pub fn pop_due_before(&mut self, now: Timestamp) -> Option<(Timestamp, Deadline)> {
+        let check = self.phantom_checks.peek().map(|&Reverse(check)| check);
+        let check_first = match (check, self.entries.peek()) {
+            (None, None) => return None,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (Some((due_at, position)), Some(Reverse(other))) => (due_at, phantom_check(position)) < *other,
+        };
+        if check_first {
+            let (due_at, position) = check.filter(|&(due_at, _)| due_at < now)?;
+            while self
+                .phantom_checks
+                .peek()
+                .is_some_and(|&Reverse(next)| next == (due_at, position))
+            {
+                self.phantom_checks.pop();
+            }
+            return Some((due_at, phantom_check(position)));
+        }
         if self.entries.peek()?.0.0 >= now {
             return None;
         }
@@ -73,24 +101,33 @@ impl DeadlineQueue {
     }
 
     pub fn next_due(&self) -> Option<Timestamp> {
-        self.entries.peek().map(|Reverse((due_at, _))| *due_at)
+        let other = self.entries.peek().map(|Reverse((due_at, _))| *due_at);
+        let check = self.phantom_checks.peek().map(|Reverse((due_at, _))| *due_at);
+        other.into_iter().chain(check).min()
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.len() + self.phantom_checks.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.is_empty() && self.phantom_checks.is_empty()
     }
 
     /// The distinct entries in the order they fall due.
-    fn sorted(&self) -> Vec<&(Timestamp, Deadline)> {
-        let mut entries: Vec<&(Timestamp, Deadline)> = self.entries.iter().map(|Reverse(entry)| entry).collect();
+    fn sorted(&self) -> Vec<(Timestamp, Deadline)> {
+        let others = self.entries.iter().map(|Reverse(entry)| entry.clone());
+        let checks = (self.phantom_checks.iter()).map(|&Reverse((due_at, position))| (due_at, phantom_check(position)));
+        let mut entries: Vec<(Timestamp, Deadline)> = others.chain(checks).collect();
         entries.sort_unstable();
         entries.dedup();
         entries
     }
+}
+
+fn phantom_check(position: u64) -> Deadline {
+    let (location, sku) = unpack(position);
+    Deadline::PhantomCheck(location, sku)
 }
 
 impl Serialize for DeadlineQueue {
@@ -101,10 +138,11 @@ impl Serialize for DeadlineQueue {
 
 impl<'de> Deserialize<'de> for DeadlineQueue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let entries = Vec::<(Timestamp, Deadline)>::deserialize(deserializer)?;
-        Ok(Self {
-            entries: entries.into_iter().map(Reverse).collect(),
-        })
+        let mut queue = Self::default();
+        for (due_at, deadline) in Vec::<(Timestamp, Deadline)>::deserialize(deserializer)? {
+            queue.schedule(due_at, deadline);
+        }
+        Ok(queue)
     }
 }
 
@@ -147,6 +185,14 @@ mod tests {
         queue.schedule(Timestamp(10), Deadline::Breach(7, Target::Acknowledge));
         queue.schedule(Timestamp(10), Deadline::Breach(7, Target::Acknowledge));
         queue.schedule(Timestamp(20), Deadline::Escalation(1, 1));
+        queue.schedule(Timestamp(10), Deadline::PhantomCheck(3, 4));
+        queue.schedule(Timestamp(10), Deadline::PhantomCheck(2, 9));
+        queue.schedule(Timestamp(10), Deadline::PhantomCheck(2, 9));
+        queue.schedule(Timestamp(5), Deadline::PhantomCheck(7, 7));
+        queue.schedule(
+            Timestamp(10),
+            Deadline::OrderShipment(DocumentNumber::parse("W1").unwrap()),
+        );
         let saved = postcard::to_stdvec(&queue).unwrap();
         let mut popped = Vec::new();
         while let Some(entry) = queue.pop_due_before(Timestamp(30)) {
@@ -155,6 +201,13 @@ mod tests {
         assert_eq!(
             popped,
             vec![
+                (Timestamp(5), Deadline::PhantomCheck(7, 7)),
+                (
+                    Timestamp(10),
+                    Deadline::OrderShipment(DocumentNumber::parse("W1").unwrap())
+                ),
+                (Timestamp(10), Deadline::PhantomCheck(2, 9)),
+                (Timestamp(10), Deadline::PhantomCheck(3, 4)),
                 (Timestamp(10), Deadline::Breach(7, Target::Acknowledge)),
                 (Timestamp(10), Deadline::Breach(7, Target::Resolve)),
                 (Timestamp(10), Deadline::Repeat(2, 1)),
@@ -163,7 +216,7 @@ mod tests {
         );
         assert_eq!(queue.next_due(), Some(Timestamp(30)), "due at 30 is not before 30");
         let restored: DeadlineQueue = postcard::from_bytes(&saved).unwrap();
-        assert_eq!(restored.len(), 5, "a snapshot keeps one of each copy");
+        assert_eq!(restored.len(), 9, "a snapshot keeps one of each copy");
         assert_eq!(postcard::to_stdvec(&restored).unwrap(), saved);
     }
 }
