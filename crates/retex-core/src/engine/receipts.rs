@@ -3,7 +3,7 @@
 //!
 //! Every till sale names its receipt, so this is the engine's largest table by count, touched by every sale. It
 //! is kept flat: the receipt numbers back to back in one string, receipts and lines in two vectors, and a hash
-//! table of receipt indices keyed by their text. A new receipt costs no allocation of its own, and its lines are
+//! table of receipt indices with their numbers' hashes, so that growing it reads no numbers. A new receipt costs no allocation of its own, and its lines are
 //! a chain through the line vector. A snapshot holds each receipt as its number, first sale and lines, in order
 //! of first sale, whatever the layout; loading one records them again.
 
@@ -25,8 +25,14 @@ pub struct ReceiptBook {
     numbers: String,
     receipts: Vec<Receipt>,
     lines: Vec<ReceiptLine>,
-    /// Indices into `receipts`, hashed by their number.
-    index: HashTable<u32>,
+    /// Indices into `receipts` with their numbers' hashes, so that growing the table reads no numbers.
+    index: HashTable<IndexEntry>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct IndexEntry {
+    receipt: u32,
+    hash: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -116,8 +122,10 @@ impl ReceiptBook {
 
     fn find_hashed(&self, number: &str, hash: u64) -> Option<usize> {
         self.index
-            .find(hash, |&receipt| self.number(receipt as usize) == number)
-            .map(|&receipt| receipt as usize)
+            .find(hash, |entry| {
+                entry.hash == hash && self.number(entry.receipt as usize) == number
+            })
+            .map(|entry| entry.receipt as usize)
     }
 
     fn number(&self, receipt: usize) -> &str {
@@ -133,15 +141,8 @@ impl ReceiptBook {
             last_line: NO_LINE,
         });
         self.add_line(receipt as usize, sku, qty, paid, at);
-        let Self {
-            numbers,
-            receipts,
-            index,
-            ..
-        } = self;
-        index.insert_unique(hash, receipt, |&other| {
-            hash_of(number_in(numbers, receipts, other as usize))
-        });
+        self.index
+            .insert_unique(hash, IndexEntry { receipt, hash }, |entry| entry.hash);
     }
 
     /// Adds to the receipt's line for `sku`, or chains a new line.
