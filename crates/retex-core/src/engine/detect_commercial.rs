@@ -238,7 +238,8 @@ impl Engine {
 
     /// A return more than `return_days` after its sale breaks the policy whether or not Retex remembers the
     /// receipt (an unknown order breaks it too), so receipts older than the longest return window of any
-    /// product, and a day, are forgotten: the receipt book holds a return window of sales, not all of history.
+    /// product, and a day, are forgotten (in bulk, see `ReceiptBook::forget_sold_before`): the receipt book holds
+    /// about a return window of sales, not all of history.
     fn forget_old_receipts(&mut self, now: Timestamp) {
         let longest_days = self
             .state

@@ -18,6 +18,9 @@ use crate::engine::ledger::SkuId;
 
 /// No previous line: the end of a receipt's chain.
 const NO_LINE: u32 = u32::MAX;
+/// Old receipts are forgotten once they are this share (its inverse) of the book: see
+/// [`ReceiptBook::forget_sold_before`].
+const FORGET_SHARE: usize = 4;
 
 #[derive(Clone, Debug, Default)]
 pub struct ReceiptBook {
@@ -78,9 +81,14 @@ impl ReceiptBook {
         })
     }
 
-    /// Forgets the receipts first sold before `cutoff`.
+    /// Forgets the receipts first sold before `cutoff` once they are at least `1 / FORGET_SHARE` of the book.
+    /// Forgetting rebuilds the book, so doing it in bulk copies each receipt a few times in its life, where
+    /// forgetting every day's oldest would copy it once a day while it is kept.
     pub fn forget_sold_before(&mut self, cutoff: Timestamp) {
-        if self.receipts.iter().all(|receipt| receipt.first_sold_at >= cutoff) {
+        let old = (self.receipts.iter())
+            .filter(|receipt| receipt.first_sold_at < cutoff)
+            .count();
+        if old == 0 || old * FORGET_SHARE < self.receipts.len() {
             return;
         }
         let mut kept = Self::default();
@@ -285,5 +293,24 @@ mod tests {
             postcard::to_stdvec(&recent).unwrap()
         );
         assert_eq!(book.lines.len(), 80, "the lines of forgotten receipts are gone too");
+    }
+
+    #[test]
+    fn old_receipts_are_forgotten_in_bulk() {
+        let mut book = ReceiptBook::default();
+        for receipt in 0..100_i64 {
+            book.record(
+                &format!("R-{receipt}"),
+                1,
+                qty(1),
+                money("1.00"),
+                Timestamp(receipt * 1_000),
+            );
+        }
+        book.forget_sold_before(Timestamp(24_000));
+        assert_eq!(book.receipts.len(), 100, "24 old receipts of 100 are kept for now");
+        book.forget_sold_before(Timestamp(25_000));
+        assert_eq!(book.receipts.len(), 75, "25 of 100 are a quarter: forgotten");
+        assert_eq!(book.get("R-24"), None);
     }
 }
