@@ -84,7 +84,9 @@ impl Engine {
         upsert_newest(slot_for(&mut self.state.master.locations, id), info, |info| {
             info.updated_at
         });
-        self.calendars.remove(&id);
+        if let Some(calendar) = self.calendars.get_mut(id as usize) {
+            *calendar = None;
+        }
         if self.business_hours(id) != calendar_before {
             self.reread_sale_clocks(id);
         }

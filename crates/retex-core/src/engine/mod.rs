@@ -184,8 +184,9 @@ pub struct Engine {
     /// Derived from master data, not state: each SKU's lead time for `low_stock` (cleared by any product or
     /// supplier upsert).
     lead_times: FxHashMap<SkuId, rust_decimal::Decimal>,
-    /// Derived from master data, not state: each location's business hours in its zone.
-    calendars: FxHashMap<LocationId, Option<BusinessHours>>,
+    /// Derived from master data, not state: each location's business hours in its zone, by location id (`None`
+    /// until worked out; every till sale asks for its store's).
+    calendars: Vec<Option<Option<BusinessHours>>>,
     /// Time-zone arithmetic worked out before (pure, so not state).
     calendar_memo: CalendarMemo,
     /// Derived from the rules: the business time after opening of each SLA target and escalation level, per
@@ -216,7 +217,7 @@ impl Engine {
     fn assemble(mut state: State, config: EngineConfig, rules_version: String) -> Self {
         state.exceptions.refresh_summaries();
         let param_defaults = param_defaults(&config.rules);
-        let (lead_times, calendars) = (FxHashMap::default(), FxHashMap::default());
+        let (lead_times, calendars) = (FxHashMap::default(), Vec::new());
         Self {
             state,
             config,

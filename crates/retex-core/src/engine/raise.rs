@@ -283,7 +283,7 @@ impl Engine {
     /// The location's opening hours in its zone; `None` (always open) without hours or with an unknown zone.
     /// Cached until the location's master data changes.
     pub(super) fn business_hours(&mut self, location: LocationId) -> Option<BusinessHours> {
-        if let Some(calendar) = self.calendars.get(&location) {
+        if let Some(Some(calendar)) = self.calendars.get(location as usize) {
             return *calendar;
         }
         let calendar = self.state.master.location(location).and_then(|info| {
@@ -294,7 +294,11 @@ impl Engine {
             };
             Some(BusinessHours { zone, hours })
         });
-        self.calendars.insert(location, calendar);
+        let slot = location as usize;
+        if self.calendars.len() <= slot {
+            self.calendars.resize(slot + 1, None);
+        }
+        self.calendars[slot] = Some(calendar);
         calendar
     }
 
