@@ -259,8 +259,9 @@ impl Engine {
         );
     }
 
-    /// `low_stock`: available (on hand - reserved + in transit + on order) drops below velocity x (lead time +
-    /// 1) x cover factor, for items that sold on enough days of the window; resolved when back above.
+    /// `low_stock`: available (on hand - reserved + open PO and transfer quantity due within the lead time)
+    /// drops below velocity x (lead time + 1) x cover factor, for items that sold on enough days of the window;
+    /// resolved when back above.
     pub(super) fn check_low_stock(
         &mut self,
         location: LocationId,
@@ -320,16 +321,12 @@ impl Engine {
         let cover_factor = self.param(kind, Param::CoverFactor, Some(location), Some(sku));
         let lead_time = self.lead_time_days(location, sku);
         let position = self.state.ledger.get(location, sku).copied().unwrap_or_default();
-        let on_order = self
-            .state
-            .stats
-            .on_order
-            .get(&pack_position(location, sku))
-            .copied()
-            .unwrap_or(Qty::ZERO);
+        // What is on its way counts only if it is due within the lead time (exceptions.md).
+        let horizon = days_after(at, lead_time);
+        let inbound = self.state.stats.inbound_due_by(location, sku, horizon);
         let sold_milli = Decimal::from(sold_milli);
         Some(StockCover {
-            available: position.on_hand - position.reserved + position.in_transit + on_order,
+            available: position.on_hand - position.reserved + inbound,
             wanted_milli: sold_milli * (lead_time + Decimal::ONE) * cover_factor,
             sold_milli,
             window_days: Decimal::from(window.clamp(1, HISTORY_DAYS) as u64),
@@ -370,7 +367,7 @@ impl Engine {
 
 /// A position's stock against what `low_stock` wants: see [`Engine::stock_cover`].
 pub(super) struct StockCover {
-    /// On hand - reserved + in transit + on order.
+    /// On hand - reserved + what open POs and shipped transfers bring within the lead time.
     pub available: Qty,
     /// Thousandths of a unit wanted: sold over the window x (lead time + 1) x cover, still to divide by the
     /// window's days.
@@ -392,6 +389,13 @@ fn phantom_window(stats: &PositionStats) -> Option<(i32, usize)> {
 /// Whether an item sells fast enough for its silence to mean something: `min_daily` a day over its window.
 fn phantom_qualifies(stats: &PositionStats, min_daily: Decimal) -> bool {
     phantom_window(stats).is_some_and(|(until_day, days)| stats.sells_at_least(until_day, days, min_daily))
+}
+
+/// The instant `days` (a decimal number of days) after `at`, to the millisecond.
+fn days_after(at: Timestamp, days: Decimal) -> Timestamp {
+    let day_ms = Decimal::from(Timestamp::MILLIS_PER_DAY);
+    let after_ms = i64::try_from((days * day_ms).trunc()).unwrap_or(i64::MAX / 4);
+    Timestamp(at.0.saturating_add(after_ms))
 }
 
 /// A day count from the rules, within the history kept.
