@@ -7,8 +7,7 @@ use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::master::{
     LocationInfo, PriceEntry, PriceScope, ProductInfo, PromotionInfo, SupplierInfo, slot_for, upsert_newest,
 };
-use crate::engine::stats::InboundDocument;
-use crate::engine::{Engine, Output};
+use crate::engine::{Engine, Output, pack_position};
 use crate::event::*;
 use crate::rules::ExceptionType;
 
@@ -262,21 +261,38 @@ impl Engine {
             state.unit_cost = unit_cost;
         }
         let open = doc.open_quantities();
-        if !doc.closed {
-            self.set_po_inbound(&order.po, &previous_open, &open);
+        let (closed, doc_location) = (doc.closed, doc.location);
+        if !closed {
+            self.adjust_on_order(doc_location, &previous_open, &open);
             self.schedule_po_due(&order.po, expected);
+            (self.state.stats).expect_po(doc_location, &order.po, expected);
         }
     }
 
-    /// Makes a PO's open quantities (by SKU, `after`; `before` is what they were) what it brings to its
-    /// location, due at its `expected`.
-    pub(super) fn set_po_inbound(&mut self, po: &DocumentNumber, before: &[(SkuId, Qty)], after: &[(SkuId, Qty)]) {
-        let Some(doc) = self.state.purchase_orders.get(po) else {
-            return;
-        };
-        let (location, expected) = (doc.location, doc.expected);
-        let document = InboundDocument::PurchaseOrder(po.clone());
-        (self.state.stats).set_inbound(&document, location, expected, before, after);
+    /// Replaces a PO's contribution to the open purchase quantities.
+    pub(super) fn adjust_on_order(&mut self, location: LocationId, before: &[(SkuId, Qty)], after: &[(SkuId, Qty)]) {
+        for &(sku, qty) in before {
+            *self
+                .state
+                .stats
+                .on_order
+                .entry(pack_position(location, sku))
+                .or_default() -= qty;
+        }
+        for &(sku, qty) in after {
+            *self
+                .state
+                .stats
+                .on_order
+                .entry(pack_position(location, sku))
+                .or_default() += qty;
+        }
+        for &(sku, _) in before.iter().chain(after) {
+            let key = pack_position(location, sku);
+            if self.state.stats.on_order.get(&key).is_some_and(|qty| qty.0.is_zero()) {
+                self.state.stats.on_order.remove(&key);
+            }
+        }
     }
 
     fn apply_po_update(&mut self, update: &PoUpdate, cause: Cause, outputs: &mut Vec<Output>) {
@@ -285,10 +301,9 @@ impl Engine {
             return;
         };
         doc.expected = Some(expected);
-        let closed = doc.closed;
+        let (closed, location) = (doc.closed, doc.location);
         if !closed {
-            let open = doc.open_quantities();
-            self.set_po_inbound(&update.po, &open, &open);
+            (self.state.stats).expect_po(location, &update.po, expected);
             self.schedule_po_due(&update.po, expected);
             self.check_po_slip(&update.po, cause, outputs);
         }
@@ -323,7 +338,11 @@ impl Engine {
             doc.closed = true;
         }
         let open = if doc.closed { Vec::new() } else { doc.open_quantities() };
-        self.set_po_inbound(&receipt.po, &previous_open, &open);
+        let (doc_location, closed) = (doc.location, doc.closed);
+        self.adjust_on_order(doc_location, &previous_open, &open);
+        if closed {
+            (self.state.stats).forget_po(doc_location, &receipt.po);
+        }
         self.check_receipt(receipt, location, cause, outputs);
         for line in &receipt.lines {
             let sku = self.state.skus.get(line.sku.as_str()).expect("interned above");
@@ -360,11 +379,6 @@ impl Engine {
         doc.shipped_seq.get_or_insert(cause.seq);
         doc.expected = expected.or(doc.expected);
         doc.shipped.extend(lines.iter().copied());
-        if !already_received {
-            let (to, due, on_its_way) = (doc.to, doc.expected, doc.shipped.clone());
-            let document = InboundDocument::Transfer(shipped.transfer.clone());
-            (self.state.stats).set_inbound(&document, to, due, &[], &on_its_way);
-        }
         if already_received {
             self.check_transfer_mismatch(&shipped.transfer, cause, outputs);
         } else {
@@ -397,11 +411,9 @@ impl Engine {
         let destination = doc.to;
         let was_shipped = doc.shipped_at.is_some();
         let in_transit = doc.shipped.clone();
-        for &(sku, qty) in &in_transit {
+        for (sku, qty) in in_transit {
             self.state.ledger.position_mut(destination, sku).in_transit -= qty;
         }
-        let document = InboundDocument::Transfer(received.transfer.clone());
-        (self.state.stats).set_inbound(&document, destination, None, &in_transit, &[]);
         for &(sku, qty, damaged) in &lines {
             self.move_on_hand(location, sku, qty - damaged, Movement::Receipt, cause, outputs);
         }

@@ -259,9 +259,9 @@ impl Engine {
         );
     }
 
-    /// `low_stock`: available (on hand - reserved + open PO and transfer quantity due within the lead time)
+    /// `low_stock`: available (on hand - reserved + in transit + open PO quantity due within the lead time)
     /// drops below velocity x (lead time + 1) x cover factor, for items that sold on enough days of the window;
-    /// resolved when back above.
+    /// resolved when back above. Shipped transfers count whenever they are due (see docs/rules.md).
     pub(super) fn check_low_stock(
         &mut self,
         location: LocationId,
@@ -321,17 +321,43 @@ impl Engine {
         let cover_factor = self.param(kind, Param::CoverFactor, Some(location), Some(sku));
         let lead_time = self.lead_time_days(location, sku);
         let position = self.state.ledger.get(location, sku).copied().unwrap_or_default();
-        // What is on its way counts only if it is due within the lead time (exceptions.md).
-        let horizon = days_after(at, lead_time);
-        let inbound = self.state.stats.inbound_due_by(location, sku, horizon);
+        let on_order = self
+            .state
+            .stats
+            .on_order
+            .get(&pack_position(location, sku))
+            .copied()
+            .unwrap_or(Qty::ZERO);
+        // What is on order counts only if it is due within the lead time (exceptions.md).
+        let late = if on_order > Qty::ZERO {
+            self.on_order_due_after(location, sku, at, lead_time)
+        } else {
+            Qty::ZERO
+        };
         let sold_milli = Decimal::from(sold_milli);
         Some(StockCover {
-            available: position.on_hand - position.reserved + inbound,
+            available: position.on_hand - position.reserved + position.in_transit + on_order - late,
             wanted_milli: sold_milli * (lead_time + Decimal::ONE) * cover_factor,
             sold_milli,
             window_days: Decimal::from(window.clamp(1, HISTORY_DAYS) as u64),
             lead_time,
             selling: selling_days >= min_days,
+        })
+    }
+
+    /// What open purchase orders bring to a position but is due more than `lead_time` days after `at`; read
+    /// only for a position with quantity on order.
+    fn on_order_due_after(&self, location: LocationId, sku: SkuId, at: Timestamp, lead_time: Decimal) -> Qty {
+        let Some(orders) = self.state.stats.open_pos.get(&location) else {
+            return Qty::ZERO;
+        };
+        let horizon = days_after(at, lead_time);
+        let late_orders = orders.iter().filter(|&&(_, expected)| expected > horizon);
+        let late_lines = late_orders
+            .filter_map(|(po, _)| self.state.purchase_orders.get(po))
+            .flat_map(|doc| doc.lines.iter().filter(|line| line.sku == sku));
+        late_lines.fold(Qty::ZERO, |late, line| {
+            late + (line.ordered - line.received).max(Qty::ZERO)
         })
     }
 
@@ -367,7 +393,7 @@ impl Engine {
 
 /// A position's stock against what `low_stock` wants: see [`Engine::stock_cover`].
 pub(super) struct StockCover {
-    /// On hand - reserved + what open POs and shipped transfers bring within the lead time.
+    /// On hand - reserved + in transit + what open POs bring within the lead time.
     pub available: Qty,
     /// Thousandths of a unit wanted: sold over the window x (lead time + 1) x cover, still to divide by the
     /// window's days.

@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::codes::{DocumentNumber, Qty, Timestamp};
-use crate::engine::ledger::{LocationId, SkuId, pack as pack_position};
+use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::receipts::ReceiptBook;
 use crate::engine::sorted_map;
 
@@ -168,10 +168,13 @@ pub struct StoreActivity {
 pub struct DetectorStats {
     #[serde(with = "sorted_map")]
     pub positions: FxHashMap<u64, PositionStats>,
-    /// Stock on its way to each position: open purchase-order lines and shipped transfer lines not yet
-    /// received, each with when it is due (`low_stock` counts what is due within the lead time).
+    /// Open purchase-order quantity per position (ordered, not yet received, PO not closed).
     #[serde(with = "sorted_map")]
-    pub inbound: FxHashMap<u64, Vec<Inbound>>,
+    pub on_order: FxHashMap<u64, Qty>,
+    /// Per location, its open purchase orders with their `expected`: `low_stock` counts only what is due
+    /// within the lead time. A few per location, so that keeping them costs one entry per PO, not per line.
+    #[serde(with = "sorted_map")]
+    pub open_pos: FxHashMap<LocationId, Vec<(DocumentNumber, Timestamp)>>,
     #[serde(with = "sorted_map")]
     pub stores: FxHashMap<LocationId, StoreActivity>,
     /// Orders known from till sales carrying their number.
@@ -183,68 +186,30 @@ pub struct DetectorStats {
     pub priced_skus: Vec<bool>,
 }
 
-/// Stock a document brings to a position.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Inbound {
-    pub document: InboundDocument,
-    /// The PO's `expected`, or the transfer's; a transfer shipped without one is due at once.
-    pub due: Option<Timestamp>,
-    pub qty: Qty,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum InboundDocument {
-    PurchaseOrder(DocumentNumber),
-    Transfer(DocumentNumber),
-}
-
 impl DetectorStats {
+    /// Records that purchase order `po` is open at `location`, expected at `expected`.
+    pub fn expect_po(&mut self, location: LocationId, po: &DocumentNumber, expected: Timestamp) {
+        let entries = self.open_pos.entry(location).or_default();
+        match entries.iter_mut().find(|(number, _)| number == po) {
+            Some(entry) => entry.1 = expected,
+            None => entries.push((po.clone(), expected)),
+        }
+    }
+
+    /// Records that purchase order `po` at `location` is closed.
+    pub fn forget_po(&mut self, location: LocationId, po: &DocumentNumber) {
+        if let Some(entries) = self.open_pos.get_mut(&location) {
+            entries.retain(|(number, _)| number != po);
+            if entries.is_empty() {
+                self.open_pos.remove(&location);
+            }
+        }
+    }
+
     /// Bytes held by the per-position tables (slots and control bytes).
     pub fn table_bytes(&self) -> usize {
         self.positions.capacity() * (size_of::<(u64, PositionStats)>() + 1)
-            + self.inbound.capacity() * (size_of::<(u64, Vec<Inbound>)>() + 1)
-    }
-
-    /// Makes `quantities` (by SKU, at `location`) what `document` brings, due at `due`, replacing what it
-    /// brought to the SKUs in `before`; zero quantities bring nothing.
-    pub fn set_inbound(
-        &mut self,
-        document: &InboundDocument,
-        location: LocationId,
-        due: Option<Timestamp>,
-        before: &[(SkuId, Qty)],
-        quantities: &[(SkuId, Qty)],
-    ) {
-        for &(sku, _) in before.iter().chain(quantities) {
-            let key = pack_position(location, sku);
-            if let Some(entries) = self.inbound.get_mut(&key) {
-                entries.retain(|entry| entry.document != *document);
-                if entries.is_empty() {
-                    self.inbound.remove(&key);
-                }
-            }
-        }
-        for &(sku, qty) in quantities {
-            if qty > Qty::ZERO {
-                let entries = self.inbound.entry(pack_position(location, sku)).or_default();
-                match entries.iter_mut().find(|entry| entry.document == *document) {
-                    Some(entry) => entry.qty += qty,
-                    None => entries.push(Inbound {
-                        document: document.clone(),
-                        due,
-                        qty,
-                    }),
-                }
-            }
-        }
-    }
-
-    /// What is on its way to a position and due by `horizon`.
-    pub fn inbound_due_by(&self, location: LocationId, sku: SkuId, horizon: Timestamp) -> Qty {
-        let entries = self.inbound.get(&pack_position(location, sku));
-        (entries.into_iter().flatten())
-            .filter(|entry| entry.due.is_none_or(|due| due <= horizon))
-            .fold(Qty::ZERO, |total, entry| total + entry.qty)
+            + self.on_order.capacity() * (size_of::<(u64, Qty)>() + 1)
     }
 }
 
