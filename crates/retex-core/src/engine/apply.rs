@@ -379,6 +379,10 @@ impl Engine {
         doc.shipped_seq.get_or_insert(cause.seq);
         doc.expected = expected.or(doc.expected);
         doc.shipped.extend(lines.iter().copied());
+        if !already_received {
+            let (due, shipped_lines) = (doc.expected, doc.shipped.clone());
+            (self.state.stats).expect_transfer(to, &shipped.transfer, due, &shipped_lines);
+        }
         if already_received {
             self.check_transfer_mismatch(&shipped.transfer, cause, outputs);
         } else {
@@ -414,6 +418,7 @@ impl Engine {
         for (sku, qty) in in_transit {
             self.state.ledger.position_mut(destination, sku).in_transit -= qty;
         }
+        (self.state.stats).forget_transfer(destination, &received.transfer);
         for &(sku, qty, damaged) in &lines {
             self.move_on_hand(location, sku, qty - damaged, Movement::Receipt, cause, outputs);
         }

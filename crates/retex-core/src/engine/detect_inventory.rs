@@ -259,9 +259,9 @@ impl Engine {
         );
     }
 
-    /// `low_stock`: available (on hand - reserved + in transit + open PO quantity due within the lead time)
+    /// `low_stock`: available (on hand - reserved + open PO and transfer quantity due within the lead time)
     /// drops below velocity x (lead time + 1) x cover factor, for items that sold on enough days of the window;
-    /// resolved when back above. Shipped transfers count whenever they are due (see docs/rules.md).
+    /// resolved when back above.
     pub(super) fn check_low_stock(
         &mut self,
         location: LocationId,
@@ -328,12 +328,15 @@ impl Engine {
             .get(&pack_position(location, sku))
             .copied()
             .unwrap_or(Qty::ZERO);
-        // What is on order counts only if it is due within the lead time (exceptions.md).
-        let late = if on_order > Qty::ZERO {
-            self.on_order_due_after(location, sku, at, lead_time)
-        } else {
-            Qty::ZERO
-        };
+        // What is on order or in transit counts only if it is due within the lead time (exceptions.md).
+        let horizon = || days_after(at, lead_time);
+        let mut late = Qty::ZERO;
+        if on_order > Qty::ZERO {
+            late += self.on_order_due_after(location, sku, horizon());
+        }
+        if position.in_transit > Qty::ZERO {
+            late += self.in_transit_due_after(location, sku, horizon());
+        }
         let sold_milli = Decimal::from(sold_milli);
         Some(StockCover {
             available: position.on_hand - position.reserved + position.in_transit + on_order - late,
@@ -345,13 +348,11 @@ impl Engine {
         })
     }
 
-    /// What open purchase orders bring to a position but is due more than `lead_time` days after `at`; read
-    /// only for a position with quantity on order.
-    fn on_order_due_after(&self, location: LocationId, sku: SkuId, at: Timestamp, lead_time: Decimal) -> Qty {
+    /// What open purchase orders bring to a position but is due after `horizon`.
+    fn on_order_due_after(&self, location: LocationId, sku: SkuId, horizon: Timestamp) -> Qty {
         let Some(orders) = self.state.stats.open_pos.get(&location) else {
             return Qty::ZERO;
         };
-        let horizon = days_after(at, lead_time);
         let late_orders = orders.iter().filter(|&&(_, expected)| expected > horizon);
         let late_lines = late_orders
             .filter_map(|(po, _)| self.state.purchase_orders.get(po))
@@ -359,6 +360,14 @@ impl Engine {
         late_lines.fold(Qty::ZERO, |late, line| {
             late + (line.ordered - line.received).max(Qty::ZERO)
         })
+    }
+
+    /// What shipped transfers bring to a position but is due after `horizon`.
+    fn in_transit_due_after(&self, location: LocationId, sku: SkuId, horizon: Timestamp) -> Qty {
+        let transfers = self.state.stats.transfers_in_transit.get(&location);
+        (transfers.into_iter().flatten())
+            .filter(|transfer| transfer.due.is_some_and(|due| due > horizon))
+            .fold(Qty::ZERO, |late, transfer| late + transfer.qty(sku))
     }
 
     /// The product's supplier lead time, else the rules' default. Cached per SKU until master data changes.
@@ -393,7 +402,7 @@ impl Engine {
 
 /// A position's stock against what `low_stock` wants: see [`Engine::stock_cover`].
 pub(super) struct StockCover {
-    /// On hand - reserved + in transit + what open POs bring within the lead time.
+    /// On hand - reserved + what open POs and shipped transfers bring within the lead time.
     pub available: Qty,
     /// Thousandths of a unit wanted: sold over the window x (lead time + 1) x cover, still to divide by the
     /// window's days.

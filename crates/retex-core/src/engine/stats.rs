@@ -175,6 +175,9 @@ pub struct DetectorStats {
     /// within the lead time. A few per location, so that keeping them costs one entry per PO, not per line.
     #[serde(with = "sorted_map")]
     pub open_pos: FxHashMap<LocationId, Vec<(DocumentNumber, Timestamp)>>,
+    /// Per location, the transfers shipped to it and not yet received, for the same reason.
+    #[serde(with = "sorted_map")]
+    pub transfers_in_transit: FxHashMap<LocationId, Vec<TransferInTransit>>,
     #[serde(with = "sorted_map")]
     pub stores: FxHashMap<LocationId, StoreActivity>,
     /// Orders known from till sales carrying their number.
@@ -186,7 +189,67 @@ pub struct DetectorStats {
     pub priced_skus: Vec<bool>,
 }
 
+/// A transfer on its way to a location: when it is due and its lines by SKU.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TransferInTransit {
+    pub transfer: DocumentNumber,
+    /// Its `expected`; a transfer shipped without one is due at once.
+    pub due: Option<Timestamp>,
+    /// Shipped quantity per SKU, sorted by SKU.
+    lines: Vec<(SkuId, Qty)>,
+}
+
+impl TransferInTransit {
+    /// The quantity it brings of `sku`.
+    pub fn qty(&self, sku: SkuId) -> Qty {
+        match self.lines.binary_search_by_key(&sku, |&(line_sku, _)| line_sku) {
+            Ok(index) => self.lines[index].1,
+            Err(_) => Qty::ZERO,
+        }
+    }
+}
+
 impl DetectorStats {
+    /// Records that `transfer` is on its way to `location` with `shipped` (lines in any order, a SKU possibly
+    /// more than once), due at `due`, in place of what was recorded.
+    pub fn expect_transfer(
+        &mut self,
+        location: LocationId,
+        transfer: &DocumentNumber,
+        due: Option<Timestamp>,
+        shipped: &[(SkuId, Qty)],
+    ) {
+        let mut lines = shipped.to_vec();
+        lines.sort_unstable_by_key(|&(sku, _)| sku);
+        lines.dedup_by(|line, kept| {
+            let same = line.0 == kept.0;
+            if same {
+                kept.1 += line.1;
+            }
+            same
+        });
+        let entry = TransferInTransit {
+            transfer: transfer.clone(),
+            due,
+            lines,
+        };
+        let entries = self.transfers_in_transit.entry(location).or_default();
+        match entries.iter_mut().find(|known| known.transfer == *transfer) {
+            Some(known) => *known = entry,
+            None => entries.push(entry),
+        }
+    }
+
+    /// Records that `transfer` to `location` arrived.
+    pub fn forget_transfer(&mut self, location: LocationId, transfer: &DocumentNumber) {
+        if let Some(entries) = self.transfers_in_transit.get_mut(&location) {
+            entries.retain(|known| known.transfer != *transfer);
+            if entries.is_empty() {
+                self.transfers_in_transit.remove(&location);
+            }
+        }
+    }
+
     /// Records that purchase order `po` is open at `location`, expected at `expected`.
     pub fn expect_po(&mut self, location: LocationId, po: &DocumentNumber, expected: Timestamp) {
         let entries = self.open_pos.entry(location).or_default();
