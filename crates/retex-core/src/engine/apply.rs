@@ -380,8 +380,9 @@ impl Engine {
         doc.expected = expected.or(doc.expected);
         doc.shipped.extend(lines.iter().copied());
         if !already_received {
-            let (due, shipped_lines) = (doc.expected, doc.shipped.clone());
-            (self.state.stats).expect_transfer(to, &shipped.transfer, due, &shipped_lines);
+            let due = doc.expected;
+            let lines = doc.lines_by_sku().iter().map(|line| (line.sku, line.shipped)).collect();
+            (self.state.stats).expect_transfer(to, &shipped.transfer, due, lines);
         }
         if already_received {
             self.check_transfer_mismatch(&shipped.transfer, cause, outputs);

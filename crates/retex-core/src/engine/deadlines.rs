@@ -80,24 +80,14 @@ impl DeadlineQueue {
             (Some((due_at, position)), Some(Reverse(other))) => (due_at, phantom_check(position)) < *other,
         };
         if check_first {
-            let (due_at, position) = check.filter(|&(due_at, _)| due_at < now)?;
-            while self
-                .phantom_checks
-                .peek()
-                .is_some_and(|&Reverse(next)| next == (due_at, position))
-            {
-                self.phantom_checks.pop();
-            }
+            check.filter(|&(due_at, _)| due_at < now)?;
+            let (due_at, position) = pop_with_copies(&mut self.phantom_checks)?;
             return Some((due_at, phantom_check(position)));
         }
         if self.entries.peek()?.0.0 >= now {
             return None;
         }
-        let Reverse(entry) = self.entries.pop()?;
-        while self.entries.peek().is_some_and(|Reverse(next)| *next == entry) {
-            self.entries.pop();
-        }
-        Some(entry)
+        pop_with_copies(&mut self.entries)
     }
 
     pub fn next_due(&self) -> Option<Timestamp> {
@@ -123,6 +113,15 @@ impl DeadlineQueue {
         entries.dedup();
         entries
     }
+}
+
+/// Pops the head of `heap` and any copies of it right behind.
+fn pop_with_copies<T: Ord>(heap: &mut BinaryHeap<Reverse<T>>) -> Option<T> {
+    let Reverse(head) = heap.pop()?;
+    while heap.peek().is_some_and(|Reverse(next)| *next == head) {
+        heap.pop();
+    }
+    Some(head)
 }
 
 fn phantom_check(position: u64) -> Deadline {

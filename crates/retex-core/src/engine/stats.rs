@@ -157,6 +157,35 @@ fn whole_thousandths(qty: Decimal) -> u32 {
     u32::try_from((qty * Decimal::ONE_THOUSAND).trunc()).unwrap_or(u32::MAX)
 }
 
+/// Puts `entry` in the list of documents of `location`, in place of the entry for the same document.
+fn put_document<T>(
+    lists: &mut FxHashMap<LocationId, Vec<T>>,
+    location: LocationId,
+    entry: T,
+    number: impl Fn(&T) -> &DocumentNumber,
+) {
+    let entries = lists.entry(location).or_default();
+    match entries.iter_mut().find(|known| number(known) == number(&entry)) {
+        Some(known) => *known = entry,
+        None => entries.push(entry),
+    }
+}
+
+/// Takes `document` out of the list of documents of `location`.
+fn drop_document<T>(
+    lists: &mut FxHashMap<LocationId, Vec<T>>,
+    location: LocationId,
+    document: &DocumentNumber,
+    number: impl Fn(&T) -> &DocumentNumber,
+) {
+    if let Some(entries) = lists.get_mut(&location) {
+        entries.retain(|known| number(known) != document);
+        if entries.is_empty() {
+            lists.remove(&location);
+        }
+    }
+}
+
 /// A store's activity per day, for `store_exception_rate`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct StoreActivity {
@@ -210,63 +239,40 @@ impl TransferInTransit {
 }
 
 impl DetectorStats {
-    /// Records that `transfer` is on its way to `location` with `shipped` (lines in any order, a SKU possibly
-    /// more than once), due at `due`, in place of what was recorded.
+    /// Records that `transfer` is on its way to `location` with `lines` (one per SKU, sorted by SKU), due at
+    /// `due`, in place of what was recorded.
     pub fn expect_transfer(
         &mut self,
         location: LocationId,
         transfer: &DocumentNumber,
         due: Option<Timestamp>,
-        shipped: &[(SkuId, Qty)],
+        lines: Vec<(SkuId, Qty)>,
     ) {
-        let mut lines = shipped.to_vec();
-        lines.sort_unstable_by_key(|&(sku, _)| sku);
-        lines.dedup_by(|line, kept| {
-            let same = line.0 == kept.0;
-            if same {
-                kept.1 += line.1;
-            }
-            same
-        });
         let entry = TransferInTransit {
             transfer: transfer.clone(),
             due,
             lines,
         };
-        let entries = self.transfers_in_transit.entry(location).or_default();
-        match entries.iter_mut().find(|known| known.transfer == *transfer) {
-            Some(known) => *known = entry,
-            None => entries.push(entry),
-        }
+        put_document(&mut self.transfers_in_transit, location, entry, |known| &known.transfer);
     }
 
     /// Records that `transfer` to `location` arrived.
     pub fn forget_transfer(&mut self, location: LocationId, transfer: &DocumentNumber) {
-        if let Some(entries) = self.transfers_in_transit.get_mut(&location) {
-            entries.retain(|known| known.transfer != *transfer);
-            if entries.is_empty() {
-                self.transfers_in_transit.remove(&location);
-            }
-        }
+        drop_document(&mut self.transfers_in_transit, location, transfer, |known| {
+            &known.transfer
+        });
     }
 
     /// Records that purchase order `po` is open at `location`, expected at `expected`.
     pub fn expect_po(&mut self, location: LocationId, po: &DocumentNumber, expected: Timestamp) {
-        let entries = self.open_pos.entry(location).or_default();
-        match entries.iter_mut().find(|(number, _)| number == po) {
-            Some(entry) => entry.1 = expected,
-            None => entries.push((po.clone(), expected)),
-        }
+        put_document(&mut self.open_pos, location, (po.clone(), expected), |(number, _)| {
+            number
+        });
     }
 
     /// Records that purchase order `po` at `location` is closed.
     pub fn forget_po(&mut self, location: LocationId, po: &DocumentNumber) {
-        if let Some(entries) = self.open_pos.get_mut(&location) {
-            entries.retain(|(number, _)| number != po);
-            if entries.is_empty() {
-                self.open_pos.remove(&location);
-            }
-        }
+        drop_document(&mut self.open_pos, location, po, |(number, _)| number);
     }
 
     /// Bytes held by the per-position tables (slots and control bytes).
