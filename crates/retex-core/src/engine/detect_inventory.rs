@@ -280,8 +280,13 @@ impl Engine {
         let Some(cover) = self.stock_cover(location, sku, cause.at, is_open) else {
             return;
         };
-        // available < velocity x (lead + 1) x cover, with velocity = sold / 1000 / days, kept free of division.
-        let low = cover.selling && cover.available.0 * cover.window_days * Decimal::ONE_THOUSAND < cover.wanted_milli;
+        let short = |available: Qty| cover.is_short(available);
+        // What is inbound only counts when due within the lead time; working that out takes a walk over the
+        // location's documents, which is needed only when counting none or all of it would decide differently.
+        let (least, most) = cover.inbound_range();
+        let low = cover.selling
+            && short(cover.free + least)
+            && (short(cover.free + most) || short(cover.free + self.inbound_within_lead_time(location, sku, &cover)));
         if low == is_open {
             return;
         }
@@ -295,14 +300,14 @@ impl Engine {
                 .product(sku)
                 .and_then(|product| product.price)
                 .unwrap_or(Money::ZERO);
-            let velocity = cover.sold_milli / Decimal::ONE_THOUSAND / cover.window_days;
-            Money(velocity * cover.lead_time * price.0)
+            Money(cover.velocity() * cover.lead_time * price.0)
         });
         self.settle_position(kind, location, sku, impact, cause, outputs);
     }
 
-    /// The `low_stock` arithmetic of a position at `at`: what is available, what the rules want on hand, over
-    /// which window. `None` when the item does not sell on enough days to judge (unless `even_if_slow`).
+    /// The `low_stock` arithmetic of a position at `at`: what is there and on its way, what the rules want on
+    /// hand, over which window. `None` when the item does not sell on enough days to judge (unless
+    /// `even_if_slow`).
     pub(super) fn stock_cover(
         &mut self,
         location: LocationId,
@@ -318,8 +323,7 @@ impl Engine {
         if selling_days < min_days && !even_if_slow {
             return None;
         }
-        let cover_factor = self.param(kind, Param::CoverFactor, Some(location), Some(sku));
-        let lead_time = self.lead_time_days(location, sku);
+        let (lead_time, want_factor) = self.lead_time_days(location, sku);
         let position = self.state.ledger.get(location, sku).copied().unwrap_or_default();
         let on_order = self
             .state
@@ -328,24 +332,32 @@ impl Engine {
             .get(&pack_position(location, sku))
             .copied()
             .unwrap_or(Qty::ZERO);
-        // What is on order or in transit counts only if it is due within the lead time (exceptions.md).
-        let horizon = || days_after(at, lead_time);
-        let mut late = Qty::ZERO;
-        if on_order > Qty::ZERO {
-            late += self.on_order_due_after(location, sku, horizon());
-        }
-        if position.in_transit > Qty::ZERO {
-            late += self.in_transit_due_after(location, sku, horizon());
-        }
-        let sold_milli = Decimal::from(sold_milli);
         Some(StockCover {
-            available: position.on_hand - position.reserved + position.in_transit + on_order - late,
-            wanted_milli: sold_milli * (lead_time + Decimal::ONE) * cover_factor,
+            at,
+            free: position.on_hand - position.reserved,
+            in_transit: position.in_transit,
+            on_order,
             sold_milli,
-            window_days: Decimal::from(window.clamp(1, HISTORY_DAYS) as u64),
+            want_factor,
+            window_days: window.clamp(1, HISTORY_DAYS) as u64,
             lead_time,
             selling: selling_days >= min_days,
         })
+    }
+
+    /// What open purchase orders and shipped transfers bring to a position within the lead time (exceptions.md):
+    /// the part of the inbound quantities that `low_stock` counts, within [`StockCover::inbound_range`].
+    pub(super) fn inbound_within_lead_time(&self, location: LocationId, sku: SkuId, cover: &StockCover) -> Qty {
+        let horizon = days_after(cover.at, cover.lead_time);
+        let on_order = match cover.on_order > Qty::ZERO {
+            true => (cover.on_order - self.on_order_due_after(location, sku, horizon)).max(Qty::ZERO),
+            false => cover.on_order,
+        };
+        let in_transit = match cover.in_transit > Qty::ZERO {
+            true => (cover.in_transit - self.in_transit_due_after(location, sku, horizon)).max(Qty::ZERO),
+            false => cover.in_transit,
+        };
+        on_order + in_transit
     }
 
     /// What open purchase orders bring to a position but is due after `horizon`.
@@ -370,14 +382,19 @@ impl Engine {
             .fold(Qty::ZERO, |late, transfer| late + transfer.qty(sku))
     }
 
-    /// The product's supplier lead time, else the rules' default. Cached per SKU until master data changes.
-    fn lead_time_days(&mut self, location: LocationId, sku: SkuId) -> Decimal {
+    /// The product's supplier lead time, else the rules' default, and (lead time + 1) x cover factor. Cached
+    /// per SKU until master data changes, unless the rules scope `low_stock` parameters.
+    fn lead_time_days(&mut self, location: LocationId, sku: SkuId) -> (Decimal, Decimal) {
         if let Some(&cached) = self.lead_times.get(&sku) {
             return cached;
         }
         let days = self.lead_time_from_master_data(location, sku);
-        self.lead_times.insert(sku, days);
-        days
+        let cover_factor = self.param(ExceptionType::LowStock, Param::CoverFactor, Some(location), Some(sku));
+        let cached = (days, (days + Decimal::ONE) * cover_factor);
+        if !self.config.rules.has_overrides(ExceptionType::LowStock) {
+            self.lead_times.insert(sku, cached);
+        }
+        cached
     }
 
     fn lead_time_from_master_data(&self, location: LocationId, sku: SkuId) -> Decimal {
@@ -402,16 +419,66 @@ impl Engine {
 
 /// A position's stock against what `low_stock` wants: see [`Engine::stock_cover`].
 pub(super) struct StockCover {
-    /// On hand - reserved + what open POs and shipped transfers bring within the lead time.
-    pub available: Qty,
-    /// Thousandths of a unit wanted: sold over the window x (lead time + 1) x cover, still to divide by the
-    /// window's days.
-    pub wanted_milli: Decimal,
-    pub sold_milli: Decimal,
-    pub window_days: Decimal,
+    /// When it was worked out.
+    pub at: Timestamp,
+    /// On hand - reserved.
+    pub free: Qty,
+    pub in_transit: Qty,
+    /// Ordered on open purchase orders and not yet received.
+    pub on_order: Qty,
+    /// Thousandths of a unit sold over the window.
+    pub sold_milli: u64,
+    /// (lead time + 1) x cover factor: the days of sales wanted on hand.
+    pub want_factor: Decimal,
+    pub window_days: u64,
     pub lead_time: Decimal,
     /// It sold on enough days of the window to judge.
     pub selling: bool,
+}
+
+impl StockCover {
+    /// Units sold per day over the window.
+    pub fn velocity(&self) -> Decimal {
+        Decimal::from(self.sold_milli) / Decimal::ONE_THOUSAND / Decimal::from(self.window_days)
+    }
+
+    /// What the rules want on hand: velocity x (lead time + 1) x cover factor.
+    pub fn wanted(&self) -> Decimal {
+        Decimal::from(self.sold_milli) * self.want_factor / Decimal::ONE_THOUSAND / Decimal::from(self.window_days)
+    }
+
+    /// Whether `available` is below what the rules want: `available x days x 1000 < sold x factor`, free of
+    /// division, exactly. In integers when the mantissas allow (any till quantity does), else in decimals.
+    pub fn is_short(&self, available: Qty) -> bool {
+        let (qty, factor) = (available.0, self.want_factor);
+        let per_unit = i128::from(self.window_days) * 1000;
+        let sold = i128::from(self.sold_milli);
+        // qty = mq / 10^sq and factor = mf / 10^sf: compare mq x per_unit x 10^sf with sold x mf x 10^sq.
+        let scaled =
+            |mantissa: i128, by: i128, scale: u32| mantissa.checked_mul(by)?.checked_mul(10i128.checked_pow(scale)?);
+        match (
+            scaled(qty.mantissa(), per_unit, factor.scale()),
+            scaled(factor.mantissa(), sold, qty.scale()),
+        ) {
+            (Some(have), Some(want)) => have < want,
+            _ => match (
+                qty.checked_mul(Decimal::from(per_unit)),
+                Decimal::from(sold).checked_mul(factor),
+            ) {
+                (Some(have), Some(want)) => have < want,
+                // A product beyond the range of decimals is beyond anything the other side can be.
+                (None, _) => qty.is_sign_negative(),
+                (Some(_), None) => factor.is_sign_positive(),
+            },
+        }
+    }
+
+    /// The least and the most that [`Engine::inbound_within_lead_time`] can count: a positive quantity counts
+    /// in part or in full, whatever is not positive in full.
+    fn inbound_range(&self) -> (Qty, Qty) {
+        let least = self.in_transit.min(Qty::ZERO) + self.on_order.min(Qty::ZERO);
+        (least, self.in_transit + self.on_order)
+    }
 }
 
 /// The days an item has been selling, at most the last two weeks, ending with the day of its last sale.
@@ -441,4 +508,60 @@ fn decimal_days(days: Decimal) -> usize {
         usize::try_from(days.trunc()).ok()
     };
     whole.unwrap_or(HISTORY_DAYS).min(HISTORY_DAYS)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn cover(sold_milli: u64, want_factor: Decimal, window_days: u64) -> StockCover {
+        StockCover {
+            at: Timestamp(0),
+            free: Qty::ZERO,
+            in_transit: Qty::ZERO,
+            on_order: Qty::ZERO,
+            sold_milli,
+            want_factor,
+            window_days,
+            lead_time: Decimal::ZERO,
+            selling: true,
+        }
+    }
+
+    /// A decimal from a mantissa and a scale, both drawn wide enough to leave the integer path.
+    fn decimal() -> impl Strategy<Value = Decimal> {
+        prop_oneof![
+            (-100_000i64..100_000, 0u32..4).prop_map(|(mantissa, scale)| Decimal::new(mantissa, scale)),
+            (any::<i64>(), 0u32..28).prop_map(|(mantissa, scale)| Decimal::new(mantissa, scale)),
+        ]
+    }
+
+    proptest! {
+        /// The integer comparison decides exactly as decimal arithmetic does, and falls back where it overflows.
+        #[test]
+        fn is_short_agrees_with_decimal_arithmetic(
+            available in decimal(),
+            factor in decimal(),
+            sold_milli in prop_oneof![0u64..50_000_000, Just(16 * u64::from(u32::MAX))],
+            window_days in 1u64..=16,
+        ) {
+            let cover = cover(sold_milli, factor, window_days);
+            let have = available.checked_mul(Decimal::from(window_days * 1000));
+            let want = Decimal::from(sold_milli).checked_mul(factor);
+            // Beyond the range of decimals there is nothing to agree with.
+            let (Some(have), Some(want)) = (have, want) else { return Ok(()) };
+            prop_assert_eq!(cover.is_short(Qty(available)), have < want);
+        }
+    }
+
+    #[test]
+    fn a_fraction_below_the_wanted_cover_is_short() {
+        // 7 units over 14 days, (2 + 1) x 1.5 days wanted: 0.5 x 4.5 = 2.25 units.
+        let cover = cover(7_000, Decimal::new(45, 1), 14);
+        assert!(cover.is_short(Qty(Decimal::new(224, 2))));
+        assert!(!cover.is_short(Qty(Decimal::new(225, 2))));
+        assert_eq!(cover.wanted(), Decimal::new(225, 2));
+    }
 }

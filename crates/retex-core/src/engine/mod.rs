@@ -181,9 +181,9 @@ pub struct Engine {
     /// Each type's parameter values without overrides, by `type index * Param::ALL.len() + param index`:
     /// spares the hot path a map lookup.
     param_defaults: Vec<Option<rust_decimal::Decimal>>,
-    /// Derived from master data, not state: each SKU's lead time for `low_stock` (cleared by any product or
-    /// supplier upsert).
-    lead_times: FxHashMap<SkuId, rust_decimal::Decimal>,
+    /// Derived from master data, not state: each SKU's lead time for `low_stock` and the days of sales it
+    /// wants on hand (cleared by any product or supplier upsert).
+    lead_times: FxHashMap<SkuId, (rust_decimal::Decimal, rust_decimal::Decimal)>,
     /// Derived from master data, not state: each location's business hours in its zone, by location id (`None`
     /// until worked out; every till sale asks for its store's).
     calendars: Vec<Option<Option<BusinessHours>>>,

@@ -276,8 +276,9 @@ impl Engine {
         at: Timestamp,
     ) -> Option<(TaskKind, TaskStatus, String, String)> {
         let cover = self.stock_cover(location, sku, at, true)?;
-        let wanted = cover.wanted_milli / Decimal::ONE_THOUSAND / cover.window_days;
-        let qty = Qty((wanted - cover.available.0).ceil().max(Decimal::ONE));
+        let wanted = cover.wanted();
+        let available = cover.free + self.inbound_within_lead_time(location, sku, &cover);
+        let qty = Qty((wanted - available.0).ceil().max(Decimal::ONE));
         let (sku_code, to_code) = (self.state.skus.name(sku), self.state.locations.name(location));
         let warehouse = self
             .state

@@ -2,6 +2,7 @@
 //! model of the ledger.
 
 mod escalation;
+mod low_stock;
 mod phantom;
 mod queries;
 mod reference_ledger;
