@@ -190,7 +190,7 @@ impl Engine {
     fn apply_sale(&mut self, sale: &Sale, cause: Cause, outputs: &mut Vec<Output>) {
         let (location, sku) = self.position_ids(&sale.location, &sale.sku);
         self.move_on_hand(location, sku, -sale.qty, Movement::Sale, cause, outputs);
-        let low_stock_candidate = self.record_sale(location, sku, sale.qty, cause, outputs);
+        let low_stock_sales = self.record_sale(location, sku, sale.qty, cause, outputs);
         self.count_sale_line(location, cause.at);
         self.check_price(sale, location, sku, cause, outputs);
         if let Some(order) = &sale.order
@@ -202,8 +202,8 @@ impl Engine {
                 .receipts
                 .record(order.as_str(), sku, sale.qty, paid, cause.at);
         }
-        if low_stock_candidate {
-            self.check_low_stock(location, sku, cause, outputs);
+        if let Some(sales) = low_stock_sales {
+            self.judge_low_stock(location, sku, sales, cause, outputs);
         }
     }
 

@@ -90,7 +90,8 @@ impl Engine {
     }
 
     /// Records demand for the velocity and the silence of `phantom_stock`; a sale resolves `phantom_stock`.
-    /// Returns whether `low_stock` needs a look here (it sold on enough days, or one is open).
+    /// Returns the sales `low_stock` judges by when it needs a look here (it sold on enough days, or one is
+    /// open).
     pub(super) fn record_sale(
         &mut self,
         location: LocationId,
@@ -98,10 +99,12 @@ impl Engine {
         qty: Qty,
         cause: Cause,
         outputs: &mut Vec<Output>,
-    ) -> bool {
-        let low_stock = ExceptionType::LowStock;
-        let window = decimal_days(self.param(low_stock, Param::VelocityWindowDays, Some(location), Some(sku)));
-        let min_days = decimal_days(self.param(low_stock, Param::MinSellingDays, Some(location), Some(sku)));
+    ) -> Option<WindowSales> {
+        let low_stock_window = self
+            .config
+            .rules
+            .is_enabled(ExceptionType::LowStock)
+            .then(|| self.low_stock_window(location, sku));
         let phantom = ExceptionType::PhantomStock;
         let watching = self.config.rules.is_enabled(phantom);
         let min_daily = self.param(phantom, Param::MinDailySales, Some(location), Some(sku));
@@ -115,7 +118,8 @@ impl Engine {
             .entry(pack_position(location, sku))
             .or_default();
         stats.record_sale(cause.at, qty, cause.seq);
-        let low_stock_candidate = stats.low_stock_open || stats.sold_over(day_of(cause.at), window).1 >= min_days;
+        let sales =
+            low_stock_window.map(|(window_days, min_days)| WindowSales::of(stats, cause.at, window_days, min_days));
         let was_open = std::mem::take(&mut stats.phantom_open);
         // Only items fast enough to judge are watched: a slow mover's silence says nothing. A sale can bring
         // the end of the silence forward as well as push it back (a burst shortens the mean interval), so a
@@ -144,7 +148,7 @@ impl Engine {
         if was_open {
             self.resolve_phantom_stock(location, sku, cause, outputs);
         }
-        low_stock_candidate
+        sales.filter(|sales| sales.enough_days || sales.low_stock_open)
     }
 
     /// Queues the `phantom_stock` check of a position for when its business clock reads `reading`.
@@ -269,15 +273,26 @@ impl Engine {
         cause: Cause,
         outputs: &mut Vec<Output>,
     ) {
+        if let Some(sales) = self.window_sales(location, sku, cause.at) {
+            self.judge_low_stock(location, sku, sales, cause, outputs);
+        }
+    }
+
+    /// `low_stock` on a position's sales over the window, already summed.
+    pub(super) fn judge_low_stock(
+        &mut self,
+        location: LocationId,
+        sku: SkuId,
+        sales: WindowSales,
+        cause: Cause,
+        outputs: &mut Vec<Output>,
+    ) {
         let kind = ExceptionType::LowStock;
         if !self.config.rules.is_enabled(kind) {
             return;
         }
-        let Some(stats) = self.state.stats.positions.get(&pack_position(location, sku)) else {
-            return;
-        };
-        let is_open = stats.low_stock_open;
-        let Some(cover) = self.stock_cover(location, sku, cause.at, is_open) else {
+        let is_open = sales.low_stock_open;
+        let Some(cover) = self.stock_cover(location, sku, cause.at, sales, is_open) else {
             return;
         };
         let short = |available: Qty| cover.is_short(available);
@@ -313,14 +328,10 @@ impl Engine {
         location: LocationId,
         sku: SkuId,
         at: Timestamp,
+        sales: WindowSales,
         even_if_slow: bool,
     ) -> Option<StockCover> {
-        let kind = ExceptionType::LowStock;
-        let stats = self.state.stats.positions.get(&pack_position(location, sku))?;
-        let window = decimal_days(self.param(kind, Param::VelocityWindowDays, Some(location), Some(sku)));
-        let (sold_milli, selling_days) = stats.sold_over(day_of(at), window);
-        let min_days = decimal_days(self.param(kind, Param::MinSellingDays, Some(location), Some(sku)));
-        if selling_days < min_days && !even_if_slow {
+        if !sales.enough_days && !even_if_slow {
             return None;
         }
         let (lead_time, want_factor) = self.lead_time_days(location, sku);
@@ -337,12 +348,28 @@ impl Engine {
             free: position.on_hand - position.reserved,
             in_transit: position.in_transit,
             on_order,
-            sold_milli,
+            sold_milli: sales.sold_milli,
             want_factor,
-            window_days: window.clamp(1, HISTORY_DAYS) as u64,
+            window_days: sales.window_days.clamp(1, HISTORY_DAYS) as u64,
             lead_time,
-            selling: selling_days >= min_days,
+            selling: sales.enough_days,
         })
+    }
+
+    /// A position's sales over the `low_stock` window ending on the day of `at`; `None` before its first sale.
+    pub(super) fn window_sales(&self, location: LocationId, sku: SkuId, at: Timestamp) -> Option<WindowSales> {
+        let (window_days, min_days) = self.low_stock_window(location, sku);
+        let stats = self.state.stats.positions.get(&pack_position(location, sku))?;
+        Some(WindowSales::of(stats, at, window_days, min_days))
+    }
+
+    /// The `low_stock` velocity window and the selling days it asks of it, in days.
+    fn low_stock_window(&self, location: LocationId, sku: SkuId) -> (usize, usize) {
+        let kind = ExceptionType::LowStock;
+        (
+            decimal_days(self.param(kind, Param::VelocityWindowDays, Some(location), Some(sku))),
+            decimal_days(self.param(kind, Param::MinSellingDays, Some(location), Some(sku))),
+        )
     }
 
     /// What open purchase orders and shipped transfers bring to a position within the lead time (exceptions.md):
@@ -413,6 +440,29 @@ impl Engine {
                 Some(location),
                 Some(sku),
             ),
+        }
+    }
+}
+
+/// What `low_stock` judges a position's demand by: its sales over the velocity window.
+#[derive(Clone, Copy)]
+pub(super) struct WindowSales {
+    /// Thousandths of a unit sold over the window.
+    sold_milli: u64,
+    window_days: usize,
+    /// It sold on enough days of the window to judge.
+    enough_days: bool,
+    low_stock_open: bool,
+}
+
+impl WindowSales {
+    fn of(stats: &PositionStats, at: Timestamp, window_days: usize, min_days: usize) -> Self {
+        let (sold_milli, selling_days) = stats.sold_over(day_of(at), window_days);
+        Self {
+            sold_milli,
+            window_days,
+            enough_days: selling_days >= min_days,
+            low_stock_open: stats.low_stock_open,
         }
     }
 }

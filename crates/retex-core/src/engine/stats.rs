@@ -43,18 +43,20 @@ impl DayRing {
         }
     }
 
-    /// The values of the `days` days ending at `until_day`, newest first (zero for days not held).
+    /// The values of the `days` days ending at `until_day` that the ring holds, newest first (a day it does not
+    /// hold counts nothing).
     pub fn window(&self, until_day: i32, days: usize) -> impl Iterator<Item = u32> + '_ {
-        (0..days.min(HISTORY_DAYS) as i32).map(move |offset| {
-            let day = until_day - offset;
-            let held = day <= self.last_day && self.last_day - day < HISTORY_DAYS as i32;
-            if held { self.values[slot(day)] } else { 0 }
-        })
+        let newest = until_day.min(self.last_day);
+        let oldest = (until_day - days.min(HISTORY_DAYS) as i32).max(self.last_day - HISTORY_DAYS as i32) + 1;
+        let held = (newest - oldest + 1).max(0);
+        (0..held).map(move |offset| self.values[slot(newest - offset)])
     }
 }
 
 fn slot(day: i32) -> usize {
-    day.rem_euclid(HISTORY_DAYS as i32) as usize
+    const _: () = assert!(HISTORY_DAYS.is_power_of_two());
+    // The Euclidean remainder by a power of two, as a mask: the index is in bounds without a check.
+    (day & (HISTORY_DAYS as i32 - 1)) as usize
 }
 
 /// Sales of one position.
@@ -284,7 +286,38 @@ impl DetectorStats {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        /// A window sums what a plain map of the kept days would: the newest day seen and the
+        /// `HISTORY_DAYS - 1` before it.
+        #[test]
+        fn a_window_sums_the_days_a_map_would_keep(
+            adds in proptest::collection::vec((90i32..140, 1u32..5), 0..60),
+            until_day in 80i32..150,
+            days in 0usize..20,
+        ) {
+            let mut ring = DayRing::default();
+            let mut map = std::collections::BTreeMap::new();
+            let mut newest = 0;
+            for &(day, amount) in &adds {
+                ring.add(day, amount);
+                newest = newest.max(day);
+                if newest - day < HISTORY_DAYS as i32 {
+                    *map.entry(day).or_insert(0u32) += amount;
+                }
+            }
+            let kept = |day: i32| newest - day < HISTORY_DAYS as i32 && day <= newest;
+            let expected: Vec<u32> = (0..days.min(HISTORY_DAYS) as i32)
+                .map(|offset| until_day - offset)
+                .filter(|&day| kept(day))
+                .map(|day| map.get(&day).copied().unwrap_or(0))
+                .collect();
+            prop_assert_eq!(ring.window(until_day, days).collect::<Vec<_>>(), expected);
+        }
+    }
 
     #[test]
     fn the_day_ring_forgets_old_days_and_keeps_late_ones() {

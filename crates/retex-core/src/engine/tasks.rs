@@ -275,7 +275,8 @@ impl Engine {
         team: String,
         at: Timestamp,
     ) -> Option<(TaskKind, TaskStatus, String, String)> {
-        let cover = self.stock_cover(location, sku, at, true)?;
+        let sales = self.window_sales(location, sku, at)?;
+        let cover = self.stock_cover(location, sku, at, sales, true)?;
         let wanted = cover.wanted();
         let available = cover.free + self.inbound_within_lead_time(location, sku, &cover);
         let qty = Qty((wanted - available.0).ceil().max(Decimal::ONE));
