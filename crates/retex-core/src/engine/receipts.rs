@@ -3,15 +3,19 @@
 //!
 //! Every till sale names its receipt, so this is the engine's largest table by count, touched by every sale. It
 //! is kept flat: the receipt numbers back to back in one string, receipts and lines in two vectors, and a hash
-//! table of receipt indices with their numbers' hashes, so that growing it reads no numbers. A new receipt costs no allocation of its own, and its lines are
-//! a chain through the line vector. A snapshot holds each receipt as its number, first sale and lines, in order
-//! of first sale, whatever the layout; loading one records them again.
+//! table of receipt indices with 32 bits of their numbers' hashes, so that growing it reads no numbers. A new
+//! receipt costs no allocation of its own, and its lines are a chain through the line vector. A line keeps its
+//! quantity and amount exactly in eight bytes each ([`Packed`]): a month of a 40-store chain is a million lines,
+//! and the memory they take is most of what `return_policy` costs. A snapshot holds each receipt as its number,
+//! first sale and lines, in order of first sale, whatever the layout; loading one records them again.
 
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use rust_decimal::Decimal;
 
 use crate::codes::{Money, Qty, Timestamp};
 use crate::engine::ledger::SkuId;
@@ -28,14 +32,16 @@ pub struct ReceiptBook {
     numbers: String,
     receipts: Vec<Receipt>,
     lines: Vec<ReceiptLine>,
-    /// Indices into `receipts` with their numbers' hashes, so that growing the table reads no numbers.
+    /// Quantities and amounts too wide for a [`Packed`], which lines point into.
+    wide: Vec<Decimal>,
+    /// Indices into `receipts` with 32 bits of their numbers' hashes, so that growing the table reads no numbers.
     index: HashTable<IndexEntry>,
 }
 
 #[derive(Clone, Copy, Debug)]
 struct IndexEntry {
     receipt: u32,
-    hash: u64,
+    hash: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -47,13 +53,46 @@ struct Receipt {
     last_line: u32,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 struct ReceiptLine {
     sku: SkuId,
-    qty: Qty,
-    paid: Money,
     /// The receipt's line before this one, or [`NO_LINE`].
     previous: u32,
+    qty: Packed,
+    paid: Packed,
+}
+
+/// An exact decimal in eight bytes: its mantissa (up to 59 bits, signed) above its scale (five bits), or, for
+/// a wider one, which no till sends, its index in the book's `wide` values above [`WIDE`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Packed(u64);
+
+/// The scale bits of a [`Packed`] that points into the wide values (scales go up to 28).
+const WIDE: u64 = 31;
+const SCALE_BITS: u32 = 5;
+
+impl Packed {
+    fn new(value: Decimal, wide: &mut Vec<Decimal>) -> Self {
+        let narrow = i64::try_from(value.mantissa())
+            .ok()
+            .filter(|mantissa| mantissa.unsigned_abs() < 1 << (63 - SCALE_BITS));
+        match narrow {
+            Some(mantissa) => Self(((mantissa as u64) << SCALE_BITS) | u64::from(value.scale())),
+            None => {
+                wide.push(value);
+                Self(((wide.len() as u64 - 1) << SCALE_BITS) | WIDE)
+            }
+        }
+    }
+
+    fn get(self, wide: &[Decimal]) -> Decimal {
+        let scale = self.0 & WIDE;
+        if scale == WIDE {
+            return wide[(self.0 >> SCALE_BITS) as usize];
+        }
+        // The arithmetic shift brings the mantissa's sign back.
+        Decimal::from_i128_with_scale(i128::from((self.0 as i64) >> SCALE_BITS), scale as u32)
+    }
 }
 
 /// What a receipt says: when it was first sold and, per SKU, the units sold and the money paid.
@@ -115,12 +154,12 @@ impl ReceiptBook {
         std::iter::from_fn(move || {
             let ReceiptLine {
                 sku,
+                previous,
                 qty,
                 paid,
-                previous,
             } = *self.lines.get(line as usize)?;
             line = previous;
-            Some((sku, qty, paid))
+            Some((sku, Qty(qty.get(&self.wide)), Money(paid.get(&self.wide))))
         })
     }
 
@@ -128,9 +167,9 @@ impl ReceiptBook {
         self.find_hashed(number, hash_of(number))
     }
 
-    fn find_hashed(&self, number: &str, hash: u64) -> Option<usize> {
+    fn find_hashed(&self, number: &str, hash: u32) -> Option<usize> {
         self.index
-            .find(hash, |entry| {
+            .find(table_hash(hash), |entry| {
                 entry.hash == hash && self.number(entry.receipt as usize) == number
             })
             .map(|entry| entry.receipt as usize)
@@ -140,7 +179,7 @@ impl ReceiptBook {
         number_in(&self.numbers, &self.receipts, receipt)
     }
 
-    fn open(&mut self, number: &str, hash: u64, sku: SkuId, qty: Qty, paid: Money, at: Timestamp) {
+    fn open(&mut self, number: &str, hash: u32, sku: SkuId, qty: Qty, paid: Money, at: Timestamp) {
         let receipt = to_u32(self.receipts.len());
         self.numbers.push_str(number);
         self.receipts.push(Receipt {
@@ -150,7 +189,9 @@ impl ReceiptBook {
         });
         self.add_line(receipt as usize, sku, qty, paid, at);
         self.index
-            .insert_unique(hash, IndexEntry { receipt, hash }, |entry| entry.hash);
+            .insert_unique(table_hash(hash), IndexEntry { receipt, hash }, |entry| {
+                table_hash(entry.hash)
+            });
     }
 
     /// Adds to the receipt's line for `sku`, or chains a new line.
@@ -159,22 +200,29 @@ impl ReceiptBook {
         head.first_sold_at = head.first_sold_at.min(at);
         let mut line = head.last_line;
         while line != NO_LINE {
-            let existing = &mut self.lines[line as usize];
+            let existing = self.lines[line as usize];
             if existing.sku == sku {
-                existing.qty += qty;
-                existing.paid += paid;
+                let qty = existing.qty.get(&self.wide) + qty.0;
+                let paid = existing.paid.get(&self.wide) + paid.0;
+                let existing = ReceiptLine {
+                    qty: Packed::new(qty, &mut self.wide),
+                    paid: Packed::new(paid, &mut self.wide),
+                    ..existing
+                };
+                self.lines[line as usize] = existing;
                 return;
             }
             line = existing.previous;
         }
         let previous = head.last_line;
         head.last_line = to_u32(self.lines.len());
-        self.lines.push(ReceiptLine {
+        let line = ReceiptLine {
             sku,
-            qty,
-            paid,
             previous,
-        });
+            qty: Packed::new(qty.0, &mut self.wide),
+            paid: Packed::new(paid.0, &mut self.wide),
+        };
+        self.lines.push(line);
     }
 }
 
@@ -187,8 +235,14 @@ fn number_in<'a>(numbers: &'a str, receipts: &[Receipt], receipt: usize) -> &'a 
     &numbers[start..receipts[receipt].number_end as usize]
 }
 
-fn hash_of(number: &str) -> u64 {
-    FxBuildHasher.hash_one(number)
+/// 32 bits of a number's hash: what the index keeps.
+fn hash_of(number: &str) -> u32 {
+    (FxBuildHasher.hash_one(number) >> 32) as u32
+}
+
+/// The index's hash of an entry, spread over 64 bits from the 32 it keeps (the table reads both ends).
+fn table_hash(hash: u32) -> u64 {
+    u64::from(hash).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// A position in one of the book's vectors or its string.
@@ -250,6 +304,40 @@ mod tests {
         assert_eq!(book.get("R-3"), None);
         // A number that is a prefix of another is a receipt of its own.
         assert_eq!(book.get("R-"), None);
+    }
+
+    #[test]
+    fn quantities_and_amounts_keep_every_digit_narrow_or_wide() {
+        let mut book = ReceiptBook::default();
+        let values = [
+            "0.375",
+            "-2",
+            "12.7838",
+            "0",
+            "-0.0000000000000000000000000001",
+            "7922816251426433759354395033",
+        ];
+        for (line, value) in values.iter().enumerate() {
+            book.record("R-1", line as SkuId, qty(1), money(value), Timestamp(0));
+            book.record(
+                "R-1",
+                line as SkuId,
+                Qty(value.parse().unwrap()),
+                money("0"),
+                Timestamp(0),
+            );
+        }
+        let mut paid = book.get("R-1").unwrap().paid;
+        paid.sort_by_key(|line| line.0);
+        for (line, value) in values.iter().enumerate() {
+            let value: Decimal = value.parse().unwrap();
+            assert_eq!(
+                paid[line],
+                (line as SkuId, Qty(value + Decimal::ONE), Money(value)),
+                "{value}"
+            );
+        }
+        assert!(!book.wide.is_empty(), "the widest value is kept aside");
     }
 
     #[test]
