@@ -3,7 +3,7 @@
 
 use crate::codes::{DocumentNumber, LocationCode, Money, Qty, Sku, Timestamp};
 use crate::engine::documents::{OrderDoc, OrderLineState, OrderStatus, PurchaseOrderDoc, ReturnDoc, TransferDoc};
-use crate::engine::ledger::{LocationId, SkuId};
+use crate::engine::ledger::{LocationId, Position, SkuId};
 use crate::engine::master::{
     LocationInfo, PriceEntry, PriceScope, ProductInfo, PromotionInfo, SupplierInfo, slot_for, upsert_newest,
 };
@@ -189,7 +189,7 @@ impl Engine {
 
     fn apply_sale(&mut self, sale: &Sale, cause: Cause, outputs: &mut Vec<Output>) {
         let (location, sku) = self.position_ids(&sale.location, &sale.sku);
-        self.move_on_hand(location, sku, -sale.qty, Movement::Sale, cause, outputs);
+        let position = self.move_on_hand(location, sku, -sale.qty, Movement::Sale, cause, outputs);
         let low_stock_sales = self.record_sale(location, sku, sale.qty, cause, outputs);
         self.count_sale_line(location, cause.at);
         self.check_price(sale, location, sku, cause, outputs);
@@ -203,11 +203,11 @@ impl Engine {
                 .record(order.as_str(), sku, sale.qty, paid, cause.at);
         }
         if let Some(sales) = low_stock_sales {
-            self.judge_low_stock(location, sku, sales, cause, outputs);
+            self.judge_low_stock(location, sku, sales, position, cause, outputs);
         }
     }
 
-    /// Adds `delta` to on hand and runs the `negative_stock` detector on the result.
+    /// Adds `delta` to on hand and runs the `negative_stock` detector on the result; returns the position moved.
     pub(super) fn move_on_hand(
         &mut self,
         location: LocationId,
@@ -216,12 +216,13 @@ impl Engine {
         movement: Movement,
         cause: Cause,
         outputs: &mut Vec<Output>,
-    ) {
+    ) -> Position {
         let position = self.state.ledger.position_mut(location, sku);
         let before = position.on_hand;
         position.on_hand += delta;
-        let after = position.on_hand;
-        self.check_negative_stock(location, sku, before, after, movement, delta, cause, outputs);
+        let moved = *position;
+        self.check_negative_stock(location, sku, before, moved.on_hand, movement, delta, cause, outputs);
+        moved
     }
 
     fn apply_count(&mut self, count: &Count, cause: Cause, outputs: &mut Vec<Output>) {

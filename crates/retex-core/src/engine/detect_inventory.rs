@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use crate::codes::{Money, Qty, Timestamp};
 use crate::engine::apply::{Cause, Movement};
 use crate::engine::calendar::BusinessHours;
-use crate::engine::ledger::{LocationId, SkuId, unpack};
+use crate::engine::ledger::{LocationId, Position, SkuId, unpack};
 use crate::engine::raise::{Detection, key_of};
 use crate::engine::stats::{HISTORY_DAYS, PhantomCheck, PositionStats, day_of};
 use crate::engine::{Deadline, Engine, Output, pack_position};
@@ -274,16 +274,18 @@ impl Engine {
         outputs: &mut Vec<Output>,
     ) {
         if let Some(sales) = self.window_sales(location, sku, cause.at) {
-            self.judge_low_stock(location, sku, sales, cause, outputs);
+            let position = self.state.ledger.get(location, sku).copied().unwrap_or_default();
+            self.judge_low_stock(location, sku, sales, position, cause, outputs);
         }
     }
 
-    /// `low_stock` on a position's sales over the window, already summed.
+    /// `low_stock` on a position's sales over the window, already summed, and its ledger position.
     pub(super) fn judge_low_stock(
         &mut self,
         location: LocationId,
         sku: SkuId,
         sales: WindowSales,
+        position: Position,
         cause: Cause,
         outputs: &mut Vec<Output>,
     ) {
@@ -292,7 +294,7 @@ impl Engine {
             return;
         }
         let is_open = sales.low_stock_open;
-        let Some(cover) = self.stock_cover(location, sku, cause.at, sales, is_open) else {
+        let Some(cover) = self.stock_cover(location, sku, cause.at, sales, position, is_open) else {
             return;
         };
         let short = |available: Qty| cover.is_short(available);
@@ -329,13 +331,13 @@ impl Engine {
         sku: SkuId,
         at: Timestamp,
         sales: WindowSales,
+        position: Position,
         even_if_slow: bool,
     ) -> Option<StockCover> {
         if !sales.enough_days && !even_if_slow {
             return None;
         }
         let (lead_time, want_factor) = self.lead_time_days(location, sku);
-        let position = self.state.ledger.get(location, sku).copied().unwrap_or_default();
         let on_order = self
             .state
             .stats
@@ -412,14 +414,18 @@ impl Engine {
     /// The product's supplier lead time, else the rules' default, and (lead time + 1) x cover factor. Cached
     /// per SKU until master data changes, unless the rules scope `low_stock` parameters.
     fn lead_time_days(&mut self, location: LocationId, sku: SkuId) -> (Decimal, Decimal) {
-        if let Some(&cached) = self.lead_times.get(&sku) {
-            return cached;
+        if let Some(Some(cached)) = self.lead_times.get(sku as usize) {
+            return *cached;
         }
         let days = self.lead_time_from_master_data(location, sku);
         let cover_factor = self.param(ExceptionType::LowStock, Param::CoverFactor, Some(location), Some(sku));
         let cached = (days, (days + Decimal::ONE) * cover_factor);
         if !self.config.rules.has_overrides(ExceptionType::LowStock) {
-            self.lead_times.insert(sku, cached);
+            let index = sku as usize;
+            if self.lead_times.len() <= index {
+                self.lead_times.resize(index + 1, None);
+            }
+            self.lead_times[index] = Some(cached);
         }
         cached
     }

@@ -183,7 +183,7 @@ pub struct Engine {
     param_defaults: Vec<Option<rust_decimal::Decimal>>,
     /// Derived from master data, not state: each SKU's lead time for `low_stock` and the days of sales it
     /// wants on hand (cleared by any product or supplier upsert).
-    lead_times: FxHashMap<SkuId, (rust_decimal::Decimal, rust_decimal::Decimal)>,
+    lead_times: Vec<Option<(rust_decimal::Decimal, rust_decimal::Decimal)>>,
     /// Derived from master data, not state: each location's business hours in its zone, by location id (`None`
     /// until worked out; every till sale asks for its store's).
     calendars: Vec<Option<Option<BusinessHours>>>,
@@ -217,7 +217,7 @@ impl Engine {
     fn assemble(mut state: State, config: EngineConfig, rules_version: String) -> Self {
         state.exceptions.refresh_summaries();
         let param_defaults = param_defaults(&config.rules);
-        let (lead_times, calendars) = (FxHashMap::default(), Vec::new());
+        let (lead_times, calendars) = (Vec::new(), Vec::new());
         Self {
             state,
             config,

@@ -276,7 +276,8 @@ impl Engine {
         at: Timestamp,
     ) -> Option<(TaskKind, TaskStatus, String, String)> {
         let sales = self.window_sales(location, sku, at)?;
-        let cover = self.stock_cover(location, sku, at, sales, true)?;
+        let position = self.state.ledger.get(location, sku).copied().unwrap_or_default();
+        let cover = self.stock_cover(location, sku, at, sales, position, true)?;
         let wanted = cover.wanted();
         let available = cover.free + self.inbound_within_lead_time(location, sku, &cover);
         let qty = Qty((wanted - available.0).ceil().max(Decimal::ONE));
