@@ -92,6 +92,9 @@ impl Engine {
         cause: Cause,
         outputs: &mut Vec<Output>,
     ) {
+        if !self.config.rules.is_enabled(ExceptionType::TransferMismatch) {
+            return;
+        }
         let Some(doc) = self.state.transfers.get(transfer) else {
             return;
         };
