@@ -11,6 +11,8 @@
 //! The default policy is workflow.md's: the team lead at `ack_due`, the region's manager (the operations lead
 //! for a company-wide team) at 75% of the resolve target, the operations director at `resolve_due`.
 
+use std::fmt::Write;
+
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -136,22 +138,27 @@ impl Engine {
         if !applies {
             return;
         }
-        let notified = self.notified(record, rule.notify);
-        let reason = match rule.at {
-            LevelTime::AckDue => "not acknowledged by its due time".to_owned(),
-            LevelTime::ResolveDue => "not resolved by its due time".to_owned(),
-            LevelTime::ResolveShare(share) => {
-                format!(
-                    "{}% of its resolve target has passed",
-                    (share * Decimal::ONE_HUNDRED).normalize()
-                )
+        // "level 1: team lead of store S001 notified, not acknowledged by its due time", written piece by piece:
+        // most exceptions escalate at least once.
+        let mut detail = String::with_capacity(96);
+        let _ = write!(detail, "level {level}: ");
+        self.write_notified(&mut detail, record, rule.notify);
+        detail.push_str(" notified, ");
+        let _ = match rule.at {
+            LevelTime::AckDue => detail.write_str("not acknowledged by its due time"),
+            LevelTime::ResolveDue => detail.write_str("not resolved by its due time"),
+            LevelTime::ResolveShare(share) => write!(
+                detail,
+                "{}% of its resolve target has passed",
+                (share * Decimal::ONE_HUNDRED).normalize()
+            ),
+            LevelTime::AfterOpening(minutes) => {
+                write!(detail, "unacknowledged {minutes} business minutes after opening")
             }
-            LevelTime::AfterOpening(minutes) => format!("unacknowledged {minutes} business minutes after opening"),
         };
         let seq = self.state.applied_seq;
         let record = self.state.exceptions.get_mut(exception);
         record.escalation_level = record.escalation_level.max(level);
-        let detail = format!("level {level}: {notified} notified, {reason}");
         record.note(due_at, ENGINE_ACTOR, "escalated", detail, seq);
         outputs.push(Output::ExceptionChanged(exception));
         if index + 1 == policy.levels.len()
@@ -175,9 +182,11 @@ impl Engine {
         } else {
             EscalationTarget::TeamLead
         };
-        let detail = format!(
-            "{} reminded, still unacknowledged ({count} of {})",
-            self.notified(record, target),
+        let mut detail = String::new();
+        self.write_notified(&mut detail, record, target);
+        let _ = write!(
+            detail,
+            " reminded, still unacknowledged ({count} of {})",
             renotify.times
         );
         self.send_notice(Notice::Reminder, exception, count, due_at, renotify, detail, outputs);
@@ -194,9 +203,11 @@ impl Engine {
         if !self.still_escalates(record, false, due_at) {
             return;
         }
-        let detail = format!(
-            "{} notified again, still unresolved ({count} of {})",
-            self.notified(record, last.notify),
+        let mut detail = String::new();
+        self.write_notified(&mut detail, record, last.notify);
+        let _ = write!(
+            detail,
+            " notified again, still unresolved ({count} of {})",
             repeat.times
         );
         self.send_notice(Notice::Repeat, exception, count, due_at, repeat, detail, outputs);
@@ -214,36 +225,36 @@ impl Engine {
         record.status.is_active() && !silenced && !settled
     }
 
-    /// Who a target is for this exception, in words.
-    fn notified(&self, record: &ExceptionRecord, target: EscalationTarget) -> String {
-        let team_lead = || match self
-            .config
-            .rules
-            .workflow
-            .teams
-            .get(&record.team)
-            .and_then(|team| team.lead.as_ref())
-        {
-            Some(lead) => format!("team lead {lead} of {}", record.team),
-            None => format!("team lead of {}", record.team),
+    /// Writes who a target is for this exception, in words.
+    fn write_notified(&self, into: &mut String, record: &ExceptionRecord, target: EscalationTarget) {
+        let team_lead = |into: &mut String| {
+            into.push_str("team lead ");
+            let workflow = &self.config.rules.workflow;
+            if let Some(lead) = workflow.teams.get(&record.team).and_then(|team| team.lead.as_ref()) {
+                into.push_str(lead);
+                into.push(' ');
+            }
+            into.push_str("of ");
+            into.push_str(&record.team);
         };
         match target {
             EscalationTarget::Assignee => match &record.assignee {
-                Some(assignee) => assignee.clone(),
-                None => team_lead(),
+                Some(assignee) => into.push_str(assignee),
+                None => team_lead(into),
             },
-            EscalationTarget::TeamLead => team_lead(),
+            EscalationTarget::TeamLead => team_lead(into),
             EscalationTarget::RegionalManager => match record
                 .location
                 .and_then(|location| self.state.master.location(location))
             {
                 Some(info) if record.team.starts_with("store ") || record.team.starts_with("warehouse ") => {
-                    format!("regional manager of {}", info.region.as_deref().unwrap_or("the region"))
+                    into.push_str("regional manager of ");
+                    into.push_str(info.region.as_deref().unwrap_or("the region"));
                 }
-                _ => "operations lead".to_string(),
+                _ => into.push_str("operations lead"),
             },
-            EscalationTarget::OperationsLead => "operations lead".to_string(),
-            EscalationTarget::OperationsDirector => "operations director".to_string(),
+            EscalationTarget::OperationsLead => into.push_str("operations lead"),
+            EscalationTarget::OperationsDirector => into.push_str("operations director"),
         }
     }
 

@@ -5,6 +5,7 @@
 //! exception that names the old one as `repeat_of` (exceptions.md).
 
 use std::borrow::Cow;
+use std::fmt::Write;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -341,12 +342,12 @@ impl ExceptionBook {
             approval: None,
         });
         let record = self.get_mut(id);
-        let detail = format!(
-            "severity {}, impact {}, team {}",
-            record.severity.name(),
-            record.impact,
-            record.team
-        );
+        // Written piece by piece: every exception opens with this note.
+        let mut detail = String::with_capacity(48 + record.team.len());
+        detail.push_str("severity ");
+        detail.push_str(record.severity.name());
+        let _ = write!(detail, ", impact {}, team ", record.impact);
+        detail.push_str(&record.team);
         record.note(opening.at, ENGINE_ACTOR, "opened", detail, opening.cause);
         id
     }

@@ -271,13 +271,18 @@ impl Engine {
         let Some(location) = location else {
             return TEAM_WITHOUT_LOCATION.to_string();
         };
+        let kind = match self.state.master.location(location).map(|info| info.kind) {
+            Some(LocationKind::Store) => "store ",
+            Some(LocationKind::Warehouse) => "warehouse ",
+            Some(LocationKind::Web) => "web ",
+            None => "location ",
+        };
+        // Every exception at a location names its team so: pieces pushed, not formatted.
         let code = self.state.locations.name(location);
-        match self.state.master.location(location).map(|info| info.kind) {
-            Some(LocationKind::Store) => format!("store {code}"),
-            Some(LocationKind::Warehouse) => format!("warehouse {code}"),
-            Some(LocationKind::Web) => format!("web {code}"),
-            None => format!("location {code}"),
-        }
+        let mut name = String::with_capacity(kind.len() + code.len());
+        name.push_str(kind);
+        name.push_str(code);
+        name
     }
 
     /// The location's opening hours in its zone; `None` (always open) without hours or with an unknown zone.
