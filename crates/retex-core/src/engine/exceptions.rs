@@ -241,10 +241,7 @@ impl ExceptionSummary {
         Self {
             next_due,
             opened_at: record.opened_at,
-            impact_cents: (record.impact.0 * Decimal::ONE_HUNDRED)
-                .round()
-                .to_i64()
-                .unwrap_or(i64::MAX),
+            impact_cents: cents(record.impact.0),
             location: record.location,
             exception_type: record.key.exception_type,
             status: record.status,
@@ -257,6 +254,22 @@ impl ExceptionSummary {
     fn load_of(&self) -> Option<u32> {
         self.assignee.filter(|_| self.status.is_active())
     }
+}
+
+/// An amount in whole cents, rounded half to even; amounts of at most two decimals (nearly all) without
+/// decimal arithmetic, as the summaries are refreshed at every change of an exception.
+fn cents(amount: Decimal) -> i64 {
+    let exact = match amount.scale() {
+        0 => i64::try_from(amount.mantissa())
+            .ok()
+            .and_then(|units| units.checked_mul(100)),
+        1 => i64::try_from(amount.mantissa())
+            .ok()
+            .and_then(|dimes| dimes.checked_mul(10)),
+        2 => i64::try_from(amount.mantissa()).ok(),
+        _ => None,
+    };
+    exact.unwrap_or_else(|| (amount * Decimal::ONE_HUNDRED).round().to_i64().unwrap_or(i64::MAX))
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -592,5 +605,22 @@ impl ExceptionBook {
 
     pub fn records(&self) -> &[ExceptionRecord] {
         &self.records
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Whole cents come out as decimal rounding gives them, whatever the scale.
+        #[test]
+        fn cents_round_as_decimals_do(mantissa in any::<i64>(), scale in 0u32..8) {
+            let amount = Decimal::new(mantissa, scale);
+            let expected = (amount * Decimal::ONE_HUNDRED).round().to_i64().unwrap_or(i64::MAX);
+            prop_assert_eq!(cents(amount), expected);
+        }
     }
 }
