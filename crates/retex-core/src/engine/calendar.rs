@@ -25,6 +25,10 @@ pub struct BusinessHours {
     pub hours: OpeningHours,
 }
 
+/// The most dues [`CalendarMemo::add_business_times`] works out in one walk: an exception's two SLA targets
+/// and its escalation levels (the rules allow eight).
+pub const DUES_MAX: usize = 64;
+
 /// Days a memo table spans before it starts afresh: decades, far more than any target or silence needs.
 const MEMO_DAYS_MAX: usize = 1 << 14;
 
@@ -139,8 +143,8 @@ impl CalendarMemo {
         dues: &mut [Timestamp],
     ) {
         assert!(
-            durations_ms.len() == dues.len() && dues.len() <= 64,
-            "one due per duration, at most 64"
+            durations_ms.len() == dues.len() && dues.len() <= DUES_MAX,
+            "one due per duration, at most {DUES_MAX}"
         );
         for (due, duration) in dues.iter_mut().zip(durations_ms) {
             *due = Timestamp(start.0 + duration);

@@ -7,6 +7,8 @@
 //! the earliest opened on a tie. A master-data defect concerns a SKU or a supplier everywhere, so SKU and
 //! supplier touch points link only to `master_data` exceptions, never two operational ones to each other.
 
+use std::borrow::Cow;
+
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -82,10 +84,17 @@ impl IncidentBook {
             "exceptions are filed in id order"
         );
         let mut linked: Vec<u64> = Vec::new();
-        let mut touches = touches.to_vec();
-        touches.sort_unstable();
-        touches.dedup();
-        for touch in &touches {
+        // Most exceptions touch one point: only several are put in order (and told apart) in a copy.
+        let touches: Cow<[Touch]> = match touches {
+            [_] | [] => Cow::Borrowed(touches),
+            _ => {
+                let mut sorted = touches.to_vec();
+                sorted.sort_unstable();
+                sorted.dedup();
+                Cow::Owned(sorted)
+            }
+        };
+        for touch in touches.iter() {
             let sightings = self.sightings.entry(touch.clone()).or_default();
             sightings.retain(|sighting| at.0 - sighting.at.0 <= CORRELATION_WINDOW_MS);
             for sighting in sightings.iter() {

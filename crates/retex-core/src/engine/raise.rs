@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
 use crate::codes::{DocumentNumber, Money, Timestamp};
-use crate::engine::calendar::BusinessHours;
+use crate::engine::calendar::{BusinessHours, DUES_MAX};
 use crate::engine::escalation::due_offsets_ms;
 use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionKey, Opening, TypeRef};
 use crate::engine::incidents::Touch;
@@ -19,7 +19,7 @@ use crate::engine::stats::day_of;
 use crate::engine::{Engine, Output};
 use crate::event::LocationKind;
 use crate::rules::workflow::{Assignment, OwnerContext, Trigger, sla_target};
-use crate::rules::{ExceptionType, LOCATION_TEAM, Param, ScopeContext, Severity};
+use crate::rules::{ExceptionType, LOCATION_TEAM, Param, Rules, ScopeContext, Severity};
 
 /// The team of exceptions that have no location and belong to a location's team.
 const TEAM_WITHOUT_LOCATION: &str = "operations";
@@ -109,7 +109,8 @@ pub(super) fn key_of(
 impl Engine {
     pub(super) fn raise(&mut self, detection: Detection, outputs: &mut Vec<Output>) {
         let type_ref = detection.type_ref();
-        let (enabled, floor, team) = self.type_settings(type_ref);
+        let rules = Arc::clone(&self.config.rules);
+        let (enabled, floor, team) = type_settings(&rules, type_ref);
         if !enabled {
             return;
         }
@@ -121,9 +122,8 @@ impl Engine {
             outputs.push(Output::ExceptionRecurred(id));
             return;
         }
-        let team = self.owning_team(type_ref, &team, detection.location, detection.sku);
+        let team = self.owning_team(type_ref, team, detection.location, detection.sku);
         let calendar = detection.location.and_then(|location| self.business_hours(location));
-        let rules = Arc::clone(&self.config.rules);
         let target = match type_ref {
             TypeRef::BuiltIn(exception_type) => sla_target(&rules.rule(exception_type).sla, &rules.sla, severity),
             TypeRef::Custom(_) => rules.sla[&severity],
@@ -133,10 +133,11 @@ impl Engine {
             .due_offsets
             .entry(target)
             .or_insert_with(|| due_offsets_ms(&rules.workflow.escalation, target));
-        let mut dues = vec![Timestamp(0); offsets.len()];
+        let mut dues = [Timestamp(0); DUES_MAX];
+        let dues = &mut dues[..offsets.len()];
         self.calendar_memo
-            .add_business_times(detection.at, offsets, calendar, &rules.workflow.holidays, &mut dues);
-        let (ack_due, resolve_due, escalation_dues) = (dues[0], dues[1], dues.split_off(2));
+            .add_business_times(detection.at, offsets, calendar, &rules.workflow.holidays, dues);
+        let (ack_due, resolve_due, escalation_dues) = (dues[0], dues[1], dues[2..].to_vec());
         let opening = Opening {
             key: detection.key,
             location: detection.location,
@@ -179,20 +180,6 @@ impl Engine {
         }
     }
 
-    /// Enabled, severity floor and team setting of a type.
-    fn type_settings(&self, type_ref: TypeRef) -> (bool, Severity, String) {
-        match type_ref {
-            TypeRef::BuiltIn(exception_type) => {
-                let rule = self.config.rules.rule(exception_type);
-                (rule.enabled, rule.severity_floor, rule.team.clone())
-            }
-            TypeRef::Custom(index) => {
-                let custom = &self.config.rules.custom[usize::from(index)];
-                (custom.enabled, custom.severity_floor, custom.team.clone())
-            }
-        }
-    }
-
     /// The team that owns a new exception: the ownership matrix's most specific row, else the type's team.
     fn owning_team(
         &self,
@@ -224,10 +211,11 @@ impl Engine {
     /// among the members on shift at the opening instant. The choice is on the timeline.
     fn assign_on_open(&mut self, id: u64, at: Timestamp, cause: u64) {
         let rules = Arc::clone(&self.config.rules);
-        let team_name = self.state.exceptions.get(id).team.clone();
-        let Some(team) = rules.workflow.teams.get(&team_name) else {
+        // Most teams have no members to assign to: their name is not copied.
+        let Some(team) = rules.workflow.teams.get(&self.state.exceptions.get(id).team) else {
             return;
         };
+        let team_name = self.state.exceptions.get(id).team.clone();
         let on_shift = |member: &String| rules.workflow.shifts.get(member).is_none_or(|shift| shift.covers(at));
         let chosen = match team.assignment {
             Assignment::None => return,
@@ -371,5 +359,19 @@ impl Engine {
     ) -> i64 {
         let hours = self.param(exception_type, param, location, sku);
         i64::try_from((hours * Decimal::from(Timestamp::MILLIS_PER_HOUR)).trunc()).unwrap_or(i64::MAX / 4)
+    }
+}
+
+/// Enabled, severity floor and team setting of a type.
+fn type_settings(rules: &Rules, type_ref: TypeRef) -> (bool, Severity, &str) {
+    match type_ref {
+        TypeRef::BuiltIn(exception_type) => {
+            let rule = rules.rule(exception_type);
+            (rule.enabled, rule.severity_floor, &rule.team)
+        }
+        TypeRef::Custom(index) => {
+            let custom = &rules.custom[usize::from(index)];
+            (custom.enabled, custom.severity_floor, &custom.team)
+        }
     }
 }
