@@ -299,11 +299,14 @@ impl Engine {
         };
         let short = |available: Qty| cover.is_short(available);
         // What is inbound only counts when due within the lead time; working that out takes a walk over the
-        // location's documents, which is needed only when counting none or all of it would decide differently.
+        // location's documents, which is needed only when counting none or all of it would decide differently
+        // (most positions have nothing inbound: then the least is the most, and one comparison decides).
         let (least, most) = cover.inbound_range();
         let low = cover.selling
             && short(cover.free + least)
-            && (short(cover.free + most) || short(cover.free + self.inbound_within_lead_time(location, sku, &cover)));
+            && (least == most
+                || short(cover.free + most)
+                || short(cover.free + self.inbound_within_lead_time(location, sku, &cover)));
         if low == is_open {
             return;
         }

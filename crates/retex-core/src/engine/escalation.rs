@@ -144,18 +144,17 @@ impl Engine {
         let _ = write!(detail, "level {level}: ");
         self.write_notified(&mut detail, record, rule.notify);
         detail.push_str(" notified, ");
-        let _ = match rule.at {
-            LevelTime::AckDue => detail.write_str("not acknowledged by its due time"),
-            LevelTime::ResolveDue => detail.write_str("not resolved by its due time"),
-            LevelTime::ResolveShare(share) => write!(
-                detail,
-                "{}% of its resolve target has passed",
-                (share * Decimal::ONE_HUNDRED).normalize()
-            ),
-            LevelTime::AfterOpening(minutes) => {
-                write!(detail, "unacknowledged {minutes} business minutes after opening")
+        match rule.at {
+            LevelTime::AckDue => detail.push_str("not acknowledged by its due time"),
+            LevelTime::ResolveDue => detail.push_str("not resolved by its due time"),
+            LevelTime::ResolveShare(share) => {
+                let percent = (share * Decimal::ONE_HUNDRED).normalize();
+                let _ = write!(detail, "{percent}% of its resolve target has passed");
             }
-        };
+            LevelTime::AfterOpening(minutes) => {
+                let _ = write!(detail, "unacknowledged {minutes} business minutes after opening");
+            }
+        }
         let seq = self.state.applied_seq;
         let record = self.state.exceptions.get_mut(exception);
         record.escalation_level = record.escalation_level.max(level);
