@@ -196,11 +196,10 @@ impl Engine {
         if let Some(order) = &sale.order
             && self.config.rules.is_enabled(ExceptionType::ReturnPolicy)
         {
-            let paid = sale.qty * sale.unit_price;
             self.state
                 .stats
                 .receipts
-                .record(order.as_str(), sku, sale.qty, paid, cause.at);
+                .record(order.as_str(), sku, sale.qty, sale.unit_price, cause.at);
         }
         if let Some(sales) = low_stock_sales {
             self.judge_low_stock(location, sku, sales, position, cause, outputs);

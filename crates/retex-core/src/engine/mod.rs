@@ -75,7 +75,7 @@ use crate::event::Event;
 use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 12;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 13;
 
 /// One entry of the log, as the engine applies it.
 // Nearly every input is an event: boxing it would add an allocation per event to the hot path.
@@ -181,6 +181,8 @@ pub struct Engine {
     /// Each type's parameter values without overrides, by `type index * Param::ALL.len() + param index`:
     /// spares the hot path a map lookup.
     param_defaults: Vec<Option<rust_decimal::Decimal>>,
+    /// Derived from the rules: what every till sale reads, typed.
+    sale_params: detect_inventory::SaleParams,
     /// Derived from master data, not state: each SKU's lead time for `low_stock` and the days of sales it
     /// wants on hand (cleared by any product or supplier upsert).
     lead_times: Vec<Option<(rust_decimal::Decimal, rust_decimal::Decimal)>>,
@@ -217,12 +219,14 @@ impl Engine {
     fn assemble(mut state: State, config: EngineConfig, rules_version: String) -> Self {
         state.exceptions.refresh_summaries();
         let param_defaults = param_defaults(&config.rules);
+        let sale_params = detect_inventory::SaleParams::of(&config.rules);
         let (lead_times, calendars) = (Vec::new(), Vec::new());
         Self {
             state,
             config,
             rules_version,
             param_defaults,
+            sale_params,
             lead_times,
             calendars,
             calendar_memo: CalendarMemo::default(),

@@ -1,13 +1,14 @@
 //! Till receipts known from `sale` lines that carry an order number, for `return_policy`: when each was first
-//! sold and what was paid for each SKU on it.
+//! sold and its lines as the till sent them (SKU, quantity, unit price).
 //!
 //! Every till sale names its receipt, so this is the engine's largest table by count, touched by every sale. It
 //! is kept flat: the receipt numbers back to back in one string, receipts and lines in two vectors, and a hash
 //! table of receipt indices with 32 bits of their numbers' hashes, so that growing it reads no numbers. A new
 //! receipt costs no allocation of its own, and its lines are a chain through the line vector. A line keeps its
-//! quantity and amount exactly in eight bytes each ([`Packed`]): a month of a 40-store chain is a million lines
-//! (24 bytes each instead of 40). A snapshot holds each receipt as its number, first sale and lines, in order of
-//! first sale, whatever the layout; loading one records them again.
+//! quantity and unit price exactly in eight bytes each ([`Packed`]): a month of a 40-store chain is a million
+//! lines (24 bytes each instead of 40). Recording a line is a push: what was paid is multiplied out, and lines
+//! of one SKU added up, only for the rare return that asks. A snapshot holds each receipt as its number, first
+//! sale and lines, in order of first sale, whatever the layout; loading one records them again.
 
 use std::hash::BuildHasher;
 
@@ -59,7 +60,7 @@ struct ReceiptLine {
     /// The receipt's line before this one, or [`NO_LINE`].
     previous: u32,
     qty: Packed,
-    paid: Packed,
+    unit_price: Packed,
 }
 
 /// An exact decimal in eight bytes: its mantissa (up to 59 bits, signed) above its scale (five bits), or, for
@@ -95,28 +96,35 @@ impl Packed {
     }
 }
 
-/// What a receipt says: when it was first sold and, per SKU, the units sold and the money paid.
+/// What a receipt says: when it was first sold and, per line, the SKU, the units sold and the money paid (a SKU
+/// may have several lines).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReceiptSummary {
     pub first_sold_at: Timestamp,
     pub paid: Vec<(SkuId, Qty, Money)>,
 }
 
+/// A sold line: SKU, quantity, unit price.
+type Line = (SkuId, Qty, Money);
+
 impl ReceiptBook {
     /// Adds a sold line to the receipt `number`, opening the receipt if it is new.
-    pub fn record(&mut self, number: &str, sku: SkuId, qty: Qty, paid: Money, at: Timestamp) {
+    pub fn record(&mut self, number: &str, sku: SkuId, qty: Qty, unit_price: Money, at: Timestamp) {
         let hash = hash_of(number);
-        match self.find_hashed(number, hash) {
-            Some(receipt) => self.add_line(receipt, sku, qty, paid, at),
-            None => self.open(number, hash, sku, qty, paid, at),
-        }
+        let receipt = match self.find_hashed(number, hash) {
+            Some(receipt) => receipt,
+            None => self.open(number, hash, at),
+        };
+        self.add_line(receipt, (sku, qty, unit_price), at);
     }
 
     pub fn get(&self, number: &str) -> Option<ReceiptSummary> {
         let receipt = self.find(number)?;
         Some(ReceiptSummary {
             first_sold_at: self.receipts[receipt].first_sold_at,
-            paid: self.lines_of(receipt).collect(),
+            paid: (self.lines_of(receipt))
+                .map(|(sku, qty, unit_price)| (sku, qty, qty * unit_price))
+                .collect(),
         })
     }
 
@@ -141,25 +149,25 @@ impl ReceiptBook {
     }
 
     /// Records a receipt as a snapshot holds it, lines newest first.
-    fn restore(&mut self, number: &str, first_sold_at: Timestamp, lines: Vec<(SkuId, Qty, Money)>) {
+    fn restore(&mut self, number: &str, first_sold_at: Timestamp, lines: Vec<Line>) {
         // Oldest first, so that the chain comes out as it was.
-        for (sku, qty, paid) in lines.into_iter().rev() {
-            self.record(number, sku, qty, paid, first_sold_at);
+        for (sku, qty, unit_price) in lines.into_iter().rev() {
+            self.record(number, sku, qty, unit_price, first_sold_at);
         }
     }
 
     /// A receipt's lines, newest first.
-    fn lines_of(&self, receipt: usize) -> impl Iterator<Item = (SkuId, Qty, Money)> + '_ {
+    fn lines_of(&self, receipt: usize) -> impl Iterator<Item = Line> + '_ {
         let mut line = self.receipts[receipt].last_line;
         std::iter::from_fn(move || {
             let ReceiptLine {
                 sku,
                 previous,
                 qty,
-                paid,
+                unit_price,
             } = *self.lines.get(line as usize)?;
             line = previous;
-            Some((sku, Qty(qty.get(&self.wide)), Money(paid.get(&self.wide))))
+            Some((sku, Qty(qty.get(&self.wide)), Money(unit_price.get(&self.wide))))
         })
     }
 
@@ -179,7 +187,8 @@ impl ReceiptBook {
         number_in(&self.numbers, &self.receipts, receipt)
     }
 
-    fn open(&mut self, number: &str, hash: u32, sku: SkuId, qty: Qty, paid: Money, at: Timestamp) {
+    /// Opens an empty receipt and returns its index.
+    fn open(&mut self, number: &str, hash: u32, at: Timestamp) -> usize {
         let receipt = to_u32(self.receipts.len());
         self.numbers.push_str(number);
         self.receipts.push(Receipt {
@@ -187,41 +196,24 @@ impl ReceiptBook {
             first_sold_at: at,
             last_line: NO_LINE,
         });
-        self.add_line(receipt as usize, sku, qty, paid, at);
         self.index
             .insert_unique(table_hash(hash), IndexEntry { receipt, hash }, |entry| {
                 table_hash(entry.hash)
             });
+        receipt as usize
     }
 
-    /// Adds to the receipt's line for `sku`, or chains a new line.
-    fn add_line(&mut self, receipt: usize, sku: SkuId, qty: Qty, paid: Money, at: Timestamp) {
+    /// Chains a line to the receipt.
+    fn add_line(&mut self, receipt: usize, (sku, qty, unit_price): Line, at: Timestamp) {
         let head = &mut self.receipts[receipt];
         head.first_sold_at = head.first_sold_at.min(at);
-        let mut line = head.last_line;
-        while line != NO_LINE {
-            let existing = self.lines[line as usize];
-            if existing.sku == sku {
-                let qty = existing.qty.get(&self.wide) + qty.0;
-                let paid = existing.paid.get(&self.wide) + paid.0;
-                let existing = ReceiptLine {
-                    qty: Packed::new(qty, &mut self.wide),
-                    paid: Packed::new(paid, &mut self.wide),
-                    ..existing
-                };
-                self.lines[line as usize] = existing;
-                return;
-            }
-            line = existing.previous;
-        }
-        let previous = head.last_line;
-        head.last_line = to_u32(self.lines.len());
         let line = ReceiptLine {
             sku,
-            previous,
+            previous: head.last_line,
             qty: Packed::new(qty.0, &mut self.wide),
-            paid: Packed::new(paid.0, &mut self.wide),
+            unit_price: Packed::new(unit_price.0, &mut self.wide),
         };
+        head.last_line = to_u32(self.lines.len());
         self.lines.push(line);
     }
 }
@@ -251,7 +243,7 @@ fn to_u32(position: usize) -> u32 {
 }
 
 /// One receipt as a snapshot holds it: number, first sale, lines newest first.
-type SavedReceipt<'a> = (&'a str, Timestamp, Vec<(SkuId, Qty, Money)>);
+type SavedReceipt<'a> = (&'a str, Timestamp, Vec<Line>);
 
 impl Serialize for ReceiptBook {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -267,7 +259,7 @@ impl Serialize for ReceiptBook {
 
 impl<'de> Deserialize<'de> for ReceiptBook {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let saved = Vec::<(String, Timestamp, Vec<(SkuId, Qty, Money)>)>::deserialize(deserializer)?;
+        let saved = Vec::<(String, Timestamp, Vec<Line>)>::deserialize(deserializer)?;
         let mut book = Self::default();
         for (number, first_sold_at, lines) in saved {
             book.restore(&number, first_sold_at, lines);
@@ -289,17 +281,23 @@ mod tests {
     }
 
     #[test]
-    fn lines_of_one_sku_add_up_and_the_first_sale_is_kept() {
+    fn lines_are_paid_at_their_unit_price_and_the_first_sale_is_kept() {
         let mut book = ReceiptBook::default();
         book.record("R-1", 7, qty(1), money("2.50"), Timestamp(2_000));
-        book.record("R-2", 7, qty(3), money("7.50"), Timestamp(2_500));
-        book.record("R-1", 9, qty(2), money("1.98"), Timestamp(1_000));
+        book.record("R-2", 7, qty(3), money("2.50"), Timestamp(2_500));
+        book.record("R-1", 9, qty(2), money("0.99"), Timestamp(1_000));
         book.record("R-1", 7, qty(1), money("2.40"), Timestamp(3_000));
         let receipt = book.get("R-1").unwrap();
         assert_eq!(receipt.first_sold_at, Timestamp(1_000));
-        let mut paid = receipt.paid;
-        paid.sort_by_key(|line| line.0);
-        assert_eq!(paid, vec![(7, qty(2), money("4.90")), (9, qty(2), money("1.98"))]);
+        assert_eq!(
+            receipt.paid,
+            vec![
+                (7, qty(1), money("2.40")),
+                (9, qty(2), money("1.98")),
+                (7, qty(1), money("2.50"))
+            ],
+            "newest first"
+        );
         assert_eq!(book.get("R-2").unwrap().paid, vec![(7, qty(3), money("7.50"))]);
         assert_eq!(book.get("R-3"), None);
         // A number that is a prefix of another is a receipt of its own.
@@ -318,24 +316,20 @@ mod tests {
             "7922816251426433759354395033",
         ];
         for (line, value) in values.iter().enumerate() {
-            book.record("R-1", line as SkuId, qty(1), money(value), Timestamp(0));
             book.record(
                 "R-1",
                 line as SkuId,
                 Qty(value.parse().unwrap()),
-                money("0"),
+                money(value),
                 Timestamp(0),
             );
         }
-        let mut paid = book.get("R-1").unwrap().paid;
-        paid.sort_by_key(|line| line.0);
+        let receipt = book.find("R-1").unwrap();
+        let mut lines: Vec<Line> = book.lines_of(receipt).collect();
+        lines.reverse();
         for (line, value) in values.iter().enumerate() {
             let value: Decimal = value.parse().unwrap();
-            assert_eq!(
-                paid[line],
-                (line as SkuId, Qty(value + Decimal::ONE), Money(value)),
-                "{value}"
-            );
+            assert_eq!(lines[line], (line as SkuId, Qty(value), Money(value)), "{value}");
         }
         assert!(!book.wide.is_empty(), "the widest value is kept aside");
     }
