@@ -43,9 +43,10 @@ pub struct CalendarMemo {
     steady_offsets: FxHashMap<Tz, DayTable<Option<i64>>>,
     /// Per calendar, by local day (chrono's day number): the open interval in UTC milliseconds.
     open_intervals: FxHashMap<BusinessHours, DayTable<(i64, i64)>>,
-    /// Per calendar, the local day it was last read on (every till sale reads its store's clock, and a store's
-    /// sales come day after day), with the instants over which that answer holds.
-    recent_days: FxHashMap<BusinessHours, RecentDay>,
+    /// Per place (a caller's index, such as a location id), the calendar it was last read on and that local day,
+    /// with the instants over which that answer holds: every till sale reads its store's clock, and a store's
+    /// sales come day after day. Kept by place, a read is an index and a comparison, not a hash lookup.
+    recent_days: Vec<Option<(BusinessHours, RecentDay)>>,
 }
 
 /// A calendar's local day and open interval, for the instants `from..until`: within one UTC day of a steady
@@ -183,13 +184,22 @@ impl CalendarMemo {
     /// Business time on a location's calendar up to `at`, from an arbitrary origin: the difference of two readings is
     /// the business time between them (closed hours do not count). Without hours, or with hours running past
     /// midnight, it is wall time.
-    pub fn business_clock_ms(&mut self, calendar: Option<BusinessHours>, holidays: &[NaiveDate], at: Timestamp) -> i64 {
+    /// `place` names where the clock hangs (a location id) for the memo.
+    pub fn business_clock_ms(
+        &mut self,
+        place: usize,
+        calendar: Option<BusinessHours>,
+        holidays: &[NaiveDate],
+        at: Timestamp,
+    ) -> i64 {
         let Some((calendar, open_length_ms)) = daytime_calendar(calendar) else {
             return at.0;
         };
-        let (day, open, close) = match self.recent_days.get(&calendar) {
-            Some(recent) if (recent.from..recent.until).contains(&at.0) => (recent.day, recent.open, recent.close),
-            _ => self.read_day(calendar, at),
+        let (day, open, close) = match self.recent_days.get(place) {
+            Some(Some((read_on, recent))) if *read_on == calendar && (recent.from..recent.until).contains(&at.0) => {
+                (recent.day, recent.open, recent.close)
+            }
+            _ => self.read_day(place, calendar, at),
         };
         let holidays_before = holidays.partition_point(|holiday| holiday.num_days_from_ce() < day);
         let open_days_before = i64::from(day) - holidays_before as i64;
@@ -229,7 +239,7 @@ impl CalendarMemo {
 
     /// The local day of `at` on a calendar and its open interval, remembered as the calendar's recent day when
     /// the zone's offset holds all through the UTC day.
-    fn read_day(&mut self, calendar: BusinessHours, at: Timestamp) -> (i32, i64, i64) {
+    fn read_day(&mut self, place: usize, calendar: BusinessHours, at: Timestamp) -> (i32, i64, i64) {
         let day = self.local_day(calendar.zone, at);
         let (open, close) = self.open_interval(day, calendar);
         let utc_day = at.0.div_euclid(Timestamp::MILLIS_PER_DAY);
@@ -247,7 +257,10 @@ impl CalendarMemo {
                 open,
                 close,
             };
-            self.recent_days.insert(calendar, recent);
+            if self.recent_days.len() <= place {
+                self.recent_days.resize(place + 1, None);
+            }
+            self.recent_days[place] = Some((calendar, recent));
         }
         (day, open, close)
     }
@@ -466,7 +479,7 @@ mod business_clock_tests {
             hours: OpeningHours::parse("08:00-20:00").unwrap(),
         });
         let reading = |text: &str| {
-            CalendarMemo::default().business_clock_ms(calendar, &[], Timestamp::parse_rfc3339(text).unwrap())
+            CalendarMemo::default().business_clock_ms(0, calendar, &[], Timestamp::parse_rfc3339(text).unwrap())
         };
         let evening = reading("2026-11-02T18:30:00Z"); // 19:30 local
         let closing = reading("2026-11-02T22:00:00Z"); // after closing
@@ -491,7 +504,7 @@ mod business_clock_tests {
         let due = CalendarMemo::default().add_business_time(start, three_hours, calendar, &christmas);
         // One hour on the 24th, none on the 25th, two on the 26th from 08:00 local.
         assert_eq!(due, Timestamp::parse_rfc3339("2026-12-26T09:00:00Z").unwrap());
-        let clock = |at: Timestamp| CalendarMemo::default().business_clock_ms(calendar, &christmas, at);
+        let clock = |at: Timestamp| CalendarMemo::default().business_clock_ms(0, calendar, &christmas, at);
         assert_eq!(clock(due) - clock(start), three_hours);
         let on_the_holiday = Timestamp::parse_rfc3339("2026-12-25T12:00:00Z").unwrap();
         assert_eq!(
@@ -552,13 +565,33 @@ mod memo_tests {
                 .step_by(11 * 60_000)
                 .map(|at| from + (at - from) * 7_919 % (until - from));
             for at in instants.chain(jumbled).map(Timestamp) {
-                let fresh = CalendarMemo::default().business_clock_ms(calendar, &[], at);
+                let fresh = CalendarMemo::default().business_clock_ms(0, calendar, &[], at);
                 assert_eq!(
-                    memo.business_clock_ms(calendar, &[], at),
+                    memo.business_clock_ms(0, calendar, &[], at),
                     fresh,
                     "{zone} {hours} at {at:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_place_read_on_another_calendar_reads_that_calendar() {
+        // A location's hours or zone change: its remembered day belongs to the old calendar.
+        let calendar = |zone, hours| {
+            Some(BusinessHours {
+                zone,
+                hours: OpeningHours::parse(hours).unwrap(),
+            })
+        };
+        let berlin = calendar(chrono_tz::Europe::Berlin, "08:00-20:00");
+        let chicago = calendar(chrono_tz::America::Chicago, "09:00-21:00");
+        let late = calendar(chrono_tz::Europe::Berlin, "10:00-22:00");
+        let mut memo = CalendarMemo::default();
+        let at = Timestamp::parse_rfc3339("2026-11-02T15:00:00Z").unwrap();
+        for calendar in [berlin, chicago, late, berlin, late] {
+            let fresh = CalendarMemo::default().business_clock_ms(0, calendar, &[], at);
+            assert_eq!(memo.business_clock_ms(3, calendar, &[], at), fresh, "{calendar:?}");
         }
     }
 
@@ -577,7 +610,7 @@ mod memo_tests {
             let fresh = CalendarMemo::default().add_business_time(start, duration, calendar, &[]);
             assert_eq!((first, again), (fresh, fresh));
             assert_eq!(
-                memo.business_clock_ms(calendar, &[], first) - memo.business_clock_ms(calendar, &[], start),
+                memo.business_clock_ms(0, calendar, &[], first) - memo.business_clock_ms(0, calendar, &[], start),
                 duration
             );
         }
@@ -628,7 +661,7 @@ mod memo_tests {
                 13 * 3_600_000 + 7 * 60_000,
                 48 * 3_600_000,
             ] {
-                let reading = memo.business_clock_ms(calendar, &holidays, start) + duration;
+                let reading = memo.business_clock_ms(0, calendar, &holidays, start) + duration;
                 assert_eq!(
                     memo.business_instant(calendar, &holidays, reading),
                     memo.add_business_time(start, duration, calendar, &holidays),

@@ -128,7 +128,7 @@ impl Engine {
                 stats.last_sale_at == Some(cause.at),
             );
             if first || last {
-                let reading = self.calendar_memo.business_clock_ms(calendar, holidays, cause.at);
+                let reading = (self.calendar_memo).business_clock_ms(location as usize, calendar, holidays, cause.at);
                 if first {
                     stats.first_sale_reading = reading;
                 }
@@ -182,13 +182,14 @@ impl Engine {
                 continue;
             };
             let memo = &mut self.calendar_memo;
-            stats.first_sale_reading = memo.business_clock_ms(calendar, holidays, first);
-            stats.last_sale_reading = memo.business_clock_ms(calendar, holidays, last);
+            let place = location as usize;
+            stats.first_sale_reading = memo.business_clock_ms(place, calendar, holidays, first);
+            stats.last_sale_reading = memo.business_clock_ms(place, calendar, holidays, last);
             let Some(queued) = stats.phantom_check else {
                 continue;
             };
             // Readings of different calendars do not compare: the queued check is read on the new one too.
-            let reading = memo.business_clock_ms(calendar, holidays, queued.at);
+            let reading = memo.business_clock_ms(place, calendar, holidays, queued.at);
             stats.phantom_check = Some(PhantomCheck { at: queued.at, reading });
             if let Some(due) = stats.phantom_due_reading(silence)
                 && due < reading

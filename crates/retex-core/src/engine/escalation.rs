@@ -353,9 +353,10 @@ impl Engine {
             return;
         };
         let memo = &mut self.calendar_memo;
+        let place = location.map_or(0, |location| location as usize);
         let mut moved = |due: Timestamp| {
-            let left = (memo.business_clock_ms(calendar, holidays, due)
-                - memo.business_clock_ms(calendar, holidays, paused_at))
+            let left = (memo.business_clock_ms(place, calendar, holidays, due)
+                - memo.business_clock_ms(place, calendar, holidays, paused_at))
             .max(0);
             memo.add_business_time(at, left, calendar, holidays)
         };

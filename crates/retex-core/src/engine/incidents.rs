@@ -84,10 +84,11 @@ impl IncidentBook {
             "exceptions are filed in id order"
         );
         let mut linked: Vec<u64> = Vec::new();
-        // Most exceptions touch one point: only several are put in order (and told apart) in a copy.
-        let touches: Cow<[Touch]> = match touches {
-            [_] | [] => Cow::Borrowed(touches),
-            _ => {
+        // Most exceptions touch a position and its SKU, in that order: only touches out of order (or repeated)
+        // are sorted and told apart, in a copy.
+        let touches: Cow<[Touch]> = match touches.is_sorted_by(|a, b| a < b) {
+            true => Cow::Borrowed(touches),
+            false => {
                 let mut sorted = touches.to_vec();
                 sorted.sort_unstable();
                 sorted.dedup();
