@@ -58,6 +58,10 @@ impl Engine {
         outputs: &mut Vec<Output>,
     ) {
         let kind = ExceptionType::CountVariance;
+        // A type switched off has no exceptions to raise or resolve (other rules replay the log afresh).
+        if !self.config.rules.is_enabled(kind) {
+            return;
+        }
         let units = self.param(kind, Param::ToleranceUnits, Some(location), Some(sku));
         let share = self.param(kind, Param::ToleranceShare, Some(location), Some(sku));
         let tolerance = units.max(share * before.0.abs());
@@ -271,6 +275,9 @@ impl Engine {
         cause: Cause,
         outputs: &mut Vec<Output>,
     ) {
+        if !self.config.rules.is_enabled(ExceptionType::LowStock) {
+            return;
+        }
         if let Some(sales) = self.window_sales(location, sku, cause.at) {
             let position = self.state.ledger.get(location, sku).copied().unwrap_or_default();
             self.judge_low_stock(location, sku, sales, position, cause, outputs);

@@ -287,17 +287,23 @@ pub struct ExceptionBook {
     /// Active exceptions assigned to each person, by person id.
     #[serde(skip)]
     load: Vec<u32>,
-    /// Id of the open exception per key.
+    /// The exceptions of each key: one map, so that raising hashes a key once to find both.
     #[serde(with = "sorted_map")]
-    open: FxHashMap<ExceptionKey, u64>,
-    /// Id of the newest exception per key, open or not.
-    #[serde(with = "sorted_map")]
-    latest: FxHashMap<ExceptionKey, u64>,
+    keys: FxHashMap<ExceptionKey, KeyExceptions>,
+}
+
+/// The exceptions under one key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct KeyExceptions {
+    /// The open one, if any.
+    open: Option<u64>,
+    /// The newest, open or not.
+    latest: u64,
 }
 
 impl ExceptionBook {
     pub fn open_id(&self, key: &ExceptionKey) -> Option<u64> {
-        self.open.get(key).copied()
+        self.keys.get(key).and_then(|ids| ids.open)
     }
 
     /// Counts one more occurrence of an open exception.
@@ -315,9 +321,11 @@ impl ExceptionBook {
 
     pub fn open(&mut self, opening: Opening, rules_version: &str) -> u64 {
         let id = self.records.len() as u64 + 1;
-        let repeat_of = self.latest.get(&opening.key).copied();
-        self.open.insert(opening.key.clone(), id);
-        self.latest.insert(opening.key.clone(), id);
+        let latest = KeyExceptions {
+            open: Some(id),
+            latest: id,
+        };
+        let repeat_of = (self.keys.insert(opening.key.clone(), latest)).map(|before| before.latest);
         self.records.push(ExceptionRecord {
             id,
             key: opening.key,
@@ -367,7 +375,7 @@ impl ExceptionBook {
 
     /// Resolves the open exception under `key`, if any, and returns its id.
     pub fn resolve(&mut self, key: &ExceptionKey, at: Timestamp, cause: u64) -> Option<u64> {
-        let id = self.open.remove(key)?;
+        let id = self.keys.get_mut(key)?.open.take()?;
         let record = self.get_mut(id);
         record.status = ExceptionStatus::Resolved;
         record.resolved_at = Some(at);
@@ -391,7 +399,7 @@ impl ExceptionBook {
             Action::Comment { text } if blank(text) => refuse("a comment needs text".into()),
             Action::Comment { .. } => Ok(()),
             Action::Reopen { .. } if active => refuse(format!("is {}, not closed", record.status.name())),
-            Action::Reopen { .. } => match self.open.get(&record.key) {
+            Action::Reopen { .. } => match self.open_id(&record.key) {
                 Some(other) => refuse(format!("exception {other} with the same key is open")),
                 None => Ok(()),
             },
@@ -539,12 +547,13 @@ impl ExceptionBook {
             };
         }
         record.note(at, actor, command.action.name(), detail, seq);
-        let key = record.key.clone();
-        let active = record.status.is_active();
-        if active {
-            self.open.insert(key, id);
-        } else if self.open.get(&key) == Some(&id) {
-            self.open.remove(&key);
+        let (key, active) = (record.key.clone(), record.status.is_active());
+        if let Some(ids) = self.keys.get_mut(&key) {
+            if active {
+                ids.open = Some(id);
+            } else if ids.open == Some(id) {
+                ids.open = None;
+            }
         }
     }
 

@@ -37,6 +37,9 @@ pub struct ReceiptBook {
     wide: Vec<Decimal>,
     /// Indices into `receipts` with 32 bits of their numbers' hashes, so that growing the table reads no numbers.
     index: HashTable<IndexEntry>,
+    /// The receipt of the latest line: a till sends a receipt's lines one after another, so most lines find
+    /// their receipt here without hashing.
+    latest: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -110,10 +113,17 @@ type Line = (SkuId, Qty, Money);
 impl ReceiptBook {
     /// Adds a sold line to the receipt `number`, opening the receipt if it is new.
     pub fn record(&mut self, number: &str, sku: SkuId, qty: Qty, unit_price: Money, at: Timestamp) {
-        let hash = hash_of(number);
-        let receipt = match self.find_hashed(number, hash) {
-            Some(receipt) => receipt,
-            None => self.open(number, hash, at),
+        let receipt = match self.latest.filter(|&latest| self.number(latest) == number) {
+            Some(latest) => latest,
+            None => {
+                let hash = hash_of(number);
+                let receipt = match self.find_hashed(number, hash) {
+                    Some(receipt) => receipt,
+                    None => self.open(number, hash, at),
+                };
+                self.latest = Some(receipt);
+                receipt
+            }
         };
         self.add_line(receipt, (sku, qty, unit_price), at);
     }
