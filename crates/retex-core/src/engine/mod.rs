@@ -177,7 +177,7 @@ pub enum SnapshotError {
 pub struct Engine {
     state: State,
     config: EngineConfig,
-    rules_version: String,
+    rules_version: Arc<str>,
     /// Each type's parameter values without overrides, by `type index * Param::ALL.len() + param index`:
     /// spares the hot path a map lookup.
     param_defaults: Vec<Option<rust_decimal::Decimal>>,
@@ -224,7 +224,7 @@ impl Engine {
         Self {
             state,
             config,
-            rules_version,
+            rules_version: Arc::from(rules_version),
             param_defaults,
             sale_params,
             lead_times,
