@@ -223,7 +223,7 @@ impl Engine {
             team: &record.team,
             ack_due: record.ack_due.to_rfc3339(),
             resolve_due: record.resolve_due.to_rfc3339(),
-            rules_version: &*record.rules_version,
+            rules_version: &record.rules_version,
             incident: self.state.incidents.incident_of(record.id),
             caused_by: &record.caused_by,
             resolved_at: record.resolved_at.map(Timestamp::to_rfc3339),
