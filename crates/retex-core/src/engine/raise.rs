@@ -107,6 +107,9 @@ pub(super) fn key_of(
 }
 
 impl Engine {
+    // Raising and resolving are the exceptional path of every detector: kept out of line, the checks that
+    // find nothing stay dense in the instruction cache.
+    #[cold]
     pub(super) fn raise(&mut self, detection: Detection, outputs: &mut Vec<Output>) {
         let type_ref = detection.type_ref();
         let rules = Arc::clone(&self.config.rules);
@@ -174,6 +177,7 @@ impl Engine {
     }
 
     /// Resolves the open exception under `key`, if any.
+    #[cold]
     pub(super) fn resolve_key(&mut self, key: &ExceptionKey, at: Timestamp, cause: u64, outputs: &mut Vec<Output>) {
         if let Some(id) = self.state.exceptions.resolve(key, at, cause) {
             outputs.push(Output::ExceptionResolved(id));
