@@ -11,8 +11,9 @@ use anyhow::Context;
 use clap::Args;
 use std::sync::Arc;
 
+use indicatif::{ProgressBar, ProgressStyle};
 use retex_core::engine::{Engine, EngineConfig, Input};
-use retex_core::rules::Rules;
+use retex_core::rules::{ExceptionType, Rules};
 use retex_core::wire::parse_event;
 use retex_store::{LiveEngine, LiveOptions, StoreLocation};
 use serde_json::json;
@@ -23,6 +24,8 @@ use crate::ingest::ingest_files;
 const ENGINE_RUNS: usize = 5;
 /// Durable ingests measured, each into a new file; the median is reported.
 const INGEST_RUNS: usize = 3;
+/// Pairs of engine runs (detectors on, then one type off) per type with `--by-type`.
+const TYPE_RUNS: usize = 3;
 
 #[derive(Args)]
 pub struct BenchArgs {
@@ -38,6 +41,10 @@ pub struct BenchArgs {
     /// Seed of the simulated stream.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Also measure what each enabled built-in type costs: its share of the detectors-on time (two engine runs
+    /// per type and pair, so it takes a while).
+    #[arg(long)]
+    by_type: bool,
     /// Where to write the figures as JSON.
     #[arg(long, value_name = "FILE", default_value = "bench.json")]
     out: PathBuf,
@@ -93,6 +100,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         insight: None,
     };
     let (engine, times) = measure_engines(&inputs, &config_off, &config);
+    let type_costs = args.by_type.then(|| measure_type_costs(&inputs, &config));
     let positions = engine.ledger().len();
     let ledger_table_bytes = engine.ledger().table_bytes();
     let detector_stats_bytes = engine.detector_stats_bytes();
@@ -108,6 +116,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         "engine_events_per_s": rate(events, median(&times.on)),
         "engine_detectors_off_events_per_s": rate(events, median(&times.off)),
         "detector_cost_share": median(&times.cost_shares()),
+        "detector_cost_share_by_type": type_costs,
         "durable_ingest_events_per_s": ingest_seconds.map(|seconds| rate(events, seconds)),
         "ledger_positions": positions,
         "ledger_bytes_per_position": ledger_table_bytes as f64 / positions.max(1) as f64,
@@ -158,6 +167,37 @@ fn measure_engines(inputs: &[Input], config_off: &EngineConfig, config_on: &Engi
         times.on.push(on);
     }
     (last_on.expect("ENGINE_RUNS is at least one"), times)
+}
+
+/// What each enabled built-in type costs: the share of the detectors-on time that switching it off alone saves,
+/// the median of [`TYPE_RUNS`] alternating pairs. Where one type costs most, its rules are the first to tune.
+fn measure_type_costs(inputs: &[Input], config_on: &EngineConfig) -> serde_json::Map<String, serde_json::Value> {
+    let enabled: Vec<ExceptionType> = (ExceptionType::ALL.into_iter())
+        .filter(|&exception_type| config_on.rules.is_enabled(exception_type))
+        .collect();
+    let progress = ProgressBar::new(enabled.len() as u64)
+        .with_style(ProgressStyle::with_template("{bar:40} {pos}/{len} types, {msg}").expect("a valid template"));
+    let mut costs = serde_json::Map::new();
+    for exception_type in enabled {
+        progress.set_message(exception_type.name());
+        let mut rules = (*config_on.rules).clone();
+        rules.types[exception_type.index()].enabled = false;
+        let config_without = EngineConfig {
+            rules: Arc::new(rules),
+            insight: config_on.insight.clone(),
+        };
+        let shares: Vec<f64> = (0..TYPE_RUNS)
+            .map(|_| {
+                let (_, on) = run_engine(inputs, config_on);
+                let (_, without) = run_engine(inputs, &config_without);
+                1.0 - without / on
+            })
+            .collect();
+        costs.insert(exception_type.name().to_string(), json!(median(&shares)));
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    costs
 }
 
 /// Applies every input to a fresh engine; returns it and the seconds taken.

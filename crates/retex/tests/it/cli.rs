@@ -468,3 +468,48 @@ fn a_silence_mutes_escalation_of_new_exceptions_in_its_scope() {
         "{listed}"
     );
 }
+
+#[test]
+fn bench_by_type_prices_each_enabled_type_and_only_those() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = dir.path().join("events.ndjson");
+    std::fs::write(&stream, crate::synthetic_stream(2_000)).unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(&rules, "[types.phantom_stock]\nenabled = false\n").unwrap();
+    let path = |path: &std::path::Path| path.to_str().unwrap().to_owned();
+    let figures = |by_type: bool| -> serde_json::Value {
+        let out = dir.path().join("bench.json");
+        let (stream, rules, out_arg) = (path(&stream), path(&rules), path(&out));
+        let mut args = vec![
+            "bench",
+            "--engine-only",
+            "--input",
+            &stream,
+            "--rules",
+            &rules,
+            "--out",
+            &out_arg,
+        ];
+        args.extend(by_type.then_some("--by-type"));
+        let output = retex(&args);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap()
+    };
+    assert!(
+        figures(false)["detector_cost_share_by_type"].is_null(),
+        "only with --by-type"
+    );
+    let figures = figures(true);
+    let by_type = figures["detector_cost_share_by_type"].as_object().unwrap();
+    assert_eq!(
+        by_type.len(),
+        18,
+        "every built-in type but the one switched off: {by_type:?}"
+    );
+    assert!(!by_type.contains_key("phantom_stock"));
+    assert!(by_type.contains_key("transfer_overdue"));
+    for (name, share) in by_type {
+        let share = share.as_f64().unwrap_or(f64::NAN);
+        assert!(share.is_finite() && share < 1.0, "{name}: {share}");
+    }
+}
