@@ -13,6 +13,7 @@
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -116,11 +117,7 @@ impl ReceiptBook {
         let receipt = match self.latest.filter(|&latest| self.number(latest) == number) {
             Some(latest) => latest,
             None => {
-                let hash = hash_of(number);
-                let receipt = match self.find_hashed(number, hash) {
-                    Some(receipt) => receipt,
-                    None => self.open(number, hash, at),
-                };
+                let receipt = self.find_or_open(number, at);
                 self.latest = Some(receipt);
                 receipt
             }
@@ -197,19 +194,30 @@ impl ReceiptBook {
         number_in(&self.numbers, &self.receipts, receipt)
     }
 
-    /// Opens an empty receipt and returns its index.
-    fn open(&mut self, number: &str, hash: u32, at: Timestamp) -> usize {
-        let receipt = to_u32(self.receipts.len());
+    /// The index of the receipt `number`, opened empty if it is new: one probe of the index either way.
+    fn find_or_open(&mut self, number: &str, at: Timestamp) -> usize {
+        let hash = hash_of(number);
+        let (numbers, receipts) = (&self.numbers, &self.receipts);
+        let entry = self.index.entry(
+            table_hash(hash),
+            |entry| entry.hash == hash && number_in(numbers, receipts, entry.receipt as usize) == number,
+            |entry| table_hash(entry.hash),
+        );
+        let receipt = match entry {
+            Entry::Occupied(found) => return found.get().receipt as usize,
+            Entry::Vacant(vacant) => vacant.insert(IndexEntry {
+                receipt: to_u32(receipts.len()),
+                hash,
+            }),
+        }
+        .get()
+        .receipt;
         self.numbers.push_str(number);
         self.receipts.push(Receipt {
             number_end: to_u32(self.numbers.len()),
             first_sold_at: at,
             last_line: NO_LINE,
         });
-        self.index
-            .insert_unique(table_hash(hash), IndexEntry { receipt, hash }, |entry| {
-                table_hash(entry.hash)
-            });
         receipt as usize
     }
 
