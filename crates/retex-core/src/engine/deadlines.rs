@@ -6,9 +6,10 @@
 //!
 //! The queue pops in exactly the order of a sorted set of `(due, deadline)`; an entry scheduled twice is popped
 //! twice in a row and fires once. A snapshot holds the entries sorted. It is two binary heaps: `phantom_stock`
-//! checks, most of what falls due (a fast mover's check comes round again every few sales), keep to a heap of
-//! 16-byte entries that compare as integers, and every other deadline to a heap of its own; a pop takes the
-//! smaller of the two heads.
+//! checks and exceptions' SLA steps, nearly all that falls due (a fast mover's check comes round again every few
+//! sales, and every exception has its steps), keep to a heap of 16-byte entries that compare as integers
+//! ([`pack`]); the documents' deadlines and the daily one to a heap of their own. A pop takes the smaller of the
+//! two heads.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -16,7 +17,7 @@ use std::collections::BinaryHeap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::codes::{DocumentNumber, Timestamp};
-use crate::engine::ledger::{LocationId, SkuId, pack, unpack};
+use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::{Engine, Output};
 
 /// What falls due.
@@ -55,34 +56,37 @@ pub enum Target {
 
 #[derive(Clone, Debug, Default)]
 pub struct DeadlineQueue {
-    /// Every deadline but the `phantom_stock` checks.
+    /// Every deadline that does not [`pack`].
     entries: BinaryHeap<Reverse<(Timestamp, Deadline)>>,
-    /// `phantom_stock` checks by due time, then position (both ids packed as in the ledger), which is the
-    /// order of their `Deadline::PhantomCheck`s.
-    phantom_checks: BinaryHeap<Reverse<(Timestamp, u64)>>,
+    /// `phantom_stock` checks and SLA steps by due time, then [`pack`], which orders them as their `Deadline`s.
+    packed: BinaryHeap<Reverse<(Timestamp, u64)>>,
 }
 
 impl DeadlineQueue {
     pub fn schedule(&mut self, due_at: Timestamp, deadline: Deadline) {
-        match deadline {
-            Deadline::PhantomCheck(location, sku) => self.phantom_checks.push(Reverse((due_at, pack(location, sku)))),
-            deadline => self.entries.push(Reverse((due_at, deadline))),
+        match pack(&deadline) {
+            Some(packed) => self.packed.push(Reverse((due_at, packed))),
+            None => self.entries.push(Reverse((due_at, deadline))),
         }
     }
 
     /// Removes and returns the earliest deadline due strictly before `now`, with any copies of it.
     pub fn pop_due_before(&mut self, now: Timestamp) -> Option<(Timestamp, Deadline)> {
-        let check = self.phantom_checks.peek().map(|&Reverse(check)| check);
-        let check_first = match (check, self.entries.peek()) {
+        let packed = self.packed.peek().map(|&Reverse(packed)| packed);
+        let packed_first = match (packed, self.entries.peek()) {
             (None, None) => return None,
             (Some(_), None) => true,
             (None, Some(_)) => false,
-            (Some((due_at, position)), Some(Reverse(other))) => (due_at, phantom_check(position)) < *other,
+            // Only a tie in time needs the deadlines themselves.
+            (Some((due_at, packed)), Some(Reverse((other_due_at, other)))) => match due_at.cmp(other_due_at) {
+                std::cmp::Ordering::Equal => unpack(packed) < *other,
+                order => order.is_lt(),
+            },
         };
-        if check_first {
-            check.filter(|&(due_at, _)| due_at < now)?;
-            let (due_at, position) = pop_with_copies(&mut self.phantom_checks)?;
-            return Some((due_at, phantom_check(position)));
+        if packed_first {
+            packed.filter(|&(due_at, _)| due_at < now)?;
+            let (due_at, packed) = pop_with_copies(&mut self.packed)?;
+            return Some((due_at, unpack(packed)));
         }
         if self.entries.peek()?.0.0 >= now {
             return None;
@@ -92,23 +96,23 @@ impl DeadlineQueue {
 
     pub fn next_due(&self) -> Option<Timestamp> {
         let other = self.entries.peek().map(|Reverse((due_at, _))| *due_at);
-        let check = self.phantom_checks.peek().map(|Reverse((due_at, _))| *due_at);
-        other.into_iter().chain(check).min()
+        let packed = self.packed.peek().map(|Reverse((due_at, _))| *due_at);
+        other.into_iter().chain(packed).min()
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len() + self.phantom_checks.len()
+        self.entries.len() + self.packed.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty() && self.phantom_checks.is_empty()
+        self.entries.is_empty() && self.packed.is_empty()
     }
 
     /// The distinct entries in the order they fall due.
     fn sorted(&self) -> Vec<(Timestamp, Deadline)> {
         let others = self.entries.iter().map(|Reverse(entry)| entry.clone());
-        let checks = (self.phantom_checks.iter()).map(|&Reverse((due_at, position))| (due_at, phantom_check(position)));
-        let mut entries: Vec<(Timestamp, Deadline)> = others.chain(checks).collect();
+        let packed = (self.packed.iter()).map(|&Reverse((due_at, packed))| (due_at, unpack(packed)));
+        let mut entries: Vec<(Timestamp, Deadline)> = others.chain(packed).collect();
         entries.sort_unstable();
         entries.dedup();
         entries
@@ -124,9 +128,43 @@ fn pop_with_copies<T: Ord>(heap: &mut BinaryHeap<Reverse<T>>) -> Option<T> {
     Some(head)
 }
 
-fn phantom_check(position: u64) -> Deadline {
-    let (location, sku) = unpack(position);
-    Deadline::PhantomCheck(location, sku)
+/// Bits of a packed deadline that say which kind it is: the top four, in the order of `Deadline`'s variants.
+const KIND_SHIFT: u32 = 60;
+/// Bits of a packed SLA step below its exception id: the target, level, reminder or repeat number.
+const NUMBER_BITS: u32 = 8;
+
+/// A `phantom_stock` check or an SLA step as one integer that orders as its `Deadline` does among them (kind,
+/// then its fields in order), or `None` for any other deadline and for ids too large to pack (a location id
+/// of 2^28 or more, an exception id of 2^52 or more), which the entries heap takes.
+fn pack(deadline: &Deadline) -> Option<u64> {
+    let kind = |kind: u64| kind << KIND_SHIFT;
+    let step = |kind_bits: u64, exception: u64, number: u8| {
+        (exception < 1 << (KIND_SHIFT - NUMBER_BITS))
+            .then(|| kind(kind_bits) | exception << NUMBER_BITS | u64::from(number))
+    };
+    match *deadline {
+        Deadline::PhantomCheck(location, sku) => {
+            (location < 1 << (KIND_SHIFT - 32)).then(|| kind(0) | u64::from(location) << 32 | u64::from(sku))
+        }
+        Deadline::Breach(exception, target) => step(1, exception, target as u8),
+        Deadline::Escalation(exception, level) => step(2, exception, level),
+        Deadline::Renotify(exception, count) => step(3, exception, count),
+        Deadline::Repeat(exception, count) => step(4, exception, count),
+        _ => None,
+    }
+}
+
+fn unpack(packed: u64) -> Deadline {
+    let fields = packed & ((1 << KIND_SHIFT) - 1);
+    let (exception, number) = (fields >> NUMBER_BITS, packed as u8);
+    match packed >> KIND_SHIFT {
+        0 => Deadline::PhantomCheck((fields >> 32) as LocationId, fields as SkuId),
+        1 if number == Target::Acknowledge as u8 => Deadline::Breach(exception, Target::Acknowledge),
+        1 => Deadline::Breach(exception, Target::Resolve),
+        2 => Deadline::Escalation(exception, number),
+        3 => Deadline::Renotify(exception, number),
+        _ => Deadline::Repeat(exception, number),
+    }
 }
 
 impl Serialize for DeadlineQueue {
@@ -184,6 +222,11 @@ mod tests {
         queue.schedule(Timestamp(10), Deadline::Breach(7, Target::Acknowledge));
         queue.schedule(Timestamp(10), Deadline::Breach(7, Target::Acknowledge));
         queue.schedule(Timestamp(20), Deadline::Escalation(1, 1));
+        queue.schedule(Timestamp(20), Deadline::Escalation(1 << 60, 1));
+        queue.schedule(Timestamp(20), Deadline::PhantomCheck(u32::MAX, 1));
+        queue.schedule(Timestamp(20), Deadline::PhantomCheck(1, u32::MAX));
+        queue.schedule(Timestamp(10), Deadline::Renotify(7, 2));
+        queue.schedule(Timestamp(10), Deadline::Escalation(7, 3));
         queue.schedule(Timestamp(10), Deadline::PhantomCheck(3, 4));
         queue.schedule(Timestamp(10), Deadline::PhantomCheck(2, 9));
         queue.schedule(Timestamp(10), Deadline::PhantomCheck(2, 9));
@@ -209,13 +252,18 @@ mod tests {
                 (Timestamp(10), Deadline::PhantomCheck(3, 4)),
                 (Timestamp(10), Deadline::Breach(7, Target::Acknowledge)),
                 (Timestamp(10), Deadline::Breach(7, Target::Resolve)),
+                (Timestamp(10), Deadline::Escalation(7, 3)),
+                (Timestamp(10), Deadline::Renotify(7, 2)),
                 (Timestamp(10), Deadline::Repeat(2, 1)),
+                (Timestamp(20), Deadline::PhantomCheck(1, u32::MAX)),
+                (Timestamp(20), Deadline::PhantomCheck(u32::MAX, 1)),
                 (Timestamp(20), Deadline::Escalation(1, 1)),
+                (Timestamp(20), Deadline::Escalation(1 << 60, 1)),
             ]
         );
         assert_eq!(queue.next_due(), Some(Timestamp(30)), "due at 30 is not before 30");
         let restored: DeadlineQueue = postcard::from_bytes(&saved).unwrap();
-        assert_eq!(restored.len(), 9, "a snapshot keeps one of each copy");
+        assert_eq!(restored.len(), 14, "a snapshot keeps one of each copy");
         assert_eq!(postcard::to_stdvec(&restored).unwrap(), saved);
     }
 }
