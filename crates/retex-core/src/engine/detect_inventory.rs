@@ -367,9 +367,9 @@ impl Engine {
     }
 
     /// A position's sales over the `low_stock` window ending on the day of `at`; `None` before its first sale.
-    pub(super) fn window_sales(&self, location: LocationId, sku: SkuId, at: Timestamp) -> Option<WindowSales> {
+    pub(super) fn window_sales(&mut self, location: LocationId, sku: SkuId, at: Timestamp) -> Option<WindowSales> {
         let (window_days, min_days) = self.low_stock_window(location, sku);
-        let stats = self.state.stats.positions.get(&pack_position(location, sku))?;
+        let stats = self.state.stats.positions.get_mut(&pack_position(location, sku))?;
         Some(WindowSales::of(stats, at, window_days, min_days))
     }
 
@@ -521,7 +521,7 @@ pub(super) struct WindowSales {
 }
 
 impl WindowSales {
-    fn of(stats: &PositionStats, at: Timestamp, window_days: usize, min_days: usize) -> Self {
+    fn of(stats: &mut PositionStats, at: Timestamp, window_days: usize, min_days: usize) -> Self {
         let (sold_milli, selling_days) = stats.sold_over(day_of(at), window_days);
         Self {
             sold_milli,

@@ -21,11 +21,30 @@ pub fn day_of(at: Timestamp) -> i32 {
 }
 
 /// Counts per UTC day over the last [`HISTORY_DAYS`] days, as a ring.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DayRing {
     values: [u32; HISTORY_DAYS],
     /// The newest day the ring holds; older days are `last_day - 1`, ... back to `HISTORY_DAYS - 1` days.
     last_day: i32,
+    /// The last [`Self::window_total`] of a window ending on `last_day`, kept up to date by [`Self::add`] until
+    /// the day moves on: an item's sales on one day each ask for the same window. Derived, not state.
+    #[serde(skip)]
+    latest_window: Option<WindowTotal>,
+}
+
+/// A window's length in days, the sum of its values, and how many of them are not zero.
+#[derive(Clone, Copy, Debug)]
+struct WindowTotal {
+    days: usize,
+    total: u64,
+    nonzero: usize,
+}
+
+/// Equal rings hold equal days, whatever they remember of their windows.
+impl PartialEq for DayRing {
+    fn eq(&self, other: &Self) -> bool {
+        self.values == other.values && self.last_day == other.last_day
+    }
 }
 
 impl DayRing {
@@ -36,11 +55,41 @@ impl DayRing {
                 self.values[slot(day - offset)] = 0;
             }
             self.last_day = day;
+            self.latest_window = None;
         }
-        if self.last_day - day < HISTORY_DAYS as i32 {
+        let age = self.last_day - day;
+        if age < HISTORY_DAYS as i32 {
             let value = &mut self.values[slot(day)];
+            let before = *value;
             *value = value.saturating_add(amount);
+            if let Some(window) = &mut self.latest_window
+                && (age as usize) < window.days.min(HISTORY_DAYS)
+            {
+                window.total += u64::from(*value - before);
+                window.nonzero += usize::from(before == 0 && *value > 0);
+            }
         }
+    }
+
+    /// The sum of [`Self::window`] and how many of its days are not zero; a window ending on the newest day is
+    /// remembered and kept up to date (see `latest_window`).
+    pub fn window_total(&mut self, until_day: i32, days: usize) -> (u64, usize) {
+        let ends_on_latest = until_day == self.last_day;
+        if ends_on_latest
+            && let Some(window) = self.latest_window
+            && window.days == days
+        {
+            return (window.total, window.nonzero);
+        }
+        let (mut total, mut nonzero) = (0, 0);
+        for value in self.window(until_day, days) {
+            total += u64::from(value);
+            nonzero += usize::from(value > 0);
+        }
+        if ends_on_latest {
+            self.latest_window = Some(WindowTotal { days, total, nonzero });
+        }
+        (total, nonzero)
     }
 
     /// The values of the `days` days ending at `until_day` that the ring holds, newest first (a day it does not
@@ -127,19 +176,13 @@ impl PositionStats {
     }
 
     /// Units sold (in thousandths) over `window_days` days ending at `until_day`, and on how many of them it sold.
-    pub fn sold_over(&self, until_day: i32, window_days: usize) -> (u64, usize) {
-        let mut total_milli = 0u64;
-        let mut selling_days = 0;
-        for milli in self.sold_milli.window(until_day, window_days) {
-            total_milli += u64::from(milli);
-            selling_days += usize::from(milli > 0);
-        }
-        (total_milli, selling_days)
+    pub fn sold_over(&mut self, until_day: i32, window_days: usize) -> (u64, usize) {
+        self.sold_milli.window_total(until_day, window_days)
     }
 
     /// Whether it sold at least `units_per_day` a day on average over the window (no division on this path).
     pub fn sells_at_least(&self, until_day: i32, window_days: usize, units_per_day: Decimal) -> bool {
-        let (total_milli, _) = self.sold_over(until_day, window_days);
+        let total_milli: u64 = (self.sold_milli.window(until_day, window_days)).map(u64::from).sum();
         let days = window_days.clamp(1, HISTORY_DAYS) as u64;
         // Whole units a day, the usual setting, compare in integers; anything else exactly in decimals.
         if units_per_day.scale() == 0
@@ -315,7 +358,25 @@ mod tests {
                 .filter(|&day| kept(day))
                 .map(|day| map.get(&day).copied().unwrap_or(0))
                 .collect();
+            let total = expected.iter().map(|&value| u64::from(value)).sum();
+            let nonzero = expected.iter().filter(|&&value| value > 0).count();
             prop_assert_eq!(ring.window(until_day, days).collect::<Vec<_>>(), expected);
+            prop_assert_eq!(ring.window_total(until_day, days), (total, nonzero));
+        }
+
+        /// A remembered window total, kept up by every later add, is the total summed afresh.
+        #[test]
+        fn a_remembered_window_total_is_the_total(
+            adds in proptest::collection::vec((90i32..110, 0u32..5), 0..80),
+            days in 0usize..20,
+        ) {
+            let mut ring = DayRing::default();
+            for &(day, amount) in &adds {
+                ring.add(day, amount);
+                let newest = ring.last_day;
+                let fresh = DayRing { latest_window: None, ..ring.clone() }.window_total(newest, days);
+                prop_assert_eq!(ring.window_total(newest, days), fresh, "day {} days {}", day, days);
+            }
         }
     }
 
