@@ -306,12 +306,12 @@ impl Engine {
         // What is inbound only counts when due within the lead time; working that out takes a walk over the
         // location's documents, which is needed only when counting none or all of it would decide differently
         // (most positions have nothing inbound: then the least is the most, and one comparison decides).
-        let (least, most) = cover.inbound_range();
-        let low = cover.selling
-            && short(cover.free + least)
-            && (least == most
+        let low = cover.selling && cover.short_counting_least() && {
+            let (least, most) = cover.inbound_range();
+            least == most
                 || short(cover.free + most)
-                || short(cover.free + self.inbound_within_lead_time(location, sku, &cover)));
+                || short(cover.free + self.inbound_within_lead_time(location, sku, &cover))
+        };
         if low == is_open {
             return;
         }
@@ -588,6 +588,31 @@ impl StockCover {
         }
     }
 
+    /// Whether even the least that can be available (free, with the least of what is inbound, see
+    /// [`Self::inbound_range`]) is short: asked at every sale of a selling item, so worked out in integers when
+    /// every quantity is whole (as a till's are), else as [`Self::is_short`] does.
+    fn short_counting_least(&self) -> bool {
+        let whole = |qty: Qty| match qty.0.scale() {
+            0 => i64::try_from(qty.0.mantissa()).ok().map(i128::from),
+            _ => None,
+        };
+        let (Some(free), Some(in_transit), Some(on_order)) =
+            (whole(self.free), whole(self.in_transit), whole(self.on_order))
+        else {
+            return self.is_short(self.free + self.inbound_range().0);
+        };
+        let least = free + in_transit.min(0) + on_order.min(0);
+        // least x days x 1000 x 10^sf < sold x mf, as in `is_short` for a quantity of scale 0.
+        let factor = self.want_factor;
+        let have = least
+            .checked_mul(i128::from(self.window_days) * 1000)
+            .and_then(|have| have.checked_mul(10i128.checked_pow(factor.scale())?));
+        match (have, factor.mantissa().checked_mul(i128::from(self.sold_milli))) {
+            (Some(have), Some(want)) => have < want,
+            _ => self.is_short(self.free + self.inbound_range().0),
+        }
+    }
+
     /// The least and the most that [`Engine::inbound_within_lead_time`] can count: a positive quantity counts
     /// in part or in full, whatever is not positive in full.
     fn inbound_range(&self) -> (Qty, Qty) {
@@ -645,6 +670,14 @@ mod tests {
         }
     }
 
+    /// A quantity: mostly whole units, as tills send them, else any decimal.
+    fn quantity() -> impl Strategy<Value = Decimal> {
+        prop_oneof![
+            3 => (-1_000i64..1_000).prop_map(Decimal::from),
+            1 => decimal(),
+        ]
+    }
+
     /// A decimal from a mantissa and a scale, both drawn wide enough to leave the integer path.
     fn decimal() -> impl Strategy<Value = Decimal> {
         prop_oneof![
@@ -669,6 +702,57 @@ mod tests {
             let (Some(have), Some(want)) = (have, want) else { return Ok(()) };
             prop_assert_eq!(cover.is_short(Qty(available)), have < want);
         }
+
+        /// Free stock with the least of what is inbound, whole or not, is short exactly when `is_short` says.
+        #[test]
+        fn the_least_available_is_short_as_decimals_say(
+            free in quantity(),
+            in_transit in quantity(),
+            on_order in quantity(),
+            factor in decimal(),
+            sold_milli in prop_oneof![0u64..50_000_000, Just(16 * u64::from(u32::MAX))],
+            window_days in 1u64..=16,
+        ) {
+            let cover = StockCover {
+                free: Qty(free),
+                in_transit: Qty(in_transit),
+                on_order: Qty(on_order),
+                ..cover(sold_milli, factor, window_days)
+            };
+            let (least, _) = cover.inbound_range();
+            let Some(available) = free.checked_add(least.0) else { return Ok(()) };
+            let have = available.checked_mul(Decimal::from(window_days * 1000));
+            let want = Decimal::from(sold_milli).checked_mul(factor);
+            let (Some(have), Some(want)) = (have, want) else { return Ok(()) };
+            prop_assert_eq!(cover.short_counting_least(), have < want);
+        }
+    }
+
+    #[test]
+    fn the_least_available_counts_what_is_owed_but_not_what_is_on_its_way() {
+        // 7 units over 14 days, 4.5 days wanted: 2.25 units. Free 3 with 1 owed in transit is 2: short.
+        let with = |free: i64, in_transit: i64, on_order: i64| StockCover {
+            free: Qty(free.into()),
+            in_transit: Qty(in_transit.into()),
+            on_order: Qty(on_order.into()),
+            ..cover(7_000, Decimal::new(45, 1), 14)
+        };
+        assert!(with(2, 0, 0).short_counting_least());
+        assert!(!with(3, 0, 0).short_counting_least());
+        assert!(with(3, -1, 0).short_counting_least());
+        assert!(with(2, 4, 5).short_counting_least(), "inbound may come too late");
+        assert!(!with(3, 4, 5).short_counting_least());
+        // A fraction anywhere takes the decimal path to the same answers.
+        let fractional = StockCover {
+            free: Qty(Decimal::new(225, 2)),
+            ..with(0, 0, 0)
+        };
+        assert!(!fractional.short_counting_least());
+        let fractional = StockCover {
+            free: Qty(Decimal::new(224, 2)),
+            ..with(0, 0, 0)
+        };
+        assert!(fractional.short_counting_least());
     }
 
     #[test]
