@@ -289,7 +289,10 @@ impl Engine {
         }
         for &(sku, _) in before.iter().chain(after) {
             let key = pack_position(location, sku);
-            if self.state.stats.on_order.get(&key).is_some_and(|qty| qty.0.is_zero()) {
+            let on_order = self.state.stats.on_order.get(&key).copied();
+            // Open quantities are never negative, nor is their sum: `low_stock` relies on it.
+            debug_assert!(on_order.is_none_or(|qty| !qty.is_negative()), "on order {on_order:?}");
+            if on_order.is_some_and(|qty| qty.0.is_zero()) {
                 self.state.stats.on_order.remove(&key);
             }
         }

@@ -302,11 +302,14 @@ impl Engine {
         let Some(cover) = self.stock_cover(location, sku, cause.at, sales, position, is_open) else {
             return;
         };
-        let short = |available: Qty| cover.is_short(available);
         // What is inbound only counts when due within the lead time; working that out takes a walk over the
         // location's documents, which is needed only when counting none or all of it would decide differently
-        // (most positions have nothing inbound: then the least is the most, and one comparison decides).
+        // (most positions have nothing inbound: then the least is the most, and one comparison decides). What
+        // is on order is never below zero, so it adds nothing to the least: it is looked up only for a position
+        // short even so.
         let low = cover.selling && cover.short_counting_least() && {
+            let cover = self.with_orders(location, sku, cover.clone());
+            let short = |available: Qty| cover.is_short(available);
             let (least, most) = cover.inbound_range();
             least == most
                 || short(cover.free + most)
@@ -330,9 +333,9 @@ impl Engine {
         self.settle_position(kind, location, sku, impact, cause, outputs);
     }
 
-    /// The `low_stock` arithmetic of a position at `at`: what is there and on its way, what the rules want on
-    /// hand, over which window. `None` when the item does not sell on enough days to judge (unless
-    /// `even_if_slow`).
+    /// The `low_stock` arithmetic of a position at `at`: what is there and in transit, what the rules want on
+    /// hand, over which window, with nothing on order yet (see [`Self::with_orders`]). `None` when the item does
+    /// not sell on enough days to judge (unless `even_if_slow`).
     pub(super) fn stock_cover(
         &mut self,
         location: LocationId,
@@ -346,24 +349,26 @@ impl Engine {
             return None;
         }
         let (lead_time, want_factor) = self.lead_time_days(location, sku);
-        let on_order = self
-            .state
-            .stats
-            .on_order
-            .get(&pack_position(location, sku))
-            .copied()
-            .unwrap_or(Qty::ZERO);
         Some(StockCover {
             at,
             free: position.on_hand - position.reserved,
             in_transit: position.in_transit,
-            on_order,
+            on_order: Qty::ZERO,
             sold_milli: sales.sold_milli,
             want_factor,
             window_days: sales.window_days.clamp(1, HISTORY_DAYS) as u64,
             lead_time,
             selling: sales.enough_days,
         })
+    }
+
+    /// A stock cover with what open purchase orders bring to the position.
+    pub(super) fn with_orders(&self, location: LocationId, sku: SkuId, cover: StockCover) -> StockCover {
+        let on_order = self.state.stats.on_order.get(&pack_position(location, sku)).copied();
+        StockCover {
+            on_order: on_order.unwrap_or(Qty::ZERO),
+            ..cover
+        }
     }
 
     /// A position's sales over the `low_stock` window ending on the day of `at`; `None` before its first sale.
@@ -533,6 +538,7 @@ impl WindowSales {
 }
 
 /// A position's stock against what `low_stock` wants: see [`Engine::stock_cover`].
+#[derive(Clone)]
 pub(super) struct StockCover {
     /// When it was worked out.
     pub at: Timestamp,

@@ -278,6 +278,7 @@ impl Engine {
         let sales = self.window_sales(location, sku, at)?;
         let position = self.state.ledger.get(location, sku).copied().unwrap_or_default();
         let cover = self.stock_cover(location, sku, at, sales, position, true)?;
+        let cover = self.with_orders(location, sku, cover);
         let wanted = cover.wanted();
         let available = cover.free + self.inbound_within_lead_time(location, sku, &cover);
         let qty = Qty((wanted - available.0).ceil().max(Decimal::ONE));
