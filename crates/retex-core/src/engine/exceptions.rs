@@ -352,11 +352,11 @@ impl ExceptionBook {
 
     pub fn open(&mut self, opening: Opening, rules_version: &Arc<str>) -> u64 {
         let id = self.records.len() as u64 + 1;
-        let latest = KeyExceptions {
+        let now = KeyExceptions {
             open: Some(id),
             latest: id,
         };
-        let repeat_of = (self.keys.insert(opening.key.clone(), latest)).map(|before| before.latest);
+        let repeat_of = (self.keys.insert(opening.key.clone(), now)).map(|before| before.latest);
         self.records.push(ExceptionRecord {
             id,
             key: opening.key,
