@@ -126,6 +126,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         "snapshot_encode_ms": (snapshot_seconds * 1000.0).round(),
         "targets": {
             "engine_events_per_s_min": 2_000_000,
+            "detector_cost_share_max": 0.30,
             "durable_ingest_events_per_s_min": 300_000,
             "ledger_bytes_per_position_max": 150,
         },
