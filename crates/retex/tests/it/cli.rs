@@ -495,10 +495,10 @@ fn bench_by_type_prices_each_enabled_type_and_only_those() {
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap()
     };
-    assert!(
-        figures(false)["detector_cost_share_by_type"].is_null(),
-        "only with --by-type"
-    );
+    let plain = figures(false);
+    assert!(plain["detector_cost_share_by_type"].is_null(), "only with --by-type");
+    assert_eq!(plain["targets"]["detector_cost_share_max"], 0.3);
+    assert!(plain["detector_cost_share"].as_f64().is_some_and(f64::is_finite));
     let figures = figures(true);
     let by_type = figures["detector_cost_share_by_type"].as_object().unwrap();
     assert_eq!(
