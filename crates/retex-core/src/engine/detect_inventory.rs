@@ -571,52 +571,48 @@ impl StockCover {
     /// Whether `available` is below what the rules want: `available x days x 1000 < sold x factor`, free of
     /// division, exactly. In integers when the mantissas allow (any till quantity does), else in decimals.
     pub fn is_short(&self, available: Qty) -> bool {
-        let (qty, factor) = (available.0, self.want_factor);
-        let per_unit = i128::from(self.window_days) * 1000;
-        let sold = i128::from(self.sold_milli);
-        // qty = mq / 10^sq and factor = mf / 10^sf: compare mq x per_unit x 10^sf with sold x mf x 10^sq.
-        let scaled =
-            |mantissa: i128, by: i128, scale: u32| mantissa.checked_mul(by)?.checked_mul(10i128.checked_pow(scale)?);
+        let qty = available.0;
+        if let Some(short) = self.is_short_in_integers(qty.mantissa(), qty.scale()) {
+            return short;
+        }
+        let per_unit = Decimal::from(self.window_days * 1000);
         match (
-            scaled(qty.mantissa(), per_unit, factor.scale()),
-            scaled(factor.mantissa(), sold, qty.scale()),
+            qty.checked_mul(per_unit),
+            Decimal::from(self.sold_milli).checked_mul(self.want_factor),
         ) {
             (Some(have), Some(want)) => have < want,
-            _ => match (
-                qty.checked_mul(Decimal::from(per_unit)),
-                Decimal::from(sold).checked_mul(factor),
-            ) {
-                (Some(have), Some(want)) => have < want,
-                // A product beyond the range of decimals is beyond anything the other side can be.
-                (None, _) => qty.is_sign_negative(),
-                (Some(_), None) => factor.is_sign_positive(),
-            },
+            // A product beyond the range of decimals is beyond anything the other side can be.
+            (None, _) => qty.is_sign_negative(),
+            (Some(_), None) => self.want_factor.is_sign_positive(),
         }
     }
 
+    /// [`Self::is_short`] for `mantissa / 10^scale` in 128-bit integers, `None` where they overflow: with the
+    /// factor `mf / 10^sf`, whether `mantissa x days x 1000 x 10^sf < sold x mf x 10^scale`.
+    fn is_short_in_integers(&self, mantissa: i128, scale: u32) -> Option<bool> {
+        let factor = self.want_factor;
+        let have = (mantissa.checked_mul(i128::from(self.window_days) * 1000))?
+            .checked_mul(10i128.checked_pow(factor.scale())?)?;
+        let want =
+            (factor.mantissa().checked_mul(i128::from(self.sold_milli)))?.checked_mul(10i128.checked_pow(scale)?)?;
+        Some(have < want)
+    }
+
     /// Whether even the least that can be available (free, with the least of what is inbound, see
-    /// [`Self::inbound_range`]) is short: asked at every sale of a selling item, so worked out in integers when
-    /// every quantity is whole (as a till's are), else as [`Self::is_short`] does.
+    /// [`Self::inbound_range`]) is short: asked at every sale of a selling item, so summed in integers when
+    /// every quantity is whole (as a till's are), else in decimals.
     fn short_counting_least(&self) -> bool {
         let whole = |qty: Qty| match qty.0.scale() {
             0 => i64::try_from(qty.0.mantissa()).ok().map(i128::from),
             _ => None,
         };
-        let (Some(free), Some(in_transit), Some(on_order)) =
+        if let (Some(free), Some(in_transit), Some(on_order)) =
             (whole(self.free), whole(self.in_transit), whole(self.on_order))
-        else {
-            return self.is_short(self.free + self.inbound_range().0);
-        };
-        let least = free + in_transit.min(0) + on_order.min(0);
-        // least x days x 1000 x 10^sf < sold x mf, as in `is_short` for a quantity of scale 0.
-        let factor = self.want_factor;
-        let have = least
-            .checked_mul(i128::from(self.window_days) * 1000)
-            .and_then(|have| have.checked_mul(10i128.checked_pow(factor.scale())?));
-        match (have, factor.mantissa().checked_mul(i128::from(self.sold_milli))) {
-            (Some(have), Some(want)) => have < want,
-            _ => self.is_short(self.free + self.inbound_range().0),
+            && let Some(short) = self.is_short_in_integers(free + in_transit.min(0) + on_order.min(0), 0)
+        {
+            return short;
         }
+        self.is_short(self.free + self.inbound_range().0)
     }
 
     /// The least and the most that [`Engine::inbound_within_lead_time`] can count: a positive quantity counts
