@@ -275,8 +275,8 @@ fn cents(amount: Decimal) -> i64 {
 }
 
 /// Appends `value` as its `Display` writes it (a minus sign, every digit its scale keeps), without the
-/// formatting machinery for mantissas of up to 19 digits: every opening note shows the impact, and formatting a
-/// decimal took half of opening an exception.
+/// formatting machinery for mantissas of up to 19 digits: every opening note shows the impact, and that note
+/// took half of opening an exception, most of it in formatting the decimal.
 fn push_decimal(text: &mut String, value: Decimal) {
     let Ok(mut rest) = u64::try_from(value.mantissa().unsigned_abs()) else {
         let _ = write!(text, "{value}");
