@@ -113,15 +113,19 @@ impl Engine {
         let PhantomParams { min_daily, silence } = self.phantom_params(location, sku);
         let calendar = if watching { self.business_hours(location) } else { None };
         let holidays = &self.config.rules.workflow.holidays;
-        let stats = self
-            .state
-            .stats
-            .positions
-            .entry(pack_position(location, sku))
-            .or_default();
+        let key = pack_position(location, sku);
+        let book = &mut self.state.stats;
+        let stats = book.positions.entry(key).or_default();
         stats.record_sale(cause.at, qty, cause.seq);
         let sales =
             low_stock_window.map(|(window_days, min_days)| WindowSales::of(stats, cause.at, window_days, min_days));
+        if let Some(sales) = sales
+            && sales.judgeable()
+            && !stats.low_stock_watched
+        {
+            stats.low_stock_watched = true;
+            book.low_stock_watch.insert(key);
+        }
         let was_open = std::mem::take(&mut stats.phantom_open);
         // Only items fast enough to judge are watched: a slow mover's silence says nothing. A sale can bring
         // the end of the silence forward as well as push it back (a burst shortens the mean interval), so a
@@ -150,7 +154,7 @@ impl Engine {
         if was_open {
             self.resolve_phantom_stock(location, sku, cause, outputs);
         }
-        sales.filter(|sales| sales.enough_days || sales.low_stock_open)
+        sales.filter(WindowSales::judgeable)
     }
 
     /// Queues the `phantom_stock` check of a position for when its business clock reads `reading`.
@@ -275,13 +279,22 @@ impl Engine {
         cause: Cause,
         outputs: &mut Vec<Output>,
     ) {
-        if !self.config.rules.is_enabled(ExceptionType::LowStock) {
+        let key = pack_position(location, sku);
+        if !self.config.rules.is_enabled(ExceptionType::LowStock) || !self.state.stats.low_stock_watch.contains(&key) {
             return;
         }
-        if let Some(sales) = self.window_sales(location, sku, cause.at) {
-            let position = self.state.ledger.get(location, sku).copied().unwrap_or_default();
-            self.judge_low_stock(location, sku, sales, position, cause, outputs);
+        let Some(sales) = self.window_sales(location, sku, cause.at) else {
+            return;
+        };
+        if !sales.judgeable() {
+            self.state.stats.low_stock_watch.remove(&key);
+            if let Some(stats) = self.state.stats.positions.get_mut(&key) {
+                stats.low_stock_watched = false;
+            }
+            return;
         }
+        let position = self.state.ledger.get(location, sku).copied().unwrap_or_default();
+        self.judge_low_stock(location, sku, sales, position, cause, outputs);
     }
 
     /// `low_stock` on a position's sales over the window, already summed, and its ledger position.
@@ -526,6 +539,11 @@ pub(super) struct WindowSales {
 }
 
 impl WindowSales {
+    /// Whether `low_stock` judges the position: it sold on enough days, or has an exception open to resolve.
+    fn judgeable(&self) -> bool {
+        self.enough_days || self.low_stock_open
+    }
+
     fn of(stats: &mut PositionStats, at: Timestamp, window_days: usize, min_days: usize) -> Self {
         let (sold_milli, selling_days) = stats.sold_over(day_of(at), window_days);
         Self {

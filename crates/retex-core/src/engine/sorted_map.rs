@@ -1,8 +1,9 @@
-//! Serializes hash maps in key order, so that equal states encode to equal bytes whatever their insertion history.
+//! Serializes hash maps in key order (and hash sets in order, with [`serialize_set`] and [`deserialize_set`]),
+//! so that equal states encode to equal bytes whatever their insertion history.
 
 use std::hash::Hash;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub fn serialize<K, V, S>(map: &FxHashMap<K, V>, serializer: S) -> Result<S::Ok, S::Error>
@@ -27,4 +28,26 @@ where
     map.reserve(entries.len());
     map.extend(entries);
     Ok(map)
+}
+
+pub fn serialize_set<T, S>(set: &FxHashSet<T>, serializer: S) -> Result<S::Ok, S::Error>
+where
+    T: Serialize + Ord,
+    S: Serializer,
+{
+    let mut values: Vec<&T> = set.iter().collect();
+    values.sort_unstable();
+    values.serialize(serializer)
+}
+
+pub fn deserialize_set<'de, T, D>(deserializer: D) -> Result<FxHashSet<T>, D::Error>
+where
+    T: Deserialize<'de> + Eq + Hash,
+    D: Deserializer<'de>,
+{
+    let values: Vec<T> = Vec::deserialize(deserializer)?;
+    let mut set = FxHashSet::default();
+    set.reserve(values.len());
+    set.extend(values);
+    Ok(set)
 }

@@ -4,7 +4,7 @@
 //! Kept apart from [`super::Ledger`] so that a position that never sells costs nothing here.
 
 use rust_decimal::Decimal;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::codes::{DocumentNumber, Qty, Timestamp};
@@ -130,6 +130,8 @@ pub struct PositionStats {
     /// Whether a `phantom_stock` or `low_stock` exception is open here: spares a key lookup per sale.
     pub phantom_open: bool,
     pub low_stock_open: bool,
+    /// Whether the position is in [`DetectorStats::low_stock_watch`]: spares a lookup per sale.
+    pub low_stock_watched: bool,
 }
 
 /// A queued `phantom_stock` check: due at `at`, when the business clock reads `reading`.
@@ -242,6 +244,13 @@ pub struct StoreActivity {
 pub struct DetectorStats {
     #[serde(with = "sorted_map")]
     pub positions: FxHashMap<u64, PositionStats>,
+    /// Positions that `low_stock` may have to judge when stock moves other than by a sale: where it last found
+    /// enough selling days, or an open exception. Only a sale can make a position judgeable, so a look at any
+    /// other position (three in four, in the demo) is answered here, in a table small enough to stay in the
+    /// caches, rather than by a read of its sales history.
+    #[serde(serialize_with = "sorted_map::serialize_set")]
+    #[serde(deserialize_with = "sorted_map::deserialize_set")]
+    pub low_stock_watch: FxHashSet<u64>,
     /// Open purchase-order quantity per position (ordered, not yet received, PO not closed).
     #[serde(with = "sorted_map")]
     pub on_order: FxHashMap<u64, Qty>,
