@@ -9,11 +9,6 @@
 //! lines (24 bytes each instead of 40). Recording a line is a push: what was paid is multiplied out, and lines
 //! of one SKU added up, only for the rare return that asks. A snapshot holds each receipt as its number, first
 //! sale and lines, in order of first sale, whatever the layout; loading one records them again.
-//!
-//! Finding a new receipt's number is the one random access left, and a table as large as the book missed the
-//! caches on every receipt. Tills number their receipts in sequence, so numbers that end in digits are found
-//! by their series instead ([`SeriesIndex`]): a vector per till from its first number on, where the numbers
-//! of the last hours sit side by side. Any other number, and one far out of its series, goes to the table.
 
 use std::hash::BuildHasher;
 
@@ -41,10 +36,7 @@ pub struct ReceiptBook {
     lines: Vec<ReceiptLine>,
     /// Quantities and amounts too wide for a [`Packed`], which lines point into.
     wide: Vec<Decimal>,
-    /// Receipts by the series of their numbers: see [`SeriesIndex`].
-    series: SeriesIndex,
-    /// Indices into `receipts` of every receipt the series do not hold, with 32 bits of their numbers' hashes,
-    /// so that growing the table reads no numbers.
+    /// Indices into `receipts` with 32 bits of their numbers' hashes, so that growing the table reads no numbers.
     index: HashTable<IndexEntry>,
     /// The receipt of the latest line: a till sends a receipt's lines one after another, so most lines find
     /// their receipt here without hashing.
@@ -187,10 +179,7 @@ impl ReceiptBook {
     }
 
     fn find(&self, number: &str) -> Option<usize> {
-        match self.series.find(number) {
-            Found::InSeries(receipt) => receipt.map(|receipt| receipt as usize),
-            Found::NotInSeries => self.find_hashed(number, hash_of(number)),
-        }
+        self.find_hashed(number, hash_of(number))
     }
 
     fn find_hashed(&self, number: &str, hash: u32) -> Option<usize> {
@@ -205,18 +194,8 @@ impl ReceiptBook {
         number_in(&self.numbers, &self.receipts, receipt)
     }
 
-    /// The index of the receipt `number`, opened empty if it is new.
+    /// The index of the receipt `number`, opened empty if it is new: one probe of the index either way.
     fn find_or_open(&mut self, number: &str, at: Timestamp) -> usize {
-        let next = to_u32(self.receipts.len());
-        match self.series.find_or_insert(number, next) {
-            Found::InSeries(Some(receipt)) => receipt as usize,
-            Found::InSeries(None) => self.open(number, at),
-            Found::NotInSeries => self.find_or_open_hashed(number, at),
-        }
-    }
-
-    /// [`Self::find_or_open`] in the table: one probe either way.
-    fn find_or_open_hashed(&mut self, number: &str, at: Timestamp) -> usize {
         let hash = hash_of(number);
         let (numbers, receipts) = (&self.numbers, &self.receipts);
         let entry = self.index.entry(
@@ -224,25 +203,22 @@ impl ReceiptBook {
             |entry| entry.hash == hash && number_in(numbers, receipts, entry.receipt as usize) == number,
             |entry| table_hash(entry.hash),
         );
-        match entry {
+        let receipt = match entry {
             Entry::Occupied(found) => return found.get().receipt as usize,
             Entry::Vacant(vacant) => vacant.insert(IndexEntry {
                 receipt: to_u32(receipts.len()),
                 hash,
             }),
-        };
-        self.open(number, at)
-    }
-
-    /// Opens the receipt `number` with no lines, as the next receipt (already indexed as such).
-    fn open(&mut self, number: &str, at: Timestamp) -> usize {
+        }
+        .get()
+        .receipt;
         self.numbers.push_str(number);
         self.receipts.push(Receipt {
             number_end: to_u32(self.numbers.len()),
             first_sold_at: at,
             last_line: NO_LINE,
         });
-        self.receipts.len() - 1
+        receipt as usize
     }
 
     /// Chains a line to the receipt.
@@ -258,144 +234,6 @@ impl ReceiptBook {
         head.last_line = to_u32(self.lines.len());
         self.lines.push(line);
     }
-}
-
-/// Receipts by the series of their numbers, the way tills number them: what comes before the final run of
-/// digits, and how many digits there are (`S01-0042` and `S01-42` are different receipts), then the digits'
-/// value. A series holds a vector from its first number on: a new receipt is an append near the end, where the
-/// last hours' numbers are, not a probe of a table as large as the book. A number below a series' first, and
-/// from a jump too far ahead (see [`Series::may_reach`]) onwards, is left to the table, so the series answer for
-/// every number from their first to where they spilled, and the table for every other.
-#[derive(Clone, Debug, Default)]
-struct SeriesIndex {
-    /// Indices into `series`, by the hash of what precedes the digits and how many there are.
-    ids: HashTable<u32>,
-    series: Vec<Series>,
-}
-
-#[derive(Clone, Debug)]
-struct Series {
-    /// What precedes the digits of its numbers, and how many digits they have.
-    prefix: Box<str>,
-    digits: u8,
-    /// The value of its first number.
-    first: u64,
-    /// The receipt of each number from `first` on, or [`NO_RECEIPT`].
-    receipts: Vec<u32>,
-    /// How many receipts it holds.
-    held: usize,
-    /// The first number left to the table for being too far ahead: it and every later number go there.
-    spilled_from: u64,
-}
-
-/// A number of a series with no receipt.
-const NO_RECEIPT: u32 = u32::MAX;
-/// Slots a series may have beyond twice the receipts it holds: room for gaps in a till's numbering, while a
-/// jump far ahead cannot make it hold more than about 8 bytes per receipt.
-const SERIES_SLACK: usize = 1024;
-
-/// Where a number is: in its series (with its receipt, if it has one), or for the table to say.
-#[derive(Debug, PartialEq)]
-enum Found {
-    InSeries(Option<u32>),
-    NotInSeries,
-}
-
-impl SeriesIndex {
-    fn find(&self, number: &str) -> Found {
-        let Some((prefix, digits, value)) = series_key(number) else {
-            return Found::NotInSeries;
-        };
-        let hash = series_hash(prefix, digits);
-        let is_series = |&id: &u32| self.series[id as usize].is(prefix, digits);
-        match self.ids.find(hash, is_series) {
-            Some(&id) => self.series[id as usize].find(value),
-            None => Found::NotInSeries,
-        }
-    }
-
-    /// Finds `number`, and where its series answers for it and it is new, takes `receipt` as its receipt.
-    fn find_or_insert(&mut self, number: &str, receipt: u32) -> Found {
-        let Some((prefix, digits, value)) = series_key(number) else {
-            return Found::NotInSeries;
-        };
-        let hash = series_hash(prefix, digits);
-        let series = &mut self.series;
-        let entry = self.ids.entry(
-            hash,
-            |&id| series[id as usize].is(prefix, digits),
-            |&id| series_hash(&series[id as usize].prefix, series[id as usize].digits),
-        );
-        let id = match entry {
-            Entry::Occupied(found) => *found.get(),
-            Entry::Vacant(vacant) => {
-                let id = u32::try_from(series.len()).expect("fewer than 2^32 series of receipt numbers");
-                series.push(Series {
-                    prefix: prefix.into(),
-                    digits,
-                    first: value,
-                    receipts: Vec::new(),
-                    held: 0,
-                    spilled_from: u64::MAX,
-                });
-                *vacant.insert(id).get()
-            }
-        };
-        series[id as usize].find_or_insert(value, receipt)
-    }
-}
-
-impl Series {
-    fn is(&self, prefix: &str, digits: u8) -> bool {
-        self.digits == digits && *self.prefix == *prefix
-    }
-
-    fn find(&self, value: u64) -> Found {
-        if value < self.first || value >= self.spilled_from {
-            return Found::NotInSeries;
-        }
-        let slot = self.receipts.get((value - self.first) as usize);
-        Found::InSeries(slot.copied().filter(|&receipt| receipt != NO_RECEIPT))
-    }
-
-    fn find_or_insert(&mut self, value: u64, receipt: u32) -> Found {
-        let found = self.find(value);
-        if found != Found::InSeries(None) {
-            return found;
-        }
-        let slot = (value - self.first) as usize;
-        if slot >= self.receipts.len() {
-            if !self.may_reach(slot) {
-                self.spilled_from = value;
-                return Found::NotInSeries;
-            }
-            self.receipts.resize(slot + 1, NO_RECEIPT);
-        }
-        self.receipts[slot] = receipt;
-        self.held += 1;
-        Found::InSeries(None)
-    }
-
-    /// Whether the series may grow to hold `slot`: to at most twice the receipts it would hold, plus
-    /// [`SERIES_SLACK`].
-    fn may_reach(&self, slot: usize) -> bool {
-        slot < (self.held + 1).saturating_mul(2).saturating_add(SERIES_SLACK)
-    }
-}
-
-/// The series of a number (what precedes its final digits, how many digits) and the value of its digits: `None`
-/// for a number that does not end in digits, or ends in more than a `u64` holds.
-fn series_key(number: &str) -> Option<(&str, u8, u64)> {
-    let prefix = number.trim_end_matches(|c: char| c.is_ascii_digit());
-    let digits = &number[prefix.len()..];
-    if digits.is_empty() || digits.len() > 19 {
-        return None;
-    }
-    Some((prefix, digits.len() as u8, digits.parse().ok()?))
-}
-
-fn series_hash(prefix: &str, digits: u8) -> u64 {
-    FxBuildHasher.hash_one((prefix, digits))
 }
 
 /// The number of `receipt`: from where the previous receipt's number ends to where its own ends.
@@ -450,8 +288,6 @@ impl<'de> Deserialize<'de> for ReceiptBook {
 
 #[cfg(test)]
 mod tests {
-    use proptest::prelude::*;
-
     use super::*;
 
     fn qty(units: i64) -> Qty {
@@ -557,80 +393,6 @@ mod tests {
             postcard::to_stdvec(&recent).unwrap()
         );
         assert_eq!(book.lines.len(), 80, "the lines of forgotten receipts are gone too");
-    }
-
-    #[test]
-    fn series_answer_for_their_numbers_and_the_table_for_the_rest() {
-        let mut book = ReceiptBook::default();
-        let numbers = [
-            "S01-0100", "S01-0102", "S01-0099", "S01-100", "S02-0100", "S01-0101", "WEB", "S01-9999", "S01-0103",
-        ];
-        for (line, number) in numbers.into_iter().enumerate() {
-            book.record(number, line as SkuId, qty(1), money("1.00"), Timestamp(line as i64));
-        }
-        let series = |number| book.series.find(number);
-        assert_eq!(series("S01-0102"), Found::InSeries(Some(1)));
-        assert_eq!(series("S01-0101"), Found::InSeries(Some(5)));
-        assert_eq!(
-            series("S01-0104"),
-            Found::InSeries(None),
-            "ahead of the series, not seen"
-        );
-        assert_eq!(
-            series("S01-100"),
-            Found::InSeries(Some(3)),
-            "fewer digits: a series of its own"
-        );
-        assert_eq!(
-            series("S01-0099"),
-            Found::NotInSeries,
-            "below the first number of its series"
-        );
-        assert_eq!(series("WEB"), Found::NotInSeries);
-        assert_eq!(
-            series("S01-9999"),
-            Found::NotInSeries,
-            "too far ahead: spilled to the table"
-        );
-        assert_eq!(series("S01-0103"), Found::InSeries(Some(8)), "below where it spilled");
-        for (line, number) in numbers.into_iter().enumerate() {
-            let receipt = book.get(number).unwrap();
-            assert_eq!(receipt.paid, vec![(line as SkuId, qty(1), money("1.00"))], "{number}");
-        }
-        assert_eq!(book.get("S01-0098"), None);
-        assert_eq!(book.get("S01-0104"), None);
-        assert_eq!(book.get("S01-10000"), None);
-    }
-
-    proptest! {
-        /// Whatever the numbers and their order, the book finds each receipt with exactly its lines, before and
-        /// after a snapshot.
-        #[test]
-        fn the_book_finds_what_a_map_of_numbers_finds(
-            lines in proptest::collection::vec((0usize..4, 0u64..3000, 0u32..5), 1..300),
-        ) {
-            let prefixes = ["T1-", "T2-", "T1-0", ""];
-            let mut book = ReceiptBook::default();
-            let mut expected: std::collections::HashMap<String, Vec<Line>> = Default::default();
-            for (prefix, value, sku) in lines {
-                let number = format!("{}{value}", prefixes[prefix]);
-                book.record(&number, sku, qty(1), money("1.00"), Timestamp(0));
-                expected.entry(number).or_default().insert(0, (sku, qty(1), money("1.00")));
-            }
-            let decoded: ReceiptBook = postcard::from_bytes(&postcard::to_stdvec(&book).unwrap()).unwrap();
-            for book in [&book, &decoded] {
-                prop_assert_eq!(book.receipts.len(), expected.len());
-                for (number, lines) in &expected {
-                    let receipt = book.find(number).unwrap();
-                    prop_assert_eq!(book.number(receipt), number.as_str());
-                    prop_assert_eq!(&book.lines_of(receipt).collect::<Vec<_>>(), lines);
-                }
-                for value in 0..3000 {
-                    let number = format!("T3-{value}");
-                    prop_assert_eq!(book.find(&number), None);
-                }
-            }
-        }
     }
 
     #[test]
