@@ -609,10 +609,23 @@ impl StockCover {
     /// factor `mf / 10^sf`, whether `mantissa x days x 1000 x 10^sf < sold x mf x 10^scale`.
     fn is_short_in_integers(&self, mantissa: i128, scale: u32) -> Option<bool> {
         let factor = self.want_factor;
-        let have = (mantissa.checked_mul(i128::from(self.window_days) * 1000))?
-            .checked_mul(10i128.checked_pow(factor.scale())?)?;
-        let want =
-            (factor.mantissa().checked_mul(i128::from(self.sold_milli)))?.checked_mul(10i128.checked_pow(scale)?)?;
+        let (factor_mantissa, factor_scale) = (factor.mantissa(), factor.scale());
+        // Operands within these bounds (any till quantity, any usual factor) cannot overflow: have < 2^63 x
+        // 2^14 x 2^30 and want < 2^60 x 2^36 x 2^30, so the products skip the checks (each a call).
+        let (window_days, sold_milli) = (i128::from(self.window_days), i128::from(self.sold_milli));
+        if scale < POWERS_OF_TEN.len() as u32
+            && factor_scale < POWERS_OF_TEN.len() as u32
+            && mantissa.unsigned_abs() < 1 << 63
+            && factor_mantissa.unsigned_abs() < 1 << 60
+            && window_days <= HISTORY_DAYS as i128
+            && sold_milli < 1 << 36
+        {
+            let have = mantissa * window_days * 1000 * POWERS_OF_TEN[factor_scale as usize];
+            let want = factor_mantissa * sold_milli * POWERS_OF_TEN[scale as usize];
+            return Some(have < want);
+        }
+        let have = (mantissa.checked_mul(window_days * 1000))?.checked_mul(10i128.checked_pow(factor_scale)?)?;
+        let want = (factor_mantissa.checked_mul(sold_milli))?.checked_mul(10i128.checked_pow(scale)?)?;
         Some(have < want)
     }
 
@@ -640,6 +653,17 @@ impl StockCover {
         (least, self.in_transit + self.on_order)
     }
 }
+
+/// 10^0 to 10^9: the scales of [`StockCover::is_short_in_integers`]'s fast path.
+const POWERS_OF_TEN: [i128; 10] = {
+    let mut powers = [1; 10];
+    let mut index = 1;
+    while index < powers.len() {
+        powers[index] = powers[index - 1] * 10;
+        index += 1;
+    }
+    powers
+};
 
 /// The days an item has been selling, at most the last two weeks, ending with the day of its last sale.
 fn phantom_window(stats: &PositionStats) -> Option<(i32, usize)> {
