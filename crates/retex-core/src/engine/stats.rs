@@ -74,13 +74,10 @@ impl DayRing {
     /// The sum of [`Self::window`] and how many of its days are not zero; a window ending on the newest day is
     /// remembered and kept up to date (see `latest_window`).
     pub fn window_total(&mut self, until_day: i32, days: usize) -> (u64, usize) {
-        let ends_on_latest = until_day == self.last_day;
-        if ends_on_latest
-            && let Some(window) = self.latest_window
-            && window.days == days
-        {
+        if let Some(window) = self.remembered(until_day, days) {
             return (window.total, window.nonzero);
         }
+        let ends_on_latest = until_day == self.last_day;
         let (mut total, mut nonzero) = (0, 0);
         for value in self.window(until_day, days) {
             total += u64::from(value);
@@ -90,6 +87,19 @@ impl DayRing {
             self.latest_window = Some(WindowTotal { days, total, nonzero });
         }
         (total, nonzero)
+    }
+
+    /// The sum of [`Self::window`], from what [`Self::window_total`] remembers where it can (without
+    /// remembering anything itself: windows of another length would take turns at it).
+    pub fn window_sum(&self, until_day: i32, days: usize) -> u64 {
+        match self.remembered(until_day, days) {
+            Some(window) => window.total,
+            None => self.window(until_day, days).map(u64::from).sum(),
+        }
+    }
+
+    fn remembered(&self, until_day: i32, days: usize) -> Option<WindowTotal> {
+        (self.latest_window).filter(|window| until_day == self.last_day && window.days == days)
     }
 
     /// The values of the `days` days ending at `until_day` that the ring holds, newest first (a day it does not
@@ -184,7 +194,7 @@ impl PositionStats {
 
     /// Whether it sold at least `units_per_day` a day on average over the window (no division on this path).
     pub fn sells_at_least(&self, until_day: i32, window_days: usize, units_per_day: Decimal) -> bool {
-        let total_milli: u64 = (self.sold_milli.window(until_day, window_days)).map(u64::from).sum();
+        let total_milli = self.sold_milli.window_sum(until_day, window_days);
         let days = window_days.clamp(1, HISTORY_DAYS) as u64;
         // Whole units a day, the usual setting, compare in integers; anything else exactly in decimals.
         if units_per_day.scale() == 0
@@ -370,7 +380,9 @@ mod tests {
             let total = expected.iter().map(|&value| u64::from(value)).sum();
             let nonzero = expected.iter().filter(|&&value| value > 0).count();
             prop_assert_eq!(ring.window(until_day, days).collect::<Vec<_>>(), expected);
+            prop_assert_eq!(ring.window_sum(until_day, days), total);
             prop_assert_eq!(ring.window_total(until_day, days), (total, nonzero));
+            prop_assert_eq!(ring.window_sum(until_day, days), total, "from what it remembers");
         }
 
         /// A remembered window total, kept up by every later add, is the total summed afresh.
@@ -384,6 +396,7 @@ mod tests {
                 ring.add(day, amount);
                 let newest = ring.last_day;
                 let fresh = DayRing { latest_window: None, ..ring.clone() }.window_total(newest, days);
+                prop_assert_eq!(ring.window_sum(newest, days), fresh.0, "day {} days {}", day, days);
                 prop_assert_eq!(ring.window_total(newest, days), fresh, "day {} days {}", day, days);
             }
         }
