@@ -95,7 +95,7 @@ impl Engine {
 
     /// Records demand for the velocity and the silence of `phantom_stock`; a sale resolves `phantom_stock`.
     /// Returns the sales `low_stock` judges by when it needs a look here (it sold on enough days, or one is
-    /// open).
+    /// open). Only those two types read a position's sales: with both off, nothing is kept.
     pub(super) fn record_sale(
         &mut self,
         location: LocationId,
@@ -110,6 +110,9 @@ impl Engine {
             .is_enabled(ExceptionType::LowStock)
             .then(|| self.low_stock_window(location, sku));
         let watching = self.config.rules.is_enabled(ExceptionType::PhantomStock);
+        if !watching && low_stock_window.is_none() {
+            return None;
+        }
         let PhantomParams { min_daily, silence } = self.phantom_params(location, sku);
         let calendar = if watching { self.business_hours(location) } else { None };
         let holidays = &self.config.rules.workflow.holidays;
