@@ -135,8 +135,8 @@ impl Engine {
         // check already queued is replaced by an earlier one.
         let earlier_check = watching.then(|| {
             let (first, last) = (
-                stats.first_sale_at == Some(cause.at),
-                stats.last_sale_at == Some(cause.at),
+                stats.first_sale_at() == Some(cause.at),
+                stats.last_sale_at() == Some(cause.at),
             );
             if first || last {
                 let reading = (self.calendar_memo).business_clock_ms(location as usize, calendar, holidays, cause.at);
@@ -189,7 +189,7 @@ impl Engine {
             let Some(stats) = self.state.stats.positions.get_mut(&key) else {
                 continue;
             };
-            let (Some(first), Some(last)) = (stats.first_sale_at, stats.last_sale_at) else {
+            let (Some(first), Some(last)) = (stats.first_sale_at(), stats.last_sale_at()) else {
                 continue;
             };
             let memo = &mut self.calendar_memo;
@@ -670,7 +670,7 @@ const POWERS_OF_TEN: [i128; 10] = {
 
 /// The days an item has been selling, at most the last two weeks, ending with the day of its last sale.
 fn phantom_window(stats: &PositionStats) -> Option<(i32, usize)> {
-    let (first_sale_at, last_sale_at) = (stats.first_sale_at?, stats.last_sale_at?);
+    let (first_sale_at, last_sale_at) = (stats.first_sale_at()?, stats.last_sale_at()?);
     let selling_days = (day_of(last_sale_at) - day_of(first_sale_at) + 1) as usize;
     Some((day_of(last_sale_at), selling_days.min(PHANTOM_VELOCITY_WINDOW_DAYS)))
 }

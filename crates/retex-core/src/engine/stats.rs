@@ -3,6 +3,8 @@
 //!
 //! Kept apart from [`super::Ledger`] so that a position that never sells costs nothing here.
 
+use std::num::NonZeroU8;
+
 use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
@@ -32,12 +34,13 @@ pub struct DayRing {
     latest_window: Option<WindowTotal>,
 }
 
-/// A window's length in days, the sum of its values, and how many of them are not zero.
+/// A window's length in days, the sum of its values, and how many of them are not zero: 16 bytes with its
+/// `Option`, as a position's sales history is read at every sale and every byte of it is a cache line's share.
 #[derive(Clone, Copy, Debug)]
 struct WindowTotal {
-    days: usize,
     total: u64,
-    nonzero: usize,
+    days: NonZeroU8,
+    nonzero: u8,
 }
 
 /// Equal rings hold equal days, whatever they remember of their windows.
@@ -63,10 +66,10 @@ impl DayRing {
             let before = *value;
             *value = value.saturating_add(amount);
             if let Some(window) = &mut self.latest_window
-                && (age as usize) < window.days.min(HISTORY_DAYS)
+                && (age as usize) < usize::from(window.days.get()).min(HISTORY_DAYS)
             {
                 window.total += u64::from(*value - before);
-                window.nonzero += usize::from(before == 0 && *value > 0);
+                window.nonzero += u8::from(before == 0 && *value > 0);
             }
         }
     }
@@ -75,7 +78,7 @@ impl DayRing {
     /// remembered and kept up to date (see `latest_window`).
     pub fn window_total(&mut self, until_day: i32, days: usize) -> (u64, usize) {
         if let Some(window) = self.remembered(until_day, days) {
-            return (window.total, window.nonzero);
+            return (window.total, usize::from(window.nonzero));
         }
         let ends_on_latest = until_day == self.last_day;
         let (mut total, mut nonzero) = (0, 0);
@@ -83,8 +86,13 @@ impl DayRing {
             total += u64::from(value);
             nonzero += usize::from(value > 0);
         }
-        if ends_on_latest {
-            self.latest_window = Some(WindowTotal { days, total, nonzero });
+        // A window is at most `HISTORY_DAYS` long, so its count of days with sales fits a byte.
+        if ends_on_latest && let Some(days) = u8::try_from(days).ok().and_then(NonZeroU8::new) {
+            self.latest_window = Some(WindowTotal {
+                total,
+                days,
+                nonzero: nonzero as u8,
+            });
         }
         (total, nonzero)
     }
@@ -99,7 +107,7 @@ impl DayRing {
     }
 
     fn remembered(&self, until_day: i32, days: usize) -> Option<WindowTotal> {
-        (self.latest_window).filter(|window| until_day == self.last_day && window.days == days)
+        (self.latest_window).filter(|window| until_day == self.last_day && usize::from(window.days.get()) == days)
     }
 
     /// The values of the `days` days ending at `until_day` that the ring holds, newest first (a day it does not
@@ -118,13 +126,15 @@ fn slot(day: i32) -> usize {
     (day & (HISTORY_DAYS as i32 - 1)) as usize
 }
 
-/// Sales of one position.
+/// Sales of one position. Read and written at every sale, so kept small: every cache line of it is a miss
+/// (see [`Self::first_sale_at`]).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PositionStats {
     /// Units sold per day, in thousandths of a unit.
     pub sold_milli: DayRing,
-    pub first_sale_at: Option<Timestamp>,
-    pub last_sale_at: Option<Timestamp>,
+    /// The first and the newest sale, meaningful once `sales` is not zero (8 bytes each, not 16 as options).
+    first_sale_ms: i64,
+    last_sale_ms: i64,
 
     /// The log entry of the newest sale: what a `phantom_stock` traces back to.
     pub last_sale_seq: u64,
@@ -155,14 +165,26 @@ impl PositionStats {
     pub fn record_sale(&mut self, at: Timestamp, qty: Qty, seq: u64) {
         let milli = whole_thousandths(qty.0);
         self.sold_milli.add(day_of(at), milli);
-        if self.first_sale_at.is_none_or(|first| at < first) {
-            self.first_sale_at = Some(at);
+        let first = self.sales == 0;
+        if first || at.0 < self.first_sale_ms {
+            self.first_sale_ms = at.0;
         }
-        if self.last_sale_at.is_none_or(|last| at >= last) {
-            self.last_sale_at = Some(at);
+        if first || at.0 >= self.last_sale_ms {
+            self.last_sale_ms = at.0;
             self.last_sale_seq = seq;
         }
+        // Saturating: a count that has left zero never comes back to it.
         self.sales = self.sales.saturating_add(1);
+    }
+
+    /// The first sale, once there is one.
+    pub fn first_sale_at(&self) -> Option<Timestamp> {
+        (self.sales > 0).then_some(Timestamp(self.first_sale_ms))
+    }
+
+    /// The newest sale, once there is one.
+    pub fn last_sale_at(&self) -> Option<Timestamp> {
+        (self.sales > 0).then_some(Timestamp(self.last_sale_ms))
     }
 
     /// The business clock reading at which this item's silence becomes suspicious: `silence_intervals` mean
