@@ -22,7 +22,7 @@ use crate::ingest::ingest_files;
 
 /// Pairs of engine runs (detectors off, then on) whose medians are reported.
 const ENGINE_RUNS: usize = 5;
-/// Durable ingests measured, each into a new file; the median is reported.
+/// Pairs of durable ingests (detectors off, then on), each into a new file; the medians are reported.
 const INGEST_RUNS: usize = 3;
 /// Pairs of engine runs (detectors on, then one type off) per type with `--by-type`.
 const TYPE_RUNS: usize = 3;
@@ -73,11 +73,19 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
             path
         }
     };
+    let mut detectors_off = Rules::default();
+    for rule in &mut detectors_off.types {
+        rule.enabled = false;
+    }
+    let config_off = EngineConfig {
+        rules: Arc::new(detectors_off),
+        insight: None,
+    };
     // The ingests come first, while this process is as fresh as a `retex ingest`: after the engine runs below,
     // the same ingest took a quarter longer in the same process (4.8 s against 3.8 s).
-    let ingest_seconds = match args.engine_only {
+    let ingest_times = match args.engine_only {
         true => None,
-        false => Some(measure_durable_ingests(&stream, workdir.path(), &config)?),
+        false => Some(measure_durable_ingests(&stream, workdir.path(), &config_off, &config)?),
     };
     let text = std::fs::read_to_string(&stream).with_context(|| format!("read {}", stream.display()))?;
 
@@ -91,14 +99,6 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let events = inputs.len();
     eprintln!("parsed {events} events in {parse_seconds:.2} s");
 
-    let mut detectors_off = Rules::default();
-    for rule in &mut detectors_off.types {
-        rule.enabled = false;
-    }
-    let config_off = EngineConfig {
-        rules: Arc::new(detectors_off),
-        insight: None,
-    };
     let (engine, times) = measure_engines(&inputs, &config_off, &config);
     let type_costs = args.by_type.then(|| measure_type_costs(&inputs, &config));
     let positions = engine.ledger().len();
@@ -117,7 +117,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         "engine_detectors_off_events_per_s": rate(events, median(&times.off)),
         "detector_cost_share": median(&times.cost_shares()),
         "detector_cost_share_by_type": type_costs,
-        "durable_ingest_events_per_s": ingest_seconds.map(|seconds| rate(events, seconds)),
+        "durable_ingest_events_per_s": ingest_times.as_ref().map(|times| rate(events, median(&times.on))),
+        "durable_ingest_detectors_off_events_per_s": ingest_times.as_ref().map(|times| rate(events, median(&times.off))),
+        "durable_detector_cost_share": ingest_times.as_ref().map(|times| median(&times.cost_shares())),
         "ledger_positions": positions,
         "ledger_bytes_per_position": ledger_table_bytes as f64 / positions.max(1) as f64,
         "detector_stats_bytes_per_position": detector_stats_bytes as f64 / positions.max(1) as f64,
@@ -137,13 +139,14 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Seconds of each engine run, detectors off and on.
-struct EngineTimes {
+/// Seconds of each run of a pair, detectors off and on.
+#[derive(Default)]
+struct PairTimes {
     off: Vec<f64>,
     on: Vec<f64>,
 }
 
-impl EngineTimes {
+impl PairTimes {
     /// The share of each pair's detectors-on time that the detectors cost.
     fn cost_shares(&self) -> Vec<f64> {
         self.off.iter().zip(&self.on).map(|(off, on)| 1.0 - off / on).collect()
@@ -153,11 +156,8 @@ impl EngineTimes {
 /// Runs the engine with detectors off, then on, [`ENGINE_RUNS`] times in turn: on a machine whose speed drifts
 /// (a shared VM) both runs of a pair see about the same machine, so the pairs' cost shares vary far less than
 /// separate medians would. Returns the last detectors-on engine and every run's time.
-fn measure_engines(inputs: &[Input], config_off: &EngineConfig, config_on: &EngineConfig) -> (Engine, EngineTimes) {
-    let mut times = EngineTimes {
-        off: Vec::with_capacity(ENGINE_RUNS),
-        on: Vec::with_capacity(ENGINE_RUNS),
-    };
+fn measure_engines(inputs: &[Input], config_off: &EngineConfig, config_on: &EngineConfig) -> (Engine, PairTimes) {
+    let mut times = PairTimes::default();
     let mut last_on = None;
     for run in 1..=ENGINE_RUNS {
         let (_, off) = run_engine(inputs, config_off);
@@ -219,20 +219,28 @@ fn median(values: &[f64]) -> f64 {
     sorted[sorted.len() / 2]
 }
 
-/// The median seconds of [`INGEST_RUNS`] durable ingests of the stream, each into a new file in `dir`.
-fn measure_durable_ingests(stream: &Path, dir: &Path, config: &EngineConfig) -> anyhow::Result<f64> {
-    let mut seconds = Vec::with_capacity(INGEST_RUNS);
+/// The seconds of [`INGEST_RUNS`] pairs of durable ingests of the stream (detectors off, then on, as the engine
+/// runs alternate), each into a new file in `dir`.
+fn measure_durable_ingests(
+    stream: &Path,
+    dir: &Path,
+    config_off: &EngineConfig,
+    config_on: &EngineConfig,
+) -> anyhow::Result<PairTimes> {
+    let mut times = PairTimes::default();
     for run in 1..=INGEST_RUNS {
-        let db = dir.join(format!("ingest-{run}.db"));
-        seconds.push(measure_durable_ingest(stream, &db, config)?);
-        for suffix in ["", "-wal", "-shm"] {
-            let file = PathBuf::from(format!("{}{suffix}", db.display()));
-            if file.exists() {
-                std::fs::remove_file(&file).with_context(|| format!("remove {}", file.display()))?;
+        for (config, seconds) in [(config_off, &mut times.off), (config_on, &mut times.on)] {
+            let db = dir.join(format!("ingest-{run}.db"));
+            seconds.push(measure_durable_ingest(stream, &db, config)?);
+            for suffix in ["", "-wal", "-shm"] {
+                let file = PathBuf::from(format!("{}{suffix}", db.display()));
+                if file.exists() {
+                    std::fs::remove_file(&file).with_context(|| format!("remove {}", file.display()))?;
+                }
             }
         }
     }
-    Ok(median(&seconds))
+    Ok(times)
 }
 
 /// Ingests the stream file into a new SQLite file, as `retex ingest` does, and closes it; returns the seconds

@@ -470,36 +470,43 @@ fn a_silence_mutes_escalation_of_new_exceptions_in_its_scope() {
 }
 
 #[test]
-fn bench_by_type_prices_each_enabled_type_and_only_those() {
+fn bench_prices_the_detectors_in_the_engine_in_durable_ingest_and_by_type() {
     let dir = tempfile::tempdir().unwrap();
     let stream = dir.path().join("events.ndjson");
     std::fs::write(&stream, crate::synthetic_stream(2_000)).unwrap();
     let rules = dir.path().join("rules.toml");
     std::fs::write(&rules, "[types.phantom_stock]\nenabled = false\n").unwrap();
     let path = |path: &std::path::Path| path.to_str().unwrap().to_owned();
-    let figures = |by_type: bool| -> serde_json::Value {
+    let figures = |by_type: bool, engine_only: bool| -> serde_json::Value {
         let out = dir.path().join("bench.json");
         let (stream, rules, out_arg) = (path(&stream), path(&rules), path(&out));
-        let mut args = vec![
-            "bench",
-            "--engine-only",
-            "--input",
-            &stream,
-            "--rules",
-            &rules,
-            "--out",
-            &out_arg,
-        ];
+        let mut args = vec!["bench", "--input", &stream, "--rules", &rules, "--out", &out_arg];
         args.extend(by_type.then_some("--by-type"));
+        args.extend(engine_only.then_some("--engine-only"));
         let output = retex(&args);
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap()
     };
-    let plain = figures(false);
+    let plain = figures(false, false);
     assert!(plain["detector_cost_share_by_type"].is_null(), "only with --by-type");
     assert_eq!(plain["targets"]["detector_cost_share_max"], 0.3);
     assert!(plain["detector_cost_share"].as_f64().is_some_and(f64::is_finite));
-    let figures = figures(true);
+    assert!(
+        plain["durable_detector_cost_share"]
+            .as_f64()
+            .is_some_and(f64::is_finite)
+    );
+    for rate in [
+        "durable_ingest_events_per_s",
+        "durable_ingest_detectors_off_events_per_s",
+    ] {
+        assert!(plain[rate].as_f64().is_some_and(|rate| rate > 0.0), "{rate}");
+    }
+    let figures = figures(true, true);
+    assert!(
+        figures["durable_detector_cost_share"].is_null(),
+        "no ingest with --engine-only"
+    );
     let by_type = figures["detector_cost_share_by_type"].as_object().unwrap();
     assert_eq!(
         by_type.len(),
