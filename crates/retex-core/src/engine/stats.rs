@@ -35,7 +35,7 @@ pub struct DayRing {
 }
 
 /// A window's length in days, the sum of its values, and how many of them are not zero: 16 bytes with its
-/// `Option`, as a position's sales history is read at every sale and every byte of it is a cache line's share.
+/// `Option` (the length is never zero, which leaves room for the tag), in every position's sales history.
 #[derive(Clone, Copy, Debug)]
 struct WindowTotal {
     total: u64,
@@ -126,8 +126,7 @@ fn slot(day: i32) -> usize {
     (day & (HISTORY_DAYS as i32 - 1)) as usize
 }
 
-/// Sales of one position. Read and written at every sale, so kept small: every cache line of it is a miss
-/// (see [`Self::first_sale_at`]).
+/// Sales of one position: 168 bytes with its key, one per position that sells.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PositionStats {
     /// Units sold per day, in thousandths of a unit.
