@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use retex_core::engine::{Refusal, RefusalKind};
 use retex_store::StoreError;
 use serde::Serialize;
 
@@ -15,6 +16,8 @@ pub enum FailureKind {
     NotFound,
     /// The request does not fit the exception's state (e.g. resolving a resolved exception).
     Conflict,
+    /// The request is well formed but incomplete or contradictory (a blank note, a snooze ending before it starts).
+    Unprocessable,
     TooLarge,
     TooManyRequests {
         retry_after_seconds: u64,
@@ -66,6 +69,7 @@ impl Failure {
             FailureKind::Forbidden => StatusCode::FORBIDDEN,
             FailureKind::NotFound => StatusCode::NOT_FOUND,
             FailureKind::Conflict => StatusCode::CONFLICT,
+            FailureKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
             FailureKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             FailureKind::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             FailureKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -80,11 +84,25 @@ impl Failure {
             FailureKind::Forbidden => "forbidden",
             FailureKind::NotFound => "not_found",
             FailureKind::Conflict => "conflict",
+            FailureKind::Unprocessable => "unprocessable",
             FailureKind::TooLarge => "too_large",
             FailureKind::TooManyRequests { .. } => "too_many_requests",
             FailureKind::Unavailable => "unavailable",
             FailureKind::Internal => "internal",
         }
+    }
+}
+
+/// The one place an engine refusal becomes an HTTP answer: 404, 403, 409 or 422.
+impl From<Refusal> for Failure {
+    fn from(refusal: Refusal) -> Self {
+        let kind = match refusal.kind {
+            RefusalKind::NotFound => FailureKind::NotFound,
+            RefusalKind::Forbidden => FailureKind::Forbidden,
+            RefusalKind::Conflict => FailureKind::Conflict,
+            RefusalKind::Invalid => FailureKind::Unprocessable,
+        };
+        Self::new(kind, refusal.message)
     }
 }
 

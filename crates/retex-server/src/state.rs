@@ -347,11 +347,8 @@ fn log_command(live: &mut LiveEngine, command: &Command) -> Outcome<bool> {
     if live.is_logged(&command.source, &command.id)? {
         return Ok(false);
     }
-    if let Err(problem) = live.engine().check_command(command) {
-        return Err(Failure::new(
-            FailureKind::Conflict,
-            format!("{} refused: {problem}", command.action.name()),
-        ));
+    if let Err(refusal) = live.engine().check_command(command) {
+        return Err(refusal.about(format_args!("{} refused", command.action.name())).into());
     }
     let appended = live.append_command(command)?;
     live.take_outputs();

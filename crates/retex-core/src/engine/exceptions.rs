@@ -18,6 +18,7 @@ use crate::codes::{DocumentNumber, Money, Timestamp};
 use crate::command::{Action, Command, Resolution, RootCause, WorkStatus};
 use crate::engine::interner::Interner;
 use crate::engine::ledger::{LocationId, SkuId};
+use crate::engine::refusal::Refusal;
 use crate::engine::sorted_map;
 use crate::rules::{ExceptionType, Severity};
 
@@ -419,49 +420,55 @@ impl ExceptionBook {
     }
 
     /// Why a command cannot act on its exception now, if it cannot.
-    pub fn check_command(&self, command: &Command) -> Result<(), String> {
+    pub fn check_command(&self, command: &Command) -> Result<(), Refusal> {
         let count = self.records.len() as u64;
         if command.exception == 0 || command.exception > count {
-            return Err(format!("no exception {} (there are {count})", command.exception));
+            return Err(Refusal::not_found(format!(
+                "no exception {} (there are {count})",
+                command.exception
+            )));
         }
         let record = self.get(command.exception);
         let active = record.status.is_active();
-        let refuse = |problem: String| Err(format!("exception {}: {problem}", record.id));
+        let subject = format!("exception {}", record.id);
+        let conflict = |problem: String| Err(Refusal::conflict(problem).about(&subject));
+        let invalid = |problem: &str| Err(Refusal::invalid(problem).about(&subject));
         let blank = |text: &str| text.trim().is_empty();
         match &command.action {
-            Action::Comment { text } if blank(text) => refuse("a comment needs text".into()),
+            Action::Comment { text } if blank(text) => invalid("a comment needs text"),
             Action::Comment { .. } => Ok(()),
-            Action::Reopen { .. } if active => refuse(format!("is {}, not closed", record.status.name())),
+            Action::Reopen { .. } if active => conflict(format!("is {}, not closed", record.status.name())),
             Action::Reopen { .. } => match self.open_id(&record.key) {
-                Some(other) => refuse(format!("exception {other} with the same key is open")),
+                Some(other) => conflict(format!("exception {other} with the same key is open")),
                 None => Ok(()),
             },
             // Tasks outlive their exception's resolution; the engine checks them.
             Action::DecideTask { .. } | Action::TaskDelivered { .. } => Ok(()),
-            _ if !active => refuse(format!("is {}", record.status.name())),
+            _ if !active => conflict(format!("is {}", record.status.name())),
             Action::Acknowledge => match (&record.acknowledged_by, record.acknowledged_at) {
-                (Some(by), Some(at)) => refuse(format!("already acknowledged by {by} at {at}")),
+                (Some(by), Some(at)) => conflict(format!("already acknowledged by {by} at {at}")),
                 _ => Ok(()),
             },
-            Action::Assign { assignee } if blank(assignee) => refuse("an assignment needs an assignee".into()),
-            Action::Resolve { note, .. } if blank(note) => refuse("resolving needs a note".into()),
-            Action::Dismiss { reason } if blank(reason) => refuse("dismissing needs a reason".into()),
+            Action::Assign { assignee } if blank(assignee) => invalid("an assignment needs an assignee"),
+            Action::Resolve { note, .. } if blank(note) => invalid("resolving needs a note"),
+            Action::Dismiss { reason } if blank(reason) => invalid("dismissing needs a reason"),
             Action::AttachEvidence { sha256, .. } if !is_sha256(sha256) => {
-                refuse("evidence is named by the 64 hex digits of its SHA-256".into())
+                invalid("evidence is named by the 64 hex digits of its SHA-256")
             }
-            Action::Snooze { until } if *until <= command.at => refuse("a snooze must end after it starts".into()),
-            Action::RequestApproval { reason } if blank(reason) => refuse("an approval request needs a reason".into()),
+            Action::Snooze { until } if *until <= command.at => invalid("a snooze must end after it starts"),
+            Action::RequestApproval { reason } if blank(reason) => invalid("an approval request needs a reason"),
             Action::RequestApproval { .. } => match &record.approval {
                 Some(approval) if approval.decision.is_none() => {
-                    refuse(format!("{} already asked for approval", approval.requested_by))
+                    conflict(format!("{} already asked for approval", approval.requested_by))
                 }
-                Some(approval) if approval.is_approved() => refuse("is already approved".into()),
+                Some(approval) if approval.is_approved() => conflict("is already approved".into()),
                 _ => Ok(()),
             },
             Action::Approve { .. } | Action::Reject { .. } => match &record.approval {
-                None => refuse("nobody asked for approval".into()),
-                Some(approval) if approval.decision.is_some() => refuse("the approval request was decided".into()),
-                Some(approval) if approval.requested_by == command.actor => refuse(format!(
+                None => conflict("nobody asked for approval".into()),
+                Some(approval) if approval.decision.is_some() => conflict("the approval request was decided".into()),
+                // The same person may decide another's request: the request's state is what conflicts.
+                Some(approval) if approval.requested_by == command.actor => conflict(format!(
                     "four eyes: {} asked, so another person must decide",
                     command.actor
                 )),

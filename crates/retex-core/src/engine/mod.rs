@@ -34,6 +34,7 @@ mod master;
 mod query;
 mod raise;
 mod receipts;
+mod refusal;
 mod silences;
 mod sorted_map;
 mod stats;
@@ -62,6 +63,7 @@ use ledger::pack as pack_position;
 pub use ledger::{Ledger, LocationId, Position, SkuId};
 pub use master::MasterData;
 pub use query::{Cursor, ExceptionOrder, ExceptionPage, ExceptionQuery, StatusFilter};
+pub use refusal::{Refusal, RefusalKind};
 pub use silences::SilenceRecord;
 pub use stats::HISTORY_DAYS;
 pub use tasks::{DELIVERY_ATTEMPTS_MAX, Task, TaskKind, TaskStatus};
@@ -367,11 +369,12 @@ impl Engine {
     /// Why `command` cannot act on its exception now, if it cannot (the shell asks before logging it).
     /// Whether a command fits the exception's state and the rules: evidence required before resolving, and the
     /// four-eyes rule (above a type's threshold, a resolution needs an approval by another person with the role).
-    pub fn check_command(&self, command: &Command) -> Result<(), String> {
+    pub fn check_command(&self, command: &Command) -> Result<(), Refusal> {
         self.state.exceptions.check_command(command)?;
         self.check_task_command(command)?;
         let record = self.state.exceptions.get(command.exception);
-        let refuse = |problem: String| Err(format!("exception {}: {problem}", record.id));
+        let subject = format!("exception {}", record.id);
+        let refuse = |kind: RefusalKind, problem: String| Err(Refusal::new(kind, problem).about(&subject));
         let type_name = self.type_name(record.key.exception_type);
         let approval_rule = self.config.rules.workflow.approvals.get(type_name);
         match &command.action {
@@ -381,18 +384,24 @@ impl Engine {
                     TypeRef::Custom(_) => false,
                 };
                 if requires_evidence && record.evidence.is_empty() {
-                    return refuse(format!("{type_name} needs evidence attached before it is resolved"));
+                    return refuse(
+                        RefusalKind::Conflict,
+                        format!("{type_name} needs evidence attached before it is resolved"),
+                    );
                 }
                 if let Some(rule) = approval_rule
                     && record.impact.0 > rule.above
                     && !record.approval.as_ref().is_some_and(|approval| approval.is_approved())
                 {
-                    return refuse(format!(
-                        "impact {} is above {}: request approval, and have another {} approve, first",
-                        record.impact.0.round_dp(2),
-                        rule.above,
-                        rule.role
-                    ));
+                    return refuse(
+                        RefusalKind::Conflict,
+                        format!(
+                            "impact {} is above {}: request approval, and have another {} approve, first",
+                            record.impact.0.round_dp(2),
+                            rule.above,
+                            rule.role
+                        ),
+                    );
                 }
                 Ok(())
             }
@@ -400,11 +409,14 @@ impl Engine {
                 let required = approval_rule.map_or("operations_lead", |rule| rule.role.as_str());
                 match command.role.as_deref() {
                     Some(role) if role == required || role == "admin" => Ok(()),
-                    role => refuse(format!(
-                        "deciding an approval needs role {required}; {} has {}",
-                        command.actor,
-                        role.unwrap_or("no stated role")
-                    )),
+                    role => refuse(
+                        RefusalKind::Forbidden,
+                        format!(
+                            "deciding an approval needs role {required}; {} has {}",
+                            command.actor,
+                            role.unwrap_or("no stated role")
+                        ),
+                    ),
                 }
             }
             _ => Ok(()),

@@ -8,6 +8,7 @@ use crate::codes::Timestamp;
 use crate::command::Silence;
 use crate::engine::Engine;
 use crate::engine::exceptions::ENGINE_ACTOR;
+use crate::engine::refusal::Refusal;
 use crate::rules::ExceptionType;
 
 /// A silence as the engine keeps it.
@@ -28,7 +29,7 @@ pub struct SilenceRecord {
 
 impl Engine {
     /// Why a silence cannot be set, if it cannot (the shell asks before logging it).
-    pub fn check_silence(&self, silence: &Silence) -> Result<(), String> {
+    pub fn check_silence(&self, silence: &Silence) -> Result<(), Refusal> {
         let known = ExceptionType::from_name(&silence.exception_type).is_some()
             || self
                 .config
@@ -37,19 +38,19 @@ impl Engine {
                 .iter()
                 .any(|custom| custom.name == silence.exception_type);
         if !known {
-            return Err(format!(
+            return Err(Refusal::not_found(format!(
                 "{:?} is not an exception type of the active rules",
                 silence.exception_type
-            ));
+            )));
         }
         if silence.comment.trim().is_empty() {
-            return Err("a silence needs a comment saying why".into());
+            return Err(Refusal::invalid("a silence needs a comment saying why"));
         }
         if silence.until <= silence.at {
-            return Err(format!(
+            return Err(Refusal::invalid(format!(
                 "it would end ({}) before it starts ({})",
                 silence.until, silence.at
-            ));
+            )));
         }
         Ok(())
     }

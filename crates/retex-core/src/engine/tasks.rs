@@ -11,6 +11,7 @@ use crate::codes::{DocumentNumber, Qty, SupplierCode, Timestamp};
 use crate::command::{Action, Command};
 use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionRecord};
 use crate::engine::ledger::{LocationId, SkuId, pack};
+use crate::engine::refusal::Refusal;
 use crate::engine::{Engine, Output};
 use crate::event::LocationKind;
 use crate::rules::workflow::{TaskKindRule, Trigger};
@@ -368,7 +369,7 @@ impl Engine {
 
     /// Whether a task command fits the task: it must exist, belong to the command's exception and wait for
     /// this kind of decision.
-    pub(super) fn check_task_command(&self, command: &Command) -> Result<(), String> {
+    pub(super) fn check_task_command(&self, command: &Command) -> Result<(), Refusal> {
         let (task_id, delivery) = match &command.action {
             Action::DecideTask { task, .. } => (*task, false),
             Action::TaskDelivered { task, .. } => (*task, true),
@@ -378,12 +379,12 @@ impl Engine {
             .checked_sub(1)
             .and_then(|index| self.state.tasks.get(index as usize))
             .filter(|task| task.exception == command.exception)
-            .ok_or_else(|| format!("exception {} has no task {task_id}", command.exception))?;
+            .ok_or_else(|| Refusal::not_found(format!("exception {} has no task {task_id}", command.exception)))?;
         let is_notification = matches!(task.kind, TaskKind::Notify { .. });
         match (delivery, task.status) {
             (true, TaskStatus::Pending | TaskStatus::Failed) if is_notification => Ok(()),
             (false, TaskStatus::Proposed | TaskStatus::Open) => Ok(()),
-            (_, status) => Err(format!("task {task_id} is {}", status.name())),
+            (_, status) => Err(Refusal::conflict(format!("task {task_id} is {}", status.name()))),
         }
     }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use retex_core::codes::Timestamp;
 use retex_core::command::{Action, RootCause};
-use retex_core::engine::{Engine, EngineConfig, Input};
+use retex_core::engine::{Engine, EngineConfig, Input, RefusalKind};
 use retex_core::rules::file::parse_rules;
 
 use crate::{command, parse_all};
@@ -184,6 +184,8 @@ fn four_eyes_guard_resolutions_above_the_threshold() {
         checked
     };
     let refused = run(&mut engine, "ann", Some("team_member"), resolve()).unwrap_err();
+    assert_eq!(refused.kind, RefusalKind::Conflict);
+    let refused = refused.message;
     assert!(
         refused.contains("above 100") && refused.contains("operations_lead"),
         "{refused}"
@@ -204,6 +206,8 @@ fn four_eyes_guard_resolutions_above_the_threshold() {
         Action::Approve { note: String::new() },
     )
     .unwrap_err();
+    assert_eq!(own.kind, RefusalKind::Conflict);
+    let own = own.message;
     assert!(own.contains("four eyes"), "{own}");
     let role = run(
         &mut engine,
@@ -212,6 +216,8 @@ fn four_eyes_guard_resolutions_above_the_threshold() {
         Action::Approve { note: String::new() },
     )
     .unwrap_err();
+    assert_eq!(role.kind, RefusalKind::Forbidden);
+    let role = role.message;
     assert!(role.contains("needs role operations_lead"), "{role}");
     run(
         &mut engine,
@@ -248,7 +254,7 @@ fn evidence_can_be_required_before_resolving() {
         resolution: None,
     };
     let refused = engine.check_command(&command_of("2026-11-02T11:00:00Z", "ann", id, resolve.clone()));
-    assert!(refused.unwrap_err().contains("needs evidence"));
+    assert!(refused.unwrap_err().message.contains("needs evidence"));
     let attach = Action::AttachEvidence {
         sha256: "ab".repeat(32),
         name: "shelf.jpg".into(),
@@ -429,7 +435,7 @@ fn automated_actions_create_tasks_that_people_and_the_dispatcher_close() {
     apply(&mut engine, command("2026-11-02T11:00:00Z", "lea", id, decide.clone()));
     assert_eq!(engine.task_view(&engine.tasks()[1]).status, "approved");
     let again = engine.check_command(&command_of("2026-11-02T11:01:00Z", "lea", id, decide));
-    assert_eq!(again.unwrap_err(), "task 2 is approved");
+    assert_eq!(again.unwrap_err().to_string(), "task 2 is approved");
 
     let recount = r#"{"id":"c2","source":"t","type":"count","at":"2026-11-02T12:00:00Z","location":"S1","sku":"K0","counted":10}"#;
     apply(&mut engine, Input::Event(parse_all(recount).remove(0)));
