@@ -1,8 +1,8 @@
 //! Trains the embedded complaint model at build time, so the library never reads a file and the model that
 //! ships is a pure function of the data set and this crate's source.
 //!
-//! Reads Bitext's `train_20k.csv` from the `shared/` folder that sits beside the workspace (locally and in CI)
-//! and this crate's `data/complaint_supplement.csv`, trains with the library's own training code (the three
+//! Reads Bitext's `data/bitext/train_20k.csv` (with its licence and source beside it) and
+//! `data/complaint_supplement.csv`, trains with the library's own training code (the three
 //! `#[path]` modules below are the very files the library compiles), and writes the model to
 //! `OUT_DIR/complaint_model.rs` as a sorted Rust table that `src/complaint/mod.rs` includes. Floats are written
 //! with `{:?}`, which prints the shortest text that reads back to the same f64, so the embedded model equals the
@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use training::{TermCounts, TrainedNaiveBayes};
 
 /// Bitext's training file, relative to this crate's directory.
-const BITEXT_TRAINING_CSV: &str = "../../../shared/data/bitext/train_20k.csv";
+const BITEXT_TRAINING_CSV: &str = "data/bitext/train_20k.csv";
 /// Hand-written complaints of the kinds Bitext lacks, relative to this crate's directory.
 const SUPPLEMENT_CSV: &str = "data/complaint_supplement.csv";
 const MODEL_FILE_NAME: &str = "complaint_model.rs";
@@ -57,7 +57,7 @@ fn read_training_file(path: &Path) -> String {
         Ok(text) => text,
         Err(error) => fail(&format!(
             "cannot read the complaint classifier's training data at {}: {error} (retex-insight trains its \
-             model at build time from the shared data folder beside the workspace)",
+             model at build time from the data folder in its crate)",
             path.display()
         )),
     }

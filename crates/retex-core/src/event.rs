@@ -1,4 +1,4 @@
-//! The event schema, version 1 (`shared/spec/events.md`): the contract with every source.
+//! The event schema, version 1 (`docs/events.md`): the contract with every source.
 //!
 //! These types are what an event means once validated. They serialize to the wire format and generate the JSON
 //! Schema in `docs/event.schema.json`; parsing goes through `wire`, which reads the same format field by field so

@@ -13,7 +13,7 @@
 //! - [`store_rate`]: the one-sided exact Poisson test, Bonferroni-corrected, behind `store_exception_rate`.
 //! - [`engine_insight`]: [`EmbeddedInsight`], the engine's `Insight` backed by the two above.
 //!
-//! `build.rs` reads `shared/data/bitext/train_20k.csv` and `data/complaint_supplement.csv` and writes the
+//! `build.rs` reads `data/bitext/train_20k.csv` and `data/complaint_supplement.csv` and writes the
 //! trained model to `OUT_DIR/complaint_model.rs`.
 
 pub mod complaint;

@@ -6,7 +6,7 @@
 //! caller's business.
 //!
 //! Data: Bitext customer support samples (2019), CDLA-Sharing-1.0; columns `flags,utterance,category,intent`,
-//! quoted, with a byte-order mark. See `shared/data/README.md`.
+//! quoted, with a byte-order mark. See `data/bitext/README.md`.
 //!
 //! # Which intents are complaints
 //! `exceptions.md` raises `customer_complaint` for "a complaint (refund, not delivered, damaged, wrong item,

@@ -9,9 +9,9 @@ mod store_rate;
 use std::path::PathBuf;
 
 /// Bitext's 8k file, used for cross-validation; relative to this crate's directory.
-pub const BITEXT_CROSS_VALIDATION_CSV: &str = "../../../shared/data/bitext/train_8k.csv";
+pub const BITEXT_CROSS_VALIDATION_CSV: &str = "data/bitext/train_8k.csv";
 /// The embedded model's training files, as `build.rs` names them.
-pub const BITEXT_TRAINING_CSV: &str = "../../../shared/data/bitext/train_20k.csv";
+pub const BITEXT_TRAINING_CSV: &str = "data/bitext/train_20k.csv";
 pub const SUPPLEMENT_CSV: &str = "data/complaint_supplement.csv";
 
 /// Reads a file named relative to this crate's directory; panics naming the path (test data must be there).
