@@ -115,7 +115,6 @@ async fn follow_wall_clock(state: Arc<AppState>) {
             .write(move |live| {
                 if live.engine().next_deadline().is_some_and(|due| due < now) {
                     live.tick(now)?;
-                    live.take_outputs();
                 }
                 Ok(())
             })

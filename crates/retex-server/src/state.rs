@@ -218,7 +218,6 @@ impl AppState {
                         });
                     }
                 }
-                live.take_outputs();
                 Ok(report)
             })
             .await?;
@@ -333,7 +332,6 @@ impl AppState {
                 event: &event,
                 text: &event_json,
             }])?;
-            live.take_outputs();
             Ok(summary.accepted == 1)
         })
         .await
@@ -351,7 +349,6 @@ fn log_command(live: &mut LiveEngine, command: &Command) -> Outcome<bool> {
         return Err(refusal.about(format_args!("{} refused", command.action.name())).into());
     }
     let appended = live.append_command(command)?;
-    live.take_outputs();
     Ok(appended)
 }
 

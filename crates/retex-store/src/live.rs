@@ -11,7 +11,7 @@
 
 use retex_core::codes::Timestamp;
 use retex_core::command::{COMMAND_KIND, Command, SILENCE_KIND, Silence};
-use retex_core::engine::{Engine, EngineConfig, Input, Output, SNAPSHOT_FORMAT_VERSION};
+use retex_core::engine::{Engine, EngineConfig, Input, SNAPSHOT_FORMAT_VERSION};
 use retex_core::event::Event;
 use retex_core::wire::parse_event;
 
@@ -62,7 +62,6 @@ pub struct LiveEngine {
     /// few reads of the log they make ([`Self::log_entry`], [`Self::last_seq`]) take turns here.
     store: Mutex<Box<dyn Store>>,
     engine: Engine,
-    outputs: Vec<Output>,
     options: LiveOptions,
     applied_since_snapshot: u64,
 }
@@ -75,7 +74,6 @@ pub struct Appender<'a> {
 /// The engine half of the write path: applies what the log accepted, in log order.
 pub struct Applier<'a> {
     engine: &'a mut Engine,
-    outputs: &'a mut Vec<Output>,
     options: LiveOptions,
     applied_since_snapshot: &'a mut u64,
     /// Set once an append came back with entries from another writer in between: the rest must come from the log.
@@ -97,7 +95,6 @@ impl LiveEngine {
         let mut live = Self {
             store: Mutex::new(store),
             engine,
-            outputs: Vec::new(),
             options,
             applied_since_snapshot: 0,
         };
@@ -116,7 +113,6 @@ impl LiveEngine {
         };
         let applier = Applier {
             engine: &mut self.engine,
-            outputs: &mut self.outputs,
             options: self.options,
             applied_since_snapshot: &mut self.applied_since_snapshot,
             behind: false,
@@ -135,7 +131,7 @@ impl LiveEngine {
             }
             for entry in &entries {
                 let input = decode_entry(entry)?;
-                self.engine.apply(entry.seq, &input, &mut self.outputs);
+                self.engine.apply(entry.seq, &input);
                 self.applied_since_snapshot += 1;
                 applied += 1;
             }
@@ -244,11 +240,6 @@ impl LiveEngine {
         Ok(())
     }
 
-    /// Outputs of the inputs applied since the last call.
-    pub fn take_outputs(&mut self) -> Vec<Output> {
-        std::mem::take(&mut self.outputs)
-    }
-
     fn snapshot_when_due(&mut self) -> Result<(), StoreError> {
         if self.applied_since_snapshot >= self.options.snapshot_every_inputs {
             self.save_snapshot()?;
@@ -318,7 +309,7 @@ impl Applier<'_> {
                 self.behind = true;
                 return;
             }
-            self.engine.apply_event_entry(seq, incoming.event, self.outputs);
+            self.engine.apply_event_entry(seq, incoming.event);
             *self.applied_since_snapshot += 1;
         }
     }

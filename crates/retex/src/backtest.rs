@@ -63,7 +63,6 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<ExitCode> {
     });
     let mut store = retex_store::open(&args.store.location()).context("open the store")?;
     let mut after = 0;
-    let mut outputs = Vec::new();
     loop {
         let page = store.read_log(after, PAGE_ENTRIES).context("read the log")?;
         let Some(last) = page.last() else { break };
@@ -73,9 +72,8 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<ExitCode> {
                 continue;
             }
             let input = retex_store::decode_entry(entry)?;
-            base.apply(entry.seq, &input, &mut outputs);
-            new.apply(entry.seq, &input, &mut outputs);
-            outputs.clear();
+            base.apply(entry.seq, &input);
+            new.apply(entry.seq, &input);
         }
     }
     let base_set = identities(&base, args.from, args.to);

@@ -175,7 +175,6 @@ fn append_lines(live: &mut LiveEngine, lines: &[String]) -> anyhow::Result<()> {
         .map(|(event, text)| IncomingEvent { event, text })
         .collect();
     live.append_events(&batch)?;
-    live.take_outputs();
     Ok(())
 }
 

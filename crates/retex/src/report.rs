@@ -168,13 +168,10 @@ fn print_rows<T: Serialize>(
 
 pub fn tick(args: &TickArgs) -> anyhow::Result<ExitCode> {
     let mut live = args.store.open_live()?;
+    let exceptions_before = live.engine().exception_records().len();
     let appended = live.tick(args.at).context("log the tick")?;
     live.save_snapshot().context("save a snapshot")?;
-    let opened = live
-        .take_outputs()
-        .iter()
-        .filter(|output| matches!(output, retex_core::engine::Output::ExceptionOpened(_)))
-        .count();
+    let opened = live.engine().exception_records().len() - exceptions_before;
     let clock = live
         .engine()
         .clock()

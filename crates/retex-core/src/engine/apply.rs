@@ -7,7 +7,7 @@ use crate::engine::ledger::{LocationId, Position, SkuId};
 use crate::engine::master::{
     LocationInfo, PriceEntry, PriceScope, ProductInfo, PromotionInfo, SupplierInfo, slot_for, upsert_newest,
 };
-use crate::engine::{Engine, Output, pack_position};
+use crate::engine::{Engine, pack_position};
 use crate::event::*;
 use crate::rules::ExceptionType;
 
@@ -29,37 +29,37 @@ pub(super) struct Cause {
 }
 
 impl Engine {
-    pub(super) fn apply_event(&mut self, seq: u64, event: &Event, at: Timestamp, outputs: &mut Vec<Output>) {
+    pub(super) fn apply_event(&mut self, seq: u64, event: &Event, at: Timestamp) {
         let cause = Cause { seq, at };
         match &event.body {
             EventBody::Location(upsert) => self.upsert_location(upsert, at),
-            EventBody::Supplier(upsert) => self.upsert_supplier(upsert, cause, outputs),
-            EventBody::Product(upsert) => self.upsert_product(upsert, cause, outputs),
+            EventBody::Supplier(upsert) => self.upsert_supplier(upsert, cause),
+            EventBody::Product(upsert) => self.upsert_product(upsert, cause),
             EventBody::Price(upsert) => self.upsert_price(upsert, at),
-            EventBody::Promotion(upsert) => self.upsert_promotion(upsert, cause, outputs),
-            EventBody::Sale(sale) => self.apply_sale(sale, cause, outputs),
+            EventBody::Promotion(upsert) => self.upsert_promotion(upsert, cause),
+            EventBody::Sale(sale) => self.apply_sale(sale, cause),
             EventBody::Adjustment(adjustment) => {
                 let (location, sku) = self.position_ids(&adjustment.location, &adjustment.sku);
-                self.move_on_hand(location, sku, adjustment.qty, Movement::Adjustment, cause, outputs);
-                self.check_low_stock(location, sku, cause, outputs);
+                self.move_on_hand(location, sku, adjustment.qty, Movement::Adjustment, cause);
+                self.check_low_stock(location, sku, cause);
             }
-            EventBody::Count(count) => self.apply_count(count, cause, outputs),
+            EventBody::Count(count) => self.apply_count(count, cause),
             EventBody::PurchaseOrder(order) => self.apply_purchase_order(order, seq),
-            EventBody::PoUpdate(update) => self.apply_po_update(update, cause, outputs),
-            EventBody::Receipt(receipt) => self.apply_receipt(receipt, cause, outputs),
-            EventBody::TransferShipped(shipped) => self.apply_transfer_shipped(shipped, cause, outputs),
-            EventBody::TransferReceived(received) => self.apply_transfer_received(received, cause, outputs),
+            EventBody::PoUpdate(update) => self.apply_po_update(update, cause),
+            EventBody::Receipt(receipt) => self.apply_receipt(receipt, cause),
+            EventBody::TransferShipped(shipped) => self.apply_transfer_shipped(shipped, cause),
+            EventBody::TransferReceived(received) => self.apply_transfer_received(received, cause),
             EventBody::OrderPlaced(placed) => self.apply_order_placed(placed, cause),
-            EventBody::OrderAllocated(allocated) => self.apply_order_allocated(allocated, cause, outputs),
-            EventBody::OrderShipped(shipped) => self.apply_order_shipped(shipped, cause, outputs),
-            EventBody::OrderCancelled(cancelled) => self.apply_order_cancelled(cancelled, cause, outputs),
-            EventBody::ReturnRequested(requested) => self.apply_return_requested(requested, cause, outputs),
-            EventBody::ReturnReceived(received) => self.apply_return_received(received, cause, outputs),
-            EventBody::RefundIssued(refund) => self.apply_refund(refund, cause, outputs),
-            EventBody::CustomerMessage(message) => self.check_customer_message(message, cause, outputs),
+            EventBody::OrderAllocated(allocated) => self.apply_order_allocated(allocated, cause),
+            EventBody::OrderShipped(shipped) => self.apply_order_shipped(shipped, cause),
+            EventBody::OrderCancelled(cancelled) => self.apply_order_cancelled(cancelled, cause),
+            EventBody::ReturnRequested(requested) => self.apply_return_requested(requested, cause),
+            EventBody::ReturnReceived(received) => self.apply_return_received(received, cause),
+            EventBody::RefundIssued(refund) => self.apply_refund(refund, cause),
+            EventBody::CustomerMessage(message) => self.check_customer_message(message, cause),
         }
         if !self.config.rules.custom.is_empty() {
-            self.run_custom_types(event, cause, outputs);
+            self.run_custom_types(event, cause);
         }
     }
 
@@ -92,7 +92,7 @@ impl Engine {
         }
     }
 
-    fn upsert_supplier(&mut self, upsert: &SupplierUpsert, cause: Cause, outputs: &mut Vec<Output>) {
+    fn upsert_supplier(&mut self, upsert: &SupplierUpsert, cause: Cause) {
         self.lead_times.clear();
         let info = SupplierInfo {
             name: upsert.name.clone(),
@@ -109,10 +109,10 @@ impl Engine {
             return;
         }
         *slot = info;
-        self.check_supplier_master_data(&upsert.code, cause, outputs);
+        self.check_supplier_master_data(&upsert.code, cause);
     }
 
-    fn upsert_product(&mut self, upsert: &ProductUpsert, cause: Cause, outputs: &mut Vec<Output>) {
+    fn upsert_product(&mut self, upsert: &ProductUpsert, cause: Cause) {
         self.lead_times.clear();
         let id = self.state.skus.intern(upsert.sku.as_str());
         let info = ProductInfo {
@@ -128,7 +128,7 @@ impl Engine {
         if upsert_newest(slot_for(&mut self.state.master.products, id), info, |info| {
             info.updated_at
         }) {
-            self.check_product_master_data(id, cause, outputs);
+            self.check_product_master_data(id, cause);
         }
     }
 
@@ -156,7 +156,7 @@ impl Engine {
         }
     }
 
-    fn upsert_promotion(&mut self, upsert: &PromotionUpsert, cause: Cause, outputs: &mut Vec<Output>) {
+    fn upsert_promotion(&mut self, upsert: &PromotionUpsert, cause: Cause) {
         let sku = self.state.skus.intern(upsert.sku.as_str());
         let info = PromotionInfo {
             sku,
@@ -184,15 +184,15 @@ impl Engine {
         if !by_sku.contains(&upsert.promotion) {
             by_sku.push(upsert.promotion.clone());
         }
-        self.check_promotion_conflict(&upsert.promotion, cause, outputs);
+        self.check_promotion_conflict(&upsert.promotion, cause);
     }
 
-    fn apply_sale(&mut self, sale: &Sale, cause: Cause, outputs: &mut Vec<Output>) {
+    fn apply_sale(&mut self, sale: &Sale, cause: Cause) {
         let (location, sku) = self.position_ids(&sale.location, &sale.sku);
-        let position = self.move_on_hand(location, sku, -sale.qty, Movement::Sale, cause, outputs);
-        let low_stock_sales = self.record_sale(location, sku, sale.qty, cause, outputs);
+        let position = self.move_on_hand(location, sku, -sale.qty, Movement::Sale, cause);
+        let low_stock_sales = self.record_sale(location, sku, sale.qty, cause);
         self.count_sale_line(location, cause.at);
-        self.check_price(sale, location, sku, cause, outputs);
+        self.check_price(sale, location, sku, cause);
         if let Some(order) = &sale.order
             && self.config.rules.is_enabled(ExceptionType::ReturnPolicy)
         {
@@ -202,7 +202,7 @@ impl Engine {
                 .record(order.as_str(), sku, sale.qty, sale.unit_price, cause.at);
         }
         if let Some(sales) = low_stock_sales {
-            self.judge_low_stock(location, sku, sales, position, cause, outputs);
+            self.judge_low_stock(location, sku, sales, position, cause);
         }
     }
 
@@ -214,26 +214,25 @@ impl Engine {
         delta: Qty,
         movement: Movement,
         cause: Cause,
-        outputs: &mut Vec<Output>,
     ) -> Position {
         let position = self.state.ledger.position_mut(location, sku);
         let before = position.on_hand;
         position.on_hand += delta;
         let moved = *position;
-        self.check_negative_stock(location, sku, before, moved.on_hand, movement, delta, cause, outputs);
+        self.check_negative_stock(location, sku, before, moved.on_hand, movement, delta, cause);
         moved
     }
 
-    fn apply_count(&mut self, count: &Count, cause: Cause, outputs: &mut Vec<Output>) {
+    fn apply_count(&mut self, count: &Count, cause: Cause) {
         let (location, sku) = self.position_ids(&count.location, &count.sku);
         let before = self.state.ledger.position_mut(location, sku).on_hand;
         let variance = count.counted - before;
         // Before the variance check, so a recount that this count's variance asks for waits for the next count.
         self.complete_recounts(location, sku, cause.at, cause.seq);
-        self.check_count_variance(location, sku, before, variance, cause, outputs);
-        self.resolve_phantom_stock(location, sku, cause, outputs);
-        self.move_on_hand(location, sku, variance, Movement::Adjustment, cause, outputs);
-        self.check_low_stock(location, sku, cause, outputs);
+        self.check_count_variance(location, sku, before, variance, cause);
+        self.resolve_phantom_stock(location, sku, cause);
+        self.move_on_hand(location, sku, variance, Movement::Adjustment, cause);
+        self.check_low_stock(location, sku, cause);
     }
 
     fn apply_purchase_order(&mut self, order: &PurchaseOrder, seq: u64) {
@@ -298,7 +297,7 @@ impl Engine {
         }
     }
 
-    fn apply_po_update(&mut self, update: &PoUpdate, cause: Cause, outputs: &mut Vec<Output>) {
+    fn apply_po_update(&mut self, update: &PoUpdate, cause: Cause) {
         let expected = Timestamp::from_datetime(&update.expected);
         let Some(doc) = self.state.purchase_orders.get_mut(&update.po) else {
             return;
@@ -308,22 +307,15 @@ impl Engine {
         if !closed {
             (self.state.stats).expect_po(location, &update.po, expected);
             self.schedule_po_due(&update.po, expected);
-            self.check_po_slip(&update.po, cause, outputs);
+            self.check_po_slip(&update.po, cause);
         }
     }
 
-    fn apply_receipt(&mut self, receipt: &Receipt, cause: Cause, outputs: &mut Vec<Output>) {
+    fn apply_receipt(&mut self, receipt: &Receipt, cause: Cause) {
         let location = self.state.locations.intern(receipt.location.as_str());
         for line in &receipt.lines {
             let sku = self.state.skus.intern(line.sku.as_str());
-            self.move_on_hand(
-                location,
-                sku,
-                line.qty - line.damaged,
-                Movement::Receipt,
-                cause,
-                outputs,
-            );
+            self.move_on_hand(location, sku, line.qty - line.damaged, Movement::Receipt, cause);
         }
         let doc = self
             .state
@@ -346,14 +338,14 @@ impl Engine {
         if closed {
             (self.state.stats).forget_po(doc_location, &receipt.po);
         }
-        self.check_receipt(receipt, location, cause, outputs);
+        self.check_receipt(receipt, location, cause);
         for line in &receipt.lines {
             let sku = self.state.skus.get(line.sku.as_str()).expect("interned above");
-            self.check_low_stock(location, sku, cause, outputs);
+            self.check_low_stock(location, sku, cause);
         }
     }
 
-    fn apply_transfer_shipped(&mut self, shipped: &TransferShipped, cause: Cause, outputs: &mut Vec<Output>) {
+    fn apply_transfer_shipped(&mut self, shipped: &TransferShipped, cause: Cause) {
         let from = self.state.locations.intern(shipped.from.as_str());
         let to = self.state.locations.intern(shipped.to.as_str());
         let already_received = self
@@ -364,7 +356,7 @@ impl Engine {
         let mut lines = Vec::with_capacity(shipped.lines.len());
         for line in &shipped.lines {
             let sku = self.state.skus.intern(line.sku.as_str());
-            self.move_on_hand(from, sku, -line.qty, Movement::TransferShipment, cause, outputs);
+            self.move_on_hand(from, sku, -line.qty, Movement::TransferShipment, cause);
             if !already_received {
                 self.state.ledger.position_mut(to, sku).in_transit += line.qty;
             }
@@ -388,18 +380,18 @@ impl Engine {
             (self.state.stats).expect_transfer(to, &shipped.transfer, due, lines);
         }
         if already_received {
-            self.check_transfer_mismatch(&shipped.transfer, cause, outputs);
+            self.check_transfer_mismatch(&shipped.transfer, cause);
         } else {
             self.schedule_transfer_due(&shipped.transfer);
         }
         for (sku, _) in lines {
-            self.check_low_stock(from, sku, cause, outputs);
+            self.check_low_stock(from, sku, cause);
         }
     }
 
     /// The first receipt adds what arrived, clears the whole transit quantity and closes the transfer; a
     /// later receipt of a closed transfer moves no stock.
-    fn apply_transfer_received(&mut self, received: &TransferReceived, cause: Cause, outputs: &mut Vec<Output>) {
+    fn apply_transfer_received(&mut self, received: &TransferReceived, cause: Cause) {
         let location = self.state.locations.intern(received.location.as_str());
         let mut lines = Vec::with_capacity(received.lines.len());
         for line in &received.lines {
@@ -424,14 +416,14 @@ impl Engine {
         }
         (self.state.stats).forget_transfer(destination, &received.transfer);
         for &(sku, qty, damaged) in &lines {
-            self.move_on_hand(location, sku, qty - damaged, Movement::Receipt, cause, outputs);
+            self.move_on_hand(location, sku, qty - damaged, Movement::Receipt, cause);
         }
-        self.resolve_transfer_overdue(&received.transfer, cause, outputs);
+        self.resolve_transfer_overdue(&received.transfer, cause);
         if was_shipped {
-            self.check_transfer_mismatch(&received.transfer, cause, outputs);
+            self.check_transfer_mismatch(&received.transfer, cause);
         }
         for (sku, _, _) in lines {
-            self.check_low_stock(location, sku, cause, outputs);
+            self.check_low_stock(location, sku, cause);
         }
     }
 
@@ -469,7 +461,7 @@ impl Engine {
         }
     }
 
-    fn apply_order_allocated(&mut self, allocated: &OrderAllocated, cause: Cause, outputs: &mut Vec<Output>) {
+    fn apply_order_allocated(&mut self, allocated: &OrderAllocated, cause: Cause) {
         let location = self.state.locations.intern(allocated.location.as_str());
         let doc = self
             .state
@@ -480,7 +472,7 @@ impl Engine {
             return;
         }
         self.release_reservations(&allocated.order);
-        self.check_allocation(&allocated.order, location, cause, outputs);
+        self.check_allocation(&allocated.order, location, cause);
         self.reserve_order(&allocated.order, location);
     }
 
@@ -510,7 +502,7 @@ impl Engine {
         }
     }
 
-    fn apply_order_shipped(&mut self, shipped: &OrderShipped, cause: Cause, outputs: &mut Vec<Output>) {
+    fn apply_order_shipped(&mut self, shipped: &OrderShipped, cause: Cause) {
         let location = self.state.locations.intern(shipped.location.as_str());
         let mut moves: Vec<(SkuId, Qty)> = Vec::new();
         match &shipped.lines {
@@ -528,8 +520,8 @@ impl Engine {
             }
         }
         for &(sku, qty) in &moves {
-            self.move_on_hand(location, sku, -qty, Movement::OrderShipment, cause, outputs);
-            self.record_sale(location, sku, qty, cause, outputs);
+            self.move_on_hand(location, sku, -qty, Movement::OrderShipment, cause);
+            self.record_sale(location, sku, qty, cause);
         }
         let Some(doc) = self.state.orders.get_mut(&shipped.order) else {
             return;
@@ -553,14 +545,14 @@ impl Engine {
         // Lines are unknown until the order is placed; a shipment seen before cannot close it.
         if !doc.lines.is_empty() && doc.lines.iter().all(|line| line.open_qty() == Qty::ZERO) {
             doc.status = OrderStatus::Shipped;
-            self.resolve_order_exceptions(&shipped.order, cause, outputs);
+            self.resolve_order_exceptions(&shipped.order, cause);
         }
         for (sku, _) in moves {
-            self.check_low_stock(location, sku, cause, outputs);
+            self.check_low_stock(location, sku, cause);
         }
     }
 
-    fn apply_order_cancelled(&mut self, cancelled: &OrderCancelled, cause: Cause, outputs: &mut Vec<Output>) {
+    fn apply_order_cancelled(&mut self, cancelled: &OrderCancelled, cause: Cause) {
         self.release_reservations(&cancelled.order);
         let doc = self
             .state
@@ -568,13 +560,13 @@ impl Engine {
             .entry(cancelled.order.clone())
             .or_insert_with(OrderDoc::unknown);
         doc.status = OrderStatus::Cancelled;
-        self.resolve_order_exceptions(&cancelled.order, cause, outputs);
+        self.resolve_order_exceptions(&cancelled.order, cause);
         if cancelled.reason == CancelReason::Stockout {
-            self.raise_cancelled_stockout(&cancelled.order, cause, outputs);
+            self.raise_cancelled_stockout(&cancelled.order, cause);
         }
     }
 
-    fn apply_return_requested(&mut self, requested: &ReturnRequested, cause: Cause, outputs: &mut Vec<Output>) {
+    fn apply_return_requested(&mut self, requested: &ReturnRequested, cause: Cause) {
         let location = self.state.locations.intern(requested.location.as_str());
         let mut refund_requested = Money::ZERO;
         let mut lines = Vec::with_capacity(requested.lines.len());
@@ -592,15 +584,15 @@ impl Engine {
         doc.requested_at.get_or_insert(cause.at);
         doc.refund_requested = refund_requested;
         doc.lines = lines;
-        self.check_return_policy(&requested.return_number, cause, outputs);
+        self.check_return_policy(&requested.return_number, cause);
     }
 
-    fn apply_return_received(&mut self, received: &ReturnReceived, cause: Cause, outputs: &mut Vec<Output>) {
+    fn apply_return_received(&mut self, received: &ReturnReceived, cause: Cause) {
         let location = self.state.locations.intern(received.location.as_str());
         for line in &received.lines {
             let sku = self.state.skus.intern(line.sku.as_str());
             if line.condition == ReturnCondition::Resellable {
-                self.move_on_hand(location, sku, line.qty, Movement::Receipt, cause, outputs);
+                self.move_on_hand(location, sku, line.qty, Movement::Receipt, cause);
             }
         }
         let doc = self
@@ -616,7 +608,7 @@ impl Engine {
         self.schedule_refund_due(&received.return_number, cause.at);
     }
 
-    fn apply_refund(&mut self, refund: &RefundIssued, cause: Cause, outputs: &mut Vec<Output>) {
+    fn apply_refund(&mut self, refund: &RefundIssued, cause: Cause) {
         let location = self.state.returns.get(&refund.return_number).map(|doc| doc.location);
         let doc = self
             .state
@@ -625,6 +617,6 @@ impl Engine {
             .or_insert_with(|| ReturnDoc::new(location.unwrap_or_default()));
         doc.refunded += refund.amount;
         doc.refund_seen = true;
-        self.resolve_refund_overdue(&refund.return_number, cause, outputs);
+        self.resolve_refund_overdue(&refund.return_number, cause);
     }
 }

@@ -6,12 +6,12 @@
 use std::borrow::Cow;
 
 use crate::codes::{DocumentNumber, Money, Qty};
+use crate::engine::Engine;
 use crate::engine::apply::Cause;
 use crate::engine::exceptions::{ExceptionKey, TypeRef};
 use crate::engine::incidents::Touch;
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::raise::Detection;
-use crate::engine::{Engine, Output};
 use crate::event::{Event, EventBody, LocationKind};
 use crate::rules::KeyPart;
 use crate::rules::expr::{Fields, Root, Value};
@@ -230,7 +230,7 @@ fn line_count(body: &EventBody) -> usize {
 }
 
 impl Engine {
-    pub(super) fn run_custom_types(&mut self, event: &Event, cause: Cause, outputs: &mut Vec<Output>) {
+    pub(super) fn run_custom_types(&mut self, event: &Event, cause: Cause) {
         let rules = self.config.rules.clone();
         let kind = event.body.kind();
         let (location_code, sku_code) = event_place(&event.body);
@@ -277,7 +277,7 @@ impl Engine {
                 cause: cause.seq,
                 touches,
             };
-            self.raise(detection, outputs);
+            self.raise(detection);
         }
     }
 }

@@ -11,20 +11,13 @@ use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::master::{PriceScope, PromotionInfo};
 use crate::engine::raise::{Detection, key_of};
 use crate::engine::stats::{DayRing, StoreActivity, day_of};
-use crate::engine::{Deadline, Engine, Output};
+use crate::engine::{Deadline, Engine};
 use crate::event::{Channel, CustomerMessage, LocationKind, Sale};
 use crate::rules::{ExceptionType, Param};
 
 impl Engine {
     /// `price_mismatch`: a sale's unit price differs by more than `price_tolerance` from the active price.
-    pub(super) fn check_price(
-        &mut self,
-        sale: &Sale,
-        location: LocationId,
-        sku: SkuId,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn check_price(&mut self, sale: &Sale, location: LocationId, sku: SkuId, cause: Cause) {
         let kind = ExceptionType::PriceMismatch;
         if !self.config.rules.is_enabled(kind) {
             return;
@@ -40,10 +33,7 @@ impl Engine {
         let difference = (expected - sale.unit_price).abs();
         if difference.0 > tolerance {
             let impact = sale.qty * difference;
-            self.raise(
-                Detection::at_position(kind, location, sku, cause.at, impact, cause.seq),
-                outputs,
-            );
+            self.raise(Detection::at_position(kind, location, sku, cause.at, impact, cause.seq));
         }
     }
 
@@ -84,12 +74,7 @@ impl Engine {
 
     /// `promotion_conflict`: two promotions on one SKU overlap in time and scope with different prices, or a
     /// promotion price is below cost. `ref` is the later promotion.
-    pub(super) fn check_promotion_conflict(
-        &mut self,
-        number: &DocumentNumber,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn check_promotion_conflict(&mut self, number: &DocumentNumber, cause: Cause) {
         let kind = ExceptionType::PromotionConflict;
         let promotions = &self.state.master.promotions;
         let this = &promotions[number];
@@ -125,17 +110,12 @@ impl Engine {
             detection.sku = Some(sku);
             detection.touches.push(Touch::Document(number.clone()));
             detection.touches.push(Touch::Sku(sku));
-            self.raise(detection, outputs);
+            self.raise(detection);
         }
     }
 
     /// `customer_complaint`: the message is classified as a complaint by the configured model.
-    pub(super) fn check_customer_message(
-        &mut self,
-        message: &CustomerMessage,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn check_customer_message(&mut self, message: &CustomerMessage, cause: Cause) {
         let Some(insight) = &self.config.insight else {
             return;
         };
@@ -159,11 +139,11 @@ impl Engine {
         if let Some(order) = &message.order {
             detection.touches.push(Touch::Document(order.clone()));
         }
-        self.raise(detection, outputs);
+        self.raise(detection);
     }
 
     /// `master_data` for a product: it lacks cost, unit of measure, a category of two levels, or a supplier.
-    pub(super) fn check_product_master_data(&mut self, sku: SkuId, cause: Cause, outputs: &mut Vec<Output>) {
+    pub(super) fn check_product_master_data(&mut self, sku: SkuId, cause: Cause) {
         let kind = ExceptionType::MasterData;
         let Some(product) = self.state.master.product(sku) else {
             return;
@@ -179,18 +159,18 @@ impl Engine {
                 < 2;
         let key = key_of(kind, None, Some(sku), None);
         if !defective {
-            self.resolve_key(&key, cause.at, cause.seq, outputs);
+            self.resolve_key(&key, cause.at, cause.seq);
             return;
         }
         let mut detection = Detection::at_position(kind, 0, sku, cause.at, Money::ZERO, cause.seq);
         detection.key = key;
         detection.location = None;
         detection.touches = vec![Touch::Sku(sku)];
-        self.raise(detection, outputs);
+        self.raise(detection);
     }
 
     /// `master_data` for a supplier: it lacks `lead_time_days`.
-    pub(super) fn check_supplier_master_data(&mut self, code: &SupplierCode, cause: Cause, outputs: &mut Vec<Output>) {
+    pub(super) fn check_supplier_master_data(&mut self, code: &SupplierCode, cause: Cause) {
         let kind = ExceptionType::MasterData;
         let reference = DocumentNumber::parse(code.as_str()).expect("a supplier code is a valid reference");
         let key = key_of(kind, None, None, Some(&reference));
@@ -201,12 +181,12 @@ impl Engine {
             .get(code)
             .is_some_and(|supplier| supplier.lead_time_days.is_none());
         if !defective {
-            self.resolve_key(&key, cause.at, cause.seq, outputs);
+            self.resolve_key(&key, cause.at, cause.seq);
             return;
         }
         let mut detection = Detection::on_document(kind, None, &reference, &[], cause.at, Money::ZERO, cause.seq);
         detection.touches = vec![Touch::Supplier(code.clone())];
-        self.raise(detection, outputs);
+        self.raise(detection);
     }
 
     /// Counts a till sale line for the store exception rate.
@@ -228,12 +208,12 @@ impl Engine {
 
     /// The daily deadline: queues the next one, forgets till receipts older than any return window, and tests
     /// the store exception rates.
-    pub(super) fn fire_daily(&mut self, due_at: Timestamp, outputs: &mut Vec<Output>) {
+    pub(super) fn fire_daily(&mut self, due_at: Timestamp) {
         self.state
             .deadlines
             .schedule(Timestamp(due_at.0 + Timestamp::MILLIS_PER_DAY), Deadline::Daily);
         self.forget_old_receipts(due_at);
-        self.fire_store_rate_check(due_at, outputs);
+        self.fire_store_rate_check(due_at);
     }
 
     /// A return more than `return_days` after its sale breaks the policy whether or not Retex remembers the
@@ -295,7 +275,7 @@ impl Engine {
 
     /// `store_exception_rate`: every UTC midnight, each store's exceptions per sale line over the last
     /// `rate_window_days` full days are tested against its peers by the configured model.
-    fn fire_store_rate_check(&mut self, due_at: Timestamp, outputs: &mut Vec<Output>) {
+    fn fire_store_rate_check(&mut self, due_at: Timestamp) {
         let kind = ExceptionType::StoreExceptionRate;
         let Some(insight) = self.config.insight.clone() else {
             return;
@@ -315,7 +295,7 @@ impl Engine {
             detection.key = key_of(kind, Some(location), None, None);
             detection.sku = None;
             detection.touches = Vec::new();
-            self.raise(detection, outputs);
+            self.raise(detection);
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::engine::apply::Cause;
 use crate::engine::documents::{OrderStatus, PurchaseOrderDoc, TransferDoc};
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::raise::{Detection, key_of};
-use crate::engine::{Deadline, Engine, Output};
+use crate::engine::{Deadline, Engine};
 use crate::event::Receipt;
 use crate::rules::{ExceptionType, Param};
 
@@ -43,12 +43,7 @@ impl Engine {
         }
     }
 
-    pub(super) fn fire_transfer_receipt(
-        &mut self,
-        transfer: &DocumentNumber,
-        due_at: Timestamp,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn fire_transfer_receipt(&mut self, transfer: &DocumentNumber, due_at: Timestamp) {
         let Some(doc) = self.state.transfers.get(transfer) else {
             return;
         };
@@ -71,27 +66,17 @@ impl Engine {
             impact,
             seq,
         );
-        self.raise(detection, outputs);
+        self.raise(detection);
     }
 
-    pub(super) fn resolve_transfer_overdue(
-        &mut self,
-        transfer: &DocumentNumber,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn resolve_transfer_overdue(&mut self, transfer: &DocumentNumber, cause: Cause) {
         let key = key_of(ExceptionType::TransferOverdue, None, None, Some(transfer));
-        self.resolve_key(&key, cause.at, cause.seq, outputs);
+        self.resolve_key(&key, cause.at, cause.seq);
     }
 
     /// `transfer_mismatch`: a received line differs from the shipped quantity, or arrived damaged. Checked once
     /// both the shipment and the receipt are known.
-    pub(super) fn check_transfer_mismatch(
-        &mut self,
-        transfer: &DocumentNumber,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn check_transfer_mismatch(&mut self, transfer: &DocumentNumber, cause: Cause) {
         if !self.config.rules.is_enabled(ExceptionType::TransferMismatch) {
             return;
         }
@@ -119,7 +104,7 @@ impl Engine {
                 impact,
                 cause.seq,
             );
-            self.raise(detection, outputs);
+            self.raise(detection);
         }
     }
 
@@ -130,7 +115,7 @@ impl Engine {
     }
 
     /// `po_late`: `expected` passed while the PO is open and a line has received less than `received_share`.
-    pub(super) fn fire_po_expected(&mut self, po: &DocumentNumber, due_at: Timestamp, outputs: &mut Vec<Output>) {
+    pub(super) fn fire_po_expected(&mut self, po: &DocumentNumber, due_at: Timestamp) {
         let Some(doc) = self.state.purchase_orders.get(po) else {
             return;
         };
@@ -138,11 +123,11 @@ impl Engine {
             return;
         }
         let Some(seq) = doc.ordered_seq else { return };
-        self.raise_po(ExceptionType::PoLate, po, due_at, seq, outputs);
+        self.raise_po(ExceptionType::PoLate, po, due_at, seq);
     }
 
     /// `po_late` by a notice: a `po_update` moves `expected` more than `slip_hours` past the original.
-    pub(super) fn check_po_slip(&mut self, po: &DocumentNumber, cause: Cause, outputs: &mut Vec<Output>) {
+    pub(super) fn check_po_slip(&mut self, po: &DocumentNumber, cause: Cause) {
         let Some(doc) = self.state.purchase_orders.get(po) else {
             return;
         };
@@ -151,19 +136,13 @@ impl Engine {
         };
         let slip_ms = self.param_hours_ms(ExceptionType::PoLate, Param::SlipHours, Some(doc.location), None);
         if expected.0 - original.0 > slip_ms {
-            self.raise_po(ExceptionType::PoLate, po, cause.at, cause.seq, outputs);
+            self.raise_po(ExceptionType::PoLate, po, cause.at, cause.seq);
         }
     }
 
     /// After a receipt: `damaged_receipt` per damaged line, `po_short` when a final receipt leaves a line
     /// under `received_share`, and resolution of `po_late` and `po_short` once every line has arrived.
-    pub(super) fn check_receipt(
-        &mut self,
-        receipt: &Receipt,
-        location: LocationId,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn check_receipt(&mut self, receipt: &Receipt, location: LocationId, cause: Cause) {
         for line in &receipt.lines {
             if line.damaged > Qty::ZERO {
                 let sku = self.state.skus.get(line.sku.as_str()).expect("interned by the receipt");
@@ -177,7 +156,7 @@ impl Engine {
                     impact,
                     cause.seq,
                 );
-                self.raise(detection, outputs);
+                self.raise(detection);
             }
         }
         let Some(doc) = self.state.purchase_orders.get(&receipt.po) else {
@@ -190,7 +169,6 @@ impl Engine {
                 &key_of(ExceptionType::PoLate, None, None, Some(&receipt.po)),
                 cause.at,
                 cause.seq,
-                outputs,
             );
         }
         if short_cleared {
@@ -198,10 +176,9 @@ impl Engine {
                 &key_of(ExceptionType::PoShort, None, None, Some(&receipt.po)),
                 cause.at,
                 cause.seq,
-                outputs,
             );
         } else if receipt.is_final {
-            self.raise_po(ExceptionType::PoShort, &receipt.po, cause.at, cause.seq, outputs);
+            self.raise_po(ExceptionType::PoShort, &receipt.po, cause.at, cause.seq);
         }
     }
 
@@ -211,14 +188,7 @@ impl Engine {
         doc.lines.iter().all(|line| line.received.0 >= line.ordered.0 * share)
     }
 
-    fn raise_po(
-        &mut self,
-        kind: ExceptionType,
-        po: &DocumentNumber,
-        at: Timestamp,
-        seq: u64,
-        outputs: &mut Vec<Output>,
-    ) {
+    fn raise_po(&mut self, kind: ExceptionType, po: &DocumentNumber, at: Timestamp, seq: u64) {
         let Some(doc) = self.state.purchase_orders.get(po) else {
             return;
         };
@@ -229,7 +199,7 @@ impl Engine {
         if let Some(supplier) = &doc.supplier {
             detection.touches.push(crate::engine::Touch::Supplier(supplier.clone()));
         }
-        self.raise(detection, outputs);
+        self.raise(detection);
     }
 
     pub(super) fn schedule_order_at_risk(&mut self, order: &DocumentNumber, ship_by: Timestamp) {
@@ -240,7 +210,7 @@ impl Engine {
     }
 
     /// `order_at_risk`: an open order is not shipped in full `hours_before_ship_by` before `ship_by`.
-    pub(super) fn fire_order_at_risk(&mut self, order: &DocumentNumber, due_at: Timestamp, outputs: &mut Vec<Output>) {
+    pub(super) fn fire_order_at_risk(&mut self, order: &DocumentNumber, due_at: Timestamp) {
         let Some(doc) = self.state.orders.get(order) else {
             return;
         };
@@ -251,18 +221,12 @@ impl Engine {
         if doc.status != OrderStatus::Open || ship_by.0 - hours_ms != due_at.0 {
             return;
         }
-        self.raise_order(ExceptionType::OrderAtRisk, order, due_at.max(placed_at), seq, outputs);
+        self.raise_order(ExceptionType::OrderAtRisk, order, due_at.max(placed_at), seq);
     }
 
     /// `allocation_short`: the allocated location's available quantity (on hand less other reservations) is
     /// below a line's quantity. Called before the order's own reservation is placed.
-    pub(super) fn check_allocation(
-        &mut self,
-        order: &DocumentNumber,
-        location: LocationId,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn check_allocation(&mut self, order: &DocumentNumber, location: LocationId, cause: Cause) {
         let Some(doc) = self.state.orders.get(order) else {
             return;
         };
@@ -282,28 +246,15 @@ impl Engine {
         }
         if short {
             self.state.orders.get_mut(order).expect("checked above").allocated_to = Some(location);
-            self.raise_order(ExceptionType::AllocationShort, order, cause.at, cause.seq, outputs);
+            self.raise_order(ExceptionType::AllocationShort, order, cause.at, cause.seq);
         }
     }
 
-    pub(super) fn raise_cancelled_stockout(&mut self, order: &DocumentNumber, cause: Cause, outputs: &mut Vec<Output>) {
-        self.raise_order(
-            ExceptionType::OrderCancelledStockout,
-            order,
-            cause.at,
-            cause.seq,
-            outputs,
-        );
+    pub(super) fn raise_cancelled_stockout(&mut self, order: &DocumentNumber, cause: Cause) {
+        self.raise_order(ExceptionType::OrderCancelledStockout, order, cause.at, cause.seq);
     }
 
-    fn raise_order(
-        &mut self,
-        kind: ExceptionType,
-        order: &DocumentNumber,
-        at: Timestamp,
-        seq: u64,
-        outputs: &mut Vec<Output>,
-    ) {
+    fn raise_order(&mut self, kind: ExceptionType, order: &DocumentNumber, at: Timestamp, seq: u64) {
         let Some(doc) = self.state.orders.get(order) else {
             return;
         };
@@ -313,24 +264,19 @@ impl Engine {
             None => Vec::new(),
         };
         let detection = Detection::on_document(kind, location, order, &positions, at, doc.value(), seq);
-        self.raise(detection, outputs);
+        self.raise(detection);
     }
 
     /// An order shipped in full or cancelled clears `order_at_risk` and `allocation_short`.
-    pub(super) fn resolve_order_exceptions(&mut self, order: &DocumentNumber, cause: Cause, outputs: &mut Vec<Output>) {
+    pub(super) fn resolve_order_exceptions(&mut self, order: &DocumentNumber, cause: Cause) {
         for kind in [ExceptionType::OrderAtRisk, ExceptionType::AllocationShort] {
-            self.resolve_key(&key_of(kind, None, None, Some(order)), cause.at, cause.seq, outputs);
+            self.resolve_key(&key_of(kind, None, None, Some(order)), cause.at, cause.seq);
         }
     }
 
     /// `return_policy`: requested more than `return_days` after its order was placed (or first sold), refunds
     /// above what was paid for the returned units, or an order Retex never saw.
-    pub(super) fn check_return_policy(
-        &mut self,
-        return_number: &DocumentNumber,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn check_return_policy(&mut self, return_number: &DocumentNumber, cause: Cause) {
         let Some(doc) = self.state.returns.get(return_number) else {
             return;
         };
@@ -389,7 +335,7 @@ impl Engine {
                 cause.seq,
             );
             detection.touches.push(crate::engine::Touch::Document(order.clone()));
-            self.raise(detection, outputs);
+            self.raise(detection);
         }
     }
 
@@ -403,12 +349,7 @@ impl Engine {
     }
 
     /// `refund_overdue`: a received return has no `refund_issued` `refund_hours` later.
-    pub(super) fn fire_refund_due(
-        &mut self,
-        return_number: &DocumentNumber,
-        due_at: Timestamp,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn fire_refund_due(&mut self, return_number: &DocumentNumber, due_at: Timestamp) {
         let Some(doc) = self.state.returns.get(return_number) else {
             return;
         };
@@ -437,17 +378,12 @@ impl Engine {
         if let Some(order) = &doc.order {
             detection.touches.push(crate::engine::Touch::Document(order.clone()));
         }
-        self.raise(detection, outputs);
+        self.raise(detection);
     }
 
-    pub(super) fn resolve_refund_overdue(
-        &mut self,
-        return_number: &DocumentNumber,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn resolve_refund_overdue(&mut self, return_number: &DocumentNumber, cause: Cause) {
         let key = key_of(ExceptionType::RefundOverdue, None, None, Some(return_number));
-        self.resolve_key(&key, cause.at, cause.seq, outputs);
+        self.resolve_key(&key, cause.at, cause.seq);
     }
 }
 

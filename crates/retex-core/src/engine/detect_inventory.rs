@@ -8,7 +8,7 @@ use crate::engine::calendar::BusinessHours;
 use crate::engine::ledger::{LocationId, Position, SkuId, unpack};
 use crate::engine::raise::{Detection, key_of};
 use crate::engine::stats::{HISTORY_DAYS, PhantomCheck, PositionStats, day_of};
-use crate::engine::{Deadline, Engine, Output, pack_position};
+use crate::engine::{Deadline, Engine, pack_position};
 use crate::rules::{ExceptionType, Param, Rules, ScopeContext};
 
 /// `phantom_stock` judges "selling at least N a day" over at most this many days up to the last sale.
@@ -27,7 +27,6 @@ impl Engine {
         movement: Movement,
         delta: Qty,
         cause: Cause,
-        outputs: &mut Vec<Output>,
     ) {
         let can_go_negative = match movement {
             Movement::Sale | Movement::TransferShipment | Movement::OrderShipment => true,
@@ -36,13 +35,17 @@ impl Engine {
         };
         if after.is_negative() && can_go_negative {
             let kind = ExceptionType::NegativeStock;
-            self.raise(
-                Detection::at_position(kind, location, sku, cause.at, Money::ZERO, cause.seq),
-                outputs,
-            );
+            self.raise(Detection::at_position(
+                kind,
+                location,
+                sku,
+                cause.at,
+                Money::ZERO,
+                cause.seq,
+            ));
         } else if before.is_negative() && !after.is_negative() {
             let key = key_of(ExceptionType::NegativeStock, Some(location), Some(sku), None);
-            self.resolve_key(&key, cause.at, cause.seq, outputs);
+            self.resolve_key(&key, cause.at, cause.seq);
         }
     }
 
@@ -55,7 +58,6 @@ impl Engine {
         before: Qty,
         variance: Qty,
         cause: Cause,
-        outputs: &mut Vec<Output>,
     ) {
         let kind = ExceptionType::CountVariance;
         // A type switched off has no exceptions to raise or resolve (other rules replay the log afresh).
@@ -66,7 +68,7 @@ impl Engine {
         let share = self.param(kind, Param::ToleranceShare, Some(location), Some(sku));
         let tolerance = units.max(share * before.0.abs());
         let impact = (variance.0.abs() > tolerance).then(|| variance.abs() * self.state.master.unit_cost(sku));
-        self.settle_position(kind, location, sku, impact, cause, outputs);
+        self.settle_position(kind, location, sku, impact, cause);
     }
 
     /// Raises a position-keyed exception with `impact` when its condition holds, else resolves any open one.
@@ -77,19 +79,10 @@ impl Engine {
         sku: SkuId,
         impact: Option<Money>,
         cause: Cause,
-        outputs: &mut Vec<Output>,
     ) {
         match impact {
-            Some(impact) => self.raise(
-                Detection::at_position(kind, location, sku, cause.at, impact, cause.seq),
-                outputs,
-            ),
-            None => self.resolve_key(
-                &key_of(kind, Some(location), Some(sku), None),
-                cause.at,
-                cause.seq,
-                outputs,
-            ),
+            Some(impact) => self.raise(Detection::at_position(kind, location, sku, cause.at, impact, cause.seq)),
+            None => self.resolve_key(&key_of(kind, Some(location), Some(sku), None), cause.at, cause.seq),
         }
     }
 
@@ -102,7 +95,6 @@ impl Engine {
         sku: SkuId,
         qty: Qty,
         cause: Cause,
-        outputs: &mut Vec<Output>,
     ) -> Option<WindowSales> {
         let low_stock_window = self
             .config
@@ -155,7 +147,7 @@ impl Engine {
             self.queue_phantom_check(location, sku, calendar, reading);
         }
         if was_open {
-            self.resolve_phantom_stock(location, sku, cause, outputs);
+            self.resolve_phantom_stock(location, sku, cause);
         }
         sales.filter(WindowSales::judgeable)
     }
@@ -210,29 +202,17 @@ impl Engine {
         }
     }
 
-    pub(super) fn resolve_phantom_stock(
-        &mut self,
-        location: LocationId,
-        sku: SkuId,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn resolve_phantom_stock(&mut self, location: LocationId, sku: SkuId, cause: Cause) {
         if let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) {
             stats.phantom_open = false;
         }
         let key = key_of(ExceptionType::PhantomStock, Some(location), Some(sku), None);
-        self.resolve_key(&key, cause.at, cause.seq, outputs);
+        self.resolve_key(&key, cause.at, cause.seq);
     }
 
     /// `phantom_stock`: the ledger shows stock, yet an item selling at least `min_daily_sales` a day has been
     /// silent for `silence_intervals` times its mean interval between sales, counted in open hours.
-    pub(super) fn fire_phantom_check(
-        &mut self,
-        location: LocationId,
-        sku: SkuId,
-        due_at: Timestamp,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn fire_phantom_check(&mut self, location: LocationId, sku: SkuId, due_at: Timestamp) {
         let kind = ExceptionType::PhantomStock;
         let PhantomParams { min_daily, silence } = self.phantom_params(location, sku);
         let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) else {
@@ -266,22 +246,20 @@ impl Engine {
             stats.phantom_open = true;
         }
         let impact = on_hand * self.state.master.unit_cost(sku);
-        self.raise(
-            Detection::at_position(kind, location, sku, due_at, impact, last_sale_seq),
-            outputs,
-        );
+        self.raise(Detection::at_position(
+            kind,
+            location,
+            sku,
+            due_at,
+            impact,
+            last_sale_seq,
+        ));
     }
 
     /// `low_stock`: available (on hand - reserved + open PO and transfer quantity due within the lead time)
     /// drops below velocity x (lead time + 1) x cover factor, for items that sold on enough days of the window;
     /// resolved when back above.
-    pub(super) fn check_low_stock(
-        &mut self,
-        location: LocationId,
-        sku: SkuId,
-        cause: Cause,
-        outputs: &mut Vec<Output>,
-    ) {
+    pub(super) fn check_low_stock(&mut self, location: LocationId, sku: SkuId, cause: Cause) {
         let key = pack_position(location, sku);
         if !self.config.rules.is_enabled(ExceptionType::LowStock) || !self.state.stats.low_stock_watch.contains(&key) {
             return;
@@ -297,7 +275,7 @@ impl Engine {
             return;
         }
         let position = self.state.ledger.get(location, sku).copied().unwrap_or_default();
-        self.judge_low_stock(location, sku, sales, position, cause, outputs);
+        self.judge_low_stock(location, sku, sales, position, cause);
     }
 
     /// `low_stock` on a position's sales over the window, already summed, and its ledger position.
@@ -308,7 +286,6 @@ impl Engine {
         sales: WindowSales,
         position: Position,
         cause: Cause,
-        outputs: &mut Vec<Output>,
     ) {
         let kind = ExceptionType::LowStock;
         if !self.config.rules.is_enabled(kind) {
@@ -346,7 +323,7 @@ impl Engine {
                 .unwrap_or(Money::ZERO);
             Money(cover.velocity() * cover.lead_time * price.0)
         });
-        self.settle_position(kind, location, sku, impact, cause, outputs);
+        self.settle_position(kind, location, sku, impact, cause);
     }
 
     /// The `low_stock` arithmetic of a position at `at`: what is there and in transit, what the rules want on

@@ -88,7 +88,7 @@ impl Engine {
     }
 
     /// An SLA target fell due: a breach, unless it was met, moved or paused.
-    pub(super) fn fire_breach(&mut self, exception: u64, target: Target, due_at: Timestamp, outputs: &mut Vec<Output>) {
+    pub(super) fn fire_breach(&mut self, exception: u64, target: Target, due_at: Timestamp) {
         let seq = self.state.applied_seq;
         let record = self.state.exceptions.get_mut(exception);
         let missed = record.status.is_active()
@@ -110,7 +110,7 @@ impl Engine {
             }
         };
         record.note(due_at, ENGINE_ACTOR, "breached", detail, seq);
-        outputs.push(Output::ExceptionChanged(exception));
+        self.outbox.push(Output::ExceptionChanged(exception));
         self.trigger_actions(exception, Trigger::Breach, due_at, seq);
         if target == Target::Acknowledge
             && let Some(renotify) = self.config.rules.workflow.escalation.renotify
@@ -125,7 +125,7 @@ impl Engine {
     }
 
     /// A level fell due: tell its target, if the exception still needs it.
-    pub(super) fn fire_escalation(&mut self, exception: u64, level: u8, due_at: Timestamp, outputs: &mut Vec<Output>) {
+    pub(super) fn fire_escalation(&mut self, exception: u64, level: u8, due_at: Timestamp) {
         let rules = std::sync::Arc::clone(&self.config.rules);
         let policy = &rules.workflow.escalation;
         let index = usize::from(level) - 1;
@@ -159,7 +159,7 @@ impl Engine {
         let record = self.state.exceptions.get_mut(exception);
         record.escalation_level = record.escalation_level.max(level);
         record.note(due_at, ENGINE_ACTOR, "escalated", detail, seq);
-        outputs.push(Output::ExceptionChanged(exception));
+        self.outbox.push(Output::ExceptionChanged(exception));
         if index + 1 == policy.levels.len()
             && let Some(repeat) = policy.repeat
         {
@@ -168,7 +168,7 @@ impl Engine {
     }
 
     /// A reminder of an unacknowledged exception to its assignee (else its team lead).
-    pub(super) fn fire_renotify(&mut self, exception: u64, count: u8, due_at: Timestamp, outputs: &mut Vec<Output>) {
+    pub(super) fn fire_renotify(&mut self, exception: u64, count: u8, due_at: Timestamp) {
         let Some(renotify) = self.config.rules.workflow.escalation.renotify else {
             return;
         };
@@ -188,11 +188,11 @@ impl Engine {
             " reminded, still unacknowledged ({count} of {})",
             renotify.times
         );
-        self.send_notice(Notice::Reminder, exception, count, due_at, renotify, detail, outputs);
+        self.send_notice(Notice::Reminder, exception, count, due_at, renotify, detail);
     }
 
     /// The last level's target told again while the exception is unresolved.
-    pub(super) fn fire_repeat(&mut self, exception: u64, count: u8, due_at: Timestamp, outputs: &mut Vec<Output>) {
+    pub(super) fn fire_repeat(&mut self, exception: u64, count: u8, due_at: Timestamp) {
         let rules = std::sync::Arc::clone(&self.config.rules);
         let policy = &rules.workflow.escalation;
         let (Some(repeat), Some(last)) = (policy.repeat, policy.levels.last()) else {
@@ -209,7 +209,7 @@ impl Engine {
             " notified again, still unresolved ({count} of {})",
             repeat.times
         );
-        self.send_notice(Notice::Repeat, exception, count, due_at, repeat, detail, outputs);
+        self.send_notice(Notice::Repeat, exception, count, due_at, repeat, detail);
     }
 
     /// Whether an escalation step still applies at `at`: the exception is being worked, not muted, and (for an
@@ -259,16 +259,7 @@ impl Engine {
 
     /// Notes a reminder or repeat on the timeline and queues the next one, if any are left.
     #[allow(clippy::too_many_arguments)]
-    fn send_notice(
-        &mut self,
-        notice: Notice,
-        exception: u64,
-        count: u8,
-        at: Timestamp,
-        every: Repeat,
-        detail: String,
-        outputs: &mut Vec<Output>,
-    ) {
+    fn send_notice(&mut self, notice: Notice, exception: u64, count: u8, at: Timestamp, every: Repeat, detail: String) {
         let seq = self.state.applied_seq;
         let record = self.state.exceptions.get_mut(exception);
         let (sent, action) = match notice {
@@ -277,7 +268,7 @@ impl Engine {
         };
         *sent = sent.saturating_add(1);
         record.note(at, ENGINE_ACTOR, action, detail, seq);
-        outputs.push(Output::ExceptionChanged(exception));
+        self.outbox.push(Output::ExceptionChanged(exception));
         if count < every.times {
             let next = match notice {
                 Notice::Reminder => Deadline::Renotify(exception, count + 1),

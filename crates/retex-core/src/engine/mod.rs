@@ -199,6 +199,8 @@ pub struct Engine {
     /// Automated actions triggered while applying the current entry, run once it is fully applied (so a
     /// replenishment proposal sees the stock after the event). Always empty between entries.
     triggered: Vec<tasks::Triggered>,
+    /// What the entry being applied changed, returned by [`Engine::apply`]; emptied as each entry begins.
+    outbox: Vec<Output>,
 }
 
 impl Default for Engine {
@@ -234,77 +236,82 @@ impl Engine {
             calendar_memo: CalendarMemo::default(),
             due_offsets: FxHashMap::default(),
             triggered: Vec::new(),
+            outbox: Vec::new(),
         }
     }
 
-    /// Applies one log entry. `seq` must be greater than every sequence number applied before.
-    pub fn apply(&mut self, seq: u64, input: &Input, outputs: &mut Vec<Output>) {
+    /// Applies one log entry and returns what it changed. `seq` must be greater than every sequence number
+    /// applied before.
+    pub fn apply(&mut self, seq: u64, input: &Input) -> &[Output] {
         match input {
-            Input::Event(event) => self.apply_event_entry(seq, event, outputs),
+            Input::Event(event) => return self.apply_event_entry(seq, event),
             Input::Tick(at) => {
-                self.begin_entry(seq, *at, outputs);
-                self.finish_entry(seq, outputs);
+                self.begin_entry(seq, *at);
+                self.finish_entry(seq);
             }
             Input::Command(command) => {
                 let at = Timestamp::from_datetime(&command.at);
-                self.begin_entry(seq, at, outputs);
+                self.begin_entry(seq, at);
                 // The shell checked it before logging; one that no longer fits (another command came first)
                 // changes nothing.
                 if self.check_command(command).is_ok() {
                     self.apply_command(command, at, seq);
-                    outputs.push(Output::ExceptionChanged(command.exception));
+                    self.outbox.push(Output::ExceptionChanged(command.exception));
                 }
-                self.finish_entry(seq, outputs);
+                self.finish_entry(seq);
             }
             Input::Silence(silence) => {
                 let at = Timestamp::from_datetime(&silence.at);
-                self.begin_entry(seq, at, outputs);
+                self.begin_entry(seq, at);
                 if self.check_silence(silence).is_ok() {
                     self.add_silence(silence, seq);
                 }
-                self.finish_entry(seq, outputs);
+                self.finish_entry(seq);
             }
         }
+        &self.outbox
     }
 
     /// Applies one log entry holding an event (what [`Engine::apply`] does for `Input::Event`, without
     /// needing the event moved into an `Input`).
-    pub fn apply_event_entry(&mut self, seq: u64, event: &Event, outputs: &mut Vec<Output>) {
+    pub fn apply_event_entry(&mut self, seq: u64, event: &Event) -> &[Output] {
         let at = Timestamp::from_datetime(&event.at);
-        self.begin_entry(seq, at, outputs);
-        self.apply_event(seq, event, at, outputs);
+        self.begin_entry(seq, at);
+        self.apply_event(seq, event, at);
         // An obligation created already overdue fires now, at the time of the event that created it.
         let clock = self.state.clock.unwrap_or(at);
-        self.fire_deadlines_before(clock, outputs);
-        self.finish_entry(seq, outputs);
+        self.fire_deadlines_before(clock);
+        self.finish_entry(seq);
+        &self.outbox
     }
 
     /// Records the entry as applied and brings derived views up to date.
-    fn finish_entry(&mut self, seq: u64, outputs: &mut Vec<Output>) {
-        self.run_triggered_actions(outputs);
+    fn finish_entry(&mut self, seq: u64) {
+        self.run_triggered_actions();
         self.state.applied_seq = seq;
         self.state.exceptions.refresh_summaries();
     }
 
-    fn begin_entry(&mut self, seq: u64, at: Timestamp, outputs: &mut Vec<Output>) {
+    fn begin_entry(&mut self, seq: u64, at: Timestamp) {
         assert!(
             seq > self.state.applied_seq,
             "log entry {seq} applied after {}",
             self.state.applied_seq
         );
-        self.advance_clock(at, outputs);
+        self.outbox.clear();
+        self.advance_clock(at);
     }
 
     /// Moves the clock forward to `at`, firing every deadline strictly before it in time order; a late input
     /// (dated before the clock) leaves the clock where it is.
-    fn advance_clock(&mut self, at: Timestamp, outputs: &mut Vec<Output>) {
+    fn advance_clock(&mut self, at: Timestamp) {
         if self.state.clock.is_some_and(|clock| clock >= at) {
             return;
         }
         if self.state.clock.is_none() {
             self.schedule_daily(at);
         }
-        self.fire_deadlines_before(at, outputs);
+        self.fire_deadlines_before(at);
         self.state.clock = Some(at);
     }
 

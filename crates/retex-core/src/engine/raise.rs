@@ -110,7 +110,7 @@ impl Engine {
     // Raising and resolving are the exceptional path of every detector: kept out of line, the checks that
     // find nothing stay dense in the instruction cache.
     #[cold]
-    pub(super) fn raise(&mut self, detection: Detection, outputs: &mut Vec<Output>) {
+    pub(super) fn raise(&mut self, detection: Detection) {
         let type_ref = detection.type_ref();
         let rules = Arc::clone(&self.config.rules);
         let (enabled, floor, team) = type_settings(&rules, type_ref);
@@ -122,7 +122,7 @@ impl Engine {
             self.state
                 .exceptions
                 .recur(id, detection.at, detection.impact, severity, detection.cause);
-            outputs.push(Output::ExceptionRecurred(id));
+            self.outbox.push(Output::ExceptionRecurred(id));
             return;
         }
         let team = self.owning_team(type_ref, team, detection.location, detection.sku);
@@ -172,15 +172,15 @@ impl Engine {
         if type_ref != TypeRef::BuiltIn(ExceptionType::StoreExceptionRate) {
             self.count_store_exception(detection.location, detection.at);
         }
-        outputs.push(Output::ExceptionOpened(id));
+        self.outbox.push(Output::ExceptionOpened(id));
         self.trigger_actions(id, Trigger::Open, detection.at, detection.cause);
     }
 
     /// Resolves the open exception under `key`, if any.
     #[cold]
-    pub(super) fn resolve_key(&mut self, key: &ExceptionKey, at: Timestamp, cause: u64, outputs: &mut Vec<Output>) {
+    pub(super) fn resolve_key(&mut self, key: &ExceptionKey, at: Timestamp, cause: u64) {
         if let Some(id) = self.state.exceptions.resolve(key, at, cause) {
-            outputs.push(Output::ExceptionResolved(id));
+            self.outbox.push(Output::ExceptionResolved(id));
         }
     }
 

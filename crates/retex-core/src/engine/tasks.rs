@@ -139,14 +139,14 @@ impl Engine {
         }
     }
 
-    pub(super) fn run_triggered_actions(&mut self, outputs: &mut Vec<Output>) {
+    pub(super) fn run_triggered_actions(&mut self) {
         for triggered in std::mem::take(&mut self.triggered) {
-            self.run_actions(&triggered, outputs);
+            self.run_actions(&triggered);
         }
     }
 
     /// Creates the tasks the rules ask for on a trigger, each noted on the exception's timeline.
-    fn run_actions(&mut self, triggered: &Triggered, outputs: &mut Vec<Output>) {
+    fn run_actions(&mut self, triggered: &Triggered) {
         let Triggered {
             exception,
             ref trigger,
@@ -191,7 +191,7 @@ impl Engine {
                 .exceptions
                 .get_mut(exception)
                 .note(at, ENGINE_ACTOR, "action", note, seq);
-            outputs.push(Output::ExceptionChanged(exception));
+            self.outbox.push(Output::ExceptionChanged(exception));
         }
     }
 

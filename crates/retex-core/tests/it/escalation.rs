@@ -24,15 +24,11 @@ fn engine_after(ticks: &[&str]) -> Engine {
     let mut seq = 0;
     for event in parse_all(NEW_YORK_STORE) {
         seq += 1;
-        engine.apply(seq, &Input::Event(event), &mut Vec::new());
+        engine.apply(seq, &Input::Event(event));
     }
     for tick in ticks {
         seq += 1;
-        engine.apply(
-            seq,
-            &Input::Tick(Timestamp::parse_rfc3339(tick).unwrap()),
-            &mut Vec::new(),
-        );
+        engine.apply(seq, &Input::Tick(Timestamp::parse_rfc3339(tick).unwrap()));
     }
     engine
 }
@@ -90,7 +86,7 @@ fn engine_resolved_by_a_recount() -> (Engine, u64) {
     let mut seq = 0;
     for event in parse_all(&events) {
         seq += 1;
-        engine.apply(seq, &Input::Event(event), &mut Vec::new());
+        engine.apply(seq, &Input::Event(event));
     }
     (engine, seq)
 }
@@ -101,7 +97,6 @@ fn a_resolved_exception_does_not_escalate() {
     engine.apply(
         seq + 1,
         &Input::Tick(Timestamp::parse_rfc3339("2026-11-20T00:00:00Z").unwrap()),
-        &mut Vec::new(),
     );
     assert!(
         escalations(&engine).is_empty(),
@@ -117,15 +112,10 @@ fn a_reopened_exception_takes_up_the_levels_still_to_come() {
     let reopen = retex_core::command::Action::Reopen {
         note: "the recount was of the wrong shelf".into(),
     };
-    engine.apply(
-        seq + 1,
-        &command("2026-11-05T15:00:00Z", "lead", reopen),
-        &mut Vec::new(),
-    );
+    engine.apply(seq + 1, &command("2026-11-05T15:00:00Z", "lead", reopen));
     engine.apply(
         seq + 2,
         &Input::Tick(Timestamp::parse_rfc3339("2026-11-12T00:00:00Z").unwrap()),
-        &mut Vec::new(),
     );
     assert_eq!(
         escalations(&engine),
@@ -146,7 +136,6 @@ fn command(at: &str, actor: &str, action: retex_core::command::Action) -> Input 
 fn waiting_for_the_supplier_pauses_the_resolve_clock() {
     use retex_core::command::{Action, WorkStatus};
     let mut engine = engine_after(&[]);
-    let mut outputs = Vec::new();
     let steps = [
         command("2026-11-03T15:00:00Z", "ann", Action::Acknowledge),
         // Paused from 10:00 to 16:00 local on the 4th: 6 business hours.
@@ -166,7 +155,7 @@ fn waiting_for_the_supplier_pauses_the_resolve_clock() {
         ),
     ];
     for (index, step) in steps.iter().enumerate() {
-        engine.apply(100 + index as u64, step, &mut outputs);
+        engine.apply(100 + index as u64, step);
     }
     let (view, timeline) = engine.exception_detail(1).unwrap();
     // resolve_due moves from 2026-11-11 16:30 local by 6 business hours: to 14:30 local on the 12th (19:30Z).
@@ -189,7 +178,6 @@ fn waiting_for_the_supplier_pauses_the_resolve_clock() {
     engine.apply(
         200,
         &Input::Tick(Timestamp::parse_rfc3339("2026-11-12T19:00:00Z").unwrap()),
-        &mut outputs,
     );
     assert!(
         escalations(&engine).iter().all(|entry| !entry.contains("level 3")),
@@ -199,7 +187,6 @@ fn waiting_for_the_supplier_pauses_the_resolve_clock() {
     engine.apply(
         201,
         &Input::Tick(Timestamp::parse_rfc3339("2026-11-12T19:30:01Z").unwrap()),
-        &mut outputs,
     );
     assert!(
         escalations(&engine)

@@ -32,7 +32,7 @@ fn low_stock_locations(rules: &str) -> Vec<String> {
     }
     for (seq, line) in lines.iter().enumerate() {
         let event = parse_event(line).unwrap_or_else(|error| panic!("{line}: {error}"));
-        engine.apply(seq as u64 + 1, &Input::Event(event), &mut Vec::new());
+        engine.apply(seq as u64 + 1, &Input::Event(event));
     }
     (engine.exceptions().iter())
         .filter(|view| view.exception_type == "low_stock")

@@ -44,9 +44,8 @@ pub fn command(at: &str, actor: &str, exception: u64, action: retex_core::comman
 /// Applies events as log entries 1, 2, ... to a new engine.
 pub fn replay(events: &[Event]) -> Engine {
     let mut engine = Engine::default();
-    let mut outputs = Vec::new();
     for (index, event) in events.iter().enumerate() {
-        engine.apply(index as u64 + 1, &Input::Event(event.clone()), &mut outputs);
+        engine.apply(index as u64 + 1, &Input::Event(event.clone()));
     }
     engine
 }

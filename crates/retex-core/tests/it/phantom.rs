@@ -30,9 +30,9 @@ fn phantom_opened_at(rules: &str, sales: &[Timestamp], then: &[&str]) -> Vec<Str
     for line in &lines {
         seq += 1;
         let event = parse_event(line).unwrap_or_else(|error| panic!("{line}: {error}"));
-        engine.apply(seq, &Input::Event(event), &mut Vec::new());
+        engine.apply(seq, &Input::Event(event));
     }
-    engine.apply(seq + 1, &Input::Tick(at("2026-11-06T00:00:00Z")), &mut Vec::new());
+    engine.apply(seq + 1, &Input::Tick(at("2026-11-06T00:00:00Z")));
     engine
         .exceptions()
         .iter()

@@ -30,7 +30,7 @@ fn book() -> Engine {
     }
     let mut engine = Engine::default();
     for (index, event) in parse_all(&lines.join("\n")).into_iter().enumerate() {
-        engine.apply(index as u64 + 1, &Input::Event(event), &mut Vec::new());
+        engine.apply(index as u64 + 1, &Input::Event(event));
     }
     engine
 }
@@ -198,7 +198,7 @@ fn kpis_count_what_the_records_say() {
             resolution: None,
         },
     );
-    engine.apply(1_000, &resolve, &mut Vec::new());
+    engine.apply(1_000, &resolve);
     let now = Timestamp::parse_rfc3339("2026-11-02T20:30:00Z").unwrap();
     let kpis = engine.kpis(now, None);
     assert_eq!((kpis.total, kpis.open), (12, 11));
@@ -230,7 +230,7 @@ fn summaries_follow_commands_and_survive_a_snapshot() {
     };
     assert_eq!(ids(&engine, &risk)[0], 1);
     let acknowledge = command("2026-11-02T09:30:00Z", "anna", 1, Action::Acknowledge);
-    engine.apply(1_000, &acknowledge, &mut Vec::new());
+    engine.apply(1_000, &acknowledge);
     let after_ack = ids(&engine, &risk);
     assert_ne!(
         after_ack[0], 1,

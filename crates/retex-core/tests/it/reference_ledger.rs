@@ -375,7 +375,7 @@ proptest! {
         let mut engine = Engine::default();
         for (index, input) in engine_inputs(&ops).iter().enumerate() {
             reference.apply(&ops[index]);
-            engine.apply(index as u64 + 1, input, &mut Vec::new());
+            engine.apply(index as u64 + 1, input);
         }
         for (location, location_code) in LOCATIONS.iter().enumerate() {
             for (sku, sku_code) in SKUS.iter().enumerate() {
@@ -396,15 +396,15 @@ proptest! {
         let cut = ((inputs.len() as f64) * cut_share) as usize;
         let mut full = Engine::default();
         for (index, input) in inputs.iter().enumerate() {
-            full.apply(index as u64 + 1, input, &mut Vec::new());
+            full.apply(index as u64 + 1, input);
         }
         let mut head = Engine::default();
         for (index, input) in inputs.iter().enumerate().take(cut) {
-            head.apply(index as u64 + 1, input, &mut Vec::new());
+            head.apply(index as u64 + 1, input);
         }
         let mut restored = Engine::from_snapshot(&head.snapshot_bytes(), head.config().clone()).unwrap();
         for (index, input) in inputs.iter().enumerate().skip(cut) {
-            restored.apply(index as u64 + 1, input, &mut Vec::new());
+            restored.apply(index as u64 + 1, input);
         }
         prop_assert_eq!(restored.state_hash(), full.state_hash());
     }

@@ -13,7 +13,7 @@ fn snapshot_plus_tail_equals_full_replay_at_every_cut() {
         let mut restored = Engine::from_snapshot(&head.snapshot_bytes(), head.config().clone()).unwrap();
         assert_eq!(restored.state_hash(), head.state_hash());
         for (index, event) in events.iter().enumerate().skip(cut) {
-            restored.apply(index as u64 + 1, &Input::Event(event.clone()), &mut Vec::new());
+            restored.apply(index as u64 + 1, &Input::Event(event.clone()));
         }
         assert_eq!(restored.state_hash(), full.state_hash(), "cut after {cut} events");
     }

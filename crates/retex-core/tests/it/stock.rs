@@ -67,7 +67,7 @@ fn reservations_move_with_allocation_and_never_change_on_hand() {
             in_transit: Qty::ZERO
         }
     );
-    engine.apply(4, &Input::Event(events[3].clone()), &mut Vec::new());
+    engine.apply(4, &Input::Event(events[3].clone()));
     assert_eq!(engine.position("S1", "A").reserved, Qty::ZERO);
     assert_eq!(engine.position("S2", "A").reserved, qty("3"));
     assert_eq!(engine.position("S1", "A").on_hand, qty("5"));
@@ -118,11 +118,9 @@ fn a_tick_fires_deadlines_without_an_event() {
         r#"{"id":"1","source":"t","type":"transfer_shipped","at":"2026-11-02T07:00:00Z","transfer":"T","from":"W","to":"S","lines":[{"sku":"A","qty":4}]}"#,
     );
     let mut engine = replay(&events);
-    let mut outputs = Vec::new();
-    engine.apply(
+    let outputs = engine.apply(
         2,
         &Input::Tick(Timestamp::parse_rfc3339("2026-11-03T07:00:00Z").unwrap()),
-        &mut outputs,
     );
     // (The negative stock at W escalates meanwhile; nothing new opens.)
     let opened = outputs
@@ -133,7 +131,6 @@ fn a_tick_fires_deadlines_without_an_event() {
     engine.apply(
         3,
         &Input::Tick(Timestamp::parse_rfc3339("2026-11-03T07:00:01Z").unwrap()),
-        &mut outputs,
     );
     let overdue = engine
         .exceptions()

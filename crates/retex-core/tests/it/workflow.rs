@@ -86,7 +86,7 @@ fn engine_with(rules: &str) -> (Engine, u64) {
     let mut seq = 0;
     for event in parse_all(&world()) {
         seq += 1;
-        engine.apply(seq, &Input::Event(event), &mut Vec::new());
+        engine.apply(seq, &Input::Event(event));
     }
     (engine, seq)
 }
@@ -180,7 +180,7 @@ fn four_eyes_guard_resolutions_above_the_threshold() {
         command.role = role.map(str::to_owned);
         let checked = engine.check_command(&command);
         seq += 1;
-        engine.apply(seq, &Input::Command(command), &mut Vec::new());
+        engine.apply(seq, &Input::Command(command));
         checked
     };
     let refused = run(&mut engine, "ann", Some("team_member"), resolve()).unwrap_err();
@@ -261,11 +261,7 @@ fn evidence_can_be_required_before_resolving() {
         media_type: "image/jpeg".into(),
         bytes: 1234,
     };
-    engine.apply(
-        seq + 1,
-        &command("2026-11-02T11:00:00Z", "ann", id, attach),
-        &mut Vec::new(),
-    );
+    engine.apply(seq + 1, &command("2026-11-02T11:00:00Z", "ann", id, attach));
     assert!(
         engine
             .check_command(&command_of("2026-11-02T11:01:00Z", "ann", id, resolve))
@@ -281,9 +277,9 @@ fn a_snooze_holds_escalation_back() {
     let other = exception_of(&engine, "K1");
     let until = chrono::DateTime::parse_from_rfc3339("2026-11-02T15:00:00Z").unwrap();
     let snooze = command("2026-11-02T11:00:00Z", "ann", snoozed, Action::Snooze { until });
-    engine.apply(seq + 1, &snooze, &mut Vec::new());
+    engine.apply(seq + 1, &snooze);
     let tick = Input::Tick(Timestamp::parse_rfc3339("2026-11-02T13:00:00Z").unwrap());
-    engine.apply(seq + 2, &tick, &mut Vec::new());
+    engine.apply(seq + 2, &tick);
     let escalated = |id: u64| engine.exception_detail(id).unwrap().0.escalation_level;
     assert_eq!(escalated(snoozed), 0, "ack_due 12:00 passed while snoozed");
     assert_eq!(escalated(other), 1);
@@ -389,7 +385,7 @@ fn automated_actions_create_tasks_that_people_and_the_dispatcher_close() {
     let mut seq = 0;
     let mut apply = |engine: &mut Engine, input: Input| {
         seq += 1;
-        engine.apply(seq, &input, &mut Vec::new());
+        engine.apply(seq, &input);
     };
     for event in replenishment_world() {
         apply(&mut engine, Input::Event(event));
@@ -498,7 +494,6 @@ assignment = "round_robin"
     engine.apply(
         seq + 1,
         &Input::Tick(Timestamp::parse_rfc3339("2026-11-20T00:00:00Z").unwrap()),
-        &mut Vec::new(),
     );
     let (view, timeline) = engine.exception_detail(id).unwrap();
     let steps: Vec<String> = timeline

@@ -25,7 +25,6 @@ fn engine_config() -> EngineConfig {
 /// Runs one scenario's lines (events, or `tick RFC3339`) after the master data and describes what it raised.
 fn run_scenario(master: &str, lines: &[&str]) -> String {
     let mut engine = Engine::new(engine_config());
-    let mut outputs = Vec::new();
     let mut seq = 0;
     for line in master.lines().chain(lines.iter().copied()) {
         seq += 1;
@@ -33,7 +32,7 @@ fn run_scenario(master: &str, lines: &[&str]) -> String {
             Some(at) => Input::Tick(Timestamp::parse_rfc3339(at).unwrap()),
             None => Input::Event(parse_event(line).unwrap_or_else(|error| panic!("{line}: {error}"))),
         };
-        engine.apply(seq, &input, &mut outputs);
+        engine.apply(seq, &input);
     }
     let mut text = String::new();
     for view in engine.exceptions() {

@@ -47,13 +47,12 @@ fn flagged_stores(stream: &str) -> Vec<String> {
     let mut seq = 0;
     for line in stream.lines() {
         seq += 1;
-        engine.apply(seq, &Input::Event(parse_event(line).unwrap()), &mut Vec::new());
+        engine.apply(seq, &Input::Event(parse_event(line).unwrap()));
     }
     let after_the_week = chrono::DateTime::from_timestamp(1_793_606_400 + (DAYS + 1) * 86_400 + 1, 0).unwrap();
     engine.apply(
         seq + 1,
         &Input::Tick(retex_core::codes::Timestamp::from_datetime(&after_the_week)),
-        &mut Vec::new(),
     );
     let mut flagged: Vec<String> = engine
         .exceptions()
