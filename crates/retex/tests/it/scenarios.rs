@@ -1,6 +1,6 @@
 //! Data-driven detector tests: every scenario in `tests/scenarios/*.ndjson` (after the master data of
-//! `_master.ndjson`) runs in a fresh engine with the default rules and the shipped models, and the exceptions
-//! it raised must equal `*.expected`. Refresh with `RETEX_BLESS=1 cargo test -p retex scenarios`, then read the
+//! `_master.ndjson`) runs in a fresh engine with the shipped models and the default rules, or the rules of
+//! `*.rules.toml` beside it, and the exceptions it raised must equal `*.expected`. Refresh with `RETEX_BLESS=1 cargo test -p retex scenarios`, then read the
 //! diff: the expectations are the spec's, not whatever the engine said.
 
 use std::fmt::Write;
@@ -9,22 +9,30 @@ use std::sync::Arc;
 
 use retex_core::codes::Timestamp;
 use retex_core::engine::{Engine, EngineConfig, Input};
+use retex_core::rules::Rules;
+use retex_core::rules::file::parse_rules;
 use retex_core::wire::parse_event;
 
 fn scenario_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios")
 }
 
-fn engine_config() -> EngineConfig {
+/// The default rules, or those of the scenario's `NAME.rules.toml` when it has one.
+fn engine_config(scenario: &Path) -> EngineConfig {
+    let rules_path = scenario.with_extension("rules.toml");
+    let rules = match std::fs::read_to_string(&rules_path) {
+        Ok(text) => parse_rules(&text).unwrap_or_else(|errors| panic!("{}: {errors:?}", rules_path.display())),
+        Err(_) => Rules::default(),
+    };
     EngineConfig {
-        rules: Arc::default(),
+        rules: Arc::new(rules),
         insight: Some(Arc::new(retex_insight::EmbeddedInsight)),
     }
 }
 
 /// Runs one scenario's lines (events, or `tick RFC3339`) after the master data and describes what it raised.
-fn run_scenario(master: &str, lines: &[&str]) -> String {
-    let mut engine = Engine::new(engine_config());
+fn run_scenario(config: &EngineConfig, master: &str, lines: &[&str]) -> String {
+    let mut engine = Engine::new(config.clone());
     let mut seq = 0;
     for line in master.lines().chain(lines.iter().copied()) {
         seq += 1;
@@ -62,13 +70,14 @@ fn run_scenario(master: &str, lines: &[&str]) -> String {
 
 fn run_file(path: &Path, master: &str) -> String {
     let text = std::fs::read_to_string(path).unwrap();
+    let config = engine_config(path);
     let mut report = String::new();
     let mut title: Option<&str> = None;
     let mut lines: Vec<&str> = Vec::new();
     for line in text.lines().chain(std::iter::once("# end")) {
         if let Some(next_title) = line.strip_prefix("# ") {
             if let Some(title) = title {
-                writeln!(report, "## {title}\n{}", run_scenario(master, &lines)).unwrap();
+                writeln!(report, "## {title}\n{}", run_scenario(&config, master, &lines)).unwrap();
             }
             title = Some(next_title);
             lines.clear();
