@@ -23,3 +23,30 @@ fn snapshot_plus_tail_equals_full_replay_at_every_cut() {
 fn a_snapshot_that_does_not_decode_is_an_error() {
     assert!(Engine::from_snapshot(b"not a snapshot", Default::default()).is_err());
 }
+
+#[test]
+fn a_snapshot_taken_under_other_rules_is_refused() {
+    use std::sync::Arc;
+
+    use retex_core::engine::{EngineConfig, SnapshotError};
+    use retex_core::rules::file::parse_rules;
+
+    let events = parse_all(include_str!("../data/every_event_type.ndjson"));
+    let taken = replay(&events);
+    let other_rules = parse_rules("[types.count_variance]\ntolerance_units = 5\n").unwrap();
+    let other = EngineConfig {
+        rules: Arc::new(other_rules),
+        insight: None,
+    };
+    assert_ne!(other.rules.version(), taken.rules_version());
+    match Engine::from_snapshot(&taken.snapshot_bytes(), other) {
+        Err(SnapshotError::OtherRules { found, current }) => {
+            assert_eq!(found, taken.rules_version());
+            assert_ne!(current, found);
+        }
+        Err(error) => panic!("refused for another reason: {error}"),
+        Ok(_) => panic!("a snapshot of other rules was loaded"),
+    }
+    // Under its own rules the same bytes load.
+    assert!(Engine::from_snapshot(&taken.snapshot_bytes(), taken.config().clone()).is_ok());
+}

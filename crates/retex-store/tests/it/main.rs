@@ -53,6 +53,8 @@ macro_rules! store_conformance_suite {
             a_changed_entry_breaks_the_audit_chain,
             a_removed_entry_breaks_the_audit_chain,
             reordered_entries_break_the_audit_chain,
+            a_live_engine_catches_up_with_another_writer,
+            a_snapshot_under_other_rules_is_not_loaded,
         );
     };
     (@tests $harness:ty; $($test:ident),+ $(,)?) => {

@@ -613,3 +613,77 @@ pub fn evidence_is_kept_once_under_its_hash<H: Harness>() {
     );
     assert_eq!(reopened.evidence(&"0".repeat(64)).unwrap(), None);
 }
+
+/// Events as NDJSON lines: stock at a store, then a count that disagrees with it by 3 units.
+const LIVE_EVENTS: [&str; 5] = [
+    r#"{"id":"1","source":"t","type":"adjustment","at":"2026-11-02T09:00:00Z","location":"S1","sku":"A","qty":10,"reason":"correction"}"#,
+    r#"{"id":"2","source":"t","type":"adjustment","at":"2026-11-02T09:01:00Z","location":"S1","sku":"B","qty":4,"reason":"correction"}"#,
+    r#"{"id":"3","source":"t","type":"sale","at":"2026-11-02T09:02:00Z","location":"S1","sku":"B","qty":1,"unit_price":2,"channel":"pos"}"#,
+    r#"{"id":"4","source":"t","type":"count","at":"2026-11-02T09:03:00Z","location":"S1","sku":"A","counted":7}"#,
+    r#"{"id":"5","source":"t","type":"sale","at":"2026-11-02T09:04:00Z","location":"S1","sku":"A","qty":2,"unit_price":2,"channel":"pos"}"#,
+];
+
+/// Appends NDJSON event lines through a live engine, as `retex ingest` does.
+fn append_lines(live: &mut retex_store::LiveEngine, lines: &[&str]) {
+    let events: Vec<retex_core::event::Event> = lines
+        .iter()
+        .map(|line| retex_core::wire::parse_event(line).expect("a valid event"))
+        .collect();
+    let batch: Vec<retex_store::IncomingEvent<'_>> = events
+        .iter()
+        .zip(lines)
+        .map(|(event, text)| retex_store::IncomingEvent { event, text })
+        .collect();
+    live.append_events(&batch).expect("append");
+}
+
+fn live_engine(store: Box<dyn Store>, rules: retex_core::rules::Rules) -> retex_store::LiveEngine {
+    let config = retex_core::engine::EngineConfig {
+        rules: std::sync::Arc::new(rules),
+        insight: None,
+    };
+    retex_store::LiveEngine::open(store, config, retex_store::LiveOptions::default()).expect("open a live engine")
+}
+
+/// The engine a fresh process gets by replaying the whole log under the default rules.
+fn replayed_hash<H: Harness>(harness: &H) -> String {
+    live_engine(harness.open().expect("open"), Default::default())
+        .engine()
+        .state_hash()
+}
+
+pub fn a_live_engine_catches_up_with_another_writer<H: Harness>() {
+    let Some((harness, store)) = start::<H>() else { return };
+    let mut first = live_engine(store, Default::default());
+    let mut second = live_engine(harness.open().expect("second connection"), Default::default());
+    append_lines(&mut first, &LIVE_EVENTS[..3]);
+    // The second writer's append lands after the first writer's entries, which its engine has not applied: it
+    // must replay them from the log, in order, rather than apply its own batch out of order.
+    append_lines(&mut second, &LIVE_EVENTS[3..]);
+    assert_eq!(second.engine().applied_seq(), 5);
+    assert_eq!(second.engine().state_hash(), replayed_hash(&harness));
+    assert_eq!(second.engine().exception_records().len(), 1, "the count variance, seen by the second writer");
+    // The first writer is now behind too; its next append catches up the same way.
+    append_lines(
+        &mut first,
+        &[r#"{"id":"6","source":"t","type":"sale","at":"2026-11-02T09:05:00Z","location":"S1","sku":"B","qty":1,"unit_price":2,"channel":"pos"}"#],
+    );
+    assert_eq!(first.engine().applied_seq(), 6);
+    assert_eq!(first.engine().state_hash(), replayed_hash(&harness));
+}
+
+pub fn a_snapshot_under_other_rules_is_not_loaded<H: Harness>() {
+    let Some((harness, store)) = start::<H>() else { return };
+    let mut default_rules = live_engine(store, Default::default());
+    append_lines(&mut default_rules, &LIVE_EVENTS);
+    default_rules.save_snapshot().expect("save a snapshot");
+    assert_eq!(default_rules.engine().exception_records().len(), 1);
+    drop(default_rules);
+    // Under rules that tolerate 5 units the count is within tolerance: the exception must be re-derived from
+    // the log, not loaded from the default rules' snapshot.
+    let tolerant = retex_core::rules::file::parse_rules("[types.count_variance]\ntolerance_units = 5\n").unwrap();
+    let reopened = live_engine(harness.open().expect("reopen"), tolerant);
+    assert_eq!(reopened.engine().applied_seq(), 5);
+    assert_ne!(reopened.engine().rules_version(), retex_core::rules::Rules::default().version());
+    assert!(reopened.engine().exception_records().is_empty());
+}
