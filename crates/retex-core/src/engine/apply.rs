@@ -2,6 +2,8 @@
 //! at the moments their conditions can change.
 
 use crate::codes::{DocumentNumber, LocationCode, Money, Qty, Sku, Timestamp};
+use crate::engine::detect::stock::{self, Move, Movement};
+use crate::engine::detect::{Cause, master_data, pricing, service};
 use crate::engine::documents::{OrderDoc, OrderLineState, OrderStatus, PurchaseOrderDoc, ReturnDoc, TransferDoc};
 use crate::engine::ledger::{LocationId, Position, SkuId};
 use crate::engine::master::{
@@ -10,23 +12,6 @@ use crate::engine::master::{
 use crate::engine::{Engine, pack_position};
 use crate::event::*;
 use crate::rules::ExceptionType;
-
-/// Why on hand moved; only some moves can make stock negative in the sense of `negative_stock`.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Movement {
-    Sale,
-    Adjustment,
-    TransferShipment,
-    OrderShipment,
-    Receipt,
-}
-
-/// The input being applied: its log entry and time, for traceability.
-#[derive(Clone, Copy)]
-pub(super) struct Cause {
-    pub seq: u64,
-    pub at: Timestamp,
-}
 
 impl Engine {
     pub(super) fn apply_event(&mut self, seq: u64, event: &Event, at: Timestamp) {
@@ -56,7 +41,11 @@ impl Engine {
             EventBody::ReturnRequested(requested) => self.apply_return_requested(requested, cause),
             EventBody::ReturnReceived(received) => self.apply_return_received(received, cause),
             EventBody::RefundIssued(refund) => self.apply_refund(refund, cause),
-            EventBody::CustomerMessage(message) => self.check_customer_message(message, cause),
+            EventBody::CustomerMessage(message) => {
+                let detection = (self.config.insight.as_deref())
+                    .and_then(|model| service::customer_complaint(model, &self.state.orders, message, cause));
+                self.apply_detection(detection);
+            }
         }
         if !self.config.rules.custom.is_empty() {
             self.run_custom_types(event, cause);
@@ -109,7 +98,8 @@ impl Engine {
             return;
         }
         *slot = info;
-        self.check_supplier_master_data(&upsert.code, cause);
+        let verdict = master_data::supplier(&self.state.master, &upsert.code, cause);
+        self.apply_verdict(verdict);
     }
 
     fn upsert_product(&mut self, upsert: &ProductUpsert, cause: Cause) {
@@ -125,10 +115,11 @@ impl Engine {
             return_days: upsert.return_days.unwrap_or(RETURN_DAYS_DEFAULT),
             updated_at: cause.at,
         };
-        if upsert_newest(slot_for(&mut self.state.master.products, id), info, |info| {
+        let newest = upsert_newest(slot_for(&mut self.state.master.products, id), info, |info| {
             info.updated_at
-        }) {
-            self.check_product_master_data(id, cause);
+        });
+        if newest && let Some(verdict) = master_data::product(&self.state.master, id, cause) {
+            self.apply_verdict(verdict);
         }
     }
 
@@ -184,7 +175,9 @@ impl Engine {
         if !by_sku.contains(&upsert.promotion) {
             by_sku.push(upsert.promotion.clone());
         }
-        self.check_promotion_conflict(&upsert.promotion, cause);
+        for detection in pricing::promotion_conflicts(&self.pricing_view(), &upsert.promotion, cause) {
+            self.apply_detection(Some(detection));
+        }
     }
 
     fn apply_sale(&mut self, sale: &Sale, cause: Cause) {
@@ -192,7 +185,8 @@ impl Engine {
         let position = self.move_on_hand(location, sku, -sale.qty, Movement::Sale, cause);
         let low_stock_sales = self.record_sale(location, sku, sale.qty, cause);
         self.count_sale_line(location, cause.at);
-        self.check_price(sale, location, sku, cause);
+        let mismatch = pricing::price_mismatch(&self.pricing_view(), sale, location, sku, cause);
+        self.apply_detection(mismatch);
         if let Some(order) = &sale.order
             && self.config.rules.is_enabled(ExceptionType::ReturnPolicy)
         {
@@ -219,7 +213,17 @@ impl Engine {
         let before = position.on_hand;
         position.on_hand += delta;
         let moved = *position;
-        self.check_negative_stock(location, sku, before, moved.on_hand, movement, delta, cause);
+        let change = Move {
+            location,
+            sku,
+            before,
+            after: moved.on_hand,
+            delta,
+            movement,
+        };
+        if let Some(verdict) = stock::negative_stock(&change, cause) {
+            self.apply_verdict(verdict);
+        }
         moved
     }
 
@@ -229,7 +233,9 @@ impl Engine {
         let variance = count.counted - before;
         // Before the variance check, so a recount that this count's variance asks for waits for the next count.
         self.complete_recounts(location, sku, cause.at, cause.seq);
-        self.check_count_variance(location, sku, before, variance, cause);
+        if let Some(verdict) = stock::count_variance(&self.params(), location, sku, before, variance, cause) {
+            self.apply_verdict(verdict);
+        }
         self.resolve_phantom_stock(location, sku, cause);
         self.move_on_hand(location, sku, variance, Movement::Adjustment, cause);
         self.check_low_stock(location, sku, cause);

@@ -7,11 +7,11 @@ use std::borrow::Cow;
 
 use crate::codes::{DocumentNumber, Money, Qty};
 use crate::engine::Engine;
-use crate::engine::apply::Cause;
+use crate::engine::detect::Cause;
+use crate::engine::detect::Detection;
 use crate::engine::exceptions::{ExceptionKey, TypeRef};
 use crate::engine::incidents::Touch;
 use crate::engine::ledger::{LocationId, SkuId};
-use crate::engine::raise::Detection;
 use crate::event::{Event, EventBody, LocationKind};
 use crate::rules::KeyPart;
 use crate::rules::expr::{Fields, Root, Value};
@@ -277,7 +277,7 @@ impl Engine {
                 cause: cause.seq,
                 touches,
             };
-            self.raise(detection);
+            self.apply_detection(Some(detection));
         }
     }
 }

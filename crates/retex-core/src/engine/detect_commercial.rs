@@ -1,192 +1,27 @@
-//! Commercial and governance detectors: `price_mismatch`, `promotion_conflict`, `customer_complaint`,
-//! `master_data` and `store_exception_rate`.
+//! The pricing detectors' view, and `store_exception_rate`: the daily test of each store's exception rate
+//! against its peers, with the counts it needs kept as sales and exceptions happen.
 
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::codes::{DocumentNumber, Money, SupplierCode, Timestamp};
-use crate::engine::apply::Cause;
-use crate::engine::incidents::Touch;
+use crate::codes::{Money, Timestamp};
+use crate::engine::detect::pricing::PricingView;
+use crate::engine::detect::{Detection, key_of};
 use crate::engine::insight::{RateTestParams, StoreWindow};
-use crate::engine::ledger::{LocationId, SkuId};
-use crate::engine::master::{PriceScope, PromotionInfo};
-use crate::engine::raise::{Detection, key_of};
+use crate::engine::ledger::LocationId;
 use crate::engine::stats::{DayRing, StoreActivity, day_of};
 use crate::engine::{Deadline, Engine};
-use crate::event::{Channel, CustomerMessage, LocationKind, Sale};
+use crate::event::LocationKind;
 use crate::rules::{ExceptionType, Param};
 
 impl Engine {
-    /// `price_mismatch`: a sale's unit price differs by more than `price_tolerance` from the active price.
-    pub(super) fn check_price(&mut self, sale: &Sale, location: LocationId, sku: SkuId, cause: Cause) {
-        let kind = ExceptionType::PriceMismatch;
-        if !self.config.rules.is_enabled(kind) {
-            return;
+    /// What the pricing detectors read.
+    pub(super) fn pricing_view(&self) -> PricingView<'_> {
+        PricingView {
+            params: self.params(),
+            master: &self.state.master,
+            promotions_by_sku: &self.state.stats.promotions_by_sku,
+            priced_skus: &self.state.stats.priced_skus,
         }
-        let Some(expected) = self.active_price(sku, location, sale.channel, cause.at) else {
-            return;
-        };
-        // Most lines are charged the active price: no arithmetic for them.
-        if expected == sale.unit_price {
-            return;
-        }
-        let tolerance = self.param(kind, Param::PriceTolerance, Some(location), Some(sku));
-        let difference = (expected - sale.unit_price).abs();
-        if difference.0 > tolerance {
-            let impact = sale.qty * difference;
-            self.raise(Detection::at_position(kind, location, sku, cause.at, impact, cause.seq));
-        }
-    }
-
-    /// The price a till should charge: a running promotion (most specific, then latest start), else the most
-    /// specific `price`, else the product's price.
-    fn active_price(&self, sku: SkuId, location: LocationId, channel: Channel, at: Timestamp) -> Option<Money> {
-        let master = &self.state.master;
-        let mut best: Option<((u8, Timestamp, &DocumentNumber), Money)> = None;
-        for number in self.state.stats.promotions_by_sku.get(&sku).into_iter().flatten() {
-            let promotion = &master.promotions[number];
-            let running = promotion.from <= at && at < promotion.to;
-            let in_scope = promotion.location.is_none_or(|scope| scope == location)
-                && promotion.channel.is_none_or(|scope| scope == channel);
-            if running && in_scope {
-                let rank = (specificity(promotion), promotion.from, number);
-                if best.as_ref().is_none_or(|(best_rank, _)| rank > *best_rank) {
-                    best = Some((rank, promotion.price));
-                }
-            }
-        }
-        if let Some((_, price)) = best {
-            return Some(price);
-        }
-        let scopes = [
-            (Some(location), Some(channel)),
-            (Some(location), None),
-            (None, Some(channel)),
-            (None, None),
-        ];
-        let priced = self.state.stats.priced_skus.get(sku as usize).copied().unwrap_or(false);
-        for (location, channel) in scopes.into_iter().filter(|_| priced) {
-            if let Some(entry) = master.prices.get(&PriceScope { sku, location, channel }) {
-                return Some(entry.price);
-            }
-        }
-        master.product(sku).and_then(|product| product.price)
-    }
-
-    /// `promotion_conflict`: two promotions on one SKU overlap in time and scope with different prices, or a
-    /// promotion price is below cost. `ref` is the later promotion.
-    pub(super) fn check_promotion_conflict(&mut self, number: &DocumentNumber, cause: Cause) {
-        let kind = ExceptionType::PromotionConflict;
-        let promotions = &self.state.master.promotions;
-        let this = &promotions[number];
-        let (sku, scope_location) = (this.sku, this.location);
-        let mut conflicts: Vec<DocumentNumber> = Vec::new();
-        for other_number in self.state.stats.promotions_by_sku.get(&sku).into_iter().flatten() {
-            if other_number == number {
-                continue;
-            }
-            let other = &promotions[other_number];
-            if overlaps(this, other) && this.price != other.price {
-                let later = if (other.from, other_number) > (this.from, number) {
-                    other_number
-                } else {
-                    number
-                };
-                conflicts.push(later.clone());
-            }
-        }
-        let below_cost = self
-            .state
-            .master
-            .product(sku)
-            .and_then(|product| product.cost)
-            .is_some_and(|cost| this.price < cost);
-        if below_cost {
-            conflicts.push(number.clone());
-        }
-        for later in conflicts {
-            let mut detection =
-                Detection::on_document(kind, scope_location, &later, &[], cause.at, Money::ZERO, cause.seq);
-            detection.key = key_of(kind, None, Some(sku), None);
-            detection.sku = Some(sku);
-            detection.touches.push(Touch::Document(number.clone()));
-            detection.touches.push(Touch::Sku(sku));
-            self.raise(detection);
-        }
-    }
-
-    /// `customer_complaint`: the message is classified as a complaint by the configured model.
-    pub(super) fn check_customer_message(&mut self, message: &CustomerMessage, cause: Cause) {
-        let Some(insight) = &self.config.insight else {
-            return;
-        };
-        if !insight.is_complaint(&message.text) {
-            return;
-        }
-        let location = message
-            .order
-            .as_ref()
-            .and_then(|order| self.state.orders.get(order))
-            .and_then(|doc| doc.allocated_to);
-        let mut detection = Detection::on_document(
-            ExceptionType::CustomerComplaint,
-            location,
-            &message.message,
-            &[],
-            cause.at,
-            Money::ZERO,
-            cause.seq,
-        );
-        if let Some(order) = &message.order {
-            detection.touches.push(Touch::Document(order.clone()));
-        }
-        self.raise(detection);
-    }
-
-    /// `master_data` for a product: it lacks cost, unit of measure, a category of two levels, or a supplier.
-    pub(super) fn check_product_master_data(&mut self, sku: SkuId, cause: Cause) {
-        let kind = ExceptionType::MasterData;
-        let Some(product) = self.state.master.product(sku) else {
-            return;
-        };
-        let defective = product.cost.is_none()
-            || product.uom.is_none()
-            || product.supplier.is_none()
-            || product
-                .category
-                .split('/')
-                .filter(|level| !level.trim().is_empty())
-                .count()
-                < 2;
-        let key = key_of(kind, None, Some(sku), None);
-        if !defective {
-            self.resolve_key(&key, cause.at, cause.seq);
-            return;
-        }
-        let mut detection = Detection::at_position(kind, 0, sku, cause.at, Money::ZERO, cause.seq);
-        detection.key = key;
-        detection.location = None;
-        detection.touches = vec![Touch::Sku(sku)];
-        self.raise(detection);
-    }
-
-    /// `master_data` for a supplier: it lacks `lead_time_days`.
-    pub(super) fn check_supplier_master_data(&mut self, code: &SupplierCode, cause: Cause) {
-        let kind = ExceptionType::MasterData;
-        let reference = DocumentNumber::parse(code.as_str()).expect("a supplier code is a valid reference");
-        let key = key_of(kind, None, None, Some(&reference));
-        let defective = self
-            .state
-            .master
-            .suppliers
-            .get(code)
-            .is_some_and(|supplier| supplier.lead_time_days.is_none());
-        if !defective {
-            self.resolve_key(&key, cause.at, cause.seq);
-            return;
-        }
-        let mut detection = Detection::on_document(kind, None, &reference, &[], cause.at, Money::ZERO, cause.seq);
-        detection.touches = vec![Touch::Supplier(code.clone())];
-        self.raise(detection);
     }
 
     /// Counts a till sale line for the store exception rate.
@@ -295,20 +130,7 @@ impl Engine {
             detection.key = key_of(kind, Some(location), None, None);
             detection.sku = None;
             detection.touches = Vec::new();
-            self.raise(detection);
+            self.apply_detection(Some(detection));
         }
     }
-}
-
-/// How specific a promotion's scope is: location and channel both, location, channel, neither.
-fn specificity(promotion: &PromotionInfo) -> u8 {
-    u8::from(promotion.location.is_some()) * 2 + u8::from(promotion.channel.is_some())
-}
-
-/// Whether two promotions overlap in time (`to` excluded) and in scope (equal, or absent on one side).
-fn overlaps(a: &PromotionInfo, b: &PromotionInfo) -> bool {
-    let in_time = a.from < b.to && b.from < a.to;
-    let same_place = a.location.is_none() || b.location.is_none() || a.location == b.location;
-    let same_channel = a.channel.is_none() || b.channel.is_none() || a.channel == b.channel;
-    in_time && same_place && same_channel
 }

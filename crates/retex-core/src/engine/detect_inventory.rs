@@ -3,10 +3,9 @@
 use rust_decimal::Decimal;
 
 use crate::codes::{Money, Qty, Timestamp};
-use crate::engine::apply::{Cause, Movement};
 use crate::engine::calendar::BusinessHours;
+use crate::engine::detect::{Cause, Detection, Verdict, clear};
 use crate::engine::ledger::{LocationId, Position, SkuId, unpack};
-use crate::engine::raise::{Detection, key_of};
 use crate::engine::stats::{HISTORY_DAYS, PhantomCheck, PositionStats, day_of};
 use crate::engine::{Deadline, Engine, pack_position};
 use crate::rules::{ExceptionType, Param, Rules, ScopeContext};
@@ -15,63 +14,7 @@ use crate::rules::{ExceptionType, Param, Rules, ScopeContext};
 const PHANTOM_VELOCITY_WINDOW_DAYS: usize = 14;
 
 impl Engine {
-    /// `negative_stock`: a sale, negative adjustment, transfer shipment or order shipment leaves on hand below
-    /// zero; resolved when on hand is back at zero or above.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn check_negative_stock(
-        &mut self,
-        location: LocationId,
-        sku: SkuId,
-        before: Qty,
-        after: Qty,
-        movement: Movement,
-        delta: Qty,
-        cause: Cause,
-    ) {
-        let can_go_negative = match movement {
-            Movement::Sale | Movement::TransferShipment | Movement::OrderShipment => true,
-            Movement::Adjustment => delta.is_negative(),
-            Movement::Receipt => false,
-        };
-        if after.is_negative() && can_go_negative {
-            let kind = ExceptionType::NegativeStock;
-            self.raise(Detection::at_position(
-                kind,
-                location,
-                sku,
-                cause.at,
-                Money::ZERO,
-                cause.seq,
-            ));
-        } else if before.is_negative() && !after.is_negative() {
-            let key = key_of(ExceptionType::NegativeStock, Some(location), Some(sku), None);
-            self.resolve_key(&key, cause.at, cause.seq);
-        }
-    }
-
-    /// `count_variance`: the count differs from on hand by more than max(units, share of abs(on hand)); a
-    /// later count within tolerance resolves it.
-    pub(super) fn check_count_variance(
-        &mut self,
-        location: LocationId,
-        sku: SkuId,
-        before: Qty,
-        variance: Qty,
-        cause: Cause,
-    ) {
-        let kind = ExceptionType::CountVariance;
-        // A type switched off has no exceptions to raise or resolve (other rules replay the log afresh).
-        if !self.config.rules.is_enabled(kind) {
-            return;
-        }
-        let units = self.param(kind, Param::ToleranceUnits, Some(location), Some(sku));
-        let share = self.param(kind, Param::ToleranceShare, Some(location), Some(sku));
-        let tolerance = units.max(share * before.0.abs());
-        let impact = (variance.0.abs() > tolerance).then(|| variance.abs() * self.state.master.unit_cost(sku));
-        self.settle_position(kind, location, sku, impact, cause);
-    }
-
-    /// Raises a position-keyed exception with `impact` when its condition holds, else resolves any open one.
+    /// Raises a position-keyed exception with `impact` when its condition holds, else clears any open one.
     fn settle_position(
         &mut self,
         kind: ExceptionType,
@@ -80,10 +23,11 @@ impl Engine {
         impact: Option<Money>,
         cause: Cause,
     ) {
-        match impact {
-            Some(impact) => self.raise(Detection::at_position(kind, location, sku, cause.at, impact, cause.seq)),
-            None => self.resolve_key(&key_of(kind, Some(location), Some(sku), None), cause.at, cause.seq),
-        }
+        let verdict = match impact {
+            Some(impact) => Verdict::Raise(Detection::at_position(kind, location, sku, cause.at, impact, cause.seq)),
+            None => clear(kind, Some(location), Some(sku), None, cause),
+        };
+        self.apply_verdict(verdict);
     }
 
     /// Records demand for the velocity and the silence of `phantom_stock`; a sale resolves `phantom_stock`.
@@ -206,8 +150,13 @@ impl Engine {
         if let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) {
             stats.phantom_open = false;
         }
-        let key = key_of(ExceptionType::PhantomStock, Some(location), Some(sku), None);
-        self.resolve_key(&key, cause.at, cause.seq);
+        self.apply_verdict(clear(
+            ExceptionType::PhantomStock,
+            Some(location),
+            Some(sku),
+            None,
+            cause,
+        ));
     }
 
     /// `phantom_stock`: the ledger shows stock, yet an item selling at least `min_daily_sales` a day has been
@@ -246,14 +195,8 @@ impl Engine {
             stats.phantom_open = true;
         }
         let impact = on_hand * self.state.master.unit_cost(sku);
-        self.raise(Detection::at_position(
-            kind,
-            location,
-            sku,
-            due_at,
-            impact,
-            last_sale_seq,
-        ));
+        let detection = Detection::at_position(kind, location, sku, due_at, impact, last_sale_seq);
+        self.apply_detection(Some(detection));
     }
 
     /// `low_stock`: available (on hand - reserved + open PO and transfer quantity due within the lead time)

@@ -19,6 +19,7 @@ mod apply;
 mod calendar;
 mod custom;
 mod deadlines;
+mod detect;
 mod detect_commercial;
 mod detect_documents;
 mod detect_inventory;
@@ -180,9 +181,8 @@ pub struct Engine {
     state: State,
     config: EngineConfig,
     rules_version: Arc<str>,
-    /// Each type's parameter values without overrides, by `type index * Param::ALL.len() + param index`:
-    /// spares the hot path a map lookup.
-    param_defaults: Vec<Option<rust_decimal::Decimal>>,
+    /// Each type's parameter values without overrides.
+    param_defaults: detect::ParamDefaults,
     /// Derived from the rules: what every till sale reads, typed.
     sale_params: detect_inventory::SaleParams,
     /// Derived from master data, not state: each SKU's lead time for `low_stock` and the days of sales it
@@ -222,7 +222,7 @@ impl Engine {
     /// An engine over `state`, with the caches derived from the config empty.
     fn assemble(mut state: State, config: EngineConfig, rules_version: String) -> Self {
         state.exceptions.refresh_summaries();
-        let param_defaults = param_defaults(&config.rules);
+        let param_defaults = detect::ParamDefaults::of(&config.rules);
         let sale_params = detect_inventory::SaleParams::of(&config.rules);
         let (lead_times, calendars) = (Vec::new(), Vec::new());
         Self {
@@ -457,17 +457,6 @@ impl Engine {
     pub fn state_hash(&self) -> String {
         hash_hex(&self.snapshot_bytes())
     }
-}
-
-/// The dense table behind `Engine::param` for types without overrides.
-fn param_defaults(rules: &Rules) -> Vec<Option<rust_decimal::Decimal>> {
-    let mut table = vec![None; crate::rules::ExceptionType::ALL.len() * crate::rules::Param::ALL.len()];
-    for exception_type in crate::rules::ExceptionType::ALL {
-        for (param, value) in &rules.rule(exception_type).params {
-            table[exception_type.index() * crate::rules::Param::ALL.len() + param.index()] = Some(*value);
-        }
-    }
-    table
 }
 
 /// SHA-256 of `bytes`, in lowercase hex.

@@ -9,11 +9,11 @@ use std::sync::Arc;
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
-use crate::codes::{DocumentNumber, Money, Timestamp};
+use crate::codes::Timestamp;
 use crate::engine::calendar::{BusinessHours, DUES_MAX};
+use crate::engine::detect::{Detection, Params, Verdict};
 use crate::engine::escalation::due_offsets_ms;
 use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionKey, Opening, TypeRef};
-use crate::engine::incidents::Touch;
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::stats::day_of;
 use crate::engine::{Engine, Output};
@@ -24,93 +24,27 @@ use crate::rules::{ExceptionType, LOCATION_TEAM, Param, Rules, ScopeContext, Sev
 /// The team of exceptions that have no location and belong to a location's team.
 const TEAM_WITHOUT_LOCATION: &str = "operations";
 
-/// One sighting of a condition: the key that de-duplicates it (exactly the key columns of exceptions.md),
-/// and where it is, for display, team and business hours.
-pub(super) struct Detection {
-    pub key: ExceptionKey,
-    pub location: Option<LocationId>,
-    pub sku: Option<SkuId>,
-    pub reference: Option<DocumentNumber>,
-    pub at: Timestamp,
-    pub impact: Money,
-    pub cause: u64,
-    pub touches: Vec<Touch>,
-}
-
-impl Detection {
-    /// A detection of a built-in type about one position.
-    pub fn at_position(
-        exception_type: ExceptionType,
-        location: LocationId,
-        sku: SkuId,
-        at: Timestamp,
-        impact: Money,
-        cause: u64,
-    ) -> Self {
-        Self {
-            key: key_of(exception_type, Some(location), Some(sku), None),
-            location: Some(location),
-            sku: Some(sku),
-            reference: None,
-            at,
-            impact,
-            cause,
-            touches: vec![Touch::Position(location, sku), Touch::Sku(sku)],
-        }
-    }
-
-    /// A detection of a built-in type about a document, touching the document and the given positions.
-    pub fn on_document(
-        exception_type: ExceptionType,
-        location: Option<LocationId>,
-        document: &DocumentNumber,
-        positions: &[(LocationId, SkuId)],
-        at: Timestamp,
-        impact: Money,
-        cause: u64,
-    ) -> Self {
-        let mut touches = vec![Touch::Document(document.clone())];
-        for &(location, sku) in positions {
-            touches.push(Touch::Position(location, sku));
-            touches.push(Touch::Sku(sku));
-        }
-        Self {
-            key: key_of(exception_type, None, None, Some(document)),
-            location,
-            sku: None,
-            reference: Some(document.clone()),
-            at,
-            impact,
-            cause,
-            touches,
-        }
-    }
-
-    pub fn type_ref(&self) -> TypeRef {
-        self.key.exception_type
-    }
-}
-
-/// The key of a built-in type's exception.
-pub(super) fn key_of(
-    exception_type: ExceptionType,
-    location: Option<LocationId>,
-    sku: Option<SkuId>,
-    reference: Option<&DocumentNumber>,
-) -> ExceptionKey {
-    ExceptionKey {
-        exception_type: TypeRef::BuiltIn(exception_type),
-        location,
-        sku,
-        reference: reference.cloned(),
-    }
-}
-
 impl Engine {
+    /// The one place where what a detector found changes the exception book.
+    pub(super) fn apply_verdict(&mut self, verdict: Verdict) {
+        match verdict {
+            Verdict::Raise(detection) => self.raise(detection),
+            Verdict::Clear { key, cause } => self.resolve_key(&key, cause.at, cause.seq),
+        }
+    }
+
+    /// Raises what a detector found, if anything.
+    #[inline]
+    pub(super) fn apply_detection(&mut self, detection: Option<Detection>) {
+        if let Some(detection) = detection {
+            self.raise(detection);
+        }
+    }
+
     // Raising and resolving are the exceptional path of every detector: kept out of line, the checks that
     // find nothing stay dense in the instruction cache.
     #[cold]
-    pub(super) fn raise(&mut self, detection: Detection) {
+    fn raise(&mut self, detection: Detection) {
         let type_ref = detection.type_ref();
         let rules = Arc::clone(&self.config.rules);
         let (enabled, floor, team) = type_settings(&rules, type_ref);
@@ -178,7 +112,7 @@ impl Engine {
 
     /// Resolves the open exception under `key`, if any.
     #[cold]
-    pub(super) fn resolve_key(&mut self, key: &ExceptionKey, at: Timestamp, cause: u64) {
+    fn resolve_key(&mut self, key: &ExceptionKey, at: Timestamp, cause: u64) {
         if let Some(id) = self.state.exceptions.resolve(key, at, cause) {
             self.outbox.push(Output::ExceptionResolved(id));
         }
@@ -333,6 +267,16 @@ pub(super) fn type_rank(type_ref: TypeRef) -> u8 {
 }
 
 impl Engine {
+    /// What every detector may read to find its parameters.
+    pub(super) fn params(&self) -> Params<'_> {
+        Params {
+            rules: &self.config.rules,
+            defaults: &self.param_defaults,
+            locations: &self.state.locations,
+            master: &self.state.master,
+        }
+    }
+
     /// A detector parameter for an exception at `location` about `sku`, honouring the rules' overrides.
     pub(super) fn param(
         &self,
@@ -341,34 +285,7 @@ impl Engine {
         location: Option<LocationId>,
         sku: Option<SkuId>,
     ) -> Decimal {
-        let rules = &self.config.rules;
-        if !rules.has_overrides(exception_type) {
-            let index = exception_type.index() * Param::ALL.len() + param.index();
-            return self.param_defaults[index]
-                .unwrap_or_else(|| panic!("{} has no parameter {}", exception_type.name(), param.name()));
-        }
-        let context = ScopeContext {
-            location: location.map(|location| self.state.locations.name(location)),
-            location_kind: location
-                .and_then(|location| self.state.master.location(location))
-                .map(|info| info.kind),
-            category: sku
-                .and_then(|sku| self.state.master.product(sku))
-                .map(|product| product.category.as_str()),
-        };
-        rules.param(exception_type, param, &context)
-    }
-
-    /// A parameter in hours, as milliseconds.
-    pub(super) fn param_hours_ms(
-        &self,
-        exception_type: ExceptionType,
-        param: Param,
-        location: Option<LocationId>,
-        sku: Option<SkuId>,
-    ) -> i64 {
-        let hours = self.param(exception_type, param, location, sku);
-        i64::try_from((hours * Decimal::from(Timestamp::MILLIS_PER_HOUR)).trunc()).unwrap_or(i64::MAX / 4)
+        self.params().get(exception_type, param, location, sku)
     }
 }
 

@@ -662,11 +662,17 @@ pub fn a_live_engine_catches_up_with_another_writer<H: Harness>() {
     append_lines(&mut second, &LIVE_EVENTS[3..]);
     assert_eq!(second.engine().applied_seq(), 5);
     assert_eq!(second.engine().state_hash(), replayed_hash(&harness));
-    assert_eq!(second.engine().exception_records().len(), 1, "the count variance, seen by the second writer");
+    assert_eq!(
+        second.engine().exception_records().len(),
+        1,
+        "the count variance, seen by the second writer"
+    );
     // The first writer is now behind too; its next append catches up the same way.
     append_lines(
         &mut first,
-        &[r#"{"id":"6","source":"t","type":"sale","at":"2026-11-02T09:05:00Z","location":"S1","sku":"B","qty":1,"unit_price":2,"channel":"pos"}"#],
+        &[
+            r#"{"id":"6","source":"t","type":"sale","at":"2026-11-02T09:05:00Z","location":"S1","sku":"B","qty":1,"unit_price":2,"channel":"pos"}"#,
+        ],
     );
     assert_eq!(first.engine().applied_seq(), 6);
     assert_eq!(first.engine().state_hash(), replayed_hash(&harness));
@@ -684,6 +690,9 @@ pub fn a_snapshot_under_other_rules_is_not_loaded<H: Harness>() {
     let tolerant = retex_core::rules::file::parse_rules("[types.count_variance]\ntolerance_units = 5\n").unwrap();
     let reopened = live_engine(harness.open().expect("reopen"), tolerant);
     assert_eq!(reopened.engine().applied_seq(), 5);
-    assert_ne!(reopened.engine().rules_version(), retex_core::rules::Rules::default().version());
+    assert_ne!(
+        reopened.engine().rules_version(),
+        retex_core::rules::Rules::default().version()
+    );
     assert!(reopened.engine().exception_records().is_empty());
 }
