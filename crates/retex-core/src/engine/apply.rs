@@ -2,6 +2,7 @@
 //! at the moments their conditions can change.
 
 use crate::codes::{DocumentNumber, LocationCode, Money, Qty, Sku, Timestamp};
+use crate::engine::detect::custom::{self, CustomView};
 use crate::engine::detect::stock::{self, Move, Movement};
 use crate::engine::detect::{Cause, master_data, pricing, service};
 use crate::engine::documents::{OrderDoc, OrderLineState, OrderStatus, PurchaseOrderDoc, ReturnDoc, TransferDoc};
@@ -48,7 +49,16 @@ impl Engine {
             }
         }
         if !self.config.rules.custom.is_empty() {
-            self.run_custom_types(event, cause);
+            let view = CustomView {
+                rules: &self.config.rules,
+                ledger: &self.state.ledger,
+                master: &self.state.master,
+                locations: &self.state.locations,
+                skus: &self.state.skus,
+            };
+            for detection in custom::custom_types(view, event, cause) {
+                self.apply_detection(Some(detection));
+            }
         }
     }
 

@@ -1,17 +1,12 @@
 //! The pricing detectors' view, and `store_exception_rate`: the daily test of each store's exception rate
 //! against its peers, with the counts it needs kept as sales and exceptions happen.
 
-use rust_decimal::prelude::ToPrimitive;
-
-use crate::codes::{Money, Timestamp};
+use crate::codes::Timestamp;
+use crate::engine::detect::governance::{self, StoreRateView};
 use crate::engine::detect::pricing::PricingView;
-use crate::engine::detect::{Detection, key_of};
-use crate::engine::insight::{RateTestParams, StoreWindow};
 use crate::engine::ledger::LocationId;
-use crate::engine::stats::{DayRing, StoreActivity, day_of};
+use crate::engine::stats::day_of;
 use crate::engine::{Deadline, Engine};
-use crate::event::LocationKind;
-use crate::rules::{ExceptionType, Param};
 
 impl Engine {
     /// What the pricing detectors read.
@@ -68,68 +63,21 @@ impl Engine {
         self.state.stats.receipts.forget_sold_before(Timestamp(now.0 - kept_ms));
     }
 
-    /// The `store_exception_rate` window in days and test parameters, from the rules.
-    pub(super) fn store_rate_params(&self) -> (usize, RateTestParams) {
-        let kind = ExceptionType::StoreExceptionRate;
-        let window_days = self
-            .param(kind, Param::RateWindowDays, None, None)
-            .to_usize()
-            .unwrap_or(7);
-        let params = RateTestParams {
-            alpha: self.param(kind, Param::Alpha, None, None).to_f64().unwrap_or(0.01),
-            min_sale_lines: self.param(kind, Param::MinSaleLines, None, None).to_u64().unwrap_or(0),
-            min_exceptions: self.param(kind, Param::MinExceptions, None, None).to_u64().unwrap_or(0),
-        };
-        (window_days, params)
-    }
-
-    /// Each store's exceptions and sale lines over the `window_days` days up to `last_full_day`, with its id.
-    pub(super) fn store_windows(&self, last_full_day: i32, window_days: usize) -> (Vec<StoreWindow>, Vec<LocationId>) {
-        let mut windows = Vec::new();
-        let mut ids = Vec::new();
-        for (index, info) in self.state.master.locations.iter().enumerate() {
-            if info.as_ref().is_none_or(|info| info.kind != LocationKind::Store) {
-                continue;
-            }
-            let location = index as LocationId;
-            let activity = self.state.stats.stores.get(&location);
-            let sum = |ring: fn(&StoreActivity) -> &DayRing| {
-                activity.map_or(0, |activity| {
-                    ring(activity).window(last_full_day, window_days).map(u64::from).sum()
-                })
-            };
-            windows.push(StoreWindow {
-                location: self.state.locations.name(location).to_string(),
-                exceptions: sum(|activity| &activity.exceptions),
-                sale_lines: sum(|activity| &activity.sale_lines),
-            });
-            ids.push(location);
+    /// What the store rate test reads.
+    pub(super) fn store_rate_view(&self) -> StoreRateView<'_> {
+        StoreRateView {
+            params: self.params(),
+            stores: &self.state.stats.stores,
         }
-        (windows, ids)
     }
 
-    /// `store_exception_rate`: every UTC midnight, each store's exceptions per sale line over the last
-    /// `rate_window_days` full days are tested against its peers by the configured model.
+    /// `store_exception_rate` at every UTC midnight, by the configured model.
     fn fire_store_rate_check(&mut self, due_at: Timestamp) {
-        let kind = ExceptionType::StoreExceptionRate;
-        let Some(insight) = self.config.insight.clone() else {
+        let Some(model) = self.config.insight.clone() else {
             return;
         };
-        if !self.config.rules.is_enabled(kind) {
-            return;
-        }
-        let (window_days, params) = self.store_rate_params();
-        let (windows, ids) = self.store_windows(day_of(due_at) - 1, window_days);
         let seq = self.state.applied_seq;
-        for code in insight.abnormal_stores(&windows, params) {
-            let Some(position) = windows.iter().position(|window| window.location == code) else {
-                continue;
-            };
-            let location = ids[position];
-            let mut detection = Detection::at_position(kind, location, 0, due_at, Money::ZERO, seq);
-            detection.key = key_of(kind, Some(location), None, None);
-            detection.sku = None;
-            detection.touches = Vec::new();
+        for detection in governance::abnormal_stores(&self.store_rate_view(), model.as_ref(), due_at, seq) {
             self.apply_detection(Some(detection));
         }
     }

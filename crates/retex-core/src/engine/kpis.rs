@@ -230,8 +230,9 @@ impl Engine {
     /// Exceptions per 1,000 sale lines per store over the `store_exception_rate` window up to today (so far),
     /// flagged by the same test the detector runs (none are flagged when no model is configured).
     fn store_rates(&self, now: Timestamp, scope: Option<&[String]>) -> Vec<StoreRate> {
-        let (window_days, params) = self.store_rate_params();
-        let (windows, _) = self.store_windows(day_of(now), window_days);
+        let view = self.store_rate_view();
+        let (window_days, params) = view.test_params();
+        let (windows, _) = view.windows(day_of(now), window_days);
         let abnormal = self
             .config
             .insight

@@ -17,7 +17,6 @@
 
 mod apply;
 mod calendar;
-mod custom;
 mod deadlines;
 mod detect;
 mod detect_commercial;

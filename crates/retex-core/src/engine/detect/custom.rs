@@ -6,18 +6,28 @@
 use std::borrow::Cow;
 
 use crate::codes::{DocumentNumber, Money, Qty};
-use crate::engine::Engine;
-use crate::engine::detect::Cause;
-use crate::engine::detect::Detection;
+use crate::engine::detect::{Cause, Detection};
 use crate::engine::exceptions::{ExceptionKey, TypeRef};
 use crate::engine::incidents::Touch;
-use crate::engine::ledger::{LocationId, SkuId};
+use crate::engine::interner::Interner;
+use crate::engine::ledger::{Ledger, LocationId, SkuId};
+use crate::engine::master::MasterData;
 use crate::event::{Event, EventBody, LocationKind};
-use crate::rules::KeyPart;
 use crate::rules::expr::{Fields, Root, Value};
+use crate::rules::{KeyPart, Rules};
+
+/// What custom conditions may read: the ledger and master data, by the event's location and SKU.
+#[derive(Clone, Copy)]
+pub struct CustomView<'a> {
+    pub rules: &'a Rules,
+    pub ledger: &'a Ledger,
+    pub master: &'a MasterData,
+    pub locations: &'a Interner,
+    pub skus: &'a Interner,
+}
 
 struct EventFields<'a> {
-    engine: &'a Engine,
+    view: CustomView<'a>,
     event: &'a Event,
     location: Option<LocationId>,
     sku: Option<SkuId>,
@@ -39,7 +49,7 @@ impl EventFields<'_> {
         let (Some(location), Some(sku)) = (self.location, self.sku) else {
             return Value::Null;
         };
-        let position = self.engine.state.ledger.get(location, sku).copied().unwrap_or_default();
+        let position = self.view.ledger.get(location, sku).copied().unwrap_or_default();
         let qty = match name {
             "on_hand" => position.on_hand,
             "reserved" => position.reserved,
@@ -54,11 +64,11 @@ impl EventFields<'_> {
         let Some(sku) = self.sku else {
             return Value::Null;
         };
-        let Some(product) = self.engine.state.master.product(sku) else {
+        let Some(product) = self.view.master.product(sku) else {
             return Value::Null;
         };
         match name {
-            "sku" => text(self.engine.state.skus.name(sku)),
+            "sku" => text(self.view.skus.name(sku)),
             "name" => text(&product.name),
             "category" => text(&product.category),
             "uom" => optional_text(product.uom.as_deref()),
@@ -74,9 +84,9 @@ impl EventFields<'_> {
         let Some(location) = self.location else {
             return Value::Null;
         };
-        let info = self.engine.state.master.location(location);
+        let info = self.view.master.location(location);
         match name {
-            "code" => text(self.engine.state.locations.name(location)),
+            "code" => text(self.view.locations.name(location)),
             "name" => optional_text(info.map(|info| info.name.as_str())),
             "kind" => optional_text(info.map(|info| match info.kind {
                 LocationKind::Store => "store",
@@ -229,55 +239,55 @@ fn line_count(body: &EventBody) -> usize {
     }
 }
 
-impl Engine {
-    pub(super) fn run_custom_types(&mut self, event: &Event, cause: Cause) {
-        let rules = self.config.rules.clone();
-        let kind = event.body.kind();
-        let (location_code, sku_code) = event_place(&event.body);
-        let location = location_code.and_then(|code| self.state.locations.get(code));
-        let sku = sku_code.and_then(|code| self.state.skus.get(code));
-        for (index, custom) in rules.custom.iter().enumerate() {
-            if !custom.enabled || !custom.on.iter().any(|on| on == kind) {
-                continue;
-            }
-            let fields = EventFields {
-                engine: self,
-                event,
-                location,
-                sku,
-            };
-            if !custom.condition.matches(&fields) {
-                continue;
-            }
-            let impact = match custom.impact.as_ref().map(|impact| impact.evaluate(&fields)) {
-                Some(Value::Number(number)) => Money(number),
-                _ => Money::ZERO,
-            };
-            let reference = event_document(&event.body).cloned();
-            let key = ExceptionKey {
-                exception_type: TypeRef::Custom(u16::try_from(index).expect("fewer than 65536 custom types")),
-                location: location.filter(|_| custom.key.contains(&KeyPart::Location)),
-                sku: sku.filter(|_| custom.key.contains(&KeyPart::Sku)),
-                reference: reference.clone().filter(|_| custom.key.contains(&KeyPart::Ref)),
-            };
-            let mut touches = Vec::new();
-            if let (Some(location), Some(sku)) = (location, sku) {
-                touches.push(Touch::Position(location, sku));
-            }
-            if let Some(reference) = &reference {
-                touches.push(Touch::Document(reference.clone()));
-            }
-            let detection = Detection {
-                key,
-                location,
-                sku,
-                reference,
-                at: cause.at,
-                impact,
-                cause: cause.seq,
-                touches,
-            };
-            self.apply_detection(Some(detection));
+/// Every enabled custom type that watches this event's type and whose condition holds, in the rules' order.
+pub fn custom_types(view: CustomView<'_>, event: &Event, cause: Cause) -> Vec<Detection> {
+    let mut detections = Vec::new();
+    let kind = event.body.kind();
+    let (location_code, sku_code) = event_place(&event.body);
+    let location = location_code.and_then(|code| view.locations.get(code));
+    let sku = sku_code.and_then(|code| view.skus.get(code));
+    for (index, custom) in view.rules.custom.iter().enumerate() {
+        if !custom.enabled || !custom.on.iter().any(|on| on == kind) {
+            continue;
         }
+        let fields = EventFields {
+            view,
+            event,
+            location,
+            sku,
+        };
+        if !custom.condition.matches(&fields) {
+            continue;
+        }
+        let impact = match custom.impact.as_ref().map(|impact| impact.evaluate(&fields)) {
+            Some(Value::Number(number)) => Money(number),
+            _ => Money::ZERO,
+        };
+        let reference = event_document(&event.body).cloned();
+        let key = ExceptionKey {
+            exception_type: TypeRef::Custom(u16::try_from(index).expect("fewer than 65536 custom types")),
+            location: location.filter(|_| custom.key.contains(&KeyPart::Location)),
+            sku: sku.filter(|_| custom.key.contains(&KeyPart::Sku)),
+            reference: reference.clone().filter(|_| custom.key.contains(&KeyPart::Ref)),
+        };
+        let mut touches = Vec::new();
+        if let (Some(location), Some(sku)) = (location, sku) {
+            touches.push(Touch::Position(location, sku));
+        }
+        if let Some(reference) = &reference {
+            touches.push(Touch::Document(reference.clone()));
+        }
+        let detection = Detection {
+            key,
+            location,
+            sku,
+            reference,
+            at: cause.at,
+            impact,
+            cause: cause.seq,
+            touches,
+        };
+        detections.push(detection);
     }
+    detections
 }
