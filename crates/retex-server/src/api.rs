@@ -614,5 +614,5 @@ impl IntoResponse for JsonBody {
 fn json(value: &impl Serialize) -> Outcome<JsonBody> {
     serde_json::to_string(value)
         .map(JsonBody)
-        .map_err(|error| Failure::new(crate::error::FailureKind::Internal, error.to_string()))
+        .map_err(|error| Failure::internal("could not serialize the answer", &error))
 }

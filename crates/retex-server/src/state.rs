@@ -126,7 +126,7 @@ impl AppState {
     ) -> Outcome<T> {
         let outcome = tokio::task::spawn_blocking(work)
             .await
-            .map_err(|error| Failure::new(FailureKind::Internal, format!("engine task failed: {error}")))?;
+            .map_err(|error| Failure::internal("the engine task failed", &error))?;
         self.ready.store(
             !matches!(&outcome, Err(failure) if failure.kind == FailureKind::Unavailable),
             Ordering::Relaxed,
@@ -145,7 +145,7 @@ impl AppState {
             work(store.as_mut())
         })
         .await
-        .map_err(|error| Failure::new(FailureKind::Internal, format!("store task failed: {error}")))?
+        .map_err(|error| Failure::internal("the store task failed", &error))?
     }
 
     pub async fn account(self: &Arc<Self>, name: String) -> Outcome<Option<Account>> {

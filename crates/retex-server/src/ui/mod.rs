@@ -86,7 +86,7 @@ impl UserBar {
 fn page(template: &impl Template) -> Outcome<Response> {
     let html = template
         .render()
-        .map_err(|error| Failure::new(FailureKind::Internal, format!("render the page: {error}")))?;
+        .map_err(|error| Failure::internal("could not render the page", &error))?;
     Ok(Html(html).into_response())
 }
 
