@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use retex_core::engine::{Cursor, ExceptionOrder, ExceptionQuery, StatusFilter};
+use retex_core::engine::{Cursor, Engine, ExceptionOrder, ExceptionQuery, ExceptionView, StatusFilter};
 use retex_core::rules::{ExceptionType, Severity};
 use serde::Deserialize;
 
@@ -110,6 +110,22 @@ fn tabs(principal: &Principal, current: QueueView, filters: &str) -> Vec<Tab> {
         .collect()
 }
 
+fn queue_row(engine: &Engine, exception: &ExceptionView<'_>, now_ms: i64) -> QueueRow {
+    let summary = engine.exception_summary(exception.id).expect("listed");
+    let (due, overdue) = relative(summary.next_due.0, now_ms);
+    QueueRow {
+        id: exception.id,
+        exception_type: exception.exception_type.to_owned(),
+        place: place(exception),
+        severity: exception.severity,
+        impact: exception.impact.0.round_dp(2).to_string(),
+        due,
+        overdue,
+        status: exception.status,
+        assignee: exception.assignee.unwrap_or("").to_owned(),
+    }
+}
+
 /// "in 3 h" or "overdue 2 d": how far a due time is from now.
 fn relative(due_ms: i64, now_ms: i64) -> (String, bool) {
     let minutes = (due_ms - now_ms) / 60_000;
@@ -170,21 +186,7 @@ pub(super) async fn queue(
                 let rows = result
                     .items
                     .iter()
-                    .map(|exception| {
-                        let summary = engine.exception_summary(exception.id).expect("listed");
-                        let (due, overdue) = relative(summary.next_due.0, now);
-                        QueueRow {
-                            id: exception.id,
-                            exception_type: exception.exception_type.to_owned(),
-                            place: place(exception),
-                            severity: exception.severity,
-                            impact: exception.impact.0.round_dp(2).to_string(),
-                            due,
-                            overdue,
-                            status: exception.status,
-                            assignee: exception.assignee.unwrap_or("").to_owned(),
-                        }
-                    })
+                    .map(|exception| queue_row(engine, exception, now))
                     .collect();
                 let filters = format!(
                     "type={}&location={}&severity={}",
