@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fuzzes the running API against its own OpenAPI document with schemathesis: no request may crash the server
-# (5xx), and every answer must match the documented status codes, media types and schemas.
+# Checks the running API against its own OpenAPI document: first that the document is valid OpenAPI 3.1 by an
+# independent validator (openapi-spec-validator), then fuzzes the API with schemathesis: no request may crash
+# the server (5xx), and every answer must match the documented status codes, media types and schemas.
 # Usage: tests/api/contract.sh RETEX_BINARY   (CI runs it after the tests, on the debug build)
 set -euo pipefail
 retex="$1"
@@ -13,6 +14,8 @@ token="$(echo | "$retex" token add --db "$work/retex.db" fuzzer --role admin | t
 RETEX_LOG=warn "$retex" serve --db "$work/retex.db" --clock log --listen "127.0.0.1:$port" &
 server=$!
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+curl -sf "http://127.0.0.1:$port/api/v1/openapi.json" >"$work/openapi.json"
+python3 -m openapi_spec_validator --schema 3.1 "$work/openapi.json"
 # The `st` script of the Python that has schemathesis, found without relying on PATH.
 st="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/st"
 "$st" run "http://127.0.0.1:$port/api/v1/openapi.json" \

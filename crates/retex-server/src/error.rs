@@ -1,5 +1,8 @@
 //! One error type for every request: a kind that fixes the HTTP status and a message that says what is wrong.
 //! The API answers it as JSON `{"error": {"code", "message"}}`; the web UI shows the message on a page.
+//!
+//! A 4xx message tells the caller what to fix. A 5xx message says nothing about the server's insides (paths,
+//! database errors, panics): the cause is logged where the failure is made, and the answer is generic.
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -30,8 +33,14 @@ pub enum FailureKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {
     pub kind: FailureKind,
+    /// What the caller is told; for a 5xx, one of the generic messages below, never the cause.
     pub message: String,
 }
+
+/// The message of every 500: the cause is in the server log.
+pub const INTERNAL_MESSAGE: &str = "internal error; the server log has the details";
+/// The message of every 503 from the store.
+pub const UNAVAILABLE_MESSAGE: &str = "the store cannot be reached right now; try again later";
 
 pub type Outcome<T> = Result<T, Failure>;
 
@@ -53,6 +62,12 @@ impl Failure {
 
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(FailureKind::NotFound, message)
+    }
+
+    /// A failure of the server itself: `cause` goes to the log under `context`, never into the answer.
+    pub fn internal(context: &str, cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "{context}");
+        Self::new(FailureKind::Internal, INTERNAL_MESSAGE)
     }
 
     pub fn unauthorized() -> Self {
@@ -108,19 +123,14 @@ impl From<Refusal> for Failure {
 
 impl From<StoreError> for Failure {
     fn from(error: StoreError) -> Self {
-        let kind = match error {
-            StoreError::Unavailable { .. } => FailureKind::Unavailable,
-            StoreError::Invalid { .. } => FailureKind::BadRequest,
-            _ => FailureKind::Internal,
-        };
-        if kind != FailureKind::BadRequest {
-            tracing::error!(%error, "store request failed");
+        match error {
+            StoreError::Invalid { reason } => Self::bad_request(reason),
+            StoreError::Unavailable { .. } => {
+                tracing::error!(%error, "store unavailable");
+                Self::new(FailureKind::Unavailable, UNAVAILABLE_MESSAGE)
+            }
+            other => Self::internal("store request failed", &other),
         }
-        let message = match error {
-            StoreError::Invalid { reason } => reason,
-            other => other.to_string(),
-        };
-        Self::new(kind, message)
     }
 }
 
@@ -150,5 +160,44 @@ impl IntoResponse for Failure {
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body_of(failure: Failure) -> (StatusCode, String) {
+        let response = failure.into_response();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_5xx_body_says_nothing_of_its_cause() {
+        let cause = "disk I/O error at /var/lib/retex/secret.db";
+        let (status, body) = body_of(Failure::internal("render the page", &cause)).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!body.contains("secret.db"), "{body}");
+        assert!(body.contains(INTERNAL_MESSAGE), "{body}");
+
+        let store = StoreError::Unavailable {
+            location: "postgres://retex:hunter2@db/retex".to_owned(),
+            cause: cause.to_owned(),
+        };
+        let (status, body) = body_of(Failure::from(store)).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(!body.contains("hunter2") && !body.contains("secret.db"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_4xx_body_says_what_is_wrong() {
+        let store = StoreError::Invalid {
+            reason: "note: contains a NUL character".to_owned(),
+        };
+        let (status, body) = body_of(Failure::from(store)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body.contains("note: contains a NUL character"), "{body}");
     }
 }

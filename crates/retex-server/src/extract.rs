@@ -1,16 +1,15 @@
 //! Request extractors that establish who is asking: [`ApiUser`] for the JSON API (a bearer token or a session
-//! cookie; unauthenticated is a JSON 401) and [`PageUser`] for web pages (a session cookie; unauthenticated is a
-//! redirect to the login page).
+//! cookie; unauthenticated is a JSON 401), and the session cookie and its principal, which the web UI's
+//! `PageUser` reads too. [`ApiPath`] answers a malformed path parameter as a JSON 400.
 
 use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
-use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::auth::{Principal, SESSION_COOKIE};
-use crate::error::Failure;
+use crate::error::{Failure, FailureKind};
 use crate::state::AppState;
 
 /// The header that carries the CSRF token on cookie-authenticated API calls that change something.
@@ -18,12 +17,6 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// Someone calling the API.
 pub struct ApiUser(pub Principal);
-
-/// Someone using the web UI, with the CSRF token their forms must carry.
-pub struct PageUser {
-    pub principal: Principal,
-    pub csrf: String,
-}
 
 /// A path parameter whose rejection is a JSON error that names it (axum's own is plain text).
 pub struct ApiPath<T>(pub T);
@@ -57,7 +50,7 @@ pub fn session_cookie(parts: &Parts) -> Option<&str> {
 }
 
 /// The principal of a valid session cookie whose account still exists.
-async fn from_cookie(state: &Arc<AppState>, cookie: &str) -> Result<Option<Principal>, Failure> {
+pub async fn principal_of_cookie(state: &Arc<AppState>, cookie: &str) -> Result<Option<Principal>, Failure> {
     let now = chrono::Utc::now().timestamp();
     let Some(name) = state.keys.check_session(cookie, now) else {
         return Ok(None);
@@ -79,13 +72,15 @@ impl FromRequestParts<Arc<AppState>> for ApiUser {
             return match state.principal_for_token(token.trim()).await? {
                 Some(principal) => Ok(Self(principal)),
                 None => Err(Failure::new(
-                    crate::error::FailureKind::Unauthorized,
+                    FailureKind::Unauthorized,
                     "the API token is not known (revoked, or mistyped)",
                 )),
             };
         }
         let cookie = session_cookie(parts).ok_or_else(Failure::unauthorized)?;
-        let principal = from_cookie(state, cookie).await?.ok_or_else(Failure::unauthorized)?;
+        let principal = principal_of_cookie(state, cookie)
+            .await?
+            .ok_or_else(Failure::unauthorized)?;
         let changes_something = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if changes_something {
             let token = parts.headers.get(CSRF_HEADER).and_then(|value| value.to_str().ok());
@@ -96,39 +91,5 @@ impl FromRequestParts<Arc<AppState>> for ApiUser {
             }
         }
         Ok(Self(principal))
-    }
-}
-
-/// Unauthenticated page requests go to the login page, which brings them back afterwards.
-pub struct ToLogin(String);
-
-impl IntoResponse for ToLogin {
-    fn into_response(self) -> Response {
-        Redirect::to(&format!("/login?next={}", crate::ui::url_encode(&self.0))).into_response()
-    }
-}
-
-impl FromRequestParts<Arc<AppState>> for PageUser {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
-        let next = parts.uri.path_and_query().map_or("/", |path| path.as_str()).to_owned();
-        let Some(cookie) = session_cookie(parts) else {
-            return Err(ToLogin(next).into_response());
-        };
-        match from_cookie(state, cookie).await {
-            Ok(Some(principal)) if !principal.role.can_read() => {
-                Err(crate::ui::error_page(&Failure::forbidden(format!(
-                    "role {} may only send events, not use the web UI",
-                    principal.role.name()
-                ))))
-            }
-            Ok(Some(principal)) => Ok(Self {
-                csrf: state.keys.csrf_token(cookie),
-                principal,
-            }),
-            Ok(None) => Err(ToLogin(next).into_response()),
-            Err(failure) => Err(crate::ui::error_page(&failure)),
-        }
     }
 }

@@ -2,6 +2,23 @@
 //!
 //! This crate holds no business rules: it authenticates, checks roles and scope, and turns requests into log
 //! entries (events and commands) and engine views into JSON and HTML.
+//!
+//! # Layout
+//! Modules in layers; each uses only the layers below it, so the API and the web UI never use each other and
+//! no two modules use each other.
+//! 1. `error.rs`: [`error::Failure`], the one error of a request, and its HTTP answer (5xx answers are opaque).
+//!    `auth.rs`: roles, principals, passwords, tokens, sessions, the login limiter. `metrics.rs`: the
+//!    Prometheus exposition.
+//! 2. `scope.rs`: what a principal may see and do (read, act, locations), for exceptions, incidents and stores.
+//!    `params.rs`: reading query strings and forms (an empty value is absent; a bad one is a 400 naming it).
+//! 3. `state.rs`: [`AppState`] and the operations both the API and the UI perform (ingest, act, evidence,
+//!    shop-floor events).
+//! 4. `extract.rs`: who is asking (a token or a session cookie). `dispatch.rs`: the outbox dispatcher.
+//! 5. `api/`: the JSON API, one module per resource; `api/mod.rs` lists the routes once as
+//!    [`api::OPERATIONS`]. `ui/`: the web UI, one module per page; `ui/page.rs` holds what the pages share and
+//!    `ui/mod.rs` the routes.
+//! 6. `openapi.rs`: the OpenAPI 3.1 document, built from [`api::OPERATIONS`].
+//! 7. `lib.rs`: the router, serving with graceful shutdown, the wall-clock ticker, health and metrics.
 
 pub mod api;
 pub mod auth;
@@ -10,6 +27,8 @@ pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod openapi;
+pub mod params;
+pub mod scope;
 pub mod state;
 pub mod ui;
 
@@ -53,7 +72,7 @@ pub fn app_state(
 /// Every route: the API under `/api/v1`, the web UI, health and metrics.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .nest("/api/v1", openapi::routes())
+        .nest("/api/v1", api::routes().merge(openapi::routes()))
         .merge(ui::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))

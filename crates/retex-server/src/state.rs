@@ -22,6 +22,7 @@ use serde_json::value::RawValue;
 use crate::auth::{LoginLimiter, Principal, SessionKeys, token_hash};
 use crate::error::{Failure, FailureKind, Outcome};
 use crate::metrics::Metrics;
+use crate::scope::{require_act, visible_exception};
 
 /// Where "now" comes from for commands and KPIs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,7 +127,7 @@ impl AppState {
     ) -> Outcome<T> {
         let outcome = tokio::task::spawn_blocking(work)
             .await
-            .map_err(|error| Failure::new(FailureKind::Internal, format!("engine task failed: {error}")))?;
+            .map_err(|error| Failure::internal("the engine task failed", &error))?;
         self.ready.store(
             !matches!(&outcome, Err(failure) if failure.kind == FailureKind::Unavailable),
             Ordering::Relaxed,
@@ -145,7 +146,7 @@ impl AppState {
             work(store.as_mut())
         })
         .await
-        .map_err(|error| Failure::new(FailureKind::Internal, format!("store task failed: {error}")))?
+        .map_err(|error| Failure::internal("the store task failed", &error))?
     }
 
     pub async fn account(self: &Arc<Self>, name: String) -> Outcome<Option<Account>> {
@@ -350,37 +351,6 @@ fn log_command(live: &mut LiveEngine, command: &Command) -> Outcome<bool> {
     }
     let appended = live.append_command(command)?;
     Ok(appended)
-}
-
-/// Refuses principals whose role may not work exceptions.
-pub fn require_act(principal: &Principal) -> Outcome<()> {
-    if principal.role.can_act() {
-        return Ok(());
-    }
-    Err(Failure::forbidden(format!(
-        "role {} may not work exceptions",
-        principal.role.name()
-    )))
-}
-
-/// The exception if the principal may see it: 404 when there is none, 403 with the reason when it is out of scope.
-pub fn visible_exception<'a>(
-    engine: &'a Engine,
-    principal: &Principal,
-    id: u64,
-) -> Outcome<&'a retex_core::engine::ExceptionRecord> {
-    let record = engine
-        .exception_record(id)
-        .ok_or_else(|| Failure::not_found(format!("no exception {id}")))?;
-    let location = record.location.map(|location| engine.location_code(location));
-    if !principal.sees_location(location) {
-        return Err(Failure::forbidden(format!(
-            "exception {id} is at {}, outside the locations {} may see",
-            location.unwrap_or("no single location"),
-            principal.name
-        )));
-    }
-    Ok(record)
 }
 
 /// An idempotency key for a command sent without one: who, when (to the microsecond), what.

@@ -1,0 +1,279 @@
+//! `/exceptions`: the filtered, sorted, paged list, one exception with its timeline, and workflow commands.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use retex_core::codes::Timestamp;
+use retex_core::command::Action;
+use retex_core::engine::{
+    Cursor, Engine, ExceptionOrder, ExceptionQuery, ExceptionView, IncidentView, StatusFilter, TaskView, TimelineView,
+};
+use retex_core::rules::Severity;
+use schemars::Schema;
+use schemars::generate::SchemaGenerator;
+use serde::{Deserialize, Serialize};
+
+use super::json::{JsonBody, json};
+use crate::auth::Principal;
+use crate::error::{Failure, Outcome};
+use crate::extract::{ApiPath, ApiUser};
+use crate::params::{SEVERITIES, empty_as_none, query_params};
+use crate::scope::{require_act, require_read, visible_exception};
+use crate::state::AppState;
+
+/// Largest page of exceptions or stock rows.
+pub const PAGE_LIMIT_MAX: usize = 1_000;
+const PAGE_LIMIT_DEFAULT: usize = 50;
+/// The header that carries a command's idempotency key.
+pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+/// Query parameters of `GET /api/v1/exceptions`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionParams {
+    /// `active` (default: not resolved or dismissed), `all`, `closed`, or one status name.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    #[schemars(extend("enum" = ["active", "all", "closed", "open", "in_progress", "waiting_supplier", "waiting_customer", "resolved", "dismissed"]))]
+    pub status: Option<String>,
+    #[serde(rename = "type", default, deserialize_with = "empty_as_none")]
+    pub exception_type: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub team: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub location: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    #[schemars(schema_with = "severity_schema")]
+    pub severity: Option<Severity>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub assignee: Option<String>,
+    /// Opened at or after this instant (RFC 3339).
+    #[serde(default, deserialize_with = "empty_as_none")]
+    #[schemars(extend("format" = "date-time"))]
+    pub opened_from: Option<String>,
+    /// Opened before this instant (RFC 3339).
+    #[serde(default, deserialize_with = "empty_as_none")]
+    #[schemars(extend("format" = "date-time"))]
+    pub opened_to: Option<String>,
+    /// `newest` (default), `oldest`, `sla_risk` or `impact`.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    #[schemars(extend("enum" = ["newest", "oldest", "sla_risk", "impact"]))]
+    pub sort: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    #[schemars(regex(pattern = r"^-?[0-9]+_-?[0-9]+_[0-9]+$"))]
+    pub cursor: Option<String>,
+    /// Rows per page, 1 to 1000 (default 50).
+    #[schemars(range(min = 1, max = 1000))]
+    pub limit: Option<usize>,
+}
+
+/// The schema of a severity, from the names `Severity` deserializes (it has no `JsonSchema` of its own).
+fn severity_schema(_: &mut SchemaGenerator) -> Schema {
+    let names: Vec<&str> = SEVERITIES.iter().map(|severity| severity.name()).collect();
+    schemars::json_schema!({"type": "string", "enum": names})
+}
+
+/// The statuses a filter may name.
+const STATUS_NAMES: [&str; 6] = [
+    "open",
+    "in_progress",
+    "waiting_supplier",
+    "waiting_customer",
+    "resolved",
+    "dismissed",
+];
+
+impl ExceptionParams {
+    /// The engine query these parameters ask for, limited to what `principal` may see.
+    pub fn to_query<'q>(&'q self, principal: &'q Principal) -> Outcome<ExceptionQuery<'q>> {
+        let status = self.status_filter()?;
+        let order = self.order()?;
+        let after = self
+            .cursor
+            .as_deref()
+            .map(|text| {
+                Cursor::decode(text).ok_or_else(|| {
+                    Failure::bad_request("cursor: not a cursor this API returned (send next_cursor back)")
+                })
+            })
+            .transpose()?;
+        let limit = page_limit(self.limit, PAGE_LIMIT_DEFAULT)?;
+        Ok(ExceptionQuery {
+            status,
+            exception_type: self.exception_type.as_deref(),
+            team: self.team.as_deref(),
+            location: self.location.as_deref(),
+            severity: self.severity,
+            assignee: self.assignee.as_deref(),
+            opened_from: parse_instant("opened_from", self.opened_from.as_deref())?,
+            opened_before: parse_instant("opened_to", self.opened_to.as_deref())?,
+            scope: principal.scope.as_deref(),
+            order,
+            after,
+            limit,
+        })
+    }
+
+    fn status_filter(&self) -> Outcome<StatusFilter> {
+        Ok(match self.status.as_deref() {
+            None | Some("active") => StatusFilter::Active,
+            Some("all") => StatusFilter::All,
+            Some("closed") => StatusFilter::Closed,
+            Some(name) => {
+                StatusFilter::Exactly(STATUS_NAMES.into_iter().find(|known| *known == name).ok_or_else(|| {
+                    Failure::bad_request(format!(
+                        "status: {name:?} is not one of active, all, closed, {}",
+                        STATUS_NAMES.join(", ")
+                    ))
+                })?)
+            }
+        })
+    }
+
+    fn order(&self) -> Outcome<ExceptionOrder> {
+        Ok(match self.sort.as_deref() {
+            None | Some("newest") => ExceptionOrder::Newest,
+            Some("oldest") => ExceptionOrder::Oldest,
+            Some("sla_risk") => ExceptionOrder::SlaRisk,
+            Some("impact") => ExceptionOrder::Impact,
+            Some(other) => {
+                return Err(Failure::bad_request(format!(
+                    "sort: {other:?} is not one of newest, oldest, sla_risk, impact"
+                )));
+            }
+        })
+    }
+}
+
+/// The rows per page a `limit` parameter asks for: 1 to [`PAGE_LIMIT_MAX`], `default` when absent.
+pub fn page_limit(limit: Option<usize>, default: usize) -> Outcome<usize> {
+    let limit = limit.unwrap_or(default);
+    if !(1..=PAGE_LIMIT_MAX).contains(&limit) {
+        return Err(Failure::bad_request(format!(
+            "limit: {limit} is not between 1 and {PAGE_LIMIT_MAX}"
+        )));
+    }
+    Ok(limit)
+}
+
+fn parse_instant(field: &str, text: Option<&str>) -> Outcome<Option<Timestamp>> {
+    text.map(|text| {
+        Timestamp::parse_rfc3339(text)
+            .map_err(|_| Failure::bad_request(format!("{field}: {text:?} is not an RFC 3339 timestamp with offset")))
+    })
+    .transpose()
+}
+
+/// A page of exceptions.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ExceptionList<'a> {
+    pub items: Vec<ExceptionView<'a>>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+    /// Matching exceptions over all pages.
+    pub total: usize,
+}
+
+pub async fn list_exceptions(
+    State(state): State<Arc<AppState>>,
+    ApiUser(principal): ApiUser,
+    params: Result<Query<ExceptionParams>, QueryRejection>,
+) -> Outcome<JsonBody> {
+    require_read(&principal)?;
+    let params = query_params(params)?;
+    state
+        .read(move |live| {
+            let query = params.to_query(&principal)?;
+            let page = live.engine().query_exceptions(&query);
+            json(&ExceptionList {
+                next_cursor: page.next_cursor.map(|cursor| cursor.encode()),
+                items: page.items,
+                total: page.total,
+            })
+        })
+        .await
+}
+
+/// One exception with its timeline and incident.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ExceptionDetail<'a> {
+    pub exception: ExceptionView<'a>,
+    pub timeline: Vec<TimelineView<'a>>,
+    pub incident: Option<IncidentView<'a>>,
+    /// Tasks its automated actions created.
+    pub tasks: Vec<TaskView<'a>>,
+}
+
+fn exception_detail<'a>(engine: &'a Engine, principal: &Principal, id: u64) -> Outcome<ExceptionDetail<'a>> {
+    let record = visible_exception(engine, principal, id)?;
+    let (exception, timeline) = engine.exception_detail(record.id).expect("the record exists");
+    let incident = engine.incident(exception.incident);
+    let tasks = engine
+        .tasks()
+        .iter()
+        .filter(|task| task.exception == id)
+        .map(|task| engine.task_view(task))
+        .collect();
+    Ok(ExceptionDetail {
+        exception,
+        timeline,
+        incident,
+        tasks,
+    })
+}
+
+pub async fn get_exception(
+    State(state): State<Arc<AppState>>,
+    ApiUser(principal): ApiUser,
+    ApiPath(id): ApiPath<u64>,
+) -> Outcome<JsonBody> {
+    require_read(&principal)?;
+    state
+        .read(move |live| json(&exception_detail(live.engine(), &principal, id)?))
+        .await
+}
+
+/// What a command did: whether it was newly logged (false: its idempotency key was seen before) and the
+/// exception after it.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct ActionResult<'a> {
+    pub logged: bool,
+    pub exception: ExceptionView<'a>,
+}
+
+/// The answer to a command that `act` has checked and logged.
+pub async fn action_result(state: &Arc<AppState>, id: u64, logged: bool) -> Outcome<JsonBody> {
+    state
+        .read(move |live| {
+            let (exception, _) = live.engine().exception_detail(id).expect("checked by act");
+            json(&ActionResult { logged, exception })
+        })
+        .await
+}
+
+pub async fn act_on_exception(
+    State(state): State<Arc<AppState>>,
+    ApiUser(principal): ApiUser,
+    ApiPath(id): ApiPath<u64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Outcome<JsonBody> {
+    require_act(&principal)?;
+    let action: Action = serde_json::from_slice(&body)
+        .map_err(|error| Failure::bad_request(format!("the body is not an action: {error}")))?;
+    let key = headers
+        .get(IDEMPOTENCY_HEADER)
+        .map(|value| {
+            value
+                .to_str()
+                .map(str::to_owned)
+                .map_err(|_| Failure::bad_request(format!("{IDEMPOTENCY_HEADER}: must be visible ASCII")))
+        })
+        .transpose()?;
+    let logged = state.act(&principal, id, action, key).await?;
+    action_result(&state, id, logged).await
+}

@@ -1,0 +1,85 @@
+//! `/tasks` and `/replenishment`: what automated actions created (drafts, recounts, reviews, notifications),
+//! limited to the caller's locations.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use retex_core::engine::{Engine, TaskView};
+use serde::Deserialize;
+
+use super::json::{JsonBody, json};
+use crate::auth::Principal;
+use crate::error::Outcome;
+use crate::extract::ApiUser;
+use crate::params::{empty_as_none, query_params};
+use crate::scope::require_read;
+use crate::state::AppState;
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskParams {
+    /// Only tasks in this status (`proposed`, `open`, `pending`, `approved`, `rejected`, `done`, `delivered`,
+    /// `failed`), or `waiting` for the first four and `failed`.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub status: Option<String>,
+    /// Only tasks of this kind (`transfer`, `purchase_order`, `recount`, `quality_review`, `finance_task`,
+    /// `notify_webhook`, `notify_email`, `hold_order`).
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub kind: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub location: Option<String>,
+}
+
+/// Tasks matching the filters at locations the principal may see, newest first.
+fn visible_tasks<'a>(engine: &'a Engine, principal: &Principal, params: &TaskParams) -> Vec<TaskView<'a>> {
+    engine
+        .tasks()
+        .iter()
+        .rev()
+        .filter(|task| match params.status.as_deref() {
+            None => true,
+            Some("waiting") => task.status.is_waiting(),
+            Some(name) => task.status.name() == name,
+        })
+        .filter(|task| params.kind.as_deref().is_none_or(|kind| task.kind.name() == kind))
+        .map(|task| engine.task_view(task))
+        .filter(|view| {
+            params
+                .location
+                .as_deref()
+                .is_none_or(|location| view.location == Some(location))
+        })
+        .filter(|view| principal.sees_location(view.location))
+        .collect()
+}
+
+pub async fn list_tasks(
+    State(state): State<Arc<AppState>>,
+    ApiUser(principal): ApiUser,
+    params: Result<Query<TaskParams>, QueryRejection>,
+) -> Outcome<JsonBody> {
+    require_read(&principal)?;
+    let params = query_params(params)?;
+    state
+        .read(move |live| json(&visible_tasks(live.engine(), &principal, &params)))
+        .await
+}
+
+/// Replenishment proposals waiting for a decision: draft transfers and purchase orders.
+pub async fn list_replenishment(State(state): State<Arc<AppState>>, ApiUser(principal): ApiUser) -> Outcome<JsonBody> {
+    require_read(&principal)?;
+    state
+        .read(move |live| {
+            let params = TaskParams {
+                status: Some("proposed".into()),
+                ..TaskParams::default()
+            };
+            let proposals: Vec<TaskView<'_>> = visible_tasks(live.engine(), &principal, &params)
+                .into_iter()
+                .filter(|task| matches!(task.kind, "transfer" | "purchase_order"))
+                .collect();
+            json(&proposals)
+        })
+        .await
+}

@@ -1,0 +1,292 @@
+//! One exception's page: what it is, its timeline, tasks and incident, and the forms that work it (each a
+//! workflow command through the same checks and log as the API), including attaching evidence.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::response::Response;
+use chrono::{DateTime, FixedOffset};
+use retex_core::command::{Action, Resolution, RootCause, WorkStatus};
+use retex_core::engine::{ExceptionView, TaskView, TimelineView};
+use serde::Deserialize;
+
+use super::incidents::{IncidentPanel, incident_panel};
+use super::page::{
+    NoticeQuery, PageUser, UserBar, back_with_notice, check_csrf, error_page, non_empty, page, place, shown,
+};
+use crate::error::{Failure, FailureKind, Outcome};
+use crate::params::empty_as_none;
+use crate::scope::visible_exception;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "exception.html")]
+struct ExceptionPage<'a> {
+    user: Option<UserBar>,
+    notice: Option<String>,
+    e: ExceptionView<'a>,
+    place: String,
+    impact: String,
+    assignee: String,
+    root_cause: String,
+    active: bool,
+    can_act: bool,
+    csrf: String,
+    root_causes: Vec<&'static str>,
+    resolutions: Vec<&'static str>,
+    approval_pending: bool,
+    tasks: Vec<TaskView<'a>>,
+    timeline: Vec<TimelineView<'a>>,
+    incident: Option<IncidentPanel>,
+}
+
+pub(super) async fn exception_page(
+    State(state): State<Arc<AppState>>,
+    user: PageUser,
+    Path(id): Path<u64>,
+    Query(query): Query<NoticeQuery>,
+) -> Response {
+    shown(
+        state
+            .read(move |live| {
+                let incident_id = {
+                    let engine = live.engine();
+                    let record = visible_exception(engine, &user.principal, id)?;
+                    engine.exception_view(record).incident
+                };
+                let incident = incident_panel(live, incident_id)?;
+                let engine = live.engine();
+                let (e, timeline) = engine.exception_detail(id).expect("checked above");
+                page(&ExceptionPage {
+                    user: UserBar::of(&user),
+                    notice: query.notice,
+                    place: place(&e),
+                    impact: e.impact.0.round_dp(2).to_string(),
+                    assignee: e.assignee.unwrap_or("nobody yet").to_owned(),
+                    root_cause: e.root_cause.unwrap_or("not given yet").to_owned(),
+                    active: engine
+                        .exception_record(id)
+                        .is_some_and(|record| record.status.is_active()),
+                    can_act: user.principal.role.can_act(),
+                    csrf: user.csrf.clone(),
+                    root_causes: RootCause::ALL.iter().map(|cause| cause.name()).collect(),
+                    resolutions: Resolution::ALL.iter().map(|resolution| resolution.name()).collect(),
+                    approval_pending: e.approval.as_ref().is_some_and(|approval| approval.state == "pending"),
+                    tasks: engine
+                        .tasks()
+                        .iter()
+                        .filter(|task| task.exception == id)
+                        .map(|task| engine.task_view(task))
+                        .collect(),
+                    e,
+                    timeline,
+                    incident,
+                })
+            })
+            .await,
+    )
+}
+
+/// The commands the exception page's forms send.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum FormAction {
+    Acknowledge,
+    Assign,
+    Comment,
+    SetStatus,
+    Resolve,
+    Snooze,
+    RequestApproval,
+    Approve,
+    Reject,
+    DecideTask,
+    Dismiss,
+    Reopen,
+}
+
+impl FormAction {
+    /// The name the form sends, as the notices say it.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Acknowledge => "acknowledge",
+            Self::Assign => "assign",
+            Self::Comment => "comment",
+            Self::SetStatus => "set_status",
+            Self::Resolve => "resolve",
+            Self::Snooze => "snooze",
+            Self::RequestApproval => "request_approval",
+            Self::Approve => "approve",
+            Self::Reject => "reject",
+            Self::DecideTask => "decide_task",
+            Self::Dismiss => "dismiss",
+            Self::Reopen => "reopen",
+        }
+    }
+}
+
+/// Every field any of the exception page's forms sends; which ones a command needs depends on `action`.
+#[derive(Deserialize)]
+pub(super) struct ActForm {
+    csrf: String,
+    action: FormAction,
+    assignee: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    status: Option<WorkStatus>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    root_cause: Option<RootCause>,
+    note: Option<String>,
+    reason: Option<String>,
+    text: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    resolution: Option<Resolution>,
+    hours: Option<String>,
+    task: Option<u64>,
+    approve: Option<bool>,
+}
+
+impl ActForm {
+    fn required<T: Copy>(&self, name: &str, value: Option<T>) -> Outcome<T> {
+        value.ok_or_else(|| Failure::bad_request(format!("{}: {name} is required", self.action.name())))
+    }
+
+    /// A text field with something in it, trimmed.
+    fn field(&self, name: &str, value: &Option<String>) -> Outcome<String> {
+        self.required(name, non_empty(value)).map(|text| text.trim().to_owned())
+    }
+
+    /// An optional text field, empty when absent.
+    fn optional(value: &Option<String>) -> String {
+        non_empty(value).unwrap_or("").to_owned()
+    }
+
+    /// The action the form asks for; `now` is when a snooze starts.
+    fn to_action(&self, now: DateTime<FixedOffset>) -> Outcome<Action> {
+        Ok(match self.action {
+            FormAction::Acknowledge => Action::Acknowledge,
+            FormAction::Assign => Action::Assign {
+                assignee: self.field("assignee", &self.assignee)?,
+            },
+            FormAction::Comment => Action::Comment {
+                text: self.field("text", &self.text)?,
+            },
+            FormAction::SetStatus => Action::SetStatus {
+                status: self.required("status", self.status)?,
+            },
+            FormAction::Resolve => Action::Resolve {
+                root_cause: self.required("root_cause", self.root_cause)?,
+                note: self.field("note", &self.note)?,
+                resolution: self.resolution,
+            },
+            FormAction::Snooze => Action::Snooze {
+                until: now + chrono::Duration::hours(self.snooze_hours()?),
+            },
+            FormAction::RequestApproval => Action::RequestApproval {
+                reason: self.field("reason", &self.reason)?,
+            },
+            FormAction::Approve => Action::Approve {
+                note: Self::optional(&self.note),
+            },
+            FormAction::Reject => Action::Reject {
+                note: self.field("note", &self.note)?,
+            },
+            FormAction::DecideTask => Action::DecideTask {
+                task: self.task.ok_or_else(|| Failure::bad_request("task: which task"))?,
+                approve: self.approve.unwrap_or(false),
+                note: Self::optional(&self.note),
+            },
+            FormAction::Dismiss => Action::Dismiss {
+                reason: self.field("reason", &self.reason)?,
+            },
+            FormAction::Reopen => Action::Reopen {
+                note: Self::optional(&self.note),
+            },
+        })
+    }
+
+    fn snooze_hours(&self) -> Outcome<i64> {
+        self.field("hours", &self.hours)?
+            .parse()
+            .ok()
+            .filter(|hours| (1..=24 * 30).contains(hours))
+            .ok_or_else(|| Failure::bad_request("hours: a whole number of hours, 1 to 720"))
+    }
+}
+
+pub(super) async fn act(
+    State(state): State<Arc<AppState>>,
+    user: PageUser,
+    Path(id): Path<u64>,
+    form: Result<Form<ActForm>, FormRejection>,
+) -> Response {
+    let acted = async {
+        let Form(form) = form.map_err(|rejection| Failure::bad_request(rejection.body_text()))?;
+        check_csrf(&user, &form.csrf)?;
+        let clock = Arc::clone(&state);
+        let now = state.read(move |live| Ok(clock.now_datetime(live.engine()))).await?;
+        let action = form.to_action(now)?;
+        let name = action.name();
+        state.act(&user.principal, id, action, None).await?;
+        Ok::<_, Failure>(name)
+    }
+    .await;
+    match acted {
+        Ok(name) => back_with_notice(
+            &format!("/exceptions/{id}"),
+            &format!("Done: {}", name.replace('_', " ")),
+        ),
+        Err(failure) if failure.kind == FailureKind::Conflict || failure.kind == FailureKind::BadRequest => {
+            back_with_notice(&format!("/exceptions/{id}"), &failure.message)
+        }
+        Err(failure) => error_page(&failure),
+    }
+}
+
+/// The evidence form: a CSRF token and one file.
+pub(super) async fn attach_evidence(
+    State(state): State<Arc<AppState>>,
+    user: PageUser,
+    Path(id): Path<u64>,
+    mut form: Multipart,
+) -> Response {
+    let attached = async {
+        let mut csrf = None;
+        let mut file = None;
+        while let Some(field) = form
+            .next_field()
+            .await
+            .map_err(|error| Failure::bad_request(format!("the upload is malformed: {error}")))?
+        {
+            match field.name() {
+                Some("csrf") => csrf = field.text().await.ok(),
+                Some("file") => {
+                    let name = field.file_name().unwrap_or("evidence").to_owned();
+                    let media_type = field.content_type().map(str::to_owned);
+                    let bytes = field
+                        .bytes()
+                        .await
+                        .map_err(|error| Failure::bad_request(format!("file: {error}")))?;
+                    file = Some((name, media_type, bytes.to_vec()));
+                }
+                _ => {}
+            }
+        }
+        check_csrf(&user, csrf.as_deref().unwrap_or(""))?;
+        let (name, media_type, bytes) = file.ok_or_else(|| Failure::bad_request("file: choose a file to attach"))?;
+        let action = state
+            .keep_evidence(&user.principal, id, name.clone(), media_type.as_deref(), bytes)
+            .await?;
+        state.act(&user.principal, id, action, None).await?;
+        Ok::<_, Failure>(name)
+    }
+    .await;
+    match attached {
+        Ok(name) => back_with_notice(&format!("/exceptions/{id}"), &format!("Attached {name}")),
+        Err(failure) if failure.kind == FailureKind::BadRequest || failure.kind == FailureKind::Conflict => {
+            back_with_notice(&format!("/exceptions/{id}"), &failure.message)
+        }
+        Err(failure) => error_page(&failure),
+    }
+}

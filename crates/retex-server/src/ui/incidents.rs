@@ -1,0 +1,195 @@
+//! Incidents: the list of open ones, and one incident's page with its members and the trace of the log entries
+//! that raised them (shared with the exception page as [`IncidentPanel`]).
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use retex_core::codes::Timestamp;
+use retex_core::engine::{Engine, IncidentView};
+use retex_store::LiveEngine;
+
+use super::page::{PageUser, UserBar, page, place, shown};
+use crate::error::Outcome;
+use crate::scope::{IncidentFilter, visible_incident, visible_incidents};
+use crate::state::AppState;
+
+/// Inputs shown on an incident's trace, at most.
+const TRACE_STEPS_MAX: usize = 80;
+/// Longest event body shown on a trace step.
+const TRACE_BODY_CHARS_MAX: usize = 240;
+
+/// An incident with its members and the trace of the inputs that raised them.
+pub struct IncidentPanel {
+    pub id: u64,
+    pub opened_at: String,
+    pub root_cause: u64,
+    pub root_cause_type: String,
+    pub impact: String,
+    pub open: bool,
+    pub members: Vec<MemberRow>,
+    pub trace: Vec<TraceStep>,
+}
+
+pub struct MemberRow {
+    pub id: u64,
+    pub exception_type: String,
+    pub place: String,
+    pub status: &'static str,
+    pub impact: String,
+    pub is_root: bool,
+}
+
+pub struct TraceStep {
+    pub at: String,
+    pub seq: u64,
+    pub source: String,
+    pub kind: String,
+    pub body: String,
+    /// The exceptions this input raised or added to.
+    pub raised: String,
+}
+
+/// The incident's members and the log entries that caused them, read from the log.
+pub fn incident_panel(live: &LiveEngine, incident_id: u64) -> Outcome<Option<IncidentPanel>> {
+    let engine = live.engine();
+    let Some(incident) = engine.incident(incident_id) else {
+        return Ok(None);
+    };
+    let mut causes: Vec<(u64, Vec<u64>)> = Vec::new();
+    for &member in incident.exceptions {
+        let record = engine.exception_record(member).expect("a member exists");
+        for &seq in &record.caused_by {
+            match causes.iter_mut().find(|(cause, _)| *cause == seq) {
+                Some((_, raised)) => raised.push(member),
+                None => causes.push((seq, vec![member])),
+            }
+        }
+    }
+    causes.sort_unstable();
+    causes.truncate(TRACE_STEPS_MAX);
+    let mut panel = panel_of(engine, &incident);
+    for (seq, raised) in causes {
+        let Some(entry) = live.log_entry(seq)? else {
+            continue;
+        };
+        let mut body = entry.body;
+        if body.len() > TRACE_BODY_CHARS_MAX {
+            let cut = (0..=TRACE_BODY_CHARS_MAX)
+                .rev()
+                .find(|&index| body.is_char_boundary(index))
+                .unwrap_or(0);
+            body.truncate(cut);
+            body.push('…');
+        }
+        panel.trace.push(TraceStep {
+            at: Timestamp(entry.at_ms).to_rfc3339(),
+            seq,
+            source: entry.source,
+            kind: entry.kind,
+            body,
+            raised: raised.iter().map(|id| format!("#{id}")).collect::<Vec<_>>().join(", "),
+        });
+    }
+    panel.trace.sort_by(|a, b| (&a.at, a.seq).cmp(&(&b.at, b.seq)));
+    Ok(Some(panel))
+}
+
+fn panel_of(engine: &Engine, incident: &IncidentView<'_>) -> IncidentPanel {
+    IncidentPanel {
+        id: incident.id,
+        opened_at: incident.opened_at.clone(),
+        root_cause: incident.root_cause,
+        root_cause_type: incident.root_cause_type.to_owned(),
+        impact: incident.impact.0.round_dp(2).to_string(),
+        open: incident.open,
+        members: incident
+            .exceptions
+            .iter()
+            .filter_map(|&id| engine.exception_detail(id))
+            .map(|(member, _)| MemberRow {
+                id: member.id,
+                exception_type: member.exception_type.to_owned(),
+                place: place(&member),
+                status: member.status,
+                impact: member.impact.0.round_dp(2).to_string(),
+                is_root: member.id == incident.root_cause,
+            })
+            .collect(),
+        trace: Vec::new(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "incidents.html")]
+struct IncidentsPage {
+    user: Option<UserBar>,
+    notice: Option<String>,
+    incidents: Vec<IncidentRow>,
+}
+
+struct IncidentRow {
+    id: u64,
+    opened_at: String,
+    root_cause: u64,
+    root_cause_type: String,
+    types: String,
+    count: usize,
+    impact: String,
+}
+
+pub(super) async fn incidents_page(State(state): State<Arc<AppState>>, user: PageUser) -> Response {
+    shown(
+        state
+            .read(move |live| {
+                let filter = IncidentFilter {
+                    min_exceptions: 2,
+                    open_only: true,
+                };
+                let mut incidents: Vec<IncidentRow> = visible_incidents(live.engine(), &user.principal, filter)
+                    .into_iter()
+                    .map(|incident| IncidentRow {
+                        id: incident.id,
+                        opened_at: incident.opened_at.clone(),
+                        root_cause: incident.root_cause,
+                        root_cause_type: incident.root_cause_type.to_owned(),
+                        types: incident.types.join(", "),
+                        count: incident.exceptions.len(),
+                        impact: incident.impact.0.round_dp(2).to_string(),
+                    })
+                    .collect();
+                incidents.reverse();
+                page(&IncidentsPage {
+                    user: UserBar::of(&user),
+                    notice: None,
+                    incidents,
+                })
+            })
+            .await,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "incident.html")]
+struct IncidentPage {
+    user: Option<UserBar>,
+    notice: Option<String>,
+    incident: IncidentPanel,
+}
+
+pub(super) async fn incident_page(State(state): State<Arc<AppState>>, user: PageUser, Path(id): Path<u64>) -> Response {
+    shown(
+        state
+            .read(move |live| {
+                visible_incident(live.engine(), &user.principal, id)?;
+                let incident = incident_panel(live, id)?.expect("the incident exists");
+                page(&IncidentPage {
+                    user: UserBar::of(&user),
+                    notice: None,
+                    incident,
+                })
+            })
+            .await,
+    )
+}

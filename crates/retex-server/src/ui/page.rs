@@ -1,0 +1,150 @@
+//! What every page shares: who is logged in ([`PageUser`], and [`UserBar`] as the header shows them), rendering
+//! a template, failures as pages, notices after a form, and the CSRF check of forms.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use retex_core::engine::ExceptionView;
+use serde::Deserialize;
+
+use crate::auth::Principal;
+use crate::error::{Failure, Outcome};
+use crate::extract::{principal_of_cookie, session_cookie};
+use crate::state::AppState;
+
+/// Someone using the web UI, with the CSRF token their forms must carry.
+pub struct PageUser {
+    pub principal: Principal,
+    pub csrf: String,
+}
+
+/// Unauthenticated page requests go to the login page, which brings them back afterwards.
+struct ToLogin(String);
+
+impl IntoResponse for ToLogin {
+    fn into_response(self) -> Response {
+        Redirect::to(&format!("/login?next={}", url_encode(&self.0))).into_response()
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+        let next = parts.uri.path_and_query().map_or("/", |path| path.as_str()).to_owned();
+        let Some(cookie) = session_cookie(parts) else {
+            return Err(ToLogin(next).into_response());
+        };
+        match principal_of_cookie(state, cookie).await {
+            Ok(Some(principal)) if !principal.role.can_read() => Err(error_page(&Failure::forbidden(format!(
+                "role {} may only send events, not use the web UI",
+                principal.role.name()
+            )))),
+            Ok(Some(principal)) => Ok(Self {
+                csrf: state.keys.csrf_token(cookie),
+                principal,
+            }),
+            Ok(None) => Err(ToLogin(next).into_response()),
+            Err(failure) => Err(error_page(&failure)),
+        }
+    }
+}
+
+/// Who is logged in, as the page header shows them.
+pub struct UserBar {
+    pub name: String,
+    pub role: &'static str,
+    pub csrf: String,
+}
+
+impl UserBar {
+    pub fn of(user: &PageUser) -> Option<Self> {
+        Some(Self {
+            name: user.principal.name.clone(),
+            role: user.principal.role.name(),
+            csrf: user.csrf.clone(),
+        })
+    }
+}
+
+/// Renders a page, or the error page when the template fails.
+pub fn page(template: &impl Template) -> Outcome<Response> {
+    let html = template
+        .render()
+        .map_err(|error| Failure::internal("could not render the page", &error))?;
+    Ok(Html(html).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    user: Option<UserBar>,
+    notice: Option<String>,
+    status: String,
+    message: String,
+}
+
+/// A failure as a page, with its status.
+pub fn error_page(failure: &Failure) -> Response {
+    let status = failure.status();
+    let template = ErrorPage {
+        user: None,
+        notice: None,
+        status: format!("{} {}", status.as_u16(), status.canonical_reason().unwrap_or("")),
+        message: failure.message.clone(),
+    };
+    let html = template.render().unwrap_or_else(|_| failure.message.clone());
+    (status, Html(html)).into_response()
+}
+
+/// Turns a failure into a page; an unauthenticated one goes to the login page.
+pub fn shown(outcome: Outcome<Response>) -> Response {
+    outcome.unwrap_or_else(|failure| error_page(&failure))
+}
+
+/// Percent-encodes a query value.
+pub fn url_encode(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => encoded.push(byte as char),
+            _ => encoded.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    encoded
+}
+
+/// Back to a page with a notice, after a form (303, so a reload does not post again).
+pub fn back_with_notice(path: &str, notice: &str) -> Response {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{path}{separator}notice={}", url_encode(notice))).into_response()
+}
+
+/// Checks the CSRF token of a form posted under the request's session.
+pub fn check_csrf(user: &PageUser, token: &str) -> Outcome<()> {
+    if user.csrf.len() == token.len() && user.csrf == token {
+        return Ok(());
+    }
+    Err(Failure::forbidden(
+        "the form is stale or came from another site: reload the page and try again",
+    ))
+}
+
+/// Where an exception is: location, SKU and document, as one short text.
+pub fn place(view: &ExceptionView<'_>) -> String {
+    view.place(" · ")
+}
+
+/// A form or query value with something in it.
+pub fn non_empty(text: &Option<String>) -> Option<&str> {
+    text.as_deref().filter(|text| !text.trim().is_empty())
+}
+
+/// A page's only query parameter: the notice a form left when it came back here.
+#[derive(Deserialize)]
+pub struct NoticeQuery {
+    pub notice: Option<String>,
+}
