@@ -312,6 +312,17 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// SHA-256 of `bytes`, in lowercase hex.
+pub fn hash_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(bytes);
+    let mut hex = String::with_capacity(64);
+    for byte in digest {
+        hex.push_str(&format!("{byte:02x}"));
+    }
+    hex
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -96,127 +96,88 @@ pub enum Action {
     },
 }
 
+crate::wire_names! {
+    /// What a command does, without its details: the `action` tag of a command on the wire.
+    pub enum ActionKind {
+        Acknowledge = "acknowledge",
+        Assign = "assign",
+        Comment = "comment",
+        SetStatus = "set_status",
+        Resolve = "resolve",
+        Dismiss = "dismiss",
+        Reopen = "reopen",
+        Snooze = "snooze",
+        AttachEvidence = "attach_evidence",
+        RequestApproval = "request_approval",
+        Approve = "approve",
+        Reject = "reject",
+        DecideTask = "decide_task",
+        TaskDelivered = "task_delivered",
+    }
+}
+
 impl Action {
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Self::Acknowledge => ActionKind::Acknowledge,
+            Self::Assign { .. } => ActionKind::Assign,
+            Self::Comment { .. } => ActionKind::Comment,
+            Self::SetStatus { .. } => ActionKind::SetStatus,
+            Self::Resolve { .. } => ActionKind::Resolve,
+            Self::Dismiss { .. } => ActionKind::Dismiss,
+            Self::Reopen { .. } => ActionKind::Reopen,
+            Self::Snooze { .. } => ActionKind::Snooze,
+            Self::AttachEvidence { .. } => ActionKind::AttachEvidence,
+            Self::RequestApproval { .. } => ActionKind::RequestApproval,
+            Self::Approve { .. } => ActionKind::Approve,
+            Self::Reject { .. } => ActionKind::Reject,
+            Self::DecideTask { .. } => ActionKind::DecideTask,
+            Self::TaskDelivered { .. } => ActionKind::TaskDelivered,
+        }
+    }
+
+    /// The wire name of what it does (its `action` tag).
     pub fn name(&self) -> &'static str {
-        match self {
-            Self::Acknowledge => "acknowledge",
-            Self::Assign { .. } => "assign",
-            Self::Comment { .. } => "comment",
-            Self::SetStatus { .. } => "set_status",
-            Self::Resolve { .. } => "resolve",
-            Self::Dismiss { .. } => "dismiss",
-            Self::Reopen { .. } => "reopen",
-            Self::Snooze { .. } => "snooze",
-            Self::AttachEvidence { .. } => "attach_evidence",
-            Self::RequestApproval { .. } => "request_approval",
-            Self::Approve { .. } => "approve",
-            Self::Reject { .. } => "reject",
-            Self::DecideTask { .. } => "decide_task",
-            Self::TaskDelivered { .. } => "task_delivered",
-        }
+        self.kind().name()
     }
 }
 
-/// Working statuses a person may set on an open exception.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum WorkStatus {
-    InProgress,
-    WaitingSupplier,
-    WaitingCustomer,
-}
-
-/// Why it happened, as the person resolving it judges (workflow.md's root-cause codes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RootCause {
-    ProcessNoncompliance,
-    DelayedReceiving,
-    TransferDiscipline,
-    CountInaccuracy,
-    SupplierFailure,
-    MasterDataError,
-    IntegrationError,
-    TheftOrShrink,
-    CustomerBehaviour,
-    Other,
-}
-
-impl RootCause {
-    pub const ALL: [RootCause; 10] = [
-        Self::ProcessNoncompliance,
-        Self::DelayedReceiving,
-        Self::TransferDiscipline,
-        Self::CountInaccuracy,
-        Self::SupplierFailure,
-        Self::MasterDataError,
-        Self::IntegrationError,
-        Self::TheftOrShrink,
-        Self::CustomerBehaviour,
-        Self::Other,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::ProcessNoncompliance => "process_noncompliance",
-            Self::DelayedReceiving => "delayed_receiving",
-            Self::TransferDiscipline => "transfer_discipline",
-            Self::CountInaccuracy => "count_inaccuracy",
-            Self::SupplierFailure => "supplier_failure",
-            Self::MasterDataError => "master_data_error",
-            Self::IntegrationError => "integration_error",
-            Self::TheftOrShrink => "theft_or_shrink",
-            Self::CustomerBehaviour => "customer_behaviour",
-            Self::Other => "other",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|cause| cause.name() == name)
+crate::wire_names! {
+    /// Working statuses a person may set on an open exception.
+    pub enum WorkStatus {
+        InProgress = "in_progress",
+        WaitingSupplier = "waiting_supplier",
+        WaitingCustomer = "waiting_customer",
     }
 }
 
-/// What was done to resolve an exception.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Resolution {
-    Corrected,
-    StockAdjusted,
-    Recounted,
-    Replenished,
-    SupplierClaim,
-    CustomerRefunded,
-    NoActionNeeded,
-    Other,
+crate::wire_names! {
+    /// Why it happened, as the person resolving it judges (workflow.md's root-cause codes).
+    pub enum RootCause {
+        ProcessNoncompliance = "process_noncompliance",
+        DelayedReceiving = "delayed_receiving",
+        TransferDiscipline = "transfer_discipline",
+        CountInaccuracy = "count_inaccuracy",
+        SupplierFailure = "supplier_failure",
+        MasterDataError = "master_data_error",
+        IntegrationError = "integration_error",
+        TheftOrShrink = "theft_or_shrink",
+        CustomerBehaviour = "customer_behaviour",
+        Other = "other",
+    }
 }
 
-impl Resolution {
-    pub const ALL: [Resolution; 8] = [
-        Self::Corrected,
-        Self::StockAdjusted,
-        Self::Recounted,
-        Self::Replenished,
-        Self::SupplierClaim,
-        Self::CustomerRefunded,
-        Self::NoActionNeeded,
-        Self::Other,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Corrected => "corrected",
-            Self::StockAdjusted => "stock_adjusted",
-            Self::Recounted => "recounted",
-            Self::Replenished => "replenished",
-            Self::SupplierClaim => "supplier_claim",
-            Self::CustomerRefunded => "customer_refunded",
-            Self::NoActionNeeded => "no_action_needed",
-            Self::Other => "other",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|resolution| resolution.name() == name)
+crate::wire_names! {
+    /// What was done to resolve an exception.
+    pub enum Resolution {
+        Corrected = "corrected",
+        StockAdjusted = "stock_adjusted",
+        Recounted = "recounted",
+        Replenished = "replenished",
+        SupplierClaim = "supplier_claim",
+        CustomerRefunded = "customer_refunded",
+        NoActionNeeded = "no_action_needed",
+        Other = "other",
     }
 }
 
@@ -245,4 +206,57 @@ pub struct Silence {
     /// The end of the silence (excluded).
     pub until: DateTime<FixedOffset>,
     pub comment: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Serde's `action` tag follows the variants' names by its own case rule: it must say what `ActionKind` says.
+    #[test]
+    fn the_action_tag_is_the_kind_name() {
+        let at = DateTime::parse_from_rfc3339("2026-11-02T10:00:00Z").unwrap();
+        let text = String::from("x");
+        let every_action = [
+            Action::Acknowledge,
+            Action::Assign { assignee: text.clone() },
+            Action::Comment { text: text.clone() },
+            Action::SetStatus {
+                status: WorkStatus::InProgress,
+            },
+            Action::Resolve {
+                root_cause: RootCause::Other,
+                note: text.clone(),
+                resolution: None,
+            },
+            Action::Dismiss { reason: text.clone() },
+            Action::Reopen { note: text.clone() },
+            Action::Snooze { until: at },
+            Action::AttachEvidence {
+                sha256: text.clone(),
+                name: text.clone(),
+                media_type: text.clone(),
+                bytes: 1,
+            },
+            Action::RequestApproval { reason: text.clone() },
+            Action::Approve { note: text.clone() },
+            Action::Reject { note: text.clone() },
+            Action::DecideTask {
+                task: 1,
+                approve: true,
+                note: text.clone(),
+            },
+            Action::TaskDelivered {
+                task: 1,
+                ok: true,
+                detail: text.clone(),
+            },
+        ];
+        let kinds: Vec<ActionKind> = every_action.iter().map(Action::kind).collect();
+        assert_eq!(kinds, ActionKind::ALL, "one action of each kind, in order");
+        for action in &every_action {
+            let json = serde_json::to_value(action).unwrap();
+            assert_eq!(json["action"], action.name(), "{json}");
+        }
+    }
 }

@@ -4,6 +4,7 @@
 //! log always yields the same state, byte for byte. The shell crates (`retex-store`, the `retex` binary) feed it.
 //!
 //! # Layout
+//! - [`names`]: the `wire_names!` macro: each closed set of wire names written once.
 //! - [`codes`]: validated codes, timestamps, exact decimal quantities and money.
 //! - [`event`]: the event schema (events.md) as typed values, and its JSON Schema.
 //! - [`command`]: what people do to exceptions, logged like events.
@@ -15,5 +16,6 @@ pub mod codes;
 pub mod command;
 pub mod engine;
 pub mod event;
+pub mod names;
 pub mod rules;
 pub mod wire;

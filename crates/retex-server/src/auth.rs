@@ -32,39 +32,18 @@ const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// The prefix of API tokens, so a leaked one is recognisable.
 const TOKEN_PREFIX: &str = "rtx_";
 
-/// What a role may do. Roles are ordered by reach; `Source` only sends events.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    Admin,
-    OperationsLead,
-    TeamMember,
-    Viewer,
-    Source,
+retex_core::wire_names! {
+    /// What a role may do. Roles are ordered by reach; `Source` only sends events.
+    pub enum Role {
+        Admin = "admin",
+        OperationsLead = "operations_lead",
+        TeamMember = "team_member",
+        Viewer = "viewer",
+        Source = "source",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Admin,
-        Role::OperationsLead,
-        Role::TeamMember,
-        Role::Viewer,
-        Role::Source,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::OperationsLead => "operations_lead",
-            Self::TeamMember => "team_member",
-            Self::Viewer => "viewer",
-            Self::Source => "source",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|role| role.name() == name)
-    }
-
     /// Sees exceptions, stock and KPIs.
     pub fn can_read(self) -> bool {
         self != Self::Source

@@ -3,14 +3,10 @@
 
 use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
-use retex_core::rules::Severity;
 use serde::de::{DeserializeOwned, IntoDeserializer};
 use serde::{Deserialize, Deserializer};
 
 use crate::error::{Failure, Outcome};
-
-/// Every severity, lowest first, for lists to choose from (`retex_core` has no such list yet).
-pub const SEVERITIES: [Severity; 4] = [Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
 
 /// Deserializes an optional value, taking an empty one as absent; use with `#[serde(default, deserialize_with)]`.
 pub fn empty_as_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>

@@ -17,7 +17,6 @@ use std::collections::BinaryHeap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::codes::{DocumentNumber, Timestamp};
-use crate::engine::Engine;
 use crate::engine::ledger::{LocationId, SkuId};
 
 /// What falls due.
@@ -180,32 +179,6 @@ impl<'de> Deserialize<'de> for DeadlineQueue {
             queue.schedule(due_at, deadline);
         }
         Ok(queue)
-    }
-}
-
-impl Engine {
-    /// Fires, in time order, every deadline due strictly before `now`.
-    pub(super) fn fire_deadlines_before(&mut self, now: Timestamp) {
-        while let Some((due_at, deadline)) = self.state.deadlines.pop_due_before(now) {
-            match deadline {
-                Deadline::TransferReceipt(transfer) => self.fire_transfer_receipt(&transfer, due_at),
-                Deadline::PurchaseOrderExpected(po) => self.fire_po_expected(&po, due_at),
-                Deadline::Refund(return_number) => self.fire_refund_due(&return_number, due_at),
-                Deadline::OrderShipment(order) => self.fire_order_at_risk(&order, due_at),
-                Deadline::PhantomCheck(location, sku) => self.fire_phantom_check(location, sku, due_at),
-                Deadline::Daily => self.fire_daily(due_at),
-                Deadline::Escalation(exception, level) => {
-                    self.fire_escalation(exception, level, due_at);
-                    self.continue_sla_steps(exception, (due_at, deadline));
-                }
-                Deadline::Breach(exception, target) => {
-                    self.fire_breach(exception, target, due_at);
-                    self.continue_sla_steps(exception, (due_at, deadline));
-                }
-                Deadline::Renotify(exception, count) => self.fire_renotify(exception, count, due_at),
-                Deadline::Repeat(exception, count) => self.fire_repeat(exception, count, due_at),
-            }
-        }
     }
 }
 

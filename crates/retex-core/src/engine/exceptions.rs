@@ -38,29 +38,19 @@ pub struct ExceptionKey {
     pub reference: Option<DocumentNumber>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ExceptionStatus {
-    Open,
-    InProgress,
-    WaitingSupplier,
-    WaitingCustomer,
-    Resolved,
-    /// Closed by a person as a false positive.
-    Dismissed,
+crate::wire_names! {
+    pub enum ExceptionStatus {
+        Open = "open",
+        InProgress = "in_progress",
+        WaitingSupplier = "waiting_supplier",
+        WaitingCustomer = "waiting_customer",
+        Resolved = "resolved",
+        /// Closed by a person as a false positive.
+        Dismissed = "dismissed",
+    }
 }
 
 impl ExceptionStatus {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::InProgress => "in_progress",
-            Self::WaitingSupplier => "waiting_supplier",
-            Self::WaitingCustomer => "waiting_customer",
-            Self::Resolved => "resolved",
-            Self::Dismissed => "dismissed",
-        }
-    }
-
     /// Still to be worked on: not resolved and not dismissed.
     pub fn is_active(self) -> bool {
         !matches!(self, Self::Resolved | Self::Dismissed)

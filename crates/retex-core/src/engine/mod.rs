@@ -45,7 +45,6 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 pub use calendar::BusinessHours;
 use calendar::CalendarMemo;
@@ -62,7 +61,7 @@ pub use kpis::{AgingBucket, CategoryCounts, Kpis, RootCauseCount, StoreRate};
 use ledger::pack as pack_position;
 pub use ledger::{Ledger, LocationId, Position, SkuId};
 pub use master::MasterData;
-pub use query::{Cursor, ExceptionOrder, ExceptionPage, ExceptionQuery, StatusFilter};
+pub use query::{Cursor, ExceptionOrder, ExceptionPage, ExceptionQuery, StatusFilter, StatusGroup};
 pub use refusal::{Refusal, RefusalKind};
 pub use silences::SilenceRecord;
 pub use stats::HISTORY_DAYS;
@@ -71,6 +70,7 @@ pub use views::{
     ApprovalView, EvidenceView, ExceptionView, InboundTransfer, IncidentView, StockRow, TaskView, TimelineView,
 };
 
+pub use crate::codes::hash_hex;
 use crate::codes::{DocumentNumber, Timestamp};
 use crate::command::{Action, Command, Silence};
 use crate::event::Event;
@@ -314,6 +314,30 @@ impl Engine {
         self.state.clock = Some(at);
     }
 
+    /// Fires, in time order, every deadline due strictly before `now`.
+    fn fire_deadlines_before(&mut self, now: Timestamp) {
+        while let Some((due_at, deadline)) = self.state.deadlines.pop_due_before(now) {
+            match deadline {
+                Deadline::TransferReceipt(transfer) => self.fire_transfer_receipt(&transfer, due_at),
+                Deadline::PurchaseOrderExpected(po) => self.fire_po_expected(&po, due_at),
+                Deadline::Refund(return_number) => self.fire_refund_due(&return_number, due_at),
+                Deadline::OrderShipment(order) => self.fire_order_at_risk(&order, due_at),
+                Deadline::PhantomCheck(location, sku) => self.fire_phantom_check(location, sku, due_at),
+                Deadline::Daily => self.fire_daily(due_at),
+                Deadline::Escalation(exception, level) => {
+                    self.fire_escalation(exception, level, due_at);
+                    self.continue_sla_steps(exception, (due_at, deadline));
+                }
+                Deadline::Breach(exception, target) => {
+                    self.fire_breach(exception, target, due_at);
+                    self.continue_sla_steps(exception, (due_at, deadline));
+                }
+                Deadline::Renotify(exception, count) => self.fire_renotify(exception, count, due_at),
+                Deadline::Repeat(exception, count) => self.fire_repeat(exception, count, due_at),
+            }
+        }
+    }
+
     pub fn config(&self) -> &EngineConfig {
         &self.config
     }
@@ -456,14 +480,4 @@ impl Engine {
     pub fn state_hash(&self) -> String {
         hash_hex(&self.snapshot_bytes())
     }
-}
-
-/// SHA-256 of `bytes`, in lowercase hex.
-pub fn hash_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(64);
-    for byte in digest {
-        hex.push_str(&format!("{byte:02x}"));
-    }
-    hex
 }

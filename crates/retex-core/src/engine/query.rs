@@ -10,10 +10,19 @@ use std::collections::BinaryHeap;
 
 use crate::codes::Timestamp;
 use crate::engine::Engine;
-use crate::engine::exceptions::{ExceptionRecord, ExceptionSummary, TypeRef};
+use crate::engine::exceptions::{ExceptionRecord, ExceptionStatus, ExceptionSummary, TypeRef};
 use crate::engine::ledger::LocationId;
 use crate::engine::views::ExceptionView;
 use crate::rules::Severity;
+
+crate::wire_names! {
+    /// The groups of statuses a filter may name besides one status.
+    pub enum StatusGroup {
+        Active = "active",
+        All = "all",
+        Closed = "closed",
+    }
+}
 
 /// Which exceptions by status.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -24,22 +33,50 @@ pub enum StatusFilter {
     All,
     /// Resolved or dismissed.
     Closed,
-    /// Exactly this status name (`open`, `in_progress`, `waiting_supplier`, ...).
-    Exactly(&'static str),
+    Exactly(ExceptionStatus),
 }
 
-/// The order of a page.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ExceptionOrder {
-    /// Newest first.
-    #[default]
-    Newest,
-    Oldest,
-    /// The next due time first (acknowledge while unacknowledged, then resolve), larger impact first among
-    /// equals: what a queue works through.
-    SlaRisk,
-    /// Largest impact first.
-    Impact,
+impl StatusFilter {
+    /// Every name a filter may be given: the groups, then each status.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        StatusGroup::NAMES.into_iter().chain(ExceptionStatus::NAMES)
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        let group = StatusGroup::from_name(name).map(|group| match group {
+            StatusGroup::Active => Self::Active,
+            StatusGroup::All => Self::All,
+            StatusGroup::Closed => Self::Closed,
+        });
+        group.or_else(|| ExceptionStatus::from_name(name).map(Self::Exactly))
+    }
+}
+
+/// A filter reads as one of its names (`active`, `in_progress`, ...).
+impl<'de> serde::Deserialize<'de> for StatusFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        Self::from_name(&name).ok_or_else(|| {
+            let expected: Vec<&str> = Self::names().collect();
+            serde::de::Error::custom(format!("{name:?} is not one of {}", expected.join(", ")))
+        })
+    }
+}
+
+crate::wire_names! {
+    /// The order of a page.
+    #[derive(Default)]
+    pub enum ExceptionOrder {
+        /// Newest first.
+        #[default]
+        Newest = "newest",
+        Oldest = "oldest",
+        /// The next due time first (acknowledge while unacknowledged, then resolve), larger impact first among
+        /// equals: what a queue works through.
+        SlaRisk = "sla_risk",
+        /// Largest impact first.
+        Impact = "impact",
+    }
 }
 
 /// What to look for; `None` fields do not filter.
@@ -221,7 +258,7 @@ impl<'q> Matcher<'q> {
             StatusFilter::Active => summary.status.is_active(),
             StatusFilter::All => true,
             StatusFilter::Closed => !summary.status.is_active(),
-            StatusFilter::Exactly(name) => summary.status.name() == name,
+            StatusFilter::Exactly(status) => summary.status == status,
         };
         !self.impossible
             && status_matches

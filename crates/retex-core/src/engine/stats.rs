@@ -14,8 +14,7 @@ use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::receipts::ReceiptBook;
 use crate::engine::sorted_map;
 
-/// Days of history kept per position and store; windows in the rules may not exceed it.
-pub const HISTORY_DAYS: usize = 16;
+pub use crate::rules::HISTORY_DAYS;
 
 /// A UTC day number (days since the Unix epoch).
 pub fn day_of(at: Timestamp) -> i32 {

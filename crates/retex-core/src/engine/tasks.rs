@@ -78,36 +78,24 @@ impl TaskKind {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TaskStatus {
-    /// A draft waiting for a person's decision.
-    Proposed,
-    /// A to-do for its team.
-    Open,
-    /// A notification waiting in the outbox.
-    Pending,
-    Approved,
-    Rejected,
-    Done,
-    Delivered,
-    /// A notification whose last delivery failed; the dispatcher tries again.
-    Failed,
+crate::wire_names! {
+    pub enum TaskStatus {
+        /// A draft waiting for a person's decision.
+        Proposed = "proposed",
+        /// A to-do for its team.
+        Open = "open",
+        /// A notification waiting in the outbox.
+        Pending = "pending",
+        Approved = "approved",
+        Rejected = "rejected",
+        Done = "done",
+        Delivered = "delivered",
+        /// A notification whose last delivery failed; the dispatcher tries again.
+        Failed = "failed",
+    }
 }
 
 impl TaskStatus {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Proposed => "proposed",
-            Self::Open => "open",
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Rejected => "rejected",
-            Self::Done => "done",
-            Self::Delivered => "delivered",
-            Self::Failed => "failed",
-        }
-    }
-
     /// Still waiting for someone (a person, a team or the dispatcher).
     pub fn is_waiting(self) -> bool {
         matches!(self, Self::Proposed | Self::Open | Self::Pending | Self::Failed)

@@ -34,8 +34,8 @@ mod workflow;
 use super::expr::Expr;
 use super::{CustomType, ExceptionType, KeyPart, Override, Param, Rules, Scope, Severity, TypeRule};
 use crate::codes::parse_decimal;
-use crate::engine::HISTORY_DAYS;
 use crate::event::{EVENT_TYPES, LocationKind};
+use crate::rules::HISTORY_DAYS;
 
 /// One problem in a rules file.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use crate::codes::Money;
 use crate::event::LocationKind;
-pub use taxonomy::{ExceptionType, LOCATION_TEAM, Param, Severity};
+pub use taxonomy::{ExceptionType, HISTORY_DAYS, LOCATION_TEAM, Param, Severity};
 
 /// Impact at or above which an exception has each severity (workflow.md).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -252,6 +252,6 @@ impl Rules {
     /// The rule set's identity: the first 16 hex digits of the SHA-256 of its canonical JSON form.
     pub fn version(&self) -> String {
         let canonical = serde_json::to_vec(self).expect("rules always serialize");
-        crate::engine::hash_hex(&canonical)[..16].to_string()
+        crate::codes::hash_hex(&canonical)[..16].to_string()
     }
 }

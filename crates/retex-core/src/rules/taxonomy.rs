@@ -2,152 +2,93 @@
 //! the parameters of their detectors with the defaults that hold when no rules file says otherwise.
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
-/// Severity, lowest first; the order is the escalation order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-            Self::Critical => "critical",
-        }
+crate::wire_names! {
+    /// Severity, lowest first; the order is the escalation order.
+    pub enum Severity {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        Critical = "critical",
     }
 }
 
-/// A built-in exception type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ExceptionType {
-    CountVariance,
-    NegativeStock,
-    LowStock,
-    PhantomStock,
-    TransferOverdue,
-    TransferMismatch,
-    PoLate,
-    PoShort,
-    DamagedReceipt,
-    PriceMismatch,
-    PromotionConflict,
-    ReturnPolicy,
-    RefundOverdue,
-    OrderAtRisk,
-    AllocationShort,
-    OrderCancelledStockout,
-    CustomerComplaint,
-    MasterData,
-    StoreExceptionRate,
+crate::wire_names! {
+    /// A built-in exception type.
+    pub enum ExceptionType {
+        CountVariance = "count_variance",
+        NegativeStock = "negative_stock",
+        LowStock = "low_stock",
+        PhantomStock = "phantom_stock",
+        TransferOverdue = "transfer_overdue",
+        TransferMismatch = "transfer_mismatch",
+        PoLate = "po_late",
+        PoShort = "po_short",
+        DamagedReceipt = "damaged_receipt",
+        PriceMismatch = "price_mismatch",
+        PromotionConflict = "promotion_conflict",
+        ReturnPolicy = "return_policy",
+        RefundOverdue = "refund_overdue",
+        OrderAtRisk = "order_at_risk",
+        AllocationShort = "allocation_short",
+        OrderCancelledStockout = "order_cancelled_stockout",
+        CustomerComplaint = "customer_complaint",
+        MasterData = "master_data",
+        StoreExceptionRate = "store_exception_rate",
+    }
 }
+
+/// Days of sales history the engine keeps per position and store: no window in the rules may be longer.
+pub const HISTORY_DAYS: usize = 16;
 
 /// The team of the exception's location (`store S001`), as opposed to a company-wide team.
 pub const LOCATION_TEAM: &str = "location";
 
-/// One detector parameter: its name in the rules file and its default.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Param {
-    /// `count_variance`: a variance is tolerated up to max(this many units, ...
-    ToleranceUnits,
-    /// ... this share of abs(on hand)).
-    ToleranceShare,
-    /// `low_stock`: days of sales history behind the velocity.
-    VelocityWindowDays,
-    /// `low_stock`: the item must have sold on at least this many of those days.
-    MinSellingDays,
-    /// `low_stock`: cover wanted, as a multiple of velocity x (lead time + 1).
-    CoverFactor,
-    /// `low_stock`: lead time used when the product's supplier names none.
-    DefaultLeadTimeDays,
-    /// `phantom_stock`: silence longer than this multiple of the mean interval between sales.
-    SilenceIntervals,
-    /// `phantom_stock`: only for items selling at least this many units a day.
-    MinDailySales,
-    /// `transfer_overdue`: hours after `expected`.
-    GraceHours,
-    /// `transfer_overdue`: hours after shipping when there is no `expected`.
-    NoExpectedHours,
-    /// `po_late`, `po_short`: a line counts as received at this share of its ordered quantity.
-    ReceivedShare,
-    /// `po_late`: a `po_update` moving `expected` more than this many hours past the original is late.
-    SlipHours,
-    /// `price_mismatch`: tolerated difference from the active price, in money.
-    PriceTolerance,
-    /// `refund_overdue`: hours after the return was received.
-    RefundHours,
-    /// `order_at_risk`: hours before `ship_by`.
-    HoursBeforeShipBy,
-    /// `store_exception_rate`: days in the window.
-    RateWindowDays,
-    /// `store_exception_rate`: significance level of the test, before the Bonferroni correction.
-    Alpha,
-    /// `store_exception_rate`: stores with fewer sale lines in the window are not tested.
-    MinSaleLines,
-    /// `store_exception_rate`: a store needs at least this many exceptions in the window to be flagged.
-    MinExceptions,
+crate::wire_names! {
+    /// One detector parameter: its name in the rules file and its default.
+    pub enum Param {
+        /// `count_variance`: a variance is tolerated up to max(this many units, ...
+        ToleranceUnits = "tolerance_units",
+        /// ... this share of abs(on hand)).
+        ToleranceShare = "tolerance_share",
+        /// `low_stock`: days of sales history behind the velocity.
+        VelocityWindowDays = "velocity_window_days",
+        /// `low_stock`: the item must have sold on at least this many of those days.
+        MinSellingDays = "min_selling_days",
+        /// `low_stock`: cover wanted, as a multiple of velocity x (lead time + 1).
+        CoverFactor = "cover_factor",
+        /// `low_stock`: lead time used when the product's supplier names none.
+        DefaultLeadTimeDays = "default_lead_time_days",
+        /// `phantom_stock`: silence longer than this multiple of the mean interval between sales.
+        SilenceIntervals = "silence_intervals",
+        /// `phantom_stock`: only for items selling at least this many units a day.
+        MinDailySales = "min_daily_sales",
+        /// `transfer_overdue`: hours after `expected`.
+        GraceHours = "grace_hours",
+        /// `transfer_overdue`: hours after shipping when there is no `expected`.
+        NoExpectedHours = "no_expected_hours",
+        /// `po_late`, `po_short`: a line counts as received at this share of its ordered quantity.
+        ReceivedShare = "received_share",
+        /// `po_late`: a `po_update` moving `expected` more than this many hours past the original is late.
+        SlipHours = "slip_hours",
+        /// `price_mismatch`: tolerated difference from the active price, in money.
+        PriceTolerance = "price_tolerance",
+        /// `refund_overdue`: hours after the return was received.
+        RefundHours = "refund_hours",
+        /// `order_at_risk`: hours before `ship_by`.
+        HoursBeforeShipBy = "hours_before_ship_by",
+        /// `store_exception_rate`: days in the window.
+        RateWindowDays = "rate_window_days",
+        /// `store_exception_rate`: significance level of the test, before the Bonferroni correction.
+        Alpha = "alpha",
+        /// `store_exception_rate`: stores with fewer sale lines in the window are not tested.
+        MinSaleLines = "min_sale_lines",
+        /// `store_exception_rate`: a store needs at least this many exceptions in the window to be flagged.
+        MinExceptions = "min_exceptions",
+    }
 }
 
 impl Param {
-    pub const ALL: [Param; 19] = [
-        Self::ToleranceUnits,
-        Self::ToleranceShare,
-        Self::VelocityWindowDays,
-        Self::MinSellingDays,
-        Self::CoverFactor,
-        Self::DefaultLeadTimeDays,
-        Self::SilenceIntervals,
-        Self::MinDailySales,
-        Self::GraceHours,
-        Self::NoExpectedHours,
-        Self::ReceivedShare,
-        Self::SlipHours,
-        Self::PriceTolerance,
-        Self::RefundHours,
-        Self::HoursBeforeShipBy,
-        Self::RateWindowDays,
-        Self::Alpha,
-        Self::MinSaleLines,
-        Self::MinExceptions,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::ToleranceUnits => "tolerance_units",
-            Self::ToleranceShare => "tolerance_share",
-            Self::VelocityWindowDays => "velocity_window_days",
-            Self::MinSellingDays => "min_selling_days",
-            Self::CoverFactor => "cover_factor",
-            Self::DefaultLeadTimeDays => "default_lead_time_days",
-            Self::SilenceIntervals => "silence_intervals",
-            Self::MinDailySales => "min_daily_sales",
-            Self::GraceHours => "grace_hours",
-            Self::NoExpectedHours => "no_expected_hours",
-            Self::ReceivedShare => "received_share",
-            Self::SlipHours => "slip_hours",
-            Self::PriceTolerance => "price_tolerance",
-            Self::RefundHours => "refund_hours",
-            Self::HoursBeforeShipBy => "hours_before_ship_by",
-            Self::RateWindowDays => "rate_window_days",
-            Self::Alpha => "alpha",
-            Self::MinSaleLines => "min_sale_lines",
-            Self::MinExceptions => "min_exceptions",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|param| param.name() == name)
-    }
-
     pub fn index(self) -> usize {
         self as usize
     }
@@ -158,56 +99,6 @@ const fn decimal(mantissa: u32, scale: u32) -> Decimal {
 }
 
 impl ExceptionType {
-    pub const ALL: [ExceptionType; 19] = [
-        Self::CountVariance,
-        Self::NegativeStock,
-        Self::LowStock,
-        Self::PhantomStock,
-        Self::TransferOverdue,
-        Self::TransferMismatch,
-        Self::PoLate,
-        Self::PoShort,
-        Self::DamagedReceipt,
-        Self::PriceMismatch,
-        Self::PromotionConflict,
-        Self::ReturnPolicy,
-        Self::RefundOverdue,
-        Self::OrderAtRisk,
-        Self::AllocationShort,
-        Self::OrderCancelledStockout,
-        Self::CustomerComplaint,
-        Self::MasterData,
-        Self::StoreExceptionRate,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::CountVariance => "count_variance",
-            Self::NegativeStock => "negative_stock",
-            Self::LowStock => "low_stock",
-            Self::PhantomStock => "phantom_stock",
-            Self::TransferOverdue => "transfer_overdue",
-            Self::TransferMismatch => "transfer_mismatch",
-            Self::PoLate => "po_late",
-            Self::PoShort => "po_short",
-            Self::DamagedReceipt => "damaged_receipt",
-            Self::PriceMismatch => "price_mismatch",
-            Self::PromotionConflict => "promotion_conflict",
-            Self::ReturnPolicy => "return_policy",
-            Self::RefundOverdue => "refund_overdue",
-            Self::OrderAtRisk => "order_at_risk",
-            Self::AllocationShort => "allocation_short",
-            Self::OrderCancelledStockout => "order_cancelled_stockout",
-            Self::CustomerComplaint => "customer_complaint",
-            Self::MasterData => "master_data",
-            Self::StoreExceptionRate => "store_exception_rate",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.name() == name)
-    }
-
     pub fn index(self) -> usize {
         self as usize
     }

@@ -124,38 +124,14 @@ impl LevelTime {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EscalationTarget {
-    Assignee,
-    TeamLead,
-    /// The region's manager for a location's team, the operations lead for a company-wide one.
-    RegionalManager,
-    OperationsLead,
-    OperationsDirector,
-}
-
-impl EscalationTarget {
-    pub const ALL: [EscalationTarget; 5] = [
-        Self::Assignee,
-        Self::TeamLead,
-        Self::RegionalManager,
-        Self::OperationsLead,
-        Self::OperationsDirector,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Assignee => "assignee",
-            Self::TeamLead => "team_lead",
-            Self::RegionalManager => "regional_manager",
-            Self::OperationsLead => "operations_lead",
-            Self::OperationsDirector => "operations_director",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|target| target.name() == name)
+crate::wire_names! {
+    pub enum EscalationTarget {
+        Assignee = "assignee",
+        TeamLead = "team_lead",
+        /// The region's manager for a location's team, the operations lead for a company-wide one.
+        RegionalManager = "regional_manager",
+        OperationsLead = "operations_lead",
+        OperationsDirector = "operations_director",
     }
 }
 
@@ -302,48 +278,20 @@ pub enum Trigger {
     Status(String),
 }
 
-/// What an automated action creates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TaskKindRule {
-    /// A draft transfer from a warehouse that has the stock, else a draft purchase order from the supplier.
-    ProposeReplenishment,
-    /// A count task for the exception's store and SKU; the next count there completes it.
-    RequestRecount,
-    QualityReview,
-    /// A refund approval task for finance.
-    FinanceTask,
-    NotifyWebhook,
-    NotifyEmail,
-    /// Hold the exception's order until a person releases it.
-    HoldOrder,
-}
-
-impl TaskKindRule {
-    pub const ALL: [TaskKindRule; 7] = [
-        Self::ProposeReplenishment,
-        Self::RequestRecount,
-        Self::QualityReview,
-        Self::FinanceTask,
-        Self::NotifyWebhook,
-        Self::NotifyEmail,
-        Self::HoldOrder,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::ProposeReplenishment => "propose_replenishment",
-            Self::RequestRecount => "request_recount",
-            Self::QualityReview => "quality_review",
-            Self::FinanceTask => "finance_task",
-            Self::NotifyWebhook => "notify_webhook",
-            Self::NotifyEmail => "notify_email",
-            Self::HoldOrder => "hold_order",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.name() == name)
+crate::wire_names! {
+    /// What an automated action creates.
+    pub enum TaskKindRule {
+        /// A draft transfer from a warehouse that has the stock, else a draft purchase order from the supplier.
+        ProposeReplenishment = "propose_replenishment",
+        /// A count task for the exception's store and SKU; the next count there completes it.
+        RequestRecount = "request_recount",
+        QualityReview = "quality_review",
+        /// A refund approval task for finance.
+        FinanceTask = "finance_task",
+        NotifyWebhook = "notify_webhook",
+        NotifyEmail = "notify_email",
+        /// Hold the exception's order until a person releases it.
+        HoldOrder = "hold_order",
     }
 }
 

@@ -2,6 +2,7 @@
 //! model of the ledger.
 
 mod escalation;
+mod layering;
 mod low_stock;
 mod phantom;
 mod queries;

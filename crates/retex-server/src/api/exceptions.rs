@@ -20,7 +20,7 @@ use super::json::{JsonBody, json};
 use crate::auth::Principal;
 use crate::error::{Failure, Outcome};
 use crate::extract::{ApiPath, ApiUser};
-use crate::params::{SEVERITIES, empty_as_none, query_params};
+use crate::params::{empty_as_none, query_params};
 use crate::scope::{require_act, require_read, visible_exception};
 use crate::state::AppState;
 
@@ -36,8 +36,8 @@ pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 pub struct ExceptionParams {
     /// `active` (default: not resolved or dismissed), `all`, `closed`, or one status name.
     #[serde(default, deserialize_with = "empty_as_none")]
-    #[schemars(extend("enum" = ["active", "all", "closed", "open", "in_progress", "waiting_supplier", "waiting_customer", "resolved", "dismissed"]))]
-    pub status: Option<String>,
+    #[schemars(schema_with = "status_schema")]
+    pub status: Option<StatusFilter>,
     #[serde(rename = "type", default, deserialize_with = "empty_as_none")]
     pub exception_type: Option<String>,
     #[serde(default, deserialize_with = "empty_as_none")]
@@ -59,8 +59,8 @@ pub struct ExceptionParams {
     pub opened_to: Option<String>,
     /// `newest` (default), `oldest`, `sla_risk` or `impact`.
     #[serde(default, deserialize_with = "empty_as_none")]
-    #[schemars(extend("enum" = ["newest", "oldest", "sla_risk", "impact"]))]
-    pub sort: Option<String>,
+    #[schemars(schema_with = "order_schema")]
+    pub sort: Option<ExceptionOrder>,
     /// The `next_cursor` of the previous page.
     #[serde(default, deserialize_with = "empty_as_none")]
     #[schemars(regex(pattern = r"^-?[0-9]+_-?[0-9]+_[0-9]+$"))]
@@ -70,27 +70,29 @@ pub struct ExceptionParams {
     pub limit: Option<usize>,
 }
 
-/// The schema of a severity, from the names `Severity` deserializes (it has no `JsonSchema` of its own).
-fn severity_schema(_: &mut SchemaGenerator) -> Schema {
-    let names: Vec<&str> = SEVERITIES.iter().map(|severity| severity.name()).collect();
+/// A query parameter's schema: one of these names.
+fn names_schema<'a>(names: impl IntoIterator<Item = &'a str>) -> Schema {
+    let names: Vec<&str> = names.into_iter().collect();
     schemars::json_schema!({"type": "string", "enum": names})
 }
 
-/// The statuses a filter may name.
-const STATUS_NAMES: [&str; 6] = [
-    "open",
-    "in_progress",
-    "waiting_supplier",
-    "waiting_customer",
-    "resolved",
-    "dismissed",
-];
+fn severity_schema(_: &mut SchemaGenerator) -> Schema {
+    names_schema(Severity::NAMES)
+}
+
+fn status_schema(_: &mut SchemaGenerator) -> Schema {
+    names_schema(StatusFilter::names())
+}
+
+fn order_schema(_: &mut SchemaGenerator) -> Schema {
+    names_schema(ExceptionOrder::NAMES)
+}
 
 impl ExceptionParams {
     /// The engine query these parameters ask for, limited to what `principal` may see.
     pub fn to_query<'q>(&'q self, principal: &'q Principal) -> Outcome<ExceptionQuery<'q>> {
-        let status = self.status_filter()?;
-        let order = self.order()?;
+        let status = self.status.unwrap_or_default();
+        let order = self.sort.unwrap_or_default();
         let after = self
             .cursor
             .as_deref()
@@ -114,36 +116,6 @@ impl ExceptionParams {
             order,
             after,
             limit,
-        })
-    }
-
-    fn status_filter(&self) -> Outcome<StatusFilter> {
-        Ok(match self.status.as_deref() {
-            None | Some("active") => StatusFilter::Active,
-            Some("all") => StatusFilter::All,
-            Some("closed") => StatusFilter::Closed,
-            Some(name) => {
-                StatusFilter::Exactly(STATUS_NAMES.into_iter().find(|known| *known == name).ok_or_else(|| {
-                    Failure::bad_request(format!(
-                        "status: {name:?} is not one of active, all, closed, {}",
-                        STATUS_NAMES.join(", ")
-                    ))
-                })?)
-            }
-        })
-    }
-
-    fn order(&self) -> Outcome<ExceptionOrder> {
-        Ok(match self.sort.as_deref() {
-            None | Some("newest") => ExceptionOrder::Newest,
-            Some("oldest") => ExceptionOrder::Oldest,
-            Some("sla_risk") => ExceptionOrder::SlaRisk,
-            Some("impact") => ExceptionOrder::Impact,
-            Some(other) => {
-                return Err(Failure::bad_request(format!(
-                    "sort: {other:?} is not one of newest, oldest, sla_risk, impact"
-                )));
-            }
         })
     }
 }

@@ -8,7 +8,7 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::response::Response;
 use chrono::{DateTime, FixedOffset};
-use retex_core::command::{Action, Resolution, RootCause, WorkStatus};
+use retex_core::command::{Action, ActionKind, Resolution, RootCause, WorkStatus};
 use retex_core::engine::{ExceptionView, TaskView, TimelineView};
 use serde::Deserialize;
 
@@ -89,49 +89,11 @@ pub(super) async fn exception_page(
     )
 }
 
-/// The commands the exception page's forms send.
-#[derive(Clone, Copy, Debug, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(super) enum FormAction {
-    Acknowledge,
-    Assign,
-    Comment,
-    SetStatus,
-    Resolve,
-    Snooze,
-    RequestApproval,
-    Approve,
-    Reject,
-    DecideTask,
-    Dismiss,
-    Reopen,
-}
-
-impl FormAction {
-    /// The name the form sends, as the notices say it.
-    fn name(self) -> &'static str {
-        match self {
-            Self::Acknowledge => "acknowledge",
-            Self::Assign => "assign",
-            Self::Comment => "comment",
-            Self::SetStatus => "set_status",
-            Self::Resolve => "resolve",
-            Self::Snooze => "snooze",
-            Self::RequestApproval => "request_approval",
-            Self::Approve => "approve",
-            Self::Reject => "reject",
-            Self::DecideTask => "decide_task",
-            Self::Dismiss => "dismiss",
-            Self::Reopen => "reopen",
-        }
-    }
-}
-
 /// Every field any of the exception page's forms sends; which ones a command needs depends on `action`.
 #[derive(Deserialize)]
 pub(super) struct ActForm {
     csrf: String,
-    action: FormAction,
+    action: ActionKind,
     assignee: Option<String>,
     #[serde(default, deserialize_with = "empty_as_none")]
     status: Option<WorkStatus>,
@@ -165,44 +127,50 @@ impl ActForm {
     /// The action the form asks for; `now` is when a snooze starts.
     fn to_action(&self, now: DateTime<FixedOffset>) -> Outcome<Action> {
         Ok(match self.action {
-            FormAction::Acknowledge => Action::Acknowledge,
-            FormAction::Assign => Action::Assign {
+            ActionKind::Acknowledge => Action::Acknowledge,
+            ActionKind::Assign => Action::Assign {
                 assignee: self.field("assignee", &self.assignee)?,
             },
-            FormAction::Comment => Action::Comment {
+            ActionKind::Comment => Action::Comment {
                 text: self.field("text", &self.text)?,
             },
-            FormAction::SetStatus => Action::SetStatus {
+            ActionKind::SetStatus => Action::SetStatus {
                 status: self.required("status", self.status)?,
             },
-            FormAction::Resolve => Action::Resolve {
+            ActionKind::Resolve => Action::Resolve {
                 root_cause: self.required("root_cause", self.root_cause)?,
                 note: self.field("note", &self.note)?,
                 resolution: self.resolution,
             },
-            FormAction::Snooze => Action::Snooze {
+            ActionKind::Snooze => Action::Snooze {
                 until: now + chrono::Duration::hours(self.snooze_hours()?),
             },
-            FormAction::RequestApproval => Action::RequestApproval {
+            ActionKind::RequestApproval => Action::RequestApproval {
                 reason: self.field("reason", &self.reason)?,
             },
-            FormAction::Approve => Action::Approve {
+            ActionKind::Approve => Action::Approve {
                 note: Self::optional(&self.note),
             },
-            FormAction::Reject => Action::Reject {
+            ActionKind::Reject => Action::Reject {
                 note: self.field("note", &self.note)?,
             },
-            FormAction::DecideTask => Action::DecideTask {
+            ActionKind::DecideTask => Action::DecideTask {
                 task: self.task.ok_or_else(|| Failure::bad_request("task: which task"))?,
                 approve: self.approve.unwrap_or(false),
                 note: Self::optional(&self.note),
             },
-            FormAction::Dismiss => Action::Dismiss {
+            ActionKind::Dismiss => Action::Dismiss {
                 reason: self.field("reason", &self.reason)?,
             },
-            FormAction::Reopen => Action::Reopen {
+            ActionKind::Reopen => Action::Reopen {
                 note: Self::optional(&self.note),
             },
+            ActionKind::AttachEvidence | ActionKind::TaskDelivered => {
+                return Err(Failure::bad_request(format!(
+                    "action: {} is not sent from this page",
+                    self.action
+                )));
+            }
         })
     }
 

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::page::{PageUser, UserBar, error_page, non_empty, page, place, shown, url_encode};
 use crate::auth::Principal;
-use crate::params::{SEVERITIES, empty_as_none, query_params};
+use crate::params::{empty_as_none, query_params};
 use crate::state::AppState;
 
 /// Rows per queue page.
@@ -53,25 +53,15 @@ struct QueueRow {
     assignee: String,
 }
 
-/// Which exceptions a queue tab shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(super) enum QueueView {
-    /// Assigned to the person.
-    Mine,
-    /// Their team's.
-    Team,
-    /// Everything at the locations they may see.
-    All,
-}
-
-impl QueueView {
-    fn name(self) -> &'static str {
-        match self {
-            Self::Mine => "mine",
-            Self::Team => "team",
-            Self::All => "all",
-        }
+retex_core::wire_names! {
+    /// Which exceptions a queue tab shows.
+    pub(super) enum QueueView {
+        /// Assigned to the person.
+        Mine = "mine",
+        /// Their team's.
+        Team = "team",
+        /// Everything at the locations they may see.
+        All = "all",
     }
 }
 
@@ -205,7 +195,7 @@ pub(super) async fn queue(
                     type_names: ExceptionType::ALL.iter().map(|kind| kind.name()).collect(),
                     filter_type: non_empty(&query.exception_type).unwrap_or("").to_owned(),
                     filter_location: non_empty(&query.location).unwrap_or("").to_owned(),
-                    severities: SEVERITIES
+                    severities: Severity::ALL
                         .iter()
                         .map(|choice| (choice.name(), severity == Some(*choice)))
                         .collect(),
