@@ -10,6 +10,7 @@ mod scenarios;
 mod simulated;
 mod store_rate;
 mod tidy;
+mod wall_clock;
 
 use std::fmt::Write;
 use std::path::Path;
