@@ -537,8 +537,27 @@ fn document(raw: &RawValue, field: Field) -> Result<DocumentNumber, EventError> 
     code(raw, field, DocumentNumber::parse)
 }
 
+/// Quantities and amounts are below this in magnitude (ten integer digits): then no sum or product the engine
+/// keeps of them (a ledger's on hand, an impact, a day's total) can overflow its exact decimals, whose range ends
+/// near 7.9 x 10^28. A larger value would stop the engine at that log entry, on every replay.
+pub const DECIMAL_MAGNITUDE_LIMIT: Decimal = Decimal::from_parts(1_410_065_408, 2, 0, false, 0);
+
 /// A decimal number; a numeric string (`"12.50"`) is accepted too, as many systems send money that way.
 fn decimal(raw: &RawValue, field: Field) -> Result<Decimal, EventError> {
+    let value = unbounded_decimal(raw, field)?;
+    if value.abs() >= DECIMAL_MAGNITUDE_LIMIT {
+        return Err(EventError::new(
+            field,
+            format!(
+                "{} is too large: quantities and amounts are below {DECIMAL_MAGNITUDE_LIMIT} in magnitude",
+                raw.get()
+            ),
+        ));
+    }
+    Ok(value)
+}
+
+fn unbounded_decimal(raw: &RawValue, field: Field) -> Result<Decimal, EventError> {
     let json = raw.get();
     let digits = match json.as_bytes().first() {
         Some(b'"') => &json[1..json.len() - 1],

@@ -61,6 +61,9 @@ pub struct DeadlineQueue {
     packed: BinaryHeap<Reverse<(Timestamp, u64)>>,
 }
 
+/// A packed entry is 16 bytes, as the module documentation says.
+const _: () = assert!(size_of::<Reverse<(Timestamp, u64)>>() == 16);
+
 impl DeadlineQueue {
     pub fn schedule(&mut self, due_at: Timestamp, deadline: Deadline) {
         match pack(&deadline) {
@@ -136,6 +139,15 @@ const NUMBER_BITS: u32 = 8;
 /// then its fields in order), or `None` for any other deadline and for ids too large to pack (a location id
 /// of 2^28 or more, an exception id of 2^52 or more), which the entries heap takes.
 fn pack(deadline: &Deadline) -> Option<u64> {
+    let packed = pack_fields(deadline);
+    debug_assert!(
+        packed.is_none_or(|packed| unpack(packed) == *deadline),
+        "{deadline:?} packs and unpacks"
+    );
+    packed
+}
+
+fn pack_fields(deadline: &Deadline) -> Option<u64> {
     let kind = |kind: u64| kind << KIND_SHIFT;
     let step = |kind_bits: u64, exception: u64, number: u8| {
         (exception < 1 << (KIND_SHIFT - NUMBER_BITS))
@@ -184,7 +196,75 @@ impl<'de> Deserialize<'de> for DeadlineQueue {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// The plain queue the packed one must behave as: a sorted set of `(due, deadline)`.
+    #[derive(Default)]
+    struct ReferenceQueue(BTreeSet<(Timestamp, Deadline)>);
+
+    impl ReferenceQueue {
+        fn pop_due_before(&mut self, now: Timestamp) -> Option<(Timestamp, Deadline)> {
+            let first = self.0.first()?.clone();
+            (first.0 < now).then(|| self.0.pop_first().expect("not empty"))
+        }
+    }
+
+    fn deadline() -> impl Strategy<Value = Deadline> {
+        let exception = prop_oneof![0u64..4, Just((1 << 52) - 1), Just(1 << 52)];
+        let location = prop_oneof![0u32..3, Just((1 << 28) - 1), Just(1 << 28), Just(u32::MAX)];
+        let number = prop_oneof![0u8..3, Just(u8::MAX)];
+        let document = (0u8..3).prop_map(|n| DocumentNumber::parse(&format!("D{n}")).expect("a valid number"));
+        prop_oneof![
+            (location, prop_oneof![0u32..3, Just(u32::MAX)]).prop_map(|(l, s)| Deadline::PhantomCheck(l, s)),
+            (exception.clone(), any::<bool>())
+                .prop_map(|(e, ack)| Deadline::Breach(e, if ack { Target::Acknowledge } else { Target::Resolve })),
+            (exception.clone(), number.clone()).prop_map(|(e, n)| Deadline::Escalation(e, n)),
+            (exception.clone(), number.clone()).prop_map(|(e, n)| Deadline::Renotify(e, n)),
+            (exception, number).prop_map(|(e, n)| Deadline::Repeat(e, n)),
+            document.clone().prop_map(Deadline::TransferReceipt),
+            document.clone().prop_map(Deadline::OrderShipment),
+            document.prop_map(Deadline::Refund),
+            Just(Deadline::Daily),
+        ]
+    }
+
+    proptest! {
+        /// Whatever is scheduled, in any order and with copies, the queue pops what the sorted set pops, and a
+        /// snapshot of it holds the set.
+        #[test]
+        fn the_packed_queue_pops_as_a_sorted_set_would(
+            steps in proptest::collection::vec(
+                prop_oneof![
+                    (0i64..6, deadline()).prop_map(|(due, deadline)| (Some(deadline), due)),
+                    (0i64..8).prop_map(|now| (None, now)),
+                ],
+                0..80,
+            ),
+        ) {
+            let (mut queue, mut reference) = (DeadlineQueue::default(), ReferenceQueue::default());
+            for (deadline, time) in steps {
+                match deadline {
+                    Some(deadline) => {
+                        queue.schedule(Timestamp(time), deadline.clone());
+                        reference.0.insert((Timestamp(time), deadline));
+                    }
+                    None => loop {
+                        let popped = queue.pop_due_before(Timestamp(time));
+                        prop_assert_eq!(&popped, &reference.pop_due_before(Timestamp(time)));
+                        if popped.is_none() {
+                            break;
+                        }
+                    },
+                }
+                prop_assert_eq!(queue.sorted(), reference.0.iter().cloned().collect::<Vec<_>>());
+                prop_assert_eq!(queue.next_due(), reference.0.first().map(|(due, _)| *due));
+            }
+        }
+    }
 
     #[test]
     fn deadlines_pop_in_time_then_deadline_order_and_a_copy_fires_once() {

@@ -1,14 +1,13 @@
 //! Till receipts known from `sale` lines that carry an order number, for `return_policy`: when each was first
 //! sold and its lines as the till sent them (SKU, quantity, unit price).
 //!
-//! Every till sale names its receipt, so this is the engine's largest table by count, touched by every sale. It
-//! is kept flat: the receipt numbers back to back in one string, receipts and lines in two vectors, and a hash
-//! table of receipt indices with 32 bits of their numbers' hashes, so that growing it reads no numbers. A new
-//! receipt costs no allocation of its own, and its lines are a chain through the line vector. A line keeps its
-//! quantity and unit price exactly in eight bytes each ([`Packed`]): a month of a 40-store chain is a million
-//! lines (24 bytes each instead of 40). Recording a line is a push: what was paid is multiplied out, and lines
-//! of one SKU added up, only for the rare return that asks. A snapshot holds each receipt as its number, first
-//! sale and lines, in order of first sale, whatever the layout; loading one records them again.
+//! Every till sale names its receipt, so this is the engine's largest table by count, touched by every sale,
+//! and it is kept flat (`docs/benchmarks.md` says why and what it saved): the receipt numbers back to back in
+//! one string, receipts and lines in two vectors, a hash table of receipt indices with 32 bits of their
+//! numbers' hashes, and each receipt's lines a chain through the line vector. A line is 24 bytes, its quantity
+//! and unit price exact in eight bytes each ([`Packed`]). What was paid is multiplied out only for a return that
+//! asks. A snapshot holds each receipt as its number, first sale and lines, in order of first sale, whatever the
+//! layout; loading one records them again. The tests hold it to a plain map of receipts.
 
 use std::hash::BuildHasher;
 
@@ -76,8 +75,17 @@ struct Packed(u64);
 const WIDE: u64 = 31;
 const SCALE_BITS: u32 = 5;
 
+/// A line is 24 bytes, as the module documentation says.
+const _: () = assert!(size_of::<ReceiptLine>() == 24);
+
 impl Packed {
     fn new(value: Decimal, wide: &mut Vec<Decimal>) -> Self {
+        let packed = Self::pack(value, wide);
+        debug_assert_eq!(packed.get(wide), value, "packs and unpacks");
+        packed
+    }
+
+    fn pack(value: Decimal, wide: &mut Vec<Decimal>) -> Self {
         let narrow = i64::try_from(value.mantissa())
             .ok()
             .filter(|mantissa| mantissa.unsigned_abs() < 1 << (63 - SCALE_BITS));
@@ -288,7 +296,85 @@ impl<'de> Deserialize<'de> for ReceiptBook {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// The plain book the flat one must behave as: each number's first sale and its lines, newest first.
+    #[derive(Default)]
+    struct ReferenceBook(BTreeMap<String, (Timestamp, Vec<Line>)>);
+
+    impl ReferenceBook {
+        fn record(&mut self, number: &str, line: Line, at: Timestamp) {
+            let (first_sold_at, lines) = self.0.entry(number.to_owned()).or_insert((at, Vec::new()));
+            *first_sold_at = (*first_sold_at).min(at);
+            lines.insert(0, line);
+        }
+
+        fn get(&self, number: &str) -> Option<ReceiptSummary> {
+            let (first_sold_at, lines) = self.0.get(number)?;
+            let paid = lines.iter().map(|&(sku, qty, price)| (sku, qty, qty * price)).collect();
+            Some(ReceiptSummary {
+                first_sold_at: *first_sold_at,
+                paid,
+            })
+        }
+
+        /// Forgets in bulk, as the book does: only once the old receipts are a quarter of it.
+        fn forget_sold_before(&mut self, cutoff: Timestamp) {
+            let old = self.0.values().filter(|(first, _)| *first < cutoff).count();
+            if old > 0 && old * FORGET_SHARE >= self.0.len() {
+                self.0.retain(|_, (first, _)| *first >= cutoff);
+            }
+        }
+    }
+
+    /// Till values, and values too wide to pack (a mantissa of 2^60) whose products with them still fit.
+    fn exact_decimal() -> impl Strategy<Value = Decimal> {
+        prop_oneof![
+            4 => (-10_000i64..10_000, 0u32..4).prop_map(|(mantissa, scale)| Decimal::new(mantissa, scale)),
+            1 => Just(Decimal::from_i128_with_scale(1 << 60, 14)),
+            1 => Just(Decimal::new(1, 28)),
+        ]
+    }
+
+    proptest! {
+        /// Lines recorded and receipts forgotten in any order leave the flat book answering as the plain one,
+        /// before and after a snapshot round trip.
+        #[test]
+        fn the_flat_book_answers_as_a_plain_map_would(
+            steps in proptest::collection::vec(
+                prop_oneof![
+                    4 => (0u8..6, 0u32..3, exact_decimal(), exact_decimal(), 0i64..50)
+                        .prop_map(|(number, sku, qty, price, at)| (Some((number, sku, qty, price)), at)),
+                    1 => (0i64..60).prop_map(|cutoff| (None, cutoff)),
+                ],
+                0..60,
+            ),
+        ) {
+            let (mut book, mut reference) = (ReceiptBook::default(), ReferenceBook::default());
+            for (line, time) in steps {
+                match line {
+                    Some((number, sku, qty, price)) => {
+                        let number = format!("R-{number}");
+                        book.record(&number, sku, Qty(qty), Money(price), Timestamp(time));
+                        reference.record(&number, (sku, Qty(qty), Money(price)), Timestamp(time));
+                    }
+                    None => {
+                        book.forget_sold_before(Timestamp(time));
+                        reference.forget_sold_before(Timestamp(time));
+                    }
+                }
+            }
+            let decoded: ReceiptBook = postcard::from_bytes(&postcard::to_stdvec(&book).unwrap()).unwrap();
+            for number in (0..6).map(|number| format!("R-{number}")) {
+                prop_assert_eq!(book.get(&number), reference.get(&number), "{}", number);
+                prop_assert_eq!(decoded.get(&number), reference.get(&number), "{} decoded", number);
+            }
+        }
+    }
 
     fn qty(units: i64) -> Qty {
         Qty(units.into())

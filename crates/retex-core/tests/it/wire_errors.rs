@@ -130,3 +130,33 @@ fn every_type_round_trips_through_its_serialization() {
         assert_eq!(parse_event(&written).unwrap(), event, "{written}");
     }
 }
+
+#[test]
+fn quantities_and_amounts_that_could_overflow_the_engine_are_refused() {
+    let sale = |qty: &str, price: &str| {
+        format!(
+            r#"{{"id":"1","source":"t","type":"sale","at":"2026-11-02T10:00:00Z","location":"S1","sku":"A","qty":{qty},"unit_price":{price},"channel":"pos"}}"#
+        )
+    };
+    assert!(
+        parse_event(&sale("9999999999.999", "9999999999.99")).is_ok(),
+        "ten integer digits are fine"
+    );
+    assert_eq!(
+        rejection(&sale("10000000000", "1")),
+        "qty: 10000000000 is too large: quantities and amounts are below 10000000000 in magnitude"
+    );
+    assert!(rejection(&sale("1", "-79228162514264337593543950335")).starts_with("unit_price: "));
+    // Two such sales used to overflow the ledger: the engine stopped at them on every replay. They are refused.
+    let mut engine = retex_core::engine::Engine::default();
+    let huge = sale("79228162514264337593543950335", "1");
+    assert!(parse_event(&huge).is_err());
+    let fine = parse_event(&sale("9999999999", "9999999999")).unwrap();
+    for seq in 1..=3 {
+        engine.apply(seq, &retex_core::engine::Input::Event(fine.clone()));
+    }
+    assert_eq!(
+        engine.position("S1", "A").on_hand.0,
+        rust_decimal::Decimal::from(-29_999_999_997i64)
+    );
+}
