@@ -407,7 +407,7 @@ impl Engine {
 }
 
 /// The parameters every till sale reads, worked out once for types whose rules have no overrides (`None`
-/// otherwise): looked up and converted at each sale, they took a tenth of the detectors' time.
+/// otherwise), so that a sale does not look them up and convert them.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct SaleParams {
     phantom: Option<PhantomParams>,

@@ -207,8 +207,8 @@ pub struct Opening {
     pub cause: u64,
 }
 
-/// The fields queries filter and sort on, packed side by side so that a scan over a million exceptions reads
-/// 40 MB in order instead of chasing a million records. Derived from the records, never stored.
+/// The fields queries filter and sort on, 48 bytes side by side, so that a scan reads them in order instead of
+/// chasing records. Derived from the records, never stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ExceptionSummary {
     /// The next due time that matters: acknowledgement while unacknowledged, then resolution.
@@ -223,6 +223,8 @@ pub struct ExceptionSummary {
     /// The assignee, by [`ExceptionBook::person`] id.
     pub assignee: Option<u32>,
 }
+
+const _: () = assert!(size_of::<ExceptionSummary>() == 48);
 
 impl ExceptionSummary {
     fn of(record: &ExceptionRecord, people: &mut Interner) -> Self {
@@ -266,8 +268,7 @@ fn cents(amount: Decimal) -> i64 {
 }
 
 /// Appends `value` as its `Display` writes it (a minus sign, every digit its scale keeps), without the
-/// formatting machinery for mantissas of up to 19 digits: every opening note shows the impact, and that note
-/// took half of opening an exception, most of it in formatting the decimal.
+/// formatting machinery for mantissas of up to 19 digits: every opening note shows the impact.
 fn push_decimal(text: &mut String, value: Decimal) {
     let Ok(mut rest) = u64::try_from(value.mantissa().unsigned_abs()) else {
         let _ = write!(text, "{value}");

@@ -21,6 +21,8 @@ pub struct Position {
     pub in_transit: Qty,
 }
 
+const _: () = assert!(size_of::<Position>() == 48);
+
 impl Position {
     /// What can still be promised: on hand less what is reserved.
     pub fn available(&self) -> Qty {
@@ -35,7 +37,9 @@ pub struct Ledger {
 
 /// The map key of a position: both ids in one `u64`.
 pub fn pack(location: LocationId, sku: SkuId) -> u64 {
-    (u64::from(location) << 32) | u64::from(sku)
+    let key = (u64::from(location) << 32) | u64::from(sku);
+    debug_assert_eq!(unpack(key), (location, sku), "packs and unpacks");
+    key
 }
 
 pub fn unpack(key: u64) -> (LocationId, SkuId) {

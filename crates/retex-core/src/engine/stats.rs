@@ -152,6 +152,9 @@ pub struct PositionStats {
     pub low_stock_watched: bool,
 }
 
+const _: () = assert!(size_of::<(u64, PositionStats)>() == 168);
+const _: () = assert!(size_of::<Option<WindowTotal>>() == 16);
+
 /// A queued `phantom_stock` check: due at `at`, when the business clock reads `reading`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhantomCheck {
