@@ -217,7 +217,7 @@ mod tests {
         let exception = prop_oneof![0u64..4, Just((1 << 52) - 1), Just(1 << 52)];
         let location = prop_oneof![0u32..3, Just((1 << 28) - 1), Just(1 << 28), Just(u32::MAX)];
         let number = prop_oneof![0u8..3, Just(u8::MAX)];
-        let document = (0u8..3).prop_map(|n| DocumentNumber::parse(&format!("D{n}")).expect("a valid number"));
+        let document = (0u8..3).prop_map(|n| DocumentNumber::parse(format!("D{n}")).expect("a valid number"));
         prop_oneof![
             (location, prop_oneof![0u32..3, Just(u32::MAX)]).prop_map(|(l, s)| Deadline::PhantomCheck(l, s)),
             (exception.clone(), any::<bool>())

@@ -38,6 +38,7 @@ mod refusal;
 mod silences;
 mod sorted_map;
 mod stats;
+mod stock_cover;
 mod tasks;
 mod views;
 

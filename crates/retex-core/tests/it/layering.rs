@@ -11,13 +11,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The engine's state parts: they know nothing of the engine, nor of the detectors.
-const STATE_PARTS: [&str; 13] = [
+const STATE_PARTS: [&str; 14] = [
     "ledger",
     "interner",
     "master",
     "documents",
     "receipts",
     "stats",
+    "stock_cover",
     "calendar",
     "exceptions",
     "incidents",
