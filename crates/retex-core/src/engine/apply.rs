@@ -1,7 +1,7 @@
 //! How each event moves the operational picture (events.md, "How they move stock"), calling the detectors
 //! at the moments their conditions can change.
 
-use crate::codes::{DocumentNumber, LocationCode, Money, Qty, Sku, Timestamp};
+use crate::codes::{Money, Qty, Timestamp};
 use crate::engine::detect::custom::{self, CustomView};
 use crate::engine::detect::stock::{self, Move, Movement};
 use crate::engine::detect::{Cause, master_data, pricing, service};
@@ -25,7 +25,7 @@ impl Engine {
             EventBody::Promotion(upsert) => self.upsert_promotion(upsert, cause),
             EventBody::Sale(sale) => self.apply_sale(sale, cause),
             EventBody::Adjustment(adjustment) => {
-                let (location, sku) = self.position_ids(&adjustment.location, &adjustment.sku);
+                let (location, sku) = self.state.picture.position_ids(&adjustment.location, &adjustment.sku);
                 self.move_on_hand(location, sku, adjustment.qty, Movement::Adjustment, cause);
                 self.check_low_stock(location, sku, cause);
             }
@@ -44,17 +44,17 @@ impl Engine {
             EventBody::RefundIssued(refund) => self.apply_refund(refund, cause),
             EventBody::CustomerMessage(message) => {
                 let detection = (self.config.insight.as_deref())
-                    .and_then(|model| service::customer_complaint(model, &self.state.orders, message, cause));
+                    .and_then(|model| service::customer_complaint(model, &self.state.picture.orders, message, cause));
                 self.apply_detection(detection);
             }
         }
         if !self.config.rules.custom.is_empty() {
             let view = CustomView {
                 rules: &self.config.rules,
-                ledger: &self.state.ledger,
-                master: &self.state.master,
-                locations: &self.state.locations,
-                skus: &self.state.skus,
+                ledger: &self.state.picture.ledger,
+                master: &self.state.picture.master,
+                locations: &self.state.picture.locations,
+                skus: &self.state.picture.skus,
             };
             for detection in custom::custom_types(view, event, cause) {
                 self.apply_detection(Some(detection));
@@ -62,15 +62,8 @@ impl Engine {
         }
     }
 
-    pub(super) fn position_ids(&mut self, location: &LocationCode, sku: &Sku) -> (LocationId, SkuId) {
-        (
-            self.state.locations.intern(location.as_str()),
-            self.state.skus.intern(sku.as_str()),
-        )
-    }
-
     fn upsert_location(&mut self, upsert: &LocationUpsert, at: Timestamp) {
-        let id = self.state.locations.intern(upsert.code.as_str());
+        let id = self.state.picture.locations.intern(upsert.code.as_str());
         let calendar_before = self.business_hours(id);
         let info = LocationInfo {
             name: upsert.name.clone(),
@@ -80,7 +73,7 @@ impl Engine {
             hours: upsert.hours,
             updated_at: at,
         };
-        upsert_newest(slot_for(&mut self.state.master.locations, id), info, |info| {
+        upsert_newest(slot_for(&mut self.state.picture.master.locations, id), info, |info| {
             info.updated_at
         });
         if let Some(calendar) = self.calendars.get_mut(id as usize) {
@@ -100,6 +93,7 @@ impl Engine {
         };
         let slot = self
             .state
+            .picture
             .master
             .suppliers
             .entry(upsert.code.clone())
@@ -108,13 +102,13 @@ impl Engine {
             return;
         }
         *slot = info;
-        let verdict = master_data::supplier(&self.state.master, &upsert.code, cause);
+        let verdict = master_data::supplier(&self.state.picture.master, &upsert.code, cause);
         self.apply_verdict(verdict);
     }
 
     fn upsert_product(&mut self, upsert: &ProductUpsert, cause: Cause) {
         self.lead_times.clear();
-        let id = self.state.skus.intern(upsert.sku.as_str());
+        let id = self.state.picture.skus.intern(upsert.sku.as_str());
         let info = ProductInfo {
             name: upsert.name.clone(),
             category: upsert.category.clone(),
@@ -125,21 +119,21 @@ impl Engine {
             return_days: upsert.return_days.unwrap_or(RETURN_DAYS_DEFAULT),
             updated_at: cause.at,
         };
-        let newest = upsert_newest(slot_for(&mut self.state.master.products, id), info, |info| {
+        let newest = upsert_newest(slot_for(&mut self.state.picture.master.products, id), info, |info| {
             info.updated_at
         });
-        if newest && let Some(verdict) = master_data::product(&self.state.master, id, cause) {
+        if newest && let Some(verdict) = master_data::product(&self.state.picture.master, id, cause) {
             self.apply_verdict(verdict);
         }
     }
 
     fn upsert_price(&mut self, upsert: &PriceUpsert, at: Timestamp) {
         let scope = PriceScope {
-            sku: self.state.skus.intern(upsert.sku.as_str()),
+            sku: self.state.picture.skus.intern(upsert.sku.as_str()),
             location: upsert
                 .location
                 .as_ref()
-                .map(|code| self.state.locations.intern(code.as_str())),
+                .map(|code| self.state.picture.locations.intern(code.as_str())),
             channel: upsert.channel,
         };
         let flags = &mut self.state.stats.priced_skus;
@@ -151,14 +145,14 @@ impl Engine {
             price: upsert.price,
             updated_at: at,
         };
-        let slot = self.state.master.prices.entry(scope).or_insert(entry);
+        let slot = self.state.picture.master.prices.entry(scope).or_insert(entry);
         if slot.updated_at <= at {
             *slot = entry;
         }
     }
 
     fn upsert_promotion(&mut self, upsert: &PromotionUpsert, cause: Cause) {
-        let sku = self.state.skus.intern(upsert.sku.as_str());
+        let sku = self.state.picture.skus.intern(upsert.sku.as_str());
         let info = PromotionInfo {
             sku,
             price: upsert.price,
@@ -167,12 +161,13 @@ impl Engine {
             location: upsert
                 .location
                 .as_ref()
-                .map(|code| self.state.locations.intern(code.as_str())),
+                .map(|code| self.state.picture.locations.intern(code.as_str())),
             channel: upsert.channel,
             updated_at: cause.at,
         };
         let slot = self
             .state
+            .picture
             .master
             .promotions
             .entry(upsert.promotion.clone())
@@ -191,7 +186,7 @@ impl Engine {
     }
 
     fn apply_sale(&mut self, sale: &Sale, cause: Cause) {
-        let (location, sku) = self.position_ids(&sale.location, &sale.sku);
+        let (location, sku) = self.state.picture.position_ids(&sale.location, &sale.sku);
         let position = self.move_on_hand(location, sku, -sale.qty, Movement::Sale, cause);
         let low_stock_sales = self.record_sale(location, sku, sale.qty, cause);
         self.count_sale_line(location, cause.at);
@@ -219,7 +214,7 @@ impl Engine {
         movement: Movement,
         cause: Cause,
     ) -> Position {
-        let position = self.state.ledger.position_mut(location, sku);
+        let position = self.state.picture.ledger.position_mut(location, sku);
         let before = position.on_hand;
         position.on_hand += delta;
         let moved = *position;
@@ -238,8 +233,8 @@ impl Engine {
     }
 
     fn apply_count(&mut self, count: &Count, cause: Cause) {
-        let (location, sku) = self.position_ids(&count.location, &count.sku);
-        let before = self.state.ledger.position_mut(location, sku).on_hand;
+        let (location, sku) = self.state.picture.position_ids(&count.location, &count.sku);
+        let before = self.state.picture.ledger.position_mut(location, sku).on_hand;
         let variance = count.counted - before;
         // Before the variance check, so a recount that this count's variance asks for waits for the next count.
         self.complete_recounts(location, sku, cause.at, cause.seq);
@@ -252,14 +247,19 @@ impl Engine {
     }
 
     fn apply_purchase_order(&mut self, order: &PurchaseOrder, seq: u64) {
-        let location = self.state.locations.intern(order.location.as_str());
+        let location = self.state.picture.locations.intern(order.location.as_str());
         let expected = Timestamp::from_datetime(&order.expected);
         let mut lines = Vec::with_capacity(order.lines.len());
         for line in &order.lines {
-            lines.push((self.state.skus.intern(line.sku.as_str()), line.qty, line.unit_cost));
+            lines.push((
+                self.state.picture.skus.intern(line.sku.as_str()),
+                line.qty,
+                line.unit_cost,
+            ));
         }
         let doc = self
             .state
+            .picture
             .purchase_orders
             .entry(order.po.clone())
             .or_insert_with(|| PurchaseOrderDoc::new(location));
@@ -315,7 +315,7 @@ impl Engine {
 
     fn apply_po_update(&mut self, update: &PoUpdate, cause: Cause) {
         let expected = Timestamp::from_datetime(&update.expected);
-        let Some(doc) = self.state.purchase_orders.get_mut(&update.po) else {
+        let Some(doc) = self.state.picture.purchase_orders.get_mut(&update.po) else {
             return;
         };
         doc.expected = Some(expected);
@@ -328,19 +328,20 @@ impl Engine {
     }
 
     fn apply_receipt(&mut self, receipt: &Receipt, cause: Cause) {
-        let location = self.state.locations.intern(receipt.location.as_str());
+        let location = self.state.picture.locations.intern(receipt.location.as_str());
         for line in &receipt.lines {
-            let sku = self.state.skus.intern(line.sku.as_str());
+            let sku = self.state.picture.skus.intern(line.sku.as_str());
             self.move_on_hand(location, sku, line.qty - line.damaged, Movement::Receipt, cause);
         }
         let doc = self
             .state
+            .picture
             .purchase_orders
             .entry(receipt.po.clone())
             .or_insert_with(|| PurchaseOrderDoc::new(location));
         let previous_open = if doc.closed { Vec::new() } else { doc.open_quantities() };
         for line in &receipt.lines {
-            let sku = self.state.skus.get(line.sku.as_str()).expect("interned above");
+            let sku = self.state.picture.skus.get(line.sku.as_str()).expect("interned above");
             let state = doc.line_mut(sku);
             state.received += line.qty;
             state.damaged += line.damaged;
@@ -356,31 +357,33 @@ impl Engine {
         }
         self.check_receipt(receipt, location, cause);
         for line in &receipt.lines {
-            let sku = self.state.skus.get(line.sku.as_str()).expect("interned above");
+            let sku = self.state.picture.skus.get(line.sku.as_str()).expect("interned above");
             self.check_low_stock(location, sku, cause);
         }
     }
 
     fn apply_transfer_shipped(&mut self, shipped: &TransferShipped, cause: Cause) {
-        let from = self.state.locations.intern(shipped.from.as_str());
-        let to = self.state.locations.intern(shipped.to.as_str());
+        let from = self.state.picture.locations.intern(shipped.from.as_str());
+        let to = self.state.picture.locations.intern(shipped.to.as_str());
         let already_received = self
             .state
+            .picture
             .transfers
             .get(&shipped.transfer)
             .is_some_and(|doc| doc.received_at.is_some());
         let mut lines = Vec::with_capacity(shipped.lines.len());
         for line in &shipped.lines {
-            let sku = self.state.skus.intern(line.sku.as_str());
+            let sku = self.state.picture.skus.intern(line.sku.as_str());
             self.move_on_hand(from, sku, -line.qty, Movement::TransferShipment, cause);
             if !already_received {
-                self.state.ledger.position_mut(to, sku).in_transit += line.qty;
+                self.state.picture.ledger.position_mut(to, sku).in_transit += line.qty;
             }
             lines.push((sku, line.qty));
         }
         let expected = shipped.expected.as_ref().map(Timestamp::from_datetime);
         let doc = self
             .state
+            .picture
             .transfers
             .entry(shipped.transfer.clone())
             .or_insert_with(|| TransferDoc::new(to));
@@ -408,13 +411,18 @@ impl Engine {
     /// The first receipt adds what arrived, clears the whole transit quantity and closes the transfer; a
     /// later receipt of a closed transfer moves no stock.
     fn apply_transfer_received(&mut self, received: &TransferReceived, cause: Cause) {
-        let location = self.state.locations.intern(received.location.as_str());
+        let location = self.state.picture.locations.intern(received.location.as_str());
         let mut lines = Vec::with_capacity(received.lines.len());
         for line in &received.lines {
-            lines.push((self.state.skus.intern(line.sku.as_str()), line.qty, line.damaged));
+            lines.push((
+                self.state.picture.skus.intern(line.sku.as_str()),
+                line.qty,
+                line.damaged,
+            ));
         }
         let doc = self
             .state
+            .picture
             .transfers
             .entry(received.transfer.clone())
             .or_insert_with(|| TransferDoc::new(location));
@@ -428,7 +436,7 @@ impl Engine {
         let was_shipped = doc.shipped_at.is_some();
         let in_transit = doc.shipped.clone();
         for (sku, qty) in in_transit {
-            self.state.ledger.position_mut(destination, sku).in_transit -= qty;
+            self.state.picture.ledger.position_mut(destination, sku).in_transit -= qty;
         }
         (self.state.stats).forget_transfer(destination, &received.transfer);
         for &(sku, qty, damaged) in &lines {
@@ -447,7 +455,7 @@ impl Engine {
         let mut lines = Vec::with_capacity(placed.lines.len());
         for line in &placed.lines {
             lines.push(OrderLineState {
-                sku: self.state.skus.intern(line.sku.as_str()),
+                sku: self.state.picture.skus.intern(line.sku.as_str()),
                 qty: line.qty,
                 unit_price: line.unit_price,
                 shipped: Qty::ZERO,
@@ -456,6 +464,7 @@ impl Engine {
         }
         let doc = self
             .state
+            .picture
             .orders
             .entry(placed.order.clone())
             .or_insert_with(OrderDoc::unknown);
@@ -471,64 +480,39 @@ impl Engine {
         // An allocation that arrived before the order reserves now, unless the order was closed meanwhile.
         if status == OrderStatus::Open {
             if let Some(location) = allocated {
-                self.reserve_order(&placed.order, location);
+                self.state.picture.reserve_order(&placed.order, location);
             }
             self.schedule_order_at_risk(&placed.order, ship_by);
         }
     }
 
     fn apply_order_allocated(&mut self, allocated: &OrderAllocated, cause: Cause) {
-        let location = self.state.locations.intern(allocated.location.as_str());
+        let location = self.state.picture.locations.intern(allocated.location.as_str());
         let doc = self
             .state
+            .picture
             .orders
             .entry(allocated.order.clone())
             .or_insert_with(OrderDoc::unknown);
         if doc.status != OrderStatus::Open {
             return;
         }
-        self.release_reservations(&allocated.order);
+        self.state.picture.release_reservations(&allocated.order);
         self.check_allocation(&allocated.order, location, cause);
-        self.reserve_order(&allocated.order, location);
-    }
-
-    /// Reserves every open line of the order at `location`.
-    fn reserve_order(&mut self, order: &DocumentNumber, location: LocationId) {
-        let Some(doc) = self.state.orders.get_mut(order) else {
-            return;
-        };
-        doc.allocated_to = Some(location);
-        for line in &mut doc.lines {
-            let open = line.open_qty();
-            line.reserved = open;
-            self.state.ledger.position_mut(location, line.sku).reserved += open;
-        }
-    }
-
-    fn release_reservations(&mut self, order: &DocumentNumber) {
-        let Some(doc) = self.state.orders.get_mut(order) else {
-            return;
-        };
-        let Some(location) = doc.allocated_to else {
-            return;
-        };
-        for line in &mut doc.lines {
-            self.state.ledger.position_mut(location, line.sku).reserved -= line.reserved;
-            line.reserved = Qty::ZERO;
-        }
+        self.state.picture.reserve_order(&allocated.order, location);
     }
 
     fn apply_order_shipped(&mut self, shipped: &OrderShipped, cause: Cause) {
-        let location = self.state.locations.intern(shipped.location.as_str());
+        let location = self.state.picture.locations.intern(shipped.location.as_str());
         let mut moves: Vec<(SkuId, Qty)> = Vec::new();
         match &shipped.lines {
             Some(lines) => {
                 for line in lines {
-                    moves.push((self.state.skus.intern(line.sku.as_str()), line.qty));
+                    moves.push((self.state.picture.skus.intern(line.sku.as_str()), line.qty));
                 }
             }
             None => {
-                if let Some(doc) = self.state.orders.get(&shipped.order) {
+                if let Some(doc) = self.state.picture.orders.get(&shipped.order) {
                     for line in &doc.lines {
                         moves.push((line.sku, line.open_qty()));
                     }
@@ -539,7 +523,7 @@ impl Engine {
             self.move_on_hand(location, sku, -qty, Movement::OrderShipment, cause);
             self.record_sale(location, sku, qty, cause);
         }
-        let Some(doc) = self.state.orders.get_mut(&shipped.order) else {
+        let Some(doc) = self.state.picture.orders.get_mut(&shipped.order) else {
             return;
         };
         let reserved_at = doc.allocated_to;
@@ -555,7 +539,7 @@ impl Engine {
             let released = line.reserved.min(qty);
             line.reserved -= released;
             if let Some(reserved_at) = reserved_at {
-                self.state.ledger.position_mut(reserved_at, sku).reserved -= released;
+                self.state.picture.ledger.position_mut(reserved_at, sku).reserved -= released;
             }
         }
         // Lines are unknown until the order is placed; a shipment seen before cannot close it.
@@ -569,9 +553,10 @@ impl Engine {
     }
 
     fn apply_order_cancelled(&mut self, cancelled: &OrderCancelled, cause: Cause) {
-        self.release_reservations(&cancelled.order);
+        self.state.picture.release_reservations(&cancelled.order);
         let doc = self
             .state
+            .picture
             .orders
             .entry(cancelled.order.clone())
             .or_insert_with(OrderDoc::unknown);
@@ -583,15 +568,16 @@ impl Engine {
     }
 
     fn apply_return_requested(&mut self, requested: &ReturnRequested, cause: Cause) {
-        let location = self.state.locations.intern(requested.location.as_str());
+        let location = self.state.picture.locations.intern(requested.location.as_str());
         let mut refund_requested = Money::ZERO;
         let mut lines = Vec::with_capacity(requested.lines.len());
         for line in &requested.lines {
-            lines.push((self.state.skus.intern(line.sku.as_str()), line.qty, line.refund));
+            lines.push((self.state.picture.skus.intern(line.sku.as_str()), line.qty, line.refund));
             refund_requested += line.refund;
         }
         let doc = self
             .state
+            .picture
             .returns
             .entry(requested.return_number.clone())
             .or_insert_with(|| ReturnDoc::new(location));
@@ -604,15 +590,16 @@ impl Engine {
     }
 
     fn apply_return_received(&mut self, received: &ReturnReceived, cause: Cause) {
-        let location = self.state.locations.intern(received.location.as_str());
+        let location = self.state.picture.locations.intern(received.location.as_str());
         for line in &received.lines {
-            let sku = self.state.skus.intern(line.sku.as_str());
+            let sku = self.state.picture.skus.intern(line.sku.as_str());
             if line.condition == ReturnCondition::Resellable {
                 self.move_on_hand(location, sku, line.qty, Movement::Receipt, cause);
             }
         }
         let doc = self
             .state
+            .picture
             .returns
             .entry(received.return_number.clone())
             .or_insert_with(|| ReturnDoc::new(location));
@@ -625,9 +612,15 @@ impl Engine {
     }
 
     fn apply_refund(&mut self, refund: &RefundIssued, cause: Cause) {
-        let location = self.state.returns.get(&refund.return_number).map(|doc| doc.location);
+        let location = self
+            .state
+            .picture
+            .returns
+            .get(&refund.return_number)
+            .map(|doc| doc.location);
         let doc = self
             .state
+            .picture
             .returns
             .entry(refund.return_number.clone())
             .or_insert_with(|| ReturnDoc::new(location.unwrap_or_default()));

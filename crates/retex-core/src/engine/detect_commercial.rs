@@ -13,7 +13,7 @@ impl Engine {
     pub(super) fn pricing_view(&self) -> PricingView<'_> {
         PricingView {
             params: self.params(),
-            master: &self.state.master,
+            master: &self.state.picture.master,
             promotions_by_sku: &self.state.stats.promotions_by_sku,
             priced_skus: &self.state.stats.priced_skus,
         }
@@ -33,13 +33,14 @@ impl Engine {
     /// Queues the first daily deadline at the UTC midnight after the first input.
     pub(super) fn schedule_daily(&mut self, first_input_at: Timestamp) {
         let midnight = Timestamp(i64::from(day_of(first_input_at) + 1) * Timestamp::MILLIS_PER_DAY);
-        self.state.deadlines.schedule(midnight, Deadline::Daily);
+        self.state.workflow.deadlines.schedule(midnight, Deadline::Daily);
     }
 
     /// The daily deadline: queues the next one, forgets till receipts older than any return window, and tests
     /// the store exception rates.
     pub(super) fn fire_daily(&mut self, due_at: Timestamp) {
         self.state
+            .workflow
             .deadlines
             .schedule(Timestamp(due_at.0 + Timestamp::MILLIS_PER_DAY), Deadline::Daily);
         self.forget_old_receipts(due_at);
@@ -53,6 +54,7 @@ impl Engine {
     fn forget_old_receipts(&mut self, now: Timestamp) {
         let longest_days = self
             .state
+            .picture
             .master
             .products
             .iter()

@@ -11,48 +11,50 @@ use crate::event::Receipt;
 impl Engine {
     /// Queues the transfer's receipt deadline.
     pub(super) fn schedule_transfer_due(&mut self, transfer: &DocumentNumber) {
-        let due_at =
-            (self.state.transfers.get(transfer)).and_then(|doc| documents::transfer_due_at(&self.params(), doc));
+        let due_at = (self.state.picture.transfers.get(transfer))
+            .and_then(|doc| documents::transfer_due_at(&self.params(), doc));
         if let Some(due_at) = due_at {
             self.state
+                .workflow
                 .deadlines
                 .schedule(due_at, Deadline::TransferReceipt(transfer.clone()));
         }
     }
 
     pub(super) fn fire_transfer_receipt(&mut self, transfer: &DocumentNumber, due_at: Timestamp) {
-        let detection = (self.state.transfers.get(transfer))
+        let detection = (self.state.picture.transfers.get(transfer))
             .and_then(|doc| documents::transfer_overdue(&self.params(), doc, transfer, due_at));
         self.apply_detection(detection);
     }
 
     pub(super) fn check_transfer_mismatch(&mut self, transfer: &DocumentNumber, cause: Cause) {
-        let detection = (self.state.transfers.get(transfer))
+        let detection = (self.state.picture.transfers.get(transfer))
             .and_then(|doc| documents::transfer_mismatch(&self.params(), doc, transfer, cause));
         self.apply_detection(detection);
     }
 
     pub(super) fn schedule_po_due(&mut self, po: &DocumentNumber, expected: Timestamp) {
         self.state
+            .workflow
             .deadlines
             .schedule(expected, Deadline::PurchaseOrderExpected(po.clone()));
     }
 
     pub(super) fn fire_po_expected(&mut self, po: &DocumentNumber, due_at: Timestamp) {
-        let detection = (self.state.purchase_orders.get(po))
+        let detection = (self.state.picture.purchase_orders.get(po))
             .and_then(|doc| documents::po_expected(&self.params(), doc, po, due_at));
         self.apply_detection(detection);
     }
 
     pub(super) fn check_po_slip(&mut self, po: &DocumentNumber, cause: Cause) {
-        let detection =
-            (self.state.purchase_orders.get(po)).and_then(|doc| documents::po_slip(&self.params(), doc, po, cause));
+        let detection = (self.state.picture.purchase_orders.get(po))
+            .and_then(|doc| documents::po_slip(&self.params(), doc, po, cause));
         self.apply_detection(detection);
     }
 
     pub(super) fn check_receipt(&mut self, receipt: &Receipt, location: LocationId, cause: Cause) {
-        let doc = self.state.purchase_orders.get(&receipt.po);
-        let verdicts = documents::receipt(&self.params(), &self.state.skus, doc, receipt, location, cause);
+        let doc = self.state.picture.purchase_orders.get(&receipt.po);
+        let verdicts = documents::receipt(&self.params(), &self.state.picture.skus, doc, receipt, location, cause);
         for verdict in verdicts {
             self.apply_verdict(verdict);
         }
@@ -61,25 +63,27 @@ impl Engine {
     pub(super) fn schedule_order_at_risk(&mut self, order: &DocumentNumber, ship_by: Timestamp) {
         let due_at = documents::order_at_risk_at(&self.params(), ship_by);
         self.state
+            .workflow
             .deadlines
             .schedule(due_at, Deadline::OrderShipment(order.clone()));
     }
 
     pub(super) fn fire_order_at_risk(&mut self, order: &DocumentNumber, due_at: Timestamp) {
-        let detection =
-            (self.state.orders.get(order)).and_then(|doc| documents::order_at_risk(&self.params(), doc, order, due_at));
+        let detection = (self.state.picture.orders.get(order))
+            .and_then(|doc| documents::order_at_risk(&self.params(), doc, order, due_at));
         self.apply_detection(detection);
     }
 
     /// Asked before the order's own reservation is placed.
     pub(super) fn check_allocation(&mut self, order: &DocumentNumber, location: LocationId, cause: Cause) {
-        let detection = (self.state.orders.get(order))
-            .and_then(|doc| documents::allocation_short(&self.state.ledger, doc, order, location, cause));
+        let detection = (self.state.picture.orders.get(order))
+            .and_then(|doc| documents::allocation_short(&self.state.picture.ledger, doc, order, location, cause));
         self.apply_detection(detection);
     }
 
     pub(super) fn raise_cancelled_stockout(&mut self, order: &DocumentNumber, cause: Cause) {
-        let detection = (self.state.orders.get(order)).map(|doc| documents::cancelled_for_stockout(doc, order, cause));
+        let detection =
+            (self.state.picture.orders.get(order)).map(|doc| documents::cancelled_for_stockout(doc, order, cause));
         self.apply_detection(detection);
     }
 
@@ -92,24 +96,25 @@ impl Engine {
     pub(super) fn check_return_policy(&mut self, return_number: &DocumentNumber, cause: Cause) {
         let view = ReturnView {
             params: self.params(),
-            orders: &self.state.orders,
+            orders: &self.state.picture.orders,
             receipts: &self.state.stats.receipts,
         };
-        let detection = (self.state.returns.get(return_number))
+        let detection = (self.state.picture.returns.get(return_number))
             .and_then(|doc| documents::return_policy(&view, doc, return_number, cause));
         self.apply_detection(detection);
     }
 
     pub(super) fn schedule_refund_due(&mut self, return_number: &DocumentNumber, received_at: Timestamp) {
-        let location = self.state.returns.get(return_number).map(|doc| doc.location);
+        let location = self.state.picture.returns.get(return_number).map(|doc| doc.location);
         let due_at = documents::refund_due_at(&self.params(), location, received_at);
         self.state
+            .workflow
             .deadlines
             .schedule(due_at, Deadline::Refund(return_number.clone()));
     }
 
     pub(super) fn fire_refund_due(&mut self, return_number: &DocumentNumber, due_at: Timestamp) {
-        let detection = (self.state.returns.get(return_number))
+        let detection = (self.state.picture.returns.get(return_number))
             .and_then(|doc| documents::refund_overdue(&self.params(), doc, return_number, due_at));
         self.apply_detection(detection);
     }

@@ -104,7 +104,10 @@ impl Engine {
         if let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) {
             stats.phantom_check = Some(PhantomCheck { at, reading });
         }
-        self.state.deadlines.schedule(at, Deadline::PhantomCheck(location, sku));
+        self.state
+            .workflow
+            .deadlines
+            .schedule(at, Deadline::PhantomCheck(location, sku));
     }
 
     /// Reads the business clock of a location's sales again after its calendar changed, and brings a queued
@@ -186,6 +189,7 @@ impl Engine {
         let last_sale_seq = stats.last_sale_seq;
         let on_hand = self
             .state
+            .picture
             .ledger
             .get(location, sku)
             .map_or(Qty::ZERO, |position| position.on_hand);
@@ -195,7 +199,7 @@ impl Engine {
         if let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) {
             stats.phantom_open = true;
         }
-        let impact = on_hand * self.state.master.unit_cost(sku);
+        let impact = on_hand * self.state.picture.master.unit_cost(sku);
         let detection = Detection::at_position(kind, location, sku, due_at, impact, last_sale_seq);
         self.apply_detection(Some(detection));
     }
@@ -218,7 +222,13 @@ impl Engine {
             }
             return;
         }
-        let position = self.state.ledger.get(location, sku).copied().unwrap_or_default();
+        let position = self
+            .state
+            .picture
+            .ledger
+            .get(location, sku)
+            .copied()
+            .unwrap_or_default();
         self.judge_low_stock(location, sku, sales, position, cause);
     }
 
@@ -261,6 +271,7 @@ impl Engine {
         let impact = low.then(|| {
             let price = self
                 .state
+                .picture
                 .master
                 .product(sku)
                 .and_then(|product| product.price)
@@ -353,7 +364,7 @@ impl Engine {
         };
         let late_orders = orders.iter().filter(|&&(_, expected)| expected > horizon);
         let late_lines = late_orders
-            .filter_map(|(po, _)| self.state.purchase_orders.get(po))
+            .filter_map(|(po, _)| self.state.picture.purchase_orders.get(po))
             .flat_map(|doc| doc.lines.iter().filter(|line| line.sku == sku));
         late_lines.fold(Qty::ZERO, |late, line| {
             late + (line.ordered - line.received).max(Qty::ZERO)
@@ -390,10 +401,11 @@ impl Engine {
     fn lead_time_from_master_data(&self, location: LocationId, sku: SkuId) -> Decimal {
         let supplier_lead_time = self
             .state
+            .picture
             .master
             .product(sku)
             .and_then(|product| product.supplier.as_ref())
-            .and_then(|supplier| self.state.master.suppliers.get(supplier))
+            .and_then(|supplier| self.state.picture.master.suppliers.get(supplier))
             .and_then(|supplier| supplier.lead_time_days);
         match supplier_lead_time {
             Some(days) => days.0,

@@ -69,19 +69,19 @@ impl Engine {
         after: Option<(Timestamp, Deadline)>,
         not_before: Timestamp,
     ) {
-        let record = self.state.exceptions.get(exception);
+        let record = self.state.book.exceptions.get(exception);
         let next = sla_steps(exception, record)
             .filter(|step| step.0 >= not_before && after.as_ref().is_none_or(|after| step > after))
             .min();
         if let Some((due_at, deadline)) = next {
-            self.state.deadlines.schedule(due_at, deadline);
+            self.state.workflow.deadlines.schedule(due_at, deadline);
         }
     }
 
     /// A target or level fired: queues the next step while the exception is still being worked. A reopened
     /// exception takes its steps up again (see `apply_command`).
     pub(super) fn continue_sla_steps(&mut self, exception: u64, fired: (Timestamp, Deadline)) {
-        if self.state.exceptions.get(exception).status.is_active() {
+        if self.state.book.exceptions.get(exception).status.is_active() {
             let not_before = fired.0;
             self.queue_next_sla_step(exception, Some(fired), not_before);
         }
@@ -90,7 +90,7 @@ impl Engine {
     /// An SLA target fell due: a breach, unless it was met, moved or paused.
     pub(super) fn fire_breach(&mut self, exception: u64, target: Target, due_at: Timestamp) {
         let seq = self.state.applied_seq;
-        let record = self.state.exceptions.get_mut(exception);
+        let record = self.state.book.exceptions.get_mut(exception);
         let missed = record.status.is_active()
             && match target {
                 Target::Acknowledge => record.acknowledged_at.is_none() && record.ack_due == due_at,
@@ -132,7 +132,7 @@ impl Engine {
         let Some(rule) = policy.levels.get(index) else {
             return;
         };
-        let record = self.state.exceptions.get(exception);
+        let record = self.state.book.exceptions.get(exception);
         let applies = record.escalation_dues.get(index) == Some(&due_at)
             && self.still_escalates(record, rule.at.is_about_acknowledgement(), due_at);
         if !applies {
@@ -156,7 +156,7 @@ impl Engine {
             }
         }
         let seq = self.state.applied_seq;
-        let record = self.state.exceptions.get_mut(exception);
+        let record = self.state.book.exceptions.get_mut(exception);
         record.escalation_level = record.escalation_level.max(level);
         record.note(due_at, ENGINE_ACTOR, "escalated", detail, seq);
         self.outbox.push(Output::ExceptionChanged(exception));
@@ -172,7 +172,7 @@ impl Engine {
         let Some(renotify) = self.config.rules.workflow.escalation.renotify else {
             return;
         };
-        let record = self.state.exceptions.get(exception);
+        let record = self.state.book.exceptions.get(exception);
         if !self.still_escalates(record, true, due_at) {
             return;
         }
@@ -198,7 +198,7 @@ impl Engine {
         let (Some(repeat), Some(last)) = (policy.repeat, policy.levels.last()) else {
             return;
         };
-        let record = self.state.exceptions.get(exception);
+        let record = self.state.book.exceptions.get(exception);
         if !self.still_escalates(record, false, due_at) {
             return;
         }
@@ -244,7 +244,7 @@ impl Engine {
             EscalationTarget::TeamLead => team_lead(into),
             EscalationTarget::RegionalManager => match record
                 .location
-                .and_then(|location| self.state.master.location(location))
+                .and_then(|location| self.state.picture.master.location(location))
             {
                 Some(info) if record.team.starts_with("store ") || record.team.starts_with("warehouse ") => {
                     into.push_str("regional manager of ");
@@ -261,7 +261,7 @@ impl Engine {
     #[allow(clippy::too_many_arguments)]
     fn send_notice(&mut self, notice: Notice, exception: u64, count: u8, at: Timestamp, every: Repeat, detail: String) {
         let seq = self.state.applied_seq;
-        let record = self.state.exceptions.get_mut(exception);
+        let record = self.state.book.exceptions.get_mut(exception);
         let (sent, action) = match notice {
             Notice::Reminder => (&mut record.renotified, "renotified"),
             Notice::Repeat => (&mut record.repeats, "escalation_repeated"),
@@ -280,13 +280,13 @@ impl Engine {
 
     /// Queues `deadline` `minutes` of the exception's business time after `from`.
     fn schedule_after(&mut self, exception: u64, from: Timestamp, minutes: i64, deadline: Deadline) {
-        let location = self.state.exceptions.get(exception).location;
+        let location = self.state.book.exceptions.get(exception).location;
         let calendar = location.and_then(|location| self.business_hours(location));
         let rules = std::sync::Arc::clone(&self.config.rules);
         let at = self
             .calendar_memo
             .add_business_time(from, minutes * 60_000, calendar, &rules.workflow.holidays);
-        self.state.deadlines.schedule(at, deadline);
+        self.state.workflow.deadlines.schedule(at, deadline);
     }
 
     /// Applies a checked command, pausing the resolve clock when it sets a waiting status and resuming it,
@@ -297,7 +297,7 @@ impl Engine {
             self.apply_task_command(command, at, seq);
             return;
         }
-        let record = self.state.exceptions.get(id);
+        let record = self.state.book.exceptions.get(id);
         let (was_waiting, location) = (is_waiting(record.status), record.location);
         let leaves_waiting = match &command.action {
             Action::Resolve { .. } | Action::Dismiss { .. } => true,
@@ -310,14 +310,14 @@ impl Engine {
         if was_waiting && leaves_waiting {
             self.resume_clock(id, location, at, seq);
         }
-        self.state.exceptions.apply_command(command, at, seq);
+        self.state.book.exceptions.apply_command(command, at, seq);
         if let Action::Reopen { .. } = command.action {
             // Steps due before the clock fired while it was closed; the rest are due again.
             let clock = self.state.clock.unwrap_or(at);
             self.queue_next_sla_step(id, None, clock);
         }
-        if !was_waiting && is_waiting(self.state.exceptions.get(id).status) {
-            let record = self.state.exceptions.get_mut(id);
+        if !was_waiting && is_waiting(self.state.book.exceptions.get(id).status) {
+            let record = self.state.book.exceptions.get_mut(id);
             record.paused_at = Some(at);
             record.note(
                 at,
@@ -328,7 +328,7 @@ impl Engine {
             );
         }
         if let Action::SetStatus { .. } = command.action {
-            let status = self.state.exceptions.get(id).status.name().to_owned();
+            let status = self.state.book.exceptions.get(id).status.name().to_owned();
             self.trigger_actions(id, Trigger::Status(status), at, seq);
         }
     }
@@ -339,7 +339,7 @@ impl Engine {
         let calendar = location.and_then(|location| self.business_hours(location));
         let rules = std::sync::Arc::clone(&self.config.rules);
         let holidays = &rules.workflow.holidays;
-        let record = self.state.exceptions.get_mut(id);
+        let record = self.state.book.exceptions.get_mut(id);
         let Some(paused_at) = record.paused_at.take() else {
             return;
         };
@@ -366,7 +366,7 @@ impl Engine {
         let detail = format!("the resolve clock runs again; resolve by {}", record.resolve_due);
         record.note(at, ENGINE_ACTOR, "clock_resumed", detail, seq);
         for (due, deadline) in rescheduled {
-            self.state.deadlines.schedule(due, deadline);
+            self.state.workflow.deadlines.schedule(due, deadline);
         }
     }
 }

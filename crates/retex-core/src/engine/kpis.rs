@@ -139,7 +139,7 @@ impl Engine {
         let mut root_causes: BTreeMap<&'static str, u64> = BTreeMap::new();
         let (mut total, mut open, mut repeats) = (0u64, 0u64, 0u64);
         let (mut impact_open, mut impact_total) = (Money::ZERO, Money::ZERO);
-        for record in self.state.exceptions.records() {
+        for record in self.state.book.exceptions.records() {
             if !self.in_scope(record, scope) {
                 continue;
             }

@@ -31,6 +31,7 @@ mod interner;
 mod kpis;
 mod ledger;
 mod master;
+mod picture;
 mod query;
 mod raise;
 mod receipts;
@@ -62,6 +63,7 @@ pub use kpis::{AgingBucket, CategoryCounts, Kpis, RootCauseCount, StoreRate};
 use ledger::pack as pack_position;
 pub use ledger::{Ledger, LocationId, Position, SkuId};
 pub use master::MasterData;
+use picture::Picture;
 pub use query::{Cursor, ExceptionOrder, ExceptionPage, ExceptionQuery, StatusFilter, StatusGroup};
 pub use refusal::{Refusal, RefusalKind};
 pub use silences::SilenceRecord;
@@ -71,14 +73,14 @@ pub use views::{
     ApprovalView, EvidenceView, ExceptionView, InboundTransfer, IncidentView, StockRow, TaskView, TimelineView,
 };
 
+use crate::codes::Timestamp;
 pub use crate::codes::hash_hex;
-use crate::codes::{DocumentNumber, Timestamp};
 use crate::command::{Action, Command, Silence};
 use crate::event::Event;
 use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 14;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 15;
 
 /// One entry of the log, as the engine applies it.
 // Nearly every input is an event: boxing it would add an allocation per event to the hot path.
@@ -132,7 +134,7 @@ impl Default for EngineConfig {
     }
 }
 
-/// Everything the engine knows; serialized as a snapshot.
+/// Everything the engine knows, by the part that owns it; serialized as a snapshot.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct State {
     /// Sequence number of the last applied log entry; 0 before the first.
@@ -140,23 +142,28 @@ struct State {
     /// Event time: the newest input time applied so far.
     clock: Option<Timestamp>,
     rules_version: String,
-    locations: Interner,
-    skus: Interner,
-    master: MasterData,
-    ledger: Ledger,
+    /// What happened: master data, the ledger, the documents.
+    picture: Picture,
+    /// What the detectors keep beside the picture (sales history, store activity, indexes).
     stats: stats::DetectorStats,
-    #[serde(with = "sorted_map")]
-    transfers: FxHashMap<DocumentNumber, TransferDoc>,
-    #[serde(with = "sorted_map")]
-    purchase_orders: FxHashMap<DocumentNumber, PurchaseOrderDoc>,
-    #[serde(with = "sorted_map")]
-    orders: FxHashMap<DocumentNumber, OrderDoc>,
-    #[serde(with = "sorted_map")]
-    returns: FxHashMap<DocumentNumber, ReturnDoc>,
-    deadlines: DeadlineQueue,
+    /// What is wrong: the exceptions, their incidents, the silences that mute them.
+    book: Book,
+    /// Who works on it and by when: deadlines, assignment, automated actions.
+    workflow: Workflow,
+}
+
+/// The exception book with the incidents that link its exceptions and the silences that mute new ones.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct Book {
     exceptions: ExceptionBook,
     incidents: IncidentBook,
     silences: Vec<silences::SilenceRecord>,
+}
+
+/// The workflow's clocks and memory: every pending deadline, round-robin positions, automated actions.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct Workflow {
+    deadlines: DeadlineQueue,
     /// Per team that assigns round robin: the index of the member assigned last.
     #[serde(with = "sorted_map")]
     round_robin: FxHashMap<String, usize>,
@@ -221,7 +228,7 @@ impl Engine {
 
     /// An engine over `state`, with the caches derived from the config empty.
     fn assemble(mut state: State, config: EngineConfig, rules_version: String) -> Self {
-        state.exceptions.refresh_summaries();
+        state.book.exceptions.refresh_summaries();
         let param_defaults = detect::ParamDefaults::of(&config.rules);
         let sale_params = detect_inventory::SaleParams::of(&config.rules);
         let (lead_times, calendars) = (Vec::new(), Vec::new());
@@ -289,7 +296,7 @@ impl Engine {
     fn finish_entry(&mut self, seq: u64) {
         self.run_triggered_actions();
         self.state.applied_seq = seq;
-        self.state.exceptions.refresh_summaries();
+        self.state.book.exceptions.refresh_summaries();
     }
 
     fn begin_entry(&mut self, seq: u64, at: Timestamp) {
@@ -317,7 +324,7 @@ impl Engine {
 
     /// Fires, in time order, every deadline due strictly before `now`.
     fn fire_deadlines_before(&mut self, now: Timestamp) {
-        while let Some((due_at, deadline)) = self.state.deadlines.pop_due_before(now) {
+        while let Some((due_at, deadline)) = self.state.workflow.deadlines.pop_due_before(now) {
             match deadline {
                 Deadline::TransferReceipt(transfer) => self.fire_transfer_receipt(&transfer, due_at),
                 Deadline::PurchaseOrderExpected(po) => self.fire_po_expected(&po, due_at),
@@ -357,7 +364,7 @@ impl Engine {
 
     /// When the earliest pending deadline falls due: a clock that follows the wall clock must tick by then.
     pub fn next_deadline(&self) -> Option<Timestamp> {
-        self.state.deadlines.next_due()
+        self.state.workflow.deadlines.next_due()
     }
 
     pub fn clock(&self) -> Option<Timestamp> {
@@ -365,7 +372,7 @@ impl Engine {
     }
 
     pub fn ledger(&self) -> &Ledger {
-        &self.state.ledger
+        &self.state.picture.ledger
     }
 
     /// Heap bytes held by the detectors' per-position statistics (sales history).
@@ -374,25 +381,31 @@ impl Engine {
     }
 
     pub fn location_id(&self, code: &str) -> Option<LocationId> {
-        self.state.locations.get(code)
+        self.state.picture.locations.get(code)
     }
 
     pub fn sku_id(&self, code: &str) -> Option<SkuId> {
-        self.state.skus.get(code)
+        self.state.picture.skus.get(code)
     }
 
     pub fn location_code(&self, location: LocationId) -> &str {
-        self.state.locations.name(location)
+        self.state.picture.locations.name(location)
     }
 
     pub fn sku_code(&self, sku: SkuId) -> &str {
-        self.state.skus.name(sku)
+        self.state.picture.skus.name(sku)
     }
 
     /// The position of a location and SKU by code; zero when the ledger never saw it.
     pub fn position(&self, location: &str, sku: &str) -> Position {
         match (self.location_id(location), self.sku_id(sku)) {
-            (Some(location), Some(sku)) => self.state.ledger.get(location, sku).copied().unwrap_or_default(),
+            (Some(location), Some(sku)) => self
+                .state
+                .picture
+                .ledger
+                .get(location, sku)
+                .copied()
+                .unwrap_or_default(),
             _ => Position::default(),
         }
     }
@@ -401,9 +414,9 @@ impl Engine {
     /// Whether a command fits the exception's state and the rules: evidence required before resolving, and the
     /// four-eyes rule (above a type's threshold, a resolution needs an approval by another person with the role).
     pub fn check_command(&self, command: &Command) -> Result<(), Refusal> {
-        self.state.exceptions.check_command(command)?;
+        self.state.book.exceptions.check_command(command)?;
         self.check_task_command(command)?;
-        let record = self.state.exceptions.get(command.exception);
+        let record = self.state.book.exceptions.get(command.exception);
         let subject = format!("exception {}", record.id);
         let refuse = |kind: RefusalKind, problem: String| Err(Refusal::new(kind, problem).about(&subject));
         let type_name = self.type_name(record.key.exception_type);
@@ -455,7 +468,7 @@ impl Engine {
     }
 
     pub fn exception_records(&self) -> &[ExceptionRecord] {
-        self.state.exceptions.records()
+        self.state.book.exceptions.records()
     }
 
     /// The snapshot encoding of the whole state (versioned by [`SNAPSHOT_FORMAT_VERSION`]).

@@ -157,8 +157,8 @@ impl Engine {
         // The `limit + 1` smallest keys after the cursor: one more than the page tells whether another follows.
         let mut smallest: BinaryHeap<(Cursor, usize)> = BinaryHeap::with_capacity(limit + 2);
         let mut total = 0;
-        let records = self.state.exceptions.records();
-        for (index, summary) in self.state.exceptions.summaries().iter().enumerate() {
+        let records = self.state.book.exceptions.records();
+        for (index, summary) in self.state.book.exceptions.summaries().iter().enumerate() {
             if !matcher.matches(summary, || &records[index]) {
                 continue;
             }
@@ -192,14 +192,17 @@ impl Engine {
         let Some(scope) = scope else {
             return true;
         };
-        record
-            .location
-            .is_some_and(|location| scope.iter().any(|code| code == self.state.locations.name(location)))
+        record.location.is_some_and(|location| {
+            scope
+                .iter()
+                .any(|code| code == self.state.picture.locations.name(location))
+        })
     }
 
     /// The summary of the exception with this id (its next due time, impact in cents, ...), if any.
     pub fn exception_summary(&self, id: u64) -> Option<&ExceptionSummary> {
         self.state
+            .book
             .exceptions
             .summaries()
             .get(usize::try_from(id).ok()?.checked_sub(1)?)
@@ -217,6 +220,7 @@ impl Engine {
     /// The exception with this id, if any.
     pub fn exception_record(&self, id: u64) -> Option<&ExceptionRecord> {
         self.state
+            .book
             .exceptions
             .records()
             .get(usize::try_from(id).ok()?.checked_sub(1)?)
@@ -239,7 +243,7 @@ impl<'q> Matcher<'q> {
     fn new(engine: &Engine, query: &'q ExceptionQuery<'q>) -> Self {
         let exception_type = query.exception_type.map(|name| engine.type_ref(name));
         let location = query.location.map(|code| engine.location_id(code));
-        let assignee = query.assignee.map(|name| engine.state.exceptions.person(name));
+        let assignee = query.assignee.map(|name| engine.state.book.exceptions.person(name));
         Self {
             query,
             impossible: exception_type == Some(None) || location == Some(None) || assignee == Some(None),

@@ -52,8 +52,9 @@ impl Engine {
             return;
         }
         let severity = self.config.rules.severity.severity(detection.impact).max(floor);
-        if let Some(id) = self.state.exceptions.open_id(&detection.key) {
+        if let Some(id) = self.state.book.exceptions.open_id(&detection.key) {
             self.state
+                .book
                 .exceptions
                 .recur(id, detection.at, detection.impact, severity, detection.cause);
             self.outbox.push(Output::ExceptionRecurred(id));
@@ -89,18 +90,19 @@ impl Engine {
             escalation_dues,
             cause: detection.cause,
         };
-        let id = self.state.exceptions.open(opening, &self.rules_version);
+        let id = self.state.book.exceptions.open(opening, &self.rules_version);
         self.assign_on_open(id, detection.at, detection.cause);
 
         self.queue_next_sla_step(id, None, detection.at);
         self.apply_silences(id);
         let is_master_data = type_ref == TypeRef::BuiltIn(ExceptionType::MasterData);
-        let exceptions = &self.state.exceptions;
+        let exceptions = &self.state.book.exceptions;
         let rank_of = |exception: u64| {
             let record = exceptions.get(exception);
             (type_rank(record.key.exception_type), record.opened_at, exception)
         };
         self.state
+            .book
             .incidents
             .link(id, detection.at, is_master_data, &detection.touches, rank_of);
         if type_ref != TypeRef::BuiltIn(ExceptionType::StoreExceptionRate) {
@@ -113,7 +115,7 @@ impl Engine {
     /// Resolves the open exception under `key`, if any.
     #[cold]
     fn resolve_key(&mut self, key: &ExceptionKey, at: Timestamp, cause: u64) {
-        if let Some(id) = self.state.exceptions.resolve(key, at, cause) {
+        if let Some(id) = self.state.book.exceptions.resolve(key, at, cause) {
             self.outbox.push(Output::ExceptionResolved(id));
         }
     }
@@ -130,13 +132,13 @@ impl Engine {
         if workflow.ownership.is_empty() {
             return self.team_name(type_team, location);
         }
-        let info = location.and_then(|location| self.state.master.location(location));
+        let info = location.and_then(|location| self.state.picture.master.location(location));
         let place = OwnerContext {
             scope: ScopeContext {
-                location: location.map(|location| self.state.locations.name(location)),
+                location: location.map(|location| self.state.picture.locations.name(location)),
                 location_kind: info.map(|info| info.kind),
                 category: sku
-                    .and_then(|sku| self.state.master.product(sku))
+                    .and_then(|sku| self.state.picture.master.product(sku))
                     .map(|product| product.category.as_str()),
             },
             region: info.and_then(|info| info.region.as_deref()),
@@ -150,22 +152,22 @@ impl Engine {
     fn assign_on_open(&mut self, id: u64, at: Timestamp, cause: u64) {
         let rules = Arc::clone(&self.config.rules);
         // Most teams have no members to assign to: their name is not copied.
-        let Some(team) = rules.workflow.teams.get(&self.state.exceptions.get(id).team) else {
+        let Some(team) = rules.workflow.teams.get(&self.state.book.exceptions.get(id).team) else {
             return;
         };
-        let team_name = self.state.exceptions.get(id).team.clone();
+        let team_name = self.state.book.exceptions.get(id).team.clone();
         let on_shift = |member: &String| rules.workflow.shifts.get(member).is_none_or(|shift| shift.covers(at));
         let chosen = match team.assignment {
             Assignment::None => return,
             Assignment::RoundRobin => {
-                let last = self.state.round_robin.get(&team_name).copied();
+                let last = self.state.workflow.round_robin.get(&team_name).copied();
                 let count = team.members.len();
                 let start = last.map_or(0, |last| last + 1);
                 (0..count)
                     .map(|step| (start + step) % count)
                     .find(|&index| on_shift(&team.members[index]))
                     .inspect(|&index| {
-                        self.state.round_robin.insert(team_name.clone(), index);
+                        self.state.workflow.round_robin.insert(team_name.clone(), index);
                     })
                     .map(|index| (&team.members[index], "round robin"))
             }
@@ -173,17 +175,18 @@ impl Engine {
                 .members
                 .iter()
                 .filter(|member| on_shift(member))
-                .min_by_key(|member| self.state.exceptions.load(member))
+                .min_by_key(|member| self.state.book.exceptions.load(member))
                 .map(|member| (member, "least loaded")),
         };
         let detail = match chosen {
             Some((member, how)) => {
-                self.state.exceptions.get_mut(id).assignee = Some(member.clone());
+                self.state.book.exceptions.get_mut(id).assignee = Some(member.clone());
                 format!("to {member} ({how} in {team_name})")
             }
             None => format!("nobody: no member of {team_name} is on shift"),
         };
         self.state
+            .book
             .exceptions
             .get_mut(id)
             .note(at, ENGINE_ACTOR, "assign", detail, cause);
@@ -197,14 +200,14 @@ impl Engine {
         let Some(location) = location else {
             return TEAM_WITHOUT_LOCATION.to_string();
         };
-        let kind = match self.state.master.location(location).map(|info| info.kind) {
+        let kind = match self.state.picture.master.location(location).map(|info| info.kind) {
             Some(LocationKind::Store) => "store ",
             Some(LocationKind::Warehouse) => "warehouse ",
             Some(LocationKind::Web) => "web ",
             None => "location ",
         };
         // Every exception at a location names its team so: pieces pushed, not formatted.
-        let code = self.state.locations.name(location);
+        let code = self.state.picture.locations.name(location);
         let mut name = String::with_capacity(kind.len() + code.len());
         name.push_str(kind);
         name.push_str(code);
@@ -223,7 +226,7 @@ impl Engine {
 
     #[cold]
     fn work_out_business_hours(&mut self, location: LocationId) -> Option<BusinessHours> {
-        let calendar = self.state.master.location(location).and_then(|info| {
+        let calendar = self.state.picture.master.location(location).and_then(|info| {
             let hours = info.hours?;
             let zone = match &info.timezone {
                 Some(name) => name.parse::<Tz>().ok()?,
@@ -243,6 +246,7 @@ impl Engine {
         let Some(location) = location else { return };
         let is_store = self
             .state
+            .picture
             .master
             .location(location)
             .is_some_and(|info| info.kind == LocationKind::Store);
@@ -272,8 +276,8 @@ impl Engine {
         Params {
             rules: &self.config.rules,
             defaults: &self.param_defaults,
-            locations: &self.state.locations,
-            master: &self.state.master,
+            locations: &self.state.picture.locations,
+            master: &self.state.picture.master,
         }
     }
 

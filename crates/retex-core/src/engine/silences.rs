@@ -56,8 +56,8 @@ impl Engine {
     }
 
     pub(super) fn add_silence(&mut self, silence: &Silence, seq: u64) {
-        let id = self.state.silences.len() as u64 + 1;
-        self.state.silences.push(SilenceRecord {
+        let id = self.state.book.silences.len() as u64 + 1;
+        self.state.book.silences.push(SilenceRecord {
             id,
             exception_type: silence.exception_type.clone(),
             location: silence.location.clone(),
@@ -71,20 +71,20 @@ impl Engine {
     }
 
     pub fn silences(&self) -> &[SilenceRecord] {
-        &self.state.silences
+        &self.state.book.silences
     }
 
     /// Mutes a newly opened exception when a silence covers it at its opening time.
     pub(super) fn apply_silences(&mut self, exception: u64) {
-        if self.state.silences.is_empty() {
+        if self.state.book.silences.is_empty() {
             return;
         }
-        let record = self.state.exceptions.get(exception);
+        let record = self.state.book.exceptions.get(exception);
         let type_name = self.type_name(record.key.exception_type);
-        let location = record.location.map(|id| self.state.locations.name(id));
-        let sku = record.sku.map(|id| self.state.skus.name(id));
+        let location = record.location.map(|id| self.state.picture.locations.name(id));
+        let sku = record.sku.map(|id| self.state.picture.skus.name(id));
         let at = record.opened_at;
-        let covering = self.state.silences.iter().rev().find(|silence| {
+        let covering = self.state.book.silences.iter().rev().find(|silence| {
             silence.exception_type == type_name
                 && silence.from <= at
                 && at < silence.until
@@ -100,7 +100,7 @@ impl Engine {
             silence.id, silence.actor, silence.until, silence.comment
         );
         let (until, seq) = (silence.until, silence.seq);
-        let record = self.state.exceptions.get_mut(exception);
+        let record = self.state.book.exceptions.get_mut(exception);
         record.silenced_until = Some(until);
         record.note(at, ENGINE_ACTOR, "silenced", detail, seq);
     }

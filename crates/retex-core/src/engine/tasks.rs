@@ -143,7 +143,7 @@ impl Engine {
         } = *triggered;
         let rules = std::sync::Arc::clone(&self.config.rules);
         let type_name = self
-            .type_name(self.state.exceptions.get(exception).key.exception_type)
+            .type_name(self.state.book.exceptions.get(exception).key.exception_type)
             .to_owned();
         for action in &rules.workflow.actions {
             if action.exception_type != type_name || action.on != *trigger {
@@ -151,16 +151,17 @@ impl Engine {
             }
             let note = match self.make_task(exception, action.task, action.target.as_deref(), at) {
                 Some((kind, status, team, detail)) => {
-                    let id = self.state.tasks.len() as u64 + 1;
+                    let id = self.state.workflow.tasks.len() as u64 + 1;
                     if let TaskKind::Recount { location, sku } = kind {
                         self.state
+                            .workflow
                             .open_recounts
                             .entry(pack(location, sku))
                             .or_default()
                             .push(id);
                     }
                     let note = format!("{}: {detail} (task {id}, {})", action.task.name(), status.name());
-                    self.state.tasks.push(Task {
+                    self.state.workflow.tasks.push(Task {
                         id,
                         exception,
                         kind,
@@ -176,6 +177,7 @@ impl Engine {
                 None => format!("{}: not applicable to this exception", action.task.name()),
             };
             self.state
+                .book
                 .exceptions
                 .get_mut(exception)
                 .note(at, ENGINE_ACTOR, "action", note, seq);
@@ -191,7 +193,7 @@ impl Engine {
         target: Option<&str>,
         at: Timestamp,
     ) -> Option<(TaskKind, TaskStatus, String, String)> {
-        let record = self.state.exceptions.get(exception);
+        let record = self.state.book.exceptions.get(exception);
         let (location, sku, team) = (record.location, record.sku, record.team.clone());
         let reference = record.reference.clone();
         let message = self.notification_text(record);
@@ -201,8 +203,8 @@ impl Engine {
                 let (location, sku) = (location?, sku?);
                 let detail = format!(
                     "count {} at {}",
-                    self.state.skus.name(sku),
-                    self.state.locations.name(location)
+                    self.state.picture.skus.name(sku),
+                    self.state.picture.locations.name(location)
                 );
                 (TaskKind::Recount { location, sku }, TaskStatus::Open, team, detail)
             }
@@ -265,15 +267,25 @@ impl Engine {
         at: Timestamp,
     ) -> Option<(TaskKind, TaskStatus, String, String)> {
         let sales = self.window_sales(location, sku, at)?;
-        let position = self.state.ledger.get(location, sku).copied().unwrap_or_default();
+        let position = self
+            .state
+            .picture
+            .ledger
+            .get(location, sku)
+            .copied()
+            .unwrap_or_default();
         let cover = self.stock_cover(location, sku, at, sales, position, true)?;
         let cover = self.with_orders(location, sku, cover);
         let wanted = cover.wanted();
         let available = cover.free + self.inbound_within_lead_time(location, sku, &cover);
         let qty = Qty((wanted - available.0).ceil().max(Decimal::ONE));
-        let (sku_code, to_code) = (self.state.skus.name(sku), self.state.locations.name(location));
+        let (sku_code, to_code) = (
+            self.state.picture.skus.name(sku),
+            self.state.picture.locations.name(location),
+        );
         let warehouse = self
             .state
+            .picture
             .master
             .locations
             .iter()
@@ -283,6 +295,7 @@ impl Engine {
                 let is_warehouse = info.as_ref().is_some_and(|info| info.kind == LocationKind::Warehouse);
                 let free = self
                     .state
+                    .picture
                     .ledger
                     .get(warehouse, sku)
                     .map_or(Qty::ZERO, |position| position.on_hand - position.reserved);
@@ -291,7 +304,7 @@ impl Engine {
         if let Some(from) = warehouse {
             let detail = format!(
                 "draft transfer of {qty} x {sku_code} from {} to {to_code}",
-                self.state.locations.name(from)
+                self.state.picture.locations.name(from)
             );
             return Some((
                 TaskKind::Transfer {
@@ -307,6 +320,7 @@ impl Engine {
         }
         let supplier = self
             .state
+            .picture
             .master
             .product(sku)
             .and_then(|product| product.supplier.clone());
@@ -334,18 +348,18 @@ impl Engine {
 
     /// A count of a position completes its open recount tasks.
     pub(super) fn complete_recounts(&mut self, location: LocationId, sku: SkuId, at: Timestamp, seq: u64) {
-        let Some(ids) = self.state.open_recounts.remove(&pack(location, sku)) else {
+        let Some(ids) = self.state.workflow.open_recounts.remove(&pack(location, sku)) else {
             return;
         };
         for id in ids {
-            let task = &mut self.state.tasks[(id - 1) as usize];
+            let task = &mut self.state.workflow.tasks[(id - 1) as usize];
             if task.status != TaskStatus::Open {
                 continue;
             }
             task.status = TaskStatus::Done;
             task.detail = "counted".into();
             let exception = task.exception;
-            self.state.exceptions.get_mut(exception).note(
+            self.state.book.exceptions.get_mut(exception).note(
                 at,
                 ENGINE_ACTOR,
                 "task_done",
@@ -365,7 +379,7 @@ impl Engine {
         };
         let task = task_id
             .checked_sub(1)
-            .and_then(|index| self.state.tasks.get(index as usize))
+            .and_then(|index| self.state.workflow.tasks.get(index as usize))
             .filter(|task| task.exception == command.exception)
             .ok_or_else(|| Refusal::not_found(format!("exception {} has no task {task_id}", command.exception)))?;
         let is_notification = matches!(task.kind, TaskKind::Notify { .. });
@@ -380,7 +394,7 @@ impl Engine {
     pub(super) fn apply_task_command(&mut self, command: &Command, at: Timestamp, seq: u64) {
         let (task_id, status, detail) = match &command.action {
             Action::DecideTask { task, approve, note } => {
-                let current = self.state.tasks[(*task - 1) as usize].status;
+                let current = self.state.workflow.tasks[(*task - 1) as usize].status;
                 let status = match (current, approve) {
                     (TaskStatus::Proposed, true) => TaskStatus::Approved,
                     (TaskStatus::Open, true) => TaskStatus::Done,
@@ -394,7 +408,7 @@ impl Engine {
             }
             _ => return,
         };
-        let task = &mut self.state.tasks[(task_id - 1) as usize];
+        let task = &mut self.state.workflow.tasks[(task_id - 1) as usize];
         task.status = status;
         task.detail = detail.clone();
         if matches!(command.action, Action::TaskDelivered { .. }) {
@@ -404,12 +418,13 @@ impl Engine {
         }
         let note = format!("task {task_id} {}: {detail}", status.name());
         self.state
+            .book
             .exceptions
             .get_mut(command.exception)
             .note(at, &command.actor, "task", note, seq);
     }
 
     pub fn tasks(&self) -> &[Task] {
-        &self.state.tasks
+        &self.state.workflow.tasks
     }
 }

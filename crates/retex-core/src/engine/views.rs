@@ -155,9 +155,9 @@ impl Engine {
     /// Ledger rows ordered by location then SKU code, optionally for one location and/or SKU.
     pub fn stock_rows(&self, location: Option<&str>, sku: Option<&str>) -> Vec<StockRow<'_>> {
         let mut rows = Vec::new();
-        for (location_id, sku_id, position) in self.state.ledger.sorted() {
-            let location_code = self.state.locations.name(location_id);
-            let sku_code = self.state.skus.name(sku_id);
+        for (location_id, sku_id, position) in self.state.picture.ledger.sorted() {
+            let location_code = self.state.picture.locations.name(location_id);
+            let sku_code = self.state.picture.skus.name(sku_id);
             if location.is_some_and(|wanted| wanted != location_code) || sku.is_some_and(|wanted| wanted != sku_code) {
                 continue;
             }
@@ -191,6 +191,7 @@ impl Engine {
     /// Every exception with its codes, in order of opening.
     pub fn exceptions(&self) -> Vec<ExceptionView<'_>> {
         self.state
+            .book
             .exceptions
             .records()
             .iter()
@@ -204,8 +205,8 @@ impl Engine {
             id: record.id,
             exception_type: self.type_name(type_ref),
             category: self.type_category(type_ref),
-            location: record.location.map(|id| self.state.locations.name(id)),
-            sku: record.sku.map(|id| self.state.skus.name(id)),
+            location: record.location.map(|id| self.state.picture.locations.name(id)),
+            sku: record.sku.map(|id| self.state.picture.skus.name(id)),
             reference: record.reference.as_ref().map(DocumentNumber::as_str),
             opened_at: record.opened_at.to_rfc3339(),
             status: record.status.name(),
@@ -224,7 +225,7 @@ impl Engine {
             ack_due: record.ack_due.to_rfc3339(),
             resolve_due: record.resolve_due.to_rfc3339(),
             rules_version: &record.rules_version,
-            incident: self.state.incidents.incident_of(record.id),
+            incident: self.state.book.incidents.incident_of(record.id),
             caused_by: &record.caused_by,
             resolved_at: record.resolved_at.map(Timestamp::to_rfc3339),
             resolved_by: record.resolved_by,
@@ -275,6 +276,7 @@ impl Engine {
     /// Live incidents with at least `min_exceptions` members, oldest first.
     pub fn incidents(&self, min_exceptions: usize) -> Vec<IncidentView<'_>> {
         self.state
+            .book
             .incidents
             .live()
             .filter(|incident| incident.members.len() >= min_exceptions)
@@ -284,12 +286,12 @@ impl Engine {
 
     /// One incident by id; an incident merged into another answers as the one that holds its members.
     pub fn incident(&self, id: u64) -> Option<IncidentView<'_>> {
-        if id == 0 || id > self.state.incidents.len() {
+        if id == 0 || id > self.state.book.incidents.len() {
             return None;
         }
-        let mut incident = self.state.incidents.get(id);
+        let mut incident = self.state.book.incidents.get(id);
         while let Some(into) = incident.merged_into {
-            incident = self.state.incidents.get(into);
+            incident = self.state.book.incidents.get(into);
         }
         Some(self.incident_view(incident))
     }
@@ -299,7 +301,7 @@ impl Engine {
         let mut open = false;
         let mut impact = Money::ZERO;
         for &member in &incident.members {
-            let record = self.state.exceptions.get(member);
+            let record = self.state.book.exceptions.get(member);
             let name = self.type_name(record.key.exception_type);
             if !types.contains(&name) {
                 types.push(name);
@@ -307,7 +309,7 @@ impl Engine {
             open |= record.status.is_active();
             impact += record.impact;
         }
-        let root = self.state.exceptions.get(incident.root_cause);
+        let root = self.state.book.exceptions.get(incident.root_cause);
         IncidentView {
             id: incident.id,
             opened_at: incident.opened_at.to_rfc3339(),
@@ -324,12 +326,13 @@ impl Engine {
     pub fn store_codes(&self) -> Vec<String> {
         let mut codes: Vec<String> = self
             .state
+            .picture
             .master
             .locations
             .iter()
             .enumerate()
             .filter(|(_, info)| info.as_ref().is_some_and(|info| info.kind == LocationKind::Store))
-            .map(|(index, _)| self.state.locations.name(index as LocationId).to_owned())
+            .map(|(index, _)| self.state.picture.locations.name(index as LocationId).to_owned())
             .collect();
         codes.sort();
         codes
@@ -342,18 +345,19 @@ impl Engine {
         };
         let mut inbound: Vec<InboundTransfer<'_>> = self
             .state
+            .picture
             .transfers
             .iter()
             .filter(|(_, transfer)| transfer.to == location && transfer.received_at.is_none())
             .map(|(number, transfer)| InboundTransfer {
                 transfer: number.as_str(),
-                from: transfer.from.map(|from| self.state.locations.name(from)),
+                from: transfer.from.map(|from| self.state.picture.locations.name(from)),
                 shipped_at: transfer.shipped_at.map(Timestamp::to_rfc3339),
                 expected: transfer.expected.map(Timestamp::to_rfc3339),
                 lines: transfer
                     .shipped
                     .iter()
-                    .map(|(sku, qty)| (self.state.skus.name(*sku), *qty))
+                    .map(|(sku, qty)| (self.state.picture.skus.name(*sku), *qty))
                     .collect(),
             })
             .collect();
@@ -401,8 +405,8 @@ pub struct TaskView<'a> {
 
 impl Engine {
     pub fn task_view<'a>(&'a self, task: &'a Task) -> TaskView<'a> {
-        let code = |location: LocationId| self.state.locations.name(location);
-        let sku_code = |sku: SkuId| self.state.skus.name(sku);
+        let code = |location: LocationId| self.state.picture.locations.name(location);
+        let sku_code = |sku: SkuId| self.state.picture.skus.name(sku);
         let mut view = TaskView {
             id: task.id,
             exception: task.exception,

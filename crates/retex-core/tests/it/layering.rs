@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The engine's state parts: they know nothing of the engine, nor of the detectors.
-const STATE_PARTS: [&str; 14] = [
+const STATE_PARTS: [&str; 15] = [
+    "picture",
     "ledger",
     "interner",
     "master",
