@@ -1,36 +1,19 @@
-//! Inventory detectors: `negative_stock`, `count_variance`, `low_stock` and `phantom_stock`.
+//! Where the engine keeps the sales history that `phantom_stock` and `low_stock` read (at every sale), queues
+//! the `phantom_stock` checks, and asks their judgements (`detect::inventory`), applying what they found.
 
 use rust_decimal::Decimal;
 
-use crate::codes::{Money, Qty, Timestamp};
+use crate::codes::{Qty, Timestamp};
 use crate::engine::calendar::BusinessHours;
-use crate::engine::detect::{Cause, Detection, Verdict, clear};
+use crate::engine::detect::Cause;
+use crate::engine::detect::inventory::{self, AfterCheck, InboundView, PhantomFinding};
 use crate::engine::ledger::{LocationId, Position, SkuId, unpack};
 use crate::engine::stats::{HISTORY_DAYS, PhantomCheck, PositionStats, day_of};
 use crate::engine::stock_cover::StockCover;
 use crate::engine::{Deadline, Engine, pack_position};
 use crate::rules::{ExceptionType, Param, Rules, ScopeContext};
 
-/// `phantom_stock` judges "selling at least N a day" over at most this many days up to the last sale.
-const PHANTOM_VELOCITY_WINDOW_DAYS: usize = 14;
-
 impl Engine {
-    /// Raises a position-keyed exception with `impact` when its condition holds, else clears any open one.
-    fn settle_position(
-        &mut self,
-        kind: ExceptionType,
-        location: LocationId,
-        sku: SkuId,
-        impact: Option<Money>,
-        cause: Cause,
-    ) {
-        let verdict = match impact {
-            Some(impact) => Verdict::Raise(Detection::at_position(kind, location, sku, cause.at, impact, cause.seq)),
-            None => clear(kind, Some(location), Some(sku), None, cause),
-        };
-        self.apply_verdict(verdict);
-    }
-
     /// Records demand for the velocity and the silence of `phantom_stock`; a sale resolves `phantom_stock`.
     /// Returns the sales `low_stock` judges by when it needs a look here (it sold on enough days, or one is
     /// open). Only those two types read a position's sales: with both off, nothing is kept.
@@ -86,7 +69,7 @@ impl Engine {
             }
             let due = stats.phantom_due_reading(silence)?;
             let earlier = stats.phantom_check.is_none_or(|check| due < check.reading);
-            (earlier && phantom_qualifies(stats, min_daily)).then_some(due)
+            (earlier && stats.phantom_qualifies(min_daily)).then_some(due)
         });
         if let Some(Some(reading)) = earlier_check {
             self.queue_phantom_check(location, sku, calendar, reading);
@@ -154,54 +137,45 @@ impl Engine {
         if let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) {
             stats.phantom_open = false;
         }
-        self.apply_verdict(clear(
-            ExceptionType::PhantomStock,
-            Some(location),
-            Some(sku),
-            None,
-            cause,
-        ));
+        self.apply_verdict(inventory::phantom_cleared(location, sku, cause));
     }
 
-    /// `phantom_stock`: the ledger shows stock, yet an item selling at least `min_daily_sales` a day has been
-    /// silent for `silence_intervals` times its mean interval between sales, counted in open hours.
+    /// Runs a `phantom_stock` check that fell due, and does what it found.
     pub(super) fn fire_phantom_check(&mut self, location: LocationId, sku: SkuId, due_at: Timestamp) {
-        let kind = ExceptionType::PhantomStock;
         let PhantomParams { min_daily, silence } = self.phantom_params(location, sku);
-        let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) else {
+        let key = pack_position(location, sku);
+        let Some(stats) = self.state.stats.positions.get(&key) else {
             return;
         };
-        // An entry whose check was replaced by an earlier one has nothing left to check.
-        let Some(check) = stats.phantom_check.filter(|check| check.at == due_at) else {
+        let picture = &self.state.picture;
+        let enabled = self.config.rules.is_enabled(ExceptionType::PhantomStock);
+        let params = (min_daily, silence);
+        let finding = inventory::phantom_stock(
+            &picture.ledger,
+            &picture.master,
+            enabled,
+            stats,
+            params,
+            location,
+            sku,
+            due_at,
+        );
+        let PhantomFinding::Checked(after) = finding else {
             return;
         };
+        let stats = self.state.stats.positions.get_mut(&key).expect("found above");
         stats.phantom_check = None;
-        let Some(current_due) = stats.phantom_due_reading(silence) else {
-            return;
-        };
-        if current_due > check.reading {
-            // It sold since this check was queued: check again at the new end of silence.
-            let calendar = self.business_hours(location);
-            self.queue_phantom_check(location, sku, calendar, current_due);
-            return;
+        match after {
+            AfterCheck::Quiet => {}
+            AfterCheck::CheckAgainAt(reading) => {
+                let calendar = self.business_hours(location);
+                self.queue_phantom_check(location, sku, calendar, reading);
+            }
+            AfterCheck::Raise(detection) => {
+                stats.phantom_open = true;
+                self.apply_detection(Some(detection));
+            }
         }
-        let qualifies = phantom_qualifies(stats, min_daily);
-        let last_sale_seq = stats.last_sale_seq;
-        let on_hand = self
-            .state
-            .picture
-            .ledger
-            .get(location, sku)
-            .map_or(Qty::ZERO, |position| position.on_hand);
-        if !qualifies || on_hand <= Qty::ZERO || !self.config.rules.is_enabled(kind) {
-            return;
-        }
-        if let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) {
-            stats.phantom_open = true;
-        }
-        let impact = on_hand * self.state.picture.master.unit_cost(sku);
-        let detection = Detection::at_position(kind, location, sku, due_at, impact, last_sale_seq);
-        self.apply_detection(Some(detection));
     }
 
     /// `low_stock`: available (on hand - reserved + open PO and transfer quantity due within the lead time)
@@ -249,36 +223,23 @@ impl Engine {
         let Some(cover) = self.stock_cover(location, sku, cause.at, sales, position, is_open) else {
             return;
         };
-        // What is inbound only counts when due within the lead time; working that out takes a walk over the
-        // location's documents, which is needed only when counting none or all of it would decide differently
-        // (most positions have nothing inbound: then the least is the most, and one comparison decides). What
-        // is on order is never below zero, so it adds nothing to the least: it is looked up only for a position
-        // short even so.
-        let low = cover.selling && cover.short_counting_least() && {
-            let cover = self.with_orders(location, sku, cover.clone());
-            let short = |available: Qty| cover.is_short(available);
-            let (least, most) = cover.inbound_range();
-            least == most
-                || short(cover.free + most)
-                || short(cover.free + self.inbound_within_lead_time(location, sku, &cover))
-        };
-        if low == is_open {
+        let inbound = self.inbound_view();
+        let judged = inventory::low_stock(
+            &inbound,
+            &self.state.picture.master,
+            location,
+            sku,
+            &cover,
+            is_open,
+            cause,
+        );
+        let Some((low, verdict)) = judged else {
             return;
-        }
+        };
         if let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) {
             stats.low_stock_open = low;
         }
-        let impact = low.then(|| {
-            let price = self
-                .state
-                .picture
-                .master
-                .product(sku)
-                .and_then(|product| product.price)
-                .unwrap_or(Money::ZERO);
-            Money(cover.velocity() * cover.lead_time * price.0)
-        });
-        self.settle_position(kind, location, sku, impact, cause);
+        self.apply_verdict(verdict);
     }
 
     /// The `low_stock` arithmetic of a position at `at`: what is there and in transit, what the rules want on
@@ -310,12 +271,11 @@ impl Engine {
         })
     }
 
-    /// A stock cover with what open purchase orders bring to the position.
-    pub(super) fn with_orders(&self, location: LocationId, sku: SkuId, cover: StockCover) -> StockCover {
-        let on_order = self.state.stats.on_order.get(&pack_position(location, sku)).copied();
-        StockCover {
-            on_order: on_order.unwrap_or(Qty::ZERO),
-            ..cover
+    /// What `low_stock` and replenishment proposals read of what is inbound to a position.
+    pub(super) fn inbound_view(&self) -> InboundView<'_> {
+        InboundView {
+            stats: &self.state.stats,
+            purchase_orders: &self.state.picture.purchase_orders,
         }
     }
 
@@ -340,43 +300,6 @@ impl Engine {
             return params;
         }
         PhantomParams::from(|param| self.param(ExceptionType::PhantomStock, param, Some(location), Some(sku)))
-    }
-
-    /// What open purchase orders and shipped transfers bring to a position within the lead time (exceptions.md):
-    /// the part of the inbound quantities that `low_stock` counts, within [`StockCover::inbound_range`].
-    pub(super) fn inbound_within_lead_time(&self, location: LocationId, sku: SkuId, cover: &StockCover) -> Qty {
-        let horizon = days_after(cover.at, cover.lead_time);
-        let on_order = match cover.on_order > Qty::ZERO {
-            true => (cover.on_order - self.on_order_due_after(location, sku, horizon)).max(Qty::ZERO),
-            false => cover.on_order,
-        };
-        let in_transit = match cover.in_transit > Qty::ZERO {
-            true => (cover.in_transit - self.in_transit_due_after(location, sku, horizon)).max(Qty::ZERO),
-            false => cover.in_transit,
-        };
-        on_order + in_transit
-    }
-
-    /// What open purchase orders bring to a position but is due after `horizon`.
-    fn on_order_due_after(&self, location: LocationId, sku: SkuId, horizon: Timestamp) -> Qty {
-        let Some(orders) = self.state.stats.open_pos.get(&location) else {
-            return Qty::ZERO;
-        };
-        let late_orders = orders.iter().filter(|&&(_, expected)| expected > horizon);
-        let late_lines = late_orders
-            .filter_map(|(po, _)| self.state.picture.purchase_orders.get(po))
-            .flat_map(|doc| doc.lines.iter().filter(|line| line.sku == sku));
-        late_lines.fold(Qty::ZERO, |late, line| {
-            late + (line.ordered - line.received).max(Qty::ZERO)
-        })
-    }
-
-    /// What shipped transfers bring to a position but is due after `horizon`.
-    fn in_transit_due_after(&self, location: LocationId, sku: SkuId, horizon: Timestamp) -> Qty {
-        let transfers = self.state.stats.transfers_in_transit.get(&location);
-        (transfers.into_iter().flatten())
-            .filter(|transfer| transfer.due.is_some_and(|due| due > horizon))
-            .fold(Qty::ZERO, |late, transfer| late + transfer.qty(sku))
     }
 
     /// The product's supplier lead time, else the rules' default, and (lead time + 1) x cover factor. Cached
@@ -489,25 +412,6 @@ impl WindowSales {
             low_stock_open: stats.low_stock_open,
         }
     }
-}
-
-/// The days an item has been selling, at most the last two weeks, ending with the day of its last sale.
-fn phantom_window(stats: &PositionStats) -> Option<(i32, usize)> {
-    let (first_sale_at, last_sale_at) = (stats.first_sale_at()?, stats.last_sale_at()?);
-    let selling_days = (day_of(last_sale_at) - day_of(first_sale_at) + 1) as usize;
-    Some((day_of(last_sale_at), selling_days.min(PHANTOM_VELOCITY_WINDOW_DAYS)))
-}
-
-/// Whether an item sells fast enough for its silence to mean something: `min_daily` a day over its window.
-fn phantom_qualifies(stats: &PositionStats, min_daily: Decimal) -> bool {
-    phantom_window(stats).is_some_and(|(until_day, days)| stats.sells_at_least(until_day, days, min_daily))
-}
-
-/// The instant `days` (a decimal number of days) after `at`, to the millisecond.
-fn days_after(at: Timestamp, days: Decimal) -> Timestamp {
-    let day_ms = Decimal::from(Timestamp::MILLIS_PER_DAY);
-    let after_ms = i64::try_from((days * day_ms).trunc()).unwrap_or(i64::MAX / 4);
-    Timestamp(at.0.saturating_add(after_ms))
 }
 
 /// A day count from the rules, within the history kept.

@@ -16,6 +16,9 @@ use crate::engine::sorted_map;
 
 pub use crate::rules::HISTORY_DAYS;
 
+/// `phantom_stock` judges "selling at least N a day" over at most this many days up to the last sale.
+const PHANTOM_VELOCITY_WINDOW_DAYS: usize = 14;
+
 /// A UTC day number (days since the Unix epoch).
 pub fn day_of(at: Timestamp) -> i32 {
     at.0.div_euclid(Timestamp::MILLIS_PER_DAY) as i32
@@ -163,6 +166,19 @@ pub struct PhantomCheck {
 }
 
 impl PositionStats {
+    /// The days an item has been selling, at most the last two weeks, ending with the day of its last sale.
+    fn phantom_window(&self) -> Option<(i32, usize)> {
+        let (first_sale_at, last_sale_at) = (self.first_sale_at()?, self.last_sale_at()?);
+        let selling_days = (day_of(last_sale_at) - day_of(first_sale_at) + 1) as usize;
+        Some((day_of(last_sale_at), selling_days.min(PHANTOM_VELOCITY_WINDOW_DAYS)))
+    }
+
+    /// Whether an item sells fast enough for its silence to mean something: `min_daily` a day over its window.
+    pub fn phantom_qualifies(&self, min_daily: Decimal) -> bool {
+        self.phantom_window()
+            .is_some_and(|(until_day, days)| self.sells_at_least(until_day, days, min_daily))
+    }
+
     pub fn record_sale(&mut self, at: Timestamp, qty: Qty, seq: u64) {
         let milli = whole_thousandths(qty.0);
         self.sold_milli.add(day_of(at), milli);

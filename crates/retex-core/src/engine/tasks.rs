@@ -275,9 +275,10 @@ impl Engine {
             .copied()
             .unwrap_or_default();
         let cover = self.stock_cover(location, sku, at, sales, position, true)?;
-        let cover = self.with_orders(location, sku, cover);
+        let inbound = self.inbound_view();
+        let cover = inbound.with_orders(location, sku, cover);
         let wanted = cover.wanted();
-        let available = cover.free + self.inbound_within_lead_time(location, sku, &cover);
+        let available = cover.free + inbound.within_lead_time(location, sku, &cover);
         let qty = Qty((wanted - available.0).ceil().max(Decimal::ONE));
         let (sku_code, to_code) = (
             self.state.picture.skus.name(sku),

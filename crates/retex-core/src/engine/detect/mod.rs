@@ -8,12 +8,14 @@
 //! - `service`: `customer_complaint`, over the configured message model.
 //! - `documents`: transfers, purchase orders, web orders and returns, over the documents.
 //! - `stock`: `negative_stock` and `count_variance`, over a position's movement.
+//! - `inventory`: `phantom_stock` and `low_stock`, over a position's sales history and what is inbound.
 //! - `governance`: `store_exception_rate`, over each store's daily counts.
 //! - `custom`: the rules' custom types, over the event and the ledger and master data it names.
 
 pub mod custom;
 pub mod documents;
 pub mod governance;
+pub mod inventory;
 pub mod master_data;
 pub mod pricing;
 pub mod service;
