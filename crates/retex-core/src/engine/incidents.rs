@@ -1,13 +1,14 @@
-//! Incidents: exceptions that share a location and SKU, or a document, within 7 days, linked into one, with
-//! the probable root cause (exceptions.md, "Correlation").
+//! Incidents: exceptions that share a cause, linked into one with its probable root cause (exceptions.md,
+//! "Correlation", version 2).
 //!
-//! Each exception names its touch points (positions and documents it concerns). A new exception joins every
-//! incident that holds an exception touching one of its points within the window; several such incidents
-//! merge into the oldest. The root cause is the member whose type is furthest upstream in the spec's order,
-//! the earliest opened on a tie. A master-data defect concerns a SKU or a supplier everywhere, so SKU and
-//! supplier touch points link only to `master_data` exceptions, never two operational ones to each other.
-
-use std::borrow::Cow;
+//! When an exception opens it joins the incident of a related exception that opened within the previous 7 days
+//! and comes before it in the causal order (`ExceptionType::root_cause_rank`); among several, the incident whose
+//! root comes first in that order, then the earliest. Related means the same position or the same document, or,
+//! for a `master_data` exception, a missing field that feeds the later detector: a product's missing supplier
+//! and a supplier's missing lead time feed `low_stock` and the PO types. An incident does not chain: an
+//! exception joins only through its own relation to a member before it, never later than 7 days after the
+//! incident's root opened, and incidents never merge. So the root cause is the exception that opened the
+//! incident, and a type outside the causal order neither joins nor is joined.
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -16,36 +17,54 @@ use crate::codes::{DocumentNumber, SupplierCode, Timestamp};
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::sorted_map;
 
-/// Exceptions are linked when opened at most this far apart.
+/// An exception joins an incident whose member opened at most this long before it, and whose root opened at
+/// most this long before it.
 pub const CORRELATION_WINDOW_MS: i64 = 7 * Timestamp::MILLIS_PER_DAY;
 
-/// Something an exception concerns.
+/// Something an exception concerns, by which it relates to others.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Touch {
     Position(LocationId, SkuId),
     Document(DocumentNumber),
-    /// A SKU anywhere: links master data to operations only.
-    Sku(SkuId),
-    /// A supplier: links master data to operations only.
-    Supplier(SupplierCode),
+    /// The supplier of a SKU: a `master_data` exception for a product without one feeds the `low_stock` and PO
+    /// exceptions of the SKU, which look it up.
+    SupplierOfSku(SkuId),
+    /// A supplier's lead time: a `master_data` exception for a supplier without one feeds the `low_stock` of its
+    /// products and its POs' exceptions, which look it up.
+    LeadTimeOf(SupplierCode),
 }
 
 impl Touch {
-    fn links_master_data_only(&self) -> bool {
-        matches!(self, Touch::Sku(_) | Touch::Supplier(_))
+    /// Whether the touch is a missing master-data field: only `master_data` exceptions are seen there, and only
+    /// the detectors it feeds look there.
+    fn is_master_data_feed(&self) -> bool {
+        matches!(self, Touch::SupplierOfSku(_) | Touch::LeadTimeOf(_))
     }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Incident {
     pub id: u64,
-    /// Exception ids, in order of joining.
+    /// Exception ids, in order of joining; the first is the root.
     pub members: Vec<u64>,
-    /// The member most likely to be the root cause.
+    /// The probable root cause: the exception that opened the incident, first in the causal order.
     pub root_cause: u64,
+    /// When the root opened.
     pub opened_at: Timestamp,
-    /// Set when merged into another incident, which then holds the members.
-    pub merged_into: Option<u64>,
+    /// The root's place in the causal order.
+    root_rank: u8,
+}
+
+/// An exception as the incident book files it.
+#[derive(Clone, Copy, Debug)]
+pub struct Filing<'a> {
+    /// Exception ids arrive in order: 1, 2, ...
+    pub exception: u64,
+    pub opened_at: Timestamp,
+    /// Its type's place in the causal order; `None` for a type outside it.
+    pub rank: Option<u8>,
+    pub is_master_data: bool,
+    pub touches: &'a [Touch],
 }
 
 /// One exception seen at a touch point.
@@ -53,112 +72,99 @@ pub struct Incident {
 struct Sighting {
     at: Timestamp,
     exception: u64,
-    is_master_data: bool,
+    rank: u8,
 }
-
-/// How likely an exception is the root cause: lower is likelier (upstream rank, then time, then id).
-pub type CauseRank = (u8, Timestamp, u64);
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct IncidentBook {
     incidents: Vec<Incident>,
     /// Incident id per exception id (index = exception id - 1).
     of_exception: Vec<u64>,
+    /// Exceptions of the causal order by what they touch, pruned to the window as new ones arrive.
     #[serde(with = "sorted_map")]
     sightings: FxHashMap<Touch, Vec<Sighting>>,
 }
 
 impl IncidentBook {
-    /// Files a new exception (ids arrive in order) and returns its incident id.
-    pub fn link(
-        &mut self,
-        exception: u64,
-        at: Timestamp,
-        is_master_data: bool,
-        touches: &[Touch],
-        rank_of: impl Fn(u64) -> CauseRank,
-    ) -> u64 {
+    /// Files a new exception and returns its incident id: the best incident it may join, else a new one.
+    pub fn link(&mut self, filing: Filing<'_>) -> u64 {
         assert_eq!(
-            exception,
+            filing.exception,
             self.of_exception.len() as u64 + 1,
             "exceptions are filed in id order"
         );
-        let mut linked: Vec<u64> = Vec::new();
-        // Most exceptions touch a position and its SKU, in that order: only touches out of order (or repeated)
-        // are sorted and told apart, in a copy.
-        let touches: Cow<[Touch]> = match touches.is_sorted_by(|a, b| a < b) {
-            true => Cow::Borrowed(touches),
-            false => {
-                let mut sorted = touches.to_vec();
-                sorted.sort_unstable();
-                sorted.dedup();
-                Cow::Owned(sorted)
+        let joined = filing.rank.and_then(|rank| self.best_incident(&filing, rank));
+        let incident = match joined {
+            Some(incident) => {
+                self.incidents[(incident - 1) as usize].members.push(filing.exception);
+                incident
             }
-        };
-        for touch in touches.iter() {
-            let sightings = self.sightings.entry(touch.clone()).or_default();
-            sightings.retain(|sighting| at.0 - sighting.at.0 <= CORRELATION_WINDOW_MS);
-            for sighting in sightings.iter() {
-                let related = !touch.links_master_data_only() || is_master_data != sighting.is_master_data;
-                if related && (sighting.at.0 - at.0).abs() <= CORRELATION_WINDOW_MS {
-                    linked.push(self.of_exception[(sighting.exception - 1) as usize]);
-                }
-            }
-            sightings.push(Sighting {
-                at,
-                exception,
-                is_master_data,
-            });
-        }
-        linked.sort_unstable();
-        linked.dedup();
-        let incident = match linked.first() {
-            Some(&oldest) => {
-                for &other in &linked[1..] {
-                    self.merge(other, oldest, &rank_of);
-                }
-                oldest
-            }
-            None => {
-                let id = self.incidents.len() as u64 + 1;
-                self.incidents.push(Incident {
-                    id,
-                    members: Vec::new(),
-                    root_cause: exception,
-                    opened_at: at,
-                    merged_into: None,
-                });
-                id
-            }
+            None => self.open(&filing),
         };
         self.of_exception.push(incident);
-        let record = &mut self.incidents[(incident - 1) as usize];
-        record.members.push(exception);
-        record.opened_at = record.opened_at.min(at);
-        if rank_of(exception) < rank_of(record.root_cause) {
-            record.root_cause = exception;
+        if let Some(rank) = filing.rank {
+            self.record_sightings(&filing, rank);
         }
         incident
     }
 
-    /// Moves every member of `from` into `into` (both live incidents); the root cause of the union is the
-    /// likelier of the two roots.
-    fn merge(&mut self, from: u64, into: u64, rank_of: &impl Fn(u64) -> CauseRank) {
-        let members = std::mem::take(&mut self.incidents[(from - 1) as usize].members);
-        let (from_root, from_opened) = {
-            let source = &mut self.incidents[(from - 1) as usize];
-            source.merged_into = Some(into);
-            (source.root_cause, source.opened_at)
-        };
-        for &member in &members {
-            self.of_exception[(member - 1) as usize] = into;
+    /// The incident `filing` joins: among those with a related member before it in the causal order that
+    /// opened within the window, and whose root opened within the window, the one whose root comes first in
+    /// the order, then the earliest.
+    fn best_incident(&self, filing: &Filing<'_>, rank: u8) -> Option<u64> {
+        let mut best: Option<(u8, Timestamp, u64)> = None;
+        for touch in filing.touches {
+            // A master-data feed is looked up by the detectors it feeds, never by master data itself.
+            if touch.is_master_data_feed() && filing.is_master_data {
+                continue;
+            }
+            for sighting in self.sightings.get(touch).into_iter().flatten() {
+                let before = sighting.rank < rank && within_window(sighting.at, filing.opened_at);
+                if !before {
+                    continue;
+                }
+                let incident = &self.incidents[(self.of_exception[(sighting.exception - 1) as usize] - 1) as usize];
+                if !within_window(incident.opened_at, filing.opened_at) {
+                    continue;
+                }
+                let candidate = (incident.root_rank, incident.opened_at, incident.id);
+                if best.is_none_or(|best| candidate < best) {
+                    best = Some(candidate);
+                }
+            }
         }
-        let target = &mut self.incidents[(into - 1) as usize];
-        target.members.extend(members);
-        target.members.sort_unstable();
-        target.opened_at = target.opened_at.min(from_opened);
-        if rank_of(from_root) < rank_of(target.root_cause) {
-            target.root_cause = from_root;
+        best.map(|(_, _, incident)| incident)
+    }
+
+    fn open(&mut self, filing: &Filing<'_>) -> u64 {
+        let id = self.incidents.len() as u64 + 1;
+        self.incidents.push(Incident {
+            id,
+            members: vec![filing.exception],
+            root_cause: filing.exception,
+            opened_at: filing.opened_at,
+            root_rank: filing.rank.unwrap_or(u8::MAX),
+        });
+        id
+    }
+
+    /// Remembers where the exception was seen, for later ones to relate to: its positions and documents, and,
+    /// for `master_data`, the fields it lacks. What the feeds' readers touch there is only looked up.
+    fn record_sightings(&mut self, filing: &Filing<'_>, rank: u8) {
+        for touch in filing.touches {
+            if touch.is_master_data_feed() && !filing.is_master_data {
+                continue;
+            }
+            let sightings = self.sightings.entry(touch.clone()).or_default();
+            sightings.retain(|sighting| filing.opened_at.0 - sighting.at.0 <= CORRELATION_WINDOW_MS);
+            let seen = Sighting {
+                at: filing.opened_at,
+                exception: filing.exception,
+                rank,
+            };
+            if !sightings.contains(&seen) {
+                sightings.push(seen);
+            }
         }
     }
 
@@ -166,7 +172,7 @@ impl IncidentBook {
         self.of_exception[(exception - 1) as usize]
     }
 
-    /// How many incidents were ever opened (merged ones included); ids run from 1 to this.
+    /// How many incidents were opened; ids run from 1 to this.
     pub fn len(&self) -> u64 {
         self.incidents.len() as u64
     }
@@ -179,8 +185,199 @@ impl IncidentBook {
         &self.incidents[(id - 1) as usize]
     }
 
-    /// Live incidents (not merged away), oldest first.
-    pub fn live(&self) -> impl Iterator<Item = &Incident> {
-        self.incidents.iter().filter(|incident| incident.merged_into.is_none())
+    /// Every incident, oldest first.
+    pub fn all(&self) -> impl Iterator<Item = &Incident> {
+        self.incidents.iter()
+    }
+}
+
+/// Whether `earlier` is at most the correlation window before `at` (and not after it).
+fn within_window(earlier: Timestamp, at: Timestamp) -> bool {
+    earlier <= at && at.0 - earlier.0 <= CORRELATION_WINDOW_MS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOUR: i64 = Timestamp::MILLIS_PER_HOUR;
+
+    /// Files exceptions in order: (rank, hours after the start, is master data, touches); returns each one's
+    /// incident.
+    fn file(exceptions: &[(Option<u8>, i64, bool, Vec<Touch>)]) -> (IncidentBook, Vec<u64>) {
+        let mut book = IncidentBook::default();
+        let mut incidents = Vec::new();
+        for (index, (rank, hours, is_master_data, touches)) in exceptions.iter().enumerate() {
+            incidents.push(book.link(Filing {
+                exception: index as u64 + 1,
+                opened_at: Timestamp(hours * HOUR),
+                rank: *rank,
+                is_master_data: *is_master_data,
+                touches,
+            }));
+        }
+        (book, incidents)
+    }
+
+    fn position(location: LocationId, sku: SkuId) -> Touch {
+        Touch::Position(location, sku)
+    }
+
+    fn document(number: &str) -> Touch {
+        Touch::Document(DocumentNumber::parse(number).unwrap())
+    }
+
+    // Ranks of the causal order, as `ExceptionType::root_cause_rank` gives them.
+    const MASTER_DATA: u8 = 0;
+    const PO_LATE: u8 = 1;
+    const TRANSFER_OVERDUE: u8 = 3;
+    const COUNT_VARIANCE: u8 = 5;
+    const NEGATIVE_STOCK: u8 = 7;
+    const LOW_STOCK: u8 = 8;
+
+    #[test]
+    fn a_later_exception_joins_the_earlier_one_it_relates_to_and_the_root_is_the_first_in_causal_order() {
+        let (book, incidents) = file(&[
+            (Some(TRANSFER_OVERDUE), 0, false, vec![document("T-1"), position(1, 7)]),
+            (Some(COUNT_VARIANCE), 5, false, vec![position(1, 7)]),
+            (Some(NEGATIVE_STOCK), 6, false, vec![position(1, 7)]),
+        ]);
+        assert_eq!(incidents, [1, 1, 1]);
+        assert_eq!(book.get(1).root_cause, 1);
+        assert_eq!(book.get(1).members, [1, 2, 3]);
+    }
+
+    #[test]
+    fn nothing_joins_an_exception_after_it_in_the_causal_order() {
+        // A negative stock first, then a count variance at the same position: the variance is upstream of it.
+        let (book, incidents) = file(&[
+            (Some(NEGATIVE_STOCK), 0, false, vec![position(1, 7)]),
+            (Some(COUNT_VARIANCE), 1, false, vec![position(1, 7)]),
+            (Some(NEGATIVE_STOCK), 2, false, vec![position(1, 7)]),
+        ]);
+        assert_eq!(
+            incidents,
+            [1, 2, 2],
+            "the second negative stock joins the variance's incident"
+        );
+        assert_eq!(book.get(2).root_cause, 2);
+        // Nor does one of the same type.
+        let (_, incidents) = file(&[
+            (Some(COUNT_VARIANCE), 0, false, vec![position(1, 7)]),
+            (Some(COUNT_VARIANCE), 1, false, vec![position(1, 7)]),
+        ]);
+        assert_eq!(incidents, [1, 2]);
+    }
+
+    #[test]
+    fn the_window_is_seven_days_after_the_member_and_after_the_root() {
+        let (_, incidents) = file(&[
+            (Some(TRANSFER_OVERDUE), 0, false, vec![position(1, 7)]),
+            (Some(COUNT_VARIANCE), 7 * 24, false, vec![position(1, 7)]),
+            (Some(NEGATIVE_STOCK), 7 * 24 + 1, false, vec![position(1, 7)]),
+        ]);
+        assert_eq!(incidents[1], 1, "exactly seven days later still joins");
+        assert_eq!(
+            incidents[2], 2,
+            "an hour past the root's seven days, the negative stock cannot join the root's incident, though the \
+             variance it relates to is a day old: it opens its own"
+        );
+        let (_, incidents) = file(&[
+            (Some(COUNT_VARIANCE), 0, false, vec![position(1, 7)]),
+            (Some(NEGATIVE_STOCK), 7 * 24 + 1, false, vec![position(1, 7)]),
+        ]);
+        assert_eq!(
+            incidents,
+            [1, 2],
+            "a member more than seven days before relates to nothing"
+        );
+    }
+
+    #[test]
+    fn incidents_do_not_chain_or_merge() {
+        let (book, incidents) = file(&[
+            // A transfer to position 1 from position 2, and a variance at position 2 that joins it.
+            (
+                Some(TRANSFER_OVERDUE),
+                0,
+                false,
+                vec![document("T-1"), position(1, 7), position(2, 7)],
+            ),
+            (Some(COUNT_VARIANCE), 1, false, vec![position(2, 7)]),
+            // A variance at position 3: unrelated, an incident of its own.
+            (Some(COUNT_VARIANCE), 2, false, vec![position(3, 7)]),
+            // A negative stock at positions 2 and 3 relates to both incidents: it joins the transfer's (its root
+            // comes first) and the two incidents stay two, where linking by shared touches made them one.
+            (Some(NEGATIVE_STOCK), 3, false, vec![position(2, 7), position(3, 7)]),
+        ]);
+        assert_eq!(incidents, [1, 1, 2, 1]);
+        assert_eq!(book.get(1).members, [1, 2, 4]);
+        assert_eq!(book.get(2).members, [3]);
+        assert_eq!(book.len(), 2);
+    }
+
+    #[test]
+    fn among_several_it_joins_the_incident_whose_root_comes_first_then_the_earliest() {
+        let (_, incidents) = file(&[
+            (Some(COUNT_VARIANCE), 0, false, vec![position(1, 7)]),
+            (Some(TRANSFER_OVERDUE), 1, false, vec![document("T-1")]),
+            (Some(NEGATIVE_STOCK), 2, false, vec![position(1, 7), document("T-1")]),
+        ]);
+        assert_eq!(incidents, [1, 2, 2], "the transfer's root comes first in the order");
+        let (_, incidents) = file(&[
+            (Some(COUNT_VARIANCE), 0, false, vec![position(1, 7)]),
+            (Some(COUNT_VARIANCE), 1, false, vec![position(2, 7)]),
+            (Some(NEGATIVE_STOCK), 2, false, vec![position(2, 7), position(1, 7)]),
+        ]);
+        assert_eq!(incidents, [1, 2, 1], "equal roots: the earliest");
+    }
+
+    #[test]
+    fn master_data_links_only_where_the_missing_field_feeds_the_later_detector() {
+        let (book, incidents) = file(&[
+            // A product without a supplier, and a supplier without a lead time.
+            (Some(MASTER_DATA), 0, true, vec![Touch::SupplierOfSku(7)]),
+            (
+                Some(MASTER_DATA),
+                0,
+                true,
+                vec![Touch::LeadTimeOf(SupplierCode::parse("SUP").unwrap())],
+            ),
+            // low_stock of the SKU at any store reads both.
+            (Some(LOW_STOCK), 5, false, vec![position(1, 7), Touch::SupplierOfSku(7)]),
+            (
+                Some(LOW_STOCK),
+                6,
+                false,
+                vec![position(2, 9), Touch::LeadTimeOf(SupplierCode::parse("SUP").unwrap())],
+            ),
+            // A negative stock of the SKU does not: nothing fed it.
+            (Some(NEGATIVE_STOCK), 7, false, vec![position(3, 7)]),
+            // A PO of the supplier reads its lead time.
+            (
+                Some(PO_LATE),
+                8,
+                false,
+                vec![document("PO-1"), Touch::LeadTimeOf(SupplierCode::parse("SUP").unwrap())],
+            ),
+        ]);
+        assert_eq!(incidents, [1, 2, 1, 2, 3, 2]);
+        // Two low stocks of one SKU relate through the master data only, not to each other.
+        let (_, incidents) = file(&[
+            (Some(LOW_STOCK), 0, false, vec![position(1, 7), Touch::SupplierOfSku(7)]),
+            (Some(LOW_STOCK), 1, false, vec![position(2, 7), Touch::SupplierOfSku(7)]),
+        ]);
+        assert_eq!(incidents, [1, 2]);
+        assert_eq!(book.get(1).members, [1, 3]);
+    }
+
+    #[test]
+    fn a_type_outside_the_causal_order_neither_joins_nor_is_joined() {
+        let (_, incidents) = file(&[
+            (None, 0, false, vec![position(1, 7)]),
+            (Some(NEGATIVE_STOCK), 1, false, vec![position(1, 7)]),
+            (None, 2, false, vec![position(1, 7)]),
+        ]);
+        assert_eq!(incidents, [1, 2, 3]);
     }
 }

@@ -56,7 +56,7 @@ pub use exceptions::{
     ApprovalState, EvidenceRef, ExceptionBook, ExceptionKey, ExceptionRecord, ExceptionStatus, ExceptionSummary,
     TimelineEntry, TypeRef,
 };
-pub use incidents::{Incident, IncidentBook, Touch};
+pub use incidents::{Filing, Incident, IncidentBook, Touch};
 pub use insight::{Insight, RateTestParams, StoreWindow};
 pub use interner::Interner;
 pub use kpis::{AgingBucket, CategoryCounts, Kpis, RootCauseCount, StoreRate};
@@ -80,7 +80,7 @@ use crate::event::Event;
 use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 15;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 16;
 
 /// One entry of the log, as the engine applies it.
 // Nearly every input is an event: boxing it would add an allocation per event to the hot path.

@@ -14,6 +14,7 @@ use crate::engine::calendar::{BusinessHours, DUES_MAX};
 use crate::engine::detect::{Detection, Params, Verdict};
 use crate::engine::escalation::due_offsets_ms;
 use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionKey, Opening, TypeRef};
+use crate::engine::incidents::Filing;
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::stats::day_of;
 use crate::engine::{Engine, Output};
@@ -95,16 +96,14 @@ impl Engine {
 
         self.queue_next_sla_step(id, None, detection.at);
         self.apply_silences(id);
-        let is_master_data = type_ref == TypeRef::BuiltIn(ExceptionType::MasterData);
-        let exceptions = &self.state.book.exceptions;
-        let rank_of = |exception: u64| {
-            let record = exceptions.get(exception);
-            (type_rank(record.key.exception_type), record.opened_at, exception)
+        let filing = Filing {
+            exception: id,
+            opened_at: detection.at,
+            rank: causal_rank(type_ref),
+            is_master_data: type_ref == TypeRef::BuiltIn(ExceptionType::MasterData),
+            touches: &detection.touches,
         };
-        self.state
-            .book
-            .incidents
-            .link(id, detection.at, is_master_data, &detection.touches, rank_of);
+        self.state.book.incidents.link(filing);
         if type_ref != TypeRef::BuiltIn(ExceptionType::StoreExceptionRate) {
             self.count_store_exception(detection.location, detection.at);
         }
@@ -262,11 +261,11 @@ impl Engine {
     }
 }
 
-/// Root-cause rank of any type: custom types rank with the unordered built-ins.
-pub(super) fn type_rank(type_ref: TypeRef) -> u8 {
+/// A type's place in the causal order of incidents; custom types have none.
+fn causal_rank(type_ref: TypeRef) -> Option<u8> {
     match type_ref {
         TypeRef::BuiltIn(exception_type) => exception_type.root_cause_rank(),
-        TypeRef::Custom(_) => ExceptionType::StoreExceptionRate.root_cause_rank(),
+        TypeRef::Custom(_) => None,
     }
 }
 

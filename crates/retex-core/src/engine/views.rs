@@ -278,22 +278,18 @@ impl Engine {
         self.state
             .book
             .incidents
-            .live()
+            .all()
             .filter(|incident| incident.members.len() >= min_exceptions)
             .map(|incident| self.incident_view(incident))
             .collect()
     }
 
-    /// One incident by id; an incident merged into another answers as the one that holds its members.
+    /// One incident by id.
     pub fn incident(&self, id: u64) -> Option<IncidentView<'_>> {
         if id == 0 || id > self.state.book.incidents.len() {
             return None;
         }
-        let mut incident = self.state.book.incidents.get(id);
-        while let Some(into) = incident.merged_into {
-            incident = self.state.book.incidents.get(into);
-        }
-        Some(self.incident_view(incident))
+        Some(self.incident_view(self.state.book.incidents.get(id)))
     }
 
     fn incident_view<'a>(&'a self, incident: &'a Incident) -> IncidentView<'a> {

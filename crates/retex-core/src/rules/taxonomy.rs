@@ -207,9 +207,10 @@ impl ExceptionType {
         }
     }
 
-    /// The correlation order of exceptions.md: a lower rank is further upstream, a likelier root cause.
-    pub fn root_cause_rank(self) -> u8 {
-        match self {
+    /// The causal order of exceptions.md's correlation: a lower rank is further upstream, a likelier root
+    /// cause. `None` for a type outside it, which incidents neither join to nor join.
+    pub fn root_cause_rank(self) -> Option<u8> {
+        let rank = match self {
             Self::MasterData => 0,
             Self::PoLate => 1,
             Self::PoShort => 2,
@@ -228,7 +229,8 @@ impl ExceptionType {
             | Self::PriceMismatch
             | Self::PromotionConflict
             | Self::ReturnPolicy
-            | Self::StoreExceptionRate => 14,
-        }
+            | Self::StoreExceptionRate => return None,
+        };
+        Some(rank)
     }
 }

@@ -183,8 +183,12 @@ fn po_detection(
     let impact = doc.open_value(|sku| master.unit_cost(sku));
     let positions: Vec<(LocationId, SkuId)> = doc.lines.iter().map(|line| (doc.location, line.sku)).collect();
     let mut detection = Detection::on_document(kind, Some(doc.location), po, &positions, at, impact, seq);
+    // What master data feeds the PO types: each line's supplier and the supplier's lead time.
+    for line in &doc.lines {
+        detection.touches.push(Touch::SupplierOfSku(line.sku));
+    }
     if let Some(supplier) = &doc.supplier {
-        detection.touches.push(Touch::Supplier(supplier.clone()));
+        detection.touches.push(Touch::LeadTimeOf(supplier.clone()));
     }
     detection
 }

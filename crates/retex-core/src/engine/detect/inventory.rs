@@ -6,6 +6,7 @@ use rustc_hash::FxHashMap;
 use crate::codes::{DocumentNumber, Money, Qty, Timestamp};
 use crate::engine::detect::{Cause, Detection, Verdict, clear};
 use crate::engine::documents::PurchaseOrderDoc;
+use crate::engine::incidents::Touch;
 use crate::engine::ledger::{Ledger, LocationId, SkuId, pack};
 use crate::engine::master::MasterData;
 use crate::engine::stats::{DetectorStats, PhantomCheck, PositionStats};
@@ -152,12 +153,16 @@ pub fn low_stock(
     }
     let kind = ExceptionType::LowStock;
     let verdict = if low {
-        let price = master
-            .product(sku)
-            .and_then(|product| product.price)
-            .unwrap_or(Money::ZERO);
+        let product = master.product(sku);
+        let price = product.and_then(|product| product.price).unwrap_or(Money::ZERO);
         let impact = Money(cover.velocity() * cover.lead_time * price.0);
-        Verdict::Raise(Detection::at_position(kind, location, sku, cause.at, impact, cause.seq))
+        let mut detection = Detection::at_position(kind, location, sku, cause.at, impact, cause.seq);
+        // What master data feeds `low_stock`: the product's supplier and the supplier's lead time.
+        detection.touches.push(Touch::SupplierOfSku(sku));
+        if let Some(supplier) = product.and_then(|product| product.supplier.clone()) {
+            detection.touches.push(Touch::LeadTimeOf(supplier));
+        }
+        Verdict::Raise(detection)
     } else {
         clear(kind, Some(location), Some(sku), None, cause)
     };

@@ -27,7 +27,11 @@ pub fn product(master: &MasterData, sku: SkuId, cause: Cause) -> Option<Verdict>
     let mut detection = Detection::at_position(kind, 0, sku, cause.at, Money::ZERO, cause.seq);
     detection.key = key;
     detection.location = None;
-    detection.touches = vec![Touch::Sku(sku)];
+    // Of the fields it checks, only the supplier feeds another detector (`low_stock`, the PO types).
+    detection.touches = match product.supplier {
+        None => vec![Touch::SupplierOfSku(sku)],
+        Some(_) => Vec::new(),
+    };
     Some(Verdict::Raise(detection))
 }
 
@@ -46,6 +50,6 @@ pub fn supplier(master: &MasterData, code: &SupplierCode, cause: Cause) -> Verdi
         };
     }
     let mut detection = Detection::on_document(kind, None, &reference, &[], cause.at, Money::ZERO, cause.seq);
-    detection.touches = vec![Touch::Supplier(code.clone())];
+    detection.touches = vec![Touch::LeadTimeOf(code.clone())];
     Verdict::Raise(detection)
 }

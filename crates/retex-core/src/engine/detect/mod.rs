@@ -77,7 +77,7 @@ impl Detection {
             at,
             impact,
             cause,
-            touches: vec![Touch::Position(location, sku), Touch::Sku(sku)],
+            touches: vec![Touch::Position(location, sku)],
         }
     }
 
@@ -94,7 +94,6 @@ impl Detection {
         let mut touches = vec![Touch::Document(document.clone())];
         for &(location, sku) in positions {
             touches.push(Touch::Position(location, sku));
-            touches.push(Touch::Sku(sku));
         }
         Self {
             key: key_of(exception_type, None, None, Some(document)),

@@ -123,7 +123,6 @@ pub fn promotion_conflicts(view: &PricingView<'_>, number: &DocumentNumber, caus
         detection.key = key_of(kind, None, Some(sku), None);
         detection.sku = Some(sku);
         detection.touches.push(Touch::Document(number.clone()));
-        detection.touches.push(Touch::Sku(sku));
         detections.push(detection);
     }
     detections
