@@ -69,6 +69,17 @@ impl Scenario {
     }
 }
 
+impl Scenario {
+    /// The same world without faults: no fault injected, no troubled store.
+    pub fn fault_free(self) -> Self {
+        Self {
+            troubled_stores: 0,
+            fault_rates: self.fault_rates.scaled(0.0),
+            ..self
+        }
+    }
+}
+
 /// How much the small scenario raises every fault rate.
 const SMALL_SCENARIO_FAULT_FACTOR: f64 = 20.0;
 

@@ -1,22 +1,33 @@
-//! Scoring detection against the ground truth: per type precision, recall and time to detect.
+//! Scoring detection against the ground truth: per type precision, recall and time to detect, and how well the
+//! incidents follow the faults' chains.
 //!
-//! The scorer sees only what the engine raised, as plain data (type, key, opening time), never the engine: the
-//! truth stays independent of the code it grades. An expected exception is found when an exception of its type
-//! was raised whose key agrees on every part the truth names (location, SKU, reference), opened no more than a
-//! day before the fault became detectable; each raised exception serves at most one expectation, the earliest
-//! opened first. Raised exceptions that serve none are false
-//! positives. Time to detect is opened minus detectable, in seconds.
+//! The scorer sees only what the engine raised, as plain data (type, key, opening time, incident), never the
+//! engine: the truth stays independent of the code it grades. It is strict:
+//! - an expected exception is found by a raised one of its type whose key agrees on every key column of the
+//!   type (exceptions.md), absent columns included, and on any other part the truth names;
+//! - it must have opened within its type's window: at the instant the fault became detectable for a
+//!   deterministic type (they hold exactly), from a day before to a week after for a statistical one;
+//! - each raised exception serves at most one expectation, the earliest opened first; the rest are false
+//!   positives, and every built-in type is in the table, with zeros where nothing was expected or raised.
+//!
+//! Time to detect is opened minus detectable, in seconds. A chain is a fault that must raise two exceptions or
+//! more of the causal order, the first of them in that order also the first detectable (so that the spec's
+//! correlation can link them: a later exception joins only one before it in the order). It comes out right when
+//! every one was found, in one incident, rooted in that first one. An incident is pure when the exceptions it
+//! holds that were found serve one fault.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
+use retex_core::rules::ExceptionType;
 use serde::Serialize;
 
-use crate::truth::{FaultKey, Truth};
+use crate::truth::{ExpectedException, FaultKey, Truth};
 
-/// An exception opened this long before the truth says its fault became detectable still counts as finding it
-/// (the truth's time is an estimate for the statistical types); anything earlier has another cause.
-const MATCH_EARLY_TOLERANCE_MS: i64 = 24 * 3_600_000;
+/// How early a statistical type may open before the truth's estimate of when its fault became detectable.
+const STATISTICAL_EARLY_TOLERANCE: Duration = Duration::hours(24);
+/// How late a statistical type may open after it and still count as finding the fault.
+const STATISTICAL_LATE_WINDOW: Duration = Duration::days(7);
 
 /// One exception the engine raised, as the scorer compares it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,6 +37,10 @@ pub struct RaisedException {
     pub sku: Option<String>,
     pub reference: Option<String>,
     pub opened_at: DateTime<Utc>,
+    /// The incident that holds it.
+    pub incident: u64,
+    /// Whether it is its incident's probable root cause.
+    pub is_incident_root: bool,
 }
 
 /// The figures of one type, or of all types together.
@@ -43,6 +58,26 @@ pub struct TypeScore {
     pub statistical: bool,
 }
 
+/// How the incidents follow the faults.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct IncidentScore {
+    /// Faults that must raise two exceptions or more of the causal order, the first in that order first
+    /// detectable.
+    pub chains: u64,
+    /// Chains found whole, in one incident rooted in the exception first in the causal order.
+    pub chains_right: u64,
+    /// `chains_right / chains` (1 without chains).
+    pub chains_right_share: f64,
+    /// Incidents holding an exception that was found.
+    pub incidents_with_faults: u64,
+    /// Those whose found exceptions serve more than one fault.
+    pub incidents_mixed: u64,
+    /// `1 - incidents_mixed / incidents_with_faults` (1 without incidents).
+    pub pure_share: f64,
+    /// Exceptions in the largest incident.
+    pub largest: u64,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Score {
     pub types: BTreeMap<String, TypeScore>,
@@ -50,6 +85,7 @@ pub struct Score {
     pub overall: TypeScore,
     /// The deterministic types together (all but the statistical ones).
     pub deterministic: TypeScore,
+    pub incidents: IncidentScore,
 }
 
 #[derive(Default)]
@@ -70,10 +106,9 @@ impl Tally {
 
     fn score(mut self, statistical: bool) -> TypeScore {
         self.ttd_seconds.sort_by(f64::total_cmp);
-        let ratio = |part: u64, whole: u64| if whole == 0 { 1.0 } else { part as f64 / whole as f64 };
         TypeScore {
-            precision: ratio(self.tp, self.tp + self.fp),
-            recall: ratio(self.tp, self.tp + self.false_negatives),
+            precision: share(self.tp, self.tp + self.fp),
+            recall: share(self.tp, self.tp + self.false_negatives),
             tp: self.tp,
             fp: self.fp,
             false_negatives: self.false_negatives,
@@ -82,6 +117,11 @@ impl Tally {
             statistical,
         }
     }
+}
+
+/// `part / whole`, 1 when there is nothing to be right about.
+fn share(part: u64, whole: u64) -> f64 {
+    if whole == 0 { 1.0 } else { part as f64 / whole as f64 }
 }
 
 /// Nearest-rank percentile of sorted values.
@@ -93,22 +133,44 @@ fn percentile(sorted: &[f64], share: f64) -> Option<f64> {
     Some(sorted[rank.clamp(1, sorted.len()) - 1])
 }
 
-fn key_agrees(key: &FaultKey, raised: &RaisedException) -> bool {
-    let agrees = |wanted: &Option<String>, found: &Option<String>| wanted.is_none() || wanted == found;
-    agrees(&key.location, &raised.location)
-        && agrees(&key.sku, &raised.sku)
-        && agrees(&key.reference, &raised.reference)
+/// The key columns of a type (exceptions.md): location, SKU, reference.
+fn key_columns(exception_type: &str) -> (bool, bool, bool) {
+    match exception_type {
+        "count_variance" | "negative_stock" | "low_stock" | "phantom_stock" | "price_mismatch" => (true, true, false),
+        "promotion_conflict" => (false, true, false),
+        "store_exception_rate" => (true, false, false),
+        // A product's by SKU, a supplier's by its code: whichever it is, the other is absent.
+        "master_data" => (false, true, true),
+        _ => (false, false, true),
+    }
+}
+
+fn key_agrees(exception_type: &str, key: &FaultKey, raised: &RaisedException) -> bool {
+    let (location, sku, reference) = key_columns(exception_type);
+    let agrees = |is_key: bool, wanted: &Option<String>, found: &Option<String>| match is_key {
+        true => wanted == found,
+        false => wanted.is_none() || wanted == found,
+    };
+    agrees(location, &key.location, &raised.location)
+        && agrees(sku, &key.sku, &raised.sku)
+        && agrees(reference, &key.reference, &raised.reference)
+}
+
+/// The openings that count as finding an expectation detectable at `at`.
+fn window(statistical: bool, at: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    match statistical {
+        true => (at - STATISTICAL_EARLY_TOLERANCE, at + STATISTICAL_LATE_WINDOW),
+        false => (at, at),
+    }
 }
 
 /// Scores what was raised against what the truth expects.
 pub fn score(truth: &Truth, raised: &[RaisedException]) -> Score {
-    let mut expected: Vec<(&str, &FaultKey, DateTime<Utc>)> = Vec::new();
-    for fault in &truth.faults {
-        for expectation in &fault.expected {
-            expected.push((&expectation.exception_type, &expectation.key, expectation.detectable_at));
-        }
+    let mut expected: Vec<(usize, &ExpectedException)> = Vec::new();
+    for (fault, injected) in truth.faults.iter().enumerate() {
+        expected.extend(injected.expected.iter().map(|expectation| (fault, expectation)));
     }
-    expected.sort_by_key(|(kind, _, at)| (*at, kind.to_string()));
+    expected.sort_by_key(|(_, expectation)| (expectation.detectable_at, expectation.exception_type.clone()));
     let mut by_type: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (index, exception) in raised.iter().enumerate() {
         by_type.entry(&exception.exception_type).or_default().push(index);
@@ -116,29 +178,39 @@ pub fn score(truth: &Truth, raised: &[RaisedException]) -> Score {
     for indexes in by_type.values_mut() {
         indexes.sort_by_key(|&index| raised[index].opened_at);
     }
-    let mut used = vec![false; raised.len()];
-    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
-    for (kind, key, detectable_at) in expected {
-        let tally = tallies.entry(kind.to_string()).or_default();
+    let mut serves: Vec<Option<usize>> = vec![None; raised.len()];
+    let mut found_for: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+    let mut tallies: BTreeMap<String, Tally> = ExceptionType::NAMES
+        .iter()
+        .map(|name| ((*name).to_owned(), Tally::default()))
+        .collect();
+    for (order, &(fault, expectation)) in expected.iter().enumerate() {
+        let kind = expectation.exception_type.as_str();
+        let tally = tallies.entry(kind.to_owned()).or_default();
         let candidates = by_type.get(kind).map_or(&[][..], Vec::as_slice);
-        let earliest = detectable_at - chrono::Duration::milliseconds(MATCH_EARLY_TOLERANCE_MS);
-        let found = candidates
-            .iter()
-            .copied()
-            .find(|&index| !used[index] && raised[index].opened_at >= earliest && key_agrees(key, &raised[index]));
+        let (earliest, latest) = window(
+            truth.statistical_types.iter().any(|name| name == kind),
+            expectation.detectable_at,
+        );
+        let found = candidates.iter().copied().find(|&index| {
+            let exception = &raised[index];
+            serves[index].is_none()
+                && (earliest..=latest).contains(&exception.opened_at)
+                && key_agrees(kind, &expectation.key, exception)
+        });
         match found {
             Some(index) => {
-                used[index] = true;
+                serves[index] = Some(fault);
+                found_for.insert((fault, order), index);
                 tally.tp += 1;
-                tally
-                    .ttd_seconds
-                    .push((raised[index].opened_at - detectable_at).num_milliseconds() as f64 / 1000.0);
+                let ttd = raised[index].opened_at - expectation.detectable_at;
+                tally.ttd_seconds.push(ttd.num_milliseconds() as f64 / 1000.0);
             }
             None => tally.false_negatives += 1,
         }
     }
     for (index, exception) in raised.iter().enumerate() {
-        if !used[index] {
+        if serves[index].is_none() {
             tallies.entry(exception.exception_type.clone()).or_default().fp += 1;
         }
     }
@@ -155,68 +227,237 @@ pub fn score(truth: &Truth, raised: &[RaisedException]) -> Score {
     }
     result.overall = overall.score(false);
     result.deterministic = deterministic.score(false);
+    result.incidents = score_incidents(truth, &expected, &found_for, raised, &serves);
     result
+}
+
+/// How well the incidents follow the faults: chains whole and rightly rooted, incidents pure.
+fn score_incidents(
+    truth: &Truth,
+    expected: &[(usize, &ExpectedException)],
+    found_for: &BTreeMap<(usize, usize), usize>,
+    raised: &[RaisedException],
+    serves: &[Option<usize>],
+) -> IncidentScore {
+    let mut result = IncidentScore::default();
+    for fault in 0..truth.faults.len() {
+        // In order of detection, as `expected` is sorted.
+        let expectations: Vec<usize> = (0..expected.len())
+            .filter(|&order| expected[order].0 == fault)
+            .filter(|&order| causal_rank(&expected[order].1.exception_type) < u8::MAX)
+            .collect();
+        let first_in_order = expectations
+            .iter()
+            .copied()
+            .min_by_key(|&order| causal_rank(&expected[order].1.exception_type));
+        if expectations.len() < 2 || first_in_order != expectations.first().copied() {
+            continue;
+        }
+        result.chains += 1;
+        let found: Vec<usize> = expectations
+            .iter()
+            .filter_map(|&order| found_for.get(&(fault, order)).copied())
+            .collect();
+        if found.len() < expectations.len() {
+            continue;
+        }
+        let incident = raised[found[0]].incident;
+        let one_incident = found.iter().all(|&index| raised[index].incident == incident);
+        let root = found
+            .iter()
+            .copied()
+            .min_by_key(|&index| causal_rank(&raised[index].exception_type));
+        if one_incident && root.is_some_and(|index| raised[index].is_incident_root) {
+            result.chains_right += 1;
+        }
+    }
+    result.chains_right_share = share(result.chains_right, result.chains);
+    let mut faults_of: BTreeMap<u64, BTreeSet<usize>> = BTreeMap::new();
+    let mut sizes: BTreeMap<u64, u64> = BTreeMap::new();
+    for (index, exception) in raised.iter().enumerate() {
+        *sizes.entry(exception.incident).or_default() += 1;
+        if let Some(fault) = serves[index] {
+            faults_of.entry(exception.incident).or_default().insert(fault);
+        }
+    }
+    result.incidents_with_faults = faults_of.len() as u64;
+    result.incidents_mixed = faults_of.values().filter(|faults| faults.len() > 1).count() as u64;
+    result.pure_share = match result.incidents_with_faults {
+        0 => 1.0,
+        with_faults => 1.0 - result.incidents_mixed as f64 / with_faults as f64,
+    };
+    result.largest = sizes.values().copied().max().unwrap_or(0);
+    result
+}
+
+/// A type's place in the causal order of incidents; types outside it come last.
+fn causal_rank(exception_type: &str) -> u8 {
+    ExceptionType::from_name(exception_type)
+        .and_then(ExceptionType::root_cause_rank)
+        .unwrap_or(u8::MAX)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::truth::{ExpectedException, InjectedFault};
+    use crate::truth::InjectedFault;
 
     fn at(text: &str) -> DateTime<Utc> {
         text.parse().unwrap()
     }
 
-    fn raised(kind: &str, reference: &str, opened: &str) -> RaisedException {
+    fn raised(kind: &str, location: Option<&str>, reference: &str, opened: &str, incident: u64) -> RaisedException {
         RaisedException {
             exception_type: kind.into(),
-            location: Some("S1".into()),
+            location: location.map(str::to_owned),
             sku: None,
             reference: Some(reference.into()),
             opened_at: at(opened),
+            incident,
+            is_incident_root: false,
+        }
+    }
+
+    fn expected(kind: &str, key: FaultKey, detectable: &str) -> ExpectedException {
+        ExpectedException {
+            exception_type: kind.into(),
+            key,
+            detectable_at: at(detectable),
+            statistical: kind == "low_stock",
+        }
+    }
+
+    fn fault(id: &str, expected: Vec<ExpectedException>) -> InjectedFault {
+        InjectedFault {
+            id: id.into(),
+            fault: "unconfirmed_transfer".into(),
+            exception_types: expected.iter().map(|e| e.exception_type.clone()).collect(),
+            key: expected[0].key.clone(),
+            detectable_at: expected[0].detectable_at,
+            note: String::new(),
+            expected,
+            may_also_raise: Vec::new(),
+        }
+    }
+
+    fn truth(faults: Vec<InjectedFault>) -> Truth {
+        Truth {
+            statistical_types: vec!["low_stock".into()],
+            faults,
         }
     }
 
     #[test]
-    fn matches_by_type_and_key_and_counts_the_rest() {
-        let expected = |reference: &str, detectable: &str| ExpectedException {
-            exception_type: "transfer_overdue".into(),
-            key: FaultKey {
-                location: None,
-                sku: None,
-                reference: Some(reference.into()),
-            },
-            detectable_at: at(detectable),
-            statistical: false,
-        };
-        let truth = Truth {
-            statistical_types: vec!["low_stock".into()],
-            faults: vec![InjectedFault {
-                id: "F1".into(),
-                fault: "unconfirmed_transfer".into(),
-                exception_types: vec!["transfer_overdue".into()],
-                key: FaultKey::default(),
-                detectable_at: at("2026-11-02T16:00:00Z"),
-                note: String::new(),
-                expected: vec![
-                    expected("T-1", "2026-11-02T16:00:00Z"),
-                    expected("T-2", "2026-11-03T16:00:00Z"),
-                ],
-                may_also_raise: Vec::new(),
-            }],
-        };
+    fn matches_by_type_key_and_instant_and_counts_the_rest() {
+        let truth = truth(vec![fault(
+            "F1",
+            vec![
+                expected("transfer_overdue", FaultKey::document("T-1"), "2026-11-02T16:00:00Z"),
+                expected("transfer_overdue", FaultKey::document("T-2"), "2026-11-03T16:00:00Z"),
+                expected("transfer_overdue", FaultKey::document("T-3"), "2026-11-03T16:00:00Z"),
+            ],
+        )]);
         let found = vec![
-            raised("transfer_overdue", "T-1", "2026-11-02T16:00:30Z"),
-            raised("transfer_overdue", "T-9", "2026-11-02T17:00:00Z"),
-            raised("low_stock", "-", "2026-11-02T17:00:00Z"),
+            raised("transfer_overdue", Some("S1"), "T-1", "2026-11-02T16:00:00Z", 1),
+            raised("transfer_overdue", Some("S1"), "T-9", "2026-11-02T17:00:00Z", 2),
+            // A deterministic type found 30 s late did not hold exactly: a miss, and a false alarm.
+            raised("transfer_overdue", Some("S1"), "T-2", "2026-11-03T16:00:30Z", 3),
+            raised("low_stock", Some("S1"), "-", "2026-11-02T17:00:00Z", 4),
         ];
         let score = score(&truth, &found);
         let transfer = &score.types["transfer_overdue"];
-        assert_eq!((transfer.tp, transfer.fp, transfer.false_negatives), (1, 1, 1));
-        assert_eq!((transfer.precision, transfer.recall), (0.5, 0.5));
-        assert_eq!(transfer.ttd_p50_s, Some(30.0));
+        assert_eq!((transfer.tp, transfer.fp, transfer.false_negatives), (1, 2, 2));
+        assert_eq!(transfer.ttd_p50_s, Some(0.0));
         assert!(score.types["low_stock"].statistical);
-        assert_eq!((score.deterministic.tp, score.deterministic.fp), (1, 1));
-        assert_eq!(score.overall.fp, 2);
+        assert_eq!((score.deterministic.tp, score.deterministic.fp), (1, 2));
+        assert_eq!(score.overall.fp, 3);
+        // Every built-in type is in the table, found or not.
+        assert_eq!(score.types.len(), ExceptionType::NAMES.len());
+        assert_eq!(
+            score.types["po_short"],
+            TypeScore {
+                precision: 1.0,
+                recall: 1.0,
+                ..TypeScore::default()
+            }
+        );
+    }
+
+    #[test]
+    fn a_key_column_the_truth_leaves_empty_must_be_empty() {
+        let product = FaultKey::sku("K1");
+        let truth = truth(vec![fault(
+            "F1",
+            vec![expected("master_data", product, "2026-11-02T00:00:00Z")],
+        )]);
+        // A supplier's master-data exception that happens to name the SKU too is another exception.
+        let mut supplier = raised("master_data", None, "SUP1", "2026-11-02T00:00:00Z", 1);
+        supplier.sku = Some("K1".into());
+        let score = score(&truth, &[supplier]);
+        assert_eq!(score.types["master_data"].tp, 0);
+    }
+
+    #[test]
+    fn a_statistical_type_counts_within_its_week() {
+        let position = FaultKey::location_sku("S1", "K1");
+        let truth = truth(vec![fault(
+            "F1",
+            vec![
+                expected("low_stock", position.clone(), "2026-11-02T00:00:00Z"),
+                expected("low_stock", position, "2026-11-20T00:00:00Z"),
+            ],
+        )]);
+        let mut early = raised("low_stock", Some("S1"), "-", "2026-11-08T00:00:00Z", 1);
+        (early.sku, early.reference) = (Some("K1".into()), None);
+        let mut late = early.clone();
+        late.opened_at = at("2026-11-27T00:00:01Z");
+        let score = score(&truth, &[early, late]);
+        let low = &score.types["low_stock"];
+        assert_eq!(
+            (low.tp, low.fp, low.false_negatives),
+            (1, 1, 1),
+            "six days late counts, a week and a second does not"
+        );
+    }
+
+    #[test]
+    fn chains_are_right_when_whole_in_one_incident_rooted_first_in_causal_order() {
+        let chain = |id: &str, transfer: &str, order: &str| {
+            fault(
+                id,
+                vec![
+                    expected("transfer_overdue", FaultKey::document(transfer), "2026-11-02T16:00:00Z"),
+                    expected("order_at_risk", FaultKey::document(order), "2026-11-02T18:00:00Z"),
+                ],
+            )
+        };
+        let truth = truth(vec![
+            chain("F1", "T-1", "W-1"),
+            chain("F2", "T-2", "W-2"),
+            chain("F3", "T-3", "W-3"),
+        ]);
+        let mut found = vec![
+            // F1: one incident rooted in the transfer.
+            raised("transfer_overdue", None, "T-1", "2026-11-02T16:00:00Z", 1),
+            raised("order_at_risk", None, "W-1", "2026-11-02T18:00:00Z", 1),
+            // F2: split over two incidents.
+            raised("transfer_overdue", None, "T-2", "2026-11-02T16:00:00Z", 2),
+            raised("order_at_risk", None, "W-2", "2026-11-02T18:00:00Z", 3),
+            // F3: found, but in F1's incident: F1's incident now mixes two faults.
+            raised("transfer_overdue", None, "T-3", "2026-11-02T16:00:00Z", 1),
+            raised("order_at_risk", None, "W-3", "2026-11-02T18:00:00Z", 1),
+        ];
+        found[0].is_incident_root = true;
+        found[2].is_incident_root = true;
+        found[3].is_incident_root = true;
+        let incidents = score(&truth, &found).incidents;
+        assert_eq!(
+            (incidents.chains, incidents.chains_right),
+            (3, 1),
+            "F3's root is not its incident's root"
+        );
+        assert_eq!((incidents.incidents_with_faults, incidents.incidents_mixed), (3, 1));
+        assert!((incidents.pure_share - 2.0 / 3.0).abs() < 1e-9);
+        assert_eq!(incidents.largest, 4);
     }
 }

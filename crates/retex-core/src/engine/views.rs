@@ -273,7 +273,7 @@ impl Engine {
         Some((self.exception_view(record), timeline))
     }
 
-    /// Live incidents with at least `min_exceptions` members, oldest first.
+    /// Incidents with at least `min_exceptions` members, oldest first.
     pub fn incidents(&self, min_exceptions: usize) -> Vec<IncidentView<'_>> {
         self.state
             .book

@@ -59,6 +59,38 @@ fn a_small_simulated_retailer_scores_on_every_deterministic_type() {
 }
 
 #[test]
+fn a_fault_free_world_raises_no_deterministic_exception() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.ndjson");
+    let truth = dir.path().join("truth.json");
+    let db = dir.path().join("retex.db");
+    let (events, truth, db) = (events.to_str().unwrap(), truth.to_str().unwrap(), db.to_str().unwrap());
+    let simulated = retex(&[
+        "simulate",
+        "--stores",
+        "4",
+        "--days",
+        "4",
+        "--seed",
+        "7",
+        "--fault-free",
+        "--out",
+        events,
+        "--truth",
+        truth,
+    ]);
+    assert!(simulated.status.success(), "{}", stderr(&simulated));
+    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(truth).unwrap()).unwrap();
+    assert_eq!(written["faults"].as_array().unwrap().len(), 0, "nothing injected");
+    assert_eq!(retex(&["ingest", "--db", db, events]).status.code(), Some(0));
+    let scored = retex(&["score", "--db", db, "--truth", truth, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&scored)).unwrap();
+    // Healthy trading holds every deterministic rule: any exception of those types would be a false alarm.
+    assert_eq!(report["deterministic"]["fp"], 0, "{}", report["types"]);
+    assert_eq!(report["overall"]["tp"], 0);
+}
+
+#[test]
 fn the_same_seed_gives_the_same_files() {
     let dir = tempfile::tempdir().unwrap();
     let run = |name: &str| {

@@ -398,20 +398,15 @@ pub fn refunded(return_number: &DocumentNumber, cause: Cause) -> Verdict {
     clear(ExceptionType::RefundOverdue, None, None, Some(return_number), cause)
 }
 
-/// Both ends of every shipped and received line of a transfer.
+/// The positions of a transfer's exception: its receiving location with every SKU shipped or received (the
+/// location the exception is about; the sending end's position is another place).
 fn transfer_positions(doc: &TransferDoc) -> Vec<(LocationId, SkuId)> {
-    let mut positions = Vec::new();
     let skus = doc
         .shipped
         .iter()
         .map(|&(sku, _)| sku)
         .chain(doc.received.iter().map(|&(sku, _, _)| sku));
-    for sku in skus {
-        positions.push((doc.to, sku));
-        if let Some(from) = doc.from {
-            positions.push((from, sku));
-        }
-    }
+    let mut positions: Vec<(LocationId, SkuId)> = skus.map(|sku| (doc.to, sku)).collect();
     positions.sort_unstable();
     positions.dedup();
     positions
