@@ -32,8 +32,9 @@ use crate::{SimProgress, messages::Message};
 /// After the last day, actions keep running this long, so that the last local business day of the western
 /// stores (which ends after midnight UTC) is complete.
 const TAIL_HOURS: i64 = 6;
-/// A store's exception rate is judged over 7 days (exceptions.md), so a troubled store shows after a week.
-const STORE_EXCEPTION_RATE_WINDOW_DAYS: i64 = 7;
+/// A store's exception rate is tested every UTC midnight over the days before (exceptions.md: the last 7), so a
+/// troubled store, troubled from the start, may show from the first midnight on.
+const STORE_EXCEPTION_RATE_FIRST_TEST_DAYS: i64 = 1;
 
 /// Something that happens at an instant.
 pub(crate) enum Action {
@@ -291,7 +292,7 @@ impl<'a> World<'a> {
 
     /// A troubled store has more faults of every store-level kind; peers make its exception rate stand out.
     fn record_troubled_stores(&mut self) {
-        let detectable_at = Timestamp(self.start.0 + STORE_EXCEPTION_RATE_WINDOW_DAYS * DAY);
+        let detectable_at = Timestamp(self.start.0 + STORE_EXCEPTION_RATE_FIRST_TEST_DAYS * DAY);
         for store in 0..self.network.store_count {
             if !self.troubled_stores[store] {
                 continue;

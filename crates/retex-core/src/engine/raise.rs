@@ -104,7 +104,7 @@ impl Engine {
             touches: &detection.touches,
         };
         self.state.book.incidents.link(filing);
-        if type_ref != TypeRef::BuiltIn(ExceptionType::StoreExceptionRate) {
+        if matches!(type_ref, TypeRef::BuiltIn(exception_type) if exception_type.is_caused_by_store()) {
             self.count_store_exception(detection.location, detection.at);
         }
         self.outbox.push(Output::ExceptionOpened(id));

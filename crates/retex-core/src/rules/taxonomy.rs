@@ -207,6 +207,21 @@ impl ExceptionType {
         }
     }
 
+    /// Whether a store's own operations cause it, so that it counts towards the store's exception rate
+    /// (`store_exception_rate`): its counts, tills, receiving and returns desk. Statistical types (other
+    /// detectors' noise), suppliers', the web shop's and master data's are not the store's doing.
+    pub fn is_caused_by_store(self) -> bool {
+        matches!(
+            self,
+            Self::CountVariance
+                | Self::NegativeStock
+                | Self::PriceMismatch
+                | Self::TransferOverdue
+                | Self::TransferMismatch
+                | Self::ReturnPolicy
+        )
+    }
+
     /// The causal order of exceptions.md's correlation: a lower rank is further upstream, a likelier root
     /// cause. `None` for a type outside it, which incidents neither join to nor join.
     pub fn root_cause_rank(self) -> Option<u8> {
