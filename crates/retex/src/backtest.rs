@@ -2,7 +2,9 @@
 //!
 //! Nothing is written: the log is read page by page and applied to two fresh engines side by side. Exceptions
 //! are matched by type, key and opening time; the report lists, per type, how many each rule set raised,
-//! which the new rules add and which they remove, with examples. The same log and rules give the same report.
+//! which the new rules add and which they remove, with examples. Given the truth of a simulated log
+//! (`--truth`), it also scores both rule sets against it, so a tuned threshold shows what it does to precision
+//! and recall. The same log and rules give the same report.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -15,7 +17,10 @@ use retex_core::codes::Timestamp;
 use retex_core::engine::{Engine, EngineConfig};
 use retex_core::rules::Rules;
 
+use retex_sim::score::{Score, TypeScore};
+
 use crate::report::Format;
+use crate::simulate::{read_truth, score_engine};
 use crate::store_args::{StoreArgs, load_rules};
 
 /// Log entries read per page.
@@ -39,6 +44,9 @@ pub struct BacktestArgs {
     /// ... and before this one; log entries from this instant on are not replayed.
     #[arg(long, value_parser = crate::report::parse_instant)]
     to: Option<Timestamp>,
+    /// The ground truth of a simulated log (`retex simulate --truth`): score both rule sets against it.
+    #[arg(long, value_name = "FILE")]
+    truth: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
 }
@@ -78,11 +86,19 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<ExitCode> {
     }
     let base_set = identities(&base, args.from, args.to);
     let new_set = identities(&new, args.from, args.to);
+    let scores = match &args.truth {
+        Some(path) => {
+            let truth = read_truth(path)?;
+            Some((score_engine(&base, &truth), score_engine(&new, &truth)))
+        }
+        None => None,
+    };
     print_report(
         &base_set,
         &new_set,
         args.format,
         (base.rules_version(), new.rules_version()),
+        scores.as_ref(),
     )?;
     Ok(ExitCode::SUCCESS)
 }
@@ -123,6 +139,7 @@ fn print_report(
     new: &BTreeSet<Identity>,
     format: Format,
     versions: (&str, &str),
+    scores: Option<&(Score, Score)>,
 ) -> anyhow::Result<()> {
     let mut by_type: BTreeMap<&str, TypeDifference> = BTreeMap::new();
     for identity in base {
@@ -146,7 +163,13 @@ fn print_report(
             .push(format!("{} at {}", identity.1, identity.2));
     }
     if let Format::Ndjson = format {
-        let report = serde_json::json!({ "base_rules": versions.0, "new_rules": versions.1, "types": by_type });
+        let score = scores.map(|(base, new)| serde_json::json!({ "base": base, "new": new }));
+        let report = serde_json::json!({
+            "base_rules": versions.0,
+            "new_rules": versions.1,
+            "types": by_type,
+            "score": score,
+        });
         println!("{report}");
         return Ok(());
     }
@@ -172,5 +195,30 @@ fn print_report(
             println!("- {name} {example}");
         }
     }
+    if let Some((base, new)) = scores {
+        print_scores(base, new);
+    }
     Ok(())
+}
+
+/// Precision and recall of both rule sets against the truth, type by type.
+fn print_scores(base: &Score, new: &Score) {
+    println!("against the truth (precision / recall):");
+    println!("{:<26} {:>15} {:>15}", "type", "base", "new");
+    let figures = |score: Option<&TypeScore>| {
+        score.map_or("-".to_string(), |score| {
+            format!("{:.3} / {:.3}", score.precision, score.recall)
+        })
+    };
+    let names: BTreeSet<&String> = base.types.keys().chain(new.types.keys()).collect();
+    for name in names {
+        let (base, new) = (base.types.get(name), new.types.get(name));
+        println!("{name:<26} {:>15} {:>15}", figures(base), figures(new));
+    }
+    for (name, base, new) in [
+        ("deterministic", &base.deterministic, &new.deterministic),
+        ("overall", &base.overall, &new.overall),
+    ] {
+        println!("{name:<26} {:>15} {:>15}", figures(Some(base)), figures(Some(new)));
+    }
 }

@@ -119,9 +119,14 @@ fn write_truth(truth: &Truth, path: &Path) -> anyhow::Result<()> {
     std::fs::write(path, text + "\n").with_context(|| format!("write {}", path.display()))
 }
 
+/// Reads a truth file written by `retex simulate --truth`.
+pub fn read_truth(path: &Path) -> anyhow::Result<Truth> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parse {}", path.display()))
+}
+
 pub fn score_command(args: &ScoreArgs) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.truth).with_context(|| format!("read {}", args.truth.display()))?;
-    let truth: Truth = serde_json::from_str(&text).with_context(|| format!("parse {}", args.truth.display()))?;
+    let truth = read_truth(&args.truth)?;
     let live = args.store.open_live()?;
     let result = score_engine(live.engine(), &truth);
     match args.format {
@@ -131,7 +136,8 @@ pub fn score_command(args: &ScoreArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn score_engine(engine: &retex_core::engine::Engine, truth: &Truth) -> Score {
+/// What an engine raised, scored against a truth.
+pub fn score_engine(engine: &retex_core::engine::Engine, truth: &Truth) -> Score {
     let roots: std::collections::BTreeSet<u64> =
         engine.incidents(1).iter().map(|incident| incident.root_cause).collect();
     let mut raised = Vec::new();

@@ -118,3 +118,44 @@ fn the_same_seed_gives_the_same_files() {
     assert!(first_truth == second_truth, "truth is byte-identical");
     assert!(first_events.len() > 10_000);
 }
+
+#[test]
+fn backtest_scores_both_rule_sets_against_the_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let (events, truth, db, rules) = (
+        path("events.ndjson"),
+        path("truth.json"),
+        path("retex.db"),
+        path("loose.toml"),
+    );
+    let simulated = retex(&[
+        "simulate", "--stores", "4", "--days", "4", "--seed", "7", "--out", &events, "--truth", &truth,
+    ]);
+    assert!(simulated.status.success(), "{}", stderr(&simulated));
+    assert_eq!(retex(&["ingest", "--db", &db, &events]).status.code(), Some(0));
+    // Counts off by up to 1,000 units are tolerated: every miscount goes unreported.
+    std::fs::write(&rules, "[types.count_variance]\ntolerance_units = 1000\n").unwrap();
+    let backtest = retex(&[
+        "backtest", "--db", &db, "--new", &rules, "--truth", &truth, "--format", "ndjson",
+    ]);
+    assert!(backtest.status.success(), "{}", stderr(&backtest));
+    let report: serde_json::Value = serde_json::from_str(stdout(&backtest).trim()).unwrap();
+    let count_variance = |rules: &str| report["score"][rules]["types"]["count_variance"].clone();
+    assert!(
+        count_variance("base")["tp"].as_u64().unwrap() > 0,
+        "{}",
+        count_variance("base")
+    );
+    assert_eq!(count_variance("base")["recall"], 1.0);
+    assert_eq!(count_variance("new")["tp"], 0);
+    assert_eq!(count_variance("new")["recall"], 0.0);
+    let table = stdout(&retex(&["backtest", "--db", &db, "--new", &rules, "--truth", &truth]));
+    assert!(table.contains("against the truth (precision / recall):"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|line| line.starts_with("count_variance") && line.ends_with("1.000 / 0.000")),
+        "{table}"
+    );
+}
