@@ -1,5 +1,5 @@
 //! Turns a customer message into the features the complaint classifier counts: lowercase word unigrams and
-//! bigrams.
+//! bigrams, without the greeting that opens it or the courtesy that closes it.
 //!
 //! This file is compiled twice, into `build.rs` (which trains the embedded model) and into the library (which
 //! classifies), through `#[path]` module declarations. Keeping one copy is what guarantees that a message is cut
@@ -9,6 +9,11 @@
 //! A word is a maximal run of alphanumeric characters and apostrophes, lowercased, with apostrophes trimmed
 //! from both ends (so `don't` stays one word and `'sorry'` becomes `sorry`); typographic apostrophes count as
 //! ASCII ones. A bigram is two consecutive words joined by one space, so it can never collide with a unigram.
+//!
+//! Greetings and sign-offs ("Dear customer service", "Hello", "Thanks", "Kind regards") say nothing about what
+//! a message is about, yet in the training data they are not spread evenly over the intents (Bitext's requests to
+//! contact customer service say "customer service"): counted, they would make "Dear customer service, my parcel
+//! arrived broken" a question. They are cut off before counting, at both ends, as often as they repeat.
 
 /// The apostrophe that words may contain; the typographic one is mapped onto it.
 const APOSTROPHE: char = '\'';
@@ -51,10 +56,78 @@ fn end_word(words: &mut String, inside_word: &mut bool) {
     *inside_word = false;
 }
 
+/// Greetings a message may open with, as lowercase words, longest first where one begins another.
+const GREETINGS: [&str; 14] = [
+    "dear customer service",
+    "dear customer support",
+    "dear customer care",
+    "dear sir or madam",
+    "dear support",
+    "dear team",
+    "dear sir",
+    "dear madam",
+    "good morning",
+    "good afternoon",
+    "good evening",
+    "hello",
+    "hi",
+    "hey",
+];
+
+/// Courtesies a message may close with, as lowercase words, longest first where one ends another.
+const SIGN_OFFS: [&str; 10] = [
+    "thank you in advance",
+    "thanks in advance",
+    "many thanks",
+    "thank you",
+    "thanks",
+    "kind regards",
+    "best regards",
+    "regards",
+    "sincerely",
+    "cheers",
+];
+
+/// `words` (lowercase, single spaces) without the greetings that open it and the sign-offs that close it.
+fn without_courtesies(mut words: &str) -> &str {
+    while let Some(rest) = GREETINGS
+        .iter()
+        .find_map(|greeting| strip_words_prefix(words, greeting))
+    {
+        words = rest;
+    }
+    while let Some(rest) = SIGN_OFFS
+        .iter()
+        .find_map(|sign_off| strip_words_suffix(words, sign_off))
+    {
+        words = rest;
+    }
+    words
+}
+
+/// `words` without `phrase` as its first whole words.
+fn strip_words_prefix<'a>(words: &'a str, phrase: &str) -> Option<&'a str> {
+    let rest = words.strip_prefix(phrase)?;
+    match rest.strip_prefix(WORD_SEPARATOR) {
+        Some(rest) => Some(rest),
+        None => rest.is_empty().then_some(rest),
+    }
+}
+
+/// `words` without `phrase` as its last whole words.
+fn strip_words_suffix<'a>(words: &'a str, phrase: &str) -> Option<&'a str> {
+    let rest = words.strip_suffix(phrase)?;
+    match rest.strip_suffix(WORD_SEPARATOR) {
+        Some(rest) => Some(rest),
+        None => rest.is_empty().then_some(rest),
+    }
+}
+
 /// Calls `visit_feature` once per feature of `text`, in order: every word, then every pair of consecutive words.
 /// A feature repeated in the message is visited as often as it occurs (the model is multinomial).
 pub fn for_each_feature(text: &str, mut visit_feature: impl FnMut(&str)) {
-    let words = lowercase_words(text);
+    let lowercase = lowercase_words(text);
+    let words = without_courtesies(&lowercase);
     if words.is_empty() {
         return;
     }
@@ -108,6 +181,18 @@ mod tests {
     #[test]
     fn bigrams_span_non_ascii_words() {
         assert_eq!(features("Crème brûlée"), ["crème", "brûlée", "crème brûlée"]);
+    }
+
+    #[test]
+    fn greetings_and_sign_offs_are_not_counted() {
+        assert_eq!(
+            features("Dear customer service, hello, my parcel is late. Thank you in advance! Regards."),
+            ["my", "parcel", "is", "late", "my parcel", "parcel is", "is late"]
+        );
+        // Only whole words at either end: a word that merely starts like a greeting stays.
+        assert_eq!(features("Hire a van"), ["hire", "a", "van", "hire a", "a van"]);
+        assert_eq!(features("the best"), ["the", "best", "the best"]);
+        assert!(features("Hello. Thanks!").is_empty());
     }
 
     #[test]
