@@ -196,13 +196,7 @@ impl Engine {
             }
             return;
         }
-        let position = self
-            .state
-            .picture
-            .ledger
-            .get(location, sku)
-            .copied()
-            .unwrap_or_default();
+        let position = self.state.picture.position(location, sku);
         self.judge_low_stock(location, sku, sales, position, cause);
     }
 

@@ -399,13 +399,7 @@ impl Engine {
     /// The position of a location and SKU by code; zero when the ledger never saw it.
     pub fn position(&self, location: &str, sku: &str) -> Position {
         match (self.location_id(location), self.sku_id(sku)) {
-            (Some(location), Some(sku)) => self
-                .state
-                .picture
-                .ledger
-                .get(location, sku)
-                .copied()
-                .unwrap_or_default(),
+            (Some(location), Some(sku)) => self.state.picture.position(location, sku),
             _ => Position::default(),
         }
     }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::codes::{DocumentNumber, LocationCode, Qty, Sku};
 use crate::engine::documents::{OrderDoc, PurchaseOrderDoc, ReturnDoc, TransferDoc};
 use crate::engine::interner::Interner;
-use crate::engine::ledger::{Ledger, LocationId, SkuId};
+use crate::engine::ledger::{Ledger, LocationId, Position, SkuId};
 use crate::engine::master::MasterData;
 use crate::engine::sorted_map;
 
@@ -32,6 +32,11 @@ impl Picture {
     /// The dense ids of a position, interned on first sight.
     pub fn position_ids(&mut self, location: &LocationCode, sku: &Sku) -> (LocationId, SkuId) {
         (self.locations.intern(location.as_str()), self.skus.intern(sku.as_str()))
+    }
+
+    /// A position as the ledger holds it; zero where it never moved.
+    pub fn position(&self, location: LocationId, sku: SkuId) -> Position {
+        self.ledger.get(location, sku).copied().unwrap_or_default()
     }
 
     /// Reserves every open line of the order at `location`.

@@ -267,13 +267,7 @@ impl Engine {
         at: Timestamp,
     ) -> Option<(TaskKind, TaskStatus, String, String)> {
         let sales = self.window_sales(location, sku, at)?;
-        let position = self
-            .state
-            .picture
-            .ledger
-            .get(location, sku)
-            .copied()
-            .unwrap_or_default();
+        let position = self.state.picture.position(location, sku);
         let cover = self.stock_cover(location, sku, at, sales, position, true)?;
         let inbound = self.inbound_view();
         let cover = inbound.with_orders(location, sku, cover);

@@ -1,6 +1,6 @@
 //! The ingest command's contract: summary line, field-named rejections, exit status, reads of the result.
 
-use crate::{retex, stderr, stdout};
+use crate::{retex, stderr, stdout, store_with_an_unreceived_transfer};
 
 const EXAMPLE: &str = include_str!("../../../retex-core/tests/data/events_md_example.ndjson");
 
@@ -80,15 +80,8 @@ fn a_conflicting_repeat_is_counted_and_the_logged_event_stands() {
 #[test]
 fn tick_fires_an_overdue_transfer_and_exceptions_lists_it() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("retex.db");
-    let db = db.to_str().unwrap();
-    let file = dir.path().join("transfer.ndjson");
-    std::fs::write(
-        &file,
-        r#"{"id":"t","source":"wms","type":"transfer_shipped","at":"2026-11-02T07:00:00Z","transfer":"T-9","from":"W1","to":"S1","expected":"2026-11-02T15:00:00Z","lines":[{"sku":"A","qty":4}]}"#,
-    )
-    .unwrap();
-    retex(&["ingest", "--db", db, file.to_str().unwrap()]);
+    let db = store_with_an_unreceived_transfer(dir.path());
+    let db = db.as_str();
     let tick = retex(&["tick", "--db", db, "--at", "2026-11-02T20:00:00Z"]);
     assert_eq!(
         stdout(&tick),

@@ -24,6 +24,21 @@ pub fn retex(args: &[&str]) -> Output {
         .expect("run retex")
 }
 
+/// A store holding one transfer shipped at 07:00 on 2026-11-02 from W1 to S1, expected at 15:00: overdue from
+/// 19:00 on, once a tick or an event moves the clock past it. Returns the database's path.
+pub fn store_with_an_unreceived_transfer(dir: &Path) -> String {
+    let db = dir.join("retex.db").to_str().unwrap().to_owned();
+    let file = dir.join("transfer.ndjson");
+    std::fs::write(
+        &file,
+        r#"{"id":"t","source":"wms","type":"transfer_shipped","at":"2026-11-02T07:00:00Z","transfer":"T-9","from":"W1","to":"S1","expected":"2026-11-02T15:00:00Z","lines":[{"sku":"A","qty":4}]}"#,
+    )
+    .unwrap();
+    let ingested = retex(&["ingest", "--db", &db, file.to_str().unwrap()]);
+    assert!(ingested.status.success(), "{}", stderr(&ingested));
+    db
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }

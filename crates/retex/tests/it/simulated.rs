@@ -9,25 +9,44 @@ use crate::{retex, stderr, stdout};
 /// Scores at or above this for every deterministic type.
 const DETERMINISTIC_FLOOR: f64 = 0.98;
 
-#[test]
-fn a_small_simulated_retailer_scores_on_every_deterministic_type() {
+/// A small simulated world ingested into a store: its truth and its database, in a folder of its own.
+struct SimulatedWorld {
+    dir: tempfile::TempDir,
+    truth: String,
+    db: String,
+}
+
+impl SimulatedWorld {
+    /// The path of another file in the world's folder.
+    fn file(&self, name: &str) -> String {
+        self.dir.path().join(name).to_str().unwrap().to_owned()
+    }
+}
+
+/// Simulates 4 stores for 4 days (seed 7) with `extra` arguments to `retex simulate`, and ingests the events.
+fn simulate_and_ingest(extra: &[&str]) -> SimulatedWorld {
     let dir = tempfile::tempdir().unwrap();
-    let events = dir.path().join("events.ndjson");
-    let truth = dir.path().join("truth.json");
-    let db = dir.path().join("retex.db");
-    let (events, truth, db) = (events.to_str().unwrap(), truth.to_str().unwrap(), db.to_str().unwrap());
-    let simulated = retex(&[
-        "simulate", "--stores", "4", "--days", "4", "--seed", "7", "--out", events, "--truth", truth,
-    ]);
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let (events, truth, db) = (path("events.ndjson"), path("truth.json"), path("retex.db"));
+    let mut args = vec!["simulate", "--stores", "4", "--days", "4", "--seed", "7"];
+    args.extend_from_slice(extra);
+    args.extend(["--out", &events, "--truth", &truth]);
+    let simulated = retex(&args);
     assert!(simulated.status.success(), "{}", stderr(&simulated));
-    let ingested = retex(&["ingest", "--db", db, events]);
+    let ingested = retex(&["ingest", "--db", &db, &events]);
     assert_eq!(
         ingested.status.code(),
         Some(0),
         "every simulated line is valid: {}",
         stderr(&ingested)
     );
+    SimulatedWorld { dir, truth, db }
+}
 
+#[test]
+fn a_small_simulated_retailer_scores_on_every_deterministic_type() {
+    let world = simulate_and_ingest(&[]);
+    let (truth, db) = (world.truth.as_str(), world.db.as_str());
     let scored = retex(&["score", "--db", db, "--truth", truth, "--format", "json"]);
     assert!(scored.status.success(), "{}", stderr(&scored));
     let report: serde_json::Value = serde_json::from_str(&stdout(&scored)).unwrap();
@@ -60,29 +79,10 @@ fn a_small_simulated_retailer_scores_on_every_deterministic_type() {
 
 #[test]
 fn a_fault_free_world_raises_no_deterministic_exception() {
-    let dir = tempfile::tempdir().unwrap();
-    let events = dir.path().join("events.ndjson");
-    let truth = dir.path().join("truth.json");
-    let db = dir.path().join("retex.db");
-    let (events, truth, db) = (events.to_str().unwrap(), truth.to_str().unwrap(), db.to_str().unwrap());
-    let simulated = retex(&[
-        "simulate",
-        "--stores",
-        "4",
-        "--days",
-        "4",
-        "--seed",
-        "7",
-        "--fault-free",
-        "--out",
-        events,
-        "--truth",
-        truth,
-    ]);
-    assert!(simulated.status.success(), "{}", stderr(&simulated));
+    let world = simulate_and_ingest(&["--fault-free"]);
+    let (truth, db) = (world.truth.as_str(), world.db.as_str());
     let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(truth).unwrap()).unwrap();
     assert_eq!(written["faults"].as_array().unwrap().len(), 0, "nothing injected");
-    assert_eq!(retex(&["ingest", "--db", db, events]).status.code(), Some(0));
     let scored = retex(&["score", "--db", db, "--truth", truth, "--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&stdout(&scored)).unwrap();
     // Healthy trading holds every deterministic rule: any exception of those types would be a false alarm.
@@ -121,19 +121,8 @@ fn the_same_seed_gives_the_same_files() {
 
 #[test]
 fn backtest_scores_both_rule_sets_against_the_truth() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
-    let (events, truth, db, rules) = (
-        path("events.ndjson"),
-        path("truth.json"),
-        path("retex.db"),
-        path("loose.toml"),
-    );
-    let simulated = retex(&[
-        "simulate", "--stores", "4", "--days", "4", "--seed", "7", "--out", &events, "--truth", &truth,
-    ]);
-    assert!(simulated.status.success(), "{}", stderr(&simulated));
-    assert_eq!(retex(&["ingest", "--db", &db, &events]).status.code(), Some(0));
+    let world = simulate_and_ingest(&[]);
+    let (truth, db, rules) = (world.truth.clone(), world.db.clone(), world.file("loose.toml"));
     // Counts off by up to 1,000 units are tolerated: every miscount goes unreported.
     std::fs::write(&rules, "[types.count_variance]\ntolerance_units = 1000\n").unwrap();
     let backtest = retex(&[

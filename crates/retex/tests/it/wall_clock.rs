@@ -6,7 +6,7 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{retex, stdout};
+use crate::{retex, stdout, store_with_an_unreceived_transfer};
 
 /// How long the server may take to start and tick (it checks the wall clock every second).
 const WAIT_MAX: Duration = Duration::from_secs(30);
@@ -48,15 +48,8 @@ fn clock_lag_seconds(port: u16) -> Option<f64> {
 #[test]
 fn serve_with_the_wall_clock_fires_deadlines_that_passed_without_an_event() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("retex.db");
-    let db = db.to_str().unwrap();
-    let file = dir.path().join("transfer.ndjson");
-    std::fs::write(
-        &file,
-        r#"{"id":"t","source":"wms","type":"transfer_shipped","at":"2026-11-02T07:00:00Z","transfer":"T-9","from":"W1","to":"S1","expected":"2026-11-02T15:00:00Z","lines":[{"sku":"A","qty":4}]}"#,
-    )
-    .unwrap();
-    assert!(retex(&["ingest", "--db", db, file.to_str().unwrap()]).status.success());
+    let db = store_with_an_unreceived_transfer(dir.path());
+    let db = db.as_str();
     let overdue = |listed: &str| listed.lines().filter(|line| line.contains("transfer_overdue")).count();
     let before = stdout(&retex(&["exceptions", "--db", db, "--format", "ndjson"]));
     assert_eq!(
