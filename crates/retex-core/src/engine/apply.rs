@@ -2,15 +2,16 @@
 //! at the moments their conditions can change.
 
 use crate::codes::{Money, Qty, Timestamp};
+use crate::engine::composition::Engine;
 use crate::engine::detect::custom::{self, CustomView};
 use crate::engine::detect::stock::{self, Move, Movement};
 use crate::engine::detect::{Cause, master_data, pricing, service};
 use crate::engine::documents::{OrderDoc, OrderLineState, OrderStatus, PurchaseOrderDoc, ReturnDoc, TransferDoc};
+use crate::engine::ledger::pack as pack_position;
 use crate::engine::ledger::{LocationId, Position, SkuId};
 use crate::engine::master::{
     LocationInfo, PriceEntry, PriceScope, ProductInfo, PromotionInfo, SupplierInfo, slot_for, upsert_newest,
 };
-use crate::engine::{Engine, pack_position};
 use crate::event::*;
 use crate::rules::ExceptionType;
 

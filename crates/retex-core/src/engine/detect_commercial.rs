@@ -2,11 +2,12 @@
 //! against its peers, with the counts it needs kept as sales and exceptions happen.
 
 use crate::codes::Timestamp;
+use crate::engine::composition::Engine;
+use crate::engine::deadlines::Deadline;
 use crate::engine::detect::governance::{self, StoreRateView};
 use crate::engine::detect::pricing::PricingView;
 use crate::engine::ledger::LocationId;
 use crate::engine::stats::day_of;
-use crate::engine::{Deadline, Engine};
 
 impl Engine {
     /// What the pricing detectors read.

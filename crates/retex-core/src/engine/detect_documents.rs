@@ -2,10 +2,11 @@
 //! each the document it reads, then applies what they found.
 
 use crate::codes::{DocumentNumber, Timestamp};
+use crate::engine::composition::Engine;
+use crate::engine::deadlines::Deadline;
 use crate::engine::detect::Cause;
 use crate::engine::detect::documents::{self, ReturnView};
 use crate::engine::ledger::LocationId;
-use crate::engine::{Deadline, Engine};
 use crate::event::Receipt;
 
 impl Engine {

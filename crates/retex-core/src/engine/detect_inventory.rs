@@ -5,13 +5,17 @@ use rust_decimal::Decimal;
 
 use crate::codes::{Qty, Timestamp};
 use crate::engine::calendar::BusinessHours;
+use crate::engine::composition::Engine;
+use crate::engine::deadlines::Deadline;
 use crate::engine::detect::Cause;
-use crate::engine::detect::inventory::{self, AfterCheck, InboundView, PhantomFinding};
+use crate::engine::detect::inventory::{
+    self, AfterCheck, InboundView, PhantomFinding, PhantomParams, low_stock_window,
+};
+use crate::engine::ledger::pack as pack_position;
 use crate::engine::ledger::{LocationId, Position, SkuId, unpack};
 use crate::engine::stats::{HISTORY_DAYS, PhantomCheck, PositionStats, day_of};
 use crate::engine::stock_cover::StockCover;
-use crate::engine::{Deadline, Engine, pack_position};
-use crate::rules::{ExceptionType, Param, Rules, ScopeContext};
+use crate::rules::{ExceptionType, Param};
 
 impl Engine {
     /// Records demand for the velocity and the silence of `phantom_stock`; a sale resolves `phantom_stock`.
@@ -336,50 +340,6 @@ impl Engine {
     }
 }
 
-/// The parameters every till sale reads, worked out once for types whose rules have no overrides (`None`
-/// otherwise), so that a sale does not look them up and convert them.
-#[derive(Clone, Copy, Debug, Default)]
-pub(super) struct SaleParams {
-    phantom: Option<PhantomParams>,
-    /// `low_stock`'s velocity window and the selling days it asks of it.
-    low_stock_window: Option<(usize, usize)>,
-}
-
-impl SaleParams {
-    pub fn of(rules: &Rules) -> Self {
-        let unscoped = |kind: ExceptionType| {
-            let context = ScopeContext::default();
-            (!rules.has_overrides(kind)).then_some(move |param| rules.param(kind, param, &context))
-        };
-        Self {
-            phantom: unscoped(ExceptionType::PhantomStock).map(PhantomParams::from),
-            low_stock_window: unscoped(ExceptionType::LowStock).map(low_stock_window),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug)]
-struct PhantomParams {
-    min_daily: Decimal,
-    silence: Decimal,
-}
-
-impl PhantomParams {
-    fn from(param: impl Fn(Param) -> Decimal) -> Self {
-        Self {
-            min_daily: param(Param::MinDailySales),
-            silence: param(Param::SilenceIntervals),
-        }
-    }
-}
-
-fn low_stock_window(param: impl Fn(Param) -> Decimal) -> (usize, usize) {
-    (
-        decimal_days(param(Param::VelocityWindowDays)),
-        decimal_days(param(Param::MinSellingDays)),
-    )
-}
-
 /// What `low_stock` judges a position's demand by: its sales over the velocity window.
 #[derive(Clone, Copy)]
 pub(super) struct WindowSales {
@@ -406,14 +366,4 @@ impl WindowSales {
             low_stock_open: stats.low_stock_open,
         }
     }
-}
-
-/// A day count from the rules, within the history kept.
-fn decimal_days(days: Decimal) -> usize {
-    let whole = if days.scale() == 0 {
-        usize::try_from(days.mantissa()).ok()
-    } else {
-        usize::try_from(days.trunc()).ok()
-    };
-    whole.unwrap_or(HISTORY_DAYS).min(HISTORY_DAYS)
 }

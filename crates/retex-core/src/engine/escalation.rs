@@ -18,10 +18,11 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::codes::Timestamp;
 use crate::command::{Action, Command, WorkStatus};
+use crate::engine::composition::{Engine, Output};
+use crate::engine::deadlines::Deadline;
 use crate::engine::deadlines::Target;
 use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionRecord, ExceptionStatus};
 use crate::engine::ledger::LocationId;
-use crate::engine::{Deadline, Engine, Output};
 use crate::rules::SlaTarget;
 use crate::rules::workflow::{EscalationPolicy, EscalationTarget, LevelTime, Repeat, Trigger};
 

@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::codes::{Money, Timestamp};
-use crate::engine::Engine;
+use crate::engine::composition::Engine;
 use crate::engine::exceptions::ExceptionRecord;
 use crate::engine::stats::day_of;
 use crate::rules::Severity;

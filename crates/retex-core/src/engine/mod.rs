@@ -17,6 +17,7 @@
 
 mod apply;
 mod calendar;
+mod composition;
 mod deadlines;
 mod detect;
 mod detect_commercial;
@@ -36,20 +37,18 @@ mod query;
 mod raise;
 mod receipts;
 mod refusal;
+mod silence_records;
 mod silences;
 mod sorted_map;
 mod stats;
 mod stock_cover;
+mod task_list;
 mod tasks;
 mod views;
 
-use std::sync::Arc;
-
-use rustc_hash::FxHashMap;
-use serde::{Deserialize, Serialize};
-
 pub use calendar::BusinessHours;
-use calendar::CalendarMemo;
+use composition::State;
+pub use composition::{Engine, EngineConfig, Input, Output, SnapshotError};
 pub use deadlines::{Deadline, DeadlineQueue, Target};
 pub use documents::{OrderDoc, OrderStatus, PurchaseOrderDoc, ReturnDoc, TransferDoc};
 pub use exceptions::{
@@ -60,193 +59,27 @@ pub use incidents::{Filing, Incident, IncidentBook, Touch};
 pub use insight::{Insight, RateTestParams, StoreWindow};
 pub use interner::Interner;
 pub use kpis::{AgingBucket, CategoryCounts, Kpis, RootCauseCount, StoreRate};
-use ledger::pack as pack_position;
 pub use ledger::{Ledger, LocationId, Position, SkuId};
 pub use master::MasterData;
-use picture::Picture;
 pub use query::{Cursor, ExceptionOrder, ExceptionPage, ExceptionQuery, StatusFilter, StatusGroup};
 pub use refusal::{Refusal, RefusalKind};
-pub use silences::SilenceRecord;
+pub use silence_records::SilenceRecord;
 pub use stats::HISTORY_DAYS;
-pub use tasks::{DELIVERY_ATTEMPTS_MAX, Task, TaskKind, TaskStatus};
+pub use task_list::{DELIVERY_ATTEMPTS_MAX, Task, TaskKind, TaskStatus};
 pub use views::{
     ApprovalView, EvidenceView, ExceptionView, InboundTransfer, IncidentView, StockRow, TaskView, TimelineView,
 };
 
 use crate::codes::Timestamp;
 pub use crate::codes::hash_hex;
-use crate::command::{Action, Command, Silence};
+use crate::command::{Action, Command};
 use crate::event::Event;
 use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
 pub const SNAPSHOT_FORMAT_VERSION: u32 = 16;
 
-/// One entry of the log, as the engine applies it.
-// Nearly every input is an event: boxing it would add an allocation per event to the hot path.
-#[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug, PartialEq)]
-pub enum Input {
-    Event(Event),
-    /// Moves the clock to this instant (`retex tick --at T`, or the server's wall clock).
-    Tick(Timestamp),
-    /// A person's action on an exception.
-    Command(Command),
-    /// A person mutes new exceptions of a type for a while.
-    Silence(Silence),
-}
-
-impl Input {
-    pub fn time(&self) -> Timestamp {
-        match self {
-            Self::Event(event) => Timestamp::from_datetime(&event.at),
-            Self::Tick(at) => *at,
-            Self::Command(command) => Timestamp::from_datetime(&command.at),
-            Self::Silence(silence) => Timestamp::from_datetime(&silence.at),
-        }
-    }
-}
-
-/// What applying an input changed, for the shell to materialise or deliver.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Output {
-    ExceptionOpened(u64),
-    ExceptionRecurred(u64),
-    ExceptionResolved(u64),
-    /// A command changed it (acknowledged, assigned, commented, status, resolved, dismissed, reopened).
-    ExceptionChanged(u64),
-}
-
-/// What the engine runs with: the rules and, optionally, the statistical models. Not part of the state; a
-/// snapshot records the rules version it was taken under and only loads under the same rules.
-#[derive(Clone, Debug)]
-pub struct EngineConfig {
-    pub rules: Arc<Rules>,
-    pub insight: Option<Arc<dyn Insight>>,
-}
-
-impl Default for EngineConfig {
-    fn default() -> Self {
-        Self {
-            rules: Arc::new(Rules::default()),
-            insight: None,
-        }
-    }
-}
-
-/// Everything the engine knows, by the part that owns it; serialized as a snapshot.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct State {
-    /// Sequence number of the last applied log entry; 0 before the first.
-    applied_seq: u64,
-    /// Event time: the newest input time applied so far.
-    clock: Option<Timestamp>,
-    rules_version: String,
-    /// What happened: master data, the ledger, the documents.
-    picture: Picture,
-    /// What the detectors keep beside the picture (sales history, store activity, indexes).
-    stats: stats::DetectorStats,
-    /// What is wrong: the exceptions, their incidents, the silences that mute them.
-    book: Book,
-    /// Who works on it and by when: deadlines, assignment, automated actions.
-    workflow: Workflow,
-}
-
-/// The exception book with the incidents that link its exceptions and the silences that mute new ones.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct Book {
-    exceptions: ExceptionBook,
-    incidents: IncidentBook,
-    silences: Vec<silences::SilenceRecord>,
-}
-
-/// The workflow's clocks and memory: every pending deadline, round-robin positions, automated actions.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct Workflow {
-    deadlines: DeadlineQueue,
-    /// Per team that assigns round robin: the index of the member assigned last.
-    #[serde(with = "sorted_map")]
-    round_robin: FxHashMap<String, usize>,
-    /// Tasks of automated actions; id = index + 1.
-    tasks: Vec<tasks::Task>,
-    /// Open recount tasks per packed position, completed by the next count there.
-    #[serde(with = "sorted_map")]
-    open_recounts: FxHashMap<u64, Vec<u64>>,
-}
-
-/// Why a snapshot could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum SnapshotError {
-    #[error("snapshot does not decode: {0}")]
-    Undecodable(String),
-    #[error("snapshot was taken under rules {found}, not the current {current}")]
-    OtherRules { found: String, current: String },
-}
-
-#[derive(Clone, Debug)]
-pub struct Engine {
-    state: State,
-    config: EngineConfig,
-    rules_version: Arc<str>,
-    /// Each type's parameter values without overrides.
-    param_defaults: detect::ParamDefaults,
-    /// Derived from the rules: what every till sale reads, typed.
-    sale_params: detect_inventory::SaleParams,
-    /// Derived from master data, not state: each SKU's lead time for `low_stock` and the days of sales it
-    /// wants on hand (cleared by any product or supplier upsert).
-    lead_times: Vec<Option<(rust_decimal::Decimal, rust_decimal::Decimal)>>,
-    /// Derived from master data, not state: each location's business hours in its zone, by location id (`None`
-    /// until worked out; every till sale asks for its store's).
-    calendars: Vec<Option<Option<BusinessHours>>>,
-    /// Time-zone arithmetic worked out before (pure, so not state).
-    calendar_memo: CalendarMemo,
-    /// Derived from the rules: the business time after opening of each SLA target and escalation level, per
-    /// SLA target (see `escalation::due_offsets_ms`).
-    due_offsets: FxHashMap<crate::rules::SlaTarget, Vec<i64>>,
-    /// Automated actions triggered while applying the current entry, run once it is fully applied (so a
-    /// replenishment proposal sees the stock after the event). Always empty between entries.
-    triggered: Vec<tasks::Triggered>,
-    /// What the entry being applied changed, returned by [`Engine::apply`]; emptied as each entry begins.
-    outbox: Vec<Output>,
-}
-
-impl Default for Engine {
-    fn default() -> Self {
-        Self::new(EngineConfig::default())
-    }
-}
-
 impl Engine {
-    pub fn new(config: EngineConfig) -> Self {
-        let rules_version = config.rules.version();
-        let state = State {
-            rules_version: rules_version.clone(),
-            ..State::default()
-        };
-        Self::assemble(state, config, rules_version)
-    }
-
-    /// An engine over `state`, with the caches derived from the config empty.
-    fn assemble(mut state: State, config: EngineConfig, rules_version: String) -> Self {
-        state.book.exceptions.refresh_summaries();
-        let param_defaults = detect::ParamDefaults::of(&config.rules);
-        let sale_params = detect_inventory::SaleParams::of(&config.rules);
-        let (lead_times, calendars) = (Vec::new(), Vec::new());
-        Self {
-            state,
-            config,
-            rules_version: Arc::from(rules_version),
-            param_defaults,
-            sale_params,
-            lead_times,
-            calendars,
-            calendar_memo: CalendarMemo::default(),
-            due_offsets: FxHashMap::default(),
-            triggered: Vec::new(),
-            outbox: Vec::new(),
-        }
-    }
-
     /// Applies one log entry and returns what it changed. `seq` must be greater than every sequence number
     /// applied before.
     pub fn apply(&mut self, seq: u64, input: &Input) -> &[Output] {

@@ -9,7 +9,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::codes::Timestamp;
-use crate::engine::Engine;
+use crate::engine::composition::Engine;
 use crate::engine::exceptions::{ExceptionRecord, ExceptionStatus, ExceptionSummary, TypeRef};
 use crate::engine::ledger::LocationId;
 use crate::engine::views::ExceptionView;

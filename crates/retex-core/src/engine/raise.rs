@@ -11,13 +11,13 @@ use rust_decimal::Decimal;
 
 use crate::codes::Timestamp;
 use crate::engine::calendar::{BusinessHours, DUES_MAX};
+use crate::engine::composition::{Engine, Output};
 use crate::engine::detect::{Detection, Params, Verdict};
 use crate::engine::escalation::due_offsets_ms;
 use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionKey, Opening, TypeRef};
 use crate::engine::incidents::Filing;
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::stats::day_of;
-use crate::engine::{Engine, Output};
 use crate::event::LocationKind;
 use crate::rules::workflow::{Assignment, OwnerContext, Trigger, sla_target};
 use crate::rules::{ExceptionType, LOCATION_TEAM, Param, Rules, ScopeContext, Severity};

@@ -2,31 +2,15 @@
 //! (Alertmanager's silences). A muted exception is still opened and counted, with the silence on its timeline,
 //! but it does not escalate while the silence lasts.
 
-use serde::{Deserialize, Serialize};
-
 use crate::codes::Timestamp;
 use crate::command::Silence;
-use crate::engine::Engine;
+use crate::engine::composition::Engine;
 use crate::engine::exceptions::ENGINE_ACTOR;
 use crate::engine::refusal::Refusal;
+use crate::engine::silence_records::SilenceRecord;
 use crate::rules::ExceptionType;
 
 /// A silence as the engine keeps it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SilenceRecord {
-    /// 1-based, in order of creation.
-    pub id: u64,
-    pub exception_type: String,
-    pub location: Option<String>,
-    pub sku: Option<String>,
-    pub from: Timestamp,
-    pub until: Timestamp,
-    pub actor: String,
-    pub comment: String,
-    /// The log entry that created it.
-    pub seq: u64,
-}
-
 impl Engine {
     /// Why a silence cannot be set, if it cannot (the shell asks before logging it).
     pub fn check_silence(&self, silence: &Silence) -> Result<(), Refusal> {

@@ -5,114 +5,16 @@
 //! delivers, logging each attempt as a command. Tasks are engine state, so they replay like everything else.
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
-use crate::codes::{DocumentNumber, Qty, SupplierCode, Timestamp};
+use crate::codes::{Qty, Timestamp};
 use crate::command::{Action, Command};
+use crate::engine::composition::{Engine, Output};
 use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionRecord};
 use crate::engine::ledger::{LocationId, SkuId, pack};
 use crate::engine::refusal::Refusal;
-use crate::engine::{Engine, Output};
+use crate::engine::task_list::{Task, TaskKind, TaskStatus, Triggered};
 use crate::event::LocationKind;
 use crate::rules::workflow::{TaskKindRule, Trigger};
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Task {
-    pub id: u64,
-    pub exception: u64,
-    pub kind: TaskKind,
-    pub status: TaskStatus,
-    /// Who should act on it.
-    pub team: String,
-    pub created_at: Timestamp,
-    pub decided_by: Option<String>,
-    /// Delivery attempts of a notification.
-    pub attempts: u32,
-    /// The latest outcome, in words.
-    pub detail: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum TaskKind {
-    Transfer {
-        from: LocationId,
-        to: LocationId,
-        sku: SkuId,
-        qty: Qty,
-    },
-    PurchaseOrder {
-        supplier: Option<SupplierCode>,
-        to: LocationId,
-        sku: SkuId,
-        qty: Qty,
-        expected: Timestamp,
-    },
-    Recount {
-        location: LocationId,
-        sku: SkuId,
-    },
-    QualityReview,
-    FinanceTask,
-    Notify {
-        email: bool,
-        target: String,
-        message: String,
-    },
-    HoldOrder {
-        order: DocumentNumber,
-    },
-}
-
-impl TaskKind {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Transfer { .. } => "transfer",
-            Self::PurchaseOrder { .. } => "purchase_order",
-            Self::Recount { .. } => "recount",
-            Self::QualityReview => "quality_review",
-            Self::FinanceTask => "finance_task",
-            Self::Notify { email: true, .. } => "notify_email",
-            Self::Notify { email: false, .. } => "notify_webhook",
-            Self::HoldOrder { .. } => "hold_order",
-        }
-    }
-}
-
-crate::wire_names! {
-    pub enum TaskStatus {
-        /// A draft waiting for a person's decision.
-        Proposed = "proposed",
-        /// A to-do for its team.
-        Open = "open",
-        /// A notification waiting in the outbox.
-        Pending = "pending",
-        Approved = "approved",
-        Rejected = "rejected",
-        Done = "done",
-        Delivered = "delivered",
-        /// A notification whose last delivery failed; the dispatcher tries again.
-        Failed = "failed",
-    }
-}
-
-impl TaskStatus {
-    /// Still waiting for someone (a person, a team or the dispatcher).
-    pub fn is_waiting(self) -> bool {
-        matches!(self, Self::Proposed | Self::Open | Self::Pending | Self::Failed)
-    }
-}
-
-/// Delivery attempts after which a notification is no longer retried.
-pub const DELIVERY_ATTEMPTS_MAX: u32 = 5;
-
-/// An action trigger met while applying a log entry, run when the entry is fully applied.
-#[derive(Clone, Debug)]
-pub(super) struct Triggered {
-    exception: u64,
-    trigger: Trigger,
-    at: Timestamp,
-    seq: u64,
-}
 
 impl Engine {
     /// Notes that `trigger` happened to an exception; its actions run when the current entry is applied.

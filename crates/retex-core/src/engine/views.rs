@@ -6,11 +6,11 @@ use serde::Serialize;
 
 use crate::codes::{DocumentNumber, Money, Qty, Timestamp};
 use crate::command::{Resolution, RootCause};
-use crate::engine::Engine;
+use crate::engine::composition::Engine;
 use crate::engine::exceptions::{ExceptionRecord, TypeRef};
 use crate::engine::incidents::Incident;
 use crate::engine::ledger::{LocationId, SkuId};
-use crate::engine::tasks::{Task, TaskKind};
+use crate::engine::task_list::{Task, TaskKind};
 use crate::event::LocationKind;
 
 /// One ledger row with its codes, as the CLI and API print it.

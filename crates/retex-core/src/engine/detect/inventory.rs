@@ -1,6 +1,7 @@
 //! `phantom_stock` and `low_stock`: judgements over a position's sales history (kept by the engine in
 //! `DetectorStats` as sales happen) and what is inbound to it.
 
+use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
 use crate::codes::{DocumentNumber, Money, Qty, Timestamp};
@@ -11,7 +12,7 @@ use crate::engine::ledger::{Ledger, LocationId, SkuId, pack};
 use crate::engine::master::MasterData;
 use crate::engine::stats::{DetectorStats, PhantomCheck, PositionStats};
 use crate::engine::stock_cover::StockCover;
-use crate::rules::ExceptionType;
+use crate::rules::{ExceptionType, HISTORY_DAYS, Param, Rules, ScopeContext};
 
 /// What a due `phantom_stock` check found.
 #[derive(Debug)]
@@ -40,7 +41,7 @@ pub fn phantom_stock(
     master: &MasterData,
     enabled: bool,
     stats: &PositionStats,
-    (min_daily, silence): (rust_decimal::Decimal, rust_decimal::Decimal),
+    (min_daily, silence): (Decimal, Decimal),
     location: LocationId,
     sku: SkuId,
     due_at: Timestamp,
@@ -174,4 +175,61 @@ fn days_after(at: Timestamp, days: rust_decimal::Decimal) -> Timestamp {
     let day_ms = rust_decimal::Decimal::from(Timestamp::MILLIS_PER_DAY);
     let after_ms = i64::try_from((days * day_ms).trunc()).unwrap_or(i64::MAX / 4);
     Timestamp(at.0.saturating_add(after_ms))
+}
+
+/// The parameters every till sale reads, worked out once for types whose rules have no overrides (`None`
+/// otherwise), so that a sale does not look them up and convert them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SaleParams {
+    pub phantom: Option<PhantomParams>,
+    /// `low_stock`'s velocity window and the selling days it asks of it.
+    pub low_stock_window: Option<(usize, usize)>,
+}
+
+impl SaleParams {
+    pub fn of(rules: &Rules) -> Self {
+        let unscoped = |kind: ExceptionType| {
+            let context = ScopeContext::default();
+            (!rules.has_overrides(kind)).then_some(move |param| rules.param(kind, param, &context))
+        };
+        Self {
+            phantom: unscoped(ExceptionType::PhantomStock).map(PhantomParams::from),
+            low_stock_window: unscoped(ExceptionType::LowStock).map(low_stock_window),
+        }
+    }
+}
+
+/// `phantom_stock`'s parameters: the least a day an item must sell to be judged, and how many of its mean
+/// intervals between sales a silence must last.
+#[derive(Clone, Copy, Debug)]
+pub struct PhantomParams {
+    pub min_daily: Decimal,
+    pub silence: Decimal,
+}
+
+impl PhantomParams {
+    pub fn from(param: impl Fn(Param) -> Decimal) -> Self {
+        Self {
+            min_daily: param(Param::MinDailySales),
+            silence: param(Param::SilenceIntervals),
+        }
+    }
+}
+
+/// `low_stock`'s velocity window and the selling days it asks of it, in days, from its parameters.
+pub fn low_stock_window(param: impl Fn(Param) -> Decimal) -> (usize, usize) {
+    (
+        decimal_days(param(Param::VelocityWindowDays)),
+        decimal_days(param(Param::MinSellingDays)),
+    )
+}
+
+/// A day count from the rules, within the history kept.
+fn decimal_days(days: rust_decimal::Decimal) -> usize {
+    let whole = if days.scale() == 0 {
+        usize::try_from(days.mantissa()).ok()
+    } else {
+        usize::try_from(days.trunc()).ok()
+    };
+    whole.unwrap_or(HISTORY_DAYS).min(HISTORY_DAYS)
 }
