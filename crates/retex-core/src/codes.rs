@@ -111,6 +111,10 @@ macro_rules! decimal_newtype {
                 self.0.is_sign_negative() && !self.0.is_zero()
             }
 
+            pub fn is_positive(self) -> bool {
+                self.0.is_sign_positive() && !self.0.is_zero()
+            }
+
             pub fn abs(self) -> Self {
                 Self(self.0.abs())
             }

@@ -65,7 +65,6 @@ impl Engine {
 
     fn upsert_location(&mut self, upsert: &LocationUpsert, at: Timestamp) {
         let id = self.state.picture.locations.intern(upsert.code.as_str());
-        let calendar_before = self.business_hours(id);
         let info = LocationInfo {
             name: upsert.name.clone(),
             kind: upsert.kind,
@@ -79,9 +78,6 @@ impl Engine {
         });
         if let Some(calendar) = self.calendars.get_mut(id as usize) {
             *calendar = None;
-        }
-        if self.business_hours(id) != calendar_before {
-            self.reread_sale_clocks(id);
         }
     }
 
@@ -190,7 +186,7 @@ impl Engine {
         let (location, sku) = self.state.picture.position_ids(&sale.location, &sale.sku);
         let position = self.move_on_hand(location, sku, -sale.qty, Movement::Sale, cause);
         let low_stock_sales = self.record_sale(location, sku, sale.qty, cause);
-        self.count_sale_line(location, cause.at);
+        self.note_till_line(location, sku, cause.at);
         let mismatch = pricing::price_mismatch(&self.pricing_view(), sale, location, sku, cause);
         self.apply_detection(mismatch);
         if let Some(order) = &sale.order
@@ -230,6 +226,10 @@ impl Engine {
         if let Some(verdict) = stock::negative_stock(&change, cause) {
             self.apply_verdict(verdict);
         }
+        // Stock arriving from zero begins a new silence: the shelf was empty, so not selling was no surprise.
+        if !before.is_positive() && moved.on_hand.is_positive() {
+            self.restart_silence(location, sku, cause.at);
+        }
         moved
     }
 
@@ -244,6 +244,7 @@ impl Engine {
         }
         self.resolve_phantom_stock(location, sku, cause);
         self.move_on_hand(location, sku, variance, Movement::Adjustment, cause);
+        self.restart_silence(location, sku, cause.at);
         self.check_low_stock(location, sku, cause);
     }
 

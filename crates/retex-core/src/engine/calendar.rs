@@ -211,32 +211,6 @@ impl CalendarMemo {
         open_days_before * open_length_ms + today
     }
 
-    /// The first instant at which [`Self::business_clock_ms`] reads `reading`: `duration_ms` of business time
-    /// after `start` is `business_instant(business_clock_ms(start) + duration_ms)`, without walking the days in
-    /// between. An amount that fills an open day exactly is reached at its close, as with [`Self::add_business_time`].
-    pub fn business_instant(
-        &mut self,
-        calendar: Option<BusinessHours>,
-        holidays: &[NaiveDate],
-        reading: i64,
-    ) -> Timestamp {
-        let Some((calendar, open_length_ms)) = daytime_calendar(calendar) else {
-            return Timestamp(reading);
-        };
-        let (mut open_days_before, mut today) =
-            (reading.div_euclid(open_length_ms), reading.rem_euclid(open_length_ms));
-        if today == 0 {
-            open_days_before -= 1;
-            today = open_length_ms;
-        }
-        let Ok(open_days_before) = i32::try_from(open_days_before) else {
-            return Timestamp(reading);
-        };
-        let day = open_day(open_days_before, holidays);
-        let (open, close) = self.open_interval(day, calendar);
-        Timestamp(open + today.min(close - open))
-    }
-
     /// The local day of `at` on a calendar and its open interval, remembered as the calendar's recent day when
     /// the zone's offset holds all through the UTC day.
     fn read_day(&mut self, place: usize, calendar: BusinessHours, at: Timestamp) -> (i32, i64, i64) {
@@ -302,18 +276,6 @@ fn daytime_calendar(calendar: Option<BusinessHours>) -> Option<(BusinessHours, i
     let calendar = calendar?;
     let (open, close) = (calendar.hours.open_minute, calendar.hours.close_minute);
     (close > open).then(|| (calendar, i64::from(close - open) * 60_000))
-}
-
-/// The day number that has `open_days_before` days before it that are not holidays, and is not one itself.
-fn open_day(open_days_before: i32, holidays: &[NaiveDate]) -> i32 {
-    let mut day = open_days_before;
-    for holiday in holidays {
-        if holiday.num_days_from_ce() > day {
-            break;
-        }
-        day += 1;
-    }
-    day
 }
 
 /// Whether a day number is one of the (sorted) holidays.
@@ -635,39 +597,5 @@ mod memo_tests {
         let far = 100 + MEMO_DAYS_MAX as i32;
         assert_eq!(table.get_or(far, || far * 10), far * 10);
         assert_eq!((table.first_day, table.values.len()), (far, 1));
-    }
-
-    #[test]
-    fn the_business_instant_of_a_reading_is_where_adding_business_time_lands() {
-        let calendar = Some(BusinessHours {
-            zone: chrono_tz::Europe::Berlin,
-            hours: OpeningHours::parse("08:00-20:00").unwrap(),
-        });
-        let holidays = [
-            NaiveDate::from_ymd_opt(2026, 3, 30).unwrap(),
-            NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
-            NaiveDate::from_ymd_opt(2026, 4, 3).unwrap(),
-        ];
-        let mut memo = CalendarMemo::default();
-        // Around the spring change of 2026-03-29, with two holidays in a row and one more: starts every 97 minutes
-        // (open, closed, on holidays), durations from a minute to four open days, including whole open days.
-        let from = Timestamp::parse_rfc3339("2026-03-27T00:00:00Z").unwrap().0;
-        for start in (from..from + 6 * Timestamp::MILLIS_PER_DAY).step_by(97 * 60_000) {
-            let start = Timestamp(start);
-            for duration in [
-                60_000,
-                3_600_000,
-                12 * 3_600_000,
-                13 * 3_600_000 + 7 * 60_000,
-                48 * 3_600_000,
-            ] {
-                let reading = memo.business_clock_ms(0, calendar, &holidays, start) + duration;
-                assert_eq!(
-                    memo.business_instant(calendar, &holidays, reading),
-                    memo.add_business_time(start, duration, calendar, &holidays),
-                    "{duration} ms after {start:?}"
-                );
-            }
-        }
     }
 }

@@ -5,11 +5,10 @@
 //! checked against the document's current state, which keeps rescheduling a plain insert.
 //!
 //! The queue pops in exactly the order of a sorted set of `(due, deadline)`; an entry scheduled twice is popped
-//! twice in a row and fires once. A snapshot holds the entries sorted. It is two binary heaps: `phantom_stock`
-//! checks and exceptions' SLA steps, nearly all that falls due (a fast mover's check comes round again every few
-//! sales, and every exception has its steps), keep to a heap of 16-byte entries that compare as integers
-//! ([`pack`]); the documents' deadlines and the daily one to a heap of their own. A pop takes the smaller of the
-//! two heads.
+//! twice in a row and fires once. A snapshot holds the entries sorted. It is two binary heaps: exceptions' SLA
+//! steps, most of what falls due (every exception has its steps), keep to a heap of 16-byte entries that compare
+//! as integers ([`pack`]); the documents' deadlines and the daily one to a heap of their own. A pop takes the
+//! smaller of the two heads.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -17,7 +16,6 @@ use std::collections::BinaryHeap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::codes::{DocumentNumber, Timestamp};
-use crate::engine::ledger::{LocationId, SkuId};
 
 /// What falls due.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -30,8 +28,6 @@ pub enum Deadline {
     Refund(DocumentNumber),
     /// An order must have shipped by now (`order_at_risk`).
     OrderShipment(DocumentNumber),
-    /// A selling item has been silent this long (`phantom_stock`).
-    PhantomCheck(LocationId, SkuId),
     /// UTC midnight: the daily test of store exception rates (`store_exception_rate`) and the forgetting of
     /// till receipts too old to return against.
     Daily,
@@ -57,7 +53,7 @@ pub enum Target {
 pub struct DeadlineQueue {
     /// Every deadline that does not [`pack`].
     entries: BinaryHeap<Reverse<(Timestamp, Deadline)>>,
-    /// `phantom_stock` checks and SLA steps by due time, then [`pack`], which orders them as their `Deadline`s.
+    /// SLA steps by due time, then [`pack`], which orders them as their `Deadline`s.
     packed: BinaryHeap<Reverse<(Timestamp, u64)>>,
 }
 
@@ -135,9 +131,8 @@ const KIND_SHIFT: u32 = 60;
 /// Bits of a packed SLA step below its exception id: the target, level, reminder or repeat number.
 const NUMBER_BITS: u32 = 8;
 
-/// A `phantom_stock` check or an SLA step as one integer that orders as its `Deadline` does among them (kind,
-/// then its fields in order), or `None` for any other deadline and for ids too large to pack (a location id
-/// of 2^28 or more, an exception id of 2^52 or more), which the entries heap takes.
+/// An SLA step as one integer that orders as its `Deadline` does among them (kind, then its fields in order),
+/// or `None` for any other deadline and for an exception id of 2^52 or more, which the entries heap takes.
 fn pack(deadline: &Deadline) -> Option<u64> {
     let packed = pack_fields(deadline);
     debug_assert!(
@@ -154,13 +149,10 @@ fn pack_fields(deadline: &Deadline) -> Option<u64> {
             .then(|| kind(kind_bits) | exception << NUMBER_BITS | u64::from(number))
     };
     match *deadline {
-        Deadline::PhantomCheck(location, sku) => {
-            (location < 1 << (KIND_SHIFT - 32)).then(|| kind(0) | u64::from(location) << 32 | u64::from(sku))
-        }
-        Deadline::Breach(exception, target) => step(1, exception, target as u8),
-        Deadline::Escalation(exception, level) => step(2, exception, level),
-        Deadline::Renotify(exception, count) => step(3, exception, count),
-        Deadline::Repeat(exception, count) => step(4, exception, count),
+        Deadline::Breach(exception, target) => step(0, exception, target as u8),
+        Deadline::Escalation(exception, level) => step(1, exception, level),
+        Deadline::Renotify(exception, count) => step(2, exception, count),
+        Deadline::Repeat(exception, count) => step(3, exception, count),
         _ => None,
     }
 }
@@ -169,11 +161,10 @@ fn unpack(packed: u64) -> Deadline {
     let fields = packed & ((1 << KIND_SHIFT) - 1);
     let (exception, number) = (fields >> NUMBER_BITS, packed as u8);
     match packed >> KIND_SHIFT {
-        0 => Deadline::PhantomCheck((fields >> 32) as LocationId, fields as SkuId),
-        1 if number == Target::Acknowledge as u8 => Deadline::Breach(exception, Target::Acknowledge),
-        1 => Deadline::Breach(exception, Target::Resolve),
-        2 => Deadline::Escalation(exception, number),
-        3 => Deadline::Renotify(exception, number),
+        0 if number == Target::Acknowledge as u8 => Deadline::Breach(exception, Target::Acknowledge),
+        0 => Deadline::Breach(exception, Target::Resolve),
+        1 => Deadline::Escalation(exception, number),
+        2 => Deadline::Renotify(exception, number),
         _ => Deadline::Repeat(exception, number),
     }
 }
@@ -215,11 +206,9 @@ mod tests {
 
     fn deadline() -> impl Strategy<Value = Deadline> {
         let exception = prop_oneof![0u64..4, Just((1 << 52) - 1), Just(1 << 52)];
-        let location = prop_oneof![0u32..3, Just((1 << 28) - 1), Just(1 << 28), Just(u32::MAX)];
         let number = prop_oneof![0u8..3, Just(u8::MAX)];
         let document = (0u8..3).prop_map(|n| DocumentNumber::parse(format!("D{n}")).expect("a valid number"));
         prop_oneof![
-            (location, prop_oneof![0u32..3, Just(u32::MAX)]).prop_map(|(l, s)| Deadline::PhantomCheck(l, s)),
             (exception.clone(), any::<bool>())
                 .prop_map(|(e, ack)| Deadline::Breach(e, if ack { Target::Acknowledge } else { Target::Resolve })),
             (exception.clone(), number.clone()).prop_map(|(e, n)| Deadline::Escalation(e, n)),
@@ -276,14 +265,8 @@ mod tests {
         queue.schedule(Timestamp(10), Deadline::Breach(7, Target::Acknowledge));
         queue.schedule(Timestamp(20), Deadline::Escalation(1, 1));
         queue.schedule(Timestamp(20), Deadline::Escalation(1 << 60, 1));
-        queue.schedule(Timestamp(20), Deadline::PhantomCheck(u32::MAX, 1));
-        queue.schedule(Timestamp(20), Deadline::PhantomCheck(1, u32::MAX));
         queue.schedule(Timestamp(10), Deadline::Renotify(7, 2));
         queue.schedule(Timestamp(10), Deadline::Escalation(7, 3));
-        queue.schedule(Timestamp(10), Deadline::PhantomCheck(3, 4));
-        queue.schedule(Timestamp(10), Deadline::PhantomCheck(2, 9));
-        queue.schedule(Timestamp(10), Deadline::PhantomCheck(2, 9));
-        queue.schedule(Timestamp(5), Deadline::PhantomCheck(7, 7));
         queue.schedule(
             Timestamp(10),
             Deadline::OrderShipment(DocumentNumber::parse("W1").unwrap()),
@@ -296,27 +279,22 @@ mod tests {
         assert_eq!(
             popped,
             vec![
-                (Timestamp(5), Deadline::PhantomCheck(7, 7)),
                 (
                     Timestamp(10),
                     Deadline::OrderShipment(DocumentNumber::parse("W1").unwrap())
                 ),
-                (Timestamp(10), Deadline::PhantomCheck(2, 9)),
-                (Timestamp(10), Deadline::PhantomCheck(3, 4)),
                 (Timestamp(10), Deadline::Breach(7, Target::Acknowledge)),
                 (Timestamp(10), Deadline::Breach(7, Target::Resolve)),
                 (Timestamp(10), Deadline::Escalation(7, 3)),
                 (Timestamp(10), Deadline::Renotify(7, 2)),
                 (Timestamp(10), Deadline::Repeat(2, 1)),
-                (Timestamp(20), Deadline::PhantomCheck(1, u32::MAX)),
-                (Timestamp(20), Deadline::PhantomCheck(u32::MAX, 1)),
                 (Timestamp(20), Deadline::Escalation(1, 1)),
                 (Timestamp(20), Deadline::Escalation(1 << 60, 1)),
             ]
         );
         assert_eq!(queue.next_due(), Some(Timestamp(30)), "due at 30 is not before 30");
         let restored: DeadlineQueue = postcard::from_bytes(&saved).unwrap();
-        assert_eq!(restored.len(), 14, "a snapshot keeps one of each copy");
+        assert_eq!(restored.len(), 9, "a snapshot keeps one of each copy");
         assert_eq!(postcard::to_stdvec(&restored).unwrap(), saved);
     }
 }

@@ -6,7 +6,6 @@ use crate::engine::composition::Engine;
 use crate::engine::deadlines::Deadline;
 use crate::engine::detect::governance::{self, StoreRateView};
 use crate::engine::detect::pricing::PricingView;
-use crate::engine::ledger::LocationId;
 use crate::engine::stats::day_of;
 
 impl Engine {
@@ -18,17 +17,6 @@ impl Engine {
             promotions_by_sku: &self.state.stats.promotions_by_sku,
             priced_skus: &self.state.stats.priced_skus,
         }
-    }
-
-    /// Counts a till sale line for the store exception rate.
-    pub(super) fn count_sale_line(&mut self, location: LocationId, at: Timestamp) {
-        self.state
-            .stats
-            .stores
-            .entry(location)
-            .or_default()
-            .sale_lines
-            .add(day_of(at), 1);
     }
 
     /// Queues the first daily deadline at the UTC midnight after the first input.

@@ -4,16 +4,14 @@
 use rust_decimal::Decimal;
 
 use crate::codes::{Qty, Timestamp};
-use crate::engine::calendar::BusinessHours;
 use crate::engine::composition::Engine;
-use crate::engine::deadlines::Deadline;
 use crate::engine::detect::Cause;
 use crate::engine::detect::inventory::{
-    self, AfterCheck, InboundView, PhantomFinding, PhantomParams, low_stock_window,
+    self, InboundView, PhantomFinding, PhantomParams, PhantomView, low_stock_window,
 };
 use crate::engine::ledger::pack as pack_position;
-use crate::engine::ledger::{LocationId, Position, SkuId, unpack};
-use crate::engine::stats::{HISTORY_DAYS, PhantomCheck, PositionStats, day_of};
+use crate::engine::ledger::{LocationId, Position, SkuId};
+use crate::engine::stats::{HISTORY_DAYS, PositionStats, day_of};
 use crate::engine::stock_cover::StockCover;
 use crate::rules::{ExceptionType, Param};
 
@@ -37,9 +35,6 @@ impl Engine {
         if !watching && low_stock_window.is_none() {
             return None;
         }
-        let PhantomParams { min_daily, silence } = self.phantom_params(location, sku);
-        let calendar = if watching { self.business_hours(location) } else { None };
-        let holidays = &self.config.rules.workflow.holidays;
         let key = pack_position(location, sku);
         let book = &mut self.state.stats;
         let stats = book.positions.entry(key).or_default();
@@ -54,85 +49,106 @@ impl Engine {
             book.low_stock_watch.insert(key);
         }
         let was_open = std::mem::take(&mut stats.phantom_open);
-        // Only items fast enough to judge are watched: a slow mover's silence says nothing. A sale can bring
-        // the end of the silence forward as well as push it back (a burst shortens the mean interval), so a
-        // check already queued is replaced by an earlier one.
-        let earlier_check = watching.then(|| {
-            let (first, last) = (
-                stats.first_sale_at() == Some(cause.at),
-                stats.last_sale_at() == Some(cause.at),
-            );
-            if first || last {
-                let reading = (self.calendar_memo).business_clock_ms(location as usize, calendar, holidays, cause.at);
-                if first {
-                    stats.first_sale_reading = reading;
-                }
-                if last {
-                    stats.last_sale_reading = reading;
-                }
-            }
-            let due = stats.phantom_due_reading(silence)?;
-            let earlier = stats.phantom_check.is_none_or(|check| due < check.reading);
-            (earlier && stats.phantom_qualifies(min_daily)).then_some(due)
-        });
-        if let Some(Some(reading)) = earlier_check {
-            self.queue_phantom_check(location, sku, calendar, reading);
-        }
         if was_open {
             self.resolve_phantom_stock(location, sku, cause);
         }
         sales.filter(WindowSales::judgeable)
     }
 
-    /// Queues the `phantom_stock` check of a position for when its business clock reads `reading`.
-    fn queue_phantom_check(&mut self, location: LocationId, sku: SkuId, calendar: Option<BusinessHours>, reading: i64) {
-        let holidays = &self.config.rules.workflow.holidays;
-        let at = self.calendar_memo.business_instant(calendar, holidays, reading);
-        if let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) {
-            stats.phantom_check = Some(PhantomCheck { at, reading });
-        }
-        self.state
-            .workflow
-            .deadlines
-            .schedule(at, Deadline::PhantomCheck(location, sku));
-    }
-
-    /// Reads the business clock of a location's sales again after its calendar changed, and brings a queued
-    /// `phantom_stock` check forward where the new calendar ends the silence sooner.
-    pub(super) fn reread_sale_clocks(&mut self, location: LocationId) {
-        let phantom = ExceptionType::PhantomStock;
-        if !self.config.rules.is_enabled(phantom) {
+    /// A till sale line at `location`: the store's line clock moves on, the position's silence begins again,
+    /// and the `phantom_stock` checks that fell due at this line are run.
+    pub(super) fn note_till_line(&mut self, location: LocationId, sku: SkuId, at: Timestamp) {
+        let day = day_of(at);
+        let store = self.state.stats.stores.entry(location).or_default();
+        store.sale_lines.add(day, 1);
+        store.lines_total += 1;
+        if !self.config.rules.is_enabled(ExceptionType::PhantomStock) {
             return;
         }
-        let calendar = self.business_hours(location);
-        let mut keys: Vec<u64> = (self.state.stats.positions.keys().copied())
-            .filter(|&key| unpack(key).0 == location)
-            .collect();
-        keys.sort_unstable();
-        for key in keys {
-            let sku = unpack(key).1;
-            let silence = self.param(phantom, Param::SilenceIntervals, Some(location), Some(sku));
-            let holidays = &self.config.rules.workflow.holidays;
-            let Some(stats) = self.state.stats.positions.get_mut(&key) else {
-                continue;
+        let stats = self
+            .state
+            .stats
+            .positions
+            .entry(pack_position(location, sku))
+            .or_default();
+        stats.till_lines.add(day, 1);
+        self.restart_silence(location, sku, at);
+        self.run_due_phantom_checks(location, at);
+    }
+
+    /// The position's silence begins now (a till sale, stock arriving from zero, a count), and its check is
+    /// queued if it is not.
+    pub(super) fn restart_silence(&mut self, location: LocationId, sku: SkuId, at: Timestamp) {
+        let Some(store) = self.state.stats.stores.get(&location) else {
+            return;
+        };
+        let lines_total = store.lines_total;
+        let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) else {
+            return;
+        };
+        stats.silence_began_at_line = lines_total;
+        stats.silence_began_on_day = day_of(at);
+        if !stats.phantom_queued && !stats.phantom_open {
+            self.judge_phantom_stock(location, sku, at);
+        }
+    }
+
+    /// Runs every `phantom_stock` check of the store that falls due at its current line.
+    fn run_due_phantom_checks(&mut self, location: LocationId, at: Timestamp) {
+        let lines_total = self
+            .state
+            .stats
+            .stores
+            .get(&location)
+            .map_or(0, |store| store.lines_total);
+        loop {
+            let Some(checks) = self.state.stats.phantom_checks.get_mut(&location) else {
+                return;
             };
-            let (Some(first), Some(last)) = (stats.first_sale_at(), stats.last_sale_at()) else {
-                continue;
+            let Some(&(due, sku)) = checks.first().filter(|&&(due, _)| due <= lines_total) else {
+                return;
             };
-            let memo = &mut self.calendar_memo;
-            let place = location as usize;
-            stats.first_sale_reading = memo.business_clock_ms(place, calendar, holidays, first);
-            stats.last_sale_reading = memo.business_clock_ms(place, calendar, holidays, last);
-            let Some(queued) = stats.phantom_check else {
-                continue;
-            };
-            // Readings of different calendars do not compare: the queued check is read on the new one too.
-            let reading = memo.business_clock_ms(place, calendar, holidays, queued.at);
-            stats.phantom_check = Some(PhantomCheck { at: queued.at, reading });
-            if let Some(due) = stats.phantom_due_reading(silence)
-                && due < reading
-            {
-                self.queue_phantom_check(location, sku, calendar, due);
+            checks.remove(&(due, sku));
+            if let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) {
+                stats.phantom_queued = false;
+            }
+            self.judge_phantom_stock(location, sku, at);
+        }
+    }
+
+    /// Asks `phantom_stock` about a position and does what it found: raise, or queue the next check.
+    fn judge_phantom_stock(&mut self, location: LocationId, sku: SkuId, at: Timestamp) {
+        let key = pack_position(location, sku);
+        let (Some(stats), Some(store)) = (
+            self.state.stats.positions.get(&key),
+            self.state.stats.stores.get(&location),
+        ) else {
+            return;
+        };
+        let view = PhantomView {
+            ledger: &self.state.picture.ledger,
+            master: &self.state.picture.master,
+            enabled: self.config.rules.is_enabled(ExceptionType::PhantomStock),
+            params: self.phantom_params(location, sku),
+        };
+        match inventory::phantom_stock(&view, stats, store, location, sku, at) {
+            PhantomFinding::NotJudged | PhantomFinding::Quiet => {}
+            PhantomFinding::CheckAgainAtLine(due) => {
+                self.state
+                    .stats
+                    .phantom_checks
+                    .entry(location)
+                    .or_default()
+                    .insert((due, sku));
+                if let Some(stats) = self.state.stats.positions.get_mut(&key) {
+                    stats.phantom_queued = true;
+                }
+            }
+            PhantomFinding::Raise(detection) => {
+                if let Some(stats) = self.state.stats.positions.get_mut(&key) {
+                    stats.phantom_open = true;
+                }
+                self.apply_detection(Some(detection));
             }
         }
     }
@@ -142,44 +158,6 @@ impl Engine {
             stats.phantom_open = false;
         }
         self.apply_verdict(inventory::phantom_cleared(location, sku, cause));
-    }
-
-    /// Runs a `phantom_stock` check that fell due, and does what it found.
-    pub(super) fn fire_phantom_check(&mut self, location: LocationId, sku: SkuId, due_at: Timestamp) {
-        let PhantomParams { min_daily, silence } = self.phantom_params(location, sku);
-        let key = pack_position(location, sku);
-        let Some(stats) = self.state.stats.positions.get(&key) else {
-            return;
-        };
-        let picture = &self.state.picture;
-        let enabled = self.config.rules.is_enabled(ExceptionType::PhantomStock);
-        let params = (min_daily, silence);
-        let finding = inventory::phantom_stock(
-            &picture.ledger,
-            &picture.master,
-            enabled,
-            stats,
-            params,
-            location,
-            sku,
-            due_at,
-        );
-        let PhantomFinding::Checked(after) = finding else {
-            return;
-        };
-        let stats = self.state.stats.positions.get_mut(&key).expect("found above");
-        stats.phantom_check = None;
-        match after {
-            AfterCheck::Quiet => {}
-            AfterCheck::CheckAgainAt(reading) => {
-                let calendar = self.business_hours(location);
-                self.queue_phantom_check(location, sku, calendar, reading);
-            }
-            AfterCheck::Raise(detection) => {
-                stats.phantom_open = true;
-                self.apply_detection(Some(detection));
-            }
-        }
     }
 
     /// `low_stock`: available (on hand - reserved + open PO and transfer quantity due within the lead time)

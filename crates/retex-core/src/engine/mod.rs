@@ -163,7 +163,6 @@ impl Engine {
                 Deadline::PurchaseOrderExpected(po) => self.fire_po_expected(&po, due_at),
                 Deadline::Refund(return_number) => self.fire_refund_due(&return_number, due_at),
                 Deadline::OrderShipment(order) => self.fire_order_at_risk(&order, due_at),
-                Deadline::PhantomCheck(location, sku) => self.fire_phantom_check(location, sku, due_at),
                 Deadline::Daily => self.fire_daily(due_at),
                 Deadline::Escalation(exception, level) => {
                     self.fire_escalation(exception, level, due_at);

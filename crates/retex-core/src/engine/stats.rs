@@ -3,6 +3,7 @@
 //!
 //! Kept apart from [`super::Ledger`] so that a position that never sells costs nothing here.
 
+use std::collections::BTreeSet;
 use std::num::NonZeroU8;
 
 use rust_decimal::Decimal;
@@ -15,9 +16,6 @@ use crate::engine::receipts::ReceiptBook;
 use crate::engine::sorted_map;
 
 pub use crate::rules::HISTORY_DAYS;
-
-/// `phantom_stock` judges "selling at least N a day" over at most this many days up to the last sale.
-const PHANTOM_VELOCITY_WINDOW_DAYS: usize = 14;
 
 /// A UTC day number (days since the Unix epoch).
 pub fn day_of(at: Timestamp) -> i32 {
@@ -99,17 +97,18 @@ impl DayRing {
         (total, nonzero)
     }
 
-    /// The sum of [`Self::window`], from what [`Self::window_total`] remembers where it can (without
-    /// remembering anything itself: windows of another length would take turns at it).
-    pub fn window_sum(&self, until_day: i32, days: usize) -> u64 {
-        match self.remembered(until_day, days) {
-            Some(window) => window.total,
-            None => self.window(until_day, days).map(u64::from).sum(),
-        }
-    }
-
     fn remembered(&self, until_day: i32, days: usize) -> Option<WindowTotal> {
         (self.latest_window).filter(|window| until_day == self.last_day && usize::from(window.days.get()) == days)
+    }
+
+    /// The value of `day`, 0 for a day the ring does not hold.
+    pub fn value_on(&self, day: i32) -> u32 {
+        let age = self.last_day - day;
+        if (0..HISTORY_DAYS as i32).contains(&age) {
+            self.values[slot(day)]
+        } else {
+            0
+        }
     }
 
     /// The values of the `days` days ending at `until_day` that the ring holds, newest first (a day it does not
@@ -128,26 +127,25 @@ fn slot(day: i32) -> usize {
     (day & (HISTORY_DAYS as i32 - 1)) as usize
 }
 
-/// Sales of one position: 168 bytes with its key, one per position that sells.
+/// Sales of one position: 224 bytes with its key, one per position that sells.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PositionStats {
     /// Units sold per day, in thousandths of a unit.
     pub sold_milli: DayRing,
-    /// The first and the newest sale, meaningful once `sales` is not zero (8 bytes each, not 16 as options).
-    first_sale_ms: i64,
+    /// Till sale lines per day: `phantom_stock` judges the position's share of its store's lines.
+    pub till_lines: DayRing,
+    /// The newest sale, meaningful once `sales` is not zero (8 bytes, not 16 as an option).
     last_sale_ms: i64,
-
     /// The log entry of the newest sale: what a `phantom_stock` traces back to.
     pub last_sale_seq: u64,
     pub sales: u32,
-    /// The location's business clock at the first and the newest sale (see `CalendarMemo::business_clock_ms`):
-    /// `phantom_stock` measures the mean interval between sales in open hours. Read at each sale while
-    /// `phantom_stock` is on, and again for every position of a location whose calendar changes.
-    pub first_sale_reading: i64,
-    pub last_sale_reading: i64,
-    /// The `phantom_stock` check queued for this position, if any: an entry of the deadline queue at another
-    /// instant was superseded by it and fires as nothing.
-    pub phantom_check: Option<PhantomCheck>,
+    /// The store's till line count (`StoreActivity::lines_total`) when the position's silence began: its last
+    /// till sale, the last time stock arrived from zero, or its last count.
+    pub silence_began_at_line: u64,
+    /// The day the silence began: the selling pattern is read up to it, so the silence does not mask itself.
+    pub silence_began_on_day: i32,
+    /// Whether a `phantom_stock` check is queued in [`DetectorStats::phantom_checks`] for this position.
+    pub phantom_queued: bool,
     /// Whether a `phantom_stock` or `low_stock` exception is open here: spares a key lookup per sale.
     pub phantom_open: bool,
     pub low_stock_open: bool,
@@ -155,37 +153,14 @@ pub struct PositionStats {
     pub low_stock_watched: bool,
 }
 
-const _: () = assert!(size_of::<(u64, PositionStats)>() == 168);
+const _: () = assert!(size_of::<(u64, PositionStats)>() == 224);
 const _: () = assert!(size_of::<Option<WindowTotal>>() == 16);
 
-/// A queued `phantom_stock` check: due at `at`, when the business clock reads `reading`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PhantomCheck {
-    pub at: Timestamp,
-    pub reading: i64,
-}
-
 impl PositionStats {
-    /// The days an item has been selling, at most the last two weeks, ending with the day of its last sale.
-    fn phantom_window(&self) -> Option<(i32, usize)> {
-        let (first_sale_at, last_sale_at) = (self.first_sale_at()?, self.last_sale_at()?);
-        let selling_days = (day_of(last_sale_at) - day_of(first_sale_at) + 1) as usize;
-        Some((day_of(last_sale_at), selling_days.min(PHANTOM_VELOCITY_WINDOW_DAYS)))
-    }
-
-    /// Whether an item sells fast enough for its silence to mean something: `min_daily` a day over its window.
-    pub fn phantom_qualifies(&self, min_daily: Decimal) -> bool {
-        self.phantom_window()
-            .is_some_and(|(until_day, days)| self.sells_at_least(until_day, days, min_daily))
-    }
-
     pub fn record_sale(&mut self, at: Timestamp, qty: Qty, seq: u64) {
         let milli = whole_thousandths(qty.0);
         self.sold_milli.add(day_of(at), milli);
         let first = self.sales == 0;
-        if first || at.0 < self.first_sale_ms {
-            self.first_sale_ms = at.0;
-        }
         if first || at.0 >= self.last_sale_ms {
             self.last_sale_ms = at.0;
             self.last_sale_seq = seq;
@@ -194,54 +169,9 @@ impl PositionStats {
         self.sales = self.sales.saturating_add(1);
     }
 
-    /// The first sale, once there is one.
-    pub fn first_sale_at(&self) -> Option<Timestamp> {
-        (self.sales > 0).then_some(Timestamp(self.first_sale_ms))
-    }
-
-    /// The newest sale, once there is one.
-    pub fn last_sale_at(&self) -> Option<Timestamp> {
-        (self.sales > 0).then_some(Timestamp(self.last_sale_ms))
-    }
-
-    /// The business clock reading at which this item's silence becomes suspicious: `silence_intervals` mean
-    /// intervals between its sales after the newest one. `None` before two sales apart in open hours.
-    pub fn phantom_due_reading(&self, silence_intervals: Decimal) -> Option<i64> {
-        if self.sales < 2 {
-            return None;
-        }
-        let span = self.last_sale_reading - self.first_sale_reading;
-        let interval = span / i64::from(self.sales - 1);
-        if interval <= 0 {
-            return None;
-        }
-        // Whole intervals, the usual setting, multiply in integers; anything else exactly in decimals.
-        let whole_intervals = (silence_intervals.scale() == 0)
-            .then(|| i64::try_from(silence_intervals.mantissa()).ok())
-            .flatten();
-        let silence_ms = match whole_intervals {
-            Some(intervals) => interval.checked_mul(intervals)?,
-            None => i64::try_from((Decimal::from(interval) * silence_intervals).trunc()).ok()?,
-        };
-        self.last_sale_reading.checked_add(silence_ms)
-    }
-
     /// Units sold (in thousandths) over `window_days` days ending at `until_day`, and on how many of them it sold.
     pub fn sold_over(&mut self, until_day: i32, window_days: usize) -> (u64, usize) {
         self.sold_milli.window_total(until_day, window_days)
-    }
-
-    /// Whether it sold at least `units_per_day` a day on average over the window (no division on this path).
-    pub fn sells_at_least(&self, until_day: i32, window_days: usize, units_per_day: Decimal) -> bool {
-        let total_milli = self.sold_milli.window_sum(until_day, window_days);
-        let days = window_days.clamp(1, HISTORY_DAYS) as u64;
-        // Whole units a day, the usual setting, compare in integers; anything else exactly in decimals.
-        if units_per_day.scale() == 0
-            && let Ok(units) = u64::try_from(units_per_day.mantissa())
-        {
-            return total_milli >= units.saturating_mul(days).saturating_mul(1000);
-        }
-        Decimal::from(total_milli) >= units_per_day * Decimal::from(days) * Decimal::ONE_THOUSAND
     }
 }
 
@@ -287,6 +217,8 @@ fn drop_document<T>(
 pub struct StoreActivity {
     pub sale_lines: DayRing,
     pub exceptions: DayRing,
+    /// Every till sale line the store has rung up: the clock `phantom_stock` measures silences by.
+    pub lines_total: u64,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -312,6 +244,9 @@ pub struct DetectorStats {
     pub transfers_in_transit: FxHashMap<LocationId, Vec<TransferInTransit>>,
     #[serde(with = "sorted_map")]
     pub stores: FxHashMap<LocationId, StoreActivity>,
+    /// Queued `phantom_stock` checks per store: the till line count at which each position's check falls due.
+    #[serde(with = "sorted_map")]
+    pub phantom_checks: FxHashMap<LocationId, BTreeSet<(u64, SkuId)>>,
     /// Orders known from till sales carrying their number.
     pub receipts: ReceiptBook,
     #[serde(with = "sorted_map")]
@@ -419,9 +354,7 @@ mod tests {
             let total = expected.iter().map(|&value| u64::from(value)).sum();
             let nonzero = expected.iter().filter(|&&value| value > 0).count();
             prop_assert_eq!(ring.window(until_day, days).collect::<Vec<_>>(), expected);
-            prop_assert_eq!(ring.window_sum(until_day, days), total);
             prop_assert_eq!(ring.window_total(until_day, days), (total, nonzero));
-            prop_assert_eq!(ring.window_sum(until_day, days), total, "from what it remembers");
         }
 
         /// A remembered window total, kept up by every later add, is the total summed afresh.
@@ -435,7 +368,6 @@ mod tests {
                 ring.add(day, amount);
                 let newest = ring.last_day;
                 let fresh = DayRing { latest_window: None, ..ring.clone() }.window_total(newest, days);
-                prop_assert_eq!(ring.window_sum(newest, days), fresh.0, "day {} days {}", day, days);
                 prop_assert_eq!(ring.window_total(newest, days), fresh, "day {} days {}", day, days);
             }
         }

@@ -318,13 +318,16 @@ fn read_param(
         return None;
     };
     let number = reader.number(value, path)?;
-    let is_share = matches!(param, Param::ToleranceShare | Param::ReceivedShare | Param::Alpha);
+    let is_share = matches!(
+        param,
+        Param::ToleranceShare | Param::ReceivedShare | Param::Alpha | Param::MaxSilenceProbability
+    );
     if is_share && number > Decimal::ONE {
         reader.error(value.span(), path, format!("is a share: at most 1, got {number}"));
         return None;
     }
-    if param == Param::Alpha && number.is_zero() {
-        reader.error(value.span(), path, "is a significance level: above 0");
+    if matches!(param, Param::Alpha | Param::MaxSilenceProbability) && number.is_zero() {
+        reader.error(value.span(), path, "is a probability: above 0");
         return None;
     }
     let is_window = matches!(param, Param::VelocityWindowDays | Param::RateWindowDays);

@@ -59,10 +59,8 @@ crate::wire_names! {
         CoverFactor = "cover_factor",
         /// `low_stock`: lead time used when the product's supplier names none.
         DefaultLeadTimeDays = "default_lead_time_days",
-        /// `phantom_stock`: silence longer than this multiple of the mean interval between sales.
-        SilenceIntervals = "silence_intervals",
-        /// `phantom_stock`: only for items selling at least this many units a day.
-        MinDailySales = "min_daily_sales",
+        /// `phantom_stock`: a silence less likely than this under the position's own pattern is phantom stock.
+        MaxSilenceProbability = "max_silence_probability",
         /// `transfer_overdue`: hours after `expected`.
         GraceHours = "grace_hours",
         /// `transfer_overdue`: hours after shipping when there is no `expected`.
@@ -163,8 +161,8 @@ impl ExceptionType {
             (Param::DefaultLeadTimeDays, decimal(0, 0)),
         ];
         const PHANTOM_STOCK: &[(Param, Decimal)] = &[
-            (Param::SilenceIntervals, decimal(4, 0)),
-            (Param::MinDailySales, decimal(2, 0)),
+            (Param::MaxSilenceProbability, decimal(1, 5)),
+            (Param::MinSaleLines, decimal(20, 0)),
         ];
         const TRANSFER_OVERDUE: &[(Param, Decimal)] = &[
             (Param::GraceHours, decimal(4, 0)),

@@ -1,98 +1,147 @@
-//! `phantom_stock` timing: the check falls due `silence_intervals` mean intervals after the last sale, whole or
-//! fractional, and a later sale moves it, back or forward.
-
-use std::sync::Arc;
+//! `phantom_stock` measures a silence in its store's own till lines: a position that sold one line in ten goes
+//! unheard of for `ceil(ln(1e5) / 0.1) = 116` of its store's lines before the silence is less likely than the
+//! default 1e-5. A store that sells nothing says nothing; a sale, a count or stock arriving from zero begins the
+//! silence again; a position with fewer than 20 lines in the window is not judged.
 
 use retex_core::codes::Timestamp;
-use retex_core::engine::{Engine, EngineConfig, Input};
-use retex_core::rules::file::parse_rules;
+use retex_core::engine::{Engine, Input};
 use retex_core::wire::parse_event;
 
-/// When `phantom_stock` opened for an item of a store open around the clock with stock, sold one unit at each
-/// of `sales` (in order), then the events `then`, on a tick at 2026-11-06T00:00Z.
-fn phantom_opened_at(rules: &str, sales: &[Timestamp], then: &[&str]) -> Vec<String> {
-    let rules = parse_rules(rules).unwrap_or_else(|errors| panic!("{errors:?}"));
-    let mut engine = Engine::new(EngineConfig {
-        rules: Arc::new(rules),
-        insight: None,
-    });
+/// Till lines a test store rings up each hour of its pattern: nine of `F`, then one of the watched SKU `X`.
+const LINES_PER_HOUR: i64 = 10;
+
+/// Events for store S1: master data, stock, then `hours` hours of the pattern from 2026-11-02T00:00Z.
+fn pattern(hours: i64) -> Vec<String> {
     let mut lines = vec![
         r#"{"id":"L","source":"t","type":"location","at":"2026-11-02T00:00:00Z","code":"S1","name":"Store","kind":"store","timezone":"UTC"}"#.to_owned(),
-        r#"{"id":"A","source":"t","type":"adjustment","at":"2026-11-02T00:00:00Z","location":"S1","sku":"X","qty":500,"reason":"correction"}"#.to_owned(),
+        r#"{"id":"AX","source":"t","type":"adjustment","at":"2026-11-02T00:00:00Z","location":"S1","sku":"X","qty":500,"reason":"correction"}"#.to_owned(),
+        r#"{"id":"AF","source":"t","type":"adjustment","at":"2026-11-02T00:00:00Z","location":"S1","sku":"F","qty":50000,"reason":"correction"}"#.to_owned(),
     ];
-    for (index, at) in sales.iter().enumerate() {
-        lines.push(format!(
-            r#"{{"id":"s{index}","source":"t","type":"sale","at":"{at}","location":"S1","sku":"X","qty":1,"unit_price":1,"channel":"pos"}}"#
-        ));
+    for hour in 0..hours {
+        lines.extend((0..LINES_PER_HOUR - 1).map(|line| sale(&format!("f{hour}-{line}"), "F", minute_of(hour, line))));
+        lines.push(sale(&format!("x{hour}"), "X", minute_of(hour, LINES_PER_HOUR - 1)));
     }
-    lines.extend(then.iter().map(|line| (*line).to_owned()));
+    lines
+}
+
+/// Till lines of the other SKU only, `lines` of them from `first_hour` on, ten an hour.
+fn filler(first_hour: i64, lines: i64) -> Vec<String> {
+    (0..lines)
+        .map(|index| {
+            let (hour, line) = (first_hour + index / LINES_PER_HOUR, index % LINES_PER_HOUR);
+            sale(&format!("g{index}"), "F", minute_of(hour, line))
+        })
+        .collect()
+}
+
+/// The instant of minute `minute` of hour `hour` after 2026-11-02T00:00Z.
+fn minute_of(hour: i64, minute: i64) -> Timestamp {
+    let start = Timestamp::parse_rfc3339("2026-11-02T00:00:00Z").unwrap();
+    Timestamp(start.0 + hour * 3_600_000 + minute * 60_000)
+}
+
+fn sale(id: &str, sku: &str, at: Timestamp) -> String {
+    format!(
+        r#"{{"id":"{id}","source":"t","type":"sale","at":"{at}","location":"S1","sku":"{sku}","qty":1,"unit_price":1,"channel":"pos"}}"#
+    )
+}
+
+/// The `phantom_stock` exceptions `lines` raise, as (opened at, status), with a tick at the end.
+fn phantom_of(lines: &[String]) -> Vec<(String, String)> {
+    let mut engine = Engine::default();
     let mut seq = 0;
-    for line in &lines {
+    for line in lines {
         seq += 1;
         let event = parse_event(line).unwrap_or_else(|error| panic!("{line}: {error}"));
         engine.apply(seq, &Input::Event(event));
     }
-    engine.apply(seq + 1, &Input::Tick(at("2026-11-06T00:00:00Z")));
+    engine.apply(seq + 1, &Input::Tick(minute_of(24 * 30, 0)));
     engine
         .exceptions()
         .iter()
         .filter(|view| view.exception_type == "phantom_stock")
-        .map(|view| view.opened_at.clone())
+        .map(|view| (view.opened_at.clone(), view.status.to_string()))
         .collect()
 }
 
-fn at(text: &str) -> Timestamp {
-    Timestamp::parse_rfc3339(text).unwrap()
-}
-
-/// `count` sales `step_ms` apart from `first`.
-fn every(first: &str, step_ms: i64, count: i64) -> Vec<Timestamp> {
-    (0..count)
-        .map(|index| Timestamp(at(first).0 + index * step_ms))
-        .collect()
-}
-
-/// 48 sales an hour apart, the last at 2026-11-03T23:30Z.
-fn hourly() -> Vec<Timestamp> {
-    every("2026-11-02T00:30:00Z", 3_600_000, 48)
-}
+/// Five days of the pattern: 120 lines of X in the window, one store line in ten.
+const PATTERN_HOURS: i64 = 120;
 
 #[test]
-fn the_silence_is_whole_or_fractional_mean_intervals_after_the_last_sale() {
-    // Mean interval one hour, last sale 2026-11-03T23:30Z.
-    assert_eq!(phantom_opened_at("", &hourly(), &[]), vec!["2026-11-04T03:30:00Z"]);
-    let two_and_a_half = "[types.phantom_stock]\nsilence_intervals = 2.5\n";
+fn a_silent_shelf_in_a_selling_store_is_flagged_at_the_116th_store_line() {
+    let mut lines = pattern(PATTERN_HOURS);
+    lines.extend(filler(PATTERN_HOURS, 115));
+    assert!(
+        phantom_of(&lines).is_empty(),
+        "115 lines of silence are not yet below 1e-5"
+    );
+    lines.extend(filler(PATTERN_HOURS + 20, 1));
+    let opened = phantom_of(&lines);
     assert_eq!(
-        phantom_opened_at(two_and_a_half, &hourly(), &[]),
-        vec!["2026-11-04T02:00:00Z"]
+        opened,
+        [(minute_of(PATTERN_HOURS + 20, 0).to_rfc3339(), "open".to_owned())]
     );
 }
 
 #[test]
-fn a_sale_before_the_check_moves_it() {
-    // One more sale 1 h 30 after the last: 48 intervals over 48 h 30, a mean of 60 min 37.5 s.
-    let mut sales = hourly();
-    sales.push(at("2026-11-04T01:00:00Z"));
-    assert_eq!(phantom_opened_at("", &sales, &[]), vec!["2026-11-04T05:02:30Z"]);
+fn a_store_that_sells_nothing_says_nothing() {
+    // The pattern, then days without a single till line: the store was closed, the shelf may be full.
+    let mut lines = pattern(PATTERN_HOURS);
+    lines.push(r#"{"id":"late","source":"t","type":"adjustment","at":"2026-11-20T00:00:00Z","location":"S1","sku":"F","qty":1,"reason":"correction"}"#.to_owned());
+    assert!(phantom_of(&lines).is_empty());
 }
 
 #[test]
-fn a_burst_of_sales_brings_the_check_forward() {
-    // Two sales twelve hours apart queue a check 48 h after the second. Ten more within 45 minutes make the
-    // mean interval 13 h 15 over 11, 4,336,363 ms, so the silence ends 4 h 49 min 5.452 s after the last.
-    let mut sales = vec![at("2026-11-02T00:30:00Z"), at("2026-11-02T12:30:00Z")];
-    sales.extend(every("2026-11-02T13:00:00Z", 5 * 60_000, 10));
-    assert_eq!(phantom_opened_at("", &sales, &[]), vec!["2026-11-02T18:34:05.452Z"]);
+fn a_position_with_fewer_than_20_lines_in_the_window_is_not_judged() {
+    let mut lines = pattern(19);
+    lines.extend(filler(19, 5_000));
+    assert!(phantom_of(&lines).is_empty());
 }
 
 #[test]
-fn new_opening_hours_measure_the_silence_in_the_new_open_hours() {
-    // From 2026-11-04 the store opens 09:00-21:00 UTC. Its sales (00:30 on the 2nd to 23:30 on the 3rd) span
-    // two whole open days on that calendar, 47 intervals of 1,838,297 ms: the silence ends 2 h 2 min 33.188 s
-    // into the next open day, not at 03:30 as on the old, always open calendar.
-    let hours = r#"{"id":"L2","source":"t","type":"location","at":"2026-11-04T00:00:00Z","code":"S1","name":"Store","kind":"store","timezone":"UTC","hours":"09:00-21:00"}"#;
+fn a_sale_clears_it_and_the_silence_begins_again() {
+    let mut lines = pattern(PATTERN_HOURS);
+    lines.extend(filler(PATTERN_HOURS, 116));
+    lines.push(sale("back", "X", minute_of(PATTERN_HOURS + 12, 30)));
+    let opened = phantom_of(&lines);
     assert_eq!(
-        phantom_opened_at("", &hourly(), &[hours]),
-        vec!["2026-11-04T11:02:33.188Z"]
+        opened,
+        [(minute_of(PATTERN_HOURS + 11, 5).to_rfc3339(), "resolved".to_owned())]
     );
+    // The silence counts from the sale: 116 more lines are not enough now that one day's share is a little
+    // lower (its 116 silent lines are in the window), 300 are.
+    lines.extend(filler(PATTERN_HOURS + 13, 116));
+    assert_eq!(phantom_of(&lines).len(), 1);
+    lines.extend(filler(PATTERN_HOURS + 25, 300));
+    let opened = phantom_of(&lines);
+    assert_eq!(opened.len(), 2, "{opened:?}");
+    assert_eq!(opened[1].1, "open");
+}
+
+#[test]
+fn an_empty_ledger_explains_the_silence_and_stock_arriving_begins_a_new_one() {
+    let mut lines = pattern(PATTERN_HOURS);
+    let on_hand = 500 - PATTERN_HOURS;
+    lines.push(format!(
+        r#"{{"id":"out","source":"t","type":"adjustment","at":"{}","location":"S1","sku":"X","qty":-{on_hand},"reason":"damage"}}"#,
+        minute_of(PATTERN_HOURS, 0)
+    ));
+    lines.extend(filler(PATTERN_HOURS, 200));
+    assert!(
+        phantom_of(&lines).is_empty(),
+        "nothing on the books: not selling is no surprise"
+    );
+    let arrived = minute_of(PATTERN_HOURS + 20, 30);
+    lines.push(format!(
+        r#"{{"id":"in","source":"t","type":"adjustment","at":"{arrived}","location":"S1","sku":"X","qty":40,"reason":"correction"}}"#,
+    ));
+    lines.extend(filler(PATTERN_HOURS + 21, 116));
+    assert!(
+        phantom_of(&lines).is_empty(),
+        "the silence begins at the arrival, not at the last sale"
+    );
+    lines.extend(filler(PATTERN_HOURS + 33, 1_000));
+    let opened = phantom_of(&lines);
+    assert_eq!(opened.len(), 1, "{opened:?}");
+    assert!(opened[0].0 > arrived.to_rfc3339(), "{opened:?}");
 }

@@ -2,6 +2,7 @@
 //! `DetectorStats` as sales happen) and what is inbound to it.
 
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use rustc_hash::FxHashMap;
 
 use crate::codes::{DocumentNumber, Money, Qty, Timestamp};
@@ -10,59 +11,168 @@ use crate::engine::documents::PurchaseOrderDoc;
 use crate::engine::incidents::Touch;
 use crate::engine::ledger::{Ledger, LocationId, SkuId, pack};
 use crate::engine::master::MasterData;
-use crate::engine::stats::{DetectorStats, PhantomCheck, PositionStats};
+use crate::engine::stats::{DayRing, DetectorStats, PositionStats, StoreActivity};
 use crate::engine::stock_cover::StockCover;
 use crate::rules::{ExceptionType, HISTORY_DAYS, Param, Rules, ScopeContext};
 
-/// What a due `phantom_stock` check found.
+/// How a position sells: its share of its store's till lines and how much that share varies from day to day,
+/// over the last `HISTORY_DAYS` days. A silence is measured in the store's own till lines since the position's
+/// last sale, so the store's hours, its busy and quiet times, its closures and holidays are all in the measure:
+/// a store that sells nothing tells nothing about one of its shelves.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SellingPattern {
+    /// The position's till lines over the window.
+    pub lines: u64,
+    /// Its expected share of the store's lines.
+    pub share: f64,
+    /// 1/k of a negative binomial: how much more than Poisson the daily lines vary (0: not at all).
+    pub overdispersion: f64,
+}
+
+/// The most overdispersion the pattern allows (k at least 0.1): beyond it, a silence would never be judged.
+const OVERDISPERSION_MAX: f64 = 10.0;
+
+impl SellingPattern {
+    /// From the position's and its store's daily till lines over the days up to `until_day`; `None` before
+    /// the store sold anything.
+    pub fn of(position: &DayRing, store: &DayRing, until_day: i32) -> Option<Self> {
+        let days = (0..HISTORY_DAYS as i32).map(|offset| until_day - offset);
+        let pairs: Vec<(f64, f64)> = days
+            .map(|day| (f64::from(position.value_on(day)), f64::from(store.value_on(day))))
+            .filter(|&(_, store_lines)| store_lines > 0.0)
+            .collect();
+        let (lines, store_lines) = pairs.iter().fold((0.0, 0.0), |(x, n), &(dx, dn)| (x + dx, n + dn));
+        if store_lines == 0.0 {
+            return None;
+        }
+        let share = lines / store_lines;
+        // Method of moments: the variance beyond Poisson, against the squared expectations.
+        let (mut excess, mut scale) = (-lines, 0.0);
+        for &(x, n) in &pairs {
+            excess += (x - share * n).powi(2);
+            scale += (share * n).powi(2);
+        }
+        let overdispersion = if scale > 0.0 {
+            (excess / scale).clamp(0.0, OVERDISPERSION_MAX)
+        } else {
+            0.0
+        };
+        Some(Self {
+            lines: lines as u64,
+            share,
+            overdispersion,
+        })
+    }
+
+    /// The natural logarithm of the probability that none of `store_lines` lines of the store is this
+    /// position's: `-q m` without overdispersion, else `-k ln(1 + q m / k)`.
+    pub fn log_probability_of_silence(&self, store_lines: u64) -> f64 {
+        let expected = self.share * store_lines as f64;
+        if self.overdispersion == 0.0 {
+            return -expected;
+        }
+        -(self.overdispersion * expected).ln_1p() / self.overdispersion
+    }
+
+    /// The fewest store lines after which a silence is less likely than `probability` (at least 1; `u64::MAX`
+    /// when never).
+    pub fn silence_lines(&self, probability: f64) -> u64 {
+        if self.share <= 0.0 {
+            return u64::MAX;
+        }
+        let lines = if self.overdispersion == 0.0 {
+            -probability.ln() / self.share
+        } else {
+            (probability.powf(-self.overdispersion) - 1.0) / (self.share * self.overdispersion)
+        };
+        // A float beyond u64's range saturates; a partial line counts as a whole one.
+        (lines.ceil() as u64).max(1)
+    }
+}
+
+/// `phantom_stock`'s parameters.
+#[derive(Clone, Copy, Debug)]
+pub struct PhantomParams {
+    /// A silence less likely than this under the position's pattern is phantom stock.
+    pub max_silence_probability: f64,
+    /// A position with fewer till lines over the window is not judged: its pattern is not known well enough.
+    pub min_sale_lines: u64,
+}
+
+impl PhantomParams {
+    pub fn from(param: impl Fn(Param) -> Decimal) -> Self {
+        Self {
+            max_silence_probability: param(Param::MaxSilenceProbability).to_f64().unwrap_or(0.0),
+            min_sale_lines: param(Param::MinSaleLines).to_u64().unwrap_or(u64::MAX),
+        }
+    }
+}
+
+/// What a `phantom_stock` judgement found.
 #[derive(Debug)]
 pub enum PhantomFinding {
-    /// The check was replaced by another, at another instant: this one checks nothing.
-    Superseded,
-    /// The check is used up; what follows from it.
-    Checked(AfterCheck),
-}
-
-#[derive(Debug)]
-pub enum AfterCheck {
-    /// Nothing: the item sells too slowly to judge, shows no stock, or the type is off.
-    Quiet,
-    /// It sold since the check was queued: check again when the business clock reads this.
-    CheckAgainAt(i64),
+    /// The position sells too little to judge, or its store has no pattern yet.
+    NotJudged,
+    /// Not silent enough yet: judge again when the store's line count reaches this.
+    CheckAgainAtLine(u64),
     /// Silent beyond its pattern while the ledger shows stock.
     Raise(Detection),
+    /// Silent beyond its pattern, but the ledger shows no stock (the silence is explained) or the type is off.
+    Quiet,
 }
 
-/// `phantom_stock` when its check falls due at `due_at`: the ledger shows stock, yet an item selling at least
-/// `min_daily` a day has been silent for `silence` times its mean interval between sales, counted in open hours.
+/// What `phantom_stock` reads of a position's store and ledger.
+#[derive(Clone, Copy)]
+pub struct PhantomView<'a> {
+    pub ledger: &'a Ledger,
+    pub master: &'a MasterData,
+    pub enabled: bool,
+    pub params: PhantomParams,
+}
+
+/// `phantom_stock` for a position whose silence began at the store's line `silence_began_at_line`, now that
+/// the store has rung up `store_lines_total` lines: the probability of that silence under the position's
+/// selling pattern is below `max_silence_probability` and the ledger shows at least 1 unit.
 #[allow(clippy::too_many_arguments)]
 pub fn phantom_stock(
-    ledger: &Ledger,
-    master: &MasterData,
-    enabled: bool,
+    view: &PhantomView<'_>,
     stats: &PositionStats,
-    (min_daily, silence): (Decimal, Decimal),
+    store: &StoreActivity,
     location: LocationId,
     sku: SkuId,
-    due_at: Timestamp,
+    at: Timestamp,
 ) -> PhantomFinding {
-    let Some(check) = stats.phantom_check.filter(|check: &PhantomCheck| check.at == due_at) else {
-        return PhantomFinding::Superseded;
+    let Some(pattern) = SellingPattern::of(&stats.till_lines, &store.sale_lines, stats.silence_began_on_day) else {
+        return PhantomFinding::NotJudged;
     };
-    let Some(current_due) = stats.phantom_due_reading(silence) else {
-        return PhantomFinding::Checked(AfterCheck::Quiet);
-    };
-    if current_due > check.reading {
-        return PhantomFinding::Checked(AfterCheck::CheckAgainAt(current_due));
+    if pattern.lines < view.params.min_sale_lines {
+        return PhantomFinding::NotJudged;
     }
-    let on_hand = ledger.get(location, sku).map_or(Qty::ZERO, |position| position.on_hand);
-    if !stats.phantom_qualifies(min_daily) || on_hand <= Qty::ZERO || !enabled {
-        return PhantomFinding::Checked(AfterCheck::Quiet);
+    let probability = view.params.max_silence_probability;
+    let silent_lines = store.lines_total - stats.silence_began_at_line;
+    if pattern.log_probability_of_silence(silent_lines) >= probability.ln() {
+        let due = stats
+            .silence_began_at_line
+            .saturating_add(pattern.silence_lines(probability));
+        return PhantomFinding::CheckAgainAtLine(due.max(store.lines_total + 1));
     }
-    let impact = on_hand * master.unit_cost(sku);
+    let on_hand = view
+        .ledger
+        .get(location, sku)
+        .map_or(Qty::ZERO, |position| position.on_hand);
+    if on_hand.0 < Decimal::ONE || !view.enabled {
+        return PhantomFinding::Quiet;
+    }
+    let impact = on_hand * view.master.unit_cost(sku);
     let kind = ExceptionType::PhantomStock;
-    let detection = Detection::at_position(kind, location, sku, due_at, impact, stats.last_sale_seq);
-    PhantomFinding::Checked(AfterCheck::Raise(detection))
+    PhantomFinding::Raise(Detection::at_position(
+        kind,
+        location,
+        sku,
+        at,
+        impact,
+        stats.last_sale_seq,
+    ))
 }
 
 /// A sale, or a count, clears `phantom_stock`.
@@ -199,23 +309,6 @@ impl SaleParams {
     }
 }
 
-/// `phantom_stock`'s parameters: the least a day an item must sell to be judged, and how many of its mean
-/// intervals between sales a silence must last.
-#[derive(Clone, Copy, Debug)]
-pub struct PhantomParams {
-    pub min_daily: Decimal,
-    pub silence: Decimal,
-}
-
-impl PhantomParams {
-    pub fn from(param: impl Fn(Param) -> Decimal) -> Self {
-        Self {
-            min_daily: param(Param::MinDailySales),
-            silence: param(Param::SilenceIntervals),
-        }
-    }
-}
-
 /// `low_stock`'s velocity window and the selling days it asks of it, in days, from its parameters.
 pub fn low_stock_window(param: impl Fn(Param) -> Decimal) -> (usize, usize) {
     (
@@ -232,4 +325,48 @@ fn decimal_days(days: rust_decimal::Decimal) -> usize {
         usize::try_from(days.trunc()).ok()
     };
     whole.unwrap_or(HISTORY_DAYS).min(HISTORY_DAYS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Daily rings of a position and its store from `(position lines, store lines)` per day, the last on day 100.
+    fn rings(days: &[(u32, u32)]) -> (DayRing, DayRing) {
+        let (mut position, mut store) = (DayRing::default(), DayRing::default());
+        for (offset, &(lines, store_lines)) in days.iter().enumerate() {
+            let day = 100 - (days.len() - 1 - offset) as i32;
+            position.add(day, lines);
+            store.add(day, store_lines);
+        }
+        (position, store)
+    }
+
+    #[test]
+    fn a_steady_share_is_poisson_and_a_silence_of_116_lines_in_ten_is_below_1e_5() {
+        let (position, store) = rings(&[(24, 240); 5]);
+        let pattern = SellingPattern::of(&position, &store, 100).unwrap();
+        assert_eq!((pattern.lines, pattern.share, pattern.overdispersion), (120, 0.1, 0.0));
+        assert_eq!(pattern.silence_lines(1e-5), 116);
+        assert!(pattern.log_probability_of_silence(115) > 1e-5f64.ln());
+        assert!(pattern.log_probability_of_silence(116) < 1e-5f64.ln());
+    }
+
+    #[test]
+    fn a_share_that_varies_from_day_to_day_needs_a_longer_silence() {
+        // The same 120 lines over the same store days, sold in bursts: 48 on some days, none on others.
+        let (position, store) = rings(&[(48, 240), (0, 240), (48, 240), (0, 240), (24, 240)]);
+        let pattern = SellingPattern::of(&position, &store, 100).unwrap();
+        assert_eq!(pattern.share, 0.1);
+        assert!(pattern.overdispersion > 0.0, "{pattern:?}");
+        assert!(pattern.silence_lines(1e-5) > 116 * 2, "{}", pattern.silence_lines(1e-5));
+    }
+
+    #[test]
+    fn days_the_store_sold_nothing_are_not_part_of_the_pattern() {
+        let (position, store) = rings(&[(24, 240), (0, 0), (24, 240)]);
+        let pattern = SellingPattern::of(&position, &store, 100).unwrap();
+        assert_eq!((pattern.share, pattern.overdispersion), (0.1, 0.0));
+        assert_eq!(SellingPattern::of(&DayRing::default(), &DayRing::default(), 100), None);
+    }
 }
