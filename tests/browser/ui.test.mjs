@@ -137,6 +137,15 @@ test('the dashboard shows its charts', async () => {
   }
   assert.ok((await page.locator('#chart-categories rect.bar').count()) >= 1, 'open exceptions drawn as bars');
   assert.ok((await page.locator('#chart-stores rect.bar').count()) >= 1, 'store rates drawn as bars');
+  // Every statistical detector has its row of field confirmations, at phone width without sideways scrolling.
+  const detectors = await page.locator('#confirmation tbody td:first-child').allTextContents();
+  assert.deepEqual(detectors, ['low stock', 'phantom stock', 'customer complaint', 'store exception rate']);
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => {
+    const table = document.querySelector('#confirmation');
+    return table.getBoundingClientRect().right - document.documentElement.clientWidth;
+  });
+  assert.ok(overflow <= 0, `the confirmation table fits a phone (${overflow} px too wide)`);
   await page.close();
 });
 

@@ -230,6 +230,11 @@ impl Engine {
         if !before.is_positive() && moved.on_hand.is_positive() {
             self.restart_silence(location, sku, cause.at);
         }
+        // Running out confirms an open `low_stock`.
+        if before.is_positive() && !moved.on_hand.is_positive() {
+            let detail = format!("ran out: {} on hand", moved.on_hand);
+            self.note_field_answer(ExceptionType::LowStock, location, sku, true, detail, cause);
+        }
         moved
     }
 
@@ -242,6 +247,7 @@ impl Engine {
         if let Some(verdict) = stock::count_variance(&self.params(), location, sku, before, variance, cause) {
             self.apply_verdict(verdict);
         }
+        self.answer_phantom_by_count(location, sku, count.counted, before, cause);
         self.resolve_phantom_stock(location, sku, cause);
         self.move_on_hand(location, sku, variance, Movement::Adjustment, cause);
         self.restart_silence(location, sku, cause.at);

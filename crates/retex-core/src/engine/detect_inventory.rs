@@ -5,10 +5,10 @@ use rust_decimal::Decimal;
 
 use crate::codes::{Qty, Timestamp};
 use crate::engine::composition::Engine;
-use crate::engine::detect::Cause;
 use crate::engine::detect::inventory::{
     self, InboundView, PhantomFinding, PhantomParams, PhantomView, low_stock_window,
 };
+use crate::engine::detect::{Cause, key_of};
 use crate::engine::ledger::pack as pack_position;
 use crate::engine::ledger::{LocationId, Position, SkuId};
 use crate::engine::stats::{HISTORY_DAYS, PositionStats, day_of};
@@ -50,6 +50,7 @@ impl Engine {
         }
         let was_open = std::mem::take(&mut stats.phantom_open);
         if was_open {
+            self.note_phantom_answer(location, sku, false, "sold again".to_owned(), cause);
             self.resolve_phantom_stock(location, sku, cause);
         }
         sales.filter(WindowSales::judgeable)
@@ -153,6 +154,42 @@ impl Engine {
         }
     }
 
+    /// A count answers an open `phantom_stock`: the shelf held less than the books (confirmed) or not.
+    pub(super) fn answer_phantom_by_count(
+        &mut self,
+        location: LocationId,
+        sku: SkuId,
+        counted: Qty,
+        on_books: Qty,
+        cause: Cause,
+    ) {
+        let detail = format!("counted {counted} against {on_books} on the books");
+        self.note_phantom_answer(location, sku, counted < on_books, detail, cause);
+    }
+
+    fn note_phantom_answer(&mut self, location: LocationId, sku: SkuId, confirmed: bool, detail: String, cause: Cause) {
+        self.note_field_answer(ExceptionType::PhantomStock, location, sku, confirmed, detail, cause);
+    }
+
+    /// Records on the open exception of a position-keyed statistical type what the field said of it.
+    pub(super) fn note_field_answer(
+        &mut self,
+        exception_type: ExceptionType,
+        location: LocationId,
+        sku: SkuId,
+        confirmed: bool,
+        detail: String,
+        cause: Cause,
+    ) {
+        let key = key_of(exception_type, Some(location), Some(sku), None);
+        if let Some(id) = self.state.book.exceptions.open_id(&key) {
+            self.state
+                .book
+                .exceptions
+                .confirm(id, confirmed, cause.at, detail, cause.seq);
+        }
+    }
+
     pub(super) fn resolve_phantom_stock(&mut self, location: LocationId, sku: SkuId, cause: Cause) {
         if let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) {
             stats.phantom_open = false;
@@ -214,6 +251,10 @@ impl Engine {
         };
         if let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) {
             stats.low_stock_open = low;
+        }
+        if !low {
+            let detail = "cleared without running out".to_owned();
+            self.note_field_answer(ExceptionType::LowStock, location, sku, false, detail, cause);
         }
         self.apply_verdict(verdict);
     }

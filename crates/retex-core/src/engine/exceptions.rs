@@ -29,6 +29,21 @@ pub enum TypeRef {
     Custom(u16),
 }
 
+impl TypeRef {
+    /// Detected statistically: the field confirms it or not (custom types are not).
+    pub fn is_statistical(self) -> bool {
+        matches!(self, TypeRef::BuiltIn(exception_type) if exception_type.is_statistical())
+    }
+
+    /// Confirmed when a person resolves it: a complaint or a store's rate, which nothing but a person checks.
+    pub fn confirmed_by_resolution(self) -> bool {
+        matches!(
+            self,
+            TypeRef::BuiltIn(ExceptionType::CustomerComplaint | ExceptionType::StoreExceptionRate)
+        )
+    }
+}
+
 /// What de-duplicates an exception: its type and the key columns of exceptions.md.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ExceptionKey {
@@ -131,6 +146,9 @@ pub struct ExceptionRecord {
     pub evidence: Vec<EvidenceRef>,
     /// The latest approval request and its decision.
     pub approval: Option<ApprovalState>,
+    /// For a statistical type, whether the field confirmed it (a count that found the shelf short, the stockout
+    /// that followed, a person resolving a complaint) or not (a sale, a full shelf, no stockout, a dismissal).
+    pub confirmed: Option<bool>,
 }
 
 /// A file in the evidence store, by content hash.
@@ -384,6 +402,7 @@ impl ExceptionBook {
             resolution: None,
             evidence: Vec::new(),
             approval: None,
+            confirmed: None,
         });
         let record = self.get_mut(id);
         // Written piece by piece: every exception opens with this note.
@@ -408,6 +427,17 @@ impl ExceptionBook {
         record.resolve_breached |= at > record.resolve_due;
         record.note(at, ENGINE_ACTOR, "resolved", "the condition cleared", cause);
         Some(id)
+    }
+
+    /// Records what the field said of a statistical exception, once: whether it confirmed it, and how.
+    pub fn confirm(&mut self, id: u64, confirmed: bool, at: Timestamp, detail: String, seq: u64) {
+        let record = self.get_mut(id);
+        if record.confirmed.is_some() {
+            return;
+        }
+        record.confirmed = Some(confirmed);
+        let action = if confirmed { "confirmed" } else { "not_confirmed" };
+        record.note(at, ENGINE_ACTOR, action, detail, seq);
     }
 
     /// Why a command cannot act on its exception now, if it cannot.
@@ -505,6 +535,9 @@ impl ExceptionBook {
                 note,
                 resolution,
             } => {
+                if record.key.exception_type.confirmed_by_resolution() {
+                    record.confirmed.get_or_insert(true);
+                }
                 record.status = ExceptionStatus::Resolved;
                 record.root_cause = Some(*root_cause);
                 record.resolution = *resolution;
@@ -517,6 +550,9 @@ impl ExceptionBook {
                 }
             }
             Action::Dismiss { reason } => {
+                if record.key.exception_type.is_statistical() {
+                    record.confirmed.get_or_insert(false);
+                }
                 record.status = ExceptionStatus::Dismissed;
                 record.resolved_at = Some(at);
                 record.resolved_by = Some(seq);

@@ -12,9 +12,9 @@ use serde::Serialize;
 
 use crate::codes::{Money, Timestamp};
 use crate::engine::composition::Engine;
-use crate::engine::exceptions::ExceptionRecord;
+use crate::engine::exceptions::{ExceptionRecord, TypeRef};
 use crate::engine::stats::day_of;
-use crate::rules::Severity;
+use crate::rules::{ExceptionType, Severity};
 
 /// Upper bounds of the aging buckets of open exceptions, in hours, and their labels; the last is open-ended.
 const AGING_BUCKETS: [(i64, &str); 5] = [
@@ -50,6 +50,21 @@ pub struct Kpis {
     pub root_causes: Vec<RootCauseCount>,
     /// Stores by exception rate, highest first.
     pub stores: Vec<StoreRate>,
+    /// Each statistical detector's alerts as the field answered them: the only precision a store can measure.
+    pub confirmation: Vec<ConfirmationRate>,
+}
+
+/// How often the field confirmed a statistical detector's exceptions.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
+pub struct ConfirmationRate {
+    #[serde(rename = "type")]
+    pub exception_type: &'static str,
+    pub confirmed: u64,
+    pub not_confirmed: u64,
+    /// Not answered yet.
+    pub pending: u64,
+    /// `confirmed / (confirmed + not_confirmed)`, when any was answered.
+    pub rate: Option<f64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
@@ -139,11 +154,29 @@ impl Engine {
         let mut root_causes: BTreeMap<&'static str, u64> = BTreeMap::new();
         let (mut total, mut open, mut repeats) = (0u64, 0u64, 0u64);
         let (mut impact_open, mut impact_total) = (Money::ZERO, Money::ZERO);
+        let mut confirmation: Vec<ConfirmationRate> = (ExceptionType::ALL.into_iter())
+            .filter(|exception_type| exception_type.is_statistical())
+            .map(|exception_type| ConfirmationRate {
+                exception_type: exception_type.name(),
+                ..ConfirmationRate::default()
+            })
+            .collect();
         for record in self.state.book.exceptions.records() {
             if !self.in_scope(record, scope) {
                 continue;
             }
             total += 1;
+            if let TypeRef::BuiltIn(exception_type) = record.key.exception_type
+                && let Some(rate) = confirmation
+                    .iter_mut()
+                    .find(|rate| rate.exception_type == exception_type.name())
+            {
+                match record.confirmed {
+                    Some(true) => rate.confirmed += 1,
+                    Some(false) => rate.not_confirmed += 1,
+                    None => rate.pending += 1,
+                }
+            }
             repeats += u64::from(record.repeat_of.is_some());
             impact_total = Money(impact_total.0 + record.impact.0);
             let acknowledged_at = record.acknowledged_at.or(record.resolved_at);
@@ -196,6 +229,13 @@ impl Engine {
             impact_total: cents(impact_total),
             root_causes: pareto(root_causes),
             stores: self.store_rates(now, scope),
+            confirmation: confirmation
+                .into_iter()
+                .map(|rate| ConfirmationRate {
+                    rate: share(rate.confirmed, rate.confirmed + rate.not_confirmed),
+                    ..rate
+                })
+                .collect(),
         }
     }
 

@@ -58,7 +58,7 @@ pub use exceptions::{
 pub use incidents::{Filing, Incident, IncidentBook, Touch};
 pub use insight::{Insight, RateTestParams, StoreWindow};
 pub use interner::Interner;
-pub use kpis::{AgingBucket, CategoryCounts, Kpis, RootCauseCount, StoreRate};
+pub use kpis::{AgingBucket, CategoryCounts, ConfirmationRate, Kpis, RootCauseCount, StoreRate};
 pub use ledger::{Ledger, LocationId, Position, SkuId};
 pub use master::MasterData;
 pub use query::{Cursor, ExceptionOrder, ExceptionPage, ExceptionQuery, StatusFilter, StatusGroup};
@@ -77,7 +77,7 @@ use crate::event::Event;
 use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 16;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 17;
 
 impl Engine {
     /// Applies one log entry and returns what it changed. `seq` must be greater than every sequence number

@@ -74,6 +74,9 @@ pub struct ExceptionView<'a> {
     pub repeat_of: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution: Option<&'static str>,
+    /// For a statistical type, whether the field confirmed it; absent until it said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmed: Option<bool>,
     /// Files attached as evidence, in order; absent when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<EvidenceView<'a>>,
@@ -231,6 +234,7 @@ impl Engine {
             resolved_by: record.resolved_by,
             repeat_of: record.repeat_of,
             resolution: record.resolution.map(Resolution::name),
+            confirmed: record.confirmed,
             evidence: record
                 .evidence
                 .iter()

@@ -205,6 +205,14 @@ impl ExceptionType {
         }
     }
 
+    /// Detected statistically, judged by precision and recall rather than by exact instants (exceptions.md).
+    pub fn is_statistical(self) -> bool {
+        matches!(
+            self,
+            Self::LowStock | Self::PhantomStock | Self::StoreExceptionRate | Self::CustomerComplaint
+        )
+    }
+
     /// Whether a store's own operations cause it, so that it counts towards the store's exception rate
     /// (`store_exception_rate`): its counts, tills, receiving and returns desk. Statistical types (other
     /// detectors' noise), suppliers', the web shop's and master data's are not the store's doing.

@@ -9,6 +9,13 @@ use retex_core::wire::parse_event;
 /// Where `low_stock` opened after the same item sold one unit a day for eight days at two stores holding 17
 /// units each, under `rules`.
 fn low_stock_locations(rules: &str) -> Vec<String> {
+    (low_stock_after(rules, &[]).iter())
+        .filter_map(|(location, _)| location.clone())
+        .collect()
+}
+
+/// The `low_stock` exceptions (location, whether the field confirmed it) after the eight days and `then`.
+fn low_stock_after(rules: &str, then: &[&str]) -> Vec<(Option<String>, Option<bool>)> {
     let rules = parse_rules(rules).unwrap_or_else(|errors| panic!("{errors:?}"));
     let mut engine = Engine::new(EngineConfig {
         rules: Arc::new(rules),
@@ -30,13 +37,14 @@ fn low_stock_locations(rules: &str) -> Vec<String> {
             ));
         }
     }
+    lines.extend(then.iter().map(|line| (*line).to_owned()));
     for (seq, line) in lines.iter().enumerate() {
         let event = parse_event(line).unwrap_or_else(|error| panic!("{line}: {error}"));
         engine.apply(seq as u64 + 1, &Input::Event(event));
     }
     (engine.exceptions().iter())
         .filter(|view| view.exception_type == "low_stock")
-        .filter_map(|view| view.location.map(str::to_owned))
+        .map(|view| (view.location.map(str::to_owned), view.confirmed))
         .collect()
 }
 
@@ -47,4 +55,24 @@ fn a_lead_time_scoped_to_one_location_applies_there_only() {
     assert!(low_stock_locations("").is_empty());
     let scoped = "[[types.low_stock.overrides]]\nlocation = \"S2\"\ndefault_lead_time_days = 10\n";
     assert_eq!(low_stock_locations(scoped), vec!["S2"]);
+}
+
+#[test]
+fn the_stockout_that_follows_confirms_it_and_a_delivery_in_time_does_not() {
+    let scoped = "[[types.low_stock.overrides]]\nlocation = \"S2\"\ndefault_lead_time_days = 10\n";
+    let sold_out = r#"{"id":"out","source":"t","type":"sale","at":"2026-11-10T12:00:00Z","location":"S2","sku":"X","qty":9,"unit_price":1,"channel":"pos"}"#;
+    assert_eq!(
+        low_stock_after(scoped, &[sold_out]),
+        [(Some("S2".to_owned()), Some(true))]
+    );
+    let delivered = r#"{"id":"in","source":"t","type":"adjustment","at":"2026-11-10T08:00:00Z","location":"S2","sku":"X","qty":100,"reason":"correction"}"#;
+    assert_eq!(
+        low_stock_after(scoped, &[delivered]),
+        [(Some("S2".to_owned()), Some(false))]
+    );
+    assert_eq!(
+        low_stock_after(scoped, &[]),
+        [(Some("S2".to_owned()), None)],
+        "not answered yet"
+    );
 }

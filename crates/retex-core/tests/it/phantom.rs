@@ -46,8 +46,8 @@ fn sale(id: &str, sku: &str, at: Timestamp) -> String {
     )
 }
 
-/// The `phantom_stock` exceptions `lines` raise, as (opened at, status), with a tick at the end.
-fn phantom_of(lines: &[String]) -> Vec<(String, String)> {
+/// An engine after `lines` and a tick at the end.
+fn engine_after(lines: &[String]) -> Engine {
     let mut engine = Engine::default();
     let mut seq = 0;
     for line in lines {
@@ -57,6 +57,11 @@ fn phantom_of(lines: &[String]) -> Vec<(String, String)> {
     }
     engine.apply(seq + 1, &Input::Tick(minute_of(24 * 30, 0)));
     engine
+}
+
+/// The `phantom_stock` exceptions `lines` raise, as (opened at, status).
+fn phantom_of(lines: &[String]) -> Vec<(String, String)> {
+    engine_after(lines)
         .exceptions()
         .iter()
         .filter(|view| view.exception_type == "phantom_stock")
@@ -144,4 +149,49 @@ fn an_empty_ledger_explains_the_silence_and_stock_arriving_begins_a_new_one() {
     let opened = phantom_of(&lines);
     assert_eq!(opened.len(), 1, "{opened:?}");
     assert!(opened[0].0 > arrived.to_rfc3339(), "{opened:?}");
+}
+
+fn count(id: &str, counted: i64, at: Timestamp) -> String {
+    format!(r#"{{"id":"{id}","source":"t","type":"count","at":"{at}","location":"S1","sku":"X","counted":{counted}}}"#)
+}
+
+/// A detector's confirmation figures: confirmed, not confirmed, pending, confirmed share.
+type Figures = (u64, u64, u64, Option<f64>);
+
+/// Whether the field confirmed each `phantom_stock` exception, and the detector's confirmation figures.
+fn confirmations(lines: &[String]) -> (Vec<Option<bool>>, Figures) {
+    let engine = engine_after(lines);
+    let answers = (engine.exceptions().iter())
+        .filter(|view| view.exception_type == "phantom_stock")
+        .map(|view| view.confirmed)
+        .collect();
+    let kpis = engine.kpis(minute_of(24 * 30, 0), None);
+    let rate = kpis
+        .confirmation
+        .iter()
+        .find(|rate| rate.exception_type == "phantom_stock")
+        .unwrap();
+    (answers, (rate.confirmed, rate.not_confirmed, rate.pending, rate.rate))
+}
+
+#[test]
+fn the_count_that_follows_confirms_it_when_the_shelf_held_less_than_the_books() {
+    let mut lines = pattern(PATTERN_HOURS);
+    lines.extend(filler(PATTERN_HOURS, 116));
+    assert_eq!(confirmations(&lines), (vec![None], (0, 0, 1, None)), "not answered yet");
+    lines.push(count("c", 3, minute_of(PATTERN_HOURS + 12, 30)));
+    assert_eq!(confirmations(&lines), (vec![Some(true)], (1, 0, 0, Some(1.0))));
+}
+
+#[test]
+fn a_full_shelf_or_a_sale_says_it_was_not() {
+    let on_books = 500 - PATTERN_HOURS;
+    let mut lines = pattern(PATTERN_HOURS);
+    lines.extend(filler(PATTERN_HOURS, 116));
+    lines.push(count("c", on_books, minute_of(PATTERN_HOURS + 12, 30)));
+    assert_eq!(confirmations(&lines), (vec![Some(false)], (0, 1, 0, Some(0.0))));
+    let mut lines = pattern(PATTERN_HOURS);
+    lines.extend(filler(PATTERN_HOURS, 116));
+    lines.push(sale("back", "X", minute_of(PATTERN_HOURS + 12, 30)));
+    assert_eq!(confirmations(&lines).0, vec![Some(false)]);
 }

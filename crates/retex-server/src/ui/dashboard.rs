@@ -29,6 +29,9 @@ struct DashboardPage {
     pareto_chart: String,
     store_chart: String,
     root_causes: Vec<(&'static str, u64, String)>,
+    /// Per statistical detector: name (in words, so that it wraps on a phone), confirmed, refuted, pending,
+    /// confirmed share.
+    confirmation: Vec<(String, u64, u64, u64, String)>,
     stores: Vec<(String, u64, u64, String, bool)>,
 }
 
@@ -122,6 +125,20 @@ fn dashboard_page(user: &PageUser, k: Kpis) -> DashboardPage {
                     row.root_cause,
                     row.count,
                     format!("{:.0}%", row.cumulative_share * 100.0),
+                )
+            })
+            .collect(),
+        confirmation: k
+            .confirmation
+            .iter()
+            .map(|rate| {
+                let share = percent(rate.rate);
+                (
+                    rate.exception_type.replace('_', " "),
+                    rate.confirmed,
+                    rate.not_confirmed,
+                    rate.pending,
+                    share,
                 )
             })
             .collect(),
