@@ -25,6 +25,7 @@ mod detect_documents;
 mod detect_inventory;
 mod documents;
 mod escalation;
+mod exception_commands;
 mod exceptions;
 mod incidents;
 mod insight;

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The engine's state parts: they know nothing of the engine's composition, its behaviours nor the detectors.
-const STATE_PARTS: [&str; 17] = [
+const STATE_PARTS: [&str; 18] = [
     "picture",
     "ledger",
     "interner",
@@ -24,6 +24,7 @@ const STATE_PARTS: [&str; 17] = [
     "silence_records",
     "calendar",
     "exceptions",
+    "exception_commands",
     "incidents",
     "deadlines",
     "refusal",
