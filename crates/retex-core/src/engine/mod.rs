@@ -18,6 +18,7 @@
 mod apply;
 mod calendar;
 mod composition;
+mod day_ring;
 mod deadlines;
 mod detect;
 mod detect_commercial;

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The engine's state parts: they know nothing of the engine's composition, its behaviours nor the detectors.
-const STATE_PARTS: [&str; 18] = [
+const STATE_PARTS: [&str; 19] = [
     "picture",
     "ledger",
     "interner",
@@ -19,6 +19,7 @@ const STATE_PARTS: [&str; 18] = [
     "documents",
     "receipts",
     "stats",
+    "day_ring",
     "stock_cover",
     "task_list",
     "silence_records",
