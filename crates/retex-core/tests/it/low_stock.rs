@@ -2,9 +2,12 @@
 
 use std::sync::Arc;
 
+use retex_core::command::Action;
 use retex_core::engine::{Engine, EngineConfig, Input};
 use retex_core::rules::file::parse_rules;
 use retex_core::wire::parse_event;
+
+use crate::command;
 
 /// Where `low_stock` opened after the same item sold one unit a day for eight days at two stores holding 17
 /// units each, under `rules`.
@@ -15,7 +18,7 @@ fn low_stock_locations(rules: &str) -> Vec<String> {
 }
 
 /// The `low_stock` exceptions (location, whether the field confirmed it) after the eight days and `then`.
-fn low_stock_after(rules: &str, then: &[&str]) -> Vec<(Option<String>, Option<bool>)> {
+fn low_stock_after(rules: &str, then: &[Input]) -> Vec<(Option<String>, Option<bool>)> {
     let rules = parse_rules(rules).unwrap_or_else(|errors| panic!("{errors:?}"));
     let mut engine = Engine::new(EngineConfig {
         rules: Arc::new(rules),
@@ -37,15 +40,18 @@ fn low_stock_after(rules: &str, then: &[&str]) -> Vec<(Option<String>, Option<bo
             ));
         }
     }
-    lines.extend(then.iter().map(|line| (*line).to_owned()));
-    for (seq, line) in lines.iter().enumerate() {
-        let event = parse_event(line).unwrap_or_else(|error| panic!("{line}: {error}"));
-        engine.apply(seq as u64 + 1, &Input::Event(event));
+    let inputs = lines.iter().map(|line| event(line)).chain(then.iter().cloned());
+    for (seq, input) in inputs.enumerate() {
+        engine.apply(seq as u64 + 1, &input);
     }
     (engine.exceptions().iter())
         .filter(|view| view.exception_type == "low_stock")
         .map(|view| (view.location.map(str::to_owned), view.confirmed))
         .collect()
+}
+
+fn event(line: &str) -> Input {
+    Input::Event(parse_event(line).unwrap_or_else(|error| panic!("{line}: {error}")))
 }
 
 #[test]
@@ -60,12 +66,16 @@ fn a_lead_time_scoped_to_one_location_applies_there_only() {
 #[test]
 fn the_stockout_that_follows_confirms_it_and_a_delivery_in_time_does_not() {
     let scoped = "[[types.low_stock.overrides]]\nlocation = \"S2\"\ndefault_lead_time_days = 10\n";
-    let sold_out = r#"{"id":"out","source":"t","type":"sale","at":"2026-11-10T12:00:00Z","location":"S2","sku":"X","qty":9,"unit_price":1,"channel":"pos"}"#;
+    let sold_out = event(
+        r#"{"id":"out","source":"t","type":"sale","at":"2026-11-10T12:00:00Z","location":"S2","sku":"X","qty":9,"unit_price":1,"channel":"pos"}"#,
+    );
     assert_eq!(
-        low_stock_after(scoped, &[sold_out]),
+        low_stock_after(scoped, std::slice::from_ref(&sold_out)),
         [(Some("S2".to_owned()), Some(true))]
     );
-    let delivered = r#"{"id":"in","source":"t","type":"adjustment","at":"2026-11-10T08:00:00Z","location":"S2","sku":"X","qty":100,"reason":"correction"}"#;
+    let delivered = event(
+        r#"{"id":"in","source":"t","type":"adjustment","at":"2026-11-10T08:00:00Z","location":"S2","sku":"X","qty":100,"reason":"correction"}"#,
+    );
     assert_eq!(
         low_stock_after(scoped, &[delivered]),
         [(Some("S2".to_owned()), Some(false))]
@@ -74,5 +84,18 @@ fn the_stockout_that_follows_confirms_it_and_a_delivery_in_time_does_not() {
         low_stock_after(scoped, &[]),
         [(Some("S2".to_owned()), None)],
         "not answered yet"
+    );
+    let dismissed = command(
+        "2026-11-09T13:00:00Z",
+        "ann",
+        1,
+        Action::Dismiss {
+            reason: "a delivery is on its way".into(),
+        },
+    );
+    assert_eq!(
+        low_stock_after(scoped, &[dismissed, sold_out]),
+        [(Some("S2".to_owned()), Some(false))],
+        "a person's dismissal is the answer; the stockout after it does not change it"
     );
 }
