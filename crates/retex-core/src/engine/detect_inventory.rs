@@ -63,6 +63,7 @@ impl Engine {
         let store = self.state.stats.stores.entry(location).or_default();
         store.sale_lines.add(day, 1);
         store.lines_total += 1;
+        let lines_total = store.lines_total;
         if !self.config.rules.is_enabled(ExceptionType::PhantomStock) {
             return;
         }
@@ -73,8 +74,10 @@ impl Engine {
             .entry(pack_position(location, sku))
             .or_default();
         stats.till_lines.add(day, 1);
-        self.restart_silence(location, sku, at);
-        self.run_due_phantom_checks(location, at);
+        if stats.restart_silence(lines_total, day) {
+            self.judge_phantom_stock(location, sku, at);
+        }
+        self.run_due_phantom_checks(location, lines_total, at);
     }
 
     /// The position's silence begins now (a till sale, stock arriving from zero, a count), and its check is
@@ -87,21 +90,13 @@ impl Engine {
         let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) else {
             return;
         };
-        stats.silence_began_at_line = lines_total;
-        stats.silence_began_on_day = day_of(at);
-        if !stats.phantom_queued && !stats.phantom_open {
+        if stats.restart_silence(lines_total, day_of(at)) {
             self.judge_phantom_stock(location, sku, at);
         }
     }
 
-    /// Runs every `phantom_stock` check of the store that falls due at its current line.
-    fn run_due_phantom_checks(&mut self, location: LocationId, at: Timestamp) {
-        let lines_total = self
-            .state
-            .stats
-            .stores
-            .get(&location)
-            .map_or(0, |store| store.lines_total);
+    /// Runs every `phantom_stock` check of the store that falls due at its current line, `lines_total`.
+    fn run_due_phantom_checks(&mut self, location: LocationId, lines_total: u64, at: Timestamp) {
         loop {
             let Some(checks) = self.state.stats.phantom_checks.get_mut(&location) else {
                 return;

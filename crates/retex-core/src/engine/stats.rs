@@ -58,6 +58,14 @@ impl PositionStats {
         self.sales = self.sales.saturating_add(1);
     }
 
+    /// The silence begins again at the store's `line` on `day`. Returns whether the position needs judging:
+    /// it has no check queued and no exception open.
+    pub fn restart_silence(&mut self, line: u64, day: i32) -> bool {
+        self.silence_began_at_line = line;
+        self.silence_began_on_day = day;
+        !self.phantom_queued && !self.phantom_open
+    }
+
     /// Units sold (in thousandths) over `window_days` days ending at `until_day`, and on how many of them it sold.
     pub fn sold_over(&mut self, until_day: i32, window_days: usize) -> (u64, usize) {
         self.sold_milli.window_total(until_day, window_days)
