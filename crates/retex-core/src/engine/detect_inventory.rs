@@ -83,6 +83,9 @@ impl Engine {
     /// The position's silence begins now (a till sale, stock arriving from zero, a count), and its check is
     /// queued if it is not.
     pub(super) fn restart_silence(&mut self, location: LocationId, sku: SkuId, at: Timestamp) {
+        if !self.config.rules.is_enabled(ExceptionType::PhantomStock) {
+            return;
+        }
         let Some(store) = self.state.stats.stores.get(&location) else {
             return;
         };
@@ -124,7 +127,6 @@ impl Engine {
         let view = PhantomView {
             ledger: &self.state.picture.ledger,
             master: &self.state.picture.master,
-            enabled: self.config.rules.is_enabled(ExceptionType::PhantomStock),
             params: self.phantom_params(location, sku),
         };
         match inventory::phantom_stock(&view, stats, store, location, sku, at) {

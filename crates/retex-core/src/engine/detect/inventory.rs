@@ -36,19 +36,20 @@ impl SellingPattern {
     /// From the position's and its store's daily till lines over the days up to `until_day`; `None` before
     /// the store sold anything.
     pub fn of(position: &DayRing, store: &DayRing, until_day: i32) -> Option<Self> {
-        let days = (0..HISTORY_DAYS as i32).map(|offset| until_day - offset);
-        let pairs: Vec<(f64, f64)> = days
-            .map(|day| (f64::from(position.value_on(day)), f64::from(store.value_on(day))))
-            .filter(|&(_, store_lines)| store_lines > 0.0)
-            .collect();
-        let (lines, store_lines) = pairs.iter().fold((0.0, 0.0), |(x, n), &(dx, dn)| (x + dx, n + dn));
+        let pairs = || {
+            (0..HISTORY_DAYS as i32)
+                .map(move |offset| until_day - offset)
+                .map(|day| (f64::from(position.value_on(day)), f64::from(store.value_on(day))))
+                .filter(|&(_, store_lines)| store_lines > 0.0)
+        };
+        let (lines, store_lines) = pairs().fold((0.0, 0.0), |(x, n), (dx, dn)| (x + dx, n + dn));
         if store_lines == 0.0 {
             return None;
         }
         let share = lines / store_lines;
         // Method of moments: the variance beyond Poisson, against the squared expectations.
         let (mut excess, mut scale) = (-lines, 0.0);
-        for &(x, n) in &pairs {
+        for (x, n) in pairs() {
             excess += (x - share * n).powi(2);
             scale += (share * n).powi(2);
         }
@@ -117,7 +118,7 @@ pub enum PhantomFinding {
     CheckAgainAtLine(u64),
     /// Silent beyond its pattern while the ledger shows stock.
     Raise(Detection),
-    /// Silent beyond its pattern, but the ledger shows no stock (the silence is explained) or the type is off.
+    /// Silent beyond its pattern, but the ledger shows no stock: the silence is explained.
     Quiet,
 }
 
@@ -126,14 +127,12 @@ pub enum PhantomFinding {
 pub struct PhantomView<'a> {
     pub ledger: &'a Ledger,
     pub master: &'a MasterData,
-    pub enabled: bool,
     pub params: PhantomParams,
 }
 
-/// `phantom_stock` for a position whose silence began at the store's line `silence_began_at_line`, now that
-/// the store has rung up `store_lines_total` lines: the probability of that silence under the position's
+/// `phantom_stock` for a position whose silence began at its store's line `stats.silence_began_at_line`, now
+/// that the store has rung up `store.lines_total` lines: the probability of that silence under the position's
 /// selling pattern is below `max_silence_probability` and the ledger shows at least 1 unit.
-#[allow(clippy::too_many_arguments)]
 pub fn phantom_stock(
     view: &PhantomView<'_>,
     stats: &PositionStats,
@@ -160,7 +159,7 @@ pub fn phantom_stock(
         .ledger
         .get(location, sku)
         .map_or(Qty::ZERO, |position| position.on_hand);
-    if on_hand.0 < Decimal::ONE || !view.enabled {
+    if on_hand.0 < Decimal::ONE {
         return PhantomFinding::Quiet;
     }
     let impact = on_hand * view.master.unit_cost(sku);
