@@ -1,7 +1,7 @@
 //! Simulated time: instants, the four regions' time zones with their daylight-saving rules, and opening hours.
 //!
 //! The workspace carries no time zone database, and the simulator needs only the zones it puts stores in, so it
-//! implements their rules directly: the European Union's (last Sunday of March to last Sunday of October, at
+//! implements their rules directly, and the public holidays on which stores close: the European Union's (last Sunday of March to last Sunday of October, at
 //! 01:00 UTC) and the United States' (second Sunday of March to first Sunday of November, at 02:00 local).
 //! Instants are [`Timestamp`]s (milliseconds since the epoch, UTC); every simulated instant is a whole second.
 
@@ -13,6 +13,20 @@ pub(crate) const SECOND: i64 = 1_000;
 pub(crate) const MINUTE: i64 = 60 * SECOND;
 pub(crate) const HOUR: i64 = 60 * MINUTE;
 pub(crate) const DAY: i64 = 24 * HOUR;
+
+/// Whether stores close on a local date for a public holiday.
+pub(crate) type HolidayCalendar = fn(NaiveDate) -> bool;
+
+/// New Year's Day, Christmas and Boxing Day.
+pub(crate) fn european_holiday(date: NaiveDate) -> bool {
+    matches!((date.month(), date.day()), (1, 1) | (12, 25 | 26))
+}
+
+/// New Year's Day, Independence Day, Thanksgiving (the fourth Thursday of November) and Christmas.
+pub(crate) fn united_states_holiday(date: NaiveDate) -> bool {
+    let thanksgiving = NaiveDate::from_weekday_of_month_opt(date.year(), 11, Weekday::Thu, 4);
+    matches!((date.month(), date.day()), (1, 1) | (7, 4) | (12, 25)) || Some(date) == thanksgiving
+}
 
 /// Minutes a daylight-saving clock runs ahead of standard time.
 const DAYLIGHT_SAVING_MINUTES: i32 = 60;
@@ -159,6 +173,14 @@ mod tests {
 
     fn instant(text: &str) -> Timestamp {
         Timestamp::parse_rfc3339(text).unwrap()
+    }
+
+    #[test]
+    fn thanksgiving_2026_is_the_26th_of_november() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        assert!(united_states_holiday(day(26)));
+        assert!(!united_states_holiday(day(19)) && !european_holiday(day(26)));
+        assert!(european_holiday(NaiveDate::from_ymd_opt(2026, 12, 26).unwrap()));
     }
 
     #[test]

@@ -1,12 +1,20 @@
 //! Customers' demand: how many lines a store sells on a given day, which SKUs, in what quantities and when.
 //!
 //! A store's day has a mean line count (store size times weekday factor); each line picks a SKU by popularity
-//! (the catalogue's lognormal weight, a per-store taste factor and any promotion lift). Lines are grouped into
-//! baskets that arrive over the opening hours with a lunch and an evening peak. The same numbers give the
-//! planner's expected velocity per (location, SKU).
+//! (the catalogue's lognormal weight, a per-store taste factor, any promotion lift or local surge, and the day's
+//! own draw). Lines are grouped into baskets that arrive over the opening hours with a lunch and an evening peak.
+//! The same numbers, without the day's draw, give the planner's expected velocity per (location, SKU).
+//!
+//! The day's draw makes demand overdispersed, as real demand is: a SKU's weight at a store is multiplied each day
+//! by a gamma variate of mean 1 and the SKU's shape k, so its daily units are negative binomial with variance
+//! `m + m^2 / k` rather than Poisson's `m`. A slow mover has zero-sale days often; a fast mover's busy and quiet
+//! days differ by far more than chance.
+
+use std::collections::BTreeMap;
 
 use rand::Rng;
 use rand::rngs::SmallRng;
+use retex_core::codes::Timestamp;
 
 use crate::catalog::Catalog;
 use crate::network::Network;
@@ -23,6 +31,10 @@ const MEAN_UNITS_PER_LINE: f64 = 1.26;
 const STORE_TASTE_SIGMA: f64 = 0.35;
 /// Day-to-day noise of a store's line count (relative standard deviation).
 const DAILY_VOLUME_NOISE: f64 = 0.06;
+/// The median of the SKUs' daily shape k, its spread (log scale) and its bounds.
+const DAILY_SHAPE_MEDIAN: f64 = 6.0;
+const DAILY_SHAPE_SIGMA: f64 = 0.5;
+const DAILY_SHAPE_BOUNDS: (f64, f64) = (1.5, 40.0);
 /// A basket has one line plus this many more on average (geometric).
 const EXTRA_LINES_PER_BASKET_MEAN: f64 = 1.8;
 /// Web orders: probability of a second and a third line, and of a line for two units.
@@ -43,6 +55,17 @@ pub(crate) struct Demand {
     pub(crate) expected_units: Vec<f64>,
     /// Running totals of the SKUs' popularity, for web order lines.
     pub(crate) web_cumulative: Vec<f64>,
+    /// Per SKU: the shape k of its day-to-day variation (see the module's documentation).
+    pub(crate) daily_shape: Vec<f64>,
+    /// Per store cell: a local surge of demand nobody forecast, until an instant.
+    pub(crate) surges: BTreeMap<usize, Surge>,
+}
+
+/// Demand for a SKU at a store multiplied by `factor` until `until` (a local event, a viral post).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Surge {
+    pub(crate) factor: f64,
+    pub(crate) until: Timestamp,
 }
 
 impl Demand {
@@ -72,12 +95,26 @@ impl Demand {
             expected_units[stores * sku_count + sku] += web_units * product.popularity / popularity_total;
         }
         let web_cumulative = cumulative(catalog.products.iter().map(|product| product.popularity));
+        let (low, high) = DAILY_SHAPE_BOUNDS;
+        let daily_shape = (0..sku_count)
+            .map(|_| (DAILY_SHAPE_MEDIAN * lognormal(rng, DAILY_SHAPE_SIGMA)).clamp(low, high))
+            .collect();
         Self {
             store_weights,
             store_lines_mean,
             expected_units,
             web_cumulative,
+            daily_shape,
+            surges: BTreeMap::new(),
         }
+    }
+
+    /// The multiplier of a store cell's demand at `at` from a surge, 1 without one.
+    pub(crate) fn surge_factor(&self, cell: usize, at: Timestamp) -> f64 {
+        self.surges
+            .get(&cell)
+            .filter(|surge| at < surge.until)
+            .map_or(1.0, |surge| surge.factor)
     }
 }
 

@@ -9,7 +9,7 @@ use rand::rngs::SmallRng;
 use retex_core::codes::LocationCode;
 use retex_core::event::{LocationKind, OpeningHours};
 
-use crate::clock::{DaylightSaving, Zone};
+use crate::clock::{DaylightSaving, HolidayCalendar, Zone, european_holiday, united_states_holiday};
 use crate::random::lognormal;
 
 /// Spread of store size (log scale): the largest stores sell about three times as much as the smallest.
@@ -20,6 +20,7 @@ struct RegionSpec {
     timezone: &'static str,
     zone: Zone,
     hours: &'static str,
+    holidays: HolidayCalendar,
     cities: &'static [&'static str],
 }
 
@@ -32,6 +33,7 @@ const REGIONS: [RegionSpec; 4] = [
             daylight_saving: DaylightSaving::European,
         },
         hours: "08:00-20:00",
+        holidays: european_holiday,
         cities: &[
             "Berlin",
             "Hamburg",
@@ -53,6 +55,7 @@ const REGIONS: [RegionSpec; 4] = [
             daylight_saving: DaylightSaving::European,
         },
         hours: "08:00-22:00",
+        holidays: european_holiday,
         cities: &[
             "London",
             "Manchester",
@@ -74,6 +77,7 @@ const REGIONS: [RegionSpec; 4] = [
             daylight_saving: DaylightSaving::UnitedStates,
         },
         hours: "09:00-21:00",
+        holidays: united_states_holiday,
         cities: &[
             "New York",
             "Boston",
@@ -95,6 +99,7 @@ const REGIONS: [RegionSpec; 4] = [
             daylight_saving: DaylightSaving::UnitedStates,
         },
         hours: "09:00-21:00",
+        holidays: united_states_holiday,
         cities: &[
             "Chicago",
             "Dallas",
@@ -125,6 +130,8 @@ pub(crate) struct Location {
     pub(crate) zone: Zone,
     /// `None`: always open.
     pub(crate) hours: Option<OpeningHours>,
+    /// The public holidays a store closes on (`None`: never closed).
+    pub(crate) holidays: Option<HolidayCalendar>,
     /// Relative sales volume of a store (mean 1 over the stores); 0 elsewhere.
     pub(crate) size_factor: f64,
 }
@@ -161,6 +168,7 @@ impl Network {
                 timezone: Some(region.timezone),
                 zone: region.zone,
                 hours: Some(OpeningHours::parse(region.hours).expect("region hours are well formed")),
+                holidays: Some(region.holidays),
                 size_factor,
             });
         }
@@ -172,6 +180,7 @@ impl Network {
             timezone: Some("Europe/Berlin"),
             zone: WAREHOUSE_ZONE,
             hours: None,
+            holidays: None,
             size_factor: 0.0,
         });
         locations.push(Location {
@@ -185,6 +194,7 @@ impl Network {
                 daylight_saving: DaylightSaving::Never,
             },
             hours: None,
+            holidays: None,
             size_factor: 0.0,
         });
         Self {
@@ -193,6 +203,11 @@ impl Network {
             warehouse: store_count,
             web: store_count + 1,
         }
+    }
+
+    /// Whether a store stays closed on a local date for a public holiday.
+    pub(crate) fn store_closed_on(&self, store: usize, date: chrono::NaiveDate) -> bool {
+        self.locations[store].holidays.is_some_and(|closed| closed(date))
     }
 
     /// The opening hours of a store (stores always have hours).

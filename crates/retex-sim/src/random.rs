@@ -1,4 +1,5 @@
-//! Seeded random streams and the few distributions the world needs (normal, lognormal, Poisson, weighted picks).
+//! Seeded random streams and the few distributions the world needs (normal, lognormal, gamma, Poisson, weighted
+//! picks).
 //!
 //! The world draws from separate streams (catalogue, demand, operations, faults), each seeded from the
 //! scenario's seed, so that changing a fault rate does not reshuffle the customers' demand. `rand` 0.9 without
@@ -47,6 +48,28 @@ pub(crate) fn standard_normal(rng: &mut SmallRng) -> f64 {
 
 pub(crate) fn lognormal(rng: &mut SmallRng, sigma: f64) -> f64 {
     (sigma * standard_normal(rng)).exp()
+}
+
+/// A gamma draw of mean 1 and shape `shape` (variance `1 / shape`), by Marsaglia and Tsang's method; shapes
+/// below 1 use the boost `g(shape + 1) x u^(1 / shape)`.
+pub(crate) fn gamma_mean_one(rng: &mut SmallRng, shape: f64) -> f64 {
+    if shape < 1.0 {
+        let boost = (1.0 - rng.random::<f64>()).powf(1.0 / shape);
+        return gamma_mean_one(rng, shape + 1.0) * (shape + 1.0) / shape * boost;
+    }
+    let d = shape - 1.0 / 3.0;
+    let c = 1.0 / (9.0 * d).sqrt();
+    loop {
+        let x = standard_normal(rng);
+        let v = (1.0 + c * x).powi(3);
+        if v <= 0.0 {
+            continue;
+        }
+        let u = 1.0 - rng.random::<f64>();
+        if u.ln() < 0.5 * x * x + d - d * v + d * v.ln() {
+            return d * v / shape;
+        }
+    }
 }
 
 pub(crate) fn poisson(rng: &mut SmallRng, mean: f64) -> u32 {
@@ -99,4 +122,24 @@ pub(crate) fn instant_between(rng: &mut SmallRng, from: Timestamp, until: Timest
 /// A duration in whole seconds drawn uniformly from `low..high` milliseconds.
 pub(crate) fn duration_between(rng: &mut SmallRng, low: i64, high: i64) -> i64 {
     instant_between(rng, Timestamp(low), Timestamp(high)).0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gamma_draws_have_mean_one_and_variance_one_over_the_shape() {
+        let mut rng = stream(7, Stream::Demand);
+        for shape in [0.5, 2.0, 6.0] {
+            let draws: Vec<f64> = (0..200_000).map(|_| gamma_mean_one(&mut rng, shape)).collect();
+            let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+            let variance = draws.iter().map(|draw| (draw - mean).powi(2)).sum::<f64>() / draws.len() as f64;
+            assert!((mean - 1.0).abs() < 0.01, "shape {shape}: mean {mean}");
+            assert!(
+                (variance * shape - 1.0).abs() < 0.05,
+                "shape {shape}: variance {variance}"
+            );
+        }
+    }
 }

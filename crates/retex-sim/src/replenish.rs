@@ -1,6 +1,7 @@
 //! Store replenishment: the warehouse's nightly run that ships transfers to stores, their receipt the next
-//! morning, and the transfer faults (lost or unconfirmed, short, damaged, and the headline chain's lost transfer
-//! booked by hand).
+//! morning, the transfer faults (lost or unconfirmed, short, damaged, and the headline chain's lost transfer
+//! booked by hand), and what upsets the planner: a position it stops replenishing, a surge nobody forecast.
+//! A shelf that runs empty is a stockout in the truth, which `low_stock` should have warned of.
 //!
 //! The planner keeps each store's position (on hand less reservations plus in transit) above what exceptions.md's
 //! `low_stock` asks for, with a margin: velocity x (lead time + 1) x 2, velocity being the larger of the
@@ -13,10 +14,11 @@ use retex_core::event::{
 };
 
 use crate::clock::{DAY, HOUR, MINUTE, event_time, next_open_instant};
+use crate::demand::Surge;
 use crate::emit::{Source, units};
 use crate::random::duration_between;
 use crate::stock::SALES_HISTORY_DAYS;
-use crate::truth::{Detection, ExceptionType, FaultId, FaultKey, FaultKind};
+use crate::truth::{Detection, ExceptionType, FaultId, FaultKey, FaultKind, Window};
 use crate::world::{Action, World, next_number};
 
 /// The warehouse's replenishment run starts at this UTC hour.
@@ -53,6 +55,21 @@ const STALE_LEDGER_ORDER_HOURS: std::ops::Range<i64> = 5..16;
 /// A chain needs a transfer line of at least this many units, so that the count variance exceeds tolerance.
 const STALE_LEDGER_MIN_UNITS: i32 = 3;
 
+/// A position the planner stops replenishing stays off its list this many days.
+const STOPPED_REPLENISHMENT_DAYS: std::ops::RangeInclusive<i64> = 8..=24;
+/// A surge multiplies a SKU's demand at a store by this much, for this many days.
+const SURGE_FACTOR: std::ops::Range<f64> = 2.5..6.0;
+const SURGE_DAYS: std::ops::RangeInclusive<i64> = 2..=6;
+/// Upsets and stockouts concern positions expected to sell at least this many units a day: those that sell on
+/// most days, which `low_stock` judges (exceptions.md: sold on 7 of the last 14 days).
+const SUPPLY_WATCH_DAILY_UNITS: f64 = 1.5;
+/// `low_stock` judges from this many days of history, so a stockout before then is not expected of it ...
+const STOCKOUT_HISTORY_DAYS: i64 = 7;
+/// ... and a warning counts when it came at most this long before the shelf ran empty.
+const STOCKOUT_WARNING_DAYS: i64 = 14;
+/// Tries to find a position fit for an upset before giving up for the day.
+const UPSET_ATTEMPTS: usize = 60;
+
 /// What happens to a transfer after it leaves the warehouse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TransferFate {
@@ -86,6 +103,76 @@ pub(crate) struct Transfer {
 }
 
 impl World<'_> {
+    /// Draws today's upsets of a store's supply: a position the planner stops replenishing, a surge of demand.
+    pub(crate) fn plan_supply_upsets(&mut self, store: usize, day_start: Timestamp) {
+        if self.fault_at(self.rates.missed_replenishment, store)
+            && let Some(cell) = self.pick_watched_position(store)
+        {
+            let days = self.faults_rng.random_range(STOPPED_REPLENISHMENT_DAYS);
+            self.ledger.cells[cell].replenishment_stopped_until = Some(Timestamp(day_start.0 + days * DAY));
+        }
+        if self.fault_at(self.rates.demand_surge, store)
+            && let Some(cell) = self.pick_watched_position(store)
+        {
+            let days = self.faults_rng.random_range(SURGE_DAYS);
+            let surge = Surge {
+                factor: self.faults_rng.random_range(SURGE_FACTOR),
+                until: Timestamp(day_start.0 + days * DAY),
+            };
+            self.demand.surges.insert(cell, surge);
+        }
+    }
+
+    /// A store cell that sells on most days, with honest books and no upset yet.
+    fn pick_watched_position(&mut self, store: usize) -> Option<usize> {
+        let sku_count = self.catalog.products.len();
+        (0..UPSET_ATTEMPTS).find_map(|_| {
+            let cell = self
+                .ledger
+                .cell_index(store, self.faults_rng.random_range(0..sku_count));
+            let stock = &self.ledger.cells[cell];
+            let fit = self.demand.expected_units[cell] >= SUPPLY_WATCH_DAILY_UNITS
+                && stock.is_fault_free()
+                && stock.replenishment_stopped_until.is_none()
+                && !self.demand.surges.contains_key(&cell);
+            fit.then_some(cell)
+        })
+    }
+
+    /// A sale may have left a store's shelf empty with the books agreeing: a stockout, recorded once until the
+    /// next delivery, for positions `low_stock` judges once it has the history to.
+    pub(crate) fn note_stockout(&mut self, store: usize, sku: usize) {
+        let cell = self.ledger.cell_index(store, sku);
+        let stock = &self.ledger.cells[cell];
+        let daily_units = self.demand.expected_units[cell];
+        if stock.sellable() > 0
+            || stock.out_of_stock
+            || stock.open_fault.is_some()
+            || daily_units < SUPPLY_WATCH_DAILY_UNITS
+            || self.now.0 < self.start.0 + STOCKOUT_HISTORY_DAYS * DAY
+        {
+            return;
+        }
+        let stopped = stock.replenishment_stopped_until.is_some_and(|until| self.now < until);
+        self.ledger.cells[cell].out_of_stock = true;
+        let cause = match (stopped, self.demand.surge_factor(cell, self.now) > 1.0) {
+            (true, _) => "after the planner stopped replenishing it",
+            (false, true) => "in a surge of demand nobody forecast",
+            (false, false) => "with no upset of its supply",
+        };
+        let location = self.network.locations[store].code.to_string();
+        let sku_code = self.catalog.products[sku].sku.to_string();
+        let note = format!("the shelf ran empty {cause} ({daily_units:.1} units a day expected)");
+        let fault = self.truth.open(FaultKind::Stockout, note);
+        let window = Window {
+            from: Timestamp(self.now.0 - STOCKOUT_WARNING_DAYS * DAY),
+            until: Some(self.now),
+        };
+        let key = FaultKey::location_sku(&location, &sku_code);
+        self.truth
+            .expect_within(fault, ExceptionType::LowStock, key, self.now, window, daily_units);
+    }
+
     pub(crate) fn replenish_stores(&mut self) {
         let top_count = self.catalog.top_categories.len();
         for store in 0..self.network.store_count {
@@ -108,6 +195,9 @@ impl World<'_> {
     fn transfer_quantity(&mut self, store: usize, sku: usize) -> i32 {
         let cell = self.ledger.cell_index(store, sku);
         let stock = &self.ledger.cells[cell];
+        if stock.replenishment_stopped_until.is_some_and(|until| self.now < until) {
+            return 0;
+        }
         let position = stock.book - stock.reserved + stock.in_transit;
         let soon = Timestamp(self.now.0 + PROMOTION_LOOKAHEAD_DAYS * DAY);
         let lift = self
@@ -296,6 +386,7 @@ impl World<'_> {
             cell.physical += qty - damaged;
             cell.book += qty - damaged;
             cell.in_transit -= shipped;
+            cell.out_of_stock &= qty - damaged <= 0;
             received_lines.push(ReceivedLine {
                 sku: self.catalog.products[sku].sku.clone(),
                 qty: units(qty),

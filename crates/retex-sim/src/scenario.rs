@@ -125,6 +125,10 @@ pub struct FaultRates {
     pub supplier_master_defect: f64,
     /// Per shipped web order: the customer complains about a damaged or wrong item.
     pub delivery_complaint: f64,
+    /// Per store and day: the planner stops replenishing one position for days (its planning record is lost).
+    pub missed_replenishment: f64,
+    /// Per store and day: demand for one SKU surges for days, beyond any forecast (a local event).
+    pub demand_surge: f64,
 }
 
 impl Default for FaultRates {
@@ -135,7 +139,7 @@ impl Default for FaultRates {
             damaged_transfer: 0.005,
             miscount: 0.001,
             shrink: 0.12,
-            phantom_stock: 0.04,
+            phantom_stock: 0.1,
             supplier_slip: 0.08,
             short_delivery: 0.05,
             damaged_delivery: 0.04,
@@ -149,6 +153,8 @@ impl Default for FaultRates {
             product_master_defect: 0.01,
             supplier_master_defect: 0.05,
             delivery_complaint: 0.01,
+            missed_replenishment: 0.08,
+            demand_surge: 0.05,
         }
     }
 }
@@ -176,6 +182,8 @@ impl FaultRates {
             product_master_defect: self.product_master_defect * factor,
             supplier_master_defect: self.supplier_master_defect * factor,
             delivery_complaint: self.delivery_complaint * factor,
+            missed_replenishment: self.missed_replenishment * factor,
+            demand_surge: self.demand_surge * factor,
         }
     }
 

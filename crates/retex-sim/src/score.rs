@@ -10,6 +10,11 @@
 //! - each raised exception serves at most one expectation, the earliest opened first; the rest are false
 //!   positives, and every built-in type is in the table, with zeros where nothing was expected or raised.
 //!
+//! A truth entry may state its own window: a stockout is found by a `low_stock` that opened in the 14 days before
+//! the shelf ran empty (its time to detect is then negative: the warning), a misplaced shelf by a
+//! `phantom_stock` that opened while the shelf stayed empty. `phantom_stock` is also reported by band of the
+//! position's expected daily sales, and `low_stock` by how many stockouts it warned of and how early.
+//!
 //! Time to detect is opened minus detectable, in seconds. A chain is a fault that must raise two exceptions or
 //! more of the causal order, the first of them in that order also the first detectable (so that the spec's
 //! correlation can link them: a later exception joins only one before it in the order). It comes out right when
@@ -78,6 +83,103 @@ pub struct IncidentScore {
     pub largest: u64,
 }
 
+/// `phantom_stock`'s recall and time to detect for faults of positions in a band of expected daily sales, or
+/// in the target cohort.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct BandScore {
+    /// `2-5`, `5-20`, `20+` units a day, or `10+ empty 3+ days`.
+    pub band: String,
+    pub faults: u64,
+    pub found: u64,
+    pub recall: f64,
+    /// Median days from the shelf emptying to the exception opening.
+    pub ttd_p50_days: Option<f64>,
+}
+
+/// `low_stock` against the stockouts: how many were warned before the shelf ran empty, and how early.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct WarningScore {
+    pub stockouts: u64,
+    /// Warned strictly before the shelf ran empty.
+    pub warned: u64,
+    /// `warned / stockouts` (1 without stockouts).
+    pub warned_share: f64,
+    /// Median hours between the warning and the shelf running empty, over those warned.
+    pub warning_p50_hours: Option<f64>,
+}
+
+/// The sales bands of [`BandScore`], in units a day: from, until.
+const PHANTOM_BANDS: [(f64, f64); 3] = [(2.0, 5.0), (5.0, 20.0), (20.0, f64::INFINITY)];
+/// The target cohort: selling at least this many a day, with a shelf empty at least this many days.
+const PHANTOM_COHORT: (f64, f64) = (10.0, 3.0);
+
+#[derive(Default)]
+struct PhantomBands {
+    /// Per band and the cohort: faults, and the days each found one took.
+    rows: [(u64, Vec<f64>); 4],
+}
+
+impl PhantomBands {
+    fn add(&mut self, expectation: &ExpectedException, ttd_seconds: Option<f64>) {
+        let Some(units) = expectation.daily_units else {
+            return;
+        };
+        let band = PHANTOM_BANDS
+            .iter()
+            .position(|&(from, until)| (from..until).contains(&units));
+        let in_cohort = units >= PHANTOM_COHORT.0 && expectation.empty_days.unwrap_or(0.0) >= PHANTOM_COHORT.1;
+        for row in band.into_iter().chain(in_cohort.then_some(PHANTOM_BANDS.len())) {
+            let (faults, days) = &mut self.rows[row];
+            *faults += 1;
+            days.extend(ttd_seconds.map(|seconds| seconds / 86_400.0));
+        }
+    }
+
+    fn rows(mut self) -> Vec<BandScore> {
+        let names = ["2-5", "5-20", "20+", "10+ empty 3+ days"];
+        names
+            .iter()
+            .zip(&mut self.rows)
+            .map(|(name, (faults, days))| {
+                days.sort_by(f64::total_cmp);
+                BandScore {
+                    band: (*name).to_owned(),
+                    faults: *faults,
+                    found: days.len() as u64,
+                    recall: share(days.len() as u64, *faults),
+                    ttd_p50_days: percentile(days, 0.5),
+                }
+            })
+            .collect()
+    }
+}
+
+#[derive(Default)]
+struct Warnings {
+    stockouts: u64,
+    warning_hours: Vec<f64>,
+}
+
+impl Warnings {
+    fn add(&mut self, ttd_seconds: Option<f64>) {
+        self.stockouts += 1;
+        if let Some(ttd) = ttd_seconds.filter(|&ttd| ttd < 0.0) {
+            self.warning_hours.push(-ttd / 3_600.0);
+        }
+    }
+
+    fn score(mut self) -> WarningScore {
+        self.warning_hours.sort_by(f64::total_cmp);
+        let warned = self.warning_hours.len() as u64;
+        WarningScore {
+            stockouts: self.stockouts,
+            warned,
+            warned_share: share(warned, self.stockouts),
+            warning_p50_hours: percentile(&self.warning_hours, 0.5),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Score {
     pub types: BTreeMap<String, TypeScore>,
@@ -86,6 +188,10 @@ pub struct Score {
     /// The deterministic types together (all but the statistical ones).
     pub deterministic: TypeScore,
     pub incidents: IncidentScore,
+    /// `phantom_stock` by band of expected daily sales, and in the target cohort.
+    pub phantom_stock_bands: Vec<BandScore>,
+    /// `low_stock` against the stockouts.
+    pub stockouts: WarningScore,
 }
 
 #[derive(Default)]
@@ -156,12 +262,18 @@ fn key_agrees(exception_type: &str, key: &FaultKey, raised: &RaisedException) ->
         && agrees(reference, &key.reference, &raised.reference)
 }
 
-/// The openings that count as finding an expectation detectable at `at`.
-fn window(statistical: bool, at: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-    match statistical {
+/// The openings that count as finding an expectation: its own window when the truth states one, else the
+/// instant it became detectable for a deterministic type, or the statistical tolerance around it.
+fn window(statistical: bool, expectation: &ExpectedException) -> (DateTime<Utc>, DateTime<Utc>) {
+    let at = expectation.detectable_at;
+    let (earliest, latest) = match statistical {
         true => (at - STATISTICAL_EARLY_TOLERANCE, at + STATISTICAL_LATE_WINDOW),
         false => (at, at),
-    }
+    };
+    (
+        expectation.detect_from.unwrap_or(earliest),
+        expectation.detect_until.unwrap_or(latest),
+    )
 }
 
 /// Scores what was raised against what the truth expects.
@@ -179,6 +291,8 @@ pub fn score(truth: &Truth, raised: &[RaisedException]) -> Score {
         indexes.sort_by_key(|&index| raised[index].opened_at);
     }
     let mut serves: Vec<Option<usize>> = vec![None; raised.len()];
+    let mut phantom = PhantomBands::default();
+    let mut stockouts = Warnings::default();
     let mut found_for: BTreeMap<(usize, usize), usize> = BTreeMap::new();
     let mut tallies: BTreeMap<String, Tally> = ExceptionType::NAMES
         .iter()
@@ -188,25 +302,30 @@ pub fn score(truth: &Truth, raised: &[RaisedException]) -> Score {
         let kind = expectation.exception_type.as_str();
         let tally = tallies.entry(kind.to_owned()).or_default();
         let candidates = by_type.get(kind).map_or(&[][..], Vec::as_slice);
-        let (earliest, latest) = window(
-            truth.statistical_types.iter().any(|name| name == kind),
-            expectation.detectable_at,
-        );
+        let (earliest, latest) = window(truth.statistical_types.iter().any(|name| name == kind), expectation);
         let found = candidates.iter().copied().find(|&index| {
             let exception = &raised[index];
             serves[index].is_none()
                 && (earliest..=latest).contains(&exception.opened_at)
                 && key_agrees(kind, &expectation.key, exception)
         });
-        match found {
-            Some(index) => {
+        let ttd_seconds = found.map(|index| {
+            let ttd = raised[index].opened_at - expectation.detectable_at;
+            ttd.num_milliseconds() as f64 / 1000.0
+        });
+        match (found, ttd_seconds) {
+            (Some(index), Some(ttd)) => {
                 serves[index] = Some(fault);
                 found_for.insert((fault, order), index);
                 tally.tp += 1;
-                let ttd = raised[index].opened_at - expectation.detectable_at;
-                tally.ttd_seconds.push(ttd.num_milliseconds() as f64 / 1000.0);
+                tally.ttd_seconds.push(ttd);
             }
-            None => tally.false_negatives += 1,
+            _ => tally.false_negatives += 1,
+        }
+        match kind {
+            "phantom_stock" => phantom.add(expectation, ttd_seconds),
+            "low_stock" => stockouts.add(ttd_seconds),
+            _ => {}
         }
     }
     for (index, exception) in raised.iter().enumerate() {
@@ -228,6 +347,8 @@ pub fn score(truth: &Truth, raised: &[RaisedException]) -> Score {
     result.overall = overall.score(false);
     result.deterministic = deterministic.score(false);
     result.incidents = score_incidents(truth, &expected, &found_for, raised, &serves);
+    result.phantom_stock_bands = phantom.rows();
+    result.stockouts = stockouts.score();
     result
 }
 
@@ -324,6 +445,10 @@ mod tests {
             key,
             detectable_at: at(detectable),
             statistical: kind == "low_stock",
+            detect_from: None,
+            detect_until: None,
+            daily_units: None,
+            empty_days: None,
         }
     }
 

@@ -5,6 +5,8 @@
 //! the variance the fault created. The ledger also keeps 14 days of unit sales per cell: the replenishment
 //! planner's view of velocity.
 
+use retex_core::codes::Timestamp;
+
 use crate::truth::FaultId;
 
 /// Days of sales history the planner averages over (the same window as exceptions.md's `low_stock`).
@@ -28,6 +30,10 @@ pub(crate) struct StockCell {
     pub(crate) open_fault: Option<FaultId>,
     /// A stock fault already touched this cell: another one would only add occurrences to the same exception.
     pub(crate) had_fault: bool,
+    /// The planner skips this position until then: its planning record was lost.
+    pub(crate) replenishment_stopped_until: Option<Timestamp>,
+    /// The shelf ran empty and was recorded as a stockout; a delivery ends it.
+    pub(crate) out_of_stock: bool,
 }
 
 impl StockCell {

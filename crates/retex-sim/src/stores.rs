@@ -1,5 +1,7 @@
 //! A store's day: baskets rung up at the till, the morning cycle count, and the stock faults that happen on the
-//! shop floor (theft, a misplaced shelf, a miscount) with the counts that later reveal them.
+//! shop floor (theft, a misplaced shelf, a miscount) with the counts that later reveal them. Stores close on
+//! their public holidays. Misplaced stock stays lost for days, as in shops: found on the floor or revealed by a
+//! count; meanwhile the books show stock, so the planner sends none.
 //!
 //! Tills charge the active price unless a pricing fault says otherwise. Cycle counts report the physical truth;
 //! a healthy cell's book equals its physical stock, so healthy counts have no variance. A cell with a pending
@@ -16,7 +18,7 @@ use crate::clock::{BusinessDay, HOUR, MINUTE, business_day, weekday_index};
 use crate::demand::{basket_size, daily_line_count, line_quantity, store_traffic};
 use crate::emit::{Source, money, units};
 use crate::pricing::shelf_price_cents;
-use crate::random::{cumulative, instant_between, pick_cumulative};
+use crate::random::{chance, cumulative, gamma_mean_one, instant_between, pick_cumulative};
 use crate::stock::{exceeds_count_tolerance, smallest_detectable_variance};
 use crate::truth::{Detection, ExceptionType, FaultId, FaultKey, FaultKind};
 use crate::world::{Action, World, next_number};
@@ -33,20 +35,35 @@ const RECOUNT_DELAY_MINUTES: i64 = 30;
 const THEFT_SHELF_MINIMUM: i32 = 4;
 /// Tries to find a SKU fit for a stock fault before giving up for the day.
 const STOCK_FAULT_ATTEMPTS: usize = 60;
-/// Phantom stock is injected on SKUs expected to sell at least this many units a day at the store (exceptions.md
-/// watches items selling at least 2 a day).
-const PHANTOM_MIN_DAILY_UNITS: f64 = 4.0;
-/// exceptions.md: phantom stock when an item has not sold for 4 x its mean interval between sales.
-const PHANTOM_SILENT_INTERVALS: i64 = 4;
+/// Misplaced stock is injected on SKUs expected to sell at least this many units a day at the store (the
+/// slowest band the score reports).
+const PHANTOM_MIN_DAILY_UNITS: f64 = 2.0;
+/// Misplaced stock is found by someone on the shop floor (the rest by a count) ...
+const MISPLACED_FOUND_SHARE: f64 = 0.5;
+/// ... after 1 + an exponential number of days of this mean, at most the cap (a cycle count comes round).
+const MISPLACED_MEAN_EXTRA_DAYS: f64 = 3.0;
+const MISPLACED_MAX_DAYS: u64 = 21;
 /// A cashier's manual override charges this share of the price.
 const OVERRIDE_PRICE_SHARE: f64 = 0.8;
-/// Mean units per till line, to turn expected units into expected sale lines.
-const UNITS_PER_LINE_ESTIMATE: f64 = 1.26;
 
 pub(crate) struct Basket {
     pub(crate) store: usize,
     pub(crate) receipt: String,
     pub(crate) lines: Vec<(usize, i32)>,
+}
+
+/// Misplaced units that turn up again.
+pub(crate) struct FoundStock {
+    store: usize,
+    sku: usize,
+    fault: FaultId,
+    units: i32,
+}
+
+/// How many days misplaced stock stays lost: most for a few days, some until a cycle count comes round.
+fn misplaced_for_days(rng: &mut rand::rngs::SmallRng) -> u64 {
+    let extra = -(1.0 - rng.random::<f64>()).ln() * MISPLACED_MEAN_EXTRA_DAYS;
+    (1 + extra as u64).min(MISPLACED_MAX_DAYS)
 }
 
 pub(crate) enum CountPurpose {
@@ -93,7 +110,12 @@ impl World<'_> {
         let hours = self.store_business_day(store, day_start);
         let count_at = Timestamp(hours.opens_at.0 - COUNT_BEFORE_OPENING_MINUTES * MINUTE);
         self.schedule(count_at, Action::CountRound { location: store, day });
+        let local_date = self.network.locations[store].zone.local_date(hours.opens_at);
+        if self.network.store_closed_on(store, local_date) {
+            return;
+        }
         self.plan_baskets(store, hours);
+        self.plan_supply_upsets(store, day_start);
         for kind in [StockLossKind::Shrink, StockLossKind::Misplaced] {
             let base_rate = match kind {
                 StockLossKind::Shrink => self.rates.shrink,
@@ -110,9 +132,17 @@ impl World<'_> {
         let sku_count = self.catalog.products.len();
         let noon = Timestamp((hours.opens_at.0 + hours.closes_at.0) / 2);
         let first_cell = store * sku_count;
-        let weights = (0..sku_count).map(|sku| {
-            self.demand.store_weights[first_cell + sku] * self.prices.promotion_lift(sku, store, Channel::Pos, noon)
-        });
+        let mut weights = Vec::with_capacity(sku_count);
+        for sku in 0..sku_count {
+            let cell = first_cell + sku;
+            let todays_draw = gamma_mean_one(&mut self.demand_rng, self.demand.daily_shape[sku]);
+            weights.push(
+                self.demand.store_weights[cell]
+                    * self.prices.promotion_lift(sku, store, Channel::Pos, noon)
+                    * self.demand.surge_factor(cell, noon)
+                    * todays_draw,
+            );
+        }
         let day_cumulative = cumulative(weights);
         let location = &self.network.locations[store];
         let weekday = weekday_index(location.zone.local_date(noon));
@@ -165,6 +195,7 @@ impl World<'_> {
             });
             let id = format!("{}:{}", basket.receipt, line_number + 1);
             self.emitter.emit(self.now, offset, Source::Pos, id, body);
+            self.note_stockout(basket.store, sku);
             self.consider_till_return(basket.store, &basket.receipt, sku, qty, unit_price_cents);
         }
     }
@@ -293,6 +324,7 @@ impl World<'_> {
         let stock = self.ledger.cell(task.location, task.sku).clone();
         let variance = stock.physical - stock.book;
         if let CountPurpose::Reveal(fault) = task.purpose {
+            self.truth.shelf_refilled(fault, self.now);
             if exceeds_count_tolerance(variance, stock.book) {
                 let location = self.network.locations[task.location].code.to_string();
                 let key = FaultKey::location_sku(&location, self.catalog.products[task.sku].sku.as_str());
@@ -331,17 +363,19 @@ impl World<'_> {
     pub(crate) fn lose_stock(&mut self, store: usize, kind: StockLossKind) {
         let days_later = match kind {
             StockLossKind::Shrink => self.faults_rng.random_range(1..=2),
-            StockLossKind::Misplaced => 2,
+            StockLossKind::Misplaced => misplaced_for_days(&mut self.faults_rng),
         };
-        let Some(reveal_at) = self.reveal_count_time(store, days_later) else {
+        let reveal_at = self.reveal_count_time(store, days_later);
+        if kind == StockLossKind::Shrink && reveal_at.is_none() {
             return;
-        };
+        }
         let Some((sku, lost)) = self.pick_stock_loss(store, kind) else {
             return;
         };
         let location = self.network.locations[store].code.to_string();
         let sku_code = self.catalog.products[sku].sku.to_string();
         let key = FaultKey::location_sku(&location, &sku_code);
+        self.ledger.cell(store, sku).physical -= lost;
         let fault = match kind {
             StockLossKind::Shrink => {
                 let note = format!("{lost} units stolen from the shelf without any event");
@@ -350,30 +384,85 @@ impl World<'_> {
                 fault
             }
             StockLossKind::Misplaced => {
-                let note = format!("the whole shelf stock ({lost} units) was misplaced: the item stopped selling");
-                let fault = self.truth.open(FaultKind::PhantomStock, note);
-                let silent_for = self.phantom_silence(store, sku);
-                let at = Timestamp(self.now.0 + silent_for);
-                self.truth.expect(
-                    fault,
-                    ExceptionType::PhantomStock,
-                    key.clone(),
-                    at,
-                    Detection::AtDeadline,
+                let found = chance(&mut self.faults_rng, MISPLACED_FOUND_SHARE);
+                let ending = if found {
+                    "found on the shop floor"
+                } else {
+                    "revealed by a count"
+                };
+                let note = format!(
+                    "the whole shelf stock ({lost} units) was misplaced: the item stopped selling until it was \
+                     {ending} {days_later} days later"
                 );
+                let fault = self.truth.open(FaultKind::PhantomStock, note);
+                let daily_units = self.demand.expected_units[self.ledger.cell_index(store, sku)];
+                self.truth.expect_empty_shelf(fault, key, self.now, daily_units);
+                if found {
+                    self.schedule_found_stock(store, sku, fault, lost, reveal_at);
+                    return;
+                }
                 fault
             }
         };
         self.truth.may_also_raise(fault, ExceptionType::LowStock);
-        self.ledger.cell(store, sku).physical -= lost;
-        self.schedule_reveal_count(store, sku, fault, reveal_at);
+        match reveal_at {
+            Some(at) => self.schedule_reveal_count(store, sku, fault, at),
+            None => self.leave_unrevealed(store, sku, fault),
+        }
+    }
+
+    /// The misplaced units turn up at `at` (an hour after opening), put back on the shelf without any event; the
+    /// fault stays open to the end if that is past the horizon.
+    fn schedule_found_stock(&mut self, store: usize, sku: usize, fault: FaultId, units: i32, at: Option<Timestamp>) {
+        let Some(at) = at else {
+            self.leave_unrevealed(store, sku, fault);
+            return;
+        };
+        let found_at = Timestamp(at.0 + (COUNT_BEFORE_OPENING_MINUTES + 60) * MINUTE);
+        let cell = self.ledger.cell(store, sku);
+        cell.open_fault = Some(fault);
+        cell.had_fault = true;
+        let found = FoundStock {
+            store,
+            sku,
+            fault,
+            units,
+        };
+        self.schedule(found_at, Action::FindStock(Box::new(found)));
+    }
+
+    fn leave_unrevealed(&mut self, store: usize, sku: usize, fault: FaultId) {
+        let cell = self.ledger.cell(store, sku);
+        cell.open_fault = Some(fault);
+        cell.had_fault = true;
+    }
+
+    pub(crate) fn find_stock(&mut self, found: FoundStock) {
+        let cell = self.ledger.cell(found.store, found.sku);
+        cell.physical += found.units;
+        cell.open_fault = None;
+        self.truth.shelf_refilled(found.fault, self.now);
     }
 
     /// A SKU fit for the loss and how many units go.
+    /// Theft picks any SKU; misplacing happens as shelves are handled, so a SKU is picked in proportion to what
+    /// the store sells of it.
     fn pick_stock_loss(&mut self, store: usize, kind: StockLossKind) -> Option<(usize, i32)> {
         let sku_count = self.catalog.products.len();
+        let first_cell = self.ledger.cell_index(store, 0);
+        let by_sales = match kind {
+            StockLossKind::Shrink => None,
+            StockLossKind::Misplaced => Some(cumulative(
+                self.demand.store_weights[first_cell..first_cell + sku_count]
+                    .iter()
+                    .copied(),
+            )),
+        };
         for _ in 0..STOCK_FAULT_ATTEMPTS {
-            let sku = self.faults_rng.random_range(0..sku_count);
+            let sku = match &by_sales {
+                None => self.faults_rng.random_range(0..sku_count),
+                Some(by_sales) => pick_cumulative(&mut self.faults_rng, by_sales),
+            };
             let cell = self.ledger.cell_index(store, sku);
             let stock = &self.ledger.cells[cell];
             if !stock.is_fault_free() || stock.reserved > 0 || stock.physical != stock.book {
@@ -397,15 +486,5 @@ impl World<'_> {
             return Some((sku, lost));
         }
         None
-    }
-
-    /// How long a misplaced fast mover stays silent before exceptions.md's phantom rule can fire: four mean
-    /// intervals between its sales, estimated from its expected sales over the store's opening hours.
-    fn phantom_silence(&self, store: usize, sku: usize) -> i64 {
-        let hours = self.store_hours_on(store, self.network.locations[store].zone.local_date(self.now));
-        let open_millis = hours.closes_at.0 - hours.opens_at.0;
-        let cell = self.ledger.cell_index(store, sku);
-        let lines_per_day = (self.demand.expected_units[cell] / UNITS_PER_LINE_ESTIMATE).max(1.0);
-        PHANTOM_SILENT_INTERVALS * (open_millis as f64 / lines_per_day) as i64
     }
 }

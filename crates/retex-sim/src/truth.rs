@@ -9,6 +9,8 @@
 
 use chrono::{DateTime, Utc};
 use retex_core::codes::Timestamp;
+
+use crate::clock::DAY;
 use serde::{Deserialize, Serialize};
 
 /// The exception types of exceptions.md that the simulator's faults raise.
@@ -95,6 +97,7 @@ pub(crate) enum FaultKind {
     MasterDataDefect,
     CustomerComplaint,
     TroubledStore,
+    Stockout,
 }
 
 impl FaultKind {
@@ -118,6 +121,7 @@ impl FaultKind {
             Self::MasterDataDefect => "master_data_defect",
             Self::CustomerComplaint => "customer_complaint",
             Self::TroubledStore => "troubled_store",
+            Self::Stockout => "stockout",
         }
     }
 }
@@ -185,6 +189,20 @@ pub struct ExpectedException {
     pub detectable_at: DateTime<Utc>,
     /// True for types that are detected statistically (see [`Truth::statistical_types`]).
     pub statistical: bool,
+    /// When set, an exception counts as finding this one only if it opened within `detect_from..=detect_until`
+    /// (else the scorer's window for the type applies): a shelf's stockout is warned before it ran empty, a
+    /// misplaced shelf is found while it is still empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detect_from: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detect_until: Option<DateTime<Utc>>,
+    /// For a position's fault: the units a day the position was expected to sell (before promotions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily_units: Option<f64>,
+    /// For a shelf emptied while the ledger shows stock: how many days it stayed empty (to the end of the
+    /// stream if nobody found it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub empty_days: Option<f64>,
 }
 
 /// One injected fault and what it must raise.
@@ -232,6 +250,17 @@ struct Expectation {
     key: FaultKey,
     at: Timestamp,
     detection: Detection,
+    window: Option<Window>,
+    daily_units: Option<f64>,
+    /// The shelf emptied at `at` and is refilled then (`None`: not yet).
+    shelf_refilled: Option<Option<Timestamp>>,
+}
+
+/// The openings that count as finding an expectation; `until: None` runs to the end of the stream.
+#[derive(Clone, Copy)]
+pub(crate) struct Window {
+    pub(crate) from: Timestamp,
+    pub(crate) until: Option<Timestamp>,
 }
 
 struct FaultRecord {
@@ -271,7 +300,53 @@ impl TruthRecorder {
             key,
             at,
             detection,
+            window: None,
+            daily_units: None,
+            shelf_refilled: None,
         });
+    }
+
+    /// Expects a statistical exception of a position selling `daily_units` a day, found only within `window`.
+    pub(crate) fn expect_within(
+        &mut self,
+        fault: FaultId,
+        exception_type: ExceptionType,
+        key: FaultKey,
+        at: Timestamp,
+        window: Window,
+        daily_units: f64,
+    ) {
+        self.records[fault.0].expectations.push(Expectation {
+            exception_type,
+            key,
+            at,
+            detection: Detection::AtEvent,
+            window: Some(window),
+            daily_units: Some(daily_units),
+            shelf_refilled: None,
+        });
+    }
+
+    /// Expects `phantom_stock` of a shelf that ran empty at `at` while the ledger shows stock: found while the
+    /// shelf stays empty (see [`Self::shelf_refilled`]).
+    pub(crate) fn expect_empty_shelf(&mut self, fault: FaultId, key: FaultKey, at: Timestamp, daily_units: f64) {
+        let window = Window { from: at, until: None };
+        self.expect_within(fault, ExceptionType::PhantomStock, key, at, window, daily_units);
+        if let Some(expectation) = self.records[fault.0].expectations.last_mut() {
+            expectation.shelf_refilled = Some(None);
+        }
+    }
+
+    /// The shelf of a fault's [`Self::expect_empty_shelf`] holds stock again at `at`.
+    pub(crate) fn shelf_refilled(&mut self, fault: FaultId, at: Timestamp) {
+        for expectation in &mut self.records[fault.0].expectations {
+            if let Some(refilled @ None) = &mut expectation.shelf_refilled {
+                *refilled = Some(at);
+                if let Some(window) = &mut expectation.window {
+                    window.until = Some(at);
+                }
+            }
+        }
     }
 
     pub(crate) fn may_also_raise(&mut self, fault: FaultId, exception_type: ExceptionType) {
@@ -312,9 +387,10 @@ impl TruthRecorder {
 fn finish_record(id: FaultId, record: FaultRecord, last_event_at: Timestamp) -> Option<InjectedFault> {
     let mut kept: Vec<Expectation> = Vec::new();
     for expectation in record.expectations {
-        let revealed = match expectation.detection {
-            Detection::AtEvent => expectation.at <= last_event_at,
-            Detection::AtDeadline => expectation.at < last_event_at,
+        let revealed = match (expectation.window, expectation.detection) {
+            (Some(window), _) => window.from <= last_event_at,
+            (None, Detection::AtEvent) => expectation.at <= last_event_at,
+            (None, Detection::AtDeadline) => expectation.at < last_event_at,
         };
         if revealed {
             kept.push(expectation);
@@ -331,11 +407,19 @@ fn finish_record(id: FaultId, record: FaultRecord, last_event_at: Timestamp) -> 
         if !exception_types.contains(&name) {
             exception_types.push(name.clone());
         }
+        let until = |window: Window| window.until.unwrap_or(last_event_at).min(last_event_at);
+        let empty_until = expectation
+            .shelf_refilled
+            .map(|refilled| refilled.unwrap_or(last_event_at).min(last_event_at));
         expected.push(ExpectedException {
             exception_type: name,
             key: expectation.key.clone(),
             detectable_at: utc(expectation.at),
             statistical: expectation.exception_type.is_statistical(),
+            detect_from: expectation.window.map(|window| utc(window.from)),
+            detect_until: expectation.window.map(|window| utc(until(window))),
+            daily_units: expectation.daily_units,
+            empty_days: empty_until.map(|until| (until.0 - expectation.at.0) as f64 / DAY as f64),
         });
     }
     Some(InjectedFault {

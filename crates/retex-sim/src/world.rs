@@ -25,7 +25,7 @@ use crate::replenish::Transfer;
 use crate::returns::ReturnCase;
 use crate::scenario::{FaultRates, Scenario, TROUBLED_STORE_FAULT_FACTOR};
 use crate::stock::Ledger;
-use crate::stores::{Basket, CountTask, StockLossKind};
+use crate::stores::{Basket, CountTask, FoundStock, StockLossKind};
 use crate::truth::{Detection, ExceptionType, FaultKey, FaultKind, TruthRecorder};
 use crate::{SimProgress, messages::Message};
 
@@ -44,6 +44,7 @@ pub(crate) enum Action {
     Count(Box<CountTask>),
     Basket(Box<Basket>),
     StockLoss { store: usize, kind: StockLossKind },
+    FindStock(Box<FoundStock>),
     ReplenishStores,
     ReceiveTransfer(Box<Transfer>),
     WriteOffTransit(Box<Transfer>),
@@ -271,6 +272,7 @@ impl<'a> World<'a> {
             Action::Count(task) => self.run_count_task(*task),
             Action::Basket(basket) => self.ring_up_basket(*basket),
             Action::StockLoss { store, kind } => self.lose_stock(store, kind),
+            Action::FindStock(found) => self.find_stock(*found),
             Action::ReplenishStores => self.replenish_stores(),
             Action::ReceiveTransfer(transfer) => self.receive_transfer(*transfer),
             Action::WriteOffTransit(transfer) => self.write_off_transit(&transfer),

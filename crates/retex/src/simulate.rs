@@ -182,6 +182,27 @@ fn print_score(result: &Score) {
         );
     }
     println!("* statistical type: figures are reported, not promised");
+    let stockouts = &result.stockouts;
+    println!(
+        "low_stock: {} of {} stockouts warned before the shelf ran empty ({:.3}), median warning {}",
+        stockouts.warned,
+        stockouts.stockouts,
+        stockouts.warned_share,
+        stockouts
+            .warning_p50_hours
+            .map_or("-".to_owned(), |hours| format!("{hours:.1} h"))
+    );
+    println!("phantom_stock by expected sales a day: band, faults, found, recall, median days to detect");
+    for band in &result.phantom_stock_bands {
+        println!(
+            "  {:<18} {:>5} {:>5} {:>7.3} {:>7}",
+            band.band,
+            band.faults,
+            band.found,
+            band.recall,
+            band.ttd_p50_days.map_or("-".to_owned(), |days| format!("{days:.2}"))
+        );
+    }
     let incidents = &result.incidents;
     println!(
         "incidents: {} of {} chains whole in one incident with the right root ({:.3}); {} of {} incidents with \
