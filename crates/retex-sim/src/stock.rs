@@ -70,6 +70,8 @@ pub(crate) struct Ledger {
     sold_by_day: Vec<[u16; SALES_HISTORY_DAYS]>,
     sold_window_total: Vec<u32>,
     current_slot: usize,
+    /// Days of history recorded so far, at most [`SALES_HISTORY_DAYS`].
+    days_recorded: usize,
 }
 
 impl Ledger {
@@ -81,6 +83,7 @@ impl Ledger {
             sold_by_day: vec![[0; SALES_HISTORY_DAYS]; cell_count],
             sold_window_total: vec![0; cell_count],
             current_slot: 0,
+            days_recorded: 0,
         }
     }
 
@@ -96,6 +99,7 @@ impl Ledger {
     /// Starts a new day of sales history, forgetting the day that leaves the window.
     pub(crate) fn start_sales_day(&mut self) {
         self.current_slot = (self.current_slot + 1) % SALES_HISTORY_DAYS;
+        self.days_recorded = (self.days_recorded + 1).min(SALES_HISTORY_DAYS);
         for (history, total) in self.sold_by_day.iter_mut().zip(self.sold_window_total.iter_mut()) {
             *total -= u32::from(history[self.current_slot]);
             history[self.current_slot] = 0;
@@ -109,9 +113,9 @@ impl Ledger {
         self.sold_window_total[cell] += u32::from(added);
     }
 
-    /// Mean units sold per day over the history window.
+    /// Mean units sold per day over the history window (over the days recorded, early on).
     pub(crate) fn trailing_velocity(&self, cell: usize) -> f64 {
-        f64::from(self.sold_window_total[cell]) / SALES_HISTORY_DAYS as f64
+        f64::from(self.sold_window_total[cell]) / self.days_recorded.max(1) as f64
     }
 }
 

@@ -411,8 +411,10 @@ impl Engine {
         } else {
             self.schedule_transfer_due(&shipped.transfer);
         }
+        // The sender has less; the receiver has a next supply.
         for (sku, _) in lines {
             self.check_low_stock(from, sku, cause);
+            self.check_low_stock(to, sku, cause);
         }
     }
 
@@ -442,6 +444,10 @@ impl Engine {
         doc.received.clone_from(&lines);
         let destination = doc.to;
         let was_shipped = doc.shipped_at.is_some();
+        if let Some(shipped_at) = doc.shipped_at {
+            let lead_times = self.state.stats.transfer_lead_times.entry(destination).or_default();
+            lead_times.add(shipped_at, cause.at);
+        }
         let in_transit = doc.shipped.clone();
         for (sku, qty) in in_transit {
             self.state.picture.ledger.position_mut(destination, sku).in_transit -= qty;

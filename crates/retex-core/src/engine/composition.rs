@@ -133,9 +133,9 @@ pub struct Engine {
     pub(super) param_defaults: detect::ParamDefaults,
     /// Derived from the rules: what every till sale reads, typed.
     pub(super) sale_params: detect::inventory::SaleParams,
-    /// Derived from master data, not state: each SKU's lead time for `low_stock` and the days of sales it
-    /// wants on hand (cleared by any product or supplier upsert).
-    pub(super) lead_times: Vec<Option<(rust_decimal::Decimal, rust_decimal::Decimal)>>,
+    /// Derived from master data, not state: each SKU's lead time for `low_stock` and its stockout quantile
+    /// (cleared by any product or supplier upsert).
+    pub(super) lead_times: Vec<Option<detect::inventory::SupplyParams>>,
     /// Derived from master data, not state: each location's business hours in its zone, by location id (`None`
     /// until worked out; every till sale asks for its store's).
     pub(super) calendars: Vec<Option<Option<BusinessHours>>>,

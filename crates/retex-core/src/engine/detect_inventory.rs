@@ -6,13 +6,13 @@ use rust_decimal::Decimal;
 use crate::codes::{Qty, Timestamp};
 use crate::engine::composition::Engine;
 use crate::engine::detect::inventory::{
-    self, InboundView, PhantomFinding, PhantomParams, PhantomView, low_stock_window,
+    self, InboundView, PhantomFinding, PhantomParams, PhantomView, Projection, SupplyParams, low_stock_window,
 };
 use crate::engine::detect::{Cause, key_of};
 use crate::engine::ledger::pack as pack_position;
 use crate::engine::ledger::{LocationId, Position, SkuId};
-use crate::engine::stats::{HISTORY_DAYS, PositionStats, day_of};
-use crate::engine::stock_cover::StockCover;
+use crate::engine::stats::{HISTORY_DAYS, LeadTimes, PositionStats, day_of};
+use crate::engine::stock_projection::DailyDemand;
 use crate::rules::{ExceptionType, Param};
 
 impl Engine {
@@ -194,9 +194,7 @@ impl Engine {
         self.apply_verdict(inventory::phantom_cleared(location, sku, cause));
     }
 
-    /// `low_stock`: available (on hand - reserved + open PO and transfer quantity due within the lead time)
-    /// drops below velocity x (lead time + 1) x cover factor, for items that sold on enough days of the window;
-    /// resolved when back above.
+    /// `low_stock` for a position whose stock moved other than by a sale (a watched one only).
     pub(super) fn check_low_stock(&mut self, location: LocationId, sku: SkuId, cause: Cause) {
         let key = pack_position(location, sku);
         if !self.config.rules.is_enabled(ExceptionType::LowStock) || !self.state.stats.low_stock_watch.contains(&key) {
@@ -216,7 +214,7 @@ impl Engine {
         self.judge_low_stock(location, sku, sales, position, cause);
     }
 
-    /// `low_stock` on a position's sales over the window, already summed, and its ledger position.
+    /// `low_stock` on a position's sales over the window and its ledger position.
     pub(super) fn judge_low_stock(
         &mut self,
         location: LocationId,
@@ -230,19 +228,10 @@ impl Engine {
             return;
         }
         let is_open = sales.low_stock_open;
-        let Some(cover) = self.stock_cover(location, sku, cause.at, sales, position, is_open) else {
+        let Some(projection) = self.projection(location, sku, cause.at, sales, position, is_open) else {
             return;
         };
-        let inbound = self.inbound_view();
-        let judged = inventory::low_stock(
-            &inbound,
-            &self.state.picture.master,
-            location,
-            sku,
-            &cover,
-            is_open,
-            cause,
-        );
+        let judged = inventory::low_stock(&self.state.picture.master, location, sku, &projection, is_open, cause);
         let Some((low, verdict)) = judged else {
             return;
         };
@@ -256,10 +245,9 @@ impl Engine {
         self.apply_verdict(verdict);
     }
 
-    /// The `low_stock` arithmetic of a position at `at`: what is there and in transit, what the rules want on
-    /// hand, over which window, with nothing on order yet (see [`Self::with_orders`]). `None` when the item does
-    /// not sell on enough days to judge (unless `even_if_slow`).
-    pub(super) fn stock_cover(
+    /// What `low_stock` projects for a position at `at`: what it has, how it sells, and how long until its next
+    /// supply. `None` when it does not sell on enough days to judge (unless `even_if_slow`) or never sold.
+    pub(super) fn projection(
         &mut self,
         location: LocationId,
         sku: SkuId,
@@ -267,25 +255,42 @@ impl Engine {
         sales: WindowSales,
         position: Position,
         even_if_slow: bool,
-    ) -> Option<StockCover> {
+    ) -> Option<Projection> {
         if !sales.enough_days && !even_if_slow {
             return None;
         }
-        let (lead_time, want_factor) = self.lead_time_days(location, sku);
-        Some(StockCover {
-            at,
+        let demand = sales.demand?;
+        let params = self.supply_params(location, sku);
+        let inbound = position.in_transit > Qty::ZERO
+            || self
+                .state
+                .stats
+                .on_order
+                .get(&pack_position(location, sku))
+                .is_some_and(|qty| *qty > Qty::ZERO);
+        let next_supply = inbound
+            .then(|| self.inbound_view().next_supply(location, sku, at))
+            .flatten();
+        // A location replenished by transfers waits for the next one, not for the supplier.
+        let transfer_lead_time = self
+            .state
+            .stats
+            .transfer_lead_times
+            .get(&location)
+            .map(LeadTimes::mean_days);
+        let horizon_days = match next_supply {
+            Some(due) => (due.0 - at.0).max(0) as f64 / Timestamp::MILLIS_PER_DAY as f64,
+            None => transfer_lead_time.unwrap_or(params.lead_time_days) + 1.0,
+        };
+        Some(Projection {
             free: position.on_hand - position.reserved,
-            in_transit: position.in_transit,
-            on_order: Qty::ZERO,
-            sold_milli: sales.sold_milli,
-            want_factor,
-            window_days: sales.window_days.clamp(1, HISTORY_DAYS) as u64,
-            lead_time,
-            selling: sales.enough_days,
+            demand,
+            horizon_days,
+            stockout_z: params.stockout_z,
         })
     }
 
-    /// What `low_stock` and replenishment proposals read of what is inbound to a position.
+    /// What `low_stock` reads of what is inbound to a position.
     pub(super) fn inbound_view(&self) -> InboundView<'_> {
         InboundView {
             stats: &self.state.stats,
@@ -293,7 +298,8 @@ impl Engine {
         }
     }
 
-    /// A position's sales over the `low_stock` window ending on the day of `at`; `None` before its first sale.
+    /// A position's sales over the `low_stock` window of complete days before the day of `at`; `None` before
+    /// its first sale.
     pub(super) fn window_sales(&mut self, location: LocationId, sku: SkuId, at: Timestamp) -> Option<WindowSales> {
         let (window_days, min_days) = self.low_stock_window(location, sku);
         let stats = self.state.stats.positions.get_mut(&pack_position(location, sku))?;
@@ -316,23 +322,28 @@ impl Engine {
         PhantomParams::from(|param| self.param(ExceptionType::PhantomStock, param, Some(location), Some(sku)))
     }
 
-    /// The product's supplier lead time, else the rules' default, and (lead time + 1) x cover factor. Cached
-    /// per SKU until master data changes, unless the rules scope `low_stock` parameters.
-    fn lead_time_days(&mut self, location: LocationId, sku: SkuId) -> (Decimal, Decimal) {
+    /// The product's supplier lead time (else the rules' default) and the stockout quantile. Cached per SKU until
+    /// master data changes, unless the rules scope `low_stock` parameters.
+    pub(super) fn supply_params(&mut self, location: LocationId, sku: SkuId) -> SupplyParams {
         if let Some(Some(cached)) = self.lead_times.get(sku as usize) {
             return *cached;
         }
-        let days = self.lead_time_from_master_data(location, sku);
-        let cover_factor = self.param(ExceptionType::LowStock, Param::CoverFactor, Some(location), Some(sku));
-        let cached = (days, (days + Decimal::ONE) * cover_factor);
+        let lead_time = self.lead_time_from_master_data(location, sku);
+        let probability = self.param(
+            ExceptionType::LowStock,
+            Param::StockoutProbability,
+            Some(location),
+            Some(sku),
+        );
+        let params = SupplyParams::from(lead_time, probability);
         if !self.config.rules.has_overrides(ExceptionType::LowStock) {
             let index = sku as usize;
             if self.lead_times.len() <= index {
                 self.lead_times.resize(index + 1, None);
             }
-            self.lead_times[index] = Some(cached);
+            self.lead_times[index] = Some(params);
         }
-        cached
+        params
     }
 
     fn lead_time_from_master_data(&self, location: LocationId, sku: SkuId) -> Decimal {
@@ -356,12 +367,11 @@ impl Engine {
     }
 }
 
-/// What `low_stock` judges a position's demand by: its sales over the velocity window.
+/// What `low_stock` judges a position's demand by: its sales over the window of complete days.
 #[derive(Clone, Copy)]
 pub(super) struct WindowSales {
-    /// Thousandths of a unit sold over the window.
-    sold_milli: u64,
-    window_days: usize,
+    /// `None` when it sold nothing in the window.
+    demand: Option<DailyDemand>,
     /// It sold on enough days of the window to judge.
     enough_days: bool,
     low_stock_open: bool,
@@ -373,11 +383,16 @@ impl WindowSales {
         self.enough_days || self.low_stock_open
     }
 
-    fn of(stats: &mut PositionStats, at: Timestamp, window_days: usize, min_days: usize) -> Self {
-        let (sold_milli, selling_days) = stats.sold_over(day_of(at), window_days);
+    fn of(stats: &PositionStats, at: Timestamp, window_days: usize, min_days: usize) -> Self {
+        let yesterday = day_of(at) - 1;
+        let window_days = window_days.min(HISTORY_DAYS) as i32;
+        let units_on = |day: i32| f64::from(stats.sold_milli.value_on(day)) / 1000.0;
+        let demand = DailyDemand::of((yesterday - window_days + 1..=yesterday).map(units_on));
+        // Selling days count today's sales as well: the day the position reaches them, it is judged.
+        let sells_today = usize::from(stats.sold_milli.value_on(yesterday + 1) > 0);
+        let selling_days = demand.map_or(0, |demand| demand.selling_days) + sells_today;
         Self {
-            sold_milli,
-            window_days,
+            demand,
             enough_days: selling_days >= min_days,
             low_stock_open: stats.low_stock_open,
         }

@@ -43,7 +43,7 @@ mod silence_records;
 mod silences;
 mod sorted_map;
 mod stats;
-mod stock_cover;
+mod stock_projection;
 mod task_list;
 mod tasks;
 mod views;

@@ -17,7 +17,7 @@ use crate::engine::sorted_map;
 pub use crate::engine::day_ring::{DayRing, day_of};
 pub use crate::rules::HISTORY_DAYS;
 
-/// Sales of one position: 224 bytes with its key, one per position that sells.
+/// Sales of one position: 184 bytes with its key, one per position that sells.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PositionStats {
     /// Units sold per day, in thousandths of a unit.
@@ -43,7 +43,7 @@ pub struct PositionStats {
     pub low_stock_watched: bool,
 }
 
-const _: () = assert!(size_of::<(u64, PositionStats)>() == 224);
+const _: () = assert!(size_of::<(u64, PositionStats)>() == 184);
 
 impl PositionStats {
     pub fn record_sale(&mut self, at: Timestamp, qty: Qty, seq: u64) {
@@ -64,11 +64,6 @@ impl PositionStats {
         self.silence_began_at_line = line;
         self.silence_began_on_day = day;
         !self.phantom_queued && !self.phantom_open
-    }
-
-    /// Units sold (in thousandths) over `window_days` days ending at `until_day`, and on how many of them it sold.
-    pub fn sold_over(&mut self, until_day: i32, window_days: usize) -> (u64, usize) {
-        self.sold_milli.window_total(until_day, window_days)
     }
 }
 
@@ -109,6 +104,27 @@ fn drop_document<T>(
     }
 }
 
+/// The lead times a location's transfers took, summed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LeadTimes {
+    pub total_ms: u64,
+    pub transfers: u32,
+}
+
+impl LeadTimes {
+    pub fn add(&mut self, shipped: Timestamp, received: Timestamp) {
+        self.total_ms = self
+            .total_ms
+            .saturating_add(u64::try_from(received.0 - shipped.0).unwrap_or(0));
+        self.transfers = self.transfers.saturating_add(1);
+    }
+
+    /// The mean, in days.
+    pub fn mean_days(&self) -> f64 {
+        self.total_ms as f64 / f64::from(self.transfers.max(1)) / Timestamp::MILLIS_PER_DAY as f64
+    }
+}
+
 /// A store's activity per day, for `store_exception_rate`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct StoreActivity {
@@ -139,6 +155,10 @@ pub struct DetectorStats {
     /// Per location, the transfers shipped to it and not yet received, for the same reason.
     #[serde(with = "sorted_map")]
     pub transfers_in_transit: FxHashMap<LocationId, Vec<TransferInTransit>>,
+    /// Per location that receives transfers, the time its transfers took from shipping to receipt: its own
+    /// lead time when a warehouse replenishes it.
+    #[serde(default, with = "sorted_map")]
+    pub transfer_lead_times: FxHashMap<LocationId, LeadTimes>,
     #[serde(with = "sorted_map")]
     pub stores: FxHashMap<LocationId, StoreActivity>,
     /// Queued `phantom_stock` checks per store: the till line count at which each position's check falls due.

@@ -5,10 +5,12 @@
 //! delivers, logging each attempt as a command. Tasks are engine state, so they replay like everything else.
 
 use rust_decimal::Decimal;
+use rust_decimal::prelude::FromPrimitive;
 
 use crate::codes::{Qty, Timestamp};
 use crate::command::{Action, Command};
 use crate::engine::composition::{Engine, Output};
+use crate::engine::detect::inventory::Projection;
 use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionRecord};
 use crate::engine::ledger::{LocationId, SkuId, pack};
 use crate::engine::refusal::Refusal;
@@ -170,12 +172,14 @@ impl Engine {
     ) -> Option<(TaskKind, TaskStatus, String, String)> {
         let sales = self.window_sales(location, sku, at)?;
         let position = self.state.picture.position(location, sku);
-        let cover = self.stock_cover(location, sku, at, sales, position, true)?;
-        let inbound = self.inbound_view();
-        let cover = inbound.with_orders(location, sku, cover);
-        let wanted = cover.wanted();
-        let available = cover.free + inbound.within_lead_time(location, sku, &cover);
-        let qty = Qty((wanted - available.0).ceil().max(Decimal::ONE));
+        let projection = self.projection(location, sku, at, sales, position, true)?;
+        let lead_time_days = self.supply_params(location, sku).lead_time_days;
+        let on_order = (self.state.stats.on_order.get(&pack(location, sku)).copied()).unwrap_or(Qty::ZERO);
+        let qty = Qty(draft_quantity(
+            &projection,
+            lead_time_days,
+            position.in_transit + on_order,
+        ));
         let (sku_code, to_code) = (
             self.state.picture.skus.name(sku),
             self.state.picture.locations.name(location),
@@ -221,8 +225,7 @@ impl Engine {
             .master
             .product(sku)
             .and_then(|product| product.supplier.clone());
-        let lead_ms = (cover.lead_time * Decimal::from(Timestamp::MILLIS_PER_DAY)).trunc();
-        let expected = Timestamp(at.0 + i64::try_from(lead_ms).unwrap_or(0));
+        let expected = Timestamp(at.0 + (lead_time_days * Timestamp::MILLIS_PER_DAY as f64) as i64);
         let detail = format!(
             "draft purchase order of {qty} x {sku_code} from {} for {to_code}, expected {expected}",
             supplier
@@ -324,4 +327,12 @@ impl Engine {
     pub fn tasks(&self) -> &[Task] {
         &self.state.workflow.tasks
     }
+}
+
+/// What a draft replenishment orders: the demand `low_stock` projects over the lead time + 1 day, less what is
+/// free and inbound; at least one unit.
+fn draft_quantity(projection: &Projection, lead_time_days: f64, inbound: Qty) -> Decimal {
+    let wanted = projection.demand.quantile(lead_time_days + 1.0, projection.stockout_z);
+    let wanted = Decimal::from_f64(wanted.ceil()).unwrap_or(Decimal::ONE);
+    (wanted - projection.free.0 - inbound.0).ceil().max(Decimal::ONE)
 }

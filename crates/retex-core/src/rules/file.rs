@@ -320,10 +320,18 @@ fn read_param(
     let number = reader.number(value, path)?;
     let is_share = matches!(
         param,
-        Param::ToleranceShare | Param::ReceivedShare | Param::Alpha | Param::MaxSilenceProbability
+        Param::ToleranceShare
+            | Param::ReceivedShare
+            | Param::Alpha
+            | Param::MaxSilenceProbability
+            | Param::StockoutProbability
     );
     if is_share && number > Decimal::ONE {
         reader.error(value.span(), path, format!("is a share: at most 1, got {number}"));
+        return None;
+    }
+    if param == Param::StockoutProbability && (number.is_zero() || number == Decimal::ONE) {
+        reader.error(value.span(), path, "is a probability: above 0 and below 1");
         return None;
     }
     if matches!(param, Param::Alpha | Param::MaxSilenceProbability) && number.is_zero() {

@@ -51,12 +51,13 @@ crate::wire_names! {
         ToleranceUnits = "tolerance_units",
         /// ... this share of abs(on hand)).
         ToleranceShare = "tolerance_share",
-        /// `low_stock`: days of sales history behind the velocity.
+        /// `low_stock`: days of sales history behind the demand's daily mean and variance.
         VelocityWindowDays = "velocity_window_days",
         /// `low_stock`: the item must have sold on at least this many of those days.
         MinSellingDays = "min_selling_days",
-        /// `low_stock`: cover wanted, as a multiple of velocity x (lead time + 1).
-        CoverFactor = "cover_factor",
+        /// `low_stock`: a position is low when demand until its next supply exceeds what it has with a higher
+        /// probability than this.
+        StockoutProbability = "stockout_probability",
         /// `low_stock`: lead time used when the product's supplier names none.
         DefaultLeadTimeDays = "default_lead_time_days",
         /// `phantom_stock`: a silence less likely than this under the position's own pattern is phantom stock.
@@ -157,7 +158,7 @@ impl ExceptionType {
         const LOW_STOCK: &[(Param, Decimal)] = &[
             (Param::VelocityWindowDays, decimal(14, 0)),
             (Param::MinSellingDays, decimal(7, 0)),
-            (Param::CoverFactor, decimal(15, 1)),
+            (Param::StockoutProbability, decimal(5, 1)),
             (Param::DefaultLeadTimeDays, decimal(0, 0)),
         ];
         const PHANTOM_STOCK: &[(Param, Decimal)] = &[

@@ -20,7 +20,7 @@ const STATE_PARTS: [&str; 19] = [
     "receipts",
     "stats",
     "day_ring",
-    "stock_cover",
+    "stock_projection",
     "task_list",
     "silence_records",
     "calendar",

@@ -2,17 +2,17 @@
 //! `DetectorStats` as sales happen) and what is inbound to it.
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rustc_hash::FxHashMap;
 
 use crate::codes::{DocumentNumber, Money, Qty, Timestamp};
 use crate::engine::detect::{Cause, Detection, Verdict, clear};
 use crate::engine::documents::PurchaseOrderDoc;
 use crate::engine::incidents::Touch;
-use crate::engine::ledger::{Ledger, LocationId, SkuId, pack};
+use crate::engine::ledger::{Ledger, LocationId, SkuId};
 use crate::engine::master::MasterData;
 use crate::engine::stats::{DayRing, DetectorStats, PositionStats, StoreActivity};
-use crate::engine::stock_cover::StockCover;
+use crate::engine::stock_projection::{DailyDemand, standard_normal_quantile};
 use crate::rules::{ExceptionType, HISTORY_DAYS, Param, Rules, ScopeContext};
 
 /// How a position sells: its share of its store's till lines and how much that share varies from day to day,
@@ -179,7 +179,7 @@ pub fn phantom_cleared(location: LocationId, sku: SkuId, cause: Cause) -> Verdic
     clear(ExceptionType::PhantomStock, Some(location), Some(sku), None, cause)
 }
 
-/// What `low_stock` reads beyond a position's own cover: what is on order and in transit to its location, and
+/// What `low_stock` reads beyond a position's own stock: what is on order and in transit to its location, and
 /// when each is due.
 #[derive(Clone, Copy)]
 pub struct InboundView<'a> {
@@ -187,77 +187,90 @@ pub struct InboundView<'a> {
     pub purchase_orders: &'a FxHashMap<DocumentNumber, PurchaseOrderDoc>,
 }
 
+/// Inbound stock overdue by more than this no longer counts as the next supply: it may never come (the grace
+/// `transfer_overdue` gives a transfer by default).
+const OVERDUE_SUPPLY_GRACE_MS: i64 = 4 * 3_600_000;
+
 impl InboundView<'_> {
-    /// A stock cover with what open purchase orders bring to the position.
-    pub fn with_orders(&self, location: LocationId, sku: SkuId, cover: StockCover) -> StockCover {
-        let on_order = self.stats.on_order.get(&pack(location, sku)).copied();
-        StockCover {
-            on_order: on_order.unwrap_or(Qty::ZERO),
-            ..cover
-        }
-    }
-
-    /// What open purchase orders and shipped transfers bring to a position within the lead time (exceptions.md):
-    /// the part of the inbound quantities that `low_stock` counts, within [`StockCover::inbound_range`].
-    pub fn within_lead_time(&self, location: LocationId, sku: SkuId, cover: &StockCover) -> Qty {
-        let horizon = days_after(cover.at, cover.lead_time);
-        let on_order = match cover.on_order > Qty::ZERO {
-            true => (cover.on_order - self.on_order_due_after(location, sku, horizon)).max(Qty::ZERO),
-            false => cover.on_order,
+    /// When the position's next supply is due: the earliest open purchase order line with quantity still to
+    /// come, or shipped transfer line, for it; what is overdue by more than [`OVERDUE_SUPPLY_GRACE_MS`] and a
+    /// transfer without `expected` do not count. `None` when nothing does.
+    pub fn next_supply(&self, location: LocationId, sku: SkuId, at: Timestamp) -> Option<Timestamp> {
+        let credible = |due: Timestamp| due.0 >= at.0.saturating_sub(OVERDUE_SUPPLY_GRACE_MS);
+        let brings_sku = |po: &DocumentNumber| {
+            self.purchase_orders
+                .get(po)
+                .is_some_and(|doc| (doc.lines.iter()).any(|line| line.sku == sku && line.ordered > line.received))
         };
-        let in_transit = match cover.in_transit > Qty::ZERO {
-            true => (cover.in_transit - self.in_transit_due_after(location, sku, horizon)).max(Qty::ZERO),
-            false => cover.in_transit,
-        };
-        on_order + in_transit
-    }
-
-    /// What open purchase orders bring to a position but is due after `horizon`.
-    fn on_order_due_after(&self, location: LocationId, sku: SkuId, horizon: Timestamp) -> Qty {
-        let Some(orders) = self.stats.open_pos.get(&location) else {
-            return Qty::ZERO;
-        };
-        let late_orders = orders.iter().filter(|&&(_, expected)| expected > horizon);
-        let late_lines = late_orders
-            .filter_map(|(po, _)| self.purchase_orders.get(po))
-            .flat_map(|doc| doc.lines.iter().filter(|line| line.sku == sku));
-        late_lines.fold(Qty::ZERO, |late, line| {
-            late + (line.ordered - line.received).max(Qty::ZERO)
-        })
-    }
-
-    /// What shipped transfers bring to a position but is due after `horizon`.
-    fn in_transit_due_after(&self, location: LocationId, sku: SkuId, horizon: Timestamp) -> Qty {
-        let transfers = self.stats.transfers_in_transit.get(&location);
-        (transfers.into_iter().flatten())
-            .filter(|transfer| transfer.due.is_some_and(|due| due > horizon))
-            .fold(Qty::ZERO, |late, transfer| late + transfer.qty(sku))
+        let from_orders = (self.stats.open_pos.get(&location).into_iter().flatten())
+            .filter(|&&(ref po, expected)| credible(expected) && brings_sku(po))
+            .map(|&(_, expected)| expected);
+        let from_transfers =
+            (self.stats.transfers_in_transit.get(&location).into_iter().flatten()).filter_map(|transfer| {
+                transfer
+                    .due
+                    .filter(|&due| credible(due) && transfer.qty(sku) > Qty::ZERO)
+            });
+        from_orders.chain(from_transfers).min()
     }
 }
 
-/// `low_stock` on a position's cover: available (on hand - reserved + what is inbound within the lead time)
-/// below what the rules want, for an item that sold on enough days. `None` when that agrees with `is_open`;
-/// else whether it is low now and the verdict that says so.
+/// A position's lead time and the normal quantile its stockout probability stands for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SupplyParams {
+    /// The supplier's lead time, in days.
+    pub lead_time_days: f64,
+    /// The standard normal quantile of `1 - stockout_probability`: demand's quantile that is exceeded with the
+    /// stockout probability.
+    pub stockout_z: f64,
+}
+
+impl SupplyParams {
+    pub fn from(lead_time_days: Decimal, stockout_probability: Decimal) -> Self {
+        let probability = stockout_probability.to_f64().unwrap_or(0.5);
+        Self {
+            lead_time_days: lead_time_days.to_f64().unwrap_or(0.0).max(0.0),
+            stockout_z: standard_normal_quantile(1.0 - probability),
+        }
+    }
+}
+
+/// What `low_stock` projects for a position (`Engine::projection` works it out).
+#[derive(Clone, Copy, Debug)]
+pub struct Projection {
+    /// On hand - reserved.
+    pub free: Qty,
+    pub demand: DailyDemand,
+    /// Days until the next supply is due, else the lead time + 1.
+    pub horizon_days: f64,
+    /// Demand's quantile at 1 - `stockout_probability`, as a standard normal quantile.
+    pub stockout_z: f64,
+}
+
+impl Projection {
+    /// Whether demand until the next supply exceeds what is free with more than the stated probability.
+    pub fn is_low(&self) -> bool {
+        let free = self.free.0.to_f64().unwrap_or(f64::MAX);
+        free < self.demand.quantile(self.horizon_days, self.stockout_z)
+    }
+
+    /// Units the position is expected to miss until its next supply.
+    pub fn expected_shortfall(&self) -> f64 {
+        (self.demand.mean * self.horizon_days - self.free.0.to_f64().unwrap_or(f64::MAX)).max(0.0)
+    }
+}
+
+/// `low_stock` on a position's projection. `None` when that agrees with `is_open`; else whether it is low now
+/// and the verdict that says so.
 pub fn low_stock(
-    inbound: &InboundView<'_>,
     master: &MasterData,
     location: LocationId,
     sku: SkuId,
-    cover: &StockCover,
+    projection: &Projection,
     is_open: bool,
     cause: Cause,
 ) -> Option<(bool, Verdict)> {
-    // What is inbound only counts when due within the lead time; working that out takes a walk over the
-    // location's documents, which is needed only when counting none or all of it would decide differently
-    // (most positions have nothing inbound: then the least is the most, and one comparison decides). What is on
-    // order is never below zero, so it adds nothing to the least: it is looked up only for a position short
-    // even so.
-    let low = cover.selling && cover.short_counting_least() && {
-        let cover = inbound.with_orders(location, sku, cover.clone());
-        let short = |available: Qty| cover.is_short(available);
-        let (least, most) = cover.inbound_range();
-        least == most || short(cover.free + most) || short(cover.free + inbound.within_lead_time(location, sku, &cover))
-    };
+    let low = projection.is_low();
     if low == is_open {
         return None;
     }
@@ -265,7 +278,8 @@ pub fn low_stock(
     let verdict = if low {
         let product = master.product(sku);
         let price = product.and_then(|product| product.price).unwrap_or(Money::ZERO);
-        let impact = Money(cover.velocity() * cover.lead_time * price.0);
+        let shortfall = Decimal::from_f64(projection.expected_shortfall()).unwrap_or(Decimal::ZERO);
+        let impact = Money((shortfall * price.0).round_dp(2));
         let mut detection = Detection::at_position(kind, location, sku, cause.at, impact, cause.seq);
         // What master data feeds `low_stock`: the product's supplier and the supplier's lead time.
         detection.touches.push(Touch::SupplierOfSku(sku));
@@ -277,13 +291,6 @@ pub fn low_stock(
         clear(kind, Some(location), Some(sku), None, cause)
     };
     Some((low, verdict))
-}
-
-/// The instant `days` (a decimal number of days) after `at`, to the millisecond.
-fn days_after(at: Timestamp, days: rust_decimal::Decimal) -> Timestamp {
-    let day_ms = rust_decimal::Decimal::from(Timestamp::MILLIS_PER_DAY);
-    let after_ms = i64::try_from((days * day_ms).trunc()).unwrap_or(i64::MAX / 4);
-    Timestamp(at.0.saturating_add(after_ms))
 }
 
 /// The parameters every till sale reads, worked out once for types whose rules have no overrides (`None`
