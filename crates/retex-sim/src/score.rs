@@ -309,18 +309,17 @@ pub fn score(truth: &Truth, raised: &[RaisedException]) -> Score {
                 && (earliest..=latest).contains(&exception.opened_at)
                 && key_agrees(kind, &expectation.key, exception)
         });
-        let ttd_seconds = found.map(|index| {
-            let ttd = raised[index].opened_at - expectation.detectable_at;
-            ttd.num_milliseconds() as f64 / 1000.0
-        });
-        match (found, ttd_seconds) {
-            (Some(index), Some(ttd)) => {
+        let mut ttd_seconds = None;
+        match found {
+            Some(index) => {
                 serves[index] = Some(fault);
                 found_for.insert((fault, order), index);
                 tally.tp += 1;
+                let ttd = (raised[index].opened_at - expectation.detectable_at).num_milliseconds() as f64 / 1000.0;
                 tally.ttd_seconds.push(ttd);
+                ttd_seconds = Some(ttd);
             }
-            _ => tally.false_negatives += 1,
+            None => tally.false_negatives += 1,
         }
         match kind {
             "phantom_stock" => phantom.add(expectation, ttd_seconds),

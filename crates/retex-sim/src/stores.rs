@@ -349,9 +349,7 @@ impl World<'_> {
     }
 
     pub(crate) fn schedule_reveal_count(&mut self, store: usize, sku: usize, fault: FaultId, at: Timestamp) {
-        let cell = self.ledger.cell(store, sku);
-        cell.open_fault = Some(fault);
-        cell.had_fault = true;
+        self.mark_stock_fault(store, sku, fault);
         let task = CountTask {
             location: store,
             sku,
@@ -407,21 +405,18 @@ impl World<'_> {
         self.truth.may_also_raise(fault, ExceptionType::LowStock);
         match reveal_at {
             Some(at) => self.schedule_reveal_count(store, sku, fault, at),
-            None => self.leave_unrevealed(store, sku, fault),
+            None => self.mark_stock_fault(store, sku, fault),
         }
     }
 
     /// The misplaced units turn up at `at` (an hour after opening), put back on the shelf without any event; the
     /// fault stays open to the end if that is past the horizon.
     fn schedule_found_stock(&mut self, store: usize, sku: usize, fault: FaultId, units: i32, at: Option<Timestamp>) {
+        self.mark_stock_fault(store, sku, fault);
         let Some(at) = at else {
-            self.leave_unrevealed(store, sku, fault);
             return;
         };
         let found_at = Timestamp(at.0 + (COUNT_BEFORE_OPENING_MINUTES + 60) * MINUTE);
-        let cell = self.ledger.cell(store, sku);
-        cell.open_fault = Some(fault);
-        cell.had_fault = true;
         let found = FoundStock {
             store,
             sku,
@@ -431,7 +426,8 @@ impl World<'_> {
         self.schedule(found_at, Action::FindStock(Box::new(found)));
     }
 
-    fn leave_unrevealed(&mut self, store: usize, sku: usize, fault: FaultId) {
+    /// The cell's books and shelf differ because of `fault` until it is revealed or the stock turns up.
+    fn mark_stock_fault(&mut self, store: usize, sku: usize, fault: FaultId) {
         let cell = self.ledger.cell(store, sku);
         cell.open_fault = Some(fault);
         cell.had_fault = true;

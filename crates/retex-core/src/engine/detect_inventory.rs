@@ -300,9 +300,9 @@ impl Engine {
 
     /// A position's sales over the `low_stock` window of complete days before the day of `at`; `None` before
     /// its first sale.
-    pub(super) fn window_sales(&mut self, location: LocationId, sku: SkuId, at: Timestamp) -> Option<WindowSales> {
+    pub(super) fn window_sales(&self, location: LocationId, sku: SkuId, at: Timestamp) -> Option<WindowSales> {
         let (window_days, min_days) = self.low_stock_window(location, sku);
-        let stats = self.state.stats.positions.get_mut(&pack_position(location, sku))?;
+        let stats = self.state.stats.positions.get(&pack_position(location, sku))?;
         Some(WindowSales::of(stats, at, window_days, min_days))
     }
 
