@@ -281,7 +281,7 @@ fn deserialize_decimal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Dec
 }
 
 /// An instant, in milliseconds since the Unix epoch (UTC): the engine's clock.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Timestamp(pub i64);
 
 impl Timestamp {

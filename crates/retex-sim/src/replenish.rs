@@ -387,6 +387,10 @@ impl World<'_> {
             cell.book += qty - damaged;
             cell.in_transit -= shipped;
             cell.out_of_stock &= qty - damaged <= 0;
+            // A delivery puts stock back on a shelf that a misplacement emptied: the item sells again.
+            if let Some(fault) = cell.open_fault.filter(|_| qty - damaged > 0) {
+                self.truth.shelf_refilled(fault, self.now);
+            }
             received_lines.push(ReceivedLine {
                 sku: self.catalog.products[sku].sku.clone(),
                 qty: units(qty),

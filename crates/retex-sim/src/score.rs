@@ -8,7 +8,10 @@
 //! - it must have opened within its type's window: at the instant the fault became detectable for a
 //!   deterministic type (they hold exactly), from a day before to a week after for a statistical one;
 //! - each raised exception serves at most one expectation, the earliest opened first; the rest are false
-//!   positives, and every built-in type is in the table, with zeros where nothing was expected or raised.
+//!   positives, and every built-in type is in the table, with zeros where nothing was expected or raised;
+//! - except one that a fault names as a side effect it may have (`may_also_raise`: a misplaced shelf that a count
+//!   empties on the books runs low for real), at the fault's key while the fault lasts (from when it became
+//!   detectable to a day after its last expected exception): that one is explained, neither found nor false.
 //!
 //! A truth entry may state its own window: a stockout is found by a `low_stock` that opened in the 14 days before
 //! the shelf ran empty (its time to detect is then negative: the warning), a misplaced shelf by a
@@ -27,12 +30,14 @@ use chrono::{DateTime, Duration, Utc};
 use retex_core::rules::ExceptionType;
 use serde::Serialize;
 
-use crate::truth::{ExpectedException, FaultKey, Truth};
+use crate::truth::{ExpectedException, FaultKey, InjectedFault, Truth};
 
 /// How early a statistical type may open before the truth's estimate of when its fault became detectable.
 const STATISTICAL_EARLY_TOLERANCE: Duration = Duration::hours(24);
 /// How late a statistical type may open after it and still count as finding the fault.
 const STATISTICAL_LATE_WINDOW: Duration = Duration::days(7);
+/// How long after a fault's last expected exception a side effect of it is still explained by it.
+const SIDE_EFFECT_GRACE: Duration = Duration::hours(24);
 
 /// One exception the engine raised, as the scorer compares it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,6 +62,8 @@ pub struct TypeScore {
     pub fp: u64,
     #[serde(rename = "fn")]
     pub false_negatives: u64,
+    /// Raised as a side effect a fault names (`may_also_raise`): neither found nor false.
+    pub explained: u64,
     pub ttd_p50_s: Option<f64>,
     pub ttd_p95_s: Option<f64>,
     /// Detected statistically: precision and recall are reported, not promised.
@@ -199,6 +206,7 @@ struct Tally {
     tp: u64,
     fp: u64,
     false_negatives: u64,
+    explained: u64,
     ttd_seconds: Vec<f64>,
 }
 
@@ -207,6 +215,7 @@ impl Tally {
         self.tp += other.tp;
         self.fp += other.fp;
         self.false_negatives += other.false_negatives;
+        self.explained += other.explained;
         self.ttd_seconds.extend_from_slice(&other.ttd_seconds);
     }
 
@@ -218,6 +227,7 @@ impl Tally {
             tp: self.tp,
             fp: self.fp,
             false_negatives: self.false_negatives,
+            explained: self.explained,
             ttd_p50_s: percentile(&self.ttd_seconds, 0.50),
             ttd_p95_s: percentile(&self.ttd_seconds, 0.95),
             statistical,
@@ -276,6 +286,18 @@ fn window(statistical: bool, expectation: &ExpectedException) -> (DateTime<Utc>,
     )
 }
 
+/// Whether `exception` is a side effect `fault` names, at its key, while it lasts.
+fn is_side_effect(fault: &InjectedFault, exception: &RaisedException) -> bool {
+    let kind = exception.exception_type.as_str();
+    let last = (fault.expected.iter())
+        .map(|expectation| expectation.detect_until.unwrap_or(expectation.detectable_at))
+        .max()
+        .unwrap_or(fault.detectable_at);
+    fault.may_also_raise.iter().any(|name| name == kind)
+        && key_agrees(kind, &fault.key, exception)
+        && (fault.detectable_at..=last + SIDE_EFFECT_GRACE).contains(&exception.opened_at)
+}
+
 /// Scores what was raised against what the truth expects.
 pub fn score(truth: &Truth, raised: &[RaisedException]) -> Score {
     let mut expected: Vec<(usize, &ExpectedException)> = Vec::new();
@@ -329,7 +351,12 @@ pub fn score(truth: &Truth, raised: &[RaisedException]) -> Score {
     }
     for (index, exception) in raised.iter().enumerate() {
         if serves[index].is_none() {
-            tallies.entry(exception.exception_type.clone()).or_default().fp += 1;
+            let tally = tallies.entry(exception.exception_type.clone()).or_default();
+            if truth.faults.iter().any(|fault| is_side_effect(fault, exception)) {
+                tally.explained += 1;
+            } else {
+                tally.fp += 1;
+            }
         }
     }
     let mut result = Score::default();
@@ -541,6 +568,31 @@ mod tests {
             (low.tp, low.fp, low.false_negatives),
             (1, 1, 1),
             "six days late counts, a week and a second does not"
+        );
+    }
+
+    #[test]
+    fn a_side_effect_a_fault_names_is_explained_at_its_key_while_it_lasts() {
+        let position = FaultKey::location_sku("S1", "K1");
+        let mut misplaced = fault("F1", vec![expected("count_variance", position, "2026-11-05T07:00:00Z")]);
+        misplaced.detectable_at = at("2026-11-02T00:00:00Z");
+        misplaced.may_also_raise = vec!["low_stock".into()];
+        let low = |location: &str, opened: &str| {
+            let mut low = raised("low_stock", Some(location), "-", opened, 1);
+            (low.sku, low.reference) = (Some("K1".into()), None);
+            low
+        };
+        let found = [
+            low("S1", "2026-11-05T07:00:00Z"),
+            low("S2", "2026-11-05T07:00:00Z"),
+            low("S1", "2026-11-06T07:00:01Z"),
+        ];
+        let score = score(&truth(vec![misplaced]), &found);
+        let low = &score.types["low_stock"];
+        assert_eq!(
+            (low.tp, low.fp, low.explained),
+            (0, 2, 1),
+            "at the revealing count it is explained; at another store, or a day after, it is false"
         );
     }
 

@@ -158,8 +158,8 @@ pub fn score_engine(engine: &retex_core::engine::Engine, truth: &Truth) -> Score
 fn print_score(result: &Score) {
     let seconds = |value: Option<f64>| value.map_or("-".to_string(), |seconds| format!("{seconds:.0}"));
     println!(
-        "{:<26} {:>9} {:>7} {:>7} {:>7} {:>7} {:>10} {:>10}",
-        "type", "precision", "recall", "tp", "fp", "fn", "ttd_p50_s", "ttd_p95_s"
+        "{:<26} {:>9} {:>7} {:>7} {:>7} {:>7} {:>9} {:>10} {:>10}",
+        "type", "precision", "recall", "tp", "fp", "fn", "explained", "ttd_p50_s", "ttd_p95_s"
     );
     let rows = result
         .types
@@ -171,17 +171,18 @@ fn print_score(result: &Score) {
         ]);
     for (name, score) in rows {
         println!(
-            "{name:<26} {:>9.3} {:>7.3} {:>7} {:>7} {:>7} {:>10} {:>10}",
+            "{name:<26} {:>9.3} {:>7.3} {:>7} {:>7} {:>7} {:>9} {:>10} {:>10}",
             score.precision,
             score.recall,
             score.tp,
             score.fp,
             score.false_negatives,
+            score.explained,
             seconds(score.ttd_p50_s),
             seconds(score.ttd_p95_s)
         );
     }
-    println!("* statistical type: figures are reported, not promised");
+    println!("* statistical type: figures are reported, not promised; explained: a side effect a fault may have");
     let stockouts = &result.stockouts;
     println!(
         "low_stock: {} of {} stockouts warned before the shelf ran empty ({:.3}), median warning {}",

@@ -239,6 +239,18 @@ impl CalendarMemo {
         (day, open, close)
     }
 
+    /// The local date of `at` on a place's calendar, as days since 1970-01-01; remembered by place as
+    /// [`Self::business_clock_ms`] remembers its day (every till sale asks).
+    pub fn local_epoch_day(&mut self, place: usize, calendar: BusinessHours, at: Timestamp) -> i32 {
+        let day = match self.recent_days.get(place) {
+            Some(Some((read_on, recent))) if *read_on == calendar && (recent.from..recent.until).contains(&at.0) => {
+                recent.day
+            }
+            _ => self.read_day(place, calendar, at).0,
+        };
+        day - UNIX_EPOCH_DAY_FROM_CE
+    }
+
     /// The local date of `at` in `zone`, as a day number (chrono's, from the common era).
     fn local_day(&mut self, zone: Tz, at: Timestamp) -> i32 {
         let utc_day = at.0.div_euclid(Timestamp::MILLIS_PER_DAY) as i32;

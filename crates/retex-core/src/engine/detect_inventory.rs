@@ -6,13 +6,15 @@ use rust_decimal::Decimal;
 use crate::codes::{Qty, Timestamp};
 use crate::engine::composition::Engine;
 use crate::engine::detect::inventory::{
-    self, InboundView, PhantomFinding, PhantomParams, PhantomView, Projection, SupplyParams, low_stock_window,
+    self, InboundView, PhantomFinding, PhantomParams, PhantomView, Projection, SilenceDays, SilenceEvidence,
+    SupplyParams, low_stock_window,
 };
 use crate::engine::detect::{Cause, key_of};
 use crate::engine::ledger::pack as pack_position;
 use crate::engine::ledger::{LocationId, Position, SkuId};
 use crate::engine::stats::{HISTORY_DAYS, LeadTimes, PositionStats, day_of};
 use crate::engine::stock_projection::DailyDemand;
+use crate::event::Channel;
 use crate::rules::{ExceptionType, Param};
 
 impl Engine {
@@ -36,11 +38,11 @@ impl Engine {
             return None;
         }
         let key = pack_position(location, sku);
+        let day = self.store_day(location, cause.at);
         let book = &mut self.state.stats;
         let stats = book.positions.entry(key).or_default();
-        stats.record_sale(cause.at, qty, cause.seq);
-        let sales =
-            low_stock_window.map(|(window_days, min_days)| WindowSales::of(stats, cause.at, window_days, min_days));
+        stats.record_sale(cause.at, day, qty, cause.seq);
+        let sales = low_stock_window.map(|(window_days, min_days)| WindowSales::of(stats, day, window_days, min_days));
         if let Some(sales) = sales
             && sales.judgeable()
             && !stats.low_stock_watched
@@ -59,7 +61,7 @@ impl Engine {
     /// A till sale line at `location`: the store's line clock moves on, the position's silence begins again,
     /// and the `phantom_stock` checks that fell due at this line are run.
     pub(super) fn note_till_line(&mut self, location: LocationId, sku: SkuId, at: Timestamp) {
-        let day = day_of(at);
+        let day = self.store_day(location, at);
         let store = self.state.stats.stores.entry(location).or_default();
         store.sale_lines.add(day, 1);
         store.lines_total += 1;
@@ -74,7 +76,7 @@ impl Engine {
             .entry(pack_position(location, sku))
             .or_default();
         stats.till_lines.add(day, 1);
-        if stats.restart_silence(lines_total, day) {
+        if stats.restart_silence(lines_total, at) {
             self.judge_phantom_stock(location, sku, at);
         }
         self.run_due_phantom_checks(location, lines_total, at);
@@ -93,7 +95,7 @@ impl Engine {
         let Some(stats) = self.state.stats.positions.get_mut(&pack_position(location, sku)) else {
             return;
         };
-        if stats.restart_silence(lines_total, day_of(at)) {
+        if stats.restart_silence(lines_total, at) {
             self.judge_phantom_stock(location, sku, at);
         }
     }
@@ -115,9 +117,65 @@ impl Engine {
         }
     }
 
+    /// The store's local day of `at` (days since 1970-01-01): a position's sales and its store's lines are kept
+    /// by it, so that a store's day is one day. UTC for a location without hours.
+    fn store_day(&mut self, location: LocationId, at: Timestamp) -> i32 {
+        match self.business_hours(location) {
+            Some(calendar) => self.calendar_memo.local_epoch_day(location as usize, calendar, at),
+            None => day_of(at),
+        }
+    }
+
+    /// The days of the history up to `today` on which a promotion of the SKU ran at the location's tills, as
+    /// bits: bit `i` for `today - i`.
+    fn promoted_days(&mut self, location: LocationId, sku: SkuId, today: i32) -> u32 {
+        let Some(numbers) = self
+            .state
+            .stats
+            .promotions_by_sku
+            .get(&sku)
+            .filter(|numbers| !numbers.is_empty())
+        else {
+            return 0;
+        };
+        let runs: Vec<(Timestamp, Timestamp)> = numbers
+            .iter()
+            .filter_map(|number| self.state.picture.master.promotions.get(number))
+            .filter(|promotion| promotion.location.is_none_or(|at| at == location))
+            .filter(|promotion| promotion.channel.is_none_or(|channel| channel == Channel::Pos))
+            .filter(|promotion| promotion.from < promotion.to)
+            .map(|promotion| (promotion.from, promotion.to))
+            .collect();
+        let mut promoted = 0;
+        for (from, to) in runs {
+            let first = self.store_day(location, from).max(today - HISTORY_DAYS as i32 + 1);
+            let last = self.store_day(location, Timestamp(to.0 - 1)).min(today);
+            for day in first..=last {
+                promoted |= 1 << (today - day);
+            }
+        }
+        promoted
+    }
+
     /// Asks `phantom_stock` about a position and does what it found: raise, or queue the next check.
     fn judge_phantom_stock(&mut self, location: LocationId, sku: SkuId, at: Timestamp) {
         let key = pack_position(location, sku);
+        let today = self.store_day(location, at);
+        let params = self.phantom_params(location, sku);
+        let Some(stats) = self.state.stats.positions.get(&key) else {
+            return;
+        };
+        // Most judgements are of positions that sell too little to judge: spare them the rest.
+        let window_lines: u64 = stats.till_lines.window(today, HISTORY_DAYS).map(u64::from).sum();
+        if window_lines < params.min_sale_lines {
+            return;
+        }
+        let began_at = stats.silence_began_at;
+        let days = SilenceDays {
+            began: self.store_day(location, began_at),
+            today,
+            promoted: self.promoted_days(location, sku, today),
+        };
         let (Some(stats), Some(store)) = (
             self.state.stats.positions.get(&key),
             self.state.stats.stores.get(&location),
@@ -127,9 +185,9 @@ impl Engine {
         let view = PhantomView {
             ledger: &self.state.picture.ledger,
             master: &self.state.picture.master,
-            params: self.phantom_params(location, sku),
+            params,
         };
-        match inventory::phantom_stock(&view, stats, store, location, sku, at) {
+        match inventory::phantom_stock(&view, stats, store, days, (location, sku), at) {
             PhantomFinding::NotJudged | PhantomFinding::Quiet => {}
             PhantomFinding::CheckAgainAtLine(due) => {
                 self.state
@@ -142,13 +200,45 @@ impl Engine {
                     stats.phantom_queued = true;
                 }
             }
-            PhantomFinding::Raise(detection) => {
+            PhantomFinding::Raise(mut detection, evidence) => {
                 if let Some(stats) = self.state.stats.positions.get_mut(&key) {
                     stats.phantom_open = true;
                 }
+                detection.explanation = Some(self.explain_silence(location, began_at, at, evidence));
                 self.apply_detection(Some(detection));
             }
         }
+    }
+
+    /// A raised `phantom_stock` in words: "no sale since 2026-11-10 10:11 (local): 12.3 sales expected in the
+    /// 4210 till lines the store rang up since, over 21.5 open hours; probability of none 3.1e-7 (threshold 1e-5)".
+    fn explain_silence(
+        &mut self,
+        location: LocationId,
+        began_at: Timestamp,
+        at: Timestamp,
+        evidence: SilenceEvidence,
+    ) -> String {
+        let calendar = self.business_hours(location);
+        let rules = std::sync::Arc::clone(&self.config.rules);
+        let holidays = &rules.workflow.holidays;
+        let place = location as usize;
+        let open_ms = self.calendar_memo.business_clock_ms(place, calendar, holidays, at)
+            - self
+                .calendar_memo
+                .business_clock_ms(place, calendar, holidays, began_at);
+        let zone = calendar.map_or(chrono_tz::Tz::UTC, |calendar| calendar.zone);
+        let began = chrono::DateTime::from_timestamp_millis(began_at.0)
+            .map(|instant| instant.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default();
+        format!(
+            "no sale since {began} ({zone}): {:.1} sales expected in the {} till lines the store rang up since, over {:.1} open hours; probability of none {:.1e} (threshold {:.0e})",
+            evidence.expected_lines,
+            evidence.store_lines,
+            open_ms as f64 / 3_600_000.0,
+            evidence.probability,
+            evidence.max_probability,
+        )
     }
 
     /// A count answers an open `phantom_stock`: the shelf held less than the books (confirmed) or not.
@@ -300,10 +390,11 @@ impl Engine {
 
     /// A position's sales over the `low_stock` window of complete days before the day of `at`; `None` before
     /// its first sale.
-    pub(super) fn window_sales(&self, location: LocationId, sku: SkuId, at: Timestamp) -> Option<WindowSales> {
+    pub(super) fn window_sales(&mut self, location: LocationId, sku: SkuId, at: Timestamp) -> Option<WindowSales> {
         let (window_days, min_days) = self.low_stock_window(location, sku);
+        let today = self.store_day(location, at);
         let stats = self.state.stats.positions.get(&pack_position(location, sku))?;
-        Some(WindowSales::of(stats, at, window_days, min_days))
+        Some(WindowSales::of(stats, today, window_days, min_days))
     }
 
     /// The `low_stock` velocity window and the selling days it asks of it, in days.
@@ -383,8 +474,9 @@ impl WindowSales {
         self.enough_days || self.low_stock_open
     }
 
-    fn of(stats: &PositionStats, at: Timestamp, window_days: usize, min_days: usize) -> Self {
-        let yesterday = day_of(at) - 1;
+    /// Over the window of complete days before the store's local day `today`.
+    fn of(stats: &PositionStats, today: i32, window_days: usize, min_days: usize) -> Self {
+        let yesterday = today - 1;
         let window_days = window_days.min(HISTORY_DAYS) as i32;
         let units_on = |day: i32| f64::from(stats.sold_milli.value_on(day)) / 1000.0;
         let demand = DailyDemand::of((yesterday - window_days + 1..=yesterday).map(units_on));

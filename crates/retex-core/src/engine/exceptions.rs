@@ -145,6 +145,8 @@ pub struct ExceptionRecord {
     pub evidence: Vec<EvidenceRef>,
     /// The latest approval request and its decision.
     pub approval: Option<ApprovalState>,
+    /// For a statistical type, what its detector saw, in words.
+    pub explanation: Option<String>,
     /// For a statistical type, whether the field confirmed it (a count that found the shelf short, the stockout
     /// that followed, a person resolving a complaint) or not (a sale, a full shelf, no stockout, a dismissal).
     pub confirmed: Option<bool>,
@@ -218,6 +220,7 @@ pub struct Opening {
     pub resolve_due: Timestamp,
     pub escalation_dues: Vec<Timestamp>,
     pub cause: u64,
+    pub explanation: Option<String>,
 }
 
 /// The fields queries filter and sort on, 48 bytes side by side, so that a scan reads them in order instead of
@@ -397,6 +400,7 @@ impl ExceptionBook {
             resolution: None,
             evidence: Vec::new(),
             approval: None,
+            explanation: opening.explanation,
             confirmed: None,
         });
         let record = self.get_mut(id);

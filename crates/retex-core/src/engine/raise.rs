@@ -90,6 +90,7 @@ impl Engine {
             resolve_due,
             escalation_dues,
             cause: detection.cause,
+            explanation: detection.explanation,
         };
         let id = self.state.book.exceptions.open(opening, &self.rules_version);
         self.assign_on_open(id, detection.at, detection.cause);

@@ -32,8 +32,8 @@ pub struct PositionStats {
     /// The store's till line count (`StoreActivity::lines_total`) when the position's silence began: its last
     /// till sale, the last time stock arrived from zero, or its last count.
     pub silence_began_at_line: u64,
-    /// The day the silence began: the selling pattern is read up to it, so the silence does not mask itself.
-    pub silence_began_on_day: i32,
+    /// When the silence began: the selling pattern is read up to its day, so the silence does not mask itself.
+    pub silence_began_at: Timestamp,
     /// Whether a `phantom_stock` check is queued in [`DetectorStats::phantom_checks`] for this position.
     pub phantom_queued: bool,
     /// Whether a `phantom_stock` or `low_stock` exception is open here: spares a key lookup per sale.
@@ -46,9 +46,10 @@ pub struct PositionStats {
 const _: () = assert!(size_of::<(u64, PositionStats)>() == 184);
 
 impl PositionStats {
-    pub fn record_sale(&mut self, at: Timestamp, qty: Qty, seq: u64) {
+    /// A sale at `at`, on the store's local `day`.
+    pub fn record_sale(&mut self, at: Timestamp, day: i32, qty: Qty, seq: u64) {
         let milli = whole_thousandths(qty.0);
-        self.sold_milli.add(day_of(at), milli);
+        self.sold_milli.add(day, milli);
         let first = self.sales == 0;
         if first || at.0 >= self.last_sale_ms {
             self.last_sale_ms = at.0;
@@ -58,11 +59,11 @@ impl PositionStats {
         self.sales = self.sales.saturating_add(1);
     }
 
-    /// The silence begins again at the store's `line` on `day`. Returns whether the position needs judging:
+    /// The silence begins again at the store's `line`, at `at`. Returns whether the position needs judging:
     /// it has no check queued and no exception open.
-    pub fn restart_silence(&mut self, line: u64, day: i32) -> bool {
+    pub fn restart_silence(&mut self, line: u64, at: Timestamp) -> bool {
         self.silence_began_at_line = line;
-        self.silence_began_on_day = day;
+        self.silence_began_at = at;
         !self.phantom_queued && !self.phantom_open
     }
 }

@@ -74,6 +74,9 @@ pub struct ExceptionView<'a> {
     pub repeat_of: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution: Option<&'static str>,
+    /// For a statistical type, what its detector saw, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<&'a str>,
     /// For a statistical type, whether the field confirmed it; absent until it said.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confirmed: Option<bool>,
@@ -234,6 +237,7 @@ impl Engine {
             resolved_by: record.resolved_by,
             repeat_of: record.repeat_of,
             resolution: record.resolution.map(Resolution::name),
+            explanation: record.explanation.as_deref(),
             confirmed: record.confirmed,
             evidence: record
                 .evidence

@@ -286,6 +286,7 @@ pub fn custom_types(view: CustomView<'_>, event: &Event, cause: Cause) -> Vec<De
             impact,
             cause: cause.seq,
             touches,
+            explanation: None,
         };
         detections.push(detection);
     }

@@ -57,6 +57,8 @@ pub struct Detection {
     pub impact: Money,
     pub cause: u64,
     pub touches: Vec<Touch>,
+    /// What a statistical detector saw, in words, for the exception page.
+    pub explanation: Option<String>,
 }
 
 impl Detection {
@@ -78,6 +80,7 @@ impl Detection {
             impact,
             cause,
             touches: vec![Touch::Position(location, sku)],
+            explanation: None,
         }
     }
 
@@ -104,6 +107,7 @@ impl Detection {
             impact,
             cause,
             touches,
+            explanation: None,
         }
     }
 
