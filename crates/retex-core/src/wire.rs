@@ -13,7 +13,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::codes::{
-    CodeError, DocumentNumber, EventId, LocationCode, Money, Qty, Sku, SourceName, SupplierCode, parse_decimal,
+    CodeError, DocumentNumber, EventId, LocationCode, Money, Qty, Sku, SourceName, SupplierCode, Timestamp,
+    parse_decimal,
 };
 use crate::event::*;
 
@@ -164,6 +165,35 @@ struct RawLine<'a> {
     refund: Raw<'a>,
     #[serde(borrow)]
     condition: Raw<'a>,
+}
+
+/// Whether events dated ahead of the receiving machine's clock are accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FutureEvents {
+    /// Rejected beyond [`MAX_FUTURE_SKEW_MS`], as events.md says.
+    Refused,
+    /// Accepted: a simulated or test stream dated ahead on purpose (`--allow-future`).
+    Allowed,
+}
+
+/// How far after the receiving machine's wall clock an event may be dated (events.md's `max_future_skew`).
+pub const MAX_FUTURE_SKEW_MS: i64 = 5 * 60_000;
+
+/// Refuses an event dated more than [`MAX_FUTURE_SKEW_MS`] after `wall_clock`: one wrongly dated event would move
+/// the engine's clock, and so every deadline, forward for good. The caller reads the clock.
+pub fn check_not_future(event: &Event, wall_clock: Timestamp) -> Result<(), EventError> {
+    let ahead_ms = event.at.timestamp_millis().saturating_sub(wall_clock.0);
+    if ahead_ms > MAX_FUTURE_SKEW_MS {
+        return Err(EventError {
+            field: "at".into(),
+            problem: format!(
+                "{} s in the future (more than {} s after this machine's clock; a stream dated ahead on purpose needs --allow-future)",
+                ahead_ms / 1000,
+                MAX_FUTURE_SKEW_MS / 1000
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Parses and validates one event. A blank line is an error here; callers skip blank lines before.

@@ -44,6 +44,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use retex_core::codes::Timestamp;
+use retex_core::wire::FutureEvents;
 use retex_store::{LiveEngine, Store};
 
 use crate::metrics::EngineGauges;
@@ -62,11 +63,19 @@ pub fn app_state(
     mut accounts: Box<dyn Store>,
     rules_text: String,
     clock: ClockMode,
+    future_events: FutureEvents,
 ) -> anyhow::Result<Arc<AppState>> {
     let key = accounts
         .setting_or_insert(SESSION_KEY_SETTING, &auth::new_session_key()?)
         .context("read the session key")?;
-    Ok(Arc::new(AppState::new(live, accounts, &key, rules_text, clock)))
+    Ok(Arc::new(AppState::new(
+        live,
+        accounts,
+        &key,
+        rules_text,
+        clock,
+        future_events,
+    )))
 }
 
 /// Every route: the API under `/api/v1`, the web UI, health and metrics.
@@ -170,9 +179,8 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
             Ok(EngineGauges {
                 log_seq,
                 applied_seq: engine.applied_seq(),
-                clock_lag_seconds: engine
-                    .clock()
-                    .map_or(0.0, |clock| ((now.0 - clock.0).max(0)) as f64 / 1000.0),
+                engine_clock: engine.clock(),
+                wall_clock: now,
                 open_by_type,
             })
         })

@@ -10,6 +10,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use retex_core::codes::Timestamp;
+
 /// Upper bounds of the request latency buckets, in seconds.
 const LATENCY_BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
 
@@ -33,8 +35,9 @@ struct Histogram {
 pub struct EngineGauges {
     pub log_seq: u64,
     pub applied_seq: u64,
-    /// Seconds the engine's clock is behind the wall clock (0 when it is not).
-    pub clock_lag_seconds: f64,
+    /// The engine's clock (its newest event or tick), `None` before any, and this machine's.
+    pub engine_clock: Option<Timestamp>,
+    pub wall_clock: Timestamp,
     pub open_by_type: BTreeMap<String, u64>,
 }
 
@@ -102,10 +105,24 @@ impl Metrics {
         );
         gauge(
             &mut out,
-            "retex_engine_clock_lag_seconds",
-            "How far the engine's clock is behind the wall clock.",
-            format!("{:.3}", engine.clock_lag_seconds),
+            "retex_wall_clock_seconds",
+            "This machine's clock, as Unix seconds.",
+            format!("{:.3}", seconds(engine.wall_clock)),
         );
+        if let Some(clock) = engine.engine_clock {
+            gauge(
+                &mut out,
+                "retex_engine_clock_seconds",
+                "The engine's clock (its newest event or tick), as Unix seconds.",
+                format!("{:.3}", seconds(clock)),
+            );
+            gauge(
+                &mut out,
+                "retex_engine_clock_lag_seconds",
+                "How far the engine's clock is behind the wall clock; negative when it runs ahead.",
+                format!("{:.3}", seconds(engine.wall_clock) - seconds(clock)),
+            );
+        }
         let _ = writeln!(
             out,
             "# HELP retex_exceptions_open Open exceptions per type.\n# TYPE retex_exceptions_open gauge"
@@ -136,6 +153,11 @@ impl Metrics {
     }
 }
 
+/// An instant as Unix seconds.
+fn seconds(at: Timestamp) -> f64 {
+    at.0 as f64 / 1000.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,7 +171,8 @@ mod tests {
         let engine = EngineGauges {
             log_seq: 10,
             applied_seq: 7,
-            clock_lag_seconds: 1.5,
+            engine_clock: Some(Timestamp(1_000_000)),
+            wall_clock: Timestamp(998_500),
             open_by_type: BTreeMap::from([("transfer_overdue".to_string(), 4)]),
         };
         let text = metrics.render(&engine);
@@ -158,6 +181,8 @@ mod tests {
             "retex_events_duplicate_total 1",
             "retex_events_rejected_total 2",
             "retex_engine_lag_entries 3",
+            "retex_engine_clock_seconds 1000.000",
+            "retex_engine_clock_lag_seconds -1.500",
             "retex_exceptions_open{type=\"transfer_overdue\"} 4",
             "retex_http_request_duration_seconds_bucket{route=\"/api/v1/exceptions\",status=\"200\",le=\"0.0025\"} 0",
             "retex_http_request_duration_seconds_bucket{route=\"/api/v1/exceptions\",status=\"200\",le=\"0.005\"} 1",

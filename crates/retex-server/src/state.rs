@@ -14,7 +14,7 @@ use retex_core::codes::Timestamp;
 use retex_core::command::{Action, Command};
 use retex_core::engine::Engine;
 use retex_core::event::Event;
-use retex_core::wire::parse_event;
+use retex_core::wire::{FutureEvents, check_not_future, parse_event};
 use retex_store::{Account, IncomingEvent, LiveEngine, Store, check_evidence, sha256_hex};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -48,6 +48,8 @@ pub struct AppState {
     /// The active rules as a TOML text, for the read-only rules page.
     pub rules_text: String,
     pub clock: ClockMode,
+    /// Whether events dated ahead of this machine's clock are accepted.
+    pub future_events: FutureEvents,
     /// Cleared when the store fails, set again by the next success: what `/readyz` reports.
     ready: AtomicBool,
 }
@@ -78,6 +80,7 @@ impl AppState {
         session_key: &str,
         rules_text: String,
         clock: ClockMode,
+        future_events: FutureEvents,
     ) -> Self {
         Self {
             live: RwLock::new(live),
@@ -87,6 +90,7 @@ impl AppState {
             metrics: Metrics::default(),
             rules_text,
             clock,
+            future_events,
             ready: AtomicBool::new(true),
         }
     }
@@ -191,8 +195,14 @@ impl AppState {
                         "the body holds no events: send NDJSON (one event per line) or a JSON array of events",
                     ));
                 }
+                let wall_clock = Timestamp::from_datetime(&Utc::now());
+                let refuse_future = state.future_events == FutureEvents::Refused;
                 for (number, text) in lines {
-                    match parse_event(text) {
+                    let checked = parse_event(text).and_then(|event| match refuse_future {
+                        true => check_not_future(&event, wall_clock).map(|()| event),
+                        false => Ok(event),
+                    });
+                    match checked {
                         Ok(event) => parsed.push((number, event, text)),
                         Err(error) => report.errors.push(LineError {
                             line: number,

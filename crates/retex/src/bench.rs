@@ -19,6 +19,7 @@ use retex_store::{LiveEngine, LiveOptions, StoreLocation};
 use serde_json::json;
 
 use crate::ingest::ingest_files;
+use retex_core::wire::FutureEvents;
 
 /// Pairs of engine runs (detectors off, then on) whose medians are reported.
 const ENGINE_RUNS: usize = 5;
@@ -247,7 +248,7 @@ fn measure_durable_ingest(stream: &Path, db: &Path, config: &EngineConfig) -> an
     let store = retex_store::open(&StoreLocation::Sqlite(db.to_path_buf())).context("open the bench database")?;
     let mut live = LiveEngine::open(store, config.clone(), LiveOptions::default())?;
     let started = Instant::now();
-    let totals = ingest_files(&mut live, &[stream.to_path_buf()], false)?;
+    let totals = ingest_files(&mut live, &[stream.to_path_buf()], false, FutureEvents::Allowed)?;
     live.save_snapshot()?;
     // Closing the store checkpoints what is left of the WAL: part of the cost of the ingest.
     drop(live);

@@ -15,6 +15,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use retex_core::engine::EngineConfig;
+use retex_core::wire::FutureEvents;
 use retex_core::wire::parse_event;
 use retex_server::auth::{Role, new_token, user_account};
 use retex_server::{ClockMode, app_state};
@@ -84,7 +85,7 @@ pub fn run(args: &BenchHttpArgs) -> anyhow::Result<ExitCode> {
         locations: vec![],
         created_ms: 0,
     })?;
-    let state = app_state(live, accounts, String::new(), ClockMode::Engine)?;
+    let state = app_state(live, accounts, String::new(), ClockMode::Engine, FutureEvents::Allowed)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let address = listener.local_addr()?;

@@ -17,8 +17,9 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use retex_core::codes::Timestamp;
 use retex_core::event::Event;
-use retex_core::wire::{EventError, parse_event};
+use retex_core::wire::{EventError, FutureEvents, check_not_future, parse_event};
 use retex_store::{AppendOutcome, Appender, IncomingEvent, LiveEngine, Snapshot};
 
 use crate::store_args::StoreArgs;
@@ -40,6 +41,10 @@ pub struct IngestArgs {
     /// NDJSON files, one event per line; `-` reads standard input.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
+    /// Accept events dated more than 5 minutes after this machine's clock (a simulated or test stream dated
+    /// ahead on purpose); without it such a line is rejected, as events.md says.
+    #[arg(long)]
+    allow_future: bool,
 }
 
 /// Counts over every file of one ingest.
@@ -54,7 +59,12 @@ pub struct IngestTotals {
 pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
     let mut live = args.store.open_live()?;
     let started = Instant::now();
-    let totals = ingest_files(&mut live, &args.files, true)?;
+    let future = if args.allow_future {
+        FutureEvents::Allowed
+    } else {
+        FutureEvents::Refused
+    };
+    let totals = ingest_files(&mut live, &args.files, true, future)?;
     live.save_snapshot().context("save a snapshot")?;
     // Closing the store checkpoints what is left of the WAL, which belongs to the time taken.
     drop(live);
@@ -75,7 +85,12 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Ingests each file in turn (`-` is standard input), with a progress bar when `show_progress`.
-pub fn ingest_files(live: &mut LiveEngine, files: &[PathBuf], show_progress: bool) -> anyhow::Result<IngestTotals> {
+pub fn ingest_files(
+    live: &mut LiveEngine,
+    files: &[PathBuf],
+    show_progress: bool,
+    future: FutureEvents,
+) -> anyhow::Result<IngestTotals> {
     let mut totals = IngestTotals::default();
     for path in files {
         let name = path.display().to_string();
@@ -86,6 +101,7 @@ pub fn ingest_files(live: &mut LiveEngine, files: &[PathBuf], show_progress: boo
                 &name,
                 BufReader::with_capacity(1 << 20, std::io::stdin()),
                 &progress,
+                future,
                 &mut totals,
             )?;
             progress.finish_and_clear();
@@ -99,6 +115,7 @@ pub fn ingest_files(live: &mut LiveEngine, files: &[PathBuf], show_progress: boo
             &name,
             BufReader::with_capacity(1 << 20, file),
             &progress,
+            future,
             &mut totals,
         )?;
         progress.finish_and_clear();
@@ -125,6 +142,8 @@ struct ParsedBatch {
     text: String,
     lines: Vec<ParsedLine>,
     bytes_read: u64,
+    /// This machine's clock when the batch began, when events from the future are refused.
+    wall_clock: Option<Timestamp>,
 }
 
 struct ParsedLine {
@@ -138,6 +157,7 @@ fn ingest_reader(
     name: &str,
     reader: impl BufRead + Send,
     progress: &ProgressBar,
+    future: FutureEvents,
     totals: &mut IngestTotals,
 ) -> anyhow::Result<()> {
     let (mut appender, mut applier) = live.split();
@@ -145,7 +165,7 @@ fn ingest_reader(
         let (parsed_sender, parsed_receiver) = sync_channel(BATCHES_QUEUED_MAX);
         let (appended_sender, appended_receiver) = sync_channel::<(ParsedBatch, AppendOutcome)>(BATCHES_QUEUED_MAX);
         let (snapshot_sender, snapshot_receiver) = std::sync::mpsc::channel::<Snapshot>();
-        let parser = scope.spawn(move || parse_batches(reader, &parsed_sender));
+        let parser = scope.spawn(move || parse_batches(reader, future, &parsed_sender));
         let writer = scope.spawn(move || -> anyhow::Result<IngestTotals> {
             let mut totals = IngestTotals::default();
             for batch in parsed_receiver {
@@ -232,10 +252,18 @@ fn append_batch(
 }
 
 /// Reads lines, parses them and sends batches of up to [`BATCH_LINES_MAX`] lines.
-fn parse_batches(mut reader: impl BufRead, sender: &SyncSender<ParsedBatch>) -> std::io::Result<()> {
+fn parse_batches(
+    mut reader: impl BufRead,
+    future: FutureEvents,
+    sender: &SyncSender<ParsedBatch>,
+) -> std::io::Result<()> {
     let mut raw = Vec::new();
     let mut number = 0u64;
-    let mut batch = new_batch();
+    let wall_clock = || match future {
+        FutureEvents::Refused => Some(Timestamp::from_datetime(&chrono::Utc::now())),
+        FutureEvents::Allowed => None,
+    };
+    let mut batch = new_batch(wall_clock());
     loop {
         raw.clear();
         let read = reader.read_until(b'\n', &mut raw)?;
@@ -244,11 +272,11 @@ fn parse_batches(mut reader: impl BufRead, sender: &SyncSender<ParsedBatch>) -> 
         }
         number += 1;
         batch.bytes_read += read as u64;
-        if let Some(line) = read_line(&raw, number, &mut batch.text) {
+        if let Some(line) = read_line(&raw, number, &mut batch.text, batch.wall_clock) {
             batch.lines.push(line);
         }
         if batch.lines.len() >= BATCH_LINES_MAX {
-            let full = std::mem::replace(&mut batch, new_batch());
+            let full = std::mem::replace(&mut batch, new_batch(wall_clock()));
             if sender.send(full).is_err() {
                 return Ok(());
             }
@@ -260,16 +288,18 @@ fn parse_batches(mut reader: impl BufRead, sender: &SyncSender<ParsedBatch>) -> 
     Ok(())
 }
 
-fn new_batch() -> ParsedBatch {
+fn new_batch(wall_clock: Option<Timestamp>) -> ParsedBatch {
     ParsedBatch {
         text: String::with_capacity(BATCH_LINES_MAX * 256),
         lines: Vec::with_capacity(BATCH_LINES_MAX),
         bytes_read: 0,
+        wall_clock,
     }
 }
 
-/// Parses one raw line, appending its text to `text`; `None` for a blank line.
-fn read_line(raw: &[u8], number: u64, text: &mut String) -> Option<ParsedLine> {
+/// Parses one raw line, appending its text to `text`; `None` for a blank line. An event dated too far after
+/// `wall_clock` (when given) is rejected.
+fn read_line(raw: &[u8], number: u64, text: &mut String, wall_clock: Option<Timestamp>) -> Option<ParsedLine> {
     let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
     let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
     if raw.iter().all(u8::is_ascii_whitespace) {
@@ -294,7 +324,10 @@ fn read_line(raw: &[u8], number: u64, text: &mut String) -> Option<ParsedLine> {
     };
     let start = text.len();
     text.push_str(line);
-    let parsed = parse_event(line);
+    let parsed = parse_event(line).and_then(|event| match wall_clock {
+        Some(now) => check_not_future(&event, now).map(|()| event),
+        None => Ok(event),
+    });
     Some(ParsedLine {
         number,
         span: start..text.len(),

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use retex_core::rules::file::default_rules_toml;
+use retex_core::wire::FutureEvents;
 use retex_server::auth::{Role, new_token, user_account};
 use retex_server::{ClockMode, app_state};
 use retex_store::{Account, AccountKind, LiveEngine};
@@ -28,6 +29,10 @@ pub struct ServeArgs {
     /// stays at the newest event, for a replayed or simulated history read as it was then.
     #[arg(long, value_enum, default_value = "wall")]
     clock: ClockArg,
+    /// Accept events dated more than 5 minutes after this machine's clock (a simulated or test stream dated
+    /// ahead on purpose); without it such an event is rejected, as events.md says.
+    #[arg(long)]
+    allow_future: bool,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -42,19 +47,30 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         ClockArg::Wall => ClockMode::Wall,
         ClockArg::Log => ClockMode::Engine,
     };
-    serve_live(&args.store, live, args.listen, clock)?;
+    let future_events = if args.allow_future {
+        FutureEvents::Allowed
+    } else {
+        FutureEvents::Refused
+    };
+    serve_live(&args.store, live, args.listen, clock, future_events)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Serves an opened engine until Ctrl-C or SIGTERM.
-pub fn serve_live(store: &StoreArgs, live: LiveEngine, listen: SocketAddr, clock: ClockMode) -> anyhow::Result<()> {
+pub fn serve_live(
+    store: &StoreArgs,
+    live: LiveEngine,
+    listen: SocketAddr,
+    clock: ClockMode,
+    future_events: FutureEvents,
+) -> anyhow::Result<()> {
     init_logging();
     let accounts = retex_store::open(&store.location()).context("open a second store connection for accounts")?;
     let rules_text = match &store.rules {
         Some(path) => std::fs::read_to_string(path).with_context(|| format!("read rules file {}", path.display()))?,
         None => default_rules_toml(),
     };
-    let state = app_state(live, accounts, rules_text, clock)?;
+    let state = app_state(live, accounts, rules_text, clock, future_events)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -18,6 +18,7 @@ use retex_sim::{Scenario, Truth};
 use crate::ingest::ingest_files;
 use crate::serve_cmd::{put_account, serve_live};
 use crate::store_args::StoreArgs;
+use retex_core::wire::FutureEvents;
 
 /// The seed of `retex demo`: the same retailer every time.
 const DEMO_SEED: u64 = 42;
@@ -253,7 +254,7 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     };
     let mut live = store.open_live()?;
     let ingest_started = Instant::now();
-    let totals = ingest_files(&mut live, &[PathBuf::from(DEMO_EVENTS)], true)?;
+    let totals = ingest_files(&mut live, &[PathBuf::from(DEMO_EVENTS)], true, FutureEvents::Allowed)?;
     live.save_snapshot().context("save a snapshot")?;
     let seconds = ingest_started.elapsed().as_secs_f64();
     println!(
@@ -297,6 +298,6 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     println!("\nweb UI on http://{}: log in as one of (name, password):", args.listen);
     println!("{}", logins.join("\n"));
     println!("the demo's clock stays at the end of the simulation, so due times read as they were then");
-    serve_live(&store, live, args.listen, ClockMode::Engine)?;
+    serve_live(&store, live, args.listen, ClockMode::Engine, FutureEvents::Refused)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,8 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
+use chrono::{DateTime, Utc};
+use retex_core::codes::Timestamp;
 use retex_core::engine::Kpis;
 
 use super::charts::{self, Bar, bar_chart};
@@ -33,6 +35,8 @@ struct DashboardPage {
     /// confirmed share.
     confirmation: Vec<(String, u64, u64, u64, String)>,
     stores: Vec<(String, u64, u64, String, bool)>,
+    /// The engine's clock against this machine's.
+    clock: String,
 }
 
 fn percent(share: Option<f64>) -> String {
@@ -47,7 +51,27 @@ fn hours(value: Option<f64>) -> String {
     }
 }
 
-fn dashboard_page(user: &PageUser, k: Kpis) -> DashboardPage {
+/// "Engine clock 2026-11-30 21:00 UTC, 4.2 days behind this machine's clock" (or ahead of it: an event dated in
+/// the future moved it there).
+fn clock_line(engine_clock: Option<Timestamp>, wall_clock: Timestamp) -> String {
+    let Some(clock) = engine_clock else {
+        return "The engine has no clock yet: no event has been applied.".to_owned();
+    };
+    let when = DateTime::from_timestamp_millis(clock.0)
+        .map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default();
+    let apart = |ms: i64| match ms as f64 / 3_600_000.0 {
+        hours if hours < 48.0 => format!("{hours:.1} hours"),
+        hours => format!("{:.1} days", hours / 24.0),
+    };
+    match wall_clock.0 - clock.0 {
+        behind if behind > 60_000 => format!("Engine clock {when}, {} behind this machine's clock.", apart(behind)),
+        ahead if ahead < -60_000 => format!("Engine clock {when}, {} ahead of this machine's clock.", apart(-ahead)),
+        _ => format!("Engine clock {when}, in step with this machine's clock."),
+    }
+}
+
+fn dashboard_page(user: &PageUser, k: Kpis, clock: String) -> DashboardPage {
     let category_bars: Vec<Bar> = k
         .open_by_category
         .iter()
@@ -158,6 +182,7 @@ fn dashboard_page(user: &PageUser, k: Kpis) -> DashboardPage {
             })
             .collect(),
         k,
+        clock,
     }
 }
 
@@ -168,8 +193,33 @@ pub(super) async fn dashboard(State(state): State<Arc<AppState>>, user: PageUser
             .read(move |live| {
                 let engine = live.engine();
                 let kpis = engine.kpis(clock.now(engine), user.principal.scope.as_deref());
-                page(&dashboard_page(&user, kpis))
+                let wall_clock = Timestamp::from_datetime(&Utc::now());
+                page(&dashboard_page(&user, kpis, clock_line(engine.clock(), wall_clock)))
             })
             .await,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_clock_line_says_how_far_the_engine_is_from_the_wall_clock() {
+        let wall = Timestamp::parse_rfc3339("2026-12-05T12:00:00Z").unwrap();
+        let at = |text: &str| Some(Timestamp::parse_rfc3339(text).unwrap());
+        assert_eq!(
+            clock_line(at("2026-12-01T00:00:00Z"), wall),
+            "Engine clock 2026-12-01 00:00 UTC, 4.5 days behind this machine's clock."
+        );
+        assert_eq!(
+            clock_line(at("2099-01-01T00:00:00Z"), wall).split(", ").nth(1),
+            Some("26324.5 days ahead of this machine's clock.")
+        );
+        assert_eq!(
+            clock_line(at("2026-12-05T12:00:30Z"), wall),
+            "Engine clock 2026-12-05 12:00 UTC, in step with this machine's clock."
+        );
+        assert!(clock_line(None, wall).contains("no clock yet"));
+    }
 }

@@ -18,6 +18,40 @@ fn cookie_header(cookie: &str) -> Vec<(&'static str, String)> {
 }
 
 #[test]
+fn an_event_from_the_future_is_rejected_and_the_engine_clock_is_shown_against_the_wall_clock() {
+    let server = Server::start();
+    let first = WORLD.lines().next().unwrap();
+    let ahead = r#"{"id":"ahead","source":"pos","type":"sale","at":"2099-01-01T00:00:00Z","location":"S1","sku":"A","qty":1,"unit_price":1,"channel":"pos"}"#;
+    let body = format!("{first}\n{ahead}");
+    let report = server
+        .send("POST", "/api/v1/events", &server.bearer_source(), &body)
+        .json();
+    assert_eq!(
+        (report["accepted"].as_u64(), report["rejected"].as_u64()),
+        (Some(1), Some(1)),
+        "{report}"
+    );
+    assert_eq!(report["errors"][0]["line"], 2);
+    assert_eq!(report["errors"][0]["field"], "at");
+    assert!(
+        report["errors"][0]["problem"]
+            .as_str()
+            .unwrap()
+            .contains(" s in the future"),
+        "{report}"
+    );
+    let metrics = server.send("GET", "/metrics", &[] as &[(&str, &str)], "").body;
+    let gauge = |name: &str| {
+        (metrics.lines())
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse::<f64>().ok())
+            .unwrap_or_else(|| panic!("{name} in\n{metrics}"))
+    };
+    let lag = gauge("retex_engine_clock_lag_seconds");
+    assert!(lag > 0.0, "the engine stays behind the wall clock: {lag}");
+    assert!((gauge("retex_wall_clock_seconds") - gauge("retex_engine_clock_seconds") - lag).abs() < 1e-3);
+}
+
+#[test]
 fn ingest_keeps_valid_lines_and_names_each_rejected_one() {
     let server = Server::start();
     let body = format!(

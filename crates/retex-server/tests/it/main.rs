@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use retex_core::engine::EngineConfig;
 use retex_core::rules::file::parse_rules;
+use retex_core::wire::FutureEvents;
 use retex_server::auth::{Role, new_token, user_account};
 use retex_server::{AppState, ClockMode, app_state};
 use retex_store::{Account, AccountKind, LiveEngine, LiveOptions, StoreLocation};
@@ -74,7 +75,14 @@ impl Server {
         };
         let source_token = token("feed", Role::Source);
         let viewer_token = token("report", Role::Viewer);
-        let state = app_state(live, accounts, rules.to_owned(), ClockMode::Engine).unwrap();
+        let state = app_state(
+            live,
+            accounts,
+            rules.to_owned(),
+            ClockMode::Engine,
+            FutureEvents::Refused,
+        )
+        .unwrap();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

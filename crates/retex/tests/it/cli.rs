@@ -56,6 +56,30 @@ fn a_clean_file_exits_zero_and_a_repeat_is_all_duplicates() {
 }
 
 #[test]
+fn an_event_from_the_future_is_rejected_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("retex.db");
+    let db = db.to_str().unwrap();
+    let file = dir.path().join("future.ndjson");
+    let sale = r#"{"id":"s1","source":"pos","type":"sale","at":"2026-11-02T10:15:00Z","location":"S1","sku":"A","qty":2,"unit_price":1,"channel":"pos"}"#;
+    let ahead = sale
+        .replace(r#""id":"s1""#, r#""id":"s2""#)
+        .replace("2026-11-02", "2099-01-01");
+    std::fs::write(&file, format!("{sale}\n{ahead}\n")).unwrap();
+    let output = retex(&["ingest", "--db", db, file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(3));
+    let message = stderr(&output);
+    assert!(
+        message.starts_with(&format!("{}:2: at: ", file.display())) && message.contains(" s in the future"),
+        "{message}"
+    );
+    assert!(stdout(&output).starts_with("accepted 1, duplicates 0, rejected 1"));
+    let allowed = retex(&["ingest", "--db", db, "--allow-future", file.to_str().unwrap()]);
+    assert_eq!(allowed.status.code(), Some(0), "{}", stderr(&allowed));
+    assert!(stdout(&allowed).starts_with("accepted 1, duplicates 1, rejected 0"));
+}
+
+#[test]
 fn a_conflicting_repeat_is_counted_and_the_logged_event_stands() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("retex.db");

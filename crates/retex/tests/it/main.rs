@@ -48,12 +48,13 @@ pub fn stderr(output: &Output) -> String {
 }
 
 /// A valid stream of `events` stock movements over a few stores and SKUs, with transfers that raise
-/// exceptions along the way: deterministic, no randomness.
+/// exceptions along the way: deterministic, no randomness. It begins on 2025-11-01, one event a minute, so
+/// that even a long one is in the past and `retex ingest` takes it without `--allow-future`.
 pub fn synthetic_stream(events: usize) -> String {
     let mut text = String::new();
     for index in 0..events {
         let minute = index as i64;
-        let at = chrono::DateTime::from_timestamp(1_793_577_600 + minute * 60, 0)
+        let at = chrono::DateTime::from_timestamp(1_761_955_200 + minute * 60, 0)
             .unwrap()
             .to_rfc3339();
         let store = format!("S{:02}", index % 7);
