@@ -3,15 +3,17 @@
 //! is checked against the exception's state and the rules first (a refusal is one clear line), then logged under
 //! an idempotency key and applied.
 
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, FixedOffset, Utc};
 use clap::{Args, Subcommand, ValueEnum};
-use std::path::{Path, PathBuf};
 
 use retex_core::command::{Action, Command, Resolution, RootCause, WorkStatus};
-use retex_store::{check_evidence, sha256_hex};
+use retex_store::{EVIDENCE_BYTES_MAX, check_evidence, sha256_hex};
 
 use crate::store_args::StoreArgs;
 
@@ -214,7 +216,7 @@ pub fn run(args: &ExceptionArgs) -> anyhow::Result<ExitCode> {
 
 /// Checks a file and keeps it in the evidence store; the command that attaches it names its hash.
 fn keep_evidence(store: &StoreArgs, file: &Path) -> anyhow::Result<Action> {
-    let bytes = std::fs::read(file).with_context(|| format!("read {}", file.display()))?;
+    let bytes = read_evidence(file)?;
     let media_type = check_evidence(&bytes, None).with_context(|| file.display().to_string())?;
     let sha256 = sha256_hex(&bytes);
     let mut evidence = retex_store::open(&store.location()).context("open the store")?;
@@ -231,6 +233,23 @@ fn keep_evidence(store: &StoreArgs, file: &Path) -> anyhow::Result<Action> {
         media_type: media_type.to_owned(),
         bytes: bytes.len() as u64,
     })
+}
+
+/// The file's bytes, refused once it passes the evidence limit: a huge file is not read into memory.
+fn read_evidence(file: &Path) -> anyhow::Result<Vec<u8>> {
+    let opened = File::open(file).with_context(|| format!("open {}", file.display()))?;
+    let mut bytes = Vec::new();
+    opened
+        .take(EVIDENCE_BYTES_MAX as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("read {}", file.display()))?;
+    if bytes.len() > EVIDENCE_BYTES_MAX {
+        bail!(
+            "{}: evidence is over the limit of {EVIDENCE_BYTES_MAX} bytes",
+            file.display()
+        );
+    }
+    Ok(bytes)
 }
 
 fn act(acting: &Acting, action: Action) -> anyhow::Result<ExitCode> {

@@ -221,6 +221,41 @@ fn backtest_compares_two_rule_sets_without_touching_the_store() {
 }
 
 #[test]
+fn attach_refuses_a_file_over_the_limit_without_reading_it_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("retex.db");
+    let db = db.to_str().unwrap();
+    retex(&[
+        "ingest",
+        "--db",
+        db,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/headline.ndjson"),
+    ]);
+    // A sparse file of 16 GiB: reading it whole would take the memory of this machine and more.
+    let huge = dir.path().join("huge.txt");
+    std::fs::File::create(&huge).unwrap().set_len(16 << 30).unwrap();
+    let output = retex(&[
+        "exception",
+        "attach",
+        "1",
+        huge.to_str().unwrap(),
+        "--as",
+        "alice",
+        "--db",
+        db,
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!(
+            "{}: evidence is over the limit of 10485760 bytes",
+            huge.display()
+        )),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
 fn people_work_an_exception_through_logged_commands() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("retex.db");
