@@ -54,38 +54,36 @@ pub fn visible_exception<'a>(engine: &'a Engine, principal: &Principal, id: u64)
     let record = engine
         .exception_record(id)
         .ok_or_else(|| Failure::not_found(format!("no exception {id}")))?;
-    let location = record.location.map(|location| engine.location_code(location));
-    if !principal.sees_location(location) {
+    if !sees(engine, principal)(record) {
         return Err(Failure::forbidden(format!(
-            "exception {id} is at {}, outside the locations {} may see",
-            location.unwrap_or("no single location"),
+            "exception {id} is outside the locations {} may see",
             principal.name
         )));
     }
     Ok(record)
 }
 
-/// Incidents with at least one exception the caller may see.
+/// Incidents with at least one exception the caller may see, showing only those.
 pub fn visible_incidents<'a>(
     engine: &'a Engine,
     principal: &Principal,
     filter: IncidentFilter,
 ) -> Vec<IncidentView<'a>> {
     engine
-        .incidents(filter.min_exceptions)
+        .incidents_as_seen(filter.min_exceptions, sees(engine, principal))
         .into_iter()
+        .filter(|incident| !incident.exceptions.is_empty())
         .filter(|incident| !filter.open_only || incident.open)
-        .filter(|incident| incident_visible(engine, principal, incident))
         .collect()
 }
 
-/// The incident if the principal may see it: 404 when there is none, 403 when none of its exceptions is at
-/// the principal's locations.
+/// The incident as the principal may see it (its members at the principal's locations, the others counted as
+/// elsewhere): 404 when there is none, 403 when none of its exceptions is at the principal's locations.
 pub fn visible_incident<'a>(engine: &'a Engine, principal: &Principal, id: u64) -> Outcome<IncidentView<'a>> {
     let incident = engine
-        .incident(id)
+        .incident_as_seen(id, sees(engine, principal))
         .ok_or_else(|| Failure::not_found(format!("no incident {id}")))?;
-    if !incident_visible(engine, principal, &incident) {
+    if incident.exceptions.is_empty() {
         return Err(Failure::forbidden(format!(
             "incident {id} has no exception at the locations {} may see",
             principal.name
@@ -94,11 +92,9 @@ pub fn visible_incident<'a>(engine: &'a Engine, principal: &Principal, id: u64) 
     Ok(incident)
 }
 
-fn incident_visible(engine: &Engine, principal: &Principal, incident: &IncidentView<'_>) -> bool {
-    incident
-        .exceptions
-        .iter()
-        .any(|&id| visible_exception(engine, principal, id).is_ok())
+/// Whether the principal may see an exception, by its location.
+fn sees<'a>(engine: &'a Engine, principal: &'a Principal) -> impl Fn(&ExceptionRecord) -> bool + 'a {
+    move |record| principal.sees_location(record.location.map(|location| engine.location_code(location)))
 }
 
 /// The stores a principal may work for: its scope, or every store.

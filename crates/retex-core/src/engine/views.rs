@@ -140,7 +140,10 @@ pub struct IncidentView<'a> {
     pub opened_at: String,
     pub root_cause: u64,
     pub root_cause_type: &'a str,
-    pub exceptions: &'a [u64],
+    /// The members the reader may see; `types`, `open` and `impact` are theirs.
+    pub exceptions: Vec<u64>,
+    /// Members at locations the reader may not see: counted, not shown.
+    pub elsewhere: usize,
     pub types: Vec<&'a str>,
     pub open: bool,
     pub impact: Money,
@@ -283,29 +286,53 @@ impl Engine {
 
     /// Incidents with at least `min_exceptions` members, oldest first.
     pub fn incidents(&self, min_exceptions: usize) -> Vec<IncidentView<'_>> {
+        self.incidents_as_seen(min_exceptions, |_| true)
+    }
+
+    /// Incidents of at least `min_exceptions` members, each showing only the members `shown` lets through (a
+    /// reader's locations) and counting the others in `elsewhere`.
+    pub fn incidents_as_seen(
+        &self,
+        min_exceptions: usize,
+        shown: impl Fn(&ExceptionRecord) -> bool,
+    ) -> Vec<IncidentView<'_>> {
         self.state
             .book
             .incidents
             .all()
             .filter(|incident| incident.members.len() >= min_exceptions)
-            .map(|incident| self.incident_view(incident))
+            .map(|incident| self.incident_view(incident, &shown))
             .collect()
     }
 
     /// One incident by id.
     pub fn incident(&self, id: u64) -> Option<IncidentView<'_>> {
+        self.incident_as_seen(id, |_| true)
+    }
+
+    /// One incident by id, as [`Self::incidents_as_seen`] shows it.
+    pub fn incident_as_seen(&self, id: u64, shown: impl Fn(&ExceptionRecord) -> bool) -> Option<IncidentView<'_>> {
         if id == 0 || id > self.state.book.incidents.len() {
             return None;
         }
-        Some(self.incident_view(self.state.book.incidents.get(id)))
+        Some(self.incident_view(self.state.book.incidents.get(id), &shown))
     }
 
-    fn incident_view<'a>(&'a self, incident: &'a Incident) -> IncidentView<'a> {
+    fn incident_view<'a>(
+        &'a self,
+        incident: &'a Incident,
+        shown: &impl Fn(&ExceptionRecord) -> bool,
+    ) -> IncidentView<'a> {
         let mut types = Vec::new();
         let mut open = false;
         let mut impact = Money::ZERO;
+        let mut exceptions = Vec::with_capacity(incident.members.len());
         for &member in &incident.members {
             let record = self.state.book.exceptions.get(member);
+            if !shown(record) {
+                continue;
+            }
+            exceptions.push(member);
             let name = self.type_name(record.key.exception_type);
             if !types.contains(&name) {
                 types.push(name);
@@ -319,7 +346,8 @@ impl Engine {
             opened_at: incident.opened_at.to_rfc3339(),
             root_cause: incident.root_cause,
             root_cause_type: self.type_name(root.key.exception_type),
-            exceptions: &incident.members,
+            elsewhere: incident.members.len() - exceptions.len(),
+            exceptions,
             types,
             open,
             impact,

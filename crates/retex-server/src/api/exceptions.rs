@@ -21,7 +21,7 @@ use crate::auth::Principal;
 use crate::error::{Failure, Outcome};
 use crate::extract::{ApiPath, ApiUser};
 use crate::params::{empty_as_none, query_params};
-use crate::scope::{require_act, require_read, visible_exception};
+use crate::scope::{require_act, require_read, visible_exception, visible_incident};
 use crate::state::AppState;
 
 /// Largest page of exceptions or stock rows.
@@ -183,7 +183,7 @@ pub struct ExceptionDetail<'a> {
 fn exception_detail<'a>(engine: &'a Engine, principal: &Principal, id: u64) -> Outcome<ExceptionDetail<'a>> {
     let record = visible_exception(engine, principal, id)?;
     let (exception, timeline) = engine.exception_detail(record.id).expect("the record exists");
-    let incident = engine.incident(exception.incident);
+    let incident = visible_incident(engine, principal, exception.incident).ok();
     let tasks = engine
         .tasks()
         .iter()

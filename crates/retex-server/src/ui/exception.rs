@@ -18,7 +18,7 @@ use super::page::{
 };
 use crate::error::{Failure, FailureKind, Outcome};
 use crate::params::empty_as_none;
-use crate::scope::visible_exception;
+use crate::scope::{visible_exception, visible_incident};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -56,7 +56,10 @@ pub(super) async fn exception_page(
                     let record = visible_exception(engine, &user.principal, id)?;
                     engine.exception_view(record).incident
                 };
-                let incident = incident_panel(live, incident_id)?;
+                let incident = match visible_incident(live.engine(), &user.principal, incident_id) {
+                    Ok(seen) => Some(incident_panel(live, &seen)?),
+                    Err(_) => None,
+                };
                 let engine = live.engine();
                 let (e, timeline) = engine.exception_detail(id).expect("checked above");
                 page(&ExceptionPage {

@@ -28,6 +28,8 @@ pub struct IncidentPanel {
     pub root_cause_type: String,
     pub impact: String,
     pub open: bool,
+    /// Members at locations the reader may not see.
+    pub elsewhere: usize,
     pub members: Vec<MemberRow>,
     pub trace: Vec<TraceStep>,
 }
@@ -52,13 +54,10 @@ pub struct TraceStep {
 }
 
 /// The incident's members and the log entries that caused them, read from the log.
-pub fn incident_panel(live: &LiveEngine, incident_id: u64) -> Outcome<Option<IncidentPanel>> {
+pub fn incident_panel(live: &LiveEngine, incident: &IncidentView<'_>) -> Outcome<IncidentPanel> {
     let engine = live.engine();
-    let Some(incident) = engine.incident(incident_id) else {
-        return Ok(None);
-    };
     let mut causes: Vec<(u64, Vec<u64>)> = Vec::new();
-    for &member in incident.exceptions {
+    for &member in &incident.exceptions {
         let record = engine.exception_record(member).expect("a member exists");
         for &seq in &record.caused_by {
             match causes.iter_mut().find(|(cause, _)| *cause == seq) {
@@ -69,7 +68,7 @@ pub fn incident_panel(live: &LiveEngine, incident_id: u64) -> Outcome<Option<Inc
     }
     causes.sort_unstable();
     causes.truncate(TRACE_STEPS_MAX);
-    let mut panel = panel_of(engine, &incident);
+    let mut panel = panel_of(engine, incident);
     for (seq, raised) in causes {
         let Some(entry) = live.log_entry(seq)? else {
             continue;
@@ -93,7 +92,7 @@ pub fn incident_panel(live: &LiveEngine, incident_id: u64) -> Outcome<Option<Inc
         });
     }
     panel.trace.sort_by(|a, b| (&a.at, a.seq).cmp(&(&b.at, b.seq)));
-    Ok(Some(panel))
+    Ok(panel)
 }
 
 fn panel_of(engine: &Engine, incident: &IncidentView<'_>) -> IncidentPanel {
@@ -104,6 +103,7 @@ fn panel_of(engine: &Engine, incident: &IncidentView<'_>) -> IncidentPanel {
         root_cause_type: incident.root_cause_type.to_owned(),
         impact: incident.impact.0.round_dp(2).to_string(),
         open: incident.open,
+        elsewhere: incident.elsewhere,
         members: incident
             .exceptions
             .iter()
@@ -136,6 +136,7 @@ struct IncidentRow {
     root_cause_type: String,
     types: String,
     count: usize,
+    elsewhere: usize,
     impact: String,
 }
 
@@ -156,6 +157,7 @@ pub(super) async fn incidents_page(State(state): State<Arc<AppState>>, user: Pag
                         root_cause_type: incident.root_cause_type.to_owned(),
                         types: incident.types.join(", "),
                         count: incident.exceptions.len(),
+                        elsewhere: incident.elsewhere,
                         impact: incident.impact.0.round_dp(2).to_string(),
                     })
                     .collect();
@@ -182,8 +184,8 @@ pub(super) async fn incident_page(State(state): State<Arc<AppState>>, user: Page
     shown(
         state
             .read(move |live| {
-                visible_incident(live.engine(), &user.principal, id)?;
-                let incident = incident_panel(live, id)?.expect("the incident exists");
+                let seen = visible_incident(live.engine(), &user.principal, id)?;
+                let incident = incident_panel(live, &seen)?;
                 page(&IncidentPage {
                     user: UserBar::of(&user),
                     notice: None,

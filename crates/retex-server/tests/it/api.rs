@@ -51,6 +51,62 @@ fn an_event_from_the_future_is_rejected_and_the_engine_clock_is_shown_against_th
     assert!((gauge("retex_wall_clock_seconds") - gauge("retex_engine_clock_seconds") - lag).abs() < 1e-3);
 }
 
+/// One incident across locations: a product without a supplier (master data, no location) feeds the late POs
+/// of stores S1 and S2.
+const INCIDENT_ACROSS_STORES: &str = r#"{"id":"L1","source":"erp","type":"location","at":"2026-11-01T00:00:00Z","code":"S1","name":"One","kind":"store"}
+{"id":"L2","source":"erp","type":"location","at":"2026-11-01T00:00:00Z","code":"S2","name":"Two","kind":"store"}
+{"id":"SUP","source":"erp","type":"supplier","at":"2026-11-01T00:00:00Z","code":"SUP","name":"Supplier","lead_time_days":3}
+{"id":"P","source":"erp","type":"product","at":"2026-11-01T00:00:00Z","sku":"K1","name":"Kettle","category":"home/kitchen","uom":"each","cost":5,"price":10}
+{"id":"PO1","source":"erp","type":"purchase_order","at":"2026-11-01T01:00:00Z","po":"PO1","supplier":"SUP","location":"S1","expected":"2026-11-03T00:00:00Z","lines":[{"sku":"K1","qty":10}]}
+{"id":"PO2","source":"erp","type":"purchase_order","at":"2026-11-01T02:00:00Z","po":"PO2","supplier":"SUP","location":"S2","expected":"2026-11-03T00:00:00Z","lines":[{"sku":"K1","qty":10}]}
+{"id":"later","source":"store","type":"adjustment","at":"2026-11-04T00:00:00Z","location":"S1","sku":"X","qty":1,"reason":"correction"}"#;
+
+#[test]
+fn a_scoped_user_sees_only_the_incident_members_at_their_locations() {
+    let server = Server::start();
+    let report = server
+        .send(
+            "POST",
+            "/api/v1/events",
+            &server.bearer_source(),
+            INCIDENT_ACROSS_STORES,
+        )
+        .json();
+    assert_eq!(report["accepted"], 7, "{report}");
+    let everyone = cookie_header(&server.login("admin"));
+    let whole = server.send("GET", "/api/v1/incidents/1", &everyone, "").json();
+    assert_eq!(
+        (whole["exceptions"].to_string(), whole["elsewhere"].as_u64()),
+        ("[1,2,3]".to_owned(), Some(0))
+    );
+
+    let s1 = cookie_header(&server.login("s1"));
+    let seen = server.send("GET", "/api/v1/incidents/1", &s1, "").json();
+    assert_eq!(
+        (seen["exceptions"].to_string(), seen["elsewhere"].as_u64()),
+        ("[2]".to_owned(), Some(2))
+    );
+    assert_eq!(seen["types"].to_string(), r#"["po_late"]"#);
+    let listed = server.send("GET", "/api/v1/incidents?min_exceptions=1", &s1, "").json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(listed[0]["exceptions"].to_string(), "[2]");
+    let detail = server.send("GET", "/api/v1/exceptions/2", &s1, "").json();
+    assert_eq!(detail["incident"]["exceptions"].to_string(), "[2]");
+    let page = server.send("GET", "/incidents/1", &s1, "").body;
+    assert!(page.contains("and 2 elsewhere"), "{page}");
+    assert!(
+        !page.contains("PO2") && !page.contains("S2"),
+        "another store's document or code: {page}"
+    );
+    let other = server.send("GET", "/api/v1/exceptions/3", &s1, "");
+    assert_eq!(other.status, 403);
+    assert!(
+        !other.body.contains("S2"),
+        "a refusal does not say where: {}",
+        other.body
+    );
+}
+
 #[test]
 fn ingest_keeps_valid_lines_and_names_each_rejected_one() {
     let server = Server::start();
@@ -138,7 +194,11 @@ fn a_store_user_sees_and_acts_on_their_store_only() {
     let other = everything[0];
     let response = server.send("GET", &format!("/api/v1/exceptions/{other}"), &s1, "");
     assert_eq!(response.status, 403);
-    assert!(response.json()["error"]["message"].as_str().unwrap().contains("S2"));
+    let message = response.json()["error"]["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.contains("outside the locations s1 may see") && !message.contains("S2"),
+        "a refusal does not say where the exception is: {message}"
+    );
     let mut headers = s1.clone();
     headers.push(("x-csrf-token", server.csrf(&s1_cookie)));
     headers.push(("content-type", "application/json".into()));
