@@ -196,6 +196,16 @@ pub fn check_not_future(event: &Event, wall_clock: Timestamp) -> Result<(), Even
     Ok(())
 }
 
+/// [`parse_event`], then [`check_not_future`] against `wall_clock` when events from the future are refused
+/// (`None`: accepted): what every receiving door does with a line.
+pub fn parse_received_event(line: &str, wall_clock: Option<Timestamp>) -> Result<Event, EventError> {
+    let event = parse_event(line)?;
+    if let Some(now) = wall_clock {
+        check_not_future(&event, now)?;
+    }
+    Ok(event)
+}
+
 /// Parses and validates one event. A blank line is an error here; callers skip blank lines before.
 pub fn parse_event(line: &str) -> Result<Event, EventError> {
     if !line.trim_start().starts_with('{') {

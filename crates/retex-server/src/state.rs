@@ -14,7 +14,7 @@ use retex_core::codes::Timestamp;
 use retex_core::command::{Action, Command};
 use retex_core::engine::Engine;
 use retex_core::event::Event;
-use retex_core::wire::{FutureEvents, check_not_future, parse_event};
+use retex_core::wire::{FutureEvents, parse_event, parse_received_event};
 use retex_store::{Account, IncomingEvent, LiveEngine, Store, check_evidence, sha256_hex};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -195,14 +195,10 @@ impl AppState {
                         "the body holds no events: send NDJSON (one event per line) or a JSON array of events",
                     ));
                 }
-                let wall_clock = Timestamp::from_datetime(&Utc::now());
-                let refuse_future = state.future_events == FutureEvents::Refused;
+                let wall_clock =
+                    (state.future_events == FutureEvents::Refused).then(|| Timestamp::from_datetime(&Utc::now()));
                 for (number, text) in lines {
-                    let checked = parse_event(text).and_then(|event| match refuse_future {
-                        true => check_not_future(&event, wall_clock).map(|()| event),
-                        false => Ok(event),
-                    });
-                    match checked {
+                    match parse_received_event(text, wall_clock) {
                         Ok(event) => parsed.push((number, event, text)),
                         Err(error) => report.errors.push(LineError {
                             line: number,

@@ -19,7 +19,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use retex_core::codes::Timestamp;
 use retex_core::event::Event;
-use retex_core::wire::{EventError, FutureEvents, check_not_future, parse_event};
+use retex_core::wire::{EventError, FutureEvents, parse_received_event};
 use retex_store::{AppendOutcome, Appender, IncomingEvent, LiveEngine, Snapshot};
 
 use crate::store_args::StoreArgs;
@@ -324,10 +324,7 @@ fn read_line(raw: &[u8], number: u64, text: &mut String, wall_clock: Option<Time
     };
     let start = text.len();
     text.push_str(line);
-    let parsed = parse_event(line).and_then(|event| match wall_clock {
-        Some(now) => check_not_future(&event, now).map(|()| event),
-        None => Ok(event),
-    });
+    let parsed = parse_received_event(line, wall_clock);
     Some(ParsedLine {
         number,
         span: start..text.len(),
