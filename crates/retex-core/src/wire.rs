@@ -196,6 +196,26 @@ pub fn check_not_future(event: &Event, wall_clock: Timestamp) -> Result<(), Even
     Ok(())
 }
 
+/// Longest line (or JSON array element) any door accepts; a longer one is rejected without being parsed.
+pub const LINE_BYTES_MAX: usize = 1 << 20;
+
+/// The text of one received line, without its line ending: refused when longer than [`LINE_BYTES_MAX`] or not
+/// UTF-8, so one bad line costs only itself, over HTTP as in a file.
+pub fn line_text(raw: &[u8]) -> Result<&str, EventError> {
+    let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+    let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+    if raw.len() > LINE_BYTES_MAX {
+        return Err(EventError {
+            field: "json".into(),
+            problem: format!("line of {} bytes, longer than 1 MiB", raw.len()),
+        });
+    }
+    std::str::from_utf8(raw).map_err(|error| EventError {
+        field: "json".into(),
+        problem: format!("not valid UTF-8 (byte {})", error.valid_up_to() + 1),
+    })
+}
+
 /// [`parse_event`], then [`check_not_future`] against `wall_clock` when events from the future are refused
 /// (`None`: accepted): what every receiving door does with a line.
 pub fn parse_received_event(line: &str, wall_clock: Option<Timestamp>) -> Result<Event, EventError> {

@@ -52,6 +52,8 @@ pub use crate::state::{AppState, ClockMode};
 
 /// Largest request body: an ingest batch of about 100,000 events.
 pub const BODY_BYTES_MAX: usize = 64 << 20;
+/// Bodies larger than this share [`AppState::body_budget`]; smaller ones (every form) never wait for it.
+const BODY_BYTES_UNBUDGETED: usize = 64 << 10;
 /// How often the wall clock is checked against the engine's next deadline.
 const CLOCK_CHECK_EVERY: Duration = Duration::from_secs(1);
 /// The setting that holds the session signing key.
@@ -87,6 +89,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .layer(middleware::from_fn_with_state(Arc::clone(&state), observe))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), bound_bodies))
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .with_state(state)
 }
@@ -193,6 +196,27 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
             .into_response(),
         Err(failure) => failure.into_response(),
     }
+}
+
+/// Holds a share of the body budget for the request's declared size (the largest size when it is not
+/// declared) until the answer, so parallel large posts take turns instead of filling memory.
+async fn bound_bodies(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<usize>().ok());
+    let bytes = match declared {
+        Some(length) => length.min(BODY_BYTES_MAX),
+        None if headers.contains_key(header::TRANSFER_ENCODING) => BODY_BYTES_MAX,
+        None => 0,
+    };
+    if bytes <= BODY_BYTES_UNBUDGETED {
+        return next.run(request).await;
+    }
+    let Ok(_share) = state.body_budget.acquire_many(state::budget_units(bytes)).await else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "the server is shutting down").into_response();
+    };
+    next.run(request).await
 }
 
 /// Records each request's latency under its route pattern (not its raw path, which would explode the labels).

@@ -9,15 +9,17 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
+use axum::body::Bytes;
 use chrono::{DateTime, FixedOffset, Utc};
 use retex_core::codes::Timestamp;
 use retex_core::command::{Action, Command};
 use retex_core::engine::Engine;
 use retex_core::event::Event;
-use retex_core::wire::{FutureEvents, parse_event, parse_received_event};
+use retex_core::wire::{FutureEvents, line_text, parse_event, parse_received_event};
 use retex_store::{Account, IncomingEvent, LiveEngine, Store, check_evidence, sha256_hex};
 use serde::Serialize;
 use serde_json::value::RawValue;
+use tokio::sync::Semaphore;
 
 use crate::auth::{LoginLimiter, Principal, SessionKeys, token_hash};
 use crate::error::{Failure, FailureKind, Outcome};
@@ -52,6 +54,16 @@ pub struct AppState {
     pub future_events: FutureEvents,
     /// Cleared when the store fails, set again by the next success: what `/readyz` reports.
     ready: AtomicBool,
+    /// Request bodies being read or worked on, in KiB: bounds their memory whatever the number of clients.
+    pub body_budget: Semaphore,
+}
+
+/// Memory for the request bodies in flight at once: two ingest batches of the largest size.
+pub const BODY_BUDGET_BYTES: usize = 128 << 20;
+
+/// The share of [`BODY_BUDGET_BYTES`] a body of `bytes` holds, in the budget's units (KiB).
+pub fn budget_units(bytes: usize) -> u32 {
+    u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX)
 }
 
 /// What an ingest request did, line by line where it failed.
@@ -62,8 +74,20 @@ pub struct IngestReport {
     pub rejected: usize,
     /// Rejected lines: 1-based line (or array element) number, field and problem.
     pub errors: Vec<LineError>,
-    /// Repeats of an idempotency key whose content differs from the logged event (ignored, but worth a look).
-    pub conflicts: Vec<LineError>,
+    /// Repeats of an idempotency key whose content differs from the logged event: the logged one stands.
+    pub conflicts: Vec<LineConflict>,
+}
+
+/// A line that repeats a logged event's idempotency key with a different body, and the logged event it
+/// contradicts.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct LineConflict {
+    pub line: usize,
+    pub source: String,
+    pub id: String,
+    /// The logged event's position in the log and its event time (RFC 3339).
+    pub logged_seq: u64,
+    pub logged_at: String,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -92,6 +116,7 @@ impl AppState {
             clock,
             future_events,
             ready: AtomicBool::new(true),
+            body_budget: Semaphore::new(budget_units(BODY_BUDGET_BYTES) as usize),
         }
     }
 
@@ -182,7 +207,7 @@ impl AppState {
 
     /// Parses an NDJSON body (or a JSON array of events) and appends the valid events; nothing accepted is
     /// lost to a bad line.
-    pub async fn ingest(self: &Arc<Self>, body: String, json_array: bool) -> Outcome<IngestReport> {
+    pub async fn ingest(self: &Arc<Self>, body: Bytes, json_array: bool) -> Outcome<IngestReport> {
         let state = Arc::clone(self);
         let report = self
             .on_blocking_pool(move || {
@@ -197,9 +222,10 @@ impl AppState {
                 }
                 let wall_clock =
                     (state.future_events == FutureEvents::Refused).then(|| Timestamp::from_datetime(&Utc::now()));
-                for (number, text) in lines {
-                    match parse_received_event(text, wall_clock) {
-                        Ok(event) => parsed.push((number, event, text)),
+                for (number, raw) in lines {
+                    let checked = line_text(raw).and_then(|text| Ok((text, parse_received_event(text, wall_clock)?)));
+                    match checked {
+                        Ok((text, event)) => parsed.push((number, event, text)),
                         Err(error) => report.errors.push(LineError {
                             line: number,
                             field: error.field,
@@ -217,13 +243,13 @@ impl AppState {
                     let summary = live.append_events(&batch)?;
                     report.accepted += summary.accepted;
                     report.duplicates += summary.duplicates;
-                    for (index, source, id) in summary.conflicting {
-                        report.conflicts.push(LineError {
-                            line: chunk[index].0,
-                            field: "id".to_owned(),
-                            problem: format!("{source}/{id} was logged before with a different body; kept the first"),
-                        });
-                    }
+                    report.conflicts.extend(summary.conflicting.into_iter().map(|conflict| LineConflict {
+                        line: chunk[conflict.index].0,
+                        source: conflict.source,
+                        id: conflict.id,
+                        logged_seq: conflict.logged_seq,
+                        logged_at: Timestamp(conflict.logged_at_ms).to_rfc3339(),
+                    }));
                 }
                 Ok(report)
             })
@@ -372,20 +398,22 @@ fn generated_key(actor: &str, at: DateTime<FixedOffset>, action: &str) -> String
 }
 
 /// The event texts of a body with their 1-based line (or element) numbers; blank lines are skipped.
-fn split_body(body: &str, json_array: bool) -> Outcome<Vec<(usize, &str)>> {
+/// The body's lines (or array elements) with their 1-based numbers, blank lines skipped. NDJSON is split as
+/// bytes, so a line that is not UTF-8 is that line's error, not the request's.
+fn split_body(body: &[u8], json_array: bool) -> Outcome<Vec<(usize, &[u8])>> {
     if json_array {
-        let elements: Vec<&RawValue> = serde_json::from_str(body)
+        let elements: Vec<&RawValue> = serde_json::from_slice(body)
             .map_err(|error| Failure::bad_request(format!("the body is not a JSON array of events: {error}")))?;
         return Ok(elements
             .into_iter()
             .enumerate()
-            .map(|(index, element)| (index + 1, element.get()))
+            .map(|(index, element)| (index + 1, element.get().as_bytes()))
             .collect());
     }
     Ok(body
-        .lines()
+        .split(|&byte| byte == b'\n')
         .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
+        .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
         .map(|(index, line)| (index + 1, line))
         .collect())
 }

@@ -53,8 +53,20 @@ pub struct AppendSummary {
     pub accepted: usize,
     /// Repeats of an idempotency key already in the log (or earlier in the batch), ignored.
     pub duplicates: usize,
-    /// The duplicates whose content differs from the logged entry: batch index, source and id.
-    pub conflicting: Vec<(usize, String, String)>,
+    /// The duplicates whose content differs from the logged entry.
+    pub conflicting: Vec<Conflict>,
+}
+
+/// A repeat of a logged idempotency key with different content: the logged entry stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conflict {
+    /// The repeat's index in the appended batch.
+    pub index: usize,
+    pub source: String,
+    pub id: String,
+    /// The logged entry's seq and event time (Unix milliseconds).
+    pub logged_seq: u64,
+    pub logged_at_ms: i64,
 }
 
 pub struct LiveEngine {
@@ -269,11 +281,15 @@ impl Appender<'_> {
                 continue;
             }
             summary.duplicates += 1;
-            if self.is_conflicting_repeat(&batch[index])? {
+            if let Some(logged) = self.conflicting_entry(&batch[index])? {
                 let event = &batch[index].event;
-                summary
-                    .conflicting
-                    .push((index, event.source.to_string(), event.id.to_string()));
+                summary.conflicting.push(Conflict {
+                    index,
+                    source: event.source.to_string(),
+                    id: event.id.to_string(),
+                    logged_seq: logged.seq,
+                    logged_at_ms: logged.at_ms,
+                });
             }
         }
         Ok((outcome, summary))
@@ -283,8 +299,9 @@ impl Appender<'_> {
         self.store.save_snapshot(snapshot)
     }
 
-    /// A repeat is harmless when it says what the logged entry says (byte for byte, or parsed alike).
-    fn is_conflicting_repeat(&mut self, incoming: &IncomingEvent<'_>) -> Result<bool, StoreError> {
+    /// The logged entry a repeat contradicts; `None` when the repeat says what the logged entry says (byte for
+    /// byte, or parsed alike) and is harmless.
+    fn conflicting_entry(&mut self, incoming: &IncomingEvent<'_>) -> Result<Option<StoredEntry>, StoreError> {
         let event = &incoming.event;
         let Some(stored) = self.store.find_entry(event.source.as_str(), event.id.as_str())? else {
             return Err(StoreError::Corrupt {
@@ -292,10 +309,8 @@ impl Appender<'_> {
                 detail: "append called it a duplicate but no entry holds it".into(),
             });
         };
-        if stored.body == incoming.text {
-            return Ok(false);
-        }
-        Ok(parse_event(&stored.body).map_or(true, |logged| logged != **event))
+        let same = stored.body == incoming.text || parse_event(&stored.body).is_ok_and(|logged| logged == **event);
+        Ok((!same).then_some(stored))
     }
 }
 

@@ -19,7 +19,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use retex_core::codes::Timestamp;
 use retex_core::event::Event;
-use retex_core::wire::{EventError, FutureEvents, parse_received_event};
+use retex_core::wire::{EventError, FutureEvents, line_text, parse_received_event};
 use retex_store::{AppendOutcome, Appender, IncomingEvent, LiveEngine, Snapshot};
 
 use crate::store_args::StoreArgs;
@@ -29,9 +29,7 @@ use crate::store_args::StoreArgs;
 const BATCH_LINES_MAX: usize = 50_000;
 /// Parsed batches waiting for the writer; bounds memory when the disk is slower than parsing.
 const BATCHES_QUEUED_MAX: usize = 4;
-/// Longest accepted line; a longer one is rejected without being parsed.
-const LINE_BYTES_MAX: usize = 1 << 20;
-/// Exit status when at least one line was rejected.
+/// Exit status when at least one line was rejected or contradicted a logged event.
 const EXIT_SOME_REJECTED: u8 = 3;
 
 #[derive(Args)]
@@ -78,7 +76,7 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
         "accepted {}, duplicates {}{conflicting}, rejected {} in {seconds:.2} s ({rate:.0} events/s)",
         totals.accepted, totals.duplicates, totals.rejected
     );
-    if totals.rejected > 0 {
+    if totals.rejected > 0 || totals.conflicting > 0 {
         return Ok(ExitCode::from(EXIT_SOME_REJECTED));
     }
     Ok(ExitCode::SUCCESS)
@@ -240,12 +238,16 @@ fn append_batch(
         .with_context(|| format!("append events from {name}"))?;
     totals.accepted += summary.accepted as u64;
     totals.duplicates += summary.duplicates as u64;
-    for (index, source, id) in &summary.conflicting {
+    for conflict in &summary.conflicting {
         totals.conflicting += 1;
-        let number = line_numbers[*index];
+        let number = line_numbers[conflict.index];
         writeln!(
             stderr,
-            "{name}:{number}: id: repeats ({source}, {id}) with a different body; the logged one stands"
+            "{name}:{number}: id: repeats ({}, {}) with a different body; the one logged at seq {} (dated {}) stands",
+            conflict.source,
+            conflict.id,
+            conflict.logged_seq,
+            Timestamp(conflict.logged_at_ms).to_rfc3339()
         )?;
     }
     Ok(outcome)
@@ -300,27 +302,18 @@ fn new_batch(wall_clock: Option<Timestamp>) -> ParsedBatch {
 /// Parses one raw line, appending its text to `text`; `None` for a blank line. An event dated too far after
 /// `wall_clock` (when given) is rejected.
 fn read_line(raw: &[u8], number: u64, text: &mut String, wall_clock: Option<Timestamp>) -> Option<ParsedLine> {
-    let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
-    let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
     if raw.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
-    let rejected = |problem: &str| {
-        let parsed = Err(EventError {
-            field: "json".into(),
-            problem: problem.into(),
-        });
-        Some(ParsedLine {
-            number,
-            span: 0..0,
-            parsed,
-        })
-    };
-    if raw.len() > LINE_BYTES_MAX {
-        return rejected("line longer than 1 MiB");
-    }
-    let Ok(line) = std::str::from_utf8(raw) else {
-        return rejected("not valid UTF-8");
+    let line = match line_text(raw) {
+        Ok(line) => line,
+        Err(error) => {
+            return Some(ParsedLine {
+                number,
+                span: 0..0,
+                parsed: Err(error),
+            });
+        }
     };
     let start = text.len();
     text.push_str(line);

@@ -29,11 +29,5 @@ pub async fn post_events(
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("application/json"));
-    let body = String::from_utf8(body.to_vec()).map_err(|error| {
-        Failure::bad_request(format!(
-            "the body is not UTF-8 (byte {})",
-            error.utf8_error().valid_up_to()
-        ))
-    })?;
     state.ingest(body, json_array).await.map(Json)
 }

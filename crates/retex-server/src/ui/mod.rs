@@ -17,27 +17,37 @@ mod store;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 
+use retex_store::EVIDENCE_BYTES_MAX;
+
 use crate::state::AppState;
 
+/// Largest body of a page's form: a login, a command with its comment, a count or a receipt.
+const FORM_BYTES_MAX: usize = 64 << 10;
+
 pub fn routes() -> Router<Arc<AppState>> {
+    let form = || DefaultBodyLimit::max(FORM_BYTES_MAX);
     Router::new()
         .route("/", get(|| async { Redirect::to("/queue") }))
-        .route("/login", get(login::login_page).post(login::login))
-        .route("/logout", post(login::logout))
+        .route("/login", get(login::login_page).post(login::login).layer(form()))
+        .route("/logout", post(login::logout).layer(form()))
         .route("/queue", get(queue::queue))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/exceptions/{id}", get(exception::exception_page))
-        .route("/exceptions/{id}/act", post(exception::act))
-        .route("/exceptions/{id}/evidence", post(exception::attach_evidence))
+        .route("/exceptions/{id}/act", post(exception::act).layer(form()))
+        .route(
+            "/exceptions/{id}/evidence",
+            post(exception::attach_evidence).layer(DefaultBodyLimit::max(EVIDENCE_BYTES_MAX + FORM_BYTES_MAX)),
+        )
         .route("/incidents", get(incidents::incidents_page))
         .route("/incidents/{id}", get(incidents::incident_page))
         .route("/store", get(store::store_page))
-        .route("/store/count", post(store::submit_count))
-        .route("/store/receive", post(store::confirm_receipt))
+        .route("/store/count", post(store::submit_count).layer(form()))
+        .route("/store/receive", post(store::confirm_receipt).layer(form()))
         .route("/rules", get(rules::rules_page))
         .route("/assets/app.css", get(stylesheet))
 }

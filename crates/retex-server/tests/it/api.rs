@@ -145,6 +145,51 @@ fn ingest_keeps_valid_lines_and_names_each_rejected_one() {
 }
 
 #[test]
+fn a_line_too_long_or_not_utf8_costs_only_itself_and_a_contradicting_repeat_names_the_logged_event() {
+    let server = Server::start();
+    let mut lines = WORLD.lines();
+    let (first, second) = (lines.next().unwrap(), lines.next().unwrap());
+    let long = format!(r#"{{"id":"long","note":"{}"}}"#, "x".repeat(1 << 20));
+    let mut body = format!("{first}\n").into_bytes();
+    body.extend_from_slice(b"{\"id\":\"\xff\"}\n");
+    body.extend_from_slice(format!("{long}\n{second}\n").as_bytes());
+    let report = server.send("POST", "/api/v1/events", &server.bearer_source(), &body).json();
+    assert_eq!((report["accepted"].as_u64(), report["rejected"].as_u64()), (Some(2), Some(2)), "{report}");
+    assert_eq!(
+        (report["errors"][0]["line"].as_u64(), report["errors"][0]["problem"].as_str()),
+        (Some(2), Some("not valid UTF-8 (byte 8)"))
+    );
+    assert_eq!(report["errors"][1]["line"], 3);
+    assert!(
+        report["errors"][1]["problem"].as_str().unwrap().contains("longer than 1 MiB"),
+        "{report}"
+    );
+
+    let changed = first.replacen(r#""name":"One""#, r#""name":"Uno""#, 1);
+    let report = server
+        .send("POST", "/api/v1/events", &server.bearer_source(), format!("{second}\n{changed}"))
+        .json();
+    assert_eq!(report["duplicates"], 2, "{report}");
+    let conflict = &report["conflicts"][0];
+    assert_eq!(
+        (conflict["line"].as_u64(), conflict["logged_seq"].as_u64()),
+        (Some(2), Some(1)),
+        "{report}"
+    );
+    let logged_at = serde_json::from_str::<serde_json::Value>(first).unwrap()["at"].clone();
+    assert_eq!(conflict["logged_at"], logged_at, "{report}");
+}
+
+#[test]
+fn an_unauthenticated_form_reads_no_more_than_a_form() {
+    let server = Server::start();
+    let huge = format!("name=admin&password={}", "p".repeat(1 << 20));
+    let form = [("content-type", "application/x-www-form-urlencoded")];
+    assert_eq!(server.send("POST", "/login", &form, huge).status, 413);
+    assert!(!server.login("admin").is_empty(), "a real login still works");
+}
+
+#[test]
 fn roles_limit_what_a_caller_may_do() {
     let server = Server::with_world();
     let as_source = server.send("GET", "/api/v1/exceptions", &server.bearer_source(), "");

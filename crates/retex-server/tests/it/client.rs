@@ -27,8 +27,9 @@ pub fn request<H: AsRef<str>>(
     method: &str,
     path: &str,
     headers: &[(&str, H)],
-    body: &str,
+    body: impl AsRef<[u8]>,
 ) -> Response {
+    let body = body.as_ref();
     let mut stream = TcpStream::connect(address).unwrap();
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nhost: {address}\r\nconnection: close\r\ncontent-length: {}\r\n",
@@ -39,7 +40,7 @@ pub fn request<H: AsRef<str>>(
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).unwrap();
     let text = String::from_utf8(raw).unwrap();

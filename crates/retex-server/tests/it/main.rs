@@ -115,7 +115,13 @@ impl Server {
         server
     }
 
-    pub fn send<H: AsRef<str>>(&self, method: &str, path: &str, headers: &[(&str, H)], body: &str) -> Response {
+    pub fn send<H: AsRef<str>>(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, H)],
+        body: impl AsRef<[u8]>,
+    ) -> Response {
         request(self.address, method, path, headers, body)
     }
 

@@ -80,6 +80,28 @@ fn an_event_from_the_future_is_rejected_unless_allowed() {
 }
 
 #[test]
+fn a_line_too_long_or_not_utf8_is_rejected_by_number_and_the_rest_ingested() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("retex.db");
+    let file = dir.path().join("mixed.ndjson");
+    let sale = |id: &str| {
+        format!(
+            r#"{{"id":"{id}","source":"pos","type":"sale","at":"2026-11-02T10:15:00Z","location":"S1","sku":"A","qty":1,"unit_price":1,"channel":"pos"}}"#
+        )
+    };
+    let mut bytes = format!("{}\n", sale("s1")).into_bytes();
+    bytes.extend_from_slice(b"{\"id\":\"\xff\"}\n");
+    bytes.extend_from_slice(format!("{{\"id\":\"{}\"}}\n{}\n", "x".repeat(1 << 20), sale("s2")).as_bytes());
+    std::fs::write(&file, bytes).unwrap();
+    let output = retex(&["ingest", "--db", db.to_str().unwrap(), file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(3));
+    let errors = stderr(&output);
+    assert!(errors.contains("mixed.ndjson:2: json: not valid UTF-8 (byte 8)"), "{errors}");
+    assert!(errors.contains("mixed.ndjson:3: json: line of 1048585 bytes, longer than 1 MiB"), "{errors}");
+    assert!(stdout(&output).starts_with("accepted 2, duplicates 0, rejected 2"));
+}
+
+#[test]
 fn a_conflicting_repeat_is_counted_and_the_logged_event_stands() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("retex.db");
@@ -91,8 +113,14 @@ fn a_conflicting_repeat_is_counted_and_the_logged_event_stands() {
     std::fs::write(&changed, sale.replace(r#""qty":2"#, r#""qty":5"#)).unwrap();
     retex(&["ingest", "--db", db, first.to_str().unwrap()]);
     let output = retex(&["ingest", "--db", db, changed.to_str().unwrap()]);
-    assert_eq!(output.status.code(), Some(0));
-    assert!(stderr(&output).contains(":1: id: repeats (pos, s1) with a different body; the logged one stands"));
+    assert_eq!(output.status.code(), Some(3), "a contradiction is reported like a rejected line");
+    assert!(
+        stderr(&output).contains(
+            "changed.ndjson:1: id: repeats (pos, s1) with a different body; the one logged at seq 1 (dated 2026-11-02T10:15:00Z) stands"
+        ),
+        "{}",
+        stderr(&output)
+    );
     assert!(stdout(&output).contains("duplicates 1 (1 with a different body, see above)"));
     let stock = retex(&["stock", "--db", db, "--format", "ndjson"]);
     assert_eq!(
