@@ -31,6 +31,13 @@ pub struct Command {
     pub action: Action,
 }
 
+/// The log id of a command sent with the caller's idempotency key. A key counts per actor and exception, so
+/// another person's command, or one on another exception, is never taken for a retry; the actor's length makes
+/// the id unambiguous whatever the names hold.
+pub fn keyed_command_id(actor: &str, exception: u64, key: &str) -> String {
+    format!("{exception}:{}:{actor}:{key}", actor.len())
+}
+
 /// What the command does.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "action", rename_all = "snake_case")]

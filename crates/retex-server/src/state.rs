@@ -12,11 +12,11 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use axum::body::Bytes;
 use chrono::{DateTime, FixedOffset, Utc};
 use retex_core::codes::Timestamp;
-use retex_core::command::{Action, Command};
+use retex_core::command::{Action, Command, keyed_command_id};
 use retex_core::engine::Engine;
 use retex_core::event::Event;
 use retex_core::wire::{FutureEvents, line_text, parse_event, parse_received_event};
-use retex_store::{Account, IncomingEvent, LiveEngine, Store, check_evidence, sha256_hex};
+use retex_store::{Account, IncomingEvent, LiveEngine, PriorCommand, Store, check_evidence, sha256_hex};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use tokio::sync::Semaphore;
@@ -274,7 +274,10 @@ impl AppState {
             visible_exception(live.engine(), &principal, exception)?;
             let at = state.now_datetime(live.engine());
             let command = Command {
-                id: key.unwrap_or_else(|| generated_key(&principal.name, at, action.name())),
+                id: match key {
+                    Some(key) => keyed_command_id(&principal.name, exception, &key),
+                    None => generated_key(&principal.name, at, action.name()),
+                },
                 source: UI_SOURCE.to_owned(),
                 at,
                 actor: principal.name.clone(),
@@ -375,8 +378,15 @@ impl AppState {
 /// idempotency key was logged before.
 fn log_command(live: &mut LiveEngine, command: &Command) -> Outcome<bool> {
     // A retry of a logged command is harmless, even when the command would no longer fit.
-    if live.is_logged(&command.source, &command.id)? {
-        return Ok(false);
+    match live.prior_command(command)? {
+        PriorCommand::None => {}
+        PriorCommand::Same => return Ok(false),
+        PriorCommand::Other { seq } => {
+            return Err(Failure::new(
+                FailureKind::Conflict,
+                format!("this idempotency key was used for another command (log seq {seq}); use a new key"),
+            ));
+        }
     }
     if let Err(refusal) = live.engine().check_command(command) {
         return Err(refusal.about(format_args!("{} refused", command.action.name())).into());
@@ -397,7 +407,6 @@ fn generated_key(actor: &str, at: DateTime<FixedOffset>, action: &str) -> String
     )
 }
 
-/// The event texts of a body with their 1-based line (or element) numbers; blank lines are skipped.
 /// The body's lines (or array elements) with their 1-based numbers, blank lines skipped. NDJSON is split as
 /// bytes, so a line that is not UTF-8 is that line's error, not the request's.
 fn split_body(body: &[u8], json_array: bool) -> Outcome<Vec<(usize, &[u8])>> {

@@ -40,7 +40,7 @@ pub use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainVerdict, verify_chain};
 pub use crate::error::StoreError;
 pub use crate::evidence::{EVIDENCE_BYTES_MAX, check_evidence, sha256_hex};
 pub use crate::live::{
-    AppendSummary, Appender, Applier, Conflict, IncomingEvent, LiveEngine, LiveOptions, TICK_KIND, TICK_SOURCE, decode_entry,
+    AppendSummary, Appender, Applier, Conflict, IncomingEvent, PriorCommand, LiveEngine, LiveOptions, TICK_KIND, TICK_SOURCE, decode_entry,
 };
 pub use crate::postgres::{PostgresStore, connect_postgres};
 pub use crate::sqlite::{SqliteStore, open_sqlite};

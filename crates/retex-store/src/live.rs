@@ -57,6 +57,15 @@ pub struct AppendSummary {
     pub conflicting: Vec<Conflict>,
 }
 
+/// What the log holds under a command's idempotency key: nothing, the same command (a harmless retry), or
+/// another command, logged at `seq` (the key was reused by mistake).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PriorCommand {
+    None,
+    Same,
+    Other { seq: u64 },
+}
+
 /// A repeat of a logged idempotency key with different content: the logged entry stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Conflict {
@@ -217,9 +226,17 @@ impl LiveEngine {
         self.store_shared().last_seq()
     }
 
-    /// Whether an entry with this idempotency key is in the log.
-    pub fn is_logged(&self, source: &str, id: &str) -> Result<bool, StoreError> {
-        Ok(self.store_shared().find_entry(source, id)?.is_some())
+    /// What the log already holds under a command's idempotency key.
+    pub fn prior_command(&self, command: &Command) -> Result<PriorCommand, StoreError> {
+        let Some(logged) = self.store_shared().find_entry(&command.source, &command.id)? else {
+            return Ok(PriorCommand::None);
+        };
+        let same = serde_json::from_str::<Command>(&logged.body).is_ok_and(|logged| logged.action == command.action);
+        Ok(if same {
+            PriorCommand::Same
+        } else {
+            PriorCommand::Other { seq: logged.seq }
+        })
     }
 
     /// The log entry with this seq, e.g. one an exception names as its cause.

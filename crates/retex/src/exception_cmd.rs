@@ -12,8 +12,8 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, FixedOffset, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 
-use retex_core::command::{Action, Command, Resolution, RootCause, WorkStatus};
-use retex_store::{EVIDENCE_BYTES_MAX, check_evidence, sha256_hex};
+use retex_core::command::{Action, Command, Resolution, RootCause, WorkStatus, keyed_command_id};
+use retex_store::{EVIDENCE_BYTES_MAX, PriorCommand, check_evidence, sha256_hex};
 
 use crate::store_args::StoreArgs;
 
@@ -254,10 +254,10 @@ fn read_evidence(file: &Path) -> anyhow::Result<Vec<u8>> {
 
 fn act(acting: &Acting, action: Action) -> anyhow::Result<ExitCode> {
     let at = acting.at.unwrap_or_else(|| Utc::now().fixed_offset());
-    let id = acting
-        .key
-        .clone()
-        .unwrap_or_else(|| format!("{}-{}-{}", at.timestamp_micros(), std::process::id(), action.name()));
+    let id = match &acting.key {
+        Some(key) => keyed_command_id(&acting.actor, acting.id, key),
+        None => format!("{}-{}-{}", at.timestamp_micros(), std::process::id(), action.name()),
+    };
     let command = Command {
         id,
         source: "cli".into(),
@@ -268,28 +268,33 @@ fn act(acting: &Acting, action: Action) -> anyhow::Result<ExitCode> {
         action,
     };
     let mut live = acting.store.open_live()?;
-    let appended_before = live.engine().check_command(&command);
-    if let Err(problem) = appended_before {
+    let key = acting.key.as_deref().unwrap_or(&command.id);
+    match live.prior_command(&command).context("read the log")? {
+        PriorCommand::Same => {
+            println!("exception {}: this command was already logged (key {key})", command.exception);
+            return Ok(ExitCode::SUCCESS);
+        }
+        PriorCommand::Other { seq } => bail!(
+            "exception {}: key {key} was used for another command (log seq {seq}); use a new key",
+            command.exception
+        ),
+        PriorCommand::None => {}
+    }
+    if let Err(problem) = live.engine().check_command(&command) {
         bail!("{} refused: {problem}", command.action.name());
     }
-    let appended = live.append_command(&command).context("log the command")?;
+    live.append_command(&command).context("log the command")?;
     let (view, _) = live
         .engine()
         .exception_detail(command.exception)
         .expect("checked above");
-    match appended {
-        true => println!(
-            "exception {}: {} by {}; now {}",
-            view.id,
-            command.action.name(),
-            command.actor,
-            view.status
-        ),
-        false => println!(
-            "exception {}: this command was already logged (key {})",
-            view.id, command.id
-        ),
-    }
+    println!(
+        "exception {}: {} by {}; now {}",
+        view.id,
+        command.action.name(),
+        command.actor,
+        view.status
+    );
     Ok(ExitCode::SUCCESS)
 }
 

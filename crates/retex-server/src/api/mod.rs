@@ -102,7 +102,8 @@ pub const OPERATIONS: &[Operation] = &[
         method: "post",
         path: "/exceptions/{id}/actions",
         summary: "A workflow command: acknowledge, assign, comment, set_status, resolve, dismiss, reopen. An \
-                  Idempotency-Key header makes a retry harmless.",
+                  Idempotency-Key header makes a retry harmless; a key counts per caller and exception, and \
+                  the same key on a different command is a 409.",
         roles: "admin, operations_lead, team_member; limited to the caller's locations",
         query: None,
         body: &[(JSON, schema::<Action>)],

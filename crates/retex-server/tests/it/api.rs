@@ -283,6 +283,30 @@ fn commands_by_cookie_need_the_csrf_header_and_keys_make_retries_harmless() {
         .send("POST", &path, &headers, r#"{"action":"acknowledge"}"#)
         .json();
     assert_eq!(retry["logged"], false, "a retry under the same key changes nothing");
+    let comment = r#"{"action":"comment","text":"seen"}"#;
+    let reused = server.send("POST", &path, &headers, comment);
+    assert_eq!(reused.status, 409, "{}", reused.body);
+    assert!(reused.body.contains("idempotency key was used for another command"), "{}", reused.body);
+    let admin = server.login("admin");
+    let mut other_user = cookie_header(&admin);
+    other_user.push(("content-type", "application/json".into()));
+    other_user.push(("x-csrf-token", server.csrf(&admin)));
+    other_user.push(("idempotency-key", "ack-once".into()));
+    let theirs = server.send("POST", &path, &other_user, comment).json();
+    assert_eq!(theirs["logged"], true, "another person's key is their own: {theirs}");
+    let other_exception = exception_ids(&server, &cookie_header(&cookie), "status=open")
+        .into_iter()
+        .find(|&other| other != id)
+        .unwrap();
+    let elsewhere = server
+        .send(
+            "POST",
+            &format!("/api/v1/exceptions/{other_exception}/actions"),
+            &headers,
+            r#"{"action":"acknowledge"}"#,
+        )
+        .json();
+    assert_eq!(elsewhere["logged"], true, "the key counts per exception: {elsewhere}");
     headers.pop();
     let again = server.send("POST", &path, &headers, r#"{"action":"acknowledge"}"#);
     assert_eq!(again.status, 409, "acknowledging twice is refused: {}", again.body);
@@ -314,7 +338,7 @@ fn commands_by_cookie_need_the_csrf_header_and_keys_make_retries_harmless() {
         .iter()
         .map(|entry| entry["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions[actions.len() - 2..], ["acknowledge", "resolve"], "{actions:?}");
+    assert_eq!(actions[actions.len() - 3..], ["acknowledge", "comment", "resolve"], "{actions:?}");
     let resolution = detail["timeline"].as_array().unwrap().last().unwrap();
     assert_eq!(resolution["actor"], "lead");
     assert_eq!(

@@ -316,9 +316,17 @@ fn people_work_an_exception_through_logged_commands() {
     );
     let repeated = run(&["ack", "1", "--as", "alice", "--at", &at("08:00:00"), "--key", "k1"]);
     assert_eq!(
-        repeated.status.code(),
-        Some(1),
-        "the engine refuses before the log sees the repeat"
+        (repeated.status.code(), stdout(&repeated).as_str()),
+        (Some(0), "exception 1: this command was already logged (key k1)\n"),
+        "a retry under its key is harmless: {}",
+        stderr(&repeated)
+    );
+    let reused = run(&["comment", "1", "--as", "alice", "--text", "x", "--key", "k1"]);
+    assert_eq!(reused.status.code(), Some(1));
+    assert!(
+        stderr(&reused).contains("exception 1: key k1 was used for another command (log seq "),
+        "{}",
+        stderr(&reused)
     );
 
     run(&["assign", "1", "--as", "alice", "--to", "bob", "--at", &at("08:10:00")]);
