@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
-use axum::http::{Method, header};
+use axum::http::{HeaderMap, Method, header};
 
 use crate::auth::{Principal, SESSION_COOKIE};
 use crate::error::{Failure, FailureKind};
@@ -37,6 +37,12 @@ where
 }
 
 /// The value of the session cookie, if the request has one.
+/// The token of an `Authorization: Bearer` header.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    Some(value.strip_prefix("Bearer ")?.trim())
+}
+
 pub fn session_cookie(parts: &Parts) -> Option<&str> {
     parts
         .headers
@@ -63,13 +69,8 @@ impl FromRequestParts<Arc<AppState>> for ApiUser {
     type Rejection = Failure;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "));
-        if let Some(token) = bearer {
-            return match state.principal_for_token(token.trim()).await? {
+        if let Some(token) = bearer_token(&parts.headers) {
+            return match state.principal_for_token(token).await? {
                 Some(principal) => Ok(Self(principal)),
                 None => Err(Failure::new(
                     FailureKind::Unauthorized,

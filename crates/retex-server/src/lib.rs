@@ -39,16 +39,15 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use retex_core::codes::Timestamp;
-use retex_core::wire::FutureEvents;
 use retex_store::{LiveEngine, Store};
 
 use crate::metrics::EngineGauges;
-pub use crate::state::{AppState, ClockMode};
+pub use crate::state::{AppState, ClockMode, ServerOptions};
 
 /// Largest request body: an ingest batch of about 100,000 events.
 pub const BODY_BYTES_MAX: usize = 64 << 20;
@@ -64,20 +63,12 @@ pub fn app_state(
     live: LiveEngine,
     mut accounts: Box<dyn Store>,
     rules_text: String,
-    clock: ClockMode,
-    future_events: FutureEvents,
+    options: ServerOptions,
 ) -> anyhow::Result<Arc<AppState>> {
     let key = accounts
         .setting_or_insert(SESSION_KEY_SETTING, &auth::new_session_key()?)
         .context("read the session key")?;
-    Ok(Arc::new(AppState::new(
-        live,
-        accounts,
-        &key,
-        rules_text,
-        clock,
-        future_events,
-    )))
+    Ok(Arc::new(AppState::new(live, accounts, &key, rules_text, options)))
 }
 
 /// Every route: the API under `/api/v1`, the web UI, health and metrics.
@@ -90,6 +81,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(metrics))
         .layer(middleware::from_fn_with_state(Arc::clone(&state), observe))
         .layer(middleware::from_fn_with_state(Arc::clone(&state), bound_bodies))
+        .layer(middleware::from_fn(secure_headers))
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .with_state(state)
 }
@@ -100,7 +92,7 @@ pub async fn serve(state: Arc<AppState>, listen: SocketAddr) -> anyhow::Result<(
         .await
         .with_context(|| format!("listen on {listen}"))?;
     tracing::info!("serving on http://{}", listener.local_addr()?);
-    if state.clock == ClockMode::Wall {
+    if state.options.clock == ClockMode::Wall {
         tokio::spawn(follow_wall_clock(Arc::clone(&state)));
     }
     tokio::spawn(dispatch::dispatch_outbox(Arc::clone(&state)));
@@ -165,7 +157,19 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Some(expected) = &state.options.metrics_token {
+        // Compared as digests, so the time taken says nothing about how much of the token was right.
+        let offered = extract::bearer_token(&headers).map(auth::token_hash);
+        if offered != Some(auth::token_hash(expected)) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "metrics need the token given to retex serve --metrics-token-file",
+            )
+                .into_response();
+        }
+    }
     let gauges = state
         .read(|live| {
             let log_seq = live.last_seq()?;
@@ -196,6 +200,28 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
             .into_response(),
         Err(failure) => failure.into_response(),
     }
+}
+
+/// What every answer tells the browser: run only this site's own scripts and styles, never in a frame, never
+/// guess a content type, and send no referrer to other sites.
+const SECURITY_HEADERS: [(header::HeaderName, &str); 4] = [
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    ),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "same-origin"),
+];
+
+async fn secure_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in SECURITY_HEADERS {
+        headers.entry(name).or_insert(HeaderValue::from_static(value));
+    }
+    response
 }
 
 /// Holds a share of the body budget for the request's declared size (the largest size when it is not

@@ -24,7 +24,7 @@ use tokio::sync::Semaphore;
 use crate::auth::{LoginLimiter, Principal, SessionKeys, token_hash};
 use crate::error::{Failure, FailureKind, Outcome};
 use crate::metrics::Metrics;
-use crate::scope::{require_act, visible_exception};
+use crate::scope::{require_act, require_location, visible_exception};
 
 /// Where "now" comes from for commands and KPIs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,6 +33,27 @@ pub enum ClockMode {
     Wall,
     /// The engine's own clock (the newest event time): a replayed or simulated history reads as it was then.
     Engine,
+}
+
+/// How a server behaves, as `retex serve`'s flags set it.
+#[derive(Clone, Debug)]
+pub struct ServerOptions {
+    pub clock: ClockMode,
+    /// Whether events dated ahead of this machine's clock are accepted.
+    pub future_events: FutureEvents,
+    /// When set, `/metrics` answers only a request that bears this token.
+    pub metrics_token: Option<String>,
+}
+
+impl ServerOptions {
+    /// The engine's own clock, events from the future refused, open metrics: for tests and benchmarks.
+    pub fn engine_clock() -> Self {
+        Self {
+            clock: ClockMode::Engine,
+            future_events: FutureEvents::Refused,
+            metrics_token: None,
+        }
+    }
 }
 
 /// The source under which the server logs what people do.
@@ -49,9 +70,7 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The active rules as a TOML text, for the read-only rules page.
     pub rules_text: String,
-    pub clock: ClockMode,
-    /// Whether events dated ahead of this machine's clock are accepted.
-    pub future_events: FutureEvents,
+    pub options: ServerOptions,
     /// Cleared when the store fails, set again by the next success: what `/readyz` reports.
     ready: AtomicBool,
     /// Request bodies being read or worked on, in KiB: bounds their memory whatever the number of clients.
@@ -103,8 +122,7 @@ impl AppState {
         accounts: Box<dyn Store>,
         session_key: &str,
         rules_text: String,
-        clock: ClockMode,
-        future_events: FutureEvents,
+        options: ServerOptions,
     ) -> Self {
         Self {
             live: RwLock::new(live),
@@ -113,8 +131,7 @@ impl AppState {
             limiter: LoginLimiter::default(),
             metrics: Metrics::default(),
             rules_text,
-            clock,
-            future_events,
+            options,
             ready: AtomicBool::new(true),
             body_budget: Semaphore::new(budget_units(BODY_BUDGET_BYTES) as usize),
         }
@@ -193,7 +210,7 @@ impl AppState {
 
     /// Now, as commands and KPIs see it.
     pub fn now(&self, engine: &Engine) -> Timestamp {
-        match (self.clock, engine.clock()) {
+        match (self.options.clock, engine.clock()) {
             (ClockMode::Engine, Some(clock)) => clock,
             _ => Timestamp::from_datetime(&Utc::now()),
         }
@@ -221,7 +238,7 @@ impl AppState {
                     ));
                 }
                 let wall_clock =
-                    (state.future_events == FutureEvents::Refused).then(|| Timestamp::from_datetime(&Utc::now()));
+                    (state.options.future_events == FutureEvents::Refused).then(|| Timestamp::from_datetime(&Utc::now()));
                 for (number, raw) in lines {
                     let checked = line_text(raw).and_then(|text| Ok((text, parse_received_event(text, wall_clock)?)));
                     match checked {
@@ -355,12 +372,7 @@ impl AppState {
                 principal.role.name()
             )));
         }
-        if !principal.sees_location(Some(location)) {
-            return Err(Failure::forbidden(format!(
-                "{} may not act for location {location}",
-                principal.name
-            )));
-        }
+        require_location(principal, location)?;
         self.write(move |live| {
             let event = parse_event(&event_json)
                 .map_err(|error| Failure::bad_request(format!("{}: {}", error.field, error.problem)))?;

@@ -18,7 +18,7 @@ use retex_core::engine::EngineConfig;
 use retex_core::wire::FutureEvents;
 use retex_core::wire::parse_event;
 use retex_server::auth::{Role, new_token, user_account};
-use retex_server::{ClockMode, app_state};
+use retex_server::{ServerOptions, app_state};
 use retex_store::{Account, AccountKind, IncomingEvent, LiveEngine, LiveOptions, StoreLocation};
 use serde_json::json;
 
@@ -85,7 +85,11 @@ pub fn run(args: &BenchHttpArgs) -> anyhow::Result<ExitCode> {
         locations: vec![],
         created_ms: 0,
     })?;
-    let state = app_state(live, accounts, String::new(), ClockMode::Engine, FutureEvents::Allowed)?;
+    let options = ServerOptions {
+        future_events: FutureEvents::Allowed,
+        ..ServerOptions::engine_clock()
+    };
+    let state = app_state(live, accounts, String::new(), options)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let address = listener.local_addr()?;

@@ -3,6 +3,7 @@
 
 use std::io::BufRead;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -10,7 +11,7 @@ use clap::{Args, Subcommand};
 use retex_core::rules::file::default_rules_toml;
 use retex_core::wire::FutureEvents;
 use retex_server::auth::{Role, new_token, user_account};
-use retex_server::{ClockMode, app_state};
+use retex_server::{ClockMode, ServerOptions, app_state};
 use retex_store::{Account, AccountKind, LiveEngine};
 
 use crate::store_args::StoreArgs;
@@ -33,6 +34,10 @@ pub struct ServeArgs {
     /// ahead on purpose); without it such an event is rejected, as events.md says.
     #[arg(long)]
     allow_future: bool,
+    /// A file holding a token that `/metrics` then requires (`Authorization: Bearer TOKEN`); without it the
+    /// metrics are open to whoever reaches the port.
+    #[arg(long, value_name = "FILE")]
+    metrics_token_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -42,35 +47,46 @@ enum ClockArg {
 }
 
 pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let metrics_token = match &args.metrics_token_file {
+        Some(path) => Some(read_token(path)?),
+        None => None,
+    };
+    let options = ServerOptions {
+        clock: match args.clock {
+            ClockArg::Wall => ClockMode::Wall,
+            ClockArg::Log => ClockMode::Engine,
+        },
+        future_events: if args.allow_future {
+            FutureEvents::Allowed
+        } else {
+            FutureEvents::Refused
+        },
+        metrics_token,
+    };
     let live = args.store.open_live()?;
-    let clock = match args.clock {
-        ClockArg::Wall => ClockMode::Wall,
-        ClockArg::Log => ClockMode::Engine,
-    };
-    let future_events = if args.allow_future {
-        FutureEvents::Allowed
-    } else {
-        FutureEvents::Refused
-    };
-    serve_live(&args.store, live, args.listen, clock, future_events)?;
+    serve_live(&args.store, live, args.listen, options)?;
     Ok(ExitCode::SUCCESS)
 }
 
+/// A secret kept in a file: its first line, which must not be empty.
+fn read_token(path: &Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
+    let token = text.lines().next().unwrap_or("").trim();
+    if token.is_empty() {
+        bail!("{}: the first line holds no token", path.display());
+    }
+    Ok(token.to_owned())
+}
+
 /// Serves an opened engine until Ctrl-C or SIGTERM.
-pub fn serve_live(
-    store: &StoreArgs,
-    live: LiveEngine,
-    listen: SocketAddr,
-    clock: ClockMode,
-    future_events: FutureEvents,
-) -> anyhow::Result<()> {
+pub fn serve_live(store: &StoreArgs, live: LiveEngine, listen: SocketAddr, options: ServerOptions) -> anyhow::Result<()> {
     init_logging();
     let accounts = retex_store::open(&store.location()).context("open a second store connection for accounts")?;
     let rules_text = match &store.rules {
         Some(path) => std::fs::read_to_string(path).with_context(|| format!("read rules file {}", path.display()))?,
         None => default_rules_toml(),
     };
-    let state = app_state(live, accounts, rules_text, clock, future_events)?;
+    let state = app_state(live, accounts, rules_text, options)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

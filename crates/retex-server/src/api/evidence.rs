@@ -47,18 +47,33 @@ pub async fn get_evidence(
 ) -> Outcome<Response> {
     require_read(&principal)?;
     let wanted = sha256.clone();
-    let attached = state
+    let name = state
         .read(move |live| {
             let record = visible_exception(live.engine(), &principal, id)?;
-            Ok(record.evidence.iter().any(|evidence| evidence.sha256 == wanted))
+            Ok(record
+                .evidence
+                .iter()
+                .find(|evidence| evidence.sha256 == wanted)
+                .map(|evidence| evidence.name.clone()))
         })
-        .await?;
-    if !attached {
-        return Err(Failure::not_found(format!("exception {id} has no evidence {sha256}")));
-    }
-    let file = state
+        .await?
+        .ok_or_else(|| Failure::not_found(format!("exception {id} has no evidence {sha256}")))?;
+    let (media_type, bytes) = state
         .side_store(move |store| Ok(store.evidence(&sha256)?))
         .await?
         .ok_or_else(|| Failure::not_found("the evidence file is missing from the store"))?;
-    Ok(([(header::CONTENT_TYPE, file.0)], file.1).into_response())
+    let media_type = match media_type.as_str() {
+        "text/plain" => "text/plain; charset=utf-8".to_owned(),
+        _ => media_type,
+    };
+    // A download, never a page of this site: what someone uploaded must not run here.
+    let disposition = format!("attachment; filename=\"{}\"", header_safe_name(&name));
+    Ok(([(header::CONTENT_TYPE, media_type), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+}
+
+/// A file name fit for a header: ASCII letters, digits, dot, dash and underscore, the rest as `_`.
+fn header_safe_name(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .collect()
 }

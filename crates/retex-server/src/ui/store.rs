@@ -14,7 +14,7 @@ use super::page::{
     PageUser, UserBar, back_with_notice, check_csrf, error_page, non_empty, page, place, shown, url_encode,
 };
 use crate::error::{Failure, FailureKind, Outcome};
-use crate::scope::stores_of;
+use crate::scope::{require_location, stores_of};
 use crate::state::{AppState, UI_SOURCE};
 
 #[derive(Template)]
@@ -61,12 +61,7 @@ pub(super) async fn store_page(
                         .cloned()
                         .ok_or_else(|| Failure::not_found("no store is known yet"))?,
                 };
-                if !user.principal.sees_location(Some(&location)) {
-                    return Err(Failure::forbidden(format!(
-                        "{} may not work for location {location}",
-                        user.principal.name
-                    )));
-                }
+                require_location(&user.principal, &location)?;
                 let inbound = engine
                     .inbound_transfers(&location)
                     .into_iter()
@@ -193,6 +188,8 @@ pub(super) async fn confirm_receipt(
     let back = store_return(&form.location);
     let recorded = async {
         check_csrf(&user, &form.csrf)?;
+        // Before looking the transfer up, so the answer says nothing of another location's transfers.
+        require_location(&user.principal, &form.location)?;
         let (location, transfer) = (form.location.clone(), form.transfer.clone());
         let lines = state
             .read(move |live| {

@@ -1,5 +1,7 @@
 //! The JSON API: ingest, roles, location scope, pages, commands, errors and the OpenAPI document.
 
+use retex_server::ServerOptions;
+
 use crate::{Server, WORLD};
 
 fn exception_ids(server: &Server, cookie_or_token: &[(&str, String)], query: &str) -> Vec<u64> {
@@ -187,6 +189,39 @@ fn an_unauthenticated_form_reads_no_more_than_a_form() {
     let form = [("content-type", "application/x-www-form-urlencoded")];
     assert_eq!(server.send("POST", "/login", &form, huge).status, 413);
     assert!(!server.login("admin").is_empty(), "a real login still works");
+}
+
+#[test]
+fn every_answer_carries_the_security_headers_and_metrics_may_need_a_token() {
+    let options = ServerOptions {
+        metrics_token: Some("m3trics".into()),
+        ..ServerOptions::engine_clock()
+    };
+    let server = Server::start_with("", options);
+    let none: &[(&str, &str)] = &[];
+    let login = server.send("GET", "/login", none, "");
+    let policy = login.header("content-security-policy").unwrap_or_default();
+    assert!(
+        policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"),
+        "{policy}"
+    );
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert_eq!(login.header("x-frame-options"), Some("DENY"));
+    assert_eq!(login.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(login.header("referrer-policy"), Some("same-origin"));
+    let refused = server.send("GET", "/api/v1/kpis", none, "");
+    assert_eq!(
+        (refused.status, refused.header("x-content-type-options")),
+        (401, Some("nosniff"))
+    );
+
+    assert_eq!(server.send("GET", "/metrics", none, "").status, 401);
+    let wrong = [("authorization", "Bearer m3tric")];
+    assert_eq!(server.send("GET", "/metrics", &wrong, "").status, 401);
+    let right = [("authorization", "Bearer m3trics")];
+    let metrics = server.send("GET", "/metrics", &right, "");
+    assert_eq!(metrics.status, 200);
+    assert!(metrics.body.contains("retex_log_seq"), "{}", metrics.body);
 }
 
 #[test]
@@ -477,7 +512,12 @@ fn evidence_is_checked_kept_and_served_to_those_who_may_see_it() {
     let file = server.send("GET", &format!("{path}/{sha256}"), &cookie_header(&s1_cookie), "");
     assert_eq!(file.status, 200);
     assert_eq!(file.body, "shelf empty at 09:10, photo on the way");
-    assert_eq!(file.header("content-type"), Some("text/plain"));
+    assert_eq!(file.header("content-type"), Some("text/plain; charset=utf-8"));
+    assert_eq!(
+        file.header("content-disposition"),
+        Some("attachment; filename=\"shelf.txt\""),
+        "evidence is a download, never a page of this site"
+    );
 
     headers.pop();
     headers.push(("content-type", "image/png".into()));

@@ -10,9 +10,8 @@ use std::sync::Arc;
 
 use retex_core::engine::EngineConfig;
 use retex_core::rules::file::parse_rules;
-use retex_core::wire::FutureEvents;
 use retex_server::auth::{Role, new_token, user_account};
-use retex_server::{AppState, ClockMode, app_state};
+use retex_server::{AppState, ServerOptions, app_state};
 use retex_store::{Account, AccountKind, LiveEngine, LiveOptions, StoreLocation};
 use tempfile::TempDir;
 
@@ -41,6 +40,11 @@ impl Server {
 
     /// A server running under a rules file's text.
     pub fn start_with_rules(rules: &str) -> Self {
+        Self::start_with(rules, ServerOptions::engine_clock())
+    }
+
+    /// A server running under a rules file's text and options.
+    pub fn start_with(rules: &str, options: ServerOptions) -> Self {
         let dir = TempDir::new().unwrap();
         let location = StoreLocation::Sqlite(dir.path().join("retex.db"));
         let store = retex_store::open(&location).unwrap();
@@ -75,14 +79,7 @@ impl Server {
         };
         let source_token = token("feed", Role::Source);
         let viewer_token = token("report", Role::Viewer);
-        let state = app_state(
-            live,
-            accounts,
-            rules.to_owned(),
-            ClockMode::Engine,
-            FutureEvents::Refused,
-        )
-        .unwrap();
+        let state = app_state(live, accounts, rules.to_owned(), options).unwrap();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

@@ -140,6 +140,19 @@ fn store_staff_confirm_receipts_and_submit_counts_for_their_store_only() {
         &format!("csrf={csrf}&location=S2&sku=K1&counted=1"),
     );
     assert_eq!(elsewhere.status, 403);
+    for transfer in ["T1", "NOPE"] {
+        let receipt = server.send(
+            "POST",
+            "/store/receive",
+            &headers,
+            &format!("csrf={csrf}&location=S2&transfer={transfer}"),
+        );
+        assert_eq!(
+            receipt.status, 403,
+            "the same answer whether {transfer} goes to S2 or not"
+        );
+        assert!(!receipt.body.contains(transfer), "{}", receipt.body);
+    }
 }
 
 #[test]
