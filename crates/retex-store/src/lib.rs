@@ -43,7 +43,7 @@ pub use crate::live::{
     AppendSummary, Appender, Applier, Conflict, IncomingEvent, PriorCommand, LiveEngine, LiveOptions, TICK_KIND, TICK_SOURCE, decode_entry,
 };
 pub use crate::postgres::{PostgresStore, connect_postgres};
-pub use crate::sqlite::{SqliteStore, open_sqlite};
+pub use crate::sqlite::{SqliteStore, back_up_sqlite, open_sqlite, restore_sqlite};
 
 /// How many snapshots [`Store::save_snapshot`] keeps; older ones are deleted in the same transaction.
 pub const SNAPSHOTS_KEPT: usize = 3;

@@ -22,7 +22,7 @@ use rusqlite::{
 };
 
 use crate::boundary::{check_append_batch, read_limit_to_sql, seq_from_sql, seq_to_sql};
-use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, chain_hash};
+use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, ChainVerdict, chain_hash, verify_chain};
 use crate::{
     Account, AccountRow, AppendOutcome, INSERT_EVIDENCE, INSERT_SETTING_IF_ABSENT, Migration, NewEntry,
     SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET, SELECT_EVIDENCE, SELECT_SETTING, SNAPSHOTS_KEPT, Snapshot, Store,
@@ -96,6 +96,64 @@ pub fn open_sqlite(path: &Path) -> Result<SqliteStore, StoreError> {
     store.configure()?;
     store.migrate()?;
     Ok(store)
+}
+
+/// Writes a consistent copy of the whole store at `source` (log, snapshots, accounts, evidence) to `target`,
+/// which must not exist, while a server keeps reading and appending: the copy is one read transaction
+/// (`VACUUM INTO`), so it holds every transaction committed before it began and none after.
+pub fn back_up_sqlite(source: &Path, target: &Path) -> Result<(), StoreError> {
+    refuse_existing(target)?;
+    let store = open_sqlite(source)?;
+    let target_text = target.to_str().ok_or_else(|| StoreError::Invalid {
+        reason: format!("{}: the backup's path is not UTF-8", target.display()),
+    })?;
+    store
+        .connection
+        .execute("VACUUM INTO ?1", [target_text])
+        .map_err(|error| store_error(&store.location, "back up", error))?;
+    Ok(())
+}
+
+/// Puts a backup in place as the store at `target`, which must not exist: the backup is copied beside the
+/// target, opened as a store (which checks its schema), its audit chain verified, and only then renamed into
+/// place, so an interrupted or refused restore leaves no store behind. Returns the restored store.
+pub fn restore_sqlite(backup: &Path, target: &Path) -> Result<SqliteStore, StoreError> {
+    refuse_existing(target)?;
+    let file_error = |operation: &str, error: std::io::Error| StoreError::Unavailable {
+        location: target.display().to_string(),
+        cause: format!("{operation}: {error}"),
+    };
+    let mut partial = target.as_os_str().to_owned();
+    partial.push(".restoring");
+    let partial = std::path::PathBuf::from(partial);
+    std::fs::copy(backup, &partial).map_err(|error| file_error("copy the backup", error))?;
+    let opened = open_sqlite(&partial).and_then(|mut store| {
+        if let ChainVerdict::Broken { seq, problem } = verify_chain(&mut store)? {
+            return Err(StoreError::Corrupt {
+                location: backup.display().to_string(),
+                detail: format!("its audit chain is broken at seq {seq}: {problem}"),
+            });
+        }
+        drop(store);
+        std::fs::rename(&partial, target).map_err(|error| file_error("rename into place", error))?;
+        open_sqlite(target)
+    });
+    if opened.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    opened
+}
+
+/// Refuses a path that already holds a file (or the WAL of one): backups and restores never overwrite.
+fn refuse_existing(path: &Path) -> Result<(), StoreError> {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if path.exists() || Path::new(&wal).exists() {
+        return Err(StoreError::Invalid {
+            reason: format!("{} already exists; a backup or restore never overwrites a file", path.display()),
+        });
+    }
+    Ok(())
 }
 
 impl SqliteStore {

@@ -16,6 +16,7 @@
 //! - `bench_http.rs`: `retex bench-http`: API and queue latency with a million exceptions, HTTP ingest rate.
 
 mod audit;
+mod backup;
 mod backtest;
 mod bench;
 mod bench_http;
@@ -53,6 +54,10 @@ enum Command {
     Exception(exception_cmd::ExceptionArgs),
     /// Verify the log's audit chain (tamper detection).
     Audit(audit::AuditArgs),
+    /// Copy an SQLite store consistently, even while a server runs on it.
+    Backup(backup::BackupArgs),
+    /// Put a backup in place as a store, after verifying its audit chain.
+    Restore(backup::RestoreArgs),
     /// Mute new exceptions of a type for a while, or list the silences.
     Silence(silence_cmd::SilenceArgs),
     /// Print incidents: linked exceptions with their probable root cause.
@@ -91,6 +96,8 @@ fn main() -> ExitCode {
         Command::Exceptions(args) => report::exceptions(&args),
         Command::Exception(args) => exception_cmd::run(&args),
         Command::Audit(args) => audit::run(&args),
+        Command::Backup(args) => backup::backup(&args),
+        Command::Restore(args) => backup::restore(&args),
         Command::Silence(args) => silence_cmd::run(&args),
         Command::Incidents(args) => report::incidents(&args),
         Command::Rules(args) => rules_cmd::run(&args),

@@ -7,7 +7,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use postgres::{Client, NoTls};
-use retex_store::{Store, StoreError, StoreLocation};
+use retex_store::{ChainVerdict, NewEntry, Store, StoreError, StoreLocation, verify_chain};
 
 use crate::Harness;
 
@@ -144,4 +144,70 @@ fn an_unreachable_server_is_unavailable_and_named() {
     let message = error.to_string();
     assert!(message.contains("127.0.0.1:1/retex"), "{message}");
     assert!(!message.contains("secret"), "{message}");
+}
+
+/// Runs one of PostgreSQL's client programs, failing the test with its own words when it fails.
+fn run_client_program(program: &str, args: &[&str]) {
+    let output = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|error| panic!("{program} must be on PATH where {URL_VARIABLE} is set: {error}"));
+    assert!(
+        output.status.success(),
+        "{program} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// docs/operations.md's PostgreSQL backup, as written there: `pg_dump --format=custom`, then `pg_restore` into
+/// an empty database, gives a store with the same log and an intact audit chain, which goes on appending.
+#[test]
+fn pg_dump_and_pg_restore_carry_the_log_and_its_chain() {
+    let Some(original) = PostgresHarness::create() else {
+        return;
+    };
+    let restored = PostgresHarness::create().expect("a second test database");
+    let mut store = original.open().unwrap();
+    let bodies: Vec<String> = (0..500).map(|n| format!(r#"{{"id":"s{n}"}}"#)).collect();
+    let ids: Vec<String> = (0..500).map(|n| format!("s{n}")).collect();
+    for chunk in (0..500).collect::<Vec<usize>>().chunks(100) {
+        let batch: Vec<NewEntry<'_>> = chunk
+            .iter()
+            .map(|&n| NewEntry {
+                source: "pos",
+                event_id: &ids[n],
+                kind: "sale",
+                at_ms: 1_750_000_000_000 + n as i64,
+                body: &bodies[n],
+            })
+            .collect();
+        store.append(&batch).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("retex.dump");
+    let dump = dump.to_str().unwrap();
+    run_client_program(
+        "pg_dump",
+        &["--format=custom", "--file", dump, "--dbname", &original.database_url],
+    );
+    run_client_program("pg_restore", &["--no-owner", "--dbname", &restored.database_url, dump]);
+
+    let mut copy = restored.open().expect("open the restored database as a store");
+    let everything = |store: &mut dyn Store| store.read_log(0, 10_000).unwrap();
+    assert_eq!(everything(copy.as_mut()), everything(store.as_mut()));
+    assert_eq!(
+        verify_chain(copy.as_mut()).unwrap(),
+        ChainVerdict::Intact {
+            entries: 500,
+            batches: 5
+        }
+    );
+    let later = NewEntry {
+        source: "pos",
+        event_id: "after-restore",
+        kind: "sale",
+        at_ms: 1_750_000_001_000,
+        body: "{}",
+    };
+    assert_eq!(copy.append(&[later]).unwrap().seqs, vec![Some(501)]);
 }

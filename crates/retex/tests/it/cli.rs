@@ -1,6 +1,6 @@
 //! The ingest command's contract: summary line, field-named rejections, exit status, reads of the result.
 
-use crate::{retex, stderr, stdout, store_with_an_unreceived_transfer};
+use crate::{retex, stderr, stdout, store_with_an_unreceived_transfer, synthetic_stream};
 
 const EXAMPLE: &str = include_str!("../../../retex-core/tests/data/events_md_example.ndjson");
 
@@ -607,4 +607,50 @@ fn bench_prices_the_detectors_in_the_engine_in_durable_ingest_and_by_type() {
         let share = share.as_f64().unwrap_or(f64::NAN);
         assert!(share.is_finite() && share < 1.0, "{name}: {share}");
     }
+}
+
+#[test]
+fn a_backup_taken_during_an_ingest_restores_to_a_store_with_the_same_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let (db, backup, restored) = (path("retex.db"), path("backup.db"), path("restored.db"));
+    let (first, second) = (path("first.ndjson"), path("second.ndjson"));
+    let stream = synthetic_stream(60_000);
+    let lines: Vec<&str> = stream.lines().collect();
+    let (early, late) = lines.split_at(lines.len() / 2);
+    std::fs::write(&first, early.join("\n")).unwrap();
+    std::fs::write(&second, late.join("\n")).unwrap();
+    retex(&["ingest", "--db", &db, &first]);
+
+    let ingesting = std::process::Command::new(env!("CARGO_BIN_EXE_retex"))
+        .args(["ingest", "--db", &db, &second])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let taken = retex(&["backup", "--db", &db, "--to", &backup]);
+    let mut ingesting = ingesting;
+    assert!(ingesting.wait().unwrap().success());
+    assert_eq!(taken.status.code(), Some(0), "{}", stderr(&taken));
+    assert!(
+        stdout(&taken).contains("audit chain intact"),
+        "a copy taken while another process appends is consistent: {}",
+        stdout(&taken)
+    );
+    let again = retex(&["backup", "--db", &db, "--to", &backup]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
+
+    let put_back = retex(&["restore", "--from", &backup, "--db", &restored]);
+    assert_eq!(put_back.status.code(), Some(0), "{}", stderr(&put_back));
+    assert!(stdout(&put_back).starts_with(&format!("restored {restored}: ")), "{}", stdout(&put_back));
+    // The restored store takes the rest of the stream and ends where the original did.
+    retex(&["ingest", "--db", &restored, &second]);
+    let listed = |db: &str| stdout(&retex(&["exceptions", "--db", db, "--status", "all", "--format", "ndjson"]));
+    let stock = |db: &str| stdout(&retex(&["stock", "--db", db, "--format", "ndjson"]));
+    assert!(!listed(&db).is_empty());
+    assert_eq!(listed(&restored), listed(&db));
+    assert_eq!(stock(&restored), stock(&db));
+    let onto_existing = retex(&["restore", "--from", &backup, "--db", &db]);
+    assert_eq!(onto_existing.status.code(), Some(1), "a restore never overwrites a store");
 }
