@@ -237,8 +237,8 @@ impl AppState {
                         "the body holds no events: send NDJSON (one event per line) or a JSON array of events",
                     ));
                 }
-                let wall_clock =
-                    (state.options.future_events == FutureEvents::Refused).then(|| Timestamp::from_datetime(&Utc::now()));
+                let wall_clock = (state.options.future_events == FutureEvents::Refused)
+                    .then(|| Timestamp::from_datetime(&Utc::now()));
                 for (number, raw) in lines {
                     let checked = line_text(raw).and_then(|text| Ok((text, parse_received_event(text, wall_clock)?)));
                     match checked {
@@ -260,13 +260,15 @@ impl AppState {
                     let summary = live.append_events(&batch)?;
                     report.accepted += summary.accepted;
                     report.duplicates += summary.duplicates;
-                    report.conflicts.extend(summary.conflicting.into_iter().map(|conflict| LineConflict {
-                        line: chunk[conflict.index].0,
-                        source: conflict.source,
-                        id: conflict.id,
-                        logged_seq: conflict.logged_seq,
-                        logged_at: Timestamp(conflict.logged_at_ms).to_rfc3339(),
-                    }));
+                    report
+                        .conflicts
+                        .extend(summary.conflicting.into_iter().map(|conflict| LineConflict {
+                            line: chunk[conflict.index].0,
+                            source: conflict.source,
+                            id: conflict.id,
+                            logged_seq: conflict.logged_seq,
+                            logged_at: Timestamp(conflict.logged_at_ms).to_rfc3339(),
+                        }));
                 }
                 Ok(report)
             })

@@ -19,7 +19,8 @@
 //! - `error.rs`: [`StoreError`], the one error type, named for what the caller does next.
 //! - `boundary.rs`: the checks a request passes before it reaches a database, and the conversions between
 //!   Rust's unsigned numbers and SQL's signed 64-bit integers.
-//! - `chain.rs`: the audit chain (a hash per append transaction, chained) and [`verify_chain`].
+//! - `chain.rs`: the audit chain (a digest per entry, a link per append transaction, chained) and
+//!   [`verify_chain`].
 //! - `live.rs`: [`LiveEngine`], the engine kept current with a store: append first, then apply; snapshots.
 //! - `sqlite.rs`: [`SqliteStore`], one WAL-mode file with `synchronous=FULL`.
 //! - `postgres.rs`: [`PostgresStore`], appends serialised by a transaction-scoped advisory lock.
@@ -36,11 +37,14 @@ mod sqlite;
 
 use std::path::PathBuf;
 
-pub use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainVerdict, verify_chain};
+pub use crate::chain::{
+    CHAIN_GENESIS, ChainBatch, ChainHead, ChainLink, ChainVerdict, legacy_batch_hash, verify_chain,
+};
 pub use crate::error::StoreError;
 pub use crate::evidence::{EVIDENCE_BYTES_MAX, check_evidence, sha256_hex};
 pub use crate::live::{
-    AppendSummary, Appender, Applier, Conflict, IncomingEvent, PriorCommand, LiveEngine, LiveOptions, TICK_KIND, TICK_SOURCE, decode_entry,
+    AppendSummary, Appender, Applier, Conflict, IncomingEvent, LiveEngine, LiveOptions, PriorCommand, TICK_KIND,
+    TICK_SOURCE, decode_entry,
 };
 pub use crate::postgres::{PostgresStore, connect_postgres};
 pub use crate::sqlite::{SqliteStore, back_up_sqlite, open_sqlite, restore_sqlite};

@@ -20,7 +20,7 @@ use postgres::config::Host;
 use postgres::{Client, Config, IsolationLevel, NoTls, Row, Statement, Transaction};
 
 use crate::boundary::{check_append_batch, format_version_from_sql, read_limit_to_sql, seq_from_sql, seq_to_sql};
-use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, chain_hash};
+use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, link_batch};
 use crate::{
     Account, AccountRow, AppendOutcome, INSERT_EVIDENCE, INSERT_SETTING_IF_ABSENT, Migration, NewEntry,
     SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET, SELECT_EVIDENCE, SELECT_SETTING, SNAPSHOTS_KEPT, Snapshot, Store,
@@ -43,6 +43,7 @@ const MIGRATIONS: &[Migration] = migrations!("postgres":
     "0003_log_batch.sql",
     "0004_account.sql",
     "0005_evidence.sql",
+    "0006_entry_digests.sql",
 );
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS retex_schema_migrations (
@@ -56,9 +57,9 @@ const RECORD_MIGRATION: &str = "INSERT INTO retex_schema_migrations (version, na
 
 const SELECT_LAST_SEQ: &str = "SELECT COALESCE(MAX(seq), 0) FROM log";
 const SELECT_LAST_BATCH_HASH: &str = "SELECT hash FROM log_batch ORDER BY last_seq DESC LIMIT 1";
-const INSERT_BATCH: &str = "INSERT INTO log_batch (last_seq, first_seq, hash) VALUES ($1, $2, $3)";
+const INSERT_BATCH: &str = "INSERT INTO log_batch (last_seq, first_seq, hash, entry_digests) VALUES ($1, $2, $3, $4)";
 const SELECT_BATCHES_AFTER: &str =
-    "SELECT first_seq, last_seq, hash FROM log_batch WHERE first_seq > $1 ORDER BY first_seq LIMIT $2";
+    "SELECT first_seq, last_seq, hash, entry_digests FROM log_batch WHERE first_seq > $1 ORDER BY first_seq LIMIT $2";
 /// The 1-based positions of the batch keys that are already in the log.
 const SELECT_PRESENT_ORDINALS: &str = "SELECT key.ordinal
      FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS key(source, event_id, ordinal)
@@ -208,10 +209,10 @@ impl Store for PostgresStore {
                 .query_opt(SELECT_LAST_BATCH_HASH, &[])
                 .map_err(error)?
                 .map(|row| row.get(0));
-            let hash = chain_hash(previous.as_deref().unwrap_or(CHAIN_GENESIS), links.into_iter());
-            transaction
-                .execute(INSERT_BATCH, &[&seq_to_sql(last)?, &seq_to_sql(first)?, &hash])
-                .map_err(error)?;
+            let link = link_batch(previous.as_deref().unwrap_or(CHAIN_GENESIS), links.into_iter());
+            let row: [&(dyn postgres::types::ToSql + Sync); 4] =
+                [&seq_to_sql(last)?, &seq_to_sql(first)?, &link.hash, &link.entry_digests];
+            transaction.execute(INSERT_BATCH, &row).map_err(error)?;
         }
         transaction.commit().map_err(error)?;
         Ok(AppendOutcome { seqs })
@@ -244,6 +245,7 @@ impl Store for PostgresStore {
                 first_seq: seq_from_sql(row.try_get(0).map_err(read)?, &self.location)?,
                 last_seq: seq_from_sql(row.try_get(1).map_err(read)?, &self.location)?,
                 hash: row.try_get(2).map_err(read)?,
+                entry_digests: row.try_get(3).map_err(read)?,
             });
         }
         Ok(batches)

@@ -22,7 +22,7 @@ use rusqlite::{
 };
 
 use crate::boundary::{check_append_batch, read_limit_to_sql, seq_from_sql, seq_to_sql};
-use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, ChainVerdict, chain_hash, verify_chain};
+use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, ChainVerdict, link_batch, verify_chain};
 use crate::{
     Account, AccountRow, AppendOutcome, INSERT_EVIDENCE, INSERT_SETTING_IF_ABSENT, Migration, NewEntry,
     SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET, SELECT_EVIDENCE, SELECT_SETTING, SNAPSHOTS_KEPT, Snapshot, Store,
@@ -52,6 +52,7 @@ const MIGRATIONS: &[Migration] = migrations!("sqlite":
     "0003_log_batch.sql",
     "0004_account.sql",
     "0005_evidence.sql",
+    "0006_entry_digests.sql",
 );
 
 /// `INSERT OR IGNORE` of [`SQLITE_INSERT_ROWS_PER_STATEMENT`] rows.
@@ -66,9 +67,9 @@ const SELECT_ENTRY_BY_KEY: &str = "SELECT seq, source, event_id, kind, at_ms, bo
      WHERE source = ?1 AND event_id = ?2";
 const SELECT_LAST_SEQ: &str = "SELECT COALESCE(MAX(seq), 0) FROM log";
 const SELECT_LAST_BATCH_HASH: &str = "SELECT hash FROM log_batch ORDER BY last_seq DESC LIMIT 1";
-const INSERT_BATCH: &str = "INSERT INTO log_batch (last_seq, first_seq, hash) VALUES (?1, ?2, ?3)";
+const INSERT_BATCH: &str = "INSERT INTO log_batch (last_seq, first_seq, hash, entry_digests) VALUES (?1, ?2, ?3, ?4)";
 const SELECT_BATCHES_AFTER: &str =
-    "SELECT first_seq, last_seq, hash FROM log_batch WHERE first_seq > ?1 ORDER BY first_seq LIMIT ?2";
+    "SELECT first_seq, last_seq, hash, entry_digests FROM log_batch WHERE first_seq > ?1 ORDER BY first_seq LIMIT ?2";
 const UPSERT_SNAPSHOT: &str = "INSERT INTO snapshot (seq, format_version, state_hash, bytes)
      VALUES (?1, ?2, ?3, ?4)
      ON CONFLICT (seq, format_version) DO UPDATE SET state_hash = excluded.state_hash, bytes = excluded.bytes";
@@ -128,7 +129,7 @@ pub fn restore_sqlite(backup: &Path, target: &Path) -> Result<SqliteStore, Store
     let partial = std::path::PathBuf::from(partial);
     std::fs::copy(backup, &partial).map_err(|error| file_error("copy the backup", error))?;
     let opened = open_sqlite(&partial).and_then(|mut store| {
-        if let ChainVerdict::Broken { seq, problem } = verify_chain(&mut store)? {
+        if let ChainVerdict::Broken { seq, problem } = verify_chain(&mut store, None)? {
             return Err(StoreError::Corrupt {
                 location: backup.display().to_string(),
                 detail: format!("its audit chain is broken at seq {seq}: {problem}"),
@@ -150,7 +151,10 @@ fn refuse_existing(path: &Path) -> Result<(), StoreError> {
     wal.push("-wal");
     if path.exists() || Path::new(&wal).exists() {
         return Err(StoreError::Invalid {
-            reason: format!("{} already exists; a backup or restore never overwrites a file", path.display()),
+            reason: format!(
+                "{} already exists; a backup or restore never overwrites a file",
+                path.display()
+            ),
         });
     }
     Ok(())
@@ -249,10 +253,9 @@ impl Store for SqliteStore {
                 .query_row(SELECT_LAST_BATCH_HASH, (), |row| row.get(0))
                 .optional()
                 .map_err(error)?;
-            let hash = chain_hash(previous.as_deref().unwrap_or(CHAIN_GENESIS), links.into_iter());
-            transaction
-                .execute(INSERT_BATCH, (seq_to_sql(last)?, seq_to_sql(first)?, hash))
-                .map_err(error)?;
+            let link = link_batch(previous.as_deref().unwrap_or(CHAIN_GENESIS), links.into_iter());
+            let row = (seq_to_sql(last)?, seq_to_sql(first)?, link.hash, link.entry_digests);
+            transaction.execute(INSERT_BATCH, row).map_err(error)?;
         }
         transaction.commit().map_err(error)?;
         Ok(AppendOutcome { seqs })
@@ -274,16 +277,22 @@ impl Store for SqliteStore {
         let mut statement = self.connection.prepare_cached(SELECT_BATCHES_AFTER).map_err(error)?;
         let rows = statement
             .query_map((seq_to_sql(after_seq)?, read_limit_to_sql(limit)?), |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?))
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, Option<Vec<u8>>>(3)?,
+                ))
             })
             .map_err(error)?;
         let mut batches = Vec::new();
         for row in rows {
-            let (first, last, hash) = row.map_err(error)?;
+            let (first, last, hash, entry_digests) = row.map_err(error)?;
             batches.push(ChainBatch {
                 first_seq: seq_from_sql(first, location)?,
                 last_seq: seq_from_sql(last, location)?,
                 hash,
+                entry_digests,
             });
         }
         Ok(batches)

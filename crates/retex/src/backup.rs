@@ -40,7 +40,7 @@ pub fn backup(args: &BackupArgs) -> anyhow::Result<ExitCode> {
     back_up_sqlite(&args.db, &args.to).with_context(|| format!("back up {}", args.db.display()))?;
     spinner.set_message(format!("verifying the audit chain of {}", args.to.display()));
     let mut copy = open_sqlite(&args.to).with_context(|| format!("open the backup {}", args.to.display()))?;
-    let verdict = verify_chain(&mut copy).context("verify the backup's audit chain")?;
+    let verdict = verify_chain(&mut copy, None).context("verify the backup's audit chain")?;
     spinner.finish_and_clear();
     report("backed up", &args.to, &verdict, started)
 }
@@ -53,7 +53,7 @@ pub fn restore(args: &RestoreArgs) -> anyhow::Result<ExitCode> {
     let spinner = spinner(format!("restoring {} to {}", args.from.display(), args.db.display()));
     let mut restored =
         restore_sqlite(&args.from, &args.db).with_context(|| format!("restore {}", args.from.display()))?;
-    let verdict = verify_chain(&mut restored).context("verify the restored audit chain")?;
+    let verdict = verify_chain(&mut restored, None).context("verify the restored audit chain")?;
     spinner.finish_and_clear();
     report("restored", &args.db, &verdict, started)
 }
@@ -69,9 +69,10 @@ fn spinner(message: String) -> ProgressBar {
 fn report(done: &str, path: &Path, verdict: &ChainVerdict, started: Instant) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::metadata(path).map(|metadata| metadata.len()).unwrap_or(0);
     match verdict {
-        ChainVerdict::Intact { entries, batches } => {
+        ChainVerdict::Intact { entries, head, .. } => {
+            let head = head.as_ref().map_or_else(|| "none".to_owned(), ToString::to_string);
             println!(
-                "{done} {}: {entries} log entries in {batches} transactions, audit chain intact, {:.1} MB in {:.2} s",
+                "{done} {}: {entries} log entries, audit chain intact (head {head}), {:.1} MB in {:.2} s",
                 path.display(),
                 bytes as f64 / 1e6,
                 started.elapsed().as_secs_f64()

@@ -271,7 +271,10 @@ fn act(acting: &Acting, action: Action) -> anyhow::Result<ExitCode> {
     let key = acting.key.as_deref().unwrap_or(&command.id);
     match live.prior_command(&command).context("read the log")? {
         PriorCommand::Same => {
-            println!("exception {}: this command was already logged (key {key})", command.exception);
+            println!(
+                "exception {}: this command was already logged (key {key})",
+                command.exception
+            );
             return Ok(ExitCode::SUCCESS);
         }
         PriorCommand::Other { seq } => bail!(

@@ -16,8 +16,8 @@
 //! - `bench_http.rs`: `retex bench-http`: API and queue latency with a million exceptions, HTTP ingest rate.
 
 mod audit;
-mod backup;
 mod backtest;
+mod backup;
 mod bench;
 mod bench_http;
 mod exception_cmd;

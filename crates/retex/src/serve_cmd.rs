@@ -79,7 +79,12 @@ fn read_token(path: &Path) -> anyhow::Result<String> {
 }
 
 /// Serves an opened engine until Ctrl-C or SIGTERM.
-pub fn serve_live(store: &StoreArgs, live: LiveEngine, listen: SocketAddr, options: ServerOptions) -> anyhow::Result<()> {
+pub fn serve_live(
+    store: &StoreArgs,
+    live: LiveEngine,
+    listen: SocketAddr,
+    options: ServerOptions,
+) -> anyhow::Result<()> {
     init_logging();
     let accounts = retex_store::open(&store.location()).context("open a second store connection for accounts")?;
     let rules_text = match &store.rules {

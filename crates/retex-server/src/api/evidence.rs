@@ -68,12 +68,25 @@ pub async fn get_evidence(
     };
     // A download, never a page of this site: what someone uploaded must not run here.
     let disposition = format!("attachment; filename=\"{}\"", header_safe_name(&name));
-    Ok(([(header::CONTENT_TYPE, media_type), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, media_type),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// A file name fit for a header: ASCII letters, digits, dot, dash and underscore, the rest as `_`.
 fn header_safe_name(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }

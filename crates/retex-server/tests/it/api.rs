@@ -155,21 +155,38 @@ fn a_line_too_long_or_not_utf8_costs_only_itself_and_a_contradicting_repeat_name
     let mut body = format!("{first}\n").into_bytes();
     body.extend_from_slice(b"{\"id\":\"\xff\"}\n");
     body.extend_from_slice(format!("{long}\n{second}\n").as_bytes());
-    let report = server.send("POST", "/api/v1/events", &server.bearer_source(), &body).json();
-    assert_eq!((report["accepted"].as_u64(), report["rejected"].as_u64()), (Some(2), Some(2)), "{report}");
+    let report = server
+        .send("POST", "/api/v1/events", &server.bearer_source(), &body)
+        .json();
     assert_eq!(
-        (report["errors"][0]["line"].as_u64(), report["errors"][0]["problem"].as_str()),
+        (report["accepted"].as_u64(), report["rejected"].as_u64()),
+        (Some(2), Some(2)),
+        "{report}"
+    );
+    assert_eq!(
+        (
+            report["errors"][0]["line"].as_u64(),
+            report["errors"][0]["problem"].as_str()
+        ),
         (Some(2), Some("not valid UTF-8 (byte 8)"))
     );
     assert_eq!(report["errors"][1]["line"], 3);
     assert!(
-        report["errors"][1]["problem"].as_str().unwrap().contains("longer than 1 MiB"),
+        report["errors"][1]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("longer than 1 MiB"),
         "{report}"
     );
 
     let changed = first.replacen(r#""name":"One""#, r#""name":"Uno""#, 1);
     let report = server
-        .send("POST", "/api/v1/events", &server.bearer_source(), format!("{second}\n{changed}"))
+        .send(
+            "POST",
+            "/api/v1/events",
+            &server.bearer_source(),
+            format!("{second}\n{changed}"),
+        )
         .json();
     assert_eq!(report["duplicates"], 2, "{report}");
     let conflict = &report["conflicts"][0];
@@ -321,7 +338,11 @@ fn commands_by_cookie_need_the_csrf_header_and_keys_make_retries_harmless() {
     let comment = r#"{"action":"comment","text":"seen"}"#;
     let reused = server.send("POST", &path, &headers, comment);
     assert_eq!(reused.status, 409, "{}", reused.body);
-    assert!(reused.body.contains("idempotency key was used for another command"), "{}", reused.body);
+    assert!(
+        reused.body.contains("idempotency key was used for another command"),
+        "{}",
+        reused.body
+    );
     let admin = server.login("admin");
     let mut other_user = cookie_header(&admin);
     other_user.push(("content-type", "application/json".into()));
@@ -373,7 +394,11 @@ fn commands_by_cookie_need_the_csrf_header_and_keys_make_retries_harmless() {
         .iter()
         .map(|entry| entry["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions[actions.len() - 3..], ["acknowledge", "comment", "resolve"], "{actions:?}");
+    assert_eq!(
+        actions[actions.len() - 3..],
+        ["acknowledge", "comment", "resolve"],
+        "{actions:?}"
+    );
     let resolution = detail["timeline"].as_array().unwrap().last().unwrap();
     assert_eq!(resolution["actor"], "lead");
     assert_eq!(

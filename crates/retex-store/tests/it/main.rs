@@ -50,9 +50,12 @@ macro_rules! store_conformance_suite {
             a_setting_keeps_its_first_value,
             evidence_is_kept_once_under_its_hash,
             the_audit_chain_covers_every_append,
-            a_changed_entry_breaks_the_audit_chain,
+            a_changed_entry_breaks_the_audit_chain_at_that_entry,
             a_removed_entry_breaks_the_audit_chain,
             reordered_entries_break_the_audit_chain,
+            a_truncated_or_emptied_log_breaks_only_against_its_head,
+            a_rewritten_log_with_a_recomputed_chain_breaks_against_its_head,
+            links_without_entry_digests_verify_as_before,
             a_live_engine_catches_up_with_another_writer,
             a_snapshot_under_other_rules_is_not_loaded,
         );

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use std::sync::Barrier;
 
 use retex_store::{
-    APPEND_BATCH_ENTRIES_MAX, Account, AccountKind, ChainVerdict, NewEntry, READ_LOG_LIMIT_MAX, SNAPSHOTS_KEPT,
-    Snapshot, Store, StoreError, StoredEntry, verify_chain,
+    APPEND_BATCH_ENTRIES_MAX, Account, AccountKind, CHAIN_GENESIS, ChainHead, ChainLink, ChainVerdict, NewEntry,
+    READ_LOG_LIMIT_MAX, SNAPSHOTS_KEPT, Snapshot, Store, StoreError, StoredEntry, legacy_batch_hash, verify_chain,
 };
 
 use crate::Harness;
@@ -493,45 +493,47 @@ fn chained_log<H: Harness>() -> Option<(H, Box<dyn Store>)> {
     Some((harness, store))
 }
 
+/// The chain's head, or a panic naming what verifying found.
+fn head_of(store: &mut dyn Store, expected: Option<&ChainHead>) -> (u64, u64, Option<ChainHead>) {
+    match verify_chain(store, expected).unwrap() {
+        ChainVerdict::Intact { entries, batches, head } => (entries, batches, head),
+        broken => panic!("an untouched chain verifies: {broken:?}"),
+    }
+}
+
 pub fn the_audit_chain_covers_every_append<H: Harness>() {
     let Some((_harness, mut store)) = chained_log::<H>() else {
         return;
     };
-    assert_eq!(
-        verify_chain(store.as_mut()).unwrap(),
-        ChainVerdict::Intact {
-            entries: 13,
-            batches: 3
-        }
-    );
+    let (entries, batches, head) = head_of(store.as_mut(), None);
+    assert_eq!((entries, batches), (13, 3));
+    let head = head.expect("a log with entries has a head");
+    assert_eq!((head.seq, head.hash.len()), (13, 64));
+    assert_eq!(head.to_string().parse::<ChainHead>(), Ok(head.clone()));
     // A batch of repeats only appends nothing, and no link either.
     store.append(&batch_of(&numbered("b", 0..5))).unwrap();
-    assert_eq!(
-        verify_chain(store.as_mut()).unwrap(),
-        ChainVerdict::Intact {
-            entries: 13,
-            batches: 3
-        }
-    );
+    assert_eq!(head_of(store.as_mut(), None), (13, 3, Some(head.clone())));
+    // Later appends keep the chain passing through a head written down before them.
+    store.append(&batch_of(&numbered("d", 0..2))).unwrap();
+    let (entries, _, newer) = head_of(store.as_mut(), Some(&head));
+    assert_eq!((entries, newer.map(|newer| newer.seq)), (15, Some(15)));
 }
 
-fn broken_at(store: &mut dyn Store) -> u64 {
-    match verify_chain(store).unwrap() {
-        ChainVerdict::Broken { seq, .. } => seq,
+fn broken_at(store: &mut dyn Store, expected: Option<&ChainHead>) -> (u64, String) {
+    match verify_chain(store, expected).unwrap() {
+        ChainVerdict::Broken { seq, problem } => (seq, problem),
         intact => panic!("tampering went unnoticed: {intact:?}"),
     }
 }
 
-pub fn a_changed_entry_breaks_the_audit_chain<H: Harness>() {
+pub fn a_changed_entry_breaks_the_audit_chain_at_that_entry<H: Harness>() {
     let Some((harness, mut store)) = chained_log::<H>() else {
         return;
     };
     harness.tamper("UPDATE log SET body = '{\"qty\":1000}' WHERE seq = 7");
-    assert_eq!(
-        broken_at(store.as_mut()),
-        6,
-        "the second transaction (seqs 6..=10) no longer hashes alike"
-    );
+    let (seq, problem) = broken_at(store.as_mut(), None);
+    assert_eq!(seq, 7, "{problem}");
+    assert!(problem.contains("entry 7 differs"), "{problem}");
 }
 
 pub fn a_removed_entry_breaks_the_audit_chain<H: Harness>() {
@@ -539,7 +541,7 @@ pub fn a_removed_entry_breaks_the_audit_chain<H: Harness>() {
         return;
     };
     harness.tamper("DELETE FROM log WHERE seq = 12");
-    assert_eq!(broken_at(store.as_mut()), 11);
+    assert_eq!(broken_at(store.as_mut(), None).0, 12);
 }
 
 pub fn reordered_entries_break_the_audit_chain<H: Harness>() {
@@ -547,7 +549,64 @@ pub fn reordered_entries_break_the_audit_chain<H: Harness>() {
         return;
     };
     harness.tamper("UPDATE log SET seq = 1000 WHERE seq = 1; UPDATE log SET seq = 1 WHERE seq = 2; UPDATE log SET seq = 2 WHERE seq = 1000;");
-    assert_eq!(broken_at(store.as_mut()), 1);
+    assert_eq!(broken_at(store.as_mut(), None).0, 1);
+}
+
+pub fn a_truncated_or_emptied_log_breaks_only_against_its_head<H: Harness>() {
+    let Some((harness, mut store)) = chained_log::<H>() else {
+        return;
+    };
+    let (_, _, head) = head_of(store.as_mut(), None);
+    let head = head.unwrap();
+    harness.tamper("DELETE FROM log WHERE seq > 10; DELETE FROM log_batch WHERE last_seq > 10");
+    assert_eq!(
+        head_of(store.as_mut(), None).0,
+        10,
+        "what is left is a valid chain: the chain alone cannot see a cut tail"
+    );
+    let (seq, problem) = broken_at(store.as_mut(), Some(&head));
+    assert_eq!(seq, 11);
+    assert!(problem.contains("its newest entries were removed"), "{problem}");
+    harness.tamper("DELETE FROM log; DELETE FROM log_batch");
+    assert_eq!(broken_at(store.as_mut(), Some(&head)).0, 1);
+}
+
+pub fn a_rewritten_log_with_a_recomputed_chain_breaks_against_its_head<H: Harness>() {
+    let Some((_harness, mut store)) = chained_log::<H>() else {
+        return;
+    };
+    let (_, _, head) = head_of(store.as_mut(), None);
+    // Another log of the same shape stands for the original rewritten with every digest and link recomputed.
+    let Some((_other_harness, mut rewritten)) = start::<H>() else {
+        return;
+    };
+    for (prefix, count) in [("x", 5), ("y", 5), ("z", 3)] {
+        rewritten.append(&batch_of(&numbered(prefix, 0..count))).unwrap();
+    }
+    let (seq, problem) = broken_at(rewritten.as_mut(), head.as_ref());
+    assert_eq!(seq, 11, "{problem}");
+    assert!(problem.contains("rewritten and its chain recomputed"), "{problem}");
+}
+
+/// A store written before entry digests were kept has links over its entries, which still verify.
+pub fn links_without_entry_digests_verify_as_before<H: Harness>() {
+    let Some((harness, mut store)) = chained_log::<H>() else {
+        return;
+    };
+    let log = whole_log(store.as_mut());
+    let mut previous = CHAIN_GENESIS.to_owned();
+    let mut updates = String::new();
+    for (first, last) in [(1, 5), (6, 10), (11, 13)] {
+        let links = log[first - 1..last].iter().map(ChainLink::stored);
+        previous = legacy_batch_hash(&previous, links);
+        updates.push_str(&format!(
+            "UPDATE log_batch SET entry_digests = NULL, hash = '{previous}' WHERE last_seq = {last};"
+        ));
+    }
+    harness.tamper(&updates);
+    assert_eq!(head_of(store.as_mut(), None).0, 13);
+    harness.tamper("UPDATE log SET body = '{}' WHERE seq = 8");
+    assert_eq!(broken_at(store.as_mut(), None).0, 6, "named by its transaction");
 }
 
 fn account(name: &str, kind: AccountKind, secret_hash: &str, locations: &[&str]) -> Account {

@@ -96,8 +96,14 @@ fn a_line_too_long_or_not_utf8_is_rejected_by_number_and_the_rest_ingested() {
     let output = retex(&["ingest", "--db", db.to_str().unwrap(), file.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(3));
     let errors = stderr(&output);
-    assert!(errors.contains("mixed.ndjson:2: json: not valid UTF-8 (byte 8)"), "{errors}");
-    assert!(errors.contains("mixed.ndjson:3: json: line of 1048585 bytes, longer than 1 MiB"), "{errors}");
+    assert!(
+        errors.contains("mixed.ndjson:2: json: not valid UTF-8 (byte 8)"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("mixed.ndjson:3: json: line of 1048585 bytes, longer than 1 MiB"),
+        "{errors}"
+    );
     assert!(stdout(&output).starts_with("accepted 2, duplicates 0, rejected 2"));
 }
 
@@ -113,7 +119,11 @@ fn a_conflicting_repeat_is_counted_and_the_logged_event_stands() {
     std::fs::write(&changed, sale.replace(r#""qty":2"#, r#""qty":5"#)).unwrap();
     retex(&["ingest", "--db", db, first.to_str().unwrap()]);
     let output = retex(&["ingest", "--db", db, changed.to_str().unwrap()]);
-    assert_eq!(output.status.code(), Some(3), "a contradiction is reported like a rejected line");
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "a contradiction is reported like a rejected line"
+    );
     assert!(
         stderr(&output).contains(
             "changed.ndjson:1: id: repeats (pos, s1) with a different body; the one logged at seq 1 (dated 2026-11-02T10:15:00Z) stands"
@@ -441,7 +451,22 @@ fn audit_verify_detects_a_changed_log_entry() {
     let db_text = db.to_str().unwrap();
     retex(&["ingest", "--db", db_text, file.to_str().unwrap()]);
     let verified = retex(&["audit", "verify", "--db", db_text]);
-    assert_eq!(stdout(&verified), "audit chain intact: 9 entries in 1 transactions\n");
+    let printed = stdout(&verified);
+    let head = printed
+        .strip_prefix("audit chain intact: 9 entries in 1 transactions; head ")
+        .unwrap_or_else(|| panic!("{printed}"))
+        .trim_end()
+        .to_owned();
+    assert!(head.starts_with("9:"), "{head}");
+    let through = retex(&["audit", "verify", "--db", db_text, "--expect-head", &head]);
+    assert!(
+        stdout(&through).contains("through the expected head at seq 9"),
+        "{}",
+        stdout(&through)
+    );
+    let mistyped = retex(&["audit", "verify", "--db", db_text, "--expect-head", "9:abc"]);
+    assert_eq!(mistyped.status.code(), Some(2));
+    assert!(stderr(&mistyped).contains("is not a chain head"), "{}", stderr(&mistyped));
 
     let connection = rusqlite::Connection::open(&db).unwrap();
     connection
@@ -455,7 +480,7 @@ fn audit_verify_detects_a_changed_log_entry() {
     assert_eq!(verified.status.code(), Some(4));
     assert_eq!(
         stdout(&verified),
-        "audit chain broken at seq 1: entries 1..=9 differ from what was appended (changed, reordered or replaced)\n"
+        "audit chain broken at seq 7: entry 7 differs from what was appended (its source, id, type, time or body changed)\n"
     );
 }
 
@@ -643,14 +668,32 @@ fn a_backup_taken_during_an_ingest_restores_to_a_store_with_the_same_state() {
 
     let put_back = retex(&["restore", "--from", &backup, "--db", &restored]);
     assert_eq!(put_back.status.code(), Some(0), "{}", stderr(&put_back));
-    assert!(stdout(&put_back).starts_with(&format!("restored {restored}: ")), "{}", stdout(&put_back));
+    assert!(
+        stdout(&put_back).starts_with(&format!("restored {restored}: ")),
+        "{}",
+        stdout(&put_back)
+    );
     // The restored store takes the rest of the stream and ends where the original did.
     retex(&["ingest", "--db", &restored, &second]);
-    let listed = |db: &str| stdout(&retex(&["exceptions", "--db", db, "--status", "all", "--format", "ndjson"]));
+    let listed = |db: &str| {
+        stdout(&retex(&[
+            "exceptions",
+            "--db",
+            db,
+            "--status",
+            "all",
+            "--format",
+            "ndjson",
+        ]))
+    };
     let stock = |db: &str| stdout(&retex(&["stock", "--db", db, "--format", "ndjson"]));
     assert!(!listed(&db).is_empty());
     assert_eq!(listed(&restored), listed(&db));
     assert_eq!(stock(&restored), stock(&db));
     let onto_existing = retex(&["restore", "--from", &backup, "--db", &db]);
-    assert_eq!(onto_existing.status.code(), Some(1), "a restore never overwrites a store");
+    assert_eq!(
+        onto_existing.status.code(),
+        Some(1),
+        "a restore never overwrites a store"
+    );
 }
