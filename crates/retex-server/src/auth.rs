@@ -26,8 +26,15 @@ use sha2::{Digest, Sha256};
 pub const SESSION_COOKIE: &str = "retex_session";
 /// How long a session lasts after login.
 pub const SESSION_SECONDS: i64 = 12 * 3600;
-/// Failed logins allowed per client address or name within [`LOGIN_WINDOW`].
-const LOGIN_FAILURES_MAX: u32 = 5;
+/// Failed logins of one name from one address before each further attempt must wait.
+const LOGIN_FAILURES_FREE: u32 = 5;
+/// The first wait; each further failure doubles it, up to [`LOGIN_BACKOFF_MAX`].
+const LOGIN_BACKOFF_FIRST: Duration = Duration::from_secs(1);
+const LOGIN_BACKOFF_MAX: Duration = Duration::from_secs(15 * 60);
+/// Failed logins of any names from one address within [`LOGIN_WINDOW`] before the address waits out the window:
+/// bounds guessing across many names, and never blocks a person at another address.
+const ADDRESS_FAILURES_MAX: u32 = 100;
+/// How long failures are remembered.
 const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// The prefix of API tokens, so a leaked one is recognisable.
 const TOKEN_PREFIX: &str = "rtx_";
@@ -214,43 +221,63 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
-/// Failed logins per client address and per account name, in fixed windows.
+/// Failed logins per client address and account name, with an exponential backoff per pair, and per address.
 #[derive(Default)]
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, (Instant, u32)>>,
+    failures: Mutex<LoginFailures>,
+}
+
+#[derive(Default)]
+struct LoginFailures {
+    /// Per address and name: failures in a row and when the last one was.
+    by_pair: HashMap<(IpAddr, String), (u32, Instant)>,
+    /// Per address: failures since the window began, and when it began.
+    by_address: HashMap<IpAddr, (u32, Instant)>,
 }
 
 impl LoginLimiter {
-    fn keys(address: IpAddr, name: &str) -> [String; 2] {
-        [format!("ip:{address}"), format!("name:{name}")]
-    }
-
-    /// How long until another attempt is allowed, when the limit is reached.
+    /// How long until another attempt of this name from this address is allowed, while it must wait.
     pub fn blocked_for(&self, address: IpAddr, name: &str, now: Instant) -> Option<Duration> {
         let failures = self.failures.lock().expect("the limiter lock is never poisoned");
-        Self::keys(address, name)
-            .iter()
-            .filter_map(|key| failures.get(key))
-            .filter(|(started, count)| *count >= LOGIN_FAILURES_MAX && now.duration_since(*started) < LOGIN_WINDOW)
-            .map(|(started, _)| LOGIN_WINDOW - now.duration_since(*started))
-            .max()
+        let pair_wait = failures
+            .by_pair
+            .get(&(address, name.to_owned()))
+            .and_then(|&(count, last)| backoff(count).checked_sub(now.duration_since(last)));
+        let address_wait = failures
+            .by_address
+            .get(&address)
+            .filter(|(count, _)| *count >= ADDRESS_FAILURES_MAX)
+            .and_then(|&(_, started)| LOGIN_WINDOW.checked_sub(now.duration_since(started)));
+        pair_wait.max(address_wait).filter(|wait| !wait.is_zero())
     }
 
     pub fn record_failure(&self, address: IpAddr, name: &str, now: Instant) {
         let mut failures = self.failures.lock().expect("the limiter lock is never poisoned");
-        failures.retain(|_, (started, _)| now.duration_since(*started) < LOGIN_WINDOW);
-        for key in Self::keys(address, name) {
-            let entry = failures.entry(key).or_insert((now, 0));
-            entry.1 += 1;
-        }
+        failures
+            .by_pair
+            .retain(|_, (_, last)| now.duration_since(*last) < LOGIN_WINDOW);
+        failures
+            .by_address
+            .retain(|_, (_, started)| now.duration_since(*started) < LOGIN_WINDOW);
+        let pair = failures.by_pair.entry((address, name.to_owned())).or_insert((0, now));
+        *pair = (pair.0 + 1, now);
+        failures.by_address.entry(address).or_insert((0, now)).0 += 1;
     }
 
     pub fn record_success(&self, address: IpAddr, name: &str) {
         let mut failures = self.failures.lock().expect("the limiter lock is never poisoned");
-        for key in Self::keys(address, name) {
-            failures.remove(&key);
-        }
+        failures.by_pair.remove(&(address, name.to_owned()));
     }
+}
+
+/// The wait after `failures` in a row: none for the first few, then doubling.
+fn backoff(failures: u32) -> Duration {
+    let Some(doublings) = failures.checked_sub(LOGIN_FAILURES_FREE) else {
+        return Duration::ZERO;
+    };
+    LOGIN_BACKOFF_FIRST
+        .checked_mul(1 << doublings.min(20))
+        .map_or(LOGIN_BACKOFF_MAX, |wait| wait.min(LOGIN_BACKOFF_MAX))
 }
 
 #[cfg(test)]
@@ -292,21 +319,44 @@ mod tests {
     }
 
     #[test]
-    fn logins_are_blocked_after_repeated_failures_until_the_window_ends() {
+    fn failed_logins_wait_longer_and_longer_for_that_name_from_that_address_only() {
         let limiter = LoginLimiter::default();
         let address: IpAddr = [127, 0, 0, 1].into();
         let start = Instant::now();
-        for _ in 0..LOGIN_FAILURES_MAX {
+        for _ in 0..LOGIN_FAILURES_FREE {
             assert_eq!(limiter.blocked_for(address, "anna", start), None);
             limiter.record_failure(address, "anna", start);
         }
-        assert!(limiter.blocked_for(address, "anna", start).is_some());
-        assert!(
-            limiter.blocked_for([10, 0, 0, 1].into(), "anna", start).is_some(),
-            "per name too"
+        assert_eq!(
+            limiter.blocked_for(address, "anna", start),
+            Some(Duration::from_secs(1))
         );
-        assert!(limiter.blocked_for(address, "bert", start).is_some(), "per address too");
-        assert_eq!(limiter.blocked_for(address, "anna", start + LOGIN_WINDOW), None);
+        limiter.record_failure(address, "anna", start + Duration::from_secs(1));
+        limiter.record_failure(address, "anna", start + Duration::from_secs(3));
+        assert_eq!(
+            limiter.blocked_for(address, "anna", start + Duration::from_secs(3)),
+            Some(Duration::from_secs(4)),
+            "the wait doubles with each failure"
+        );
+        assert_eq!(
+            limiter.blocked_for([10, 0, 0, 1].into(), "anna", start),
+            None,
+            "anna elsewhere logs in"
+        );
+        assert_eq!(limiter.blocked_for(address, "bert", start), None, "bert here logs in");
+        assert_eq!(
+            limiter.blocked_for(address, "anna", start + Duration::from_secs(7)),
+            None
+        );
+        assert_eq!(backoff(LOGIN_FAILURES_FREE + 40), LOGIN_BACKOFF_MAX);
+
+        for number in 0..ADDRESS_FAILURES_MAX {
+            limiter.record_failure([10, 0, 0, 2].into(), &format!("name{number}"), start);
+        }
+        assert!(
+            limiter.blocked_for([10, 0, 0, 2].into(), "someone", start).is_some(),
+            "guessing across many names from one address waits out the window"
+        );
     }
 
     #[test]

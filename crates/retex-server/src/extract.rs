@@ -36,13 +36,13 @@ where
     }
 }
 
-/// The value of the session cookie, if the request has one.
 /// The token of an `Authorization: Bearer` header.
 pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     Some(value.strip_prefix("Bearer ")?.trim())
 }
 
+/// The value of the session cookie, if the request has one.
 pub fn session_cookie(parts: &Parts) -> Option<&str> {
     parts
         .headers

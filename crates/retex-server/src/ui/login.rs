@@ -3,7 +3,8 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Instant;
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
 
 use askama::Template;
 use axum::extract::{ConnectInfo, Form, FromRequestParts, Query, State};
@@ -13,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::page::{PageUser, UserBar, check_csrf, error_page, page, shown};
-use crate::auth::{SESSION_COOKIE, SESSION_SECONDS, verify_password};
+use crate::auth::{SESSION_COOKIE, SESSION_SECONDS, hash_password, new_password, verify_password};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -88,14 +89,11 @@ pub(super) async fn login(
     if let Some(wait) = state.limiter.blocked_for(address, &form.name, Instant::now()) {
         let mut response = refused(
             StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "Too many failed logins: try again in {} minute(s).",
-                wait.as_secs().div_ceil(60)
-            ),
+            format!("Too many failed logins: try again in {}.", spoken_wait(wait)),
         );
         response
             .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs_f64().ceil() as u64));
         return response;
     }
     let account = match state.account(form.name.clone()).await {
@@ -103,16 +101,21 @@ pub(super) async fn login(
         Err(failure) => return error_page(&failure),
     };
     let password = form.password;
-    let verified = match account {
-        // Verifying is deliberately slow (argon2): keep it off the async workers.
-        Some(account) if account.kind == retex_store::AccountKind::User => {
-            let stored = account.secret_hash.clone();
-            tokio::task::spawn_blocking(move || verify_password(&password, &stored))
-                .await
-                .unwrap_or(false)
-        }
-        _ => false,
+    // Verifying is deliberately slow (argon2): keep it off the async workers. An unknown name is verified
+    // against a hash of nothing, so its answer takes as long as a wrong password's.
+    let stored = match account {
+        Some(account) if account.kind == retex_store::AccountKind::User => Some(account.secret_hash),
+        _ => None,
     };
+    let verified = tokio::task::spawn_blocking(move || match stored {
+        Some(stored) => verify_password(&password, &stored),
+        None => {
+            verify_password(&password, &UNKNOWN_ACCOUNT_HASH);
+            false
+        }
+    })
+    .await
+    .unwrap_or(false);
     if !verified {
         state.limiter.record_failure(address, &form.name, Instant::now());
         return refused(StatusCode::UNAUTHORIZED, "Unknown name or wrong password.".to_owned());
@@ -127,6 +130,19 @@ pub(super) async fn login(
     }
     response
 }
+
+/// A wait as a person reads it: seconds under two minutes, minutes after.
+fn spoken_wait(wait: Duration) -> String {
+    let seconds = wait.as_secs_f64().ceil() as u64;
+    match seconds {
+        0..=119 => format!("{seconds} s"),
+        _ => format!("{} minutes", seconds.div_ceil(60)),
+    }
+}
+
+/// What an unknown name's password is checked against: a real hash, of a password nobody has.
+static UNKNOWN_ACCOUNT_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password(&new_password().unwrap_or_default()).unwrap_or_default());
 
 #[derive(Deserialize)]
 pub(super) struct CsrfForm {

@@ -47,8 +47,16 @@ fn repeated_failed_logins_are_refused_for_a_while() {
     }
     let body = format!("name=admin&password={}", PASSWORD.replace(' ', "+"));
     let blocked = server.send("POST", "/login", &[FORM], &body);
-    assert_eq!(blocked.status, 429, "even the right password waits out the window");
-    assert!(blocked.header("retry-after").is_some());
+    assert_eq!(blocked.status, 429, "even the right password waits its turn");
+    let wait: u64 = blocked.header("retry-after").unwrap().parse().unwrap();
+    assert_eq!(
+        wait, 1,
+        "the first wait is short: the real person is slowed, not locked out"
+    );
+    assert!(blocked.body.contains("try again in 1 s"), "{}", blocked.body);
+    std::thread::sleep(std::time::Duration::from_secs(wait));
+    let logged_in = server.send("POST", "/login", &[FORM], &body);
+    assert_eq!(logged_in.status, 303, "{}", logged_in.body);
 }
 
 #[test]

@@ -466,7 +466,11 @@ fn audit_verify_detects_a_changed_log_entry() {
     );
     let mistyped = retex(&["audit", "verify", "--db", db_text, "--expect-head", "9:abc"]);
     assert_eq!(mistyped.status.code(), Some(2));
-    assert!(stderr(&mistyped).contains("is not a chain head"), "{}", stderr(&mistyped));
+    assert!(
+        stderr(&mistyped).contains("is not a chain head"),
+        "{}",
+        stderr(&mistyped)
+    );
 
     let connection = rusqlite::Connection::open(&db).unwrap();
     connection
