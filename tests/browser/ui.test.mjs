@@ -149,6 +149,23 @@ test('the dashboard shows its charts', async () => {
   await page.close();
 });
 
+test('every page fits a phone and runs under the content security policy', async () => {
+  const page = await logIn('lead');
+  const problems = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  await page.setViewportSize({ width: 390, height: 844 });
+  const id = (await page.locator('table.queue tbody tr a').first().textContent()).trim();
+  for (const path of ['/queue', `/exceptions/${id}`, '/incidents', '/dashboard', '/store', '/rules']) {
+    await page.goto(`${base}${path}`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${path} scrolls sideways on a phone by ${overflow} px`);
+  }
+  assert.deepEqual(problems, [], 'no blocked script or style, no missing resource');
+  await page.close();
+});
+
 test('a store user cannot open another store\'s exception', async () => {
   const lead = await logIn('lead');
   const other = await lead.evaluate(async () => {
