@@ -236,7 +236,7 @@ pub fn verify_chain(store: &mut dyn crate::Store, expected: Option<&ChainHead>) 
             problem,
         });
     }
-    let head = (entries > 0).then(|| ChainHead {
+    let head = (entries > 0).then_some(ChainHead {
         seq: entries,
         hash: previous,
     });

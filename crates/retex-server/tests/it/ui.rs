@@ -71,7 +71,7 @@ fn forms_need_the_session_csrf_token() {
         "POST",
         "/exceptions/1/act",
         &headers,
-        &format!("csrf={csrf}&action=acknowledge"),
+        format!("csrf={csrf}&action=acknowledge"),
     );
     assert_eq!(acked.status, 303);
     assert!(
@@ -109,7 +109,7 @@ fn store_staff_confirm_receipts_and_submit_counts_for_their_store_only() {
         "POST",
         "/store/receive",
         &headers,
-        &format!("csrf={csrf}&location=S1&transfer=T1"),
+        format!("csrf={csrf}&location=S1&transfer=T1"),
     );
     assert_eq!(received.status, 303, "{}", received.body);
     let stock = server
@@ -121,7 +121,7 @@ fn store_staff_confirm_receipts_and_submit_counts_for_their_store_only() {
         "POST",
         "/store/count",
         &headers,
-        &format!("csrf={csrf}&location=S1&sku=K1&counted=50"),
+        format!("csrf={csrf}&location=S1&sku=K1&counted=50"),
     );
     assert_eq!(counted.status, 303);
     assert!(
@@ -134,7 +134,7 @@ fn store_staff_confirm_receipts_and_submit_counts_for_their_store_only() {
         "POST",
         "/store/count",
         &headers,
-        &format!("csrf={csrf}&location=S1&sku=NOPE&counted=1"),
+        format!("csrf={csrf}&location=S1&sku=NOPE&counted=1"),
     );
     assert!(
         unknown.header("location").unwrap().contains("no%20product"),
@@ -145,7 +145,7 @@ fn store_staff_confirm_receipts_and_submit_counts_for_their_store_only() {
         "POST",
         "/store/count",
         &headers,
-        &format!("csrf={csrf}&location=S2&sku=K1&counted=1"),
+        format!("csrf={csrf}&location=S2&sku=K1&counted=1"),
     );
     assert_eq!(elsewhere.status, 403);
     for transfer in ["T1", "NOPE"] {
@@ -153,7 +153,7 @@ fn store_staff_confirm_receipts_and_submit_counts_for_their_store_only() {
             "POST",
             "/store/receive",
             &headers,
-            &format!("csrf={csrf}&location=S2&transfer={transfer}"),
+            format!("csrf={csrf}&location=S2&transfer={transfer}"),
         );
         assert_eq!(
             receipt.status, 403,
@@ -178,7 +178,7 @@ fn requested_recounts_show_on_the_store_page_until_counted() {
         "POST",
         "/store/count",
         &[("cookie", cookie.as_str()), FORM],
-        &format!("csrf={csrf}&location=S1&sku=K1&counted=20"),
+        format!("csrf={csrf}&location=S1&sku=K1&counted=20"),
     );
     assert_eq!(counted.status, 303);
     let page = server.send("GET", "/store", &[("cookie", cookie.as_str())], "").body;
