@@ -15,6 +15,15 @@ fn exception_ids(server: &Server, cookie_or_token: &[(&str, String)], query: &st
         .collect()
 }
 
+/// Posts NDJSON as the source and returns the report with its accepted and rejected counts.
+fn post_events(server: &Server, body: impl AsRef<[u8]>) -> (serde_json::Value, Option<u64>, Option<u64>) {
+    let report = server
+        .send("POST", "/api/v1/events", &server.bearer_source(), body)
+        .json();
+    let counts = (report["accepted"].as_u64(), report["rejected"].as_u64());
+    (report, counts.0, counts.1)
+}
+
 fn cookie_header(cookie: &str) -> Vec<(&'static str, String)> {
     vec![("cookie", cookie.to_owned())]
 }
@@ -24,15 +33,8 @@ fn an_event_from_the_future_is_rejected_and_the_engine_clock_is_shown_against_th
     let server = Server::start();
     let first = WORLD.lines().next().unwrap();
     let ahead = r#"{"id":"ahead","source":"pos","type":"sale","at":"2099-01-01T00:00:00Z","location":"S1","sku":"A","qty":1,"unit_price":1,"channel":"pos"}"#;
-    let body = format!("{first}\n{ahead}");
-    let report = server
-        .send("POST", "/api/v1/events", &server.bearer_source(), &body)
-        .json();
-    assert_eq!(
-        (report["accepted"].as_u64(), report["rejected"].as_u64()),
-        (Some(1), Some(1)),
-        "{report}"
-    );
+    let (report, accepted, rejected) = post_events(&server, format!("{first}\n{ahead}"));
+    assert_eq!((accepted, rejected), (Some(1), Some(1)), "{report}");
     assert_eq!(report["errors"][0]["line"], 2);
     assert_eq!(report["errors"][0]["field"], "at");
     assert!(
@@ -155,14 +157,8 @@ fn a_line_too_long_or_not_utf8_costs_only_itself_and_a_contradicting_repeat_name
     let mut body = format!("{first}\n").into_bytes();
     body.extend_from_slice(b"{\"id\":\"\xff\"}\n");
     body.extend_from_slice(format!("{long}\n{second}\n").as_bytes());
-    let report = server
-        .send("POST", "/api/v1/events", &server.bearer_source(), &body)
-        .json();
-    assert_eq!(
-        (report["accepted"].as_u64(), report["rejected"].as_u64()),
-        (Some(2), Some(2)),
-        "{report}"
-    );
+    let (report, accepted, rejected) = post_events(&server, &body);
+    assert_eq!((accepted, rejected), (Some(2), Some(2)), "{report}");
     assert_eq!(
         (
             report["errors"][0]["line"].as_u64(),

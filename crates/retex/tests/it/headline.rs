@@ -2,7 +2,7 @@
 //! cannot pick it because an inter-store transfer was never confirmed and the cycle count came late. Retex must
 //! show it as one incident whose root cause is the unconfirmed transfer.
 
-use crate::{retex, stderr, stdout};
+use crate::{all_exceptions, retex, stderr, stdout};
 
 #[test]
 fn the_headline_chain_is_one_incident_rooted_in_the_unconfirmed_transfer() {
@@ -35,15 +35,7 @@ fn the_headline_chain_is_one_incident_rooted_in_the_unconfirmed_transfer() {
     }
 
     // Each part goes to its owner.
-    let exceptions = stdout(&retex(&[
-        "exceptions",
-        "--db",
-        db,
-        "--status",
-        "all",
-        "--format",
-        "ndjson",
-    ]));
+    let exceptions = all_exceptions(db);
     let team_of = |kind: &str| {
         exceptions
             .lines()

@@ -39,6 +39,19 @@ pub fn store_with_an_unreceived_transfer(dir: &Path) -> String {
     db
 }
 
+/// Every exception in a store, as `retex exceptions --status all --format ndjson` prints them.
+pub fn all_exceptions(db: &str) -> String {
+    stdout(&retex(&[
+        "exceptions",
+        "--db",
+        db,
+        "--status",
+        "all",
+        "--format",
+        "ndjson",
+    ]))
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
