@@ -176,6 +176,17 @@ pub enum FutureEvents {
     Allowed,
 }
 
+impl FutureEvents {
+    /// The clock received events are checked against: `now()` when events from the future are refused, none
+    /// when they are allowed (the clock is then not read).
+    pub fn checked_against(self, now: impl FnOnce() -> Timestamp) -> Option<Timestamp> {
+        match self {
+            Self::Refused => Some(now()),
+            Self::Allowed => None,
+        }
+    }
+}
+
 /// How far after the receiving machine's wall clock an event may be dated (events.md's `max_future_skew`).
 pub const MAX_FUTURE_SKEW_MS: i64 = 5 * 60_000;
 

@@ -51,8 +51,6 @@ pub use crate::state::{AppState, ClockMode, ServerOptions};
 
 /// Largest request body: an ingest batch of about 100,000 events.
 pub const BODY_BYTES_MAX: usize = 64 << 20;
-/// Bodies larger than this share [`AppState::body_budget`]; smaller ones (every form) never wait for it.
-const BODY_BYTES_UNBUDGETED: usize = 64 << 10;
 /// How often the wall clock is checked against the engine's next deadline.
 const CLOCK_CHECK_EVERY: Duration = Duration::from_secs(1);
 /// The setting that holds the session signing key.
@@ -236,7 +234,8 @@ async fn bound_bodies(State(state): State<Arc<AppState>>, request: Request, next
         None if headers.contains_key(header::TRANSFER_ENCODING) => BODY_BYTES_MAX,
         None => 0,
     };
-    if bytes <= BODY_BYTES_UNBUDGETED {
+    // A body no larger than a page's form never waits for the budget.
+    if bytes <= ui::FORM_BYTES_MAX {
         return next.run(request).await;
     }
     let Ok(_share) = state.body_budget.acquire_many(state::budget_units(bytes)).await else {

@@ -237,8 +237,10 @@ impl AppState {
                         "the body holds no events: send NDJSON (one event per line) or a JSON array of events",
                     ));
                 }
-                let wall_clock = (state.options.future_events == FutureEvents::Refused)
-                    .then(|| Timestamp::from_datetime(&Utc::now()));
+                let wall_clock = state
+                    .options
+                    .future_events
+                    .checked_against(|| Timestamp::from_datetime(&Utc::now()));
                 for (number, raw) in lines {
                     let checked = line_text(raw).and_then(|text| Ok((text, parse_received_event(text, wall_clock)?)));
                     match checked {

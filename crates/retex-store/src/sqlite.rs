@@ -117,8 +117,8 @@ pub fn back_up_sqlite(source: &Path, target: &Path) -> Result<(), StoreError> {
 
 /// Puts a backup in place as the store at `target`, which must not exist: the backup is copied beside the
 /// target, opened as a store (which checks its schema), its audit chain verified, and only then renamed into
-/// place, so an interrupted or refused restore leaves no store behind. Returns the restored store.
-pub fn restore_sqlite(backup: &Path, target: &Path) -> Result<SqliteStore, StoreError> {
+/// place, so an interrupted or refused restore leaves no store behind. Returns what verifying found (intact).
+pub fn restore_sqlite(backup: &Path, target: &Path) -> Result<ChainVerdict, StoreError> {
     refuse_existing(target)?;
     let file_error = |operation: &str, error: std::io::Error| StoreError::Unavailable {
         location: target.display().to_string(),
@@ -128,8 +128,9 @@ pub fn restore_sqlite(backup: &Path, target: &Path) -> Result<SqliteStore, Store
     partial.push(".restoring");
     let partial = std::path::PathBuf::from(partial);
     std::fs::copy(backup, &partial).map_err(|error| file_error("copy the backup", error))?;
-    let opened = open_sqlite(&partial).and_then(|mut store| {
-        if let ChainVerdict::Broken { seq, problem } = verify_chain(&mut store, None)? {
+    let restored = open_sqlite(&partial).and_then(|mut store| {
+        let verdict = verify_chain(&mut store, None)?;
+        if let ChainVerdict::Broken { seq, problem } = verdict {
             return Err(StoreError::Corrupt {
                 location: backup.display().to_string(),
                 detail: format!("its audit chain is broken at seq {seq}: {problem}"),
@@ -137,12 +138,12 @@ pub fn restore_sqlite(backup: &Path, target: &Path) -> Result<SqliteStore, Store
         }
         drop(store);
         std::fs::rename(&partial, target).map_err(|error| file_error("rename into place", error))?;
-        open_sqlite(target)
+        Ok(verdict)
     });
-    if opened.is_err() {
+    if restored.is_err() {
         let _ = std::fs::remove_file(&partial);
     }
-    opened
+    restored
 }
 
 /// Refuses a path that already holds a file (or the WAL of one): backups and restores never overwrite.

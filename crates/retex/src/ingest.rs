@@ -39,10 +39,27 @@ pub struct IngestArgs {
     /// NDJSON files, one event per line; `-` reads standard input.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
+    #[command(flatten)]
+    future: FutureArgs,
+}
+
+/// `--allow-future`, for every command that receives events.
+#[derive(Args)]
+pub struct FutureArgs {
     /// Accept events dated more than 5 minutes after this machine's clock (a simulated or test stream dated
-    /// ahead on purpose); without it such a line is rejected, as events.md says.
+    /// ahead on purpose); without it such an event is rejected, as events.md says.
     #[arg(long)]
     allow_future: bool,
+}
+
+impl FutureArgs {
+    pub fn future_events(&self) -> FutureEvents {
+        if self.allow_future {
+            FutureEvents::Allowed
+        } else {
+            FutureEvents::Refused
+        }
+    }
 }
 
 /// Counts over every file of one ingest.
@@ -57,12 +74,7 @@ pub struct IngestTotals {
 pub fn run(args: &IngestArgs) -> anyhow::Result<ExitCode> {
     let mut live = args.store.open_live()?;
     let started = Instant::now();
-    let future = if args.allow_future {
-        FutureEvents::Allowed
-    } else {
-        FutureEvents::Refused
-    };
-    let totals = ingest_files(&mut live, &args.files, true, future)?;
+    let totals = ingest_files(&mut live, &args.files, true, args.future.future_events())?;
     live.save_snapshot().context("save a snapshot")?;
     // Closing the store checkpoints what is left of the WAL, which belongs to the time taken.
     drop(live);
@@ -261,10 +273,7 @@ fn parse_batches(
 ) -> std::io::Result<()> {
     let mut raw = Vec::new();
     let mut number = 0u64;
-    let wall_clock = || match future {
-        FutureEvents::Refused => Some(Timestamp::from_datetime(&chrono::Utc::now())),
-        FutureEvents::Allowed => None,
-    };
+    let wall_clock = || future.checked_against(|| Timestamp::from_datetime(&chrono::Utc::now()));
     let mut batch = new_batch(wall_clock());
     loop {
         raw.clear();

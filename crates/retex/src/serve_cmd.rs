@@ -9,11 +9,11 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use retex_core::rules::file::default_rules_toml;
-use retex_core::wire::FutureEvents;
 use retex_server::auth::{Role, new_token, user_account};
 use retex_server::{ClockMode, ServerOptions, app_state};
 use retex_store::{Account, AccountKind, LiveEngine};
 
+use crate::ingest::FutureArgs;
 use crate::store_args::StoreArgs;
 
 /// Where the server listens unless told otherwise: this machine only.
@@ -30,10 +30,8 @@ pub struct ServeArgs {
     /// stays at the newest event, for a replayed or simulated history read as it was then.
     #[arg(long, value_enum, default_value = "wall")]
     clock: ClockArg,
-    /// Accept events dated more than 5 minutes after this machine's clock (a simulated or test stream dated
-    /// ahead on purpose); without it such an event is rejected, as events.md says.
-    #[arg(long)]
-    allow_future: bool,
+    #[command(flatten)]
+    future: FutureArgs,
     /// A file holding a token that `/metrics` then requires (`Authorization: Bearer TOKEN`); without it the
     /// metrics are open to whoever reaches the port.
     #[arg(long, value_name = "FILE")]
@@ -56,11 +54,7 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             ClockArg::Wall => ClockMode::Wall,
             ClockArg::Log => ClockMode::Engine,
         },
-        future_events: if args.allow_future {
-            FutureEvents::Allowed
-        } else {
-            FutureEvents::Refused
-        },
+        future_events: args.future.future_events(),
         metrics_token,
     };
     let live = args.store.open_live()?;

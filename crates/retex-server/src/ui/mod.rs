@@ -27,7 +27,7 @@ use retex_store::EVIDENCE_BYTES_MAX;
 use crate::state::AppState;
 
 /// Largest body of a page's form: a login, a command with its comment, a count or a receipt.
-const FORM_BYTES_MAX: usize = 64 << 10;
+pub const FORM_BYTES_MAX: usize = 64 << 10;
 
 pub fn routes() -> Router<Arc<AppState>> {
     let form = || DefaultBodyLimit::max(FORM_BYTES_MAX);
