@@ -9,6 +9,8 @@
 //! - [`event`]: the event schema (events.md) as typed values, and its JSON Schema.
 //! - [`command`]: what people do to exceptions, logged like events.
 //! - [`wire`]: parsing one NDJSON line into an [`event::Event`], with errors naming the field.
+//! - [`receive`]: what every receiving door does with a line: size, encoding, parse, and its date against the
+//!   caller's clock.
 //! - [`rules`]: the exception taxonomy as configuration: defaults, the TOML rules file, custom conditions.
 //! - [`engine`]: the operational picture (master data, stock ledger, documents), the deadline queue, snapshots.
 
@@ -17,5 +19,6 @@ pub mod command;
 pub mod engine;
 pub mod event;
 pub mod names;
+pub mod receive;
 pub mod rules;
 pub mod wire;

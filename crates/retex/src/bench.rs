@@ -19,7 +19,7 @@ use retex_store::{LiveEngine, LiveOptions, StoreLocation};
 use serde_json::json;
 
 use crate::ingest::ingest_files;
-use retex_core::wire::FutureEvents;
+use retex_core::receive::FutureEvents;
 
 /// Pairs of engine runs (detectors off, then on) whose medians are reported.
 const ENGINE_RUNS: usize = 5;

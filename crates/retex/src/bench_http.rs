@@ -15,7 +15,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use retex_core::engine::EngineConfig;
-use retex_core::wire::FutureEvents;
+use retex_core::receive::FutureEvents;
 use retex_core::wire::parse_event;
 use retex_server::auth::{Role, new_token, user_account};
 use retex_server::{ServerOptions, app_state};

@@ -19,7 +19,8 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use retex_core::codes::Timestamp;
 use retex_core::event::Event;
-use retex_core::wire::{EventError, FutureEvents, line_text, parse_received_event};
+use retex_core::receive::{FutureEvents, line_text, parse_received_event};
+use retex_core::wire::EventError;
 use retex_store::{AppendOutcome, Appender, IncomingEvent, LiveEngine, Snapshot};
 
 use crate::store_args::StoreArgs;

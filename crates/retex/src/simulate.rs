@@ -18,7 +18,7 @@ use retex_sim::{Scenario, Truth};
 use crate::ingest::ingest_files;
 use crate::serve_cmd::{put_account, serve_live};
 use crate::store_args::StoreArgs;
-use retex_core::wire::FutureEvents;
+use retex_core::receive::FutureEvents;
 
 /// The seed of `retex demo`: the same retailer every time.
 const DEMO_SEED: u64 = 42;
