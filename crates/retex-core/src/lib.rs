@@ -18,6 +18,7 @@ pub mod codes;
 pub mod command;
 pub mod engine;
 pub mod event;
+pub mod import;
 pub mod names;
 pub mod receive;
 pub mod rules;

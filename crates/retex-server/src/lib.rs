@@ -14,6 +14,7 @@
 //! 3. `state.rs`: [`AppState`] and the operations both the API and the UI perform (ingest, act, evidence,
 //!    shop-floor events).
 //! 4. `extract.rs`: who is asking (a token or a session cookie). `dispatch.rs`: the outbox dispatcher.
+//!    `import.rs`: a CSV file of master data or counts, for the API and the admin's upload.
 //! 5. `api/`: the JSON API, one module per resource; `api/mod.rs` lists the routes once as
 //!    [`api::OPERATIONS`]. `ui/`: the web UI, one module per page; `ui/page.rs` holds what the pages share and
 //!    `ui/mod.rs` the routes.
@@ -25,6 +26,7 @@ pub mod auth;
 pub mod dispatch;
 pub mod error;
 pub mod extract;
+pub mod import;
 pub mod metrics;
 pub mod openapi;
 pub mod params;

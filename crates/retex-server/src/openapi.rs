@@ -73,6 +73,10 @@ fn operation_object(operation: &Operation, generator: &mut SchemaGenerator) -> V
         parameters.push(json!({"name": "sha256", "in": "path", "required": true,
             "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}));
     }
+    if operation.path.contains("{kind}") {
+        parameters.push(json!({"name": "kind", "in": "path", "required": true,
+            "schema": {"type": "string", "enum": retex_core::import::ImportKind::NAMES}}));
+    }
     if let Some(query) = operation.query {
         parameters.extend(query_parameters(&query(generator)));
     }
@@ -87,7 +91,7 @@ fn operation_object(operation: &Operation, generator: &mut SchemaGenerator) -> V
             "400": error_response("The request is malformed; the message names the field."),
             "401": error_response("Not authenticated."),
             "403": error_response("The role or location scope does not allow it; the message says why."),
-            "404": error_response("No such exception or incident."),
+            "404": error_response("No such exception, incident or import kind."),
             "409": error_response("The command does not fit the exception's state or the rules; the message says why."),
             "413": error_response("The body is larger than the limit."),
             "422": error_response("The command is incomplete or contradictory (a blank reason, a snooze that ends before it starts); the message says why."),

@@ -17,7 +17,7 @@ use retex_core::engine::Engine;
 use retex_core::event::Event;
 use retex_core::receive::{FutureEvents, line_text, parse_received_event};
 use retex_core::wire::parse_event;
-use retex_store::{Account, IncomingEvent, LiveEngine, PriorCommand, Store, check_evidence, sha256_hex};
+use retex_store::{Account, Conflict, IncomingEvent, LiveEngine, PriorCommand, Store, check_evidence, sha256_hex};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use tokio::sync::Semaphore;
@@ -108,6 +108,18 @@ pub struct LineConflict {
     /// The logged event's position in the log and its event time (RFC 3339).
     pub logged_seq: u64,
     pub logged_at: String,
+}
+
+impl LineConflict {
+    pub fn new(line: usize, conflict: Conflict) -> Self {
+        Self {
+            line,
+            source: conflict.source,
+            id: conflict.id,
+            logged_seq: conflict.logged_seq,
+            logged_at: Timestamp(conflict.logged_at_ms).to_rfc3339(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -263,15 +275,10 @@ impl AppState {
                     let summary = live.append_events(&batch)?;
                     report.accepted += summary.accepted;
                     report.duplicates += summary.duplicates;
-                    report
-                        .conflicts
-                        .extend(summary.conflicting.into_iter().map(|conflict| LineConflict {
-                            line: chunk[conflict.index].0,
-                            source: conflict.source,
-                            id: conflict.id,
-                            logged_seq: conflict.logged_seq,
-                            logged_at: Timestamp(conflict.logged_at_ms).to_rfc3339(),
-                        }));
+                    report.conflicts.extend(summary.conflicting.into_iter().map(|conflict| {
+                        let line = chunk[conflict.index].0;
+                        LineConflict::new(line, conflict)
+                    }));
                 }
                 Ok(report)
             })

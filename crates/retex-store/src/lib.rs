@@ -43,8 +43,8 @@ pub use crate::chain::{
 pub use crate::error::StoreError;
 pub use crate::evidence::{EVIDENCE_BYTES_MAX, check_evidence, sha256_hex};
 pub use crate::live::{
-    AppendSummary, Appender, Applier, Conflict, IncomingEvent, LiveEngine, LiveOptions, PriorCommand, TICK_KIND,
-    TICK_SOURCE, decode_entry,
+    AppendSummary, Appender, Applier, Conflict, ImportSummary, IncomingEvent, LiveEngine, LiveOptions, PriorCommand,
+    TICK_KIND, TICK_SOURCE, decode_entry,
 };
 pub use crate::postgres::{PostgresStore, connect_postgres};
 pub use crate::sqlite::{SqliteStore, back_up_sqlite, open_sqlite, restore_sqlite};

@@ -13,6 +13,7 @@ use retex_core::codes::Timestamp;
 use retex_core::command::{COMMAND_KIND, Command, SILENCE_KIND, Silence};
 use retex_core::engine::{Engine, EngineConfig, Input, SNAPSHOT_FORMAT_VERSION};
 use retex_core::event::Event;
+use retex_core::import::ImportedRow;
 use retex_core::wire::parse_event;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -55,6 +56,17 @@ pub struct AppendSummary {
     pub duplicates: usize,
     /// The duplicates whose content differs from the logged entry.
     pub conflicting: Vec<Conflict>,
+}
+
+/// What one import did with the rows of a file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Rows the master data already held, not logged again.
+    pub unchanged: usize,
+    /// The rest, appended: new entries, duplicates and conflicts.
+    pub appended: AppendSummary,
+    /// The file line of each conflict in `appended.conflicting`, in the same order.
+    pub conflict_lines: Vec<u64>,
 }
 
 /// What the log holds under a command's idempotency key: nothing, the same command (a harmless retry), or
@@ -171,6 +183,33 @@ impl LiveEngine {
         }
         self.snapshot_when_due()?;
         Ok(summary)
+    }
+
+    /// Appends the rows of an imported file, leaving out the master data rows the engine already holds, so a
+    /// file imported twice adds nothing the second time.
+    pub fn import_rows(&mut self, rows: &[ImportedRow]) -> Result<ImportSummary, StoreError> {
+        let changed: Vec<&ImportedRow> = rows
+            .iter()
+            .filter(|row| !self.engine.master_data_holds(&row.event.body))
+            .collect();
+        let batch: Vec<IncomingEvent<'_>> = changed
+            .iter()
+            .map(|row| IncomingEvent {
+                event: &row.event,
+                text: &row.text,
+            })
+            .collect();
+        let appended = self.append_events(&batch)?;
+        let conflict_lines = appended
+            .conflicting
+            .iter()
+            .map(|conflict| changed[conflict.index].line)
+            .collect();
+        Ok(ImportSummary {
+            unchanged: rows.len() - changed.len(),
+            appended,
+            conflict_lines,
+        })
     }
 
     /// Logs and applies a tick that moves the clock to `at`; false when that tick was already logged.

@@ -21,7 +21,7 @@ use retex_core::codes::Timestamp;
 use retex_core::event::Event;
 use retex_core::receive::{FutureEvents, line_text, parse_received_event};
 use retex_core::wire::EventError;
-use retex_store::{AppendOutcome, Appender, IncomingEvent, LiveEngine, Snapshot};
+use retex_store::{AppendOutcome, Appender, Conflict, IncomingEvent, LiveEngine, Snapshot};
 
 use crate::store_args::StoreArgs;
 
@@ -31,7 +31,7 @@ const BATCH_LINES_MAX: usize = 50_000;
 /// Parsed batches waiting for the writer; bounds memory when the disk is slower than parsing.
 const BATCHES_QUEUED_MAX: usize = 4;
 /// Exit status when at least one line was rejected or contradicted a logged event.
-const EXIT_SOME_REJECTED: u8 = 3;
+pub const EXIT_SOME_REJECTED: u8 = 3;
 
 #[derive(Args)]
 pub struct IngestArgs {
@@ -254,16 +254,20 @@ fn append_batch(
     for conflict in &summary.conflicting {
         totals.conflicting += 1;
         let number = line_numbers[conflict.index];
-        writeln!(
-            stderr,
-            "{name}:{number}: id: repeats ({}, {}) with a different body; the one logged at seq {} (dated {}) stands",
-            conflict.source,
-            conflict.id,
-            conflict.logged_seq,
-            Timestamp(conflict.logged_at_ms).to_rfc3339()
-        )?;
+        writeln!(stderr, "{name}:{number}: {}", conflict_problem(conflict))?;
     }
     Ok(outcome)
+}
+
+/// What a conflicting repeat is, after its `FILE:LINE: `.
+pub fn conflict_problem(conflict: &Conflict) -> String {
+    format!(
+        "id: repeats ({}, {}) with a different body; the one logged at seq {} (dated {}) stands",
+        conflict.source,
+        conflict.id,
+        conflict.logged_seq,
+        Timestamp(conflict.logged_at_ms).to_rfc3339()
+    )
 }
 
 /// Reads lines, parses them and sends batches of up to [`BATCH_LINES_MAX`] lines.

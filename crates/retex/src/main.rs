@@ -21,6 +21,7 @@ mod backup;
 mod bench;
 mod bench_http;
 mod exception_cmd;
+mod import_cmd;
 mod ingest;
 mod report;
 mod rules_cmd;
@@ -46,6 +47,8 @@ struct Cli {
 enum Command {
     /// Append NDJSON event files to the log and apply them (`-` reads stdin).
     Ingest(ingest::IngestArgs),
+    /// Import products, locations, suppliers, prices or counts from a CSV file.
+    Import(import_cmd::ImportArgs),
     /// Print ledger positions: on hand, reserved and in transit per location and SKU.
     Stock(report::StockArgs),
     /// Print exceptions.
@@ -92,6 +95,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Ingest(args) => ingest::run(&args),
+        Command::Import(args) => import_cmd::run(&args),
         Command::Stock(args) => report::stock(&args),
         Command::Exceptions(args) => report::exceptions(&args),
         Command::Exception(args) => exception_cmd::run(&args),

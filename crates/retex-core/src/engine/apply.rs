@@ -63,16 +63,54 @@ impl Engine {
         }
     }
 
+    /// Whether the master data already says what this upsert says, its time aside. An import skips such rows,
+    /// so that importing the same spreadsheet again adds nothing to the log.
+    pub fn master_data_holds(&self, body: &EventBody) -> bool {
+        let picture = &self.state.picture;
+        let master = &picture.master;
+        match body {
+            EventBody::Location(upsert) => picture
+                .locations
+                .get(upsert.code.as_str())
+                .and_then(|id| master.location(id))
+                .is_some_and(|current| *current == LocationInfo::from_upsert(upsert, current.updated_at)),
+            EventBody::Supplier(upsert) => master
+                .suppliers
+                .get(&upsert.code)
+                .is_some_and(|current| *current == SupplierInfo::from_upsert(upsert, current.updated_at)),
+            EventBody::Product(upsert) => picture
+                .skus
+                .get(upsert.sku.as_str())
+                .and_then(|id| master.product(id))
+                .is_some_and(|current| *current == ProductInfo::from_upsert(upsert, current.updated_at)),
+            EventBody::Price(upsert) => {
+                let Some(sku) = picture.skus.get(upsert.sku.as_str()) else {
+                    return false;
+                };
+                let location = match &upsert.location {
+                    None => None,
+                    Some(code) => match picture.locations.get(code.as_str()) {
+                        Some(id) => Some(id),
+                        None => return false,
+                    },
+                };
+                let scope = PriceScope {
+                    sku,
+                    location,
+                    channel: upsert.channel,
+                };
+                master
+                    .prices
+                    .get(&scope)
+                    .is_some_and(|entry| entry.price == upsert.price)
+            }
+            _ => false,
+        }
+    }
+
     fn upsert_location(&mut self, upsert: &LocationUpsert, at: Timestamp) {
         let id = self.state.picture.locations.intern(upsert.code.as_str());
-        let info = LocationInfo {
-            name: upsert.name.clone(),
-            kind: upsert.kind,
-            region: upsert.region.clone(),
-            timezone: upsert.timezone.clone(),
-            hours: upsert.hours,
-            updated_at: at,
-        };
+        let info = LocationInfo::from_upsert(upsert, at);
         upsert_newest(slot_for(&mut self.state.picture.master.locations, id), info, |info| {
             info.updated_at
         });
@@ -83,11 +121,7 @@ impl Engine {
 
     fn upsert_supplier(&mut self, upsert: &SupplierUpsert, cause: Cause) {
         self.lead_times.clear();
-        let info = SupplierInfo {
-            name: upsert.name.clone(),
-            lead_time_days: upsert.lead_time_days,
-            updated_at: cause.at,
-        };
+        let info = SupplierInfo::from_upsert(upsert, cause.at);
         let slot = self
             .state
             .picture
@@ -106,16 +140,7 @@ impl Engine {
     fn upsert_product(&mut self, upsert: &ProductUpsert, cause: Cause) {
         self.lead_times.clear();
         let id = self.state.picture.skus.intern(upsert.sku.as_str());
-        let info = ProductInfo {
-            name: upsert.name.clone(),
-            category: upsert.category.clone(),
-            uom: upsert.uom.clone(),
-            cost: upsert.cost,
-            price: upsert.price,
-            supplier: upsert.supplier.clone(),
-            return_days: upsert.return_days.unwrap_or(RETURN_DAYS_DEFAULT),
-            updated_at: cause.at,
-        };
+        let info = ProductInfo::from_upsert(upsert, cause.at);
         let newest = upsert_newest(slot_for(&mut self.state.picture.master.products, id), info, |info| {
             info.updated_at
         });

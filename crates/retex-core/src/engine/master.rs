@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use crate::codes::{DocumentNumber, Money, Qty, SupplierCode, Timestamp};
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::sorted_map;
-use crate::event::{Channel, LocationKind, OpeningHours};
+use crate::event::{
+    Channel, LocationKind, LocationUpsert, OpeningHours, ProductUpsert, RETURN_DAYS_DEFAULT, SupplierUpsert,
+};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LocationInfo {
@@ -75,6 +77,44 @@ pub struct MasterData {
     pub prices: FxHashMap<PriceScope, PriceEntry>,
     #[serde(with = "sorted_map")]
     pub promotions: FxHashMap<DocumentNumber, PromotionInfo>,
+}
+
+impl LocationInfo {
+    pub fn from_upsert(upsert: &LocationUpsert, at: Timestamp) -> Self {
+        Self {
+            name: upsert.name.clone(),
+            kind: upsert.kind,
+            region: upsert.region.clone(),
+            timezone: upsert.timezone.clone(),
+            hours: upsert.hours,
+            updated_at: at,
+        }
+    }
+}
+
+impl SupplierInfo {
+    pub fn from_upsert(upsert: &SupplierUpsert, at: Timestamp) -> Self {
+        Self {
+            name: upsert.name.clone(),
+            lead_time_days: upsert.lead_time_days,
+            updated_at: at,
+        }
+    }
+}
+
+impl ProductInfo {
+    pub fn from_upsert(upsert: &ProductUpsert, at: Timestamp) -> Self {
+        Self {
+            name: upsert.name.clone(),
+            category: upsert.category.clone(),
+            uom: upsert.uom.clone(),
+            cost: upsert.cost,
+            price: upsert.price,
+            supplier: upsert.supplier.clone(),
+            return_days: upsert.return_days.unwrap_or(RETURN_DAYS_DEFAULT),
+            updated_at: at,
+        }
+    }
 }
 
 /// Stores `value` at `slot` unless the slot holds a newer record; returns whether it was stored.

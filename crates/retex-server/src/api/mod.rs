@@ -7,6 +7,7 @@
 mod events;
 mod evidence;
 mod exceptions;
+mod imports;
 mod incidents;
 mod json;
 mod kpis;
@@ -63,6 +64,11 @@ fn ndjson(_: &mut SchemaGenerator) -> Schema {
     schemars::json_schema!({"type": "string", "minLength": 1, "description": "One Event object per line."})
 }
 
+/// A CSV file: a header row, then one row per record.
+fn csv_text(_: &mut SchemaGenerator) -> Schema {
+    schemars::json_schema!({"type": "string", "description": "A header row naming the fields, then one row per record."})
+}
+
 pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "post",
@@ -77,6 +83,20 @@ pub const OPERATIONS: &[Operation] = &[
         ],
         response: (JSON, schema::<IngestReport>),
         route: || post(events::post_events),
+    },
+    Operation {
+        method: "post",
+        path: "/imports/{kind}",
+        summary: "Import a CSV file of products, locations, suppliers, prices or counts: a header row naming the \
+                  event's fields, then one row per record (`,`, `;` or tab separated, UTF-8). Each row is checked \
+                  like an event; refused rows are reported with their line (the header is line 1), column and \
+                  problem, and the rest is kept. Master data rows that change nothing are not logged again, so a \
+                  file imported twice adds nothing.",
+        roles: "admin, source",
+        query: Some(root_schema::<imports::ImportParams>),
+        body: &[("text/csv", csv_text)],
+        response: (JSON, schema::<crate::import::ImportReport>),
+        route: || post(imports::post_import),
     },
     Operation {
         method: "get",

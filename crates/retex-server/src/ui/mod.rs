@@ -7,6 +7,7 @@
 mod charts;
 mod dashboard;
 mod exception;
+mod import;
 mod incidents;
 mod login;
 mod page;
@@ -29,6 +30,9 @@ use crate::state::AppState;
 /// Largest body of a page's form: a login, a command with its comment, a count or a receipt.
 pub const FORM_BYTES_MAX: usize = 64 << 10;
 
+/// Largest spreadsheet the import page takes: some 100,000 products.
+pub const IMPORT_BYTES_MAX: usize = 32 << 20;
+
 pub fn routes() -> Router<Arc<AppState>> {
     let form = || DefaultBodyLimit::max(FORM_BYTES_MAX);
     Router::new()
@@ -49,6 +53,12 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/store/count", post(store::submit_count).layer(form()))
         .route("/store/receive", post(store::confirm_receipt).layer(form()))
         .route("/rules", get(rules::rules_page))
+        .route(
+            "/import",
+            get(import::import_page)
+                .post(import::upload)
+                .layer(DefaultBodyLimit::max(IMPORT_BYTES_MAX)),
+        )
         .route("/assets/app.css", get(stylesheet))
 }
 

@@ -3,6 +3,7 @@
 
 mod api;
 mod client;
+mod imports;
 mod ui;
 
 use std::net::SocketAddr;

@@ -6,6 +6,7 @@ mod cli;
 mod crash;
 mod headline;
 mod idempotency;
+mod import;
 mod scenarios;
 mod simulated;
 mod store_rate;
