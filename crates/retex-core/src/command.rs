@@ -95,11 +95,18 @@ pub enum Action {
         #[serde(default)]
         note: String,
     },
-    /// The outbox dispatcher's report of one delivery attempt of a notification.
+    /// The outbox dispatcher's report of one delivery attempt of a notification; after a failure, when it will
+    /// try again.
     TaskDelivered {
         task: u64,
         ok: bool,
         detail: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_at: Option<DateTime<FixedOffset>>,
+    },
+    /// Send a notification again that failed or was given up (a dead letter), as if it were new.
+    ResendTask {
+        task: u64,
     },
 }
 
@@ -120,6 +127,7 @@ crate::wire_names! {
         Reject = "reject",
         DecideTask = "decide_task",
         TaskDelivered = "task_delivered",
+        ResendTask = "resend_task",
     }
 }
 
@@ -140,7 +148,16 @@ impl Action {
             Self::Reject { .. } => ActionKind::Reject,
             Self::DecideTask { .. } => ActionKind::DecideTask,
             Self::TaskDelivered { .. } => ActionKind::TaskDelivered,
+            Self::ResendTask { .. } => ActionKind::ResendTask,
         }
+    }
+
+    /// Whether it acts on one of the exception's tasks rather than on the exception.
+    pub fn is_task_command(&self) -> bool {
+        matches!(
+            self,
+            Self::DecideTask { .. } | Self::TaskDelivered { .. } | Self::ResendTask { .. }
+        )
     }
 
     /// The wire name of what it does (its `action` tag).
@@ -255,9 +272,11 @@ mod tests {
             },
             Action::TaskDelivered {
                 task: 1,
-                ok: true,
+                ok: false,
                 detail: text.clone(),
+                retry_at: Some(at),
             },
+            Action::ResendTask { task: 1 },
         ];
         let kinds: Vec<ActionKind> = every_action.iter().map(Action::kind).collect();
         assert_eq!(kinds, ActionKind::ALL, "one action of each kind, in order");

@@ -1,86 +1,224 @@
 //! The outbox dispatcher: delivers webhook notifications (tasks the rules' actions created) with an HTTP POST
-//! of a small JSON document, at least once, and logs every attempt as a `task_delivered` command, so the
-//! exception's timeline shows each delivery and a restart knows what is still to send. A failed delivery is
-//! retried with a doubling delay, up to `DELIVERY_ATTEMPTS_MAX` attempts. E-mail notifications stay in the
-//! outbox (`GET /api/v1/tasks?kind=notify_email`) for a mail relay to collect; this server speaks no SMTP.
+//! of a small JSON document, over `http://` or `https://`, at least once, and logs every attempt as a
+//! `task_delivered` command, so the exception's timeline shows each delivery and a restart knows what is still
+//! to send.
+//!
+//! A receiver can trust what it gets: every delivery carries `Retex-Signature: t=<unix seconds>,v1=<hex>`, the
+//! HMAC-SHA256 of `"<t>.<body>"` under the target's secret (from the rules), and `Idempotency-Key`, the same on
+//! every attempt of one notification. A failed delivery is tried again after a wait that doubles from 30 s up
+//! to an hour, each drawn at random between half and all of it so that many failures do not retry in step;
+//! after a day of failures the notification is a dead letter, listed for a person to resend. E-mail
+//! notifications stay in the outbox (`GET /api/v1/tasks?kind=notify_email`) for a mail relay to collect.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
+use chrono::{DateTime, FixedOffset};
+use hmac::{Hmac, Mac};
 use retex_core::command::Action;
-use retex_core::engine::{DELIVERY_ATTEMPTS_MAX, TaskKind, TaskStatus};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use retex_core::engine::{Engine, TaskKind, TaskStatus};
+use retex_core::rules::Rules;
+use retex_core::rules::workflow::{TaskKindRule, WebhookSecret};
+use sha2::Sha256;
 
 use crate::state::AppState;
 
 /// How often the outbox is read.
 const OUTBOX_POLL: Duration = Duration::from_secs(1);
-/// The wait after the first failure; it doubles with every further one.
-const FIRST_RETRY_DELAY: Duration = Duration::from_secs(5);
-const DELIVERY_TIMEOUT: Duration = Duration::from_secs(5);
+/// The wait after the first failure; it doubles with every further one, up to [`RETRY_DELAY_MAX`].
+const FIRST_RETRY_DELAY: Duration = Duration::from_secs(30);
+const RETRY_DELAY_MAX: Duration = Duration::from_secs(3600);
+const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The actor and source of the dispatcher's commands.
 pub const DISPATCHER: &str = "retex-dispatcher";
+/// The header that carries a delivery's signature.
+pub const SIGNATURE_HEADER: &str = "retex-signature";
 
 /// One notification to deliver.
 struct Delivery {
     task: u64,
+    /// New or resent: sent now, whatever the wait after an earlier failure.
+    pending: bool,
     exception: u64,
     attempts: u32,
     target: String,
     body: String,
 }
 
-/// Runs until the process ends.
-pub async fn dispatch_outbox(state: Arc<AppState>) {
-    let mut not_before: HashMap<u64, Instant> = HashMap::new();
-    let mut interval = tokio::time::interval(OUTBOX_POLL);
-    loop {
-        interval.tick().await;
-        let due = match state.read(|live| Ok(outbox(live.engine()))).await {
-            Ok(due) => due,
-            Err(failure) => {
-                tracing::warn!(message = %failure.message, "could not read the outbox");
+/// Delivers the outbox: an HTTP client and the secrets webhooks are signed with, per target.
+pub struct Dispatcher {
+    client: reqwest::Client,
+    secrets: HashMap<String, Vec<u8>>,
+}
+
+impl Dispatcher {
+    /// Reads the rules' webhook secrets (those named by `secret_env` from this process's environment) and
+    /// trusts the system's certificate authorities plus `extra_roots` (PEM), for receivers behind a private one.
+    pub fn new(rules: &Rules, extra_roots: Option<&[u8]>) -> anyhow::Result<Self> {
+        let mut secrets = HashMap::new();
+        for action in &rules.workflow.actions {
+            let (TaskKindRule::NotifyWebhook, Some(target), Some(secret)) =
+                (action.task, &action.target, &action.secret)
+            else {
                 continue;
-            }
-        };
-        for delivery in due {
-            if not_before.get(&delivery.task).is_some_and(|at| Instant::now() < *at) {
-                continue;
-            }
-            let outcome = post(&delivery.target, &delivery.body).await;
-            let (ok, detail) = match &outcome {
-                Ok(status) => (true, format!("delivered to {}: HTTP {status}", delivery.target)),
-                Err(problem) => (false, format!("delivery to {} failed: {problem}", delivery.target)),
             };
-            if ok {
-                not_before.remove(&delivery.task);
-            } else {
-                let delay = FIRST_RETRY_DELAY * 2u32.saturating_pow(delivery.attempts.min(6));
-                not_before.insert(delivery.task, Instant::now() + delay);
-            }
-            let action = Action::TaskDelivered {
-                task: delivery.task,
-                ok,
-                detail,
+            let key = match secret {
+                WebhookSecret::Inline(text) => text.clone(),
+                WebhookSecret::Env(name) => std::env::var(name).with_context(|| {
+                    format!("the webhook {target} is signed with the secret in ${name}, which is not set")
+                })?,
             };
-            if let Err(failure) = state.system_command(DISPATCHER, delivery.exception, action).await {
-                tracing::warn!(message = %failure.message, task = delivery.task, "could not log a delivery");
+            secrets.insert(target.clone(), key.into_bytes());
+        }
+        install_tls_provider();
+        let mut builder = reqwest::Client::builder()
+            .timeout(DELIVERY_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("retex/", env!("CARGO_PKG_VERSION")));
+        if let Some(pem) = extra_roots {
+            let roots = reqwest::Certificate::from_pem_bundle(pem).context("read the extra certificate authorities")?;
+            anyhow::ensure!(
+                !roots.is_empty(),
+                "the extra certificate authorities file holds no certificate"
+            );
+            builder = builder.tls_certs_merge(roots);
+        }
+        let client = builder.build().context("set up the webhook client")?;
+        Ok(Self { client, secrets })
+    }
+
+    /// Runs until the process ends.
+    pub async fn run(self, state: Arc<AppState>) {
+        let mut not_before: HashMap<u64, Instant> = HashMap::new();
+        let mut interval = tokio::time::interval(OUTBOX_POLL);
+        loop {
+            interval.tick().await;
+            let due = match state.read(|live| Ok(outbox(live.engine()))).await {
+                Ok(due) => due,
+                Err(failure) => {
+                    tracing::warn!(message = %failure.message, "could not read the outbox");
+                    continue;
+                }
+            };
+            not_before.retain(|task, _| due.iter().any(|delivery| delivery.task == *task));
+            for delivery in due {
+                let waiting = not_before.get(&delivery.task).is_some_and(|at| Instant::now() < *at);
+                if waiting && !delivery.pending {
+                    continue;
+                }
+                let outcome = self.post(&delivery).await;
+                let retry_in = (outcome.is_err()).then(|| retry_delay(delivery.attempts));
+                match retry_in {
+                    Some(delay) => not_before.insert(delivery.task, Instant::now() + delay),
+                    None => not_before.remove(&delivery.task),
+                };
+                let (ok, detail) = match outcome {
+                    Ok(status) => (true, format!("delivered to {}: HTTP {status}", delivery.target)),
+                    Err(problem) => (false, format!("delivery to {} failed: {problem}", delivery.target)),
+                };
+                let task = delivery.task;
+                let action = move |at: DateTime<FixedOffset>| Action::TaskDelivered {
+                    task,
+                    ok,
+                    detail,
+                    retry_at: retry_in.and_then(|delay| {
+                        let delay = chrono::Duration::from_std(delay).ok()?;
+                        at.checked_add_signed(delay)
+                    }),
+                };
+                if let Err(failure) = state.system_command(DISPATCHER, delivery.exception, action).await {
+                    tracing::warn!(message = %failure.message, task, "could not log a delivery");
+                }
             }
+        }
+    }
+
+    /// POSTs one notification, signed when its target has a secret; the HTTP status when it is 2xx.
+    async fn post(&self, delivery: &Delivery) -> Result<u16, String> {
+        let mut request = self
+            .client
+            .post(&delivery.target)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("idempotency-key", format!("retex-task-{}", delivery.task));
+        if let Some(secret) = self.secrets.get(&delivery.target) {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |since| since.as_secs());
+            request = request.header(SIGNATURE_HEADER, signature(secret, now, delivery.body.as_bytes()));
+        }
+        let response = request
+            .body(delivery.body.clone())
+            .send()
+            .await
+            .map_err(|error| describe(&error))?;
+        let status = response.status();
+        if status.is_success() {
+            Ok(status.as_u16())
+        } else {
+            Err(format!("HTTP {}", status.as_u16()))
         }
     }
 }
 
-/// Webhook notifications still to deliver.
-fn outbox(engine: &retex_core::engine::Engine) -> Vec<Delivery> {
+/// Makes ring the process's TLS provider, unless one is already installed. Ring builds with no C toolchain
+/// beyond `cc` and quickly; the post-quantum key exchange it lacks matters for long-lived secrets in transit,
+/// not for notifications.
+#[expect(deprecated, reason = "ring has no post-quantum key exchange; see above")]
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// The `Retex-Signature` value of a body sent at `unix_seconds`: `t=<unix seconds>,v1=<hex HMAC-SHA256 of
+/// "<t>.<body>">`.
+pub fn signature(secret: &[u8], unix_seconds: u64, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes a key of any length");
+    mac.update(format!("{unix_seconds}.").as_bytes());
+    mac.update(body);
+    let digest = mac.finalize().into_bytes();
+    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("t={unix_seconds},v1={hex}")
+}
+
+/// The wait before the next attempt after `attempts` earlier ones: doubling from [`FIRST_RETRY_DELAY`] up to
+/// [`RETRY_DELAY_MAX`], then a random share of it between half and all.
+fn retry_delay(attempts: u32) -> Duration {
+    let full = FIRST_RETRY_DELAY
+        .saturating_mul(2u32.saturating_pow(attempts.min(16)))
+        .min(RETRY_DELAY_MAX);
+    let mut random = [0u8; 2];
+    let share = match getrandom::fill(&mut random) {
+        Ok(()) => f64::from(u16::from_le_bytes(random)) / f64::from(u16::MAX),
+        Err(_) => 1.0,
+    };
+    full.mul_f64(0.5 + share / 2.0)
+}
+
+/// A transport error in a few words, with its cause (a refused connection, a certificate the client does not
+/// trust).
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = if error.is_timeout() {
+        format!("no answer within {} s", DELIVERY_TIMEOUT.as_secs())
+    } else if error.is_connect() {
+        "could not connect".to_owned()
+    } else {
+        "the request failed".to_owned()
+    };
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    text
+}
+
+/// Webhook notifications to try now: new ones, and failed ones (the dispatcher's own wait decides when).
+fn outbox(engine: &Engine) -> Vec<Delivery> {
     engine
         .tasks()
         .iter()
-        .filter(|task| {
-            task.status == TaskStatus::Pending
-                || (task.status == TaskStatus::Failed && task.attempts < DELIVERY_ATTEMPTS_MAX)
-        })
+        .filter(|task| matches!(task.status, TaskStatus::Pending | TaskStatus::Failed))
         .filter_map(|task| match &task.kind {
             TaskKind::Notify {
                 email: false,
@@ -88,6 +226,7 @@ fn outbox(engine: &retex_core::engine::Engine) -> Vec<Delivery> {
                 message,
             } => Some(Delivery {
                 task: task.id,
+                pending: task.status == TaskStatus::Pending,
                 exception: task.exception,
                 attempts: task.attempts,
                 target: target.clone(),
@@ -104,47 +243,28 @@ fn outbox(engine: &retex_core::engine::Engine) -> Vec<Delivery> {
         .collect()
 }
 
-/// POSTs a JSON body to an `http://host[:port]/path` URL; the HTTP status when it is 2xx.
-async fn post(url: &str, body: &str) -> Result<u16, String> {
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or("only http:// webhooks are delivered directly; put a TLS relay in front of https ones")?;
-    let (authority, path) = rest
-        .split_once('/')
-        .map_or((rest, "/".to_owned()), |(authority, path)| {
-            (authority, format!("/{path}"))
-        });
-    let address = if authority.contains(':') {
-        authority.to_owned()
-    } else {
-        format!("{authority}:80")
-    };
-    let exchange = async {
-        let mut stream = TcpStream::connect(&address).await.map_err(|error| error.to_string())?;
-        let request = format!(
-            "POST {path} HTTP/1.1\r\nhost: {authority}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
-             connection: close\r\nuser-agent: retex\r\n\r\n{body}",
-            body.len()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example of docs/integrations.md, which a receiver's own code can be checked against.
+    #[test]
+    fn the_signature_is_the_documented_hmac() {
+        let value = signature(b"s3cret", 1_700_000_000, br#"{"task":1}"#);
+        assert_eq!(
+            value,
+            "t=1700000000,v1=447ea929b6da92459a7d7c37652c429989161fcf9b1c326cff8e42254d0cd276"
         );
-        stream
-            .write_all(request.as_bytes())
-            .await
-            .map_err(|error| error.to_string())?;
-        let mut head = vec![0u8; 64];
-        let read = stream.read(&mut head).await.map_err(|error| error.to_string())?;
-        let status_line = String::from_utf8_lossy(&head[..read]).into_owned();
-        status_line
-            .split(' ')
-            .nth(1)
-            .and_then(|code| code.parse::<u16>().ok())
-            .ok_or_else(|| format!("not an HTTP answer: {status_line:?}"))
-    };
-    let status = tokio::time::timeout(DELIVERY_TIMEOUT, exchange)
-        .await
-        .map_err(|_| format!("no answer within {} s", DELIVERY_TIMEOUT.as_secs()))??;
-    if (200..300).contains(&status) {
-        Ok(status)
-    } else {
-        Err(format!("HTTP {status}"))
+    }
+
+    #[test]
+    fn waits_double_up_to_an_hour_and_never_fall_below_half() {
+        for (attempts, full) in [(0, 30), (1, 60), (3, 240), (7, 3600), (40, 3600)] {
+            let wait = retry_delay(attempts).as_secs_f64();
+            assert!(
+                wait >= f64::from(full) / 2.0 && wait <= f64::from(full),
+                "{attempts}: {wait}"
+            );
+        }
     }
 }

@@ -88,6 +88,7 @@ pub fn router(state: Arc<AppState>) -> Router {
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(state: Arc<AppState>, listen: SocketAddr) -> anyhow::Result<()> {
+    let dispatcher = dispatcher_of(&state).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listen on {listen}"))?;
@@ -95,7 +96,7 @@ pub async fn serve(state: Arc<AppState>, listen: SocketAddr) -> anyhow::Result<(
     if state.options.clock == ClockMode::Wall {
         tokio::spawn(follow_wall_clock(Arc::clone(&state)));
     }
-    tokio::spawn(dispatch::dispatch_outbox(Arc::clone(&state)));
+    tokio::spawn(dispatcher.run(Arc::clone(&state)));
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -103,6 +104,15 @@ pub async fn serve(state: Arc<AppState>, listen: SocketAddr) -> anyhow::Result<(
     .with_graceful_shutdown(shutdown_signal())
     .await
     .context("serve HTTP")
+}
+
+/// The outbox dispatcher for the rules the engine runs under and the server's options.
+pub async fn dispatcher_of(state: &Arc<AppState>) -> anyhow::Result<dispatch::Dispatcher> {
+    let rules = state
+        .read(|live| Ok(live.engine().rules().clone()))
+        .await
+        .map_err(|failure| anyhow::anyhow!(failure.message))?;
+    dispatch::Dispatcher::new(&rules, state.options.webhook_roots.as_deref())
 }
 
 async fn shutdown_signal() {

@@ -44,6 +44,8 @@ pub struct ServerOptions {
     pub future_events: FutureEvents,
     /// When set, `/metrics` answers only a request that bears this token.
     pub metrics_token: Option<String>,
+    /// Certificate authorities (PEM) trusted for `https://` webhooks besides the system's.
+    pub webhook_roots: Option<Vec<u8>>,
 }
 
 impl ServerOptions {
@@ -53,6 +55,7 @@ impl ServerOptions {
             clock: ClockMode::Engine,
             future_events: FutureEvents::Refused,
             metrics_token: None,
+            webhook_roots: None,
         }
     }
 }
@@ -319,16 +322,18 @@ impl AppState {
         .await
     }
 
-    /// Checks and logs a command the server itself issues (the outbox dispatcher's delivery reports).
+    /// Checks and logs a command the server itself issues (the outbox dispatcher's delivery reports), made
+    /// by `action` from the time it is logged at.
     pub async fn system_command(
         self: &Arc<Self>,
         actor: &'static str,
         exception: u64,
-        action: Action,
+        action: impl FnOnce(DateTime<FixedOffset>) -> Action + Send + 'static,
     ) -> Outcome<bool> {
         let state = Arc::clone(self);
         self.write(move |live| {
             let at = state.now_datetime(live.engine());
+            let action = action(at);
             let command = Command {
                 id: generated_key(actor, at, action.name()),
                 source: actor.to_owned(),

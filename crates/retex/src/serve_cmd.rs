@@ -36,6 +36,10 @@ pub struct ServeArgs {
     /// metrics are open to whoever reaches the port.
     #[arg(long, value_name = "FILE")]
     metrics_token_file: Option<PathBuf>,
+    /// Certificate authorities (a PEM file) to trust for `https://` webhooks besides this machine's, for
+    /// receivers whose certificate a private authority signed.
+    #[arg(long, value_name = "FILE")]
+    webhook_ca: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -56,6 +60,10 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         },
         future_events: args.future.future_events(),
         metrics_token,
+        webhook_roots: match &args.webhook_ca {
+            Some(path) => Some(std::fs::read(path).with_context(|| format!("read {}", path.display()))?),
+            None => None,
+        },
     };
     let live = args.store.open_live()?;
     serve_live(&args.store, live, args.listen, options)?;

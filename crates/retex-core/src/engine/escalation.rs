@@ -294,7 +294,7 @@ impl Engine {
     /// with what was left, when the exception leaves that status (workflow.md).
     pub(super) fn apply_command(&mut self, command: &Command, at: Timestamp, seq: u64) {
         let id = command.exception;
-        if matches!(command.action, Action::DecideTask { .. } | Action::TaskDelivered { .. }) {
+        if command.action.is_task_command() {
             self.apply_task_command(command, at, seq);
             return;
         }

@@ -67,7 +67,7 @@ pub use query::{Cursor, ExceptionOrder, ExceptionPage, ExceptionQuery, StatusFil
 pub use refusal::{Refusal, RefusalKind};
 pub use silence_records::SilenceRecord;
 pub use stats::HISTORY_DAYS;
-pub use task_list::{DELIVERY_ATTEMPTS_MAX, Task, TaskKind, TaskStatus};
+pub use task_list::{DELIVERY_RETRY_WINDOW_MS, Task, TaskKind, TaskStatus};
 pub use views::{
     ApprovalView, EvidenceView, ExceptionView, InboundTransfer, IncidentView, StockRow, TaskView, TimelineView,
 };
@@ -79,7 +79,7 @@ use crate::event::Event;
 use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 18;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 19;
 
 impl Engine {
     /// Applies one log entry and returns what it changed. `seq` must be greater than every sequence number

@@ -19,6 +19,11 @@ pub struct Task {
     pub decided_by: Option<String>,
     /// Delivery attempts of a notification.
     pub attempts: u32,
+    /// The first failed attempt since the last success or resend: retries stop [`DELIVERY_RETRY_WINDOW_MS`]
+    /// after it.
+    pub failing_since: Option<Timestamp>,
+    /// When the dispatcher tries a failed notification again.
+    pub retry_at: Option<Timestamp>,
     /// The latest outcome, in words.
     pub detail: String,
 }
@@ -83,6 +88,9 @@ crate::wire_names! {
         Delivered = "delivered",
         /// A notification whose last delivery failed; the dispatcher tries again.
         Failed = "failed",
+        /// A notification that kept failing for [`DELIVERY_RETRY_WINDOW_MS`]: no longer tried; a person may
+        /// resend it.
+        DeadLetter = "dead_letter",
     }
 }
 
@@ -93,8 +101,9 @@ impl TaskStatus {
     }
 }
 
-/// Delivery attempts after which a notification is no longer retried.
-pub const DELIVERY_ATTEMPTS_MAX: u32 = 5;
+/// How long a failing notification is retried, from its first failed attempt: a receiver down for a day is
+/// someone's to fix, and the dead letter waits for them.
+pub const DELIVERY_RETRY_WINDOW_MS: i64 = 24 * 3_600_000;
 
 /// An action trigger met while applying a log entry, run when the entry is fully applied.
 #[derive(Clone, Debug)]

@@ -14,7 +14,7 @@ use crate::engine::detect::inventory::Projection;
 use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionRecord};
 use crate::engine::ledger::{LocationId, SkuId, pack};
 use crate::engine::refusal::Refusal;
-use crate::engine::task_list::{Task, TaskKind, TaskStatus, Triggered};
+use crate::engine::task_list::{DELIVERY_RETRY_WINDOW_MS, Task, TaskKind, TaskStatus, Triggered};
 use crate::event::LocationKind;
 use crate::rules::workflow::{TaskKindRule, Trigger};
 
@@ -74,6 +74,8 @@ impl Engine {
                         created_at: at,
                         decided_by: None,
                         attempts: 0,
+                        failing_since: None,
+                        retry_at: None,
                         detail,
                     });
                     note
@@ -272,9 +274,8 @@ impl Engine {
     /// Whether a task command fits the task: it must exist, belong to the command's exception and wait for
     /// this kind of decision.
     pub(super) fn check_task_command(&self, command: &Command) -> Result<(), Refusal> {
-        let (task_id, delivery) = match &command.action {
-            Action::DecideTask { task, .. } => (*task, false),
-            Action::TaskDelivered { task, .. } => (*task, true),
+        let task_id = match &command.action {
+            Action::DecideTask { task, .. } | Action::TaskDelivered { task, .. } | Action::ResendTask { task } => *task,
             _ => return Ok(()),
         };
         let task = task_id
@@ -283,49 +284,90 @@ impl Engine {
             .filter(|task| task.exception == command.exception)
             .ok_or_else(|| Refusal::not_found(format!("exception {} has no task {task_id}", command.exception)))?;
         let is_notification = matches!(task.kind, TaskKind::Notify { .. });
-        match (delivery, task.status) {
-            (true, TaskStatus::Pending | TaskStatus::Failed) if is_notification => Ok(()),
-            (false, TaskStatus::Proposed | TaskStatus::Open) => Ok(()),
-            (_, status) => Err(Refusal::conflict(format!("task {task_id} is {}", status.name()))),
+        let fits = match (&command.action, task.status) {
+            (Action::TaskDelivered { .. }, TaskStatus::Pending | TaskStatus::Failed) => is_notification,
+            (Action::ResendTask { .. }, TaskStatus::Failed | TaskStatus::DeadLetter) => is_notification,
+            (Action::DecideTask { .. }, status) => matches!(status, TaskStatus::Proposed | TaskStatus::Open),
+            _ => false,
+        };
+        if fits {
+            return Ok(());
         }
+        Err(Refusal::conflict(format!("task {task_id} is {}", task.status.name())))
     }
 
     /// Applies a checked task command.
     pub(super) fn apply_task_command(&mut self, command: &Command, at: Timestamp, seq: u64) {
-        let (task_id, status, detail) = match &command.action {
+        let (task_id, note) = match &command.action {
             Action::DecideTask { task, approve, note } => {
-                let current = self.state.workflow.tasks[(*task - 1) as usize].status;
-                let status = match (current, approve) {
+                let task = &mut self.state.workflow.tasks[(*task - 1) as usize];
+                task.status = match (task.status, approve) {
                     (TaskStatus::Proposed, true) => TaskStatus::Approved,
                     (TaskStatus::Open, true) => TaskStatus::Done,
                     _ => TaskStatus::Rejected,
                 };
-                (*task, status, note.clone())
+                task.detail.clone_from(note);
+                task.decided_by = Some(command.actor.clone());
+                (task.id, format!("{}: {note}", task.status.name()))
             }
-            Action::TaskDelivered { task, ok, detail } => {
-                let status = if *ok { TaskStatus::Delivered } else { TaskStatus::Failed };
-                (*task, status, detail.clone())
+            Action::TaskDelivered {
+                task,
+                ok,
+                detail,
+                retry_at,
+            } => {
+                let task = &mut self.state.workflow.tasks[(*task - 1) as usize];
+                record_delivery(task, *ok, detail, retry_at.as_ref().map(Timestamp::from_datetime), at);
+                let retry = match task.retry_at {
+                    Some(retry_at) if task.status == TaskStatus::Failed => format!("; next try {retry_at}"),
+                    _ => String::new(),
+                };
+                (task.id, format!("{}: {detail}{retry}", task.status.name()))
+            }
+            Action::ResendTask { task } => {
+                let task = &mut self.state.workflow.tasks[(*task - 1) as usize];
+                task.status = TaskStatus::Pending;
+                task.failing_since = None;
+                task.retry_at = None;
+                task.detail = format!("resent by {}", command.actor);
+                (task.id, format!("pending: resent after {} attempts", task.attempts))
             }
             _ => return,
         };
-        let task = &mut self.state.workflow.tasks[(task_id - 1) as usize];
-        task.status = status;
-        task.detail = detail.clone();
-        if matches!(command.action, Action::TaskDelivered { .. }) {
-            task.attempts += 1;
-        } else {
-            task.decided_by = Some(command.actor.clone());
-        }
-        let note = format!("task {task_id} {}: {detail}", status.name());
-        self.state
-            .book
-            .exceptions
-            .get_mut(command.exception)
-            .note(at, &command.actor, "task", note, seq);
+        self.state.book.exceptions.get_mut(command.exception).note(
+            at,
+            &command.actor,
+            "task",
+            format!("task {task_id} {note}"),
+            seq,
+        );
     }
 
     pub fn tasks(&self) -> &[Task] {
         &self.state.workflow.tasks
+    }
+}
+
+/// One delivery attempt of a notification: delivered, failed with a next try, or, once it has failed for
+/// [`DELIVERY_RETRY_WINDOW_MS`], a dead letter.
+fn record_delivery(task: &mut Task, ok: bool, detail: &str, retry_at: Option<Timestamp>, at: Timestamp) {
+    task.attempts += 1;
+    task.detail = detail.to_owned();
+    if ok {
+        task.status = TaskStatus::Delivered;
+        task.failing_since = None;
+        task.retry_at = None;
+        return;
+    }
+    let failing_since = *task.failing_since.get_or_insert(at);
+    let given_up = at.0 - failing_since.0 >= DELIVERY_RETRY_WINDOW_MS
+        || retry_at.is_none_or(|retry| retry.0 - failing_since.0 >= DELIVERY_RETRY_WINDOW_MS);
+    if given_up {
+        task.status = TaskStatus::DeadLetter;
+        task.retry_at = None;
+    } else {
+        task.status = TaskStatus::Failed;
+        task.retry_at = retry_at;
     }
 }
 

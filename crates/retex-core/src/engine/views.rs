@@ -406,7 +406,8 @@ pub struct TaskView<'a> {
     /// `transfer`, `purchase_order`, `recount`, `quality_review`, `finance_task`, `notify_webhook`,
     /// `notify_email` or `hold_order`.
     pub kind: &'static str,
-    /// `proposed`, `open`, `pending`, `approved`, `rejected`, `done`, `delivered` or `failed`.
+    /// `proposed`, `open`, `pending`, `approved`, `rejected`, `done`, `delivered`, `failed` (to be tried
+    /// again at `retry_at`) or `dead_letter` (given up after a day of failures; a person may resend it).
     pub status: &'static str,
     pub team: &'a str,
     pub created_at: String,
@@ -414,6 +415,9 @@ pub struct TaskView<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decided_by: Option<&'a str>,
     pub attempts: u32,
+    /// When a failed notification is tried again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<String>,
     /// Where the task happens: the transfer's or order's destination, the recount's store.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<&'a str>,
@@ -449,6 +453,7 @@ impl Engine {
             detail: &task.detail,
             decided_by: task.decided_by.as_deref(),
             attempts: task.attempts,
+            retry_at: task.retry_at.map(Timestamp::to_rfc3339),
             location: None,
             from: None,
             sku: None,

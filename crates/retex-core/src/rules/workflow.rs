@@ -266,6 +266,18 @@ pub struct AutomatedAction {
     pub task: TaskKindRule,
     /// Where a notification goes: a webhook URL or an e-mail address.
     pub target: Option<String>,
+    /// How a webhook's deliveries are signed. Not part of the rules' identity: rotating a secret changes
+    /// nothing the engine decides.
+    #[serde(skip)]
+    pub secret: Option<WebhookSecret>,
+}
+
+/// The key of a webhook's signatures: written in the rules file, or named there and read from the server's
+/// environment when it starts, which keeps it out of the file and off the rules page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WebhookSecret {
+    Inline(String),
+    Env(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

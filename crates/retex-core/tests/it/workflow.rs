@@ -332,6 +332,39 @@ holidays = ["25/12/2026"]
     }
 }
 
+#[test]
+fn webhook_secrets_are_checked_and_kept_out_of_the_rules_identity() {
+    let action = |target: &str, secret: &str| {
+        format!("[[actions]]\ntype = \"po_late\"\ndo = \"notify_webhook\"\ntarget = \"{target}\"\n{secret}\n")
+    };
+    let mistakes = [
+        action("https://hooks/a", "secret = \"x\"\nsecret_env = \"Y\""),
+        action("hooks/b", ""),
+        "[[actions]]\ntype = \"po_late\"\ndo = \"request_recount\"\nsecret = \"x\"\n".to_owned(),
+        action("https://hooks/c", "secret = \"one\"") + &action("https://hooks/c", "secret = \"two\""),
+    ];
+    let expected = [
+        "give secret or secret_env, not both",
+        "a webhook target is an http:// or https:// URL",
+        "only a notify_webhook action is signed with a secret",
+        "one secret per target",
+    ];
+    for (text, problem) in mistakes.iter().zip(expected) {
+        let errors = parse_rules(text).expect_err(problem);
+        assert!(
+            errors.iter().any(|error| error.to_string().contains(problem)),
+            "{problem}: {errors:?}"
+        );
+    }
+    let signed = parse_rules(&action("https://hooks/d", "secret = \"one\"")).unwrap();
+    let rotated = parse_rules(&action("https://hooks/d", "secret_env = \"HOOK_KEY\"")).unwrap();
+    assert_eq!(
+        signed.version(),
+        rotated.version(),
+        "a secret is not part of what the engine decides"
+    );
+}
+
 const ACTIONS: &str = r#"
 [[actions]]
 type = "count_variance"
@@ -459,19 +492,68 @@ fn automated_actions_create_tasks_that_people_and_the_dispatcher_close() {
             .unwrap()
             .contains("count_variance S1 K0")
     );
-    for (ok, status, attempts) in [(false, "failed", 1), (true, "delivered", 2)] {
+    // A failure is retried when the dispatcher said; failures go on for a day from the first one, then the
+    // notification is a dead letter that only a person's resend brings back.
+    let deliver = |engine: &mut Engine, seq: u64, at: &str, ok: bool, retry_at: Option<&str>| {
         let delivered = Action::TaskDelivered {
             task: notify_id,
             ok,
-            detail: "HTTP".into(),
+            detail: "HTTP 503".into(),
+            retry_at: retry_at.map(|at| chrono::DateTime::parse_from_rfc3339(at).unwrap()),
         };
-        apply(
-            &mut engine,
-            command("2026-11-03T17:01:00Z", "retex-dispatcher", id, delivered),
-        );
+        let command = command_of(at, "retex-dispatcher", id, delivered);
+        engine.check_command(&command).map_err(|refusal| refusal.to_string())?;
+        engine.apply(seq, &Input::Command(command));
         let view = engine.task_view(&engine.tasks()[(notify_id - 1) as usize]);
-        assert_eq!((view.status, view.attempts), (status, attempts));
+        Ok::<_, String>((view.status, view.attempts))
+    };
+    let mut failing = engine.clone();
+    let first = deliver(
+        &mut engine,
+        1000,
+        "2026-11-03T17:01:00Z",
+        false,
+        Some("2026-11-03T17:02:00Z"),
+    );
+    assert_eq!(first, Ok(("failed", 1)));
+    let second = deliver(&mut engine, 1001, "2026-11-03T17:02:00Z", true, None);
+    assert_eq!(second, Ok(("delivered", 2)));
+    let resend = |engine: &mut Engine, seq: u64, at: &str| {
+        let command = command_of(at, "lea", id, Action::ResendTask { task: notify_id });
+        engine.check_command(&command).map_err(|refusal| refusal.to_string())?;
+        engine.apply(seq, &Input::Command(command));
+        Ok::<_, String>(engine.task_view(&engine.tasks()[(notify_id - 1) as usize]).status)
+    };
+    assert_eq!(
+        resend(&mut engine, 1002, "2026-11-03T17:03:00Z"),
+        Err(format!("task {notify_id} is delivered"))
+    );
+
+    let tries = [
+        ("2026-11-03T17:01:00Z", Some("2026-11-03T18:01:00Z"), "failed"),
+        ("2026-11-03T18:01:00Z", Some("2026-11-04T16:01:00Z"), "failed"),
+        // The next try would fall more than a day after the first failure.
+        ("2026-11-04T16:01:00Z", Some("2026-11-04T17:01:00Z"), "dead_letter"),
+    ];
+    for (index, (at, retry_at, status)) in tries.into_iter().enumerate() {
+        let outcome = deliver(&mut failing, 1000 + index as u64, at, false, retry_at);
+        assert_eq!(outcome, Ok((status, index as u32 + 1)), "attempt at {at}");
     }
+    let late = deliver(&mut failing, 1010, "2026-11-04T18:00:00Z", true, None);
+    assert_eq!(
+        late,
+        Err(format!("task {notify_id} is dead_letter")),
+        "no attempt after giving up"
+    );
+    assert_eq!(resend(&mut failing, 1011, "2026-11-05T09:00:00Z"), Ok("pending"));
+    let fresh = deliver(
+        &mut failing,
+        1012,
+        "2026-11-05T09:00:05Z",
+        false,
+        Some("2026-11-05T10:00:05Z"),
+    );
+    assert_eq!(fresh, Ok(("failed", 4)), "a resend starts a new day of retries");
 }
 
 #[test]

@@ -162,6 +162,9 @@ impl ActForm {
                 approve: self.approve.unwrap_or(false),
                 note: Self::optional(&self.note),
             },
+            ActionKind::ResendTask => Action::ResendTask {
+                task: self.task.ok_or_else(|| Failure::bad_request("task: which task"))?,
+            },
             ActionKind::Dismiss => Action::Dismiss {
                 reason: self.field("reason", &self.reason)?,
             },

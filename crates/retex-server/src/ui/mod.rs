@@ -6,6 +6,7 @@
 
 mod charts;
 mod dashboard;
+mod deliveries;
 mod exception;
 mod import;
 mod incidents;
@@ -53,6 +54,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/store/count", post(store::submit_count).layer(form()))
         .route("/store/receive", post(store::confirm_receipt).layer(form()))
         .route("/rules", get(rules::rules_page))
+        .route("/deliveries", get(deliveries::deliveries_page))
         .route(
             "/import",
             get(import::import_page)

@@ -19,7 +19,7 @@ struct RulesPage {
 }
 
 pub(super) async fn rules_page(State(state): State<Arc<AppState>>, user: PageUser) -> Response {
-    let text = state.rules_text.clone();
+    let text = without_secrets(&state.rules_text);
     shown(
         state
             .read(move |live| {
@@ -32,4 +32,34 @@ pub(super) async fn rules_page(State(state): State<Arc<AppState>>, user: PageUse
             })
             .await,
     )
+}
+
+/// The rules file with the value of every `secret = ...` line hidden: a webhook's signing key is not for every
+/// reader of the rules.
+fn without_secrets(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len());
+    for line in text.lines() {
+        let key = line.split('=').next().unwrap_or_default().trim();
+        if key == "secret" && line.contains('=') {
+            let indent = &line[..line.len() - line.trim_start().len()];
+            shown.push_str(indent);
+            shown.push_str("secret = \"(hidden)\"");
+        } else {
+            shown.push_str(line);
+        }
+        shown.push('\n');
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secrets_are_hidden_and_everything_else_is_shown() {
+        let text = "[[actions]]\ntarget = \"https://hooks\"\n  secret = \"s3cret\"\nsecret_env = \"HOOK_KEY\"\n";
+        assert_eq!(
+            super::without_secrets(text),
+            "[[actions]]\ntarget = \"https://hooks\"\n  secret = \"(hidden)\"\nsecret_env = \"HOOK_KEY\"\n"
+        );
+    }
 }

@@ -5,6 +5,7 @@ mod api;
 mod client;
 mod imports;
 mod ui;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -90,7 +91,8 @@ impl Server {
         let address = listener.local_addr().unwrap();
         let app = retex_server::router(Arc::clone(&state)).into_make_service_with_connect_info::<SocketAddr>();
         runtime.spawn(async move { axum::serve(listener, app).await });
-        runtime.spawn(retex_server::dispatch::dispatch_outbox(Arc::clone(&state)));
+        let dispatcher = runtime.block_on(retex_server::dispatcher_of(&state)).unwrap();
+        runtime.spawn(dispatcher.run(Arc::clone(&state)));
         Self {
             address,
             state,

@@ -36,7 +36,7 @@ use super::{Reader, read_location_kind};
 use crate::event::OpeningHours;
 use crate::rules::workflow::{
     ApprovalRule, Assignment, AutomatedAction, EscalationLevel, EscalationTarget, LevelTime, Ownership, Repeat, Shift,
-    TaskKindRule, Team, Trigger,
+    TaskKindRule, Team, Trigger, WebhookSecret,
 };
 use crate::rules::{Rules, Severity, SlaTarget};
 
@@ -315,7 +315,8 @@ pub(super) fn read_approvals(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_
     }
 }
 
-/// `[[actions]]` rows: `type`, `on` (`open`, `breach` or `status:NAME`), `do` and, for notifications, `target`.
+/// `[[actions]]` rows: `type`, `on` (`open`, `breach` or `status:NAME`), `do` and, for notifications, `target`;
+/// a webhook may be signed with `secret` or `secret_env`, one secret per target.
 pub(super) fn read_actions(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
     let DeValue::Array(items) = value.get_ref() else {
         reader.error(value.span(), "actions", "expected an array of tables ([[actions]])");
@@ -327,6 +328,7 @@ pub(super) fn read_actions(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>
             continue;
         };
         let (mut exception_type, mut on, mut task, mut target) = (None, Some(Trigger::Open), None, None);
+        let mut secret = None;
         for (field, value) in fields.iter() {
             let field_path = format!("{path}.{}", field.get_ref());
             match field.get_ref().as_ref() {
@@ -366,8 +368,58 @@ pub(super) fn read_actions(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>
                     }
                 }
                 "target" => target = reader.string(value, &field_path).map(str::to_owned),
-                _ => reader.error(field.span(), &field_path, "unknown key: use type, on, do and target"),
+                "secret" | "secret_env" if secret.is_some() => {
+                    reader.error(field.span(), &field_path, "give secret or secret_env, not both");
+                }
+                "secret" => {
+                    secret = reader
+                        .string(value, &field_path)
+                        .map(|text| WebhookSecret::Inline(text.to_owned()));
+                }
+                "secret_env" => {
+                    secret = reader
+                        .string(value, &field_path)
+                        .map(|name| WebhookSecret::Env(name.to_owned()));
+                }
+                _ => reader.error(
+                    field.span(),
+                    &field_path,
+                    "unknown key: use type, on, do, target and, for a webhook, secret or secret_env",
+                ),
             }
+        }
+        let webhook = task == Some(TaskKindRule::NotifyWebhook);
+        if secret.is_some() && !webhook {
+            reader.error(
+                item.span(),
+                &path,
+                "only a notify_webhook action is signed with a secret",
+            );
+        }
+        if let (true, Some(url)) = (webhook, &target)
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            reader.error(
+                item.span(),
+                &path,
+                format!("{url:?}: a webhook target is an http:// or https:// URL"),
+            );
+        }
+        if let (true, Some(url)) = (webhook, &target)
+            && let Some(other) = rules.workflow.actions.iter().find(|action| {
+                action.task == TaskKindRule::NotifyWebhook
+                    && action.target.as_ref() == Some(url)
+                    && action.secret != secret
+            })
+        {
+            reader.error(
+                item.span(),
+                &path,
+                format!(
+                    "{url} is signed differently by another action (of {}): one secret per target",
+                    other.exception_type
+                ),
+            );
         }
         let notifies = matches!(task, Some(TaskKindRule::NotifyWebhook | TaskKindRule::NotifyEmail));
         if notifies && target.is_none() {
@@ -383,6 +435,7 @@ pub(super) fn read_actions(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>
                 on,
                 task,
                 target,
+                secret,
             }),
             (None, _, _) => reader.error(item.span(), &path, "an action needs a type"),
             (_, _, None) => reader.error(item.span(), &path, "an action needs `do`"),
