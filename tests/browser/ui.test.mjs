@@ -37,6 +37,7 @@ before(async () => {
   retex(['ingest', '--db', db, '--rules', rules, world]);
   retex(['user', 'add', '--db', db, 'lead', '--role', 'operations_lead'], password + '\n');
   retex(['user', 'add', '--db', db, 'olga', '--role', 'operations_lead'], password + '\n');
+  retex(['user', 'add', '--db', db, 'ada', '--role', 'admin'], password + '\n');
   retex(['user', 'add', '--db', db, 'sam', '--role', 'team_member', '--team', 'store S1', '--locations', 'S1'], password + '\n');
   server = spawn(bin, ['serve', '--db', db, '--rules', rules, '--clock', 'log', '--listen', `127.0.0.1:${port}`], { stdio: 'inherit', env: { ...process.env, RETEX_LOG: 'warn' } });
   for (let attempt = 0; ; attempt++) {
@@ -149,6 +150,24 @@ test('the dashboard shows its charts', async () => {
   await page.close();
 });
 
+test('an admin imports a spreadsheet on a phone and reads what became of each row', async () => {
+  const page = await logIn('ada');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.click('nav a:has-text("Import")');
+  await page.selectOption('select[name=kind]', 'products');
+  await page.check('input[name=decimal_comma]');
+  const csv = 'sku;name;category;price\nK9;Kiwi;Fruit;0,45\nK8;Kale;;1,20\n';
+  await page.setInputFiles('input[name=file]', { name: 'products.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.click('button:has-text("Import")');
+  const report = page.locator('#import-report');
+  assert.match(await report.textContent(), /products\.csv: 2 rows/);
+  assert.match(await report.textContent(), /Imported 1, unchanged 0, already logged 0, rejected 1/);
+  assert.match(await report.locator('tbody tr').first().textContent(), /3\s*category\s*missing/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the import report scrolls sideways on a phone by ${overflow} px`);
+  await page.close();
+});
+
 test('every page fits a phone and runs under the content security policy', async () => {
   const page = await logIn('lead');
   const problems = [];
@@ -157,7 +176,7 @@ test('every page fits a phone and runs under the content security policy', async
   });
   await page.setViewportSize({ width: 390, height: 844 });
   const id = (await page.locator('table.queue tbody tr a').first().textContent()).trim();
-  for (const path of ['/queue', `/exceptions/${id}`, '/incidents', '/dashboard', '/store', '/rules']) {
+  for (const path of ['/queue', `/exceptions/${id}`, '/incidents', '/dashboard', '/store', '/rules', '/deliveries']) {
     await page.goto(`${base}${path}`);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `${path} scrolls sideways on a phone by ${overflow} px`);

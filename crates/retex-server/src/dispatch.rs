@@ -195,22 +195,22 @@ fn retry_delay(attempts: u32) -> Duration {
     full.mul_f64(0.5 + share / 2.0)
 }
 
-/// A transport error in a few words, with its cause (a refused connection, a certificate the client does not
-/// trust).
+/// A transport error in a few words: what failed and its first cause (a refused connection, a certificate the
+/// client does not trust).
 fn describe(error: &reqwest::Error) -> String {
-    let mut text = if error.is_timeout() {
-        format!("no answer within {} s", DELIVERY_TIMEOUT.as_secs())
-    } else if error.is_connect() {
-        "could not connect".to_owned()
-    } else {
-        "the request failed".to_owned()
-    };
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text = format!("{text}: {cause}");
-        source = cause.source();
+    if error.is_timeout() {
+        return format!("no answer within {} s", DELIVERY_TIMEOUT.as_secs());
     }
-    text
+    let what = if error.is_connect() {
+        "could not connect"
+    } else {
+        "the request failed"
+    };
+    let mut root: &dyn std::error::Error = error;
+    while let Some(cause) = root.source() {
+        root = cause;
+    }
+    format!("{what}: {root}")
 }
 
 /// Webhook notifications to try now: new ones, and failed ones (the dispatcher's own wait decides when).

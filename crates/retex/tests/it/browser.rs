@@ -35,5 +35,5 @@ fn the_web_ui_works_in_headless_chromium() {
         "browser tests failed:\n{report}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(report.contains("# pass 4") && report.contains("# fail 0"), "{report}");
+    assert!(report.contains("# pass 5") && report.contains("# fail 0"), "{report}");
 }
