@@ -14,7 +14,8 @@
 //! 3. `state.rs`: [`AppState`] and the operations both the API and the UI perform (ingest, act, evidence,
 //!    shop-floor events).
 //! 4. `extract.rs`: who is asking (a token or a session cookie). `dispatch.rs`: the outbox dispatcher.
-//!    `import.rs`: a CSV file of master data or counts, for the API and the admin's upload.
+//!    `import.rs`: a CSV file of master data or counts, for the API and the admin's upload. `nats.rs`: events
+//!    from a NATS JetStream stream.
 //! 5. `api/`: the JSON API, one module per resource; `api/mod.rs` lists the routes once as
 //!    [`api::OPERATIONS`]. `ui/`: the web UI, one module per page; `ui/page.rs` holds what the pages share and
 //!    `ui/mod.rs` the routes.
@@ -28,6 +29,7 @@ pub mod error;
 pub mod extract;
 pub mod import;
 pub mod metrics;
+pub mod nats;
 pub mod openapi;
 pub mod params;
 pub mod scope;
@@ -86,9 +88,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
-pub async fn serve(state: Arc<AppState>, listen: SocketAddr) -> anyhow::Result<()> {
+/// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight; takes events from NATS too when given
+/// a stream.
+pub async fn serve(state: Arc<AppState>, listen: SocketAddr, nats: Option<nats::NatsOptions>) -> anyhow::Result<()> {
     let dispatcher = dispatcher_of(&state).await?;
+    let nats = match nats {
+        Some(options) => Some(nats::NatsIngest::connect(options).await?),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listen on {listen}"))?;
@@ -97,6 +104,9 @@ pub async fn serve(state: Arc<AppState>, listen: SocketAddr) -> anyhow::Result<(
         tokio::spawn(follow_wall_clock(Arc::clone(&state)));
     }
     tokio::spawn(dispatcher.run(Arc::clone(&state)));
+    if let Some(nats) = nats {
+        tokio::spawn(nats.run(Arc::clone(&state)));
+    }
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),

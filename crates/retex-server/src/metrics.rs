@@ -20,6 +20,9 @@ pub struct Metrics {
     pub events_accepted: AtomicU64,
     pub events_duplicate: AtomicU64,
     pub events_rejected: AtomicU64,
+    /// Messages taken from NATS, and those with a malformed line (copied to the dead letters).
+    pub nats_messages: AtomicU64,
+    pub nats_malformed: AtomicU64,
     /// Per route and status class: bucket counts, sum of seconds, count.
     requests: Mutex<BTreeMap<(String, u16), Histogram>>,
 }
@@ -67,7 +70,7 @@ impl Metrics {
         counter(
             &mut out,
             "retex_events_accepted_total",
-            "Events appended to the log over HTTP.",
+            "Events appended to the log over HTTP or NATS.",
             self.events_accepted.load(Ordering::Relaxed),
         );
         counter(
@@ -81,6 +84,18 @@ impl Metrics {
             "retex_events_rejected_total",
             "Event lines rejected as malformed.",
             self.events_rejected.load(Ordering::Relaxed),
+        );
+        counter(
+            &mut out,
+            "retex_nats_messages_total",
+            "Messages taken from the NATS stream and acknowledged.",
+            self.nats_messages.load(Ordering::Relaxed),
+        );
+        counter(
+            &mut out,
+            "retex_nats_malformed_total",
+            "NATS messages with a malformed line or no event, copied to the dead-letter subject.",
+            self.nats_malformed.load(Ordering::Relaxed),
         );
         let gauge = |out: &mut String, name: &str, help: &str, value: String| {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");

@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use retex_core::rules::file::default_rules_toml;
 use retex_server::auth::{Role, new_token, user_account};
+use retex_server::nats::NatsOptions;
 use retex_server::{ClockMode, ServerOptions, app_state};
 use retex_store::{Account, AccountKind, LiveEngine};
 
@@ -40,6 +41,40 @@ pub struct ServeArgs {
     /// receivers whose certificate a private authority signed.
     #[arg(long, value_name = "FILE")]
     webhook_ca: Option<PathBuf>,
+    #[command(flatten)]
+    nats: NatsArgs,
+}
+
+/// Taking events from a NATS JetStream stream as well as over HTTP.
+#[derive(Args)]
+pub struct NatsArgs {
+    /// The NATS server (`nats://host:4222`); events are then taken from its stream too.
+    #[arg(long, value_name = "URL")]
+    nats: Option<String>,
+    /// The JetStream stream, created on `--nats-subject` when it does not exist.
+    #[arg(long, value_name = "NAME", default_value = "RETEX", requires = "nats")]
+    nats_stream: String,
+    /// The subject events are published on (one JSON event or NDJSON lines per message).
+    #[arg(long, value_name = "SUBJECT", default_value = "retex.events", requires = "nats")]
+    nats_subject: String,
+    /// The durable consumer, whose position in the stream survives restarts.
+    #[arg(long, value_name = "NAME", default_value = "retex", requires = "nats")]
+    nats_durable: String,
+    /// Where a malformed message is copied, with its problem in the `Retex-Error` header.
+    #[arg(long, value_name = "SUBJECT", default_value = "retex.dead_letter", requires = "nats")]
+    nats_dead_letter: String,
+}
+
+impl NatsArgs {
+    fn options(&self) -> Option<NatsOptions> {
+        Some(NatsOptions {
+            url: self.nats.clone()?,
+            stream: self.nats_stream.clone(),
+            subject: self.nats_subject.clone(),
+            durable: self.nats_durable.clone(),
+            dead_letter: self.nats_dead_letter.clone(),
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -66,7 +101,7 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         },
     };
     let live = args.store.open_live()?;
-    serve_live(&args.store, live, args.listen, options)?;
+    serve_live(&args.store, live, args.listen, options, args.nats.options())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -86,6 +121,7 @@ pub fn serve_live(
     live: LiveEngine,
     listen: SocketAddr,
     options: ServerOptions,
+    nats: Option<NatsOptions>,
 ) -> anyhow::Result<()> {
     init_logging();
     let accounts = retex_store::open(&store.location()).context("open a second store connection for accounts")?;
@@ -99,7 +135,7 @@ pub fn serve_live(
         .build()
         .context("start the async runtime")?;
     println!("serving on http://{listen} (Ctrl-C stops)");
-    runtime.block_on(retex_server::serve(state, listen))
+    runtime.block_on(retex_server::serve(state, listen, nats))
 }
 
 fn init_logging() {

@@ -298,6 +298,6 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     println!("\nweb UI on http://{}: log in as one of (name, password):", args.listen);
     println!("{}", logins.join("\n"));
     println!("the demo's clock stays at the end of the simulation, so due times read as they were then");
-    serve_live(&store, live, args.listen, ServerOptions::engine_clock())?;
+    serve_live(&store, live, args.listen, ServerOptions::engine_clock(), None)?;
     Ok(ExitCode::SUCCESS)
 }

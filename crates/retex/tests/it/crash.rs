@@ -6,24 +6,9 @@ use std::time::Duration;
 
 use retex_store::StoreLocation;
 
-use crate::{synthetic_stream, visible_state};
+use crate::{log_ids, synthetic_stream, visible_state};
 
 const EVENTS: usize = 60_000;
-
-fn log_ids(db: &std::path::Path) -> Vec<String> {
-    let mut store = retex_store::open(&StoreLocation::Sqlite(db.to_path_buf())).unwrap();
-    let mut ids = Vec::new();
-    loop {
-        let page = store.read_log(ids.len() as u64, 10_000).unwrap();
-        if page.is_empty() {
-            return ids;
-        }
-        for entry in page {
-            assert_eq!(entry.seq, ids.len() as u64 + 1, "seqs are gap-free");
-            ids.push(entry.event_id);
-        }
-    }
-}
 
 #[test]
 fn killed_ingests_resume_to_the_state_of_one_clean_run() {

@@ -7,6 +7,7 @@ mod crash;
 mod headline;
 mod idempotency;
 mod import;
+mod nats;
 mod scenarios;
 mod simulated;
 mod store_rate;
@@ -14,8 +15,12 @@ mod tidy;
 mod wall_clock;
 
 use std::fmt::Write;
+use std::io::{Read, Write as _};
+use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
+
+use retex_store::StoreLocation;
 
 /// Runs the built `retex` binary with `args`.
 pub fn retex(args: &[&str]) -> Output {
@@ -51,6 +56,46 @@ pub fn all_exceptions(db: &str) -> String {
         "--format",
         "ndjson",
     ]))
+}
+
+/// A `retex serve` child process, killed when the test ends, passed or not.
+pub struct Server(pub Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The body of `GET path`, or `None` while the server does not answer.
+pub fn get(port: u16, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned())
+}
+
+/// The event ids of an SQLite store's log, in log order; the seqs are checked to have no gap.
+pub fn log_ids(db: &Path) -> Vec<String> {
+    let mut store = retex_store::open(&StoreLocation::Sqlite(db.to_path_buf())).unwrap();
+    let mut ids = Vec::new();
+    loop {
+        let page = store.read_log(ids.len() as u64, 10_000).unwrap();
+        if page.is_empty() {
+            return ids;
+        }
+        for entry in page {
+            assert_eq!(entry.seq, ids.len() as u64 + 1, "seqs are gap-free");
+            ids.push(entry.event_id);
+        }
+    }
 }
 
 pub fn stdout(output: &Output) -> String {

@@ -1,40 +1,14 @@
 //! `retex serve --clock wall`: between events the engine's clock follows the wall clock, so a deadline that
 //! passed while no event came fires all the same (here, a transfer that was due weeks ago).
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{retex, stdout, store_with_an_unreceived_transfer};
+use crate::{Server, free_port, get, retex, stdout, store_with_an_unreceived_transfer};
 
 /// How long the server may take to start and tick (it checks the wall clock every second).
 const WAIT_MAX: Duration = Duration::from_secs(30);
 const POLL_EVERY: Duration = Duration::from_millis(100);
-
-/// Kills the server when the test ends, passed or not.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// The body of `GET path`, or `None` while the server does not answer.
-fn get(port: u16, path: &str) -> Option<String> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned())
-}
 
 /// The engine's clock lag behind the wall clock, in seconds, from `/metrics`.
 fn clock_lag_seconds(port: u16) -> Option<f64> {
