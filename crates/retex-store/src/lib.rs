@@ -138,6 +138,10 @@ pub trait Store: Send {
     /// The setting under `key`; when there is none, stores `default` and returns it. Concurrent callers all
     /// get the value that was stored first.
     fn setting_or_insert(&mut self, key: &str, default: &str) -> Result<String, StoreError>;
+    /// The setting under `key`, if any.
+    fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Stores a setting, replacing the value under `key` (a connector's cursor).
+    fn put_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
     /// Keeps an evidence file under its SHA-256 (a file already kept is left as it is).
     fn put_evidence(&mut self, sha256: &str, media_type: &str, bytes: &[u8]) -> Result<(), StoreError>;
     /// An evidence file: its media type and bytes.
@@ -192,6 +196,8 @@ const SELECT_ACCOUNT_BY_SECRET: &str =
     "SELECT name, kind, secret_hash, role, team, locations, created_ms FROM account WHERE secret_hash = $1";
 const INSERT_SETTING_IF_ABSENT: &str = "INSERT INTO setting (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
 const SELECT_SETTING: &str = "SELECT value FROM setting WHERE key = $1";
+const UPSERT_SETTING: &str =
+    "INSERT INTO setting (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 const INSERT_EVIDENCE: &str =
     "INSERT INTO evidence (sha256, media_type, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING";
 const SELECT_EVIDENCE: &str = "SELECT media_type, bytes FROM evidence WHERE sha256 = $1";

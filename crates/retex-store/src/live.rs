@@ -212,6 +212,22 @@ impl LiveEngine {
         })
     }
 
+    /// The setting under `key` (a connector's cursor), if any.
+    pub fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+        self.store
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .setting(key)
+    }
+
+    /// Stores a setting, replacing the value under `key`.
+    pub fn put_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.store
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .put_setting(key, value)
+    }
+
     /// Logs and applies a tick that moves the clock to `at`; false when that tick was already logged.
     pub fn tick(&mut self, at: Timestamp) -> Result<bool, StoreError> {
         let at_text = at.to_rfc3339();

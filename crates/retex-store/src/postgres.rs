@@ -24,7 +24,7 @@ use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, link_batch};
 use crate::{
     Account, AccountRow, AppendOutcome, INSERT_EVIDENCE, INSERT_SETTING_IF_ABSENT, Migration, NewEntry,
     SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET, SELECT_EVIDENCE, SELECT_SETTING, SNAPSHOTS_KEPT, Snapshot, Store,
-    StoreError, StoredEntry, UPSERT_ACCOUNT, applied_migrations, migrations,
+    StoreError, StoredEntry, UPSERT_ACCOUNT, UPSERT_SETTING, applied_migrations, migrations,
 };
 
 /// The advisory lock that serialises appends ("RETEXLOG" in ASCII). Other Retex locks (migrations, the
@@ -359,6 +359,21 @@ impl Store for PostgresStore {
             .map_err(error)?;
         let row = self.client.query_one(SELECT_SETTING, &[&key]).map_err(error)?;
         row.try_get(0).map_err(error)
+    }
+
+    fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+        let location = &self.location;
+        let error = |error| store_error(location, "setting", &error);
+        let row = self.client.query_opt(SELECT_SETTING, &[&key]).map_err(error)?;
+        row.map(|row| row.try_get(0)).transpose().map_err(error)
+    }
+
+    fn put_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        let location = &self.location;
+        self.client
+            .execute(UPSERT_SETTING, &[&key, &value])
+            .map(drop)
+            .map_err(|error| store_error(location, "setting", &error))
     }
 }
 

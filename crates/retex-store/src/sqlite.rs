@@ -26,7 +26,7 @@ use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, ChainVerdict, link_batc
 use crate::{
     Account, AccountRow, AppendOutcome, INSERT_EVIDENCE, INSERT_SETTING_IF_ABSENT, Migration, NewEntry,
     SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET, SELECT_EVIDENCE, SELECT_SETTING, SNAPSHOTS_KEPT, Snapshot, Store,
-    StoreError, StoredEntry, UPSERT_ACCOUNT, applied_migrations, migrations,
+    StoreError, StoredEntry, UPSERT_ACCOUNT, UPSERT_SETTING, applied_migrations, migrations,
 };
 
 /// How long a statement waits for another connection's lock on the file before failing as unavailable.
@@ -404,6 +404,21 @@ impl Store for SqliteStore {
             .prepare_cached(SELECT_SETTING)
             .and_then(|mut select| select.query_row([key], |row| row.get(0)))
             .map_err(error)
+    }
+
+    fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError> {
+        self.connection
+            .prepare_cached(SELECT_SETTING)
+            .and_then(|mut select| select.query_row([key], |row| row.get(0)).optional())
+            .map_err(|error| store_error(&self.location, "setting", error))
+    }
+
+    fn put_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.connection
+            .prepare_cached(UPSERT_SETTING)
+            .and_then(|mut upsert| upsert.execute([key, value]))
+            .map(drop)
+            .map_err(|error| store_error(&self.location, "setting", error))
     }
 }
 

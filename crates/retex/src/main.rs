@@ -23,6 +23,7 @@ mod bench_http;
 mod exception_cmd;
 mod import_cmd;
 mod ingest;
+mod odoo_cmd;
 mod report;
 mod rules_cmd;
 mod serve_cmd;
@@ -49,6 +50,8 @@ enum Command {
     Ingest(ingest::IngestArgs),
     /// Import products, locations, suppliers, prices or counts from a CSV file.
     Import(import_cmd::ImportArgs),
+    /// Pull from a shop's Odoo: warehouses, products, suppliers, purchase orders, receipts and till sales.
+    Odoo(odoo_cmd::OdooArgs),
     /// Print ledger positions: on hand, reserved and in transit per location and SKU.
     Stock(report::StockArgs),
     /// Print exceptions.
@@ -96,6 +99,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Ingest(args) => ingest::run(&args),
         Command::Import(args) => import_cmd::run(&args),
+        Command::Odoo(args) => odoo_cmd::run(&args),
         Command::Stock(args) => report::stock(&args),
         Command::Exceptions(args) => report::exceptions(&args),
         Command::Exception(args) => exception_cmd::run(&args),

@@ -654,6 +654,11 @@ pub fn a_setting_keeps_its_first_value<H: Harness>() {
     assert_eq!(store.setting_or_insert("session_key", "first").unwrap(), "first");
     assert_eq!(store.setting_or_insert("session_key", "second").unwrap(), "first");
     assert_eq!(store.setting_or_insert("other", "x").unwrap(), "x");
+    assert_eq!(store.setting("cursor").unwrap(), None);
+    store.put_setting("cursor", "1").unwrap();
+    store.put_setting("cursor", "2").unwrap();
+    assert_eq!(store.setting("cursor").unwrap().as_deref(), Some("2"));
+    assert_eq!(store.setting("session_key").unwrap().as_deref(), Some("first"));
 }
 
 pub fn evidence_is_kept_once_under_its_hash<H: Harness>() {

@@ -1,0 +1,172 @@
+//! `retex odoo pull`: what changed in a shop's Odoo since the last pull, appended to the log as events.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use retex_odoo::{Credentials, OdooClient, PullError, PullOptions};
+
+use crate::store_args::StoreArgs;
+
+/// Exit status when Odoo could not be read (a wrong password, an unreachable server, a missing model or field).
+const EXIT_ODOO: u8 = 2;
+/// Exit status when some records could not be mapped and were skipped.
+const EXIT_SOME_SKIPPED: u8 = 3;
+
+#[derive(Args)]
+pub struct OdooArgs {
+    #[command(subcommand)]
+    command: OdooCommand,
+}
+
+#[derive(Subcommand)]
+enum OdooCommand {
+    /// Pull warehouses, products and suppliers, purchase orders, receipts and till sales changed since the
+    /// last pull; a repeat adds nothing.
+    Pull(PullArgs),
+}
+
+#[derive(Args)]
+pub struct PullArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Odoo's address, e.g. `https://shop.odoo.com`.
+    #[arg(long, value_name = "URL")]
+    url: String,
+    /// The Odoo database.
+    #[arg(long, value_name = "NAME")]
+    database: String,
+    /// The Odoo user's login.
+    #[arg(long, value_name = "LOGIN")]
+    user: String,
+    /// A file whose first line is the user's password (or an API key used as one), for JSON-RPC (Odoo 16 to 18).
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "api_key_file",
+        conflicts_with = "api_key_file"
+    )]
+    password_file: Option<PathBuf>,
+    /// A file whose first line is an API key, for the JSON-2 API (Odoo 19 and later).
+    #[arg(long, value_name = "FILE")]
+    api_key_file: Option<PathBuf>,
+    /// On the first pull, only records written from this time on (RFC 3339, or a date); later pulls resume
+    /// where the last one stopped.
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+    /// A TOML file that overrides the default mapping: `[locations]` gives warehouse codes their kind
+    /// (`S01 = "store"`); every warehouse is a `warehouse` otherwise.
+    #[arg(long, value_name = "FILE")]
+    mapping: Option<PathBuf>,
+}
+
+pub fn run(args: &OdooArgs) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        OdooCommand::Pull(pull) => run_pull(pull),
+    }
+}
+
+fn run_pull(args: &PullArgs) -> anyhow::Result<ExitCode> {
+    let credentials = match (&args.password_file, &args.api_key_file) {
+        (Some(path), _) => Credentials::Password(first_line(path)?),
+        (None, Some(path)) => Credentials::ApiKey(first_line(path)?),
+        (None, None) => bail!("give --password-file or --api-key-file"),
+    };
+    let options = PullOptions {
+        since: args.since.as_deref().map(odoo_datetime).transpose()?,
+        location_kinds: match &args.mapping {
+            Some(path) => location_kinds(path)?,
+            None => HashMap::new(),
+        },
+    };
+    let mut live = args.store.open_live()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("start the async runtime")?;
+    let scope = format!("{}/{}", args.url.trim_end_matches('/'), args.database);
+    let pulled = runtime.block_on(async {
+        let client = OdooClient::connect(&args.url, &args.database, &args.user, credentials).await?;
+        retex_odoo::pull(&client, &mut live, &scope, &options).await
+    });
+    let report = match pulled {
+        Ok(report) => report,
+        Err(PullError::Odoo(error)) => {
+            eprintln!("error: {error}");
+            return Ok(ExitCode::from(EXIT_ODOO));
+        }
+        Err(PullError::Store(error)) => return Err(error).context("append the pulled events"),
+    };
+    live.save_snapshot().context("save a snapshot")?;
+    for skipped in &report.skipped {
+        eprintln!("{skipped}");
+    }
+    for id in &report.conflicts {
+        eprintln!("odoo: {id}: changed in Odoo after it was pulled; the logged event stands");
+    }
+    let read: Vec<String> = report
+        .read
+        .iter()
+        .map(|(model, count)| format!("{model} {count}"))
+        .collect();
+    println!(
+        "read {}; accepted {}, duplicates {}, skipped {}",
+        read.join(", "),
+        report.accepted,
+        report.duplicates,
+        report.skipped.len() + report.conflicts.len()
+    );
+    if report.skipped.is_empty() && report.conflicts.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    Ok(ExitCode::from(EXIT_SOME_SKIPPED))
+}
+
+fn first_line(path: &Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
+    let line = text.lines().next().unwrap_or("").trim();
+    if line.is_empty() {
+        bail!("{}: the first line is empty", path.display());
+    }
+    Ok(line.to_owned())
+}
+
+/// An RFC 3339 time or a date as Odoo writes datetimes (UTC).
+fn odoo_datetime(text: &str) -> anyhow::Result<String> {
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(at.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M:%S").to_string());
+    }
+    let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .with_context(|| format!("--since {text}: not an RFC 3339 time or a YYYY-MM-DD date"))?;
+    Ok(format!("{date} 00:00:00"))
+}
+
+/// `[locations]` of the mapping file: warehouse code to location kind.
+fn location_kinds(path: &Path) -> anyhow::Result<HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
+    let table: toml::Table = toml::from_str(&text).with_context(|| format!("{}: not TOML", path.display()))?;
+    let mut kinds = HashMap::new();
+    for (key, value) in &table {
+        let toml::Value::Table(locations) = value else {
+            bail!("{}: {key}: expected a table such as [locations]", path.display());
+        };
+        if key != "locations" {
+            bail!(
+                "{}: [{key}]: unknown section; the mapping file has [locations]",
+                path.display()
+            );
+        }
+        for (code, kind) in locations {
+            match kind.as_str() {
+                Some(kind @ ("store" | "warehouse" | "web")) => kinds.insert(code.clone(), kind.to_owned()),
+                _ => bail!(
+                    "{}: locations.{code}: {kind} is not store, warehouse or web",
+                    path.display()
+                ),
+            };
+        }
+    }
+    Ok(kinds)
+}
