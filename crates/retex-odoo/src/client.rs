@@ -11,6 +11,14 @@ pub type Record = Map<String, Value>;
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Makes ring the process's TLS provider for every HTTP client (Odoo, webhooks), unless one is already
+/// installed. Ring builds with no C toolchain beyond `cc` and quickly; the post-quantum key exchange it lacks
+/// matters for long-lived secrets in transit, not for these calls.
+#[expect(deprecated, reason = "ring has no post-quantum key exchange; see above")]
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// How Retex logs in.
 #[derive(Clone, Debug)]
 pub enum Credentials {
@@ -60,6 +68,7 @@ pub struct OdooClient {
 impl OdooClient {
     /// Logs in: over JSON-RPC with a password, over JSON-2 with an API key.
     pub async fn connect(url: &str, database: &str, login: &str, credentials: Credentials) -> Result<Self, OdooError> {
+        install_tls_provider();
         let http = reqwest::Client::builder()
             .timeout(CALL_TIMEOUT)
             .user_agent(concat!("retex/", env!("CARGO_PKG_VERSION")))

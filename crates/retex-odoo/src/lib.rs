@@ -8,5 +8,5 @@ pub mod client;
 pub mod mapping;
 pub mod pull;
 
-pub use client::{Credentials, OdooClient, OdooError};
+pub use client::{Credentials, OdooClient, OdooError, install_tls_provider};
 pub use pull::{PullError, PullOptions, PullReport, pull};

@@ -72,7 +72,7 @@ impl Dispatcher {
             };
             secrets.insert(target.clone(), key.into_bytes());
         }
-        install_tls_provider();
+        retex_odoo::install_tls_provider();
         let mut builder = reqwest::Client::builder()
             .timeout(DELIVERY_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
@@ -160,14 +160,6 @@ impl Dispatcher {
             Err(format!("HTTP {}", status.as_u16()))
         }
     }
-}
-
-/// Makes ring the process's TLS provider, unless one is already installed. Ring builds with no C toolchain
-/// beyond `cc` and quickly; the post-quantum key exchange it lacks matters for long-lived secrets in transit,
-/// not for notifications.
-#[expect(deprecated, reason = "ring has no post-quantum key exchange; see above")]
-pub fn install_tls_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// The `Retex-Signature` value of a body sent at `unix_seconds`: `t=<unix seconds>,v1=<hex HMAC-SHA256 of

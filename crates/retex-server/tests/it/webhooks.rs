@@ -40,7 +40,7 @@ fn tls_receiver(statuses: &'static [u16]) -> (String, Receiver<Received>) {
         .map(Result::unwrap)
         .collect();
     let key = PrivateKeyDer::from_pem_file(format!("{TLS}/localhost.key")).unwrap();
-    retex_server::dispatch::install_tls_provider();
+    retex_odoo::install_tls_provider();
     let config = Arc::new(
         rustls::ServerConfig::builder()
             .with_no_client_auth()

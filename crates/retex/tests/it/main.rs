@@ -8,6 +8,7 @@ mod headline;
 mod idempotency;
 mod import;
 mod nats;
+mod odoo;
 mod scenarios;
 mod simulated;
 mod store_rate;

@@ -1,0 +1,269 @@
+//! `retex odoo pull` against a fake Odoo that answers like Odoo 17 (JSON-RPC) and 19 (JSON-2), into a real
+//! SQLite store.
+
+mod fake_odoo;
+
+use fake_odoo::{API_KEY, DATABASE, Data, LOGIN, PASSWORD};
+use retex_core::engine::EngineConfig;
+use retex_odoo::{Credentials, OdooClient, OdooError, PullOptions, PullReport, pull};
+use retex_store::{LiveEngine, LiveOptions, StoreLocation};
+use serde_json::{Value, json};
+
+/// A shop: a warehouse and a store with its point of sale, two products (one without an internal reference)
+/// from one vendor, a confirmed purchase order received in two drops, a draft one, and a till order with a
+/// refund line.
+fn shop() -> Data {
+    let data = Data::default();
+    let at = "2026-11-02 08:00:00";
+    data.insert("res.users", json!({"id": 2, "login": LOGIN}));
+    data.insert(
+        "stock.warehouse",
+        json!({"id": 1, "code": "WH", "name": "Main warehouse", "write_date": at}),
+    );
+    data.insert(
+        "stock.warehouse",
+        json!({"id": 2, "code": "S01", "name": "High Street", "write_date": at}),
+    );
+    data.insert(
+        "stock.picking.type",
+        json!({"id": 1, "warehouse_id": [1, "Main warehouse"]}),
+    );
+    data.insert(
+        "stock.picking.type",
+        json!({"id": 2, "warehouse_id": [2, "High Street"]}),
+    );
+    data.insert(
+        "res.partner",
+        json!({"id": 7, "ref": "ACME", "name": "Acme Ltd", "write_date": at}),
+    );
+    data.insert(
+        "product.supplierinfo",
+        json!({"id": 1, "partner_id": [7, "Acme Ltd"], "delay": 3, "sequence": 1}),
+    );
+    for (id, code, name, price) in [
+        (11, json!("LAMP-1"), "Desk lamp", 29.9),
+        (12, json!(false), "Bulb", 2.5),
+    ] {
+        data.insert(
+            "product.product",
+            json!({"id": id, "default_code": code, "name": name, "categ_id": [1, "All / Lighting"], "standard_price": 1.25,
+                   "lst_price": price, "uom_id": [1, "Units"], "seller_ids": [1], "active": true, "write_date": at}),
+        );
+    }
+    let order = |id: i64, name: &str, state: &str, lines: Vec<i64>| {
+        json!({"id": id, "name": name, "state": state, "partner_id": [7, "Acme Ltd"], "date_order": "2026-11-02 09:00:00",
+               "date_approve": "2026-11-02 09:30:00", "date_planned": "2026-11-05 09:00:00", "picking_type_id": [1, "Receipts"],
+               "order_line": lines, "write_date": "2026-11-02 09:30:00"})
+    };
+    data.insert("purchase.order", order(21, "P00021", "purchase", vec![31, 32]));
+    data.insert("purchase.order", order(22, "P00022", "draft", vec![]));
+    data.insert(
+        "purchase.order.line",
+        json!({"id": 31, "product_id": [11, "Desk lamp"], "product_qty": 10.0, "price_unit": 12.5}),
+    );
+    data.insert(
+        "purchase.order.line",
+        json!({"id": 32, "product_id": [12, "Bulb"], "product_qty": 40.0, "price_unit": 0.8}),
+    );
+    let picking = |id: i64, state: &str, moves: Vec<i64>, done: Value| {
+        json!({"id": id, "name": format!("WH/IN/000{id}"), "purchase_id": [21, "P00021"], "picking_type_code": "incoming",
+               "state": state, "date_done": done, "picking_type_id": [1, "Receipts"], "move_ids": moves,
+               "write_date": "2026-11-05 10:00:00"})
+    };
+    data.insert(
+        "stock.picking",
+        picking(41, "done", vec![51], json!("2026-11-05 10:00:00")),
+    );
+    data.insert("stock.picking", picking(42, "assigned", vec![52], json!(false)));
+    data.insert(
+        "stock.move",
+        json!({"id": 51, "product_id": [11, "Desk lamp"], "quantity": 6.0, "quantity_done": 6.0}),
+    );
+    data.insert(
+        "stock.move",
+        json!({"id": 52, "product_id": [12, "Bulb"], "quantity": 0.0, "quantity_done": 0.0}),
+    );
+    data.insert("pos.config", json!({"id": 1, "picking_type_id": [2, "PoS Orders"]}));
+    data.insert(
+        "pos.order",
+        json!({"id": 61, "name": "High Street/0001", "date_order": "2026-11-06 11:00:00", "config_id": [1, "Till 1"]}),
+    );
+    data.insert(
+        "pos.order.line",
+        json!({"id": 71, "order_id": [61, "High Street/0001"], "product_id": [11, "Desk lamp"],
+        "qty": 1.0, "price_unit": 29.9, "write_date": "2026-11-06 11:00:00"}),
+    );
+    data.insert(
+        "pos.order.line",
+        json!({"id": 72, "order_id": [61, "High Street/0001"], "product_id": [12, "Bulb"],
+        "qty": -2.0, "price_unit": 2.5, "write_date": "2026-11-06 11:00:00"}),
+    );
+    data
+}
+
+fn live_engine(dir: &std::path::Path) -> LiveEngine {
+    let store = retex_store::open(&StoreLocation::Sqlite(dir.join("retex.db"))).unwrap();
+    LiveEngine::open(store, EngineConfig::default(), LiveOptions::default()).unwrap()
+}
+
+/// The logged events: `(type, id)` in log order, and the bodies by id.
+fn logged(live: &mut LiveEngine) -> Vec<Value> {
+    let last = live.last_seq().unwrap();
+    (1..=last)
+        .map(|seq| serde_json::from_str(&live.log_entry(seq).unwrap().unwrap().body).unwrap())
+        .collect()
+}
+
+async fn pull_once(url: &str, credentials: Credentials, live: &mut LiveEngine) -> Result<PullReport, String> {
+    let client = OdooClient::connect(url, DATABASE, LOGIN, credentials)
+        .await
+        .map_err(|error| error.to_string())?;
+    pull(&client, live, "test", &PullOptions::default())
+        .await
+        .map_err(|error| error.to_string())
+}
+
+#[tokio::test]
+async fn a_pull_maps_the_shop_exactly_once_and_the_next_one_reads_only_what_changed() {
+    let data = shop();
+    let address = fake_odoo::start(data.clone(), 17).await;
+    let url = format!("http://{address}");
+    let dir = tempfile::tempdir().unwrap();
+    let mut live = live_engine(dir.path());
+
+    let first = pull_once(&url, Credentials::Password(PASSWORD.into()), &mut live)
+        .await
+        .unwrap();
+    // 2 locations, 1 supplier, 2 products, 1 purchase order, 1 receipt, 1 sale.
+    assert_eq!(first.accepted, 8, "{first:?}");
+    assert_eq!(first.skipped.len(), 1, "{first:?}");
+    assert_eq!(
+        first.skipped[0].to_string(),
+        "odoo: pos.order.line 72: qty: -2.0: a refund line, not a sale"
+    );
+    let events = logged(&mut live);
+    let times: Vec<&str> = events.iter().map(|event| event["at"].as_str().unwrap()).collect();
+    assert!(
+        times.windows(2).all(|pair| pair[0] <= pair[1]),
+        "appended in business time: {times:?}"
+    );
+    let of_type = |kind: &str| events.iter().find(|event| event["type"] == kind).unwrap().clone();
+    let po = of_type("purchase_order");
+    assert_eq!(
+        (po["id"].as_str(), po["po"].as_str(), po["location"].as_str()),
+        (Some("odoo:purchase.order:21"), Some("P00021"), Some("WH"))
+    );
+    assert_eq!(
+        po["lines"][1]["sku"], "odoo-12",
+        "a product without a reference is odoo-<id>"
+    );
+    assert_eq!(
+        po["at"], "2026-11-02T09:30:00Z",
+        "a purchase order is dated when it was confirmed"
+    );
+    let receipt = of_type("receipt");
+    assert_eq!(receipt["final"], false, "a backorder is still open");
+    assert_eq!(receipt["lines"][0]["qty"], 6.0);
+    let sale = of_type("sale");
+    assert_eq!(
+        (sale["location"].as_str(), sale["order"].as_str()),
+        (Some("S01"), Some("High Street/0001"))
+    );
+    let supplier = of_type("supplier");
+    assert_eq!(
+        (supplier["code"].as_str(), supplier["lead_time_days"].as_i64()),
+        (Some("ACME"), Some(3))
+    );
+    assert_eq!(of_type("product")["supplier"], "ACME");
+
+    let again = pull_once(&url, Credentials::Password(PASSWORD.into()), &mut live)
+        .await
+        .unwrap();
+    assert_eq!(again.accepted, 0, "{again:?}");
+    assert_eq!(
+        again.read.get("pos.order.line"),
+        Some(&0),
+        "the cursors moved past what was read: {again:?}"
+    );
+
+    // The backorder arrives: the second receipt is final, and only it is read.
+    {
+        let mut models = data.0.lock().unwrap();
+        let picking = models
+            .get_mut("stock.picking")
+            .unwrap()
+            .iter_mut()
+            .find(|record| record["id"] == 42)
+            .unwrap();
+        picking.insert("state".into(), json!("done"));
+        picking.insert("date_done".into(), json!("2026-11-07 10:00:00"));
+        picking.insert("write_date".into(), json!("2026-11-07 10:00:00"));
+        let bulbs = models
+            .get_mut("stock.move")
+            .unwrap()
+            .iter_mut()
+            .find(|record| record["id"] == 52)
+            .unwrap();
+        bulbs.insert("quantity".into(), json!(40.0));
+    }
+    let third = pull_once(&url, Credentials::Password(PASSWORD.into()), &mut live)
+        .await
+        .unwrap();
+    assert_eq!(
+        (third.accepted, third.read.get("stock.picking")),
+        (1, Some(&1)),
+        "{third:?}"
+    );
+    let last = logged(&mut live).pop().unwrap();
+    assert_eq!(
+        (last["id"].as_str(), last["final"].as_bool()),
+        (Some("odoo:stock.picking:42"), Some(true))
+    );
+}
+
+#[tokio::test]
+async fn odoo_19_is_read_over_json_2_with_an_api_key() {
+    let address = fake_odoo::start(shop(), 19).await;
+    let url = format!("http://{address}");
+    let dir = tempfile::tempdir().unwrap();
+    let mut live = live_engine(dir.path());
+    let report = pull_once(&url, Credentials::ApiKey(API_KEY.into()), &mut live)
+        .await
+        .unwrap();
+    assert_eq!(report.accepted, 8, "{report:?}");
+    let refused = pull_once(&url, Credentials::ApiKey("wrong".into()), &mut live)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.starts_with("Odoo refused the login of admin to database shop"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_password_an_unreachable_server_and_a_missing_model_each_say_what_to_fix() {
+    let data = shop();
+    let address = fake_odoo::start(data.clone(), 17).await;
+    let url = format!("http://{address}");
+    let dir = tempfile::tempdir().unwrap();
+    let mut live = live_engine(dir.path());
+    let denied = OdooClient::connect(&url, DATABASE, LOGIN, Credentials::Password("nope".into())).await;
+    assert!(matches!(denied, Err(OdooError::AccessDenied { .. })));
+    let unreachable = OdooClient::connect(
+        "http://127.0.0.1:9",
+        DATABASE,
+        LOGIN,
+        Credentials::Password(PASSWORD.into()),
+    )
+    .await;
+    let Err(OdooError::Unreachable { cause, .. }) = unreachable else {
+        panic!("unreachable")
+    };
+    assert!(cause.contains("refused"), "{cause}");
+    data.remove_model("pos.order.line");
+    let missing = pull_once(&url, Credentials::Password(PASSWORD.into()), &mut live)
+        .await
+        .unwrap_err();
+    assert_eq!(missing, "Odoo has no model pos.order.line (is its app installed?)");
+    assert_eq!(live.last_seq().unwrap(), 0, "a pull that fails appends nothing");
+}
