@@ -125,6 +125,14 @@ fn cursor_key(scope: &str, model: &str) -> String {
     format!("odoo:{scope}:{model}")
 }
 
+/// Records by their id.
+fn by_id(records: &[Record]) -> HashMap<i64, &Record> {
+    records
+        .iter()
+        .map(|record| (record.get("id").and_then(Value::as_i64).unwrap_or(0), record))
+        .collect()
+}
+
 struct Puller<'a> {
     client: &'a OdooClient,
     scope: &'a str,
@@ -282,19 +290,7 @@ impl Puller<'_> {
         let offers = self
             .read_in_pages("product.supplierinfo", &offer_ids, &["partner_id", "delay", "sequence"])
             .await?;
-        let offers: HashMap<i64, &Record> = offers
-            .iter()
-            .map(|offer| {
-                (
-                    Fields {
-                        model: "product.supplierinfo",
-                        record: offer,
-                    }
-                    .id(),
-                    offer,
-                )
-            })
-            .collect();
+        let offers = by_id(&offers);
         let first_offer = |product: &Record| {
             let ids = Fields {
                 model: "product.product",
@@ -319,19 +315,7 @@ impl Puller<'_> {
         let partners = self
             .read_in_pages("res.partner", &partner_ids, &["ref", "name", "write_date"])
             .await?;
-        let partners: HashMap<i64, &Record> = partners
-            .iter()
-            .map(|partner| {
-                (
-                    Fields {
-                        model: "res.partner",
-                        record: partner,
-                    }
-                    .id(),
-                    partner,
-                )
-            })
-            .collect();
+        let partners = by_id(&partners);
         let mut suppliers: BTreeMap<(i64, String), Value> = BTreeMap::new();
         let mut mapped = Vec::with_capacity(products.len());
         for product in &products {
@@ -443,19 +427,7 @@ impl Puller<'_> {
                 &["product_id", "product_qty", "price_unit"],
             )
             .await?;
-        let lines: HashMap<i64, &Record> = lines
-            .iter()
-            .map(|line| {
-                (
-                    Fields {
-                        model: "purchase.order.line",
-                        record: line,
-                    }
-                    .id(),
-                    line,
-                )
-            })
-            .collect();
+        let lines = by_id(&lines);
         for order in &orders {
             let own: Vec<&Record> = Fields {
                 model: "purchase.order",
@@ -498,19 +470,7 @@ impl Puller<'_> {
         let moves = self
             .read_in_pages("stock.move", &move_ids, &["product_id", quantity])
             .await?;
-        let moves: HashMap<i64, &Record> = moves
-            .iter()
-            .map(|each| {
-                (
-                    Fields {
-                        model: "stock.move",
-                        record: each,
-                    }
-                    .id(),
-                    each,
-                )
-            })
-            .collect();
+        let moves = by_id(&moves);
         for picking in &pickings {
             let fields = Fields {
                 model: "stock.picking",
@@ -588,19 +548,7 @@ impl Puller<'_> {
                 (fields.id(), shop)
             })
             .collect();
-        let orders: HashMap<i64, &Record> = orders
-            .iter()
-            .map(|order| {
-                (
-                    Fields {
-                        model: "pos.order",
-                        record: order,
-                    }
-                    .id(),
-                    order,
-                )
-            })
-            .collect();
+        let orders = by_id(&orders);
         for line in &lines {
             let fields = Fields {
                 model: "pos.order.line",
