@@ -1,5 +1,5 @@
 //! Retex and Odoo: `retex odoo pull` reads a shop's Odoo (warehouses, products and their suppliers, purchase
-//! orders, receipts, till sales) and appends what changed as events, exactly once (see `pull`).
+//! orders and receipts, sale orders and deliveries, till sales) and appends what changed as events, exactly once (see `pull`).
 //!
 //! `client` speaks Odoo's APIs, `mapping` turns records into events (pure), `pull` runs one incremental pull
 //! against a live engine.

@@ -320,6 +320,91 @@ pub fn receipt(
     ))
 }
 
+/// A confirmed `sale.order` as a web order placed, with its promise to the customer (`commitment_date`, else
+/// `expected_date`), and allocated to its warehouse.
+pub fn sale_order(order: &Record, lines: &[&Record], lookups: &Lookups) -> Result<(Value, Value), Skipped> {
+    let fields = Fields {
+        model: "sale.order",
+        record: order,
+    };
+    let name = fields.required_text("name")?;
+    let at = fields.time("date_order")?;
+    let ship_by = fields
+        .time("commitment_date")
+        .or_else(|_| fields.time("expected_date"))?;
+    let warehouse = fields
+        .many2one("warehouse_id")
+        .ok_or_else(|| fields.skipped("warehouse_id", "empty"))?;
+    let location = lookups
+        .warehouses
+        .get(&warehouse)
+        .ok_or_else(|| fields.skipped("warehouse_id", format!("no such warehouse ({warehouse})")))?;
+    let mut retex_lines = Vec::with_capacity(lines.len());
+    for line in lines {
+        let line = Fields {
+            model: "sale.order.line",
+            record: line,
+        };
+        let Ok(sku) = line.sku("product_id", lookups) else {
+            continue; // a section, a note or a service line
+        };
+        retex_lines.push(
+            json!({"sku": sku, "qty": line.number("product_uom_qty")?, "unit_price": line.number("price_unit")?}),
+        );
+    }
+    if retex_lines.is_empty() {
+        return Err(fields.skipped("order_line", "no product lines"));
+    }
+    let id = fields.id();
+    let placed = json!({"order": name, "channel": "web", "ship_by": ship_by, "lines": retex_lines});
+    let allocated = json!({"order": name, "location": location});
+    Ok((
+        envelope(format!("odoo:sale.order:{id}"), "order_placed", &at, placed),
+        envelope(
+            format!("odoo:sale.order:{id}:allocated"),
+            "order_allocated",
+            &at,
+            allocated,
+        ),
+    ))
+}
+
+/// A done outgoing `stock.picking` of a sale order as its shipment, with the moves' done quantities.
+pub fn shipment(
+    picking: &Record,
+    moves: &[&Record],
+    quantity: &'static str,
+    lookups: &Lookups,
+) -> Result<Value, Skipped> {
+    let fields = Fields {
+        model: "stock.picking",
+        record: picking,
+    };
+    let order = fields
+        .many2one_name("sale_id")
+        .ok_or_else(|| fields.skipped("sale_id", "empty"))?;
+    let mut lines = Vec::with_capacity(moves.len());
+    for record in moves {
+        let of_move = Fields {
+            model: "stock.move",
+            record,
+        };
+        lines.push(json!({"sku": of_move.sku("product_id", lookups)?, "qty": of_move.number(quantity)?}));
+    }
+    let body = json!({
+        "order": order,
+        "location": fields.location_of_picking_type("picking_type_id", lookups)?,
+        "lines": lines,
+    });
+    let at = fields.time("date_done")?;
+    Ok(envelope(
+        format!("odoo:stock.picking:{}", fields.id()),
+        "order_shipped",
+        &at,
+        body,
+    ))
+}
+
 /// A `pos.order.line` as a till sale, at its order's time and shop. Refund lines (a negative quantity) are
 /// not sales and are skipped.
 pub fn pos_sale(line: &Record, order: &Record, location: &str, lookups: &Lookups) -> Result<Value, Skipped> {

@@ -86,8 +86,8 @@ pub async fn pull(
     options: &PullOptions,
 ) -> Result<PullReport, PullError> {
     let mut saved = HashMap::new();
-    for model in MODELS {
-        let key = cursor_key(scope, model);
+    for feed in FEEDS {
+        let key = cursor_key(scope, feed.name);
         if let Some(text) = live.setting(&key)? {
             saved.insert(key, text);
         }
@@ -110,6 +110,8 @@ pub async fn pull(
     puller.products().await?;
     puller.purchase_orders().await?;
     puller.receipts().await?;
+    puller.sale_orders().await?;
+    puller.deliveries().await?;
     puller.pos_sales().await?;
     puller.append(live)?;
     for (key, cursor) in &puller.cursors {
@@ -118,8 +120,39 @@ pub async fn pull(
     Ok(puller.report)
 }
 
-/// The models read after a cursor.
-const MODELS: [&str; 4] = ["product.product", "purchase.order", "stock.picking", "pos.order.line"];
+/// Records of one model read after their own cursor.
+#[derive(Clone, Copy)]
+struct Feed {
+    model: &'static str,
+    /// The cursor's and the report's name.
+    name: &'static str,
+}
+
+const PRODUCTS: Feed = Feed {
+    model: "product.product",
+    name: "product.product",
+};
+const PURCHASE_ORDERS: Feed = Feed {
+    model: "purchase.order",
+    name: "purchase.order",
+};
+const RECEIPTS: Feed = Feed {
+    model: "stock.picking",
+    name: "stock.picking (receipts)",
+};
+const SALE_ORDERS: Feed = Feed {
+    model: "sale.order",
+    name: "sale.order",
+};
+const DELIVERIES: Feed = Feed {
+    model: "stock.picking",
+    name: "stock.picking (deliveries)",
+};
+const TILL_LINES: Feed = Feed {
+    model: "pos.order.line",
+    name: "pos.order.line",
+};
+const FEEDS: [Feed; 6] = [PRODUCTS, PURCHASE_ORDERS, RECEIPTS, SALE_ORDERS, DELIVERIES, TILL_LINES];
 
 fn cursor_key(scope: &str, model: &str) -> String {
     format!("odoo:{scope}:{model}")
@@ -196,8 +229,8 @@ impl Puller<'_> {
 
     /// The records of `model` matching `filter` written after its cursor, page by page; the cursor moves to the
     /// last one read.
-    async fn changed(&mut self, model: &'static str, filter: Value, fields: &[&str]) -> Result<Vec<Record>, OdooError> {
-        let key = cursor_key(self.scope, model);
+    async fn changed(&mut self, feed: Feed, filter: Value, fields: &[&str]) -> Result<Vec<Record>, OdooError> {
+        let key = cursor_key(self.scope, feed.name);
         let mut cursor = self.saved_cursor(&key);
         let mut fields: Vec<&str> = fields.to_vec();
         fields.extend(["id", "write_date"]);
@@ -215,7 +248,13 @@ impl Puller<'_> {
             }
             let page = self
                 .client
-                .search_read(model, Value::Array(domain), &fields, "write_date asc, id asc", PAGE)
+                .search_read(
+                    feed.model,
+                    Value::Array(domain),
+                    &fields,
+                    "write_date asc, id asc",
+                    PAGE,
+                )
                 .await?;
             let full = page.len() == PAGE;
             if let Some(last) = page.last().and_then(Cursor::after) {
@@ -226,7 +265,7 @@ impl Puller<'_> {
                 break;
             }
         }
-        *self.report.read.entry(model).or_default() += changed.len();
+        *self.report.read.entry(feed.name).or_default() += changed.len();
         if let Some(cursor) = cursor {
             self.cursors.push((key, cursor));
         }
@@ -276,7 +315,7 @@ impl Puller<'_> {
             "seller_ids",
         ];
         let archived_too = json!(["|", ["active", "=", true], ["active", "=", false]]);
-        let products = self.changed("product.product", archived_too, &fields).await?;
+        let products = self.changed(PRODUCTS, archived_too, &fields).await?;
         let offer_ids: Vec<i64> = products
             .iter()
             .flat_map(|product| {
@@ -408,7 +447,7 @@ impl Puller<'_> {
             "order_line",
         ];
         let confirmed = json!([["state", "in", ["purchase", "done"]]]);
-        let orders = self.changed("purchase.order", confirmed, &fields).await?;
+        let orders = self.changed(PURCHASE_ORDERS, confirmed, &fields).await?;
         self.supplier_codes(&orders).await?;
         let line_ids: Vec<i64> = orders
             .iter()
@@ -451,25 +490,9 @@ impl Puller<'_> {
             ["purchase_id", "!=", false]
         ]);
         let fields = ["name", "purchase_id", "date_done", "picking_type_id", "move_ids"];
-        let pickings = self.changed("stock.picking", done_receipts, &fields).await?;
-        let quantity = if self.client.version >= 17 {
-            "quantity"
-        } else {
-            "quantity_done"
-        };
-        let move_ids: Vec<i64> = pickings
-            .iter()
-            .flat_map(|picking| {
-                Fields {
-                    model: "stock.picking",
-                    record: picking,
-                }
-                .ids("move_ids")
-            })
-            .collect();
-        let moves = self
-            .read_in_pages("stock.move", &move_ids, &["product_id", quantity])
-            .await?;
+        let pickings = self.changed(RECEIPTS, done_receipts, &fields).await?;
+        let quantity = self.quantity_field();
+        let moves = self.moves_of(&pickings, quantity).await?;
         let moves = by_id(&moves);
         for picking in &pickings {
             let fields = Fields {
@@ -498,14 +521,111 @@ impl Puller<'_> {
         Ok(())
     }
 
+    /// Changed confirmed sale orders as web orders, each allocated to its warehouse.
+    async fn sale_orders(&mut self) -> Result<(), OdooError> {
+        let fields = [
+            "name",
+            "date_order",
+            "commitment_date",
+            "expected_date",
+            "warehouse_id",
+            "order_line",
+        ];
+        let confirmed = json!([["state", "in", ["sale", "done"]]]);
+        let orders = self.changed(SALE_ORDERS, confirmed, &fields).await?;
+        let line_ids: Vec<i64> = orders
+            .iter()
+            .flat_map(|order| {
+                Fields {
+                    model: "sale.order",
+                    record: order,
+                }
+                .ids("order_line")
+            })
+            .collect();
+        let lines = self
+            .read_in_pages(
+                "sale.order.line",
+                &line_ids,
+                &["product_id", "product_uom_qty", "price_unit"],
+            )
+            .await?;
+        let lines = by_id(&lines);
+        for order in &orders {
+            let own: Vec<&Record> = Fields {
+                model: "sale.order",
+                record: order,
+            }
+            .ids("order_line")
+            .iter()
+            .filter_map(|id| lines.get(id).copied())
+            .collect();
+            match mapping::sale_order(order, &own, &self.lookups) {
+                Ok((placed, allocated)) => {
+                    self.keep(Ok(placed));
+                    self.keep(Ok(allocated));
+                }
+                Err(skipped) => self.report.skipped.push(skipped),
+            }
+        }
+        Ok(())
+    }
+
+    /// Changed done deliveries of sale orders, as their shipments.
+    async fn deliveries(&mut self) -> Result<(), OdooError> {
+        let done_deliveries = json!([
+            ["picking_type_code", "=", "outgoing"],
+            ["state", "=", "done"],
+            ["sale_id", "!=", false]
+        ]);
+        let fields = ["name", "sale_id", "date_done", "picking_type_id", "move_ids"];
+        let pickings = self.changed(DELIVERIES, done_deliveries, &fields).await?;
+        let quantity = self.quantity_field();
+        let moves = self.moves_of(&pickings, quantity).await?;
+        let moves = by_id(&moves);
+        for picking in &pickings {
+            let own: Vec<&Record> = Fields {
+                model: "stock.picking",
+                record: picking,
+            }
+            .ids("move_ids")
+            .iter()
+            .filter_map(|id| moves.get(id).copied())
+            .collect();
+            let mapped = mapping::shipment(picking, &own, quantity, &self.lookups);
+            self.keep(mapped);
+        }
+        Ok(())
+    }
+
+    /// The done quantity of a move: `quantity` from Odoo 17 on, `quantity_done` before.
+    fn quantity_field(&self) -> &'static str {
+        if self.client.version >= 17 {
+            "quantity"
+        } else {
+            "quantity_done"
+        }
+    }
+
+    /// The stock moves of these pickings.
+    async fn moves_of(&self, pickings: &[Record], quantity: &str) -> Result<Vec<Record>, OdooError> {
+        let ids: Vec<i64> = pickings
+            .iter()
+            .flat_map(|picking| {
+                Fields {
+                    model: "stock.picking",
+                    record: picking,
+                }
+                .ids("move_ids")
+            })
+            .collect();
+        self.read_in_pages("stock.move", &ids, &["product_id", quantity]).await
+    }
+
     /// Changed till lines, at their order's time and shop.
     async fn pos_sales(&mut self) -> Result<(), OdooError> {
         let lines = self
-            .changed(
-                "pos.order.line",
-                json!([]),
-                &["order_id", "product_id", "qty", "price_unit"],
-            )
+            .changed(TILL_LINES, json!([]), &["order_id", "product_id", "qty", "price_unit"])
             .await?;
         let order_ids: Vec<i64> = lines
             .iter()

@@ -23,8 +23,8 @@ pub struct OdooArgs {
 
 #[derive(Subcommand)]
 enum OdooCommand {
-    /// Pull warehouses, products and suppliers, purchase orders, receipts and till sales changed since the
-    /// last pull; a repeat adds nothing.
+    /// Pull warehouses, products and suppliers, purchase orders and receipts, sale orders and deliveries, and
+    /// till sales changed since the last pull; a repeat adds nothing.
     Pull(PullArgs),
 }
 

@@ -10,8 +10,8 @@ use retex_store::{LiveEngine, LiveOptions, StoreLocation};
 use serde_json::{Value, json};
 
 /// A shop: a warehouse and a store with its point of sale, two products (one without an internal reference)
-/// from one vendor, a confirmed purchase order received in two drops, a draft one, and a till order with a
-/// refund line.
+/// from one vendor, a confirmed purchase order received in two drops, a draft one, a web order shipped from the
+/// warehouse, and a till order with a refund line.
 fn shop() -> Data {
     let data = Data::default();
     let at = "2026-11-02 08:00:00";
@@ -66,7 +66,7 @@ fn shop() -> Data {
         json!({"id": 32, "product_id": [12, "Bulb"], "product_qty": 40.0, "price_unit": 0.8}),
     );
     let picking = |id: i64, state: &str, moves: Vec<i64>, done: Value| {
-        json!({"id": id, "name": format!("WH/IN/000{id}"), "purchase_id": [21, "P00021"], "picking_type_code": "incoming",
+        json!({"id": id, "name": format!("WH/IN/000{id}"), "purchase_id": [21, "P00021"], "sale_id": false, "picking_type_code": "incoming",
                "state": state, "date_done": done, "picking_type_id": [1, "Receipts"], "move_ids": moves,
                "write_date": "2026-11-05 10:00:00"})
     };
@@ -82,6 +82,27 @@ fn shop() -> Data {
     data.insert(
         "stock.move",
         json!({"id": 52, "product_id": [12, "Bulb"], "quantity": 0.0, "quantity_done": 0.0}),
+    );
+    data.insert(
+        "sale.order",
+        json!({"id": 81, "name": "S00081", "state": "sale", "date_order": "2026-11-03 12:00:00",
+        "commitment_date": false, "expected_date": "2026-11-05 12:00:00", "warehouse_id": [1, "Main warehouse"],
+        "order_line": [91], "write_date": "2026-11-03 12:00:00"}),
+    );
+    data.insert(
+        "sale.order.line",
+        json!({"id": 91, "product_id": [11, "Desk lamp"], "product_uom_qty": 2.0, "price_unit": 29.9}),
+    );
+    data.insert("stock.picking", json!({"id": 43, "name": "WH/OUT/00043", "purchase_id": false, "sale_id": [81, "S00081"],
+        "picking_type_code": "outgoing", "state": "done", "date_done": "2026-11-04 15:00:00", "picking_type_id": [3, "Delivery Orders"],
+        "move_ids": [53], "write_date": "2026-11-04 15:00:00"}));
+    data.insert(
+        "stock.picking.type",
+        json!({"id": 3, "warehouse_id": [1, "Main warehouse"]}),
+    );
+    data.insert(
+        "stock.move",
+        json!({"id": 53, "product_id": [11, "Desk lamp"], "quantity": 2.0, "quantity_done": 2.0}),
     );
     data.insert("pos.config", json!({"id": 1, "picking_type_id": [2, "PoS Orders"]}));
     data.insert(
@@ -134,8 +155,9 @@ async fn a_pull_maps_the_shop_exactly_once_and_the_next_one_reads_only_what_chan
     let first = pull_once(&url, Credentials::Password(PASSWORD.into()), &mut live)
         .await
         .unwrap();
-    // 2 locations, 1 supplier, 2 products, 1 purchase order, 1 receipt, 1 sale.
-    assert_eq!(first.accepted, 8, "{first:?}");
+    // 2 locations, 1 supplier, 2 products, 1 purchase order, 1 receipt, a web order placed, allocated and
+    // shipped, 1 sale.
+    assert_eq!(first.accepted, 11, "{first:?}");
     assert_eq!(first.skipped.len(), 1, "{first:?}");
     assert_eq!(
         first.skipped[0].to_string(),
@@ -164,6 +186,13 @@ async fn a_pull_maps_the_shop_exactly_once_and_the_next_one_reads_only_what_chan
     let receipt = of_type("receipt");
     assert_eq!(receipt["final"], false, "a backorder is still open");
     assert_eq!(receipt["lines"][0]["qty"], 6.0);
+    let placed = of_type("order_placed");
+    assert_eq!(
+        (placed["ship_by"].as_str(), placed["channel"].as_str()),
+        (Some("2026-11-05T12:00:00Z"), Some("web"))
+    );
+    assert_eq!(of_type("order_allocated")["location"], "WH");
+    assert_eq!(of_type("order_shipped")["lines"][0]["qty"], 2.0);
     let sale = of_type("sale");
     assert_eq!(
         (sale["location"].as_str(), sale["order"].as_str()),
@@ -210,7 +239,7 @@ async fn a_pull_maps_the_shop_exactly_once_and_the_next_one_reads_only_what_chan
         .await
         .unwrap();
     assert_eq!(
-        (third.accepted, third.read.get("stock.picking")),
+        (third.accepted, third.read.get("stock.picking (receipts)")),
         (1, Some(&1)),
         "{third:?}"
     );
@@ -230,7 +259,7 @@ async fn odoo_19_is_read_over_json_2_with_an_api_key() {
     let report = pull_once(&url, Credentials::ApiKey(API_KEY.into()), &mut live)
         .await
         .unwrap();
-    assert_eq!(report.accepted, 8, "{report:?}");
+    assert_eq!(report.accepted, 11, "{report:?}");
     let refused = pull_once(&url, Credentials::ApiKey("wrong".into()), &mut live)
         .await
         .unwrap_err();
