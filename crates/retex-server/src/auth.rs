@@ -167,6 +167,7 @@ pub fn user_account(
         team,
         locations,
         created_ms: now_ms,
+        email: None,
     })
 }
 

@@ -7,23 +7,30 @@
 //! HMAC-SHA256 of `"<t>.<body>"` under the target's secret (from the rules), and `Idempotency-Key`, the same on
 //! every attempt of one notification. A failed delivery is tried again after a wait that doubles from 30 s up
 //! to an hour, each drawn at random between half and all of it so that many failures do not retry in step;
-//! after a day of failures the notification is a dead letter, listed for a person to resend. E-mail
-//! notifications stay in the outbox (`GET /api/v1/tasks?kind=notify_email`) for a mail relay to collect.
+//! after a day of failures the notification is a dead letter, listed for a person to resend.
+//!
+//! E-mail notifications go to their target: an address, or a person by name (their account's address). With
+//! an SMTP server configured, each recipient gets one message per poll with everything due for them (a
+//! digest), and no more than one every [`DIGEST_INTERVAL`]; without one, they stay in the outbox
+//! (`GET /api/v1/tasks?kind=notify_email`) for a mail relay to collect.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{DateTime, FixedOffset};
 use hmac::{Hmac, Mac};
+use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use retex_core::command::Action;
 use retex_core::engine::{Engine, TaskKind, TaskStatus};
 use retex_core::rules::Rules;
 use retex_core::rules::workflow::{TaskKindRule, WebhookSecret};
 use sha2::Sha256;
 
-use crate::state::AppState;
+use crate::state::{AppState, EmailOptions};
 
 /// How often the outbox is read.
 const OUTBOX_POLL: Duration = Duration::from_secs(1);
@@ -31,6 +38,8 @@ const OUTBOX_POLL: Duration = Duration::from_secs(1);
 const FIRST_RETRY_DELAY: Duration = Duration::from_secs(30);
 const RETRY_DELAY_MAX: Duration = Duration::from_secs(3600);
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
+/// The least time between two e-mails to one recipient; what fires meanwhile waits for the next digest.
+const DIGEST_INTERVAL: Duration = Duration::from_secs(300);
 /// The actor and source of the dispatcher's commands.
 pub const DISPATCHER: &str = "retex-dispatcher";
 /// The header that carries a delivery's signature.
@@ -39,24 +48,34 @@ pub const SIGNATURE_HEADER: &str = "retex-signature";
 /// One notification to deliver.
 struct Delivery {
     task: u64,
+    email: bool,
     /// New or resent: sent now, whatever the wait after an earlier failure.
     pending: bool,
     exception: u64,
     attempts: u32,
     target: String,
+    /// The notification's text; `body` is the webhook document around it.
+    message: String,
     body: String,
 }
 
-/// Delivers the outbox: an HTTP client and the secrets webhooks are signed with, per target.
+/// Delivers the outbox: an HTTP client and the secrets webhooks are signed with, per target, and the SMTP
+/// server e-mails go through.
 pub struct Dispatcher {
     client: reqwest::Client,
     secrets: HashMap<String, Vec<u8>>,
+    mail: Option<Mail>,
+}
+
+struct Mail {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
 }
 
 impl Dispatcher {
     /// Reads the rules' webhook secrets (those named by `secret_env` from this process's environment) and
     /// trusts the system's certificate authorities plus `extra_roots` (PEM), for receivers behind a private one.
-    pub fn new(rules: &Rules, extra_roots: Option<&[u8]>) -> anyhow::Result<Self> {
+    pub fn new(rules: &Rules, extra_roots: Option<&[u8]>, email: Option<&EmailOptions>) -> anyhow::Result<Self> {
         let mut secrets = HashMap::new();
         for action in &rules.workflow.actions {
             let (TaskKindRule::NotifyWebhook, Some(target), Some(secret)) =
@@ -86,12 +105,26 @@ impl Dispatcher {
             builder = builder.tls_certs_merge(roots);
         }
         let client = builder.build().context("set up the webhook client")?;
-        Ok(Self { client, secrets })
+        let mail = match email {
+            Some(options) => Some(Mail {
+                transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(&options.url)
+                    .context("the SMTP URL")?
+                    .timeout(Some(DELIVERY_TIMEOUT))
+                    .build(),
+                from: options
+                    .from
+                    .parse()
+                    .with_context(|| format!("the sender {}: not an e-mail address", options.from))?,
+            }),
+            None => None,
+        };
+        Ok(Self { client, secrets, mail })
     }
 
     /// Runs until the process ends.
     pub async fn run(self, state: Arc<AppState>) {
         let mut not_before: HashMap<u64, Instant> = HashMap::new();
+        let mut last_mailed: HashMap<String, Instant> = HashMap::new();
         let mut interval = tokio::time::interval(OUTBOX_POLL);
         loop {
             interval.tick().await;
@@ -103,33 +136,42 @@ impl Dispatcher {
                 }
             };
             not_before.retain(|task, _| due.iter().any(|delivery| delivery.task == *task));
-            for delivery in due {
-                let waiting = not_before.get(&delivery.task).is_some_and(|at| Instant::now() < *at);
-                if waiting && !delivery.pending {
-                    continue;
-                }
-                let outcome = self.post(&delivery).await;
-                let retry_in = (outcome.is_err()).then(|| retry_delay(delivery.attempts));
-                match retry_in {
-                    Some(delay) => not_before.insert(delivery.task, Instant::now() + delay),
-                    None => not_before.remove(&delivery.task),
-                };
-                let (ok, detail) = match outcome {
-                    Ok(status) => (true, format!("delivered to {}: HTTP {status}", delivery.target)),
-                    Err(problem) => (false, format!("delivery to {} failed: {problem}", delivery.target)),
-                };
-                let task = delivery.task;
-                let action = move |at: DateTime<FixedOffset>| Action::TaskDelivered {
-                    task,
-                    ok,
-                    detail,
-                    retry_at: retry_in.and_then(|delay| {
-                        let delay = chrono::Duration::from_std(delay).ok()?;
-                        at.checked_add_signed(delay)
-                    }),
-                };
-                if let Err(failure) = state.system_command(DISPATCHER, delivery.exception, action).await {
-                    tracing::warn!(message = %failure.message, task, "could not log a delivery");
+            let (emails, webhooks): (Vec<Delivery>, Vec<Delivery>) = due
+                .into_iter()
+                .filter(|delivery| {
+                    delivery.pending || not_before.get(&delivery.task).is_none_or(|at| Instant::now() >= *at)
+                })
+                .partition(|delivery| delivery.email);
+            for delivery in webhooks {
+                let outcome = self
+                    .post(&delivery)
+                    .await
+                    .map(|status| format!("delivered to {}: HTTP {status}", delivery.target))
+                    .map_err(|problem| format!("delivery to {} failed: {problem}", delivery.target));
+                report(&state, &mut not_before, &delivery, outcome).await;
+            }
+            if let Some(mail) = &self.mail {
+                for (recipient, deliveries) in recipients(&state, emails).await {
+                    let outcome = match recipient {
+                        Ok(address)
+                            if last_mailed
+                                .get(&address)
+                                .is_some_and(|at| at.elapsed() < DIGEST_INTERVAL) =>
+                        {
+                            continue;
+                        }
+                        Ok(address) => {
+                            last_mailed.insert(address.clone(), Instant::now());
+                            mail.send(&address, &deliveries)
+                                .await
+                                .map(|()| format!("e-mailed to {address}"))
+                                .map_err(|problem| format!("e-mail to {address} failed: {problem}"))
+                        }
+                        Err(problem) => Err(problem),
+                    };
+                    for delivery in &deliveries {
+                        report(&state, &mut not_before, delivery, outcome.clone()).await;
+                    }
                 }
             }
         }
@@ -160,6 +202,92 @@ impl Dispatcher {
             Err(format!("HTTP {}", status.as_u16()))
         }
     }
+}
+
+impl Mail {
+    /// One message to one recipient with every notification due for them.
+    async fn send(&self, address: &str, deliveries: &[Delivery]) -> Result<(), String> {
+        let to: Mailbox = address
+            .parse()
+            .map_err(|_| format!("{address} is not an e-mail address"))?;
+        let subject = match deliveries {
+            [only] => format!("Retex: {}", only.message),
+            many => format!("Retex: {} notifications", many.len()),
+        };
+        let body: String = deliveries
+            .iter()
+            .map(|delivery| {
+                format!(
+                    "- {} (exception {}, task {})\n",
+                    delivery.message, delivery.exception, delivery.task
+                )
+            })
+            .collect();
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|error| error.to_string())?;
+        self.transport
+            .send(message)
+            .await
+            .map(drop)
+            .map_err(|error| error.to_string())
+    }
+}
+
+/// Logs one attempt as a `task_delivered` command; after a failure, the next try waits.
+async fn report(
+    state: &Arc<AppState>,
+    not_before: &mut HashMap<u64, Instant>,
+    delivery: &Delivery,
+    outcome: Result<String, String>,
+) {
+    let retry_in = outcome.is_err().then(|| retry_delay(delivery.attempts));
+    match retry_in {
+        Some(delay) => not_before.insert(delivery.task, Instant::now() + delay),
+        None => not_before.remove(&delivery.task),
+    };
+    let task = delivery.task;
+    let ok = outcome.is_ok();
+    let detail = outcome.unwrap_or_else(|problem| problem);
+    let action = move |at: DateTime<FixedOffset>| Action::TaskDelivered {
+        task,
+        ok,
+        detail,
+        retry_at: retry_in.and_then(|delay| {
+            let delay = chrono::Duration::from_std(delay).ok()?;
+            at.checked_add_signed(delay)
+        }),
+    };
+    if let Err(failure) = state.system_command(DISPATCHER, delivery.exception, action).await {
+        tracing::warn!(message = %failure.message, task, "could not log a delivery");
+    }
+}
+
+/// E-mail notifications by recipient: an address as given, or the address of the person the target names.
+async fn recipients(
+    state: &Arc<AppState>,
+    deliveries: Vec<Delivery>,
+) -> BTreeMap<Result<String, String>, Vec<Delivery>> {
+    let mut by_recipient: BTreeMap<Result<String, String>, Vec<Delivery>> = BTreeMap::new();
+    for delivery in deliveries {
+        let recipient = if delivery.target.contains('@') {
+            Ok(delivery.target.clone())
+        } else {
+            match state.account(delivery.target.clone()).await {
+                Ok(Some(account)) => account
+                    .email
+                    .ok_or_else(|| format!("{} has no e-mail address (retex user add ... --email)", delivery.target)),
+                Ok(None) => Err(format!("no user {} to e-mail", delivery.target)),
+                Err(failure) => Err(failure.message),
+            }
+        };
+        by_recipient.entry(recipient).or_default().push(delivery);
+    }
+    by_recipient
 }
 
 /// The `Retex-Signature` value of a body sent at `unix_seconds`: `t=<unix seconds>,v1=<hex HMAC-SHA256 of
@@ -205,19 +333,17 @@ fn describe(error: &reqwest::Error) -> String {
     format!("{what}: {root}")
 }
 
-/// Webhook notifications to try now: new ones, and failed ones (the dispatcher's own wait decides when).
+/// Notifications to try now: new ones, and failed ones (the dispatcher's own wait decides when).
 fn outbox(engine: &Engine) -> Vec<Delivery> {
     engine
         .tasks()
         .iter()
         .filter(|task| matches!(task.status, TaskStatus::Pending | TaskStatus::Failed))
         .filter_map(|task| match &task.kind {
-            TaskKind::Notify {
-                email: false,
-                target,
-                message,
-            } => Some(Delivery {
+            TaskKind::Notify { email, target, message } => Some(Delivery {
                 task: task.id,
+                email: *email,
+                message: message.clone(),
                 pending: task.status == TaskStatus::Pending,
                 exception: task.exception,
                 attempts: task.attempts,

@@ -122,7 +122,11 @@ pub async fn dispatcher_of(state: &Arc<AppState>) -> anyhow::Result<dispatch::Di
         .read(|live| Ok(live.engine().rules().clone()))
         .await
         .map_err(|failure| anyhow::anyhow!(failure.message))?;
-    dispatch::Dispatcher::new(&rules, state.options.webhook_roots.as_deref())
+    dispatch::Dispatcher::new(
+        &rules,
+        state.options.webhook_roots.as_deref(),
+        state.options.email.as_ref(),
+    )
 }
 
 async fn shutdown_signal() {

@@ -46,6 +46,17 @@ pub struct ServerOptions {
     pub metrics_token: Option<String>,
     /// Certificate authorities (PEM) trusted for `https://` webhooks besides the system's.
     pub webhook_roots: Option<Vec<u8>>,
+    /// Where e-mail notifications are sent; without it they wait in the outbox for a relay.
+    pub email: Option<EmailOptions>,
+}
+
+/// An SMTP server and the sender of Retex's e-mails.
+#[derive(Clone, Debug)]
+pub struct EmailOptions {
+    /// `smtps://user:pass@host:465`, `smtp://user:pass@host:587?tls=required` (STARTTLS), or `smtp://host:port`.
+    pub url: String,
+    /// The From address.
+    pub from: String,
 }
 
 impl ServerOptions {
@@ -56,6 +67,7 @@ impl ServerOptions {
             future_events: FutureEvents::Refused,
             metrics_token: None,
             webhook_roots: None,
+            email: None,
         }
     }
 }

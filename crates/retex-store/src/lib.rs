@@ -160,6 +160,8 @@ pub struct Account {
     pub team: Option<String>,
     pub locations: Vec<String>,
     pub created_ms: i64,
+    /// Where notifications naming this person are e-mailed.
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,14 +188,14 @@ impl AccountKind {
 }
 
 /// Account and setting statements, the same text on both backends (`$n` placeholders work on SQLite too).
-const UPSERT_ACCOUNT: &str = "INSERT INTO account (name, kind, secret_hash, role, team, locations, created_ms)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)
+const UPSERT_ACCOUNT: &str = "INSERT INTO account (name, kind, secret_hash, role, team, locations, created_ms, email)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
     ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, secret_hash = excluded.secret_hash,
-        role = excluded.role, team = excluded.team, locations = excluded.locations";
+        role = excluded.role, team = excluded.team, locations = excluded.locations, email = excluded.email";
 const SELECT_ACCOUNT_BY_NAME: &str =
-    "SELECT name, kind, secret_hash, role, team, locations, created_ms FROM account WHERE name = $1";
+    "SELECT name, kind, secret_hash, role, team, locations, created_ms, email FROM account WHERE name = $1";
 const SELECT_ACCOUNT_BY_SECRET: &str =
-    "SELECT name, kind, secret_hash, role, team, locations, created_ms FROM account WHERE secret_hash = $1";
+    "SELECT name, kind, secret_hash, role, team, locations, created_ms, email FROM account WHERE secret_hash = $1";
 const INSERT_SETTING_IF_ABSENT: &str = "INSERT INTO setting (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
 const SELECT_SETTING: &str = "SELECT value FROM setting WHERE key = $1";
 const UPSERT_SETTING: &str =
@@ -211,6 +213,7 @@ struct AccountRow {
     team: Option<String>,
     locations: String,
     created_ms: i64,
+    email: Option<String>,
 }
 
 impl AccountRow {
@@ -223,6 +226,7 @@ impl AccountRow {
             team: account.team.clone(),
             locations: account.locations.join(","),
             created_ms: account.created_ms,
+            email: account.email.clone(),
         }
     }
 
@@ -245,6 +249,7 @@ impl AccountRow {
             team: self.team,
             locations,
             created_ms: self.created_ms,
+            email: self.email,
         })
     }
 }

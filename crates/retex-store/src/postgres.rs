@@ -44,6 +44,7 @@ const MIGRATIONS: &[Migration] = migrations!("postgres":
     "0004_account.sql",
     "0005_evidence.sql",
     "0006_entry_digests.sql",
+    "0007_account_email.sql",
 );
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS retex_schema_migrations (
@@ -321,6 +322,7 @@ impl Store for PostgresStore {
                     &row.team,
                     &row.locations,
                     &row.created_ms,
+                    &row.email,
                 ],
             )
             .map_err(|error| store_error(&self.location, "put account", &error))?;
@@ -393,6 +395,7 @@ impl PostgresStore {
             team: row.try_get(4).map_err(error)?,
             locations: row.try_get(5).map_err(error)?,
             created_ms: row.try_get(6).map_err(error)?,
+            email: row.try_get(7).map_err(error)?,
         };
         account.into_account(location).map(Some)
     }

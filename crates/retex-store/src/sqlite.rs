@@ -53,6 +53,7 @@ const MIGRATIONS: &[Migration] = migrations!("sqlite":
     "0004_account.sql",
     "0005_evidence.sql",
     "0006_entry_digests.sql",
+    "0007_account_email.sql",
 );
 
 /// `INSERT OR IGNORE` of [`SQLITE_INSERT_ROWS_PER_STATEMENT`] rows.
@@ -359,7 +360,8 @@ impl Store for SqliteStore {
                     row.role,
                     row.team,
                     row.locations,
-                    row.created_ms
+                    row.created_ms,
+                    row.email
                 ])
             })
             .map_err(|error| store_error(&self.location, "put account", error))?;
@@ -440,6 +442,7 @@ impl SqliteStore {
                             team: row.get(4)?,
                             locations: row.get(5)?,
                             created_ms: row.get(6)?,
+                            email: row.get(7)?,
                         })
                     })
                     .optional()

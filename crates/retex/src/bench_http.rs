@@ -84,6 +84,7 @@ pub fn run(args: &BenchHttpArgs) -> anyhow::Result<ExitCode> {
         team: None,
         locations: vec![],
         created_ms: 0,
+        email: None,
     })?;
     let options = ServerOptions {
         future_events: FutureEvents::Allowed,

@@ -11,6 +11,7 @@ use clap::{Args, Subcommand};
 use retex_core::rules::file::default_rules_toml;
 use retex_server::auth::{Role, new_token, user_account};
 use retex_server::nats::NatsOptions;
+use retex_server::state::EmailOptions;
 use retex_server::{ClockMode, ServerOptions, app_state};
 use retex_store::{Account, AccountKind, LiveEngine};
 
@@ -41,6 +42,19 @@ pub struct ServeArgs {
     /// receivers whose certificate a private authority signed.
     #[arg(long, value_name = "FILE")]
     webhook_ca: Option<PathBuf>,
+    /// The SMTP server e-mail notifications go through: `smtps://user:pass@host:465`,
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtp://host:25`; without it they wait in the
+    /// outbox for a relay. Read from RETEX_SMTP_URL too, so a password stays out of the command line.
+    #[arg(long, value_name = "URL", env = "RETEX_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of Retex's e-mails.
+    #[arg(
+        long,
+        value_name = "ADDRESS",
+        default_value = "retex@localhost",
+        requires = "smtp_url"
+    )]
+    smtp_from: String,
     #[command(flatten)]
     nats: NatsArgs,
 }
@@ -95,6 +109,10 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         },
         future_events: args.future.future_events(),
         metrics_token,
+        email: args.smtp_url.as_ref().map(|url| EmailOptions {
+            url: url.clone(),
+            from: args.smtp_from.clone(),
+        }),
         webhook_roots: match &args.webhook_ca {
             Some(path) => Some(std::fs::read(path).with_context(|| format!("read {}", path.display()))?),
             None => None,
@@ -156,7 +174,17 @@ pub struct AccountArgs {
 #[derive(Subcommand)]
 enum AccountCommand {
     /// Create a person (or replace one with the same name); the password is read from standard input.
-    Add(NewAccount),
+    Add(NewUser),
+}
+
+/// A person: an account, and where notifications naming them are e-mailed.
+#[derive(Args)]
+struct NewUser {
+    #[command(flatten)]
+    account: NewAccount,
+    /// Their e-mail address: notifications whose target names them are sent there.
+    #[arg(long, value_name = "ADDRESS")]
+    email: Option<String>,
 }
 
 #[derive(Args)]
@@ -203,7 +231,13 @@ fn parse_role(name: &str) -> Result<Role, String> {
 }
 
 pub fn user(args: &AccountArgs) -> anyhow::Result<ExitCode> {
-    let AccountCommand::Add(NewAccount { store, name, access }) = &args.command;
+    let AccountCommand::Add(NewUser { account, email }) = &args.command;
+    let NewAccount { store, name, access } = account;
+    if let Some(address) = email
+        && address.parse::<lettre::Address>().is_err()
+    {
+        bail!("--email {address}: not an e-mail address");
+    }
     let mut password = String::new();
     std::io::stdin()
         .lock()
@@ -213,7 +247,7 @@ pub fn user(args: &AccountArgs) -> anyhow::Result<ExitCode> {
     if password.chars().count() < 8 {
         bail!("the password must have at least 8 characters");
     }
-    let account = user_account(
+    let mut account = user_account(
         name,
         password,
         access.role,
@@ -221,6 +255,7 @@ pub fn user(args: &AccountArgs) -> anyhow::Result<ExitCode> {
         access.locations.clone(),
         chrono::Utc::now().timestamp_millis(),
     )?;
+    account.email.clone_from(email);
     put_account(store, &account)?;
     println!("user {name} ({}) saved", access.role.name());
     Ok(ExitCode::SUCCESS)
@@ -237,6 +272,7 @@ pub fn token(args: &TokenArgs) -> anyhow::Result<ExitCode> {
         team: access.team.clone(),
         locations: access.locations.clone(),
         created_ms: chrono::Utc::now().timestamp_millis(),
+        email: None,
     };
     put_account(store, &account)?;
     println!(

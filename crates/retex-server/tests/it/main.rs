@@ -3,6 +3,7 @@
 
 mod api;
 mod client;
+mod email;
 mod imports;
 mod ui;
 mod webhooks;
@@ -62,7 +63,8 @@ impl Server {
             ("s1", Role::TeamMember, vec!["S1".to_string()]),
             ("viewer", Role::Viewer, vec![]),
         ] {
-            let account = user_account(name, PASSWORD, role, Some("store_team".into()), locations, 0).unwrap();
+            let mut account = user_account(name, PASSWORD, role, Some("store_team".into()), locations, 0).unwrap();
+            account.email = Some(format!("{name}@shop.example"));
             accounts.put_account(&account).unwrap();
         }
         let mut token = |name: &str, role: Role| {
@@ -75,6 +77,7 @@ impl Server {
                 team: None,
                 locations: vec![],
                 created_ms: 0,
+                email: None,
             };
             accounts.put_account(&account).unwrap();
             token

@@ -618,6 +618,7 @@ fn account(name: &str, kind: AccountKind, secret_hash: &str, locations: &[&str])
         team: Some("store_team".to_owned()),
         locations: locations.iter().map(|code| (*code).to_owned()).collect(),
         created_ms: 1_700_000_000_000,
+        email: Some(format!("{name}@shop.example")),
     }
 }
 
