@@ -85,6 +85,13 @@ pub async fn pull(
     scope: &str,
     options: &PullOptions,
 ) -> Result<PullReport, PullError> {
+    let saved = saved_cursors(live, scope)?;
+    let changes = read_changes(client, scope, saved, options).await?;
+    Ok(changes.apply(live)?)
+}
+
+/// The cursors the previous pull of `scope` saved, by key.
+pub fn saved_cursors(live: &mut LiveEngine, scope: &str) -> Result<HashMap<String, String>, StoreError> {
     let mut saved = HashMap::new();
     for feed in FEEDS {
         let key = cursor_key(scope, feed.name);
@@ -92,6 +99,25 @@ pub async fn pull(
             saved.insert(key, text);
         }
     }
+    Ok(saved)
+}
+
+/// What changed in Odoo after the saved cursors, mapped and not yet appended: reading needs no lock on the
+/// store, appending does.
+pub struct Changes {
+    /// Business time and text of each event.
+    events: Vec<(String, String)>,
+    cursors: Vec<(String, Cursor)>,
+    report: PullReport,
+}
+
+/// Reads and maps what changed after `saved`.
+pub async fn read_changes(
+    client: &OdooClient,
+    scope: &str,
+    saved: HashMap<String, String>,
+    options: &PullOptions,
+) -> Result<Changes, OdooError> {
     let mut puller = Puller {
         client,
         scope,
@@ -113,11 +139,46 @@ pub async fn pull(
     puller.sale_orders().await?;
     puller.deliveries().await?;
     puller.pos_sales().await?;
-    puller.append(live)?;
-    for (key, cursor) in &puller.cursors {
-        live.put_setting(key, &cursor.text())?;
+    Ok(Changes {
+        events: puller.events,
+        cursors: puller.cursors,
+        report: puller.report,
+    })
+}
+
+impl Changes {
+    /// Appends the events in business-time order, then saves the cursors.
+    pub fn apply(mut self, live: &mut LiveEngine) -> Result<PullReport, StoreError> {
+        self.events.sort_by(|left, right| left.0.cmp(&right.0));
+        let mut parsed = Vec::with_capacity(self.events.len());
+        for (_, text) in &self.events {
+            match parse_event(text) {
+                Ok(event) => parsed.push((event, text.as_str())),
+                Err(error) => self.report.skipped.push(Skipped {
+                    model: "event",
+                    id: 0,
+                    field: "event",
+                    problem: format!("{error}: {text}"),
+                }),
+            }
+        }
+        for chunk in parsed.chunks(APPEND_BATCH) {
+            let batch: Vec<IncomingEvent<'_>> = chunk
+                .iter()
+                .map(|(event, text)| IncomingEvent { event, text })
+                .collect();
+            let summary = live.append_events(&batch)?;
+            self.report.accepted += summary.accepted;
+            self.report.duplicates += summary.duplicates;
+            self.report
+                .conflicts
+                .extend(summary.conflicting.iter().map(|conflict| conflict.id.clone()));
+        }
+        for (key, cursor) in &self.cursors {
+            live.put_setting(key, &cursor.text())?;
+        }
+        Ok(self.report)
     }
-    Ok(puller.report)
 }
 
 /// Records of one model read after their own cursor.
@@ -692,36 +753,6 @@ impl Puller<'_> {
             };
             let mapped = mapping::pos_sale(line, order, &shop, &self.lookups);
             self.keep(mapped);
-        }
-        Ok(())
-    }
-
-    /// Appends the pull's events in business-time order.
-    fn append(&mut self, live: &mut LiveEngine) -> Result<(), StoreError> {
-        self.events.sort_by(|left, right| left.0.cmp(&right.0));
-        let mut parsed = Vec::with_capacity(self.events.len());
-        for (_, text) in &self.events {
-            match parse_event(text) {
-                Ok(event) => parsed.push((event, text.as_str())),
-                Err(error) => self.report.skipped.push(Skipped {
-                    model: "event",
-                    id: 0,
-                    field: "event",
-                    problem: format!("{error}: {text}"),
-                }),
-            }
-        }
-        for chunk in parsed.chunks(APPEND_BATCH) {
-            let batch: Vec<IncomingEvent<'_>> = chunk
-                .iter()
-                .map(|(event, text)| IncomingEvent { event, text })
-                .collect();
-            let summary = live.append_events(&batch)?;
-            self.report.accepted += summary.accepted;
-            self.report.duplicates += summary.duplicates;
-            self.report
-                .conflicts
-                .extend(summary.conflicting.iter().map(|conflict| conflict.id.clone()));
         }
         Ok(())
     }

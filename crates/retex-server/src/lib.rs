@@ -15,7 +15,7 @@
 //!    shop-floor events).
 //! 4. `extract.rs`: who is asking (a token or a session cookie). `dispatch.rs`: the outbox dispatcher.
 //!    `import.rs`: a CSV file of master data or counts, for the API and the admin's upload. `nats.rs`: events
-//!    from a NATS JetStream stream.
+//!    from a NATS JetStream stream. `odoo_sync.rs`: pulls from Odoo on a schedule.
 //! 5. `api/`: the JSON API, one module per resource; `api/mod.rs` lists the routes once as
 //!    [`api::OPERATIONS`]. `ui/`: the web UI, one module per page; `ui/page.rs` holds what the pages share and
 //!    `ui/mod.rs` the routes.
@@ -30,6 +30,7 @@ pub mod extract;
 pub mod import;
 pub mod metrics;
 pub mod nats;
+pub mod odoo_sync;
 pub mod openapi;
 pub mod params;
 pub mod scope;
@@ -88,11 +89,17 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight; takes events from NATS too when given
-/// a stream.
-pub async fn serve(state: Arc<AppState>, listen: SocketAddr, nats: Option<nats::NatsOptions>) -> anyhow::Result<()> {
+/// Where a server takes events from besides HTTP.
+#[derive(Default)]
+pub struct Connectors {
+    pub nats: Option<nats::NatsOptions>,
+    pub odoo: Option<retex_odoo::OdooConfig>,
+}
+
+/// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight; takes events from the connectors too.
+pub async fn serve(state: Arc<AppState>, listen: SocketAddr, connectors: Connectors) -> anyhow::Result<()> {
     let dispatcher = dispatcher_of(&state).await?;
-    let nats = match nats {
+    let nats = match connectors.nats {
         Some(options) => Some(nats::NatsIngest::connect(options).await?),
         None => None,
     };
@@ -106,6 +113,9 @@ pub async fn serve(state: Arc<AppState>, listen: SocketAddr, nats: Option<nats::
     tokio::spawn(dispatcher.run(Arc::clone(&state)));
     if let Some(nats) = nats {
         tokio::spawn(nats.run(Arc::clone(&state)));
+    }
+    if let Some(odoo) = connectors.odoo {
+        tokio::spawn(odoo_sync::run(Arc::clone(&state), odoo));
     }
     axum::serve(
         listener,

@@ -147,26 +147,8 @@ fn odoo_datetime(text: &str) -> anyhow::Result<String> {
 fn location_kinds(path: &Path) -> anyhow::Result<HashMap<String, String>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
     let table: toml::Table = toml::from_str(&text).with_context(|| format!("{}: not TOML", path.display()))?;
-    let mut kinds = HashMap::new();
-    for (key, value) in &table {
-        let toml::Value::Table(locations) = value else {
-            bail!("{}: {key}: expected a table such as [locations]", path.display());
-        };
-        if key != "locations" {
-            bail!(
-                "{}: [{key}]: unknown section; the mapping file has [locations]",
-                path.display()
-            );
-        }
-        for (code, kind) in locations {
-            match kind.as_str() {
-                Some(kind @ ("store" | "warehouse" | "web")) => kinds.insert(code.clone(), kind.to_owned()),
-                _ => bail!(
-                    "{}: locations.{code}: {kind} is not store, warehouse or web",
-                    path.display()
-                ),
-            };
-        }
+    if let Some(other) = table.keys().find(|key| *key != "locations") {
+        bail!("{}: {other}: unknown; the mapping file has [locations]", path.display());
     }
-    Ok(kinds)
+    retex_odoo::config::location_kinds(&table).map_err(|problem| anyhow::anyhow!("{}: {problem}", path.display()))
 }

@@ -9,10 +9,11 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use retex_core::rules::file::default_rules_toml;
+use retex_odoo::OdooConfig;
 use retex_server::auth::{Role, new_token, user_account};
 use retex_server::nats::NatsOptions;
 use retex_server::state::EmailOptions;
-use retex_server::{ClockMode, ServerOptions, app_state};
+use retex_server::{ClockMode, Connectors, ServerOptions, app_state};
 use retex_store::{Account, AccountKind, LiveEngine};
 
 use crate::ingest::FutureArgs;
@@ -57,6 +58,9 @@ pub struct ServeArgs {
     smtp_from: String,
     #[command(flatten)]
     nats: NatsArgs,
+    /// Pull from a shop's Odoo on a schedule, with the settings in this TOML file (docs/integrations.md).
+    #[arg(long, value_name = "FILE")]
+    odoo: Option<PathBuf>,
 }
 
 /// Taking events from a NATS JetStream stream as well as over HTTP.
@@ -119,7 +123,14 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         },
     };
     let live = args.store.open_live()?;
-    serve_live(&args.store, live, args.listen, options, args.nats.options())?;
+    let connectors = Connectors {
+        nats: args.nats.options(),
+        odoo: match &args.odoo {
+            Some(path) => Some(OdooConfig::read(path).map_err(|problem| anyhow::anyhow!(problem))?),
+            None => None,
+        },
+    };
+    serve_live(&args.store, live, args.listen, options, connectors)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -139,7 +150,7 @@ pub fn serve_live(
     live: LiveEngine,
     listen: SocketAddr,
     options: ServerOptions,
-    nats: Option<NatsOptions>,
+    connectors: Connectors,
 ) -> anyhow::Result<()> {
     init_logging();
     let accounts = retex_store::open(&store.location()).context("open a second store connection for accounts")?;
@@ -153,7 +164,7 @@ pub fn serve_live(
         .build()
         .context("start the async runtime")?;
     println!("serving on http://{listen} (Ctrl-C stops)");
-    runtime.block_on(retex_server::serve(state, listen, nats))
+    runtime.block_on(retex_server::serve(state, listen, connectors))
 }
 
 fn init_logging() {

@@ -10,8 +10,8 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use retex_server::ServerOptions;
 use retex_server::auth::{Role, new_password, user_account};
+use retex_server::{Connectors, ServerOptions};
 use retex_sim::score::{RaisedException, Score, score};
 use retex_sim::{Scenario, Truth};
 
@@ -298,6 +298,12 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     println!("\nweb UI on http://{}: log in as one of (name, password):", args.listen);
     println!("{}", logins.join("\n"));
     println!("the demo's clock stays at the end of the simulation, so due times read as they were then");
-    serve_live(&store, live, args.listen, ServerOptions::engine_clock(), None)?;
+    serve_live(
+        &store,
+        live,
+        args.listen,
+        ServerOptions::engine_clock(),
+        Connectors::default(),
+    )?;
     Ok(ExitCode::SUCCESS)
 }
