@@ -157,6 +157,10 @@ impl Engine {
             }
         }
         let seq = self.state.applied_seq;
+        let recipient = self.recipient(self.state.book.exceptions.get(exception), rule.notify);
+        if let Some(recipient) = recipient {
+            self.tell(exception, &recipient, &format!("escalated, {detail}"), due_at, seq);
+        }
         let record = self.state.book.exceptions.get_mut(exception);
         record.escalation_level = record.escalation_level.max(level);
         record.note(due_at, ENGINE_ACTOR, "escalated", detail, seq);
@@ -189,7 +193,8 @@ impl Engine {
             " reminded, still unacknowledged ({count} of {})",
             renotify.times
         );
-        self.send_notice(Notice::Reminder, exception, count, due_at, renotify, detail);
+        let recipient = self.recipient(record, target);
+        self.send_notice(Notice::Reminder, exception, count, due_at, renotify, detail, recipient);
     }
 
     /// The last level's target told again while the exception is unresolved.
@@ -210,7 +215,8 @@ impl Engine {
             " notified again, still unresolved ({count} of {})",
             repeat.times
         );
-        self.send_notice(Notice::Repeat, exception, count, due_at, repeat, detail);
+        let recipient = self.recipient(record, last.notify);
+        self.send_notice(Notice::Repeat, exception, count, due_at, repeat, detail, recipient);
     }
 
     /// Whether an escalation step still applies at `at`: the exception is being worked, not muted, and (for an
@@ -223,6 +229,40 @@ impl Engine {
             record.paused_at.is_some()
         };
         record.status.is_active() && !silenced && !settled
+    }
+
+    /// Who to e-mail for an escalation target, when `[notify]` asks for e-mails: a person by name, or the
+    /// user name or address `[notify.roles]` gives the role.
+    fn recipient(&self, record: &ExceptionRecord, target: EscalationTarget) -> Option<String> {
+        let workflow = &self.config.rules.workflow;
+        let notify = &workflow.notify;
+        if !notify.email {
+            return None;
+        }
+        let team_lead = || {
+            let lead = workflow.teams.get(&record.team).and_then(|team| team.lead.as_deref());
+            lead.or_else(|| notify.role("team_lead")).map(str::to_owned)
+        };
+        match target {
+            EscalationTarget::Assignee => record.assignee.clone().or_else(team_lead),
+            EscalationTarget::TeamLead => team_lead(),
+            EscalationTarget::RegionalManager => {
+                let region = record
+                    .location
+                    .and_then(|location| self.state.picture.master.location(location))
+                    .filter(|_| record.team.starts_with("store ") || record.team.starts_with("warehouse "))
+                    .map(|info| info.region.as_deref().unwrap_or_default());
+                match region {
+                    Some(region) => notify
+                        .role(&format!("regional_manager.{region}"))
+                        .or_else(|| notify.role("regional_manager")),
+                    None => notify.role("operations_lead"),
+                }
+                .map(str::to_owned)
+            }
+            EscalationTarget::OperationsLead => notify.role("operations_lead").map(str::to_owned),
+            EscalationTarget::OperationsDirector => notify.role("operations_director").map(str::to_owned),
+        }
     }
 
     /// Writes who a target is for this exception, in words.
@@ -260,8 +300,20 @@ impl Engine {
 
     /// Notes a reminder or repeat on the timeline and queues the next one, if any are left.
     #[allow(clippy::too_many_arguments)]
-    fn send_notice(&mut self, notice: Notice, exception: u64, count: u8, at: Timestamp, every: Repeat, detail: String) {
+    fn send_notice(
+        &mut self,
+        notice: Notice,
+        exception: u64,
+        count: u8,
+        at: Timestamp,
+        every: Repeat,
+        detail: String,
+        recipient: Option<String>,
+    ) {
         let seq = self.state.applied_seq;
+        if let Some(recipient) = recipient {
+            self.tell(exception, &recipient, &detail, at, seq);
+        }
         let record = self.state.book.exceptions.get_mut(exception);
         let (sent, action) = match notice {
             Notice::Reminder => (&mut record.renotified, "renotified"),
@@ -312,6 +364,7 @@ impl Engine {
             self.resume_clock(id, location, at, seq);
         }
         self.state.book.exceptions.apply_command(command, at, seq);
+        self.tell_of_command(command, at, seq);
         if let Action::Reopen { .. } = command.action {
             // Steps due before the clock fired while it was closed; the rest are due again.
             let clock = self.state.clock.unwrap_or(at);
@@ -331,6 +384,36 @@ impl Engine {
         if let Action::SetStatus { .. } = command.action {
             let status = self.state.book.exceptions.get(id).status.name().to_owned();
             self.trigger_actions(id, Trigger::Status(status), at, seq);
+        }
+    }
+
+    /// E-mails the person an exception was assigned to, and whoever approves when an approval is asked for.
+    fn tell_of_command(&mut self, command: &Command, at: Timestamp, seq: u64) {
+        let notify = &self.config.rules.workflow.notify;
+        if !notify.email {
+            return;
+        }
+        let id = command.exception;
+        let (recipient, what) = match &command.action {
+            Action::Assign { assignee } if *assignee != command.actor => {
+                (Some(assignee.clone()), format!("assigned to you by {}", command.actor))
+            }
+            Action::RequestApproval { reason } => {
+                let type_name = self.type_name(self.state.book.exceptions.get(id).key.exception_type);
+                let role = self
+                    .config
+                    .rules
+                    .workflow
+                    .approvals
+                    .get(type_name)
+                    .map(|rule| rule.role.as_str());
+                let approver = role.and_then(|role| notify.role(role)).map(str::to_owned);
+                (approver, format!("{} asks for your approval: {reason}", command.actor))
+            }
+            _ => return,
+        };
+        if let Some(recipient) = recipient {
+            self.tell(id, &recipient, &what, at, seq);
         }
     }
 

@@ -105,6 +105,10 @@ impl Engine {
             touches: &detection.touches,
         };
         self.state.book.incidents.link(filing);
+        let assignee = self.state.book.exceptions.get(id).assignee.clone();
+        if let Some(assignee) = assignee.filter(|_| self.config.rules.workflow.notify.email) {
+            self.tell(id, &assignee, "assigned to you", detection.at, detection.cause);
+        }
         if matches!(type_ref, TypeRef::BuiltIn(exception_type) if exception_type.is_caused_by_store()) {
             self.count_store_exception(detection.location, detection.at);
         }

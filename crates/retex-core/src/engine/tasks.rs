@@ -150,6 +150,38 @@ impl Engine {
         })
     }
 
+    /// E-mails a person (a user name or an address) what happened to an exception: a notification in the outbox,
+    /// noted on the timeline. Only `[notify] email = true` rules call for it.
+    pub(super) fn tell(&mut self, exception: u64, recipient: &str, what: &str, at: Timestamp, seq: u64) {
+        let record = self.state.book.exceptions.get(exception);
+        let message = format!("{what}: {}", self.notification_text(record));
+        let id = self.state.workflow.tasks.len() as u64 + 1;
+        let team = record.team.clone();
+        self.state.workflow.tasks.push(Task {
+            id,
+            exception,
+            kind: TaskKind::Notify {
+                email: true,
+                target: recipient.to_owned(),
+                message,
+            },
+            status: TaskStatus::Pending,
+            team,
+            created_at: at,
+            decided_by: None,
+            attempts: 0,
+            failing_since: None,
+            retry_at: None,
+            detail: format!("e-mail {recipient}"),
+        });
+        let note = format!("e-mail to {recipient} (task {id}): {what}");
+        self.state
+            .book
+            .exceptions
+            .get_mut(exception)
+            .note(at, ENGINE_ACTOR, "notify", note, seq);
+    }
+
     fn notification_text(&self, record: &ExceptionRecord) -> String {
         let view = self.exception_view(record);
         let place = view.place(" ");

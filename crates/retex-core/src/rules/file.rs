@@ -204,11 +204,12 @@ pub fn parse_rules(text: &str) -> Result<Rules, Vec<RuleError>> {
             "approvals" => workflow::read_approvals(&mut reader, value, &mut rules),
             "actions" => workflow::read_actions(&mut reader, value, &mut rules),
             "escalation" => workflow::read_escalation(&mut reader, value, &mut rules),
+            "notify" => workflow::read_notify(&mut reader, value, &mut rules),
             other => reader.error(
                 key.span(),
                 other,
                 "unknown section: use severity, sla, escalation, calendar, teams, shifts, ownership, approvals, \
-                 actions, types or custom",
+                 actions, notify, types or custom",
             ),
         }
     }

@@ -30,6 +30,26 @@ pub struct Workflow {
     pub approvals: BTreeMap<String, ApprovalRule>,
     /// What the engine does by itself when an exception opens, breaches or changes status.
     pub actions: Vec<AutomatedAction>,
+    /// Whether people are e-mailed what concerns them, and who the roles are.
+    pub notify: PeopleNotices,
+}
+
+/// `[notify]`: people hear of what concerns them by e-mail: an escalation that names them, an exception
+/// assigned to them, an approval waiting for their role.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PeopleNotices {
+    pub email: bool,
+    /// Who a role is, by user name or e-mail address: `operations_lead`, `operations_director`,
+    /// `regional_manager` (or `regional_manager.REGION` for one region), `team_lead` (for teams without a
+    /// `lead`), and the roles that approve.
+    pub roles: BTreeMap<String, String>,
+}
+
+impl PeopleNotices {
+    /// Who to tell for a role, when `[notify]` says and the role is known.
+    pub fn role(&self, role: &str) -> Option<&str> {
+        self.roles.get(role).filter(|_| self.email).map(String::as_str)
+    }
 }
 
 impl Workflow {

@@ -365,6 +365,86 @@ fn webhook_secrets_are_checked_and_kept_out_of_the_rules_identity() {
     );
 }
 
+#[test]
+fn with_notify_email_each_person_an_escalation_names_is_e_mailed() {
+    let rules = r#"
+[escalation]
+levels = [
+  { at = "30m", notify = "assignee" },
+  { at = "50%", notify = "regional_manager" },
+  { at = "resolve_due", notify = "operations_director" },
+]
+
+[teams."store S1"]
+members = ["ann"]
+assignment = "round_robin"
+
+[notify]
+email = true
+roles = { "regional_manager.north" = "north@shop.example", operations_director = "dora" }
+"#;
+    let (mut engine, seq) = engine_with(rules);
+    let id = exception_of(&engine, "K0");
+    engine.apply(
+        seq + 1,
+        &Input::Tick(Timestamp::parse_rfc3339("2026-11-20T00:00:00Z").unwrap()),
+    );
+    let mails: Vec<(String, String)> = engine
+        .tasks()
+        .iter()
+        .filter(|task| task.exception == id)
+        .map(|task| {
+            let view = engine.task_view(task);
+            (view.target.unwrap().to_owned(), view.message.unwrap().to_owned())
+        })
+        .collect();
+    let recipients: Vec<&str> = mails.iter().map(|(to, _)| to.as_str()).collect();
+    assert_eq!(recipients, ["ann", "ann", "north@shop.example", "dora"], "{mails:?}");
+    assert!(mails[0].1.starts_with("assigned to you: exception"), "{mails:?}");
+    assert!(mails[1].1.starts_with("escalated, level 1: ann notified"), "{mails:?}");
+    assert!(mails[3].1.contains("count_variance S1 K0"), "{mails:?}");
+
+    // A person's assignment and an approval request reach the assignee and the approving role.
+    let (mut asked, seq) = engine_with(
+        &format!("{rules}\n[approvals.count_variance]\nabove = 1\nrole = \"operations_lead\"\n").replace(
+            "operations_director = \"dora\"",
+            "operations_director = \"dora\", operations_lead = \"olga\"",
+        ),
+    );
+    let id = exception_of(&asked, "K1");
+    let assign = Action::Assign { assignee: "bob".into() };
+    asked.apply(seq + 1, &command("2026-11-02T11:00:00Z", "lea", id, assign));
+    let ask = Action::RequestApproval {
+        reason: "write it off".into(),
+    };
+    asked.apply(seq + 2, &command("2026-11-02T11:05:00Z", "bob", id, ask));
+    let told: Vec<(String, String)> = asked
+        .tasks()
+        .iter()
+        .filter(|task| task.exception == id)
+        .map(|task| {
+            let view = asked.task_view(task);
+            (view.target.unwrap().to_owned(), view.message.unwrap().to_owned())
+        })
+        .collect();
+    let to = |name: &str| {
+        told.iter()
+            .find(|(to, _)| to == name)
+            .map(|(_, message)| message.as_str())
+    };
+    assert!(
+        to("bob").is_some_and(|message| message.starts_with("assigned to you by lea")),
+        "{told:?}"
+    );
+    assert!(
+        to("olga").is_some_and(|message| message.starts_with("bob asks for your approval: write it off")),
+        "{told:?}"
+    );
+
+    let (quiet, _) = engine_with(&rules.replace("email = true", "email = false"));
+    assert!(quiet.tasks().is_empty(), "without [notify] email, nobody is e-mailed");
+}
+
 const ACTIONS: &str = r#"
 [[actions]]
 type = "count_variance"

@@ -444,6 +444,33 @@ pub(super) fn read_actions(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>
     }
 }
 
+/// `[notify]`: `email` (whether people are e-mailed what concerns them) and `roles` (who each role is, by user
+/// name or address).
+pub(super) fn read_notify(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
+    let Some(table) = reader.table(value, "notify") else {
+        return;
+    };
+    let notify = &mut rules.workflow.notify;
+    for (key, value) in table.iter() {
+        let path = format!("notify.{}", key.get_ref());
+        match key.get_ref().as_ref() {
+            "email" => notify.email = reader.boolean(value, &path).unwrap_or(false),
+            "roles" => {
+                let Some(roles) = reader.table(value, &path) else {
+                    continue;
+                };
+                for (role, who) in roles.iter() {
+                    let role_path = format!("{path}.{}", role.get_ref());
+                    if let Some(who) = reader.string(who, &role_path) {
+                        notify.roles.insert(role.get_ref().to_string(), who.to_owned());
+                    }
+                }
+            }
+            _ => reader.error(key.span(), &path, "unknown key: use email and roles"),
+        }
+    }
+}
+
 /// `[escalation]`: `levels` (each `{ at, notify }`), `renotify` and `repeat` (each `{ every_minutes, times }`).
 pub(super) fn read_escalation(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
     let Some(table) = reader.table(value, "escalation") else {
