@@ -139,6 +139,25 @@ impl OdooClient {
         records(self.call(model, "search_read", kwargs).await?, model)
     }
 
+    /// Creates a record; its id.
+    pub async fn create(&self, model: &str, values: Value) -> Result<i64, OdooError> {
+        let created = self.call(model, "create", json!({"vals_list": [values]})).await?;
+        created
+            .as_i64()
+            .or_else(|| created.get(0).and_then(Value::as_i64))
+            .ok_or_else(|| OdooError::Protocol {
+                what: format!("{model}.create"),
+                problem: format!("expected the new id, got {created}"),
+            })
+    }
+
+    /// Calls a method on records (`action_feedback` on activities, say).
+    pub async fn call_on(&self, model: &str, method: &str, ids: &[i64], kwargs: Value) -> Result<Value, OdooError> {
+        let mut kwargs = kwargs;
+        kwargs["ids"] = json!(ids);
+        self.call(model, method, kwargs).await
+    }
+
     /// How many records of `model` match `domain`.
     pub async fn search_count(&self, model: &str, domain: Value) -> Result<u64, OdooError> {
         let count = self.call(model, "search_count", json!({"domain": domain})).await?;
@@ -152,7 +171,13 @@ impl OdooClient {
     async fn call(&self, model: &str, method: &str, kwargs: Value) -> Result<Value, OdooError> {
         let result = match &self.protocol {
             Protocol::JsonRpc { uid, password } => {
-                let args = json!([self.database, uid, password, model, method, [], kwargs]);
+                // JSON-RPC takes the record ids as the first positional argument; JSON-2 as `ids`.
+                let mut kwargs = kwargs;
+                let positional = match kwargs.as_object_mut().and_then(|named| named.remove("ids")) {
+                    Some(ids) => json!([ids]),
+                    None => json!([]),
+                };
+                let args = json!([self.database, uid, password, model, method, positional, kwargs]);
                 self.rpc("object", "execute_kw", args).await
             }
             Protocol::Json2 { api_key } => self.json2(api_key, model, method, kwargs).await,

@@ -8,6 +8,8 @@
 //! password_file = "odoo-password"     # or api_key_file, for Odoo 19's JSON-2 API
 //! every_minutes = 5
 //! since = "2026-11-01 00:00:00"       # optional: the first pull starts there
+//! write_back = true                   # optional: open exceptions become to-do activities in Odoo
+//! retex_url = "https://retex.shop"    # optional: the link in each activity's note
 //!
 //! [locations]
 //! S01 = "store"
@@ -29,6 +31,10 @@ pub struct OdooConfig {
     pub credentials: Credentials,
     pub every: Duration,
     pub options: PullOptions,
+    /// Whether open exceptions about Odoo records become activities there (`retex odoo push` each turn).
+    pub write_back: bool,
+    /// Retex's address as people reach it, for the activities' links.
+    pub retex_url: Option<String>,
 }
 
 impl OdooConfig {
@@ -74,6 +80,15 @@ impl OdooConfig {
             None => None,
             Some(_) => Some(text_of("since")?),
         };
+        let write_back = match table.get("write_back") {
+            None => false,
+            Some(toml::Value::Boolean(write_back)) => *write_back,
+            Some(other) => return Err(format!("{name}: write_back: {other} is not true or false")),
+        };
+        let retex_url = match table.get("retex_url") {
+            None => None,
+            Some(_) => Some(text_of("retex_url")?),
+        };
         for key in table.keys() {
             let known = [
                 "url",
@@ -99,6 +114,8 @@ impl OdooConfig {
                 since,
                 location_kinds: location_kinds(&table).map_err(|problem| format!("{name}: {problem}"))?,
             },
+            write_back,
+            retex_url,
         })
     }
 

@@ -1,10 +1,11 @@
 //! Retex and Odoo: `retex odoo pull` reads a shop's Odoo (warehouses, products and their suppliers, purchase
 //! orders and receipts, sale orders and deliveries, till sales) and appends what changed as events, exactly once (see `pull`).
 //!
-//! `client` speaks Odoo's APIs, `mapping` turns records into events (pure), `pull` runs one incremental pull
+//! `activities` writes open exceptions back as Odoo to-dos, `client` speaks Odoo's APIs, `mapping` turns records into events (pure), `pull` runs one incremental pull
 //! against a live engine (reading without a lock, then appending), `config` reads the settings file of
 //! `retex serve --odoo`.
 
+pub mod activities;
 pub mod client;
 pub mod config;
 pub mod mapping;

@@ -1,9 +1,10 @@
-//! `retex serve --odoo FILE`: pulls from a shop's Odoo on a schedule, as `retex odoo pull` does once. The
-//! records are read and mapped without holding the store; only the append takes the write lock.
+//! `retex serve --odoo FILE`: pulls from a shop's Odoo on a schedule, as `retex odoo pull` does once, and
+//! with `write_back` writes open exceptions back as activities, as `retex odoo push` does. Odoo is read and
+//! written without holding the store; only the append and the bookkeeping take its lock.
 
 use std::sync::Arc;
 
-use retex_odoo::{OdooClient, OdooConfig, read_changes, saved_cursors};
+use retex_odoo::{OdooClient, OdooConfig, activities, read_changes, saved_cursors};
 
 use crate::error::Failure;
 use crate::state::AppState;
@@ -45,5 +46,39 @@ async fn pull_once(state: &Arc<AppState>, config: &OdooConfig, scope: &str) -> R
     for skipped in &report.skipped {
         tracing::warn!(%skipped, "an Odoo record was skipped");
     }
+    if config.write_back {
+        write_back(state, &client, config, scope).await?;
+    }
     Ok(report)
+}
+
+/// Creates the activities of new open exceptions and closes those settled since.
+async fn write_back(
+    state: &Arc<AppState>,
+    client: &OdooClient,
+    config: &OdooConfig,
+    scope: &str,
+) -> Result<(), String> {
+    let key = activities::known_key(scope);
+    let read_key = key.clone();
+    let (questions, mut known) = state
+        .write(move |live| {
+            let known = activities::parse_known(live.setting(&read_key).map_err(Failure::from)?.as_deref());
+            Ok((activities::questions(live.engine(), &known), known))
+        })
+        .await
+        .map_err(|failure| failure.message)?;
+    let pushed = activities::push(client, &questions, &mut known, config.retex_url.as_deref()).await;
+    let kept = serde_json::to_string(&known).unwrap_or_default();
+    state
+        .write(move |live| live.put_setting(&key, &kept).map_err(Failure::from))
+        .await
+        .map_err(|failure| failure.message)?;
+    let report = pushed.map_err(|error| error.to_string())?;
+    tracing::info!(
+        created = report.created,
+        done = report.done,
+        "wrote exceptions back to Odoo"
+    );
+    Ok(())
 }

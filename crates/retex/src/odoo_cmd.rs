@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use retex_odoo::{Credentials, OdooClient, PullError, PullOptions};
+use retex_odoo::{Credentials, OdooClient, PullError, PullOptions, activities};
 
 use crate::store_args::StoreArgs;
 
@@ -26,12 +26,41 @@ enum OdooCommand {
     /// Pull warehouses, products and suppliers, purchase orders and receipts, sale orders and deliveries, and
     /// till sales changed since the last pull; a repeat adds nothing.
     Pull(PullArgs),
+    /// Write open exceptions about Odoo records back as to-do activities on them, and mark done those settled
+    /// since in Retex.
+    Push(PushArgs),
 }
 
 #[derive(Args)]
 pub struct PullArgs {
     #[command(flatten)]
     store: StoreArgs,
+    #[command(flatten)]
+    odoo: Connection,
+    /// On the first pull, only records written from this time on (RFC 3339, or a date); later pulls resume
+    /// where the last one stopped.
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+    /// A TOML file that overrides the default mapping: `[locations]` gives warehouse codes their kind
+    /// (`S01 = "store"`); every warehouse is a `warehouse` otherwise.
+    #[arg(long, value_name = "FILE")]
+    mapping: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct PushArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(flatten)]
+    odoo: Connection,
+    /// Retex's address as people reach it, for the link in each activity's note.
+    #[arg(long, value_name = "URL")]
+    retex_url: Option<String>,
+}
+
+/// Where Odoo is and how to log in.
+#[derive(Args)]
+struct Connection {
     /// Odoo's address, e.g. `https://shop.odoo.com`.
     #[arg(long, value_name = "URL")]
     url: String,
@@ -52,28 +81,81 @@ pub struct PullArgs {
     /// A file whose first line is an API key, for the JSON-2 API (Odoo 19 and later).
     #[arg(long, value_name = "FILE")]
     api_key_file: Option<PathBuf>,
-    /// On the first pull, only records written from this time on (RFC 3339, or a date); later pulls resume
-    /// where the last one stopped.
-    #[arg(long, value_name = "TIME")]
-    since: Option<String>,
-    /// A TOML file that overrides the default mapping: `[locations]` gives warehouse codes their kind
-    /// (`S01 = "store"`); every warehouse is a `warehouse` otherwise.
-    #[arg(long, value_name = "FILE")]
-    mapping: Option<PathBuf>,
+}
+
+impl Connection {
+    fn credentials(&self) -> anyhow::Result<Credentials> {
+        match (&self.password_file, &self.api_key_file) {
+            (Some(path), _) => Ok(Credentials::Password(first_line(path)?)),
+            (None, Some(path)) => Ok(Credentials::ApiKey(first_line(path)?)),
+            (None, None) => bail!("give --password-file or --api-key-file"),
+        }
+    }
+
+    /// The name of this Odoo database in the store's keys.
+    fn scope(&self) -> String {
+        format!("{}/{}", self.url.trim_end_matches('/'), self.database)
+    }
+
+    /// Logs in and runs `work`, on a runtime of its own; an Odoo error is one line and exit 2.
+    fn run<T>(
+        &self,
+        work: impl AsyncFnOnce(OdooClient) -> Result<T, PullError>,
+    ) -> anyhow::Result<Result<T, ExitCode>> {
+        let credentials = self.credentials()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("start the async runtime")?;
+        let outcome = runtime.block_on(async {
+            let client = OdooClient::connect(&self.url, &self.database, &self.user, credentials).await?;
+            work(client).await
+        });
+        match outcome {
+            Ok(value) => Ok(Ok(value)),
+            Err(PullError::Odoo(error)) => {
+                eprintln!("error: {error}");
+                Ok(Err(ExitCode::from(EXIT_ODOO)))
+            }
+            Err(PullError::Store(error)) => Err(error).context("the store"),
+        }
+    }
 }
 
 pub fn run(args: &OdooArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         OdooCommand::Pull(pull) => run_pull(pull),
+        OdooCommand::Push(push) => run_push(push),
     }
 }
 
-fn run_pull(args: &PullArgs) -> anyhow::Result<ExitCode> {
-    let credentials = match (&args.password_file, &args.api_key_file) {
-        (Some(path), _) => Credentials::Password(first_line(path)?),
-        (None, Some(path)) => Credentials::ApiKey(first_line(path)?),
-        (None, None) => bail!("give --password-file or --api-key-file"),
+fn run_push(args: &PushArgs) -> anyhow::Result<ExitCode> {
+    let mut live = args.store.open_live()?;
+    let key = activities::known_key(&args.odoo.scope());
+    let mut known = activities::parse_known(live.setting(&key)?.as_deref());
+    let questions = activities::questions(live.engine(), &known);
+    let pushed = args
+        .odoo
+        .run(async |client| Ok(activities::push(&client, &questions, &mut known, args.retex_url.as_deref()).await?))?;
+    // What was created before an error is kept, so it is not created twice.
+    live.put_setting(&key, &serde_json::to_string(&known)?)?;
+    let report = match pushed {
+        Ok(report) => report,
+        Err(code) => return Ok(code),
     };
+    for problem in &report.not_found {
+        eprintln!("odoo: {problem}");
+    }
+    println!(
+        "activities created {}, marked done {}; {} exceptions about records Odoo does not have",
+        report.created,
+        report.done,
+        report.not_found.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_pull(args: &PullArgs) -> anyhow::Result<ExitCode> {
     let options = PullOptions {
         since: args.since.as_deref().map(odoo_datetime).transpose()?,
         location_kinds: match &args.mapping {
@@ -82,22 +164,13 @@ fn run_pull(args: &PullArgs) -> anyhow::Result<ExitCode> {
         },
     };
     let mut live = args.store.open_live()?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("start the async runtime")?;
-    let scope = format!("{}/{}", args.url.trim_end_matches('/'), args.database);
-    let pulled = runtime.block_on(async {
-        let client = OdooClient::connect(&args.url, &args.database, &args.user, credentials).await?;
-        retex_odoo::pull(&client, &mut live, &scope, &options).await
-    });
+    let scope = args.odoo.scope();
+    let pulled = args
+        .odoo
+        .run(async |client| retex_odoo::pull(&client, &mut live, &scope, &options).await)?;
     let report = match pulled {
         Ok(report) => report,
-        Err(PullError::Odoo(error)) => {
-            eprintln!("error: {error}");
-            return Ok(ExitCode::from(EXIT_ODOO));
-        }
-        Err(PullError::Store(error)) => return Err(error).context("append the pulled events"),
+        Err(code) => return Ok(code),
     };
     live.save_snapshot().context("save a snapshot")?;
     for skipped in &report.skipped {

@@ -87,7 +87,12 @@ async fn jsonrpc(State(fake): State<Arc<Fake>>, body: String) -> Response {
             }
             let model = args[3].as_str().unwrap_or_default();
             let method = args[4].as_str().unwrap_or_default();
-            fake.execute(model, method, &args[6])
+            // Record ids come first among the positional arguments; the fake reads them as JSON-2's `ids`.
+            let mut kwargs = args.get(6).cloned().unwrap_or(json!({}));
+            if let Some(ids) = args.get(5).and_then(|positional| positional.get(0)) {
+                kwargs["ids"] = ids.clone();
+            }
+            fake.execute(model, method, &kwargs)
         }
         _ => Err(("builtins.KeyError".to_owned(), "no such service".to_owned())),
     };
@@ -131,7 +136,33 @@ type Outcome = Result<Value, (String, String)>;
 
 impl Fake {
     fn execute(&self, model: &str, method: &str, kwargs: &Value) -> Outcome {
-        let data = self.data.0.lock().unwrap();
+        let mut data = self.data.0.lock().unwrap();
+        match method {
+            "create" => {
+                let records = data.entry(model.to_owned()).or_default();
+                let mut ids = Vec::new();
+                for values in kwargs["vals_list"].as_array().cloned().unwrap_or_default() {
+                    let Value::Object(mut record) = values else {
+                        return Err(("builtins.TypeError".to_owned(), "a record is an object".to_owned()));
+                    };
+                    let id = records.len() as i64 + 1;
+                    record.insert("id".into(), json!(id));
+                    records.push(record);
+                    ids.push(id);
+                }
+                return Ok(json!(ids));
+            }
+            "action_feedback" if model == "mail.activity" => {
+                let ids = kwargs["ids"].as_array().cloned().unwrap_or_default();
+                let records = data.entry(model.to_owned()).or_default();
+                for record in records.iter_mut().filter(|record| ids.contains(&record["id"])) {
+                    record.insert("done".into(), json!(true));
+                    record.insert("feedback".into(), kwargs["feedback"].clone());
+                }
+                return Ok(json!(false));
+            }
+            _ => {}
+        }
         let Some(records) = data.get(model) else {
             let name = if self.version >= 19 {
                 "missing model"

@@ -5,6 +5,7 @@ mod fake_odoo;
 
 use fake_odoo::{API_KEY, DATABASE, Data, LOGIN, PASSWORD};
 use retex_core::engine::EngineConfig;
+use retex_odoo::activities::{self, OpenQuestion};
 use retex_odoo::{Credentials, OdooClient, OdooError, PullOptions, PullReport, pull};
 use retex_store::{LiveEngine, LiveOptions, StoreLocation};
 use serde_json::{Value, json};
@@ -16,6 +17,10 @@ fn shop() -> Data {
     let data = Data::default();
     let at = "2026-11-02 08:00:00";
     data.insert("res.users", json!({"id": 2, "login": LOGIN}));
+    data.insert("res.users", json!({"id": 3, "login": "ann"}));
+    for (id, model) in [(101, "purchase.order"), (102, "sale.order"), (103, "product.product")] {
+        data.insert("ir.model", json!({"id": id, "model": model}));
+    }
     data.insert(
         "stock.warehouse",
         json!({"id": 1, "code": "WH", "name": "Main warehouse", "write_date": at}),
@@ -295,4 +300,77 @@ async fn a_wrong_password_an_unreachable_server_and_a_missing_model_each_say_wha
         .unwrap_err();
     assert_eq!(missing, "Odoo has no model pos.order.line (is its app installed?)");
     assert_eq!(live.last_seq().unwrap(), 0, "a pull that fails appends nothing");
+}
+
+fn question(id: u64, exception_type: &str, reference: Option<&str>, sku: Option<&str>) -> OpenQuestion {
+    OpenQuestion {
+        id,
+        exception_type: exception_type.into(),
+        location: Some("WH".into()),
+        sku: sku.map(str::to_owned),
+        reference: reference.map(str::to_owned),
+        active: true,
+        resolve_due: "2026-11-09T10:00:00Z".into(),
+        assignee: Some("ann".into()),
+        root_cause: None,
+        summary: "po_late at WH: high severity, impact 125".into(),
+    }
+}
+
+#[tokio::test]
+async fn open_exceptions_become_activities_once_and_settled_ones_are_marked_done() {
+    let data = shop();
+    let address = fake_odoo::start(data.clone(), 17).await;
+    let client = OdooClient::connect(
+        &format!("http://{address}"),
+        DATABASE,
+        LOGIN,
+        Credentials::Password(PASSWORD.into()),
+    )
+    .await
+    .unwrap();
+    let mut questions = vec![
+        question(5, "po_late", Some("P00021"), None),
+        question(6, "count_variance", None, Some("odoo-12")),
+        question(7, "po_short", Some("P99999"), None),
+        question(8, "transfer_overdue", Some("T-1"), None),
+    ];
+    let mut known = Default::default();
+    let first = activities::push(&client, &questions, &mut known, Some("https://retex.shop/"))
+        .await
+        .unwrap();
+    assert_eq!((first.created, first.done), (2, 0), "{first:?}");
+    assert_eq!(first.not_found, ["exception 7: no purchase.order in Odoo for it"]);
+    let activities_now = || data.0.lock().unwrap().get("mail.activity").cloned().unwrap_or_default();
+    let created = activities_now();
+    assert_eq!(created[0]["res_model_id"], 101);
+    assert_eq!(created[0]["res_id"], 21);
+    assert_eq!(
+        created[0]["user_id"], 3,
+        "assigned to the Odoo user with the assignee's login"
+    );
+    assert_eq!(created[0]["date_deadline"], "2026-11-09");
+    assert!(
+        created[0]["note"]
+            .as_str()
+            .unwrap()
+            .contains("https://retex.shop/exceptions/5")
+    );
+    assert_eq!(
+        (created[1]["res_model_id"].as_i64(), created[1]["res_id"].as_i64()),
+        (Some(103), Some(12))
+    );
+
+    let again = activities::push(&client, &questions, &mut known, None).await.unwrap();
+    assert_eq!((again.created, again.done), (0, 0), "each exception has one activity");
+    questions[0].active = false;
+    questions[0].root_cause = Some("supplier_failure".into());
+    let settled = activities::push(&client, &questions, &mut known, None).await.unwrap();
+    assert_eq!(settled.done, 1);
+    let done = activities_now();
+    assert_eq!(
+        (done[0]["done"].as_bool(), done[0]["feedback"].as_str()),
+        (Some(true), Some("Settled in Retex: supplier failure"))
+    );
+    assert!(!known.contains_key(&5));
 }
