@@ -108,6 +108,12 @@ pub enum Action {
     ResendTask {
         task: u64,
     },
+    /// An approved replenishment draft was created in another system (an ERP's purchase order), under
+    /// `reference` there.
+    TaskExported {
+        task: u64,
+        reference: String,
+    },
 }
 
 crate::wire_names! {
@@ -128,6 +134,7 @@ crate::wire_names! {
         DecideTask = "decide_task",
         TaskDelivered = "task_delivered",
         ResendTask = "resend_task",
+        TaskExported = "task_exported",
     }
 }
 
@@ -149,6 +156,7 @@ impl Action {
             Self::DecideTask { .. } => ActionKind::DecideTask,
             Self::TaskDelivered { .. } => ActionKind::TaskDelivered,
             Self::ResendTask { .. } => ActionKind::ResendTask,
+            Self::TaskExported { .. } => ActionKind::TaskExported,
         }
     }
 
@@ -156,7 +164,7 @@ impl Action {
     pub fn is_task_command(&self) -> bool {
         matches!(
             self,
-            Self::DecideTask { .. } | Self::TaskDelivered { .. } | Self::ResendTask { .. }
+            Self::DecideTask { .. } | Self::TaskDelivered { .. } | Self::ResendTask { .. } | Self::TaskExported { .. }
         )
     }
 
@@ -277,6 +285,10 @@ mod tests {
                 retry_at: Some(at),
             },
             Action::ResendTask { task: 1 },
+            Action::TaskExported {
+                task: 1,
+                reference: text.clone(),
+            },
         ];
         let kinds: Vec<ActionKind> = every_action.iter().map(Action::kind).collect();
         assert_eq!(kinds, ActionKind::ALL, "one action of each kind, in order");

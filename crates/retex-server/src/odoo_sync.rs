@@ -4,10 +4,14 @@
 
 use std::sync::Arc;
 
-use retex_odoo::{OdooClient, OdooConfig, activities, read_changes, saved_cursors};
+use retex_core::command::Action;
+use retex_odoo::{OdooClient, OdooConfig, activities, orders, read_changes, saved_cursors};
 
 use crate::error::Failure;
 use crate::state::AppState;
+
+/// The actor of what the connector logs.
+const EXPORTER: &str = "retex-odoo";
 
 /// Pulls every `config.every` until the process ends; a failed pull is logged and tried at the next turn.
 pub async fn run(state: Arc<AppState>, config: OdooConfig) {
@@ -80,5 +84,27 @@ async fn write_back(
         done = report.done,
         "wrote exceptions back to Odoo"
     );
+    let drafts = state
+        .read(|live| Ok(orders::drafts(live.engine())))
+        .await
+        .map_err(|failure| failure.message)?;
+    let exported = orders::export(client, &drafts)
+        .await
+        .map_err(|error| error.to_string())?;
+    for (task, outcome) in exported {
+        let Some(draft) = drafts.iter().find(|draft| draft.task == task) else {
+            continue;
+        };
+        match outcome {
+            Ok(reference) => {
+                let action = move |_| Action::TaskExported { task, reference };
+                state
+                    .system_command(EXPORTER, draft.exception, action)
+                    .await
+                    .map_err(|failure| failure.message)?;
+            }
+            Err(problem) => tracing::warn!(task, %problem, "could not create an approved draft in Odoo"),
+        }
+    }
     Ok(())
 }

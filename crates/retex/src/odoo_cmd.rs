@@ -6,10 +6,13 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use retex_odoo::{Credentials, OdooClient, PullError, PullOptions, activities};
+use retex_core::command::{Action, Command};
+use retex_odoo::{Credentials, OdooClient, PullError, PullOptions, activities, orders};
 
 use crate::store_args::StoreArgs;
 
+/// The actor and source of what the connector logs.
+const EXPORTER: &str = "retex-odoo";
 /// Exit status when Odoo could not be read (a wrong password, an unreachable server, a missing model or field).
 const EXIT_ODOO: u8 = 2;
 /// Exit status when some records could not be mapped and were skipped.
@@ -26,8 +29,8 @@ enum OdooCommand {
     /// Pull warehouses, products and suppliers, purchase orders and receipts, sale orders and deliveries, and
     /// till sales changed since the last pull; a repeat adds nothing.
     Pull(PullArgs),
-    /// Write open exceptions about Odoo records back as to-do activities on them, and mark done those settled
-    /// since in Retex.
+    /// Write open exceptions about Odoo records back as to-do activities on them, mark done those settled
+    /// since in Retex, and create approved replenishment drafts as purchase orders (RFQs).
     Push(PushArgs),
 }
 
@@ -134,20 +137,44 @@ fn run_push(args: &PushArgs) -> anyhow::Result<ExitCode> {
     let key = activities::known_key(&args.odoo.scope());
     let mut known = activities::parse_known(live.setting(&key)?.as_deref());
     let questions = activities::questions(live.engine(), &known);
-    let pushed = args
-        .odoo
-        .run(async |client| Ok(activities::push(&client, &questions, &mut known, args.retex_url.as_deref()).await?))?;
+    let drafts = orders::drafts(live.engine());
+    let pushed = args.odoo.run(async |client| {
+        let report = activities::push(&client, &questions, &mut known, args.retex_url.as_deref()).await?;
+        Ok((report, orders::export(&client, &drafts).await?))
+    })?;
     // What was created before an error is kept, so it is not created twice.
     live.put_setting(&key, &serde_json::to_string(&known)?)?;
-    let report = match pushed {
-        Ok(report) => report,
+    let (report, exported) = match pushed {
+        Ok(pushed) => pushed,
         Err(code) => return Ok(code),
     };
     for problem in &report.not_found {
         eprintln!("odoo: {problem}");
     }
+    let mut ordered = 0;
+    for (task, outcome) in exported {
+        let Some(draft) = drafts.iter().find(|draft| draft.task == task) else {
+            continue;
+        };
+        match outcome {
+            Ok(reference) => {
+                let command = Command {
+                    id: format!("odoo-export:{task}"),
+                    source: EXPORTER.into(),
+                    at: chrono::Utc::now().fixed_offset(),
+                    actor: EXPORTER.into(),
+                    role: None,
+                    exception: draft.exception,
+                    action: Action::TaskExported { task, reference },
+                };
+                live.append_command(&command).context("log the exported draft")?;
+                ordered += 1;
+            }
+            Err(problem) => eprintln!("odoo: task {task}: {problem}"),
+        }
+    }
     println!(
-        "activities created {}, marked done {}; {} exceptions about records Odoo does not have",
+        "activities created {}, marked done {}; purchase orders created {ordered}; {} exceptions about records Odoo does not have",
         report.created,
         report.done,
         report.not_found.len()

@@ -32,7 +32,10 @@ impl ExceptionBook {
                 None => Ok(()),
             },
             // Tasks outlive their exception's resolution; the engine checks them.
-            Action::DecideTask { .. } | Action::TaskDelivered { .. } | Action::ResendTask { .. } => Ok(()),
+            Action::DecideTask { .. }
+            | Action::TaskDelivered { .. }
+            | Action::ResendTask { .. }
+            | Action::TaskExported { .. } => Ok(()),
             _ if !active => conflict(format!("is {}", record.status.name())),
             Action::Acknowledge => match (&record.acknowledged_by, record.acknowledged_at) {
                 (Some(by), Some(at)) => conflict(format!("already acknowledged by {by} at {at}")),
@@ -169,7 +172,10 @@ impl ExceptionBook {
                 note.clone()
             }
             // Applied to the task by the engine, which notes it on the timeline.
-            Action::DecideTask { .. } | Action::TaskDelivered { .. } | Action::ResendTask { .. } => return,
+            Action::DecideTask { .. }
+            | Action::TaskDelivered { .. }
+            | Action::ResendTask { .. }
+            | Action::TaskExported { .. } => return,
         };
         // Every change of status shows before and after (the audit trail).
         let status_after = record.status.name();

@@ -91,6 +91,8 @@ crate::wire_names! {
         /// A notification that kept failing for [`DELIVERY_RETRY_WINDOW_MS`]: no longer tried; a person may
         /// resend it.
         DeadLetter = "dead_letter",
+        /// An approved draft created in another system (an ERP's purchase order); `detail` names it there.
+        Exported = "exported",
     }
 }
 

@@ -307,7 +307,10 @@ impl Engine {
     /// this kind of decision.
     pub(super) fn check_task_command(&self, command: &Command) -> Result<(), Refusal> {
         let task_id = match &command.action {
-            Action::DecideTask { task, .. } | Action::TaskDelivered { task, .. } | Action::ResendTask { task } => *task,
+            Action::DecideTask { task, .. }
+            | Action::TaskDelivered { task, .. }
+            | Action::ResendTask { task }
+            | Action::TaskExported { task, .. } => *task,
             _ => return Ok(()),
         };
         let task = task_id
@@ -320,6 +323,9 @@ impl Engine {
             (Action::TaskDelivered { .. }, TaskStatus::Pending | TaskStatus::Failed) => is_notification,
             (Action::ResendTask { .. }, TaskStatus::Failed | TaskStatus::DeadLetter) => is_notification,
             (Action::DecideTask { .. }, status) => matches!(status, TaskStatus::Proposed | TaskStatus::Open),
+            (Action::TaskExported { .. }, TaskStatus::Approved) => {
+                matches!(task.kind, TaskKind::PurchaseOrder { .. } | TaskKind::Transfer { .. })
+            }
             _ => false,
         };
         if fits {
@@ -355,6 +361,12 @@ impl Engine {
                     _ => String::new(),
                 };
                 (task.id, format!("{}: {detail}{retry}", task.status.name()))
+            }
+            Action::TaskExported { task, reference } => {
+                let task = &mut self.state.workflow.tasks[(*task - 1) as usize];
+                task.status = TaskStatus::Exported;
+                task.detail.clone_from(reference);
+                (task.id, format!("exported: {reference}"))
             }
             Action::ResendTask { task } => {
                 let task = &mut self.state.workflow.tasks[(*task - 1) as usize];

@@ -407,7 +407,8 @@ pub struct TaskView<'a> {
     /// `notify_email` or `hold_order`.
     pub kind: &'static str,
     /// `proposed`, `open`, `pending`, `approved`, `rejected`, `done`, `delivered`, `failed` (to be tried
-    /// again at `retry_at`) or `dead_letter` (given up after a day of failures; a person may resend it).
+    /// again at `retry_at`), `dead_letter` (given up after a day of failures; a person may resend it) or
+    /// `exported` (an approved draft created in the ERP; `detail` names it there).
     pub status: &'static str,
     pub team: &'a str,
     pub created_at: String,

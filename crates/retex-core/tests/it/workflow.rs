@@ -546,6 +546,19 @@ fn automated_actions_create_tasks_that_people_and_the_dispatcher_close() {
     assert_eq!(engine.task_view(&engine.tasks()[1]).status, "approved");
     let again = engine.check_command(&command_of("2026-11-02T11:01:00Z", "lea", id, decide));
     assert_eq!(again.unwrap_err().to_string(), "task 2 is approved");
+    // Created in the ERP: its reference on the task and the timeline, once.
+    let exported = Action::TaskExported {
+        task: 2,
+        reference: "Odoo purchase.order P00045".into(),
+    };
+    apply(
+        &mut engine,
+        command("2026-11-02T11:02:00Z", "retex-odoo", id, exported.clone()),
+    );
+    let view = engine.task_view(&engine.tasks()[1]);
+    assert_eq!((view.status, view.detail), ("exported", "Odoo purchase.order P00045"));
+    let twice = engine.check_command(&command_of("2026-11-02T11:03:00Z", "retex-odoo", id, exported));
+    assert_eq!(twice.unwrap_err().to_string(), "task 2 is exported");
 
     let recount = r#"{"id":"c2","source":"t","type":"count","at":"2026-11-02T12:00:00Z","location":"S1","sku":"K0","counted":10}"#;
     apply(&mut engine, Input::Event(parse_all(recount).remove(0)));

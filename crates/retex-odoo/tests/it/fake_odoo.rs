@@ -147,6 +147,9 @@ impl Fake {
                     };
                     let id = records.len() as i64 + 1;
                     record.insert("id".into(), json!(id));
+                    if model == "purchase.order" && !record.contains_key("name") {
+                        record.insert("name".into(), json!(format!("P{id:05}")));
+                    }
                     records.push(record);
                     ids.push(id);
                 }

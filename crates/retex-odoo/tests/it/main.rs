@@ -6,6 +6,7 @@ mod fake_odoo;
 use fake_odoo::{API_KEY, DATABASE, Data, LOGIN, PASSWORD};
 use retex_core::engine::EngineConfig;
 use retex_odoo::activities::{self, OpenQuestion};
+use retex_odoo::orders::{self, Draft};
 use retex_odoo::{Credentials, OdooClient, OdooError, PullOptions, PullReport, pull};
 use retex_store::{LiveEngine, LiveOptions, StoreLocation};
 use serde_json::{Value, json};
@@ -31,11 +32,11 @@ fn shop() -> Data {
     );
     data.insert(
         "stock.picking.type",
-        json!({"id": 1, "warehouse_id": [1, "Main warehouse"]}),
+        json!({"id": 1, "code": "incoming", "warehouse_id": [1, "Main warehouse"]}),
     );
     data.insert(
         "stock.picking.type",
-        json!({"id": 2, "warehouse_id": [2, "High Street"]}),
+        json!({"id": 2, "code": "outgoing", "warehouse_id": [2, "High Street"]}),
     );
     data.insert(
         "res.partner",
@@ -103,7 +104,7 @@ fn shop() -> Data {
         "move_ids": [53], "write_date": "2026-11-04 15:00:00"}));
     data.insert(
         "stock.picking.type",
-        json!({"id": 3, "warehouse_id": [1, "Main warehouse"]}),
+        json!({"id": 3, "code": "outgoing", "warehouse_id": [1, "Main warehouse"]}),
     );
     data.insert(
         "stock.move",
@@ -373,4 +374,55 @@ async fn open_exceptions_become_activities_once_and_settled_ones_are_marked_done
         (Some(true), Some("Settled in Retex: supplier failure"))
     );
     assert!(!known.contains_key(&5));
+}
+
+#[tokio::test]
+async fn an_approved_draft_becomes_one_request_for_quotation_in_odoo() {
+    let data = shop();
+    let address = fake_odoo::start(data.clone(), 17).await;
+    let client = OdooClient::connect(
+        &format!("http://{address}"),
+        DATABASE,
+        LOGIN,
+        Credentials::Password(PASSWORD.into()),
+    )
+    .await
+    .unwrap();
+    let draft = |task: u64, supplier: &str| Draft {
+        task,
+        exception: 3,
+        supplier: Some(supplier.into()),
+        location: "WH".into(),
+        sku: "LAMP-1".into(),
+        qty: json!(12),
+        expected: "2026-11-09T10:00:00.000Z".into(),
+    };
+    let exported = orders::export(&client, &[draft(9, "ACME"), draft(10, "NOBODY")])
+        .await
+        .unwrap();
+    let created = data.0.lock().unwrap()["purchase.order"].last().unwrap().clone();
+    assert_eq!(
+        exported[0],
+        (
+            9,
+            Ok(format!("Odoo purchase.order {}", created["name"].as_str().unwrap()))
+        )
+    );
+    assert_eq!(
+        exported[1],
+        (10, Err("no Odoo partner has the reference NOBODY".into()))
+    );
+    assert_eq!(
+        (created["partner_id"].as_i64(), created["picking_type_id"].as_i64()),
+        (Some(7), Some(1))
+    );
+    assert_eq!(created["origin"], "Retex task 9");
+    assert_eq!(created["order_line"][0][2]["product_id"], 11);
+    assert_eq!(created["order_line"][0][2]["product_qty"], 12);
+    assert_eq!(created["date_planned"], "2026-11-09 10:00:00");
+
+    let orders_before = data.0.lock().unwrap()["purchase.order"].len();
+    let again = orders::export(&client, &[draft(9, "ACME")]).await.unwrap();
+    assert_eq!(again[0].1, exported[0].1, "found by its origin, not ordered twice");
+    assert_eq!(data.0.lock().unwrap()["purchase.order"].len(), orders_before);
 }

@@ -20,7 +20,7 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct TaskParams {
     /// Only tasks in this status (`proposed`, `open`, `pending`, `approved`, `rejected`, `done`, `delivered`,
-    /// `failed`, `dead_letter`), or `waiting` for `proposed`, `open`, `pending` and `failed`.
+    /// `failed`, `dead_letter`, `exported`), or `waiting` for `proposed`, `open`, `pending` and `failed`.
     #[serde(default, deserialize_with = "empty_as_none")]
     pub status: Option<String>,
     /// Only tasks of this kind (`transfer`, `purchase_order`, `recount`, `quality_review`, `finance_task`,

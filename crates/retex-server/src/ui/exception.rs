@@ -171,7 +171,7 @@ impl ActForm {
             ActionKind::Reopen => Action::Reopen {
                 note: Self::optional(&self.note),
             },
-            ActionKind::AttachEvidence | ActionKind::TaskDelivered => {
+            ActionKind::AttachEvidence | ActionKind::TaskDelivered | ActionKind::TaskExported => {
                 return Err(Failure::bad_request(format!(
                     "action: {} is not sent from this page",
                     self.action
