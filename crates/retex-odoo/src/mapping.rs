@@ -123,7 +123,7 @@ impl Fields<'_> {
     }
 
     /// The warehouse code of the picking type in `field`.
-    fn location_of_picking_type(&self, field: &'static str, lookups: &Lookups) -> Result<String, Skipped> {
+    pub fn location_of_picking_type(&self, field: &'static str, lookups: &Lookups) -> Result<String, Skipped> {
         let picking_type = self.many2one(field).ok_or_else(|| self.skipped(field, "empty"))?;
         lookups
             .picking_types
@@ -403,6 +403,64 @@ pub fn shipment(
         &at,
         body,
     ))
+}
+
+/// One leg of an inter-warehouse transfer through a transit location.
+pub enum TransferLeg<'a> {
+    /// Out of a warehouse into transit, towards `to`, expected there at `expected`.
+    Shipped { to: &'a str, expected: Option<String> },
+    /// Out of transit into a warehouse.
+    Received,
+}
+
+/// A done picking into or out of transit as the transfer's shipment or receipt. The transfer is named after the
+/// procurement group both legs share (else the picking's origin), so the two legs meet in Retex.
+pub fn transfer(
+    picking: &Record,
+    moves: &[&Record],
+    quantity: &'static str,
+    leg: &TransferLeg<'_>,
+    lookups: &Lookups,
+) -> Result<Value, Skipped> {
+    let fields = Fields {
+        model: "stock.picking",
+        record: picking,
+    };
+    let number = fields
+        .many2one_name("group_id")
+        .or_else(|| fields.text("origin"))
+        .ok_or_else(|| {
+            fields.skipped(
+                "group_id",
+                "neither a procurement group nor an origin joins the two legs",
+            )
+        })?;
+    let here = fields.location_of_picking_type("picking_type_id", lookups)?;
+    let mut lines = Vec::with_capacity(moves.len());
+    for record in moves {
+        let of_move = Fields {
+            model: "stock.move",
+            record,
+        };
+        lines.push(json!({"sku": of_move.sku("product_id", lookups)?, "qty": of_move.number(quantity)?}));
+    }
+    let at = fields.time("date_done")?;
+    let id = format!("odoo:stock.picking:{}", fields.id());
+    Ok(match leg {
+        TransferLeg::Shipped { to, expected } => {
+            let mut body = json!({"transfer": number, "from": here, "to": to, "lines": lines});
+            if let Some(expected) = expected {
+                body["expected"] = expected.as_str().into();
+            }
+            envelope(id, "transfer_shipped", &at, body)
+        }
+        TransferLeg::Received => envelope(
+            id,
+            "transfer_received",
+            &at,
+            json!({"transfer": number, "location": here, "lines": lines}),
+        ),
+    })
 }
 
 /// A `pos.order.line` as a till sale, at its order's time and shop. Refund lines (a negative quantity) are

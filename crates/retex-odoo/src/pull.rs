@@ -138,6 +138,7 @@ pub async fn read_changes(
     puller.receipts().await?;
     puller.sale_orders().await?;
     puller.deliveries().await?;
+    puller.transfers().await?;
     puller.pos_sales().await?;
     Ok(Changes {
         events: puller.events,
@@ -209,11 +210,23 @@ const DELIVERIES: Feed = Feed {
     model: "stock.picking",
     name: "stock.picking (deliveries)",
 };
+const TRANSFERS: Feed = Feed {
+    model: "stock.picking",
+    name: "stock.picking (transfers)",
+};
 const TILL_LINES: Feed = Feed {
     model: "pos.order.line",
     name: "pos.order.line",
 };
-const FEEDS: [Feed; 6] = [PRODUCTS, PURCHASE_ORDERS, RECEIPTS, SALE_ORDERS, DELIVERIES, TILL_LINES];
+const FEEDS: [Feed; 7] = [
+    PRODUCTS,
+    PURCHASE_ORDERS,
+    RECEIPTS,
+    SALE_ORDERS,
+    DELIVERIES,
+    TRANSFERS,
+    TILL_LINES,
+];
 
 fn cursor_key(scope: &str, model: &str) -> String {
     format!("odoo:{scope}:{model}")
@@ -657,6 +670,115 @@ impl Puller<'_> {
             self.keep(mapped);
         }
         Ok(())
+    }
+
+    /// Changed done pickings into or out of a transit location: the legs of inter-warehouse transfers.
+    async fn transfers(&mut self) -> Result<(), OdooError> {
+        let transit: Vec<i64> = self
+            .client
+            .search_read(
+                "stock.location",
+                json!([["usage", "=", "transit"]]),
+                &["id"],
+                "id asc",
+                PAGE,
+            )
+            .await?
+            .iter()
+            .filter_map(|location| location.get("id").and_then(Value::as_i64))
+            .collect();
+        if transit.is_empty() {
+            return Ok(());
+        }
+        let legs = json!([
+            ["state", "=", "done"],
+            "|",
+            ["location_dest_id", "in", transit],
+            ["location_id", "in", transit]
+        ]);
+        let fields = [
+            "name",
+            "origin",
+            "group_id",
+            "date_done",
+            "picking_type_id",
+            "location_id",
+            "location_dest_id",
+            "move_ids",
+        ];
+        let pickings = self.changed(TRANSFERS, legs, &fields).await?;
+        let quantity = self.quantity_field();
+        let moves = self.moves_of(&pickings, quantity).await?;
+        let moves = by_id(&moves);
+        for picking in &pickings {
+            let fields = Fields {
+                model: "stock.picking",
+                record: picking,
+            };
+            let own: Vec<&Record> = fields
+                .ids("move_ids")
+                .iter()
+                .filter_map(|id| moves.get(id).copied())
+                .collect();
+            let into_transit = fields
+                .many2one("location_dest_id")
+                .is_some_and(|id| transit.contains(&id));
+            let mapped = if into_transit {
+                match self.arriving_leg(picking, &transit).await? {
+                    Ok((to, expected)) => {
+                        let leg = mapping::TransferLeg::Shipped { to: &to, expected };
+                        mapping::transfer(picking, &own, quantity, &leg, &self.lookups)
+                    }
+                    Err(skipped) => Err(skipped),
+                }
+            } else {
+                mapping::transfer(picking, &own, quantity, &mapping::TransferLeg::Received, &self.lookups)
+            };
+            self.keep(mapped);
+        }
+        Ok(())
+    }
+
+    /// Where a shipment into transit goes, and when it is expected there: the other leg of its procurement group.
+    async fn arriving_leg(
+        &self,
+        shipped: &Record,
+        transit: &[i64],
+    ) -> Result<Result<(String, Option<String>), Skipped>, OdooError> {
+        let fields = Fields {
+            model: "stock.picking",
+            record: shipped,
+        };
+        let Some(group) = fields.many2one("group_id") else {
+            return Ok(Err(
+                fields.skipped("group_id", "no procurement group names where it goes")
+            ));
+        };
+        let other = json!([["group_id", "=", group], ["location_id", "in", transit]]);
+        let arriving = self
+            .client
+            .search_read(
+                "stock.picking",
+                other,
+                &["picking_type_id", "scheduled_date"],
+                "id asc",
+                1,
+            )
+            .await?;
+        let Some(arriving) = arriving.first() else {
+            return Ok(Err(
+                fields.skipped("group_id", "no picking out of transit in its procurement group")
+            ));
+        };
+        let leg = Fields {
+            model: "stock.picking",
+            record: arriving,
+        };
+        let to = match leg.location_of_picking_type("picking_type_id", &self.lookups) {
+            Ok(to) => to,
+            Err(skipped) => return Ok(Err(skipped)),
+        };
+        Ok(Ok((to, leg.time("scheduled_date").ok())))
     }
 
     /// The done quantity of a move: `quantity` from Odoo 17 on, `quantity_done` before.

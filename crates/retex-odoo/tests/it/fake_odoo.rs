@@ -189,11 +189,11 @@ impl Fake {
                     .as_array()
                     .map(|fields| fields.iter().filter_map(Value::as_str).collect())
                     .unwrap_or_default();
-                let known = records.first();
-                if let Some(unknown) = fields
+                // A field no record of the model has is not a field of the model.
+                let unknown = fields
                     .iter()
-                    .find(|field| known.is_some_and(|record| !record.contains_key(**field)))
-                {
+                    .find(|field| !records.is_empty() && records.iter().all(|record| !record.contains_key(**field)));
+                if let Some(unknown) = unknown {
                     return Err((
                         "builtins.ValueError".to_owned(),
                         format!("Invalid field '{unknown}' on model '{model}'"),

@@ -110,6 +110,36 @@ fn shop() -> Data {
         "stock.move",
         json!({"id": 53, "product_id": [11, "Desk lamp"], "quantity": 2.0, "quantity_done": 2.0}),
     );
+    // Stock sent from the warehouse to the store through transit; the store has not received it yet.
+    data.insert("stock.location", json!({"id": 8, "usage": "internal"}));
+    data.insert("stock.location", json!({"id": 9, "usage": "transit"}));
+    data.insert("stock.location", json!({"id": 10, "usage": "internal"}));
+    data.insert(
+        "stock.picking.type",
+        json!({"id": 4, "code": "outgoing", "warehouse_id": [1, "Main warehouse"]}),
+    );
+    data.insert(
+        "stock.picking.type",
+        json!({"id": 5, "code": "incoming", "warehouse_id": [2, "High Street"]}),
+    );
+    data.insert("stock.picking", json!({"id": 44, "name": "WH/OUT/00044", "state": "done", "origin": false,
+        "group_id": [5, "S01 resupply 5"], "date_done": "2026-11-03 08:00:00", "picking_type_id": [4, "Resupply out"],
+        "location_id": [8, "WH/Stock"], "location_dest_id": [9, "Transit"], "move_ids": [54], "write_date": "2026-11-03 08:00:00"}));
+    data.insert(
+        "stock.picking",
+        json!({"id": 45, "name": "S01/IN/00045", "state": "assigned", "origin": false,
+        "group_id": [5, "S01 resupply 5"], "date_done": false, "scheduled_date": "2026-11-04 09:00:00",
+        "picking_type_id": [5, "Resupply in"], "location_id": [9, "Transit"], "location_dest_id": [10, "S01/Stock"],
+        "move_ids": [55], "write_date": "2026-11-03 08:00:00"}),
+    );
+    data.insert(
+        "stock.move",
+        json!({"id": 54, "product_id": [12, "Bulb"], "quantity": 24.0, "quantity_done": 24.0}),
+    );
+    data.insert(
+        "stock.move",
+        json!({"id": 55, "product_id": [12, "Bulb"], "quantity": 24.0, "quantity_done": 24.0}),
+    );
     data.insert("pos.config", json!({"id": 1, "picking_type_id": [2, "PoS Orders"]}));
     data.insert(
         "pos.order",
@@ -162,8 +192,8 @@ async fn a_pull_maps_the_shop_exactly_once_and_the_next_one_reads_only_what_chan
         .await
         .unwrap();
     // 2 locations, 1 supplier, 2 products, 1 purchase order, 1 receipt, a web order placed, allocated and
-    // shipped, 1 sale.
-    assert_eq!(first.accepted, 11, "{first:?}");
+    // shipped, a transfer shipped, 1 sale.
+    assert_eq!(first.accepted, 12, "{first:?}");
     assert_eq!(first.skipped.len(), 1, "{first:?}");
     assert_eq!(
         first.skipped[0].to_string(),
@@ -199,6 +229,21 @@ async fn a_pull_maps_the_shop_exactly_once_and_the_next_one_reads_only_what_chan
     );
     assert_eq!(of_type("order_allocated")["location"], "WH");
     assert_eq!(of_type("order_shipped")["lines"][0]["qty"], 2.0);
+    let shipped = of_type("transfer_shipped");
+    assert_eq!(
+        (
+            shipped["transfer"].as_str(),
+            shipped["from"].as_str(),
+            shipped["to"].as_str(),
+            shipped["expected"].as_str()
+        ),
+        (
+            Some("S01 resupply 5"),
+            Some("WH"),
+            Some("S01"),
+            Some("2026-11-04T09:00:00Z")
+        )
+    );
     let sale = of_type("sale");
     assert_eq!(
         (sale["location"].as_str(), sale["order"].as_str()),
@@ -240,19 +285,44 @@ async fn a_pull_maps_the_shop_exactly_once_and_the_next_one_reads_only_what_chan
             .find(|record| record["id"] == 52)
             .unwrap();
         bulbs.insert("quantity".into(), json!(40.0));
+        // The store receives the transfer the day after.
+        let arriving = models
+            .get_mut("stock.picking")
+            .unwrap()
+            .iter_mut()
+            .find(|record| record["id"] == 45)
+            .unwrap();
+        arriving.insert("state".into(), json!("done"));
+        arriving.insert("date_done".into(), json!("2026-11-04 08:30:00"));
+        arriving.insert("write_date".into(), json!("2026-11-07 10:00:00"));
     }
     let third = pull_once(&url, Credentials::Password(PASSWORD.into()), &mut live)
         .await
         .unwrap();
     assert_eq!(
-        (third.accepted, third.read.get("stock.picking (receipts)")),
-        (1, Some(&1)),
+        (
+            third.accepted,
+            third.read.get("stock.picking (receipts)"),
+            third.read.get("stock.picking (transfers)")
+        ),
+        (2, Some(&1), Some(&1)),
         "{third:?}"
     );
-    let last = logged(&mut live).pop().unwrap();
+    let mut newest = logged(&mut live);
+    let last = newest.pop().unwrap();
     assert_eq!(
         (last["id"].as_str(), last["final"].as_bool()),
         (Some("odoo:stock.picking:42"), Some(true))
+    );
+    let received = newest.pop().unwrap();
+    assert_eq!(
+        (
+            received["type"].as_str(),
+            received["transfer"].as_str(),
+            received["location"].as_str()
+        ),
+        (Some("transfer_received"), Some("S01 resupply 5"), Some("S01")),
+        "appended in business time: the transfer arrived before the backorder"
     );
 }
 
@@ -265,7 +335,7 @@ async fn odoo_19_is_read_over_json_2_with_an_api_key() {
     let report = pull_once(&url, Credentials::ApiKey(API_KEY.into()), &mut live)
         .await
         .unwrap();
-    assert_eq!(report.accepted, 11, "{report:?}");
+    assert_eq!(report.accepted, 12, "{report:?}");
     let refused = pull_once(&url, Credentials::ApiKey("wrong".into()), &mut live)
         .await
         .unwrap_err();
