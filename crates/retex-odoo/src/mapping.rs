@@ -134,6 +134,21 @@ impl Fields<'_> {
     }
 }
 
+/// A picking's moves as event lines: the SKU and the done quantity (`quantity`, or `quantity_done` before
+/// Odoo 17).
+fn move_lines(moves: &[&Record], quantity: &'static str, lookups: &Lookups) -> Result<Vec<Value>, Skipped> {
+    moves
+        .iter()
+        .map(|record| {
+            let of_move = Fields {
+                model: "stock.move",
+                record,
+            };
+            Ok(json!({"sku": of_move.sku("product_id", lookups)?, "qty": of_move.number(quantity)?}))
+        })
+        .collect()
+}
+
 /// Odoo's `YYYY-MM-DD HH:MM:SS` (UTC) as RFC 3339.
 pub fn odoo_time(text: &str) -> Option<String> {
     let (date, time) = text.split_once(' ')?;
@@ -297,14 +312,7 @@ pub fn receipt(
     let po = fields
         .many2one_name("purchase_id")
         .ok_or_else(|| fields.skipped("purchase_id", "empty"))?;
-    let mut lines = Vec::with_capacity(moves.len());
-    for record in moves {
-        let of_move = Fields {
-            model: "stock.move",
-            record,
-        };
-        lines.push(json!({"sku": of_move.sku("product_id", lookups)?, "qty": of_move.number(quantity)?}));
-    }
+    let lines = move_lines(moves, quantity, lookups)?;
     let body = json!({
         "po": po,
         "location": fields.location_of_picking_type("picking_type_id", lookups)?,
@@ -383,14 +391,7 @@ pub fn shipment(
     let order = fields
         .many2one_name("sale_id")
         .ok_or_else(|| fields.skipped("sale_id", "empty"))?;
-    let mut lines = Vec::with_capacity(moves.len());
-    for record in moves {
-        let of_move = Fields {
-            model: "stock.move",
-            record,
-        };
-        lines.push(json!({"sku": of_move.sku("product_id", lookups)?, "qty": of_move.number(quantity)?}));
-    }
+    let lines = move_lines(moves, quantity, lookups)?;
     let body = json!({
         "order": order,
         "location": fields.location_of_picking_type("picking_type_id", lookups)?,
@@ -436,14 +437,7 @@ pub fn transfer(
             )
         })?;
     let here = fields.location_of_picking_type("picking_type_id", lookups)?;
-    let mut lines = Vec::with_capacity(moves.len());
-    for record in moves {
-        let of_move = Fields {
-            model: "stock.move",
-            record,
-        };
-        lines.push(json!({"sku": of_move.sku("product_id", lookups)?, "qty": of_move.number(quantity)?}));
-    }
+    let lines = move_lines(moves, quantity, lookups)?;
     let at = fields.time("date_done")?;
     let id = format!("odoo:stock.picking:{}", fields.id());
     Ok(match leg {

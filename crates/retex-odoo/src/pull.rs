@@ -190,34 +190,17 @@ struct Feed {
     name: &'static str,
 }
 
-const PRODUCTS: Feed = Feed {
-    model: "product.product",
-    name: "product.product",
-};
-const PURCHASE_ORDERS: Feed = Feed {
-    model: "purchase.order",
-    name: "purchase.order",
-};
-const RECEIPTS: Feed = Feed {
-    model: "stock.picking",
-    name: "stock.picking (receipts)",
-};
-const SALE_ORDERS: Feed = Feed {
-    model: "sale.order",
-    name: "sale.order",
-};
-const DELIVERIES: Feed = Feed {
-    model: "stock.picking",
-    name: "stock.picking (deliveries)",
-};
-const TRANSFERS: Feed = Feed {
-    model: "stock.picking",
-    name: "stock.picking (transfers)",
-};
-const TILL_LINES: Feed = Feed {
-    model: "pos.order.line",
-    name: "pos.order.line",
-};
+const fn feed(model: &'static str, name: &'static str) -> Feed {
+    Feed { model, name }
+}
+
+const PRODUCTS: Feed = feed("product.product", "product.product");
+const PURCHASE_ORDERS: Feed = feed("purchase.order", "purchase.order");
+const RECEIPTS: Feed = feed("stock.picking", "stock.picking (receipts)");
+const SALE_ORDERS: Feed = feed("sale.order", "sale.order");
+const DELIVERIES: Feed = feed("stock.picking", "stock.picking (deliveries)");
+const TRANSFERS: Feed = feed("stock.picking", "stock.picking (transfers)");
+const TILL_LINES: Feed = feed("pos.order.line", "pos.order.line");
 const FEEDS: [Feed; 7] = [
     PRODUCTS,
     PURCHASE_ORDERS,

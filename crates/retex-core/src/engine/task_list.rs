@@ -28,6 +28,33 @@ pub struct Task {
     pub detail: String,
 }
 
+impl Task {
+    /// A new task, nothing tried or decided yet.
+    pub fn new(
+        id: u64,
+        exception: u64,
+        kind: TaskKind,
+        status: TaskStatus,
+        team: String,
+        at: Timestamp,
+        detail: String,
+    ) -> Self {
+        Self {
+            id,
+            exception,
+            kind,
+            status,
+            team,
+            created_at: at,
+            decided_by: None,
+            attempts: 0,
+            failing_since: None,
+            retry_at: None,
+            detail,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum TaskKind {
     Transfer {

@@ -65,19 +65,10 @@ impl Engine {
                             .push(id);
                     }
                     let note = format!("{}: {detail} (task {id}, {})", action.task.name(), status.name());
-                    self.state.workflow.tasks.push(Task {
-                        id,
-                        exception,
-                        kind,
-                        status,
-                        team,
-                        created_at: at,
-                        decided_by: None,
-                        attempts: 0,
-                        failing_since: None,
-                        retry_at: None,
-                        detail,
-                    });
+                    self.state
+                        .workflow
+                        .tasks
+                        .push(Task::new(id, exception, kind, status, team, at, detail));
                     note
                 }
                 None => format!("{}: not applicable to this exception", action.task.name()),
@@ -157,23 +148,14 @@ impl Engine {
         let message = format!("{what}: {}", self.notification_text(record));
         let id = self.state.workflow.tasks.len() as u64 + 1;
         let team = record.team.clone();
-        self.state.workflow.tasks.push(Task {
-            id,
-            exception,
-            kind: TaskKind::Notify {
-                email: true,
-                target: recipient.to_owned(),
-                message,
-            },
-            status: TaskStatus::Pending,
-            team,
-            created_at: at,
-            decided_by: None,
-            attempts: 0,
-            failing_since: None,
-            retry_at: None,
-            detail: format!("e-mail {recipient}"),
-        });
+        let kind = TaskKind::Notify {
+            email: true,
+            target: recipient.to_owned(),
+            message,
+        };
+        let detail = format!("e-mail {recipient}");
+        let task = Task::new(id, exception, kind, TaskStatus::Pending, team, at, detail);
+        self.state.workflow.tasks.push(task);
         let note = format!("e-mail to {recipient} (task {id}): {what}");
         self.state
             .book
