@@ -1,0 +1,204 @@
+//! Stock moved: receipts of purchase orders, deliveries of sale orders, transfers through transit.
+
+use super::*;
+
+impl Puller<'_> {
+    /// Changed done receipts of purchase orders, each `final` unless another receipt of its order is open.
+    pub(super) async fn receipts(&mut self) -> Result<(), OdooError> {
+        let done_receipts = json!([
+            ["picking_type_code", "=", "incoming"],
+            ["state", "=", "done"],
+            ["purchase_id", "!=", false]
+        ]);
+        let fields = ["name", "purchase_id", "date_done", "picking_type_id", "move_ids"];
+        let pickings = self.changed(RECEIPTS, done_receipts, &fields).await?;
+        let quantity = self.quantity_field();
+        let moves = self.moves_of(&pickings, quantity).await?;
+        let moves = by_id(&moves);
+        for picking in &pickings {
+            let fields = Fields {
+                model: "stock.picking",
+                record: picking,
+            };
+            let own: Vec<&Record> = fields
+                .ids("move_ids")
+                .iter()
+                .filter_map(|id| moves.get(id).copied())
+                .collect();
+            let last = match fields.many2one("purchase_id") {
+                Some(order) => {
+                    let open = json!([
+                        ["purchase_id", "=", order],
+                        ["picking_type_code", "=", "incoming"],
+                        ["state", "not in", ["done", "cancel"]]
+                    ]);
+                    self.client.search_count("stock.picking", open).await? == 0
+                }
+                None => true,
+            };
+            let mapped = mapping::receipt(picking, &own, quantity, last, &self.lookups);
+            self.keep(mapped);
+        }
+        Ok(())
+    }
+
+    /// Changed done deliveries of sale orders, as their shipments.
+    pub(super) async fn deliveries(&mut self) -> Result<(), OdooError> {
+        let done_deliveries = json!([
+            ["picking_type_code", "=", "outgoing"],
+            ["state", "=", "done"],
+            ["sale_id", "!=", false]
+        ]);
+        let fields = ["name", "sale_id", "date_done", "picking_type_id", "move_ids"];
+        let pickings = self.changed(DELIVERIES, done_deliveries, &fields).await?;
+        let quantity = self.quantity_field();
+        let moves = self.moves_of(&pickings, quantity).await?;
+        let moves = by_id(&moves);
+        for picking in &pickings {
+            let own: Vec<&Record> = Fields {
+                model: "stock.picking",
+                record: picking,
+            }
+            .ids("move_ids")
+            .iter()
+            .filter_map(|id| moves.get(id).copied())
+            .collect();
+            let mapped = mapping::shipment(picking, &own, quantity, &self.lookups);
+            self.keep(mapped);
+        }
+        Ok(())
+    }
+
+    /// Changed done pickings into or out of a transit location: the legs of inter-warehouse transfers.
+    pub(super) async fn transfers(&mut self) -> Result<(), OdooError> {
+        let transit: Vec<i64> = self
+            .client
+            .search_read(
+                "stock.location",
+                json!([["usage", "=", "transit"]]),
+                &["id"],
+                "id asc",
+                PAGE,
+            )
+            .await?
+            .iter()
+            .filter_map(|location| location.get("id").and_then(Value::as_i64))
+            .collect();
+        if transit.is_empty() {
+            return Ok(());
+        }
+        let legs = json!([
+            ["state", "=", "done"],
+            "|",
+            ["location_dest_id", "in", transit],
+            ["location_id", "in", transit]
+        ]);
+        let fields = [
+            "name",
+            "origin",
+            "group_id",
+            "date_done",
+            "picking_type_id",
+            "location_id",
+            "location_dest_id",
+            "move_ids",
+        ];
+        let pickings = self.changed(TRANSFERS, legs, &fields).await?;
+        let quantity = self.quantity_field();
+        let moves = self.moves_of(&pickings, quantity).await?;
+        let moves = by_id(&moves);
+        for picking in &pickings {
+            let fields = Fields {
+                model: "stock.picking",
+                record: picking,
+            };
+            let own: Vec<&Record> = fields
+                .ids("move_ids")
+                .iter()
+                .filter_map(|id| moves.get(id).copied())
+                .collect();
+            let into_transit = fields
+                .many2one("location_dest_id")
+                .is_some_and(|id| transit.contains(&id));
+            let mapped = if into_transit {
+                match self.arriving_leg(picking, &transit).await? {
+                    Ok((to, expected)) => {
+                        let leg = mapping::TransferLeg::Shipped { to: &to, expected };
+                        mapping::transfer(picking, &own, quantity, &leg, &self.lookups)
+                    }
+                    Err(skipped) => Err(skipped),
+                }
+            } else {
+                mapping::transfer(picking, &own, quantity, &mapping::TransferLeg::Received, &self.lookups)
+            };
+            self.keep(mapped);
+        }
+        Ok(())
+    }
+
+    /// Where a shipment into transit goes, and when it is expected there: the other leg of its procurement group.
+    async fn arriving_leg(
+        &self,
+        shipped: &Record,
+        transit: &[i64],
+    ) -> Result<Result<(String, Option<String>), Skipped>, OdooError> {
+        let fields = Fields {
+            model: "stock.picking",
+            record: shipped,
+        };
+        let Some(group) = fields.many2one("group_id") else {
+            return Ok(Err(
+                fields.skipped("group_id", "no procurement group names where it goes")
+            ));
+        };
+        let other = json!([["group_id", "=", group], ["location_id", "in", transit]]);
+        let arriving = self
+            .client
+            .search_read(
+                "stock.picking",
+                other,
+                &["picking_type_id", "scheduled_date"],
+                "id asc",
+                1,
+            )
+            .await?;
+        let Some(arriving) = arriving.first() else {
+            return Ok(Err(
+                fields.skipped("group_id", "no picking out of transit in its procurement group")
+            ));
+        };
+        let leg = Fields {
+            model: "stock.picking",
+            record: arriving,
+        };
+        let to = match leg.location_of_picking_type("picking_type_id", &self.lookups) {
+            Ok(to) => to,
+            Err(skipped) => return Ok(Err(skipped)),
+        };
+        Ok(Ok((to, leg.time("scheduled_date").ok())))
+    }
+
+    /// The done quantity of a move: `quantity` from Odoo 17 on, `quantity_done` before.
+    fn quantity_field(&self) -> &'static str {
+        if self.client.version >= 17 {
+            "quantity"
+        } else {
+            "quantity_done"
+        }
+    }
+
+    /// The stock moves of these pickings.
+    async fn moves_of(&self, pickings: &[Record], quantity: &str) -> Result<Vec<Record>, OdooError> {
+        let ids: Vec<i64> = pickings
+            .iter()
+            .flat_map(|picking| {
+                Fields {
+                    model: "stock.picking",
+                    record: picking,
+                }
+                .ids("move_ids")
+            })
+            .collect();
+        self.read_in_pages("stock.move", &ids, &["product_id", quantity]).await
+    }
+}
