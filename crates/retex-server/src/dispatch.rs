@@ -77,12 +77,18 @@ impl Dispatcher {
     /// trusts the system's certificate authorities plus `extra_roots` (PEM), for receivers behind a private one.
     pub fn new(rules: &Rules, extra_roots: Option<&[u8]>, email: Option<&EmailOptions>) -> anyhow::Result<Self> {
         let mut secrets = HashMap::new();
-        for action in &rules.workflow.actions {
-            let (TaskKindRule::NotifyWebhook, Some(target), Some(secret)) =
-                (action.task, &action.target, &action.secret)
-            else {
-                continue;
-            };
+        let notify = &rules.workflow.notify;
+        let people = notify.webhook.as_ref().zip(notify.secret.as_ref());
+        let signed =
+            rules
+                .workflow
+                .actions
+                .iter()
+                .filter_map(|action| match (action.task, &action.target, &action.secret) {
+                    (TaskKindRule::NotifyWebhook, Some(target), Some(secret)) => Some((target, secret)),
+                    _ => None,
+                });
+        for (target, secret) in signed.chain(people) {
             let key = match secret {
                 WebhookSecret::Inline(text) => text.clone(),
                 WebhookSecret::Env(name) => std::env::var(name).with_context(|| {

@@ -236,7 +236,7 @@ impl Engine {
     fn recipient(&self, record: &ExceptionRecord, target: EscalationTarget) -> Option<String> {
         let workflow = &self.config.rules.workflow;
         let notify = &workflow.notify;
-        if !notify.email {
+        if !notify.any() {
             return None;
         }
         let team_lead = || {
@@ -390,7 +390,7 @@ impl Engine {
     /// E-mails the person an exception was assigned to, and whoever approves when an approval is asked for.
     fn tell_of_command(&mut self, command: &Command, at: Timestamp, seq: u64) {
         let notify = &self.config.rules.workflow.notify;
-        if !notify.email {
+        if !notify.any() {
             return;
         }
         let id = command.exception;

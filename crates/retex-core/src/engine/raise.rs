@@ -106,7 +106,7 @@ impl Engine {
         };
         self.state.book.incidents.link(filing);
         let assignee = self.state.book.exceptions.get(id).assignee.clone();
-        if let Some(assignee) = assignee.filter(|_| self.config.rules.workflow.notify.email) {
+        if let Some(assignee) = assignee.filter(|_| self.config.rules.workflow.notify.any()) {
             self.tell(id, &assignee, "assigned to you", detection.at, detection.cause);
         }
         if matches!(type_ref, TypeRef::BuiltIn(exception_type) if exception_type.is_caused_by_store()) {

@@ -141,27 +141,52 @@ impl Engine {
         })
     }
 
-    /// E-mails a person (a user name or an address) what happened to an exception: a notification in the outbox,
-    /// noted on the timeline. Only `[notify] email = true` rules call for it.
+    /// Tells a person (a user name or an address) what happened to an exception, by the channels `[notify]`
+    /// names: an e-mail to them, a post to the people's webhook, or both; each a notification in the outbox,
+    /// noted on the timeline.
     pub(super) fn tell(&mut self, exception: u64, recipient: &str, what: &str, at: Timestamp, seq: u64) {
+        let rules = std::sync::Arc::clone(&self.config.rules);
+        let notify = &rules.workflow.notify;
         let record = self.state.book.exceptions.get(exception);
         let message = format!("{what}: {}", self.notification_text(record));
-        let id = self.state.workflow.tasks.len() as u64 + 1;
         let team = record.team.clone();
-        let kind = TaskKind::Notify {
-            email: true,
-            target: recipient.to_owned(),
-            message,
-        };
-        let detail = format!("e-mail {recipient}");
-        let task = Task::new(id, exception, kind, TaskStatus::Pending, team, at, detail);
-        self.state.workflow.tasks.push(task);
-        let note = format!("e-mail to {recipient} (task {id}): {what}");
-        self.state
-            .book
-            .exceptions
-            .get_mut(exception)
-            .note(at, ENGINE_ACTOR, "notify", note, seq);
+        let mut channels = Vec::with_capacity(2);
+        if notify.email {
+            channels.push((
+                true,
+                recipient.to_owned(),
+                message.clone(),
+                format!("e-mail {recipient}"),
+            ));
+        }
+        if let Some(url) = &notify.webhook {
+            channels.push((
+                false,
+                url.clone(),
+                format!("for {recipient}, {message}"),
+                format!("post for {recipient}"),
+            ));
+        }
+        for (email, target, message, detail) in channels {
+            let id = self.state.workflow.tasks.len() as u64 + 1;
+            let kind = TaskKind::Notify { email, target, message };
+            let task = Task::new(
+                id,
+                exception,
+                kind,
+                TaskStatus::Pending,
+                team.clone(),
+                at,
+                detail.clone(),
+            );
+            self.state.workflow.tasks.push(task);
+            let note = format!("{detail} (task {id}): {what}");
+            self.state
+                .book
+                .exceptions
+                .get_mut(exception)
+                .note(at, ENGINE_ACTOR, "notify", note, seq);
+        }
     }
 
     fn notification_text(&self, record: &ExceptionRecord) -> String {

@@ -34,11 +34,16 @@ pub struct Workflow {
     pub notify: PeopleNotices,
 }
 
-/// `[notify]`: people hear of what concerns them by e-mail: an escalation that names them, an exception
-/// assigned to them, an approval waiting for their role.
+/// `[notify]`: people hear of what concerns them by e-mail, a webhook or both: an escalation that names them,
+/// an exception assigned to them, an approval waiting for their role.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PeopleNotices {
     pub email: bool,
+    /// A URL every notice is also posted to (a chat bridge, a paging service), with the person it is for.
+    pub webhook: Option<String>,
+    /// How those posts are signed; not part of the rules' identity.
+    #[serde(skip)]
+    pub secret: Option<WebhookSecret>,
     /// Who a role is, by user name or e-mail address: `operations_lead`, `operations_director`,
     /// `regional_manager` (or `regional_manager.REGION` for one region), `team_lead` (for teams without a
     /// `lead`), and the roles that approve.
@@ -46,9 +51,14 @@ pub struct PeopleNotices {
 }
 
 impl PeopleNotices {
+    /// Whether people are told anything.
+    pub fn any(&self) -> bool {
+        self.email || self.webhook.is_some()
+    }
+
     /// Who to tell for a role, when `[notify]` says and the role is known.
     pub fn role(&self, role: &str) -> Option<&str> {
-        self.roles.get(role).filter(|_| self.email).map(String::as_str)
+        self.roles.get(role).filter(|_| self.any()).map(String::as_str)
     }
 }
 

@@ -441,6 +441,31 @@ roles = { "regional_manager.north" = "north@shop.example", operations_director =
         "{told:?}"
     );
 
+    // The people's webhook gets every notice as well, naming whom it is for.
+    let (mut posted, seq) =
+        engine_with(&rules.replace("email = true", "email = false\nwebhook = \"https://chat.shop/retex\""));
+    let id = exception_of(&posted, "K0");
+    posted.apply(
+        seq + 1,
+        &Input::Tick(Timestamp::parse_rfc3339("2026-11-02T10:31:00Z").unwrap()),
+    );
+    let posts: Vec<String> = posted
+        .tasks()
+        .iter()
+        .filter(|task| task.exception == id)
+        .map(|task| {
+            let view = posted.task_view(task);
+            assert_eq!(
+                (view.kind, view.target),
+                ("notify_webhook", Some("https://chat.shop/retex"))
+            );
+            view.message.unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert!(posts[0].starts_with("for ann, assigned to you: exception"), "{posts:?}");
+    assert!(posts[1].starts_with("for ann, escalated, level 1"), "{posts:?}");
+
     let (quiet, _) = engine_with(&rules.replace("email = true", "email = false"));
     assert!(quiet.tasks().is_empty(), "without [notify] email, nobody is e-mailed");
 }

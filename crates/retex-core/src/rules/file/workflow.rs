@@ -444,8 +444,8 @@ pub(super) fn read_actions(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>
     }
 }
 
-/// `[notify]`: `email` (whether people are e-mailed what concerns them) and `roles` (who each role is, by user
-/// name or address).
+/// `[notify]`: `email` (whether people are e-mailed what concerns them), `webhook` (a URL each notice is also
+/// posted to, signed with `secret` or `secret_env`) and `roles` (who each role is, by user name or address).
 pub(super) fn read_notify(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
     let Some(table) = reader.table(value, "notify") else {
         return;
@@ -455,6 +455,27 @@ pub(super) fn read_notify(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>,
         let path = format!("notify.{}", key.get_ref());
         match key.get_ref().as_ref() {
             "email" => notify.email = reader.boolean(value, &path).unwrap_or(false),
+            "webhook" => match reader.string(value, &path) {
+                Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                    notify.webhook = Some(url.to_owned());
+                }
+                Some(url) => reader.error(
+                    value.span(),
+                    &path,
+                    format!("{url:?} is not an http:// or https:// URL"),
+                ),
+                None => {}
+            },
+            "secret" => {
+                notify.secret = reader
+                    .string(value, &path)
+                    .map(|text| WebhookSecret::Inline(text.to_owned()))
+            }
+            "secret_env" => {
+                notify.secret = reader
+                    .string(value, &path)
+                    .map(|name| WebhookSecret::Env(name.to_owned()));
+            }
             "roles" => {
                 let Some(roles) = reader.table(value, &path) else {
                     continue;
@@ -466,7 +487,11 @@ pub(super) fn read_notify(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>,
                     }
                 }
             }
-            _ => reader.error(key.span(), &path, "unknown key: use email and roles"),
+            _ => reader.error(
+                key.span(),
+                &path,
+                "unknown key: use email, webhook, secret or secret_env, and roles",
+            ),
         }
     }
 }
