@@ -136,7 +136,7 @@ impl Fields<'_> {
 
 /// A picking's moves as event lines: the SKU and the done quantity (`quantity`, or `quantity_done` before
 /// Odoo 17).
-fn move_lines(moves: &[&Record], quantity: &'static str, lookups: &Lookups) -> Result<Vec<Value>, Skipped> {
+fn move_lines(moves: &[Record], quantity: &'static str, lookups: &Lookups) -> Result<Vec<Value>, Skipped> {
     moves
         .iter()
         .map(|record| {
@@ -300,7 +300,7 @@ pub fn purchase_order(order: &Record, lines: &[&Record], lookups: &Lookups) -> R
 /// (`quantity_done` before Odoo 17).
 pub fn receipt(
     picking: &Record,
-    moves: &[&Record],
+    moves: &[Record],
     quantity: &'static str,
     last: bool,
     lookups: &Lookups,
@@ -380,7 +380,7 @@ pub fn sale_order(order: &Record, lines: &[&Record], lookups: &Lookups) -> Resul
 /// A done outgoing `stock.picking` of a sale order as its shipment, with the moves' done quantities.
 pub fn shipment(
     picking: &Record,
-    moves: &[&Record],
+    moves: &[Record],
     quantity: &'static str,
     lookups: &Lookups,
 ) -> Result<Value, Skipped> {
@@ -418,7 +418,7 @@ pub enum TransferLeg<'a> {
 /// procurement group both legs share (else the picking's origin), so the two legs meet in Retex.
 pub fn transfer(
     picking: &Record,
-    moves: &[&Record],
+    moves: &[Record],
     quantity: &'static str,
     leg: &TransferLeg<'_>,
     lookups: &Lookups,

@@ -365,16 +365,34 @@ fn webhook_secrets_are_checked_and_kept_out_of_the_rules_identity() {
     );
 }
 
-#[test]
-fn with_notify_email_each_person_an_escalation_names_is_e_mailed() {
-    let rules = r#"
+/// The notifications about an exception: to whom, and what.
+fn notices(engine: &Engine, exception: u64) -> Vec<(String, String)> {
+    engine
+        .tasks()
+        .iter()
+        .filter(|task| task.exception == exception)
+        .map(|task| {
+            let view = engine.task_view(task);
+            (view.target.unwrap().to_owned(), view.message.unwrap().to_owned())
+        })
+        .collect()
+}
+
+/// Three escalation levels: the assignee, the regional manager, the operations director.
+const THREE_LEVELS: &str = r#"
 [escalation]
 levels = [
   { at = "30m", notify = "assignee" },
   { at = "50%", notify = "regional_manager" },
   { at = "resolve_due", notify = "operations_director" },
 ]
+"#;
 
+#[test]
+fn with_notify_email_each_person_an_escalation_names_is_e_mailed() {
+    let rules = &format!(
+        "{THREE_LEVELS}{}",
+        r#"
 [teams."store S1"]
 members = ["ann"]
 assignment = "round_robin"
@@ -382,22 +400,15 @@ assignment = "round_robin"
 [notify]
 email = true
 roles = { "regional_manager.north" = "north@shop.example", operations_director = "dora" }
-"#;
+"#
+    );
     let (mut engine, seq) = engine_with(rules);
     let id = exception_of(&engine, "K0");
     engine.apply(
         seq + 1,
         &Input::Tick(Timestamp::parse_rfc3339("2026-11-20T00:00:00Z").unwrap()),
     );
-    let mails: Vec<(String, String)> = engine
-        .tasks()
-        .iter()
-        .filter(|task| task.exception == id)
-        .map(|task| {
-            let view = engine.task_view(task);
-            (view.target.unwrap().to_owned(), view.message.unwrap().to_owned())
-        })
-        .collect();
+    let mails = notices(&engine, id);
     let recipients: Vec<&str> = mails.iter().map(|(to, _)| to.as_str()).collect();
     assert_eq!(recipients, ["ann", "ann", "north@shop.example", "dora"], "{mails:?}");
     assert!(mails[0].1.starts_with("assigned to you: exception"), "{mails:?}");
@@ -418,15 +429,7 @@ roles = { "regional_manager.north" = "north@shop.example", operations_director =
         reason: "write it off".into(),
     };
     asked.apply(seq + 2, &command("2026-11-02T11:05:00Z", "bob", id, ask));
-    let told: Vec<(String, String)> = asked
-        .tasks()
-        .iter()
-        .filter(|task| task.exception == id)
-        .map(|task| {
-            let view = asked.task_view(task);
-            (view.target.unwrap().to_owned(), view.message.unwrap().to_owned())
-        })
-        .collect();
+    let told = notices(&asked, id);
     let to = |name: &str| {
         told.iter()
             .find(|(to, _)| to == name)
@@ -676,20 +679,16 @@ fn automated_actions_create_tasks_that_people_and_the_dispatcher_close() {
 
 #[test]
 fn an_escalation_policy_sets_levels_reminders_and_repeats() {
-    let rules = r#"
-[escalation]
-levels = [
-  { at = "30m", notify = "assignee" },
-  { at = "50%", notify = "regional_manager" },
-  { at = "resolve_due", notify = "operations_director" },
-]
-renotify = { every_minutes = 60, times = 2 }
+    let rules = &format!(
+        "{THREE_LEVELS}{}",
+        r#"renotify = { every_minutes = 60, times = 2 }
 repeat = { every_minutes = 120, times = 1 }
 
 [teams."store S1"]
 members = ["ann"]
 assignment = "round_robin"
-"#;
+"#
+    );
     let (mut engine, seq) = engine_with(rules);
     let id = exception_of(&engine, "K0");
     engine.apply(

@@ -11,20 +11,13 @@ impl Puller<'_> {
             ["purchase_id", "!=", false]
         ]);
         let fields = ["name", "purchase_id", "date_done", "picking_type_id", "move_ids"];
-        let pickings = self.changed(RECEIPTS, done_receipts, &fields).await?;
         let quantity = self.quantity_field();
-        let moves = self.moves_of(&pickings, quantity).await?;
-        let moves = by_id(&moves);
-        for picking in &pickings {
+        let pickings = self.with_moves(RECEIPTS, done_receipts, &fields, quantity).await?;
+        for (picking, own) in &pickings {
             let fields = Fields {
                 model: "stock.picking",
                 record: picking,
             };
-            let own: Vec<&Record> = fields
-                .ids("move_ids")
-                .iter()
-                .filter_map(|id| moves.get(id).copied())
-                .collect();
             let last = match fields.many2one("purchase_id") {
                 Some(order) => {
                     let open = json!([
@@ -36,7 +29,7 @@ impl Puller<'_> {
                 }
                 None => true,
             };
-            let mapped = mapping::receipt(picking, &own, quantity, last, &self.lookups);
+            let mapped = mapping::receipt(picking, own, quantity, last, &self.lookups);
             self.keep(mapped);
         }
         Ok(())
@@ -50,20 +43,10 @@ impl Puller<'_> {
             ["sale_id", "!=", false]
         ]);
         let fields = ["name", "sale_id", "date_done", "picking_type_id", "move_ids"];
-        let pickings = self.changed(DELIVERIES, done_deliveries, &fields).await?;
         let quantity = self.quantity_field();
-        let moves = self.moves_of(&pickings, quantity).await?;
-        let moves = by_id(&moves);
-        for picking in &pickings {
-            let own: Vec<&Record> = Fields {
-                model: "stock.picking",
-                record: picking,
-            }
-            .ids("move_ids")
-            .iter()
-            .filter_map(|id| moves.get(id).copied())
-            .collect();
-            let mapped = mapping::shipment(picking, &own, quantity, &self.lookups);
+        let pickings = self.with_moves(DELIVERIES, done_deliveries, &fields, quantity).await?;
+        for (picking, own) in &pickings {
+            let mapped = mapping::shipment(picking, own, quantity, &self.lookups);
             self.keep(mapped);
         }
         Ok(())
@@ -103,20 +86,13 @@ impl Puller<'_> {
             "location_dest_id",
             "move_ids",
         ];
-        let pickings = self.changed(TRANSFERS, legs, &fields).await?;
         let quantity = self.quantity_field();
-        let moves = self.moves_of(&pickings, quantity).await?;
-        let moves = by_id(&moves);
-        for picking in &pickings {
+        let pickings = self.with_moves(TRANSFERS, legs, &fields, quantity).await?;
+        for (picking, own) in &pickings {
             let fields = Fields {
                 model: "stock.picking",
                 record: picking,
             };
-            let own: Vec<&Record> = fields
-                .ids("move_ids")
-                .iter()
-                .filter_map(|id| moves.get(id).copied())
-                .collect();
             let into_transit = fields
                 .many2one("location_dest_id")
                 .is_some_and(|id| transit.contains(&id));
@@ -124,12 +100,12 @@ impl Puller<'_> {
                 match self.arriving_leg(picking, &transit).await? {
                     Ok((to, expected)) => {
                         let leg = mapping::TransferLeg::Shipped { to: &to, expected };
-                        mapping::transfer(picking, &own, quantity, &leg, &self.lookups)
+                        mapping::transfer(picking, own, quantity, &leg, &self.lookups)
                     }
                     Err(skipped) => Err(skipped),
                 }
             } else {
-                mapping::transfer(picking, &own, quantity, &mapping::TransferLeg::Received, &self.lookups)
+                mapping::transfer(picking, own, quantity, &mapping::TransferLeg::Received, &self.lookups)
             };
             self.keep(mapped);
         }
@@ -187,8 +163,15 @@ impl Puller<'_> {
         }
     }
 
-    /// The stock moves of these pickings.
-    async fn moves_of(&self, pickings: &[Record], quantity: &str) -> Result<Vec<Record>, OdooError> {
+    /// The changed pickings of a feed, each with its stock moves.
+    async fn with_moves(
+        &mut self,
+        feed: Feed,
+        filter: Value,
+        fields: &[&str],
+        quantity: &str,
+    ) -> Result<Vec<(Record, Vec<Record>)>, OdooError> {
+        let pickings = self.changed(feed, filter, fields).await?;
         let ids: Vec<i64> = pickings
             .iter()
             .flat_map(|picking| {
@@ -199,6 +182,23 @@ impl Puller<'_> {
                 .ids("move_ids")
             })
             .collect();
-        self.read_in_pages("stock.move", &ids, &["product_id", quantity]).await
+        let moves = self
+            .read_in_pages("stock.move", &ids, &["product_id", quantity])
+            .await?;
+        let moves = by_id(&moves);
+        Ok(pickings
+            .into_iter()
+            .map(|picking| {
+                let own = Fields {
+                    model: "stock.picking",
+                    record: &picking,
+                }
+                .ids("move_ids")
+                .iter()
+                .filter_map(|id| moves.get(id).map(|each| (*each).clone()))
+                .collect();
+                (picking, own)
+            })
+            .collect())
     }
 }

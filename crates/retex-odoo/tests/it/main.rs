@@ -373,6 +373,15 @@ async fn a_wrong_password_an_unreachable_server_and_a_missing_model_each_say_wha
     assert_eq!(live.last_seq().unwrap(), 0, "a pull that fails appends nothing");
 }
 
+/// A client logged in to a fake Odoo 17 over `data`.
+async fn logged_in(data: &Data) -> OdooClient {
+    let address = fake_odoo::start(data.clone(), 17).await;
+    let url = format!("http://{address}");
+    OdooClient::connect(&url, DATABASE, LOGIN, Credentials::Password(PASSWORD.into()))
+        .await
+        .unwrap()
+}
+
 fn question(id: u64, exception_type: &str, reference: Option<&str>, sku: Option<&str>) -> OpenQuestion {
     OpenQuestion {
         id,
@@ -391,15 +400,7 @@ fn question(id: u64, exception_type: &str, reference: Option<&str>, sku: Option<
 #[tokio::test]
 async fn open_exceptions_become_activities_once_and_settled_ones_are_marked_done() {
     let data = shop();
-    let address = fake_odoo::start(data.clone(), 17).await;
-    let client = OdooClient::connect(
-        &format!("http://{address}"),
-        DATABASE,
-        LOGIN,
-        Credentials::Password(PASSWORD.into()),
-    )
-    .await
-    .unwrap();
+    let client = logged_in(&data).await;
     let mut questions = vec![
         question(5, "po_late", Some("P00021"), None),
         question(6, "count_variance", None, Some("odoo-12")),
@@ -449,15 +450,7 @@ async fn open_exceptions_become_activities_once_and_settled_ones_are_marked_done
 #[tokio::test]
 async fn an_approved_draft_becomes_one_request_for_quotation_in_odoo() {
     let data = shop();
-    let address = fake_odoo::start(data.clone(), 17).await;
-    let client = OdooClient::connect(
-        &format!("http://{address}"),
-        DATABASE,
-        LOGIN,
-        Credentials::Password(PASSWORD.into()),
-    )
-    .await
-    .unwrap();
+    let client = logged_in(&data).await;
     let draft = |task: u64, supplier: &str| Draft {
         task,
         exception: 3,
