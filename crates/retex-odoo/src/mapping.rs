@@ -457,6 +457,22 @@ pub fn transfer(
     })
 }
 
+/// A done inventory adjustment (`stock.move` with `is_inventory`) as a count at its warehouse: `counted` is what
+/// was on hand right after it, the caller's `on_hand_before` plus the move's signed quantity.
+pub fn inventory_count(adjustment: &Record, location: &str, counted: f64, lookups: &Lookups) -> Result<Value, Skipped> {
+    let fields = Fields {
+        model: "stock.move",
+        record: adjustment,
+    };
+    let body = json!({
+        "location": location,
+        "sku": fields.sku("product_id", lookups)?,
+        "counted": counted,
+    });
+    let at = fields.time("date")?;
+    Ok(envelope(format!("odoo:stock.move:{}", fields.id()), "count", &at, body))
+}
+
 /// A `pos.order.line` as a till sale, at its order's time and shop. Refund lines (a negative quantity) are
 /// not sales and are skipped.
 pub fn pos_sale(line: &Record, order: &Record, location: &str, lookups: &Lookups) -> Result<Value, Skipped> {

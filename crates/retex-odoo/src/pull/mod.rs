@@ -147,6 +147,7 @@ pub async fn read_changes(
     puller.sale_orders().await?;
     puller.deliveries().await?;
     puller.transfers().await?;
+    puller.inventory_counts().await?;
     puller.pos_sales().await?;
     Ok(Changes {
         events: puller.events,
@@ -209,7 +210,9 @@ const SALE_ORDERS: Feed = feed("sale.order", "sale.order");
 const DELIVERIES: Feed = feed("stock.picking", "stock.picking (deliveries)");
 const TRANSFERS: Feed = feed("stock.picking", "stock.picking (transfers)");
 const TILL_LINES: Feed = feed("pos.order.line", "pos.order.line");
-const FEEDS: [Feed; 7] = [
+const ADJUSTMENTS: Feed = feed("stock.move", "stock.move (inventory)");
+const FEEDS: [Feed; 8] = [
+    ADJUSTMENTS,
     PRODUCTS,
     PURCHASE_ORDERS,
     RECEIPTS,

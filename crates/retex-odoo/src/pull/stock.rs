@@ -1,4 +1,5 @@
-//! Stock moved: receipts of purchase orders, deliveries of sale orders, transfers through transit.
+//! Stock moved: receipts of purchase orders, deliveries of sale orders, transfers through transit, and
+//! inventory adjustments as counts.
 
 use super::*;
 
@@ -200,5 +201,144 @@ impl Puller<'_> {
                 (picking, own)
             })
             .collect())
+    }
+
+    /// Changed done inventory adjustments as counts. Odoo keeps the difference an adjustment made, not the
+    /// quantity counted; what was on hand right after it is the sum of the product's done moves into and out of
+    /// the warehouse's internal locations up to and including it.
+    pub(super) async fn inventory_counts(&mut self) -> Result<(), OdooError> {
+        let done_adjustments = json!([["is_inventory", "=", true], ["state", "=", "done"]]);
+        let fields = [
+            "product_id",
+            "date",
+            "location_id",
+            "location_dest_id",
+            "quantity",
+            "quantity_done",
+        ];
+        let fields: Vec<&str> = fields
+            .into_iter()
+            .filter(|field| *field != self.other_quantity_field())
+            .collect();
+        let adjustments = self.changed(ADJUSTMENTS, done_adjustments, &fields).await?;
+        if adjustments.is_empty() {
+            return Ok(());
+        }
+        let internal = self
+            .client
+            .search_read(
+                "stock.location",
+                json!([["usage", "=", "internal"]]),
+                &["warehouse_id"],
+                "id asc",
+                PAGE,
+            )
+            .await?;
+        let warehouse_of: HashMap<i64, i64> = internal
+            .iter()
+            .filter_map(|location| {
+                let fields = Fields {
+                    model: "stock.location",
+                    record: location,
+                };
+                Some((fields.id(), fields.many2one("warehouse_id")?))
+            })
+            .collect();
+        for adjustment in &adjustments {
+            let counted = self.on_hand_after(adjustment, &warehouse_of).await?;
+            let mapped = counted.and_then(|(location, counted)| {
+                mapping::inventory_count(adjustment, &location, counted, &self.lookups)
+            });
+            self.keep(mapped);
+        }
+        Ok(())
+    }
+
+    /// The warehouse an adjustment counted and what was on hand there right after it.
+    async fn on_hand_after(
+        &self,
+        adjustment: &Record,
+        warehouse_of: &HashMap<i64, i64>,
+    ) -> Result<Result<(String, f64), Skipped>, OdooError> {
+        let fields = Fields {
+            model: "stock.move",
+            record: adjustment,
+        };
+        let internal_end = |field: &str| fields.many2one(field).and_then(|id| warehouse_of.get(&id).copied());
+        let Some(warehouse) = internal_end("location_dest_id").or_else(|| internal_end("location_id")) else {
+            return Ok(Err(
+                fields.skipped("location_id", "neither end is a warehouse's stock location")
+            ));
+        };
+        let Some(code) = self.lookups.warehouses.get(&warehouse).cloned() else {
+            return Ok(Err(
+                fields.skipped("location_id", format!("no such warehouse ({warehouse})"))
+            ));
+        };
+        let (Some(product), Ok(date)) = (fields.many2one("product_id"), fields.required_text("date")) else {
+            return Ok(Err(fields.skipped("product_id", "no product or no date")));
+        };
+        let inside: Vec<i64> = warehouse_of
+            .iter()
+            .filter(|(_, owner)| **owner == warehouse)
+            .map(|(location, _)| *location)
+            .collect();
+        let quantity = self.quantity_field();
+        let history = json!([
+            ["product_id", "=", product],
+            ["state", "=", "done"],
+            "|",
+            ["date", "<", date],
+            "&",
+            ["date", "=", date],
+            ["id", "<=", fields.id()],
+            "|",
+            ["location_dest_id", "in", inside],
+            ["location_id", "in", inside]
+        ]);
+        let mut on_hand = 0.0;
+        let mut after = 0;
+        loop {
+            let mut domain = history.as_array().cloned().unwrap_or_default();
+            domain.push(json!(["id", ">", after]));
+            let page = self
+                .client
+                .search_read(
+                    "stock.move",
+                    Value::Array(domain),
+                    &["location_id", "location_dest_id", quantity],
+                    "id asc",
+                    PAGE,
+                )
+                .await?;
+            for done in &page {
+                let done = Fields {
+                    model: "stock.move",
+                    record: done,
+                };
+                let qty = done.record.get(quantity).and_then(Value::as_f64).unwrap_or(0.0);
+                let lands = done.many2one("location_dest_id").is_some_and(|id| inside.contains(&id));
+                let leaves = done.many2one("location_id").is_some_and(|id| inside.contains(&id));
+                on_hand += match (lands, leaves) {
+                    (true, false) => qty,
+                    (false, true) => -qty,
+                    _ => 0.0,
+                };
+                after = done.id();
+            }
+            if page.len() < PAGE {
+                break;
+            }
+        }
+        Ok(Ok((code, on_hand)))
+    }
+
+    /// The done-quantity field of the other Odoo versions, which this server does not have.
+    fn other_quantity_field(&self) -> &'static str {
+        if self.quantity_field() == "quantity" {
+            "quantity_done"
+        } else {
+            "quantity"
+        }
     }
 }

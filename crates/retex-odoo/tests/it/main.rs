@@ -83,7 +83,8 @@ fn shop() -> Data {
     data.insert("stock.picking", picking(42, "assigned", vec![52], json!(false)));
     data.insert(
         "stock.move",
-        json!({"id": 51, "product_id": [11, "Desk lamp"], "quantity": 6.0, "quantity_done": 6.0}),
+        json!({"id": 51, "product_id": [11, "Desk lamp"], "quantity": 6.0, "quantity_done": 6.0, "state": "done",
+               "date": "2026-11-05 10:00:00", "location_id": [12, "Vendors"], "location_dest_id": [8, "WH/Stock"]}),
     );
     data.insert(
         "stock.move",
@@ -108,12 +109,33 @@ fn shop() -> Data {
     );
     data.insert(
         "stock.move",
-        json!({"id": 53, "product_id": [11, "Desk lamp"], "quantity": 2.0, "quantity_done": 2.0}),
+        json!({"id": 53, "product_id": [11, "Desk lamp"], "quantity": 2.0, "quantity_done": 2.0, "state": "done",
+               "date": "2026-11-04 15:00:00", "location_id": [8, "WH/Stock"], "location_dest_id": [13, "Customers"]}),
     );
     // Stock sent from the warehouse to the store through transit; the store has not received it yet.
-    data.insert("stock.location", json!({"id": 8, "usage": "internal"}));
-    data.insert("stock.location", json!({"id": 9, "usage": "transit"}));
-    data.insert("stock.location", json!({"id": 10, "usage": "internal"}));
+    data.insert(
+        "stock.location",
+        json!({"id": 8, "usage": "internal", "warehouse_id": [1, "Main warehouse"]}),
+    );
+    data.insert(
+        "stock.location",
+        json!({"id": 9, "usage": "transit", "warehouse_id": false}),
+    );
+    data.insert(
+        "stock.location",
+        json!({"id": 10, "usage": "internal", "warehouse_id": [2, "High Street"]}),
+    );
+    data.insert(
+        "stock.location",
+        json!({"id": 11, "usage": "inventory", "warehouse_id": false}),
+    );
+    // An inventory adjustment at the warehouse: one desk lamp fewer than the books said (6 in, 2 out).
+    data.insert(
+        "stock.move",
+        json!({"id": 56, "product_id": [11, "Desk lamp"], "quantity": 1.0, "quantity_done": 1.0, "state": "done",
+               "is_inventory": true, "date": "2026-11-06 09:00:00", "location_id": [8, "WH/Stock"],
+               "location_dest_id": [11, "Inventory adjustment"], "write_date": "2026-11-06 09:00:00"}),
+    );
     data.insert(
         "stock.picking.type",
         json!({"id": 4, "code": "outgoing", "warehouse_id": [1, "Main warehouse"]}),
@@ -192,8 +214,8 @@ async fn a_pull_maps_the_shop_exactly_once_and_the_next_one_reads_only_what_chan
         .await
         .unwrap();
     // 2 locations, 1 supplier, 2 products, 1 purchase order, 1 receipt, a web order placed, allocated and
-    // shipped, a transfer shipped, 1 sale.
-    assert_eq!(first.accepted, 12, "{first:?}");
+    // shipped, a transfer shipped, an inventory count, 1 sale.
+    assert_eq!(first.accepted, 13, "{first:?}");
     assert_eq!(first.skipped.len(), 1, "{first:?}");
     assert_eq!(
         first.skipped[0].to_string(),
@@ -243,6 +265,17 @@ async fn a_pull_maps_the_shop_exactly_once_and_the_next_one_reads_only_what_chan
             Some("S01"),
             Some("2026-11-04T09:00:00Z")
         )
+    );
+    let count = of_type("count");
+    assert_eq!(
+        (
+            count["location"].as_str(),
+            count["sku"].as_str(),
+            count["counted"].as_f64(),
+            count["at"].as_str()
+        ),
+        (Some("WH"), Some("LAMP-1"), Some(3.0), Some("2026-11-06T09:00:00Z")),
+        "on hand right after the adjustment: 6 received, 2 shipped, 1 written off"
     );
     let sale = of_type("sale");
     assert_eq!(
@@ -335,7 +368,7 @@ async fn odoo_19_is_read_over_json_2_with_an_api_key() {
     let report = pull_once(&url, Credentials::ApiKey(API_KEY.into()), &mut live)
         .await
         .unwrap();
-    assert_eq!(report.accepted, 12, "{report:?}");
+    assert_eq!(report.accepted, 13, "{report:?}");
     let refused = pull_once(&url, Credentials::ApiKey("wrong".into()), &mut live)
         .await
         .unwrap_err();
