@@ -1,7 +1,9 @@
 //! A fake Odoo for the tests: in-memory models behind Odoo's JSON-RPC (`/jsonrpc`: `common.version`,
-//! `common.authenticate`, `object.execute_kw`) and JSON-2 (`/json/2/<model>/<method>`) endpoints, answering
-//! `search_read` and `search_count` with domains in Odoo's prefix notation, `order`, `limit`, `False` for empty
-//! fields, and Odoo's error objects (an unknown model, an invalid field, access denied).
+//! `common.authenticate`, `common.login`, `object.execute` and `object.execute_kw`; `/web/webclient/version_info`)
+//! and JSON-2 (`/json/2/<model>/<method>`) endpoints, answering `search_read`, `search_count`, `create`,
+//! `fields_get` and `context_get` with domains in Odoo's prefix notation, `order`, `limit`, `False` for empty
+//! fields, and Odoo's error objects (an unknown model, an invalid field, access denied). The `odoorpc` client
+//! checks that it answers as Odoo does (`odoorpc_check.py`).
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -51,6 +53,7 @@ pub async fn start(data: Data, version: u32) -> SocketAddr {
     let fake = Arc::new(Fake { data, version });
     let app = Router::new()
         .route("/jsonrpc", post(jsonrpc))
+        .route("/web/webclient/version_info", post(version_info))
         .route("/json/2/{model}/{method}", post(json2))
         .with_state(fake);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -65,32 +68,61 @@ fn rpc_error(name: &str, message: &str) -> Value {
         "data": {"name": name, "message": message, "arguments": [message], "debug": "Traceback ..."}}})
 }
 
+impl Fake {
+    fn version(&self) -> Value {
+        json!({
+            "server_version": format!("{}.0", self.version),
+            "server_version_info": [self.version, 0, 0, "final", 0, ""],
+            "server_serie": format!("{}.0", self.version),
+            "protocol_version": 1
+        })
+    }
+}
+
+async fn version_info(State(fake): State<Arc<Fake>>) -> Response {
+    axum::Json(json!({"jsonrpc": "2.0", "id": 1, "result": fake.version()})).into_response()
+}
+
 async fn jsonrpc(State(fake): State<Arc<Fake>>, body: String) -> Response {
     let request: Value = serde_json::from_str(&body).unwrap();
     let params = &request["params"];
     let args = params["args"].as_array().cloned().unwrap_or_default();
     let result = match (params["service"].as_str(), params["method"].as_str()) {
-        (Some("common"), Some("version")) => Ok(json!({
-            "server_version": format!("{}.0", fake.version),
-            "server_version_info": [fake.version, 0, 0, "final", 0, ""],
-            "protocol_version": 1
-        })),
-        (Some("common"), Some("authenticate")) => {
+        (Some("common"), Some("version")) => Ok(fake.version()),
+        (Some("common"), Some("authenticate" | "login")) => {
             let valid = args.first() == Some(&json!(DATABASE))
                 && args.get(1) == Some(&json!(LOGIN))
                 && args.get(2) == Some(&json!(PASSWORD));
             Ok(if valid { json!(UID) } else { json!(false) })
         }
-        (Some("object"), Some("execute_kw")) => {
+        (Some("object"), Some(call @ ("execute_kw" | "execute"))) => {
             if args.get(1) != Some(&json!(UID)) || args.get(2) != Some(&json!(PASSWORD)) {
                 return axum::Json(rpc_error("odoo.exceptions.AccessDenied", "Access Denied")).into_response();
             }
             let model = args[3].as_str().unwrap_or_default();
             let method = args[4].as_str().unwrap_or_default();
-            // Record ids come first among the positional arguments; the fake reads them as JSON-2's `ids`.
-            let mut kwargs = args.get(6).cloned().unwrap_or(json!({}));
-            if let Some(ids) = args.get(5).and_then(|positional| positional.get(0)) {
-                kwargs["ids"] = ids.clone();
+            // `execute` takes the method's arguments as its own; `execute_kw` as a list and a map.
+            let (positional, mut kwargs) = match call {
+                "execute" => (Value::Array(args[5..].to_vec()), json!({})),
+                _ => (
+                    args.get(5).cloned().unwrap_or(json!([])),
+                    args.get(6).cloned().unwrap_or(json!({})),
+                ),
+            };
+            // Searches take the domain (and the fields) first; other methods take record ids first.
+            match method {
+                "search_read" | "search_count" | "search" => {
+                    for (position, name) in ["domain", "fields"].into_iter().enumerate() {
+                        if let Some(value) = positional.get(position) {
+                            kwargs[name] = value.clone();
+                        }
+                    }
+                }
+                _ => {
+                    if let Some(ids) = positional.get(0) {
+                        kwargs["ids"] = ids.clone();
+                    }
+                }
             }
             fake.execute(model, method, &kwargs)
         }
@@ -154,6 +186,26 @@ impl Fake {
                     ids.push(id);
                 }
                 return Ok(json!(ids));
+            }
+            "context_get" => return Ok(json!({"lang": "en_US", "tz": "UTC", "uid": UID})),
+            "fields_get" => {
+                let mut described = Map::new();
+                for record in data.get(model).map(Vec::as_slice).unwrap_or_default() {
+                    for (field, value) in record {
+                        let kind = match value {
+                            Value::Bool(_) => "boolean",
+                            Value::Number(number) if number.is_i64() => "integer",
+                            Value::Number(_) => "float",
+                            Value::Array(pair) if pair.len() == 2 && pair[1].is_string() => "many2one",
+                            Value::Array(_) => "one2many",
+                            _ => "char",
+                        };
+                        described
+                            .entry(field.clone())
+                            .or_insert(json!({"type": kind, "string": field}));
+                    }
+                }
+                return Ok(Value::Object(described));
             }
             "action_feedback" if model == "mail.activity" => {
                 let ids = kwargs["ids"].as_array().cloned().unwrap_or_default();

@@ -522,3 +522,27 @@ async fn an_approved_draft_becomes_one_request_for_quotation_in_odoo() {
     assert_eq!(again[0].1, exported[0].1, "found by its origin, not ordered twice");
     assert_eq!(data.0.lock().unwrap()["purchase.order"].len(), orders_before);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fake_odoo_answers_the_odoorpc_client() {
+    if std::env::var_os("RETEX_TEST_ODOORPC").is_none() {
+        eprintln!("odoorpc check skipped: set RETEX_TEST_ODOORPC=1 with odoorpc installed (pip), as .ci/run does");
+        return;
+    }
+    let address = fake_odoo::start(shop(), 17).await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/odoorpc_check.py");
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3")
+            .args([script, &address.port().to_string()])
+            .output()
+            .expect("run python3")
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "odoorpc disagrees with the fake: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
