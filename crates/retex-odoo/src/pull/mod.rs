@@ -277,11 +277,21 @@ impl Puller<'_> {
 
     /// Every record of a model that can be archived, archived ones too (old documents refer to them).
     async fn every(&self, model: &str, fields: &[&str]) -> Result<Vec<Record>, OdooError> {
+        let archived_too = json!(["|", ["active", "=", true], ["active", "=", false]]);
+        self.all_matching(model, archived_too, fields).await
+    }
+
+    /// Every record of `model` matching `domain`, in pages by id.
+    async fn all_matching(&self, model: &str, domain: Value, fields: &[&str]) -> Result<Vec<Record>, OdooError> {
         let mut all = Vec::new();
         let mut after = 0;
         loop {
-            let domain = json!(["|", ["active", "=", true], ["active", "=", false], ["id", ">", after]]);
-            let page = self.client.search_read(model, domain, fields, "id asc", PAGE).await?;
+            let mut page_domain = domain.as_array().cloned().unwrap_or_default();
+            page_domain.push(json!(["id", ">", after]));
+            let page = self
+                .client
+                .search_read(model, Value::Array(page_domain), fields, "id asc", PAGE)
+                .await?;
             let full = page.len() == PAGE;
             after = page
                 .last()

@@ -56,14 +56,7 @@ impl Puller<'_> {
     /// Changed done pickings into or out of a transit location: the legs of inter-warehouse transfers.
     pub(super) async fn transfers(&mut self) -> Result<(), OdooError> {
         let transit: Vec<i64> = self
-            .client
-            .search_read(
-                "stock.location",
-                json!([["usage", "=", "transit"]]),
-                &["id"],
-                "id asc",
-                PAGE,
-            )
+            .all_matching("stock.location", json!([["usage", "=", "transit"]]), &["id"])
             .await?
             .iter()
             .filter_map(|location| location.get("id").and_then(Value::as_i64))
@@ -225,14 +218,7 @@ impl Puller<'_> {
             return Ok(());
         }
         let internal = self
-            .client
-            .search_read(
-                "stock.location",
-                json!([["usage", "=", "internal"]]),
-                &["warehouse_id"],
-                "id asc",
-                PAGE,
-            )
+            .all_matching("stock.location", json!([["usage", "=", "internal"]]), &["warehouse_id"])
             .await?;
         let warehouse_of: HashMap<i64, i64> = internal
             .iter()
@@ -296,22 +282,12 @@ impl Puller<'_> {
             ["location_dest_id", "in", inside],
             ["location_id", "in", inside]
         ]);
-        let mut on_hand = 0.0;
-        let mut after = 0;
-        loop {
-            let mut domain = history.as_array().cloned().unwrap_or_default();
-            domain.push(json!(["id", ">", after]));
-            let page = self
-                .client
-                .search_read(
-                    "stock.move",
-                    Value::Array(domain),
-                    &["location_id", "location_dest_id", quantity],
-                    "id asc",
-                    PAGE,
-                )
-                .await?;
-            for done in &page {
+        let moves = self
+            .all_matching("stock.move", history, &["location_id", "location_dest_id", quantity])
+            .await?;
+        let on_hand = moves
+            .iter()
+            .map(|done| {
                 let done = Fields {
                     model: "stock.move",
                     record: done,
@@ -319,17 +295,13 @@ impl Puller<'_> {
                 let qty = done.record.get(quantity).and_then(Value::as_f64).unwrap_or(0.0);
                 let lands = done.many2one("location_dest_id").is_some_and(|id| inside.contains(&id));
                 let leaves = done.many2one("location_id").is_some_and(|id| inside.contains(&id));
-                on_hand += match (lands, leaves) {
+                match (lands, leaves) {
                     (true, false) => qty,
                     (false, true) => -qty,
                     _ => 0.0,
-                };
-                after = done.id();
-            }
-            if page.len() < PAGE {
-                break;
-            }
-        }
+                }
+            })
+            .sum();
         Ok(Ok((code, on_hand)))
     }
 
