@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::{Value, json};
 
 use crate::client::{OdooClient, OdooError};
+use crate::mapping::by_code;
 
 /// An exception as write-back needs it.
 #[derive(Clone, Debug)]
@@ -47,12 +48,7 @@ fn record_of(question: &OpenQuestion) -> Option<(&'static str, Value)> {
         "po_late" | "po_short" | "damaged_receipt" => by_name("purchase.order"),
         "order_at_risk" | "order_cancelled_stockout" | "allocation_short" => by_name("sale.order"),
         "count_variance" | "negative_stock" | "phantom_stock" | "low_stock" | "price_mismatch" => {
-            let sku = question.sku.as_deref()?;
-            let domain = match sku.strip_prefix("odoo-").and_then(|id| id.parse::<i64>().ok()) {
-                Some(id) => json!([["id", "=", id]]),
-                None => json!([["default_code", "=", sku]]),
-            };
-            Some(("product.product", domain))
+            Some(("product.product", by_code(question.sku.as_deref()?, "default_code")))
         }
         _ => None,
     }
@@ -75,12 +71,7 @@ pub async fn push(
                 let Some((model, domain)) = record_of(question) else {
                     continue;
                 };
-                let found = client.search_read(model, domain, &["id"], "id asc", 1).await?;
-                let Some(res_id) = found
-                    .first()
-                    .and_then(|record| record.get("id"))
-                    .and_then(Value::as_i64)
-                else {
+                let Some(res_id) = client.first_id(model, domain).await? else {
                     report
                         .not_found
                         .push(format!("exception {}: no {model} in Odoo for it", question.id));
@@ -89,13 +80,9 @@ pub async fn push(
                 let res_model_id = match model_ids.get(model) {
                     Some(id) => *id,
                     None => {
-                        let rows = client
-                            .search_read("ir.model", json!([["model", "=", model]]), &["id"], "id asc", 1)
-                            .await?;
-                        let id = rows
-                            .first()
-                            .and_then(|row| row.get("id"))
-                            .and_then(Value::as_i64)
+                        let id = client
+                            .first_id("ir.model", json!([["model", "=", model]]))
+                            .await?
                             .ok_or_else(|| OdooError::MissingModel {
                                 model: model.to_owned(),
                             })?;
@@ -111,10 +98,7 @@ pub async fn push(
                 });
                 if let Some(assignee) = &question.assignee {
                     if !users.contains_key(assignee) {
-                        let found = client
-                            .search_read("res.users", json!([["login", "=", assignee]]), &["id"], "id asc", 1)
-                            .await?;
-                        let id = found.first().and_then(|user| user.get("id")).and_then(Value::as_i64);
+                        let id = client.first_id("res.users", json!([["login", "=", assignee]])).await?;
                         users.insert(assignee.clone(), id);
                     }
                     if let Some(Some(user)) = users.get(assignee) {

@@ -130,6 +130,15 @@ impl OdooClient {
         records(self.call(model, "search_read", kwargs).await?, model)
     }
 
+    /// The id of the first record of `model` matching `domain`, if any.
+    pub async fn first_id(&self, model: &str, domain: Value) -> Result<Option<i64>, OdooError> {
+        let found = self.search_read(model, domain, &["id"], "id asc", 1).await?;
+        Ok(found
+            .first()
+            .and_then(|record| record.get("id"))
+            .and_then(Value::as_i64))
+    }
+
     /// Records by id (at most a page's worth at a time is the caller's concern).
     pub async fn read(&self, model: &str, ids: &[i64], fields: &[&str]) -> Result<Vec<Record>, OdooError> {
         if ids.is_empty() {

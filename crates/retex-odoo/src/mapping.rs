@@ -167,6 +167,15 @@ pub fn sku_of(product: &Record) -> String {
         .map_or_else(|| format!("odoo-{}", fields.id()), str::to_owned)
 }
 
+/// A domain finding a record by its code in `field`, or by its id for the `odoo-<id>` codes given to records
+/// without one ([`sku_of`], [`supplier_code`]).
+pub fn by_code(code: &str, field: &str) -> Value {
+    match code.strip_prefix("odoo-").and_then(|id| id.parse::<i64>().ok()) {
+        Some(id) => json!([["id", "=", id]]),
+        None => json!([[field, "=", code]]),
+    }
+}
+
 /// A supplier's code: the partner's reference, else `odoo-<id>`.
 pub fn supplier_code(partner: &Record) -> String {
     let fields = Fields {

@@ -8,6 +8,7 @@
 use serde_json::{Value, json};
 
 use crate::client::{OdooClient, OdooError};
+use crate::mapping::by_code;
 
 /// An approved draft purchase order, as Retex proposed it.
 #[derive(Clone, Debug)]
@@ -62,17 +63,23 @@ async fn export_one(client: &OdooClient, draft: &Draft) -> Result<Result<String,
     let Some(supplier) = &draft.supplier else {
         return Ok(Err("the draft names no supplier".into()));
     };
-    let Some(partner) = first_id(client, "res.partner", by_code(supplier, "ref")).await? else {
+    let Some(partner) = client.first_id("res.partner", by_code(supplier, "ref")).await? else {
         return Ok(Err(format!("no Odoo partner has the reference {supplier}")));
     };
-    let Some(product) = first_id(client, "product.product", by_code(&draft.sku, "default_code")).await? else {
+    let Some(product) = client
+        .first_id("product.product", by_code(&draft.sku, "default_code"))
+        .await?
+    else {
         return Ok(Err(format!("no Odoo product has the reference {}", draft.sku)));
     };
-    let Some(warehouse) = first_id(client, "stock.warehouse", json!([["code", "=", draft.location]])).await? else {
+    let Some(warehouse) = client
+        .first_id("stock.warehouse", json!([["code", "=", draft.location]]))
+        .await?
+    else {
         return Ok(Err(format!("no Odoo warehouse has the code {}", draft.location)));
     };
     let receipts = json!([["code", "=", "incoming"], ["warehouse_id", "=", warehouse]]);
-    let Some(picking_type) = first_id(client, "stock.picking.type", receipts).await? else {
+    let Some(picking_type) = client.first_id("stock.picking.type", receipts).await? else {
         return Ok(Err(format!(
             "warehouse {} has no receipt operation type",
             draft.location
@@ -95,23 +102,6 @@ async fn export_one(client: &OdooClient, draft: &Draft) -> Result<Result<String,
         .await?
         .unwrap_or_else(|| order.to_string());
     Ok(Ok(format!("Odoo purchase.order {name}")))
-}
-
-/// A domain finding a record by its code, or by its id for the `odoo-<id>` codes the pull gives records
-/// without one.
-fn by_code(code: &str, field: &str) -> Value {
-    match code.strip_prefix("odoo-").and_then(|id| id.parse::<i64>().ok()) {
-        Some(id) => json!([["id", "=", id]]),
-        None => json!([[field, "=", code]]),
-    }
-}
-
-async fn first_id(client: &OdooClient, model: &str, domain: Value) -> Result<Option<i64>, OdooError> {
-    let found = client.search_read(model, domain, &["id"], "id asc", 1).await?;
-    Ok(found
-        .first()
-        .and_then(|record| record.get("id"))
-        .and_then(Value::as_i64))
 }
 
 async fn first_text(client: &OdooClient, model: &str, domain: Value, field: &str) -> Result<Option<String>, OdooError> {
