@@ -45,8 +45,8 @@ pub fn drafts(engine: &retex_core::engine::Engine) -> Vec<Draft> {
         .collect()
 }
 
-/// Creates each draft in Odoo (or finds the one an earlier run created); per draft, the Odoo order's name or
-/// why it could not be created.
+/// Creates each draft in Odoo (or finds the one an earlier run created); per draft, in their order, the Odoo
+/// order's name or why it could not be created.
 pub async fn export(client: &OdooClient, drafts: &[Draft]) -> Result<Vec<(u64, Result<String, String>)>, OdooError> {
     let mut exported = Vec::with_capacity(drafts.len());
     for draft in drafts {

@@ -91,10 +91,8 @@ async fn write_back(
     let exported = orders::export(client, &drafts)
         .await
         .map_err(|error| error.to_string())?;
-    for (task, outcome) in exported {
-        let Some(draft) = drafts.iter().find(|draft| draft.task == task) else {
-            continue;
-        };
+    // `export` answers in the drafts' order.
+    for (draft, (task, outcome)) in drafts.iter().zip(exported) {
         match outcome {
             Ok(reference) => {
                 let action = move |_| Action::TaskExported { task, reference };

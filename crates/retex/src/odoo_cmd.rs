@@ -152,10 +152,8 @@ fn run_push(args: &PushArgs) -> anyhow::Result<ExitCode> {
         eprintln!("odoo: {problem}");
     }
     let mut ordered = 0;
-    for (task, outcome) in exported {
-        let Some(draft) = drafts.iter().find(|draft| draft.task == task) else {
-            continue;
-        };
+    // `export` answers in the drafts' order.
+    for (draft, (task, outcome)) in drafts.iter().zip(exported) {
         match outcome {
             Ok(reference) => {
                 let command = Command {
