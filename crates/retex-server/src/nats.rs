@@ -55,12 +55,6 @@ pub struct NatsIngest {
     options: NatsOptions,
 }
 
-/// A message's lines in the batch's NDJSON body (1-based, end excluded).
-struct Lines {
-    message: usize,
-    range: Range<usize>,
-}
-
 impl NatsIngest {
     /// Connects, and creates the stream and the consumer when they do not exist; an unreachable server is an
     /// error here, so `retex serve` stops with one line rather than serving without its events.
@@ -132,7 +126,7 @@ impl NatsIngest {
     async fn ingest_batch(&self, state: &Arc<AppState>, batch: &[jetstream::Message]) {
         let (body, lines) = ndjson_body(batch);
         let report = loop {
-            if lines.is_empty() {
+            if body.is_empty() {
                 break Ok(IngestReport::default());
             }
             match state.ingest(body.clone(), false).await {
@@ -153,7 +147,7 @@ impl NatsIngest {
             .fetch_add(batch.len() as u64, Ordering::Relaxed);
         for (index, message) in batch.iter().enumerate() {
             let problem = match &report {
-                Ok(report) => problem_of(index, message, &lines, report),
+                Ok(report) => problem_of(lines[index].as_ref(), report),
                 Err(refused) => Some(refused.clone()),
             };
             if let Some(problem) = problem {
@@ -180,43 +174,37 @@ impl NatsIngest {
     }
 }
 
-/// The batch as one NDJSON body, and where each message's lines are in it. A message is one JSON event or NDJSON
-/// lines; an empty one has none.
-fn ndjson_body(batch: &[jetstream::Message]) -> (Bytes, Vec<Lines>) {
+/// The batch as one NDJSON body, and where each message's lines are in it (1-based, end excluded; none for an
+/// empty message). A message is one JSON event or NDJSON lines.
+fn ndjson_body(batch: &[jetstream::Message]) -> (Bytes, Vec<Option<Range<usize>>>) {
     let mut body = Vec::new();
     let mut lines = Vec::with_capacity(batch.len());
     let mut next_line = 1;
-    for (message, received) in batch.iter().enumerate() {
+    for received in batch {
         let payload = received.payload.trim_ascii();
         if payload.is_empty() {
+            lines.push(None);
             continue;
         }
         let count = payload.split(|byte| *byte == b'\n').count();
         body.extend_from_slice(payload);
         body.push(b'\n');
-        lines.push(Lines {
-            message,
-            range: next_line..next_line + count,
-        });
+        lines.push(Some(next_line..next_line + count));
         next_line += count;
     }
     (Bytes::from(body), lines)
 }
 
 /// What was wrong with a message, if anything: empty, a rejected line, or an event contradicting a logged one.
-fn problem_of(index: usize, message: &jetstream::Message, lines: &[Lines], report: &IngestReport) -> Option<String> {
-    let Some(own) = lines.iter().find(|lines| lines.message == index) else {
-        return message
-            .payload
-            .trim_ascii()
-            .is_empty()
-            .then(|| "empty message".to_owned());
+fn problem_of(own: Option<&Range<usize>>, report: &IngestReport) -> Option<String> {
+    let Some(own) = own else {
+        return Some("empty message".to_owned());
     };
-    let line_in_message = |line: usize| line - own.range.start + 1;
+    let line_in_message = |line: usize| line - own.start + 1;
     let mut problems = report
         .errors
         .iter()
-        .filter(|error| own.range.contains(&error.line))
+        .filter(|error| own.contains(&error.line))
         .map(|error| {
             format!(
                 "line {}: {}: {}",
@@ -229,7 +217,7 @@ fn problem_of(index: usize, message: &jetstream::Message, lines: &[Lines], repor
             report
                 .conflicts
                 .iter()
-                .filter(|conflict| own.range.contains(&conflict.line))
+                .filter(|conflict| own.contains(&conflict.line))
                 .map(|conflict| {
                     format!(
                         "line {}: id: repeats ({}, {}) with a different body; the one logged at seq {} stands",
