@@ -38,17 +38,21 @@ pub async fn import_csv(
     decimal_comma: bool,
 ) -> Outcome<ImportReport> {
     let future_events = state.options.future_events;
+    // Read before taking the write lock, so a large file does not hold up the requests meanwhile.
+    let read = tokio::task::spawn_blocking(move || {
+        let now = Timestamp::from_datetime(&Utc::now());
+        let options = ImportOptions {
+            source: "csv".into(),
+            now,
+            decimal_comma,
+            wall_clock: future_events.checked_against(|| now),
+        };
+        read_csv(kind, &bytes, &options).map_err(|problem| Failure::bad_request(format!("line {problem}")))
+    })
+    .await
+    .map_err(|error| Failure::internal("the import task failed", &error))??;
     state
         .write(move |live| {
-            let now = Timestamp::from_datetime(&Utc::now());
-            let options = ImportOptions {
-                source: "csv".into(),
-                now,
-                decimal_comma,
-                wall_clock: future_events.checked_against(|| now),
-            };
-            let read =
-                read_csv(kind, &bytes, &options).map_err(|problem| Failure::bad_request(format!("line {problem}")))?;
             let summary = live.import_rows(&read.rows)?;
             let conflicts: Vec<LineConflict> = summary
                 .appended
