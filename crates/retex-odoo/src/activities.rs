@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::{Value, json};
 
 use crate::client::{OdooClient, OdooError};
-use crate::mapping::by_code;
+use crate::mapping::{FieldNames, by_code};
 
 /// An exception as write-back needs it.
 #[derive(Clone, Debug)]
@@ -42,13 +42,13 @@ pub struct PushReport {
 }
 
 /// The Odoo record an exception is about: model and search domain.
-fn record_of(question: &OpenQuestion) -> Option<(&'static str, Value)> {
+fn record_of(question: &OpenQuestion, names: &FieldNames) -> Option<(&'static str, Value)> {
     let by_name = |model: &'static str| Some((model, json!([["name", "=", question.reference.as_deref()?]])));
     match question.exception_type.as_str() {
         "po_late" | "po_short" | "damaged_receipt" => by_name("purchase.order"),
         "order_at_risk" | "order_cancelled_stockout" | "allocation_short" => by_name("sale.order"),
         "count_variance" | "negative_stock" | "phantom_stock" | "low_stock" | "price_mismatch" => {
-            Some(("product.product", by_code(question.sku.as_deref()?, "default_code")))
+            Some(("product.product", by_code(question.sku.as_deref()?, &names.sku)))
         }
         _ => None,
     }
@@ -61,6 +61,7 @@ pub async fn push(
     questions: &[OpenQuestion],
     known: &mut BTreeMap<u64, i64>,
     retex_url: Option<&str>,
+    names: &FieldNames,
 ) -> Result<PushReport, OdooError> {
     let mut report = PushReport::default();
     let mut model_ids: HashMap<&'static str, i64> = HashMap::new();
@@ -68,7 +69,7 @@ pub async fn push(
     for question in questions {
         match (question.active, known.get(&question.id).copied()) {
             (true, None) => {
-                let Some((model, domain)) = record_of(question) else {
+                let Some((model, domain)) = record_of(question, names) else {
                     continue;
                 };
                 let Some(res_id) = client.first_id(model, domain).await? else {
@@ -156,7 +157,11 @@ fn note(question: &OpenQuestion, retex_url: Option<&str>) -> String {
 
 /// The exceptions write-back looks at: the open ones about Odoo records, and those that already have an
 /// activity.
-pub fn questions(engine: &retex_core::engine::Engine, known: &BTreeMap<u64, i64>) -> Vec<OpenQuestion> {
+pub fn questions(
+    engine: &retex_core::engine::Engine,
+    known: &BTreeMap<u64, i64>,
+    names: &FieldNames,
+) -> Vec<OpenQuestion> {
     engine
         .exceptions()
         .into_iter()
@@ -179,7 +184,7 @@ pub fn questions(engine: &retex_core::engine::Engine, known: &BTreeMap<u64, i64>
                 view.impact.0.round_dp(2)
             ),
         })
-        .filter(|question| known.contains_key(&question.id) || (question.active && record_of(question).is_some()))
+        .filter(|question| known.contains_key(&question.id) || (question.active && record_of(question, names).is_some()))
         .collect()
 }
 

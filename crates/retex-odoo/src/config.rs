@@ -1,5 +1,5 @@
-//! The connector's settings file, for `retex serve --odoo FILE` (pull on a schedule) and the `[locations]`
-//! table `retex odoo pull --mapping FILE` reads.
+//! The connector's settings file, for `retex serve --odoo FILE` (pull on a schedule), and the mapping tables
+//! (`[locations]`, `[fields]`) it shares with the file `retex odoo pull --mapping FILE` reads.
 //!
 //! ```toml
 //! url = "https://shop.example.com"
@@ -13,6 +13,9 @@
 //!
 //! [locations]
 //! S01 = "store"
+//!
+//! [fields]
+//! sku = "barcode"
 //! ```
 
 use std::collections::HashMap;
@@ -20,6 +23,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::client::Credentials;
+use crate::mapping::{FieldNames, Mapping};
 use crate::pull::PullOptions;
 
 /// Where the Odoo is, how to log in, and how often to pull.
@@ -98,7 +102,10 @@ impl OdooConfig {
                 "api_key_file",
                 "every_minutes",
                 "since",
+                "write_back",
+                "retex_url",
                 "locations",
+                "fields",
             ];
             if !known.contains(&key.as_str()) {
                 return Err(format!("{name}: {key}: unknown key; use {}", known.join(", ")));
@@ -112,7 +119,7 @@ impl OdooConfig {
             every: Duration::from_secs(every_minutes * 60),
             options: PullOptions {
                 since,
-                location_kinds: location_kinds(&table).map_err(|problem| format!("{name}: {problem}"))?,
+                mapping: mapping(&table).map_err(|problem| format!("{name}: {problem}"))?,
             },
             write_back,
             retex_url,
@@ -125,8 +132,47 @@ impl OdooConfig {
     }
 }
 
-/// The `[locations]` table: warehouse code to location kind.
-pub fn location_kinds(table: &toml::Table) -> Result<HashMap<String, String>, String> {
+/// The mapping tables: `[locations]` (warehouse code to location kind) and `[fields]` (which Odoo field holds
+/// a value the default mapping reads elsewhere).
+pub fn mapping(table: &toml::Table) -> Result<Mapping, String> {
+    Ok(Mapping {
+        location_kinds: location_kinds(table)?,
+        fields: field_names(table)?,
+    })
+}
+
+fn field_names(table: &toml::Table) -> Result<FieldNames, String> {
+    let mut names = FieldNames::default();
+    let Some(fields) = table.get("fields") else {
+        return Ok(names);
+    };
+    let toml::Value::Table(fields) = fields else {
+        return Err("fields: expected a table ([fields])".into());
+    };
+    for (key, field) in fields {
+        let Some(slot) = names.get_mut(key) else {
+            return Err(format!(
+                "fields.{key}: unknown; use {}",
+                FieldNames::KEYS.join(", ")
+            ));
+        };
+        match field.as_str() {
+            Some(field) if is_field_name(field) => *slot = field.to_owned(),
+            _ => return Err(format!("fields.{key}: {field} is not an Odoo field name")),
+        }
+    }
+    Ok(names)
+}
+
+/// Odoo field names are lower-case identifiers (`default_code`, `x_studio_sku`).
+fn is_field_name(text: &str) -> bool {
+    text.starts_with(|first: char| first.is_ascii_lowercase())
+        && text
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_')
+}
+
+fn location_kinds(table: &toml::Table) -> Result<HashMap<String, String>, String> {
     let mut kinds = HashMap::new();
     let Some(locations) = table.get("locations") else {
         return Ok(kinds);
@@ -158,7 +204,9 @@ mod tests {
     }
 
     const SETTINGS: &str = "url = \"https://shop.example.com/\"\ndatabase = \"shop\"\nuser = \"retex\"\n\
-                            api_key_file = \"odoo-key\"\nevery_minutes = 2\n[locations]\nS01 = \"store\"\n";
+                            api_key_file = \"odoo-key\"\nevery_minutes = 2\nwrite_back = true\n\
+                            retex_url = \"https://retex.shop\"\n[locations]\nS01 = \"store\"\n\
+                            [fields]\nsku = \"barcode\"\n";
 
     #[test]
     fn the_settings_file_names_its_secret_file_beside_it_and_its_schedule() {
@@ -167,9 +215,13 @@ mod tests {
         assert_eq!(config.every, Duration::from_secs(120));
         assert_eq!(config.scope(), "https://shop.example.com/shop");
         assert_eq!(
-            config.options.location_kinds.get("S01").map(String::as_str),
+            config.options.mapping.location_kinds.get("S01").map(String::as_str),
             Some("store")
         );
+        assert_eq!(config.options.mapping.fields.sku, "barcode");
+        assert_eq!(config.options.mapping.fields.cost, "standard_price", "the rest keep their default");
+        assert!(config.write_back);
+        assert_eq!(config.retex_url.as_deref(), Some("https://retex.shop"));
     }
 
     #[test]
@@ -183,5 +235,12 @@ mod tests {
             kind.contains("locations.S01: \"shop\" is not store, warehouse or web"),
             "{kind}"
         );
+        let field = read(&SETTINGS.replace("sku =", "code ="), Some("k")).unwrap_err();
+        assert!(
+            field.contains("fields.code: unknown; use sku, supplier_code, cost, price, ship_by"),
+            "{field}"
+        );
+        let name = read(&SETTINGS.replace("\"barcode\"", "\"Bar Code\""), Some("k")).unwrap_err();
+        assert!(name.contains("fields.sku: \"Bar Code\" is not an Odoo field name"), "{name}");
     }
 }

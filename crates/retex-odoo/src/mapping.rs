@@ -25,8 +25,61 @@ pub struct Lookups {
     pub skus: HashMap<i64, String>,
     /// `res.partner` id to its supplier code.
     pub suppliers: HashMap<i64, String>,
-    /// Location kinds by warehouse code, from the mapping file; `warehouse` otherwise.
+    /// What the mapping file changes in the defaults.
+    pub mapping: Mapping,
+}
+
+/// What a mapping file may change in the default mapping (docs/integrations.md): the kind of each warehouse,
+/// and which Odoo field holds a code, a price or a promise where a shop keeps it in another.
+#[derive(Clone, Debug, Default)]
+pub struct Mapping {
+    /// Location kinds by warehouse code (`store`, `warehouse`, `web`); `warehouse` otherwise.
     pub location_kinds: HashMap<String, String>,
+    pub fields: FieldNames,
+}
+
+/// The Odoo fields the mapping reads where shops differ.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldNames {
+    /// `product.product`: the SKU (`default_code`; `barcode` where products are known by their barcode).
+    pub sku: String,
+    /// `res.partner`: the supplier code (`ref`).
+    pub supplier_code: String,
+    /// `product.product`: the unit cost (`standard_price`).
+    pub cost: String,
+    /// `product.product`: the selling price (`lst_price`).
+    pub price: String,
+    /// `sale.order`: the date promised to the customer (`commitment_date`); `expected_date` when it is empty.
+    pub ship_by: String,
+}
+
+impl Default for FieldNames {
+    fn default() -> Self {
+        Self {
+            sku: "default_code".into(),
+            supplier_code: "ref".into(),
+            cost: "standard_price".into(),
+            price: "lst_price".into(),
+            ship_by: "commitment_date".into(),
+        }
+    }
+}
+
+impl FieldNames {
+    /// The names a mapping file's `[fields]` table uses for the fields above.
+    pub const KEYS: [&'static str; 5] = ["sku", "supplier_code", "cost", "price", "ship_by"];
+
+    /// The field set under `key`, one of [`Self::KEYS`].
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut String> {
+        match key {
+            "sku" => Some(&mut self.sku),
+            "supplier_code" => Some(&mut self.supplier_code),
+            "cost" => Some(&mut self.cost),
+            "price" => Some(&mut self.price),
+            "ship_by" => Some(&mut self.ship_by),
+            _ => None,
+        }
+    }
 }
 
 /// Why one record was skipped: `odoo: stock.move 4711: product_id: no such product`.
@@ -34,7 +87,7 @@ pub struct Lookups {
 pub struct Skipped {
     pub model: &'static str,
     pub id: i64,
-    pub field: &'static str,
+    pub field: String,
     pub problem: String,
 }
 
@@ -59,11 +112,11 @@ impl Fields<'_> {
         self.record.get("id").and_then(Value::as_i64).unwrap_or(0)
     }
 
-    pub fn skipped(&self, field: &'static str, problem: impl Into<String>) -> Skipped {
+    pub fn skipped(&self, field: &str, problem: impl Into<String>) -> Skipped {
         Skipped {
             model: self.model,
             id: self.id(),
-            field,
+            field: field.to_owned(),
             problem: problem.into(),
         }
     }
@@ -76,7 +129,7 @@ impl Fields<'_> {
             .filter(|text| !text.is_empty())
     }
 
-    pub fn required_text(&self, field: &'static str) -> Result<&str, Skipped> {
+    pub fn required_text(&self, field: &str) -> Result<&str, Skipped> {
         self.text(field).ok_or_else(|| self.skipped(field, "empty"))
     }
 
@@ -100,7 +153,7 @@ impl Fields<'_> {
     }
 
     /// A number field as the JSON number Odoo sent (its text is kept, so a decimal stays exact).
-    pub fn number(&self, field: &'static str) -> Result<Value, Skipped> {
+    pub fn number(&self, field: &str) -> Result<Value, Skipped> {
         match self.record.get(field) {
             Some(Value::Number(number)) => Ok(Value::Number(number.clone())),
             _ => Err(self.skipped(field, "not a number")),
@@ -108,12 +161,12 @@ impl Fields<'_> {
     }
 
     /// A datetime field (`"2026-11-02 10:15:00"`, UTC) as RFC 3339.
-    pub fn time(&self, field: &'static str) -> Result<String, Skipped> {
+    pub fn time(&self, field: &str) -> Result<String, Skipped> {
         let text = self.required_text(field)?;
         odoo_time(text).ok_or_else(|| self.skipped(field, format!("{text:?} is not an Odoo datetime")))
     }
 
-    fn sku(&self, field: &'static str, lookups: &Lookups) -> Result<String, Skipped> {
+    fn sku(&self, field: &str, lookups: &Lookups) -> Result<String, Skipped> {
         let product = self.many2one(field).ok_or_else(|| self.skipped(field, "empty"))?;
         lookups
             .skus
@@ -123,7 +176,7 @@ impl Fields<'_> {
     }
 
     /// The warehouse code of the picking type in `field`.
-    pub fn location_of_picking_type(&self, field: &'static str, lookups: &Lookups) -> Result<String, Skipped> {
+    pub fn location_of_picking_type(&self, field: &str, lookups: &Lookups) -> Result<String, Skipped> {
         let picking_type = self.many2one(field).ok_or_else(|| self.skipped(field, "empty"))?;
         lookups
             .picking_types
@@ -156,14 +209,14 @@ pub fn odoo_time(text: &str) -> Option<String> {
     valid.then(|| format!("{date}T{}Z", &time[..8]))
 }
 
-/// A product's SKU: its internal reference, else `odoo-<id>`.
-pub fn sku_of(product: &Record) -> String {
+/// A product's SKU: its internal reference (or the field the mapping names), else `odoo-<id>`.
+pub fn sku_of(product: &Record, names: &FieldNames) -> String {
     let fields = Fields {
         model: "product.product",
         record: product,
     };
     fields
-        .text("default_code")
+        .text(&names.sku)
         .map_or_else(|| format!("odoo-{}", fields.id()), str::to_owned)
 }
 
@@ -176,14 +229,14 @@ pub fn by_code(code: &str, field: &str) -> Value {
     }
 }
 
-/// A supplier's code: the partner's reference, else `odoo-<id>`.
-pub fn supplier_code(partner: &Record) -> String {
+/// A supplier's code: the partner's reference (or the field the mapping names), else `odoo-<id>`.
+pub fn supplier_code(partner: &Record, names: &FieldNames) -> String {
     let fields = Fields {
         model: "res.partner",
         record: partner,
     };
     fields
-        .text("ref")
+        .text(&names.supplier_code)
         .map_or_else(|| format!("odoo-{}", fields.id()), str::to_owned)
 }
 
@@ -202,7 +255,7 @@ pub fn warehouse(record: &Record, lookups: &Lookups) -> Result<Value, Skipped> {
         record,
     };
     let code = fields.required_text("code")?;
-    let kind = lookups.location_kinds.get(code).map_or("warehouse", String::as_str);
+    let kind = lookups.mapping.location_kinds.get(code).map_or("warehouse", String::as_str);
     let at = fields.time("write_date")?;
     let body = json!({"code": code, "name": fields.required_text("name")?, "kind": kind});
     Ok(envelope(
@@ -214,13 +267,13 @@ pub fn warehouse(record: &Record, lookups: &Lookups) -> Result<Value, Skipped> {
 }
 
 /// A supplier (`res.partner`) with the lead time of its product offer (`product.supplierinfo.delay`).
-pub fn supplier(partner: &Record, lead_time_days: Option<&Value>) -> Result<Value, Skipped> {
+pub fn supplier(partner: &Record, lead_time_days: Option<&Value>, names: &FieldNames) -> Result<Value, Skipped> {
     let fields = Fields {
         model: "res.partner",
         record: partner,
     };
     let at = fields.time("write_date")?;
-    let mut body = json!({"code": supplier_code(partner), "name": fields.required_text("name")?});
+    let mut body = json!({"code": supplier_code(partner, names), "name": fields.required_text("name")?});
     if let Some(days) = lead_time_days {
         body["lead_time_days"] = days.clone();
     }
@@ -229,7 +282,7 @@ pub fn supplier(partner: &Record, lead_time_days: Option<&Value>) -> Result<Valu
 }
 
 /// A `product.product` with its first supplier.
-pub fn product(record: &Record, supplier: Option<&str>) -> Result<Value, Skipped> {
+pub fn product(record: &Record, supplier: Option<&str>, names: &FieldNames) -> Result<Value, Skipped> {
     let fields = Fields {
         model: "product.product",
         record,
@@ -240,11 +293,11 @@ pub fn product(record: &Record, supplier: Option<&str>) -> Result<Value, Skipped
         .map(|path| path.split(" / ").map(str::trim).collect::<Vec<_>>().join("/"))
         .ok_or_else(|| fields.skipped("categ_id", "empty"))?;
     let mut body = json!({
-        "sku": sku_of(record),
+        "sku": sku_of(record, names),
         "name": fields.required_text("name")?,
         "category": category,
-        "cost": fields.number("standard_price")?,
-        "price": fields.number("lst_price")?,
+        "cost": fields.number(&names.cost)?,
+        "price": fields.number(&names.price)?,
     });
     if let Some(uom) = fields.many2one_name("uom_id") {
         body["uom"] = uom.into();
@@ -347,7 +400,7 @@ pub fn sale_order(order: &Record, lines: &[&Record], lookups: &Lookups) -> Resul
     let name = fields.required_text("name")?;
     let at = fields.time("date_order")?;
     let ship_by = fields
-        .time("commitment_date")
+        .time(&lookups.mapping.fields.ship_by)
         .or_else(|_| fields.time("expected_date"))?;
     let warehouse = fields
         .many2one("warehouse_id")
@@ -531,7 +584,7 @@ mod tests {
             "id": 7, "default_code": false, "name": "Desk lamp", "categ_id": [3, "All / Office / Lighting"],
             "standard_price": 12.5, "lst_price": 29.9, "uom_id": [1, "Units"], "write_date": "2026-11-02 10:15:00"
         }));
-        let event = product(&lamp, Some("ACME")).unwrap();
+        let event = product(&lamp, Some("ACME"), &FieldNames::default()).unwrap();
         assert_eq!(event["id"], "odoo:product.product:7:2026-11-02T10:15:00Z");
         assert_eq!(event["sku"], "odoo-7");
         assert_eq!(event["category"], "All/Office/Lighting");

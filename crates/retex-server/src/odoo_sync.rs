@@ -65,14 +65,16 @@ async fn write_back(
 ) -> Result<(), String> {
     let key = activities::known_key(scope);
     let read_key = key.clone();
+    let names = config.options.mapping.fields.clone();
     let (questions, mut known) = state
         .write(move |live| {
             let known = activities::parse_known(live.setting(&read_key).map_err(Failure::from)?.as_deref());
-            Ok((activities::questions(live.engine(), &known), known))
+            Ok((activities::questions(live.engine(), &known, &names), known))
         })
         .await
         .map_err(|failure| failure.message)?;
-    let pushed = activities::push(client, &questions, &mut known, config.retex_url.as_deref()).await;
+    let names = &config.options.mapping.fields;
+    let pushed = activities::push(client, &questions, &mut known, config.retex_url.as_deref(), names).await;
     let kept = serde_json::to_string(&known).unwrap_or_default();
     state
         .write(move |live| live.put_setting(&key, &kept).map_err(Failure::from))
@@ -88,7 +90,7 @@ async fn write_back(
         .read(|live| Ok(orders::drafts(live.engine())))
         .await
         .map_err(|failure| failure.message)?;
-    let exported = orders::export(client, &drafts)
+    let exported = orders::export(client, &drafts, names)
         .await
         .map_err(|error| error.to_string())?;
     // `export` answers in the drafts' order.

@@ -1,12 +1,12 @@
 //! `retex odoo pull`: what changed in a shop's Odoo since the last pull, appended to the log as events.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use retex_core::command::{Action, Command};
+use retex_odoo::mapping::Mapping;
 use retex_odoo::{Credentials, OdooClient, PullError, PullOptions, activities, orders};
 
 use crate::store_args::StoreArgs;
@@ -44,10 +44,6 @@ pub struct PullArgs {
     /// where the last one stopped.
     #[arg(long, value_name = "TIME")]
     since: Option<String>,
-    /// A TOML file that overrides the default mapping: `[locations]` gives warehouse codes their kind
-    /// (`S01 = "store"`); every warehouse is a `warehouse` otherwise.
-    #[arg(long, value_name = "FILE")]
-    mapping: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -84,6 +80,11 @@ struct Connection {
     /// A file whose first line is an API key, for the JSON-2 API (Odoo 19 and later).
     #[arg(long, value_name = "FILE")]
     api_key_file: Option<PathBuf>,
+    /// A TOML file that overrides the default mapping: `[locations]` gives warehouse codes their kind
+    /// (`S01 = "store"`; `warehouse` otherwise), `[fields]` names the Odoo fields that hold a product's SKU,
+    /// a supplier's code, cost, price or ship-by date where they are not the defaults (`sku = "barcode"`).
+    #[arg(long, value_name = "FILE")]
+    mapping: Option<PathBuf>,
 }
 
 impl Connection {
@@ -93,6 +94,19 @@ impl Connection {
             (None, Some(path)) => Ok(Credentials::ApiKey(first_line(path)?)),
             (None, None) => bail!("give --password-file or --api-key-file"),
         }
+    }
+
+    /// The mapping file's changes to the defaults.
+    fn mapping(&self) -> anyhow::Result<Mapping> {
+        let Some(path) = &self.mapping else {
+            return Ok(Mapping::default());
+        };
+        let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
+        let table: toml::Table = toml::from_str(&text).with_context(|| format!("{}: not TOML", path.display()))?;
+        if let Some(other) = table.keys().find(|key| !["locations", "fields"].contains(&key.as_str())) {
+            bail!("{}: {other}: unknown; the mapping file has [locations] and [fields]", path.display());
+        }
+        retex_odoo::config::mapping(&table).map_err(|problem| anyhow::anyhow!("{}: {problem}", path.display()))
     }
 
     /// The name of this Odoo database in the store's keys.
@@ -136,11 +150,12 @@ fn run_push(args: &PushArgs) -> anyhow::Result<ExitCode> {
     let mut live = args.store.open_live()?;
     let key = activities::known_key(&args.odoo.scope());
     let mut known = activities::parse_known(live.setting(&key)?.as_deref());
-    let questions = activities::questions(live.engine(), &known);
+    let names = args.odoo.mapping()?.fields;
+    let questions = activities::questions(live.engine(), &known, &names);
     let drafts = orders::drafts(live.engine());
     let pushed = args.odoo.run(async |client| {
-        let report = activities::push(&client, &questions, &mut known, args.retex_url.as_deref()).await?;
-        Ok((report, orders::export(&client, &drafts).await?))
+        let report = activities::push(&client, &questions, &mut known, args.retex_url.as_deref(), &names).await?;
+        Ok((report, orders::export(&client, &drafts, &names).await?))
     })?;
     // What was created before an error is kept, so it is not created twice.
     live.put_setting(&key, &serde_json::to_string(&known)?)?;
@@ -172,7 +187,7 @@ fn run_push(args: &PushArgs) -> anyhow::Result<ExitCode> {
         }
     }
     println!(
-        "activities created {}, marked done {}; purchase orders created {ordered}; {} exceptions about records Odoo does not have",
+        "activities created {}, marked done {}; approved drafts created {ordered}; {} exceptions about records Odoo does not have",
         report.created,
         report.done,
         report.not_found.len()
@@ -183,10 +198,7 @@ fn run_push(args: &PushArgs) -> anyhow::Result<ExitCode> {
 fn run_pull(args: &PullArgs) -> anyhow::Result<ExitCode> {
     let options = PullOptions {
         since: args.since.as_deref().map(odoo_datetime).transpose()?,
-        location_kinds: match &args.mapping {
-            Some(path) => location_kinds(path)?,
-            None => HashMap::new(),
-        },
+        mapping: args.odoo.mapping()?,
     };
     let mut live = args.store.open_live()?;
     let scope = args.odoo.scope();
@@ -239,14 +251,4 @@ fn odoo_datetime(text: &str) -> anyhow::Result<String> {
     let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .with_context(|| format!("--since {text}: not an RFC 3339 time or a YYYY-MM-DD date"))?;
     Ok(format!("{date} 00:00:00"))
-}
-
-/// `[locations]` of the mapping file: warehouse code to location kind.
-fn location_kinds(path: &Path) -> anyhow::Result<HashMap<String, String>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
-    let table: toml::Table = toml::from_str(&text).with_context(|| format!("{}: not TOML", path.display()))?;
-    if let Some(other) = table.keys().find(|key| *key != "locations") {
-        bail!("{}: {other}: unknown; the mapping file has [locations]", path.display());
-    }
-    retex_odoo::config::location_kinds(&table).map_err(|problem| anyhow::anyhow!("{}: {problem}", path.display()))
 }

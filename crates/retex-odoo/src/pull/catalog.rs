@@ -16,12 +16,14 @@ impl Puller<'_> {
 
     /// Changed products, with their first supplier (by `sequence`) and its lead time.
     pub(super) async fn products(&mut self) -> Result<(), OdooError> {
+        let options = self.options;
+        let names = &options.mapping.fields;
         let fields = [
-            "default_code",
+            &names.sku,
             "name",
             "categ_id",
-            "standard_price",
-            "lst_price",
+            &names.cost,
+            &names.price,
             "uom_id",
             "seller_ids",
         ];
@@ -63,7 +65,7 @@ impl Puller<'_> {
             })
             .collect();
         let partners = self
-            .read_in_pages("res.partner", &partner_ids, &["ref", "name", "write_date"])
+            .read_in_pages("res.partner", &partner_ids, &[&names.supplier_code, "name", "write_date"])
             .await?;
         let partners = by_id(&partners);
         let mut suppliers: BTreeMap<(i64, String), Value> = BTreeMap::new();
@@ -86,17 +88,15 @@ impl Puller<'_> {
                     record: partner,
                 }
                 .id();
-                match mapping::supplier(partner, delay.as_ref()) {
+                match mapping::supplier(partner, delay.as_ref(), names) {
                     Ok(event) => {
                         suppliers.insert((id, delay.map(|days| days.to_string()).unwrap_or_default()), event);
                     }
                     Err(skipped) => self.report.skipped.push(skipped),
                 }
             }
-            mapped.push(mapping::product(
-                product,
-                partner.map(mapping::supplier_code).as_deref(),
-            ));
+            let supplier = partner.map(|partner| mapping::supplier_code(partner, names));
+            mapped.push(mapping::product(product, supplier.as_deref(), names));
         }
         for (_, mut event) in suppliers {
             // One supplier may offer products with different lead times: each is its own upsert.

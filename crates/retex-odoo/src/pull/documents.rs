@@ -15,13 +15,15 @@ impl Puller<'_> {
                 .many2one("partner_id")
             })
             .collect();
-        for partner in self.read_in_pages("res.partner", &ids, &["ref"]).await? {
+        let options = self.options;
+        let names = &options.mapping.fields;
+        for partner in self.read_in_pages("res.partner", &ids, &[&names.supplier_code]).await? {
             let id = Fields {
                 model: "res.partner",
                 record: &partner,
             }
             .id();
-            self.lookups.suppliers.insert(id, mapping::supplier_code(&partner));
+            self.lookups.suppliers.insert(id, mapping::supplier_code(&partner, names));
         }
         Ok(())
     }
@@ -78,7 +80,7 @@ impl Puller<'_> {
         let fields = [
             "name",
             "date_order",
-            "commitment_date",
+            &self.options.mapping.fields.ship_by,
             "expected_date",
             "warehouse_id",
             "order_line",

@@ -16,7 +16,7 @@ use retex_store::{IncomingEvent, LiveEngine, StoreError};
 use serde_json::{Value, json};
 
 use crate::client::{OdooClient, OdooError, Record};
-use crate::mapping::{self, Fields, Lookups, Skipped};
+use crate::mapping::{self, Fields, Lookups, Mapping, Skipped};
 
 mod catalog;
 mod documents;
@@ -40,8 +40,8 @@ pub enum PullError {
 pub struct PullOptions {
     /// On the first pull, read only records written at or after this Odoo datetime (`YYYY-MM-DD HH:MM:SS`).
     pub since: Option<String>,
-    /// Location kinds by warehouse code (`store`, `warehouse`, `web`); `warehouse` otherwise.
-    pub location_kinds: HashMap<String, String>,
+    /// The mapping file's changes to the default mapping.
+    pub mapping: Mapping,
 }
 
 /// What one pull read and did.
@@ -132,7 +132,7 @@ pub async fn read_changes(
         options,
         saved,
         lookups: Lookups {
-            location_kinds: options.location_kinds.clone(),
+            mapping: options.mapping.clone(),
             ..Lookups::default()
         },
         events: Vec::new(),
@@ -167,7 +167,7 @@ impl Changes {
                 Err(error) => self.report.skipped.push(Skipped {
                     model: "event",
                     id: 0,
-                    field: "event",
+                    field: "event".into(),
                     problem: format!("{error}: {text}"),
                 }),
             }
@@ -268,9 +268,11 @@ impl Puller<'_> {
                 self.lookups.picking_types.insert(fields.id(), warehouse);
             }
         }
-        for product in self.every("product.product", &["default_code"]).await? {
+        let sku_field = self.options.mapping.fields.sku.clone();
+        for product in self.every("product.product", &[&sku_field]).await? {
             let id = product.get("id").and_then(Value::as_i64).unwrap_or(0);
-            self.lookups.skus.insert(id, mapping::sku_of(&product));
+            let sku = mapping::sku_of(&product, &self.options.mapping.fields);
+            self.lookups.skus.insert(id, sku);
         }
         Ok(())
     }

@@ -179,8 +179,13 @@ impl Fake {
                     };
                     let id = records.len() as i64 + 1;
                     record.insert("id".into(), json!(id));
-                    if model == "purchase.order" && !record.contains_key("name") {
-                        record.insert("name".into(), json!(format!("P{id:05}")));
+                    let name = match model {
+                        "purchase.order" => format!("P{id:05}"),
+                        "stock.picking" => format!("WH/INT/{id:05}"),
+                        _ => String::new(),
+                    };
+                    if !name.is_empty() && !record.contains_key("name") {
+                        record.insert("name".into(), json!(name));
                     }
                     records.push(record);
                     ids.push(id);

@@ -6,7 +6,8 @@ mod fake_odoo;
 use fake_odoo::{API_KEY, DATABASE, Data, LOGIN, PASSWORD};
 use retex_core::engine::EngineConfig;
 use retex_odoo::activities::{self, OpenQuestion};
-use retex_odoo::orders::{self, Draft};
+use retex_odoo::mapping::FieldNames;
+use retex_odoo::orders::{self, Draft, DraftKind};
 use retex_odoo::{Credentials, OdooClient, OdooError, PullOptions, PullReport, pull};
 use retex_store::{LiveEngine, LiveOptions, StoreLocation};
 use serde_json::{Value, json};
@@ -24,11 +25,11 @@ fn shop() -> Data {
     }
     data.insert(
         "stock.warehouse",
-        json!({"id": 1, "code": "WH", "name": "Main warehouse", "write_date": at}),
+        json!({"id": 1, "code": "WH", "name": "Main warehouse", "lot_stock_id": [8, "WH/Stock"], "write_date": at}),
     );
     data.insert(
         "stock.warehouse",
-        json!({"id": 2, "code": "S01", "name": "High Street", "write_date": at}),
+        json!({"id": 2, "code": "S01", "name": "High Street", "lot_stock_id": [10, "S01/Stock"], "write_date": at}),
     );
     data.insert(
         "stock.picking.type",
@@ -46,14 +47,15 @@ fn shop() -> Data {
         "product.supplierinfo",
         json!({"id": 1, "partner_id": [7, "Acme Ltd"], "delay": 3, "sequence": 1}),
     );
-    for (id, code, name, price) in [
-        (11, json!("LAMP-1"), "Desk lamp", 29.9),
-        (12, json!(false), "Bulb", 2.5),
+    for (id, code, barcode, name, price) in [
+        (11, json!("LAMP-1"), json!("4006381333931"), "Desk lamp", 29.9),
+        (12, json!(false), json!(false), "Bulb", 2.5),
     ] {
         data.insert(
             "product.product",
-            json!({"id": id, "default_code": code, "name": name, "categ_id": [1, "All / Lighting"], "standard_price": 1.25,
-                   "lst_price": price, "uom_id": [1, "Units"], "seller_ids": [1], "active": true, "write_date": at}),
+            json!({"id": id, "default_code": code, "barcode": barcode, "name": name, "categ_id": [1, "All / Lighting"],
+                   "standard_price": 1.25, "lst_price": price, "uom_id": [1, "Units"], "seller_ids": [1], "active": true,
+                   "write_date": at}),
         );
     }
     let order = |id: i64, name: &str, state: &str, lines: Vec<i64>| {
@@ -144,6 +146,10 @@ fn shop() -> Data {
         "stock.picking.type",
         json!({"id": 5, "code": "incoming", "warehouse_id": [2, "High Street"]}),
     );
+    data.insert(
+        "stock.picking.type",
+        json!({"id": 6, "code": "internal", "warehouse_id": [1, "Main warehouse"]}),
+    );
     data.insert("stock.picking", json!({"id": 44, "name": "WH/OUT/00044", "state": "done", "origin": false,
         "group_id": [5, "S01 resupply 5"], "date_done": "2026-11-03 08:00:00", "picking_type_id": [4, "Resupply out"],
         "location_id": [8, "WH/Stock"], "location_dest_id": [9, "Transit"], "move_ids": [54], "write_date": "2026-11-03 08:00:00"}));
@@ -194,10 +200,19 @@ fn logged(live: &mut LiveEngine) -> Vec<Value> {
 }
 
 async fn pull_once(url: &str, credentials: Credentials, live: &mut LiveEngine) -> Result<PullReport, String> {
+    pull_mapped(url, credentials, live, &PullOptions::default()).await
+}
+
+async fn pull_mapped(
+    url: &str,
+    credentials: Credentials,
+    live: &mut LiveEngine,
+    options: &PullOptions,
+) -> Result<PullReport, String> {
     let client = OdooClient::connect(url, DATABASE, LOGIN, credentials)
         .await
         .map_err(|error| error.to_string())?;
-    pull(&client, live, "test", &PullOptions::default())
+    pull(&client, live, "test", options)
         .await
         .map_err(|error| error.to_string())
 }
@@ -360,6 +375,39 @@ async fn a_pull_maps_the_shop_exactly_once_and_the_next_one_reads_only_what_chan
 }
 
 #[tokio::test]
+async fn a_mapping_file_keys_products_by_barcode_everywhere_they_are_named() {
+    let address = fake_odoo::start(shop(), 17).await;
+    let url = format!("http://{address}");
+    let dir = tempfile::tempdir().unwrap();
+    let mut live = live_engine(dir.path());
+    let settings: toml::Table = toml::from_str("[fields]\nsku = \"barcode\"\n[locations]\nS01 = \"store\"\n").unwrap();
+    let options = PullOptions {
+        since: None,
+        mapping: retex_odoo::config::mapping(&settings).unwrap(),
+    };
+    let report = pull_mapped(&url, Credentials::Password(PASSWORD.into()), &mut live, &options)
+        .await
+        .unwrap();
+    assert_eq!(report.accepted, 13, "{report:?}");
+    let events = logged(&mut live);
+    let skus_of = |kind: &str| -> Vec<String> {
+        events
+            .iter()
+            .filter(|event| event["type"] == kind)
+            .flat_map(|event| match event["lines"].as_array() {
+                Some(lines) => lines.iter().map(|line| line["sku"].to_string()).collect(),
+                None => vec![event["sku"].to_string()],
+            })
+            .collect()
+    };
+    assert_eq!(skus_of("product"), ["\"4006381333931\"", "\"odoo-12\""]);
+    assert_eq!(skus_of("purchase_order"), ["\"4006381333931\"", "\"odoo-12\""]);
+    assert_eq!(skus_of("sale"), ["\"4006381333931\""]);
+    let store = events.iter().find(|event| event["code"] == "S01").unwrap();
+    assert_eq!(store["kind"], "store");
+}
+
+#[tokio::test]
 async fn odoo_19_is_read_over_json_2_with_an_api_key() {
     let address = fake_odoo::start(shop(), 19).await;
     let url = format!("http://{address}");
@@ -441,7 +489,8 @@ async fn open_exceptions_become_activities_once_and_settled_ones_are_marked_done
         question(8, "transfer_overdue", Some("T-1"), None),
     ];
     let mut known = Default::default();
-    let first = activities::push(&client, &questions, &mut known, Some("https://retex.shop/"))
+    let names = FieldNames::default();
+    let first = activities::push(&client, &questions, &mut known, Some("https://retex.shop/"), &names)
         .await
         .unwrap();
     assert_eq!((first.created, first.done), (2, 0), "{first:?}");
@@ -466,11 +515,15 @@ async fn open_exceptions_become_activities_once_and_settled_ones_are_marked_done
         (Some(103), Some(12))
     );
 
-    let again = activities::push(&client, &questions, &mut known, None).await.unwrap();
+    let again = activities::push(&client, &questions, &mut known, None, &names)
+        .await
+        .unwrap();
     assert_eq!((again.created, again.done), (0, 0), "each exception has one activity");
     questions[0].active = false;
     questions[0].root_cause = Some("supplier_failure".into());
-    let settled = activities::push(&client, &questions, &mut known, None).await.unwrap();
+    let settled = activities::push(&client, &questions, &mut known, None, &names)
+        .await
+        .unwrap();
     assert_eq!(settled.done, 1);
     let done = activities_now();
     assert_eq!(
@@ -487,13 +540,16 @@ async fn an_approved_draft_becomes_one_request_for_quotation_in_odoo() {
     let draft = |task: u64, supplier: &str| Draft {
         task,
         exception: 3,
-        supplier: Some(supplier.into()),
         location: "WH".into(),
         sku: "LAMP-1".into(),
         qty: json!(12),
-        expected: "2026-11-09T10:00:00.000Z".into(),
+        kind: DraftKind::PurchaseOrder {
+            supplier: Some(supplier.into()),
+            expected: "2026-11-09T10:00:00.000Z".into(),
+        },
     };
-    let exported = orders::export(&client, &[draft(9, "ACME"), draft(10, "NOBODY")])
+    let names = FieldNames::default();
+    let exported = orders::export(&client, &[draft(9, "ACME"), draft(10, "NOBODY")], &names)
         .await
         .unwrap();
     let created = data.0.lock().unwrap()["purchase.order"].last().unwrap().clone();
@@ -518,9 +574,63 @@ async fn an_approved_draft_becomes_one_request_for_quotation_in_odoo() {
     assert_eq!(created["date_planned"], "2026-11-09 10:00:00");
 
     let orders_before = data.0.lock().unwrap()["purchase.order"].len();
-    let again = orders::export(&client, &[draft(9, "ACME")]).await.unwrap();
+    let again = orders::export(&client, &[draft(9, "ACME")], &names).await.unwrap();
     assert_eq!(again[0].1, exported[0].1, "found by its origin, not ordered twice");
     assert_eq!(data.0.lock().unwrap()["purchase.order"].len(), orders_before);
+}
+
+#[tokio::test]
+async fn an_approved_transfer_becomes_one_draft_internal_transfer_in_odoo() {
+    let data = shop();
+    let client = logged_in(&data).await;
+    let draft = |task: u64, from: &str| Draft {
+        task,
+        exception: 4,
+        location: "S01".into(),
+        sku: "odoo-12".into(),
+        qty: json!(24),
+        kind: DraftKind::Transfer { from: from.into() },
+    };
+    let names = FieldNames::default();
+    let exported = orders::export(&client, &[draft(11, "WH"), draft(12, "S01")], &names)
+        .await
+        .unwrap();
+    let created = data.0.lock().unwrap()["stock.picking"].last().unwrap().clone();
+    assert_eq!(
+        exported[0],
+        (
+            11,
+            Ok(format!("Odoo stock.picking {}", created["name"].as_str().unwrap()))
+        )
+    );
+    assert_eq!(
+        exported[1],
+        (12, Err("warehouse S01 has no internal transfer operation type".into())),
+        "the store has no operation type to send stock with"
+    );
+    assert_eq!(
+        (
+            created["picking_type_id"].as_i64(),
+            created["location_id"].as_i64(),
+            created["location_dest_id"].as_i64(),
+            created["origin"].as_str()
+        ),
+        (Some(6), Some(8), Some(10), Some("Retex task 11")),
+        "from the warehouse's stock to the store's"
+    );
+    let stock_move = &created["move_ids"][0][2];
+    assert_eq!(
+        (
+            stock_move["product_id"].as_i64(),
+            stock_move["product_uom_qty"].as_i64(),
+            stock_move["product_uom"].as_i64()
+        ),
+        (Some(12), Some(24), Some(1))
+    );
+    let pickings_before = data.0.lock().unwrap()["stock.picking"].len();
+    let again = orders::export(&client, &[draft(11, "WH")], &names).await.unwrap();
+    assert_eq!(again[0].1, exported[0].1, "found by its origin, not moved twice");
+    assert_eq!(data.0.lock().unwrap()["stock.picking"].len(), pickings_before);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
