@@ -184,7 +184,9 @@ pub fn questions(
                 view.impact.0.round_dp(2)
             ),
         })
-        .filter(|question| known.contains_key(&question.id) || (question.active && record_of(question, names).is_some()))
+        .filter(|question| {
+            known.contains_key(&question.id) || (question.active && record_of(question, names).is_some())
+        })
         .collect()
 }
 

@@ -9,6 +9,7 @@
 //! every_minutes = 5
 //! since = "2026-11-01 00:00:00"       # optional: the first pull starts there
 //! write_back = true                   # optional: open exceptions become to-do activities in Odoo
+//! check_stock = false                 # optional: leave out comparing stock.quant with Retex's stock
 //! retex_url = "https://retex.shop"    # optional: the link in each activity's note
 //!
 //! [locations]
@@ -84,10 +85,10 @@ impl OdooConfig {
             None => None,
             Some(_) => Some(text_of("since")?),
         };
-        let write_back = match table.get("write_back") {
-            None => false,
-            Some(toml::Value::Boolean(write_back)) => *write_back,
-            Some(other) => return Err(format!("{name}: write_back: {other} is not true or false")),
+        let flag = |key: &str, absent: bool| match table.get(key) {
+            None => Ok(absent),
+            Some(toml::Value::Boolean(set)) => Ok(*set),
+            Some(other) => Err(format!("{name}: {key}: {other} is not true or false")),
         };
         let retex_url = match table.get("retex_url") {
             None => None,
@@ -103,6 +104,7 @@ impl OdooConfig {
                 "every_minutes",
                 "since",
                 "write_back",
+                "check_stock",
                 "retex_url",
                 "locations",
                 "fields",
@@ -120,8 +122,9 @@ impl OdooConfig {
             options: PullOptions {
                 since,
                 mapping: mapping(&table).map_err(|problem| format!("{name}: {problem}"))?,
+                skip_stock_check: !flag("check_stock", true)?,
             },
-            write_back,
+            write_back: flag("write_back", false)?,
             retex_url,
         })
     }
@@ -151,10 +154,7 @@ fn field_names(table: &toml::Table) -> Result<FieldNames, String> {
     };
     for (key, field) in fields {
         let Some(slot) = names.get_mut(key) else {
-            return Err(format!(
-                "fields.{key}: unknown; use {}",
-                FieldNames::KEYS.join(", ")
-            ));
+            return Err(format!("fields.{key}: unknown; use {}", FieldNames::KEYS.join(", ")));
         };
         match field.as_str() {
             Some(field) if is_field_name(field) => *slot = field.to_owned(),
@@ -219,7 +219,10 @@ mod tests {
             Some("store")
         );
         assert_eq!(config.options.mapping.fields.sku, "barcode");
-        assert_eq!(config.options.mapping.fields.cost, "standard_price", "the rest keep their default");
+        assert_eq!(
+            config.options.mapping.fields.cost, "standard_price",
+            "the rest keep their default"
+        );
         assert!(config.write_back);
         assert_eq!(config.retex_url.as_deref(), Some("https://retex.shop"));
     }
@@ -241,6 +244,9 @@ mod tests {
             "{field}"
         );
         let name = read(&SETTINGS.replace("\"barcode\"", "\"Bar Code\""), Some("k")).unwrap_err();
-        assert!(name.contains("fields.sku: \"Bar Code\" is not an Odoo field name"), "{name}");
+        assert!(
+            name.contains("fields.sku: \"Bar Code\" is not an Odoo field name"),
+            "{name}"
+        );
     }
 }

@@ -255,7 +255,11 @@ pub fn warehouse(record: &Record, lookups: &Lookups) -> Result<Value, Skipped> {
         record,
     };
     let code = fields.required_text("code")?;
-    let kind = lookups.mapping.location_kinds.get(code).map_or("warehouse", String::as_str);
+    let kind = lookups
+        .mapping
+        .location_kinds
+        .get(code)
+        .map_or("warehouse", String::as_str);
     let at = fields.time("write_date")?;
     let body = json!({"code": code, "name": fields.required_text("name")?, "kind": kind});
     Ok(envelope(

@@ -148,8 +148,10 @@ async fn transfer(
     let Some(product) = product(client, &draft.sku, names).await? else {
         return Ok(Err(format!("no Odoo product has the reference {}", draft.sku)));
     };
-    let (Some(source), Some(destination)) = (warehouse(client, from).await?, warehouse(client, &draft.location).await?)
-    else {
+    let (Some(source), Some(destination)) = (
+        warehouse(client, from).await?,
+        warehouse(client, &draft.location).await?,
+    ) else {
         return Ok(Err(format!(
             "Odoo has no warehouse with the code {from} or {}",
             draft.location

@@ -24,6 +24,7 @@ pub async fn run(state: Arc<AppState>, config: OdooConfig) {
                 accepted = report.accepted,
                 duplicates = report.duplicates,
                 skipped = report.skipped.len(),
+                stock_differences = report.stock_differences.len(),
                 "pulled from Odoo"
             ),
             Err(problem) => tracing::warn!(%problem, "could not pull from Odoo; trying again at the next turn"),
@@ -49,6 +50,9 @@ async fn pull_once(state: &Arc<AppState>, config: &OdooConfig, scope: &str) -> R
         .map_err(|failure| failure.message)?;
     for skipped in &report.skipped {
         tracing::warn!(%skipped, "an Odoo record was skipped");
+    }
+    for difference in &report.stock_differences {
+        tracing::warn!(%difference, "Odoo's stock differs from Retex's");
     }
     if config.write_back {
         write_back(state, &client, config, scope).await?;

@@ -44,6 +44,10 @@ pub struct PullArgs {
     /// where the last one stopped.
     #[arg(long, value_name = "TIME")]
     since: Option<String>,
+    /// Leave out the stock check: reading what Odoo holds (`stock.quant`) and naming each position where
+    /// Retex's on hand differs.
+    #[arg(long)]
+    no_stock_check: bool,
 }
 
 #[derive(Args)]
@@ -103,8 +107,14 @@ impl Connection {
         };
         let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
         let table: toml::Table = toml::from_str(&text).with_context(|| format!("{}: not TOML", path.display()))?;
-        if let Some(other) = table.keys().find(|key| !["locations", "fields"].contains(&key.as_str())) {
-            bail!("{}: {other}: unknown; the mapping file has [locations] and [fields]", path.display());
+        if let Some(other) = table
+            .keys()
+            .find(|key| !["locations", "fields"].contains(&key.as_str()))
+        {
+            bail!(
+                "{}: {other}: unknown; the mapping file has [locations] and [fields]",
+                path.display()
+            );
         }
         retex_odoo::config::mapping(&table).map_err(|problem| anyhow::anyhow!("{}: {problem}", path.display()))
     }
@@ -199,6 +209,7 @@ fn run_pull(args: &PullArgs) -> anyhow::Result<ExitCode> {
     let options = PullOptions {
         since: args.since.as_deref().map(odoo_datetime).transpose()?,
         mapping: args.odoo.mapping()?,
+        skip_stock_check: args.no_stock_check,
     };
     let mut live = args.store.open_live()?;
     let scope = args.odoo.scope();
@@ -216,13 +227,23 @@ fn run_pull(args: &PullArgs) -> anyhow::Result<ExitCode> {
     for id in &report.conflicts {
         eprintln!("odoo: {id}: changed in Odoo after it was pulled; the logged event stands");
     }
+    for difference in &report.stock_differences {
+        eprintln!("{difference}");
+    }
     let read: Vec<String> = report
         .read
         .iter()
         .map(|(model, count)| format!("{model} {count}"))
         .collect();
+    let stock_check = match args.no_stock_check {
+        true => String::new(),
+        false => format!(
+            "; stock differs from Odoo's at {} positions",
+            report.stock_differences.len()
+        ),
+    };
     println!(
-        "read {}; accepted {}, duplicates {}, skipped {}",
+        "read {}; accepted {}, duplicates {}, skipped {}{stock_check}",
         read.join(", "),
         report.accepted,
         report.duplicates,

@@ -65,7 +65,11 @@ impl Puller<'_> {
             })
             .collect();
         let partners = self
-            .read_in_pages("res.partner", &partner_ids, &[&names.supplier_code, "name", "write_date"])
+            .read_in_pages(
+                "res.partner",
+                &partner_ids,
+                &[&names.supplier_code, "name", "write_date"],
+            )
             .await?;
         let partners = by_id(&partners);
         let mut suppliers: BTreeMap<(i64, String), Value> = BTreeMap::new();

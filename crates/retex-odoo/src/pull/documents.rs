@@ -23,7 +23,9 @@ impl Puller<'_> {
                 record: &partner,
             }
             .id();
-            self.lookups.suppliers.insert(id, mapping::supplier_code(&partner, names));
+            self.lookups
+                .suppliers
+                .insert(id, mapping::supplier_code(&partner, names));
         }
         Ok(())
     }

@@ -7,9 +7,9 @@
 //!
 //! This module holds the reading machinery (cursors, pages, lookups, the append); the feeds are by subject:
 //! `catalog` (warehouses, products), `documents` (purchase and sale orders, till lines), `stock` (receipts,
-//! deliveries, transfers).
+//! deliveries, transfers), and `quants`, which checks what Odoo holds against what Retex derived.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use retex_core::wire::parse_event;
 use retex_store::{IncomingEvent, LiveEngine, StoreError};
@@ -20,7 +20,10 @@ use crate::mapping::{self, Fields, Lookups, Mapping, Skipped};
 
 mod catalog;
 mod documents;
+mod quants;
 mod stock;
+
+pub use quants::StockDifference;
 
 /// Records read per call.
 const PAGE: usize = 500;
@@ -42,6 +45,8 @@ pub struct PullOptions {
     pub since: Option<String>,
     /// The mapping file's changes to the default mapping.
     pub mapping: Mapping,
+    /// Leave out the stock check (reading every `stock.quant` at the end of the pull).
+    pub skip_stock_check: bool,
 }
 
 /// What one pull read and did.
@@ -55,6 +60,8 @@ pub struct PullReport {
     pub conflicts: Vec<String>,
     /// Records that could not be mapped, each with why.
     pub skipped: Vec<Skipped>,
+    /// Positions where what Odoo holds is not what Retex derived, after the append.
+    pub stock_differences: Vec<StockDifference>,
 }
 
 /// The last record read of a model: where the next pull starts.
@@ -116,6 +123,9 @@ pub struct Changes {
     /// Business time and text of each event.
     events: Vec<(String, String)>,
     cursors: Vec<(String, Cursor)>,
+    /// What Odoo holds, to check against once the events are applied.
+    odoo_stock: Option<quants::OdooStock>,
+    lookups: Lookups,
     report: PullReport,
 }
 
@@ -149,15 +159,21 @@ pub async fn read_changes(
     puller.transfers().await?;
     puller.inventory_counts().await?;
     puller.pos_sales().await?;
+    let odoo_stock = match options.skip_stock_check {
+        true => None,
+        false => Some(puller.on_hand().await?),
+    };
     Ok(Changes {
         events: puller.events,
         cursors: puller.cursors,
+        odoo_stock,
+        lookups: puller.lookups,
         report: puller.report,
     })
 }
 
 impl Changes {
-    /// Appends the events in business-time order, then saves the cursors.
+    /// Appends the events in business-time order, saves the cursors, and checks the stock.
     pub fn apply(mut self, live: &mut LiveEngine) -> Result<PullReport, StoreError> {
         self.events.sort_by(|left, right| left.0.cmp(&right.0));
         let mut parsed = Vec::with_capacity(self.events.len());
@@ -186,6 +202,9 @@ impl Changes {
         }
         for (key, cursor) in &self.cursors {
             live.put_setting(key, &cursor.text())?;
+        }
+        if let Some(odoo_stock) = &self.odoo_stock {
+            self.report.stock_differences = quants::differences(live.engine(), odoo_stock, &self.lookups);
         }
         Ok(self.report)
     }

@@ -217,19 +217,7 @@ impl Puller<'_> {
         if adjustments.is_empty() {
             return Ok(());
         }
-        let internal = self
-            .all_matching("stock.location", json!([["usage", "=", "internal"]]), &["warehouse_id"])
-            .await?;
-        let warehouse_of: HashMap<i64, i64> = internal
-            .iter()
-            .filter_map(|location| {
-                let fields = Fields {
-                    model: "stock.location",
-                    record: location,
-                };
-                Some((fields.id(), fields.many2one("warehouse_id")?))
-            })
-            .collect();
+        let warehouse_of = self.internal_locations().await?;
         for adjustment in &adjustments {
             let counted = self.on_hand_after(adjustment, &warehouse_of).await?;
             let mapped = counted.and_then(|(location, counted)| {
@@ -238,6 +226,23 @@ impl Puller<'_> {
             self.keep(mapped);
         }
         Ok(())
+    }
+
+    /// The warehouse of each internal (stock) location.
+    pub(super) async fn internal_locations(&self) -> Result<HashMap<i64, i64>, OdooError> {
+        let internal = self
+            .all_matching("stock.location", json!([["usage", "=", "internal"]]), &["warehouse_id"])
+            .await?;
+        Ok(internal
+            .iter()
+            .filter_map(|location| {
+                let fields = Fields {
+                    model: "stock.location",
+                    record: location,
+                };
+                Some((fields.id(), fields.many2one("warehouse_id")?))
+            })
+            .collect())
     }
 
     /// The warehouse an adjustment counted and what was on hand there right after it.
