@@ -34,10 +34,7 @@ pub enum DraftKind {
 /// The approved drafts not yet exported.
 pub fn drafts(engine: &retex_core::engine::Engine) -> Vec<Draft> {
     engine
-        .tasks()
-        .iter()
-        .map(|task| engine.task_view(task))
-        .filter(|view| view.status == "approved")
+        .approved_drafts()
         .filter_map(|view| {
             let kind = match view.kind {
                 "purchase_order" => DraftKind::PurchaseOrder {

@@ -59,44 +59,25 @@ struct Delivery {
     body: String,
 }
 
-/// Delivers the outbox: an HTTP client and the secrets webhooks are signed with, per target, and the SMTP
-/// server e-mails go through.
+/// Delivers the outbox: webhooks, and the SMTP server e-mails go through.
 pub struct Dispatcher {
-    client: reqwest::Client,
-    secrets: HashMap<String, Vec<u8>>,
+    webhooks: Webhooks,
     mail: Option<Mail>,
 }
 
-struct Mail {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
-    from: Mailbox,
+/// Signed JSON POSTs to webhook receivers, over `http://` or `https://`: the client and the secret each target
+/// is signed with.
+pub struct Webhooks {
+    client: reqwest::Client,
+    secrets: HashMap<String, Vec<u8>>,
 }
 
-impl Dispatcher {
-    /// Reads the rules' webhook secrets (those named by `secret_env` from this process's environment) and
-    /// trusts the system's certificate authorities plus `extra_roots` (PEM), for receivers behind a private one.
-    pub fn new(rules: &Rules, extra_roots: Option<&[u8]>, email: Option<&EmailOptions>) -> anyhow::Result<Self> {
-        let mut secrets = HashMap::new();
-        let notify = &rules.workflow.notify;
-        let people = notify.webhook.as_ref().zip(notify.secret.as_ref());
-        let signed =
-            rules
-                .workflow
-                .actions
-                .iter()
-                .filter_map(|action| match (action.task, &action.target, &action.secret) {
-                    (TaskKindRule::NotifyWebhook, Some(target), Some(secret)) => Some((target, secret)),
-                    _ => None,
-                });
-        for (target, secret) in signed.chain(people) {
-            let key = match secret {
-                WebhookSecret::Inline(text) => text.clone(),
-                WebhookSecret::Env(name) => std::env::var(name).with_context(|| {
-                    format!("the webhook {target} is signed with the secret in ${name}, which is not set")
-                })?,
-            };
-            secrets.insert(target.clone(), key.into_bytes());
-        }
+/// The most of a receiver's answer that is read.
+const ANSWER_BYTES_MAX: usize = 4096;
+
+impl Webhooks {
+    /// Trusts the system's certificate authorities plus `extra_roots` (PEM), for receivers behind a private one.
+    pub fn new(extra_roots: Option<&[u8]>) -> anyhow::Result<Self> {
         retex_odoo::install_tls_provider();
         let mut builder = reqwest::Client::builder()
             .timeout(DELIVERY_TIMEOUT)
@@ -111,6 +92,84 @@ impl Dispatcher {
             builder = builder.tls_certs_merge(roots);
         }
         let client = builder.build().context("set up the webhook client")?;
+        Ok(Self {
+            client,
+            secrets: HashMap::new(),
+        })
+    }
+
+    /// Signs what is posted to `target` with the secret the rules give (read from this process's environment
+    /// when it names a variable).
+    pub fn sign_for(&mut self, target: &str, secret: &WebhookSecret) -> anyhow::Result<()> {
+        let key = match secret {
+            WebhookSecret::Inline(text) => text.clone(),
+            WebhookSecret::Env(name) => std::env::var(name).with_context(|| {
+                format!("the webhook {target} is signed with the secret in ${name}, which is not set")
+            })?,
+        };
+        self.secrets.insert(target.to_owned(), key.into_bytes());
+        Ok(())
+    }
+
+    /// POSTs a JSON body, signed when its target has a secret; the HTTP status and the start of the answer
+    /// when the status is 2xx.
+    pub async fn post(&self, target: &str, idempotency_key: &str, body: &str) -> Result<(u16, String), String> {
+        let mut request = self
+            .client
+            .post(target)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("idempotency-key", idempotency_key);
+        if let Some(secret) = self.secrets.get(target) {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |since| since.as_secs());
+            request = request.header(SIGNATURE_HEADER, signature(secret, now, body.as_bytes()));
+        }
+        let mut response = request
+            .body(body.to_owned())
+            .send()
+            .await
+            .map_err(|error| describe(&error))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(format!("HTTP {}", status.as_u16()));
+        }
+        let mut answer = Vec::new();
+        while answer.len() < ANSWER_BYTES_MAX {
+            match response.chunk().await {
+                Ok(Some(chunk)) => answer.extend_from_slice(&chunk),
+                _ => break,
+            }
+        }
+        answer.truncate(ANSWER_BYTES_MAX);
+        Ok((status.as_u16(), String::from_utf8_lossy(&answer).into_owned()))
+    }
+}
+
+struct Mail {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Dispatcher {
+    /// Reads the rules' webhook secrets (those named by `secret_env` from this process's environment) and
+    /// trusts the system's certificate authorities plus `extra_roots` (PEM), for receivers behind a private one.
+    pub fn new(rules: &Rules, extra_roots: Option<&[u8]>, email: Option<&EmailOptions>) -> anyhow::Result<Self> {
+        let mut webhooks = Webhooks::new(extra_roots)?;
+        let notify = &rules.workflow.notify;
+        let people = notify.webhook.as_ref().zip(notify.secret.as_ref());
+        let signed =
+            rules
+                .workflow
+                .actions
+                .iter()
+                .filter_map(|action| match (action.task, &action.target, &action.secret) {
+                    (TaskKindRule::NotifyWebhook, Some(target), Some(secret)) => Some((target, secret)),
+                    _ => None,
+                });
+        for (target, secret) in signed.chain(people) {
+            webhooks.sign_for(target, secret)?;
+        }
         let mail = match email {
             Some(options) => Some(Mail {
                 transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(&options.url)
@@ -124,7 +183,7 @@ impl Dispatcher {
             }),
             None => None,
         };
-        Ok(Self { client, secrets, mail })
+        Ok(Self { webhooks, mail })
     }
 
     /// Runs until the process ends.
@@ -149,10 +208,12 @@ impl Dispatcher {
                 })
                 .partition(|delivery| delivery.email);
             for delivery in webhooks {
+                let key = format!("retex-task-{}", delivery.task);
                 let outcome = self
-                    .post(&delivery)
+                    .webhooks
+                    .post(&delivery.target, &key, &delivery.body)
                     .await
-                    .map(|status| format!("delivered to {}: HTTP {status}", delivery.target))
+                    .map(|(status, _)| format!("delivered to {}: HTTP {status}", delivery.target))
                     .map_err(|problem| format!("delivery to {} failed: {problem}", delivery.target));
                 report(&state, &mut not_before, &delivery, outcome).await;
             }
@@ -180,32 +241,6 @@ impl Dispatcher {
                     }
                 }
             }
-        }
-    }
-
-    /// POSTs one notification, signed when its target has a secret; the HTTP status when it is 2xx.
-    async fn post(&self, delivery: &Delivery) -> Result<u16, String> {
-        let mut request = self
-            .client
-            .post(&delivery.target)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header("idempotency-key", format!("retex-task-{}", delivery.task));
-        if let Some(secret) = self.secrets.get(&delivery.target) {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |since| since.as_secs());
-            request = request.header(SIGNATURE_HEADER, signature(secret, now, delivery.body.as_bytes()));
-        }
-        let response = request
-            .body(delivery.body.clone())
-            .send()
-            .await
-            .map_err(|error| describe(&error))?;
-        let status = response.status();
-        if status.is_success() {
-            Ok(status.as_u16())
-        } else {
-            Err(format!("HTTP {}", status.as_u16()))
         }
     }
 }
@@ -309,7 +344,7 @@ pub fn signature(secret: &[u8], unix_seconds: u64, body: &[u8]) -> String {
 
 /// The wait before the next attempt after `attempts` earlier ones: doubling from [`FIRST_RETRY_DELAY`] up to
 /// [`RETRY_DELAY_MAX`], then a random share of it between half and all.
-fn retry_delay(attempts: u32) -> Duration {
+pub(crate) fn retry_delay(attempts: u32) -> Duration {
     let full = FIRST_RETRY_DELAY
         .saturating_mul(2u32.saturating_pow(attempts.min(16)))
         .min(RETRY_DELAY_MAX);

@@ -15,7 +15,8 @@
 //!    shop-floor events).
 //! 4. `extract.rs`: who is asking (a token or a session cookie). `dispatch.rs`: the outbox dispatcher.
 //!    `import.rs`: a CSV file of master data or counts, for the API and the admin's upload. `nats.rs`: events
-//!    from a NATS JetStream stream. `odoo_sync.rs`: pulls from Odoo on a schedule.
+//!    from a NATS JetStream stream, and publishing to one. `odoo_sync.rs`: pulls from Odoo on a schedule.
+//!    `outbound.rs`: approved drafts to a webhook or NATS, exception changes to NATS.
 //! 5. `api/`: the JSON API, one module per resource; `api/mod.rs` lists the routes once as
 //!    [`api::OPERATIONS`]. `ui/`: the web UI, one module per page; `ui/page.rs` holds what the pages share and
 //!    `ui/mod.rs` the routes.
@@ -32,6 +33,7 @@ pub mod metrics;
 pub mod nats;
 pub mod odoo_sync;
 pub mod openapi;
+pub mod outbound;
 pub mod params;
 pub mod scope;
 pub mod state;
@@ -89,19 +91,60 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Where a server takes events from besides HTTP.
+/// Where a server takes events from besides HTTP, and where approved drafts go.
 #[derive(Default)]
 pub struct Connectors {
     pub nats: Option<nats::NatsOptions>,
     pub odoo: Option<retex_odoo::OdooConfig>,
+    /// Where approved drafts go when Odoo does not take them.
+    pub drafts_to: Option<outbound::DraftsTo>,
+}
+
+impl Connectors {
+    /// Refuses settings that contradict each other, before anything starts.
+    pub fn check(&self) -> anyhow::Result<()> {
+        let odoo_takes_drafts = self.odoo.as_ref().is_some_and(|odoo| odoo.write_back);
+        anyhow::ensure!(
+            !(odoo_takes_drafts && self.drafts_to.is_some()),
+            "approved drafts go to one place: Odoo (write_back in the --odoo file) or --drafts-to, not both"
+        );
+        let publishes = matches!(self.drafts_to, Some(outbound::DraftsTo::Nats(_)))
+            || self.nats.as_ref().is_some_and(|nats| nats.exceptions.is_some());
+        anyhow::ensure!(
+            !publishes || self.nats.is_some(),
+            "--drafts-to nats:... and --nats-exceptions need --nats"
+        );
+        Ok(())
+    }
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight; takes events from the connectors too.
 pub async fn serve(state: Arc<AppState>, listen: SocketAddr, connectors: Connectors) -> anyhow::Result<()> {
     let dispatcher = dispatcher_of(&state).await?;
+    connectors.check()?;
+    let exceptions_subject = connectors.nats.as_ref().and_then(|nats| nats.exceptions.clone());
     let nats = match connectors.nats {
         Some(options) => Some(nats::NatsIngest::connect(options).await?),
         None => None,
+    };
+    let mut published: Vec<String> = exceptions_subject.iter().cloned().collect();
+    if let Some(outbound::DraftsTo::Nats(subject)) = &connectors.drafts_to {
+        published.push(subject.clone());
+    }
+    let publisher = match &nats {
+        Some(nats) if !published.is_empty() => Some(nats.publisher(published).await?),
+        _ => None,
+    };
+    let exporter = match (connectors.drafts_to, &publisher) {
+        (Some(outbound::DraftsTo::Webhook { url, secret }), _) => Some(outbound::DraftExporter::webhook(
+            url,
+            secret.as_ref(),
+            state.options.webhook_roots.as_deref(),
+        )?),
+        (Some(outbound::DraftsTo::Nats(subject)), Some(publisher)) => {
+            Some(outbound::DraftExporter::nats(publisher.clone(), subject))
+        }
+        _ => None,
     };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -111,6 +154,12 @@ pub async fn serve(state: Arc<AppState>, listen: SocketAddr, connectors: Connect
         tokio::spawn(follow_wall_clock(Arc::clone(&state)));
     }
     tokio::spawn(dispatcher.run(Arc::clone(&state)));
+    if let Some(exporter) = exporter {
+        tokio::spawn(exporter.run(Arc::clone(&state)));
+    }
+    if let (Some(subject), Some(publisher)) = (exceptions_subject, publisher) {
+        tokio::spawn(outbound::ExceptionFeed { publisher, subject }.run(Arc::clone(&state)));
+    }
     if let Some(nats) = nats {
         tokio::spawn(nats.run(Arc::clone(&state)));
     }

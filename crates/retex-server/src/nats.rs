@@ -7,6 +7,9 @@
 //! lost and nothing is applied twice. A message with a malformed line is still acknowledged (it would fail
 //! again), counted in `/metrics`, and copied to the dead-letter subject with the problem in its `Retex-Error`
 //! header, for someone to fix and send again.
+//!
+//! Outbound, [`NatsPublisher`] publishes to JetStream subjects of a second stream (`<stream>_OUT`), each message
+//! with a `Nats-Msg-Id`, so a message published twice (a crash before Retex noted it) is stored once.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -46,6 +49,8 @@ pub struct NatsOptions {
     pub durable: String,
     /// Where malformed messages are copied.
     pub dead_letter: String,
+    /// Where every exception change is published, if anywhere.
+    pub exceptions: Option<String>,
 }
 
 /// A connected consumer, ready to run.
@@ -93,6 +98,21 @@ impl NatsIngest {
             consumer,
             options,
         })
+    }
+
+    /// A publisher to `subjects`, captured by the stream `<stream>_OUT` (created, or widened to them).
+    pub async fn publisher(&self, subjects: Vec<String>) -> anyhow::Result<NatsPublisher> {
+        let jetstream = jetstream::new(self.client.clone());
+        let name = format!("{}_OUT", self.options.stream);
+        jetstream
+            .create_or_update_stream(stream::Config {
+                name: name.clone(),
+                subjects,
+                ..Default::default()
+            })
+            .await
+            .with_context(|| format!("open the JetStream stream {name}"))?;
+        Ok(NatsPublisher { jetstream })
     }
 
     /// Consumes until the process ends.
@@ -171,6 +191,28 @@ impl NatsIngest {
         if let Err(error) = copied {
             tracing::warn!(%error, problem, "could not copy a malformed NATS message to the dead letters");
         }
+    }
+}
+
+/// Publishes to JetStream and waits for the stream to store each message.
+#[derive(Clone)]
+pub struct NatsPublisher {
+    jetstream: jetstream::Context,
+}
+
+impl NatsPublisher {
+    /// Publishes one message under its id; where the stream stored it (`stream RETEX_OUT message 42`).
+    pub async fn publish(&self, subject: &str, id: &str, body: String) -> Result<String, String> {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Nats-Msg-Id", id);
+        let stored = self
+            .jetstream
+            .publish_with_headers(subject.to_owned(), headers, body.into())
+            .await
+            .map_err(|error| error.to_string())?
+            .await
+            .map_err(|error| error.to_string())?;
+        Ok(format!("stream {} message {}", stored.stream, stored.sequence))
     }
 }
 

@@ -9,9 +9,11 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use retex_core::rules::file::default_rules_toml;
+use retex_core::rules::workflow::WebhookSecret;
 use retex_odoo::OdooConfig;
 use retex_server::auth::{Role, new_token, user_account};
 use retex_server::nats::NatsOptions;
+use retex_server::outbound::DraftsTo;
 use retex_server::state::EmailOptions;
 use retex_server::{ClockMode, Connectors, ServerOptions, app_state};
 use retex_store::{Account, AccountKind, LiveEngine};
@@ -61,6 +63,13 @@ pub struct ServeArgs {
     /// Pull from a shop's Odoo on a schedule, with the settings in this TOML file (docs/integrations.md).
     #[arg(long, value_name = "FILE")]
     odoo: Option<PathBuf>,
+    /// Where approved replenishment drafts go for a shop without Odoo: an `https://` (or `http://`) webhook,
+    /// or `nats:SUBJECT` on the `--nats` server; the receiver's reference is noted on the exception.
+    #[arg(long, value_name = "TARGET")]
+    drafts_to: Option<String>,
+    /// The environment variable holding the secret `--drafts-to`'s webhook deliveries are signed with.
+    #[arg(long, value_name = "VAR", requires = "drafts_to")]
+    drafts_secret_env: Option<String>,
 }
 
 /// Taking events from a NATS JetStream stream as well as over HTTP.
@@ -81,6 +90,9 @@ pub struct NatsArgs {
     /// Where a malformed message is copied, with its problem in the `Retex-Error` header.
     #[arg(long, value_name = "SUBJECT", default_value = "retex.dead_letter", requires = "nats")]
     nats_dead_letter: String,
+    /// Publish every change of an exception (opened, acknowledged, escalated, resolved, ...) on this subject.
+    #[arg(long, value_name = "SUBJECT", requires = "nats")]
+    nats_exceptions: Option<String>,
 }
 
 impl NatsArgs {
@@ -91,6 +103,7 @@ impl NatsArgs {
             subject: self.nats_subject.clone(),
             durable: self.nats_durable.clone(),
             dead_letter: self.nats_dead_letter.clone(),
+            exceptions: self.nats_exceptions.clone(),
         })
     }
 }
@@ -122,14 +135,22 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             None => None,
         },
     };
-    let live = args.store.open_live()?;
     let connectors = Connectors {
         nats: args.nats.options(),
         odoo: match &args.odoo {
             Some(path) => Some(OdooConfig::read(path).map_err(|problem| anyhow::anyhow!(problem))?),
             None => None,
         },
+        drafts_to: match &args.drafts_to {
+            Some(target) => {
+                let secret = args.drafts_secret_env.clone().map(WebhookSecret::Env);
+                Some(DraftsTo::parse(target, secret).map_err(|problem| anyhow::anyhow!("--drafts-to {problem}"))?)
+            }
+            None => None,
+        },
     };
+    connectors.check()?;
+    let live = args.store.open_live()?;
     serve_live(&args.store, live, args.listen, options, connectors)?;
     Ok(ExitCode::SUCCESS)
 }

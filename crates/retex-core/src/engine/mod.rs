@@ -69,7 +69,8 @@ pub use silence_records::SilenceRecord;
 pub use stats::HISTORY_DAYS;
 pub use task_list::{DELIVERY_RETRY_WINDOW_MS, Task, TaskKind, TaskStatus};
 pub use views::{
-    ApprovalView, EvidenceView, ExceptionView, InboundTransfer, IncidentView, StockRow, TaskView, TimelineView,
+    ApprovalView, EvidenceView, ExceptionChange, ExceptionView, InboundTransfer, IncidentView, StockRow, TaskView,
+    TimelineView,
 };
 
 use crate::codes::Timestamp;

@@ -7,10 +7,10 @@ use serde::Serialize;
 use crate::codes::{DocumentNumber, Money, Qty, Timestamp};
 use crate::command::{Resolution, RootCause};
 use crate::engine::composition::Engine;
-use crate::engine::exceptions::{ExceptionRecord, TypeRef};
+use crate::engine::exceptions::{ExceptionRecord, TimelineEntry, TypeRef};
 use crate::engine::incidents::Incident;
 use crate::engine::ledger::{LocationId, SkuId};
-use crate::engine::task_list::{Task, TaskKind};
+use crate::engine::task_list::{Task, TaskKind, TaskStatus};
 use crate::event::LocationKind;
 
 /// One ledger row with its codes, as the CLI and API print it.
@@ -205,6 +205,34 @@ impl Engine {
             .records()
             .iter()
             .map(|record| self.exception_view(record))
+            .collect()
+    }
+
+    /// The exceptions whose timeline moved after log entry `after`, each as it stands with its newest change, in
+    /// the order of those changes: at least `limit` of them when there are, and every one changed by the last
+    /// entry included, so the caller can resume after that entry without missing one.
+    pub fn exception_changes(&self, after: u64, limit: usize) -> Vec<ExceptionChange<'_>> {
+        let mut changed: Vec<(&ExceptionRecord, &TimelineEntry)> = self
+            .state
+            .book
+            .exceptions
+            .records()
+            .iter()
+            .filter_map(|record| Some((record, record.timeline.last()?)))
+            .filter(|(_, newest)| newest.seq > after)
+            .collect();
+        changed.sort_by_key(|(record, newest)| (newest.seq, record.id));
+        if changed.len() > limit {
+            let last_seq = changed[limit.max(1) - 1].1.seq;
+            changed.retain(|(_, newest)| newest.seq <= last_seq);
+        }
+        changed
+            .into_iter()
+            .map(|(record, newest)| ExceptionChange {
+                change: &newest.action,
+                seq: newest.seq,
+                exception: self.exception_view(record),
+            })
             .collect()
     }
 
@@ -440,7 +468,32 @@ pub struct TaskView<'a> {
     pub message: Option<&'a str>,
 }
 
+/// One exception that changed, as outbound feeds publish it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExceptionChange<'a> {
+    /// Its newest timeline entry's action: `opened`, `occurred`, `acknowledged`, `assigned`, `escalated`,
+    /// `resolved`, ...
+    pub change: &'a str,
+    /// The log entry of that change.
+    pub seq: u64,
+    pub exception: ExceptionView<'a>,
+}
+
 impl Engine {
+    /// Approved replenishment drafts (purchase orders and transfers) not yet exported to the system that
+    /// carries them out.
+    pub fn approved_drafts(&self) -> impl Iterator<Item = TaskView<'_>> {
+        self.state
+            .workflow
+            .tasks
+            .iter()
+            .filter(|task| {
+                task.status == TaskStatus::Approved
+                    && matches!(task.kind, TaskKind::PurchaseOrder { .. } | TaskKind::Transfer { .. })
+            })
+            .map(|task| self.task_view(task))
+    }
+
     pub fn task_view<'a>(&'a self, task: &'a Task) -> TaskView<'a> {
         let code = |location: LocationId| self.state.picture.locations.name(location);
         let sku_code = |sku: SkuId| self.state.picture.skus.name(sku);

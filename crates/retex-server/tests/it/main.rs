@@ -5,6 +5,7 @@ mod api;
 mod client;
 mod email;
 mod imports;
+mod outbound;
 mod ui;
 mod webhooks;
 
@@ -30,7 +31,7 @@ pub struct Server {
     pub state: Arc<AppState>,
     pub source_token: String,
     pub viewer_token: String,
-    _runtime: tokio::runtime::Runtime,
+    runtime: tokio::runtime::Runtime,
     _dir: TempDir,
 }
 
@@ -101,9 +102,19 @@ impl Server {
             state,
             source_token,
             viewer_token,
-            _runtime: runtime,
+            runtime,
             _dir: dir,
         }
+    }
+
+    /// Runs a background task (a connector, an exporter) beside the server.
+    pub fn spawn(&self, work: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.runtime.spawn(work);
+    }
+
+    /// Runs `work` to its end on the server's runtime.
+    pub fn block_on<T>(&self, work: impl std::future::Future<Output = T>) -> T {
+        self.runtime.block_on(work)
     }
 
     /// A server with [`WORLD`] ingested.

@@ -1,5 +1,6 @@
 //! Webhooks a receiver can trust: delivered over TLS to a receiver behind a private certificate authority,
-//! signed, with one idempotency key per notification, retried and resent.
+//! signed, with one idempotency key per notification, retried and resent; and approved drafts sent to a
+//! receiver that answers with its own reference.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -59,36 +60,58 @@ fn tls_receiver(statuses: &'static [u16]) -> (String, Receiver<Received>) {
             if tls.conn.complete_io(&mut tls.sock).is_err() {
                 continue;
             }
-            let mut reader = BufReader::new(&mut tls);
-            let mut head = String::new();
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                head.push_str(&line);
-            }
-            let request = Received {
-                head,
-                body: String::new(),
-            };
-            let length: usize = request
-                .header("content-length")
-                .map_or(0, |value| value.parse().unwrap());
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
             let status = statuses[answered.min(statuses.len() - 1)];
             answered += 1;
-            let answer = format!("HTTP/1.1 {status} Whatever\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-            tls.write_all(answer.as_bytes()).unwrap();
-            tls.flush().unwrap();
-            let _ = sender.send(Received {
-                body: String::from_utf8(body).unwrap(),
-                ..request
-            });
+            let _ = sender.send(answer(&mut tls, status, ""));
         }
     });
     (url, received)
+}
+
+/// A plain HTTP receiver that answers every request 200 with `body`.
+fn http_receiver(body: &'static str) -> (String, Receiver<Received>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://127.0.0.1:{}/drafts", listener.local_addr().unwrap().port());
+    let (sender, received) = channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let _ = sender.send(answer(&mut stream.unwrap(), 200, body));
+        }
+    });
+    (url, received)
+}
+
+/// Reads one request from `stream` and answers it with `status` and `body`.
+fn answer(stream: &mut (impl Read + Write), status: u16, body: &str) -> Received {
+    let mut reader = BufReader::new(&mut *stream);
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        head.push_str(&line);
+    }
+    let request = Received {
+        head,
+        body: String::new(),
+    };
+    let length: usize = request
+        .header("content-length")
+        .map_or(0, |value| value.parse().unwrap());
+    let mut read = vec![0; length];
+    reader.read_exact(&mut read).unwrap();
+    let answer = format!(
+        "HTTP/1.1 {status} Whatever\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(answer.as_bytes()).unwrap();
+    stream.flush().unwrap();
+    Received {
+        body: String::from_utf8(read).unwrap(),
+        ..request
+    }
 }
 
 /// Checks a `Retex-Signature` value as docs/integrations.md tells a receiver to.
@@ -114,11 +137,20 @@ fn signed_by(secret: &str, received: &Received) -> bool {
 
 /// The notification tasks, once `done` holds for all of them.
 fn tasks_when(server: &Server, done: impl Fn(&serde_json::Value) -> bool) -> Vec<serde_json::Value> {
+    tasks_of_kind_when(server, "notify_webhook", done)
+}
+
+/// The tasks of a kind, once `done` holds for all of them.
+pub fn tasks_of_kind_when(
+    server: &Server,
+    kind: &str,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> Vec<serde_json::Value> {
     let admin = vec![("cookie", server.login("admin"))];
     let mut tasks = Vec::new();
     for _ in 0..100 {
         let answer = server
-            .send("GET", "/api/v1/tasks?kind=notify_webhook", &admin, "")
+            .send("GET", &format!("/api/v1/tasks?kind={kind}"), &admin, "")
             .json();
         tasks = answer.as_array().unwrap().clone();
         if !tasks.is_empty() && tasks.iter().all(&done) {
@@ -212,4 +244,112 @@ fn a_receiver_whose_authority_is_not_trusted_is_a_failure_that_says_so() {
     let failed = tasks_when(&server, |task| task["status"] == "failed");
     let detail = failed[0]["detail"].as_str().unwrap();
     assert!(detail.contains("certificate"), "{detail}");
+}
+
+/// A warehouse with stock and a store that sold the item twice a day for a week, then counted two left: the
+/// count variance proposes a transfer from the warehouse.
+fn replenishment_world() -> String {
+    let mut lines = vec![
+        r#"{"id":"L1","source":"erp","type":"location","at":"2026-10-01T00:00:00Z","code":"S1","name":"One","kind":"store","timezone":"UTC","hours":"09:00-17:00"}"#.to_string(),
+        r#"{"id":"L2","source":"erp","type":"location","at":"2026-10-01T00:00:00Z","code":"DC","name":"Depot","kind":"warehouse"}"#.to_string(),
+        r#"{"id":"S","source":"erp","type":"supplier","at":"2026-10-01T00:00:00Z","code":"SUP","name":"S","lead_time_days":3}"#.to_string(),
+        r#"{"id":"P","source":"erp","type":"product","at":"2026-10-01T00:00:00Z","sku":"K0","name":"x","category":"Home","uom":"unit","cost":2,"price":9,"supplier":"SUP"}"#.to_string(),
+        r#"{"id":"a1","source":"t","type":"adjustment","at":"2026-10-20T08:00:00Z","location":"S1","sku":"K0","qty":40,"reason":"correction"}"#.to_string(),
+        r#"{"id":"a2","source":"t","type":"adjustment","at":"2026-10-20T08:00:00Z","location":"DC","sku":"K0","qty":500,"reason":"correction"}"#.to_string(),
+    ];
+    for day in 0..7 {
+        for sale in 0..2 {
+            lines.push(format!(
+                r#"{{"id":"s{day}{sale}","source":"pos","type":"sale","at":"2026-10-{:02}T1{sale}:00:00Z","location":"S1","sku":"K0","qty":1,"unit_price":9,"channel":"pos"}}"#,
+                25 + day
+            ));
+        }
+    }
+    lines.push(
+        r#"{"id":"c1","source":"t","type":"count","at":"2026-11-02T10:00:00Z","location":"S1","sku":"K0","counted":2}"#
+            .to_string(),
+    );
+    lines.join("\n")
+}
+
+/// Rules under which a count variance proposes replenishment.
+pub const PROPOSE_REPLENISHMENT: &str =
+    "[[actions]]\ntype = \"count_variance\"\non = \"open\"\ndo = \"propose_replenishment\"\n";
+
+/// Proposes a draft transfer in `server` (running under [`PROPOSE_REPLENISHMENT`]) and has the lead approve
+/// it; the draft task.
+pub fn approve_a_draft(server: &Server) -> serde_json::Value {
+    let draft = propose_a_draft(server);
+    approve(server, &draft);
+    draft
+}
+
+/// Proposes a draft transfer in `server` (running under [`PROPOSE_REPLENISHMENT`]); the draft task.
+pub fn propose_a_draft(server: &Server) -> serde_json::Value {
+    let world = replenishment_world();
+    let response = server.send("POST", "/api/v1/events", &server.bearer_source(), &world);
+    assert_eq!(response.status, 200, "{}", response.body);
+    let proposed = tasks_of_kind_when(server, "transfer", |task| task["status"] == "proposed");
+    proposed[0].clone()
+}
+
+/// The lead approves a proposed draft.
+pub fn approve(server: &Server, draft: &serde_json::Value) {
+    let lead = server.login("lead");
+    let headers = vec![
+        ("cookie", lead.clone()),
+        ("x-csrf-token", server.csrf(&lead)),
+        ("content-type", "application/json".into()),
+    ];
+    let decide = format!(
+        r#"{{"action":"decide_task","task":{},"approve":true,"note":"send it"}}"#,
+        draft["id"]
+    );
+    let path = format!("/api/v1/exceptions/{}/actions", draft["exception"]);
+    let approved = server.send("POST", &path, &headers, &decide);
+    assert_eq!(approved.status, 200, "{}", approved.body);
+}
+
+#[test]
+fn an_approved_draft_goes_to_the_webhook_and_its_reference_comes_back_to_the_timeline() {
+    let (url, received) = http_receiver(r#"{"reference":"ERP-TR-77"}"#);
+    let server = Server::start_with_rules(PROPOSE_REPLENISHMENT);
+    let secret = retex_core::rules::workflow::WebhookSecret::Inline("drafts-k3y".into());
+    let exporter = retex_server::outbound::DraftExporter::webhook(url.clone(), Some(&secret), None).unwrap();
+    server.spawn(exporter.run(Arc::clone(&server.state)));
+    let draft = approve_a_draft(&server);
+
+    let request = received.recv_timeout(Duration::from_secs(10)).expect("the draft");
+    assert!(signed_by("drafts-k3y", &request), "{}", request.head);
+    assert_eq!(
+        request.header("idempotency-key"),
+        Some(format!("retex-task-{}", draft["id"]).as_str())
+    );
+    let sent: serde_json::Value = serde_json::from_str(&request.body).unwrap();
+    assert_eq!(sent["event"], "draft_approved");
+    assert_eq!(
+        (
+            sent["task"]["kind"].as_str(),
+            sent["task"]["from"].as_str(),
+            sent["task"]["location"].as_str()
+        ),
+        (Some("transfer"), Some("DC"), Some("S1"))
+    );
+    assert_eq!(sent["task"]["sku"], "K0");
+    assert_eq!(sent["task"]["decided_by"], "lead");
+
+    let exported = tasks_of_kind_when(&server, "transfer", |task| task["status"] == "exported");
+    assert_eq!(exported[0]["detail"], format!("ERP-TR-77 (from {url})"));
+    let admin = vec![("cookie", server.login("admin"))];
+    let detail = server
+        .send("GET", &format!("/api/v1/exceptions/{}", draft["exception"]), &admin, "")
+        .body;
+    assert!(
+        detail.contains("exported: ERP-TR-77"),
+        "noted on the timeline: {detail}"
+    );
+    assert!(
+        received.recv_timeout(Duration::from_secs(3)).is_err(),
+        "an exported draft is not sent again"
+    );
 }
