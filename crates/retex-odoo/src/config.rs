@@ -144,15 +144,18 @@ pub fn mapping(table: &toml::Table) -> Result<Mapping, String> {
     })
 }
 
+/// The table under `key`: none when absent, an error when `key` is not a table.
+fn subtable<'a>(table: &'a toml::Table, key: &str) -> Result<Option<&'a toml::Table>, String> {
+    match table.get(key) {
+        None => Ok(None),
+        Some(toml::Value::Table(inner)) => Ok(Some(inner)),
+        Some(_) => Err(format!("{key}: expected a table ([{key}])")),
+    }
+}
+
 fn field_names(table: &toml::Table) -> Result<FieldNames, String> {
     let mut names = FieldNames::default();
-    let Some(fields) = table.get("fields") else {
-        return Ok(names);
-    };
-    let toml::Value::Table(fields) = fields else {
-        return Err("fields: expected a table ([fields])".into());
-    };
-    for (key, field) in fields {
+    for (key, field) in subtable(table, "fields")?.into_iter().flatten() {
         let Some(slot) = names.get_mut(key) else {
             return Err(format!("fields.{key}: unknown; use {}", FieldNames::KEYS.join(", ")));
         };
@@ -174,13 +177,7 @@ fn is_field_name(text: &str) -> bool {
 
 fn location_kinds(table: &toml::Table) -> Result<HashMap<String, String>, String> {
     let mut kinds = HashMap::new();
-    let Some(locations) = table.get("locations") else {
-        return Ok(kinds);
-    };
-    let toml::Value::Table(locations) = locations else {
-        return Err("locations: expected a table ([locations])".into());
-    };
-    for (code, kind) in locations {
+    for (code, kind) in subtable(table, "locations")?.into_iter().flatten() {
         match kind.as_str() {
             Some(kind @ ("store" | "warehouse" | "web")) => kinds.insert(code.clone(), kind.to_owned()),
             _ => return Err(format!("locations.{code}: {kind} is not store, warehouse or web")),

@@ -493,27 +493,7 @@ target = "http://127.0.0.1:9/hook"
 
 /// A warehouse with stock and a store that sold the item twice a day for a week, then counted two left.
 fn replenishment_world() -> Vec<retex_core::event::Event> {
-    let mut lines = vec![
-        r#"{"id":"L1","source":"erp","type":"location","at":"2026-10-01T00:00:00Z","code":"S1","name":"One","kind":"store","timezone":"UTC","hours":"09:00-17:00"}"#.to_string(),
-        r#"{"id":"L2","source":"erp","type":"location","at":"2026-10-01T00:00:00Z","code":"DC","name":"Depot","kind":"warehouse"}"#.to_string(),
-        r#"{"id":"S","source":"erp","type":"supplier","at":"2026-10-01T00:00:00Z","code":"SUP","name":"S","lead_time_days":3}"#.to_string(),
-        r#"{"id":"P","source":"erp","type":"product","at":"2026-10-01T00:00:00Z","sku":"K0","name":"x","category":"Home","uom":"unit","cost":2,"price":9,"supplier":"SUP"}"#.to_string(),
-        r#"{"id":"a1","source":"t","type":"adjustment","at":"2026-10-20T08:00:00Z","location":"S1","sku":"K0","qty":40,"reason":"correction"}"#.to_string(),
-        r#"{"id":"a2","source":"t","type":"adjustment","at":"2026-10-20T08:00:00Z","location":"DC","sku":"K0","qty":500,"reason":"correction"}"#.to_string(),
-    ];
-    for day in 0..7 {
-        for sale in 0..2 {
-            lines.push(format!(
-                r#"{{"id":"s{day}{sale}","source":"pos","type":"sale","at":"2026-10-{:02}T1{sale}:00:00Z","location":"S1","sku":"K0","qty":1,"unit_price":9,"channel":"pos"}}"#,
-                25 + day
-            ));
-        }
-    }
-    lines.push(
-        r#"{"id":"c1","source":"t","type":"count","at":"2026-11-02T10:00:00Z","location":"S1","sku":"K0","counted":2}"#
-            .to_string(),
-    );
-    parse_all(&lines.join("\n"))
+    parse_all(include_str!("../data/replenishment_world.ndjson"))
 }
 
 #[test]

@@ -600,10 +600,21 @@ async fn an_approved_draft_becomes_one_request_for_quotation_in_odoo() {
     assert_eq!(created["order_line"][0][2]["product_qty"], 12);
     assert_eq!(created["date_planned"], "2026-11-09 10:00:00");
 
-    let orders_before = data.0.lock().unwrap()["purchase.order"].len();
-    let again = orders::export(&client, &[draft(9, "ACME")], &names).await.unwrap();
-    assert_eq!(again[0].1, exported[0].1, "found by its origin, not ordered twice");
-    assert_eq!(data.0.lock().unwrap()["purchase.order"].len(), orders_before);
+    exported_once(&data, &client, draft(9, "ACME"), &exported[0], "purchase.order").await;
+}
+
+/// Exporting a draft again finds what the first export created, by its origin, and creates nothing.
+async fn exported_once(
+    data: &Data,
+    client: &OdooClient,
+    draft: Draft,
+    first: &(u64, Result<String, String>),
+    model: &str,
+) {
+    let before = data.0.lock().unwrap()[model].len();
+    let again = orders::export(client, &[draft], &FieldNames::default()).await.unwrap();
+    assert_eq!(again[0], *first, "found by its origin, not created twice");
+    assert_eq!(data.0.lock().unwrap()[model].len(), before);
 }
 
 #[tokio::test]
@@ -654,10 +665,7 @@ async fn an_approved_transfer_becomes_one_draft_internal_transfer_in_odoo() {
         ),
         (Some(12), Some(24), Some(1))
     );
-    let pickings_before = data.0.lock().unwrap()["stock.picking"].len();
-    let again = orders::export(&client, &[draft(11, "WH")], &names).await.unwrap();
-    assert_eq!(again[0].1, exported[0].1, "found by its origin, not moved twice");
-    assert_eq!(data.0.lock().unwrap()["stock.picking"].len(), pickings_before);
+    exported_once(&data, &client, draft(11, "WH"), &exported[0], "stock.picking").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -64,14 +64,9 @@ fn approved_drafts_and_every_exception_change_are_published_on_nats() {
         eprintln!("NATS tests skipped: set RETEX_TEST_NATS_URL (nats://127.0.0.1:4222), as .ci/run does");
         return;
     };
-    let unique = format!(
-        "{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
+    let server = Server::start_with_rules(PROPOSE_REPLENISHMENT);
+    // The port is this machine's alone while the server runs; the streams are deleted at the end.
+    let unique = server.address.port();
     let (drafts, exceptions) = (
         format!("retex.test.{unique}.drafts"),
         format!("retex.test.{unique}.exceptions"),
@@ -85,7 +80,6 @@ fn approved_drafts_and_every_exception_change_are_published_on_nats() {
         exceptions: Some(exceptions.clone()),
     };
     let out_stream = format!("{}_OUT", options.stream);
-    let server = Server::start_with_rules(PROPOSE_REPLENISHMENT);
     let ingest = server
         .block_on(NatsIngest::connect(options.clone()))
         .unwrap_or_else(|error| panic!("RETEX_TEST_NATS_URL is set but {url} does not answer: {error:#}"));
