@@ -1,14 +1,16 @@
 //! Who is asking, and what they may do.
 //!
-//! People log in with a password (argon2id, PHC string in the store) and get a session cookie: their name and
-//! an expiry, signed with HMAC-SHA256 under a key kept in the store, so any replica can check it without a
-//! session table. Scripts and sources send `Authorization: Bearer TOKEN`; only the token's SHA-256 is stored
-//! (a token is 32 random bytes, so a fast hash is as safe as a slow one). The account is read on every request,
-//! so a changed role or scope applies at once.
+//! People log in with a password (argon2id, PHC string in the store) and get a session cookie: 32 random
+//! bytes, kept in the store only as their SHA-256 with whose session it is, when it began and when it was last
+//! used. So logging out ends the session on every replica, and a session ends by itself after
+//! [`SESSION_IDLE`] unused or [`SESSION_MAX`] after login. Scripts and sources send `Authorization: Bearer
+//! TOKEN`; only the token's SHA-256 is stored (a token is 32 random bytes, so a fast hash is as safe as a slow
+//! one). The account is read on every request, so a changed role or scope applies at once.
 //!
-//! Forms posted with a cookie carry a CSRF token derived from the session (HMAC of the cookie), and cookies are
-//! `HttpOnly; SameSite=Strict`. Failed logins are counted per client address and per name; past the limit the
-//! login answers 429 until the window ends.
+//! Forms posted with a cookie carry a CSRF token derived from the session (HMAC of the cookie under a key kept
+//! in the store); the login form, before there is a session, carries one derived from a cookie of its own.
+//! Cookies are `HttpOnly; SameSite=Strict`, and `Secure` when the server speaks TLS. Failed logins are counted
+//! per client address and name, with a wait that doubles per failure, and per address.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -24,8 +26,14 @@ use sha2::{Digest, Sha256};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "retex_session";
-/// How long a session lasts after login.
-pub const SESSION_SECONDS: i64 = 12 * 3600;
+/// A session unused this long has ended.
+pub const SESSION_IDLE: Duration = Duration::from_secs(8 * 3600);
+/// A session ends this long after login, however much it is used.
+pub const SESSION_MAX: Duration = Duration::from_secs(12 * 3600);
+/// How often a session's last use is written down: more often would write on every request.
+pub const SESSION_TOUCH_EVERY: Duration = Duration::from_secs(60);
+/// The cookie that ties a login form to the browser that loaded it.
+pub const LOGIN_COOKIE: &str = "retex_login";
 /// Failed logins of one name from one address before each further attempt must wait.
 const LOGIN_FAILURES_FREE: u32 = 5;
 /// The first wait; each further failure doubles it, up to [`LOGIN_BACKOFF_MAX`].
@@ -129,6 +137,18 @@ pub fn new_password() -> anyhow::Result<String> {
     Ok(hex(&random_bytes()?[..8]))
 }
 
+/// A new session: the cookie's value, and the SHA-256 the store keeps.
+pub fn new_session() -> anyhow::Result<(String, String)> {
+    let cookie = hex(&random_bytes()?);
+    let hash = token_hash(&cookie);
+    Ok((cookie, hash))
+}
+
+/// A new random value for the login form's cookie.
+pub fn new_login_nonce() -> anyhow::Result<String> {
+    Ok(hex(&random_bytes()?))
+}
+
 /// A new random key, hex-encoded, for signing sessions.
 pub fn new_session_key() -> anyhow::Result<String> {
     Ok(hex(&random_bytes()?))
@@ -171,7 +191,7 @@ pub fn user_account(
     })
 }
 
-/// Signs and checks session cookies and CSRF tokens.
+/// Signs and checks CSRF tokens.
 pub struct SessionKeys {
     key: Vec<u8>,
 }
@@ -193,21 +213,6 @@ impl SessionKeys {
         hex(&mac.finalize().into_bytes())
     }
 
-    /// The cookie value of a session for `name` that ends at `expires` (Unix seconds).
-    pub fn session_cookie(&self, name: &str, expires: i64) -> String {
-        let payload = format!("{name}.{expires}");
-        let signature = self.sign("session", &payload);
-        format!("{payload}.{signature}")
-    }
-
-    /// The account name of a valid, unexpired session cookie.
-    pub fn check_session<'a>(&self, cookie: &'a str, now: i64) -> Option<&'a str> {
-        let (payload, signature) = cookie.rsplit_once('.')?;
-        let (name, expires) = payload.rsplit_once('.')?;
-        let expires: i64 = expires.parse().ok()?;
-        (constant_time_eq(&self.sign("session", payload), signature) && now < expires).then_some(name)
-    }
-
     /// The CSRF token that forms posted under this session cookie must carry.
     pub fn csrf_token(&self, cookie: &str) -> String {
         self.sign("csrf", cookie)
@@ -215,6 +220,15 @@ impl SessionKeys {
 
     pub fn check_csrf(&self, cookie: &str, token: &str) -> bool {
         constant_time_eq(&self.csrf_token(cookie), token)
+    }
+
+    /// The token the login form carries, for the nonce in its cookie.
+    pub fn login_token(&self, nonce: &str) -> String {
+        self.sign("login", nonce)
+    }
+
+    pub fn check_login_token(&self, nonce: &str, token: &str) -> bool {
+        !nonce.is_empty() && constant_time_eq(&self.login_token(nonce), token)
     }
 }
 
@@ -286,24 +300,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_session_cookie_is_valid_until_it_expires_and_cannot_be_forged() {
+    fn csrf_tokens_belong_to_their_cookie_and_key() {
         let keys = SessionKeys::new("k1");
-        let cookie = keys.session_cookie("anna", 1_000);
-        assert_eq!(keys.check_session(&cookie, 999), Some("anna"));
-        assert_eq!(keys.check_session(&cookie, 1_000), None, "expired");
-        assert_eq!(
-            keys.check_session(&cookie.replace("anna", "bert"), 999),
-            None,
-            "another name"
-        );
-        assert_eq!(
-            keys.check_session(&cookie.replace(".1000.", ".9999."), 999),
-            None,
-            "a later expiry"
-        );
-        assert_eq!(SessionKeys::new("k2").check_session(&cookie, 999), None, "another key");
+        let (cookie, hash) = new_session().unwrap();
+        assert_eq!(hash, token_hash(&cookie), "the store keeps the cookie's hash");
         assert!(keys.check_csrf(&cookie, &keys.csrf_token(&cookie)));
         assert!(!keys.check_csrf(&cookie, &keys.csrf_token("other")));
+        assert!(!SessionKeys::new("k2").check_csrf(&cookie, &keys.csrf_token(&cookie)));
+        let nonce = new_login_nonce().unwrap();
+        assert!(keys.check_login_token(&nonce, &keys.login_token(&nonce)));
+        assert!(
+            !keys.check_login_token(&nonce, &keys.csrf_token(&nonce)),
+            "a session's token is not a login's"
+        );
+        assert!(
+            !keys.check_login_token("", &keys.login_token("")),
+            "no cookie, no login"
+        );
     }
 
     #[test]

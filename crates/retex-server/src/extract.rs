@@ -44,24 +44,24 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 
 /// The value of the session cookie, if the request has one.
 pub fn session_cookie(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
+    cookie(&parts.headers, SESSION_COOKIE)
+}
+
+/// The value of the cookie called `wanted`, if the request has one.
+pub fn cookie<'a>(headers: &'a HeaderMap, wanted: &str) -> Option<&'a str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value)
 }
 
-/// The principal of a valid session cookie whose account still exists.
+/// The principal of a live session whose account still exists.
 pub async fn principal_of_cookie(state: &Arc<AppState>, cookie: &str) -> Result<Option<Principal>, Failure> {
-    let now = chrono::Utc::now().timestamp();
-    let Some(name) = state.keys.check_session(cookie, now) else {
-        return Ok(None);
-    };
-    let account = state.account(name.to_owned()).await?;
+    let account = state.session_account(cookie).await?;
     Ok(account.and_then(|account| Principal::from_account(account, true)))
 }
 

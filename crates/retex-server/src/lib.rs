@@ -16,7 +16,7 @@
 //! 4. `extract.rs`: who is asking (a token or a session cookie). `dispatch.rs`: the outbox dispatcher.
 //!    `import.rs`: a CSV file of master data or counts, for the API and the admin's upload. `nats.rs`: events
 //!    from a NATS JetStream stream, and publishing to one. `odoo_sync.rs`: pulls from Odoo on a schedule.
-//!    `outbound.rs`: approved drafts to a webhook or NATS, exception changes to NATS.
+//!    `outbound.rs`: approved drafts to a webhook or NATS, exception changes to NATS. `tls.rs`: serving HTTPS.
 //! 5. `api/`: the JSON API, one module per resource; `api/mod.rs` lists the routes once as
 //!    [`api::OPERATIONS`]. `ui/`: the web UI, one module per page; `ui/page.rs` holds what the pages share and
 //!    `ui/mod.rs` the routes.
@@ -37,6 +37,7 @@ pub mod outbound;
 pub mod params;
 pub mod scope;
 pub mod state;
+pub mod tls;
 pub mod ui;
 
 use std::net::SocketAddr;
@@ -50,6 +51,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::{Listener, ListenerExt};
 use retex_core::codes::Timestamp;
 use retex_store::{LiveEngine, Store};
 
@@ -149,7 +151,10 @@ pub async fn serve(state: Arc<AppState>, listen: SocketAddr, connectors: Connect
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listen on {listen}"))?;
-    tracing::info!("serving on http://{}", listener.local_addr()?);
+    let tls = state.options.tls.clone();
+    if let Some(files) = &tls {
+        tls::server_config(files)?;
+    }
     if state.options.clock == ClockMode::Wall {
         tokio::spawn(follow_wall_clock(Arc::clone(&state)));
     }
@@ -166,12 +171,23 @@ pub async fn serve(state: Arc<AppState>, listen: SocketAddr, connectors: Connect
     if let Some(odoo) = connectors.odoo {
         tokio::spawn(odoo_sync::run(Arc::clone(&state), odoo));
     }
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    match tls {
+        Some(files) => {
+            let tls = tls::TlsListener::start(listener, &files)?;
+            tracing::info!("serving on https://{}", tls.local_addr()?);
+            // Tapped, so the connection's peer address reaches the handlers as it does over plain HTTP.
+            axum::serve(tls.tap_io(|_| {}), app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+        }
+        None => {
+            tracing::info!("serving on http://{}", listener.local_addr()?);
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+        }
+    }
     .context("serve HTTP")
 }
 

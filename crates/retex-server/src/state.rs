@@ -22,7 +22,9 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use tokio::sync::Semaphore;
 
-use crate::auth::{LoginLimiter, Principal, SessionKeys, token_hash};
+use crate::auth::{
+    LoginLimiter, Principal, SESSION_IDLE, SESSION_MAX, SESSION_TOUCH_EVERY, SessionKeys, new_session, token_hash,
+};
 use crate::error::{Failure, FailureKind, Outcome};
 use crate::metrics::Metrics;
 use crate::scope::{require_act, require_location, visible_exception};
@@ -48,6 +50,21 @@ pub struct ServerOptions {
     pub webhook_roots: Option<Vec<u8>>,
     /// Where e-mail notifications are sent; without it they wait in the outbox for a relay.
     pub email: Option<EmailOptions>,
+    /// The certificate and key to serve HTTPS with; cookies are then `Secure`.
+    pub tls: Option<TlsFiles>,
+}
+
+/// A certificate chain and its private key, in PEM.
+#[derive(Clone)]
+pub struct TlsFiles {
+    pub certificates: Vec<u8>,
+    pub key: Vec<u8>,
+}
+
+impl std::fmt::Debug for TlsFiles {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("TlsFiles { .. }")
+    }
 }
 
 /// An SMTP server and the sender of Retex's e-mails.
@@ -68,6 +85,7 @@ impl ServerOptions {
             metrics_token: None,
             webhook_roots: None,
             email: None,
+            tls: None,
         }
     }
 }
@@ -225,6 +243,47 @@ impl AppState {
 
     pub async fn account(self: &Arc<Self>, name: String) -> Outcome<Option<Account>> {
         self.side_store(move |store| Ok(store.account(&name)?)).await
+    }
+
+    /// Starts a session for `name`; the cookie's value. Sessions that ended by themselves are cleared on the way.
+    pub async fn start_session(self: &Arc<Self>, name: String) -> Outcome<String> {
+        let (cookie, hash) = new_session().map_err(|error| Failure::internal("draw a session", &error))?;
+        let now = Utc::now().timestamp_millis();
+        self.side_store(move |store| {
+            store.end_stale_sessions(now - millis(SESSION_IDLE), now - millis(SESSION_MAX))?;
+            Ok(store.start_session(&hash, &name, now)?)
+        })
+        .await?;
+        Ok(cookie)
+    }
+
+    /// The account of a live session: none when the cookie is unknown or its session has ended (logged out,
+    /// unused for [`SESSION_IDLE`], or older than [`SESSION_MAX`]).
+    pub async fn session_account(self: &Arc<Self>, cookie: &str) -> Outcome<Option<Account>> {
+        let hash = token_hash(cookie);
+        let now = Utc::now().timestamp_millis();
+        self.side_store(move |store| {
+            let Some(session) = store.session(&hash)? else {
+                return Ok(None);
+            };
+            let idle = now - session.seen_ms >= millis(SESSION_IDLE);
+            let old = now - session.started_ms >= millis(SESSION_MAX);
+            if idle || old {
+                store.end_session(&hash)?;
+                return Ok(None);
+            }
+            if now - session.seen_ms >= millis(SESSION_TOUCH_EVERY) {
+                store.touch_session(&hash, now)?;
+            }
+            Ok(store.account(&session.account)?)
+        })
+        .await
+    }
+
+    /// Ends the session of this cookie (logging out).
+    pub async fn end_session(self: &Arc<Self>, cookie: &str) -> Outcome<()> {
+        let hash = token_hash(cookie);
+        self.side_store(move |store| Ok(store.end_session(&hash)?)).await
     }
 
     /// The principal behind a bearer token.
@@ -466,4 +525,8 @@ fn split_body(body: &[u8], json_array: bool) -> Outcome<Vec<(usize, &[u8])>> {
         .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
         .map(|(index, line)| (index + 1, line))
         .collect())
+}
+
+fn millis(duration: std::time::Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }

@@ -142,6 +142,18 @@ pub trait Store: Send {
     fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError>;
     /// Stores a setting, replacing the value under `key` (a connector's cursor).
     fn put_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
+    /// Starts a session of `account`, kept under the hash of its cookie.
+    fn start_session(&mut self, id_hash: &str, account: &str, now_ms: i64) -> Result<(), StoreError>;
+    /// The session kept under this hash, if it has not ended.
+    fn session(&mut self, id_hash: &str) -> Result<Option<Session>, StoreError>;
+    /// Notes that the session was used at `now_ms`.
+    fn touch_session(&mut self, id_hash: &str, now_ms: i64) -> Result<(), StoreError>;
+    /// Ends one session (logging out).
+    fn end_session(&mut self, id_hash: &str) -> Result<(), StoreError>;
+    /// Ends every session of an account (its password was changed).
+    fn end_sessions_of(&mut self, account: &str) -> Result<(), StoreError>;
+    /// Ends the sessions last used before `idle_before_ms` or started before `started_before_ms`; how many.
+    fn end_stale_sessions(&mut self, idle_before_ms: i64, started_before_ms: i64) -> Result<u64, StoreError>;
     /// Keeps an evidence file under its SHA-256 (a file already kept is left as it is).
     fn put_evidence(&mut self, sha256: &str, media_type: &str, bytes: &[u8]) -> Result<(), StoreError>;
     /// An evidence file: its media type and bytes.
@@ -162,6 +174,14 @@ pub struct Account {
     pub created_ms: i64,
     /// Where notifications naming this person are e-mailed.
     pub email: Option<String>,
+}
+
+/// A person's session: whose it is, when they logged in and when they last used it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub account: String,
+    pub started_ms: i64,
+    pub seen_ms: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,6 +223,13 @@ const UPSERT_SETTING: &str =
 const INSERT_EVIDENCE: &str =
     "INSERT INTO evidence (sha256, media_type, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING";
 const SELECT_EVIDENCE: &str = "SELECT media_type, bytes FROM evidence WHERE sha256 = $1";
+const INSERT_SESSION: &str = "INSERT INTO session (id_hash, account, started_ms, seen_ms) VALUES ($1, $2, $3, $3)";
+const SELECT_SESSION: &str = "SELECT account, started_ms, seen_ms FROM session WHERE id_hash = $1";
+// SQLite numbers `$n` parameters in the order they appear: keep them in order.
+const TOUCH_SESSION: &str = "UPDATE session SET seen_ms = $1 WHERE id_hash = $2";
+const DELETE_SESSION: &str = "DELETE FROM session WHERE id_hash = $1";
+const DELETE_SESSIONS_OF: &str = "DELETE FROM session WHERE account = $1";
+const DELETE_STALE_SESSIONS: &str = "DELETE FROM session WHERE seen_ms < $1 OR started_ms < $2";
 
 /// The columns of an `account` row as both backends store them: locations are joined by commas.
 struct AccountRow {

@@ -22,9 +22,10 @@ use postgres::{Client, Config, IsolationLevel, NoTls, Row, Statement, Transactio
 use crate::boundary::{check_append_batch, format_version_from_sql, read_limit_to_sql, seq_from_sql, seq_to_sql};
 use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, link_batch};
 use crate::{
-    Account, AccountRow, AppendOutcome, INSERT_EVIDENCE, INSERT_SETTING_IF_ABSENT, Migration, NewEntry,
-    SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET, SELECT_EVIDENCE, SELECT_SETTING, SNAPSHOTS_KEPT, Snapshot, Store,
-    StoreError, StoredEntry, UPSERT_ACCOUNT, UPSERT_SETTING, applied_migrations, migrations,
+    Account, AccountRow, AppendOutcome, DELETE_SESSION, DELETE_SESSIONS_OF, DELETE_STALE_SESSIONS, INSERT_EVIDENCE,
+    INSERT_SESSION, INSERT_SETTING_IF_ABSENT, Migration, NewEntry, SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET,
+    SELECT_EVIDENCE, SELECT_SESSION, SELECT_SETTING, SNAPSHOTS_KEPT, Session, Snapshot, Store, StoreError, StoredEntry,
+    TOUCH_SESSION, UPSERT_ACCOUNT, UPSERT_SETTING, applied_migrations, migrations,
 };
 
 /// The advisory lock that serialises appends ("RETEXLOG" in ASCII). Other Retex locks (migrations, the
@@ -45,6 +46,7 @@ const MIGRATIONS: &[Migration] = migrations!("postgres":
     "0005_evidence.sql",
     "0006_entry_digests.sql",
     "0007_account_email.sql",
+    "0008_session.sql",
 );
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS retex_schema_migrations (
@@ -337,6 +339,40 @@ impl Store for PostgresStore {
         self.select_account(SELECT_ACCOUNT_BY_SECRET, secret_hash)
     }
 
+    fn start_session(&mut self, id_hash: &str, account: &str, now_ms: i64) -> Result<(), StoreError> {
+        self.run_session(INSERT_SESSION, &[&id_hash, &account, &now_ms])
+            .map(drop)
+    }
+
+    fn session(&mut self, id_hash: &str) -> Result<Option<Session>, StoreError> {
+        let location = &self.location;
+        let error = |error| store_error(location, "session", &error);
+        let Some(row) = self.client.query_opt(SELECT_SESSION, &[&id_hash]).map_err(error)? else {
+            return Ok(None);
+        };
+        Ok(Some(Session {
+            account: row.try_get(0).map_err(error)?,
+            started_ms: row.try_get(1).map_err(error)?,
+            seen_ms: row.try_get(2).map_err(error)?,
+        }))
+    }
+
+    fn touch_session(&mut self, id_hash: &str, now_ms: i64) -> Result<(), StoreError> {
+        self.run_session(TOUCH_SESSION, &[&now_ms, &id_hash]).map(drop)
+    }
+
+    fn end_session(&mut self, id_hash: &str) -> Result<(), StoreError> {
+        self.run_session(DELETE_SESSION, &[&id_hash]).map(drop)
+    }
+
+    fn end_sessions_of(&mut self, account: &str) -> Result<(), StoreError> {
+        self.run_session(DELETE_SESSIONS_OF, &[&account]).map(drop)
+    }
+
+    fn end_stale_sessions(&mut self, idle_before_ms: i64, started_before_ms: i64) -> Result<u64, StoreError> {
+        self.run_session(DELETE_STALE_SESSIONS, &[&idle_before_ms, &started_before_ms])
+    }
+
     fn put_evidence(&mut self, sha256: &str, media_type: &str, bytes: &[u8]) -> Result<(), StoreError> {
         self.client
             .execute(INSERT_EVIDENCE, &[&sha256, &media_type, &bytes])
@@ -381,6 +417,13 @@ impl Store for PostgresStore {
 
 /// For each entry of the batch, whether its key is already in the log.
 impl PostgresStore {
+    /// Runs a statement on the session table; the rows it changed.
+    fn run_session(&mut self, sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<u64, StoreError> {
+        self.client
+            .execute(sql, params)
+            .map_err(|error| store_error(&self.location, "session", &error))
+    }
+
     fn select_account(&mut self, sql: &str, key: &str) -> Result<Option<Account>, StoreError> {
         let location = &self.location;
         let error = |error| store_error(location, "read account", &error);

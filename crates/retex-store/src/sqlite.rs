@@ -24,9 +24,10 @@ use rusqlite::{
 use crate::boundary::{check_append_batch, read_limit_to_sql, seq_from_sql, seq_to_sql};
 use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, ChainVerdict, link_batch, verify_chain};
 use crate::{
-    Account, AccountRow, AppendOutcome, INSERT_EVIDENCE, INSERT_SETTING_IF_ABSENT, Migration, NewEntry,
-    SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET, SELECT_EVIDENCE, SELECT_SETTING, SNAPSHOTS_KEPT, Snapshot, Store,
-    StoreError, StoredEntry, UPSERT_ACCOUNT, UPSERT_SETTING, applied_migrations, migrations,
+    Account, AccountRow, AppendOutcome, DELETE_SESSION, DELETE_SESSIONS_OF, DELETE_STALE_SESSIONS, INSERT_EVIDENCE,
+    INSERT_SESSION, INSERT_SETTING_IF_ABSENT, Migration, NewEntry, SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET,
+    SELECT_EVIDENCE, SELECT_SESSION, SELECT_SETTING, SNAPSHOTS_KEPT, Session, Snapshot, Store, StoreError, StoredEntry,
+    TOUCH_SESSION, UPSERT_ACCOUNT, UPSERT_SETTING, applied_migrations, migrations,
 };
 
 /// How long a statement waits for another connection's lock on the file before failing as unavailable.
@@ -54,6 +55,7 @@ const MIGRATIONS: &[Migration] = migrations!("sqlite":
     "0005_evidence.sql",
     "0006_entry_digests.sql",
     "0007_account_email.sql",
+    "0008_session.sql",
 );
 
 /// `INSERT OR IGNORE` of [`SQLITE_INSERT_ROWS_PER_STATEMENT`] rows.
@@ -376,6 +378,46 @@ impl Store for SqliteStore {
         self.select_account(SELECT_ACCOUNT_BY_SECRET, secret_hash)
     }
 
+    fn start_session(&mut self, id_hash: &str, account: &str, now_ms: i64) -> Result<(), StoreError> {
+        self.run_session(INSERT_SESSION, rusqlite::params![id_hash, account, now_ms])
+            .map(drop)
+    }
+
+    fn session(&mut self, id_hash: &str) -> Result<Option<Session>, StoreError> {
+        self.connection
+            .prepare_cached(SELECT_SESSION)
+            .and_then(|mut select| {
+                select
+                    .query_row([id_hash], |row| {
+                        Ok(Session {
+                            account: row.get(0)?,
+                            started_ms: row.get(1)?,
+                            seen_ms: row.get(2)?,
+                        })
+                    })
+                    .optional()
+            })
+            .map_err(|error| store_error(&self.location, "session", error))
+    }
+
+    fn touch_session(&mut self, id_hash: &str, now_ms: i64) -> Result<(), StoreError> {
+        self.run_session(TOUCH_SESSION, rusqlite::params![now_ms, id_hash])
+            .map(drop)
+    }
+
+    fn end_session(&mut self, id_hash: &str) -> Result<(), StoreError> {
+        self.run_session(DELETE_SESSION, [id_hash]).map(drop)
+    }
+
+    fn end_sessions_of(&mut self, account: &str) -> Result<(), StoreError> {
+        self.run_session(DELETE_SESSIONS_OF, [account]).map(drop)
+    }
+
+    fn end_stale_sessions(&mut self, idle_before_ms: i64, started_before_ms: i64) -> Result<u64, StoreError> {
+        self.run_session(DELETE_STALE_SESSIONS, [idle_before_ms, started_before_ms])
+            .map(|ended| ended as u64)
+    }
+
     fn put_evidence(&mut self, sha256: &str, media_type: &str, bytes: &[u8]) -> Result<(), StoreError> {
         self.connection
             .prepare_cached(INSERT_EVIDENCE)
@@ -427,6 +469,14 @@ impl Store for SqliteStore {
 /// Inserts a batch in statements of [`SQLITE_INSERT_ROWS_PER_STATEMENT`] rows, then one row at a time,
 /// and returns what became of each entry.
 impl SqliteStore {
+    /// Runs a statement on the session table; the rows it changed.
+    fn run_session(&mut self, sql: &str, params: impl rusqlite::Params) -> Result<usize, StoreError> {
+        self.connection
+            .prepare_cached(sql)
+            .and_then(|mut statement| statement.execute(params))
+            .map_err(|error| store_error(&self.location, "session", error))
+    }
+
     fn select_account(&mut self, sql: &str, key: &str) -> Result<Option<Account>, StoreError> {
         let row = self
             .connection

@@ -248,24 +248,37 @@ impl Connection {
     }
 }
 
+/// Logs in as a browser does: the login form (its cookie and token), then the post; the session cookie.
 fn login(address: SocketAddr, password: &str) -> anyhow::Result<String> {
     let mut connection = Connection::open(address)?;
-    let body = format!("name=reader&password={password}");
-    let Reply { status, headers, .. } = connection.send(
-        "POST",
-        "/login",
-        &[("content-type", "application/x-www-form-urlencoded")],
-        &body,
-    )?;
-    if status != 303 {
-        bail!("login answered {status}");
+    let form = connection.send("GET", "/login", &[], "")?;
+    let form_cookie = cookie_of(&form).context("the login form's cookie")?;
+    let page = String::from_utf8_lossy(&form.body);
+    let token = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .context("the login form's token")?;
+    let body = format!("name=reader&password={password}&csrf={token}");
+    let headers = [
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("cookie", form_cookie.as_str()),
+    ];
+    let reply = connection.send("POST", "/login", &headers, &body)?;
+    if reply.status != 303 {
+        bail!("login answered {}", reply.status);
     }
-    let cookie = headers
+    cookie_of(&reply).context("a session cookie")
+}
+
+/// The `name=value` of the cookie a reply sets.
+fn cookie_of(reply: &Reply) -> Option<String> {
+    reply
+        .headers
         .iter()
         .find(|(name, _)| name == "set-cookie")
         .and_then(|(_, value)| value.split(';').next())
-        .context("a session cookie")?;
-    Ok(cookie.to_owned())
+        .map(str::to_owned)
 }
 
 /// Latency percentiles of `path` under `clients` concurrent readers, in milliseconds.

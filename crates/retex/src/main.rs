@@ -75,7 +75,7 @@ enum Command {
     /// Move the engine's clock to an instant, firing the deadlines before it.
     Tick(report::TickArgs),
     /// Serve the JSON API and the web UI.
-    Serve(serve_cmd::ServeArgs),
+    Serve(Box<serve_cmd::ServeArgs>),
     /// Create people who may log in to the web UI and the API.
     User(serve_cmd::AccountArgs),
     /// Create API tokens for sources and scripts.

@@ -14,7 +14,7 @@ use retex_odoo::OdooConfig;
 use retex_server::auth::{Role, new_token, user_account};
 use retex_server::nats::NatsOptions;
 use retex_server::outbound::DraftsTo;
-use retex_server::state::EmailOptions;
+use retex_server::state::{EmailOptions, TlsFiles};
 use retex_server::{ClockMode, Connectors, ServerOptions, app_state};
 use retex_store::{Account, AccountKind, LiveEngine};
 
@@ -45,6 +45,13 @@ pub struct ServeArgs {
     /// receivers whose certificate a private authority signed.
     #[arg(long, value_name = "FILE")]
     webhook_ca: Option<PathBuf>,
+    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first); cookies are then
+    /// `Secure`. Give `--tls-key` with it.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of `--tls-cert` (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// The SMTP server e-mail notifications go through: `smtps://user:pass@host:465`,
     /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtp://host:25`; without it they wait in the
     /// outbox for a relay. Read from RETEX_SMTP_URL too, so a password stays out of the command line.
@@ -131,8 +138,15 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             from: args.smtp_from.clone(),
         }),
         webhook_roots: match &args.webhook_ca {
-            Some(path) => Some(std::fs::read(path).with_context(|| format!("read {}", path.display()))?),
+            Some(path) => Some(read_file(path)?),
             None => None,
+        },
+        tls: match (&args.tls_cert, &args.tls_key) {
+            (Some(certificates), Some(key)) => Some(TlsFiles {
+                certificates: read_file(certificates)?,
+                key: read_file(key)?,
+            }),
+            _ => None,
         },
     };
     let connectors = Connectors {
@@ -150,9 +164,17 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         },
     };
     connectors.check()?;
+    if let (Some(files), Some(certificates), Some(key)) = (&options.tls, &args.tls_cert, &args.tls_key) {
+        retex_server::tls::server_config(files)
+            .with_context(|| format!("--tls-cert {} --tls-key {}", certificates.display(), key.display()))?;
+    }
     let live = args.store.open_live()?;
     serve_live(&args.store, live, args.listen, options, connectors)?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("read {}", path.display()))
 }
 
 /// A secret kept in a file: its first line, which must not be empty.
@@ -184,7 +206,8 @@ pub fn serve_live(
         .enable_all()
         .build()
         .context("start the async runtime")?;
-    println!("serving on http://{listen} (Ctrl-C stops)");
+    let scheme = if state.options.tls.is_some() { "https" } else { "http" };
+    println!("serving on {scheme}://{listen} (Ctrl-C stops)");
     runtime.block_on(retex_server::serve(state, listen, connectors))
 }
 
@@ -315,7 +338,11 @@ pub fn token(args: &TokenArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Creates or replaces an account; a replaced one's sessions end, as its password may have changed.
 pub fn put_account(store: &StoreArgs, account: &Account) -> anyhow::Result<()> {
     let mut accounts = retex_store::open(&store.location()).context("open the store")?;
-    accounts.put_account(account).context("save the account")
+    accounts.put_account(account).context("save the account")?;
+    accounts
+        .end_sessions_of(&account.name)
+        .context("end the account's sessions")
 }

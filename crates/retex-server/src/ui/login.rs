@@ -9,12 +9,16 @@ use std::time::{Duration, Instant};
 use askama::Template;
 use axum::extract::{ConnectInfo, Form, FromRequestParts, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::page::{PageUser, UserBar, check_csrf, error_page, page, shown};
-use crate::auth::{SESSION_COOKIE, SESSION_SECONDS, hash_password, new_password, verify_password};
+use crate::auth::{
+    LOGIN_COOKIE, SESSION_COOKIE, SESSION_MAX, hash_password, new_login_nonce, new_password, verify_password,
+};
+use crate::error::Failure;
+use crate::extract::cookie;
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -24,6 +28,7 @@ struct LoginPage {
     notice: Option<String>,
     next: String,
     problem: Option<String>,
+    csrf: String,
 }
 
 #[derive(Deserialize)]
@@ -32,13 +37,60 @@ pub(super) struct LoginQuery {
     notice: Option<String>,
 }
 
-pub(super) async fn login_page(Query(query): Query<LoginQuery>) -> Response {
-    shown(page(&LoginPage {
+pub(super) async fn login_page(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(query): Query<LoginQuery>,
+) -> Response {
+    login_form(
+        &state,
+        &headers,
+        StatusCode::OK,
+        query.notice,
+        safe_next(query.next.as_deref()),
+        None,
+    )
+}
+
+/// The login form, tied to this browser by a cookie of its own (kept when the browser has one, so two tabs
+/// both work).
+fn login_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    notice: Option<String>,
+    next: String,
+    problem: Option<String>,
+) -> Response {
+    let nonce = match cookie(headers, LOGIN_COOKIE) {
+        Some(nonce) if !nonce.is_empty() => nonce.to_owned(),
+        _ => match new_login_nonce() {
+            Ok(nonce) => nonce,
+            Err(error) => return error_page(&Failure::internal("draw a login nonce", &error)),
+        },
+    };
+    let template = LoginPage {
         user: None,
-        notice: query.notice,
-        next: safe_next(query.next.as_deref()),
-        problem: None,
-    }))
+        notice,
+        next,
+        problem,
+        csrf: state.keys.login_token(&nonce),
+    };
+    let mut response = (status, shown(page(&template))).into_response();
+    set_cookie(&mut response, state, LOGIN_COOKIE, &nonce, LOGIN_FORM_SECONDS);
+    response
+}
+
+/// How long a login form may wait before it is posted.
+const LOGIN_FORM_SECONDS: u64 = 24 * 3600;
+
+/// Adds a `Set-Cookie` for `name`: `HttpOnly; SameSite=Strict`, `Secure` over TLS; `max_age` 0 removes it.
+fn set_cookie(response: &mut Response, state: &AppState, name: &str, value: &str, max_age: u64) {
+    let secure = if state.options.tls.is_some() { "; Secure" } else { "" };
+    let cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
 }
 
 /// A redirect target after login: a local path only, never another site.
@@ -54,6 +106,8 @@ pub(super) struct LoginForm {
     name: String,
     password: String,
     next: Option<String>,
+    #[serde(default)]
+    csrf: String,
 }
 
 /// The client's address (unknown in tests that call the router directly).
@@ -74,18 +128,19 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
 pub(super) async fn login(
     State(state): State<Arc<AppState>>,
     ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(form.next.as_deref());
-    let refused = |status: StatusCode, problem: String| {
-        let template = LoginPage {
-            user: None,
-            notice: None,
-            next: next.clone(),
-            problem: Some(problem),
-        };
-        (status, shown(page(&template))).into_response()
-    };
+    let refused =
+        |status: StatusCode, problem: String| login_form(&state, &headers, status, None, next.clone(), Some(problem));
+    let nonce = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    if !state.keys.check_login_token(nonce, &form.csrf) {
+        return refused(
+            StatusCode::FORBIDDEN,
+            "This login form has expired or was not opened in this browser: log in again.".to_owned(),
+        );
+    }
     if let Some(wait) = state.limiter.blocked_for(address, &form.name, Instant::now()) {
         let mut response = refused(
             StatusCode::TOO_MANY_REQUESTS,
@@ -121,13 +176,12 @@ pub(super) async fn login(
         return refused(StatusCode::UNAUTHORIZED, "Unknown name or wrong password.".to_owned());
     }
     state.limiter.record_success(address, &form.name);
-    let expires = chrono::Utc::now().timestamp() + SESSION_SECONDS;
-    let cookie = state.keys.session_cookie(&form.name, expires);
-    let set_cookie = format!("{SESSION_COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECONDS}");
+    let session = match state.start_session(form.name).await {
+        Ok(session) => session,
+        Err(failure) => return error_page(&failure),
+    };
     let mut response = Redirect::to(&next).into_response();
-    if let Ok(value) = HeaderValue::from_str(&set_cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
+    set_cookie(&mut response, &state, SESSION_COOKIE, &session, SESSION_MAX.as_secs());
     response
 }
 
@@ -149,14 +203,14 @@ pub(super) struct CsrfForm {
     csrf: String,
 }
 
-pub(super) async fn logout(user: PageUser, Form(form): Form<CsrfForm>) -> Response {
+pub(super) async fn logout(State(state): State<Arc<AppState>>, user: PageUser, Form(form): Form<CsrfForm>) -> Response {
     if let Err(failure) = check_csrf(&user, &form.csrf) {
         return error_page(&failure);
     }
+    if let Err(failure) = state.end_session(&user.cookie).await {
+        return error_page(&failure);
+    }
     let mut response = Redirect::to("/login?notice=Logged%20out").into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("retex_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
-    );
+    set_cookie(&mut response, &state, SESSION_COOKIE, "", 0);
     response
 }

@@ -19,6 +19,8 @@ use crate::state::AppState;
 pub struct PageUser {
     pub principal: Principal,
     pub csrf: String,
+    /// The session cookie's value, to end the session with.
+    pub cookie: String,
 }
 
 /// Unauthenticated page requests go to the login page, which brings them back afterwards.
@@ -46,6 +48,7 @@ impl FromRequestParts<Arc<AppState>> for PageUser {
             Ok(Some(principal)) => Ok(Self {
                 csrf: state.keys.csrf_token(cookie),
                 principal,
+                cookie: cookie.to_owned(),
             }),
             Ok(None) => Err(ToLogin(next).into_response()),
             Err(failure) => Err(error_page(&failure)),

@@ -12,9 +12,11 @@ mod webhooks;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::serve::ListenerExt;
 use retex_core::engine::EngineConfig;
 use retex_core::rules::file::parse_rules;
 use retex_server::auth::{Role, new_token, user_account};
+use retex_server::tls::TlsListener;
 use retex_server::{AppState, ServerOptions, app_state};
 use retex_store::{Account, AccountKind, LiveEngine, LiveOptions, StoreLocation};
 use tempfile::TempDir;
@@ -85,6 +87,7 @@ impl Server {
         };
         let source_token = token("feed", Role::Source);
         let viewer_token = token("report", Role::Viewer);
+        let tls = options.tls.clone();
         let state = app_state(live, accounts, rules.to_owned(), options).unwrap();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -94,7 +97,15 @@ impl Server {
         let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
         let address = listener.local_addr().unwrap();
         let app = retex_server::router(Arc::clone(&state)).into_make_service_with_connect_info::<SocketAddr>();
-        runtime.spawn(async move { axum::serve(listener, app).await });
+        match tls {
+            Some(files) => {
+                let tls = runtime
+                    .block_on(async { TlsListener::start(listener, &files) })
+                    .unwrap();
+                runtime.spawn(async move { axum::serve(tls.tap_io(|_| {}), app).await });
+            }
+            None => drop(runtime.spawn(async move { axum::serve(listener, app).await })),
+        }
         let dispatcher = runtime.block_on(retex_server::dispatcher_of(&state)).unwrap();
         runtime.spawn(dispatcher.run(Arc::clone(&state)));
         Self {
@@ -143,15 +154,28 @@ impl Server {
         vec![("authorization", format!("Bearer {}", self.source_token))]
     }
 
+    /// Posts the login form as a browser does: the form's cookie and token from `GET /login`, then `fields`.
+    pub fn post_login(&self, fields: &str) -> Response {
+        let form = self.send("GET", "/login", &[] as &[(&str, &str)], "");
+        let cookie = form.header("set-cookie").expect("the login form's cookie");
+        let cookie = cookie.split(';').next().unwrap().to_owned();
+        let token = form
+            .body
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the login form's token");
+        let headers = [
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("cookie", cookie.as_str()),
+        ];
+        self.send("POST", "/login", &headers, format!("{fields}&csrf={token}"))
+    }
+
     /// Logs in through the form and returns the session cookie.
     pub fn login(&self, name: &str) -> String {
         let body = format!("name={name}&password={}", PASSWORD.replace(' ', "+"));
-        let response = self.send(
-            "POST",
-            "/login",
-            &[("content-type", "application/x-www-form-urlencoded")],
-            &body,
-        );
+        let response = self.post_login(&body);
         assert_eq!(response.status, 303, "login of {name}: {}", response.body);
         let cookie = response.header("set-cookie").expect("a session cookie");
         assert!(

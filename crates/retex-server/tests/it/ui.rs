@@ -1,5 +1,8 @@
 //! The web UI's forms and sessions: login and its rate limit, CSRF on forms, and shop-floor entries.
 
+use retex_server::ServerOptions;
+use retex_server::state::TlsFiles;
+
 use crate::{PASSWORD, Server};
 
 const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
@@ -11,13 +14,10 @@ fn pages_need_a_session_and_come_back_after_login() {
     assert_eq!(anonymous.status, 303);
     assert_eq!(anonymous.header("location"), Some("/login?next=/dashboard"));
     let body = format!("name=admin&password={}&next=/dashboard", PASSWORD.replace(' ', "+"));
-    let login = server.send("POST", "/login", &[FORM], &body);
+    let login = server.post_login(&body);
     assert_eq!(login.header("location"), Some("/dashboard"));
     let offsite = format!("name=admin&password={}&next=//evil.example", PASSWORD.replace(' ', "+"));
-    assert_eq!(
-        server.send("POST", "/login", &[FORM], &offsite).header("location"),
-        Some("/queue")
-    );
+    assert_eq!(server.post_login(&offsite).header("location"), Some("/queue"));
 
     let cookie = server.login("admin");
     for path in [
@@ -42,11 +42,11 @@ fn pages_need_a_session_and_come_back_after_login() {
 fn repeated_failed_logins_are_refused_for_a_while() {
     let server = Server::with_world();
     for _ in 0..5 {
-        let failed = server.send("POST", "/login", &[FORM], "name=admin&password=wrong");
+        let failed = server.post_login("name=admin&password=wrong");
         assert_eq!(failed.status, 401);
     }
     let body = format!("name=admin&password={}", PASSWORD.replace(' ', "+"));
-    let blocked = server.send("POST", "/login", &[FORM], &body);
+    let blocked = server.post_login(&body);
     assert_eq!(blocked.status, 429, "even the right password waits its turn");
     let wait: u64 = blocked.header("retry-after").unwrap().parse().unwrap();
     assert_eq!(
@@ -55,8 +55,99 @@ fn repeated_failed_logins_are_refused_for_a_while() {
     );
     assert!(blocked.body.contains("try again in 1 s"), "{}", blocked.body);
     std::thread::sleep(std::time::Duration::from_secs(wait));
-    let logged_in = server.send("POST", "/login", &[FORM], &body);
+    let logged_in = server.post_login(&body);
     assert_eq!(logged_in.status, 303, "{}", logged_in.body);
+}
+
+#[test]
+fn over_tls_every_cookie_is_secure() {
+    let tls = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/tls");
+    let read = |name: &str| std::fs::read(format!("{tls}/{name}")).unwrap();
+    let options = ServerOptions {
+        tls: Some(TlsFiles {
+            certificates: read("localhost.pem"),
+            key: read("localhost.key"),
+        }),
+        ..ServerOptions::engine_clock()
+    };
+    let server = Server::start_with("", options);
+    retex_odoo::install_tls_provider();
+    let client = reqwest::Client::builder()
+        .tls_certs_merge(reqwest::Certificate::from_pem_bundle(&read("ca.pem")).unwrap())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let base = format!("https://127.0.0.1:{}", server.address.port());
+    let (form_cookie, page) = server.block_on(async {
+        let form = client.get(format!("{base}/login")).send().await.unwrap();
+        assert_eq!(form.status(), 200);
+        let cookie = form.headers()["set-cookie"].to_str().unwrap().to_owned();
+        (cookie, form.text().await.unwrap())
+    });
+    assert!(form_cookie.ends_with("; Secure"), "{form_cookie}");
+    let token = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    let body = format!("name=admin&password={}&csrf={token}", PASSWORD.replace(' ', "+"));
+    let session = server.block_on(async {
+        let login = client
+            .post(format!("{base}/login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", form_cookie.split(';').next().unwrap())
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), 303);
+        login.headers()["set-cookie"].to_str().unwrap().to_owned()
+    });
+    assert!(
+        session.starts_with("retex_session=") && session.ends_with("; Secure"),
+        "{session}"
+    );
+}
+
+#[test]
+fn a_login_posted_without_its_form_is_refused() {
+    let server = Server::start();
+    let body = format!("name=admin&password={}", PASSWORD.replace(' ', "+"));
+    let forged = server.send("POST", "/login", &[FORM], &body);
+    assert_eq!(forged.status, 403, "no form cookie, no token: another site's form");
+    assert!(forged.body.contains("log in again"), "{}", forged.body);
+    let form = server.send("GET", "/login", &[] as &[(&str, &str)], "");
+    let cookie = form.header("set-cookie").unwrap().split(';').next().unwrap().to_owned();
+    let wrong_token = format!("{body}&csrf=0123");
+    let refused = server.send("POST", "/login", &[FORM, ("cookie", cookie.as_str())], &wrong_token);
+    assert_eq!(refused.status, 403);
+    assert_eq!(server.post_login(&body).status, 303, "the form itself works");
+}
+
+#[test]
+fn logging_out_ends_the_session_on_the_server_and_an_idle_one_ends_by_itself() {
+    let server = Server::with_world();
+    let cookie = server.login("lead");
+    let page = |cookie: &str| server.send("GET", "/queue", &[("cookie", cookie)], "").status;
+    assert_eq!(page(&cookie), 200);
+    let csrf = format!("csrf={}", server.csrf(&cookie));
+    let out = server.send("POST", "/logout", &[("cookie", cookie.as_str()), FORM], &csrf);
+    assert_eq!(out.status, 303);
+    assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+    assert_eq!(page(&cookie), 303, "the old cookie, kept by a thief, no longer works");
+
+    let idle = server.login("lead");
+    assert_eq!(page(&idle), 200);
+    let hash = retex_server::auth::token_hash(idle.split_once('=').unwrap().1);
+    let nine_hours_ago = chrono::Utc::now().timestamp_millis() - 9 * 3_600_000;
+    server
+        .block_on(
+            server
+                .state
+                .side_store(move |store| Ok(store.touch_session(&hash, nine_hours_ago)?)),
+        )
+        .unwrap();
+    assert_eq!(page(&idle), 303, "unused for more than 8 hours");
 }
 
 #[test]

@@ -662,6 +662,38 @@ pub fn a_setting_keeps_its_first_value<H: Harness>() {
     assert_eq!(store.setting("session_key").unwrap().as_deref(), Some("first"));
 }
 
+pub fn sessions_end_by_logout_by_password_change_and_by_staleness<H: Harness>() {
+    let Some((_harness, mut store)) = start::<H>() else {
+        return;
+    };
+    for (id, account, at) in [("s1", "anna", 1_000), ("s2", "anna", 2_000), ("s3", "bert", 3_000)] {
+        store.start_session(id, account, at).unwrap();
+    }
+    store.touch_session("s1", 5_000).unwrap();
+    let anna = store.session("s1").unwrap().unwrap();
+    assert_eq!(
+        (anna.account.as_str(), anna.started_ms, anna.seen_ms),
+        ("anna", 1_000, 5_000)
+    );
+    store.end_session("s1").unwrap();
+    assert_eq!(store.session("s1").unwrap(), None, "logged out");
+    assert!(
+        store.session("s2").unwrap().is_some(),
+        "another session of hers goes on"
+    );
+    store.end_sessions_of("anna").unwrap();
+    assert_eq!(store.session("s2").unwrap(), None, "her password changed");
+    store.start_session("s4", "bert", 10_000).unwrap();
+    // Idle since before 3,500, or started before 2,000: s3 (idle); s4 is fresh.
+    assert_eq!(store.end_stale_sessions(3_500, 2_000).unwrap(), 1);
+    assert_eq!(store.session("s3").unwrap(), None);
+    assert!(store.session("s4").unwrap().is_some());
+    // Started long ago though used a moment ago.
+    store.touch_session("s4", 50_000).unwrap();
+    assert_eq!(store.end_stale_sessions(0, 20_000).unwrap(), 1);
+    assert_eq!(store.session("s4").unwrap(), None);
+}
+
 pub fn evidence_is_kept_once_under_its_hash<H: Harness>() {
     let Some((harness, mut store)) = start::<H>() else {
         return;
