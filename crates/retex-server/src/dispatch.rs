@@ -27,7 +27,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use retex_core::command::Action;
 use retex_core::engine::{Engine, TaskKind, TaskStatus};
 use retex_core::rules::Rules;
-use retex_core::rules::workflow::{TaskKindRule, WebhookSecret};
+use retex_core::rules::workflow::{Secret, TaskKindRule};
 use sha2::Sha256;
 
 use crate::state::{AppState, EmailOptions};
@@ -42,6 +42,8 @@ const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 const DIGEST_INTERVAL: Duration = Duration::from_secs(300);
 /// The actor and source of the dispatcher's commands.
 pub const DISPATCHER: &str = "retex-dispatcher";
+/// The sender of e-mails when neither `--smtp-from` nor the rules' `[notify.email]` names one.
+pub const DEFAULT_SENDER: &str = "retex@localhost";
 /// The header that carries a delivery's signature.
 pub const SIGNATURE_HEADER: &str = "retex-signature";
 
@@ -100,10 +102,10 @@ impl Webhooks {
 
     /// Signs what is posted to `target` with the secret the rules give (read from this process's environment
     /// when it names a variable).
-    pub fn sign_for(&mut self, target: &str, secret: &WebhookSecret) -> anyhow::Result<()> {
+    pub fn sign_for(&mut self, target: &str, secret: &Secret) -> anyhow::Result<()> {
         let key = match secret {
-            WebhookSecret::Inline(text) => text.clone(),
-            WebhookSecret::Env(name) => std::env::var(name).with_context(|| {
+            Secret::Inline(text) => text.clone(),
+            Secret::Env(name) => std::env::var(name).with_context(|| {
                 format!("the webhook {target} is signed with the secret in ${name}, which is not set")
             })?,
         };
@@ -170,7 +172,17 @@ impl Dispatcher {
         for (target, secret) in signed.chain(people) {
             webhooks.sign_for(target, secret)?;
         }
-        let mail = match email {
+        let from_rules = match &rules.workflow.notify.smtp {
+            Some(smtp) if email.is_none() => Some(EmailOptions {
+                url: smtp
+                    .url
+                    .value()
+                    .map_err(|problem| anyhow::anyhow!("[notify.email] of the rules: {problem}"))?,
+                from: smtp.from.clone().unwrap_or_else(|| DEFAULT_SENDER.to_owned()),
+            }),
+            _ => None,
+        };
+        let mail = match email.or(from_rules.as_ref()) {
             Some(options) => Some(Mail {
                 transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(&options.url)
                     .context("the SMTP URL")?

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use retex_core::command::Action;
-use retex_core::rules::workflow::WebhookSecret;
+use retex_core::rules::workflow::Secret;
 use serde_json::Value;
 
 use crate::dispatch::{Webhooks, retry_delay};
@@ -35,7 +35,7 @@ pub const EXPORTER: &str = "retex-outbound";
 pub enum DraftsTo {
     Webhook {
         url: String,
-        secret: Option<WebhookSecret>,
+        secret: Option<Secret>,
     },
     /// A JetStream subject.
     Nats(String),
@@ -43,7 +43,7 @@ pub enum DraftsTo {
 
 impl DraftsTo {
     /// `https://...` or `http://...` for a webhook, `nats:SUBJECT` for NATS.
-    pub fn parse(target: &str, secret: Option<WebhookSecret>) -> Result<Self, String> {
+    pub fn parse(target: &str, secret: Option<Secret>) -> Result<Self, String> {
         if let Some(subject) = target.strip_prefix("nats:") {
             if subject.is_empty() || subject.contains([' ', '*', '>']) {
                 return Err(format!("{target}: nats: needs one subject, without wildcards"));
@@ -71,7 +71,7 @@ enum Sink {
 }
 
 impl DraftExporter {
-    pub fn webhook(url: String, secret: Option<&WebhookSecret>, extra_roots: Option<&[u8]>) -> anyhow::Result<Self> {
+    pub fn webhook(url: String, secret: Option<&Secret>, extra_roots: Option<&[u8]>) -> anyhow::Result<Self> {
         let mut webhooks = Webhooks::new(extra_roots)?;
         if let Some(secret) = secret {
             webhooks.sign_for(&url, secret)?;

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use retex_core::rules::file::default_rules_toml;
-use retex_core::rules::workflow::WebhookSecret;
+use retex_core::rules::workflow::Secret;
 use retex_odoo::OdooConfig;
 use retex_server::auth::{Role, new_token, user_account};
 use retex_server::nats::NatsOptions;
@@ -61,7 +61,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         value_name = "ADDRESS",
-        default_value = "retex@localhost",
+        default_value = retex_server::dispatch::DEFAULT_SENDER,
         requires = "smtp_url"
     )]
     smtp_from: String,
@@ -157,7 +157,7 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         },
         drafts_to: match &args.drafts_to {
             Some(target) => {
-                let secret = args.drafts_secret_env.clone().map(WebhookSecret::Env);
+                let secret = args.drafts_secret_env.clone().map(Secret::Env);
                 Some(DraftsTo::parse(target, secret).map_err(|problem| anyhow::anyhow!("--drafts-to {problem}"))?)
             }
             None => None,

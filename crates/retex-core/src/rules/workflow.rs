@@ -43,7 +43,11 @@ pub struct PeopleNotices {
     pub webhook: Option<String>,
     /// How those posts are signed; not part of the rules' identity.
     #[serde(skip)]
-    pub secret: Option<WebhookSecret>,
+    pub secret: Option<Secret>,
+    /// The SMTP server, when the rules name it rather than `retex serve --smtp-url`; not part of the rules'
+    /// identity either.
+    #[serde(skip)]
+    pub smtp: Option<SmtpSetting>,
     /// Who a role is, by user name or e-mail address: `operations_lead`, `operations_director`,
     /// `regional_manager` (or `regional_manager.REGION` for one region), `team_lead` (for teams without a
     /// `lead`), and the roles that approve.
@@ -299,15 +303,49 @@ pub struct AutomatedAction {
     /// How a webhook's deliveries are signed. Not part of the rules' identity: rotating a secret changes
     /// nothing the engine decides.
     #[serde(skip)]
-    pub secret: Option<WebhookSecret>,
+    pub secret: Option<Secret>,
 }
 
-/// The key of a webhook's signatures: written in the rules file, or named there and read from the server's
-/// environment when it starts, which keeps it out of the file and off the rules page.
+/// A secret the rules need (a webhook's signing key, an SMTP URL with its password): written in the rules file,
+/// or named there and read from the server's environment when it starts, which keeps it out of the file and off
+/// the rules page.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum WebhookSecret {
+pub enum Secret {
     Inline(String),
     Env(String),
+}
+
+impl Secret {
+    /// Its value: as written, or from the environment variable it names.
+    pub fn value(&self) -> Result<String, String> {
+        match self {
+            Self::Inline(text) => Ok(text.clone()),
+            Self::Env(name) => std::env::var(name).map_err(|_| format!("${name} is not set")),
+        }
+    }
+}
+
+/// A URL with the password of its `user:password@` part hidden, for messages and pages.
+pub fn hide_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((user_info, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match user_info.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:(hidden)@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+/// The SMTP server e-mails go through, when the rules file names it (`[notify.email]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SmtpSetting {
+    /// `smtp://host:25`, `smtp://user:pass@host:587?tls=required`, `smtps://user:pass@host:465`.
+    pub url: Secret,
+    /// The sender, when not the server's default.
+    pub from: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -8,6 +8,7 @@ use retex_core::codes::Timestamp;
 use retex_core::command::{Action, RootCause};
 use retex_core::engine::{Engine, EngineConfig, Input, RefusalKind};
 use retex_core::rules::file::parse_rules;
+use retex_core::rules::workflow::Secret;
 
 use crate::{command, parse_all};
 
@@ -709,4 +710,23 @@ assignment = "round_robin"
         keys.contains(&"escalation.levels[0].at") && keys.contains(&"escalation.levels[0].notify"),
         "{keys:?}"
     );
+}
+
+#[test]
+fn the_smtp_server_named_in_the_rules_is_not_part_of_their_identity_and_its_password_is_never_echoed() {
+    let named = parse_rules("[notify.email]\nurl_env = \"RETEX_SMTP\"\nfrom = \"alerts@shop.example\"\n").unwrap();
+    assert!(named.workflow.notify.email, "naming a server turns e-mail on");
+    let smtp = named.workflow.notify.smtp.as_ref().unwrap();
+    assert_eq!(
+        (&smtp.url, smtp.from.as_deref()),
+        (&Secret::Env("RETEX_SMTP".into()), Some("alerts@shop.example"))
+    );
+    let plain = parse_rules("[notify]\nemail = true\n").unwrap();
+    assert_eq!(named.version(), plain.version(), "where mail goes is not a rule");
+    let wrong = parse_rules("[notify.email]\nurl = \"imap://ann:pa55@mail.shop\"\n").unwrap_err();
+    let message = format!("{wrong:?}");
+    assert!(message.contains("imap://ann:(hidden)@mail.shop"), "{message}");
+    assert!(!message.contains("pa55"), "{message}");
+    let missing = parse_rules("[notify.email]\nfrom = \"a@b\"\n").unwrap_err();
+    assert!(format!("{missing:?}").contains("name the SMTP server with url or url_env"));
 }

@@ -6,6 +6,8 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 
+use retex_core::rules::workflow::hide_password;
+
 use super::page::{PageUser, UserBar, page, shown};
 use crate::state::AppState;
 
@@ -34,8 +36,8 @@ pub(super) async fn rules_page(State(state): State<Arc<AppState>>, user: PageUse
     )
 }
 
-/// The rules file with the value of every `secret = ...` line hidden: a webhook's signing key is not for every
-/// reader of the rules.
+/// The rules file with the value of every `secret = ...` line and the password of every URL hidden: a
+/// webhook's signing key and an SMTP login are not for every reader of the rules.
 fn without_secrets(text: &str) -> String {
     let mut shown = String::with_capacity(text.len());
     for line in text.lines() {
@@ -45,7 +47,7 @@ fn without_secrets(text: &str) -> String {
             shown.push_str(indent);
             shown.push_str("secret = \"(hidden)\"");
         } else {
-            shown.push_str(line);
+            shown.push_str(&hide_password(line));
         }
         shown.push('\n');
     }
@@ -56,10 +58,12 @@ fn without_secrets(text: &str) -> String {
 mod tests {
     #[test]
     fn secrets_are_hidden_and_everything_else_is_shown() {
-        let text = "[[actions]]\ntarget = \"https://hooks\"\n  secret = \"s3cret\"\nsecret_env = \"HOOK_KEY\"\n";
+        let text = "[[actions]]\ntarget = \"https://hooks\"\n  secret = \"s3cret\"\nsecret_env = \"HOOK_KEY\"\n\
+                    [notify.email]\nurl = \"smtp://retex:pa55@mail.shop:587\"\n";
         assert_eq!(
             super::without_secrets(text),
-            "[[actions]]\ntarget = \"https://hooks\"\n  secret = \"(hidden)\"\nsecret_env = \"HOOK_KEY\"\n"
+            "[[actions]]\ntarget = \"https://hooks\"\n  secret = \"(hidden)\"\nsecret_env = \"HOOK_KEY\"\n\
+             [notify.email]\nurl = \"smtp://retex:(hidden)@mail.shop:587\"\n"
         );
     }
 }

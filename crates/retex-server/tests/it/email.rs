@@ -136,3 +136,18 @@ fn each_recipient_gets_one_digest_and_a_name_without_an_address_is_a_failed_deli
         vec![("failed".into(), "no user nobody to e-mail".into()); 2]
     );
 }
+
+#[test]
+fn the_rules_file_may_name_the_smtp_server_and_the_sender() {
+    let (port, received) = smtp_server();
+    let rules = format!(
+        "[notify.email]\nurl = \"smtp://127.0.0.1:{port}\"\nfrom = \"alerts@shop.example\"\n\n\
+         [[actions]]\ntype = \"count_variance\"\non = \"open\"\ndo = \"notify_email\"\ntarget = \"ops@shop.example\"\n"
+    );
+    let server = Server::start_with(&rules, ServerOptions::engine_clock());
+    let response = server.send("POST", "/api/v1/events", &server.bearer_source(), crate::WORLD);
+    assert_eq!(response.status, 200, "{}", response.body);
+    let mail = received.recv_timeout(Duration::from_secs(10)).expect("an e-mail");
+    assert_eq!(mail.recipients, ["ops@shop.example"]);
+    assert!(mail.data.contains("From: alerts@shop.example"), "{}", mail.data);
+}

@@ -291,7 +291,7 @@ pub fn approve(server: &Server, draft: &serde_json::Value) {
 fn an_approved_draft_goes_to_the_webhook_and_its_reference_comes_back_to_the_timeline() {
     let (url, received) = http_receiver(r#"{"reference":"ERP-TR-77"}"#);
     let server = Server::start_with_rules(PROPOSE_REPLENISHMENT);
-    let secret = retex_core::rules::workflow::WebhookSecret::Inline("drafts-k3y".into());
+    let secret = retex_core::rules::workflow::Secret::Inline("drafts-k3y".into());
     let exporter = retex_server::outbound::DraftExporter::webhook(url.clone(), Some(&secret), None).unwrap();
     server.spawn(exporter.run(Arc::clone(&server.state)));
     let draft = approve_a_draft(&server);

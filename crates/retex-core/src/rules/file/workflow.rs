@@ -35,8 +35,8 @@ use toml::de::DeValue;
 use super::{Reader, read_location_kind};
 use crate::event::OpeningHours;
 use crate::rules::workflow::{
-    ApprovalRule, Assignment, AutomatedAction, EscalationLevel, EscalationTarget, LevelTime, Ownership, Repeat, Shift,
-    TaskKindRule, Team, Trigger, WebhookSecret,
+    ApprovalRule, Assignment, AutomatedAction, EscalationLevel, EscalationTarget, LevelTime, Ownership, Repeat, Secret,
+    Shift, SmtpSetting, TaskKindRule, Team, Trigger, hide_password,
 };
 use crate::rules::{Rules, Severity, SlaTarget};
 
@@ -374,12 +374,12 @@ pub(super) fn read_actions(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>
                 "secret" => {
                     secret = reader
                         .string(value, &field_path)
-                        .map(|text| WebhookSecret::Inline(text.to_owned()));
+                        .map(|text| Secret::Inline(text.to_owned()));
                 }
                 "secret_env" => {
                     secret = reader
                         .string(value, &field_path)
-                        .map(|name| WebhookSecret::Env(name.to_owned()));
+                        .map(|name| Secret::Env(name.to_owned()));
                 }
                 _ => reader.error(
                     field.span(),
@@ -444,8 +444,9 @@ pub(super) fn read_actions(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>
     }
 }
 
-/// `[notify]`: `email` (whether people are e-mailed what concerns them), `webhook` (a URL each notice is also
-/// posted to, signed with `secret` or `secret_env`) and `roles` (who each role is, by user name or address).
+/// `[notify]`: `email` (whether people are e-mailed what concerns them: `true`, or the table `[notify.email]`
+/// naming the SMTP server by `url` or `url_env`, and `from`), `webhook` (a URL each notice is also posted to,
+/// signed with `secret` or `secret_env`) and `roles` (who each role is, by user name or address).
 pub(super) fn read_notify(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
     let Some(table) = reader.table(value, "notify") else {
         return;
@@ -454,6 +455,10 @@ pub(super) fn read_notify(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>,
     for (key, value) in table.iter() {
         let path = format!("notify.{}", key.get_ref());
         match key.get_ref().as_ref() {
+            "email" if matches!(value.get_ref(), DeValue::Table(_)) => {
+                notify.email = true;
+                notify.smtp = read_smtp(reader, value, &path);
+            }
             "email" => notify.email = reader.boolean(value, &path).unwrap_or(false),
             "webhook" => match reader.string(value, &path) {
                 Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
@@ -466,15 +471,9 @@ pub(super) fn read_notify(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>,
                 ),
                 None => {}
             },
-            "secret" => {
-                notify.secret = reader
-                    .string(value, &path)
-                    .map(|text| WebhookSecret::Inline(text.to_owned()))
-            }
+            "secret" => notify.secret = reader.string(value, &path).map(|text| Secret::Inline(text.to_owned())),
             "secret_env" => {
-                notify.secret = reader
-                    .string(value, &path)
-                    .map(|name| WebhookSecret::Env(name.to_owned()));
+                notify.secret = reader.string(value, &path).map(|name| Secret::Env(name.to_owned()));
             }
             "roles" => {
                 let Some(roles) = reader.table(value, &path) else {
@@ -490,10 +489,39 @@ pub(super) fn read_notify(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>,
             _ => reader.error(
                 key.span(),
                 &path,
-                "unknown key: use email, webhook, secret or secret_env, and roles",
+                "unknown key: use email (true, or a [notify.email] table), webhook, secret or secret_env, and roles",
             ),
         }
     }
+}
+
+/// `[notify.email]`: `url` or `url_env` (the SMTP server), and `from`.
+fn read_smtp(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, path: &str) -> Option<SmtpSetting> {
+    let table = reader.table(value, path)?;
+    let (mut url, mut from) = (None, None);
+    for (key, value) in table.iter() {
+        let key_path = format!("{path}.{}", key.get_ref());
+        match key.get_ref().as_ref() {
+            "url" => match reader.string(value, &key_path) {
+                Some(text) if text.starts_with("smtp://") || text.starts_with("smtps://") => {
+                    url = Some(Secret::Inline(text.to_owned()));
+                }
+                Some(text) => reader.error(
+                    value.span(),
+                    &key_path,
+                    format!("{:?} is not an smtp:// or smtps:// URL", hide_password(text)),
+                ),
+                None => {}
+            },
+            "url_env" => url = reader.string(value, &key_path).map(|name| Secret::Env(name.to_owned())),
+            "from" => from = reader.string(value, &key_path).map(str::to_owned),
+            _ => reader.error(key.span(), &key_path, "unknown key: use url or url_env, and from"),
+        }
+    }
+    if url.is_none() {
+        reader.error(value.span(), path, "name the SMTP server with url or url_env");
+    }
+    Some(SmtpSetting { url: url?, from })
 }
 
 /// `[escalation]`: `levels` (each `{ at, notify }`), `renotify` and `repeat` (each `{ every_minutes, times }`).
