@@ -1,4 +1,5 @@
-//! Write-back: an open exception about an Odoo record (a purchase order, a sale order, a product) becomes a
+//! Write-back: an open exception about an Odoo record (a purchase order, a transfer's picking, a sale order, a
+//! product) becomes a
 //! `mail.activity` to-do on that record, so the people who work in Odoo see it where they work: a summary, a
 //! note (with a link to Retex when its address is known), the resolve due date as deadline, and the assignee
 //! when an Odoo user has that login. When the exception is resolved or dismissed in Retex, the activity is
@@ -47,6 +48,12 @@ fn record_of(question: &OpenQuestion, names: &FieldNames) -> Option<(&'static st
     match question.exception_type.as_str() {
         "po_late" | "po_short" | "damaged_receipt" => by_name("purchase.order"),
         "order_at_risk" | "order_cancelled_stockout" | "allocation_short" => by_name("sale.order"),
+        // A transfer is named after its pickings' procurement group (mapping::transfer): its first picking, the
+        // one that shipped. A many2one compared with a text is compared by its name.
+        "transfer_overdue" | "transfer_mismatch" => Some((
+            "stock.picking",
+            json!([["group_id", "=", question.reference.as_deref()?]]),
+        )),
         "count_variance" | "negative_stock" | "phantom_stock" | "low_stock" | "price_mismatch" => {
             Some(("product.product", by_code(question.sku.as_deref()?, &names.sku)))
         }

@@ -306,8 +306,10 @@ fn term(record: &Map<String, Value>, term: &Value) -> bool {
     let field = term[0].as_str().unwrap();
     let operator = term[1].as_str().unwrap();
     let wanted = &term[2];
-    // A many2one compares by its id; an absent field is False.
+    // A many2one compares by its id, or by its name with a text (as Odoo searches names); an absent field is
+    // False.
     let value = match record.get(field) {
+        Some(Value::Array(pair)) if pair.len() == 2 && pair[0].is_i64() && wanted.is_string() => pair[1].clone(),
         Some(Value::Array(pair)) if pair.len() == 2 && pair[0].is_i64() => pair[0].clone(),
         Some(value) => value.clone(),
         None if field == "active" => json!(true),

@@ -20,7 +20,12 @@ fn shop() -> Data {
     let at = "2026-11-02 08:00:00";
     data.insert("res.users", json!({"id": 2, "login": LOGIN}));
     data.insert("res.users", json!({"id": 3, "login": "ann"}));
-    for (id, model) in [(101, "purchase.order"), (102, "sale.order"), (103, "product.product")] {
+    for (id, model) in [
+        (101, "purchase.order"),
+        (102, "sale.order"),
+        (103, "product.product"),
+        (104, "stock.picking"),
+    ] {
         data.insert("ir.model", json!({"id": id, "model": model}));
     }
     data.insert(
@@ -514,14 +519,21 @@ async fn open_exceptions_become_activities_once_and_settled_ones_are_marked_done
         question(6, "count_variance", None, Some("odoo-12")),
         question(7, "po_short", Some("P99999"), None),
         question(8, "transfer_overdue", Some("T-1"), None),
+        question(9, "transfer_mismatch", Some("S01 resupply 5"), None),
     ];
     let mut known = Default::default();
     let names = FieldNames::default();
     let first = activities::push(&client, &questions, &mut known, Some("https://retex.shop/"), &names)
         .await
         .unwrap();
-    assert_eq!((first.created, first.done), (2, 0), "{first:?}");
-    assert_eq!(first.not_found, ["exception 7: no purchase.order in Odoo for it"]);
+    assert_eq!((first.created, first.done), (3, 0), "{first:?}");
+    assert_eq!(
+        first.not_found,
+        [
+            "exception 7: no purchase.order in Odoo for it",
+            "exception 8: no stock.picking in Odoo for it"
+        ]
+    );
     let activities_now = || data.0.lock().unwrap().get("mail.activity").cloned().unwrap_or_default();
     let created = activities_now();
     assert_eq!(created[0]["res_model_id"], 101);
@@ -540,6 +552,11 @@ async fn open_exceptions_become_activities_once_and_settled_ones_are_marked_done
     assert_eq!(
         (created[1]["res_model_id"].as_i64(), created[1]["res_id"].as_i64()),
         (Some(103), Some(12))
+    );
+    assert_eq!(
+        (created[2]["res_model_id"].as_i64(), created[2]["res_id"].as_i64()),
+        (Some(104), Some(44)),
+        "a transfer's exception lands on the picking that shipped it"
     );
 
     let again = activities::push(&client, &questions, &mut known, None, &names)
