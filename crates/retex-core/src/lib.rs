@@ -12,12 +12,15 @@
 //! - [`receive`]: what every receiving door does with a line: size, encoding, parse, and its date against the
 //!   caller's clock.
 //! - [`rules`]: the exception taxonomy as configuration: defaults, the TOML rules file, custom conditions.
+//! - [`import`]: CSV files of master data and counts as events.
+//! - [`fuzzing`]: what must hold for any input at every door, for the fuzz targets and their corpus.
 //! - [`engine`]: the operational picture (master data, stock ledger, documents), the deadline queue, snapshots.
 
 pub mod codes;
 pub mod command;
 pub mod engine;
 pub mod event;
+pub mod fuzzing;
 pub mod import;
 pub mod names;
 pub mod receive;

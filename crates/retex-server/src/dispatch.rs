@@ -103,12 +103,8 @@ impl Webhooks {
     /// Signs what is posted to `target` with the secret the rules give (read from this process's environment
     /// when it names a variable).
     pub fn sign_for(&mut self, target: &str, secret: &Secret) -> anyhow::Result<()> {
-        let key = match secret {
-            Secret::Inline(text) => text.clone(),
-            Secret::Env(name) => std::env::var(name).with_context(|| {
-                format!("the webhook {target} is signed with the secret in ${name}, which is not set")
-            })?,
-        };
+        let key =
+            secret_value(secret).map_err(|problem| anyhow::anyhow!("the webhook {target} is signed with {problem}"))?;
         self.secrets.insert(target.to_owned(), key.into_bytes());
         Ok(())
     }
@@ -174,10 +170,8 @@ impl Dispatcher {
         }
         let from_rules = match &rules.workflow.notify.smtp {
             Some(smtp) if email.is_none() => Some(EmailOptions {
-                url: smtp
-                    .url
-                    .value()
-                    .map_err(|problem| anyhow::anyhow!("[notify.email] of the rules: {problem}"))?,
+                url: secret_value(&smtp.url)
+                    .map_err(|problem| anyhow::anyhow!("[notify.email] of the rules names {problem}"))?,
                 from: smtp.from.clone().unwrap_or_else(|| DEFAULT_SENDER.to_owned()),
             }),
             _ => None,
@@ -341,6 +335,14 @@ async fn recipients(
         by_recipient.entry(recipient).or_default().push(delivery);
     }
     by_recipient
+}
+
+/// A secret of the rules: as written, or read from the environment variable it names.
+fn secret_value(secret: &Secret) -> Result<String, String> {
+    match secret {
+        Secret::Inline(text) => Ok(text.clone()),
+        Secret::Env(name) => std::env::var(name).map_err(|_| format!("the secret in ${name}, which is not set")),
+    }
 }
 
 /// The `Retex-Signature` value of a body sent at `unix_seconds`: `t=<unix seconds>,v1=<hex HMAC-SHA256 of

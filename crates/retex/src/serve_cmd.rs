@@ -177,6 +177,9 @@ fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("read {}", path.display()))
 }
 
+/// The shortest password a person may have (OWASP ASVS 2.1.1); any characters, no composition rules.
+const PASSWORD_CHARS_MIN: usize = 12;
+
 /// A secret kept in a file: its first line, which must not be empty.
 fn read_token(path: &Path) -> anyhow::Result<String> {
     let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
@@ -299,8 +302,8 @@ pub fn user(args: &AccountArgs) -> anyhow::Result<ExitCode> {
         .read_line(&mut password)
         .context("read the password from standard input")?;
     let password = password.trim_end_matches(['\r', '\n']);
-    if password.chars().count() < 8 {
-        bail!("the password must have at least 8 characters");
+    if password.chars().count() < PASSWORD_CHARS_MIN {
+        bail!("the password must have at least {PASSWORD_CHARS_MIN} characters (a phrase of a few words is best)");
     }
     let mut account = user_account(
         name,

@@ -315,16 +315,6 @@ pub enum Secret {
     Env(String),
 }
 
-impl Secret {
-    /// Its value: as written, or from the environment variable it names.
-    pub fn value(&self) -> Result<String, String> {
-        match self {
-            Self::Inline(text) => Ok(text.clone()),
-            Self::Env(name) => std::env::var(name).map_err(|_| format!("${name} is not set")),
-        }
-    }
-}
-
 /// A URL with the password of its `user:password@` part hidden, for messages and pages.
 pub fn hide_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {

@@ -489,6 +489,68 @@ fn audit_verify_detects_a_changed_log_entry() {
 }
 
 #[test]
+fn signed_checkpoints_catch_a_cut_tail_and_cannot_be_forged_without_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("retex.db");
+    let db_text = db.to_str().unwrap();
+    let file = dir.path().join("example.ndjson");
+    std::fs::write(&file, EXAMPLE).unwrap();
+    retex(&["ingest", "--db", db_text, file.to_str().unwrap()]);
+    let key = dir.path().join("checkpoint.key");
+    let key_text = key.to_str().unwrap();
+    let made = retex(&["audit", "keygen", "--key", key_text]);
+    let public_key = stdout(&made).trim().to_owned();
+    assert_eq!(public_key.len(), 64, "{public_key}");
+    assert_eq!(
+        retex(&["audit", "keygen", "--key", key_text]).status.code(),
+        Some(1),
+        "a key is never overwritten"
+    );
+    let signed = retex(&["audit", "checkpoint", "--db", db_text, "--key", key_text]);
+    let line = stdout(&signed);
+    assert!(line.starts_with("9:") && line.lines().count() == 1, "{line}");
+    let checkpoints = dir.path().join("checkpoints.txt");
+    std::fs::write(&checkpoints, &line).unwrap();
+    let verify = |path: &std::path::Path| {
+        retex(&[
+            "audit",
+            "verify",
+            "--db",
+            db_text,
+            "--checkpoints",
+            path.to_str().unwrap(),
+            "--public-key",
+            &public_key,
+        ])
+    };
+    let intact = verify(&checkpoints);
+    assert_eq!(intact.status.code(), Some(0), "{}", stdout(&intact));
+    assert!(stdout(&intact).contains("through the expected head at seq 9"));
+
+    // Someone with the database but not the key writes a checkpoint of their own.
+    let (head, signature) = line.trim().split_once(' ').unwrap();
+    let mut forged_signature: Vec<u8> = signature.bytes().collect();
+    forged_signature[0] = if forged_signature[0] == b'0' { b'1' } else { b'0' };
+    let forged = dir.path().join("forged.txt");
+    let forged_line = format!("{head} {}\n", String::from_utf8(forged_signature).unwrap());
+    std::fs::write(&forged, forged_line).unwrap();
+    let refused = verify(&forged);
+    assert_eq!(refused.status.code(), Some(4));
+    assert!(
+        stdout(&refused).contains("forged.txt:1: the signature of head 9:"),
+        "{}",
+        stdout(&refused)
+    );
+
+    // The newest entries are cut: the chain that is left is intact, but no longer reaches the signed head.
+    let connection = rusqlite::Connection::open(&db).unwrap();
+    connection.execute("DELETE FROM log WHERE seq > 6", ()).unwrap();
+    drop(connection);
+    let cut = verify(&checkpoints);
+    assert_eq!(cut.status.code(), Some(4), "{}", stdout(&cut));
+}
+
+#[test]
 fn a_silence_mutes_escalation_of_new_exceptions_in_its_scope() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("retex.db");

@@ -4,6 +4,7 @@
 mod browser;
 mod cli;
 mod crash;
+mod fuzz_corpus;
 mod headline;
 mod idempotency;
 mod import;
