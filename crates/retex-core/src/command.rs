@@ -44,9 +44,11 @@ pub fn keyed_command_id(actor: &str, exception: u64, key: &str) -> String {
 pub enum Action {
     Acknowledge,
     Assign {
+        #[schemars(regex(pattern = r"\S"))]
         assignee: String,
     },
     Comment {
+        #[schemars(regex(pattern = r"\S"))]
         text: String,
     },
     SetStatus {
@@ -54,6 +56,7 @@ pub enum Action {
     },
     Resolve {
         root_cause: RootCause,
+        #[schemars(regex(pattern = r"\S"))]
         note: String,
         /// What was done about it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -61,6 +64,7 @@ pub enum Action {
     },
     /// A false positive: nothing was wrong.
     Dismiss {
+        #[schemars(regex(pattern = r"\S"))]
         reason: String,
     },
     Reopen {
@@ -72,6 +76,7 @@ pub enum Action {
     },
     /// A file kept in the evidence store under its SHA-256.
     AttachEvidence {
+        #[schemars(regex(pattern = r"^[0-9a-fA-F]{64}$"))]
         sha256: String,
         name: String,
         media_type: String,
@@ -79,6 +84,7 @@ pub enum Action {
     },
     /// Ask another person to approve the resolution (the four-eyes rule above a threshold).
     RequestApproval {
+        #[schemars(regex(pattern = r"\S"))]
         reason: String,
     },
     Approve {
@@ -102,6 +108,7 @@ pub enum Action {
         ok: bool,
         detail: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(schema_with = "optional_instant")]
         retry_at: Option<DateTime<FixedOffset>>,
     },
     /// Send a notification again that failed or was given up (a dead letter), as if it were new.
@@ -238,6 +245,12 @@ pub struct Silence {
     /// The end of the silence (excluded).
     pub until: DateTime<FixedOffset>,
     pub comment: String,
+}
+
+/// An instant (RFC 3339) or nothing, as two alternatives: a generator reading `"type": ["string", "null"]` with
+/// a format may not apply the format to the string.
+fn optional_instant(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]})
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ mod boundary;
 mod chain;
 mod error;
 mod evidence;
+pub mod fault;
 mod live;
 mod postgres;
 mod sqlite;

@@ -217,6 +217,7 @@ impl Store for PostgresStore {
                 [&seq_to_sql(last)?, &seq_to_sql(first)?, &link.hash, &link.entry_digests];
             transaction.execute(INSERT_BATCH, &row).map_err(error)?;
         }
+        crate::fault::before_commit(seqs.iter().flatten().count());
         transaction.commit().map_err(error)?;
         Ok(AppendOutcome { seqs })
     }

@@ -261,6 +261,7 @@ impl Store for SqliteStore {
             let row = (seq_to_sql(last)?, seq_to_sql(first)?, link.hash, link.entry_digests);
             transaction.execute(INSERT_BATCH, row).map_err(error)?;
         }
+        crate::fault::before_commit(seqs.iter().flatten().count());
         transaction.commit().map_err(error)?;
         Ok(AppendOutcome { seqs })
     }

@@ -94,8 +94,17 @@ enum Command {
     Schema,
 }
 
+/// Set by the crash tests only: every append is held uncommitted this many milliseconds (retex_store::fault).
+const FAULT_HOLD_VARIABLE: &str = "RETEX_FAULT_HOLD_BATCH_MS";
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(millis) = std::env::var(FAULT_HOLD_VARIABLE)
+        .ok()
+        .and_then(|text| text.parse().ok())
+    {
+        retex_store::fault::hold_batches_for(std::time::Duration::from_millis(millis));
+    }
     let result = match cli.command {
         Command::Ingest(args) => ingest::run(&args),
         Command::Import(args) => import_cmd::run(&args),

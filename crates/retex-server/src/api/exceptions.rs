@@ -51,11 +51,11 @@ pub struct ExceptionParams {
     pub assignee: Option<String>,
     /// Opened at or after this instant (RFC 3339).
     #[serde(default, deserialize_with = "empty_as_none")]
-    #[schemars(extend("format" = "date-time"))]
+    #[schemars(schema_with = "instant_schema")]
     pub opened_from: Option<String>,
     /// Opened before this instant (RFC 3339).
     #[serde(default, deserialize_with = "empty_as_none")]
-    #[schemars(extend("format" = "date-time"))]
+    #[schemars(schema_with = "instant_schema")]
     pub opened_to: Option<String>,
     /// `newest` (default), `oldest`, `sla_risk` or `impact`.
     #[serde(default, deserialize_with = "empty_as_none")]
@@ -63,17 +63,22 @@ pub struct ExceptionParams {
     pub sort: Option<ExceptionOrder>,
     /// The `next_cursor` of the previous page.
     #[serde(default, deserialize_with = "empty_as_none")]
-    #[schemars(regex(pattern = r"^-?[0-9]+_-?[0-9]+_[0-9]+$"))]
+    #[schemars(regex(pattern = r"^$|^-?[0-9]{1,18}_-?[0-9]{1,18}_[0-9]{1,19}$"))]
     pub cursor: Option<String>,
     /// Rows per page, 1 to 1000 (default 50).
     #[schemars(range(min = 1, max = 1000))]
     pub limit: Option<usize>,
 }
 
-/// A query parameter's schema: one of these names.
+/// A query parameter's schema: one of these names, or empty (as a form sends a filter left unset).
 fn names_schema<'a>(names: impl IntoIterator<Item = &'a str>) -> Schema {
-    let names: Vec<&str> = names.into_iter().collect();
+    let names: Vec<&str> = std::iter::once("").chain(names).collect();
     schemars::json_schema!({"type": "string", "enum": names})
+}
+
+/// An instant (RFC 3339), or empty.
+fn instant_schema(_: &mut SchemaGenerator) -> Schema {
+    schemars::json_schema!({"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "maxLength": 0}]})
 }
 
 fn severity_schema(_: &mut SchemaGenerator) -> Schema {

@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use serde::Deserialize;
 
 use super::json::{JsonBody, json};
-use crate::error::Outcome;
+use crate::error::{Failure, Outcome};
 use crate::extract::{ApiPath, ApiUser};
 use crate::params::query_params;
 use crate::scope::{IncidentFilter, require_read, visible_incident, visible_incidents};
@@ -24,11 +24,17 @@ pub struct IncidentParams {
 }
 
 impl IncidentParams {
-    fn filter(&self) -> IncidentFilter {
-        IncidentFilter {
-            min_exceptions: self.min_exceptions.unwrap_or(2),
-            open_only: self.open.unwrap_or(false),
+    fn filter(&self) -> Outcome<IncidentFilter> {
+        let min_exceptions = self.min_exceptions.unwrap_or(2);
+        if !(1..=1000).contains(&min_exceptions) {
+            return Err(Failure::bad_request(format!(
+                "min_exceptions: {min_exceptions} is not between 1 and 1000"
+            )));
         }
+        Ok(IncidentFilter {
+            min_exceptions,
+            open_only: self.open.unwrap_or(false),
+        })
     }
 }
 
@@ -38,7 +44,7 @@ pub async fn list_incidents(
     params: Result<Query<IncidentParams>, QueryRejection>,
 ) -> Outcome<JsonBody> {
     require_read(&principal)?;
-    let filter = query_params(params)?.filter();
+    let filter = query_params(params)?.filter()?;
     state
         .read(move |live| json(&visible_incidents(live.engine(), &principal, filter)))
         .await

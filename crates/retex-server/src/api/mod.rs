@@ -64,6 +64,13 @@ fn ndjson(_: &mut SchemaGenerator) -> Schema {
     schemars::json_schema!({"type": "string", "minLength": 1, "description": "One Event object per line."})
 }
 
+/// Events as a JSON array: at least one `Event`.
+fn event_array(generator: &mut SchemaGenerator) -> Schema {
+    let mut array = schema::<Vec<retex_core::event::Event>>(generator);
+    array.insert("minItems".into(), 1.into());
+    array
+}
+
 /// A CSV file: a header row, then one row per record.
 fn csv_text(_: &mut SchemaGenerator) -> Schema {
     schemars::json_schema!({"type": "string", "description": "A header row naming the fields, then one row per record."})
@@ -77,10 +84,7 @@ pub const OPERATIONS: &[Operation] = &[
                   each rejected line is reported with its number, field and problem.",
         roles: "admin, source",
         query: None,
-        body: &[
-            ("application/x-ndjson", ndjson),
-            (JSON, schema::<Vec<retex_core::event::Event>>),
-        ],
+        body: &[("application/x-ndjson", ndjson), (JSON, event_array)],
         response: (JSON, schema::<IngestReport>),
         route: || post(events::post_events),
     },

@@ -84,9 +84,30 @@ pub fn get(port: u16, path: &str) -> Option<String> {
     response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned())
 }
 
+/// `POST /api/v1/events` of an NDJSON body as a source with `token`; the answer, or `None` when the connection
+/// broke (a server killed mid-request).
+pub fn post_events(port: u16, token: &str, ndjson: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    let head = format!(
+        "POST /api/v1/events HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/x-ndjson\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        ndjson.len()
+    );
+    stream.write_all(head.as_bytes()).ok()?;
+    stream.write_all(ndjson.as_bytes()).ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
 /// The event ids of an SQLite store's log, in log order; the seqs are checked to have no gap.
 pub fn log_ids(db: &Path) -> Vec<String> {
-    let mut store = retex_store::open(&StoreLocation::Sqlite(db.to_path_buf())).unwrap();
+    log_ids_at(&StoreLocation::Sqlite(db.to_path_buf()))
+}
+
+/// The event ids of a store's log, in log order; the seqs are checked to have no gap.
+pub fn log_ids_at(location: &StoreLocation) -> Vec<String> {
+    let mut store = retex_store::open(location).unwrap();
     let mut ids = Vec::new();
     loop {
         let page = store.read_log(ids.len() as u64, 10_000).unwrap();
