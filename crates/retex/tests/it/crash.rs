@@ -91,7 +91,8 @@ fn kill_while_holding(mut command: Command, nth: usize) -> Vec<usize> {
             return held;
         }
     }
-    panic!("the process ended before its batch {nth} was held: {held:?}");
+    let status = child.wait().unwrap();
+    panic!("the process ended ({status}) before its batch {nth} was held: {held:?}");
 }
 
 /// `retex ingest FILE` into `store` (`--db PATH` or `--database-url URL`), killed while its second batch is in
