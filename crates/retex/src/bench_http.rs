@@ -185,20 +185,20 @@ fn append_lines(live: &mut LiveEngine, lines: &[String]) -> anyhow::Result<()> {
 }
 
 /// A response: status, headers (names in lower case) and body.
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
 }
 
 /// A keep-alive HTTP/1.1 connection.
-struct Connection {
+pub(crate) struct Connection {
     reader: BufReader<TcpStream>,
     address: SocketAddr,
 }
 
 impl Connection {
-    fn open(address: SocketAddr) -> anyhow::Result<Self> {
+    pub(crate) fn open(address: SocketAddr) -> anyhow::Result<Self> {
         let stream = TcpStream::connect(address)?;
         stream.set_nodelay(true)?;
         Ok(Self {
@@ -208,7 +208,13 @@ impl Connection {
     }
 
     /// Sends a request and reads the whole response: status, headers, body.
-    fn send(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> anyhow::Result<Reply> {
+    pub(crate) fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> anyhow::Result<Reply> {
         let mut head = format!(
             "{method} {path} HTTP/1.1\r\nhost: {}\r\ncontent-length: {}\r\n",
             self.address,
@@ -249,7 +255,7 @@ impl Connection {
 }
 
 /// Logs in as a browser does: the login form (its cookie and token), then the post; the session cookie.
-fn login(address: SocketAddr, password: &str) -> anyhow::Result<String> {
+pub(crate) fn login(address: SocketAddr, password: &str) -> anyhow::Result<String> {
     let mut connection = Connection::open(address)?;
     let form = connection.send("GET", "/login", &[], "")?;
     let form_cookie = cookie_of(&form).context("the login form's cookie")?;

@@ -29,6 +29,7 @@ mod rules_cmd;
 mod serve_cmd;
 mod silence_cmd;
 mod simulate;
+mod soak;
 mod store_args;
 
 use std::process::ExitCode;
@@ -90,6 +91,9 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Load the server: API and queue latency over a store of many exceptions, and HTTP ingest; writes JSON.
     BenchHttp(bench_http::BenchHttpArgs),
+    /// Replay the simulated retailer against a live server at a multiple of real time, with readers and a
+    /// clock that follows it: memory over the run, failed requests, and whether the state equals a batch ingest.
+    Soak(soak::SoakArgs),
     /// Print the JSON Schema of one event (the contract in docs/event.schema.json).
     Schema,
 }
@@ -129,6 +133,7 @@ fn main() -> ExitCode {
         Command::Score(args) => simulate::score_command(&args),
         Command::Bench(args) => bench::run(&args),
         Command::BenchHttp(args) => bench_http::run(&args),
+        Command::Soak(args) => soak::run(&args),
     };
     match result {
         Ok(code) => code,
