@@ -65,39 +65,9 @@ pub fn run(args: &BenchHttpArgs) -> anyhow::Result<ExitCode> {
     let stored = live.engine().exception_records().len();
     eprintln!("{stored} exceptions stored in {:.0} s", started.elapsed().as_secs_f64());
 
-    let mut accounts = retex_store::open(&location)?;
-    let password = "bench-password";
-    accounts.put_account(&user_account(
-        "reader",
-        password,
-        Role::OperationsLead,
-        None,
-        vec![],
-        0,
-    )?)?;
-    let (token, secret_hash) = new_token()?;
-    accounts.put_account(&Account {
-        name: "feed".into(),
-        kind: AccountKind::Token,
-        secret_hash,
-        role: Role::Source.name().into(),
-        team: None,
-        locations: vec![],
-        created_ms: 0,
-        email: None,
-    })?;
-    let options = ServerOptions {
-        future_events: FutureEvents::Allowed,
-        ..ServerOptions::engine_clock()
-    };
-    let state = app_state(live, accounts, String::new(), options)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-    let address = listener.local_addr()?;
-    let app = retex_server::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    runtime.spawn(async move { axum::serve(listener, app).await });
-
-    let cookie = login(address, password)?;
+    let server = InProcessServer::start(live, &location)?;
+    let (address, token) = (server.address, server.token.clone());
+    let cookie = login(address, InProcessServer::PASSWORD)?;
     let api = measure_reads(address, args, "/api/v1/exceptions?limit=50&sort=sla_risk", &cookie)?;
     let api_filtered = measure_reads(
         address,
@@ -127,6 +97,59 @@ pub fn run(args: &BenchHttpArgs) -> anyhow::Result<ExitCode> {
     std::fs::write(&args.out, &text).with_context(|| format!("write {}", args.out.display()))?;
     println!("{text}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// A server on an ephemeral port over an open engine, with a lead (`reader`, [`Self::PASSWORD`]) and a source
+/// token, for the load and soak runs.
+pub(crate) struct InProcessServer {
+    pub(crate) address: SocketAddr,
+    pub(crate) token: String,
+    pub(crate) state: std::sync::Arc<retex_server::AppState>,
+    pub(crate) runtime: tokio::runtime::Runtime,
+}
+
+impl InProcessServer {
+    pub(crate) const PASSWORD: &str = "bench-password";
+
+    pub(crate) fn start(live: LiveEngine, location: &StoreLocation) -> anyhow::Result<Self> {
+        let mut accounts = retex_store::open(location)?;
+        accounts.put_account(&user_account(
+            "reader",
+            Self::PASSWORD,
+            Role::OperationsLead,
+            None,
+            vec![],
+            0,
+        )?)?;
+        let (token, secret_hash) = new_token()?;
+        accounts.put_account(&Account {
+            name: "feed".into(),
+            kind: AccountKind::Token,
+            secret_hash,
+            role: Role::Source.name().into(),
+            team: None,
+            locations: vec![],
+            created_ms: 0,
+            email: None,
+        })?;
+        let options = ServerOptions {
+            future_events: FutureEvents::Allowed,
+            ..ServerOptions::engine_clock()
+        };
+        let state = app_state(live, accounts, String::new(), options)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let address = listener.local_addr()?;
+        let app =
+            retex_server::router(std::sync::Arc::clone(&state)).into_make_service_with_connect_info::<SocketAddr>();
+        runtime.spawn(async move { axum::serve(listener, app).await });
+        Ok(Self {
+            address,
+            token,
+            state,
+            runtime,
+        })
+    }
 }
 
 /// Master data, then one count per store and SKU that disagrees with an empty ledger: one exception each.

@@ -18,15 +18,12 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use retex_core::codes::Timestamp;
 use retex_core::engine::EngineConfig;
-use retex_core::receive::FutureEvents;
 use retex_core::wire::parse_event;
-use retex_server::auth::{Role, new_token, user_account};
-use retex_server::{ServerOptions, app_state};
 use retex_sim::Scenario;
-use retex_store::{Account, AccountKind, IncomingEvent, LiveEngine, LiveOptions, StoreLocation};
+use retex_store::{IncomingEvent, LiveEngine, LiveOptions, StoreLocation};
 use serde_json::json;
 
-use crate::bench_http::{Connection, login};
+use crate::bench_http::{Connection, InProcessServer, login};
 
 /// Events per request, as a source batches them.
 const REQUEST_EVENTS_MAX: usize = 1_000;
@@ -91,39 +88,13 @@ pub fn run(args: &SoakArgs) -> anyhow::Result<ExitCode> {
         EngineConfig::default(),
         LiveOptions::default(),
     )?;
-    let mut accounts = retex_store::open(&location)?;
-    let password = "soak-password";
-    accounts.put_account(&user_account(
-        "reader",
-        password,
-        Role::OperationsLead,
-        None,
-        vec![],
-        0,
-    )?)?;
-    let (token, secret_hash) = new_token()?;
-    accounts.put_account(&Account {
-        name: "feed".into(),
-        kind: AccountKind::Token,
-        secret_hash,
-        role: Role::Source.name().into(),
-        team: None,
-        locations: vec![],
-        created_ms: 0,
-        email: None,
-    })?;
-    let options = ServerOptions {
-        future_events: FutureEvents::Allowed,
-        ..ServerOptions::engine_clock()
-    };
-    let state = app_state(live, accounts, String::new(), options)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-    let address = listener.local_addr()?;
-    let app = retex_server::router(Arc::clone(&state)).into_make_service_with_connect_info::<SocketAddr>();
-    runtime.spawn(async move { axum::serve(listener, app).await });
-
-    let cookie = login(address, password)?;
+    let InProcessServer {
+        address,
+        token,
+        state,
+        runtime,
+    } = InProcessServer::start(live, &location)?;
+    let cookie = login(address, InProcessServer::PASSWORD)?;
     let done = Arc::new(AtomicBool::new(false));
     let reads = Arc::new(AtomicU64::new(0));
     let failures = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
