@@ -108,6 +108,7 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
 /// Verifies the chain, through `expected` when given; the exit status, the head of an intact chain, and the
 /// verdict in words.
 fn verify(store: &StoreArgs, expected: Option<&ChainHead>) -> anyhow::Result<(ExitCode, Option<ChainHead>, String)> {
+    store.require_existing()?;
     let mut opened = retex_store::open(&store.location()).context("open the store")?;
     match verify_chain(opened.as_mut(), expected).context("read the log")? {
         ChainVerdict::Intact { entries, batches, head } => {

@@ -69,6 +69,7 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<ExitCode> {
         rules: Arc::new(new_rules),
         insight,
     });
+    args.store.require_existing()?;
     let mut store = retex_store::open(&args.store.location()).context("open the store")?;
     let mut after = 0;
     loop {

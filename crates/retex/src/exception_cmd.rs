@@ -219,6 +219,7 @@ fn keep_evidence(store: &StoreArgs, file: &Path) -> anyhow::Result<Action> {
     let bytes = read_evidence(file)?;
     let media_type = check_evidence(&bytes, None).with_context(|| file.display().to_string())?;
     let sha256 = sha256_hex(&bytes);
+    store.require_existing()?;
     let mut evidence = retex_store::open(&store.location()).context("open the store")?;
     evidence
         .put_evidence(&sha256, media_type, &bytes)
@@ -267,7 +268,7 @@ fn act(acting: &Acting, action: Action) -> anyhow::Result<ExitCode> {
         exception: acting.id,
         action,
     };
-    let mut live = acting.store.open_live()?;
+    let mut live = acting.store.open_existing_live()?;
     let key = acting.key.as_deref().unwrap_or(&command.id);
     match live.prior_command(&command).context("read the log")? {
         PriorCommand::Same => {
@@ -302,7 +303,7 @@ fn act(acting: &Acting, action: Action) -> anyhow::Result<ExitCode> {
 }
 
 fn show(store: &StoreArgs, id: u64, format: ShowFormat) -> anyhow::Result<ExitCode> {
-    let live = store.open_live()?;
+    let live = store.open_existing_live()?;
     let Some((view, timeline)) = live.engine().exception_detail(id) else {
         bail!("no exception {id}");
     };

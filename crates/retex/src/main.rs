@@ -139,6 +139,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
+            if error.is::<store_args::MissingStore>() {
+                return ExitCode::from(2);
+            }
             ExitCode::FAILURE
         }
     }

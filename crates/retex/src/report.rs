@@ -60,7 +60,7 @@ pub fn parse_instant(text: &str) -> Result<Timestamp, String> {
 }
 
 pub fn stock(args: &StockArgs) -> anyhow::Result<ExitCode> {
-    let live = args.store.open_live()?;
+    let live = args.store.open_existing_live()?;
     let rows = live.engine().stock_rows(args.location.as_deref(), args.sku.as_deref());
     print_rows(
         args.format,
@@ -79,7 +79,7 @@ pub fn stock(args: &StockArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn exceptions(args: &ExceptionsArgs) -> anyhow::Result<ExitCode> {
-    let live = args.store.open_live()?;
+    let live = args.store.open_existing_live()?;
     let mut views = live.engine().exceptions();
     if args.status == StatusFilter::Open {
         views.retain(|view| view.status != "resolved" && view.status != "dismissed");
@@ -126,7 +126,7 @@ pub struct IncidentsArgs {
 }
 
 pub fn incidents(args: &IncidentsArgs) -> anyhow::Result<ExitCode> {
-    let live = args.store.open_live()?;
+    let live = args.store.open_existing_live()?;
     let views = live.engine().incidents(if args.all { 1 } else { 2 });
     let headers = ["id", "opened_at", "root_cause", "exceptions", "types", "open", "impact"];
     print_rows(args.format, &views, &headers, |view| {
@@ -167,7 +167,7 @@ fn print_rows<T: Serialize>(
 }
 
 pub fn tick(args: &TickArgs) -> anyhow::Result<ExitCode> {
-    let mut live = args.store.open_live()?;
+    let mut live = args.store.open_existing_live()?;
     let exceptions_before = live.engine().exception_records().len();
     let appended = live.tick(args.at).context("log the tick")?;
     live.save_snapshot().context("save a snapshot")?;

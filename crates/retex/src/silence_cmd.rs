@@ -61,7 +61,7 @@ fn parse_at(text: &str) -> Result<DateTime<FixedOffset>, String> {
 pub fn run(args: &SilenceArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         SilenceCommand::List { store } => {
-            let live = store.open_live()?;
+            let live = store.open_existing_live()?;
             for silence in live.engine().silences() {
                 let scope = [silence.location.as_deref(), silence.sku.as_deref()]
                     .iter()
@@ -111,6 +111,7 @@ pub fn run(args: &SilenceArgs) -> anyhow::Result<ExitCode> {
                 until: *until,
                 comment: comment.clone(),
             };
+            // A silence may be planned before the store holds anything: it creates the store.
             let mut live = store.open_live()?;
             if let Err(problem) = live.engine().check_silence(&silence) {
                 bail!("silence refused: {problem}");

@@ -128,7 +128,7 @@ pub fn read_truth(path: &Path) -> anyhow::Result<Truth> {
 
 pub fn score_command(args: &ScoreArgs) -> anyhow::Result<ExitCode> {
     let truth = read_truth(&args.truth)?;
-    let live = args.store.open_live()?;
+    let live = args.store.open_existing_live()?;
     let result = score_engine(live.engine(), &truth);
     match args.format {
         ScoreFormat::Json => println!("{}", serde_json::to_string_pretty(&result)?),

@@ -13,7 +13,8 @@ use retex_store::{LiveEngine, LiveOptions, StoreLocation};
 
 #[derive(Args, Clone, Debug)]
 pub struct StoreArgs {
-    /// SQLite database file (created when missing).
+    /// SQLite database file (created by the commands that write: ingest, import, odoo pull, silence add, serve,
+    /// user and token; the others refuse one that does not exist).
     #[arg(long, value_name = "PATH", default_value = "retex.db")]
     pub db: PathBuf,
     /// PostgreSQL URL, used instead of the SQLite file.
@@ -44,6 +45,21 @@ impl StoreArgs {
         })
     }
 
+    /// Refuses an SQLite file that does not exist, for the commands that only read or act on a store: a
+    /// mistyped path would otherwise create an empty store and answer from it.
+    pub fn require_existing(&self) -> anyhow::Result<()> {
+        if self.database_url.is_none() && !self.db.exists() {
+            return Err(anyhow::Error::new(MissingStore(self.db.clone())));
+        }
+        Ok(())
+    }
+
+    /// Opens an existing store ([`Self::require_existing`]) and brings the engine up to date with its log.
+    pub fn open_existing_live(&self) -> anyhow::Result<LiveEngine> {
+        self.require_existing()?;
+        self.open_live()
+    }
+
     /// Opens the store and brings the engine up to date with its log.
     pub fn open_live(&self) -> anyhow::Result<LiveEngine> {
         let config = self.engine_config()?;
@@ -57,6 +73,11 @@ impl StoreArgs {
             .with_context(|| format!("load engine state from {described}"))
     }
 }
+
+/// An SQLite store named that does not exist; the CLI exits 2 on it.
+#[derive(Debug, thiserror::Error)]
+#[error("no store at {}: give --db the file `retex ingest` or `retex serve` created (or --database-url)", .0.display())]
+pub struct MissingStore(pub PathBuf);
 
 /// Reads and checks a rules file; every problem is reported as `FILE:LINE: key: problem`.
 pub fn load_rules(path: &Path) -> anyhow::Result<Rules> {

@@ -173,6 +173,31 @@ fn a_missing_file_is_one_clear_error() {
 }
 
 #[test]
+fn a_reading_command_refuses_a_store_that_does_not_exist_and_creates_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("mistyped.db");
+    let db_text = db.to_str().unwrap();
+    for command in [
+        vec!["exceptions", "--db", db_text],
+        vec!["stock", "--db", db_text],
+        vec!["incidents", "--db", db_text],
+        vec!["audit", "verify", "--db", db_text],
+        vec!["exception", "show", "1", "--db", db_text],
+    ] {
+        let output = retex(&command);
+        assert_eq!(output.status.code(), Some(2), "{command:?}: {}", stderr(&output));
+        assert_eq!(
+            stderr(&output),
+            format!(
+                "error: no store at {db_text}: give --db the file `retex ingest` or `retex serve` created (or --database-url)\n"
+            ),
+            "{command:?}"
+        );
+        assert!(!db.exists(), "{command:?} created an empty store");
+    }
+}
+
+#[test]
 fn rules_default_reads_back_and_check_names_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
     let defaults = stdout(&retex(&["rules", "default"]));
