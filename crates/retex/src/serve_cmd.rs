@@ -211,8 +211,17 @@ pub fn serve_live(
         .context("start the async runtime")?;
     let scheme = if state.options.tls.is_some() { "https" } else { "http" };
     println!("serving on {scheme}://{listen} (Ctrl-C stops)");
-    runtime.block_on(retex_server::serve(state, listen, connectors))
+    let kept = std::sync::Arc::clone(&state);
+    let served = runtime.block_on(retex_server::serve(state, listen, connectors));
+    // The runtime's tasks hold the state too and end with the runtime, so the stores close below, on this
+    // thread: the PostgreSQL client runs a runtime of its own to close, which it may not do inside this one.
+    runtime.shutdown_timeout(SHUTDOWN_WAIT);
+    drop(kept);
+    served
 }
+
+/// How long the background work (deliveries, pulls, a write in progress) may take to end after the last request.
+const SHUTDOWN_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RETEX_LOG")

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use retex_store::StoreLocation;
 
-use crate::{free_port, get, log_ids, log_ids_at, post_events, synthetic_stream, visible_state};
+use crate::{PostgresDatabase, free_port, get, log_ids, log_ids_at, post_events, synthetic_stream, visible_state};
 
 const EVENTS: usize = 60_000;
 
@@ -132,24 +132,11 @@ fn a_kill_inside_a_batch_keeps_none_of_it_on_sqlite() {
 
 #[test]
 fn a_kill_inside_a_batch_keeps_none_of_it_on_postgresql() {
-    let Ok(server_url) = std::env::var("RETEX_TEST_POSTGRES_URL") else {
-        eprintln!("skipped: RETEX_TEST_POSTGRES_URL is not set, so the kill is not tried on PostgreSQL");
+    let Some(database) = PostgresDatabase::create("crash") else {
         return;
     };
-    let mut server = postgres::Client::connect(&server_url, postgres::NoTls)
-        .unwrap_or_else(|error| panic!("RETEX_TEST_POSTGRES_URL is set but its server cannot be reached: {error}"));
-    let database = format!("retex_crash_test_{}", std::process::id());
-    // Two statements: neither may run inside a transaction block, which one batch of two would be.
-    server
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
-        .unwrap();
-    server.batch_execute(&format!("CREATE DATABASE {database}")).unwrap();
-    let (base, _) = server_url.rsplit_once('/').unwrap();
-    let url = format!("{base}/{database}");
+    let url = database.url.clone();
     a_kill_inside_a_batch_keeps_none_of_it(["--database-url", &url], &StoreLocation::Postgres(url.clone()));
-    server
-        .batch_execute(&format!("DROP DATABASE {database} WITH (FORCE)"))
-        .unwrap();
 }
 
 #[test]

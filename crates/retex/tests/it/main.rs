@@ -11,6 +11,7 @@ mod import;
 mod nats;
 mod odoo;
 mod scenarios;
+mod shutdown;
 mod simulated;
 mod store_rate;
 mod tidy;
@@ -82,6 +83,46 @@ pub fn get(port: u16, path: &str) -> Option<String> {
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned())
+}
+
+/// A database of its own on the server `RETEX_TEST_POSTGRES_URL` names, dropped with this guard.
+pub struct PostgresDatabase {
+    server_url: String,
+    name: String,
+    /// The URL of the database.
+    pub url: String,
+}
+
+impl PostgresDatabase {
+    /// `None`, saying so, when the variable is not set; a panic when it is set and the server does not answer.
+    pub fn create(purpose: &str) -> Option<Self> {
+        let Ok(server_url) = std::env::var("RETEX_TEST_POSTGRES_URL") else {
+            eprintln!("skipped: RETEX_TEST_POSTGRES_URL is not set, so this is not tried on PostgreSQL");
+            return None;
+        };
+        let name = format!("retex_{purpose}_test_{}", std::process::id());
+        // Two statements: neither may run inside a transaction block, which one batch of two would be.
+        Self::run(&server_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        Self::run(&server_url, &format!("CREATE DATABASE {name}"));
+        let (base, _) = server_url.rsplit_once('/').unwrap();
+        let url = format!("{base}/{name}");
+        Some(Self { server_url, name, url })
+    }
+
+    fn run(server_url: &str, statement: &str) {
+        let mut server = postgres::Client::connect(server_url, postgres::NoTls)
+            .unwrap_or_else(|error| panic!("RETEX_TEST_POSTGRES_URL is set but its server cannot be reached: {error}"));
+        server.batch_execute(statement).unwrap();
+    }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        Self::run(
+            &self.server_url,
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
+    }
 }
 
 /// `POST /api/v1/events` of an NDJSON body as a source with `token`; the answer, or `None` when the connection
