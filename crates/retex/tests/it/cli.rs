@@ -198,6 +198,46 @@ fn a_reading_command_refuses_a_store_that_does_not_exist_and_creates_none() {
 }
 
 #[test]
+fn a_reader_that_stops_reading_ends_the_listing_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("retex.db");
+    let events = dir.path().join("events.ndjson");
+    let db_text = db.to_str().unwrap();
+    retex(&[
+        "simulate",
+        "--out",
+        events.to_str().unwrap(),
+        "--stores",
+        "2",
+        "--days",
+        "3",
+    ]);
+    retex(&["ingest", "--db", db_text, events.to_str().unwrap()]);
+    // The stock of 2 stores lists every SKU at each (over 200 KB): far more than a pipe holds, so the writes
+    // after the reader left fail.
+    for listing in [vec!["stock"], vec!["stock", "--format", "ndjson"]] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_retex"))
+            .args(&listing)
+            .args(["--db", db_text])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first_line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut first_line,
+        )
+        .unwrap();
+        // The reader is gone, as `| head -1` goes: the rest is written to a closed pipe.
+        let output = child.wait_with_output().unwrap();
+        assert!(!first_line.is_empty());
+        assert_eq!(output.status.code(), Some(0), "{listing:?}");
+        assert_eq!(stderr(&output), "", "{listing:?}");
+    }
+}
+
+#[test]
 fn rules_default_reads_back_and_check_names_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
     let defaults = stdout(&retex(&["rules", "default"]));
