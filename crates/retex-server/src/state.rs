@@ -371,6 +371,19 @@ impl AppState {
         key: Option<String>,
     ) -> Outcome<bool> {
         require_act(principal)?;
+        if let Action::Assign { assignee } = &action {
+            let name = assignee.clone();
+            let known = self
+                .side_store(move |store| Ok(store.account(&name)?))
+                .await?
+                .is_some_and(|account| account.kind == retex_store::AccountKind::User);
+            if !known {
+                return Err(Failure::new(
+                    FailureKind::Unprocessable,
+                    format!("assign refused: no user {assignee}"),
+                ));
+            }
+        }
         let principal = principal.clone();
         let state = Arc::clone(self);
         self.write(move |live| {

@@ -134,6 +134,8 @@ pub trait Store: Send {
     fn put_account(&mut self, account: &Account) -> Result<(), StoreError>;
     /// The account with this name.
     fn account(&mut self, name: &str) -> Result<Option<Account>, StoreError>;
+    /// Whether any person (not a token) may log in: a store without people takes any name as actor.
+    fn has_people(&mut self) -> Result<bool, StoreError>;
     /// The account whose secret hashes to `secret_hash` (API tokens are looked up this way).
     fn account_by_secret(&mut self, secret_hash: &str) -> Result<Option<Account>, StoreError>;
     /// The setting under `key`; when there is none, stores `default` and returns it. Concurrent callers all
@@ -217,6 +219,7 @@ const SELECT_ACCOUNT_BY_NAME: &str =
     "SELECT name, kind, secret_hash, role, team, locations, created_ms, email FROM account WHERE name = $1";
 const SELECT_ACCOUNT_BY_SECRET: &str =
     "SELECT name, kind, secret_hash, role, team, locations, created_ms, email FROM account WHERE secret_hash = $1";
+const COUNT_PEOPLE: &str = "SELECT COUNT(*) FROM account WHERE kind = 'user'";
 const INSERT_SETTING_IF_ABSENT: &str = "INSERT INTO setting (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
 const SELECT_SETTING: &str = "SELECT value FROM setting WHERE key = $1";
 const UPSERT_SETTING: &str =

@@ -22,10 +22,10 @@ use postgres::{Client, Config, IsolationLevel, NoTls, Row, Statement, Transactio
 use crate::boundary::{check_append_batch, format_version_from_sql, read_limit_to_sql, seq_from_sql, seq_to_sql};
 use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, link_batch};
 use crate::{
-    Account, AccountRow, AppendOutcome, DELETE_SESSION, DELETE_SESSIONS_OF, DELETE_STALE_SESSIONS, INSERT_EVIDENCE,
-    INSERT_SESSION, INSERT_SETTING_IF_ABSENT, Migration, NewEntry, SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET,
-    SELECT_EVIDENCE, SELECT_SESSION, SELECT_SETTING, SNAPSHOTS_KEPT, Session, Snapshot, Store, StoreError, StoredEntry,
-    TOUCH_SESSION, UPSERT_ACCOUNT, UPSERT_SETTING, applied_migrations, migrations,
+    Account, AccountRow, AppendOutcome, COUNT_PEOPLE, DELETE_SESSION, DELETE_SESSIONS_OF, DELETE_STALE_SESSIONS,
+    INSERT_EVIDENCE, INSERT_SESSION, INSERT_SETTING_IF_ABSENT, Migration, NewEntry, SELECT_ACCOUNT_BY_NAME,
+    SELECT_ACCOUNT_BY_SECRET, SELECT_EVIDENCE, SELECT_SESSION, SELECT_SETTING, SNAPSHOTS_KEPT, Session, Snapshot,
+    Store, StoreError, StoredEntry, TOUCH_SESSION, UPSERT_ACCOUNT, UPSERT_SETTING, applied_migrations, migrations,
 };
 
 /// The advisory lock that serialises appends ("RETEXLOG" in ASCII). Other Retex locks (migrations, the
@@ -338,6 +338,16 @@ impl Store for PostgresStore {
 
     fn account_by_secret(&mut self, secret_hash: &str) -> Result<Option<Account>, StoreError> {
         self.select_account(SELECT_ACCOUNT_BY_SECRET, secret_hash)
+    }
+
+    fn has_people(&mut self) -> Result<bool, StoreError> {
+        let location = &self.location;
+        let people: i64 = self
+            .client
+            .query_one(COUNT_PEOPLE, &[])
+            .and_then(|row| row.try_get(0))
+            .map_err(|error| store_error(location, "count people", &error))?;
+        Ok(people > 0)
     }
 
     fn start_session(&mut self, id_hash: &str, account: &str, now_ms: i64) -> Result<(), StoreError> {

@@ -24,10 +24,10 @@ use rusqlite::{
 use crate::boundary::{check_append_batch, read_limit_to_sql, seq_from_sql, seq_to_sql};
 use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, ChainVerdict, link_batch, verify_chain};
 use crate::{
-    Account, AccountRow, AppendOutcome, DELETE_SESSION, DELETE_SESSIONS_OF, DELETE_STALE_SESSIONS, INSERT_EVIDENCE,
-    INSERT_SESSION, INSERT_SETTING_IF_ABSENT, Migration, NewEntry, SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET,
-    SELECT_EVIDENCE, SELECT_SESSION, SELECT_SETTING, SNAPSHOTS_KEPT, Session, Snapshot, Store, StoreError, StoredEntry,
-    TOUCH_SESSION, UPSERT_ACCOUNT, UPSERT_SETTING, applied_migrations, migrations,
+    Account, AccountRow, AppendOutcome, COUNT_PEOPLE, DELETE_SESSION, DELETE_SESSIONS_OF, DELETE_STALE_SESSIONS,
+    INSERT_EVIDENCE, INSERT_SESSION, INSERT_SETTING_IF_ABSENT, Migration, NewEntry, SELECT_ACCOUNT_BY_NAME,
+    SELECT_ACCOUNT_BY_SECRET, SELECT_EVIDENCE, SELECT_SESSION, SELECT_SETTING, SNAPSHOTS_KEPT, Session, Snapshot,
+    Store, StoreError, StoredEntry, TOUCH_SESSION, UPSERT_ACCOUNT, UPSERT_SETTING, applied_migrations, migrations,
 };
 
 /// How long a statement waits for another connection's lock on the file before failing as unavailable.
@@ -377,6 +377,14 @@ impl Store for SqliteStore {
 
     fn account_by_secret(&mut self, secret_hash: &str) -> Result<Option<Account>, StoreError> {
         self.select_account(SELECT_ACCOUNT_BY_SECRET, secret_hash)
+    }
+
+    fn has_people(&mut self) -> Result<bool, StoreError> {
+        self.connection
+            .prepare_cached(COUNT_PEOPLE)
+            .and_then(|mut count| count.query_row((), |row| row.get::<_, i64>(0)))
+            .map(|people| people > 0)
+            .map_err(|error| store_error(&self.location, "count people", error))
     }
 
     fn start_session(&mut self, id_hash: &str, account: &str, now_ms: i64) -> Result<(), StoreError> {

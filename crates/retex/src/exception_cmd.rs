@@ -13,7 +13,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 
 use retex_core::command::{Action, Command, Resolution, RootCause, WorkStatus, keyed_command_id};
-use retex_store::{EVIDENCE_BYTES_MAX, PriorCommand, check_evidence, sha256_hex};
+use retex_store::{AccountKind, EVIDENCE_BYTES_MAX, PriorCommand, check_evidence, sha256_hex};
 
 use crate::store_args::StoreArgs;
 
@@ -253,6 +253,29 @@ fn read_evidence(file: &Path) -> anyhow::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// With people in the store, who acts and whom an exception is assigned to must be among them (a typo would
+/// otherwise sign the timeline with a name nobody has); a store without people, a script's first steps say,
+/// takes any name.
+fn check_people(store: &StoreArgs, command: &Command) -> anyhow::Result<()> {
+    let mut accounts = retex_store::open(&store.location()).context("open the store")?;
+    if !accounts.has_people().context("read the accounts")? {
+        return Ok(());
+    }
+    let mut is_person = |name: &str| -> anyhow::Result<bool> {
+        let account = accounts.account(name).context("read the accounts")?;
+        Ok(account.is_some_and(|account| account.kind == AccountKind::User))
+    };
+    if !is_person(&command.actor)? {
+        bail!("--as {}: no such user in this store (retex user add)", command.actor);
+    }
+    if let Action::Assign { assignee } = &command.action
+        && !is_person(assignee)?
+    {
+        bail!("--to {assignee}: no such user in this store (retex user add)");
+    }
+    Ok(())
+}
+
 fn act(acting: &Acting, action: Action) -> anyhow::Result<ExitCode> {
     let at = acting.at.unwrap_or_else(|| Utc::now().fixed_offset());
     let id = match &acting.key {
@@ -269,6 +292,7 @@ fn act(acting: &Acting, action: Action) -> anyhow::Result<ExitCode> {
         action,
     };
     let mut live = acting.store.open_existing_live()?;
+    check_people(&acting.store, &command)?;
     let key = acting.key.as_deref().unwrap_or(&command.id);
     match live.prior_command(&command).context("read the log")? {
         PriorCommand::Same => {

@@ -270,6 +270,32 @@ fn roles_limit_what_a_caller_may_do() {
 }
 
 #[test]
+fn an_exception_is_assigned_only_to_someone_who_exists() {
+    let server = Server::with_world();
+    let lead = server.login("lead");
+    let headers = vec![
+        ("cookie", lead.clone()),
+        ("x-csrf-token", server.csrf(&lead)),
+        ("content-type", "application/json".into()),
+    ];
+    let ghost = server.send(
+        "POST",
+        "/api/v1/exceptions/1/actions",
+        &headers,
+        r#"{"action":"assign","assignee":"ghost"}"#,
+    );
+    assert_eq!(ghost.status, 422, "{}", ghost.body);
+    assert!(ghost.body.contains("assign refused: no user ghost"), "{}", ghost.body);
+    let real = server.send(
+        "POST",
+        "/api/v1/exceptions/1/actions",
+        &headers,
+        r#"{"action":"assign","assignee":"s1"}"#,
+    );
+    assert_eq!(real.status, 200, "{}", real.body);
+}
+
+#[test]
 fn a_store_user_sees_and_acts_on_their_store_only() {
     let server = Server::with_world();
     let admin = cookie_header(&server.login("admin"));

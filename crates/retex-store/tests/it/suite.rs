@@ -628,8 +628,11 @@ pub fn accounts_are_found_by_name_and_by_secret<H: Harness>() {
     };
     let anna = account("anna", AccountKind::User, "$argon2id$anna", &["S01", "S02"]);
     let till = account("till-feed", AccountKind::Token, "ab12", &[]);
-    store.put_account(&anna).unwrap();
+    assert!(!store.has_people().unwrap(), "an empty store has nobody");
     store.put_account(&till).unwrap();
+    assert!(!store.has_people().unwrap(), "a token is not a person");
+    store.put_account(&anna).unwrap();
+    assert!(store.has_people().unwrap());
     assert_eq!(store.account("anna").unwrap(), Some(anna.clone()));
     assert_eq!(store.account_by_secret("ab12").unwrap(), Some(till));
     assert_eq!(store.account("nobody").unwrap(), None);

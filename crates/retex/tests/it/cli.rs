@@ -238,6 +238,46 @@ fn a_reader_that_stops_reading_ends_the_listing_quietly() {
 }
 
 #[test]
+fn with_people_in_the_store_the_actor_and_the_assignee_must_be_among_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store_with_an_unreceived_transfer(dir.path());
+    retex(&["tick", "--db", &db, "--at", "2026-11-02T20:00:00Z"]);
+    let exception = |args: &[&str]| {
+        let mut full = vec!["exception"];
+        full.extend_from_slice(args);
+        full.extend_from_slice(&["--db", &db]);
+        retex(&full)
+    };
+    let anyone = exception(&["comment", "1", "--as", "script", "--text", "no people yet: any name"]);
+    assert_eq!(anyone.status.code(), Some(0), "{}", stderr(&anyone));
+
+    let added = std::process::Command::new(env!("CARGO_BIN_EXE_retex"))
+        .args(["user", "add", "--db", &db, "lea", "--role", "operations_lead"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .and_then(|mut child| {
+            std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"correct horse battery\n")?;
+            child.wait()
+        })
+        .unwrap();
+    assert!(added.success());
+    let stranger = exception(&["ack", "1", "--as", "leah"]);
+    assert_eq!(stranger.status.code(), Some(1));
+    assert_eq!(
+        stderr(&stranger),
+        "error: --as leah: no such user in this store (retex user add)\n"
+    );
+    let ghost = exception(&["assign", "1", "--as", "lea", "--to", "ghost"]);
+    assert_eq!(
+        stderr(&ghost),
+        "error: --to ghost: no such user in this store (retex user add)\n"
+    );
+    let assigned = exception(&["assign", "1", "--as", "lea", "--to", "lea"]);
+    assert_eq!(assigned.status.code(), Some(0), "{}", stderr(&assigned));
+}
+
+#[test]
 fn rules_default_reads_back_and_check_names_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
     let defaults = stdout(&retex(&["rules", "default"]));
