@@ -1,5 +1,6 @@
 //! One error type for every request: a kind that fixes the HTTP status and a message that says what is wrong.
-//! The API answers it as JSON `{"error": {"code", "message"}}`; the web UI shows the message on a page.
+//! The API answers it as RFC 9457 problem details (`application/problem+json`: `type`, `title`, `status`,
+//! `detail`, and `code`, a stable name for the kind); the web UI shows the message on a page.
 //!
 //! A 4xx message tells the caller what to fix. A 5xx message says nothing about the server's insides (paths,
 //! database errors, panics): the cause is logged where the failure is made, and the answer is generic.
@@ -134,26 +135,35 @@ impl From<StoreError> for Failure {
     }
 }
 
+/// RFC 9457 problem details. `type` is `about:blank`: the status says what kind of problem it is, `title` is
+/// the status's phrase, `detail` what to fix, and `code` the kind in a word a program can match.
 #[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    problem_type: &'static str,
+    title: &'static str,
+    status: u16,
+    detail: &'a str,
+    code: &'static str,
 }
 
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
-    code: &'a str,
-    message: &'a str,
-}
+/// The media type of a problem's body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code(),
-                message: &self.message,
-            },
+        let status = self.status();
+        let body = Problem {
+            problem_type: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: &self.message,
+            code: self.code(),
         };
-        let mut response = (self.status(), Json(body)).into_response();
+        let mut response = (status, Json(body)).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if let FailureKind::TooManyRequests { retry_after_seconds } = self.kind {
             response
                 .headers_mut()
@@ -198,6 +208,11 @@ mod tests {
         };
         let (status, body) = body_of(Failure::from(store)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert!(body.contains("note: contains a NUL character"), "{body}");
+        let problem: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            problem,
+            serde_json::json!({"type": "about:blank", "title": "Bad Request", "status": 400,
+                               "detail": "note: contains a NUL character", "code": "bad_request"})
+        );
     }
 }

@@ -81,7 +81,10 @@ pub fn app_state(
 /// Every route: the API under `/api/v1`, the web UI, health and metrics.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .nest("/api/v1", api::routes().merge(openapi::routes()))
+        .nest(
+            "/api/v1",
+            api::routes().merge(openapi::routes()).fallback(api_path_unknown),
+        )
         .merge(ui::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
@@ -91,6 +94,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(middleware::from_fn(secure_headers))
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .with_state(state)
+}
+
+/// An unknown path under `/api/v1`: a problem, like every other API error, not the web UI's page.
+async fn api_path_unknown(uri: axum::http::Uri) -> error::Failure {
+    error::Failure::not_found(format!(
+        "no API operation at {}; /api/v1/openapi.json lists them",
+        uri.path()
+    ))
 }
 
 /// Where a server takes events from besides HTTP, and where approved drafts go.

@@ -29,9 +29,11 @@ pub fn document() -> Value {
     let mut schemas = generator.take_definitions(true);
     schemas.insert(
         "Error".to_owned(),
-        json!({"type": "object", "required": ["error"], "properties": {"error": {"type": "object",
-            "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}),
+        json!({"type": "object", "description": "RFC 9457 problem details.",
+            "required": ["type", "title", "status", "detail", "code"],
+            "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                "status": {"type": "integer"}, "detail": {"type": "string"},
+                "code": {"type": "string", "description": "the kind of problem: bad_request, unauthorized, forbidden, not_found, conflict, unprocessable, too_large, too_many_requests, unavailable, internal"}}}),
     );
     json!({
         "openapi": "3.1.0",
@@ -39,7 +41,8 @@ pub fn document() -> Value {
             "title": "Retex API",
             "version": env!("CARGO_PKG_VERSION"),
             "description": "Retail exception management: events in; exceptions, incidents, stock and KPIs out; \
-                            workflow commands on exceptions. Errors are {\"error\": {\"code\", \"message\"}}."
+                            workflow commands on exceptions. Errors are RFC 9457 problem details (application/problem+json) with a `code`. \
+                            A command may carry an `Idempotency-Key` header: repeating it with the same key changes nothing."
         },
         "paths": paths,
         "components": {
@@ -111,7 +114,7 @@ fn operation_object(operation: &Operation, generator: &mut SchemaGenerator) -> V
 }
 
 fn error_response(description: &str) -> Value {
-    json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+    json!({"description": description, "content": {crate::error::PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}})
 }
 
 /// The properties of a query-parameters struct as OpenAPI parameters. A property's description becomes the

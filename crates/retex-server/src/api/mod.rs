@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, one module per resource. Every handler checks the caller's role and location
-//! scope (see [`crate::scope`]) and answers errors as `{"error": {"code", "message"}}` (see [`crate::error`]).
+//! scope (see [`crate::scope`]) and answers errors as RFC 9457 problem details (see [`crate::error`]); an unknown path under `/api/v1`
+//! is one too.
 //!
 //! [`OPERATIONS`] lists the routes once, each with what documents it: it builds both the router's API part and
 //! [`crate::openapi`]'s document, so a route cannot be served without being documented, or the other way round.

@@ -242,13 +242,8 @@ fn roles_limit_what_a_caller_may_do() {
     let server = Server::with_world();
     let as_source = server.send("GET", "/api/v1/exceptions", &server.bearer_source(), "");
     assert_eq!(as_source.status, 403);
-    assert_eq!(as_source.json()["error"]["code"], "forbidden");
-    assert!(
-        as_source.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("source")
-    );
+    assert_eq!(as_source.json()["code"], "forbidden");
+    assert!(as_source.json()["detail"].as_str().unwrap().contains("source"));
 
     let viewer = vec![("authorization", format!("Bearer {}", server.viewer_token))];
     assert_eq!(server.send("POST", "/api/v1/events", &viewer, WORLD).status, 403);
@@ -266,6 +261,31 @@ fn roles_limit_what_a_caller_may_do() {
     assert_eq!(
         server.send("GET", "/api/v1/kpis", &[] as &[(&str, &str)], "").status,
         401
+    );
+}
+
+#[test]
+fn errors_are_problem_details_and_an_unknown_api_path_is_one_too() {
+    let server = Server::start();
+    let none: &[(&str, &str)] = &[];
+    let unknown = server.send("GET", "/api/v1/exceptionz", none, "");
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.header("content-type"), Some("application/problem+json"));
+    let problem = unknown.json();
+    assert_eq!(
+        (
+            problem["type"].as_str(),
+            problem["title"].as_str(),
+            problem["status"].as_u64(),
+            problem["code"].as_str()
+        ),
+        (Some("about:blank"), Some("Not Found"), Some(404), Some("not_found"))
+    );
+    assert!(problem["detail"].as_str().unwrap().contains("/api/v1/openapi.json"));
+    let unauthorized = server.send("GET", "/api/v1/exceptions", none, "");
+    assert_eq!(
+        (unauthorized.status, unauthorized.header("content-type")),
+        (401, Some("application/problem+json"))
     );
 }
 
@@ -313,7 +333,7 @@ fn a_store_user_sees_and_acts_on_their_store_only() {
     let other = everything[0];
     let response = server.send("GET", &format!("/api/v1/exceptions/{other}"), &s1, "");
     assert_eq!(response.status, 403);
-    let message = response.json()["error"]["message"].as_str().unwrap().to_owned();
+    let message = response.json()["detail"].as_str().unwrap().to_owned();
     assert!(
         message.contains("outside the locations s1 may see") && !message.contains("S2"),
         "a refusal does not say where the exception is: {message}"
@@ -392,10 +412,7 @@ fn commands_by_cookie_need_the_csrf_header_and_keys_make_retries_harmless() {
     let no_cause = server.send("POST", &path, &headers, r#"{"action":"resolve","note":"recounted"}"#);
     assert_eq!(no_cause.status, 400);
     assert!(
-        no_cause.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("root_cause"),
+        no_cause.json()["detail"].as_str().unwrap().contains("root_cause"),
         "{}",
         no_cause.body
     );
@@ -476,27 +493,22 @@ fn errors_are_json_and_name_the_field() {
     ] {
         let response = server.send("GET", &format!("/api/v1/exceptions?{query}"), &admin, "");
         assert_eq!(response.status, 400, "{query}");
-        assert_eq!(response.json()["error"]["code"], "bad_request");
+        assert_eq!(response.json()["code"], "bad_request");
         assert!(
-            response.json()["error"]["message"].as_str().unwrap().contains(field),
+            response.json()["detail"].as_str().unwrap().contains(field),
             "{query}: {}",
             response.body
         );
     }
     let missing = server.send("GET", "/api/v1/exceptions/999", &admin, "");
     assert_eq!(missing.status, 404);
-    assert_eq!(missing.json()["error"]["code"], "not_found");
+    assert_eq!(missing.json()["code"], "not_found");
     let not_a_number = server.send("GET", "/api/v1/exceptions/abc", &admin, "");
     assert_eq!(not_a_number.status, 400);
-    assert!(
-        not_a_number.json()["error"]["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("path:")
-    );
+    assert!(not_a_number.json()["detail"].as_str().unwrap().starts_with("path:"));
     let empty = server.send("POST", "/api/v1/events", &server.bearer_source(), "\n");
     assert_eq!(empty.status, 400);
-    assert!(empty.json()["error"]["message"].as_str().unwrap().contains("no events"));
+    assert!(empty.json()["detail"].as_str().unwrap().contains("no events"));
     let blank_filters = server.send("GET", "/api/v1/exceptions?status=&sort=&location=", &admin, "");
     assert_eq!(
         blank_filters.status, 200,
@@ -571,7 +583,7 @@ fn evidence_is_checked_kept_and_served_to_those_who_may_see_it() {
     let lying = server.send("POST", &path, &headers, "not a picture");
     assert_eq!(lying.status, 400);
     assert!(
-        lying.json()["error"]["message"]
+        lying.json()["detail"]
             .as_str()
             .unwrap()
             .contains("not the declared image/png")
