@@ -42,7 +42,8 @@ pub fn document() -> Value {
             "version": env!("CARGO_PKG_VERSION"),
             "description": "Retail exception management: events in; exceptions, incidents, stock and KPIs out; \
                             workflow commands on exceptions. Errors are RFC 9457 problem details (application/problem+json) with a `code`. \
-                            A command may carry an `Idempotency-Key` header: repeating it with the same key changes nothing."
+                            A command may carry an `Idempotency-Key` header: repeating it with the same key changes nothing. \
+                            Reads carry an `ETag`; a read sent with `If-None-Match` is answered 304 while nothing changed."
         },
         "paths": paths,
         "components": {

@@ -290,6 +290,29 @@ fn errors_are_problem_details_and_an_unknown_api_path_is_one_too() {
 }
 
 #[test]
+fn a_read_carries_an_entity_tag_and_an_unchanged_one_is_not_sent_again() {
+    let server = Server::with_world();
+    let viewer = vec![("authorization", format!("Bearer {}", server.viewer_token))];
+    let first = server.send("GET", "/api/v1/exceptions", &viewer, "");
+    let tag = first.header("etag").expect("an entity tag").to_owned();
+    let mut polling = viewer.clone();
+    polling.push(("if-none-match", tag.clone()));
+    let unchanged = server.send("GET", "/api/v1/exceptions", &polling, "");
+    assert_eq!((unchanged.status, unchanged.body.as_str()), (304, ""));
+    assert_eq!(unchanged.header("etag"), Some(tag.as_str()));
+    let count = r#"{"id":"etag-count","source":"t","type":"count","at":"2026-11-02T12:00:00Z","location":"S1","sku":"K1","counted":1}"#;
+    assert_eq!(
+        server
+            .send("POST", "/api/v1/events", &server.bearer_source(), count)
+            .status,
+        200
+    );
+    let changed = server.send("GET", "/api/v1/exceptions", &polling, "");
+    assert_eq!(changed.status, 200, "the queue moved: the answer is sent again");
+    assert_ne!(changed.header("etag"), Some(tag.as_str()));
+}
+
+#[test]
 fn an_exception_is_assigned_only_to_someone_who_exists() {
     let server = Server::with_world();
     let lead = server.login("lead");
