@@ -6,6 +6,9 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use serde::Deserialize;
 
+use retex_core::engine::IncidentView;
+
+use super::exceptions::page_limit;
 use super::json::{JsonBody, json};
 use crate::error::{Failure, Outcome};
 use crate::extract::{ApiPath, ApiUser};
@@ -21,7 +24,26 @@ pub struct IncidentParams {
     pub min_exceptions: Option<usize>,
     /// Only incidents with an exception still open (default false).
     pub open: Option<bool>,
+    /// Incidents after this one: the `next_after` of the previous page.
+    pub after: Option<u64>,
+    /// Incidents per page, 1 to 1000 (default 100).
+    #[schemars(range(min = 1, max = 1000))]
+    pub limit: Option<usize>,
 }
+
+/// One page of incidents, in the order they opened.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct IncidentPage<'a> {
+    pub items: Vec<IncidentView<'a>>,
+    /// Where the next page starts (send it back as `after`); absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<u64>,
+    /// How many incidents match, over all pages.
+    pub total: usize,
+}
+
+/// Incidents per page when `limit` is not given.
+const PAGE_DEFAULT: usize = 100;
 
 impl IncidentParams {
     fn filter(&self) -> Outcome<IncidentFilter> {
@@ -44,9 +66,25 @@ pub async fn list_incidents(
     params: Result<Query<IncidentParams>, QueryRejection>,
 ) -> Outcome<JsonBody> {
     require_read(&principal)?;
-    let filter = query_params(params)?.filter()?;
+    let params = query_params(params)?;
+    let filter = params.filter()?;
+    let limit = page_limit(params.limit, PAGE_DEFAULT)?;
+    let after = params.after.unwrap_or(0);
     state
-        .read(move |live| json(&visible_incidents(live.engine(), &principal, filter)))
+        .read(move |live| {
+            let mut matching = visible_incidents(live.engine(), &principal, filter);
+            matching.sort_by_key(|incident| incident.id);
+            let total = matching.len();
+            let mut items: Vec<IncidentView<'_>> =
+                matching.into_iter().filter(|incident| incident.id > after).collect();
+            let next_after = (items.len() > limit).then(|| items[limit - 1].id);
+            items.truncate(limit);
+            json(&IncidentPage {
+                items,
+                next_after,
+                total,
+            })
+        })
         .await
 }
 

@@ -164,7 +164,7 @@ pub const OPERATIONS: &[Operation] = &[
         roles: "every role but source; incidents with an exception at the caller's locations",
         query: Some(root_schema::<incidents::IncidentParams>),
         body: &[],
-        response: (JSON, schema::<Vec<IncidentView<'static>>>),
+        response: (JSON, schema::<incidents::IncidentPage<'static>>),
         route: || get(incidents::list_incidents),
     },
     Operation {

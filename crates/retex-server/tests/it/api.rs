@@ -92,8 +92,9 @@ fn a_scoped_user_sees_only_the_incident_members_at_their_locations() {
     );
     assert_eq!(seen["types"].to_string(), r#"["po_late"]"#);
     let listed = server.send("GET", "/api/v1/incidents?min_exceptions=1", &s1, "").json();
-    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
-    assert_eq!(listed[0]["exceptions"].to_string(), "[2]");
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(listed["items"][0]["exceptions"].to_string(), "[2]");
+    assert_eq!(listed["total"], 1);
     let detail = server.send("GET", "/api/v1/exceptions/2", &s1, "").json();
     assert_eq!(detail["incident"]["exceptions"].to_string(), "[2]");
     let page = server.send("GET", "/incidents/1", &s1, "").body;
@@ -310,6 +311,32 @@ fn a_read_carries_an_entity_tag_and_an_unchanged_one_is_not_sent_again() {
     let changed = server.send("GET", "/api/v1/exceptions", &polling, "");
     assert_eq!(changed.status, 200, "the queue moved: the answer is sent again");
     assert_ne!(changed.header("etag"), Some(tag.as_str()));
+}
+
+#[test]
+fn incidents_come_in_pages() {
+    let server = Server::with_world();
+    let viewer = vec![("authorization", format!("Bearer {}", server.viewer_token))];
+    let first = server
+        .send("GET", "/api/v1/incidents?min_exceptions=1&limit=1", &viewer, "")
+        .json();
+    assert_eq!(
+        (first["items"].as_array().map(Vec::len), first["total"].as_u64()),
+        (Some(1), Some(2)),
+        "{first}"
+    );
+    let after = first["next_after"].as_u64().expect("a next page");
+    let second = server
+        .send(
+            "GET",
+            &format!("/api/v1/incidents?min_exceptions=1&limit=1&after={after}"),
+            &viewer,
+            "",
+        )
+        .json();
+    assert_eq!(second["items"].as_array().map(Vec::len), Some(1), "{second}");
+    assert_ne!(second["items"][0]["id"], first["items"][0]["id"]);
+    assert!(second.get("next_after").is_none(), "the last page: {second}");
 }
 
 #[test]
