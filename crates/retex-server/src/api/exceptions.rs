@@ -125,6 +125,14 @@ impl ExceptionParams {
     }
 }
 
+/// The first `limit` of `items` (those past the caller's cursor, in page order), and the id of the last one
+/// when more follow: where the next page starts.
+pub fn first_page<T>(mut items: Vec<T>, limit: usize, id: impl Fn(&T) -> u64) -> (Vec<T>, Option<u64>) {
+    let next = (items.len() > limit).then(|| id(&items[limit - 1]));
+    items.truncate(limit);
+    (items, next)
+}
+
 /// The rows per page a `limit` parameter asks for: 1 to [`PAGE_LIMIT_MAX`], `default` when absent.
 pub fn page_limit(limit: Option<usize>, default: usize) -> Outcome<usize> {
     let limit = limit.unwrap_or(default);

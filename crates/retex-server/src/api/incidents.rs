@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use retex_core::engine::IncidentView;
 
-use super::exceptions::page_limit;
+use super::exceptions::{first_page, page_limit};
 use super::json::{JsonBody, json};
 use crate::error::{Failure, Outcome};
 use crate::extract::{ApiPath, ApiUser};
@@ -75,10 +75,8 @@ pub async fn list_incidents(
             let mut matching = visible_incidents(live.engine(), &principal, filter);
             matching.sort_by_key(|incident| incident.id);
             let total = matching.len();
-            let mut items: Vec<IncidentView<'_>> =
-                matching.into_iter().filter(|incident| incident.id > after).collect();
-            let next_after = (items.len() > limit).then(|| items[limit - 1].id);
-            items.truncate(limit);
+            let later = matching.into_iter().filter(|incident| incident.id > after).collect();
+            let (items, next_after) = first_page(later, limit, |incident: &IncidentView<'_>| incident.id);
             json(&IncidentPage {
                 items,
                 next_after,

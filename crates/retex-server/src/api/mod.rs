@@ -205,7 +205,7 @@ pub const OPERATIONS: &[Operation] = &[
         roles: "every role but source; limited to the caller's locations",
         query: Some(root_schema::<tasks::TaskParams>),
         body: &[],
-        response: (JSON, schema::<Vec<TaskView<'static>>>),
+        response: (JSON, schema::<tasks::TaskPage<'static>>),
         route: || get(tasks::list_tasks),
     },
     Operation {

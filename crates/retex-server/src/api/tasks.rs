@@ -8,6 +8,7 @@ use axum::extract::{Query, State};
 use retex_core::engine::{Engine, TaskView};
 use serde::Deserialize;
 
+use super::exceptions::{first_page, page_limit};
 use super::json::{JsonBody, json};
 use crate::auth::Principal;
 use crate::error::Outcome;
@@ -29,7 +30,26 @@ pub struct TaskParams {
     pub kind: Option<String>,
     #[serde(default, deserialize_with = "empty_as_none")]
     pub location: Option<String>,
+    /// Tasks older than this one: the `next_before` of the previous page.
+    pub before: Option<u64>,
+    /// Tasks per page, 1 to 1000 (default 100).
+    #[schemars(range(min = 1, max = 1000))]
+    pub limit: Option<usize>,
 }
+
+/// One page of tasks, newest first.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct TaskPage<'a> {
+    pub items: Vec<TaskView<'a>>,
+    /// Where the next page starts (send it back as `before`); absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<u64>,
+    /// How many tasks match, over all pages.
+    pub total: usize,
+}
+
+/// Tasks per page when `limit` is not given.
+const PAGE_DEFAULT: usize = 100;
 
 /// Tasks matching the filters at locations the principal may see, newest first.
 fn visible_tasks<'a>(engine: &'a Engine, principal: &Principal, params: &TaskParams) -> Vec<TaskView<'a>> {
@@ -61,8 +81,20 @@ pub async fn list_tasks(
 ) -> Outcome<JsonBody> {
     require_read(&principal)?;
     let params = query_params(params)?;
+    let limit = page_limit(params.limit, PAGE_DEFAULT)?;
     state
-        .read(move |live| json(&visible_tasks(live.engine(), &principal, &params)))
+        .read(move |live| {
+            let matching = visible_tasks(live.engine(), &principal, &params);
+            let total = matching.len();
+            let before = params.before.unwrap_or(u64::MAX);
+            let older = matching.into_iter().filter(|task| task.id < before).collect();
+            let (items, next_before) = first_page(older, limit, |task: &TaskView<'_>| task.id);
+            json(&TaskPage {
+                items,
+                next_before,
+                total,
+            })
+        })
         .await
 }
 

@@ -707,7 +707,8 @@ fn automated_actions_reach_their_webhook_and_teams() {
     let delivered = (0..50).find_map(|_| {
         let tasks = server
             .send("GET", "/api/v1/tasks?kind=notify_webhook", &admin, "")
-            .json();
+            .json()["items"]
+            .clone();
         let all_done = tasks
             .as_array()
             .unwrap()
@@ -727,7 +728,7 @@ fn automated_actions_reach_their_webhook_and_teams() {
     let recounts = server
         .send("GET", "/api/v1/tasks?kind=recount", &cookie_header(&s1_cookie), "")
         .json();
-    let recounts = recounts.as_array().unwrap();
+    let recounts = recounts["items"].as_array().unwrap();
     assert_eq!(
         recounts.len(),
         1,

@@ -104,9 +104,7 @@ fn each_recipient_gets_one_digest_and_a_name_without_an_address_is_a_failed_deli
     let admin = vec![("cookie", server.login("admin"))];
     let mut tasks = Vec::new();
     for _ in 0..50 {
-        tasks = server
-            .send("GET", "/api/v1/tasks?kind=notify_email", &admin, "")
-            .json()
+        tasks = server.send("GET", "/api/v1/tasks?kind=notify_email", &admin, "").json()["items"]
             .as_array()
             .unwrap()
             .clone();

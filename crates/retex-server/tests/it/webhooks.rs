@@ -152,7 +152,7 @@ pub fn tasks_of_kind_when(
         let answer = server
             .send("GET", &format!("/api/v1/tasks?kind={kind}"), &admin, "")
             .json();
-        tasks = answer.as_array().unwrap().clone();
+        tasks = answer["items"].as_array().unwrap().clone();
         if !tasks.is_empty() && tasks.iter().all(&done) {
             return tasks;
         }
