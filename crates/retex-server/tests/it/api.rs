@@ -348,20 +348,14 @@ fn an_exception_is_assigned_only_to_someone_who_exists() {
         ("x-csrf-token", server.csrf(&lead)),
         ("content-type", "application/json".into()),
     ];
-    let ghost = server.send(
-        "POST",
-        "/api/v1/exceptions/1/actions",
-        &headers,
-        r#"{"action":"assign","assignee":"ghost"}"#,
-    );
+    let assign = |assignee: &str| {
+        let body = format!(r#"{{"action":"assign","assignee":"{assignee}"}}"#);
+        server.send("POST", "/api/v1/exceptions/1/actions", &headers, body)
+    };
+    let ghost = assign("ghost");
     assert_eq!(ghost.status, 422, "{}", ghost.body);
     assert!(ghost.body.contains("assign refused: no user ghost"), "{}", ghost.body);
-    let real = server.send(
-        "POST",
-        "/api/v1/exceptions/1/actions",
-        &headers,
-        r#"{"action":"assign","assignee":"s1"}"#,
-    );
+    let real = assign("s1");
     assert_eq!(real.status, 200, "{}", real.body);
 }
 
