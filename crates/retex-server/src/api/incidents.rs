@@ -25,6 +25,7 @@ pub struct IncidentParams {
     /// Only incidents with an exception still open (default false).
     pub open: Option<bool>,
     /// Incidents after this one: the `next_after` of the previous page.
+    #[schemars(range(min = 0, max = u64::MAX))]
     pub after: Option<u64>,
     /// Incidents per page, 1 to 1000 (default 100).
     #[schemars(range(min = 1, max = 1000))]

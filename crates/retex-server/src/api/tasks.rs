@@ -31,6 +31,7 @@ pub struct TaskParams {
     #[serde(default, deserialize_with = "empty_as_none")]
     pub location: Option<String>,
     /// Tasks older than this one: the `next_before` of the previous page.
+    #[schemars(range(min = 0, max = u64::MAX))]
     pub before: Option<u64>,
     /// Tasks per page, 1 to 1000 (default 100).
     #[schemars(range(min = 1, max = 1000))]
