@@ -153,6 +153,18 @@ pub enum MessageChannel {
     Social,
 }
 
+impl MessageChannel {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Chat => "chat",
+            Self::Phone => "phone",
+            Self::Social => "social",
+        }
+    }
+}
+
 /// Daily opening hours in local time, `"08:00-21:00"`; a close before the open runs past midnight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]

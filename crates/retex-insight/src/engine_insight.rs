@@ -1,13 +1,17 @@
 //! What the engine gets from this crate: [`EmbeddedInsight`] implements `retex_core::engine::Insight` with the
-//! embedded complaint model and the store exception-rate test.
+//! embedded complaint and intent models and the store exception-rate test.
 //!
 //! The engine holds an `Arc<dyn Insight>` and knows nothing of naive Bayes or Poisson tails; both answers are
 //! deterministic, so replays stay byte-identical.
 
-use retex_core::engine::{Insight, RateTestParams, StoreWindow};
+use retex_core::engine::{Insight, MessageIntent, RateTestParams, StoreWindow};
 
 use crate::complaint::ComplaintModel;
+use crate::intent::IntentModel;
 use crate::store_rate::abnormal_store_rates;
+
+/// How many words an intent is explained by.
+const EXPLAINED_TERMS: usize = 3;
 
 /// The models this crate ships, as the engine asks for them.
 #[derive(Debug, Clone, Copy, Default)]
@@ -16,6 +20,21 @@ pub struct EmbeddedInsight;
 impl Insight for EmbeddedInsight {
     fn is_complaint(&self, text: &str) -> bool {
         ComplaintModel::embedded().is_complaint(text)
+    }
+
+    fn message_intent(&self, text: &str) -> Option<MessageIntent> {
+        let model = IntentModel::embedded();
+        let classification = model.classify(text);
+        let because_of = model
+            .explain(text, classification.intent, EXPLAINED_TERMS)
+            .into_iter()
+            .map(|(term, _)| term)
+            .collect();
+        Some(MessageIntent {
+            intent: classification.intent.to_owned(),
+            confidence: classification.confidence,
+            because_of,
+        })
     }
 
     fn abnormal_stores(&self, stores: &[StoreWindow], params: RateTestParams) -> Vec<String> {

@@ -1,4 +1,4 @@
-//! Retex's models: the customer complaint classifier and the store exception-rate test.
+//! Retex's models: the customer complaint and message intent classifiers, and the store exception-rate test.
 //!
 //! Pure like `retex-core`: no I/O, no clock, no randomness at run time. The complaint model is trained by
 //! `build.rs` from the Bitext data set and embedded in the binary, so classifying is a table lookup per word and
@@ -10,18 +10,27 @@
 //!   (`customer_complaint`), with its one-copy tokeniser and training code shared with `build.rs`.
 //!   - [`complaint::training_data`]: parsing Bitext's CSV, the intents labelled as complaints, the supplement.
 //!   - [`complaint::cross_validation`]: k-fold cross-validation with the same training code.
+//! - [`intent`]: [`IntentModel`], a linear SVM per intent over TF-IDF words, word pairs and character n-grams,
+//!   routing a customer message to one of Bitext's 27 intents; trained by `build.rs`, embedded as bytes.
+//!   - [`intent::cross_validation`]: accuracy, macro-F1 and confidence calibration, k-fold.
+//! - [`bitext`]: parsing Bitext's CSV, shared by both message models; `words` (private): what a word is.
 //! - [`store_rate`]: the one-sided exact Poisson test, Bonferroni-corrected, behind `store_exception_rate`.
 //! - [`engine_insight`]: [`EmbeddedInsight`], the engine's `Insight` backed by the two above.
 //!
-//! `build.rs` reads `data/bitext/train_20k.csv` and `data/complaint_supplement.csv` and writes the
-//! trained model to `OUT_DIR/complaint_model.rs`.
+//! `build.rs` reads `data/bitext/` and `data/complaint_supplement.csv` and writes the trained models to
+//! `OUT_DIR`.
 
+pub mod bitext;
 pub mod complaint;
 pub mod engine_insight;
+pub mod intent;
 pub mod store_rate;
+mod words;
 
+pub use bitext::{BitextError, parse_bitext_intents};
 pub use complaint::cross_validation::{CrossValidation, cross_validate};
-pub use complaint::training_data::{BitextError, COMPLAINT_INTENTS, embedded_model_training_rows, parse_bitext_csv};
+pub use complaint::training_data::{COMPLAINT_INTENTS, embedded_model_training_rows, parse_bitext_csv};
 pub use complaint::{COMPLAINT_PROBABILITY_THRESHOLD, ComplaintModel};
 pub use engine_insight::EmbeddedInsight;
+pub use intent::{Classification, IntentModel};
 pub use store_rate::{StoreRateVerdict, abnormal_store_rates, poisson_upper_tail};

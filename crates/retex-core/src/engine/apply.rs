@@ -5,7 +5,7 @@ use crate::codes::{Money, Qty, Timestamp};
 use crate::engine::composition::Engine;
 use crate::engine::detect::custom::{self, CustomView};
 use crate::engine::detect::stock::{self, Move, Movement};
-use crate::engine::detect::{Cause, master_data, pricing, service};
+use crate::engine::detect::{Cause, master_data, pricing};
 use crate::engine::documents::{OrderDoc, OrderLineState, OrderStatus, PurchaseOrderDoc, ReturnDoc, TransferDoc};
 use crate::engine::ledger::pack as pack_position;
 use crate::engine::ledger::{LocationId, Position, SkuId};
@@ -43,11 +43,7 @@ impl Engine {
             EventBody::ReturnRequested(requested) => self.apply_return_requested(requested, cause),
             EventBody::ReturnReceived(received) => self.apply_return_received(received, cause),
             EventBody::RefundIssued(refund) => self.apply_refund(refund, cause),
-            EventBody::CustomerMessage(message) => {
-                let detection = (self.config.insight.as_deref())
-                    .and_then(|model| service::customer_complaint(model, &self.state.picture.orders, message, cause));
-                self.apply_detection(detection);
-            }
+            EventBody::CustomerMessage(message) => self.apply_customer_message(message, cause),
         }
         if !self.config.rules.custom.is_empty() {
             let view = CustomView {

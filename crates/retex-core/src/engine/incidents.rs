@@ -168,6 +168,15 @@ impl IncidentBook {
         }
     }
 
+    /// The exceptions of the causal order seen at `touch` within the correlation window, oldest first.
+    pub fn sighted_at(&self, touch: &Touch) -> impl Iterator<Item = u64> + '_ {
+        self.sightings
+            .get(touch)
+            .into_iter()
+            .flatten()
+            .map(|sighting| sighting.exception)
+    }
+
     pub fn incident_of(&self, exception: u64) -> u64 {
         self.of_exception[(exception - 1) as usize]
     }

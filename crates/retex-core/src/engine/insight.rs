@@ -20,9 +20,25 @@ pub struct RateTestParams {
     pub min_exceptions: u64,
 }
 
+/// What a customer message is about, as a message model reads it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageIntent {
+    /// One of the model's intents, such as `track_order`, `get_refund` or `cancel_order`.
+    pub intent: String,
+    /// In `[0, 1]`.
+    pub confidence: f64,
+    /// The words and word pairs that decided, strongest first.
+    pub because_of: Vec<String>,
+}
+
 pub trait Insight: Send + Sync + std::fmt::Debug {
     /// Whether a customer message is a complaint (refund, not delivered, damaged, wrong item, price).
     fn is_complaint(&self, text: &str) -> bool;
+
+    /// What a customer message is about; `None` from a model that does not read intents.
+    fn message_intent(&self, _text: &str) -> Option<MessageIntent> {
+        None
+    }
 
     /// The locations whose exception rate per sale line is abnormally high against their peers.
     fn abnormal_stores(&self, stores: &[StoreWindow], params: RateTestParams) -> Vec<String>;

@@ -24,6 +24,7 @@ mod detect;
 mod detect_commercial;
 mod detect_documents;
 mod detect_inventory;
+mod detect_messages;
 mod documents;
 mod escalation;
 mod exception_commands;
@@ -58,7 +59,7 @@ pub use exceptions::{
     TimelineEntry, TypeRef,
 };
 pub use incidents::{Filing, Incident, IncidentBook, Touch};
-pub use insight::{Insight, RateTestParams, StoreWindow};
+pub use insight::{Insight, MessageIntent, RateTestParams, StoreWindow};
 pub use interner::Interner;
 pub use kpis::{AgingBucket, CategoryCounts, ConfirmationRate, Kpis, RootCauseCount, StoreRate};
 pub use ledger::{Ledger, LocationId, Position, SkuId};

@@ -5,6 +5,7 @@ mod confirmation;
 mod escalation;
 mod layering;
 mod low_stock;
+mod messages;
 mod phantom;
 mod queries;
 mod reference_ledger;

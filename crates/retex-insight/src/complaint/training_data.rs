@@ -5,9 +5,6 @@
 //! that cross-validates label messages the same way. Parsing takes the CSV as text: reading files is the
 //! caller's business.
 //!
-//! Data: Bitext customer support samples (2019), CDLA-Sharing-1.0; columns `flags,utterance,category,intent`,
-//! quoted, with a byte-order mark. See `data/bitext/README.md`.
-//!
 //! # Which intents are complaints
 //! `exceptions.md` raises `customer_complaint` for "a complaint (refund, not delivered, damaged, wrong item,
 //! price)". Reading the examples of each of Bitext's 27 intents, four carry that meaning:
@@ -37,7 +34,7 @@
 //! embedded model counts each supplement row [`SUPPLEMENT_WEIGHT`] times. Cross-validation figures are measured
 //! on Bitext alone.
 
-use thiserror::Error;
+use crate::bitext::{BitextError, parse_bitext_intents};
 
 /// The Bitext intents labelled as complaints (see the module doc for why these four).
 pub const COMPLAINT_INTENTS: [&str; 4] = ["complaint", "get_refund", "track_refund", "payment_issue"];
@@ -47,19 +44,6 @@ pub const COMPLAINT_INTENTS: [&str; 4] = ["complaint", "get_refund", "track_refu
 /// I track the parcel I ordered yesterday" reaches 0.5; 3 is the largest weight that keeps such questions low.
 pub const SUPPLEMENT_WEIGHT: usize = 3;
 
-const BYTE_ORDER_MARK: char = '\u{feff}';
-const UTTERANCE_COLUMN: &str = "utterance";
-const INTENT_COLUMN: &str = "intent";
-
-/// Why a training CSV could not be read.
-#[derive(Debug, Error)]
-pub enum BitextError {
-    #[error("the header has no `{column}` column")]
-    MissingColumn { column: &'static str },
-    #[error("malformed csv: {reason}")]
-    Malformed { reason: String },
-}
-
 /// Whether a Bitext intent counts as a complaint.
 pub fn is_complaint_intent(intent: &str) -> bool {
     COMPLAINT_INTENTS.contains(&intent)
@@ -67,19 +51,14 @@ pub fn is_complaint_intent(intent: &str) -> bool {
 
 /// Parses a CSV in Bitext's layout into `(utterance, is_complaint)` rows, in file order.
 pub fn parse_bitext_csv(csv_text: &str) -> Result<Vec<(String, bool)>, BitextError> {
-    let csv_text = csv_text.strip_prefix(BYTE_ORDER_MARK).unwrap_or(csv_text);
-    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
-    let headers = reader.headers().map_err(malformed)?;
-    let utterance_index = column_index(headers, UTTERANCE_COLUMN)?;
-    let intent_index = column_index(headers, INTENT_COLUMN)?;
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(malformed)?;
-        let utterance = field(&record, utterance_index)?;
-        let intent = field(&record, intent_index)?;
-        rows.push((utterance.to_owned(), is_complaint_intent(intent)));
-    }
-    Ok(rows)
+    let rows = parse_bitext_intents(csv_text)?;
+    Ok(rows
+        .into_iter()
+        .map(|(utterance, intent)| {
+            let is_complaint = is_complaint_intent(&intent);
+            (utterance, is_complaint)
+        })
+        .collect())
 }
 
 /// The embedded model's training set: every Bitext row, then every supplement row [`SUPPLEMENT_WEIGHT`] times.
@@ -93,28 +72,6 @@ pub fn embedded_model_training_rows(
         rows.extend(supplement.iter().cloned());
     }
     Ok(rows)
-}
-
-fn column_index(headers: &csv::StringRecord, column: &'static str) -> Result<usize, BitextError> {
-    match headers.iter().position(|header| header == column) {
-        Some(index) => Ok(index),
-        None => Err(BitextError::MissingColumn { column }),
-    }
-}
-
-fn field(record: &csv::StringRecord, index: usize) -> Result<&str, BitextError> {
-    match record.get(index) {
-        Some(value) => Ok(value),
-        None => Err(BitextError::Malformed {
-            reason: format!("a record has no field {index}"),
-        }),
-    }
-}
-
-fn malformed(error: csv::Error) -> BitextError {
-    BitextError::Malformed {
-        reason: error.to_string(),
-    }
 }
 
 #[cfg(test)]
@@ -134,17 +91,5 @@ mod tests {
                 ("how do I \"open\" an account".to_owned(), false)
             ]
         );
-    }
-
-    #[test]
-    fn a_missing_intent_column_is_named() {
-        let error = parse_bitext_csv("flags,utterance,category\nB,hello,ACCOUNT\n").unwrap_err();
-        assert_eq!(error.to_string(), "the header has no `intent` column");
-    }
-
-    #[test]
-    fn a_short_record_is_malformed() {
-        let error = parse_bitext_csv("flags,utterance,category,intent\nB,hello\n").unwrap_err();
-        assert!(matches!(error, BitextError::Malformed { .. }), "{error}");
     }
 }

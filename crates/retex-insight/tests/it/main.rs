@@ -4,6 +4,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod complaint;
+mod intent;
 mod store_rate;
 
 use std::path::PathBuf;

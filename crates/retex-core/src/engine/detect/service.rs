@@ -1,4 +1,5 @@
-//! `customer_complaint`: a customer's message that the configured model classifies as a complaint.
+//! `customer_complaint`: a customer's message that the configured model classifies as a complaint, explained
+//! by what the message is about when the model reads intents.
 
 use rustc_hash::FxHashMap;
 
@@ -6,7 +7,7 @@ use crate::codes::{DocumentNumber, Money};
 use crate::engine::detect::{Cause, Detection};
 use crate::engine::documents::OrderDoc;
 use crate::engine::incidents::Touch;
-use crate::engine::insight::Insight;
+use crate::engine::insight::{Insight, MessageIntent};
 use crate::event::CustomerMessage;
 use crate::rules::ExceptionType;
 
@@ -15,6 +16,7 @@ pub fn customer_complaint(
     model: &dyn Insight,
     orders: &FxHashMap<DocumentNumber, OrderDoc>,
     message: &CustomerMessage,
+    intent: Option<&MessageIntent>,
     cause: Cause,
 ) -> Option<Detection> {
     if !model.is_complaint(&message.text) {
@@ -34,8 +36,43 @@ pub fn customer_complaint(
         Money::ZERO,
         cause.seq,
     );
+    detection.explanation = intent.map(|intent| format!("a complaint; {}", intent_in_words(intent)));
     if let Some(order) = &message.order {
         detection.touches.push(Touch::Document(order.clone()));
     }
     Some(detection)
+}
+
+/// "about get_refund (confidence 0.93), from "refund", "my money"".
+pub fn intent_in_words(intent: &MessageIntent) -> String {
+    let mut words = format!("about {} (confidence {:.2})", intent.intent, intent.confidence);
+    if !intent.because_of.is_empty() {
+        let quoted: Vec<String> = intent.because_of.iter().map(|term| format!("\"{term}\"")).collect();
+        words.push_str(", from ");
+        words.push_str(&quoted.join(", "));
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_intent_reads_as_words() {
+        let intent = MessageIntent {
+            intent: "get_refund".to_owned(),
+            confidence: 0.934,
+            because_of: vec!["refund".to_owned(), "my money".to_owned()],
+        };
+        assert_eq!(
+            intent_in_words(&intent),
+            "about get_refund (confidence 0.93), from \"refund\", \"my money\""
+        );
+        let bare = MessageIntent {
+            because_of: Vec::new(),
+            ..intent
+        };
+        assert_eq!(intent_in_words(&bare), "about get_refund (confidence 0.93)");
+    }
 }
