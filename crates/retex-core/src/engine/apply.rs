@@ -31,7 +31,7 @@ impl Engine {
                 self.check_low_stock(location, sku, cause);
             }
             EventBody::Count(count) => self.apply_count(count, cause),
-            EventBody::PurchaseOrder(order) => self.apply_purchase_order(order, seq),
+            EventBody::PurchaseOrder(order) => self.apply_purchase_order(order, cause),
             EventBody::PoUpdate(update) => self.apply_po_update(update, cause),
             EventBody::Receipt(receipt) => self.apply_receipt(receipt, cause),
             EventBody::TransferShipped(shipped) => self.apply_transfer_shipped(shipped, cause),
@@ -275,7 +275,8 @@ impl Engine {
         self.check_low_stock(location, sku, cause);
     }
 
-    fn apply_purchase_order(&mut self, order: &PurchaseOrder, seq: u64) {
+    fn apply_purchase_order(&mut self, order: &PurchaseOrder, cause: Cause) {
+        let seq = cause.seq;
         let location = self.state.picture.locations.intern(order.location.as_str());
         let expected = Timestamp::from_datetime(&order.expected);
         let mut lines = Vec::with_capacity(order.lines.len());
@@ -310,6 +311,7 @@ impl Engine {
             self.adjust_on_order(doc_location, &previous_open, &open);
             self.schedule_po_due(&order.po, expected);
             (self.state.stats).expect_po(doc_location, &order.po, expected);
+            self.check_po_late_risk(&order.po, cause);
         }
     }
 
@@ -368,6 +370,7 @@ impl Engine {
             .purchase_orders
             .entry(receipt.po.clone())
             .or_insert_with(|| PurchaseOrderDoc::new(location));
+        let was_closed = doc.closed;
         let previous_open = if doc.closed { Vec::new() } else { doc.open_quantities() };
         for line in &receipt.lines {
             let sku = self.state.picture.skus.get(line.sku.as_str()).expect("interned above");
@@ -383,6 +386,9 @@ impl Engine {
         self.adjust_on_order(doc_location, &previous_open, &open);
         if closed {
             (self.state.stats).forget_po(doc_location, &receipt.po);
+        }
+        if closed && !was_closed {
+            self.record_po_delivery(&receipt.po, cause);
         }
         self.check_receipt(receipt, location, cause);
         for line in &receipt.lines {

@@ -4,10 +4,13 @@
 use crate::codes::{DocumentNumber, Timestamp};
 use crate::engine::composition::Engine;
 use crate::engine::deadlines::Deadline;
-use crate::engine::detect::Cause;
 use crate::engine::detect::documents::{self, ReturnView};
+use crate::engine::detect::supplier_risk::{self, RiskRecords};
+use crate::engine::detect::{Cause, key_of};
+use crate::engine::documents::PurchaseOrderDoc;
 use crate::engine::ledger::LocationId;
 use crate::event::Receipt;
+use crate::rules::ExceptionType;
 
 impl Engine {
     /// Queues the transfer's receipt deadline.
@@ -58,6 +61,58 @@ impl Engine {
         let verdicts = documents::receipt(&self.params(), &self.state.picture.skus, doc, receipt, location, cause);
         for verdict in verdicts {
             self.apply_verdict(verdict);
+        }
+    }
+
+    /// `po_late_risk` for a PO just placed.
+    pub(super) fn check_po_late_risk(&mut self, po: &DocumentNumber, cause: Cause) {
+        if !self.config.rules.is_enabled(ExceptionType::PoLateRisk) {
+            return;
+        }
+        let Some(doc) = self.state.picture.purchase_orders.get(po) else {
+            return;
+        };
+        let records = self.risk_records(doc);
+        let location = self.state.picture.locations.name(doc.location);
+        let detection = supplier_risk::po_late_risk(&self.params(), doc, po, &records, location, cause);
+        self.apply_detection(detection);
+    }
+
+    fn risk_records(&self, doc: &PurchaseOrderDoc) -> RiskRecords {
+        let stats = &self.state.stats;
+        let Some(supplier) = &doc.supplier else {
+            return RiskRecords::default();
+        };
+        RiskRecords {
+            chain: stats.chain_deliveries,
+            supplier: stats.supplier_deliveries.get(supplier).copied().unwrap_or_default(),
+            lane: (stats.lane_deliveries.get(&(supplier.clone(), doc.location)).copied()).unwrap_or_default(),
+        }
+    }
+
+    /// Records a PO closed by its final receipt as delivered on time or late (after its first `expected`), and
+    /// answers its open `po_late_risk`: confirmed by a late delivery, refuted by one on time, and resolved.
+    pub(super) fn record_po_delivery(&mut self, po: &DocumentNumber, cause: Cause) {
+        let Some(doc) = self.state.picture.purchase_orders.get(po) else {
+            return;
+        };
+        let (Some(supplier), Some(expected)) = (doc.supplier.clone(), doc.original_expected) else {
+            return;
+        };
+        let late = cause.at > expected;
+        let stats = &mut self.state.stats;
+        stats.chain_deliveries.add(late);
+        stats.supplier_deliveries.entry(supplier.clone()).or_default().add(late);
+        stats
+            .lane_deliveries
+            .entry((supplier, doc.location))
+            .or_default()
+            .add(late);
+        let key = key_of(ExceptionType::PoLateRisk, None, None, Some(po));
+        if let Some(id) = self.state.book.exceptions.open_id(&key) {
+            let detail = if late { "delivered late" } else { "delivered on time" };
+            (self.state.book.exceptions).confirm(id, late, cause.at, detail.to_owned(), cause.seq);
+            self.resolve_key(&key, cause.at, cause.seq);
         }
     }
 

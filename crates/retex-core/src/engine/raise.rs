@@ -118,7 +118,7 @@ impl Engine {
 
     /// Resolves the open exception under `key`, if any.
     #[cold]
-    fn resolve_key(&mut self, key: &ExceptionKey, at: Timestamp, cause: u64) {
+    pub(super) fn resolve_key(&mut self, key: &ExceptionKey, at: Timestamp, cause: u64) {
         if let Some(id) = self.state.book.exceptions.resolve(key, at, cause) {
             self.outbox.push(Output::ExceptionResolved(id));
         }

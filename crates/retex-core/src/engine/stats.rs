@@ -9,7 +9,8 @@ use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
-use crate::codes::{DocumentNumber, Qty, Timestamp};
+use crate::codes::{DocumentNumber, Qty, SupplierCode, Timestamp};
+use crate::engine::detect::supplier_risk::DeliveryRecord;
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::receipts::ReceiptBook;
 use crate::engine::sorted_map;
@@ -162,6 +163,13 @@ pub struct DetectorStats {
     pub transfer_lead_times: FxHashMap<LocationId, LeadTimes>,
     #[serde(with = "sorted_map")]
     pub stores: FxHashMap<LocationId, StoreActivity>,
+    /// Closed POs' deliveries, late or not, for `po_late_risk`: the chain's, per supplier, and per lane
+    /// (supplier and receiving location).
+    pub chain_deliveries: DeliveryRecord,
+    #[serde(with = "sorted_map")]
+    pub supplier_deliveries: FxHashMap<SupplierCode, DeliveryRecord>,
+    #[serde(with = "sorted_map")]
+    pub lane_deliveries: FxHashMap<(SupplierCode, LocationId), DeliveryRecord>,
     /// Queued `phantom_stock` checks per store: the till line count at which each position's check falls due.
     #[serde(with = "sorted_map")]
     pub phantom_checks: FxHashMap<LocationId, BTreeSet<(u64, SkuId)>>,

@@ -193,7 +193,7 @@ impl Default for Rules {
         let mut types = Vec::with_capacity(ExceptionType::ALL.len());
         for exception_type in ExceptionType::ALL {
             types.push(TypeRule {
-                enabled: true,
+                enabled: exception_type.enabled_by_default(),
                 team: exception_type.default_team().to_string(),
                 severity_floor: exception_type.default_severity_floor(),
                 params: exception_type.default_params().iter().copied().collect(),

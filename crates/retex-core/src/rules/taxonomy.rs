@@ -35,6 +35,7 @@ crate::wire_names! {
         CustomerComplaint = "customer_complaint",
         MasterData = "master_data",
         StoreExceptionRate = "store_exception_rate",
+        PoLateRisk = "po_late_risk",
     }
 }
 
@@ -84,6 +85,10 @@ crate::wire_names! {
         MinSaleLines = "min_sale_lines",
         /// `store_exception_rate`: a store needs at least this many exceptions in the window to be flagged.
         MinExceptions = "min_exceptions",
+        /// `po_late_risk`: a PO is at risk when the probability that it arrives late reaches this.
+        RiskThreshold = "risk_threshold",
+        /// `po_late_risk`: a supplier is judged once this many of its POs have been delivered.
+        MinDeliveries = "min_deliveries",
     }
 }
 
@@ -106,7 +111,7 @@ impl ExceptionType {
         match self {
             Self::CountVariance | Self::NegativeStock | Self::LowStock | Self::PhantomStock => "inventory",
             Self::TransferOverdue | Self::TransferMismatch => "transfer",
-            Self::PoLate | Self::PoShort => "supplier",
+            Self::PoLate | Self::PoShort | Self::PoLateRisk => "supplier",
             Self::DamagedReceipt => "quality",
             Self::PriceMismatch | Self::PromotionConflict => "pricing",
             Self::ReturnPolicy | Self::RefundOverdue => "returns",
@@ -125,7 +130,7 @@ impl ExceptionType {
             | Self::PhantomStock
             | Self::TransferOverdue
             | Self::TransferMismatch => LOCATION_TEAM,
-            Self::LowStock | Self::PoLate | Self::PoShort => "buyers",
+            Self::LowStock | Self::PoLate | Self::PoShort | Self::PoLateRisk => "buyers",
             Self::DamagedReceipt => "quality",
             Self::PriceMismatch | Self::PromotionConflict => "category manager",
             Self::ReturnPolicy | Self::CustomerComplaint => "customer service",
@@ -177,6 +182,10 @@ impl ExceptionType {
         const PRICE_MISMATCH: &[(Param, Decimal)] = &[(Param::PriceTolerance, decimal(1, 2))];
         const REFUND_OVERDUE: &[(Param, Decimal)] = &[(Param::RefundHours, decimal(72, 0))];
         const ORDER_AT_RISK: &[(Param, Decimal)] = &[(Param::HoursBeforeShipBy, decimal(4, 0))];
+        const PO_LATE_RISK: &[(Param, Decimal)] = &[
+            (Param::RiskThreshold, decimal(5, 1)),
+            (Param::MinDeliveries, decimal(5, 0)),
+        ];
         const STORE_EXCEPTION_RATE: &[(Param, Decimal)] = &[
             (Param::RateWindowDays, decimal(7, 0)),
             (Param::Alpha, decimal(1, 2)),
@@ -194,6 +203,7 @@ impl ExceptionType {
             Self::RefundOverdue => REFUND_OVERDUE,
             Self::OrderAtRisk => ORDER_AT_RISK,
             Self::StoreExceptionRate => STORE_EXCEPTION_RATE,
+            Self::PoLateRisk => PO_LATE_RISK,
             Self::NegativeStock
             | Self::TransferMismatch
             | Self::DamagedReceipt
@@ -210,8 +220,14 @@ impl ExceptionType {
     pub fn is_statistical(self) -> bool {
         matches!(
             self,
-            Self::LowStock | Self::PhantomStock | Self::StoreExceptionRate | Self::CustomerComplaint
+            Self::LowStock | Self::PhantomStock | Self::StoreExceptionRate | Self::CustomerComplaint | Self::PoLateRisk
         )
+    }
+
+    /// Whether the type is on when no rules file says otherwise. `po_late_risk` is a forecast, not a deviation
+    /// that has happened, and not one of exceptions.md's types: a buyer turns it on.
+    pub fn enabled_by_default(self) -> bool {
+        self != Self::PoLateRisk
     }
 
     /// Whether a store's own operations cause it, so that it counts towards the store's exception rate
@@ -251,7 +267,8 @@ impl ExceptionType {
             | Self::PriceMismatch
             | Self::PromotionConflict
             | Self::ReturnPolicy
-            | Self::StoreExceptionRate => return None,
+            | Self::StoreExceptionRate
+            | Self::PoLateRisk => return None,
         };
         Some(rank)
     }

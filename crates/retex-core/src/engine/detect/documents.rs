@@ -171,7 +171,7 @@ fn po_fully_received(params: &Params<'_>, doc: &PurchaseOrderDoc, kind: Exceptio
     doc.lines.iter().all(|line| line.received.0 >= line.ordered.0 * share)
 }
 
-fn po_detection(
+pub(super) fn po_detection(
     params: &Params<'_>,
     kind: ExceptionType,
     doc: &PurchaseOrderDoc,

@@ -20,6 +20,7 @@ pub mod master_data;
 pub mod pricing;
 pub mod service;
 pub mod stock;
+pub mod supplier_risk;
 
 use rust_decimal::Decimal;
 
