@@ -22,6 +22,10 @@ impl Insight for EmbeddedInsight {
         ComplaintModel::embedded().is_complaint(text)
     }
 
+    fn version(&self) -> &str {
+        crate::versions::MESSAGE_MODELS_VERSION
+    }
+
     fn message_intent(&self, text: &str) -> Option<MessageIntent> {
         let model = IntentModel::embedded();
         let classification = model.classify(text);

@@ -27,6 +27,12 @@ pub mod intent;
 pub mod store_rate;
 mod words;
 
+/// The embedded models' versions, written by `build.rs`: `complaint-nb-` and `intent-svm-` with a hash of the
+/// model's contents, so a retrained model is a new version.
+pub mod versions {
+    include!(concat!(env!("OUT_DIR"), "/model_versions.rs"));
+}
+
 pub use bitext::{BitextError, parse_bitext_intents};
 pub use complaint::cross_validation::{CrossValidation, cross_validate};
 pub use complaint::training_data::{COMPLAINT_INTENTS, embedded_model_training_rows, parse_bitext_csv};

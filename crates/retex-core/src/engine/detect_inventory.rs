@@ -205,7 +205,7 @@ impl Engine {
                     stats.phantom_open = true;
                 }
                 detection.explanation = Some(self.explain_silence(location, began_at, at, evidence));
-                self.apply_detection(Some(detection));
+                self.apply_detection(Some(*detection));
             }
         }
     }

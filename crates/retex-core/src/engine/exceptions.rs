@@ -147,6 +147,8 @@ pub struct ExceptionRecord {
     pub approval: Option<ApprovalState>,
     /// For a statistical type, what its detector saw, in words.
     pub explanation: Option<String>,
+    /// The version of the model that opened it, when a model did (`Insight::version`).
+    pub model_version: Option<String>,
     /// For a statistical type, whether the field confirmed it (a count that found the shelf short, the stockout
     /// that followed, a person resolving a complaint) or not (a sale, a full shelf, no stockout, a dismissal).
     pub confirmed: Option<bool>,
@@ -221,6 +223,7 @@ pub struct Opening {
     pub escalation_dues: Vec<Timestamp>,
     pub cause: u64,
     pub explanation: Option<String>,
+    pub model_version: Option<String>,
 }
 
 /// The fields queries filter and sort on, 48 bytes side by side, so that a scan reads them in order instead of
@@ -401,6 +404,7 @@ impl ExceptionBook {
             evidence: Vec::new(),
             approval: None,
             explanation: opening.explanation,
+            model_version: opening.model_version,
             confirmed: None,
         });
         let record = self.get_mut(id);

@@ -35,6 +35,10 @@ pub trait Insight: Send + Sync + std::fmt::Debug {
     /// Whether a customer message is a complaint (refund, not delivered, damaged, wrong item, price).
     fn is_complaint(&self, text: &str) -> bool;
 
+    /// The models' version, carried by every exception they open (like `rules_version`): a fingerprint of their
+    /// contents, so a retrained model is a new version.
+    fn version(&self) -> &str;
+
     /// What a customer message is about; `None` from a model that does not read intents.
     fn message_intent(&self, _text: &str) -> Option<MessageIntent> {
         None

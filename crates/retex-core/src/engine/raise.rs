@@ -91,6 +91,7 @@ impl Engine {
             escalation_dues,
             cause: detection.cause,
             explanation: detection.explanation,
+            model_version: detection.model_version,
         };
         let id = self.state.book.exceptions.open(opening, &self.rules_version);
         self.assign_on_open(id, detection.at, detection.cause);

@@ -10,7 +10,6 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::codes::{DocumentNumber, Qty, SupplierCode, Timestamp};
-use crate::engine::detect::supplier_risk::DeliveryRecord;
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::receipts::ReceiptBook;
 use crate::engine::sorted_map;
@@ -124,6 +123,20 @@ impl LeadTimes {
     /// The mean, in days.
     pub fn mean_days(&self) -> f64 {
         self.total_ms as f64 / f64::from(self.transfers.max(1)) / Timestamp::MILLIS_PER_DAY as f64
+    }
+}
+
+/// How many of a supplier's (or a lane's, or the chain's) POs arrived, and how many of them late.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryRecord {
+    pub deliveries: u32,
+    pub late: u32,
+}
+
+impl DeliveryRecord {
+    pub fn add(&mut self, late: bool) {
+        self.deliveries = self.deliveries.saturating_add(1);
+        self.late = self.late.saturating_add(u32::from(late));
     }
 }
 

@@ -77,6 +77,9 @@ pub struct ExceptionView<'a> {
     /// For a statistical type, what its detector saw, in words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<&'a str>,
+    /// The version of the model that opened it, when a model did, as `rules_version` is the rules'.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_version: Option<&'a str>,
     /// For a statistical type, whether the field confirmed it; absent until it said.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confirmed: Option<bool>,
@@ -269,6 +272,7 @@ impl Engine {
             repeat_of: record.repeat_of,
             resolution: record.resolution.map(Resolution::name),
             explanation: record.explanation.as_deref(),
+            model_version: record.model_version.as_deref(),
             confirmed: record.confirmed,
             evidence: record
                 .evidence

@@ -13,6 +13,10 @@ use crate::command;
 struct SaysBroken;
 
 impl Insight for SaysBroken {
+    fn version(&self) -> &str {
+        "says-broken-1"
+    }
+
     fn is_complaint(&self, text: &str) -> bool {
         text.contains("broken")
     }

@@ -12,6 +12,10 @@ use retex_core::wire::parse_event;
 struct ReadsIntents;
 
 impl Insight for ReadsIntents {
+    fn version(&self) -> &str {
+        "reads-intents-1"
+    }
+
     fn is_complaint(&self, text: &str) -> bool {
         text.contains("broken")
     }
@@ -106,6 +110,11 @@ fn a_complaint_opens_its_own_exception_explained_by_its_intent() {
     assert_eq!(
         exceptions[1].explanation,
         Some(r#"a complaint; about track_order (confidence 0.88), from "where""#)
+    );
+    assert_eq!(exceptions[1].model_version, Some("reads-intents-1"));
+    assert_eq!(
+        exceptions[0].model_version, None,
+        "no model opened the cancellation's exception"
     );
     assert!(
         messages_on_timeline(&engine, 1).is_empty(),

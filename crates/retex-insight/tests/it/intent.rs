@@ -1,10 +1,11 @@
 //! The intent classifier: measured accuracy on Bitext (k-fold, and across its two differently written files),
 //! answers on clear messages, and the embedded model being the one the shared training code produces.
 
+use retex_core::engine::Insight;
 use retex_insight::intent::CONFIDENCE_SHARPNESS;
 use retex_insight::intent::cross_validation::{cross_validate, evaluate};
 use retex_insight::intent::training::EMBEDDED_TRAINING;
-use retex_insight::{IntentModel, parse_bitext_intents};
+use retex_insight::{EmbeddedInsight, IntentModel, parse_bitext_intents, versions};
 
 use crate::{BITEXT_CROSS_VALIDATION_CSV, BITEXT_TRAINING_CSV, read_crate_relative};
 
@@ -99,4 +100,28 @@ fn an_answer_is_explained_by_the_words_that_decided() {
         "words only: {why:?}"
     );
     assert!(model.explain("please cancel my order", "no_such_intent", 3).is_empty());
+}
+
+#[test]
+fn the_engine_gets_the_intent_with_its_words_and_the_models_version() {
+    let insight = EmbeddedInsight;
+    let intent = insight.message_intent("when will my refund arrive").unwrap();
+    assert_eq!(intent.intent, "track_refund");
+    assert!(
+        intent.because_of.iter().any(|term| term.contains("refund")),
+        "{intent:?}"
+    );
+    let version = insight.version();
+    assert_eq!(
+        version,
+        format!(
+            "{} {}",
+            versions::COMPLAINT_MODEL_VERSION,
+            versions::INTENT_MODEL_VERSION
+        )
+    );
+    let hash = versions::INTENT_MODEL_VERSION.strip_prefix("intent-svm-").unwrap();
+    assert_eq!(hash.len(), 16);
+    assert!(hash.bytes().all(|byte| byte.is_ascii_hexdigit()), "{hash}");
+    assert!(versions::COMPLAINT_MODEL_VERSION.starts_with("complaint-nb-"));
 }

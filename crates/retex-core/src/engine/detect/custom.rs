@@ -287,6 +287,7 @@ pub fn custom_types(view: CustomView<'_>, event: &Event, cause: Cause) -> Vec<De
             cause: cause.seq,
             touches,
             explanation: None,
+            model_version: None,
         };
         detections.push(detection);
     }

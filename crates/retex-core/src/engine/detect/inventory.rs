@@ -255,8 +255,8 @@ pub enum PhantomFinding {
     NotJudged,
     /// Not silent enough yet: judge again when the store's line count reaches this.
     CheckAgainAtLine(u64),
-    /// Silent beyond its pattern while the ledger shows stock.
-    Raise(Detection, SilenceEvidence),
+    /// Silent beyond its pattern while the ledger shows stock (boxed: a raise is rare, a judgement is not).
+    Raise(Box<Detection>, SilenceEvidence),
     /// Silent beyond its pattern, but the ledger shows no stock: the silence is explained.
     Quiet,
 }
@@ -367,7 +367,7 @@ pub fn phantom_stock(
         probability: log_probability.exp(),
         max_probability,
     };
-    PhantomFinding::Raise(detection, evidence)
+    PhantomFinding::Raise(Box::new(detection), evidence)
 }
 
 /// The store's mean lines over the days before `today` on which it sold.

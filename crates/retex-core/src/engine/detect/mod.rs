@@ -60,6 +60,8 @@ pub struct Detection {
     pub touches: Vec<Touch>,
     /// What a statistical detector saw, in words, for the exception page.
     pub explanation: Option<String>,
+    /// The version of the model that decided, when a model did (`Insight::version`).
+    pub model_version: Option<String>,
 }
 
 impl Detection {
@@ -82,6 +84,7 @@ impl Detection {
             cause,
             touches: vec![Touch::Position(location, sku)],
             explanation: None,
+            model_version: None,
         }
     }
 
@@ -109,6 +112,7 @@ impl Detection {
             cause,
             touches,
             explanation: None,
+            model_version: None,
         }
     }
 

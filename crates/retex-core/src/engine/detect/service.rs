@@ -37,6 +37,7 @@ pub fn customer_complaint(
         cause.seq,
     );
     detection.explanation = intent.map(|intent| format!("a complaint; {}", intent_in_words(intent)));
+    detection.model_version = Some(model.version().to_owned());
     if let Some(order) = &message.order {
         detection.touches.push(Touch::Document(order.clone()));
     }

@@ -8,35 +8,16 @@
 //! supplier's record. A delivery is late when the PO's final receipt comes after its first `expected`.
 
 use rust_decimal::prelude::ToPrimitive;
-use serde::{Deserialize, Serialize};
 
 use crate::codes::{DocumentNumber, SupplierCode};
 use crate::engine::detect::documents::po_detection;
 use crate::engine::detect::{Cause, Detection, Params};
 use crate::engine::documents::PurchaseOrderDoc;
+use crate::engine::stats::DeliveryRecord;
 use crate::rules::{ExceptionType, Param};
 
 /// How many deliveries of evidence a level's prior counts as.
 pub const PRIOR_DELIVERIES: f64 = 4.0;
-
-/// How many of a supplier's (or a lane's, or the chain's) POs arrived, and how many of them late.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeliveryRecord {
-    pub deliveries: u32,
-    pub late: u32,
-}
-
-impl DeliveryRecord {
-    pub fn add(&mut self, late: bool) {
-        self.deliveries = self.deliveries.saturating_add(1);
-        self.late = self.late.saturating_add(u32::from(late));
-    }
-
-    /// The late rate shrunk towards `prior_rate`.
-    fn shrunk_rate(self, prior_rate: f64) -> f64 {
-        (f64::from(self.late) + PRIOR_DELIVERIES * prior_rate) / (f64::from(self.deliveries) + PRIOR_DELIVERIES)
-    }
-}
 
 /// The records behind one PO's risk.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -50,9 +31,14 @@ impl RiskRecords {
     /// The probability that the next PO on this lane arrives late.
     pub fn late_probability(&self) -> f64 {
         let chain_rate = (f64::from(self.chain.late) + 1.0) / (f64::from(self.chain.deliveries) + 2.0);
-        let supplier_rate = self.supplier.shrunk_rate(chain_rate);
-        self.lane.shrunk_rate(supplier_rate)
+        let supplier_rate = shrunk_rate(self.supplier, chain_rate);
+        shrunk_rate(self.lane, supplier_rate)
     }
+}
+
+/// A record's late rate shrunk towards `prior_rate`.
+fn shrunk_rate(record: DeliveryRecord, prior_rate: f64) -> f64 {
+    (f64::from(record.late) + PRIOR_DELIVERIES * prior_rate) / (f64::from(record.deliveries) + PRIOR_DELIVERIES)
 }
 
 /// `po_late_risk` for a PO just placed: raised when its supplier has at least `min_deliveries` deliveries on
