@@ -14,6 +14,7 @@
 //! - `serve_cmd.rs`: `retex serve`, `user add`, `token add`: the HTTP API and web UI, and who may use them.
 //! - `bench.rs`: `retex bench`: engine and ingest throughput and ledger memory, written as JSON.
 //! - `bench_http.rs`: `retex bench-http`: API and queue latency with a million exceptions, HTTP ingest rate.
+//! - `insight_cmd.rs`: `retex insight late-risk`: the supplier delay risk model over delivery files.
 
 mod audit;
 mod backtest;
@@ -23,6 +24,7 @@ mod bench_http;
 mod exception_cmd;
 mod import_cmd;
 mod ingest;
+mod insight_cmd;
 mod odoo_cmd;
 mod report;
 mod rules_cmd;
@@ -96,6 +98,8 @@ enum Command {
     Soak(soak::SoakArgs),
     /// Print the JSON Schema of one event (the contract in docs/event.schema.json).
     Schema,
+    /// Run Retex's models over files: supplier delay risk.
+    Insight(insight_cmd::InsightArgs),
 }
 
 /// Set by the crash tests only: every append is held uncommitted this many milliseconds (retex_store::fault).
@@ -134,6 +138,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::run(&args),
         Command::BenchHttp(args) => bench_http::run(&args),
         Command::Soak(args) => soak::run(&args),
+        Command::Insight(args) => insight_cmd::run(&args),
     };
     match result {
         Ok(code) => code,
