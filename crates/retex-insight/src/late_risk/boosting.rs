@@ -23,9 +23,9 @@ pub struct BoostingConfig {
 impl Default for BoostingConfig {
     fn default() -> Self {
         Self {
-            rounds: 200,
+            rounds: 300,
             learning_rate: 0.05,
-            max_depth: 3,
+            max_depth: 2,
             min_rows_per_leaf: 20,
             l2: 1.0,
             max_bins: 32,

@@ -29,6 +29,7 @@ enum Topic {
     UnitPrice,
     PrePq,
     LinesOnPo,
+    PoValue,
     Other(Column),
 }
 
@@ -50,6 +51,7 @@ fn topic(feature: &Feature) -> Topic {
         Feature::UnitPrice => Topic::UnitPrice,
         Feature::PrePqProcess => Topic::PrePq,
         Feature::LinesOnPo => Topic::LinesOnPo,
+        Feature::PoValueLog => Topic::PoValue,
         Feature::Is(column, _) => Topic::Other(*column),
     }
 }
@@ -133,6 +135,7 @@ fn describe(topic: Topic, delivery: &Delivery, line: &LineFeatures) -> String {
             }
         }
         Topic::LinesOnPo => format!("{} lines on PO {}", line.lines_on_po, delivery.po_number),
+        Topic::PoValue => format!("PO {} worth USD {}", delivery.po_number, amount_text(line.po_value)),
         Topic::Other(column) => format!("{} {}", column.label(), column.value(delivery)),
     }
 }

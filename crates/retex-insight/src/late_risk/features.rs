@@ -10,8 +10,8 @@
 //!   overall rate so far: `(late + w * prior) / (delivered + w)`.
 //! - **The order as asked**: lead time asked (scheduled delivery less PO sent to vendor; and less PQ first
 //!   sent to client), the scheduled month (season), line quantity and value (logarithms), pack and unit
-//!   price, whether it predates the PQ process, how many lines share its PO in the same file, and indicators
-//!   for the frequent values of vendor, country, shipment mode, fulfil via, INCO term, product group, sub
+//!   price, whether it predates the PQ process, how many lines share its PO in the same file and their total
+//!   value, and indicators for the frequent values of project, vendor, country, shipment mode, fulfil via, INCO term, product group, sub
 //!   classification, dosage form and first-line designation.
 //! - **Left out**: the delivered and recorded dates (the outcome), the ASN/DN number, weight, freight cost and
 //!   insurance. The last four are written when the shipment's notice is raised, i.e. at or after shipment,
@@ -31,6 +31,8 @@ pub struct RecordConfig {
     pub prior_weight: f64,
     /// A value gets an indicator feature when at least this many training lines have it.
     pub indicator_min_lines: usize,
+    /// Whether the overall late rate so far is a feature (it is always the smoothed rates' prior).
+    pub overall_rate_feature: bool,
 }
 
 impl Default for RecordConfig {
@@ -39,6 +41,7 @@ impl Default for RecordConfig {
             horizon_days: 30,
             prior_weight: 10.0,
             indicator_min_lines: 30,
+            overall_rate_feature: false,
         }
     }
 }
@@ -189,6 +192,7 @@ pub fn as_of_day(delivery: &Delivery, config: &RecordConfig) -> i32 {
 /// A column that gets indicator features for its frequent values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Column {
+    ProjectCode,
     Vendor,
     Country,
     ShipmentMode,
@@ -200,7 +204,8 @@ pub enum Column {
     FirstLineDesignation,
 }
 
-pub const INDICATOR_COLUMNS: [Column; 9] = [
+pub const INDICATOR_COLUMNS: [Column; 10] = [
+    Column::ProjectCode,
     Column::Vendor,
     Column::Country,
     Column::ShipmentMode,
@@ -215,6 +220,7 @@ pub const INDICATOR_COLUMNS: [Column; 9] = [
 impl Column {
     pub fn value(self, delivery: &Delivery) -> &str {
         match self {
+            Self::ProjectCode => &delivery.project_code,
             Self::Vendor => &delivery.vendor,
             Self::Country => &delivery.country,
             Self::ShipmentMode => &delivery.shipment_mode,
@@ -229,6 +235,7 @@ impl Column {
 
     pub fn label(self) -> &'static str {
         match self {
+            Self::ProjectCode => "project",
             Self::Vendor => "vendor",
             Self::Country => "country",
             Self::ShipmentMode => "shipment mode",
@@ -258,6 +265,8 @@ pub enum Feature {
     UnitPrice,
     PrePqProcess,
     LinesOnPo,
+    /// The logarithm of the PO's value: its lines' values summed (among the lines given together).
+    PoValueLog,
     /// 1 when the column holds the value.
     Is(Column, String),
 }
@@ -276,6 +285,7 @@ pub struct LineFeatures {
     pub values: Vec<f64>,
     pub records: Records,
     pub lines_on_po: usize,
+    pub po_value: Option<f64>,
 }
 
 impl FeatureSchema {
@@ -283,8 +293,10 @@ impl FeatureSchema {
     /// have (sorted, so the schema is the same whatever the line order).
     pub fn new(training: &[Delivery], record: RecordConfig) -> Self {
         let mut features: Vec<Feature> = RECORD_KEYS.iter().map(|&key| Feature::RecordRate(key)).collect();
+        if record.overall_rate_feature {
+            features.push(Feature::OverallRate);
+        }
         features.extend([
-            Feature::OverallRate,
             Feature::LeadTimeFromPoDays,
             Feature::LeadTimeFromPqDays,
             Feature::ScheduledMonth,
@@ -294,6 +306,7 @@ impl FeatureSchema {
             Feature::UnitPrice,
             Feature::PrePqProcess,
             Feature::LinesOnPo,
+            Feature::PoValueLog,
         ]);
         for column in INDICATOR_COLUMNS {
             let mut counts: FxHashMap<&str, usize> = FxHashMap::default();
@@ -316,7 +329,7 @@ impl FeatureSchema {
     }
 
     /// The features of `delivery` with its `records` taken already; `lines_on_po` counts its PO's lines.
-    pub fn line_features(&self, delivery: &Delivery, records: Records, lines_on_po: usize) -> LineFeatures {
+    pub fn line_features(&self, delivery: &Delivery, records: Records, po: PoTotals) -> LineFeatures {
         let prior = records.all.smoothed_rate(OVERALL_PRIOR_RATE, OVERALL_PRIOR_WEIGHT);
         let lead_days = |ordered: Option<NaiveDate>| match (delivery.scheduled, ordered) {
             (Some(scheduled), Some(ordered)) => (scheduled - ordered).num_days() as f64,
@@ -342,25 +355,27 @@ impl FeatureSchema {
                 Feature::PackPrice => known(delivery.pack_price),
                 Feature::UnitPrice => known(delivery.unit_price),
                 Feature::PrePqProcess => f64::from(u8::from(delivery.pre_pq_process)),
-                Feature::LinesOnPo => lines_on_po as f64,
+                Feature::LinesOnPo => po.lines as f64,
+                Feature::PoValueLog => log(po.value),
                 Feature::Is(column, value) => f64::from(u8::from(column.value(delivery) == value)),
             })
             .collect();
         LineFeatures {
             values,
             records,
-            lines_on_po,
+            lines_on_po: po.lines,
+            po_value: po.value,
         }
     }
 
     /// Features of lines to score: records from `history` at each line's as-of day.
     pub fn score_features(&self, history: &History, deliveries: &[Delivery]) -> Vec<LineFeatures> {
-        let po_lines = lines_per_po(deliveries);
+        let po_totals = po_totals(deliveries);
         deliveries
             .iter()
             .map(|delivery| {
                 let records = history.records(delivery, as_of_day(delivery, &self.record), None);
-                self.line_features(delivery, records, po_count(&po_lines, delivery))
+                self.line_features(delivery, records, po_of(&po_totals, delivery))
             })
             .collect()
     }
@@ -368,7 +383,7 @@ impl FeatureSchema {
     /// Features of training lines (each with an outcome): records from `history`, which holds these lines,
     /// at each line's as-of day and without the line itself, so no later delivery reaches an earlier line.
     pub fn training_features(&self, history: &History, deliveries: &[Delivery]) -> Vec<LineFeatures> {
-        let po_lines = lines_per_po(deliveries);
+        let po_totals = po_totals(deliveries);
         deliveries
             .iter()
             .map(|delivery| {
@@ -377,7 +392,7 @@ impl FeatureSchema {
                     _ => None,
                 };
                 let records = history.records(delivery, as_of_day(delivery, &self.record), own);
-                self.line_features(delivery, records, po_count(&po_lines, delivery))
+                self.line_features(delivery, records, po_of(&po_totals, delivery))
             })
             .collect()
     }
@@ -387,18 +402,36 @@ impl FeatureSchema {
 const OVERALL_PRIOR_RATE: f64 = 0.1;
 const OVERALL_PRIOR_WEIGHT: f64 = 10.0;
 
-fn lines_per_po(deliveries: &[Delivery]) -> FxHashMap<&str, usize> {
-    let mut counts: FxHashMap<&str, usize> = FxHashMap::default();
-    for delivery in deliveries {
-        if !delivery.po_number.is_empty() {
-            *counts.entry(delivery.po_number.as_str()).or_default() += 1;
-        }
-    }
-    counts
+/// A PO's lines and value among the lines given together.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PoTotals {
+    pub lines: usize,
+    /// `None` when a line's value is unknown.
+    pub value: Option<f64>,
 }
 
-fn po_count(counts: &FxHashMap<&str, usize>, delivery: &Delivery) -> usize {
-    counts.get(delivery.po_number.as_str()).copied().unwrap_or(1)
+fn po_totals(deliveries: &[Delivery]) -> FxHashMap<&str, PoTotals> {
+    let mut totals: FxHashMap<&str, PoTotals> = FxHashMap::default();
+    for delivery in deliveries {
+        if delivery.po_number.is_empty() {
+            continue;
+        }
+        let total = totals.entry(delivery.po_number.as_str()).or_insert(PoTotals {
+            lines: 0,
+            value: Some(0.0),
+        });
+        total.lines += 1;
+        total.value = total.value.zip(delivery.line_item_value).map(|(sum, value)| sum + value);
+    }
+    totals
+}
+
+/// A line's PO totals; a line without a PO number is a PO of its own.
+fn po_of(totals: &FxHashMap<&str, PoTotals>, delivery: &Delivery) -> PoTotals {
+    totals.get(delivery.po_number.as_str()).copied().unwrap_or(PoTotals {
+        lines: 1,
+        value: delivery.line_item_value,
+    })
 }
 
 pub fn feature_name(feature: &Feature) -> String {
@@ -417,6 +450,7 @@ pub fn feature_name(feature: &Feature) -> String {
         Feature::UnitPrice => "unit_price".to_owned(),
         Feature::PrePqProcess => "pre_pq_process".to_owned(),
         Feature::LinesOnPo => "lines_on_po".to_owned(),
+        Feature::PoValueLog => "po_value_log".to_owned(),
         Feature::Is(column, value) => format!("{}={value}", column.label()),
     }
 }

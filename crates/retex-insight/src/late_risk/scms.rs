@@ -21,6 +21,7 @@ use chrono::{Datelike, NaiveDate};
 use thiserror::Error;
 
 pub const COLUMN_ID: &str = "ID";
+pub const COLUMN_PROJECT_CODE: &str = "Project Code";
 pub const COLUMN_PQ_NUMBER: &str = "PQ #";
 pub const COLUMN_PO_NUMBER: &str = "PO / SO #";
 pub const COLUMN_COUNTRY: &str = "Country";
@@ -83,6 +84,7 @@ pub struct Delivery {
     pub dosage_form: String,
     pub first_line_designation: String,
     pub po_number: String,
+    pub project_code: String,
     /// `PQ #` says `Pre-PQ Process`: ordered before SCMS's price quotation process existed for it.
     pub pre_pq_process: bool,
     pub scheduled: Option<NaiveDate>,
@@ -114,6 +116,7 @@ impl Default for Delivery {
             dosage_form: String::new(),
             first_line_designation: String::new(),
             po_number: String::new(),
+            project_code: String::new(),
             pre_pq_process: false,
             scheduled: None,
             po_sent: None,
@@ -231,6 +234,7 @@ struct Columns {
     scheduled: usize,
     delivered: Option<usize>,
     pq_number: Option<usize>,
+    project_code: Option<usize>,
     po_number: Option<usize>,
     fulfill_via: Option<usize>,
     inco_term: Option<usize>,
@@ -264,6 +268,7 @@ impl Columns {
             scheduled: required(COLUMN_SCHEDULED)?,
             delivered: optional(COLUMN_DELIVERED),
             pq_number: optional(COLUMN_PQ_NUMBER),
+            project_code: optional(COLUMN_PROJECT_CODE),
             po_number: optional(COLUMN_PO_NUMBER),
             fulfill_via: optional(COLUMN_FULFILL_VIA),
             inco_term: optional(COLUMN_INCO_TERM),
@@ -301,6 +306,7 @@ impl Columns {
             dosage_form: text(self.dosage_form),
             first_line_designation: text(self.first_line),
             po_number: text(self.po_number),
+            project_code: text(self.project_code),
             pre_pq_process: optional(self.pq_number).eq_ignore_ascii_case("Pre-PQ Process"),
             scheduled,
             po_sent: order_date(optional(self.po_sent), scheduled),
