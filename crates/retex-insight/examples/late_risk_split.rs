@@ -2,7 +2,8 @@
 //! day, scores the later ones without their outcomes, and prints AUC, Brier score, the reliability table and
 //! scoring speed. With `--dump DIR` it also writes each split's features and outcomes as CSV, so other
 //! learners (`late_risk_peer.py`, scikit-learn) can be measured on exactly the same features.
-//! `cargo run --release -p retex-insight --example late_risk_split -- [--dump DIR] [CUT...]`
+//! `cargo run --release -p retex-insight --example late_risk_split -- [--dump DIR] [CUT...]`; `LATE_RISK_ROUNDS`,
+//! `LATE_RISK_DEPTH` and the other `LATE_RISK_*` variables below override the defaults when trying settings.
 #![allow(clippy::disallowed_methods)]
 
 use std::fmt::Write as _;
@@ -10,8 +11,7 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use retex_insight::late_risk::{
-    LateRiskConfig, LateRiskModel, LineFeatures, evaluate, outcomes, parse_scms, split_at_scheduled,
-    training_outcome,
+    LateRiskConfig, LateRiskModel, LineFeatures, evaluate, outcomes, parse_scms, split_at_scheduled, training_outcome,
 };
 
 const DATA: &str = "data/scms/deliveries_2006_2012.csv";
@@ -37,7 +37,41 @@ fn main() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(DATA);
     let text = std::fs::read_to_string(&path).expect("read the SCMS history");
     let file = parse_scms(&text).expect("parse the SCMS history");
-    let config = LateRiskConfig::default();
+    let mut config = LateRiskConfig::default();
+    let knob = |name: &str| std::env::var(name).ok().and_then(|value| value.parse::<f64>().ok());
+    if let Some(value) = knob("LATE_RISK_ROUNDS") {
+        config.boosting.rounds = value as usize;
+    }
+    if let Some(value) = knob("LATE_RISK_DEPTH") {
+        config.boosting.max_depth = value as usize;
+    }
+    if let Some(value) = knob("LATE_RISK_LEARNING_RATE") {
+        config.boosting.learning_rate = value;
+    }
+    if let Some(value) = knob("LATE_RISK_LEAF") {
+        config.boosting.min_rows_per_leaf = value as usize;
+    }
+    if let Some(value) = knob("LATE_RISK_L2") {
+        config.boosting.l2 = value;
+    }
+    if let Some(value) = knob("LATE_RISK_BINS") {
+        config.boosting.max_bins = value as usize;
+    }
+    if let Some(value) = knob("LATE_RISK_HORIZON") {
+        config.record.horizon_days = value as i64;
+    }
+    if let Some(value) = knob("LATE_RISK_PRIOR_WEIGHT") {
+        config.record.prior_weight = value;
+    }
+    if let Some(value) = knob("LATE_RISK_MIN_LINES") {
+        config.record.indicator_min_lines = value as usize;
+    }
+    if let Some(value) = knob("LATE_RISK_OVERALL") {
+        config.record.overall_rate_feature = value > 0.0;
+    }
+    if let Some(value) = knob("LATE_RISK_CALIBRATION") {
+        config.calibration_fraction = value;
+    }
     for cut in cuts {
         let cut_day = NaiveDate::parse_from_str(&cut, "%Y-%m-%d").expect("a cut day YYYY-MM-DD");
         let (train, later) = split_at_scheduled(&file.deliveries, cut_day);
@@ -79,8 +113,22 @@ fn main() {
                 .filter_map(|line| training_outcome(line).ok().map(|late| (line.clone(), late)))
                 .unzip();
             let names = model.schema().names();
-            write_table(directory, &format!("{cut}_train.csv"), &names, &model.training_features(&train_lines), &train_lines, &train_labels);
-            write_table(directory, &format!("{cut}_score.csv"), &names, &model.features(&later), &later, &labels);
+            write_table(
+                directory,
+                &format!("{cut}_train.csv"),
+                &names,
+                &model.training_features(&train_lines),
+                &train_lines,
+                &train_labels,
+            );
+            write_table(
+                directory,
+                &format!("{cut}_score.csv"),
+                &names,
+                &model.features(&later),
+                &later,
+                &labels,
+            );
         }
     }
 }
@@ -95,7 +143,10 @@ fn write_table(
     labels: &[bool],
 ) {
     let mut text = String::new();
-    let quoted: Vec<String> = names.iter().map(|name| format!("\"{}\"", name.replace('"', "'"))).collect();
+    let quoted: Vec<String> = names
+        .iter()
+        .map(|name| format!("\"{}\"", name.replace('"', "'")))
+        .collect();
     writeln!(
         text,
         "{},cat_vendor,cat_country,cat_mode,cat_fulfill_via,cat_inco_term,cat_product_group,cat_sub_classification,cat_dosage_form,cat_first_line,scheduled,late",
@@ -106,7 +157,13 @@ fn write_table(
         let values: Vec<String> = line
             .values
             .iter()
-            .map(|value| if value.is_nan() { String::new() } else { format!("{value}") })
+            .map(|value| {
+                if value.is_nan() {
+                    String::new()
+                } else {
+                    format!("{value}")
+                }
+            })
             .collect();
         let categories = [
             &delivery.vendor,

@@ -170,7 +170,11 @@ impl Binned {
         let max_bins = max_bins.clamp(3, 256);
         let mut edges = Vec::with_capacity(features);
         for feature in 0..features {
-            let mut values: Vec<f64> = rows.iter().map(|row| row[feature]).filter(|value| !value.is_nan()).collect();
+            let mut values: Vec<f64> = rows
+                .iter()
+                .map(|row| row[feature])
+                .filter(|value| !value.is_nan())
+                .collect();
             values.sort_by(f64::total_cmp);
             edges.push(quantile_edges(&values, max_bins - 2));
         }
@@ -261,9 +265,8 @@ impl Grower<'_> {
         let Some((feature, bin)) = self.best_split(&rows, total) else {
             return index;
         };
-        let (left_rows, right_rows): (Vec<u32>, Vec<u32>) = rows
-            .iter()
-            .partition(|&&row| self.bin(row, feature) <= bin);
+        let (left_rows, right_rows): (Vec<u32>, Vec<u32>) =
+            rows.iter().partition(|&&row| self.bin(row, feature) <= bin);
         let threshold = if bin == 0 {
             f64::NEG_INFINITY
         } else {
@@ -305,8 +308,8 @@ impl Grower<'_> {
                 histogram[usize::from(self.bin(row, feature))].add(self.row_sums(row));
             }
             let mut left = Sums::default();
-            for bin in 0..bin_count - 1 {
-                left.add(histogram[bin]);
+            for (bin, sums) in histogram[..bin_count - 1].iter().enumerate() {
+                left.add(*sums);
                 let right = total.minus(left);
                 if left.rows < self.config.min_rows_per_leaf || right.rows < self.config.min_rows_per_leaf {
                     continue;
@@ -327,7 +330,9 @@ mod tests {
 
     #[test]
     fn a_threshold_is_learnt_and_contributions_add_up() {
-        let rows: Vec<Vec<f64>> = (0..200).map(|index| vec![f64::from(index), f64::from(index % 7)]).collect();
+        let rows: Vec<Vec<f64>> = (0..200)
+            .map(|index| vec![f64::from(index), f64::from(index % 7)])
+            .collect();
         let labels: Vec<bool> = (0..200).map(|index| index >= 120).collect();
         let booster = Booster::train(&rows, &labels, &BoostingConfig::default());
         assert!(sigmoid(booster.log_odds(&[10.0, 3.0])) < 0.2);
@@ -335,7 +340,10 @@ mod tests {
         let (bias, by_feature) = booster.contributions(&[180.0, 3.0]);
         let total = bias + by_feature.iter().sum::<f64>();
         assert!((total - booster.log_odds(&[180.0, 3.0])).abs() < 1e-9);
-        assert!(by_feature[0] > by_feature[1].abs(), "the first feature decides: {by_feature:?}");
+        assert!(
+            by_feature[0] > by_feature[1].abs(),
+            "the first feature decides: {by_feature:?}"
+        );
     }
 
     #[test]

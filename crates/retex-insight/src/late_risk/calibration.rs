@@ -17,7 +17,11 @@ fn cross_entropy(fit: Platt, log_odds: &[f64], targets: &[f64]) -> f64 {
     for (&score, &target) in log_odds.iter().zip(targets) {
         let z = fit.slope * score + fit.intercept;
         // -t·ln σ(z) - (1-t)·ln(1-σ(z)) = ln(1 + e^z) - t·z
-        let softplus = if z > 0.0 { z + (-z).exp().ln_1p() } else { z.exp().ln_1p() };
+        let softplus = if z > 0.0 {
+            z + (-z).exp().ln_1p()
+        } else {
+            z.exp().ln_1p()
+        };
         sum += softplus - target * z;
     }
     sum

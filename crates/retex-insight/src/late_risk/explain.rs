@@ -38,9 +38,7 @@ fn topic(feature: &Feature) -> Topic {
         Feature::RecordRate(RecordKey::Vendor) | Feature::Is(Column::Vendor, _) => Topic::Vendor,
         Feature::RecordRate(RecordKey::Country) | Feature::Is(Column::Country, _) => Topic::Country,
         Feature::RecordRate(RecordKey::Lane) => Topic::Lane,
-        Feature::RecordRate(RecordKey::ShipmentMode) | Feature::Is(Column::ShipmentMode, _) => {
-            Topic::ShipmentMode
-        }
+        Feature::RecordRate(RecordKey::ShipmentMode) | Feature::Is(Column::ShipmentMode, _) => Topic::ShipmentMode,
         Feature::OverallRate => Topic::Overall,
         Feature::LeadTimeFromPoDays => Topic::LeadTimeFromPo,
         Feature::LeadTimeFromPqDays => Topic::LeadTimeFromPq,

@@ -102,8 +102,14 @@ struct Timeline {
 
 impl Timeline {
     fn before(&self, day: i32) -> Record {
-        let delivered = self.delivered_days.partition_point(|&delivered_day| delivered_day < day);
-        let late = if delivered == 0 { 0 } else { self.late_so_far[delivered - 1] };
+        let delivered = self
+            .delivered_days
+            .partition_point(|&delivered_day| delivered_day < day);
+        let late = if delivered == 0 {
+            0
+        } else {
+            self.late_so_far[delivered - 1]
+        };
         Record {
             delivered: delivered as u32,
             late,
@@ -421,7 +427,10 @@ fn po_totals(deliveries: &[Delivery]) -> FxHashMap<&str, PoTotals> {
             value: Some(0.0),
         });
         total.lines += 1;
-        total.value = total.value.zip(delivery.line_item_value).map(|(sum, value)| sum + value);
+        total.value = total
+            .value
+            .zip(delivery.line_item_value)
+            .map(|(sum, value)| sum + value);
     }
     totals
 }

@@ -94,10 +94,7 @@ pub struct LateRiskModel {
 
 impl LateRiskModel {
     /// Trains on the lines with outcomes; lines without are counted in the report by reason.
-    pub fn train(
-        deliveries: &[Delivery],
-        config: &LateRiskConfig,
-    ) -> Result<(Self, TrainingReport), TrainingError> {
+    pub fn train(deliveries: &[Delivery], config: &LateRiskConfig) -> Result<(Self, TrainingReport), TrainingError> {
         let mut report = TrainingReport::default();
         let mut usable: Vec<(Delivery, bool)> = Vec::new();
         for delivery in deliveries {
@@ -123,7 +120,11 @@ impl LateRiskModel {
         let calibration_lines = (lines.len() as f64 * config.calibration_fraction).round() as usize;
         let earlier_lines = lines.len() - calibration_lines;
         report.calibration = fit_calibration(&schema, &lines, &labels, earlier_lines, config);
-        report.calibration_lines = if report.calibration.is_some() { calibration_lines } else { 0 };
+        report.calibration_lines = if report.calibration.is_some() {
+            calibration_lines
+        } else {
+            0
+        };
         let history = History::new(&lines);
         let rows = feature_rows(&schema.training_features(&history, &lines));
         let booster = Booster::train(&rows, &labels, &config.boosting);

@@ -151,7 +151,10 @@ pub enum DateProblem {
 pub enum Amount {
     Value(f64),
     /// `See ASN-93 (ID#:1281)`: recorded on line `id` of shipment `document`.
-    SeeOtherLine { document: String, id: Option<u64> },
+    SeeOtherLine {
+        document: String,
+        id: Option<u64>,
+    },
     /// `Freight Included in Commodity Cost`.
     IncludedInCommodityCost,
     /// `Weight Captured Separately`.
@@ -193,9 +196,7 @@ impl SkipReason {
 /// Reads SCMS CSV text. Fails only on a header without a [`REQUIRED_COLUMNS`] column or on text the CSV reader
 /// cannot split (an unterminated quote), naming the line.
 pub fn parse_scms(text: &str) -> Result<ScmsFile, ScmsError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
     let header = reader.headers().map_err(|error| csv_error(&error))?.clone();
     let columns = Columns::find(&header)?;
     let mut file = ScmsFile {
@@ -205,7 +206,9 @@ pub fn parse_scms(text: &str) -> Result<ScmsFile, ScmsError> {
     };
     for record in reader.records() {
         let record = record.map_err(|error| csv_error(&error))?;
-        let line = record.position().map_or(0, |position| position.line().saturating_sub(1));
+        let line = record
+            .position()
+            .map_or(0, |position| position.line().saturating_sub(1));
         let delivery = columns.read(&record, line);
         if delivery.id.is_empty() {
             file.lines_without_id += 1;
@@ -361,10 +364,10 @@ fn parse_with(text: &str, format: &str) -> Option<NaiveDate> {
     // chrono reads `%Y` from two digits as year 6, so the two-digit form is tried first and a four-digit
     // year is required to have four digits.
     let date = NaiveDate::parse_from_str(text, format).ok()?;
-    if format.ends_with("%Y") && !text.rsplit('-').next().is_some_and(|year| year.len() == 4) {
+    if format.ends_with("%Y") && text.rsplit('-').next().is_none_or(|year| year.len() != 4) {
         return None;
     }
-    if format.ends_with("%y") && !text.rsplit('-').next().is_some_and(|year| year.len() == 2) {
+    if format.ends_with("%y") && text.rsplit('-').next().is_none_or(|year| year.len() != 2) {
         return None;
     }
     Some(date)

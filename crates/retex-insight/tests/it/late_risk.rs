@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use retex_insight::late_risk::features::{History, LineFeatures, RecordConfig, Records};
 use retex_insight::late_risk::scms::{Amount, DateProblem};
 use retex_insight::late_risk::{
-    Delivery, FeatureSchema, LateRiskConfig, LateRiskModel, ScmsError, SkipReason, auc, brier, evaluate,
-    outcomes, parse_scms, reliability, split_at_scheduled, training_outcome,
+    Delivery, FeatureSchema, LateRiskConfig, LateRiskModel, ScmsError, SkipReason, auc, brier, evaluate, outcomes,
+    parse_scms, reliability, split_at_scheduled, training_outcome,
 };
 
 use crate::{SCMS_CSV, read_crate_relative};
@@ -44,7 +44,11 @@ fn every_messy_form_of_the_export_is_read_and_none_is_fatal() {
     assert_eq!(first.weight_kilograms, Amount::Value(13.0));
     assert_eq!(training_outcome(first), Ok(false));
     assert_eq!(second.pq_sent, Some(day(2011, 11, 21)), "month first");
-    assert_eq!(second.po_sent, Some(day(2012, 5, 9)), "a spreadsheet's 2005-09-12 read back as 5/9/12");
+    assert_eq!(
+        second.po_sent,
+        Some(day(2012, 5, 9)),
+        "a spreadsheet's 2005-09-12 read back as 5/9/12"
+    );
     assert_eq!(second.delivered, Ok(day(2013, 2, 6)), "2/6/2013 is month first");
     assert_eq!(training_outcome(second), Ok(true));
     assert_eq!(second.line_item_quantity, Some(1000.0));
@@ -77,7 +81,8 @@ fn a_header_without_a_required_column_is_an_error_naming_it() {
         }
     );
     assert_eq!(error.to_string(), "the header has no column \"Vendor\"");
-    let file = parse_scms("ID,Vendor,Country,Shipment Mode,Scheduled Delivery Date\n1,V,Nigeria,Air,01-Jan-10\n").unwrap();
+    let file =
+        parse_scms("ID,Vendor,Country,Shipment Mode,Scheduled Delivery Date\n1,V,Nigeria,Air,01-Jan-10\n").unwrap();
     assert!(!file.has_delivered_column, "outcomes are optional when scoring");
 }
 
@@ -109,9 +114,21 @@ fn a_later_delivery_never_reaches_an_earlier_lines_record() {
     let features = schema.training_features(&history, &lines);
     let vendor = |index: usize| features[index].records.by_key[0];
     assert_eq!((vendor(0).delivered, vendor(0).late), (0, 0));
-    assert_eq!((vendor(1).delivered, vendor(1).late), (0, 0), "as of 30 January: nothing delivered yet");
-    assert_eq!((vendor(2).delivered, vendor(2).late), (2, 1), "as of 2 March: February's and 1 March's");
-    assert_eq!((vendor(3).delivered, vendor(3).late), (3, 2), "as of 2 May: three, never itself");
+    assert_eq!(
+        (vendor(1).delivered, vendor(1).late),
+        (0, 0),
+        "as of 30 January: nothing delivered yet"
+    );
+    assert_eq!(
+        (vendor(2).delivered, vendor(2).late),
+        (2, 1),
+        "as of 2 March: February's and 1 March's"
+    );
+    assert_eq!(
+        (vendor(3).delivered, vendor(3).late),
+        (3, 2),
+        "as of 2 May: three, never itself"
+    );
     // A later, late delivery added to the history changes no earlier line's features.
     lines.push(delivery("5", day(2010, 7, 1), day(2010, 9, 1)));
     let history = History::new(&lines);
@@ -158,7 +175,11 @@ fn auc_brier_and_reliability_match_hand_worked_examples() {
     assert!((bins[1].mean_predicted.unwrap() - 0.135).abs() < 1e-12);
     assert_eq!(bins[1].observed_rate, Some(0.5));
     assert_eq!((bins[5].count, bins[5].mean_predicted), (0, None));
-    assert_eq!((bins[9].count, bins[9].observed_rate), (2, Some(1.0)), "1.0 falls in the last bin");
+    assert_eq!(
+        (bins[9].count, bins[9].observed_rate),
+        (2, Some(1.0)),
+        "1.0 falls in the last bin"
+    );
     let evaluation = evaluate(&probabilities, &labels);
     assert_eq!((evaluation.lines, evaluation.late), (4, 2));
 }
@@ -212,7 +233,11 @@ fn training_and_scoring_are_deterministic_and_explained() {
     for ((probability, reasons), score) in explained.iter().zip(first.score(later)) {
         assert_eq!(probability.to_bits(), score.to_bits());
         assert!(!reasons.is_empty() && reasons.len() <= 3);
-        assert!(reasons.windows(2).all(|pair| pair[0].log_odds.abs() >= pair[1].log_odds.abs()));
+        assert!(
+            reasons
+                .windows(2)
+                .all(|pair| pair[0].log_odds.abs() >= pair[1].log_odds.abs())
+        );
     }
     let vendor_reasons = first
         .explain(later, usize::MAX)

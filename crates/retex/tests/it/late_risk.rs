@@ -62,7 +62,10 @@ fn late_risk_prints_a_probability_for_every_line_without_an_outcome() {
     assert_eq!(text.lines().count(), 4, "{text}");
     // 2005-09-12 is the spreadsheet's 5/9/12: 455 days before 7 August 2013.
     assert!(text.contains("lead time asked 455 days"), "{text}");
-    assert!(text.contains("vendor Unknown Vendor: no delivery on record yet"), "{text}");
+    assert!(
+        text.contains("vendor Unknown Vendor: no delivery on record yet"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -92,7 +95,11 @@ fn late_risk_evaluates_lines_with_outcomes_and_names_a_missing_column() {
     assert_eq!(figures["reliability"].as_array().unwrap().len(), 10);
 
     let broken = dir.path().join("broken.csv");
-    std::fs::write(&broken, "ID,Country,Shipment Mode,Scheduled Delivery Date\n1,Nigeria,Air,01-Jan-13\n").unwrap();
+    std::fs::write(
+        &broken,
+        "ID,Country,Shipment Mode,Scheduled Delivery Date\n1,Nigeria,Air,01-Jan-13\n",
+    )
+    .unwrap();
     let output = retex(&[
         "insight",
         "late-risk",
