@@ -1,4 +1,5 @@
-//! Retex's models: the customer complaint and message intent classifiers, and the store exception-rate test.
+//! Retex's models: the customer complaint and message intent classifiers, the store exception-rate test and
+//! supplier delay risk.
 //!
 //! Pure like `retex-core`: no I/O, no clock, no randomness at run time. The complaint model is trained by
 //! `build.rs` from the Bitext data set and embedded in the binary, so classifying is a table lookup per word and
@@ -16,14 +17,22 @@
 //! - [`bitext`]: parsing Bitext's CSV, shared by both message models; `words` (private): what a word is.
 //! - [`store_rate`]: the one-sided exact Poisson test, Bonferroni-corrected, behind `store_exception_rate`.
 //! - [`engine_insight`]: [`EmbeddedInsight`], the engine's `Insight` backed by the two above.
+//! - [`late_risk`]: supplier delay risk, the calibrated probability that a PO line arrives late, trained at run
+//!   time on a delivery history given as text (USAID SCMS format); `retex insight late-risk` reads the files.
+//!   - [`late_risk::scms`]: the SCMS CSV to `Delivery` lines, every messy value read, never fatal.
+//!   - [`late_risk::features`]: what is known before delivery, the causal record so far (`History`).
+//!   - [`late_risk::boosting`], [`late_risk::calibration`]: histogram boosted trees, Platt scaling.
+//!   - [`late_risk::metrics`], [`late_risk::explain`]: AUC, Brier, reliability; a line's top reasons.
 //!
 //! `build.rs` reads `data/bitext/` and `data/complaint_supplement.csv` and writes the trained models to
 //! `OUT_DIR`.
+//! `data/scms/` holds the SCMS delivery history for the late-risk tests and its time-split example.
 
 pub mod bitext;
 pub mod complaint;
 pub mod engine_insight;
 pub mod intent;
+pub mod late_risk;
 pub mod store_rate;
 mod words;
 

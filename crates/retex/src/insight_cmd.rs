@@ -1,10 +1,12 @@
-//! `retex insight ...`: Retex's models run over files, so each can be measured on public data and used from
-//! scripts. Every model lives in `retex-insight`; these commands only read files and print.
+//! `retex insight ...`: Retex's models run over files, outside the engine, so each can be measured on public
+//! data and used from scripts. Every model lives in `retex-insight`; these commands only read files and print.
 //!
 //! # Layout
 //! - `intent.rs`: `retex insight intent`: the 27-intent message classifier over stdin.
+//! - `late_risk.rs`: `retex insight late-risk`: supplier delay risk over an SCMS delivery history.
 
 mod intent;
+mod late_risk;
 
 use std::process::ExitCode;
 
@@ -20,10 +22,13 @@ pub struct InsightArgs {
 enum InsightCommand {
     /// Classify customer messages, one per line on stdin, into Bitext's 27 intents.
     Intent(intent::IntentArgs),
+    /// The probability that each PO line arrives late, learnt from a delivery history (USAID SCMS format).
+    LateRisk(late_risk::LateRiskArgs),
 }
 
 pub fn run(args: &InsightArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         InsightCommand::Intent(args) => intent::run(args),
+        InsightCommand::LateRisk(args) => late_risk::run(args),
     }
 }

@@ -1,10 +1,11 @@
 //! Integration tests of retex-insight: the embedded complaint model against the Bitext data (cross-validation,
-//! clear complaints and neutral questions, equality with a freshly trained model) and the store exception-rate
-//! test against hand-computed Poisson tails.
+//! clear complaints and neutral questions, equality with a freshly trained model), the store exception-rate
+//! test against hand-computed Poisson tails, and the late-risk model on the SCMS delivery history.
 #![allow(clippy::disallowed_methods)]
 
 mod complaint;
 mod intent;
+mod late_risk;
 mod store_rate;
 
 use std::path::PathBuf;
@@ -14,6 +15,8 @@ pub const BITEXT_CROSS_VALIDATION_CSV: &str = "data/bitext/train_8k.csv";
 /// The embedded model's training files, as `build.rs` names them.
 pub const BITEXT_TRAINING_CSV: &str = "data/bitext/train_20k.csv";
 pub const SUPPLEMENT_CSV: &str = "data/complaint_supplement.csv";
+/// The USAID SCMS delivery history, 2006 to 2012.
+pub const SCMS_CSV: &str = "data/scms/deliveries_2006_2012.csv";
 
 /// Reads a file named relative to this crate's directory; panics naming the path (test data must be there).
 pub fn read_crate_relative(relative_path: &str) -> String {
