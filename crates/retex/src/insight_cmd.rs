@@ -4,7 +4,9 @@
 //! # Layout
 //! - `intent.rs`: `retex insight intent`: the 27-intent message classifier over stdin.
 //! - `late_risk.rs`: `retex insight late-risk`: supplier delay risk over an SCMS delivery history.
+//! - `bench.rs`: `retex insight bench`: how fast each model answers, as JSON.
 
+mod bench;
 mod intent;
 mod late_risk;
 
@@ -24,11 +26,14 @@ enum InsightCommand {
     Intent(intent::IntentArgs),
     /// The probability that each PO line arrives late, learnt from a delivery history (USAID SCMS format).
     LateRisk(late_risk::LateRiskArgs),
+    /// Measure how fast each model answers on the repository's public data; writes JSON.
+    Bench(bench::InsightBenchArgs),
 }
 
 pub fn run(args: &InsightArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         InsightCommand::Intent(args) => intent::run(args),
         InsightCommand::LateRisk(args) => late_risk::run(args),
+        InsightCommand::Bench(args) => bench::run(args),
     }
 }

@@ -8,6 +8,7 @@ mod fuzz_corpus;
 mod headline;
 mod idempotency;
 mod import;
+mod intent;
 mod late_risk;
 mod nats;
 mod odoo;
