@@ -6,82 +6,10 @@
 //! into exactly the same features at training and at prediction time; a drift between the two would silently
 //! ruin the model.
 //!
-//! Words are cut as [`crate::words`] says. A bigram is two consecutive words joined by one space, so it can
-//! never collide with a unigram.
-//!
-//! Greetings and sign-offs ("Dear customer service", "Hello", "Thanks", "Kind regards") say nothing about what
-//! a message is about, yet in the training data they are not spread evenly over the intents (Bitext's requests to
-//! contact customer service say "customer service"): counted, they would make "Dear customer service, my parcel
-//! arrived broken" a question. They are cut off before counting, at both ends, as often as they repeat.
+//! Words are cut, and greetings and sign-offs cut off, as [`crate::words`] says. A bigram is two consecutive
+//! words joined by one space, so it can never collide with a unigram.
 
-use crate::words::{WORD_SEPARATOR, lowercase_words};
-
-/// Greetings a message may open with, as lowercase words, longest first where one begins another.
-const GREETINGS: [&str; 14] = [
-    "dear customer service",
-    "dear customer support",
-    "dear customer care",
-    "dear sir or madam",
-    "dear support",
-    "dear team",
-    "dear sir",
-    "dear madam",
-    "good morning",
-    "good afternoon",
-    "good evening",
-    "hello",
-    "hi",
-    "hey",
-];
-
-/// Courtesies a message may close with, as lowercase words, longest first where one ends another.
-const SIGN_OFFS: [&str; 10] = [
-    "thank you in advance",
-    "thanks in advance",
-    "many thanks",
-    "thank you",
-    "thanks",
-    "kind regards",
-    "best regards",
-    "regards",
-    "sincerely",
-    "cheers",
-];
-
-/// `words` (lowercase, single spaces) without the greetings that open it and the sign-offs that close it.
-fn without_courtesies(mut words: &str) -> &str {
-    while let Some(rest) = GREETINGS
-        .iter()
-        .find_map(|greeting| strip_words_prefix(words, greeting))
-    {
-        words = rest;
-    }
-    while let Some(rest) = SIGN_OFFS
-        .iter()
-        .find_map(|sign_off| strip_words_suffix(words, sign_off))
-    {
-        words = rest;
-    }
-    words
-}
-
-/// `words` without `phrase` as its first whole words.
-fn strip_words_prefix<'a>(words: &'a str, phrase: &str) -> Option<&'a str> {
-    let rest = words.strip_prefix(phrase)?;
-    match rest.strip_prefix(WORD_SEPARATOR) {
-        Some(rest) => Some(rest),
-        None => rest.is_empty().then_some(rest),
-    }
-}
-
-/// `words` without `phrase` as its last whole words.
-fn strip_words_suffix<'a>(words: &'a str, phrase: &str) -> Option<&'a str> {
-    let rest = words.strip_suffix(phrase)?;
-    match rest.strip_suffix(WORD_SEPARATOR) {
-        Some(rest) => Some(rest),
-        None => rest.is_empty().then_some(rest),
-    }
-}
+use crate::words::{WORD_SEPARATOR, lowercase_words, without_courtesies};
 
 /// Calls `visit_feature` once per feature of `text`, in order: every word, then every pair of consecutive words.
 /// A feature repeated in the message is visited as often as it occurs (the model is multinomial).

@@ -6,12 +6,13 @@
 //! [`crate::words`], so training and prediction see the same terms.
 //!
 //! A character n-gram is taken inside one word padded with a space on each side, so `" re"` says a word starts
-//! with "re" and `"nd "` that one ends with "nd"; n runs over [`CHARACTER_GRAM_SIZES`]. Unlike the complaint
-//! model, greetings and sign-offs are kept: "customer service" and "agent" are what two of the intents are about.
+//! with "re" and `"nd "` that one ends with "nd"; n runs over [`CHARACTER_GRAM_SIZES`]. Greetings and sign-offs
+//! are cut off first, as for the complaint model: "Dear customer service, my parcel arrived broken" is about the
+//! parcel, not a request for customer service (a message that asks for it says so in its body).
 
 use std::ops::RangeInclusive;
 
-use crate::words::{WORD_SEPARATOR, lowercase_words};
+use crate::words::{WORD_SEPARATOR, lowercase_words, without_courtesies};
 
 /// The lengths of the character n-grams, in characters (the padding spaces included).
 pub const CHARACTER_GRAM_SIZES: RangeInclusive<usize> = 2..=5;
@@ -27,7 +28,8 @@ pub enum TermFamily {
 /// Calls `visit_term` once per occurrence of each term of `text`: every word, every pair of consecutive words,
 /// then every character n-gram of every word.
 pub fn for_each_term(text: &str, mut visit_term: impl FnMut(TermFamily, &str)) {
-    let words = lowercase_words(text);
+    let lowercase = lowercase_words(text);
+    let words = without_courtesies(&lowercase);
     if words.is_empty() {
         return;
     }
@@ -84,7 +86,7 @@ mod tests {
             .filter(|(family, _)| *family == TermFamily::Words)
             .map(|(_, term)| term)
             .collect();
-        assert_eq!(words, ["hi", "my", "hi my", "order", "my order"]);
+        assert_eq!(words, ["my", "order", "my order"], "the greeting is cut off");
         let grams: Vec<String> = terms("ab")
             .into_iter()
             .filter(|(family, _)| *family == TermFamily::Characters)
