@@ -29,6 +29,12 @@ static EMBEDDED_MODEL: OnceLock<IntentModel> = OnceLock::new();
 /// (docs/insight.md), so a confidence of 0.8 is right about four times in five.
 pub const CONFIDENCE_SHARPNESS: f64 = 5.0;
 
+/// Words too common to explain anything on their own.
+const FUNCTION_WORDS: [&str; 24] = [
+    "a", "an", "and", "are", "be", "can", "do", "for", "i", "in", "is", "it", "me", "my", "of", "on", "so", "that",
+    "the", "this", "to", "was", "with", "you",
+];
+
 /// How many intents a classification lists with their confidences.
 pub const TOP_INTENTS: usize = 3;
 
@@ -142,8 +148,8 @@ impl IntentModel {
 
     /// The `n` words and word pairs of `text` that pushed it most towards `intent`, strongest first, each with
     /// its contribution to the score (weight in the message times the intent's weight for the term). Character
-    /// n-grams count in the score but say nothing to a reader, so they are not listed. Empty for an intent the
-    /// model does not know.
+    /// n-grams and lone function words ("the", "is") count in the score but say nothing to a reader, so they
+    /// are not listed. Empty for an intent the model does not know.
     pub fn explain(&self, text: &str, intent: &str, n: usize) -> Vec<(String, f32)> {
         let Some(column) = self.intents.iter().position(|known| &**known == intent) else {
             return Vec::new();
@@ -152,7 +158,7 @@ impl IntentModel {
         let mut contributions: Vec<(String, f32)> = self
             .vector(text)
             .into_iter()
-            .filter(|&(row, _)| row < self.rows.word_rows())
+            .filter(|&(row, _)| row < self.rows.word_rows() && !FUNCTION_WORDS.contains(&&*self.terms[row as usize]))
             .map(|(row, value)| {
                 let weight = self.weights[row as usize * intent_count + column];
                 (self.terms[row as usize].to_string(), value * weight)

@@ -99,6 +99,15 @@ fn an_answer_is_explained_by_the_words_that_decided() {
             .all(|(term, _)| !term.starts_with(' ') && !term.ends_with(' ')),
         "words only: {why:?}"
     );
+    let all_words = model.explain("please cancel my order", "cancel_order", 100);
+    assert!(
+        all_words.iter().all(|(term, _)| term != "my"),
+        "lone function words say nothing: {all_words:?}"
+    );
+    assert!(
+        all_words.iter().any(|(term, _)| term == "cancel my"),
+        "pairs with them do: {all_words:?}"
+    );
     assert!(model.explain("please cancel my order", "no_such_intent", 3).is_empty());
 }
 

@@ -44,8 +44,18 @@ pub fn customer_complaint(
     Some(detection)
 }
 
-/// "about get_refund (confidence 0.93), from "refund", "my money"".
+/// Below this confidence an intent is named as a guess, not as what the message is about.
+const INTENT_CONFIDENCE_TRUSTED: f64 = 0.5;
+
+/// "about get_refund (confidence 0.93), from "refund", "my money"", or, when the model is unsure, "intent
+/// unclear (likeliest track_order, confidence 0.25)".
 pub fn intent_in_words(intent: &MessageIntent) -> String {
+    if intent.confidence < INTENT_CONFIDENCE_TRUSTED {
+        return format!(
+            "intent unclear (likeliest {}, confidence {:.2})",
+            intent.intent, intent.confidence
+        );
+    }
     let mut words = format!("about {} (confidence {:.2})", intent.intent, intent.confidence);
     if !intent.because_of.is_empty() {
         let quoted: Vec<String> = intent.because_of.iter().map(|term| format!("\"{term}\"")).collect();
@@ -75,5 +85,13 @@ mod tests {
             ..intent
         };
         assert_eq!(intent_in_words(&bare), "about get_refund (confidence 0.93)");
+        let unsure = MessageIntent {
+            confidence: 0.26,
+            ..bare
+        };
+        assert_eq!(
+            intent_in_words(&unsure),
+            "intent unclear (likeliest get_refund, confidence 0.26)"
+        );
     }
 }
