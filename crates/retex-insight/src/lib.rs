@@ -18,6 +18,7 @@
 
 pub mod complaint;
 pub mod engine_insight;
+pub mod nab;
 pub mod store_rate;
 
 pub use complaint::cross_validation::{CrossValidation, cross_validate};
