@@ -238,7 +238,7 @@ pub fn optimise_threshold(points: &mut [SweepPoint], window_count: usize, profil
     let mut index = 0;
     while index < points.len() {
         let threshold = points[index].anomaly_score;
-        while index < points.len() && points[index].anomaly_score == threshold {
+        while index < points.len() && points[index].anomaly_score.total_cmp(&threshold).is_eq() {
             let point = points[index];
             if let Some(window) = point.window {
                 let slot = &mut window_best[window as usize];
