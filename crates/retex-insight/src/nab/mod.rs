@@ -6,8 +6,8 @@ pub mod detector;
 pub mod scorer;
 
 pub use corpus::{
-    NabParseError, Series, Timestamp, WindowLimits, format_compact_scores, parse_compact_scores, parse_series_csv,
-    parse_timestamp, parse_windows_json,
+    NabParseError, Series, Timestamp, WindowLimits, format_compact_scores, format_timestamp, parse_compact_scores,
+    parse_series_csv, parse_timestamp, parse_windows_json,
 };
 pub use detector::{DetectorConfig, StreamingDetector, detect_series, log10_normal_tail};
 pub use scorer::{

@@ -1,9 +1,10 @@
 //! Integration tests of retex-insight: the embedded complaint model against the Bitext data (cross-validation,
-//! clear complaints and neutral questions, equality with a freshly trained model) and the store exception-rate
-//! test against hand-computed Poisson tails.
+//! clear complaints and neutral questions, equality with a freshly trained model), the store exception-rate
+//! test against hand-computed Poisson tails, and the NAB scorer and streaming anomaly detector.
 #![allow(clippy::disallowed_methods)]
 
 mod complaint;
+mod nab;
 mod store_rate;
 
 use std::path::PathBuf;
