@@ -57,7 +57,11 @@ fn main() {
             windows: spans,
         })
         .collect();
-    let mut line = format!("{config:?} | {:.0} rows/s |", rows as f64 / elapsed);
+    let state_bytes = retex_insight::nab::StreamingDetector::new(config).state_bytes();
+    let mut line = format!(
+        "{config:?} | {state_bytes} bytes | {:.0} rows/s |",
+        rows as f64 / elapsed
+    );
     for profile in &PROFILES {
         let score = score_corpus(&files, profile, ThresholdChoice::Optimise);
         line.push_str(&format!(

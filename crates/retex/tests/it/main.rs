@@ -8,6 +8,7 @@ mod fuzz_corpus;
 mod headline;
 mod idempotency;
 mod import;
+mod nab;
 mod nats;
 mod odoo;
 mod scenarios;
