@@ -1,6 +1,7 @@
 //! Runs Retex's NAB detector over a NAB data directory and scores it under the three profiles, with config
 //! overrides for tuning: `cargo run --release -p retex-insight --example nab_detect -- DATA_DIR WINDOWS_JSON
-//! [key=value ...] [--files]`.
+//! [key=value ...] [--files] [--out SCORES.txt]` (`--out` writes the scores as a compact score file, which
+//! NAB's own Python sweeper can be run over as a peer check).
 #![allow(clippy::disallowed_methods)]
 
 use std::path::Path;
@@ -17,9 +18,15 @@ fn main() {
     let windows = parse_windows_json(&std::fs::read_to_string(&arguments[1]).unwrap()).unwrap();
     let mut config = DetectorConfig::NAB;
     let mut per_file = false;
-    for argument in &arguments[2..] {
+    let mut out = None;
+    let mut rest = arguments[2..].iter();
+    while let Some(argument) = rest.next() {
         if argument == "--files" {
             per_file = true;
+            continue;
+        }
+        if argument == "--out" {
+            out = rest.next().cloned();
             continue;
         }
         let (key, value) = argument.split_once('=').unwrap();
@@ -87,4 +94,8 @@ fn main() {
         }
     }
     println!("{line}");
+    if let Some(out) = out {
+        let compact: Vec<(String, Vec<f64>)> = series.into_iter().map(|(name, scores, _)| (name, scores)).collect();
+        std::fs::write(out, retex_insight::nab::format_compact_scores(&compact)).unwrap();
+    }
 }
