@@ -39,6 +39,7 @@ fn main() {
             "range" => config.range_tolerance = number,
             "rest_level" => config.rest_level = number,
             "rest" => config.rest_rows = number as usize,
+            "wv" => config.value_weight = number,
             _ => panic!("unknown key {key}"),
         }
     }

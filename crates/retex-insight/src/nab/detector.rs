@@ -1,13 +1,14 @@
 //! Retex's streaming anomaly detector: fixed-size state per series, causal (a row's score uses only the rows up
 //! to it), deterministic, no allocation after construction.
 //!
-//! Three cheap parts, after the published NAB detectors that did best with the least machinery:
-//! - **surprise**: how rare this row's move `|x(t) - x(t-1)|` is among the last `history_rows` moves (its
-//!   upper-tail rank), a stand-in for HTM's prediction error;
-//! - **likelihood** (Numenta's anomaly likelihood): the mean surprise of the last `likelihood_rows` rows
-//!   against an exponentially weighted mean and variance of that mean, as `-log10` of the Gaussian tail
-//!   probability over 10, so a run of unusual moves in a calm series stands out and the same run in a
-//!   restless one does not;
+//! Cheap parts, after the published NAB detectors that did best with the least machinery:
+//! - **surprises**: how rare this row's move `|x(t) - x(t-1)|` is among the last `history_rows` moves (its
+//!   upper-tail rank), a stand-in for HTM's prediction error; and how rare its value is among the last
+//!   `history_rows` values (its two-sided rank), for a level that shifts inside the usual range;
+//! - **likelihood** (Numenta's anomaly likelihood), one per surprise: the mean surprise of the last
+//!   `likelihood_rows` rows against an exponentially weighted mean and variance of that mean, as `-log10` of
+//!   the Gaussian tail probability over 10, so a run of unusual rows in a calm series stands out and the same
+//!   run in a restless one does not; the value's counts `value_weight` as much as the move's;
 //! - **range** (Numenta's "spatial anomaly"): a value beyond everything seen so far by more than
 //!   `range_tolerance` of that range scores 1.
 //!
@@ -31,6 +32,8 @@ pub struct DetectorConfig {
     /// A score at or above this silences the detector for `rest_rows` rows.
     pub rest_level: f64,
     pub rest_rows: usize,
+    /// Weight of the value's likelihood against the move's (0 turns the part off and drops its ring).
+    pub value_weight: f64,
 }
 
 impl DetectorConfig {
@@ -39,10 +42,11 @@ impl DetectorConfig {
         history_rows: 512,
         warm_up_rows: 300,
         likelihood_rows: 20,
-        likelihood_alpha: 0.0003,
+        likelihood_alpha: 0.0005,
         range_tolerance: 0.01,
         rest_level: 0.3,
         rest_rows: 75,
+        value_weight: 0.6,
     };
 }
 
@@ -96,6 +100,66 @@ impl Ring {
         let surprise = -tail.log10();
         1.0 - 1.0 / (1.0 + surprise)
     }
+
+    /// How rare a value this far from the middle is among the ring's values, in [0, 1): `s / (1 + s)` of
+    /// `s = -log10(rank of the nearer tail)`.
+    fn two_sided_surprise(&self, value: f64) -> f64 {
+        let live = self.live();
+        if live.is_empty() {
+            return 0.0;
+        }
+        let (mut above, mut below) = (0usize, 0usize);
+        for &past in live {
+            above += usize::from(past >= value);
+            below += usize::from(past <= value);
+        }
+        let tail = (above.min(below) as f64 + 0.5) / (live.len() as f64 + 1.0);
+        let surprise = -tail.log10();
+        1.0 - 1.0 / (1.0 + surprise)
+    }
+}
+
+/// Numenta's anomaly likelihood over one kind of surprise: its recent mean against the long-term mean and
+/// variance of that mean.
+#[derive(Debug, Clone)]
+struct Likelihood {
+    /// The last `likelihood_rows` surprises.
+    recent: Ring,
+    /// Exponentially weighted mean and variance of the recent mean.
+    mean: f64,
+    variance: f64,
+    /// Surprises taken so far.
+    taken: usize,
+}
+
+impl Likelihood {
+    fn new(rows: usize) -> Likelihood {
+        Likelihood {
+            recent: Ring::new(rows),
+            mean: 0.0,
+            variance: 0.0,
+            taken: 0,
+        }
+    }
+
+    /// Takes a surprise and returns how unlikely the recent mean is, as `-log10(tail probability) / 10` in
+    /// [0, 1] (0 until the recent ring has filled twice); then updates the long-term mean and variance, faster
+    /// at first while few surprises have been taken.
+    fn take(&mut self, surprise: f64, alpha: f64) -> f64 {
+        self.recent.push(surprise);
+        let recent = self.recent.live();
+        let average = recent.iter().sum::<f64>() / recent.len() as f64;
+        let difference = average - self.mean;
+        let z = difference / self.variance.sqrt().max(1e-4);
+        let alpha = alpha.max(1.0 / (self.taken + 1) as f64);
+        self.mean += alpha * difference;
+        self.variance = (1.0 - alpha) * (self.variance + alpha * difference * difference);
+        self.taken += 1;
+        if self.taken <= 2 * self.recent.values.len() {
+            return 0.0;
+        }
+        (-log10_normal_tail(z) / 10.0).clamp(0.0, 1.0)
+    }
 }
 
 /// One series' detector: [`StreamingDetector::state_bytes`] of state, whatever the series' length.
@@ -104,11 +168,10 @@ pub struct StreamingDetector {
     config: DetectorConfig,
     /// The last `history_rows` moves `|x(t) - x(t-1)|`.
     moves: Ring,
-    /// The last `likelihood_rows` surprises.
-    surprises: Ring,
-    /// Exponentially weighted mean and variance of the average surprise.
-    surprise_mean: f64,
-    surprise_variance: f64,
+    /// The last `history_rows` values (one slot when `value_weight` is 0).
+    values: Ring,
+    move_likelihood: Likelihood,
+    value_likelihood: Likelihood,
     /// The lowest and highest values seen.
     low: f64,
     high: f64,
@@ -120,12 +183,17 @@ pub struct StreamingDetector {
 
 impl StreamingDetector {
     pub fn new(config: DetectorConfig) -> StreamingDetector {
+        let value_rows = if config.value_weight > 0.0 {
+            config.history_rows
+        } else {
+            1
+        };
         StreamingDetector {
             config,
             moves: Ring::new(config.history_rows),
-            surprises: Ring::new(config.likelihood_rows),
-            surprise_mean: 0.0,
-            surprise_variance: 0.0,
+            values: Ring::new(value_rows),
+            move_likelihood: Likelihood::new(config.likelihood_rows),
+            value_likelihood: Likelihood::new(config.likelihood_rows),
             low: f64::INFINITY,
             high: f64::NEG_INFINITY,
             previous: None,
@@ -134,54 +202,48 @@ impl StreamingDetector {
         }
     }
 
-    /// The bytes of state this detector keeps, its two rings included.
+    /// The bytes of state this detector keeps, its rings included.
     pub fn state_bytes(&self) -> usize {
-        std::mem::size_of::<StreamingDetector>() + (self.moves.values.len() + self.surprises.values.len()) * 8
+        let ring_values = self.moves.values.len()
+            + self.values.values.len()
+            + self.move_likelihood.recent.values.len()
+            + self.value_likelihood.recent.values.len();
+        std::mem::size_of::<StreamingDetector>() + ring_values * std::mem::size_of::<f64>()
     }
 
     /// Takes the next value and returns its anomaly score in [0, 1].
     pub fn score(&mut self, value: f64) -> f64 {
-        let warm = self.rows >= self.config.warm_up_rows;
+        let config = self.config;
         let step = self.previous.map_or(0.0, |previous| (value - previous).abs());
         let mut score = 0.0;
-        if warm {
-            let surprise = self.moves.upper_surprise(step);
-            score = self.likelihood(surprise);
-        }
-        if self.beyond_range(value) && warm {
-            score = 1.0;
+        if self.rows >= config.warm_up_rows {
+            let move_surprise = self.moves.upper_surprise(step);
+            score = self.move_likelihood.take(move_surprise, config.likelihood_alpha);
+            if config.value_weight > 0.0 {
+                let value_surprise = self.values.two_sided_surprise(value);
+                let value_score = self.value_likelihood.take(value_surprise, config.likelihood_alpha);
+                score = score.max(value_score * config.value_weight);
+            }
+            if self.beyond_range(value) {
+                score = 1.0;
+            }
         }
         self.low = self.low.min(value);
         self.high = self.high.max(value);
         self.moves.push(step);
+        if config.value_weight > 0.0 {
+            self.values.push(value);
+        }
         self.previous = Some(value);
         self.rows += 1;
         self.rows_since_alarm = self.rows_since_alarm.saturating_add(1);
-        if self.rows_since_alarm <= self.config.rest_rows {
+        if self.rows_since_alarm <= config.rest_rows {
             return 0.0;
         }
-        if score >= self.config.rest_level {
+        if score >= config.rest_level {
             self.rows_since_alarm = 0;
         }
         score
-    }
-
-    /// The likelihood part: how unlikely the recent average surprise is against its long-term mean and
-    /// variance, which it then updates (faster at first, while few rows have been seen).
-    fn likelihood(&mut self, surprise: f64) -> f64 {
-        self.surprises.push(surprise);
-        let recent = self.surprises.live();
-        let average = recent.iter().sum::<f64>() / recent.len() as f64;
-        let difference = average - self.surprise_mean;
-        let z = difference / self.surprise_variance.sqrt().max(1e-4);
-        let rows_seen = self.rows - self.config.warm_up_rows;
-        let alpha = self.config.likelihood_alpha.max(1.0 / (rows_seen + 1) as f64);
-        self.surprise_mean += alpha * difference;
-        self.surprise_variance = (1.0 - alpha) * (self.surprise_variance + alpha * difference * difference);
-        if rows_seen < 2 * self.config.likelihood_rows {
-            return 0.0;
-        }
-        (-log10_normal_tail(z) / 10.0).clamp(0.0, 1.0)
     }
 
     /// Whether `value` lies beyond the range seen so far by more than `range_tolerance` of it.

@@ -247,7 +247,7 @@ fn windowed_gaussian_s_published_scores_are_reproduced() {
 }
 
 /// Measured with `DetectorConfig::NAB` (see docs/benchmarks.md), rounded down.
-const DETECTOR_SCORES_AT_LEAST: [f64; 3] = [65.11, 57.98, 69.55];
+const DETECTOR_SCORES_AT_LEAST: [f64; 3] = [67.76, 61.31, 71.89];
 
 #[test]
 fn the_streaming_detector_scores_at_least_its_measured_figures_on_nab() {
@@ -296,5 +296,5 @@ fn the_detector_is_causal_deterministic_bounded_and_quiet_after_an_alarm() {
         detector.score(value);
     }
     assert_eq!(detector.state_bytes(), before);
-    assert!(before < 5_000, "{before} bytes");
+    assert!(before < 10_000, "{before} bytes");
 }

@@ -112,7 +112,11 @@ fn selected_profiles(name: &str) -> anyhow::Result<Vec<Profile>> {
     }
 }
 
+/// `FILE:LINE: problem`, or `FILE: problem` when the problem is not on one line.
 fn located(path: &Path, error: &NabParseError) -> anyhow::Error {
+    if error.line == 0 {
+        return anyhow!("{}: {}", path.display(), error.problem);
+    }
     anyhow!("{}:{}: {}", path.display(), error.line, error.problem)
 }
 
