@@ -40,6 +40,8 @@ fn main() {
             "rest_level" => config.rest_level = number,
             "rest" => config.rest_rows = number as usize,
             "wv" => config.value_weight = number,
+            "ws" => config.spread_weight = number,
+            "sspan" => config.spread_span_rows = number,
             _ => panic!("unknown key {key}"),
         }
     }

@@ -3,12 +3,15 @@
 //!
 //! Cheap parts, after the published NAB detectors that did best with the least machinery:
 //! - **surprises**: how rare this row's move `|x(t) - x(t-1)|` is among the last `history_rows` moves (its
-//!   upper-tail rank), a stand-in for HTM's prediction error; and how rare its value is among the last
-//!   `history_rows` values (its two-sided rank), for a level that shifts inside the usual range;
+//!   upper-tail rank), a stand-in for HTM's prediction error; how rare its value is among the last
+//!   `history_rows` values (its two-sided rank), for a level that shifts inside the usual range; and how
+//!   rare its spread (a short exponentially weighted mean of moves) is, on either side, for a series that
+//!   turns restless or goes flat;
 //! - **likelihood** (Numenta's anomaly likelihood), one per surprise: the mean surprise of the last
 //!   `likelihood_rows` rows against an exponentially weighted mean and variance of that mean, as `-log10` of
 //!   the Gaussian tail probability over 10, so a run of unusual rows in a calm series stands out and the same
-//!   run in a restless one does not; the value's counts `value_weight` as much as the move's;
+//!   run in a restless one does not; the value's counts `value_weight` and the spread's `spread_weight` as
+//!   much as the move's, and the highest is the score;
 //! - **range** (Numenta's "spatial anomaly"): a value beyond everything seen so far by more than
 //!   `range_tolerance` of that range scores 1.
 //!
@@ -34,6 +37,10 @@ pub struct DetectorConfig {
     pub rest_rows: usize,
     /// Weight of the value's likelihood against the move's (0 turns the part off and drops its ring).
     pub value_weight: f64,
+    /// Weight of the spread's likelihood against the move's (0 turns the part off and drops its ring).
+    pub spread_weight: f64,
+    /// Span, in rows, of the exponentially weighted mean of moves that is the spread.
+    pub spread_span_rows: f64,
 }
 
 impl DetectorConfig {
@@ -47,6 +54,8 @@ impl DetectorConfig {
         rest_level: 0.3,
         rest_rows: 75,
         value_weight: 0.6,
+        spread_weight: 0.5,
+        spread_span_rows: 10.0,
     };
 }
 
@@ -172,6 +181,11 @@ pub struct StreamingDetector {
     values: Ring,
     move_likelihood: Likelihood,
     value_likelihood: Likelihood,
+    /// The last `history_rows` spreads (one slot when `spread_weight` is 0).
+    spreads: Ring,
+    spread_likelihood: Likelihood,
+    /// The exponentially weighted mean of the moves so far.
+    spread: f64,
     /// The lowest and highest values seen.
     low: f64,
     high: f64,
@@ -188,12 +202,20 @@ impl StreamingDetector {
         } else {
             1
         };
+        let spread_rows = if config.spread_weight > 0.0 {
+            config.history_rows
+        } else {
+            1
+        };
         StreamingDetector {
             config,
             moves: Ring::new(config.history_rows),
             values: Ring::new(value_rows),
             move_likelihood: Likelihood::new(config.likelihood_rows),
             value_likelihood: Likelihood::new(config.likelihood_rows),
+            spreads: Ring::new(spread_rows),
+            spread_likelihood: Likelihood::new(config.likelihood_rows),
+            spread: 0.0,
             low: f64::INFINITY,
             high: f64::NEG_INFINITY,
             previous: None,
@@ -206,8 +228,10 @@ impl StreamingDetector {
     pub fn state_bytes(&self) -> usize {
         let ring_values = self.moves.values.len()
             + self.values.values.len()
+            + self.spreads.values.len()
             + self.move_likelihood.recent.values.len()
-            + self.value_likelihood.recent.values.len();
+            + self.value_likelihood.recent.values.len()
+            + self.spread_likelihood.recent.values.len();
         std::mem::size_of::<StreamingDetector>() + ring_values * std::mem::size_of::<f64>()
     }
 
@@ -215,6 +239,7 @@ impl StreamingDetector {
     pub fn score(&mut self, value: f64) -> f64 {
         let config = self.config;
         let step = self.previous.map_or(0.0, |previous| (value - previous).abs());
+        let spread = self.spread + 2.0 / (config.spread_span_rows + 1.0) * (step - self.spread);
         let mut score = 0.0;
         if self.rows >= config.warm_up_rows {
             let move_surprise = self.moves.upper_surprise(step);
@@ -224,6 +249,11 @@ impl StreamingDetector {
                 let value_score = self.value_likelihood.take(value_surprise, config.likelihood_alpha);
                 score = score.max(value_score * config.value_weight);
             }
+            if config.spread_weight > 0.0 {
+                let spread_surprise = self.spreads.two_sided_surprise(spread);
+                let spread_score = self.spread_likelihood.take(spread_surprise, config.likelihood_alpha);
+                score = score.max(spread_score * config.spread_weight);
+            }
             if self.beyond_range(value) {
                 score = 1.0;
             }
@@ -231,6 +261,10 @@ impl StreamingDetector {
         self.low = self.low.min(value);
         self.high = self.high.max(value);
         self.moves.push(step);
+        if config.spread_weight > 0.0 {
+            self.spread = spread;
+            self.spreads.push(spread);
+        }
         if config.value_weight > 0.0 {
             self.values.push(value);
         }

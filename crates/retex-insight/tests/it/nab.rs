@@ -247,7 +247,7 @@ fn windowed_gaussian_s_published_scores_are_reproduced() {
 }
 
 /// Measured with `DetectorConfig::NAB` (see docs/benchmarks.md), rounded down.
-const DETECTOR_SCORES_AT_LEAST: [f64; 3] = [67.76, 61.31, 71.89];
+const DETECTOR_SCORES_AT_LEAST: [f64; 3] = [69.10, 62.42, 73.40];
 
 #[test]
 fn the_streaming_detector_scores_at_least_its_measured_figures_on_nab() {
@@ -296,5 +296,5 @@ fn the_detector_is_causal_deterministic_bounded_and_quiet_after_an_alarm() {
         detector.score(value);
     }
     assert_eq!(detector.state_bytes(), before);
-    assert!(before < 10_000, "{before} bytes");
+    assert!(before < 16_000, "{before} bytes");
 }
