@@ -1,5 +1,5 @@
-//! Retex's models: the customer complaint and message intent classifiers, the store exception-rate test and
-//! supplier delay risk.
+//! Retex's models: the customer complaint and message intent classifiers, the store exception-rate test,
+//! supplier delay risk, and a streaming anomaly detector with the NAB scorer that measures it.
 //!
 //! Pure like `retex-core`: no I/O, no clock, no randomness at run time. The complaint model is trained by
 //! `build.rs` from the Bitext data set and embedded in the binary, so classifying is a table lookup per word and
@@ -23,16 +23,22 @@
 //!   - [`late_risk::features`]: what is known before delivery, the causal record so far (`History`).
 //!   - [`late_risk::boosting`], [`late_risk::calibration`]: histogram boosted trees, Platt scaling.
 //!   - [`late_risk::metrics`], [`late_risk::explain`]: AUC, Brier, reliability; a line's top reasons.
+//! - [`nab`]: the Numenta Anomaly Benchmark and Retex's anomaly detector, measured by it.
+//!   - [`nab::corpus`]: NAB's files from text (series, results, label windows, the compact score file).
+//!   - [`nab::scorer`]: NAB v1.1's scoring: windows, probation, the scaled sigmoid, profiles, the corpus-wide
+//!     threshold sweep and the null/perfect normalisation.
+//!   - [`nab::detector`]: [`nab::StreamingDetector`], fixed-size state per series, causal and deterministic.
 //!
 //! `build.rs` reads `data/bitext/` and `data/complaint_supplement.csv` and writes the trained models to
-//! `OUT_DIR`.
-//! `data/scms/` holds the SCMS delivery history for the late-risk tests and its time-split example.
+//! `OUT_DIR`. `data/scms/` holds the SCMS delivery history for the late-risk tests and its time-split example;
+//! `data/nab` holds NAB's corpus (MIT) for the tests.
 
 pub mod bitext;
 pub mod complaint;
 pub mod engine_insight;
 pub mod intent;
 pub mod late_risk;
+pub mod nab;
 pub mod store_rate;
 mod words;
 

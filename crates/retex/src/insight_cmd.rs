@@ -4,11 +4,13 @@
 //! # Layout
 //! - `intent.rs`: `retex insight intent`: the 27-intent message classifier over stdin.
 //! - `late_risk.rs`: `retex insight late-risk`: supplier delay risk over an SCMS delivery history.
+//! - `nab.rs`: `retex insight nab`: NAB scores of Retex's streaming anomaly detector or of a detector's results.
 //! - `bench.rs`: `retex insight bench`: how fast each model answers, as JSON.
 
 mod bench;
 mod intent;
 mod late_risk;
+mod nab;
 
 use std::process::ExitCode;
 
@@ -28,6 +30,9 @@ enum InsightCommand {
     LateRisk(late_risk::LateRiskArgs),
     /// Measure how fast each model answers on the repository's public data; writes JSON.
     Bench(bench::InsightBenchArgs),
+    /// Score anomaly detection on the Numenta Anomaly Benchmark: Retex's detector over NAB's data, or a
+    /// detector's results files.
+    Nab(nab::NabArgs),
 }
 
 pub fn run(args: &InsightArgs) -> anyhow::Result<ExitCode> {
@@ -35,5 +40,6 @@ pub fn run(args: &InsightArgs) -> anyhow::Result<ExitCode> {
         InsightCommand::Intent(args) => intent::run(args),
         InsightCommand::LateRisk(args) => late_risk::run(args),
         InsightCommand::Bench(args) => bench::run(args),
+        InsightCommand::Nab(args) => nab::run(args),
     }
 }

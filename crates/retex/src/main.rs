@@ -13,7 +13,7 @@
 //! - `simulate.rs`: `retex simulate`, `score` and `demo`: the simulated retailer and detection quality.
 //! - `serve_cmd.rs`: `retex serve`, `user add`, `token add`: the HTTP API and web UI, and who may use them.
 //! - `bench.rs`: `retex bench`: engine and ingest throughput and ledger memory, written as JSON.
-//! - `insight_cmd.rs`: `retex insight ...`: the models over files (message intents, supplier delay risk).
+//! - `insight_cmd.rs`: `retex insight ...`: the models over files (message intents, supplier delay risk, NAB anomaly scores).
 //! - `bench_http.rs`: `retex bench-http`: API and queue latency with a million exceptions, HTTP ingest rate.
 
 mod audit;
@@ -96,7 +96,7 @@ enum Command {
     /// Replay the simulated retailer against a live server at a multiple of real time, with readers and a
     /// clock that follows it: memory over the run, failed requests, and whether the state equals a batch ingest.
     Soak(soak::SoakArgs),
-    /// Run Retex's models over files: message intents, supplier delay risk.
+    /// Run Retex's models over files: message intents, supplier delay risk, NAB anomaly scores.
     Insight(insight_cmd::InsightArgs),
     /// Print the JSON Schema of one event (the contract in docs/event.schema.json).
     Schema,

@@ -1,11 +1,13 @@
 //! Integration tests of retex-insight: the embedded complaint model against the Bitext data (cross-validation,
 //! clear complaints and neutral questions, equality with a freshly trained model), the store exception-rate
-//! test against hand-computed Poisson tails, and the late-risk model on the SCMS delivery history.
+//! test against hand-computed Poisson tails, the late-risk model on the SCMS delivery history, and the NAB
+//! scorer and streaming anomaly detector.
 #![allow(clippy::disallowed_methods)]
 
 mod complaint;
 mod intent;
 mod late_risk;
+mod nab;
 mod store_rate;
 
 use std::path::PathBuf;

@@ -10,6 +10,7 @@ mod idempotency;
 mod import;
 mod intent;
 mod late_risk;
+mod nab;
 mod nats;
 mod odoo;
 mod scenarios;
