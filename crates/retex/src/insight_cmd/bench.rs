@@ -1,6 +1,6 @@
 //! `retex insight bench`: how fast each model answers, on one core, over the public data in the repository:
-//! messages/s of the intent classifier and rows/s of supplier delay risk scoring, written as JSON with the
-//! targets beside the figures.
+//! messages/s of the intent classifier, rows/s of supplier delay risk scoring and points/s of the streaming
+//! anomaly detector over NAB's series, written as JSON with the targets beside the figures.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use clap::Args;
 use retex_insight::IntentModel;
 use retex_insight::late_risk::{LateRiskConfig, LateRiskModel, parse_scms, split_at_scheduled};
+use retex_insight::nab::{DetectorConfig, detect_series, parse_series_csv};
 use retex_insight::parse_bitext_intents;
 
 use crate::bench::machine;
@@ -23,6 +24,9 @@ pub struct InsightBenchArgs {
     /// A delivery history in the SCMS format: trained up to 2010, every line scored.
     #[arg(long, default_value = "crates/retex-insight/data/scms/deliveries_2006_2012.csv")]
     scms: PathBuf,
+    /// A folder of NAB series (`timestamp,value` CSVs, in subfolders), each run through a fresh detector.
+    #[arg(long, default_value = "crates/retex-insight/data/nab/data")]
+    nab: PathBuf,
     /// Each measurement runs at least this long, in seconds.
     #[arg(long, default_value_t = 2.0)]
     seconds: f64,
@@ -67,6 +71,18 @@ pub fn run(args: &InsightBenchArgs) -> anyhow::Result<ExitCode> {
         training.len()
     );
 
+    let series = nab_series(&args.nab)?;
+    let points: usize = series.iter().map(Vec::len).sum();
+    let points_per_second = rate(minimum, points, || {
+        for values in &series {
+            std::hint::black_box(detect_series(values, DetectorConfig::NAB));
+        }
+    });
+    eprintln!(
+        "anomaly detector: {} series, {points} points, {points_per_second:.0} points/s",
+        series.len()
+    );
+
     let figures = serde_json::json!({
         "machine": machine(),
         "intent": {
@@ -81,11 +97,42 @@ pub fn run(args: &InsightBenchArgs) -> anyhow::Result<ExitCode> {
             "scored_lines": history.deliveries.len(),
             "rows_per_second": rows_per_second.round(),
         },
+        "anomaly_detector": {
+            "series": series.len(),
+            "points": points,
+            "points_per_second": points_per_second.round(),
+        },
     });
     std::fs::write(&args.out, format!("{}\n", serde_json::to_string_pretty(&figures)?))
         .with_context(|| format!("write {}", args.out.display()))?;
     eprintln!("wrote {}", args.out.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The values of every series under `folder`, in path order.
+fn nab_series(folder: &Path) -> anyhow::Result<Vec<Vec<f64>>> {
+    let mut paths = Vec::new();
+    let subfolders = std::fs::read_dir(folder).with_context(|| format!("read {}", folder.display()))?;
+    for entry in subfolders {
+        let subfolder = entry?.path();
+        if subfolder.is_dir() {
+            for file in std::fs::read_dir(&subfolder)? {
+                let path = file?.path();
+                if path.extension().is_some_and(|extension| extension == "csv") {
+                    paths.push(path);
+                }
+            }
+        }
+    }
+    paths.sort();
+    paths
+        .iter()
+        .map(|path| {
+            let series = parse_series_csv(&read(path)?, false)
+                .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
+            Ok(series.values)
+        })
+        .collect()
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {

@@ -84,6 +84,8 @@ fn the_insight_bench_writes_each_models_rate_beside_its_target() {
         data.join("bitext/train_8k.csv").to_str().unwrap(),
         "--scms",
         data.join("scms/deliveries_2006_2012.csv").to_str().unwrap(),
+        "--nab",
+        data.join("nab/data").to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
     ]);
@@ -98,6 +100,11 @@ fn the_insight_bench_writes_each_models_rate_beside_its_target() {
     assert_eq!(figures["late_risk"]["scored_lines"], 6507);
     assert!(
         figures["late_risk"]["rows_per_second"].as_f64().unwrap() > 0.0,
+        "{figures}"
+    );
+    assert_eq!(figures["anomaly_detector"]["series"], 58);
+    assert!(
+        figures["anomaly_detector"]["points_per_second"].as_f64().unwrap() > 0.0,
         "{figures}"
     );
 }
