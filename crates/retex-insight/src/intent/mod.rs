@@ -126,19 +126,19 @@ impl IntentModel {
     pub fn classify(&self, text: &str) -> Classification<'_> {
         let scores = self.scores(text);
         let highest = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let exponentials: Vec<f64> = scores
-            .iter()
-            .map(|&score| (f64::from(score - highest) * CONFIDENCE_SHARPNESS).exp())
-            .collect();
-        let total: f64 = exponentials.iter().sum();
-        let mut ranked: Vec<(&str, f64)> = self
-            .intents()
-            .zip(exponentials)
-            .map(|(intent, exponential)| (intent, exponential / total))
-            .collect();
-        // Ties broken by name so the answer does not depend on anything but the scores.
-        ranked.sort_by(|left, right| right.1.total_cmp(&left.1).then_with(|| left.0.cmp(right.0)));
-        ranked.truncate(TOP_INTENTS);
+        let exponential = |score: f32| (f64::from(score - highest) * CONFIDENCE_SHARPNESS).exp();
+        let total: f64 = scores.iter().map(|&score| exponential(score)).sum();
+        // The likeliest few, kept in order as the scores go by: intents are sorted by name, so on a tie the
+        // earlier name stays ahead and the answer depends on nothing but the scores.
+        let mut ranked: Vec<(&str, f64)> = Vec::with_capacity(TOP_INTENTS + 1);
+        for (intent, &score) in self.intents().zip(&scores) {
+            let confidence = exponential(score) / total;
+            let place = ranked.partition_point(|&(_, kept)| kept >= confidence);
+            if place < TOP_INTENTS {
+                ranked.insert(place, (intent, confidence));
+                ranked.truncate(TOP_INTENTS);
+            }
+        }
         Classification {
             intent: ranked[0].0,
             confidence: ranked[0].1,
