@@ -26,7 +26,9 @@ pub fn injected_cause(fault_kind: &str) -> Option<(RootCause, Resolution)> {
         "unconfirmed_transfer" | "short_transfer" | "damaged_transfer" | "stale_ledger_allocation" => {
             (RootCause::TransferDiscipline, Resolution::Corrected)
         }
-        "supplier_slip" | "short_delivery" | "damaged_delivery" => (RootCause::SupplierFailure, Resolution::SupplierClaim),
+        "supplier_slip" | "short_delivery" | "damaged_delivery" => {
+            (RootCause::SupplierFailure, Resolution::SupplierClaim)
+        }
         "master_data_defect" | "conflicting_promotion" => (RootCause::MasterDataError, Resolution::Corrected),
         // The till charged another price than the price list: its price file is out of step.
         "mispriced_till" => (RootCause::IntegrationError, Resolution::Corrected),
@@ -131,7 +133,10 @@ mod tests {
         assert_eq!(figures.first_matched_share, 1.0, "nothing to be right about yet");
         figures.add(Some(RootCause::TheftOrShrink), RootCause::TheftOrShrink);
         figures.add(Some(RootCause::CountInaccuracy), RootCause::TheftOrShrink);
-        assert_eq!((figures.faults, figures.without_evidence, figures.first_matched), (3, 1, 1));
+        assert_eq!(
+            (figures.faults, figures.without_evidence, figures.first_matched),
+            (3, 1, 1)
+        );
         assert_eq!(figures.first_matched_share, 0.5);
     }
 
@@ -140,6 +145,9 @@ mod tests {
         for kind in ["customer_complaint", "troubled_store", "stockout"] {
             assert_eq!(injected_cause(kind), None, "{kind}");
         }
-        assert_eq!(injected_cause("shrink").map(|cause| cause.0), Some(RootCause::TheftOrShrink));
+        assert_eq!(
+            injected_cause("shrink").map(|cause| cause.0),
+            Some(RootCause::TheftOrShrink)
+        );
     }
 }

@@ -10,10 +10,10 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use retex_server::auth::{Role, new_password, user_account};
-use retex_server::{Connectors, ServerOptions};
 use retex_core::command::{Action, Command};
 use retex_core::engine::{Engine, Input};
+use retex_server::auth::{Role, new_password, user_account};
+use retex_server::{Connectors, ServerOptions};
 use retex_sim::score::{RaisedException, Score, score};
 use retex_sim::suggestion_score::{SuggestionScore, replay_plan};
 use retex_sim::{Scenario, Truth};
@@ -296,7 +296,10 @@ fn print_suggestion_score(result: &SuggestionScore) {
         overall.first_matched_share,
         overall.without_evidence
     );
-    println!("  {:<24} {:>6} {:>9} {:>8} {:>7}", "fault", "faults", "evidence", "matched", "share");
+    println!(
+        "  {:<24} {:>6} {:>9} {:>8} {:>7}",
+        "fault", "faults", "evidence", "matched", "share"
+    );
     for (kind, figures) in &result.kinds {
         println!(
             "  {kind:<24} {:>6} {:>9} {:>8} {:>7.3}",

@@ -507,7 +507,10 @@ impl ExceptionBook {
     /// A root cause, once given, stays (a reopen keeps it until the next resolution replaces it).
     fn index_root_cause(root_caused: &mut FxHashMap<TypeRef, BTreeSet<u64>>, record: &ExceptionRecord) {
         if record.root_cause.is_some() {
-            root_caused.entry(record.key.exception_type).or_default().insert(record.id);
+            root_caused
+                .entry(record.key.exception_type)
+                .or_default()
+                .insert(record.id);
         }
     }
 

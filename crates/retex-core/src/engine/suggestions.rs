@@ -90,7 +90,10 @@ impl SimilarityClass<'_> {
             similar_by,
             SimilarBy::TypeLocationKindCategory | SimilarBy::TypeLocationKindCategoryBand
         ) {
-            parts.push(self.category.map_or("no product".to_owned(), |category| format!("category {category}")));
+            parts.push(
+                self.category
+                    .map_or("no product".to_owned(), |category| format!("category {category}")),
+            );
         }
         if similar_by == SimilarBy::TypeLocationKindCategoryBand {
             parts.push(format!("{} impact", self.band.name()));
@@ -180,7 +183,7 @@ impl Engine {
         ranked.sort_by(|(a, a_tally), (b, b_tally)| {
             (b_tally.held, b_tally.chosen)
                 .cmp(&(a_tally.held, a_tally.chosen))
-                .then_with(|| choice_name(a).cmp(&choice_name(b)))
+                .then_with(|| choice_name(*a).cmp(&choice_name(*b)))
         });
         ranked.truncate(SUGGESTIONS_MAX);
         ranked
@@ -220,6 +223,6 @@ fn evidence_depth(by_depth: &[FxHashMap<Choice, Tally>; 4]) -> Option<usize> {
 }
 
 /// The order of equal tallies: by root cause name, then resolution name (none first).
-fn choice_name(choice: &Choice) -> (&'static str, &'static str) {
+fn choice_name(choice: Choice) -> (&'static str, &'static str) {
     (choice.0.name(), choice.1.map_or("", Resolution::name))
 }

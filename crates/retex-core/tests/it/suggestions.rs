@@ -62,7 +62,11 @@ impl World {
         self.event(&format!(
             r#"{{"id":"c{seq}","source":"t","type":"count","at":"{when}","location":"{location}","sku":"{sku}","counted":0}}"#
         ));
-        let newest = self.engine.exception_records().last().expect("the count raised an exception");
+        let newest = self
+            .engine
+            .exception_records()
+            .last()
+            .expect("the count raised an exception");
         assert_eq!(self.engine.sku_code(newest.sku.unwrap()), sku);
         newest.id
     }
@@ -97,7 +101,14 @@ impl World {
         let suggestions = self.engine.suggestions(id);
         suggestions
             .iter()
-            .map(|suggestion| (suggestion.root_cause, suggestion.resolution, suggestion.chosen, suggestion.held))
+            .map(|suggestion| {
+                (
+                    suggestion.root_cause,
+                    suggestion.resolution,
+                    suggestion.chosen,
+                    suggestion.held,
+                )
+            })
             .collect()
     }
 }
@@ -144,9 +155,17 @@ fn suggestions_rank_by_held_then_chosen_then_name_and_survive_a_snapshot() {
     assert_eq!(json["similar_by"], "type_location_kind_category_band");
 
     let restored = Engine::from_snapshot(&world.engine.snapshot_bytes(), EngineConfig::default()).unwrap();
-    assert_eq!(restored.suggestions(open), world.engine.suggestions(open), "the index is rebuilt on load");
+    assert_eq!(
+        restored.suggestions(open),
+        world.engine.suggestions(open),
+        "the index is rebuilt on load"
+    );
     let resolved = world.engine.exception_records()[0].id;
-    assert_eq!(world.engine.suggestions(resolved), Vec::<Suggestion>::new(), "only for active exceptions");
+    assert_eq!(
+        world.engine.suggestions(resolved),
+        Vec::<Suggestion>::new(),
+        "only for active exceptions"
+    );
 }
 
 #[test]
@@ -159,7 +178,10 @@ fn a_reopen_or_a_repeat_within_14_days_breaks_held_and_a_repeat_after_15_days_do
     let reopened_late = world.product("Home", 1);
     let held = world.product("Home", 1);
     let mut ids = Vec::new();
-    for (index, sku) in [&reopened, &repeated_soon, &repeated_late, &reopened_late, &held].iter().enumerate() {
+    for (index, sku) in [&reopened, &repeated_soon, &repeated_late, &reopened_late, &held]
+        .iter()
+        .enumerate()
+    {
         let when = at(0, index as u32);
         let id = world.count_short("S1", sku, &when);
         world.resolve(id, &when, SHRINK);
@@ -190,7 +212,11 @@ fn with_few_examples_the_band_then_the_category_then_the_location_kind_is_droppe
     };
     assert_eq!(level(&world), (None, 0), "no evidence, no suggestion");
     world.resolved_example("W1", "Drinks", 1, SHRINK);
-    assert_eq!(level(&world), (Some(SimilarBy::Type), 1), "the coarsest level shows what it has");
+    assert_eq!(
+        level(&world),
+        (Some(SimilarBy::Type), 1),
+        "the coarsest level shows what it has"
+    );
     for _ in 0..4 {
         world.resolved_example("S1", "Drinks", 1, SHRINK);
     }

@@ -66,7 +66,11 @@ impl SuggestionLine {
             None => suggestion.root_cause.name().to_owned(),
         };
         let held_percent = 100 * suggestion.held / suggestion.chosen.max(1);
-        let exceptions = if suggestion.chosen == 1 { "exception" } else { "exceptions" };
+        let exceptions = if suggestion.chosen == 1 {
+            "exception"
+        } else {
+            "exceptions"
+        };
         let evidence = format!(
             "chosen for {} similar {exceptions}, held {} ({held_percent}%)",
             suggestion.chosen, suggestion.held

@@ -500,7 +500,11 @@ fn an_active_exception_carries_what_people_chose_for_similar_resolved_ones() {
     headers.push(("x-csrf-token", server.csrf(&cookie)));
     let s1 = exception_ids(&server, &headers, "type=count_variance&location=S1")[0];
     let s2 = exception_ids(&server, &headers, "type=count_variance&location=S2")[0];
-    let detail = |id: u64| server.send("GET", &format!("/api/v1/exceptions/{id}"), &headers, "").json();
+    let detail = |id: u64| {
+        server
+            .send("GET", &format!("/api/v1/exceptions/{id}"), &headers, "")
+            .json()
+    };
     assert_eq!(detail(s2)["suggestions"], serde_json::json!([]), "no evidence yet");
 
     let resolve = r#"{"action":"resolve","root_cause":"count_inaccuracy","resolution":"recounted","note":"recounted"}"#;
@@ -518,7 +522,11 @@ fn an_active_exception_carries_what_people_chose_for_similar_resolved_ones() {
         }]),
         "one example is too few to ask for more than the type"
     );
-    assert_eq!(detail(s1)["suggestions"], serde_json::json!([]), "a resolved exception needs none");
+    assert_eq!(
+        detail(s1)["suggestions"],
+        serde_json::json!([]),
+        "a resolved exception needs none"
+    );
 }
 
 #[test]

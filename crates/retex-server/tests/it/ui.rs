@@ -284,7 +284,11 @@ fn the_exception_page_suggests_what_worked_and_chooses_it_in_the_resolve_form() 
     let server = Server::with_world();
     let cookie = server.login("lead");
     let csrf = server.csrf(&cookie);
-    let page_of = |id: u64| server.send("GET", &format!("/exceptions/{id}"), &[("cookie", cookie.as_str())], "").body;
+    let page_of = |id: u64| {
+        server
+            .send("GET", &format!("/exceptions/{id}"), &[("cookie", cookie.as_str())], "")
+            .body
+    };
     let ids = |location: &str| {
         let path = format!("/api/v1/exceptions?type=count_variance&location={location}");
         let list = server.send("GET", &path, &[("cookie", cookie.as_str())], "").json();

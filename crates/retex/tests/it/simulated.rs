@@ -81,7 +81,17 @@ fn a_small_simulated_retailer_scores_on_every_deterministic_type() {
 fn score_replays_suggested_resolutions_on_a_copy_and_leaves_the_store_alone() {
     let world = simulate_and_ingest(&[]);
     let (truth, db) = (world.truth.as_str(), world.db.as_str());
-    let exceptions = || stdout(&retex(&["exceptions", "--db", db, "--status", "all", "--format", "ndjson"]));
+    let exceptions = || {
+        stdout(&retex(&[
+            "exceptions",
+            "--db",
+            db,
+            "--status",
+            "all",
+            "--format",
+            "ndjson",
+        ]))
+    };
     let before = exceptions();
     let scored = retex(&["score", "--db", db, "--truth", truth, "--format", "json"]);
     assert!(scored.status.success(), "{}", stderr(&scored));
@@ -92,7 +102,10 @@ fn score_replays_suggested_resolutions_on_a_copy_and_leaves_the_store_alone() {
     let count = |figures: &serde_json::Value, name: &str| figures[name].as_u64().unwrap();
     let overall = &suggestions["overall"];
     let kinds = suggestions["kinds"].as_object().unwrap();
-    assert!(!kinds.contains_key("customer_complaint") && !kinds.contains_key("stockout"), "{kinds:?}");
+    assert!(
+        !kinds.contains_key("customer_complaint") && !kinds.contains_key("stockout"),
+        "{kinds:?}"
+    );
     let faults: u64 = kinds.values().map(|figures| count(figures, "faults")).sum();
     assert_eq!(count(overall, "faults"), faults);
     assert!(
