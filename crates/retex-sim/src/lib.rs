@@ -12,6 +12,8 @@
 //! - [`scenario`]: [`Scenario`] (size, seed, start) and [`FaultRates`].
 //! - [`truth`]: [`Truth`], [`InjectedFault`] and the recorder that builds them.
 //! - [`score`]: precision, recall and time to detect of raised exceptions against the truth.
+//! - [`suggestion_score`]: the replay that plays the people resolving matched exceptions, and how often the
+//!   first suggested root cause was the injected one.
 //! - `world`: the state, the action queue and the day loop; `emit`: events out as NDJSON.
 //! - `catalog`, `network`, `demand`: the assortment and suppliers, the locations and time zones, the customers.
 //! - `master`: master data, opening stock and master-data defects.
@@ -40,6 +42,7 @@ pub mod scenario;
 pub mod score;
 mod stock;
 mod stores;
+pub mod suggestion_score;
 pub mod truth;
 mod world;
 

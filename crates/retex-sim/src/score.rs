@@ -30,6 +30,7 @@ use chrono::{DateTime, Duration, Utc};
 use retex_core::rules::ExceptionType;
 use serde::Serialize;
 
+use crate::suggestion_score::SuggestionScore;
 use crate::truth::{ExpectedException, FaultKey, InjectedFault, Truth};
 
 /// How early a statistical type may open before the truth's estimate of when its fault became detectable.
@@ -199,6 +200,9 @@ pub struct Score {
     pub phantom_stock_bands: Vec<BandScore>,
     /// `low_stock` against the stockouts.
     pub stockouts: WarningScore,
+    /// Suggested resolutions against the injected causes, when the caller replayed them (it needs the engine).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestions: Option<SuggestionScore>,
 }
 
 #[derive(Default)]
@@ -298,8 +302,19 @@ fn is_side_effect(fault: &InjectedFault, exception: &RaisedException) -> bool {
         && (fault.detectable_at..=last + SIDE_EFFECT_GRACE).contains(&exception.opened_at)
 }
 
-/// Scores what was raised against what the truth expects.
-pub fn score(truth: &Truth, raised: &[RaisedException]) -> Score {
+/// Which raised exception found which expectation: the strict matching the module describes.
+pub struct Matching<'a> {
+    /// Every expectation with its fault's index, in order of detection.
+    pub expected: Vec<(usize, &'a ExpectedException)>,
+    /// Per expectation of `expected`, the index of the raised exception that found it.
+    pub found: Vec<Option<usize>>,
+    /// Per raised exception, the index of the fault it serves.
+    pub serves: Vec<Option<usize>>,
+}
+
+/// Matches raised exceptions to the truth's expectations, each raised one serving at most one, the earliest
+/// opened first.
+pub fn match_faults<'a>(truth: &'a Truth, raised: &[RaisedException]) -> Matching<'a> {
     let mut expected: Vec<(usize, &ExpectedException)> = Vec::new();
     for (fault, injected) in truth.faults.iter().enumerate() {
         expected.extend(injected.expected.iter().map(|expectation| (fault, expectation)));
@@ -313,6 +328,36 @@ pub fn score(truth: &Truth, raised: &[RaisedException]) -> Score {
         indexes.sort_by_key(|&index| raised[index].opened_at);
     }
     let mut serves: Vec<Option<usize>> = vec![None; raised.len()];
+    let mut found = Vec::with_capacity(expected.len());
+    for &(fault, expectation) in &expected {
+        let kind = expectation.exception_type.as_str();
+        let candidates = by_type.get(kind).map_or(&[][..], Vec::as_slice);
+        let (earliest, latest) = window(truth.statistical_types.iter().any(|name| name == kind), expectation);
+        let finder = candidates.iter().copied().find(|&index| {
+            let exception = &raised[index];
+            serves[index].is_none()
+                && (earliest..=latest).contains(&exception.opened_at)
+                && key_agrees(kind, &expectation.key, exception)
+        });
+        if let Some(index) = finder {
+            serves[index] = Some(fault);
+        }
+        found.push(finder);
+    }
+    Matching {
+        expected,
+        found,
+        serves,
+    }
+}
+
+/// Scores what was raised against what the truth expects.
+pub fn score(truth: &Truth, raised: &[RaisedException]) -> Score {
+    let Matching {
+        expected,
+        found,
+        serves,
+    } = match_faults(truth, raised);
     let mut phantom = PhantomBands::default();
     let mut stockouts = Warnings::default();
     let mut found_for: BTreeMap<(usize, usize), usize> = BTreeMap::new();
@@ -323,18 +368,9 @@ pub fn score(truth: &Truth, raised: &[RaisedException]) -> Score {
     for (order, &(fault, expectation)) in expected.iter().enumerate() {
         let kind = expectation.exception_type.as_str();
         let tally = tallies.entry(kind.to_owned()).or_default();
-        let candidates = by_type.get(kind).map_or(&[][..], Vec::as_slice);
-        let (earliest, latest) = window(truth.statistical_types.iter().any(|name| name == kind), expectation);
-        let found = candidates.iter().copied().find(|&index| {
-            let exception = &raised[index];
-            serves[index].is_none()
-                && (earliest..=latest).contains(&exception.opened_at)
-                && key_agrees(kind, &expectation.key, exception)
-        });
         let mut ttd_seconds = None;
-        match found {
+        match found[order] {
             Some(index) => {
-                serves[index] = Some(fault);
                 found_for.insert((fault, order), index);
                 tally.tp += 1;
                 let ttd = (raised[index].opened_at - expectation.detectable_at).num_milliseconds() as f64 / 1000.0;

@@ -10,9 +10,12 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use retex_core::command::{Action, Command};
+use retex_core::engine::{Engine, Input};
 use retex_server::auth::{Role, new_password, user_account};
 use retex_server::{Connectors, ServerOptions};
 use retex_sim::score::{RaisedException, Score, score};
+use retex_sim::suggestion_score::{SuggestionScore, replay_plan};
 use retex_sim::{Scenario, Truth};
 
 use crate::ingest::ingest_files;
@@ -137,8 +140,16 @@ pub fn score_command(args: &ScoreArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// What an engine raised, scored against a truth.
-pub fn score_engine(engine: &retex_core::engine::Engine, truth: &Truth) -> Score {
+/// What an engine raised, scored against a truth, with its suggested resolutions replayed on a copy.
+pub fn score_engine(engine: &Engine, truth: &Truth) -> Score {
+    let raised = raised_exceptions(engine);
+    let mut result = score(truth, &raised);
+    result.suggestions = Some(replay_suggestions(engine.clone(), truth, &raised));
+    result
+}
+
+/// Every exception the engine raised, in id order, as the scorer compares them.
+fn raised_exceptions(engine: &Engine) -> Vec<RaisedException> {
     let roots: std::collections::BTreeSet<u64> =
         engine.incidents(1).iter().map(|incident| incident.root_cause).collect();
     let mut raised = Vec::new();
@@ -153,7 +164,61 @@ pub fn score_engine(engine: &retex_core::engine::Engine, truth: &Truth) -> Score
             is_incident_root: roots.contains(&view.id),
         });
     }
-    score(truth, &raised)
+    raised
+}
+
+/// Plays the people on an engine of its own (in memory, never logged): in opening order, each exception matched
+/// to a fault with a cause is asked for its suggestions, then resolved with the injected cause at the engine's
+/// clock. One the engine closed itself (the condition cleared) is reopened first, as a person records a root
+/// cause after the fact; one that cannot be (its key has a newer open exception) gets no suggestion and gives no
+/// evidence.
+fn replay_suggestions(mut engine: Engine, truth: &Truth, raised: &[RaisedException]) -> SuggestionScore {
+    let mut result = SuggestionScore::default();
+    let Some(clock) = engine.clock() else {
+        return result;
+    };
+    let at = chrono::DateTime::parse_from_rfc3339(&clock.to_rfc3339()).expect("the engine writes RFC 3339");
+    let mut seq = engine.applied_seq();
+    let mut apply = |engine: &mut Engine, exception: u64, action: Action| {
+        seq += 1;
+        let command = Command {
+            id: format!("replay-{seq}"),
+            source: "score".to_owned(),
+            at,
+            actor: "replay".to_owned(),
+            role: None,
+            exception,
+            action,
+        };
+        let fits = engine.check_command(&command).is_ok();
+        if fits {
+            engine.apply(seq, &Input::Command(command));
+        }
+        fits
+    };
+    for step in replay_plan(truth, raised) {
+        // `raised` is in id order.
+        let id = step.raised as u64 + 1;
+        let active = engine.exception_records()[step.raised].status.is_active();
+        let reopen = Action::Reopen {
+            note: "recording the root cause".to_owned(),
+        };
+        let workable = active || apply(&mut engine, id, reopen);
+        if step.is_trial {
+            let first = engine.suggestions(id).first().map(|suggestion| suggestion.root_cause);
+            result.add(truth, &step, first);
+        }
+        if !workable {
+            continue;
+        }
+        let resolve = Action::Resolve {
+            root_cause: step.root_cause,
+            note: "as the simulator injected it".to_owned(),
+            resolution: Some(step.resolution),
+        };
+        apply(&mut engine, id, resolve);
+    }
+    result
 }
 
 fn print_score(result: &Score) {
@@ -205,6 +270,9 @@ fn print_score(result: &Score) {
             band.ttd_p50_days.map_or("-".to_owned(), |days| format!("{days:.2}"))
         );
     }
+    if let Some(suggestions) = &result.suggestions {
+        print_suggestion_score(suggestions);
+    }
     let incidents = &result.incidents;
     println!(
         "incidents: {} of {} chains whole in one incident with the right root ({:.3}); {} of {} incidents with \
@@ -217,6 +285,30 @@ fn print_score(result: &Score) {
         incidents.pure_share,
         incidents.largest
     );
+}
+
+fn print_suggestion_score(result: &SuggestionScore) {
+    let overall = &result.overall;
+    println!(
+        "suggestions: the first named the injected root cause for {} of {} faults with evidence ({:.3}); {} had none",
+        overall.first_matched,
+        overall.faults - overall.without_evidence,
+        overall.first_matched_share,
+        overall.without_evidence
+    );
+    println!(
+        "  {:<24} {:>6} {:>9} {:>8} {:>7}",
+        "fault", "faults", "evidence", "matched", "share"
+    );
+    for (kind, figures) in &result.kinds {
+        println!(
+            "  {kind:<24} {:>6} {:>9} {:>8} {:>7.3}",
+            figures.faults,
+            figures.faults - figures.without_evidence,
+            figures.first_matched,
+            figures.first_matched_share
+        );
+    }
 }
 
 #[derive(Args)]

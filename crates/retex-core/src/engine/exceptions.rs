@@ -5,6 +5,7 @@
 //! exception that names the old one as `repeat_of` (exceptions.md).
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::sync::Arc;
 
@@ -332,6 +333,13 @@ pub struct ExceptionBook {
     /// The exceptions of each key: one map, so that raising hashes a key once to find both.
     #[serde(with = "sorted_map")]
     keys: FxHashMap<ExceptionKey, KeyExceptions>,
+    /// Derived, for suggested resolutions: the exceptions a person gave a root cause, by type, so that a
+    /// suggestion reads the type's resolved exceptions instead of the whole book.
+    #[serde(skip)]
+    root_caused: FxHashMap<TypeRef, BTreeSet<u64>>,
+    /// Derived, for suggested resolutions: when the first repeat of an exception opened, by the repeated id.
+    #[serde(skip)]
+    first_repeat_at: FxHashMap<u64, Timestamp>,
 }
 
 /// The exceptions under one key.
@@ -470,23 +478,51 @@ impl ExceptionBook {
         &self.summaries
     }
 
-    /// Brings the summaries up to date with the records (after a log entry, or a snapshot load).
+    /// Brings the summaries and the suggestion indexes up to date with the records (after a log entry, or a
+    /// snapshot load).
     pub(super) fn refresh_summaries(&mut self) {
         let changed = std::mem::take(&mut self.changed);
         for id in changed {
             let index = (id - 1) as usize;
             if let (Some(record), Some(old)) = (self.records.get(index), self.summaries.get(index).copied()) {
                 let new = ExceptionSummary::of(record, &mut self.people);
+                Self::index_root_cause(&mut self.root_caused, record);
                 self.count_load(old.load_of(), -1);
                 self.count_load(new.load_of(), 1);
                 self.summaries[index] = new;
             }
         }
         for index in self.summaries.len()..self.records.len() {
-            let summary = ExceptionSummary::of(&self.records[index], &mut self.people);
+            let record = &self.records[index];
+            let summary = ExceptionSummary::of(record, &mut self.people);
+            Self::index_root_cause(&mut self.root_caused, record);
+            if let Some(repeated) = record.repeat_of {
+                self.first_repeat_at.entry(repeated).or_insert(record.opened_at);
+            }
             self.count_load(summary.load_of(), 1);
             self.summaries.push(summary);
         }
+    }
+
+    /// A root cause, once given, stays (a reopen keeps it until the next resolution replaces it).
+    fn index_root_cause(root_caused: &mut FxHashMap<TypeRef, BTreeSet<u64>>, record: &ExceptionRecord) {
+        if record.root_cause.is_some() {
+            root_caused
+                .entry(record.key.exception_type)
+                .or_default()
+                .insert(record.id);
+        }
+    }
+
+    /// The exceptions of a type that a person gave a root cause, in id order.
+    pub fn root_caused(&self, exception_type: TypeRef) -> impl Iterator<Item = &ExceptionRecord> {
+        let ids = self.root_caused.get(&exception_type).into_iter().flatten();
+        ids.map(|&id| self.get(id))
+    }
+
+    /// When the first repeat of an exception opened, if it was repeated.
+    pub fn first_repeat_at(&self, id: u64) -> Option<Timestamp> {
+        self.first_repeat_at.get(&id).copied()
     }
 
     fn count_load(&mut self, person: Option<u32>, delta: i32) {

@@ -14,6 +14,7 @@
 //! - `exceptions`, `incidents`, `calendar`, `deadlines`: the books and clocks those use.
 //! - `ledger`, `interner`, `master`, `documents`, `stats`: the state itself.
 //! - `views`: what leaves the engine for the CLI and API, with codes instead of ids.
+//! - `suggestions`: the root causes and resolutions that worked for similar resolved exceptions.
 
 mod apply;
 mod calendar;
@@ -45,6 +46,7 @@ mod silences;
 mod sorted_map;
 mod stats;
 mod stock_projection;
+mod suggestions;
 mod task_list;
 mod tasks;
 mod views;
@@ -68,6 +70,7 @@ pub use query::{Cursor, ExceptionOrder, ExceptionPage, ExceptionQuery, StatusFil
 pub use refusal::{Refusal, RefusalKind};
 pub use silence_records::SilenceRecord;
 pub use stats::HISTORY_DAYS;
+pub use suggestions::{HOLD_WINDOW_MS, SIMILAR_EXAMPLES_MIN, SUGGESTIONS_MAX, SimilarBy, Suggestion};
 pub use task_list::{DELIVERY_RETRY_WINDOW_MS, Task, TaskKind, TaskStatus};
 pub use views::{
     ApprovalView, EvidenceView, ExceptionChange, ExceptionView, InboundTransfer, IncidentView, StockRow, TaskView,

@@ -12,6 +12,7 @@ mod reference_ledger;
 mod schema;
 mod snapshots;
 mod stock;
+mod suggestions;
 mod supplier_risk;
 mod wire_errors;
 mod workflow;

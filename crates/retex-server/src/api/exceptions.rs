@@ -9,7 +9,8 @@ use axum::http::HeaderMap;
 use retex_core::codes::Timestamp;
 use retex_core::command::Action;
 use retex_core::engine::{
-    Cursor, Engine, ExceptionOrder, ExceptionQuery, ExceptionView, IncidentView, StatusFilter, TaskView, TimelineView,
+    Cursor, Engine, ExceptionOrder, ExceptionQuery, ExceptionView, IncidentView, StatusFilter, Suggestion, TaskView,
+    TimelineView,
 };
 use retex_core::rules::Severity;
 use schemars::Schema;
@@ -191,6 +192,9 @@ pub struct ExceptionDetail<'a> {
     pub incident: Option<IncidentView<'a>>,
     /// Tasks its automated actions created.
     pub tasks: Vec<TaskView<'a>>,
+    /// For an active exception, up to three root causes and resolutions people chose for similar resolved ones,
+    /// best first (most often held for 14 days, then most often chosen); empty without such evidence.
+    pub suggestions: Vec<Suggestion>,
 }
 
 fn exception_detail<'a>(engine: &'a Engine, principal: &Principal, id: u64) -> Outcome<ExceptionDetail<'a>> {
@@ -208,6 +212,7 @@ fn exception_detail<'a>(engine: &'a Engine, principal: &Principal, id: u64) -> O
         timeline,
         incident,
         tasks,
+        suggestions: engine.suggestions(id),
     })
 }
 

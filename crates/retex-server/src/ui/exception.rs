@@ -9,7 +9,7 @@ use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::response::Response;
 use chrono::{DateTime, FixedOffset};
 use retex_core::command::{Action, ActionKind, Resolution, RootCause, WorkStatus};
-use retex_core::engine::{ExceptionView, TaskView, TimelineView};
+use retex_core::engine::{ExceptionView, Suggestion, TaskView, TimelineView};
 use serde::Deserialize;
 
 use super::incidents::{IncidentPanel, incident_panel};
@@ -34,12 +34,58 @@ struct ExceptionPage<'a> {
     active: bool,
     can_act: bool,
     csrf: String,
-    root_causes: Vec<&'static str>,
-    resolutions: Vec<&'static str>,
+    root_causes: Vec<FormChoice>,
+    resolutions: Vec<FormChoice>,
+    /// What worked for similar exceptions, best first; empty without evidence.
+    suggestions: Vec<SuggestionLine>,
+    /// How alike the suggestions' examples are, in words.
+    suggested_from: String,
     approval_pending: bool,
     tasks: Vec<TaskView<'a>>,
     timeline: Vec<TimelineView<'a>>,
     incident: Option<IncidentPanel>,
+}
+
+/// One option of a select of the resolve form, chosen beforehand when it is the first suggestion.
+struct FormChoice {
+    name: &'static str,
+    selected: bool,
+}
+
+/// A suggestion as the page writes it: `theft_or_shrink, stock_adjusted: chosen for 12 similar exceptions, held
+/// 11 (92%)`.
+struct SuggestionLine {
+    choice: String,
+    evidence: String,
+}
+
+impl SuggestionLine {
+    fn of(suggestion: &Suggestion) -> Self {
+        let choice = match suggestion.resolution {
+            Some(resolution) => format!("{}, {resolution}", suggestion.root_cause),
+            None => suggestion.root_cause.name().to_owned(),
+        };
+        let held_percent = 100 * suggestion.held / suggestion.chosen.max(1);
+        let exceptions = if suggestion.chosen == 1 {
+            "exception"
+        } else {
+            "exceptions"
+        };
+        let evidence = format!(
+            "chosen for {} similar {exceptions}, held {} ({held_percent}%)",
+            suggestion.chosen, suggestion.held
+        );
+        Self { choice, evidence }
+    }
+}
+
+/// The options of a select, the suggested one (if any) chosen.
+fn form_choices(names: &[&'static str], suggested: Option<&'static str>) -> Vec<FormChoice> {
+    let choice = |name: &&'static str| FormChoice {
+        name,
+        selected: suggested == Some(*name),
+    };
+    names.iter().map(choice).collect()
 }
 
 pub(super) async fn exception_page(
@@ -62,6 +108,8 @@ pub(super) async fn exception_page(
                 };
                 let engine = live.engine();
                 let (e, timeline) = engine.exception_detail(id).expect("checked above");
+                let suggestions = engine.suggestions(id);
+                let first = suggestions.first();
                 page(&ExceptionPage {
                     user: UserBar::of(&user),
                     notice: query.notice,
@@ -74,8 +122,13 @@ pub(super) async fn exception_page(
                         .is_some_and(|record| record.status.is_active()),
                     can_act: user.principal.role.can_act(),
                     csrf: user.csrf.clone(),
-                    root_causes: RootCause::ALL.iter().map(|cause| cause.name()).collect(),
-                    resolutions: Resolution::ALL.iter().map(|resolution| resolution.name()).collect(),
+                    root_causes: form_choices(&RootCause::NAMES, first.map(|first| first.root_cause.name())),
+                    resolutions: form_choices(
+                        &Resolution::NAMES,
+                        first.and_then(|first| first.resolution).map(Resolution::name),
+                    ),
+                    suggested_from: first.map(|first| first.similar_to.clone()).unwrap_or_default(),
+                    suggestions: suggestions.iter().map(SuggestionLine::of).collect(),
                     approval_pending: e.approval.as_ref().is_some_and(|approval| approval.state == "pending"),
                     tasks: engine
                         .tasks()

@@ -492,6 +492,44 @@ fn commands_by_cookie_need_the_csrf_header_and_keys_make_retries_harmless() {
 }
 
 #[test]
+fn an_active_exception_carries_what_people_chose_for_similar_resolved_ones() {
+    let server = Server::with_world();
+    let cookie = server.login("lead");
+    let mut headers = cookie_header(&cookie);
+    headers.push(("content-type", "application/json".into()));
+    headers.push(("x-csrf-token", server.csrf(&cookie)));
+    let s1 = exception_ids(&server, &headers, "type=count_variance&location=S1")[0];
+    let s2 = exception_ids(&server, &headers, "type=count_variance&location=S2")[0];
+    let detail = |id: u64| {
+        server
+            .send("GET", &format!("/api/v1/exceptions/{id}"), &headers, "")
+            .json()
+    };
+    assert_eq!(detail(s2)["suggestions"], serde_json::json!([]), "no evidence yet");
+
+    let resolve = r#"{"action":"resolve","root_cause":"count_inaccuracy","resolution":"recounted","note":"recounted"}"#;
+    let resolved = server.send("POST", &format!("/api/v1/exceptions/{s1}/actions"), &headers, resolve);
+    assert_eq!(resolved.status, 200, "{}", resolved.body);
+    assert_eq!(
+        detail(s2)["suggestions"],
+        serde_json::json!([{
+            "root_cause": "count_inaccuracy",
+            "resolution": "recounted",
+            "chosen": 1,
+            "held": 1,
+            "similar_by": "type",
+            "similar_to": "same type",
+        }]),
+        "one example is too few to ask for more than the type"
+    );
+    assert_eq!(
+        detail(s1)["suggestions"],
+        serde_json::json!([]),
+        "a resolved exception needs none"
+    );
+}
+
+#[test]
 fn cursor_pages_cover_every_exception_once() {
     let server = Server::with_world();
     let admin = cookie_header(&server.login("admin"));

@@ -278,3 +278,40 @@ fn requested_recounts_show_on_the_store_page_until_counted() {
         "the count completed the task: {page}"
     );
 }
+
+#[test]
+fn the_exception_page_suggests_what_worked_and_chooses_it_in_the_resolve_form() {
+    let server = Server::with_world();
+    let cookie = server.login("lead");
+    let csrf = server.csrf(&cookie);
+    let page_of = |id: u64| {
+        server
+            .send("GET", &format!("/exceptions/{id}"), &[("cookie", cookie.as_str())], "")
+            .body
+    };
+    let ids = |location: &str| {
+        let path = format!("/api/v1/exceptions?type=count_variance&location={location}");
+        let list = server.send("GET", &path, &[("cookie", cookie.as_str())], "").json();
+        list["items"][0]["id"].as_u64().unwrap()
+    };
+    let (s1, s2) = (ids("S1"), ids("S2"));
+    assert!(!page_of(s2).contains("Suggested"), "no evidence, no block");
+
+    let resolve = format!("csrf={csrf}&action=resolve&root_cause=theft_or_shrink&resolution=stock_adjusted&note=gone");
+    let resolved = server.send(
+        "POST",
+        &format!("/exceptions/{s1}/act"),
+        &[("cookie", cookie.as_str()), FORM],
+        resolve,
+    );
+    assert_eq!(resolved.status, 303, "{}", resolved.body);
+    let page = page_of(s2);
+    assert!(
+        page.contains("<b>theft_or_shrink, stock_adjusted</b>: chosen for 1 similar exception, held 1 (100%)"),
+        "{page}"
+    );
+    assert!(page.contains("(same type)"), "{page}");
+    assert!(page.contains(r#"<option value="theft_or_shrink" selected>"#), "{page}");
+    assert!(page.contains(r#"<option value="stock_adjusted" selected>"#), "{page}");
+    assert!(!page_of(s1).contains("Suggested"), "not on a resolved exception");
+}

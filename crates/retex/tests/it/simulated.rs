@@ -78,6 +78,53 @@ fn a_small_simulated_retailer_scores_on_every_deterministic_type() {
 }
 
 #[test]
+fn score_replays_suggested_resolutions_on_a_copy_and_leaves_the_store_alone() {
+    let world = simulate_and_ingest(&[]);
+    let (truth, db) = (world.truth.as_str(), world.db.as_str());
+    let exceptions = || {
+        stdout(&retex(&[
+            "exceptions",
+            "--db",
+            db,
+            "--status",
+            "all",
+            "--format",
+            "ndjson",
+        ]))
+    };
+    let before = exceptions();
+    let scored = retex(&["score", "--db", db, "--truth", truth, "--format", "json"]);
+    assert!(scored.status.success(), "{}", stderr(&scored));
+    assert_eq!(exceptions(), before, "the replay resolves exceptions in memory only");
+
+    let report: serde_json::Value = serde_json::from_str(&stdout(&scored)).unwrap();
+    let suggestions = &report["suggestions"];
+    let count = |figures: &serde_json::Value, name: &str| figures[name].as_u64().unwrap();
+    let overall = &suggestions["overall"];
+    let kinds = suggestions["kinds"].as_object().unwrap();
+    assert!(
+        !kinds.contains_key("customer_complaint") && !kinds.contains_key("stockout"),
+        "{kinds:?}"
+    );
+    let faults: u64 = kinds.values().map(|figures| count(figures, "faults")).sum();
+    assert_eq!(count(overall, "faults"), faults);
+    assert!(
+        count(overall, "first_matched") > 0 && count(overall, "without_evidence") < faults,
+        "later faults learn from earlier ones: {overall}"
+    );
+    let with_evidence = count(overall, "faults") - count(overall, "without_evidence");
+    let share = count(overall, "first_matched") as f64 / with_evidence as f64;
+    assert_eq!(overall["first_matched_share"].as_f64().unwrap(), share);
+
+    let table = retex(&["score", "--db", db, "--truth", truth]);
+    assert!(
+        stdout(&table).contains("suggestions: the first named the injected root cause for"),
+        "{}",
+        stdout(&table)
+    );
+}
+
+#[test]
 fn a_fault_free_world_raises_no_deterministic_exception() {
     let world = simulate_and_ingest(&["--fault-free"]);
     let (truth, db) = (world.truth.as_str(), world.db.as_str());
