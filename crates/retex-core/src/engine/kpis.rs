@@ -51,6 +51,7 @@ pub struct Kpis {
     /// Stores by exception rate, highest first.
     pub stores: Vec<StoreRate>,
     /// Each statistical detector's alerts as the field answered them: the only precision a store can measure.
+    /// Detectors the rules turn off are left out.
     pub confirmation: Vec<ConfirmationRate>,
 }
 
@@ -155,7 +156,8 @@ impl Engine {
         let (mut total, mut open, mut repeats) = (0u64, 0u64, 0u64);
         let (mut impact_open, mut impact_total) = (Money::ZERO, Money::ZERO);
         let mut confirmation: Vec<ConfirmationRate> = (ExceptionType::ALL.into_iter())
-            .filter(|exception_type| exception_type.is_statistical())
+            // Only the detectors that run: a type the rules turn off has nothing to confirm.
+            .filter(|&exception_type| exception_type.is_statistical() && self.config.rules.is_enabled(exception_type))
             .map(|exception_type| ConfirmationRate {
                 exception_type: exception_type.name(),
                 ..ConfirmationRate::default()

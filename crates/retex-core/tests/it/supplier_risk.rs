@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use retex_core::codes::Timestamp;
 use retex_core::engine::{Engine, EngineConfig, Input};
 use retex_core::rules::file::parse_rules;
 use retex_core::wire::parse_event;
@@ -85,6 +86,12 @@ fn without_rules_a_late_supplier_raises_no_forecast() {
         .filter(|view| view.exception_type == "po_late")
         .count();
     assert_eq!(po_late, 5, "the deliveries themselves were late");
+    let kpis = engine.kpis(Timestamp::parse_rfc3339("2026-11-12T00:00:00Z").unwrap(), None);
+    let detectors: Vec<&str> = kpis.confirmation.iter().map(|rate| rate.exception_type).collect();
+    assert!(
+        !detectors.contains(&"po_late_risk"),
+        "a detector that is off has nothing to confirm: {detectors:?}"
+    );
 }
 
 #[test]
@@ -104,12 +111,19 @@ fn a_supplier_late_five_times_out_of_five_puts_its_next_po_at_risk() {
         [("PO6".to_owned(), expected.clone(), None, "open".to_owned())]
     );
 
-    // On time: the forecast was wrong, and says so.
+    // On time: the forecast was wrong, and says so, on the dashboard's confirmation rates too.
     engine.apply(100, &receive(6, 11));
     assert_eq!(
         risks(&engine),
         [("PO6".to_owned(), expected, Some(false), "resolved".to_owned())]
     );
+    let kpis = engine.kpis(Timestamp::parse_rfc3339("2026-11-12T00:00:00Z").unwrap(), None);
+    let rate = kpis
+        .confirmation
+        .iter()
+        .find(|rate| rate.exception_type == "po_late_risk")
+        .unwrap();
+    assert_eq!((rate.confirmed, rate.not_confirmed), (0, 1));
 }
 
 #[test]
