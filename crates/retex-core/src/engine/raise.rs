@@ -161,7 +161,7 @@ impl Engine {
             return;
         };
         let team_name = self.state.book.exceptions.get(id).team.clone();
-        let on_shift = |member: &String| rules.workflow.shifts.get(member).is_none_or(|shift| shift.covers(at));
+        let on_shift = |member: &String| rules.workflow.on_shift(member, at);
         let chosen = match team.assignment {
             Assignment::None => return,
             Assignment::RoundRobin => {

@@ -71,6 +71,11 @@ impl Workflow {
         self == &Self::default()
     }
 
+    /// Whether `member` works at `at`: someone without a shift always does.
+    pub fn on_shift(&self, member: &str, at: Timestamp) -> bool {
+        self.shifts.get(member).is_none_or(|shift| shift.covers(at))
+    }
+
     /// The team the ownership matrix names for an exception, most specific row first.
     pub fn owner(&self, exception_type: &str, place: &OwnerContext<'_>) -> Option<&str> {
         let mut best: Option<(u32, &str)> = None;

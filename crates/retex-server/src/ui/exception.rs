@@ -8,8 +8,9 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::response::Response;
 use chrono::{DateTime, FixedOffset};
+use retex_core::codes::Timestamp;
 use retex_core::command::{Action, ActionKind, Resolution, RootCause, WorkStatus};
-use retex_core::engine::{ExceptionView, Suggestion, TaskView, TimelineView};
+use retex_core::engine::{ExceptionView, Suggestion, TaskView, TeamMember, TimelineView};
 use serde::Deserialize;
 
 use super::incidents::{IncidentPanel, incident_panel};
@@ -41,9 +42,28 @@ struct ExceptionPage<'a> {
     /// How alike the suggestions' examples are, in words.
     suggested_from: String,
     approval_pending: bool,
+    /// The exception's team as the assign form offers it, those on shift first; empty when the rules name no
+    /// members, and the form takes any name.
+    roster: Vec<RosterChoice>,
     tasks: Vec<TaskView<'a>>,
     timeline: Vec<TimelineView<'a>>,
     incident: Option<IncidentPanel>,
+}
+
+/// A team member as the assign form lists them: `ann (on shift, 3 open)`.
+struct RosterChoice {
+    name: String,
+    label: String,
+}
+
+impl RosterChoice {
+    fn of(member: &TeamMember) -> Self {
+        let shift = if member.on_shift { "on shift" } else { "off shift" };
+        Self {
+            name: member.name.clone(),
+            label: format!("{} ({shift}, {} open)", member.name, member.open),
+        }
+    }
 }
 
 /// One option of a select of the resolve form, chosen beforehand when it is the first suggestion.
@@ -130,6 +150,11 @@ pub(super) async fn exception_page(
                     suggested_from: first.map(|first| first.similar_to.clone()).unwrap_or_default(),
                     suggestions: suggestions.iter().map(SuggestionLine::of).collect(),
                     approval_pending: e.approval.as_ref().is_some_and(|approval| approval.state == "pending"),
+                    roster: engine
+                        .team_roster(e.team, engine.clock().unwrap_or(Timestamp(0)))
+                        .iter()
+                        .map(RosterChoice::of)
+                        .collect(),
                     tasks: engine
                         .tasks()
                         .iter()

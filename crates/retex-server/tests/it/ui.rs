@@ -315,3 +315,44 @@ fn the_exception_page_suggests_what_worked_and_chooses_it_in_the_resolve_form() 
     assert!(page.contains(r#"<option value="stock_adjusted" selected>"#), "{page}");
     assert!(!page_of(s1).contains("Suggested"), "not on a resolved exception");
 }
+
+#[test]
+fn the_assign_form_offers_the_team_on_shift_first() {
+    let rules = "[teams.\"store S1\"]\nmembers = [\"zoe\", \"s1\"]\n\n\
+                 [shifts.zoe]\ndays = [\"sun\"]\nhours = \"00:00-00:01\"\n";
+    let server = Server::with_world_and_rules(rules);
+    let cookie = server.login("lead");
+    let headers = [("cookie", cookie.as_str())];
+    let list = server
+        .send(
+            "GET",
+            "/api/v1/exceptions?location=S1&type=count_variance",
+            &headers,
+            "",
+        )
+        .json();
+    let at_s1 = list["items"][0]["id"].as_u64().unwrap();
+    let page = server.send("GET", &format!("/exceptions/{at_s1}"), &headers, "").body;
+    let on_shift = page
+        .find(r#"<option value="s1">s1 (on shift, "#)
+        .expect("s1, who has no shift, is on shift");
+    let off_shift = page
+        .find(r#"<option value="zoe">zoe (off shift, "#)
+        .expect("zoe works a minute on Sundays");
+    assert!(on_shift < off_shift, "on shift first: {page}");
+
+    let list = server
+        .send(
+            "GET",
+            "/api/v1/exceptions?location=S2&type=count_variance",
+            &headers,
+            "",
+        )
+        .json();
+    let at_s2 = list["items"][0]["id"].as_u64().unwrap();
+    let page = server.send("GET", &format!("/exceptions/{at_s2}"), &headers, "").body;
+    assert!(
+        page.contains(r#"<input name="assignee" required"#),
+        "a team without members takes any name: {page}"
+    );
+}
