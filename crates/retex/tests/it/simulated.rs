@@ -81,17 +81,7 @@ fn a_small_simulated_retailer_scores_on_every_deterministic_type() {
 fn score_replays_suggested_resolutions_on_a_copy_and_leaves_the_store_alone() {
     let world = simulate_and_ingest(&[]);
     let (truth, db) = (world.truth.as_str(), world.db.as_str());
-    let exceptions = || {
-        stdout(&retex(&[
-            "exceptions",
-            "--db",
-            db,
-            "--status",
-            "all",
-            "--format",
-            "ndjson",
-        ]))
-    };
+    let exceptions = || crate::all_exceptions(db);
     let before = exceptions();
     let scored = retex(&["score", "--db", db, "--truth", truth, "--format", "json"]);
     assert!(scored.status.success(), "{}", stderr(&scored));
