@@ -26,14 +26,7 @@ fn late_risk_prints_a_probability_for_every_line_without_an_outcome() {
     let dir = tempfile::tempdir().unwrap();
     let score = dir.path().join("score.csv");
     std::fs::write(&score, TO_SCORE).unwrap();
-    let output = retex(&[
-        "insight",
-        "late-risk",
-        "--train",
-        &history_csv(),
-        "--score",
-        score.to_str().unwrap(),
-    ]);
+    let output = trained_on_history(&["--score", score.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
     let lines: Vec<&str> = text.lines().collect();
@@ -47,15 +40,7 @@ fn late_risk_prints_a_probability_for_every_line_without_an_outcome() {
     }
     assert!(stderr(&output).contains("trained on 6507 lines"), "{}", stderr(&output));
 
-    let explained = retex(&[
-        "insight",
-        "late-risk",
-        "--train",
-        &history_csv(),
-        "--score",
-        score.to_str().unwrap(),
-        "--explain",
-    ]);
+    let explained = trained_on_history(&["--score", score.to_str().unwrap(), "--explain"]);
     assert!(explained.status.success(), "{}", stderr(&explained));
     let text = stdout(&explained);
     assert!(text.starts_with("ID,probability,reasons\n"), "{text}");
@@ -77,16 +62,7 @@ fn late_risk_evaluates_lines_with_outcomes_and_names_a_missing_column() {
     let tail: Vec<&str> = history.lines().skip(1).skip(6000).collect();
     let evaluate = dir.path().join("evaluate.csv");
     std::fs::write(&evaluate, format!("{header}\n{}\n", tail.join("\n"))).unwrap();
-    let output = retex(&[
-        "insight",
-        "late-risk",
-        "--train",
-        &history_csv(),
-        "--evaluate",
-        evaluate.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let output = trained_on_history(&["--evaluate", evaluate.to_str().unwrap(), "--format", "json"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let figures: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(figures["lines"], 507);
@@ -100,14 +76,7 @@ fn late_risk_evaluates_lines_with_outcomes_and_names_a_missing_column() {
         "ID,Country,Shipment Mode,Scheduled Delivery Date\n1,Nigeria,Air,01-Jan-13\n",
     )
     .unwrap();
-    let output = retex(&[
-        "insight",
-        "late-risk",
-        "--train",
-        &history_csv(),
-        "--score",
-        broken.to_str().unwrap(),
-    ]);
+    let output = trained_on_history(&["--score", broken.to_str().unwrap()]);
     assert!(!output.status.success());
     let message = stderr(&output);
     assert!(
@@ -115,4 +84,12 @@ fn late_risk_evaluates_lines_with_outcomes_and_names_a_missing_column() {
         "{message}"
     );
     assert!(!message.contains("panicked"), "{message}");
+}
+
+/// Runs `retex insight late-risk --train` on the history with `args`.
+fn trained_on_history(args: &[&str]) -> std::process::Output {
+    let history = history_csv();
+    let mut full = vec!["insight", "late-risk", "--train", history.as_str()];
+    full.extend_from_slice(args);
+    retex(&full)
 }

@@ -35,16 +35,7 @@ fn results_files_are_scored_with_the_optimised_threshold_and_a_fixed_one() {
     let dir = tempfile::tempdir().unwrap();
     let (results, windows) = write_corpus(dir.path(), None);
     let (results, windows) = (results.to_str().unwrap(), windows.to_str().unwrap());
-    let output = retex(&[
-        "insight",
-        "nab",
-        "--results",
-        results,
-        "--windows",
-        windows,
-        "--format",
-        "json",
-    ]);
+    let output = insight_nab(&["--results", results, "--windows", windows, "--format", "json"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let report: serde_json::Value = serde_json::from_str(stdout(&output).trim()).unwrap();
     // Threshold 1 catches the window's first row alone: raw 1, the perfect score.
@@ -54,31 +45,13 @@ fn results_files_are_scored_with_the_optimised_threshold_and_a_fixed_one() {
     assert_eq!(report["null"], -1.0);
     assert_eq!(report["score"], 100.0);
     // At 0.8 the row before the window costs 0.11: (0.89 + 1) / 2 = 94.5%.
-    let output = retex(&[
-        "insight",
-        "nab",
-        "--results",
-        results,
-        "--windows",
-        windows,
-        "--threshold",
-        "0.8",
-    ]);
+    let output = insight_nab(&["--results", results, "--windows", windows, "--threshold", "0.8"]);
     let text = stdout(&output);
     assert!(
         text.starts_with("standard: score 94.50 (threshold 0.8, raw 0.8900"),
         "{text}"
     );
-    let output = retex(&[
-        "insight",
-        "nab",
-        "--results",
-        results,
-        "--windows",
-        windows,
-        "--profile",
-        "all",
-    ]);
+    let output = insight_nab(&["--results", results, "--windows", windows, "--profile", "all"]);
     assert_eq!(stdout(&output).lines().count(), 3);
 }
 
@@ -86,9 +59,7 @@ fn results_files_are_scored_with_the_optimised_threshold_and_a_fixed_one() {
 fn a_bad_line_is_reported_with_its_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let (results, windows) = write_corpus(dir.path(), Some(23));
-    let output = retex(&[
-        "insight",
-        "nab",
+    let output = insight_nab(&[
         "--results",
         results.to_str().unwrap(),
         "--windows",
@@ -101,16 +72,7 @@ fn a_bad_line_is_reported_with_its_file_and_line() {
         message.contains("det_s.csv:23: `anomaly_score` is not a finite number: \"high\""),
         "{message}"
     );
-    let output = retex(&[
-        "insight",
-        "nab",
-        "--results",
-        "x",
-        "--windows",
-        "w",
-        "--profile",
-        "lenient",
-    ]);
+    let output = insight_nab(&["--results", "x", "--windows", "w", "--profile", "lenient"]);
     assert!(
         stderr(&output).contains("unknown profile \"lenient\""),
         "{}",
@@ -123,9 +85,7 @@ fn the_detector_over_nab_s_data_scores_its_measured_figure() {
     let nab = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../retex-insight/data/nab");
     let data = nab.join("data");
     let windows = nab.join("labels/combined_windows.json");
-    let output = retex(&[
-        "insight",
-        "nab",
+    let output = insight_nab(&[
         "--data",
         data.to_str().unwrap(),
         "--windows",
@@ -140,4 +100,11 @@ fn the_detector_over_nab_s_data_scores_its_measured_figure() {
     assert_eq!(report["files"], 58);
     assert_eq!(report["windows"], 116);
     assert!(report["rows_per_second"].as_f64().unwrap() > 0.0);
+}
+
+/// Runs `retex insight nab` with `args`.
+fn insight_nab(args: &[&str]) -> std::process::Output {
+    let mut full = vec!["insight", "nab"];
+    full.extend_from_slice(args);
+    retex(&full)
 }
