@@ -35,11 +35,14 @@ impl TypeRef {
         matches!(self, TypeRef::BuiltIn(exception_type) if exception_type.is_statistical())
     }
 
-    /// Confirmed when a person resolves it: a complaint or a store's rate, which nothing but a person checks.
+    /// Confirmed when a person resolves it: a complaint, a store's rate or its shrink, which nothing but a
+    /// person checks.
     pub fn confirmed_by_resolution(self) -> bool {
         matches!(
             self,
-            TypeRef::BuiltIn(ExceptionType::CustomerComplaint | ExceptionType::StoreExceptionRate)
+            TypeRef::BuiltIn(
+                ExceptionType::CustomerComplaint | ExceptionType::StoreExceptionRate | ExceptionType::ShrinkAnomaly
+            )
         )
     }
 }

@@ -26,6 +26,7 @@ mod detect_commercial;
 mod detect_documents;
 mod detect_inventory;
 mod detect_messages;
+mod detect_shrink;
 mod documents;
 mod escalation;
 mod exception_commands;
@@ -42,6 +43,7 @@ mod raise;
 mod receipts;
 mod refusal;
 mod roster;
+mod shrink_series;
 mod silence_records;
 mod silences;
 mod sorted_map;
@@ -86,7 +88,7 @@ use crate::event::Event;
 use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 20;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 21;
 
 impl Engine {
     /// Applies one log entry and returns what it changed. `seq` must be greater than every sequence number

@@ -10,6 +10,7 @@ mod phantom;
 mod queries;
 mod reference_ledger;
 mod schema;
+mod shrink;
 mod snapshots;
 mod stock;
 mod suggestions;
