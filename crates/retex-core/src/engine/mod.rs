@@ -66,7 +66,10 @@ pub use exceptions::{
 pub use incidents::{Filing, Incident, IncidentBook, Touch};
 pub use insight::{Insight, MessageIntent, RateTestParams, StoreWindow};
 pub use interner::Interner;
-pub use kpis::{AgingBucket, CategoryCounts, ConfirmationRate, Kpis, RootCauseCount, StoreRate};
+pub use kpis::{
+    AgingBucket, CategoryCounts, ConfirmationRate, FlowFigures, Kpis, Period, PeriodView, RootCauseCount, StoreRate,
+    TypeFigures,
+};
 pub use ledger::{Ledger, LocationId, Position, SkuId};
 pub use master::MasterData;
 pub use query::{Cursor, ExceptionOrder, ExceptionPage, ExceptionQuery, StatusFilter, StatusGroup};

@@ -13,6 +13,7 @@ mod incidents;
 mod login;
 mod page;
 mod queue;
+mod report;
 mod rules;
 mod store;
 
@@ -28,11 +29,16 @@ use retex_store::EVIDENCE_BYTES_MAX;
 
 use crate::state::AppState;
 
+/// The stylesheet of every page, and of the report file.
+const STYLESHEET: &str = include_str!("../../assets/app.css");
+
 /// Largest body of a page's form: a login, a command with its comment, a count or a receipt.
 pub const FORM_BYTES_MAX: usize = 64 << 10;
 
 /// Largest spreadsheet the import page takes: some 100,000 products.
 pub const IMPORT_BYTES_MAX: usize = 32 << 20;
+
+pub use report::{report_csv, report_file};
 
 pub fn routes() -> Router<Arc<AppState>> {
     let form = || DefaultBodyLimit::max(FORM_BYTES_MAX);
@@ -54,6 +60,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/store/count", post(store::submit_count).layer(form()))
         .route("/store/receive", post(store::confirm_receipt).layer(form()))
         .route("/rules", get(rules::rules_page))
+        .route("/reports", get(report::report_page))
         .route("/deliveries", get(deliveries::deliveries_page))
         .route(
             "/import",
@@ -70,6 +77,6 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../../assets/app.css"),
+        STYLESHEET,
     )
 }
