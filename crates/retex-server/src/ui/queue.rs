@@ -7,7 +7,9 @@ use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use retex_core::engine::{Cursor, Engine, ExceptionOrder, ExceptionQuery, ExceptionView, StatusFilter};
+use retex_core::engine::{
+    Cursor, Engine, ExceptionOrder, ExceptionQuery, ExceptionView, PageStart, Sort, StatusFilter,
+};
 use retex_core::rules::{ExceptionType, Severity};
 use serde::Deserialize;
 
@@ -153,7 +155,9 @@ pub(super) async fn queue(
                 };
                 let view = query.view.unwrap_or(default_view);
                 let severity = query.severity;
-                let after = non_empty(&query.cursor).and_then(Cursor::decode);
+                let start = non_empty(&query.cursor)
+                    .and_then(Cursor::decode)
+                    .map_or(PageStart::First, PageStart::After);
                 let engine_query = ExceptionQuery {
                     status: StatusFilter::Active,
                     exception_type: non_empty(&query.exception_type),
@@ -166,8 +170,8 @@ pub(super) async fn queue(
                         None
                     },
                     scope: principal.scope.as_deref(),
-                    order: ExceptionOrder::SlaRisk,
-                    after,
+                    sort: Sort::new(ExceptionOrder::SlaRisk),
+                    start,
                     limit: QUEUE_PAGE_ROWS,
                     ..ExceptionQuery::default()
                 };
