@@ -6,6 +6,7 @@ mod client;
 mod email;
 mod imports;
 mod outbound;
+mod queue;
 mod ui;
 mod webhooks;
 
