@@ -123,7 +123,8 @@ impl PartialOrd for Directed<'_> {
     }
 }
 
-/// Longest text a cursor carries, in bytes: more than any code (200 characters) or name takes.
+/// Longest text a cursor carries, in bytes: more than any code takes (200 characters). A longer name (only an
+/// assignee's could be) is cut, and the page after a cut may repeat rows whose names share what was kept.
 pub const CURSOR_TEXT_BYTES_MAX: usize = 1024;
 
 /// A place in an order: the sort key of a row. Its text form is opaque to clients, and what the API's schema

@@ -601,7 +601,12 @@ pub(super) async fn queue(
 
 fn queue_page(engine: &Engine, user: &PageUser, query: &QueueQuery, now: Timestamp) -> Outcome<Response> {
     let principal = &user.principal;
-    let view = query.view.unwrap_or_else(|| default_view(principal));
+    // Everything a person limited to some locations sees is their store; one who is not has no store view.
+    let view = match (query.view.unwrap_or_else(|| default_view(principal)), &principal.scope) {
+        (QueueView::All, Some(_)) => QueueView::Store,
+        (QueueView::Store, None) => QueueView::All,
+        (view, _) => view,
+    };
     let sort = query.sort.unwrap_or(DEFAULT_SORT);
     let filters = query.filters.read(view)?;
     let start = match (

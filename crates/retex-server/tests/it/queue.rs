@@ -283,6 +283,11 @@ fn the_views_are_the_persons_own() {
         "s1's team, store_team, owns nothing yet"
     );
     assert_eq!(row_ids(&page(&server, &s1, "/queue?view=store")), [1]);
+    let everything = page(&server, &s1, "/queue?view=all");
+    assert!(
+        everything.contains(r#"aria-current="page">My store</a>"#),
+        "{everything}"
+    );
     let lead = server.login("lead");
     let body = page(&server, &lead, "/queue?view=all");
     assert!(body.contains(">Everything</a>") && !body.contains(">My store</a>"));
