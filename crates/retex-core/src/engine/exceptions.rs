@@ -245,6 +245,10 @@ pub struct ExceptionSummary {
     pub severity: Severity,
     /// The assignee, by [`ExceptionBook::person`] id.
     pub assignee: Option<u32>,
+    /// Acknowledged by a person.
+    pub acknowledged: bool,
+    /// Its acknowledge or resolve target was missed.
+    pub breached: bool,
 }
 
 const _: () = assert!(size_of::<ExceptionSummary>() == 48);
@@ -265,6 +269,8 @@ impl ExceptionSummary {
             status: record.status,
             severity: record.severity,
             assignee: record.assignee.as_deref().map(|name| people.intern(name)),
+            acknowledged: record.acknowledged_at.is_some(),
+            breached: record.ack_breached || record.resolve_breached,
         }
     }
 
@@ -536,6 +542,11 @@ impl ExceptionBook {
             }
             self.load[person] = self.load[person].saturating_add_signed(delta);
         }
+    }
+
+    /// Everyone who was ever an assignee, by person id.
+    pub fn people(&self) -> &Interner {
+        &self.people
     }
 
     /// The person id of a name that was ever an assignee.

@@ -39,6 +39,7 @@ mod ledger;
 mod master;
 mod picture;
 mod query;
+mod query_order;
 mod raise;
 mod receipts;
 mod refusal;
@@ -72,7 +73,8 @@ pub use kpis::{
 };
 pub use ledger::{Ledger, LocationId, Position, SkuId};
 pub use master::MasterData;
-pub use query::{Cursor, ExceptionOrder, ExceptionPage, ExceptionQuery, StatusFilter, StatusGroup};
+pub use query::{ExceptionPage, ExceptionQuery, PageStart, StatusFilter, StatusGroup};
+pub use query_order::{CURSOR_PATTERN, CURSOR_TEXT_BYTES_MAX, Cursor, ExceptionOrder, Sort};
 pub use refusal::{Refusal, RefusalKind};
 pub use roster::TeamMember;
 pub use silence_records::SilenceRecord;

@@ -8,6 +8,7 @@ mod low_stock;
 mod messages;
 mod phantom;
 mod queries;
+mod query_orders;
 mod reference_ledger;
 mod schema;
 mod shrink;

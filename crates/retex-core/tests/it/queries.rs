@@ -3,7 +3,9 @@
 
 use retex_core::codes::Timestamp;
 use retex_core::command::Action;
-use retex_core::engine::{Cursor, Engine, ExceptionOrder, ExceptionQuery, Input, Period, StatusFilter};
+use retex_core::engine::{
+    Cursor, Engine, ExceptionOrder, ExceptionQuery, Input, PageStart, Period, Sort, StatusFilter,
+};
 
 use crate::{command, parse_all};
 
@@ -51,7 +53,7 @@ fn all_pages(engine: &Engine, mut query: ExceptionQuery<'_>) -> Vec<u64> {
         let page = engine.query_exceptions(&query);
         seen.extend(page.items.iter().map(|view| view.id));
         match page.next_cursor {
-            Some(cursor) => query.after = Some(Cursor::decode(&cursor.encode()).unwrap()),
+            Some(cursor) => query.start = PageStart::After(Cursor::decode(&cursor.encode()).unwrap()),
             None => return seen,
         }
     }
@@ -64,7 +66,7 @@ fn pages_follow_the_order_without_repeating_or_skipping_a_row() {
     let newest = all_pages(
         &engine,
         ExceptionQuery {
-            order: ExceptionOrder::Newest,
+            sort: Sort::new(ExceptionOrder::Newest),
             limit: 5,
             ..Default::default()
         },
@@ -73,7 +75,7 @@ fn pages_follow_the_order_without_repeating_or_skipping_a_row() {
     let oldest = all_pages(
         &engine,
         ExceptionQuery {
-            order: ExceptionOrder::Oldest,
+            sort: Sort::new(ExceptionOrder::Oldest),
             limit: 5,
             ..Default::default()
         },
@@ -84,7 +86,7 @@ fn pages_follow_the_order_without_repeating_or_skipping_a_row() {
     let by_impact = all_pages(
         &engine,
         ExceptionQuery {
-            order: ExceptionOrder::Impact,
+            sort: Sort::new(ExceptionOrder::Impact),
             limit: 7,
             ..Default::default()
         },
@@ -94,7 +96,7 @@ fn pages_follow_the_order_without_repeating_or_skipping_a_row() {
     let by_risk = all_pages(
         &engine,
         ExceptionQuery {
-            order: ExceptionOrder::SlaRisk,
+            sort: Sort::new(ExceptionOrder::SlaRisk),
             limit: 3,
             ..Default::default()
         },
@@ -114,7 +116,7 @@ fn filters_and_scope_narrow_the_rows() {
         &engine,
         &ExceptionQuery {
             location: Some("S1"),
-            order: ExceptionOrder::Oldest,
+            sort: Sort::new(ExceptionOrder::Oldest),
             limit: 50,
             ..Default::default()
         },
@@ -125,7 +127,7 @@ fn filters_and_scope_narrow_the_rows() {
         &engine,
         &ExceptionQuery {
             scope: Some(&scope),
-            order: ExceptionOrder::Oldest,
+            sort: Sort::new(ExceptionOrder::Oldest),
             limit: 50,
             ..Default::default()
         },
@@ -166,7 +168,7 @@ fn filters_and_scope_narrow_the_rows() {
         &engine,
         &ExceptionQuery {
             opened_from: Some(opened_from),
-            order: ExceptionOrder::Oldest,
+            sort: Sort::new(ExceptionOrder::Oldest),
             limit: 50,
             ..Default::default()
         },
@@ -224,7 +226,7 @@ fn kpis_count_what_the_records_say() {
 fn summaries_follow_commands_and_survive_a_snapshot() {
     let mut engine = book();
     let risk = ExceptionQuery {
-        order: ExceptionOrder::SlaRisk,
+        sort: Sort::new(ExceptionOrder::SlaRisk),
         limit: 50,
         ..Default::default()
     };
