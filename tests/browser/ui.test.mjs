@@ -198,13 +198,24 @@ test('the dashboard shows its charts', async () => {
   assert.ok((await page.locator('#chart-stores rect.bar').count()) >= 1, 'store rates drawn as bars');
   // Every statistical detector has its row of field confirmations, at phone width without sideways scrolling.
   const detectors = await page.locator('#confirmation tbody td:first-child').allTextContents();
-  assert.deepEqual(detectors, ['low stock', 'phantom stock', 'customer complaint', 'store exception rate']);
+  assert.deepEqual(detectors, ['low stock', 'phantom stock', 'customer complaint', 'store exception rate', 'shrink anomaly']);
   await page.setViewportSize({ width: 390, height: 844 });
   const overflow = await page.evaluate(() => {
     const table = document.querySelector('#confirmation');
     return table.getBoundingClientRect().right - document.documentElement.clientWidth;
   });
   assert.ok(overflow <= 0, `the confirmation table fits a phone (${overflow} px too wide)`);
+  // The period picker: all time, then that period's printable report and its CSV.
+  await page.click('nav.quick >> text=All time');
+  await page.waitForURL(`${base}/dashboard?period=all`);
+  assert.match(await page.locator('#period').textContent(), /Exceptions opened at any time/);
+  assert.ok((await page.locator('#by-type tbody tr').count()) >= 2, 'a total row and a row per type');
+  await page.click('#period >> text=Report for this period');
+  await page.waitForURL(/\/reports\?period=all$/);
+  assert.equal(await page.locator('h1').textContent(), 'Exceptions report, all time');
+  const csv = await page.request.get(base + (await page.locator('#report-csv').getAttribute('href')));
+  assert.equal(csv.headers()['content-type'], 'text/csv; charset=utf-8');
+  assert.match(await csv.text(), /^from,to,type,category,opened,/);
   await page.close();
 });
 
