@@ -37,6 +37,7 @@ crate::wire_names! {
         StoreExceptionRate = "store_exception_rate",
         PoLateRisk = "po_late_risk",
         ShrinkAnomaly = "shrink_anomaly",
+        CountOverdue = "count_overdue",
     }
 }
 
@@ -117,9 +118,12 @@ impl ExceptionType {
 
     pub fn category(self) -> &'static str {
         match self {
-            Self::CountVariance | Self::NegativeStock | Self::LowStock | Self::PhantomStock | Self::ShrinkAnomaly => {
-                "inventory"
-            }
+            Self::CountVariance
+            | Self::NegativeStock
+            | Self::LowStock
+            | Self::PhantomStock
+            | Self::ShrinkAnomaly
+            | Self::CountOverdue => "inventory",
             Self::TransferOverdue | Self::TransferMismatch => "transfer",
             Self::PoLate | Self::PoShort | Self::PoLateRisk => "supplier",
             Self::DamagedReceipt => "quality",
@@ -139,7 +143,8 @@ impl ExceptionType {
             | Self::NegativeStock
             | Self::PhantomStock
             | Self::TransferOverdue
-            | Self::TransferMismatch => LOCATION_TEAM,
+            | Self::TransferMismatch
+            | Self::CountOverdue => LOCATION_TEAM,
             Self::LowStock | Self::PoLate | Self::PoShort | Self::PoLateRisk => "buyers",
             Self::DamagedReceipt => "quality",
             Self::PriceMismatch | Self::PromotionConflict => "category manager",
@@ -231,7 +236,8 @@ impl ExceptionType {
             | Self::AllocationShort
             | Self::OrderCancelledStockout
             | Self::CustomerComplaint
-            | Self::MasterData => &[],
+            | Self::MasterData
+            | Self::CountOverdue => &[],
         }
     }
 
@@ -266,6 +272,7 @@ impl ExceptionType {
                 | Self::TransferOverdue
                 | Self::TransferMismatch
                 | Self::ReturnPolicy
+                | Self::CountOverdue
         )
     }
 
@@ -293,7 +300,8 @@ impl ExceptionType {
             | Self::ReturnPolicy
             | Self::StoreExceptionRate
             | Self::PoLateRisk
-            | Self::ShrinkAnomaly => return None,
+            | Self::ShrinkAnomaly
+            | Self::CountOverdue => return None,
         };
         Some(rank)
     }

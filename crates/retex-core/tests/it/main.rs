@@ -2,6 +2,7 @@
 //! model of the ledger.
 
 mod confirmation;
+mod counts;
 mod escalation;
 mod layering;
 mod low_stock;
