@@ -9,7 +9,8 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use retex_core::codes::Timestamp;
-use retex_core::engine::{FlowFigures, Kpis, Period};
+use retex_core::engine::{Engine, ExceptionOrder, ExceptionQuery, FlowFigures, Kpis, Period, Sort, StatusFilter};
+use retex_core::rules::ExceptionType;
 
 use super::charts::{self, Bar, bar_chart};
 use super::page::{PageUser, UserBar, error_page, page, shown};
@@ -37,6 +38,7 @@ struct DashboardPage {
     to_day: String,
     tiles: Vec<Tile>,
     rows: Vec<FlowRow>,
+    problems: Vec<ProblemRow>,
     report_href: String,
     category_chart: String,
     aging_chart: String,
@@ -172,6 +174,7 @@ fn dashboard_page(user: &PageUser, k: Kpis, period: Option<Period>, now: Timesta
         to_day: period.map(|period| day(period.to, 1)).unwrap_or_default(),
         tiles: flow_tiles(&k),
         rows: flow_rows(&k),
+        problems: Vec::new(),
         report_href: format!("/reports?{}", period_query(period)),
         category_chart: bar_chart(&category_bars, None),
         aging_chart: bar_chart(&aging_bars, None),
@@ -230,6 +233,42 @@ fn day(at: Timestamp, days_before: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Open recurring problems shown on the dashboard, at most.
+const PROBLEMS_SHOWN_MAX: usize = 20;
+
+/// A recurring problem as the dashboard lists it.
+struct ProblemRow {
+    id: u64,
+    place: String,
+    cause: String,
+    assignee: String,
+    explanation: String,
+}
+
+/// The open `recurring_problem` exceptions the person may see, oldest first.
+fn open_problems(engine: &Engine, scope: Option<&[String]>) -> Vec<ProblemRow> {
+    let query = ExceptionQuery {
+        status: StatusFilter::Active,
+        exception_type: Some(ExceptionType::RecurringProblem.name()),
+        scope,
+        sort: Sort::new(ExceptionOrder::Oldest),
+        limit: PROBLEMS_SHOWN_MAX,
+        ..ExceptionQuery::default()
+    };
+    engine
+        .query_exceptions(&query)
+        .items
+        .iter()
+        .map(|view| ProblemRow {
+            id: view.id,
+            place: view.location.unwrap_or_default().to_owned(),
+            cause: view.reference.unwrap_or_default().replace('_', " "),
+            assignee: view.assignee.unwrap_or("nobody").to_owned(),
+            explanation: view.explanation.unwrap_or_default().to_owned(),
+        })
+        .collect()
+}
+
 /// The last `DEFAULT_DAYS` days, today included.
 fn recent_days(now: Timestamp) -> Period {
     let today = now.0.div_euclid(Timestamp::MILLIS_PER_DAY) * Timestamp::MILLIS_PER_DAY;
@@ -258,7 +297,9 @@ pub(super) async fn dashboard(
                 let kpis = engine.kpis_over(now, user.principal.scope.as_deref(), period);
                 let wall_clock = Timestamp::from_datetime(&Utc::now());
                 let clock_text = clock_line(engine.clock(), wall_clock);
-                page(&dashboard_page(&user, kpis, period, now, clock_text))
+                let mut dashboard = dashboard_page(&user, kpis, period, now, clock_text);
+                dashboard.problems = open_problems(engine, user.principal.scope.as_deref());
+                page(&dashboard)
             })
             .await,
     )
