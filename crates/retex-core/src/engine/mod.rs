@@ -97,7 +97,7 @@ use crate::event::Event;
 use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 23;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 24;
 
 impl Engine {
     /// Applies one log entry and returns what it changed. `seq` must be greater than every sequence number
@@ -238,6 +238,28 @@ impl Engine {
 
     pub fn sku_id(&self, code: &str) -> Option<SkuId> {
         self.state.picture.skus.get(code)
+    }
+
+    /// The SKU a person typed or scanned: a known SKU as it is, else the product whose barcode it is (a scan
+    /// of a form, not a hot path: the products are searched in order), with the product's name when known.
+    pub fn product_by_code(&self, code: &str) -> Option<(&str, Option<&str>)> {
+        let picture = &self.state.picture;
+        let name_of = |sku: SkuId| picture.master.product(sku).map(|product| product.name.as_str());
+        if let Some(sku) = picture.skus.get(code) {
+            return Some((picture.skus.name(sku), name_of(sku)));
+        }
+        let (index, product) = picture
+            .master
+            .products
+            .iter()
+            .enumerate()
+            .find_map(|(index, product)| {
+                product
+                    .as_ref()
+                    .filter(|product| product.barcode.as_deref() == Some(code))
+                    .map(|product| (index, product))
+            })?;
+        Some((picture.skus.name(index as SkuId), Some(product.name.as_str())))
     }
 
     pub fn location_code(&self, location: LocationId) -> &str {

@@ -73,6 +73,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         )
         .route("/assets/app.css", get(stylesheet))
         .route("/assets/queue.js", get(queue_script))
+        .route("/assets/scan.js", get(scan_script))
 }
 
 async fn stylesheet() -> impl IntoResponse {
@@ -82,6 +83,11 @@ async fn stylesheet() -> impl IntoResponse {
 /// The queue's "select all" and count of selected rows; the page works without it.
 async fn queue_script() -> impl IntoResponse {
     asset("text/javascript; charset=utf-8", include_str!("../../assets/queue.js"))
+}
+
+/// The store page's camera scan, where the browser can read barcodes; the page works without it.
+async fn scan_script() -> impl IntoResponse {
+    asset("text/javascript; charset=utf-8", include_str!("../../assets/scan.js"))
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {

@@ -219,7 +219,7 @@ fn store_staff_confirm_receipts_and_submit_counts_for_their_store_only() {
         counted
             .header("location")
             .unwrap()
-            .contains("Count%20of%20K1%20recorded")
+            .contains("Count%20of%20K1%20%28Kettle%29%20recorded")
     );
     // Under the log's clock an entry from the shop floor is dated at the engine's clock, not the wall clock: it
     // does not move the clock weeks ahead and fire every deadline on the way.
@@ -361,4 +361,67 @@ fn the_assign_form_offers_the_team_on_shift_first() {
         page.contains(r#"<input name="assignee" required"#),
         "a team without members takes any name: {page}"
     );
+}
+
+#[test]
+fn store_staff_count_by_barcode_and_receive_line_by_line() {
+    let server = Server::with_world();
+    let product = r#"{"id":"P1-bar","source":"erp","type":"product","at":"2026-11-02T09:00:00Z","sku":"K1","name":"Kettle","category":"Home/Kitchen","uom":"unit","cost":20,"price":45,"supplier":"SUP","barcode":"4006381333931"}"#;
+    let upserted = server.send("POST", "/api/v1/events", &server.bearer_source(), product);
+    assert_eq!(upserted.status, 200, "{}", upserted.body);
+    let cookie = server.login("s1");
+    let csrf = server.csrf(&cookie);
+    let headers = [("cookie", cookie.as_str()), FORM];
+
+    let store_page = server.send("GET", "/store", &[("cookie", cookie.as_str())], "").body;
+    assert!(store_page.contains(r#"name="arrived.K1" value="5""#), "{store_page}");
+    assert!(store_page.contains("<b>K1</b> Kettle"), "{store_page}");
+    let open_at = store_page.find("Open exceptions here").unwrap();
+    assert!(
+        open_at < store_page.find("<h2>Count</h2>").unwrap(),
+        "the store's open exceptions come first"
+    );
+
+    let scanned = server.send(
+        "POST",
+        "/store/count",
+        &headers,
+        format!("csrf={csrf}&location=S1&sku=4006381333931&counted=50"),
+    );
+    let notice = scanned.header("location").unwrap();
+    assert!(notice.contains("Count%20of%20K1%20%28Kettle%29%20recorded"), "{notice}");
+
+    let wrong = server.send(
+        "POST",
+        "/store/receive",
+        &headers,
+        format!("csrf={csrf}&location=S1&transfer=T1&arrived.K1=3&damaged.K1=4"),
+    );
+    assert!(
+        wrong
+            .header("location")
+            .unwrap()
+            .contains("K1%3A%204%20damaged%20of%203%20arrived")
+    );
+    let received = server.send(
+        "POST",
+        "/store/receive",
+        &headers,
+        format!("csrf={csrf}&location=S1&transfer=T1&arrived.K1=3&damaged.K1=1"),
+    );
+    let notice = received.header("location").unwrap();
+    assert!(
+        notice.contains("Transfer%20T1%20received%3A%20K1%202%20short%2C%201%20damaged"),
+        "{notice}"
+    );
+    let mismatches = server
+        .send(
+            "GET",
+            "/api/v1/exceptions?type=transfer_mismatch&status=all",
+            &[("cookie", cookie.as_str())],
+            "",
+        )
+        .json();
+    assert_eq!(mismatches["items"].as_array().map(Vec::len), Some(1), "{mismatches}");
+    assert_eq!(mismatches["items"][0]["ref"], "T1");
 }
