@@ -128,6 +128,10 @@ pub struct TypeRule {
     /// A resolution needs evidence attached first.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub require_evidence: bool,
+    /// The standard operating procedure the exception page shows, where the file replaces the built-in one
+    /// ([`ExceptionType::default_procedure`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub procedure: Option<String>,
 }
 
 /// Which parts of an event make a custom exception's key.
@@ -154,6 +158,9 @@ pub struct CustomType {
     pub impact: Option<expr::Expr>,
     pub team: String,
     pub severity_floor: Severity,
+    /// The standard operating procedure the exception page shows; custom types have none built in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub procedure: Option<String>,
 }
 
 /// Acknowledge and resolve targets of one severity, in business minutes (workflow.md).
@@ -186,6 +193,16 @@ pub struct Rules {
     pub custom: Vec<CustomType>,
     #[serde(skip_serializing_if = "workflow::Workflow::is_empty")]
     pub workflow: workflow::Workflow,
+    /// The ISO 4217 code of the company currency, in which every amount of the events is (`[money]`).
+    #[serde(skip_serializing_if = "is_default_currency")]
+    pub currency: String,
+}
+
+/// The currency when the rules name none.
+pub const DEFAULT_CURRENCY: &str = "EUR";
+
+fn is_default_currency(currency: &String) -> bool {
+    currency == DEFAULT_CURRENCY
 }
 
 impl Default for Rules {
@@ -200,6 +217,7 @@ impl Default for Rules {
                 overrides: Vec::new(),
                 sla: BTreeMap::new(),
                 require_evidence: false,
+                procedure: None,
             });
         }
         Self {
@@ -208,6 +226,7 @@ impl Default for Rules {
             types,
             custom: Vec::new(),
             workflow: workflow::Workflow::default(),
+            currency: DEFAULT_CURRENCY.to_owned(),
         }
     }
 }
@@ -242,6 +261,14 @@ impl Rules {
                 .get(&param)
                 .unwrap_or_else(|| panic!("{} has no parameter {}", exception_type.name(), param.name())),
         }
+    }
+
+    /// The standard operating procedure of a built-in type: the file's, else the built-in one.
+    pub fn procedure(&self, exception_type: ExceptionType) -> &str {
+        self.rule(exception_type)
+            .procedure
+            .as_deref()
+            .unwrap_or_else(|| exception_type.default_procedure())
     }
 
     /// Whether any override of the type could change a parameter; when not, detectors need no context.
