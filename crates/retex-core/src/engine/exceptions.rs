@@ -17,6 +17,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::codes::{DocumentNumber, Money, Timestamp};
 use crate::command::{Resolution, RootCause};
+use crate::engine::facts::Facts;
 use crate::engine::interner::Interner;
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::sorted_map;
@@ -153,6 +154,8 @@ pub struct ExceptionRecord {
     /// For a statistical type, whether the field confirmed it (a count that found the shelf short, the stockout
     /// that followed, a person resolving a complaint) or not (a sale, a full shelf, no stockout, a dismissal).
     pub confirmed: Option<bool>,
+    /// What its detector saw at the latest occurrence (a built-in type's numbers), for "What happened".
+    pub facts: Option<Facts>,
 }
 
 /// A file in the evidence store, by content hash.
@@ -225,6 +228,7 @@ pub struct Opening {
     pub cause: u64,
     pub explanation: Option<String>,
     pub model_version: Option<String>,
+    pub facts: Option<Facts>,
 }
 
 /// The fields queries filter and sort on, 48 bytes side by side, so that a scan reads them in order instead of
@@ -356,10 +360,19 @@ impl ExceptionBook {
         self.keys.get(key).and_then(|ids| ids.open)
     }
 
-    /// Counts one more occurrence of an open exception.
-    pub fn recur(&mut self, id: u64, at: Timestamp, impact: Money, severity: Severity, cause: u64) {
+    /// Counts one more occurrence of an open exception, with what its detector saw this time.
+    pub fn recur(
+        &mut self,
+        id: u64,
+        at: Timestamp,
+        impact: Money,
+        severity: Severity,
+        cause: u64,
+        facts: Option<Facts>,
+    ) {
         let record = self.get_mut(id);
         record.occurrences += 1;
+        Facts::absorb(&mut record.facts, facts);
         record.impact = record.impact.max(impact);
         record.severity = record.severity.max(severity);
         if record.caused_by.len() < CAUSES_KEPT_MAX {
@@ -414,6 +427,7 @@ impl ExceptionBook {
             explanation: opening.explanation,
             model_version: opening.model_version,
             confirmed: None,
+            facts: opening.facts,
         });
         let record = self.get_mut(id);
         // Written piece by piece: every exception opens with this note.

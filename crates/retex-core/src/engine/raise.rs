@@ -54,10 +54,14 @@ impl Engine {
         }
         let severity = self.config.rules.severity.severity(detection.impact).max(floor);
         if let Some(id) = self.state.book.exceptions.open_id(&detection.key) {
-            self.state
-                .book
-                .exceptions
-                .recur(id, detection.at, detection.impact, severity, detection.cause);
+            self.state.book.exceptions.recur(
+                id,
+                detection.at,
+                detection.impact,
+                severity,
+                detection.cause,
+                detection.facts.map(|facts| *facts),
+            );
             self.outbox.push(Output::ExceptionRecurred(id));
             return;
         }
@@ -92,6 +96,7 @@ impl Engine {
             cause: detection.cause,
             explanation: detection.explanation,
             model_version: detection.model_version,
+            facts: detection.facts.map(|facts| *facts),
         };
         let id = self.state.book.exceptions.open(opening, &self.rules_version);
         self.assign_on_open(id, detection.at, detection.cause);

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The engine's state parts: they know nothing of the engine's composition, its behaviours nor the detectors.
-const STATE_PARTS: [&str; 19] = [
+const STATE_PARTS: [&str; 20] = [
     "picture",
     "ledger",
     "interner",
@@ -26,6 +26,7 @@ const STATE_PARTS: [&str; 19] = [
     "calendar",
     "exceptions",
     "exception_commands",
+    "facts",
     "incidents",
     "deadlines",
     "refusal",
