@@ -7,7 +7,8 @@ use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use retex_core::codes::Timestamp;
-use retex_core::engine::Kpis;
+use retex_core::display;
+use retex_core::engine::{CategoryCounts, Kpis};
 
 use super::charts::{self, Bar, bar_chart};
 use super::page::{PageUser, UserBar, page, shown};
@@ -31,6 +32,11 @@ struct DashboardPage {
     pareto_chart: String,
     store_chart: String,
     root_causes: Vec<(&'static str, u64, String)>,
+    /// Money in the rules' currency: the impact open and over all exceptions.
+    impact_open: String,
+    impact_total: String,
+    /// Open exceptions per category with their impact in money.
+    open_by_category: Vec<(CategoryCounts, String)>,
     /// Per statistical detector: name (in words, so that it wraps on a phone), confirmed, refuted, pending,
     /// confirmed share.
     confirmation: Vec<(String, u64, u64, u64, String)>,
@@ -71,7 +77,8 @@ fn clock_line(engine_clock: Option<Timestamp>, wall_clock: Timestamp) -> String 
     }
 }
 
-fn dashboard_page(user: &PageUser, k: Kpis, clock: String) -> DashboardPage {
+fn dashboard_page(user: &PageUser, k: Kpis, clock: String, currency: &str) -> DashboardPage {
+    let money = |amount| display::money(amount, currency);
     let category_bars: Vec<Bar> = k
         .open_by_category
         .iter()
@@ -141,6 +148,13 @@ fn dashboard_page(user: &PageUser, k: Kpis, clock: String) -> DashboardPage {
         sla_chart: bar_chart(&sla_bars, Some(1.0)),
         pareto_chart: bar_chart(&pareto_bars, None),
         store_chart: bar_chart(&store_bars, None),
+        impact_open: money(k.impact_open),
+        impact_total: money(k.impact_total),
+        open_by_category: k
+            .open_by_category
+            .iter()
+            .map(|row| (row.clone(), money(row.impact)))
+            .collect(),
         root_causes: k
             .root_causes
             .iter()
@@ -194,7 +208,8 @@ pub(super) async fn dashboard(State(state): State<Arc<AppState>>, user: PageUser
                 let engine = live.engine();
                 let kpis = engine.kpis(clock.now(engine), user.principal.scope.as_deref());
                 let wall_clock = Timestamp::from_datetime(&Utc::now());
-                page(&dashboard_page(&user, kpis, clock_line(engine.clock(), wall_clock)))
+                let clock = clock_line(engine.clock(), wall_clock);
+                page(&dashboard_page(&user, kpis, clock, engine.currency()))
             })
             .await,
     )

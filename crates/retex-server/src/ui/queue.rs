@@ -108,7 +108,7 @@ fn queue_row(engine: &Engine, exception: &ExceptionView<'_>, now_ms: i64) -> Que
         exception_type: exception.exception_type.to_owned(),
         place: place(exception),
         severity: exception.severity,
-        impact: exception.impact.0.round_dp(2).to_string(),
+        impact: engine.money_text(exception.impact),
         due,
         overdue,
         status: exception.status,
