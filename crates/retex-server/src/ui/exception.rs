@@ -13,7 +13,10 @@ use chrono::{DateTime, FixedOffset};
 use retex_core::codes::Timestamp;
 use retex_core::command::{Action, ActionKind, Resolution, RootCause, WorkStatus};
 use retex_core::display;
-use retex_core::engine::{ApprovalState, Engine, ExceptionBrief, ExceptionView, Suggestion, TaskView, TeamMember};
+use retex_core::engine::{
+    ApprovalState, Engine, ExceptionBrief, ExceptionRecord, ExceptionView, Suggestion, TaskView, TeamMember,
+    TimelineEntry,
+};
 use serde::Deserialize;
 
 use super::incidents::{IncidentPanel, incident_panel};
@@ -21,6 +24,7 @@ use super::page::{
     NoticeQuery, PageUser, UserBar, back_with_error, back_with_notice, check_csrf, error_page, named_place, non_empty,
     page, shown,
 };
+use crate::auth::Principal;
 use crate::error::{Failure, FailureKind, Outcome};
 use crate::params::empty_as_none;
 use crate::scope::{visible_exception, visible_incident};
@@ -53,19 +57,41 @@ struct ExceptionPage<'a> {
     suggestions: Vec<SuggestionLine>,
     /// How alike the suggestions' examples are, in words.
     suggested_from: String,
-    /// Its approval request, in words, when one was made: "pending, asked by lead at ...".
-    approval: Option<String>,
-    approval_pending: bool,
-    /// The reader may approve or reject the pending request: another person, with the approver role.
-    may_decide: bool,
-    /// Nothing pending nor approved: a request may be made.
-    may_request: bool,
+    approval: ApprovalPanel,
     /// The exception's team as the assign form offers it, those on shift first; empty when the rules name no
     /// members, and the form takes any name.
     roster: Vec<RosterChoice>,
     tasks: Vec<TaskView<'a>>,
     timeline: Vec<TimelineLine<'a>>,
     incident: Option<IncidentPanel>,
+}
+
+/// The approval request as the reader sees it, and what they may do about it.
+struct ApprovalPanel {
+    /// The latest request in words, when one was made: "pending, asked by lead at ...".
+    request: Option<String>,
+    pending: bool,
+    /// The reader may approve or reject the pending request: another person, with the approver role.
+    may_decide: bool,
+    /// Nothing pending nor approved: a request may be made.
+    may_request: bool,
+}
+
+impl ApprovalPanel {
+    fn of(engine: &Engine, record: &ExceptionRecord, reader: &Principal, time: &impl Fn(Timestamp) -> String) -> Self {
+        let pending = record
+            .approval
+            .as_ref()
+            .is_some_and(|approval| approval.decision.is_none());
+        let approved = record.approval.as_ref().is_some_and(ApprovalState::is_approved);
+        let approver_role = engine.approver_role(record.key.exception_type);
+        Self {
+            request: (record.approval.as_ref()).map(|approval| approval_words(approval, approver_role, time)),
+            pending,
+            may_decide: engine.may_decide_approval(record.id, &reader.name, reader.role.name()),
+            may_request: !pending && !approved,
+        }
+    }
 }
 
 /// When an exception opened and falls due, in its location's zone.
@@ -82,6 +108,18 @@ struct TimelineLine<'a> {
     action: &'a str,
     detail: &'a str,
     seq: u64,
+}
+
+impl<'a> TimelineLine<'a> {
+    fn of(entry: &'a TimelineEntry, time: &impl Fn(Timestamp) -> String) -> Self {
+        Self {
+            at: time(entry.at),
+            actor: &entry.actor,
+            action: &entry.action,
+            detail: &entry.detail,
+            seq: entry.seq,
+        }
+    }
 }
 
 /// A team member as the assign form lists them: `ann (on shift, 3 open)`.
@@ -181,12 +219,6 @@ fn page_of<'a>(
     let time = |at: Timestamp| display::local_time(at, zone);
     let suggestions = engine.suggestions(id);
     let first = suggestions.first();
-    let pending = record
-        .approval
-        .as_ref()
-        .is_some_and(|approval| approval.decision.is_none());
-    let approved = record.approval.as_ref().is_some_and(ApprovalState::is_approved);
-    let role = user.principal.role.name();
     ExceptionPage {
         user: UserBar::of(user),
         notice: query.notice,
@@ -214,13 +246,7 @@ fn page_of<'a>(
         ),
         suggested_from: first.map(|first| first.similar_to.clone()).unwrap_or_default(),
         suggestions: suggestions.iter().map(SuggestionLine::of).collect(),
-        approval: record
-            .approval
-            .as_ref()
-            .map(|approval| approval_words(approval, brief.approval.approver_role, &time)),
-        approval_pending: pending,
-        may_decide: engine.may_decide_approval(id, &user.principal.name, role),
-        may_request: !pending && !approved,
+        approval: ApprovalPanel::of(engine, record, &user.principal, &time),
         roster: engine
             .team_roster(e.team, engine.clock().unwrap_or(Timestamp(0)))
             .iter()
@@ -232,16 +258,8 @@ fn page_of<'a>(
             .filter(|task| task.exception == id)
             .map(|task| engine.task_view(task))
             .collect(),
-        timeline: record
-            .timeline
-            .iter()
-            .map(|entry| TimelineLine {
-                at: time(entry.at),
-                actor: &entry.actor,
-                action: &entry.action,
-                detail: &entry.detail,
-                seq: entry.seq,
-            })
+        timeline: (record.timeline.iter())
+            .map(|entry| TimelineLine::of(entry, &time))
             .collect(),
         e,
         brief,
