@@ -61,7 +61,8 @@ struct ExceptionPage<'a> {
     /// The exception's team as the assign form offers it, those on shift first; empty when the rules name no
     /// members, and the form takes any name.
     roster: Vec<RosterChoice>,
-    tasks: Vec<TaskView<'a>>,
+    /// Its tasks, each with the name of the product it is about, if any.
+    tasks: Vec<(TaskView<'a>, Option<String>)>,
     timeline: Vec<TimelineLine<'a>>,
     incident: Option<IncidentPanel>,
 }
@@ -256,7 +257,11 @@ fn page_of<'a>(
             .tasks()
             .iter()
             .filter(|task| task.exception == id)
-            .map(|task| engine.task_view(task))
+            .map(|task| {
+                let view = engine.task_view(task);
+                let product = (view.sku.and_then(|sku| engine.sku_id(sku))).map(|sku| engine.product_label(sku));
+                (view, product)
+            })
             .collect(),
         timeline: (record.timeline.iter())
             .map(|entry| TimelineLine::of(entry, &time))

@@ -362,7 +362,8 @@ const FOUR_EYES: &str = "[approvals.count_variance]\nabove = 500\nrole = \"opera
 
 #[test]
 fn the_exception_page_explains_itself_in_names_money_and_local_time() {
-    let server = Server::with_world_and_rules(FOUR_EYES);
+    let recount = "[[actions]]\ntype = \"count_variance\"\non = \"open\"\ndo = \"request_recount\"\n";
+    let server = Server::with_world_and_rules(&format!("{FOUR_EYES}{recount}"));
     let cookie = server.login("lead");
     let headers = [("cookie", cookie.as_str())];
     let list = server
@@ -382,6 +383,7 @@ fn the_exception_page_explains_itself_in_names_money_and_local_time() {
          operations_lead",
         r#"<span class="badge badge-waiting" id="unacknowledged">not acknowledged</span>"#,
         r#"value="ack">Acknowledge</button>"#,
+        r#"<td>count K1 at S2 <span class="muted">· K1 (Kettle)</span></td>"#,
     ] {
         assert!(page.contains(expected), "{expected} missing: {page}");
     }
