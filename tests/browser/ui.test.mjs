@@ -1,10 +1,12 @@
 // The web UI in headless Chromium: a lead logs in, works an exception from the queue to resolution (what
-// happened, evidence, refusals shown as errors, the four-eyes approval of a second lead), and reads the
-// dashboard's charts; a store user counts on the mobile store page and cannot open another store's exception.
+// happened, evidence, refusals shown as errors, the four-eyes approval of a second lead), filters, sorts and
+// bulk-assigns the queue, and reads the dashboard's charts; a store user counts on the mobile store page and
+// cannot open another store's exception.
 //
-// Runs the real `retex` binary (RETEX_BIN) on a temporary SQLite file with the server tests' world, and Debian's
-// Chromium (CHROMIUM, default /usr/bin/chromium) through playwright-core. With RETEX_SCREENSHOTS set, saves
-// screenshots of an exception page at 390 and 1280 px into that folder.
+// Runs the real `retex` binary (RETEX_BIN) on a temporary SQLite file with the server tests' world and a third
+// store's exceptions (queue.ndjson), and Debian's Chromium (CHROMIUM, default /usr/bin/chromium) through
+// playwright-core. With RETEX_SCREENSHOTS set, the queue and an exception page are saved there at phone and desk
+// widths, for review.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +19,8 @@ import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const world = join(here, '..', '..', 'crates', 'retex-server', 'tests', 'data', 'world.ndjson');
+const thirdStore = join(here, 'queue.ndjson');
+const screenshots = process.env.RETEX_SCREENSHOTS;
 const rules = join(here, 'rules.toml');
 const bin = process.env.RETEX_BIN;
 const password = 'correct horse';
@@ -35,7 +39,7 @@ before(async () => {
   assert.ok(bin, 'set RETEX_BIN to the retex binary');
   dir = mkdtempSync(join(tmpdir(), 'retex-browser-'));
   const db = join(dir, 'retex.db');
-  retex(['ingest', '--db', db, '--rules', rules, world]);
+  retex(['ingest', '--db', db, '--rules', rules, world, thirdStore]);
   retex(['user', 'add', '--db', db, 'lead', '--role', 'operations_lead'], password + '\n');
   retex(['user', 'add', '--db', db, 'olga', '--role', 'operations_lead'], password + '\n');
   retex(['user', 'add', '--db', db, 'ada', '--role', 'admin'], password + '\n');
@@ -62,14 +66,13 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/// Saves the page at phone and desktop width into RETEX_SCREENSHOTS, when set.
-async function screenshots(page, name) {
-  const folder = process.env.RETEX_SCREENSHOTS;
-  if (!folder) return;
-  mkdirSync(folder, { recursive: true });
+// Saves the page at phone and desk width into RETEX_SCREENSHOTS, when set.
+async function saveScreenshots(page, name) {
+  if (!screenshots) return;
+  mkdirSync(screenshots, { recursive: true });
   for (const width of [390, 1280]) {
     await page.setViewportSize({ width, height: 900 });
-    await page.screenshot({ path: join(folder, `${name}-${width}.png`), fullPage: true });
+    await page.screenshot({ path: join(screenshots, `${name}-${width}.png`), fullPage: true });
   }
 }
 
@@ -89,7 +92,7 @@ test('a lead works an exception from the queue to resolution', async () => {
   const rows = page.locator('table.queue tbody tr');
   assert.ok((await rows.count()) >= 2, 'the queue lists the open exceptions');
   // Work on store S2's exception; the store user's test below needs S1's still open.
-  const first = rows.filter({ has: page.locator('td:nth-child(3)', { hasText: /^S2/ }) }).first().locator('a');
+  const first = rows.filter({ has: page.locator('td.place', { hasText: /^S2/ }) }).first().locator('a');
   const id = (await first.textContent()).trim();
   await first.click();
   await page.waitForURL(`${base}/exceptions/${id}`);
@@ -138,7 +141,7 @@ test('a lead works an exception from the queue to resolution', async () => {
   assert.equal(await page.locator('form.approve').count(), 0, 'the requester cannot decide their own request');
   await resolve(/error=/);
   assert.match(await page.textContent('#error'), /lead asked for approval, still pending/);
-  await screenshots(page, 'exception');
+  await saveScreenshots(page, 'exception');
   await page.setViewportSize({ width: 1280, height: 720 });
 
   const olga = await logIn('olga');
@@ -159,6 +162,61 @@ test('a lead works an exception from the queue to resolution', async () => {
   await page.close();
 });
 
+test('a lead filters the queue, sorts it by a column and assigns the selected rows at once', async () => {
+  const page = await logIn('lead');
+  await page.click('details.filter-panel summary');
+  await page.fill('form.filters input[name=location]', 's3');
+  await page.fill('form.filters input[name=category]', 'GROCERY');
+  await page.click('form.filters button[type=submit]');
+  await page.waitForURL(/location=s3/);
+  const chips = (await page.locator('.chips a.chip').allTextContents()).map((text) => text.replace(/\s+/g, ' ').trim());
+  assert.deepEqual(chips, ['location: s3 ×', 'category: GROCERY ×'], 'the filters in force, whatever their case');
+  const places = await page.locator('table.queue tbody td.place').allTextContents();
+  assert.ok(places.length >= 3 && places.every((text) => text.startsWith('S3')), `only S3: ${places}`);
+  assert.match(await page.textContent('#showing'), new RegExp(`^1–${places.length} of ${places.length} · sorted by due`));
+
+  await page.click('table.queue th.num a');
+  await page.waitForURL(/sort=impact/);
+  assert.equal(await page.getAttribute('table.queue th.num', 'aria-sort'), 'descending');
+  const impacts = (await page.locator('table.queue tbody td.num').allTextContents()).map(Number);
+  assert.deepEqual(impacts, [...impacts].sort((a, b) => b - a), 'largest impact first');
+
+  const boxes = page.locator('table.queue tbody input[name=id]');
+  const chosen = [await boxes.nth(0).getAttribute('value'), await boxes.nth(1).getAttribute('value')];
+  await boxes.nth(0).check();
+  await boxes.nth(1).check();
+  assert.equal((await page.textContent('#selected-count')).trim(), '(2 selected)');
+  await page.fill('fieldset.bulk input[name=assignee]', 'olga');
+  await page.click('fieldset.bulk button[value=assign]');
+  await page.waitForURL(/notice=/);
+  assert.equal((await page.textContent('.notice')).trim(), '2 assigned to olga');
+  assert.match(page.url(), /sort=impact.*location=s3/, 'back on the same rows, in the same order');
+  for (const id of chosen) {
+    const row = page.locator('table.queue tbody tr', { has: page.locator(`input[value="${id}"]`) });
+    assert.equal((await row.locator('td.assignee').textContent()).trim(), 'olga', `#${id}`);
+  }
+
+  await page.check('#select-all');
+  const all = await boxes.count();
+  assert.equal(await page.locator('table.queue tbody input[name=id]:checked').count(), all);
+  await page.click('fieldset.bulk button[value=acknowledge]');
+  await page.waitForURL(/notice=/);
+  assert.equal((await page.textContent('.notice')).trim(), `${all} acknowledged`);
+  await boxes.nth(0).check();
+  await page.click('fieldset.bulk button[value=acknowledge]');
+  await page.waitForURL(/notice=/);
+  assert.match(await page.textContent('.notice'), /^0 acknowledged; #\d+ refused: already acknowledged by lead at /);
+
+  if (screenshots) mkdirSync(screenshots, { recursive: true });
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the queue scrolls sideways at ${width} px by ${overflow} px`);
+    if (screenshots) await page.screenshot({ path: join(screenshots, `queue-${width}.png`), fullPage: true });
+  }
+  await page.close();
+});
+
 test('the dashboard shows its charts', async () => {
   const page = await logIn('lead');
   await page.click('nav >> text=Dashboard');
@@ -170,13 +228,24 @@ test('the dashboard shows its charts', async () => {
   assert.ok((await page.locator('#chart-stores rect.bar').count()) >= 1, 'store rates drawn as bars');
   // Every statistical detector has its row of field confirmations, at phone width without sideways scrolling.
   const detectors = await page.locator('#confirmation tbody td:first-child').allTextContents();
-  assert.deepEqual(detectors, ['low stock', 'phantom stock', 'customer complaint', 'store exception rate']);
+  assert.deepEqual(detectors, ['low stock', 'phantom stock', 'customer complaint', 'store exception rate', 'shrink anomaly']);
   await page.setViewportSize({ width: 390, height: 844 });
   const overflow = await page.evaluate(() => {
     const table = document.querySelector('#confirmation');
     return table.getBoundingClientRect().right - document.documentElement.clientWidth;
   });
   assert.ok(overflow <= 0, `the confirmation table fits a phone (${overflow} px too wide)`);
+  // The period picker: all time, then that period's printable report and its CSV.
+  await page.click('nav.quick >> text=All time');
+  await page.waitForURL(`${base}/dashboard?period=all`);
+  assert.match(await page.locator('#period').textContent(), /Exceptions opened at any time/);
+  assert.ok((await page.locator('#by-type tbody tr').count()) >= 2, 'a total row and a row per type');
+  await page.click('#period >> text=Report for this period');
+  await page.waitForURL(/\/reports\?period=all$/);
+  assert.equal(await page.locator('h1').textContent(), 'Exceptions report, all time');
+  const csv = await page.request.get(base + (await page.locator('#report-csv').getAttribute('href')));
+  assert.equal(csv.headers()['content-type'], 'text/csv; charset=utf-8');
+  assert.match(await csv.text(), /^from,to,type,category,opened,/);
   await page.close();
 });
 
@@ -224,7 +293,7 @@ test('a store user cannot open another store\'s exception', async () => {
   await lead.close();
 
   const page = await logIn('sam');
-  const locations = await page.locator('table.queue tbody tr td:nth-child(3)').allTextContents();
+  const locations = await page.locator('table.queue tbody tr td.place').allTextContents();
   assert.ok(locations.length > 0 && locations.every((text) => text.startsWith('S1')), `only S1: ${locations}`);
 
   // The store page at phone width: the requested recount, then a count with the barcode field.

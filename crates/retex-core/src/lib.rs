@@ -15,8 +15,10 @@
 //! - [`rules`]: the exception taxonomy as configuration: defaults, the TOML rules file, custom conditions.
 //! - [`import`]: CSV files of master data and counts as events.
 //! - [`fuzzing`]: what must hold for any input at every door, for the fuzz targets and their corpus.
+//! - [`anomaly`]: a streaming anomaly detector with fixed-size state per series (NAB-measured; daily shrink).
 //! - [`engine`]: the operational picture (master data, stock ledger, documents), the deadline queue, snapshots.
 
+pub mod anomaly;
 pub mod codes;
 pub mod command;
 pub mod display;

@@ -27,7 +27,8 @@
 //!   - [`nab::corpus`]: NAB's files from text (series, results, label windows, the compact score file).
 //!   - [`nab::scorer`]: NAB v1.1's scoring: windows, probation, the scaled sigmoid, profiles, the corpus-wide
 //!     threshold sweep and the null/perfect normalisation.
-//!   - [`nab::detector`]: [`nab::StreamingDetector`], fixed-size state per series, causal and deterministic.
+//!   - the detector itself is `retex_core::anomaly` (the engine runs it on each store's daily shrink), re-exported
+//!     here as [`nab::StreamingDetector`].
 //!
 //! `build.rs` reads `data/bitext/` and `data/complaint_supplement.csv` and writes the trained models to
 //! `OUT_DIR`. `data/scms/` holds the SCMS delivery history for the late-risk tests and its time-split example;

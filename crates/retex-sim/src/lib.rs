@@ -17,7 +17,7 @@
 //! - `world`: the state, the action queue and the day loop; `emit`: events out as NDJSON.
 //! - `catalog`, `network`, `demand`: the assortment and suppliers, the locations and time zones, the customers.
 //! - `master`: master data, opening stock and master-data defects.
-//! - `stores`: baskets at the tills, cycle counts, theft, misplaced stock, miscounts.
+//! - `stores`: baskets at the tills, cycle counts, theft, misplaced stock, miscounts; `spree`: organised theft.
 //! - `replenish`: warehouse-to-store transfers and their faults, and the headline chain's start.
 //! - `purchasing`: purchase orders, supplier notices and deliveries, and supplier faults.
 //! - `pricing`: prices, promotions and pricing faults.
@@ -40,6 +40,7 @@ mod replenish;
 mod returns;
 pub mod scenario;
 pub mod score;
+mod spree;
 mod stock;
 mod stores;
 pub mod suggestion_score;

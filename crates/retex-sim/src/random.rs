@@ -1,7 +1,7 @@
 //! Seeded random streams and the few distributions the world needs (normal, lognormal, gamma, Poisson, weighted
 //! picks).
 //!
-//! The world draws from separate streams (catalogue, demand, operations, faults), each seeded from the
+//! The world draws from separate streams (catalogue, demand, operations, faults, theft sprees), each seeded from the
 //! scenario's seed, so that changing a fault rate does not reshuffle the customers' demand. `rand` 0.9 without
 //! `rand_distr` offers uniform draws only; the rest is a handful of textbook formulas.
 
@@ -21,6 +21,7 @@ pub(crate) enum Stream {
     Demand = 2,
     Operations = 3,
     Faults = 4,
+    Sprees = 5,
 }
 
 pub(crate) fn stream(seed: u64, stream: Stream) -> SmallRng {

@@ -96,6 +96,8 @@ pub struct FaultRates {
     pub miscount: f64,
     /// Per store and day: units are stolen without any event.
     pub shrink: f64,
+    /// Per store and day from the third week: organised theft takes several dear items at once.
+    pub shrink_spree: f64,
     /// Per store and day: a fast mover's shelf stock vanishes (misplaced) while the ledger keeps it.
     pub phantom_stock: f64,
     /// Per purchase order, times the supplier's unreliability: a delay notice or a late delivery.
@@ -139,6 +141,7 @@ impl Default for FaultRates {
             damaged_transfer: 0.005,
             miscount: 0.001,
             shrink: 0.12,
+            shrink_spree: 0.005,
             phantom_stock: 0.1,
             supplier_slip: 0.08,
             short_delivery: 0.05,
@@ -168,6 +171,7 @@ impl FaultRates {
             damaged_transfer: self.damaged_transfer * factor,
             miscount: self.miscount * factor,
             shrink: self.shrink * factor,
+            shrink_spree: self.shrink_spree * factor,
             phantom_stock: self.phantom_stock * factor,
             supplier_slip: self.supplier_slip * factor,
             short_delivery: self.short_delivery * factor,

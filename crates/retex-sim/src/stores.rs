@@ -116,6 +116,7 @@ impl World<'_> {
         }
         self.plan_baskets(store, hours);
         self.plan_supply_upsets(store, day_start);
+        self.plan_spree(store, day, hours.opens_at, hours.closes_at);
         for kind in [StockLossKind::Shrink, StockLossKind::Misplaced] {
             let base_rate = match kind {
                 StockLossKind::Shrink => self.rates.shrink,

@@ -33,6 +33,7 @@ pub(crate) enum ExceptionType {
     MasterData,
     StoreExceptionRate,
     LowStock,
+    ShrinkAnomaly,
 }
 
 impl ExceptionType {
@@ -55,6 +56,7 @@ impl ExceptionType {
             Self::MasterData => "master_data",
             Self::StoreExceptionRate => "store_exception_rate",
             Self::LowStock => "low_stock",
+            Self::ShrinkAnomaly => "shrink_anomaly",
         }
     }
 
@@ -63,17 +65,22 @@ impl ExceptionType {
     pub(crate) fn is_statistical(self) -> bool {
         matches!(
             self,
-            Self::LowStock | Self::PhantomStock | Self::StoreExceptionRate | Self::CustomerComplaint
+            Self::LowStock
+                | Self::PhantomStock
+                | Self::StoreExceptionRate
+                | Self::CustomerComplaint
+                | Self::ShrinkAnomaly
         )
     }
 }
 
 /// The statistical types, as written in `truth.json`.
-const STATISTICAL_TYPES: [ExceptionType; 4] = [
+const STATISTICAL_TYPES: [ExceptionType; 5] = [
     ExceptionType::LowStock,
     ExceptionType::PhantomStock,
     ExceptionType::StoreExceptionRate,
     ExceptionType::CustomerComplaint,
+    ExceptionType::ShrinkAnomaly,
 ];
 
 /// The kinds of fault the simulator injects.
@@ -98,6 +105,7 @@ pub(crate) enum FaultKind {
     CustomerComplaint,
     TroubledStore,
     Stockout,
+    ShrinkSpree,
 }
 
 impl FaultKind {
@@ -122,6 +130,7 @@ impl FaultKind {
             Self::CustomerComplaint => "customer_complaint",
             Self::TroubledStore => "troubled_store",
             Self::Stockout => "stockout",
+            Self::ShrinkSpree => "shrink_spree",
         }
     }
 }

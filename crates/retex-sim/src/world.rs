@@ -44,6 +44,7 @@ pub(crate) enum Action {
     Count(Box<CountTask>),
     Basket(Box<Basket>),
     StockLoss { store: usize, kind: StockLossKind },
+    Spree { store: usize },
     FindStock(Box<FoundStock>),
     ReplenishStores,
     ReceiveTransfer(Box<Transfer>),
@@ -128,6 +129,8 @@ pub(crate) struct World<'a> {
     pub(crate) operations_rng: SmallRng,
     /// Whether and how a fault happens.
     pub(crate) faults_rng: SmallRng,
+    /// Whether and where organised theft strikes (`spree`).
+    pub(crate) sprees_rng: SmallRng,
     /// Stores whose store-level faults are more frequent.
     pub(crate) troubled_stores: Vec<bool>,
     /// Midnight (or whatever instant) starting the first simulated day.
@@ -171,6 +174,7 @@ impl<'a> World<'a> {
             demand_rng: stream(scenario.seed, Stream::Demand),
             operations_rng: stream(scenario.seed, Stream::Operations),
             faults_rng: stream(scenario.seed, Stream::Faults),
+            sprees_rng: stream(scenario.seed, Stream::Sprees),
             troubled_stores,
             start,
             horizon: Timestamp(start.0 + i64::from(scenario.days) * DAY),
@@ -272,6 +276,7 @@ impl<'a> World<'a> {
             Action::Count(task) => self.run_count_task(*task),
             Action::Basket(basket) => self.ring_up_basket(*basket),
             Action::StockLoss { store, kind } => self.lose_stock(store, kind),
+            Action::Spree { store } => self.run_spree(store),
             Action::FindStock(found) => self.find_stock(*found),
             Action::ReplenishStores => self.replenish_stores(),
             Action::ReceiveTransfer(transfer) => self.receive_transfer(*transfer),

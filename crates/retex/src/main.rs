@@ -71,6 +71,9 @@ enum Command {
     Silence(silence_cmd::SilenceArgs),
     /// Print incidents: linked exceptions with their probable root cause.
     Incidents(report::IncidentsArgs),
+    /// Report a period (a week, a month, any span): SLA compliance, MTTA, MTTR, repeats, resolution quality and
+    /// impact of the exceptions opened in it, per type, as CSV or a printable HTML file.
+    Report(report::ReportArgs),
     /// Check a rules file, or print the default rules.
     Rules(rules_cmd::RulesArgs),
     /// Replay the log through two rule sets in memory and compare what they raise.
@@ -125,6 +128,7 @@ fn main() -> ExitCode {
         Command::Restore(args) => backup::restore(&args),
         Command::Silence(args) => silence_cmd::run(&args),
         Command::Incidents(args) => report::incidents(&args),
+        Command::Report(args) => report::report(&args),
         Command::Rules(args) => rules_cmd::run(&args),
         Command::Backtest(args) => backtest::run(&args),
         Command::Tick(args) => report::tick(&args),

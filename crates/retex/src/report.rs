@@ -1,4 +1,5 @@
-//! Read commands (`stock`, `exceptions`), `tick`, and `schema`: the engine's picture as a table or as NDJSON.
+//! Read commands (`stock`, `exceptions`, `incidents`, `report`), `tick`, and `schema`: the engine's picture as a
+//! table, NDJSON, or a period's report as CSV or HTML.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -6,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use retex_core::codes::Timestamp;
+use retex_core::engine::Period;
 use serde::Serialize;
 
 use crate::store_args::StoreArgs;
@@ -140,6 +142,60 @@ pub fn incidents(args: &IncidentsArgs) -> anyhow::Result<ExitCode> {
             view.impact.to_string(),
         ]
     })
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ReportFormat {
+    Csv,
+    Html,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// A month (2026-11), an ISO week (2026-W47), a day (2026-11-30) or `all`; default: the last complete week
+    /// before the engine's clock.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    period: Option<String>,
+    /// The start, an RFC 3339 instant or a day; with --to.
+    #[arg(long, requires = "to")]
+    from: Option<String>,
+    /// The end, an RFC 3339 instant (excluded) or a day (included); with --from.
+    #[arg(long, requires = "from")]
+    to: Option<String>,
+    #[arg(long, value_enum, default_value = "csv")]
+    format: ReportFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(long)]
+    out: Option<std::path::PathBuf>,
+}
+
+/// The KPIs of exceptions opened in a period, per type, at the engine's clock: CSV, or a printable HTML file.
+pub fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let live = args.store.open_existing_live()?;
+    let engine = live.engine();
+    let Some(now) = engine.clock() else {
+        anyhow::bail!("the store holds no event yet: there is nothing to report");
+    };
+    let period = match (args.period.as_deref(), &args.from, &args.to) {
+        (Some("all"), _, _) => None,
+        (Some(name), _, _) => Some(Period::named(name).map_err(|problem| anyhow::anyhow!("--period: {problem}"))?),
+        (None, Some(from), Some(to)) => {
+            Some(Period::between(from, to).map_err(|problem| anyhow::anyhow!("--from, --to: {problem}"))?)
+        }
+        _ => Some(Period::last_full_week(now)),
+    };
+    let kpis = engine.kpis_over(now, None, period);
+    let text = match args.format {
+        ReportFormat::Csv => retex_server::ui::report_csv(&kpis),
+        ReportFormat::Html => retex_server::ui::report_file(&kpis, period, engine.currency()),
+    };
+    match &args.out {
+        Some(path) => std::fs::write(path, text).with_context(|| format!("write {}", path.display()))?,
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints rows as NDJSON, or as a table with `headers` and the cells `cells_of` gives each row.

@@ -27,6 +27,9 @@ impl Engine {
             EventBody::Sale(sale) => self.apply_sale(sale, cause),
             EventBody::Adjustment(adjustment) => {
                 let (location, sku) = self.state.picture.position_ids(&adjustment.location, &adjustment.sku);
+                if adjustment.qty.is_negative() && adjustment.reason != AdjustmentReason::Correction {
+                    self.record_shrink(location, sku, -adjustment.qty);
+                }
                 self.move_on_hand(location, sku, adjustment.qty, Movement::Adjustment, cause);
                 self.check_low_stock(location, sku, cause);
             }
@@ -277,6 +280,9 @@ impl Engine {
         }
         self.answer_phantom_by_count(location, sku, count.counted, before, cause);
         self.resolve_phantom_stock(location, sku, cause);
+        if variance.is_negative() {
+            self.record_shrink(location, sku, -variance);
+        }
         self.move_on_hand(location, sku, variance, Movement::Adjustment, cause);
         self.restart_silence(location, sku, cause.at);
         self.check_low_stock(location, sku, cause);

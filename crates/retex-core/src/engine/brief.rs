@@ -260,7 +260,8 @@ fn reference_kind(type_ref: TypeRef) -> &'static str {
         | ExceptionType::LowStock
         | ExceptionType::PhantomStock
         | ExceptionType::PriceMismatch
-        | ExceptionType::StoreExceptionRate => "document",
+        | ExceptionType::StoreExceptionRate
+        | ExceptionType::ShrinkAnomaly => "document",
     }
 }
 

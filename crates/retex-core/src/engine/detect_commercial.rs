@@ -25,8 +25,8 @@ impl Engine {
         self.state.workflow.deadlines.schedule(midnight, Deadline::Daily);
     }
 
-    /// The daily deadline: queues the next one, forgets till receipts older than any return window, and tests
-    /// the store exception rates.
+    /// The daily deadline: queues the next one, forgets till receipts older than any return window, tests the
+    /// store exception rates and closes each store's day of shrink.
     pub(super) fn fire_daily(&mut self, due_at: Timestamp) {
         self.state
             .workflow
@@ -34,6 +34,7 @@ impl Engine {
             .schedule(Timestamp(due_at.0 + Timestamp::MILLIS_PER_DAY), Deadline::Daily);
         self.forget_old_receipts(due_at);
         self.fire_store_rate_check(due_at);
+        self.close_shrink_days(due_at);
     }
 
     /// A return more than `return_days` after its sale breaks the policy whether or not Retex remembers the

@@ -36,11 +36,14 @@ impl TypeRef {
         matches!(self, TypeRef::BuiltIn(exception_type) if exception_type.is_statistical())
     }
 
-    /// Confirmed when a person resolves it: a complaint or a store's rate, which nothing but a person checks.
+    /// Confirmed when a person resolves it: a complaint, a store's rate or its shrink, which nothing but a
+    /// person checks.
     pub fn confirmed_by_resolution(self) -> bool {
         matches!(
             self,
-            TypeRef::BuiltIn(ExceptionType::CustomerComplaint | ExceptionType::StoreExceptionRate)
+            TypeRef::BuiltIn(
+                ExceptionType::CustomerComplaint | ExceptionType::StoreExceptionRate | ExceptionType::ShrinkAnomaly
+            )
         )
     }
 }
@@ -255,6 +258,10 @@ pub struct ExceptionSummary {
     pub severity: Severity,
     /// The assignee, by [`ExceptionBook::person`] id.
     pub assignee: Option<u32>,
+    /// Acknowledged by a person.
+    pub acknowledged: bool,
+    /// Its acknowledge or resolve target was missed.
+    pub breached: bool,
 }
 
 const _: () = assert!(size_of::<ExceptionSummary>() == 48);
@@ -275,6 +282,8 @@ impl ExceptionSummary {
             status: record.status,
             severity: record.severity,
             assignee: record.assignee.as_deref().map(|name| people.intern(name)),
+            acknowledged: record.acknowledged_at.is_some(),
+            breached: record.ack_breached || record.resolve_breached,
         }
     }
 
@@ -526,6 +535,11 @@ impl ExceptionBook {
             }
             self.load[person] = self.load[person].saturating_add_signed(delta);
         }
+    }
+
+    /// Everyone who was ever an assignee, by person id.
+    pub fn people(&self) -> &Interner {
+        &self.people
     }
 
     /// The person id of a name that was ever an assignee.

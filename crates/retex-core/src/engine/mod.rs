@@ -29,6 +29,7 @@ mod detect_commercial;
 mod detect_documents;
 mod detect_inventory;
 mod detect_messages;
+mod detect_shrink;
 mod documents;
 mod escalation;
 mod exception_commands;
@@ -42,10 +43,12 @@ mod ledger;
 mod master;
 mod picture;
 mod query;
+mod query_order;
 mod raise;
 mod receipts;
 mod refusal;
 mod roster;
+mod shrink_series;
 mod silence_records;
 mod silences;
 mod sorted_map;
@@ -69,10 +72,14 @@ pub use exceptions::{
 pub use incidents::{Filing, Incident, IncidentBook, Touch};
 pub use insight::{Insight, MessageIntent, RateTestParams, StoreWindow};
 pub use interner::Interner;
-pub use kpis::{AgingBucket, CategoryCounts, ConfirmationRate, Kpis, RootCauseCount, StoreRate};
+pub use kpis::{
+    AgingBucket, CategoryCounts, ConfirmationRate, FlowFigures, Kpis, Period, PeriodView, RootCauseCount, StoreRate,
+    TypeFigures,
+};
 pub use ledger::{Ledger, LocationId, Position, SkuId};
 pub use master::MasterData;
-pub use query::{Cursor, ExceptionOrder, ExceptionPage, ExceptionQuery, StatusFilter, StatusGroup};
+pub use query::{ExceptionPage, ExceptionQuery, PageStart, StatusFilter, StatusGroup};
+pub use query_order::{CURSOR_PATTERN, CURSOR_TEXT_BYTES_MAX, Cursor, ExceptionOrder, Sort};
 pub use refusal::{Refusal, RefusalKind};
 pub use roster::TeamMember;
 pub use silence_records::SilenceRecord;
@@ -91,7 +98,7 @@ use crate::event::Event;
 use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 21;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 22;
 
 impl Engine {
     /// Applies one log entry and returns what it changed. `seq` must be greater than every sequence number

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::codes::{DocumentNumber, Qty, SupplierCode, Timestamp};
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::receipts::ReceiptBook;
+use crate::engine::shrink_series::ShrinkSeries;
 use crate::engine::sorted_map;
 
 pub use crate::engine::day_ring::{DayRing, day_of};
@@ -179,6 +180,9 @@ pub struct DetectorStats {
     /// Closed POs' deliveries, late or not, for `po_late_risk`: the chain's, per supplier, and per lane
     /// (supplier and receiving location).
     pub chain_deliveries: DeliveryRecord,
+    /// Per location that lost stock, its shrink day by day, for `shrink_anomaly`.
+    #[serde(with = "sorted_map")]
+    pub shrink: FxHashMap<LocationId, ShrinkSeries>,
     #[serde(with = "sorted_map")]
     pub supplier_deliveries: FxHashMap<SupplierCode, DeliveryRecord>,
     #[serde(with = "sorted_map")]

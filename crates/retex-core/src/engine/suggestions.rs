@@ -121,7 +121,7 @@ type Choice = (RootCause, Option<Resolution>);
 
 /// Whether a person's resolution held: not reopened within the window of a resolution, and the first repeat, if
 /// any, opened more than the window after the last one.
-fn held(example: &ExceptionRecord, first_repeat_at: Option<Timestamp>) -> bool {
+pub(super) fn resolution_held(example: &ExceptionRecord, first_repeat_at: Option<Timestamp>) -> bool {
     let within_window = |from: Timestamp, to: Timestamp| (0..=HOLD_WINDOW_MS).contains(&(to.0 - from.0));
     let mut resolved_at = None;
     for entry in &example.timeline {
@@ -164,7 +164,7 @@ impl Engine {
             let depth = class.depth_shared(&self.similarity_class(example));
             let tally = by_depth[depth].entry((root_cause, example.resolution)).or_default();
             tally.chosen += 1;
-            tally.held += u32::from(held(example, book.first_repeat_at(example.id)));
+            tally.held += u32::from(resolution_held(example, book.first_repeat_at(example.id)));
         }
         let Some(depth) = evidence_depth(&by_depth) else {
             return Vec::new();

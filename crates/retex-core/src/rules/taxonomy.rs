@@ -36,6 +36,7 @@ crate::wire_names! {
         MasterData = "master_data",
         StoreExceptionRate = "store_exception_rate",
         PoLateRisk = "po_late_risk",
+        ShrinkAnomaly = "shrink_anomaly",
     }
 }
 
@@ -89,6 +90,13 @@ crate::wire_names! {
         RiskThreshold = "risk_threshold",
         /// `po_late_risk`: a supplier is judged once this many of its POs have been delivered.
         MinDeliveries = "min_deliveries",
+        /// `shrink_anomaly`: a day's shrink at cost below this is never reported, however unusual.
+        MinShrink = "min_shrink",
+        /// `shrink_anomaly`: a day is abnormal when the detector's score reaches this (0 to 1).
+        AnomalyScore = "anomaly_score",
+        /// `shrink_anomaly`: a day with fewer losses than this is never reported: one large loss is its own
+        /// `count_variance`, an unusual day is several at once.
+        MinLosses = "min_losses",
     }
 }
 
@@ -109,7 +117,9 @@ impl ExceptionType {
 
     pub fn category(self) -> &'static str {
         match self {
-            Self::CountVariance | Self::NegativeStock | Self::LowStock | Self::PhantomStock => "inventory",
+            Self::CountVariance | Self::NegativeStock | Self::LowStock | Self::PhantomStock | Self::ShrinkAnomaly => {
+                "inventory"
+            }
             Self::TransferOverdue | Self::TransferMismatch => "transfer",
             Self::PoLate | Self::PoShort | Self::PoLateRisk => "supplier",
             Self::DamagedReceipt => "quality",
@@ -138,6 +148,7 @@ impl ExceptionType {
             Self::OrderAtRisk | Self::AllocationShort | Self::OrderCancelledStockout => "web operations",
             Self::MasterData => "data governance",
             Self::StoreExceptionRate => "regional manager",
+            Self::ShrinkAnomaly => "loss prevention",
         }
     }
 
@@ -147,9 +158,11 @@ impl ExceptionType {
             Self::OrderAtRisk | Self::AllocationShort | Self::OrderCancelledStockout | Self::PromotionConflict => {
                 Severity::High
             }
-            Self::NegativeStock | Self::CustomerComplaint | Self::RefundOverdue | Self::StoreExceptionRate => {
-                Severity::Medium
-            }
+            Self::NegativeStock
+            | Self::CustomerComplaint
+            | Self::RefundOverdue
+            | Self::StoreExceptionRate
+            | Self::ShrinkAnomaly => Severity::Medium,
             _ => Severity::Low,
         }
     }
@@ -192,6 +205,11 @@ impl ExceptionType {
             (Param::MinSaleLines, decimal(200, 0)),
             (Param::MinExceptions, decimal(5, 0)),
         ];
+        const SHRINK_ANOMALY: &[(Param, Decimal)] = &[
+            (Param::MinShrink, decimal(100, 0)),
+            (Param::AnomalyScore, decimal(25, 2)),
+            (Param::MinLosses, decimal(4, 0)),
+        ];
         match self {
             Self::CountVariance => COUNT_VARIANCE,
             Self::LowStock => LOW_STOCK,
@@ -204,6 +222,7 @@ impl ExceptionType {
             Self::OrderAtRisk => ORDER_AT_RISK,
             Self::StoreExceptionRate => STORE_EXCEPTION_RATE,
             Self::PoLateRisk => PO_LATE_RISK,
+            Self::ShrinkAnomaly => SHRINK_ANOMALY,
             Self::NegativeStock
             | Self::TransferMismatch
             | Self::DamagedReceipt
@@ -316,6 +335,12 @@ impl ExceptionType {
                  Call or visit the store manager and agree actions for the top causes. Escalate to the regional \
                  manager when the rate stays abnormal another week."
             }
+            Self::ShrinkAnomaly => {
+                "The store lost more than usual in one day: read the day's count variances and write-offs by item \
+                 and by who booked them. Look for a delivery booked twice, a count of the wrong shelf, or damage \
+                 booked as loss. Escalate to loss prevention when the losses cluster on one shift, one person or \
+                 high-value items."
+            }
             Self::PoLateRisk => {
                 "Ask the supplier to confirm the delivery date now, before it is late, and check the stock cover of \
                  the order's items; plan transfers where they would run out. Escalate to the buyer when the supplier \
@@ -328,7 +353,12 @@ impl ExceptionType {
     pub fn is_statistical(self) -> bool {
         matches!(
             self,
-            Self::LowStock | Self::PhantomStock | Self::StoreExceptionRate | Self::CustomerComplaint | Self::PoLateRisk
+            Self::LowStock
+                | Self::PhantomStock
+                | Self::StoreExceptionRate
+                | Self::CustomerComplaint
+                | Self::PoLateRisk
+                | Self::ShrinkAnomaly
         )
     }
 
@@ -376,7 +406,8 @@ impl ExceptionType {
             | Self::PromotionConflict
             | Self::ReturnPolicy
             | Self::StoreExceptionRate
-            | Self::PoLateRisk => return None,
+            | Self::PoLateRisk
+            | Self::ShrinkAnomaly => return None,
         };
         Some(rank)
     }

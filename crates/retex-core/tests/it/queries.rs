@@ -3,7 +3,9 @@
 
 use retex_core::codes::Timestamp;
 use retex_core::command::Action;
-use retex_core::engine::{Cursor, Engine, ExceptionOrder, ExceptionQuery, Input, StatusFilter};
+use retex_core::engine::{
+    Cursor, Engine, ExceptionOrder, ExceptionQuery, Input, PageStart, Period, Sort, StatusFilter,
+};
 
 use crate::{command, parse_all};
 
@@ -51,7 +53,7 @@ fn all_pages(engine: &Engine, mut query: ExceptionQuery<'_>) -> Vec<u64> {
         let page = engine.query_exceptions(&query);
         seen.extend(page.items.iter().map(|view| view.id));
         match page.next_cursor {
-            Some(cursor) => query.after = Some(Cursor::decode(&cursor.encode()).unwrap()),
+            Some(cursor) => query.start = PageStart::After(Cursor::decode(&cursor.encode()).unwrap()),
             None => return seen,
         }
     }
@@ -64,7 +66,7 @@ fn pages_follow_the_order_without_repeating_or_skipping_a_row() {
     let newest = all_pages(
         &engine,
         ExceptionQuery {
-            order: ExceptionOrder::Newest,
+            sort: Sort::new(ExceptionOrder::Newest),
             limit: 5,
             ..Default::default()
         },
@@ -73,7 +75,7 @@ fn pages_follow_the_order_without_repeating_or_skipping_a_row() {
     let oldest = all_pages(
         &engine,
         ExceptionQuery {
-            order: ExceptionOrder::Oldest,
+            sort: Sort::new(ExceptionOrder::Oldest),
             limit: 5,
             ..Default::default()
         },
@@ -84,7 +86,7 @@ fn pages_follow_the_order_without_repeating_or_skipping_a_row() {
     let by_impact = all_pages(
         &engine,
         ExceptionQuery {
-            order: ExceptionOrder::Impact,
+            sort: Sort::new(ExceptionOrder::Impact),
             limit: 7,
             ..Default::default()
         },
@@ -94,7 +96,7 @@ fn pages_follow_the_order_without_repeating_or_skipping_a_row() {
     let by_risk = all_pages(
         &engine,
         ExceptionQuery {
-            order: ExceptionOrder::SlaRisk,
+            sort: Sort::new(ExceptionOrder::SlaRisk),
             limit: 3,
             ..Default::default()
         },
@@ -114,7 +116,7 @@ fn filters_and_scope_narrow_the_rows() {
         &engine,
         &ExceptionQuery {
             location: Some("S1"),
-            order: ExceptionOrder::Oldest,
+            sort: Sort::new(ExceptionOrder::Oldest),
             limit: 50,
             ..Default::default()
         },
@@ -125,7 +127,7 @@ fn filters_and_scope_narrow_the_rows() {
         &engine,
         &ExceptionQuery {
             scope: Some(&scope),
-            order: ExceptionOrder::Oldest,
+            sort: Sort::new(ExceptionOrder::Oldest),
             limit: 50,
             ..Default::default()
         },
@@ -166,7 +168,7 @@ fn filters_and_scope_narrow_the_rows() {
         &engine,
         &ExceptionQuery {
             opened_from: Some(opened_from),
-            order: ExceptionOrder::Oldest,
+            sort: Sort::new(ExceptionOrder::Oldest),
             limit: 50,
             ..Default::default()
         },
@@ -201,7 +203,7 @@ fn kpis_count_what_the_records_say() {
     engine.apply(1_000, &resolve);
     let now = Timestamp::parse_rfc3339("2026-11-02T20:30:00Z").unwrap();
     let kpis = engine.kpis(now, None);
-    assert_eq!((kpis.total, kpis.open), (12, 11));
+    assert_eq!((kpis.flow.total, kpis.open), (12, 11));
     assert_eq!(kpis.open_by_category.iter().map(|counts| counts.total).sum::<u64>(), 11);
     assert_eq!(kpis.aging.iter().map(|bucket| bucket.open).sum::<u64>(), 11);
     // Opened 09:00-19:00, so at 20:30 the youngest three are under 4 hours old.
@@ -210,13 +212,13 @@ fn kpis_count_what_the_records_say() {
     assert_eq!(kpis.root_causes[0].root_cause, "count_inaccuracy");
     assert_eq!(kpis.root_causes[0].cumulative_share, 1.0);
     // Exception 1 opened 08:00 and resolved 10:00: the only resolution, two hours.
-    assert_eq!(kpis.mttr_hours, Some(2.0));
-    assert_eq!(kpis.repeat_rate, Some(0.0));
+    assert_eq!(kpis.flow.mttr_hours, Some(2.0));
+    assert_eq!(kpis.flow.repeat_rate, Some(0.0));
 
     let scope = ["S2".to_string()];
     let scoped = engine.kpis(now, Some(&scope));
-    assert_eq!((scoped.total, scoped.open), (6, 6));
-    assert_eq!(scoped.mttr_hours, None);
+    assert_eq!((scoped.flow.total, scoped.open), (6, 6));
+    assert_eq!(scoped.flow.mttr_hours, None);
     assert!(scoped.stores.iter().all(|store| store.location == "S2"));
 }
 
@@ -224,7 +226,7 @@ fn kpis_count_what_the_records_say() {
 fn summaries_follow_commands_and_survive_a_snapshot() {
     let mut engine = book();
     let risk = ExceptionQuery {
-        order: ExceptionOrder::SlaRisk,
+        sort: Sort::new(ExceptionOrder::SlaRisk),
         limit: 50,
         ..Default::default()
     };
@@ -241,4 +243,53 @@ fn summaries_follow_commands_and_survive_a_snapshot() {
     let restored = Engine::from_snapshot(&engine.snapshot_bytes(), Default::default()).unwrap();
     assert_eq!(ids(&restored, &risk), after_ack);
     assert_eq!(restored.exception_summary(1), engine.exception_summary(1));
+}
+
+#[test]
+fn period_kpis_count_what_opened_in_it_against_the_period_before() {
+    let mut engine = book();
+    let acknowledge = command("2026-11-02T09:30:00Z", "anna", 2, Action::Acknowledge);
+    engine.apply(1_000, &acknowledge);
+    let resolve = command(
+        "2026-11-02T10:00:00Z",
+        "anna",
+        1,
+        Action::Resolve {
+            root_cause: retex_core::command::RootCause::CountInaccuracy,
+            note: "recounted".into(),
+            resolution: None,
+        },
+    );
+    engine.apply(1_001, &resolve);
+    let evening = Timestamp::parse_rfc3339("2026-11-02T20:30:00Z").unwrap();
+
+    let day = engine.kpis_over(evening, None, Some(Period::named("2026-11-02").unwrap()));
+    assert_eq!((day.flow.total, day.flow.closed), (12, 1));
+    // MTTA is the acknowledgement's half hour alone; the resolution's two hours are MTTR's.
+    assert_eq!(day.flow.mtta_hours, Some(0.5));
+    assert_eq!(day.flow.mttr_hours, Some(2.0));
+    assert_eq!(day.previous.as_ref().map(|previous| previous.total), Some(0));
+    assert_eq!(day.by_type.len(), 1);
+    assert_eq!(
+        (day.by_type[0].exception_type.as_str(), day.by_type[0].flow.total),
+        ("count_variance", 12)
+    );
+    assert_eq!(day.period.as_ref().unwrap().from, "2026-11-02T00:00:00Z");
+    // The resolution is hours old: whether it holds is not known yet.
+    assert_eq!(day.flow.resolution_quality, None);
+
+    // Opened from noon on: exceptions 5 to 12, none acknowledged or resolved.
+    let afternoon = Period::between("2026-11-02T12:00:00Z", "2026-11-02").unwrap();
+    let later = engine.kpis_over(evening, None, Some(afternoon));
+    assert_eq!(
+        (later.flow.total, later.flow.mtta_hours, later.flow.mttr_hours),
+        (8, None, None)
+    );
+    assert_eq!(later.previous.as_ref().map(|previous| previous.total), Some(4));
+    assert_eq!(later.open, 11, "what is open is counted now, whatever the period");
+
+    // Three weeks on, nothing reopened it nor repeated it: the resolution held.
+    let weeks_later = Timestamp::parse_rfc3339("2026-11-23T00:00:00Z").unwrap();
+    let held = engine.kpis_over(weeks_later, None, Some(Period::named("2026-11").unwrap()));
+    assert_eq!(held.flow.resolution_quality, Some(1.0));
 }

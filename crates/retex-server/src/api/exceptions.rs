@@ -9,8 +9,8 @@ use axum::http::HeaderMap;
 use retex_core::codes::Timestamp;
 use retex_core::command::Action;
 use retex_core::engine::{
-    Cursor, Engine, ExceptionBrief, ExceptionOrder, ExceptionQuery, ExceptionView, IncidentView, StatusFilter,
-    Suggestion, TaskView, TimelineView,
+    CURSOR_PATTERN, Cursor, Engine, ExceptionBrief, ExceptionQuery, ExceptionView, IncidentView, PageStart, Sort,
+    StatusFilter, Suggestion, TaskView, TimelineView,
 };
 use retex_core::rules::Severity;
 use schemars::Schema;
@@ -21,7 +21,7 @@ use super::json::{JsonBody, json};
 use crate::auth::Principal;
 use crate::error::{Failure, Outcome};
 use crate::extract::{ApiPath, ApiUser};
-use crate::params::{empty_as_none, query_params};
+use crate::params::{AGE_PATTERN, empty_as_none, opened_before_age, query_params};
 use crate::scope::{require_act, require_read, visible_exception, visible_incident};
 use crate::state::AppState;
 
@@ -31,7 +31,8 @@ const PAGE_LIMIT_DEFAULT: usize = 50;
 /// The header that carries a command's idempotency key.
 pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 
-/// Query parameters of `GET /api/v1/exceptions`.
+/// Query parameters of `GET /api/v1/exceptions`. Names (type, team, location, SKU, category, assignee) match
+/// whatever their case.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExceptionParams {
@@ -46,10 +47,19 @@ pub struct ExceptionParams {
     #[serde(default, deserialize_with = "empty_as_none")]
     pub location: Option<String>,
     #[serde(default, deserialize_with = "empty_as_none")]
+    pub sku: Option<String>,
+    /// The product's category or one above it: `home` takes `Home/Kitchen`.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub category: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
     #[schemars(schema_with = "severity_schema")]
     pub severity: Option<Severity>,
     #[serde(default, deserialize_with = "empty_as_none")]
     pub assignee: Option<String>,
+    /// Acknowledged by a person (`true`) or not yet (`false`).
+    pub acknowledged: Option<bool>,
+    /// An acknowledge or resolve target was missed (`true`), or none was (`false`).
+    pub breached: Option<bool>,
     /// Opened at or after this instant (RFC 3339).
     #[serde(default, deserialize_with = "empty_as_none")]
     #[schemars(schema_with = "instant_schema")]
@@ -58,13 +68,19 @@ pub struct ExceptionParams {
     #[serde(default, deserialize_with = "empty_as_none")]
     #[schemars(schema_with = "instant_schema")]
     pub opened_to: Option<String>,
-    /// `newest` (default), `oldest`, `sla_risk` or `impact`.
+    /// Opened longer ago than this, in whole hours or days: `36h`, `2d`.
     #[serde(default, deserialize_with = "empty_as_none")]
-    #[schemars(schema_with = "order_schema")]
-    pub sort: Option<ExceptionOrder>,
-    /// The `next_cursor` of the previous page.
+    #[schemars(schema_with = "age_schema")]
+    pub older_than: Option<String>,
+    /// `newest` (default), `oldest`, `sla_risk` (next due first), `impact` (largest first), `opened` (oldest by
+    /// age first), `type`, `place` (location, SKU, document), `severity` (most severe first), `status` (workflow
+    /// order) or `assignee` (unassigned first); a leading `-` reverses the order. Ties go by id.
     #[serde(default, deserialize_with = "empty_as_none")]
-    #[schemars(regex(pattern = r"^$|^-?[0-9]{1,18}_-?[0-9]{1,18}_[0-9]{1,19}$"))]
+    #[schemars(schema_with = "sort_schema")]
+    pub sort: Option<Sort>,
+    /// The `next_cursor` of the previous page, with the same filters and sort.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    #[schemars(schema_with = "cursor_schema")]
     pub cursor: Option<String>,
     /// Rows per page, 1 to 1000 (default 50).
     #[schemars(range(min = 1, max = 1000))]
@@ -75,6 +91,11 @@ pub struct ExceptionParams {
 fn names_schema<'a>(names: impl IntoIterator<Item = &'a str>) -> Schema {
     let names: Vec<&str> = std::iter::once("").chain(names).collect();
     schemars::json_schema!({"type": "string", "enum": names})
+}
+
+/// A text that matches `pattern`, or empty.
+fn pattern_schema(pattern: &str) -> Schema {
+    schemars::json_schema!({"type": "string", "pattern": format!("^$|{pattern}")})
 }
 
 /// An instant (RFC 3339), or empty.
@@ -90,37 +111,51 @@ fn status_schema(_: &mut SchemaGenerator) -> Schema {
     names_schema(StatusFilter::names())
 }
 
-fn order_schema(_: &mut SchemaGenerator) -> Schema {
-    names_schema(ExceptionOrder::NAMES)
+fn sort_schema(_: &mut SchemaGenerator) -> Schema {
+    let names: Vec<String> = Sort::names().collect();
+    names_schema(names.iter().map(String::as_str))
+}
+
+fn age_schema(_: &mut SchemaGenerator) -> Schema {
+    pattern_schema(AGE_PATTERN)
+}
+
+fn cursor_schema(_: &mut SchemaGenerator) -> Schema {
+    pattern_schema(CURSOR_PATTERN)
 }
 
 impl ExceptionParams {
-    /// The engine query these parameters ask for, limited to what `principal` may see.
-    pub fn to_query<'q>(&'q self, principal: &'q Principal) -> Outcome<ExceptionQuery<'q>> {
-        let status = self.status.unwrap_or_default();
-        let order = self.sort.unwrap_or_default();
-        let after = self
-            .cursor
-            .as_deref()
-            .map(|text| {
-                Cursor::decode(text).ok_or_else(|| {
-                    Failure::bad_request("cursor: not a cursor this API returned (send next_cursor back)")
-                })
-            })
-            .transpose()?;
+    /// The engine query these parameters ask for at `now`, limited to what `principal` may see.
+    pub fn to_query<'q>(&'q self, principal: &'q Principal, now: Timestamp) -> Outcome<ExceptionQuery<'q>> {
+        let start = match self.cursor.as_deref() {
+            Some(text) => PageStart::After(Cursor::decode(text).ok_or_else(|| {
+                Failure::bad_request("cursor: not a cursor this API returned (send next_cursor back)")
+            })?),
+            None => PageStart::First,
+        };
         let limit = page_limit(self.limit, PAGE_LIMIT_DEFAULT)?;
+        let opened_to = parse_instant("opened_to", self.opened_to.as_deref())?;
+        let older_than = self
+            .older_than
+            .as_deref()
+            .map(|age| opened_before_age("older_than", age, now))
+            .transpose()?;
         Ok(ExceptionQuery {
-            status,
+            status: self.status.unwrap_or_default(),
             exception_type: self.exception_type.as_deref(),
             team: self.team.as_deref(),
             location: self.location.as_deref(),
+            sku: self.sku.as_deref(),
+            category: self.category.as_deref(),
             severity: self.severity,
             assignee: self.assignee.as_deref(),
+            acknowledged: self.acknowledged,
+            breached: self.breached,
             opened_from: parse_instant("opened_from", self.opened_from.as_deref())?,
-            opened_before: parse_instant("opened_to", self.opened_to.as_deref())?,
+            opened_before: opened_to.into_iter().chain(older_than).min(),
             scope: principal.scope.as_deref(),
-            order,
-            after,
+            sort: self.sort.unwrap_or_default(),
+            start,
             limit,
         })
     }
@@ -171,9 +206,10 @@ pub async fn list_exceptions(
 ) -> Outcome<JsonBody> {
     require_read(&principal)?;
     let params = query_params(params)?;
+    let clock = Arc::clone(&state);
     state
         .read(move |live| {
-            let query = params.to_query(&principal)?;
+            let query = params.to_query(&principal, clock.now(live.engine()))?;
             let page = live.engine().query_exceptions(&query);
             json(&ExceptionList {
                 next_cursor: page.next_cursor.map(|cursor| cursor.encode()),

@@ -222,10 +222,13 @@ pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/kpis",
-        summary: "Open exceptions by category and severity, aging, SLA compliance, MTTA, MTTR, repeat rate, \
-                  impact, root causes, store exception rates.",
+        summary: "Open exceptions by category and severity and their aging, now; over the exceptions opened in \
+                  a period (`period`, or `from` and `to`; all time without), SLA compliance, MTTA (to \
+                  acknowledgement), MTTR (to resolution), repeat rate, resolution quality, impact, root causes \
+                  and figures per type, with the same figures for the period before (`previous`); store \
+                  exception rates.",
         roles: "every role but source; over the caller's locations",
-        query: None,
+        query: Some(root_schema::<crate::params::PeriodParams>),
         body: &[],
         response: (JSON, schema::<Kpis>),
         route: || get(kpis::get_kpis),

@@ -1,18 +1,27 @@
-//! The dashboard: the KPIs over the person's locations, as figures, tables and SVG bar charts.
+//! The dashboard: the KPIs over the person's locations and a period (the last 7 days unless they pick another),
+//! each flow figure beside the period before, as figures, tables and SVG bar charts.
 
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use retex_core::codes::Timestamp;
 use retex_core::display;
-use retex_core::engine::{CategoryCounts, Kpis};
+use retex_core::engine::{CategoryCounts, FlowFigures, Kpis, Period};
 
 use super::charts::{self, Bar, bar_chart};
-use super::page::{PageUser, UserBar, page, shown};
+use super::page::{PageUser, UserBar, error_page, page, shown};
+use super::report::{
+    FlowRow, PeriodQuery, QuickPeriod, flow_rows, hours, percent, period_query, period_words, quick_periods,
+};
+use crate::params::query_params;
 use crate::state::AppState;
+
+/// Days the dashboard looks back over unless another period is picked: a week, against the week before.
+const DEFAULT_DAYS: u64 = 7;
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
@@ -21,22 +30,26 @@ struct DashboardPage {
     notice: Option<String>,
     k: Kpis,
     scoped: bool,
-    ack_compliance: String,
-    resolve_compliance: String,
-    mtta: String,
-    mttr: String,
-    repeat_rate: String,
+    /// The period in words, and the quick choices of another.
+    period: String,
+    quick: Vec<QuickPeriod>,
+    /// The picked days, for the date inputs (empty for all time).
+    from_day: String,
+    to_day: String,
+    tiles: Vec<Tile>,
+    rows: Vec<FlowRow>,
+    /// Money in the rules' currency: the impact open now and of the period's exceptions.
+    impact_open: String,
+    impact_total: String,
+    /// Open exceptions per category with their impact in money.
+    open_by_category: Vec<(CategoryCounts, String)>,
+    report_href: String,
     category_chart: String,
     aging_chart: String,
     sla_chart: String,
     pareto_chart: String,
     store_chart: String,
     root_causes: Vec<(&'static str, u64, String)>,
-    /// Money in the rules' currency: the impact open and over all exceptions.
-    impact_open: String,
-    impact_total: String,
-    /// Open exceptions per category with their impact in money.
-    open_by_category: Vec<(CategoryCounts, String)>,
     /// Per statistical detector: name (in words, so that it wraps on a phone), confirmed, refuted, pending,
     /// confirmed share.
     confirmation: Vec<(String, u64, u64, u64, String)>,
@@ -45,16 +58,35 @@ struct DashboardPage {
     clock: String,
 }
 
-fn percent(share: Option<f64>) -> String {
-    share.map_or_else(|| "–".to_owned(), |share| format!("{:.1}%", share * 100.0))
+/// A figure on the dashboard, with the same figure over the period before when there is one.
+struct Tile {
+    value: String,
+    label: &'static str,
+    before: Option<String>,
 }
 
-fn hours(value: Option<f64>) -> String {
-    match value {
-        None => "–".to_owned(),
-        Some(hours) if hours < 48.0 => format!("{hours:.1} h"),
-        Some(hours) => format!("{:.1} d", hours / 24.0),
-    }
+/// One flow figure as the dashboard writes it.
+type FigureText = fn(&FlowFigures) -> String;
+
+/// The flow figures as tiles, each with its value over the period before.
+fn flow_tiles(k: &Kpis) -> Vec<Tile> {
+    let figures: [(&'static str, FigureText); 7] = [
+        ("opened", |flow| flow.total.to_string()),
+        ("acknowledged in time", |flow| percent(flow.ack_compliance)),
+        ("resolved in time", |flow| percent(flow.resolve_compliance)),
+        ("MTTA, to acknowledgement", |flow| hours(flow.mtta_hours)),
+        ("MTTR, to resolution", |flow| hours(flow.mttr_hours)),
+        ("repeats", |flow| percent(flow.repeat_rate)),
+        ("resolutions that held 14 days", |flow| percent(flow.resolution_quality)),
+    ];
+    figures
+        .into_iter()
+        .map(|(label, figure)| Tile {
+            value: figure(&k.flow),
+            label,
+            before: k.previous.as_ref().map(figure),
+        })
+        .collect()
 }
 
 /// "Engine clock 2026-11-30 21:00 UTC, 4.2 days behind this machine's clock" (or ahead of it: an event dated in
@@ -77,8 +109,15 @@ fn clock_line(engine_clock: Option<Timestamp>, wall_clock: Timestamp) -> String 
     }
 }
 
-fn dashboard_page(user: &PageUser, k: Kpis, clock: String, currency: &str) -> DashboardPage {
-    let money = |amount| display::money(amount, currency);
+/// The dashboard's page; money in `currency`.
+fn dashboard_page(
+    user: &PageUser,
+    k: Kpis,
+    period: Option<Period>,
+    now: Timestamp,
+    clock: String,
+    currency: &str,
+) -> DashboardPage {
     let category_bars: Vec<Bar> = k
         .open_by_category
         .iter()
@@ -105,10 +144,13 @@ fn dashboard_page(user: &PageUser, k: Kpis, clock: String, currency: &str) -> Da
             )
         })
         .collect();
-    let sla_bars: Vec<Bar> = [("acknowledge", k.ack_compliance), ("resolve", k.resolve_compliance)]
-        .into_iter()
-        .map(|(label, share)| Bar::single(label, share.unwrap_or(0.0), charts::LOW, percent(share)))
-        .collect();
+    let sla_bars: Vec<Bar> = [
+        ("acknowledge", k.flow.ack_compliance),
+        ("resolve", k.flow.resolve_compliance),
+    ]
+    .into_iter()
+    .map(|(label, share)| Bar::single(label, share.unwrap_or(0.0), charts::LOW, percent(share)))
+    .collect();
     let pareto_bars: Vec<Bar> = k
         .root_causes
         .iter()
@@ -138,23 +180,23 @@ fn dashboard_page(user: &PageUser, k: Kpis, clock: String, currency: &str) -> Da
         user: UserBar::of(user),
         notice: None,
         scoped: user.principal.scope.is_some(),
-        ack_compliance: percent(k.ack_compliance),
-        resolve_compliance: percent(k.resolve_compliance),
-        mtta: hours(k.mtta_hours),
-        mttr: hours(k.mttr_hours),
-        repeat_rate: percent(k.repeat_rate),
+        period: period_words(period),
+        quick: quick_periods(now, period),
+        from_day: period.map(|period| day(period.from, 0)).unwrap_or_default(),
+        to_day: period.map(|period| day(period.to, 1)).unwrap_or_default(),
+        tiles: flow_tiles(&k),
+        rows: flow_rows(&k, currency),
+        impact_open: display::money(k.impact_open, currency),
+        impact_total: display::money(k.flow.impact_total, currency),
+        open_by_category: (k.open_by_category.iter())
+            .map(|row| (row.clone(), display::money(row.impact, currency)))
+            .collect(),
+        report_href: format!("/reports?{}", period_query(period)),
         category_chart: bar_chart(&category_bars, None),
         aging_chart: bar_chart(&aging_bars, None),
         sla_chart: bar_chart(&sla_bars, Some(1.0)),
         pareto_chart: bar_chart(&pareto_bars, None),
         store_chart: bar_chart(&store_bars, None),
-        impact_open: money(k.impact_open),
-        impact_total: money(k.impact_total),
-        open_by_category: k
-            .open_by_category
-            .iter()
-            .map(|row| (row.clone(), money(row.impact)))
-            .collect(),
         root_causes: k
             .root_causes
             .iter()
@@ -200,16 +242,42 @@ fn dashboard_page(user: &PageUser, k: Kpis, clock: String, currency: &str) -> Da
     }
 }
 
-pub(super) async fn dashboard(State(state): State<Arc<AppState>>, user: PageUser) -> Response {
+/// The day of `at` less `days_before`, as `2026-11-30`.
+fn day(at: Timestamp, days_before: i64) -> String {
+    DateTime::from_timestamp_millis(at.0 - days_before * Timestamp::MILLIS_PER_DAY)
+        .map(|at| at.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// The last `DEFAULT_DAYS` days, today included.
+fn recent_days(now: Timestamp) -> Period {
+    let today = now.0.div_euclid(Timestamp::MILLIS_PER_DAY) * Timestamp::MILLIS_PER_DAY;
+    Period {
+        from: Timestamp(today - (DEFAULT_DAYS as i64 - 1) * Timestamp::MILLIS_PER_DAY),
+        to: Timestamp(today + Timestamp::MILLIS_PER_DAY),
+    }
+}
+
+pub(super) async fn dashboard(
+    State(state): State<Arc<AppState>>,
+    user: PageUser,
+    query: Result<Query<PeriodQuery>, QueryRejection>,
+) -> Response {
+    let query = match query_params(query) {
+        Ok(query) => query,
+        Err(failure) => return error_page(&failure),
+    };
     let clock = Arc::clone(&state);
     shown(
         state
             .read(move |live| {
                 let engine = live.engine();
-                let kpis = engine.kpis(clock.now(engine), user.principal.scope.as_deref());
+                let now = clock.now(engine);
+                let period = query.chosen(recent_days(now))?;
+                let kpis = engine.kpis_over(now, user.principal.scope.as_deref(), period);
                 let wall_clock = Timestamp::from_datetime(&Utc::now());
-                let clock = clock_line(engine.clock(), wall_clock);
-                page(&dashboard_page(&user, kpis, clock, engine.currency()))
+                let clock_text = clock_line(engine.clock(), wall_clock);
+                page(&dashboard_page(&user, kpis, period, now, clock_text, engine.currency()))
             })
             .await,
     )

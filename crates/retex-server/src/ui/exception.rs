@@ -289,8 +289,8 @@ fn approval_words(approval: &ApprovalState, approver_role: &str, time: &impl Fn(
 /// Every field any of the exception page's forms sends; which ones a command needs depends on `action`.
 #[derive(Deserialize)]
 pub(super) struct ActForm {
-    csrf: String,
-    action: ActionKind,
+    pub(super) csrf: String,
+    pub(super) action: ActionKind,
     assignee: Option<String>,
     #[serde(default, deserialize_with = "empty_as_none")]
     status: Option<WorkStatus>,
@@ -322,7 +322,7 @@ impl ActForm {
     }
 
     /// The action the form asks for; `now` is when a snooze starts.
-    fn to_action(&self, now: DateTime<FixedOffset>) -> Outcome<Action> {
+    pub(super) fn to_action(&self, now: DateTime<FixedOffset>) -> Outcome<Action> {
         Ok(match self.action {
             ActionKind::Acknowledge => Action::Acknowledge,
             ActionKind::Assign => Action::Assign {

@@ -1,9 +1,11 @@
 //! The web UI: server-rendered pages (askama templates, compiled into the binary with the stylesheet) and plain
-//! HTML forms. Pages work without JavaScript; every form carries the session's CSRF token, and every action
-//! goes through the same checks and log as the API, then redirects back with a notice.
+//! HTML forms. Pages work without JavaScript (the queue's one script only selects every row at once); every form
+//! carries the session's CSRF token, and every action goes through the same checks and log as the API, then
+//! redirects back with a notice.
 //!
 //! One module per page; `page` holds what they share (who is logged in, rendering, failures, notices).
 
+mod bulk;
 mod charts;
 mod dashboard;
 mod deliveries;
@@ -13,6 +15,7 @@ mod incidents;
 mod login;
 mod page;
 mod queue;
+mod report;
 mod rules;
 mod store;
 
@@ -28,11 +31,16 @@ use retex_store::EVIDENCE_BYTES_MAX;
 
 use crate::state::AppState;
 
+/// The stylesheet of every page, and of the report file.
+const STYLESHEET: &str = include_str!("../../assets/app.css");
+
 /// Largest body of a page's form: a login, a command with its comment, a count or a receipt.
 pub const FORM_BYTES_MAX: usize = 64 << 10;
 
 /// Largest spreadsheet the import page takes: some 100,000 products.
 pub const IMPORT_BYTES_MAX: usize = 32 << 20;
+
+pub use report::{report_csv, report_file};
 
 pub fn routes() -> Router<Arc<AppState>> {
     let form = || DefaultBodyLimit::max(FORM_BYTES_MAX);
@@ -41,6 +49,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/login", get(login::login_page).post(login::login).layer(form()))
         .route("/logout", post(login::logout).layer(form()))
         .route("/queue", get(queue::queue))
+        .route("/queue/act", post(bulk::act_on_selected).layer(form()))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/exceptions/{id}", get(exception::exception_page))
         .route("/exceptions/{id}/act", post(exception::act).layer(form()))
@@ -54,6 +63,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/store/count", post(store::submit_count).layer(form()))
         .route("/store/receive", post(store::confirm_receipt).layer(form()))
         .route("/rules", get(rules::rules_page))
+        .route("/reports", get(report::report_page))
         .route("/deliveries", get(deliveries::deliveries_page))
         .route(
             "/import",
@@ -62,14 +72,24 @@ pub fn routes() -> Router<Arc<AppState>> {
                 .layer(DefaultBodyLimit::max(IMPORT_BYTES_MAX)),
         )
         .route("/assets/app.css", get(stylesheet))
+        .route("/assets/queue.js", get(queue_script))
 }
 
 async fn stylesheet() -> impl IntoResponse {
+    asset("text/css; charset=utf-8", STYLESHEET)
+}
+
+/// The queue's "select all" and count of selected rows; the page works without it.
+async fn queue_script() -> impl IntoResponse {
+    asset("text/javascript; charset=utf-8", include_str!("../../assets/queue.js"))
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../../assets/app.css"),
+        body,
     )
 }

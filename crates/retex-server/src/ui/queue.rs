@@ -1,44 +1,102 @@
-//! The queue: the active exceptions a person works through, next due first, on tabs (assigned to me, my team,
-//! everything they may see) with filters by type, location and severity.
+//! The queue: the active exceptions a person works through, on saved views (mine, my team, my store, breached,
+//! everything), filtered by any column, sorted by any column either way, paged with totals, and with checkboxes
+//! for the bulk actions of [`super::bulk`]. Every state of the page is its URL, so a view can be bookmarked and
+//! a bulk action comes back to the same rows.
 
+use std::fmt::Write;
 use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use retex_core::engine::{Cursor, Engine, ExceptionOrder, ExceptionQuery, ExceptionView, StatusFilter};
+use retex_core::codes::Timestamp;
+use retex_core::command::RootCause;
+use retex_core::engine::{
+    Cursor, Engine, ExceptionOrder, ExceptionPage, ExceptionQuery, ExceptionView, PageStart, Sort, StatusFilter,
+};
 use retex_core::rules::{ExceptionType, Severity};
 use serde::Deserialize;
 
 use super::page::{PageUser, UserBar, error_page, non_empty, page, place, shown, url_encode};
 use crate::auth::Principal;
-use crate::params::{empty_as_none, query_params};
+use crate::error::{Failure, Outcome};
+use crate::params::{empty_as_none, opened_before_age, query_params};
 use crate::state::AppState;
 
 /// Rows per queue page.
-const QUEUE_PAGE_ROWS: usize = 100;
+pub(super) const QUEUE_PAGE_ROWS: usize = 100;
 
 #[derive(Template)]
 #[template(path = "queue.html")]
 struct QueuePage {
     user: Option<UserBar>,
     notice: Option<String>,
-    tabs: Vec<Tab>,
+    tabs: Vec<Link>,
     view: &'static str,
-    type_names: Vec<&'static str>,
-    filter_type: String,
-    filter_location: String,
-    severities: Vec<(&'static str, bool)>,
-    total: usize,
+    /// The filter form's fields, as they are now.
+    form: FilterForm,
+    /// The filters in force, each a link to the queue without it.
+    chips: Vec<Link>,
+    /// The queue without any filter, when some are in force.
+    clear: Option<String>,
+    headers: Vec<Header>,
+    sorts: Vec<SortChoice>,
+    /// "1–100 of 1,351".
+    showing: String,
+    sorted_by: &'static str,
     rows: Vec<QueueRow>,
+    first_page: Option<String>,
+    previous_page: Option<String>,
     next_page: Option<String>,
+    can_act: bool,
+    csrf: String,
+    /// This page's address, where a bulk action comes back to.
+    here: String,
+    root_causes: &'static [&'static str],
 }
 
-struct Tab {
-    label: &'static str,
+struct Link {
+    label: String,
     href: String,
     current: bool,
+}
+
+/// What the filter form shows.
+struct FilterForm {
+    exception_type: String,
+    type_names: Vec<&'static str>,
+    location: String,
+    sku: String,
+    category: String,
+    severities: Vec<(&'static str, bool)>,
+    statuses: Vec<(&'static str, bool)>,
+    acknowledged: &'static str,
+    assignee: String,
+    team: String,
+    older_than: String,
+    /// Shown open when a filter is in force.
+    open: bool,
+    /// The view fixes the assignee (mine) or the team (my team): that field is not offered.
+    assignee_fixed: bool,
+    team_fixed: bool,
+}
+
+/// A column's header: a link that sorts by it, and again to reverse.
+struct Header {
+    label: &'static str,
+    class: &'static str,
+    href: String,
+    /// `ascending` or `descending` when the page is sorted by this column.
+    aria_sort: Option<&'static str>,
+    /// ` ▲` or ` ▼` likewise.
+    arrow: &'static str,
+}
+
+struct SortChoice {
+    name: String,
+    label: &'static str,
+    selected: bool,
 }
 
 struct QueueRow {
@@ -47,11 +105,126 @@ struct QueueRow {
     place: String,
     severity: &'static str,
     impact: String,
+    age: String,
     due: String,
     overdue: bool,
     status: &'static str,
+    acknowledged_by: Option<String>,
     assignee: String,
 }
+
+/// A sortable column: its order, whether that order shows the column's values ascending, and the order in words
+/// each way.
+struct Column {
+    label: &'static str,
+    class: &'static str,
+    order: ExceptionOrder,
+    ascending: bool,
+    words: &'static str,
+    reversed_words: &'static str,
+}
+
+const COLUMNS: [Column; 9] = [
+    Column::new(
+        "#",
+        "id",
+        ExceptionOrder::Newest,
+        false,
+        "number, highest first",
+        "number, lowest first",
+    ),
+    Column::new(
+        "Type",
+        "type",
+        ExceptionOrder::Type,
+        true,
+        "type, A to Z",
+        "type, Z to A",
+    ),
+    Column::new(
+        "Where",
+        "place",
+        ExceptionOrder::Place,
+        true,
+        "place, A to Z",
+        "place, Z to A",
+    ),
+    Column::new(
+        "Severity",
+        "severity",
+        ExceptionOrder::Severity,
+        false,
+        "severity, highest first",
+        "severity, lowest first",
+    ),
+    Column::new(
+        "Impact",
+        "num",
+        ExceptionOrder::Impact,
+        false,
+        "impact, largest first",
+        "impact, smallest first",
+    ),
+    Column::new(
+        "Age",
+        "age",
+        ExceptionOrder::Opened,
+        false,
+        "age, oldest first",
+        "age, newest first",
+    ),
+    Column::new(
+        "Due",
+        "due",
+        ExceptionOrder::SlaRisk,
+        true,
+        "due, soonest first",
+        "due, latest first",
+    ),
+    Column::new(
+        "Status",
+        "status",
+        ExceptionOrder::Status,
+        true,
+        "status, open first",
+        "status, waiting first",
+    ),
+    Column::new(
+        "Assignee",
+        "assignee",
+        ExceptionOrder::Assignee,
+        true,
+        "assignee, unassigned first",
+        "assignee, Z to A",
+    ),
+];
+
+impl Column {
+    const fn new(
+        label: &'static str,
+        class: &'static str,
+        order: ExceptionOrder,
+        ascending: bool,
+        words: &'static str,
+        reversed_words: &'static str,
+    ) -> Self {
+        Self {
+            label,
+            class,
+            order,
+            ascending,
+            words,
+            reversed_words,
+        }
+    }
+
+    fn words(&self, reversed: bool) -> &'static str {
+        if reversed { self.reversed_words } else { self.words }
+    }
+}
+
+/// The queue's order unless the address names one: next due first.
+const DEFAULT_SORT: Sort = Sort::new(ExceptionOrder::SlaRisk);
 
 retex_core::wire_names! {
     /// Which exceptions a queue tab shows.
@@ -60,44 +233,245 @@ retex_core::wire_names! {
         Mine = "mine",
         /// Their team's.
         Team = "team",
-        /// Everything at the locations they may see.
+        /// At the locations they are limited to.
+        Store = "store",
+        /// With a missed acknowledge or resolve target.
+        Breached = "breached",
+        /// Everything they may see.
         All = "all",
     }
 }
 
+/// The queue's address: its view, order, filters, and where the page starts.
 #[derive(Deserialize, Default)]
 pub(super) struct QueueQuery {
     #[serde(default, deserialize_with = "empty_as_none")]
     view: Option<QueueView>,
-    #[serde(rename = "type")]
-    exception_type: Option<String>,
-    location: Option<String>,
     #[serde(default, deserialize_with = "empty_as_none")]
-    severity: Option<Severity>,
+    sort: Option<Sort>,
+    #[serde(flatten)]
+    filters: QueueFilters,
     cursor: Option<String>,
+    before: Option<String>,
     notice: Option<String>,
 }
 
-/// The queue's tabs, each keeping the filters.
-fn tabs(principal: &Principal, current: QueueView, filters: &str) -> Vec<Tab> {
-    let mut views = vec![(QueueView::Mine, "Assigned to me")];
+/// The filters of the queue's address; text ones match whatever their case.
+#[derive(Deserialize, Default)]
+struct QueueFilters {
+    #[serde(rename = "type")]
+    exception_type: Option<String>,
+    location: Option<String>,
+    sku: Option<String>,
+    category: Option<String>,
+    severity: Option<String>,
+    status: Option<String>,
+    acknowledged: Option<String>,
+    assignee: Option<String>,
+    team: Option<String>,
+    older_than: Option<String>,
+}
+
+/// The filters read and checked.
+struct Filters {
+    /// In the form's order, as (parameter, value), each with something in it.
+    set: Vec<(&'static str, String)>,
+    severity: Option<Severity>,
+    status: StatusFilter,
+    acknowledged: Option<bool>,
+}
+
+impl QueueFilters {
+    /// The filters in force under `view`, which fixes the assignee (mine) or the team (my team).
+    fn read(&self, view: QueueView) -> Outcome<Filters> {
+        let text = |value: &Option<String>| non_empty(value).map(|value| value.trim().to_owned());
+        let severity = text(&self.severity)
+            .map(|name| Severity::from_name(&name).ok_or_else(|| unknown("severity", &name)))
+            .transpose()?;
+        let status = text(&self.status)
+            .map(|name| StatusFilter::from_name(&name).ok_or_else(|| unknown("status", &name)))
+            .transpose()?
+            .unwrap_or_default();
+        let acknowledged = match text(&self.acknowledged).as_deref() {
+            None => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(other) => return Err(unknown("acknowledged", other)),
+        };
+        let older_than = text(&self.older_than).map(|age| age.to_ascii_lowercase().replace(' ', ""));
+        let set = [
+            ("type", text(&self.exception_type)),
+            ("location", text(&self.location)),
+            ("sku", text(&self.sku)),
+            ("category", text(&self.category)),
+            ("severity", severity.map(|severity| severity.name().to_owned())),
+            (
+                "status",
+                (status != StatusFilter::Active).then(|| status.name().to_owned()),
+            ),
+            (
+                "acknowledged",
+                acknowledged.map(|acknowledged| acknowledged.to_string()),
+            ),
+            ("assignee", text(&self.assignee).filter(|_| view != QueueView::Mine)),
+            ("team", text(&self.team).filter(|_| view != QueueView::Team)),
+            ("older_than", older_than),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect();
+        Ok(Filters {
+            set,
+            severity,
+            status,
+            acknowledged,
+        })
+    }
+}
+
+fn unknown(field: &str, value: &str) -> Failure {
+    Failure::bad_request(format!("{field}: {value:?} is not one of the choices"))
+}
+
+impl Filters {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.set
+            .iter()
+            .find(|(set, _)| *set == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The filters but one, as a query string.
+    fn encoded_without(&self, left_out: Option<&str>) -> String {
+        let mut text = String::new();
+        for (name, value) in self.set.iter().filter(|(name, _)| Some(*name) != left_out) {
+            let _ = write!(text, "&{name}={}", url_encode(value));
+        }
+        text
+    }
+}
+
+/// The queue's address for a view, order and filters, from the first page.
+fn queue_href(view: QueueView, sort: Sort, filters: &str) -> String {
+    format!("/queue?view={}&sort={}{filters}", view.name(), url_encode(&sort.name()))
+}
+
+/// The queue's tabs, each keeping the order and the filters it does not fix.
+fn tabs(principal: &Principal, current: QueueView, sort: Sort, filters: &Filters) -> Vec<Link> {
+    let mut views = vec![(QueueView::Mine, "Mine")];
     if principal.team.is_some() {
         views.push((QueueView::Team, "My team"));
     }
-    let everything = if principal.scope.is_some() {
-        "My locations"
-    } else {
-        "Everything"
+    match principal.scope.as_deref() {
+        Some([_]) => views.push((QueueView::Store, "My store")),
+        Some(_) => views.push((QueueView::Store, "My stores")),
+        None => {}
+    }
+    views.push((QueueView::Breached, "Breached"));
+    if principal.scope.is_none() {
+        views.push((QueueView::All, "Everything"));
+    }
+    let fixed = |view: QueueView| match view {
+        QueueView::Mine => Some("assignee"),
+        QueueView::Team => Some("team"),
+        _ => None,
     };
-    views.push((QueueView::All, everything));
     views
         .into_iter()
-        .map(|(view, label)| Tab {
-            label,
-            href: format!("/queue?view={}&{filters}", view.name()),
+        .map(|(view, label)| Link {
+            label: label.to_owned(),
+            href: queue_href(view, sort, &filters.encoded_without(fixed(view))),
             current: view == current,
         })
         .collect()
+}
+
+/// The view a person lands on: their team's, else their store's, else everything.
+fn default_view(principal: &Principal) -> QueueView {
+    if principal.team.is_some() {
+        QueueView::Team
+    } else if principal.scope.is_some() {
+        QueueView::Store
+    } else {
+        QueueView::All
+    }
+}
+
+fn headers(view: QueueView, sort: Sort, filters: &str) -> Vec<Header> {
+    let header = |column: &Column| {
+        let current = column.order == sort.order;
+        let next = if current {
+            sort.toggled()
+        } else {
+            Sort::new(column.order)
+        };
+        let ascending = column.ascending != sort.reversed;
+        Header {
+            label: column.label,
+            class: column.class,
+            href: queue_href(view, next, filters),
+            aria_sort: current.then_some(if ascending { "ascending" } else { "descending" }),
+            arrow: match (current, ascending) {
+                (false, _) => "",
+                (true, true) => " ▲",
+                (true, false) => " ▼",
+            },
+        }
+    };
+    COLUMNS.iter().map(header).collect()
+}
+
+fn sort_choices(sort: Sort) -> Vec<SortChoice> {
+    let mut choices = Vec::with_capacity(2 * COLUMNS.len());
+    for column in &COLUMNS {
+        for reversed in [false, true] {
+            let choice = Sort {
+                order: column.order,
+                reversed,
+            };
+            choices.push(SortChoice {
+                name: choice.name(),
+                label: column.words(reversed),
+                selected: choice == sort,
+            });
+        }
+    }
+    choices
+}
+
+/// How a sort reads: "due, soonest first".
+fn sorted_by(sort: Sort) -> &'static str {
+    COLUMNS
+        .iter()
+        .find(|column| column.order == sort.order)
+        .map_or("number, lowest first", |column| column.words(sort.reversed))
+}
+
+fn filter_form(filters: &Filters, view: QueueView) -> FilterForm {
+    let text = |name: &str| filters.get(name).unwrap_or("").to_owned();
+    FilterForm {
+        exception_type: text("type"),
+        type_names: ExceptionType::ALL.iter().map(|kind| kind.name()).collect(),
+        location: text("location"),
+        sku: text("sku"),
+        category: text("category"),
+        severities: Severity::ALL
+            .iter()
+            .map(|choice| (choice.name(), filters.severity == Some(*choice)))
+            .collect(),
+        statuses: StatusFilter::names()
+            .map(|name| (name, filters.status.name() == name))
+            .collect(),
+        acknowledged: filters
+            .acknowledged
+            .map_or("", |yes| if yes { "true" } else { "false" }),
+        assignee: text("assignee"),
+        team: text("team"),
+        older_than: text("older_than"),
+        open: !filters.set.is_empty(),
+        assignee_fixed: view == QueueView::Mine,
+        team_fixed: view == QueueView::Team,
+    }
 }
 
 fn queue_row(engine: &Engine, exception: &ExceptionView<'_>, now_ms: i64) -> QueueRow {
@@ -109,26 +483,99 @@ fn queue_row(engine: &Engine, exception: &ExceptionView<'_>, now_ms: i64) -> Que
         place: place(exception),
         severity: exception.severity,
         impact: engine.money_text(exception.impact),
+        age: span((now_ms - summary.opened_at.0).max(0) / 60_000),
         due,
         overdue,
         status: exception.status,
+        acknowledged_by: exception.acknowledged_by.map(str::to_owned),
         assignee: exception.assignee.unwrap_or("").to_owned(),
+    }
+}
+
+/// A span of minutes in words, to the nearest hour or day: "45 min", "3 h", "2 d".
+fn span(minutes: i64) -> String {
+    match minutes.abs() {
+        m if m < 90 => format!("{m} min"),
+        m if m < 48 * 60 => format!("{} h", (m + 30) / 60),
+        m => format!("{} d", (m + 12 * 60) / (24 * 60)),
     }
 }
 
 /// "in 3 h" or "overdue 2 d": how far a due time is from now.
 fn relative(due_ms: i64, now_ms: i64) -> (String, bool) {
     let minutes = (due_ms - now_ms) / 60_000;
-    let span = |minutes: i64| match minutes.abs() {
-        m if m < 90 => format!("{m} min"),
-        m if m < 48 * 60 => format!("{} h", m / 60),
-        m => format!("{} d", m / (24 * 60)),
-    };
     if minutes >= 0 {
         (format!("in {}", span(minutes)), false)
     } else {
         (format!("overdue {}", span(minutes)), true)
     }
+}
+
+/// A count with thousands separated: 1,351.
+fn thousands(count: usize) -> String {
+    let digits = count.to_string();
+    let mut text = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
+/// "1–100 of 1,351".
+fn showing(result: &ExceptionPage<'_>) -> String {
+    if result.items.is_empty() {
+        return format!("0 of {}", thousands(result.total));
+    }
+    let first = result.offset + 1;
+    let last = result.offset + result.items.len();
+    format!(
+        "{}–{} of {}",
+        thousands(first),
+        thousands(last),
+        thousands(result.total)
+    )
+}
+
+/// The engine query for a view and filters at `now`.
+fn engine_query<'q>(
+    principal: &'q Principal,
+    view: QueueView,
+    filters: &'q Filters,
+    sort: Sort,
+    start: PageStart,
+    now: Timestamp,
+) -> Outcome<ExceptionQuery<'q>> {
+    let opened_before = filters
+        .get("older_than")
+        .map(|age| opened_before_age("older_than", age, now))
+        .transpose()?;
+    Ok(ExceptionQuery {
+        status: filters.status,
+        exception_type: filters.get("type"),
+        location: filters.get("location"),
+        sku: filters.get("sku"),
+        category: filters.get("category"),
+        severity: filters.severity,
+        acknowledged: filters.acknowledged,
+        assignee: match view {
+            QueueView::Mine => Some(principal.name.as_str()),
+            _ => filters.get("assignee"),
+        },
+        team: match view {
+            QueueView::Team => principal.team.as_deref(),
+            _ => filters.get("team"),
+        },
+        breached: (view == QueueView::Breached).then_some(true),
+        opened_before,
+        scope: principal.scope.as_deref(),
+        sort,
+        start,
+        limit: QUEUE_PAGE_ROWS,
+        ..ExceptionQuery::default()
+    })
 }
 
 pub(super) async fn queue(
@@ -145,64 +592,101 @@ pub(super) async fn queue(
         state
             .read(move |live| {
                 let engine = live.engine();
-                let principal = &user.principal;
-                let default_view = if principal.team.is_some() {
-                    QueueView::Team
-                } else {
-                    QueueView::All
-                };
-                let view = query.view.unwrap_or(default_view);
-                let severity = query.severity;
-                let after = non_empty(&query.cursor).and_then(Cursor::decode);
-                let engine_query = ExceptionQuery {
-                    status: StatusFilter::Active,
-                    exception_type: non_empty(&query.exception_type),
-                    location: non_empty(&query.location),
-                    severity,
-                    assignee: (view == QueueView::Mine).then_some(principal.name.as_str()),
-                    team: if view == QueueView::Team {
-                        principal.team.as_deref()
-                    } else {
-                        None
-                    },
-                    scope: principal.scope.as_deref(),
-                    order: ExceptionOrder::SlaRisk,
-                    after,
-                    limit: QUEUE_PAGE_ROWS,
-                    ..ExceptionQuery::default()
-                };
-                let result = engine.query_exceptions(&engine_query);
-                let now = clock.now(engine).0;
-                let rows = result
-                    .items
-                    .iter()
-                    .map(|exception| queue_row(engine, exception, now))
-                    .collect();
-                let filters = format!(
-                    "type={}&location={}&severity={}",
-                    url_encode(non_empty(&query.exception_type).unwrap_or("")),
-                    url_encode(non_empty(&query.location).unwrap_or("")),
-                    url_encode(severity.map_or("", Severity::name)),
-                );
-                page(&QueuePage {
-                    user: UserBar::of(&user),
-                    notice: query.notice.clone(),
-                    next_page: result
-                        .next_cursor
-                        .map(|cursor| format!("/queue?view={}&{filters}&cursor={}", view.name(), cursor.encode())),
-                    tabs: tabs(principal, view, &filters),
-                    view: view.name(),
-                    type_names: ExceptionType::ALL.iter().map(|kind| kind.name()).collect(),
-                    filter_type: non_empty(&query.exception_type).unwrap_or("").to_owned(),
-                    filter_location: non_empty(&query.location).unwrap_or("").to_owned(),
-                    severities: Severity::ALL
-                        .iter()
-                        .map(|choice| (choice.name(), severity == Some(*choice)))
-                        .collect(),
-                    total: result.total,
-                    rows,
-                })
+                let now = clock.now(engine);
+                queue_page(engine, &user, &query, now)
             })
             .await,
     )
+}
+
+fn queue_page(engine: &Engine, user: &PageUser, query: &QueueQuery, now: Timestamp) -> Outcome<Response> {
+    let principal = &user.principal;
+    // Everything a person limited to some locations sees is their store; one who is not has no store view.
+    let view = match (query.view.unwrap_or_else(|| default_view(principal)), &principal.scope) {
+        (QueueView::All, Some(_)) => QueueView::Store,
+        (QueueView::Store, None) => QueueView::All,
+        (view, _) => view,
+    };
+    let sort = query.sort.unwrap_or(DEFAULT_SORT);
+    let filters = query.filters.read(view)?;
+    let start = match (
+        non_empty(&query.cursor).and_then(Cursor::decode),
+        non_empty(&query.before).and_then(Cursor::decode),
+    ) {
+        (Some(after), _) => PageStart::After(after),
+        (None, Some(before)) => PageStart::Before(before),
+        (None, None) => PageStart::First,
+    };
+    let here_start = match &start {
+        PageStart::First => String::new(),
+        PageStart::After(cursor) => format!("&cursor={}", cursor.encode()),
+        PageStart::Before(cursor) => format!("&before={}", cursor.encode()),
+    };
+    let result = engine.query_exceptions(&engine_query(principal, view, &filters, sort, start, now)?);
+    let encoded = filters.encoded_without(None);
+    let first = queue_href(view, sort, &encoded);
+    page(&QueuePage {
+        user: UserBar::of(user),
+        notice: query.notice.clone(),
+        tabs: tabs(principal, view, sort, &filters),
+        view: view.name(),
+        form: filter_form(&filters, view),
+        chips: filters
+            .set
+            .iter()
+            .map(|(name, value)| Link {
+                label: format!("{name}: {value}"),
+                href: queue_href(view, sort, &filters.encoded_without(Some(name))),
+                current: false,
+            })
+            .collect(),
+        clear: (!filters.set.is_empty()).then(|| queue_href(view, sort, "")),
+        headers: headers(view, sort, &encoded),
+        sorts: sort_choices(sort),
+        showing: showing(&result),
+        sorted_by: sorted_by(sort),
+        rows: result
+            .items
+            .iter()
+            .map(|exception| queue_row(engine, exception, now.0))
+            .collect(),
+        first_page: (result.offset > 0).then(|| first.clone()),
+        previous_page: result
+            .previous_cursor
+            .map(|cursor| format!("{first}&before={}", cursor.encode())),
+        next_page: result
+            .next_cursor
+            .map(|cursor| format!("{first}&cursor={}", cursor.encode())),
+        can_act: principal.role.can_act(),
+        csrf: user.csrf.clone(),
+        here: format!("{first}{here_start}"),
+        root_causes: &RootCause::NAMES,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_spans_read_as_people_write_them() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_351), "1,351");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(span(45), "45 min");
+        assert_eq!(span(89), "89 min");
+        assert_eq!(span(90), "2 h", "past the minutes, to the nearest hour");
+        assert_eq!(span(3 * 60 + 20), "3 h");
+        assert_eq!(span(60 * 60), "3 d", "two and a half days");
+        assert_eq!(relative(0, 2 * 60_000), ("overdue 2 min".to_owned(), true));
+    }
+
+    #[test]
+    fn every_order_but_oldest_has_a_column() {
+        for order in ExceptionOrder::ALL {
+            let has_column = COLUMNS.iter().any(|column| column.order == order);
+            assert_eq!(has_column, order != ExceptionOrder::Oldest, "{order}");
+        }
+    }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::response::Response;
-use retex_core::engine::{ExceptionOrder, ExceptionQuery};
+use retex_core::engine::{ExceptionOrder, ExceptionQuery, Sort};
 use serde::Deserialize;
 
 use super::page::{
@@ -80,7 +80,7 @@ pub(super) async fn store_page(
                 let open = engine
                     .query_exceptions(&ExceptionQuery {
                         scope: Some(&scope),
-                        order: ExceptionOrder::SlaRisk,
+                        sort: Sort::new(ExceptionOrder::SlaRisk),
                         limit: 50,
                         ..ExceptionQuery::default()
                     })

@@ -562,6 +562,32 @@ fn cursor_pages_cover_every_exception_once() {
 }
 
 #[test]
+fn the_list_takes_the_queues_filters_and_sorts() {
+    let server = Server::with_world();
+    let admin = cookie_header(&server.login("admin"));
+    assert_eq!(exception_ids(&server, &admin, "location=s2&sku=k1&category=HOME"), [2]);
+    assert_eq!(exception_ids(&server, &admin, "category=kitchen"), Vec::<u64>::new());
+    assert_eq!(
+        exception_ids(&server, &admin, "team=Store%20S1&acknowledged=false"),
+        [1]
+    );
+    assert_eq!(exception_ids(&server, &admin, "sort=-place"), [2, 1]);
+    assert_eq!(exception_ids(&server, &admin, "sort=place&limit=1"), [1]);
+    // Opened at 09:00 and 10:00; the engine's clock reads 11:10.
+    assert_eq!(exception_ids(&server, &admin, "older_than=2h&sort=opened"), [1]);
+    assert_eq!(exception_ids(&server, &admin, "older_than=1d"), Vec::<u64>::new());
+    assert_eq!(exception_ids(&server, &admin, "breached=true&sort=oldest"), [1, 2]);
+
+    let first = server
+        .send("GET", "/api/v1/exceptions?sort=type&limit=1", &admin, "")
+        .json();
+    let cursor = first["next_cursor"].as_str().unwrap();
+    assert!(cursor.contains("_x"), "a cursor on names carries the name: {cursor}");
+    let next = exception_ids(&server, &admin, &format!("sort=type&limit=1&cursor={cursor}"));
+    assert_eq!(next, [2]);
+}
+
+#[test]
 fn errors_are_json_and_name_the_field() {
     let server = Server::with_world();
     let admin = cookie_header(&server.login("admin"));
@@ -571,6 +597,10 @@ fn errors_are_json_and_name_the_field() {
         ("opened_from=yesterday", "opened_from"),
         ("limit=0", "limit"),
         ("cursor=zzz", "cursor"),
+        ("cursor=1_2_3_x4", "cursor"),
+        ("sort=--type", "sort"),
+        ("older_than=2w", "older_than"),
+        ("acknowledged=maybe", "acknowledged"),
         ("colour=red", "colour"),
     ] {
         let response = server.send("GET", &format!("/api/v1/exceptions?{query}"), &admin, "");

@@ -6,6 +6,8 @@ mod client;
 mod email;
 mod imports;
 mod outbound;
+mod queue;
+mod reports;
 mod ui;
 mod webhooks;
 

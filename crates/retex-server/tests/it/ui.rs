@@ -405,7 +405,7 @@ fn the_exception_page_explains_itself_in_names_money_and_local_time() {
     assert!(queue.contains(r#"<td class="num">700.00 EUR</td>"#), "{queue}");
     let dashboard = server.send("GET", "/dashboard", &headers, "").body;
     assert!(
-        dashboard.contains("<b>1,300.00 EUR</b><span>impact open</span>"),
+        dashboard.contains("<b>1,300.00 EUR</b><span>impact open now</span>"),
         "{dashboard}"
     );
 

@@ -115,7 +115,8 @@ fn the_truth_names_types_keys_and_times_for_every_fault() {
             "low_stock",
             "phantom_stock",
             "store_exception_rate",
-            "customer_complaint"
+            "customer_complaint",
+            "shrink_anomaly"
         ]
     );
     for fault in &truth.faults {

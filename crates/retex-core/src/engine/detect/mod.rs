@@ -10,6 +10,7 @@
 //! - `stock`: `negative_stock` and `count_variance`, over a position's movement.
 //! - `inventory`: `phantom_stock` and `low_stock`, over a position's sales history and what is inbound.
 //! - `governance`: `store_exception_rate`, over each store's daily counts.
+//! - `shrink`: `shrink_anomaly`, over a store's closed day of shrink and the detector's score for it.
 //! - `custom`: the rules' custom types, over the event and the ledger and master data it names.
 
 pub mod custom;
@@ -19,6 +20,7 @@ pub mod inventory;
 pub mod master_data;
 pub mod pricing;
 pub mod service;
+pub mod shrink;
 pub mod stock;
 pub mod supplier_risk;
 

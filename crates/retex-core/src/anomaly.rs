@@ -19,8 +19,10 @@
 //! an anomaly is reported once, which NAB rewards (only a window's first detection counts, every later one
 //! outside it costs) and which a person reading exceptions wants.
 
+use serde::{Deserialize, Serialize};
+
 /// The detector's parameters; [`DetectorConfig::NAB`] is the one measured on NAB.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DetectorConfig {
     /// Past moves each surprise is ranked among (the ring's capacity).
     pub history_rows: usize,
@@ -60,7 +62,7 @@ impl DetectorConfig {
 }
 
 /// A fixed-capacity ring of the most recent values.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Ring {
     values: Box<[f64]>,
     next: usize,
@@ -130,7 +132,7 @@ impl Ring {
 
 /// Numenta's anomaly likelihood over one kind of surprise: its recent mean against the long-term mean and
 /// variance of that mean.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Likelihood {
     /// The last `likelihood_rows` surprises.
     recent: Ring,
@@ -172,7 +174,7 @@ impl Likelihood {
 }
 
 /// One series' detector: [`StreamingDetector::state_bytes`] of state, whatever the series' length.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StreamingDetector {
     config: DetectorConfig,
     /// The last `history_rows` moves `|x(t) - x(t-1)|`.
