@@ -235,6 +235,9 @@ impl Engine {
         movement: Movement,
         cause: Cause,
     ) -> Position {
+        if !self.config.rules.count_schedule.is_empty() {
+            self.enroll_for_counting(location, sku, cause.at);
+        }
         let position = self.state.picture.ledger.position_mut(location, sku);
         let before = position.on_hand;
         position.on_hand += delta;
@@ -280,6 +283,7 @@ impl Engine {
         }
         self.answer_phantom_by_count(location, sku, count.counted, before, cause);
         self.resolve_phantom_stock(location, sku, cause);
+        self.record_cycle_count(location, sku, cause);
         if variance.is_negative() {
             self.record_shrink(location, sku, -variance);
         }

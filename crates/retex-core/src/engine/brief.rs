@@ -195,8 +195,8 @@ impl Engine {
                 documents.push(document);
             }
         };
-        if let Some(reference) = &record.reference {
-            add(reference_kind(record.key.exception_type), reference.as_str());
+        if let (Some(reference), Some(kind)) = (&record.reference, reference_kind(record.key.exception_type)) {
+            add(kind, reference.as_str());
         }
         match &record.facts {
             Some(Facts::Count { count, .. }) => add("count", count.as_str()),
@@ -240,12 +240,13 @@ impl Engine {
     }
 }
 
-/// What an exception's reference is, by its type.
-fn reference_kind(type_ref: TypeRef) -> &'static str {
+/// What an exception's reference is, by its type; `None` when it is no document (`count_overdue`'s is the
+/// scheduled category).
+fn reference_kind(type_ref: TypeRef) -> Option<&'static str> {
     let TypeRef::BuiltIn(exception_type) = type_ref else {
-        return "document";
+        return Some("document");
     };
-    match exception_type {
+    let kind = match exception_type {
         ExceptionType::TransferOverdue | ExceptionType::TransferMismatch => "transfer",
         ExceptionType::PoLate | ExceptionType::PoShort | ExceptionType::DamagedReceipt | ExceptionType::PoLateRisk => {
             "purchase order"
@@ -262,7 +263,9 @@ fn reference_kind(type_ref: TypeRef) -> &'static str {
         | ExceptionType::PriceMismatch
         | ExceptionType::StoreExceptionRate
         | ExceptionType::ShrinkAnomaly => "document",
-    }
+        ExceptionType::CountOverdue => return None,
+    };
+    Some(kind)
 }
 
 /// Facts in words, with the engine's names, its currency and the exception's zone.

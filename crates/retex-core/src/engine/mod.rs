@@ -22,10 +22,12 @@ mod apply;
 mod brief;
 mod calendar;
 mod composition;
+mod count_program;
 mod day_ring;
 mod deadlines;
 mod detect;
 mod detect_commercial;
+mod detect_counts;
 mod detect_documents;
 mod detect_inventory;
 mod detect_messages;
@@ -98,7 +100,7 @@ use crate::event::Event;
 use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 22;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 23;
 
 impl Engine {
     /// Applies one log entry and returns what it changed. `seq` must be greater than every sequence number

@@ -26,13 +26,14 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 mod workflow;
 
 use super::expr::Expr;
-use super::{CustomType, ExceptionType, KeyPart, Override, Param, Rules, Scope, Severity, TypeRule};
+use super::{CountRule, CustomType, ExceptionType, KeyPart, Override, Param, Rules, Scope, Severity, TypeRule};
 use crate::codes::parse_decimal;
 use crate::event::{EVENT_TYPES, LocationKind};
 use crate::rules::HISTORY_DAYS;
@@ -206,11 +207,12 @@ pub fn parse_rules(text: &str) -> Result<Rules, Vec<RuleError>> {
             "escalation" => workflow::read_escalation(&mut reader, value, &mut rules),
             "notify" => workflow::read_notify(&mut reader, value, &mut rules),
             "money" => read_money(&mut reader, value, &mut rules),
+            "count_schedule" => read_count_schedule(&mut reader, value, &mut rules),
             other => reader.error(
                 key.span(),
                 other,
                 "unknown section: use severity, money, sla, escalation, calendar, teams, shifts, ownership, \
-                 approvals, actions, notify, types or custom",
+                 approvals, actions, notify, count_schedule, types or custom",
             ),
         }
     }
@@ -220,6 +222,51 @@ pub fn parse_rules(text: &str) -> Result<Rules, Vec<RuleError>> {
     }
     reader.errors.sort_by_key(|error| error.line);
     Err(reader.errors)
+}
+
+/// Longest interval a count rule may set: a year.
+const COUNT_EVERY_DAYS_MAX: u32 = 366;
+
+/// `[count_schedule]`: a category path (or its first levels) = days between counts of each of its positions.
+fn read_count_schedule(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
+    let Some(table) = reader.table(value, "count_schedule") else {
+        return;
+    };
+    for (key, value) in table.iter() {
+        let category = key.get_ref().trim_matches('/');
+        let path = format!("count_schedule.{}", key.get_ref());
+        if category.is_empty() || category.split('/').any(str::is_empty) {
+            reader.error(
+                key.span(),
+                &path,
+                "a category path such as \"Home\" or \"Grocery/Drinks\"",
+            );
+            continue;
+        }
+        if rules.count_schedule.iter().any(|rule| rule.category == category) {
+            reader.error(key.span(), &path, format!("{category} is scheduled twice"));
+            continue;
+        }
+        let days = reader.number(value, &path);
+        let whole_days = days
+            .filter(|days| days.fract().is_zero())
+            .and_then(|days| days.to_u32());
+        match whole_days {
+            Some(every_days) if (1..=COUNT_EVERY_DAYS_MAX).contains(&every_days) => {
+                rules.count_schedule.push(CountRule {
+                    category: category.to_owned(),
+                    every_days,
+                });
+            }
+            _ if days.is_none() => {}
+            _ => reader.error(
+                value.span(),
+                &path,
+                format!("days between counts: a whole number from 1 to {COUNT_EVERY_DAYS_MAX}"),
+            ),
+        }
+    }
+    rules.count_schedule.sort_by(|a, b| a.category.cmp(&b.category));
 }
 
 fn read_severity(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
@@ -638,7 +685,7 @@ mod tests {
             vec![
                 "line 2: types.count_variance.tolerance_units: must not be negative, got -1".to_string(),
                 "line 3: types.count_variance.tolerance_sharee: unknown key for count_variance; it takes tolerance_units, tolerance_share, enabled, team, severity_floor, require_evidence, sla, procedure, overrides".to_string(),
-                "line 5: types.nope: unknown exception type; the built-in ones are count_variance, negative_stock, low_stock, phantom_stock, transfer_overdue, transfer_mismatch, po_late, po_short, damaged_receipt, price_mismatch, promotion_conflict, return_policy, refund_overdue, order_at_risk, allocation_short, order_cancelled_stockout, customer_complaint, master_data, store_exception_rate, po_late_risk, shrink_anomaly".to_string(),
+                "line 5: types.nope: unknown exception type; the built-in ones are count_variance, negative_stock, low_stock, phantom_stock, transfer_overdue, transfer_mismatch, po_late, po_short, damaged_receipt, price_mismatch, promotion_conflict, return_policy, refund_overdue, order_at_risk, allocation_short, order_cancelled_stockout, customer_complaint, master_data, store_exception_rate, po_late_risk, shrink_anomaly, count_overdue".to_string(),
             ]
         );
         assert_eq!(

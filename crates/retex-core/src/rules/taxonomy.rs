@@ -37,6 +37,7 @@ crate::wire_names! {
         StoreExceptionRate = "store_exception_rate",
         PoLateRisk = "po_late_risk",
         ShrinkAnomaly = "shrink_anomaly",
+        CountOverdue = "count_overdue",
     }
 }
 
@@ -117,9 +118,12 @@ impl ExceptionType {
 
     pub fn category(self) -> &'static str {
         match self {
-            Self::CountVariance | Self::NegativeStock | Self::LowStock | Self::PhantomStock | Self::ShrinkAnomaly => {
-                "inventory"
-            }
+            Self::CountVariance
+            | Self::NegativeStock
+            | Self::LowStock
+            | Self::PhantomStock
+            | Self::ShrinkAnomaly
+            | Self::CountOverdue => "inventory",
             Self::TransferOverdue | Self::TransferMismatch => "transfer",
             Self::PoLate | Self::PoShort | Self::PoLateRisk => "supplier",
             Self::DamagedReceipt => "quality",
@@ -139,7 +143,8 @@ impl ExceptionType {
             | Self::NegativeStock
             | Self::PhantomStock
             | Self::TransferOverdue
-            | Self::TransferMismatch => LOCATION_TEAM,
+            | Self::TransferMismatch
+            | Self::CountOverdue => LOCATION_TEAM,
             Self::LowStock | Self::PoLate | Self::PoShort | Self::PoLateRisk => "buyers",
             Self::DamagedReceipt => "quality",
             Self::PriceMismatch | Self::PromotionConflict => "category manager",
@@ -231,7 +236,8 @@ impl ExceptionType {
             | Self::AllocationShort
             | Self::OrderCancelledStockout
             | Self::CustomerComplaint
-            | Self::MasterData => &[],
+            | Self::MasterData
+            | Self::CountOverdue => &[],
         }
     }
 
@@ -341,6 +347,12 @@ impl ExceptionType {
                  booked as loss. Escalate to loss prevention when the losses cluster on one shift, one person or \
                  high-value items."
             }
+            Self::CountOverdue => {
+                "Positions of this category missed their scheduled count: plan the counts for the store's quiet \
+                 hours, longest waiting first, and count the whole shelf, back store included. If the schedule \
+                 cannot be kept, agree with the store manager which counts move and when. Escalate to the \
+                 regional manager when the store misses its schedule two weeks running."
+            }
             Self::PoLateRisk => {
                 "Ask the supplier to confirm the delivery date now, before it is late, and check the stock cover of \
                  the order's items; plan transfers where they would run out. Escalate to the buyer when the supplier \
@@ -380,6 +392,7 @@ impl ExceptionType {
                 | Self::TransferOverdue
                 | Self::TransferMismatch
                 | Self::ReturnPolicy
+                | Self::CountOverdue
         )
     }
 
@@ -407,7 +420,8 @@ impl ExceptionType {
             | Self::ReturnPolicy
             | Self::StoreExceptionRate
             | Self::PoLateRisk
-            | Self::ShrinkAnomaly => return None,
+            | Self::ShrinkAnomaly
+            | Self::CountOverdue => return None,
         };
         Some(rank)
     }

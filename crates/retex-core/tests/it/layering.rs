@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The engine's state parts: they know nothing of the engine's composition, its behaviours nor the detectors.
-const STATE_PARTS: [&str; 21] = [
+const STATE_PARTS: [&str; 22] = [
     "picture",
     "ledger",
     "interner",
@@ -22,6 +22,7 @@ const STATE_PARTS: [&str; 21] = [
     "day_ring",
     "stock_projection",
     "shrink_series",
+    "count_program",
     "task_list",
     "silence_records",
     "calendar",

@@ -3,6 +3,7 @@
 
 mod brief;
 mod confirmation;
+mod counts;
 mod escalation;
 mod layering;
 mod low_stock;

@@ -141,9 +141,12 @@ pub(super) async fn submit_count(
     let recorded = async {
         check_csrf(&user, &form.csrf)?;
         let sku = form.sku.trim();
-        let known = {
+        let (known, now) = {
             let sku = sku.to_owned();
-            state.read(move |live| Ok(live.engine().sku_id(&sku).is_some())).await?
+            let clock = Arc::clone(&state);
+            state
+                .read(move |live| Ok((live.engine().sku_id(&sku).is_some(), clock.now_datetime(live.engine()))))
+                .await?
         };
         if !known {
             return Err(Failure::bad_request(format!(
@@ -159,7 +162,7 @@ pub(super) async fn submit_count(
             "id": ui_event_id("count", &user.principal.name),
             "source": UI_SOURCE,
             "type": "count",
-            "at": chrono::Utc::now().to_rfc3339(),
+            "at": now.to_rfc3339(),
             "location": form.location,
             "sku": sku,
             "counted": counted,
@@ -191,25 +194,27 @@ pub(super) async fn confirm_receipt(
         // Before looking the transfer up, so the answer says nothing of another location's transfers.
         require_location(&user.principal, &form.location)?;
         let (location, transfer) = (form.location.clone(), form.transfer.clone());
-        let lines = state
+        let clock = Arc::clone(&state);
+        let (lines, now) = state
             .read(move |live| {
                 let inbound = live.engine().inbound_transfers(&location);
                 let found = inbound
                     .iter()
                     .find(|candidate| candidate.transfer == transfer)
                     .ok_or_else(|| Failure::bad_request(format!("{transfer}: not on its way to {location}")))?;
-                Ok(found
+                let lines: Vec<_> = found
                     .lines
                     .iter()
                     .map(|(sku, qty)| serde_json::json!({"sku": sku, "qty": qty.0}))
-                    .collect::<Vec<_>>())
+                    .collect();
+                Ok((lines, clock.now_datetime(live.engine())))
             })
             .await?;
         let event = serde_json::json!({
             "id": ui_event_id("receive", &user.principal.name),
             "source": UI_SOURCE,
             "type": "transfer_received",
-            "at": chrono::Utc::now().to_rfc3339(),
+            "at": now.to_rfc3339(),
             "transfer": form.transfer,
             "location": form.location,
             "lines": lines,

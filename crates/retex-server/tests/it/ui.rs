@@ -221,6 +221,12 @@ fn store_staff_confirm_receipts_and_submit_counts_for_their_store_only() {
             .unwrap()
             .contains("Count%20of%20K1%20recorded")
     );
+    // Under the log's clock an entry from the shop floor is dated at the engine's clock, not the wall clock: it
+    // does not move the clock weeks ahead and fire every deadline on the way.
+    let dashboard = server
+        .send("GET", "/dashboard", &[("cookie", cookie.as_str())], "")
+        .body;
+    assert!(dashboard.contains("Engine clock 2026-11-02 "), "{dashboard}");
     let unknown = server.send(
         "POST",
         "/store/count",

@@ -798,7 +798,7 @@ fn bench_prices_the_detectors_in_the_engine_in_durable_ingest_and_by_type() {
     let by_type = figures["detector_cost_share_by_type"].as_object().unwrap();
     assert_eq!(
         by_type.len(),
-        19,
+        20,
         "every built-in type on by default but the one switched off: {by_type:?}"
     );
     assert!(!by_type.contains_key("phantom_stock"));

@@ -11,8 +11,10 @@
 //! - `inventory`: `phantom_stock` and `low_stock`, over a position's sales history and what is inbound.
 //! - `governance`: `store_exception_rate`, over each store's daily counts.
 //! - `shrink`: `shrink_anomaly`, over a store's closed day of shrink and the detector's score for it.
+//! - `counts`: `count_overdue`, over a store's positions of a scheduled category past their count.
 //! - `custom`: the rules' custom types, over the event and the ledger and master data it names.
 
+pub mod counts;
 pub mod custom;
 pub mod documents;
 pub mod governance;
