@@ -241,7 +241,7 @@ impl Engine {
 }
 
 /// What an exception's reference is, by its type; `None` when it is no document (`count_overdue`'s is the
-/// scheduled category).
+/// scheduled category, `recurring_problem`'s the root cause).
 fn reference_kind(type_ref: TypeRef) -> Option<&'static str> {
     let TypeRef::BuiltIn(exception_type) = type_ref else {
         return Some("document");
@@ -263,7 +263,7 @@ fn reference_kind(type_ref: TypeRef) -> Option<&'static str> {
         | ExceptionType::PriceMismatch
         | ExceptionType::StoreExceptionRate
         | ExceptionType::ShrinkAnomaly => "document",
-        ExceptionType::CountOverdue => return None,
+        ExceptionType::CountOverdue | ExceptionType::RecurringProblem => return None,
     };
     Some(kind)
 }

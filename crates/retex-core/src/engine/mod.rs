@@ -31,6 +31,7 @@ mod detect_counts;
 mod detect_documents;
 mod detect_inventory;
 mod detect_messages;
+mod detect_problems;
 mod detect_shrink;
 mod documents;
 mod escalation;
@@ -48,6 +49,7 @@ mod query;
 mod query_order;
 mod raise;
 mod receipts;
+mod recurrences;
 mod refusal;
 mod roster;
 mod shrink_series;
@@ -100,7 +102,7 @@ use crate::event::Event;
 use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 23;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 24;
 
 impl Engine {
     /// Applies one log entry and returns what it changed. `seq` must be greater than every sequence number

@@ -685,7 +685,7 @@ mod tests {
             vec![
                 "line 2: types.count_variance.tolerance_units: must not be negative, got -1".to_string(),
                 "line 3: types.count_variance.tolerance_sharee: unknown key for count_variance; it takes tolerance_units, tolerance_share, enabled, team, severity_floor, require_evidence, sla, procedure, overrides".to_string(),
-                "line 5: types.nope: unknown exception type; the built-in ones are count_variance, negative_stock, low_stock, phantom_stock, transfer_overdue, transfer_mismatch, po_late, po_short, damaged_receipt, price_mismatch, promotion_conflict, return_policy, refund_overdue, order_at_risk, allocation_short, order_cancelled_stockout, customer_complaint, master_data, store_exception_rate, po_late_risk, shrink_anomaly, count_overdue".to_string(),
+                "line 5: types.nope: unknown exception type; the built-in ones are count_variance, negative_stock, low_stock, phantom_stock, transfer_overdue, transfer_mismatch, po_late, po_short, damaged_receipt, price_mismatch, promotion_conflict, return_policy, refund_overdue, order_at_risk, allocation_short, order_cancelled_stockout, customer_complaint, master_data, store_exception_rate, po_late_risk, shrink_anomaly, count_overdue, recurring_problem".to_string(),
             ]
         );
         assert_eq!(

@@ -38,6 +38,7 @@ crate::wire_names! {
         PoLateRisk = "po_late_risk",
         ShrinkAnomaly = "shrink_anomaly",
         CountOverdue = "count_overdue",
+        RecurringProblem = "recurring_problem",
     }
 }
 
@@ -98,6 +99,10 @@ crate::wire_names! {
         /// `shrink_anomaly`: a day with fewer losses than this is never reported: one large loss is its own
         /// `count_variance`, an unusual day is several at once.
         MinLosses = "min_losses",
+        /// `recurring_problem`: resolutions with the same root cause at the same location that make a problem.
+        Repeats = "repeats",
+        /// `recurring_problem`: days those resolutions must fall within.
+        WindowDays = "window_days",
     }
 }
 
@@ -133,6 +138,7 @@ impl ExceptionType {
             Self::CustomerComplaint => "service",
             Self::MasterData => "data",
             Self::StoreExceptionRate => "governance",
+            Self::RecurringProblem => "problem",
         }
     }
 
@@ -144,7 +150,8 @@ impl ExceptionType {
             | Self::PhantomStock
             | Self::TransferOverdue
             | Self::TransferMismatch
-            | Self::CountOverdue => LOCATION_TEAM,
+            | Self::CountOverdue
+            | Self::RecurringProblem => LOCATION_TEAM,
             Self::LowStock | Self::PoLate | Self::PoShort | Self::PoLateRisk => "buyers",
             Self::DamagedReceipt => "quality",
             Self::PriceMismatch | Self::PromotionConflict => "category manager",
@@ -167,7 +174,8 @@ impl ExceptionType {
             | Self::CustomerComplaint
             | Self::RefundOverdue
             | Self::StoreExceptionRate
-            | Self::ShrinkAnomaly => Severity::Medium,
+            | Self::ShrinkAnomaly
+            | Self::RecurringProblem => Severity::Medium,
             _ => Severity::Low,
         }
     }
@@ -215,6 +223,8 @@ impl ExceptionType {
             (Param::AnomalyScore, decimal(25, 2)),
             (Param::MinLosses, decimal(4, 0)),
         ];
+        const RECURRING_PROBLEM: &[(Param, Decimal)] =
+            &[(Param::Repeats, decimal(3, 0)), (Param::WindowDays, decimal(30, 0))];
         match self {
             Self::CountVariance => COUNT_VARIANCE,
             Self::LowStock => LOW_STOCK,
@@ -228,6 +238,7 @@ impl ExceptionType {
             Self::StoreExceptionRate => STORE_EXCEPTION_RATE,
             Self::PoLateRisk => PO_LATE_RISK,
             Self::ShrinkAnomaly => SHRINK_ANOMALY,
+            Self::RecurringProblem => RECURRING_PROBLEM,
             Self::NegativeStock
             | Self::TransferMismatch
             | Self::DamagedReceipt
@@ -353,6 +364,12 @@ impl ExceptionType {
                  cannot be kept, agree with the store manager which counts move and when. Escalate to the \
                  regional manager when the store misses its schedule two weeks running."
             }
+            Self::RecurringProblem => {
+                "The same root cause keeps coming back here: read the resolutions that did not hold and why, agree \
+                 a corrective action with an owner and a date, and note it on this problem. Close it only once \
+                 the action is in place. Escalate to the operations lead when nobody will own it or the cause \
+                 returns after the action."
+            }
             Self::PoLateRisk => {
                 "Ask the supplier to confirm the delivery date now, before it is late, and check the stock cover of \
                  the order's items; plan transfers where they would run out. Escalate to the buyer when the supplier \
@@ -421,7 +438,8 @@ impl ExceptionType {
             | Self::StoreExceptionRate
             | Self::PoLateRisk
             | Self::ShrinkAnomaly
-            | Self::CountOverdue => return None,
+            | Self::CountOverdue
+            | Self::RecurringProblem => return None,
         };
         Some(rank)
     }

@@ -9,6 +9,7 @@ mod layering;
 mod low_stock;
 mod messages;
 mod phantom;
+mod problems;
 mod queries;
 mod query_orders;
 mod reference_ledger;

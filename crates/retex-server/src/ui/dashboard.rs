@@ -10,7 +10,10 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use retex_core::codes::Timestamp;
 use retex_core::display;
-use retex_core::engine::{CategoryCounts, FlowFigures, Kpis, Period};
+use retex_core::engine::{
+    CategoryCounts, Engine, ExceptionOrder, ExceptionQuery, FlowFigures, Kpis, Period, Sort, StatusFilter,
+};
+use retex_core::rules::ExceptionType;
 
 use super::charts::{self, Bar, bar_chart};
 use super::page::{PageUser, UserBar, error_page, page, shown};
@@ -43,6 +46,7 @@ struct DashboardPage {
     impact_total: String,
     /// Open exceptions per category with their impact in money.
     open_by_category: Vec<(CategoryCounts, String)>,
+    problems: Vec<ProblemRow>,
     report_href: String,
     category_chart: String,
     aging_chart: String,
@@ -191,6 +195,7 @@ fn dashboard_page(
         open_by_category: (k.open_by_category.iter())
             .map(|row| (row.clone(), display::money(row.impact, currency)))
             .collect(),
+        problems: Vec::new(),
         report_href: format!("/reports?{}", period_query(period)),
         category_chart: bar_chart(&category_bars, None),
         aging_chart: bar_chart(&aging_bars, None),
@@ -249,6 +254,42 @@ fn day(at: Timestamp, days_before: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Open recurring problems shown on the dashboard, at most.
+const PROBLEMS_SHOWN_MAX: usize = 20;
+
+/// A recurring problem as the dashboard lists it.
+struct ProblemRow {
+    id: u64,
+    place: String,
+    cause: String,
+    assignee: String,
+    explanation: String,
+}
+
+/// The open `recurring_problem` exceptions the person may see, oldest first.
+fn open_problems(engine: &Engine, scope: Option<&[String]>) -> Vec<ProblemRow> {
+    let query = ExceptionQuery {
+        status: StatusFilter::Active,
+        exception_type: Some(ExceptionType::RecurringProblem.name()),
+        scope,
+        sort: Sort::new(ExceptionOrder::Oldest),
+        limit: PROBLEMS_SHOWN_MAX,
+        ..ExceptionQuery::default()
+    };
+    engine
+        .query_exceptions(&query)
+        .items
+        .iter()
+        .map(|view| ProblemRow {
+            id: view.id,
+            place: view.location.unwrap_or_default().to_owned(),
+            cause: view.reference.unwrap_or_default().replace('_', " "),
+            assignee: view.assignee.unwrap_or("nobody").to_owned(),
+            explanation: view.explanation.unwrap_or_default().to_owned(),
+        })
+        .collect()
+}
+
 /// The last `DEFAULT_DAYS` days, today included.
 fn recent_days(now: Timestamp) -> Period {
     let today = now.0.div_euclid(Timestamp::MILLIS_PER_DAY) * Timestamp::MILLIS_PER_DAY;
@@ -277,7 +318,9 @@ pub(super) async fn dashboard(
                 let kpis = engine.kpis_over(now, user.principal.scope.as_deref(), period);
                 let wall_clock = Timestamp::from_datetime(&Utc::now());
                 let clock_text = clock_line(engine.clock(), wall_clock);
-                page(&dashboard_page(&user, kpis, period, now, clock_text, engine.currency()))
+                let mut dashboard = dashboard_page(&user, kpis, period, now, clock_text, engine.currency());
+                dashboard.problems = open_problems(engine, user.principal.scope.as_deref());
+                page(&dashboard)
             })
             .await,
     )

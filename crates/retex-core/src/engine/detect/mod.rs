@@ -12,6 +12,7 @@
 //! - `governance`: `store_exception_rate`, over each store's daily counts.
 //! - `shrink`: `shrink_anomaly`, over a store's closed day of shrink and the detector's score for it.
 //! - `counts`: `count_overdue`, over a store's positions of a scheduled category past their count.
+//! - `problems`: `recurring_problem`, over a location's resolutions with one root cause.
 //! - `custom`: the rules' custom types, over the event and the ledger and master data it names.
 
 pub mod counts;
@@ -21,6 +22,7 @@ pub mod governance;
 pub mod inventory;
 pub mod master_data;
 pub mod pricing;
+pub mod problems;
 pub mod service;
 pub mod shrink;
 pub mod stock;
