@@ -1,10 +1,12 @@
-// The web UI in headless Chromium: a lead logs in, works an exception from the queue to resolution (evidence,
-// the four-eyes approval of a second lead), filters, sorts and bulk-assigns the queue, and reads the dashboard's
-// charts; a store user counts on the mobile store page and cannot open another store's exception.
+// The web UI in headless Chromium: a lead logs in, works an exception from the queue to resolution (what
+// happened, evidence, refusals shown as errors, the four-eyes approval of a second lead), filters, sorts and
+// bulk-assigns the queue, and reads the dashboard's charts; a store user counts on the mobile store page and
+// cannot open another store's exception.
 //
 // Runs the real `retex` binary (RETEX_BIN) on a temporary SQLite file with the server tests' world and a third
 // store's exceptions (queue.ndjson), and Debian's Chromium (CHROMIUM, default /usr/bin/chromium) through
-// playwright-core. With RETEX_SCREENSHOTS set, the queue is saved there at phone and desk widths, for review.
+// playwright-core. With RETEX_SCREENSHOTS set, the queue and an exception page are saved there at phone and desk
+// widths, for review.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -64,6 +66,16 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+// Saves the page at phone and desk width into RETEX_SCREENSHOTS, when set.
+async function saveScreenshots(page, name) {
+  if (!screenshots) return;
+  mkdirSync(screenshots, { recursive: true });
+  for (const width of [390, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: join(screenshots, `${name}-${width}.png`), fullPage: true });
+  }
+}
+
 async function logIn(name) {
   const page = await browser.newPage();
   await page.goto(`${base}/queue`);
@@ -86,10 +98,20 @@ test('a lead works an exception from the queue to resolution', async () => {
   await page.waitForURL(`${base}/exceptions/${id}`);
   assert.equal((await page.textContent('#status')).trim(), 'open');
 
+  assert.match(await page.textContent('#what-happened'), /counted 10, ledger 45, variance -35 × 20\.00 = 700\.00 EUR/);
+  assert.match(await page.textContent('#where'), /^S2 \(Two\) · K1 \(Kettle\)$/);
+  assert.match(await page.textContent('#procedure'), /Recount the shelf/);
+  assert.equal(
+    (await page.textContent('#approval-need')).trim(),
+    'Needs approval: impact 700.00 EUR above 500.00 EUR (rule for count_variance); approver role operations_lead',
+  );
+
   await page.click('button[value=ack]');
   await page.waitForURL(/notice=Done/);
   assert.match(await page.textContent('.notice'), /Done: acknowledge/);
   assert.match(await page.textContent('.timeline'), /lead\s+acknowledge/);
+  assert.match(await page.textContent('#acknowledged'), /acknowledged by lead at 2026-\d\d-\d\d \d\d:\d\d UTC/);
+  assert.equal(await page.locator('button[value=ack]').count(), 0, 'the acknowledge button goes once used');
 
   await page.setInputFiles('input[name=file]', {
     name: 'recount.txt',
@@ -100,19 +122,27 @@ test('a lead works an exception from the queue to resolution', async () => {
   await page.waitForURL(/notice=Attached/);
   assert.match(await page.textContent('ul.evidence'), /recount\.txt \(text\/plain, 32 bytes, by lead\)/);
 
-  const resolve = async () => {
+  // Resolves from a page whose address does not match `comesBack` yet: the page it comes back to does.
+  const resolve = async (comesBack) => {
     await page.selectOption('form.resolve select[name=root_cause]', 'count_inaccuracy');
     await page.selectOption('form.resolve select[name=resolution]', 'stock_adjusted');
     await page.fill('form.resolve input[name=note]', 'recounted the shelf');
     await page.click('form.resolve button[type=submit]');
-    await page.waitForURL(/notice=/);
+    await page.waitForURL(comesBack);
   };
-  await resolve();
-  assert.match(await page.textContent('.notice'), /request approval, and have another operations_lead approve/);
+  await resolve(/error=/);
+  assert.match(page.url(), /error=/);
+  assert.equal(await page.locator('.notice').count(), 0, 'a refusal is not "Done"');
+  assert.match(await page.textContent('#error'), /request approval, and have another operations_lead approve/);
   await page.fill('input[name=reason]', 'write-off of 35 units');
   await page.click('button:has-text("Request approval")');
   await page.waitForURL(/notice=Done/);
   assert.match(await page.textContent('#approval'), /pending, asked by lead/);
+  assert.equal(await page.locator('form.approve').count(), 0, 'the requester cannot decide their own request');
+  await resolve(/error=/);
+  assert.match(await page.textContent('#error'), /lead asked for approval, still pending/);
+  await saveScreenshots(page, 'exception');
+  await page.setViewportSize({ width: 1280, height: 720 });
 
   const olga = await logIn('olga');
   await olga.goto(`${base}/exceptions/${id}`);
@@ -122,7 +152,7 @@ test('a lead works an exception from the queue to resolution', async () => {
   await olga.close();
 
   await page.goto(`${base}/exceptions/${id}`);
-  await resolve();
+  await resolve(/notice=Done/);
   assert.equal((await page.textContent('#status')).trim(), 'resolved');
   assert.equal((await page.textContent('#root-cause')).trim(), 'count_inaccuracy');
 

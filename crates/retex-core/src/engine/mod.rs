@@ -14,9 +14,12 @@
 //! - `exceptions`, `incidents`, `calendar`, `deadlines`: the books and clocks those use.
 //! - `ledger`, `interner`, `master`, `documents`, `stats`: the state itself.
 //! - `views`: what leaves the engine for the CLI and API, with codes instead of ids.
+//! - `facts`, `brief`: what a detector saw, and an exception explained in words (names, money in the currency,
+//!   local times, documents, its procedure, whether it needs an approval).
 //! - `suggestions`: the root causes and resolutions that worked for similar resolved exceptions.
 
 mod apply;
+mod brief;
 mod calendar;
 mod composition;
 mod count_program;
@@ -34,6 +37,7 @@ mod documents;
 mod escalation;
 mod exception_commands;
 mod exceptions;
+mod facts;
 mod incidents;
 mod insight;
 mod interner;
@@ -59,6 +63,7 @@ mod task_list;
 mod tasks;
 mod views;
 
+pub use brief::{ApprovalNeed, DEFAULT_APPROVER_ROLE, ExceptionBrief, RelatedDocument};
 pub use calendar::BusinessHours;
 use composition::State;
 pub use composition::{Engine, EngineConfig, Input, Output, SnapshotError};
@@ -90,14 +95,14 @@ pub use views::{
     TimelineView,
 };
 
-use crate::codes::Timestamp;
 pub use crate::codes::hash_hex;
+use crate::codes::{Money, Timestamp};
 use crate::command::{Action, Command};
 use crate::event::Event;
 use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 24;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 25;
 
 impl Engine {
     /// Applies one log entry and returns what it changed. `seq` must be greater than every sequence number
@@ -288,7 +293,6 @@ impl Engine {
         let subject = format!("exception {}", record.id);
         let refuse = |kind: RefusalKind, problem: String| Err(Refusal::new(kind, problem).about(&subject));
         let type_name = self.type_name(record.key.exception_type);
-        let approval_rule = self.config.rules.workflow.approvals.get(type_name);
         match &command.action {
             Action::Resolve { .. } => {
                 let requires_evidence = match record.key.exception_type {
@@ -301,16 +305,15 @@ impl Engine {
                         format!("{type_name} needs evidence attached before it is resolved"),
                     );
                 }
-                if let Some(rule) = approval_rule
-                    && record.impact.0 > rule.above
+                if let Some(rule) = self.approval_rule_exceeded(record)
                     && !record.approval.as_ref().is_some_and(|approval| approval.is_approved())
                 {
                     return refuse(
                         RefusalKind::Conflict,
                         format!(
                             "impact {} is above {}: request approval, and have another {} approve, first",
-                            record.impact.0.round_dp(2),
-                            rule.above,
+                            self.money_text(record.impact),
+                            self.money_text(Money(rule.above)),
                             rule.role
                         ),
                     );
@@ -318,7 +321,7 @@ impl Engine {
                 Ok(())
             }
             Action::Approve { .. } | Action::Reject { .. } => {
-                let required = approval_rule.map_or("operations_lead", |rule| rule.role.as_str());
+                let required = self.approver_role(record.key.exception_type);
                 match command.role.as_deref() {
                     Some(role) if role == required || role == "admin" => Ok(()),
                     role => refuse(

@@ -128,6 +128,10 @@ pub struct TypeRule {
     /// A resolution needs evidence attached first.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub require_evidence: bool,
+    /// The standard operating procedure the exception page shows, where the file replaces the built-in one
+    /// ([`ExceptionType::default_procedure`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub procedure: Option<String>,
 }
 
 /// Which parts of an event make a custom exception's key.
@@ -154,6 +158,9 @@ pub struct CustomType {
     pub impact: Option<expr::Expr>,
     pub team: String,
     pub severity_floor: Severity,
+    /// The standard operating procedure the exception page shows; custom types have none built in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub procedure: Option<String>,
 }
 
 /// Acknowledge and resolve targets of one severity, in business minutes (workflow.md).
@@ -189,6 +196,9 @@ pub struct Rules {
     /// How often each product category is counted at each store (`count_overdue`), sorted by category.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub count_schedule: Vec<CountRule>,
+    /// The ISO 4217 code of the company currency, in which every amount of the events is (`[money]`).
+    #[serde(skip_serializing_if = "is_default_currency")]
+    pub currency: String,
 }
 
 /// A category's cycle count: every position of a product in it (or in a category under it) at a store is counted
@@ -198,6 +208,13 @@ pub struct CountRule {
     /// A category path or its first levels (`Home` takes `Home/Kitchen`).
     pub category: String,
     pub every_days: u32,
+}
+
+/// The currency when the rules name none.
+pub const DEFAULT_CURRENCY: &str = "EUR";
+
+fn is_default_currency(currency: &String) -> bool {
+    currency == DEFAULT_CURRENCY
 }
 
 impl Default for Rules {
@@ -212,6 +229,7 @@ impl Default for Rules {
                 overrides: Vec::new(),
                 sla: BTreeMap::new(),
                 require_evidence: false,
+                procedure: None,
             });
         }
         Self {
@@ -221,6 +239,7 @@ impl Default for Rules {
             custom: Vec::new(),
             workflow: workflow::Workflow::default(),
             count_schedule: Vec::new(),
+            currency: DEFAULT_CURRENCY.to_owned(),
         }
     }
 }
@@ -255,6 +274,14 @@ impl Rules {
                 .get(&param)
                 .unwrap_or_else(|| panic!("{} has no parameter {}", exception_type.name(), param.name())),
         }
+    }
+
+    /// The standard operating procedure of a built-in type: the file's, else the built-in one.
+    pub fn procedure(&self, exception_type: ExceptionType) -> &str {
+        self.rule(exception_type)
+            .procedure
+            .as_deref()
+            .unwrap_or_else(|| exception_type.default_procedure())
     }
 
     /// Whether any override of the type could change a parameter; when not, detectors need no context.

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The engine's state parts: they know nothing of the engine's composition, its behaviours nor the detectors.
-const STATE_PARTS: [&str; 22] = [
+const STATE_PARTS: [&str; 23] = [
     "picture",
     "ledger",
     "interner",
@@ -29,6 +29,7 @@ const STATE_PARTS: [&str; 22] = [
     "calendar",
     "exceptions",
     "exception_commands",
+    "facts",
     "incidents",
     "deadlines",
     "refusal",

@@ -1,6 +1,7 @@
 //! Integration tests of retex-core: the event contract, the engine's stock movements, snapshots and a reference
 //! model of the ledger.
 
+mod brief;
 mod confirmation;
 mod counts;
 mod escalation;

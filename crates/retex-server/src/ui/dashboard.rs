@@ -9,7 +9,10 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use retex_core::codes::Timestamp;
-use retex_core::engine::{Engine, ExceptionOrder, ExceptionQuery, FlowFigures, Kpis, Period, Sort, StatusFilter};
+use retex_core::display;
+use retex_core::engine::{
+    CategoryCounts, Engine, ExceptionOrder, ExceptionQuery, FlowFigures, Kpis, Period, Sort, StatusFilter,
+};
 use retex_core::rules::ExceptionType;
 
 use super::charts::{self, Bar, bar_chart};
@@ -38,6 +41,11 @@ struct DashboardPage {
     to_day: String,
     tiles: Vec<Tile>,
     rows: Vec<FlowRow>,
+    /// Money in the rules' currency: the impact open now and of the period's exceptions.
+    impact_open: String,
+    impact_total: String,
+    /// Open exceptions per category with their impact in money.
+    open_by_category: Vec<(CategoryCounts, String)>,
     problems: Vec<ProblemRow>,
     report_href: String,
     category_chart: String,
@@ -105,7 +113,15 @@ fn clock_line(engine_clock: Option<Timestamp>, wall_clock: Timestamp) -> String 
     }
 }
 
-fn dashboard_page(user: &PageUser, k: Kpis, period: Option<Period>, now: Timestamp, clock: String) -> DashboardPage {
+/// The dashboard's page; money in `currency`.
+fn dashboard_page(
+    user: &PageUser,
+    k: Kpis,
+    period: Option<Period>,
+    now: Timestamp,
+    clock: String,
+    currency: &str,
+) -> DashboardPage {
     let category_bars: Vec<Bar> = k
         .open_by_category
         .iter()
@@ -173,7 +189,12 @@ fn dashboard_page(user: &PageUser, k: Kpis, period: Option<Period>, now: Timesta
         from_day: period.map(|period| day(period.from, 0)).unwrap_or_default(),
         to_day: period.map(|period| day(period.to, 1)).unwrap_or_default(),
         tiles: flow_tiles(&k),
-        rows: flow_rows(&k),
+        rows: flow_rows(&k, currency),
+        impact_open: display::money(k.impact_open, currency),
+        impact_total: display::money(k.flow.impact_total, currency),
+        open_by_category: (k.open_by_category.iter())
+            .map(|row| (row.clone(), display::money(row.impact, currency)))
+            .collect(),
         problems: Vec::new(),
         report_href: format!("/reports?{}", period_query(period)),
         category_chart: bar_chart(&category_bars, None),
@@ -297,7 +318,7 @@ pub(super) async fn dashboard(
                 let kpis = engine.kpis_over(now, user.principal.scope.as_deref(), period);
                 let wall_clock = Timestamp::from_datetime(&Utc::now());
                 let clock_text = clock_line(engine.clock(), wall_clock);
-                let mut dashboard = dashboard_page(&user, kpis, period, now, clock_text);
+                let mut dashboard = dashboard_page(&user, kpis, period, now, clock_text, engine.currency());
                 dashboard.problems = open_problems(engine, user.principal.scope.as_deref());
                 page(&dashboard)
             })

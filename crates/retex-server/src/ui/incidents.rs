@@ -7,10 +7,11 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use retex_core::codes::Timestamp;
+use retex_core::display;
 use retex_core::engine::{Engine, IncidentView};
 use retex_store::LiveEngine;
 
-use super::page::{PageUser, UserBar, page, place, shown};
+use super::page::{PageUser, UserBar, named_place, page, shown};
 use crate::error::Outcome;
 use crate::scope::{IncidentFilter, visible_incident, visible_incidents};
 use crate::state::AppState;
@@ -69,6 +70,7 @@ pub fn incident_panel(live: &LiveEngine, incident: &IncidentView<'_>) -> Outcome
     causes.sort_unstable();
     causes.truncate(TRACE_STEPS_MAX);
     let mut panel = panel_of(engine, incident);
+    let mut steps = Vec::with_capacity(causes.len());
     for (seq, raised) in causes {
         let Some(entry) = live.log_entry(seq)? else {
             continue;
@@ -82,16 +84,19 @@ pub fn incident_panel(live: &LiveEngine, incident: &IncidentView<'_>) -> Outcome
             body.truncate(cut);
             body.push('…');
         }
-        panel.trace.push(TraceStep {
-            at: Timestamp(entry.at_ms).to_rfc3339(),
+        let step = TraceStep {
+            // The inputs of an incident happen at several locations: their times are in UTC.
+            at: display::utc_time(Timestamp(entry.at_ms)),
             seq,
             source: entry.source,
             kind: entry.kind,
             body,
             raised: raised.iter().map(|id| format!("#{id}")).collect::<Vec<_>>().join(", "),
-        });
+        };
+        steps.push((entry.at_ms, step));
     }
-    panel.trace.sort_by(|a, b| (&a.at, a.seq).cmp(&(&b.at, b.seq)));
+    steps.sort_by_key(|(at_ms, step)| (*at_ms, step.seq));
+    panel.trace = steps.into_iter().map(|(_, step)| step).collect();
     Ok(panel)
 }
 
@@ -101,19 +106,19 @@ fn panel_of(engine: &Engine, incident: &IncidentView<'_>) -> IncidentPanel {
         opened_at: incident.opened_at.clone(),
         root_cause: incident.root_cause,
         root_cause_type: incident.root_cause_type.to_owned(),
-        impact: incident.impact.0.round_dp(2).to_string(),
+        impact: engine.money_text(incident.impact),
         open: incident.open,
         elsewhere: incident.elsewhere,
         members: incident
             .exceptions
             .iter()
-            .filter_map(|&id| engine.exception_detail(id))
-            .map(|(member, _)| MemberRow {
+            .filter_map(|&id| engine.exception_record(id))
+            .map(|member| MemberRow {
                 id: member.id,
-                exception_type: member.exception_type.to_owned(),
-                place: place(&member),
-                status: member.status,
-                impact: member.impact.0.round_dp(2).to_string(),
+                exception_type: engine.type_name(member.key.exception_type).to_owned(),
+                place: named_place(engine, member),
+                status: member.status.name(),
+                impact: engine.money_text(member.impact),
                 is_root: member.id == incident.root_cause,
             })
             .collect(),
@@ -148,7 +153,8 @@ pub(super) async fn incidents_page(State(state): State<Arc<AppState>>, user: Pag
                     min_exceptions: 2,
                     open_only: true,
                 };
-                let mut incidents: Vec<IncidentRow> = visible_incidents(live.engine(), &user.principal, filter)
+                let engine = live.engine();
+                let mut incidents: Vec<IncidentRow> = visible_incidents(engine, &user.principal, filter)
                     .into_iter()
                     .map(|incident| IncidentRow {
                         id: incident.id,
@@ -158,7 +164,7 @@ pub(super) async fn incidents_page(State(state): State<Arc<AppState>>, user: Pag
                         types: incident.types.join(", "),
                         count: incident.exceptions.len(),
                         elsewhere: incident.elsewhere,
-                        impact: incident.impact.0.round_dp(2).to_string(),
+                        impact: engine.money_text(incident.impact),
                     })
                     .collect();
                 incidents.reverse();

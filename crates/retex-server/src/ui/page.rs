@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use retex_core::engine::ExceptionView;
+use retex_core::engine::{Engine, ExceptionRecord, ExceptionView};
 use serde::Deserialize;
 
 use crate::auth::Principal;
@@ -126,6 +126,12 @@ pub fn back_with_notice(path: &str, notice: &str) -> Response {
     Redirect::to(&format!("{path}{separator}notice={}", url_encode(notice))).into_response()
 }
 
+/// Back to a page with an error, after a form the engine or the server refused (303, as for a notice).
+pub fn back_with_error(path: &str, error: &str) -> Response {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{path}{separator}error={}", url_encode(error))).into_response()
+}
+
 /// Checks the CSRF token of a form posted under the request's session.
 pub fn check_csrf(user: &PageUser, token: &str) -> Outcome<()> {
     if user.csrf.len() == token.len() && user.csrf == token {
@@ -141,13 +147,27 @@ pub fn place(view: &ExceptionView<'_>) -> String {
     view.place(" · ")
 }
 
+/// Where an exception is, with the names master data gives its location and product:
+/// `S1 (Store One) · K1 (Kettle) · T1`.
+pub fn named_place(engine: &Engine, record: &ExceptionRecord) -> String {
+    let location = record.location.map(|location| engine.location_label(location));
+    let product = record.sku.map(|sku| engine.product_label(sku));
+    let reference = record.reference.as_ref().map(|reference| reference.as_str().to_owned());
+    [location, product, reference]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 /// A form or query value with something in it.
 pub fn non_empty(text: &Option<String>) -> Option<&str> {
     text.as_deref().filter(|text| !text.trim().is_empty())
 }
 
-/// A page's only query parameter: the notice a form left when it came back here.
+/// A page's query after a form came back to it: the notice it left, or the error of a refusal.
 #[derive(Deserialize)]
 pub struct NoticeQuery {
     pub notice: Option<String>,
+    pub error: Option<String>,
 }

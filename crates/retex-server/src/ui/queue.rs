@@ -482,7 +482,7 @@ fn queue_row(engine: &Engine, exception: &ExceptionView<'_>, now_ms: i64) -> Que
         exception_type: exception.exception_type.to_owned(),
         place: place(exception),
         severity: exception.severity,
-        impact: exception.impact.0.round_dp(2).to_string(),
+        impact: engine.money_text(exception.impact),
         age: span((now_ms - summary.opened_at.0).max(0) / 60_000),
         due,
         overdue,

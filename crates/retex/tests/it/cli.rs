@@ -488,6 +488,10 @@ fn people_work_an_exception_through_logged_commands() {
     );
 
     let shown: serde_json::Value = serde_json::from_str(&stdout(&run(&["show", "1", "--format", "json"]))).unwrap();
+    assert_eq!(shown["brief"]["documents"][0]["kind"], "transfer", "{shown}");
+    let text = stdout(&run(&["show", "1"]));
+    assert!(text.contains("\n  shipped from "), "what happened, in words: {text}");
+    assert!(text.contains("\nNo approval needed\n"), "{text}");
     assert_eq!(shown["status"], "resolved");
     assert_eq!(shown["root_cause"], "transfer_discipline");
     assert_eq!(shown["assignee"], "bob");

@@ -32,6 +32,7 @@ use rust_decimal::Decimal;
 
 use crate::codes::{DocumentNumber, Money, Timestamp};
 use crate::engine::exceptions::{ExceptionKey, TypeRef};
+use crate::engine::facts::Facts;
 use crate::engine::incidents::Touch;
 use crate::engine::interner::Interner;
 use crate::engine::ledger::{LocationId, SkuId};
@@ -68,6 +69,9 @@ pub struct Detection {
     pub explanation: Option<String>,
     /// The version of the model that decided, when a model did (`Insight::version`).
     pub model_version: Option<String>,
+    /// What a built-in detector saw, for the exception page's "What happened" (boxed: most verdicts clear, and
+    /// a verdict is as large as its largest variant).
+    pub facts: Option<Box<Facts>>,
 }
 
 impl Detection {
@@ -91,6 +95,7 @@ impl Detection {
             touches: vec![Touch::Position(location, sku)],
             explanation: None,
             model_version: None,
+            facts: None,
         }
     }
 
@@ -119,7 +124,14 @@ impl Detection {
             touches,
             explanation: None,
             model_version: None,
+            facts: None,
         }
+    }
+
+    /// The detection with what its detector saw.
+    pub fn with_facts(mut self, facts: Facts) -> Self {
+        self.facts = Some(Box::new(facts));
+        self
     }
 
     pub fn type_ref(&self) -> TypeRef {
