@@ -108,7 +108,7 @@ fn positions_not_counted_within_their_days_open_one_exception_per_store_and_rule
         ("S01", "Home/Lamps", "open")
     );
     assert!(
-        lamp[0].4.starts_with("1 of 1 positions of Home/Lamps (counted every 3 days) are overdue, holding 40.00 at cost; the longest waiting fell due 2026-11-06 09:00 UTC"),
+        lamp[0].4.starts_with("1 of 1 positions of Home/Lamps (counted every 3 days) are overdue, holding 40.00 EUR at cost; the longest waiting fell due 2026-11-06 09:00 UTC"),
         "{}",
         lamp[0].4
     );

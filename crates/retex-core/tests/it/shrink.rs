@@ -101,7 +101,7 @@ fn a_day_of_many_losses_far_beyond_the_usual_opens_one_for_the_store() {
     assert_eq!(location, "S01");
     assert_eq!(impact, "600");
     assert!(
-        explanation.starts_with("shrink at cost 600.00 in the day (6 losses"),
+        explanation.starts_with("shrink at cost 600.00 EUR in the day (6 losses"),
         "{explanation}"
     );
     assert!(explanation.contains("median 0.00, highest 25.00"), "{explanation}");

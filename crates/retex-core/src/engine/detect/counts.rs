@@ -4,6 +4,7 @@
 use chrono::DateTime;
 
 use crate::codes::{DocumentNumber, Money, Timestamp};
+use crate::display;
 use crate::engine::detect::{Detection, Params, key_of};
 use crate::engine::ledger::LocationId;
 use crate::rules::{CountRule, ExceptionType};
@@ -44,22 +45,26 @@ pub fn count_overdue(
     detection.sku = None;
     detection.reference = Some(reference);
     detection.touches = Vec::new();
-    detection.explanation = Some(explain(counts, at));
+    detection.explanation = Some(explain(counts, at, params.rules.currency.as_str()));
     Some(detection)
 }
 
-/// "3 of 40 positions of Home (counted every 14 days) are overdue, holding 120.50 at cost; the longest waiting
-/// fell due 2026-11-15 10:00 UTC, 1 day ago".
-fn explain(counts: &OverdueCounts<'_>, at: Timestamp) -> String {
+/// "3 of 40 positions of Home (counted every 14 days) are overdue, holding 120.50 EUR at cost; the longest
+/// waiting fell due 2026-11-15 10:00 UTC, 1 day ago".
+fn explain(counts: &OverdueCounts<'_>, at: Timestamp, currency: &str) -> String {
     let due = DateTime::from_timestamp_millis(counts.earliest_due.0)
         .map(|due| due.format("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default();
     let days_late = (at.0 - counts.earliest_due.0).max(0) / Timestamp::MILLIS_PER_DAY;
     let day_word = if days_late == 1 { "day" } else { "days" };
     format!(
-        "{} of {} positions of {} (counted every {} days) are overdue, holding {:.2} at cost; the longest waiting \
+        "{} of {} positions of {} (counted every {} days) are overdue, holding {} at cost; the longest waiting \
          fell due {due}, {days_late} {day_word} ago",
-        counts.overdue, counts.enrolled, counts.rule.category, counts.rule.every_days, counts.value.0,
+        counts.overdue,
+        counts.enrolled,
+        counts.rule.category,
+        counts.rule.every_days,
+        display::money(counts.value, currency),
     )
 }
 
@@ -81,8 +86,12 @@ mod tests {
             value: Money("120.5".parse().unwrap()),
         };
         assert_eq!(
-            explain(&counts, Timestamp::parse_rfc3339("2026-11-17T00:00:00Z").unwrap()),
-            "3 of 40 positions of Home (counted every 14 days) are overdue, holding 120.50 at cost; the longest \
+            explain(
+                &counts,
+                Timestamp::parse_rfc3339("2026-11-17T00:00:00Z").unwrap(),
+                "EUR"
+            ),
+            "3 of 40 positions of Home (counted every 14 days) are overdue, holding 120.50 EUR at cost; the longest \
              waiting fell due 2026-11-15 10:00 UTC, 1 day ago"
         );
     }
