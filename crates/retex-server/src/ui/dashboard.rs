@@ -16,11 +16,10 @@ use retex_core::engine::{
 use retex_core::rules::ExceptionType;
 
 use super::charts::{self, Bar, bar_chart};
-use super::page::{PageUser, UserBar, error_page, page, shown};
+use super::page::{PageUser, UserBar, page, page_at_clock};
 use super::report::{
     FlowRow, PeriodQuery, QuickPeriod, flow_rows, hours, percent, period_query, period_words, quick_periods,
 };
-use crate::params::query_params;
 use crate::state::AppState;
 
 /// Days the dashboard looks back over unless another period is picked: a week, against the week before.
@@ -304,26 +303,16 @@ pub(super) async fn dashboard(
     user: PageUser,
     query: Result<Query<PeriodQuery>, QueryRejection>,
 ) -> Response {
-    let query = match query_params(query) {
-        Ok(query) => query,
-        Err(failure) => return error_page(&failure),
-    };
-    let clock = Arc::clone(&state);
-    shown(
-        state
-            .read(move |live| {
-                let engine = live.engine();
-                let now = clock.now(engine);
-                let period = query.chosen(recent_days(now))?;
-                let kpis = engine.kpis_over(now, user.principal.scope.as_deref(), period);
-                let wall_clock = Timestamp::from_datetime(&Utc::now());
-                let clock_text = clock_line(engine.clock(), wall_clock);
-                let mut dashboard = dashboard_page(&user, kpis, period, now, clock_text, engine.currency());
-                dashboard.problems = open_problems(engine, user.principal.scope.as_deref());
-                page(&dashboard)
-            })
-            .await,
-    )
+    page_at_clock(state, query, move |engine, now, query| {
+        let period = query.chosen(recent_days(now))?;
+        let kpis = engine.kpis_over(now, user.principal.scope.as_deref(), period);
+        let wall_clock = Timestamp::from_datetime(&Utc::now());
+        let clock_text = clock_line(engine.clock(), wall_clock);
+        let mut dashboard = dashboard_page(&user, kpis, period, now, clock_text, engine.currency());
+        dashboard.problems = open_problems(engine, user.principal.scope.as_deref());
+        page(&dashboard)
+    })
+    .await
 }
 
 #[cfg(test)]

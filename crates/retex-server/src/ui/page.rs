@@ -4,16 +4,41 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::FromRequestParts;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use retex_core::codes::Timestamp;
 use retex_core::engine::{Engine, ExceptionRecord, ExceptionView};
 use serde::Deserialize;
 
 use crate::auth::Principal;
 use crate::error::{Failure, Outcome};
 use crate::extract::{principal_of_cookie, session_cookie};
+use crate::params::query_params;
 use crate::state::AppState;
+
+/// A page drawn from its query string at the server's clock (the engine's under `--clock log`); a query string
+/// that does not fit is an error page that names the parameter.
+pub async fn page_at_clock<T: Send + 'static>(
+    state: Arc<AppState>,
+    query: Result<Query<T>, QueryRejection>,
+    draw: impl FnOnce(&Engine, Timestamp, T) -> Outcome<Response> + Send + 'static,
+) -> Response {
+    let query = match query_params(query) {
+        Ok(query) => query,
+        Err(failure) => return error_page(&failure),
+    };
+    let clock = Arc::clone(&state);
+    shown(
+        state
+            .read(move |live| {
+                let engine = live.engine();
+                draw(engine, clock.now(engine), query)
+            })
+            .await,
+    )
+}
 
 /// Someone using the web UI, with the CSRF token their forms must carry.
 pub struct PageUser {

@@ -16,8 +16,8 @@ use retex_core::display;
 use retex_core::engine::{FlowFigures, Kpis, Period};
 use serde::Deserialize;
 
-use super::page::{PageUser, UserBar, error_page, page, shown, url_encode};
-use crate::params::{PeriodParams, empty_as_none, query_params};
+use super::page::{PageUser, UserBar, page, page_at_clock, url_encode};
+use crate::params::{PeriodParams, empty_as_none};
 use crate::state::AppState;
 
 /// "12.5%", or "–" when there is nothing to measure.
@@ -278,43 +278,33 @@ pub(super) async fn report_page(
     user: PageUser,
     query: Result<Query<PeriodQuery>, QueryRejection>,
 ) -> Response {
-    let query = match query_params(query) {
-        Ok(query) => query,
-        Err(failure) => return error_page(&failure),
-    };
-    let clock = Arc::clone(&state);
-    shown(
-        state
-            .read(move |live| {
-                let engine = live.engine();
-                let now = clock.now(engine);
-                let period = query.chosen(Period::last_full_week(now))?;
-                let scope = user.principal.scope.as_deref();
-                let k = engine.kpis_over(now, scope, period);
-                if query.format == Some(ReportFormat::Csv) {
-                    let name = format!("retex-report-{}.csv", period_words(period).replace(' ', "_"));
-                    return Ok((
-                        [
-                            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-                        ],
-                        report_csv(&k),
-                    )
-                        .into_response());
-                }
-                page(&ReportPage {
-                    user: UserBar::of(&user),
-                    notice: None,
-                    title: report_title(period),
-                    rows: flow_rows(&k, engine.currency()),
-                    previous: previous_row(&k, engine.currency()),
-                    csv_href: format!("/reports?{}&format=csv", period_query(period)),
-                    scoped: scope.is_some(),
-                    k,
-                })
-            })
-            .await,
-    )
+    page_at_clock(state, query, move |engine, now, query| {
+        let period = query.chosen(Period::last_full_week(now))?;
+        let scope = user.principal.scope.as_deref();
+        let k = engine.kpis_over(now, scope, period);
+        if query.format == Some(ReportFormat::Csv) {
+            let name = format!("retex-report-{}.csv", period_words(period).replace(' ', "_"));
+            return Ok((
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+                ],
+                report_csv(&k),
+            )
+                .into_response());
+        }
+        page(&ReportPage {
+            user: UserBar::of(&user),
+            notice: None,
+            title: report_title(period),
+            rows: flow_rows(&k, engine.currency()),
+            previous: previous_row(&k, engine.currency()),
+            csv_href: format!("/reports?{}&format=csv", period_query(period)),
+            scoped: scope.is_some(),
+            k,
+        })
+    })
+    .await
 }
 
 #[cfg(test)]
