@@ -296,16 +296,24 @@ test('a store user cannot open another store\'s exception', async () => {
   const locations = await page.locator('table.queue tbody tr td.place').allTextContents();
   assert.ok(locations.length > 0 && locations.every((text) => text.startsWith('S1')), `only S1: ${locations}`);
 
-  // The store page at phone width: the requested recount, then a count with the barcode field.
+  // A store associate's shift on a phone: the requested recount, a count by scanning the kettle's barcode (a
+  // handheld scanner types it), then the transfer received short with a damaged unit, which opens an exception.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${base}/store`);
   assert.match(await page.textContent('ul.recounts'), /K1/);
-  await page.fill('input[name=sku]', 'K1');
+  await page.fill('input[name=sku]', '4006381333931');
   await page.fill('input[name=counted]', '20');
   await page.click('button:has-text("Submit count")');
   await page.waitForURL(/notice=/);
-  assert.match(await page.textContent('.notice'), /Count of K1 recorded: 20/);
+  assert.match(await page.textContent('.notice'), /Count of K1 \(Kettle\) recorded: 20/);
   assert.equal(await page.locator('ul.recounts').count(), 0, 'the count completed the requested recount');
+  await page.fill('input[name="arrived.K1"]', '3');
+  await page.fill('input[name="damaged.K1"]', '1');
+  await page.click('button:has-text("Confirm received")');
+  await page.waitForURL(/notice=/);
+  assert.match(await page.textContent('.notice'), /Transfer T1 received: K1 2 short, 1 damaged/);
+  assert.match(await page.locator('ul.list').first().textContent(), /transfer_mismatch/, 'the new exception is at the top');
+  await saveScreenshots(page, 'store');
   const response = await page.goto(`${base}/exceptions/${other}`);
   assert.equal(response.status(), 403);
   assert.match(await page.textContent('.error'), /outside the locations sam may see/);

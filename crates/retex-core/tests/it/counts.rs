@@ -2,28 +2,16 @@
 //! counted within the rule's days; each UTC midnight opens one exception per store and rule with positions
 //! overdue, and the count that leaves none overdue resolves it. Without a schedule nothing is ever due.
 
-use std::sync::Arc;
-
-use retex_core::engine::{Engine, EngineConfig, Input};
 use retex_core::rules::file::parse_rules;
-use retex_core::wire::parse_event;
+
+use crate::Log;
 
 const SCHEDULE: &str = "[count_schedule]\nHome = 7\n\"Home/Lamps\" = 3\n";
 
-struct Log {
-    engine: Engine,
-    seq: u64,
-}
-
 impl Log {
     /// A store and a warehouse stocking a kettle and a pan (Home/Kitchen), a lamp (Home/Lamps) and cola.
-    fn new(rules: &str) -> Log {
-        let rules = parse_rules(rules).unwrap_or_else(|errors| panic!("{errors:?}"));
-        let engine = Engine::new(EngineConfig {
-            rules: Arc::new(rules),
-            insight: None,
-        });
-        let mut log = Log { engine, seq: 0 };
+    fn counting_store(rules: &str) -> Log {
+        let mut log = Log::with_rules(rules);
         log.event(
             "L1",
             "2026-11-01T00:00:00Z",
@@ -58,12 +46,6 @@ impl Log {
         log
     }
 
-    fn event(&mut self, id: &str, at: &str, body: &str) {
-        let line = format!(r#"{{"id":"{id}","source":"erp","at":"{at}",{body}}}"#);
-        self.seq += 1;
-        self.engine.apply(self.seq, &Input::Event(parse_event(&line).unwrap()));
-    }
-
     fn count(&mut self, sku: &str, at: &str) {
         let body = format!(r#""type":"count","location":"S01","sku":"{sku}","counted":10"#);
         self.event(&format!("C-{sku}-{at}"), at, &body);
@@ -96,7 +78,7 @@ impl Log {
 
 #[test]
 fn positions_not_counted_within_their_days_open_one_exception_per_store_and_rule() {
-    let mut log = Log::new(SCHEDULE);
+    let mut log = Log::counting_store(SCHEDULE);
     // The lamp's rule (3 days) is more specific than Home's; it is due on the 4th at 10:00.
     log.count("LAMP", "2026-11-03T09:00:00Z");
     log.count("K1", "2026-11-05T09:00:00Z");
@@ -139,7 +121,7 @@ fn positions_not_counted_within_their_days_open_one_exception_per_store_and_rule
 
 #[test]
 fn without_a_schedule_nothing_is_due() {
-    let mut log = Log::new("");
+    let mut log = Log::counting_store("");
     log.clock("2026-12-20T12:00:00Z");
     assert!(log.overdue().is_empty());
 }
