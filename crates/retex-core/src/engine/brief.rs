@@ -86,9 +86,12 @@ impl Engine {
 
     /// The zone an exception's times are shown in: its location's, UTC where it has none.
     pub fn exception_zone(&self, record: &ExceptionRecord) -> Tz {
-        let info = record
-            .location
-            .and_then(|location| self.state.picture.master.location(location));
+        self.location_zone(record.location)
+    }
+
+    /// A location's time zone, UTC where master data names none.
+    pub fn location_zone(&self, location: Option<LocationId>) -> Tz {
+        let info = location.and_then(|location| self.state.picture.master.location(location));
         display::zone(info.and_then(|info| info.timezone.as_deref()))
     }
 

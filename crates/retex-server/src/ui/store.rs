@@ -7,7 +7,8 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::response::Response;
-use retex_core::codes::Qty;
+use retex_core::codes::{Qty, Timestamp};
+use retex_core::display;
 use retex_core::engine::{ExceptionOrder, ExceptionQuery, Sort};
 use serde::Deserialize;
 
@@ -70,7 +71,11 @@ pub(super) async fn store_page(
                     .map(|transfer| InboundCard {
                         transfer: transfer.transfer,
                         from: transfer.from.unwrap_or("?"),
-                        expected: transfer.expected,
+                        expected: transfer.expected.as_deref().and_then(|expected| {
+                            let at = Timestamp::parse_rfc3339(expected).ok()?;
+                            let zone = engine.location_zone(engine.location_id(&location));
+                            Some(display::local_time(at, zone))
+                        }),
                         lines: transfer
                             .lines
                             .into_iter()
