@@ -518,7 +518,7 @@ fn an_active_exception_carries_what_people_chose_for_similar_resolved_ones() {
             "chosen": 1,
             "held": 1,
             "similar_by": "type",
-            "similar_to": "same type",
+            "similar_to": "same type, counted short",
         }]),
         "one example is too few to ask for more than the type"
     );

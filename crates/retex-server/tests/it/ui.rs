@@ -316,7 +316,7 @@ fn the_exception_page_suggests_what_worked_and_chooses_it_in_the_resolve_form() 
         page.contains("<b>theft_or_shrink, stock_adjusted</b>: chosen for 1 similar exception, held 1 (100%)"),
         "{page}"
     );
-    assert!(page.contains("(same type)"), "{page}");
+    assert!(page.contains("(same type, counted short)"), "{page}");
     assert!(page.contains(r#"<option value="theft_or_shrink" selected>"#), "{page}");
     assert!(page.contains(r#"<option value="stock_adjusted" selected>"#), "{page}");
     assert!(!page_of(s1).contains("Suggested"), "not on a resolved exception");
