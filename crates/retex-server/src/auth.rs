@@ -188,7 +188,32 @@ pub fn user_account(
         locations,
         created_ms: now_ms,
         email: None,
+        disabled_ms: None,
+        last_login_ms: None,
     })
+}
+
+/// A new account for an API token, from the token's hash ([`new_token`]).
+pub fn token_account(
+    name: &str,
+    secret_hash: String,
+    role: Role,
+    team: Option<String>,
+    locations: Vec<String>,
+    now_ms: i64,
+) -> Account {
+    Account {
+        name: name.to_owned(),
+        kind: AccountKind::Token,
+        secret_hash,
+        role: role.name().to_owned(),
+        team,
+        locations,
+        created_ms: now_ms,
+        email: None,
+        disabled_ms: None,
+        last_login_ms: None,
+    }
 }
 
 /// Signs and checks CSRF tokens.
