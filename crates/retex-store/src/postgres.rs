@@ -22,12 +22,11 @@ use postgres::{Client, Config, GenericClient, IsolationLevel, NoTls, Row, Statem
 use crate::boundary::{check_append_batch, format_version_from_sql, read_limit_to_sql, seq_from_sql, seq_to_sql};
 use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, link_batch};
 use crate::{
-    Account, AccountRow, AccountSessions, AdminChange, AppendOutcome, COUNT_PEOPLE, DELETE_SESSION,
-    DELETE_SESSIONS_OF, DELETE_STALE_SESSIONS, INSERT_ADMIN_CHANGE, INSERT_EVIDENCE, INSERT_SESSION,
-    INSERT_SETTING_IF_ABSENT, Migration, NOTE_LOGIN, NewEntry, SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET,
-    SELECT_ACCOUNTS, SELECT_ADMIN_CHANGES, SELECT_EVIDENCE, SELECT_SESSION, SELECT_SETTING, SNAPSHOTS_KEPT, Session,
-    Snapshot, Store, StoreError, StoredEntry, TOUCH_SESSION, UPSERT_ACCOUNT, UPSERT_SETTING, applied_migrations,
-    migrations,
+    Account, AccountRow, AccountSessions, AdminChange, AppendOutcome, COUNT_PEOPLE, DELETE_SESSION, DELETE_SESSIONS_OF,
+    DELETE_STALE_SESSIONS, INSERT_ADMIN_CHANGE, INSERT_EVIDENCE, INSERT_SESSION, INSERT_SETTING_IF_ABSENT, Migration,
+    NOTE_LOGIN, NewEntry, SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET, SELECT_ACCOUNTS, SELECT_ADMIN_CHANGES,
+    SELECT_EVIDENCE, SELECT_SESSION, SELECT_SETTING, SNAPSHOTS_KEPT, Session, Snapshot, Store, StoreError, StoredEntry,
+    TOUCH_SESSION, UPSERT_ACCOUNT, UPSERT_SETTING, applied_migrations, migrations,
 };
 
 /// The advisory lock that serialises appends ("RETEXLOG" in ASCII). Other Retex locks (migrations, the

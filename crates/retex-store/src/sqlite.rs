@@ -24,12 +24,11 @@ use rusqlite::{
 use crate::boundary::{check_append_batch, read_limit_to_sql, seq_from_sql, seq_to_sql};
 use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, ChainVerdict, link_batch, verify_chain};
 use crate::{
-    Account, AccountRow, AccountSessions, AdminChange, AppendOutcome, COUNT_PEOPLE, DELETE_SESSION,
-    DELETE_SESSIONS_OF, DELETE_STALE_SESSIONS, INSERT_ADMIN_CHANGE, INSERT_EVIDENCE, INSERT_SESSION,
-    INSERT_SETTING_IF_ABSENT, Migration, NOTE_LOGIN, NewEntry, SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET,
-    SELECT_ACCOUNTS, SELECT_ADMIN_CHANGES, SELECT_EVIDENCE, SELECT_SESSION, SELECT_SETTING, SNAPSHOTS_KEPT, Session,
-    Snapshot, Store, StoreError, StoredEntry, TOUCH_SESSION, UPSERT_ACCOUNT, UPSERT_SETTING, applied_migrations,
-    migrations,
+    Account, AccountRow, AccountSessions, AdminChange, AppendOutcome, COUNT_PEOPLE, DELETE_SESSION, DELETE_SESSIONS_OF,
+    DELETE_STALE_SESSIONS, INSERT_ADMIN_CHANGE, INSERT_EVIDENCE, INSERT_SESSION, INSERT_SETTING_IF_ABSENT, Migration,
+    NOTE_LOGIN, NewEntry, SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET, SELECT_ACCOUNTS, SELECT_ADMIN_CHANGES,
+    SELECT_EVIDENCE, SELECT_SESSION, SELECT_SETTING, SNAPSHOTS_KEPT, Session, Snapshot, Store, StoreError, StoredEntry,
+    TOUCH_SESSION, UPSERT_ACCOUNT, UPSERT_SETTING, applied_migrations, migrations,
 };
 
 /// How long a statement waits for another connection's lock on the file before failing as unavailable.
@@ -386,7 +385,9 @@ impl Store for SqliteStore {
             .map_err(error)?;
         upsert_account(&transaction, account).map_err(error)?;
         if sessions == AccountSessions::End {
-            transaction.execute(DELETE_SESSIONS_OF, [&account.name]).map_err(error)?;
+            transaction
+                .execute(DELETE_SESSIONS_OF, [&account.name])
+                .map_err(error)?;
         }
         insert_admin_change(&transaction, change).map_err(error)?;
         transaction.commit().map_err(error)
@@ -566,13 +567,15 @@ fn upsert_account(connection: &Connection, account: &Account) -> rusqlite::Resul
 }
 
 fn insert_admin_change(connection: &Connection, change: &AdminChange) -> rusqlite::Result<usize> {
-    connection.prepare_cached(INSERT_ADMIN_CHANGE)?.execute(rusqlite::params![
-        change.at_ms,
-        change.actor,
-        change.action,
-        change.target,
-        change.detail
-    ])
+    connection
+        .prepare_cached(INSERT_ADMIN_CHANGE)?
+        .execute(rusqlite::params![
+            change.at_ms,
+            change.actor,
+            change.action,
+            change.target,
+            change.detail
+        ])
 }
 
 /// Reads a row of the account columns, in the order the account statements select them.

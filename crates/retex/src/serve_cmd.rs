@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use retex_core::rules::file::default_rules_toml;
 use retex_core::rules::workflow::Secret;
 use retex_odoo::OdooConfig;
-use retex_server::auth::{Role, new_token, token_account, user_account};
+use retex_server::auth::{PASSWORD_CHARS_MIN, Role, new_token, token_account, user_account};
 use retex_server::nats::NatsOptions;
 use retex_server::outbound::DraftsTo;
 use retex_server::state::{EmailOptions, TlsFiles};
@@ -176,9 +176,6 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
 fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("read {}", path.display()))
 }
-
-/// The shortest password a person may have (OWASP ASVS 2.1.1); any characters, no composition rules.
-const PASSWORD_CHARS_MIN: usize = 12;
 
 /// A secret kept in a file: its first line, which must not be empty.
 fn read_token(path: &Path) -> anyhow::Result<String> {

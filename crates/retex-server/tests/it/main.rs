@@ -1,6 +1,7 @@
 //! The server over real HTTP: a server on an ephemeral port over a temporary SQLite store, spoken to with a
 //! minimal HTTP/1.1 client, as a source, a script or a browser would.
 
+mod admin;
 mod api;
 mod client;
 mod email;

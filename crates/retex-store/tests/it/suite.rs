@@ -7,8 +7,9 @@ use std::collections::HashSet;
 use std::sync::Barrier;
 
 use retex_store::{
-    APPEND_BATCH_ENTRIES_MAX, Account, AccountKind, AccountSessions, AdminChange, CHAIN_GENESIS, ChainHead, ChainLink, ChainVerdict, NewEntry,
-    READ_LOG_LIMIT_MAX, SNAPSHOTS_KEPT, Snapshot, Store, StoreError, StoredEntry, legacy_batch_hash, verify_chain,
+    APPEND_BATCH_ENTRIES_MAX, Account, AccountKind, AccountSessions, AdminChange, CHAIN_GENESIS, ChainHead, ChainLink,
+    ChainVerdict, NewEntry, READ_LOG_LIMIT_MAX, SNAPSHOTS_KEPT, Snapshot, Store, StoreError, StoredEntry,
+    legacy_batch_hash, verify_chain,
 };
 
 use crate::Harness;
@@ -646,7 +647,12 @@ pub fn accounts_are_listed_disabled_and_changed_with_their_record<H: Harness>() 
             .change_account(added, AccountSessions::Keep, &change(at_ms, "added", &added.name))
             .unwrap();
     }
-    let names: Vec<String> = store.accounts().unwrap().into_iter().map(|account| account.name).collect();
+    let names: Vec<String> = store
+        .accounts()
+        .unwrap()
+        .into_iter()
+        .map(|account| account.name)
+        .collect();
     assert_eq!(names, ["anna", "bert", "feed"], "by name");
 
     store.start_session("a1", "anna", 5_000).unwrap();
