@@ -1,12 +1,12 @@
 // The web UI in headless Chromium: a lead logs in, works an exception from the queue to resolution (what
 // happened, evidence, refusals shown as errors, the four-eyes approval of a second lead), filters, sorts and
 // bulk-assigns the queue, and reads the dashboard's charts; a store user counts on the mobile store page and
-// cannot open another store's exception.
+// cannot open another store's exception; an admin adds and disables a person and checks a broken rules file.
 //
 // Runs the real `retex` binary (RETEX_BIN) on a temporary SQLite file with the server tests' world and a third
 // store's exceptions (queue.ndjson), and Debian's Chromium (CHROMIUM, default /usr/bin/chromium) through
-// playwright-core. With RETEX_SCREENSHOTS set, the queue and an exception page are saved there at phone and desk
-// widths, for review.
+// playwright-core. With RETEX_SCREENSHOTS set, the queue, an exception page and the admin page are saved there at
+// phone and desk widths, for review.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -264,6 +264,44 @@ test('an admin imports a spreadsheet on a phone and reads what became of each ro
   assert.match(await report.locator('tbody tr').first().textContent(), /3\s*category\s*missing/);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the import report scrolls sideways on a phone by ${overflow} px`);
+  await page.close();
+});
+
+test('an admin adds a person, disables them and checks a broken rules file', async () => {
+  const page = await logIn('ada');
+  const problems = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  await page.click('nav a:has-text("Admin")');
+  await page.waitForURL(`${base}/admin`);
+  const add = page.locator('#add-user');
+  await add.locator('input[name=name]').fill('nora');
+  await add.locator('select[name=role]').selectOption('team_member');
+  await add.locator('input[name=locations]').fill('S1');
+  await add.locator('input[name=password]').fill('a long enough phrase');
+  await add.locator('button[type=submit]').click();
+  assert.match(await page.locator('p.notice').textContent(), /nora added/);
+  const nora = page.locator('li[data-account=nora]');
+  assert.match(await nora.textContent(), /team_member\s+· locations S1/);
+  await nora.locator('summary').click();
+  await nora.locator('button:has-text("Disable nora")').click();
+  assert.match(await page.locator('p.notice').textContent(), /nora is disabled and logged out/);
+  assert.match(await page.locator('li[data-account=nora]').textContent(), /disabled \d{4}-/);
+  assert.match(await page.locator('#change-list tbody tr').first().textContent(), /ada\s*user disabled\s*nora/);
+
+  const broken = '[types.count_variance]\ntolerance_units = "many"\n';
+  await page.setInputFiles('#check-rules input[name=file]', { name: 'next.toml', mimeType: 'text/plain', buffer: Buffer.from(broken) });
+  await page.click('#check-rules button[type=submit]');
+  const row = page.locator('#rules-errors tbody tr').first();
+  assert.match(await row.textContent(), /^2\s*types\.count_variance\.tolerance_units/);
+  for (const width of [390, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the admin page scrolls sideways at ${width} px by ${overflow} px`);
+  }
+  await saveScreenshots(page, 'admin');
+  assert.deepEqual(problems, [], 'no blocked script or style, no missing resource');
   await page.close();
 });
 

@@ -5,6 +5,9 @@
 //!
 //! One module per page; `page` holds what they share (who is logged in, rendering, failures, notices).
 
+mod admin;
+mod admin_forms;
+mod admin_rules;
 mod bulk;
 mod charts;
 mod dashboard;
@@ -63,6 +66,33 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/store/count", post(store::submit_count).layer(form()))
         .route("/store/receive", post(store::confirm_receipt).layer(form()))
         .route("/rules", get(rules::rules_page))
+        .route("/admin", get(admin::admin_page))
+        .route("/admin/users", post(admin_forms::add_user).layer(form()))
+        .route("/admin/users/{name}", post(admin_forms::edit_user).layer(form()))
+        .route(
+            "/admin/users/{name}/password",
+            post(admin_forms::set_password).layer(form()),
+        )
+        .route(
+            "/admin/users/{name}/disable",
+            post(admin_forms::disable_user).layer(form()),
+        )
+        .route(
+            "/admin/users/{name}/enable",
+            post(admin_forms::enable_user).layer(form()),
+        )
+        .route("/admin/tokens", post(admin_forms::create_token).layer(form()))
+        .route(
+            "/admin/tokens/{name}/revoke",
+            post(admin_forms::revoke_token).layer(form()),
+        )
+        .route("/admin/silences", post(admin_forms::add_silence).layer(form()))
+        .route(
+            "/admin/rules/check",
+            post(admin_rules::check_upload).layer(DefaultBodyLimit::max(
+                admin_rules::RULES_FILE_BYTES_MAX + FORM_BYTES_MAX,
+            )),
+        )
         .route("/reports", get(report::report_page))
         .route("/deliveries", get(deliveries::deliveries_page))
         .route(

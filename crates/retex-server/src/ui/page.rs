@@ -12,7 +12,7 @@ use retex_core::codes::Timestamp;
 use retex_core::engine::{Engine, ExceptionRecord, ExceptionView};
 use serde::Deserialize;
 
-use crate::auth::Principal;
+use crate::auth::{Principal, Role};
 use crate::error::{Failure, Outcome};
 use crate::extract::{principal_of_cookie, session_cookie};
 use crate::params::query_params;
@@ -155,6 +155,17 @@ pub fn back_with_notice(path: &str, notice: &str) -> Response {
 pub fn back_with_error(path: &str, error: &str) -> Response {
     let separator = if path.contains('?') { '&' } else { '?' };
     Redirect::to(&format!("{path}{separator}error={}", url_encode(error))).into_response()
+}
+
+/// Refuses anyone but an admin, saying what they tried to do.
+pub fn require_admin(user: &PageUser, doing: &str) -> Outcome<()> {
+    if user.principal.role == Role::Admin {
+        return Ok(());
+    }
+    Err(Failure::forbidden(format!(
+        "role {} may not {doing}; ask an admin",
+        user.principal.role.name()
+    )))
 }
 
 /// Checks the CSRF token of a form posted under the request's session.
