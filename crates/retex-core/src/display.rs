@@ -161,6 +161,13 @@ mod tests {
     }
 
     #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(count(343), "343");
+        assert_eq!(count(4_210), "4,210");
+        assert_eq!(count(1_107_058), "1,107,058");
+    }
+
+    #[test]
     fn money_has_cents_thousands_and_its_currency() {
         assert_eq!(money(money_of("1234.5"), "EUR"), "1,234.50 EUR");
         assert_eq!(money(money_of("7.4000000000000000000000000001"), "EUR"), "7.40 EUR");

@@ -234,7 +234,7 @@ impl Engine {
         format!(
             "no sale since {began} ({zone}): {:.1} sales expected in the {} till lines the store rang up since, over {:.1} open hours; probability of none {:.1e} (threshold {:.0e})",
             evidence.expected_lines,
-            grouped(evidence.store_lines),
+            crate::display::count(evidence.store_lines),
             open_ms as f64 / 3_600_000.0,
             evidence.probability,
             evidence.max_probability,
@@ -488,28 +488,5 @@ impl WindowSales {
             enough_days: selling_days >= min_days,
             low_stock_open: stats.low_stock_open,
         }
-    }
-}
-
-/// A count with thousands separators: 4,210.
-fn grouped(count: u64) -> String {
-    let digits = count.to_string();
-    let mut text = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            text.push(',');
-        }
-        text.push(digit);
-    }
-    text
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn counts_are_grouped_by_thousands() {
-        assert_eq!(super::grouped(343), "343");
-        assert_eq!(super::grouped(4_210), "4,210");
-        assert_eq!(super::grouped(1_107_058), "1,107,058");
     }
 }

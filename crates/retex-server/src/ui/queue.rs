@@ -12,6 +12,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use retex_core::codes::Timestamp;
 use retex_core::command::RootCause;
+use retex_core::display;
 use retex_core::engine::{
     Cursor, Engine, ExceptionOrder, ExceptionPage, ExceptionQuery, ExceptionView, PageStart, Sort, StatusFilter,
 };
@@ -513,15 +514,7 @@ fn relative(due_ms: i64, now_ms: i64) -> (String, bool) {
 
 /// A count with thousands separated: 1,351.
 fn thousands(count: usize) -> String {
-    let digits = count.to_string();
-    let mut text = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            text.push(',');
-        }
-        text.push(digit);
-    }
-    text
+    display::count(count as u64)
 }
 
 /// "1–100 of 1,351".
