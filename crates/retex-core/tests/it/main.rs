@@ -3,6 +3,7 @@
 
 mod confirmation;
 mod escalation;
+mod incidents;
 mod layering;
 mod low_stock;
 mod messages;
