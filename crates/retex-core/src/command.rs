@@ -246,8 +246,9 @@ pub enum IncidentAction {
     /// Fold another incident into this one: its exceptions join this one, which keeps the root that comes first
     /// in the causal order, and the other is left empty, pointing here.
     Merge {
+        /// The incident folded in.
         #[schemars(range(min = 1))]
-        incident: u64,
+        from: u64,
     },
     /// Take these exceptions out of this incident into a new one; each side's root is its member first in the
     /// causal order.
@@ -312,7 +313,7 @@ mod tests {
 
     /// Serde's `action` tag follows the variants' names by its own case rule: it must say what `ActionKind` says.
     #[test]
-    fn the_action_tag_is_the_kind_name() {
+    fn the_action_tag_is_the_kind_name_and_a_command_reads_back_as_logged() {
         let at = DateTime::parse_from_rfc3339("2026-11-02T10:00:00Z").unwrap();
         let text = String::from("x");
         let every_action = [
@@ -363,11 +364,27 @@ mod tests {
             assert_eq!(json["action"], action.name(), "{json}");
         }
         for action in [
-            IncidentAction::Merge { incident: 2 },
+            IncidentAction::Merge { from: 2 },
             IncidentAction::Split { exceptions: vec![3] },
         ] {
             let json = serde_json::to_value(&action).unwrap();
             assert_eq!(json["action"], action.name(), "{json}");
+            // As the log keeps it: the action's fields beside the command's.
+            let command = IncidentCommand {
+                id: text.clone(),
+                source: text.clone(),
+                at,
+                actor: text.clone(),
+                role: None,
+                incident: 1,
+                action,
+            };
+            let logged = serde_json::to_string(&command).unwrap();
+            assert_eq!(
+                serde_json::from_str::<IncidentCommand>(&logged).unwrap(),
+                command,
+                "{logged}"
+            );
         }
     }
 }

@@ -16,7 +16,7 @@ impl Engine {
     pub fn check_incident_command(&self, command: &IncidentCommand) -> Result<(), Refusal> {
         let incidents = &self.state.book.incidents;
         match &command.action {
-            IncidentAction::Merge { incident } => incidents.check_merge(command.incident, *incident),
+            IncidentAction::Merge { from } => incidents.check_merge(command.incident, *from),
             IncidentAction::Split { exceptions } => incidents.check_split(command.incident, exceptions),
         }
     }
@@ -32,10 +32,10 @@ impl Engine {
         let exceptions = &book.exceptions;
         let root_key = |id: u64| root_key(exceptions.get(id));
         let (moved, from, to) = match &command.action {
-            IncidentAction::Merge { incident } => {
-                let moved = book.incidents.get(*incident).members.clone();
-                book.incidents.merge(command.incident, *incident, by, root_key);
-                (moved, *incident, command.incident)
+            IncidentAction::Merge { from } => {
+                let moved = book.incidents.get(*from).members.clone();
+                book.incidents.merge(command.incident, *from, by, root_key);
+                (moved, *from, command.incident)
             }
             IncidentAction::Split { exceptions } => {
                 let new = book.incidents.split(command.incident, exceptions, by, root_key);

@@ -15,6 +15,8 @@
 //! open, then the lowest id), and a merged incident keeps no members. Later exceptions join by the same rule,
 //! through the incident their related member is in now.
 
+use std::collections::BTreeSet;
+
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -287,7 +289,8 @@ impl IncidentBook {
         if exceptions.is_empty() {
             return Err(Refusal::invalid("name the exceptions to split off"));
         }
-        for (index, &exception) in exceptions.iter().enumerate() {
+        let mut named = BTreeSet::new();
+        for &exception in exceptions {
             if exception == 0 || exception > self.of_exception.len() as u64 {
                 return Err(Refusal::not_found(format!("no exception {exception}")));
             }
@@ -297,7 +300,7 @@ impl IncidentBook {
                     self.incident_of(exception)
                 )));
             }
-            if exceptions[..index].contains(&exception) {
+            if !named.insert(exception) {
                 return Err(Refusal::invalid(format!("exception {exception} is named twice")));
             }
         }

@@ -401,6 +401,22 @@ impl Engine {
         Some(self.incident_view(self.state.book.incidents.get(id), &shown))
     }
 
+    /// The incident an exception is in, if the exception exists.
+    pub fn incident_of(&self, exception: u64) -> Option<u64> {
+        let exists = (1..=self.state.book.exceptions.records().len() as u64).contains(&exception);
+        exists.then(|| self.state.book.incidents.incident_of(exception))
+    }
+
+    /// The incident that holds an incident's members now: itself, or the one it was merged into (and that one's,
+    /// after later merges). `id` must exist.
+    pub fn incident_now(&self, id: u64) -> u64 {
+        let mut now = id;
+        while let Some(into) = self.state.book.incidents.get(now).merged_into {
+            now = into;
+        }
+        now
+    }
+
     fn incident_view<'a>(
         &'a self,
         incident: &'a Incident,
@@ -461,10 +477,21 @@ impl Engine {
         }
     }
 
-    /// The time zone a location's master data names, if any (a name this build may not know).
-    pub fn location_timezone(&self, code: &str) -> Option<&str> {
-        let location = self.location_id(code)?;
-        self.state.picture.master.location(location)?.timezone.as_deref()
+    /// An instant to the minute in a location's time zone, the zone named (`2026-11-02 18:00 Europe/Berlin`), and
+    /// whether that zone is the location's: without a location, or one whose master data names no zone this build
+    /// knows, it is UTC.
+    pub fn location_time(&self, location: Option<&str>, at: Timestamp) -> (String, bool) {
+        let zone = (location.and_then(|code| self.location_id(code)))
+            .and_then(|id| self.state.picture.master.location(id))
+            .and_then(|info| info.timezone.as_deref()?.parse::<chrono_tz::Tz>().ok());
+        let text = match chrono::DateTime::from_timestamp_millis(at.0) {
+            Some(instant) => {
+                let zone = zone.unwrap_or(chrono_tz::Tz::UTC);
+                format!("{} {zone}", instant.with_timezone(&zone).format("%Y-%m-%d %H:%M"))
+            }
+            None => at.to_rfc3339(),
+        };
+        (text, zone.is_some())
     }
 
     /// The codes of every store in master data, sorted.

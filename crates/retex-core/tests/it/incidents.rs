@@ -40,7 +40,7 @@ fn incident_command(minute: u32, incident: u64, action: IncidentAction) -> Incid
 }
 
 fn merge(minute: u32, into: u64, from: u64) -> Input {
-    Input::IncidentCommand(incident_command(minute, into, IncidentAction::Merge { incident: from }))
+    Input::IncidentCommand(incident_command(minute, into, IncidentAction::Merge { from }))
 }
 
 fn split(minute: u32, incident: u64, exceptions: &[u64]) -> Input {

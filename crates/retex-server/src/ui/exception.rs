@@ -13,7 +13,7 @@ use retex_core::command::{Action, ActionKind, Resolution, RootCause, WorkStatus}
 use retex_core::engine::{ExceptionView, Suggestion, TaskView, TeamMember, TimelineView};
 use serde::Deserialize;
 
-use super::incidents::{IncidentPanel, incident_panel};
+use super::incidents::IncidentSummary;
 use super::page::{
     NoticeQuery, PageUser, UserBar, back_with_notice, check_csrf, error_page, non_empty, page, place, shown,
 };
@@ -47,17 +47,17 @@ struct ExceptionPage<'a> {
     roster: Vec<RosterChoice>,
     tasks: Vec<TaskView<'a>>,
     timeline: Vec<TimelineView<'a>>,
-    incident: Option<IncidentPanel>,
+    incident: Option<IncidentSummary>,
 }
 
 /// A team member as the assign form lists them: `ann (on shift, 3 open)`.
-struct RosterChoice {
-    name: String,
-    label: String,
+pub(super) struct RosterChoice {
+    pub(super) name: String,
+    pub(super) label: String,
 }
 
 impl RosterChoice {
-    fn of(member: &TeamMember) -> Self {
+    pub(super) fn of(member: &TeamMember) -> Self {
         let shift = if member.on_shift { "on shift" } else { "off shift" };
         Self {
             name: member.name.clone(),
@@ -122,10 +122,9 @@ pub(super) async fn exception_page(
                     let record = visible_exception(engine, &user.principal, id)?;
                     engine.exception_view(record).incident
                 };
-                let incident = match visible_incident(live.engine(), &user.principal, incident_id) {
-                    Ok(seen) => Some(incident_panel(live, &seen)?),
-                    Err(_) => None,
-                };
+                let incident = visible_incident(live.engine(), &user.principal, incident_id)
+                    .ok()
+                    .map(|seen| IncidentSummary::of(&seen, id));
                 let engine = live.engine();
                 let (e, timeline) = engine.exception_detail(id).expect("checked above");
                 let suggestions = engine.suggestions(id);
