@@ -164,7 +164,7 @@ pub struct IncidentView<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<u64>,
     /// Merges and splits people made, oldest first; absent when there were none.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<IncidentChangeView<'a>>,
 }
 
@@ -178,8 +178,8 @@ pub struct IncidentChangeView<'a> {
     pub change: &'static str,
     /// The other incident.
     pub incident: u64,
-    /// The exceptions that moved, those the reader may see; empty for `merged_into` and `split_from`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// The exceptions that moved, those the reader may see; absent for `merged_into` and `split_from`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exceptions: Vec<u64>,
     /// The log entry of the command.
     pub seq: u64,

@@ -142,22 +142,32 @@ enum IncidentWork {
 }
 
 impl IncidentRequest {
-    fn work(self) -> IncidentWork {
-        match self {
+    /// The work asked for; a 400 for a blank field the schema asks to be filled, which would otherwise be
+    /// refused once for every exception.
+    fn work(self) -> Outcome<IncidentWork> {
+        let filled = |field: &str, text: String| {
+            if text.trim().is_empty() {
+                return Err(Failure::bad_request(format!("{field}: must not be blank")));
+            }
+            Ok(text)
+        };
+        Ok(match self {
             Self::AcknowledgeAll => IncidentWork::Members(Action::Acknowledge),
-            Self::AssignAll { assignee } => IncidentWork::Members(Action::Assign { assignee }),
+            Self::AssignAll { assignee } => IncidentWork::Members(Action::Assign {
+                assignee: filled("assignee", assignee)?,
+            }),
             Self::ResolveAll {
                 root_cause,
                 note,
                 resolution,
             } => IncidentWork::Members(Action::Resolve {
                 root_cause,
-                note,
+                note: filled("note", note)?,
                 resolution,
             }),
             Self::Merge { incident } => IncidentWork::Reshape(IncidentAction::Merge { from: incident }),
             Self::Split { exceptions } => IncidentWork::Reshape(IncidentAction::Split { exceptions }),
-        }
+        })
     }
 }
 
@@ -190,7 +200,7 @@ pub async fn act_on_incident(
         .map_err(|error| Failure::bad_request(format!("the body is not an incident action: {error}")))?;
     let key = idempotency_key(&headers)?;
     let (mut members, mut logged, mut split_off) = (None, None, None);
-    match request.work() {
+    match request.work()? {
         IncidentWork::Members(action) => {
             members = Some(
                 state

@@ -381,6 +381,17 @@ fn the_api_works_a_whole_incident_and_reshapes_it() {
         stranger.json()["detail"],
         "split refused: exception 1 is in incident 1, not 2"
     );
+    let blank = api(
+        &server,
+        &cookie,
+        "/api/v1/incidents/2/actions",
+        r#"{"action":"resolve_all","root_cause":"other","note":" "}"#,
+        None,
+    );
+    assert_eq!(
+        (blank.status, blank.json()["detail"].as_str()),
+        (400, Some("note: must not be blank"))
+    );
     let unknown = api(
         &server,
         &cookie,
