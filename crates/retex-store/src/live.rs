@@ -304,7 +304,8 @@ impl LiveEngine {
     /// What the log already holds under an incident command's idempotency key.
     pub fn prior_incident_command(&self, command: &IncidentCommand) -> Result<PriorCommand, StoreError> {
         self.prior_entry(&command.source, &command.id, |body| {
-            serde_json::from_str::<IncidentCommand>(body).is_ok_and(|logged| logged.action == command.action)
+            serde_json::from_str::<IncidentCommand>(body)
+                .is_ok_and(|logged| (logged.incident, &logged.action) == (command.incident, &command.action))
         })
     }
 

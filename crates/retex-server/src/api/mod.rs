@@ -160,7 +160,9 @@ pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/incidents",
-        summary: "Incidents: linked exceptions with their probable root cause.",
+        summary: "Incidents: linked exceptions with their probable root cause (its type and place), how many are \
+                  open, and the merges and splits people made; oldest first, paged by `after`, with the total. \
+                  Incidents merged into another are not listed.",
         roles: "every role but source; incidents with an exception at the caller's locations",
         query: Some(root_schema::<incidents::IncidentParams>),
         body: &[],
