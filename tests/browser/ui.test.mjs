@@ -1,12 +1,14 @@
-// The web UI in headless Chromium: a lead logs in, works an exception from the queue to resolution (evidence,
-// the four-eyes approval of a second lead), filters, sorts and bulk-assigns the queue, resolves a whole incident
-// with one root cause, and reads the dashboard's charts; a store user counts on the mobile store page and cannot
-// open another store's exception.
+// The web UI in headless Chromium: a lead logs in, works an exception from the queue to resolution (what
+// happened, evidence, refusals shown as errors, the four-eyes approval of a second lead), filters, sorts and
+// bulk-assigns the queue, resolves a whole incident with one root cause, and reads the dashboard's charts; a store
+// user counts on the mobile store page and cannot open another store's exception; an admin adds and disables a
+// person and checks a broken rules file.
 //
 // Runs the real `retex` binary (RETEX_BIN) on a temporary SQLite file with the server tests' world, a third
 // store's exceptions (queue.ndjson) and a fourth store's incident (incidents.ndjson), and Debian's Chromium
-// (CHROMIUM, default /usr/bin/chromium) through playwright-core. With RETEX_SCREENSHOTS set, the queue, the
-// incident list and an incident's page are saved there at phone and desk widths, for review.
+// (CHROMIUM, default /usr/bin/chromium) through playwright-core. With RETEX_SCREENSHOTS set, the queue, an
+// exception page, the incident list and an incident's page, and the admin page are saved there at phone and desk
+// widths, for review.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,6 +69,16 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+// Saves the page at phone and desk width into RETEX_SCREENSHOTS, when set.
+async function saveScreenshots(page, name) {
+  if (!screenshots) return;
+  mkdirSync(screenshots, { recursive: true });
+  for (const width of [390, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: join(screenshots, `${name}-${width}.png`), fullPage: true });
+  }
+}
+
 async function logIn(name) {
   const page = await browser.newPage();
   await page.goto(`${base}/queue`);
@@ -78,15 +90,14 @@ async function logIn(name) {
   return page;
 }
 
-// Saves the page at desk and phone widths into RETEX_SCREENSHOTS, checking it never scrolls sideways.
+// Checks the page never scrolls sideways at desk or phone width, and saves it at both (saveScreenshots).
 async function fitsAndSaved(page, name) {
-  if (screenshots) mkdirSync(screenshots, { recursive: true });
   for (const width of [1280, 390]) {
     await page.setViewportSize({ width, height: 900 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `${name} scrolls sideways at ${width} px by ${overflow} px`);
-    if (screenshots) await page.screenshot({ path: join(screenshots, `${name}-${width}.png`), fullPage: true });
   }
+  await saveScreenshots(page, name);
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
@@ -101,10 +112,20 @@ test('a lead works an exception from the queue to resolution', async () => {
   await page.waitForURL(`${base}/exceptions/${id}`);
   assert.equal((await page.textContent('#status')).trim(), 'open');
 
+  assert.match(await page.textContent('#what-happened'), /counted 10, ledger 45, variance -35 × 20\.00 = 700\.00 EUR/);
+  assert.match(await page.textContent('#where'), /^S2 \(Two\) · K1 \(Kettle\)$/);
+  assert.match(await page.textContent('#procedure'), /Recount the shelf/);
+  assert.equal(
+    (await page.textContent('#approval-need')).trim(),
+    'Needs approval: impact 700.00 EUR above 500.00 EUR (rule for count_variance); approver role operations_lead',
+  );
+
   await page.click('button[value=ack]');
   await page.waitForURL(/notice=Done/);
   assert.match(await page.textContent('.notice'), /Done: acknowledge/);
   assert.match(await page.textContent('.timeline'), /lead\s+acknowledge/);
+  assert.match(await page.textContent('#acknowledged'), /acknowledged by lead at 2026-\d\d-\d\d \d\d:\d\d UTC/);
+  assert.equal(await page.locator('button[value=ack]').count(), 0, 'the acknowledge button goes once used');
 
   await page.setInputFiles('input[name=file]', {
     name: 'recount.txt',
@@ -115,19 +136,27 @@ test('a lead works an exception from the queue to resolution', async () => {
   await page.waitForURL(/notice=Attached/);
   assert.match(await page.textContent('ul.evidence'), /recount\.txt \(text\/plain, 32 bytes, by lead\)/);
 
-  const resolve = async () => {
+  // Resolves from a page whose address does not match `comesBack` yet: the page it comes back to does.
+  const resolve = async (comesBack) => {
     await page.selectOption('form.resolve select[name=root_cause]', 'count_inaccuracy');
     await page.selectOption('form.resolve select[name=resolution]', 'stock_adjusted');
     await page.fill('form.resolve input[name=note]', 'recounted the shelf');
     await page.click('form.resolve button[type=submit]');
-    await page.waitForURL(/notice=/);
+    await page.waitForURL(comesBack);
   };
-  await resolve();
-  assert.match(await page.textContent('.notice'), /request approval, and have another operations_lead approve/);
+  await resolve(/error=/);
+  assert.match(page.url(), /error=/);
+  assert.equal(await page.locator('.notice').count(), 0, 'a refusal is not "Done"');
+  assert.match(await page.textContent('#error'), /request approval, and have another operations_lead approve/);
   await page.fill('input[name=reason]', 'write-off of 35 units');
   await page.click('button:has-text("Request approval")');
   await page.waitForURL(/notice=Done/);
   assert.match(await page.textContent('#approval'), /pending, asked by lead/);
+  assert.equal(await page.locator('form.approve').count(), 0, 'the requester cannot decide their own request');
+  await resolve(/error=/);
+  assert.match(await page.textContent('#error'), /lead asked for approval, still pending/);
+  await saveScreenshots(page, 'exception');
+  await page.setViewportSize({ width: 1280, height: 720 });
 
   const olga = await logIn('olga');
   await olga.goto(`${base}/exceptions/${id}`);
@@ -137,7 +166,7 @@ test('a lead works an exception from the queue to resolution', async () => {
   await olga.close();
 
   await page.goto(`${base}/exceptions/${id}`);
-  await resolve();
+  await resolve(/notice=Done/);
   assert.equal((await page.textContent('#status')).trim(), 'resolved');
   assert.equal((await page.textContent('#root-cause')).trim(), 'count_inaccuracy');
 
@@ -287,6 +316,44 @@ test('an admin imports a spreadsheet on a phone and reads what became of each ro
   await page.close();
 });
 
+test('an admin adds a person, disables them and checks a broken rules file', async () => {
+  const page = await logIn('ada');
+  const problems = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  await page.click('nav a:has-text("Admin")');
+  await page.waitForURL(`${base}/admin`);
+  const add = page.locator('#add-user');
+  await add.locator('input[name=name]').fill('nora');
+  await add.locator('select[name=role]').selectOption('team_member');
+  await add.locator('input[name=locations]').fill('S1');
+  await add.locator('input[name=password]').fill('a long enough phrase');
+  await add.locator('button[type=submit]').click();
+  assert.match(await page.locator('p.notice').textContent(), /nora added/);
+  const nora = page.locator('li[data-account=nora]');
+  assert.match(await nora.textContent(), /team_member\s+· locations S1/);
+  await nora.locator('summary').click();
+  await nora.locator('button:has-text("Disable nora")').click();
+  assert.match(await page.locator('p.notice').textContent(), /nora is disabled and logged out/);
+  assert.match(await page.locator('li[data-account=nora]').textContent(), /disabled \d{4}-/);
+  assert.match(await page.locator('#change-list tbody tr').first().textContent(), /ada\s*user disabled\s*nora/);
+
+  const broken = '[types.count_variance]\ntolerance_units = "many"\n';
+  await page.setInputFiles('#check-rules input[name=file]', { name: 'next.toml', mimeType: 'text/plain', buffer: Buffer.from(broken) });
+  await page.click('#check-rules button[type=submit]');
+  const row = page.locator('#rules-errors tbody tr').first();
+  assert.match(await row.textContent(), /^2\s*types\.count_variance\.tolerance_units/);
+  for (const width of [390, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the admin page scrolls sideways at ${width} px by ${overflow} px`);
+  }
+  await saveScreenshots(page, 'admin');
+  assert.deepEqual(problems, [], 'no blocked script or style, no missing resource');
+  await page.close();
+});
+
 test('every page fits a phone and runs under the content security policy', async () => {
   const page = await logIn('lead');
   const problems = [];
@@ -316,16 +383,24 @@ test('a store user cannot open another store\'s exception', async () => {
   const locations = await page.locator('table.queue tbody tr td.place').allTextContents();
   assert.ok(locations.length > 0 && locations.every((text) => text.startsWith('S1')), `only S1: ${locations}`);
 
-  // The store page at phone width: the requested recount, then a count with the barcode field.
+  // A store associate's shift on a phone: the requested recount, a count by scanning the kettle's barcode (a
+  // handheld scanner types it), then the transfer received short with a damaged unit, which opens an exception.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${base}/store`);
   assert.match(await page.textContent('ul.recounts'), /K1/);
-  await page.fill('input[name=sku]', 'K1');
+  await page.fill('input[name=sku]', '4006381333931');
   await page.fill('input[name=counted]', '20');
   await page.click('button:has-text("Submit count")');
   await page.waitForURL(/notice=/);
-  assert.match(await page.textContent('.notice'), /Count of K1 recorded: 20/);
+  assert.match(await page.textContent('.notice'), /Count of K1 \(Kettle\) recorded: 20/);
   assert.equal(await page.locator('ul.recounts').count(), 0, 'the count completed the requested recount');
+  await page.fill('input[name="arrived.K1"]', '3');
+  await page.fill('input[name="damaged.K1"]', '1');
+  await page.click('button:has-text("Confirm received")');
+  await page.waitForURL(/notice=/);
+  assert.match(await page.textContent('.notice'), /Transfer T1 received: K1 2 short, 1 damaged/);
+  assert.match(await page.locator('ul.list').first().textContent(), /transfer_mismatch/, 'the new exception is at the top');
+  await saveScreenshots(page, 'store');
   const response = await page.goto(`${base}/exceptions/${other}`);
   assert.equal(response.status(), 403);
   assert.match(await page.textContent('.error'), /outside the locations sam may see/);

@@ -223,6 +223,34 @@ impl Mul<Money> for Qty {
     }
 }
 
+/// The GS1 check digit of a GTIN's other digits (ASCII `0`-`9`): from the right, weights 3, 1, 3, ...
+pub fn gtin_check_digit(body: &[u8]) -> u8 {
+    let sum: u32 = body
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(index, digit)| u32::from(digit - b'0') * if index % 2 == 0 { 3 } else { 1 })
+        .sum();
+    b'0' + ((10 - sum % 10) % 10) as u8
+}
+
+/// Checks a barcode as a GTIN-8, -12 (UPC-A), -13 (EAN) or -14: its length, its digits and its check digit.
+pub fn check_gtin(text: &str) -> Result<(), String> {
+    let bytes = text.as_bytes();
+    if ![8, 12, 13, 14].contains(&bytes.len()) || !bytes.iter().all(u8::is_ascii_digit) {
+        return Err(format!("{text:?} is not a GTIN: 8, 12, 13 or 14 digits"));
+    }
+    let (body, check) = bytes.split_at(bytes.len() - 1);
+    let expected = gtin_check_digit(body);
+    if check[0] != expected {
+        return Err(format!(
+            "{text} is not a GTIN: its check digit should be {}",
+            char::from(expected)
+        ));
+    }
+    Ok(())
+}
+
 /// Parses a decimal exactly, in plain (`12.50`) or scientific (`1.25e1`) notation.
 pub fn parse_decimal(text: &str) -> Result<Decimal, rust_decimal::Error> {
     if text.contains(['e', 'E']) {

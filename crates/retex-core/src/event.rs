@@ -269,6 +269,10 @@ pub struct ProductUpsert {
     /// Days a customer may return it; absent means 30.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub return_days: Option<u32>,
+    /// Its GTIN (EAN-13, UPC-A, GTIN-8 or GTIN-14) as printed under the bars, check digit included.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^([0-9]{8}|[0-9]{12,14})$"))]
+    pub barcode: Option<String>,
 }
 
 /// The default return window when a product does not name one (events.md).

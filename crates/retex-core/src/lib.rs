@@ -6,6 +6,7 @@
 //! # Layout
 //! - [`names`]: the `wire_names!` macro: each closed set of wire names written once.
 //! - [`codes`]: validated codes, timestamps, exact decimal quantities and money.
+//! - [`display`]: money, quantities and local times as people read them.
 //! - [`event`]: the event schema (events.md) as typed values, and its JSON Schema.
 //! - [`command`]: what people do to exceptions, logged like events.
 //! - [`wire`]: parsing one NDJSON line into an [`event::Event`], with errors naming the field.
@@ -20,6 +21,7 @@
 pub mod anomaly;
 pub mod codes;
 pub mod command;
+pub mod display;
 pub mod engine;
 pub mod event;
 pub mod fuzzing;

@@ -13,7 +13,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::codes::{
-    CodeError, DocumentNumber, EventId, LocationCode, Money, Qty, Sku, SourceName, SupplierCode, parse_decimal,
+    CodeError, DocumentNumber, EventId, LocationCode, Money, Qty, Sku, SourceName, SupplierCode, check_gtin,
+    parse_decimal,
 };
 use crate::event::*;
 
@@ -106,6 +107,8 @@ struct RawEvent<'a> {
     supplier: Raw<'a>,
     #[serde(borrow)]
     return_days: Raw<'a>,
+    #[serde(borrow)]
+    barcode: Raw<'a>,
     #[serde(borrow)]
     location: Raw<'a>,
     #[serde(borrow)]
@@ -331,6 +334,11 @@ fn parse_product(raw: &RawEvent) -> Result<ProductUpsert, EventError> {
             code(raw, field, SupplierCode::parse)
         })?,
         return_days,
+        barcode: optional(raw.barcode, top("barcode"), |raw, field| {
+            let barcode = text(raw, field)?;
+            check_gtin(&barcode).map_err(|problem| EventError::new(field, problem))?;
+            Ok(barcode.into_owned())
+        })?,
     })
 }
 

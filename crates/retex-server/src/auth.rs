@@ -44,6 +44,8 @@ const LOGIN_BACKOFF_MAX: Duration = Duration::from_secs(15 * 60);
 const ADDRESS_FAILURES_MAX: u32 = 100;
 /// How long failures are remembered.
 const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// The shortest password a person may have (OWASP ASVS 2.1.1); any characters, no composition rules.
+pub const PASSWORD_CHARS_MIN: usize = 12;
 /// The prefix of API tokens, so a leaked one is recognisable.
 const TOKEN_PREFIX: &str = "rtx_";
 
@@ -88,7 +90,12 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The principal of an account that may be used: none for a disabled one (a person an admin disabled, a
+    /// revoked token) or one with an unknown role.
     pub fn from_account(account: Account, by_cookie: bool) -> Option<Self> {
+        if account.is_disabled() {
+            return None;
+        }
         Some(Self {
             role: Role::from_name(&account.role)?,
             scope: (!account.locations.is_empty()).then_some(account.locations),
@@ -188,7 +195,32 @@ pub fn user_account(
         locations,
         created_ms: now_ms,
         email: None,
+        disabled_ms: None,
+        last_login_ms: None,
     })
+}
+
+/// A new account for an API token, from the token's hash ([`new_token`]).
+pub fn token_account(
+    name: &str,
+    secret_hash: String,
+    role: Role,
+    team: Option<String>,
+    locations: Vec<String>,
+    now_ms: i64,
+) -> Account {
+    Account {
+        name: name.to_owned(),
+        kind: AccountKind::Token,
+        secret_hash,
+        role: role.name().to_owned(),
+        team,
+        locations,
+        created_ms: now_ms,
+        email: None,
+        disabled_ms: None,
+        last_login_ms: None,
+    }
 }
 
 /// Signs and checks CSRF tokens.

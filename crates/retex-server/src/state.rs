@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use chrono::{DateTime, FixedOffset, Utc};
 use retex_core::codes::Timestamp;
 use retex_core::command::{
-    Action, Command, IncidentAction, IncidentCommand, keyed_command_id, keyed_incident_command_id,
+    Action, Command, IncidentAction, IncidentCommand, Silence, keyed_command_id, keyed_incident_command_id,
 };
 use retex_core::engine::{Engine, Refusal};
 use retex_core::event::Event;
@@ -503,6 +503,33 @@ impl AppState {
         })
     }
 
+    /// Checks and logs a silence a person sets from now (the server's clock) for `hours`; the silence as logged.
+    pub async fn set_silence(self: &Arc<Self>, principal: &Principal, request: SilenceRequest) -> Outcome<Silence> {
+        require_act(principal)?;
+        let actor = principal.name.clone();
+        let state = Arc::clone(self);
+        self.write(move |live| {
+            let at = state.now_datetime(live.engine());
+            let silence = Silence {
+                id: generated_key(&actor, at, "silence"),
+                source: UI_SOURCE.to_owned(),
+                at,
+                actor,
+                exception_type: request.exception_type,
+                location: request.location,
+                sku: request.sku,
+                until: at + chrono::Duration::hours(i64::from(request.hours)),
+                comment: request.comment,
+            };
+            if let Err(refusal) = live.engine().check_silence(&silence) {
+                return Err(refusal.about(format_args!("silence refused")).into());
+            }
+            live.append_silence(&silence)?;
+            Ok(silence)
+        })
+        .await
+    }
+
     /// Logs an event a person entered on the shop floor (a receipt confirmation, a count) under their name.
     pub async fn record_event(
         self: &Arc<Self>,
@@ -528,6 +555,15 @@ impl AppState {
         })
         .await
     }
+}
+
+/// A silence as a person asks for it: a type, maybe a location and a SKU, how long, and why.
+pub struct SilenceRequest {
+    pub exception_type: String,
+    pub location: Option<String>,
+    pub sku: Option<String>,
+    pub hours: u32,
+    pub comment: String,
 }
 
 /// Checks a command against the engine (a refusal is a 409 that says why) and logs it; false when its

@@ -148,6 +148,7 @@ impl World<'_> {
             supplier: (defect != Some(ProductDefect::MissingSupplier))
                 .then(|| self.catalog.suppliers[product.supplier].code.clone()),
             return_days: Some(product.return_days),
+            barcode: Some(in_store_gtin(product.sku.as_str())),
         });
         self.emitter
             .emit(self.now, 0, Source::Erp, format!("PRD-{}:{version}", product.sku), body);
@@ -226,4 +227,13 @@ impl World<'_> {
             MasterRecord::Supplier(supplier) => self.emit_supplier(supplier, false, "v2"),
         }
     }
+}
+
+/// An EAN-13 in GS1's range for a retailer's own numbering (prefix 20): the SKU's digits, padded, and the check
+/// digit.
+fn in_store_gtin(sku: &str) -> String {
+    let digits: String = sku.chars().filter(char::is_ascii_digit).collect();
+    let body = format!("20{:0>10}", &digits[digits.len().saturating_sub(10)..]);
+    let check = retex_core::codes::gtin_check_digit(body.as_bytes());
+    format!("{body}{}", char::from(check))
 }

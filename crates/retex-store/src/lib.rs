@@ -130,8 +130,22 @@ pub trait Store: Send {
     /// The newest snapshot in the given format version; snapshots in other versions are ignored, so an
     /// engine that changed its encoding replays the log instead.
     fn latest_snapshot(&mut self, format_version: u32) -> Result<Option<Snapshot>, StoreError>;
-    /// Creates the account, or replaces the one with the same name.
+    /// Creates the account, or replaces the one with the same name (its last login stays as it was).
     fn put_account(&mut self, account: &Account) -> Result<(), StoreError>;
+    /// Every account, people and tokens, by name.
+    fn accounts(&mut self) -> Result<Vec<Account>, StoreError>;
+    /// Creates or replaces the account as [`Store::put_account`] does, ends its sessions when `sessions` says
+    /// so, and records `change`, all in one transaction: no account changes without its record.
+    fn change_account(
+        &mut self,
+        account: &Account,
+        sessions: AccountSessions,
+        change: &AdminChange,
+    ) -> Result<(), StoreError>;
+    /// Records an administrative change that is not an account's (a silence set from the web UI).
+    fn record_admin_change(&mut self, change: &AdminChange) -> Result<(), StoreError>;
+    /// The newest administrative changes, newest first, at most `limit` of them (up to [`READ_LOG_LIMIT_MAX`]).
+    fn admin_changes(&mut self, limit: usize) -> Result<Vec<AdminChange>, StoreError>;
     /// The account with this name.
     fn account(&mut self, name: &str) -> Result<Option<Account>, StoreError>;
     /// Whether any person (not a token) may log in: a store without people takes any name as actor.
@@ -145,7 +159,7 @@ pub trait Store: Send {
     fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError>;
     /// Stores a setting, replacing the value under `key` (a connector's cursor).
     fn put_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
-    /// Starts a session of `account`, kept under the hash of its cookie.
+    /// Starts a session of `account`, kept under the hash of its cookie, and notes it as the account's last login.
     fn start_session(&mut self, id_hash: &str, account: &str, now_ms: i64) -> Result<(), StoreError>;
     /// The session kept under this hash, if it has not ended.
     fn session(&mut self, id_hash: &str) -> Result<Option<Session>, StoreError>;
@@ -177,6 +191,38 @@ pub struct Account {
     pub created_ms: i64,
     /// Where notifications naming this person are e-mailed.
     pub email: Option<String>,
+    /// When an admin disabled it: a disabled person cannot log in, a disabled token is revoked.
+    pub disabled_ms: Option<i64>,
+    /// When the person last logged in; written by [`Store::start_session`] only.
+    pub last_login_ms: Option<i64>,
+}
+
+impl Account {
+    pub fn is_disabled(&self) -> bool {
+        self.disabled_ms.is_some()
+    }
+}
+
+/// Whether [`Store::change_account`] ends the account's sessions (a new password, a disabled account).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountSessions {
+    Keep,
+    End,
+}
+
+/// One administrative change, as the admin page lists it: who did what to which account or silence, when.
+/// Kept append-only beside the log: accounts are who may append to the log, not what happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminChange {
+    pub at_ms: i64,
+    /// Who made it: a person's account name, or `cli` for the command line.
+    pub actor: String,
+    /// What was done, e.g. `user added`, `password reset`, `token revoked`.
+    pub action: String,
+    /// The account name or silence it was done to.
+    pub target: String,
+    /// The values it set, in words (never a secret).
+    pub detail: String,
 }
 
 /// A person's session: whose it is, when they logged in and when they last used it.
@@ -211,14 +257,23 @@ impl AccountKind {
 }
 
 /// Account and setting statements, the same text on both backends (`$n` placeholders work on SQLite too).
-const UPSERT_ACCOUNT: &str = "INSERT INTO account (name, kind, secret_hash, role, team, locations, created_ms, email)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+const UPSERT_ACCOUNT: &str = "INSERT INTO account
+        (name, kind, secret_hash, role, team, locations, created_ms, email, disabled_ms)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
     ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, secret_hash = excluded.secret_hash,
-        role = excluded.role, team = excluded.team, locations = excluded.locations, email = excluded.email";
-const SELECT_ACCOUNT_BY_NAME: &str =
-    "SELECT name, kind, secret_hash, role, team, locations, created_ms, email FROM account WHERE name = $1";
-const SELECT_ACCOUNT_BY_SECRET: &str =
-    "SELECT name, kind, secret_hash, role, team, locations, created_ms, email FROM account WHERE secret_hash = $1";
+        role = excluded.role, team = excluded.team, locations = excluded.locations, email = excluded.email,
+        disabled_ms = excluded.disabled_ms";
+const SELECT_ACCOUNT_BY_NAME: &str = "SELECT name, kind, secret_hash, role, team, locations, created_ms, email,
+    disabled_ms, last_login_ms FROM account WHERE name = $1";
+const SELECT_ACCOUNT_BY_SECRET: &str = "SELECT name, kind, secret_hash, role, team, locations, created_ms, email,
+    disabled_ms, last_login_ms FROM account WHERE secret_hash = $1";
+const SELECT_ACCOUNTS: &str = "SELECT name, kind, secret_hash, role, team, locations, created_ms, email,
+    disabled_ms, last_login_ms FROM account ORDER BY name";
+const NOTE_LOGIN: &str = "UPDATE account SET last_login_ms = $1 WHERE name = $2";
+const INSERT_ADMIN_CHANGE: &str =
+    "INSERT INTO admin_change (at_ms, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)";
+const SELECT_ADMIN_CHANGES: &str =
+    "SELECT at_ms, actor, action, target, detail FROM admin_change ORDER BY id DESC LIMIT $1";
 const COUNT_PEOPLE: &str = "SELECT COUNT(*) FROM account WHERE kind = 'user'";
 const INSERT_SETTING_IF_ABSENT: &str = "INSERT INTO setting (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
 const SELECT_SETTING: &str = "SELECT value FROM setting WHERE key = $1";
@@ -245,6 +300,8 @@ struct AccountRow {
     locations: String,
     created_ms: i64,
     email: Option<String>,
+    disabled_ms: Option<i64>,
+    last_login_ms: Option<i64>,
 }
 
 impl AccountRow {
@@ -258,6 +315,8 @@ impl AccountRow {
             locations: account.locations.join(","),
             created_ms: account.created_ms,
             email: account.email.clone(),
+            disabled_ms: account.disabled_ms,
+            last_login_ms: account.last_login_ms,
         }
     }
 
@@ -281,6 +340,8 @@ impl AccountRow {
             locations,
             created_ms: self.created_ms,
             email: self.email,
+            disabled_ms: self.disabled_ms,
+            last_login_ms: self.last_login_ms,
         })
     }
 }

@@ -17,15 +17,16 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use postgres::config::Host;
-use postgres::{Client, Config, IsolationLevel, NoTls, Row, Statement, Transaction};
+use postgres::{Client, Config, GenericClient, IsolationLevel, NoTls, Row, Statement, Transaction};
 
 use crate::boundary::{check_append_batch, format_version_from_sql, read_limit_to_sql, seq_from_sql, seq_to_sql};
 use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, link_batch};
 use crate::{
-    Account, AccountRow, AppendOutcome, COUNT_PEOPLE, DELETE_SESSION, DELETE_SESSIONS_OF, DELETE_STALE_SESSIONS,
-    INSERT_EVIDENCE, INSERT_SESSION, INSERT_SETTING_IF_ABSENT, Migration, NewEntry, SELECT_ACCOUNT_BY_NAME,
-    SELECT_ACCOUNT_BY_SECRET, SELECT_EVIDENCE, SELECT_SESSION, SELECT_SETTING, SNAPSHOTS_KEPT, Session, Snapshot,
-    Store, StoreError, StoredEntry, TOUCH_SESSION, UPSERT_ACCOUNT, UPSERT_SETTING, applied_migrations, migrations,
+    Account, AccountRow, AccountSessions, AdminChange, AppendOutcome, COUNT_PEOPLE, DELETE_SESSION, DELETE_SESSIONS_OF,
+    DELETE_STALE_SESSIONS, INSERT_ADMIN_CHANGE, INSERT_EVIDENCE, INSERT_SESSION, INSERT_SETTING_IF_ABSENT, Migration,
+    NOTE_LOGIN, NewEntry, SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET, SELECT_ACCOUNTS, SELECT_ADMIN_CHANGES,
+    SELECT_EVIDENCE, SELECT_SESSION, SELECT_SETTING, SNAPSHOTS_KEPT, Session, Snapshot, Store, StoreError, StoredEntry,
+    TOUCH_SESSION, UPSERT_ACCOUNT, UPSERT_SETTING, applied_migrations, migrations,
 };
 
 /// The advisory lock that serialises appends ("RETEXLOG" in ASCII). Other Retex locks (migrations, the
@@ -47,6 +48,7 @@ const MIGRATIONS: &[Migration] = migrations!("postgres":
     "0006_entry_digests.sql",
     "0007_account_email.sql",
     "0008_session.sql",
+    "0009_administration.sql",
 );
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS retex_schema_migrations (
@@ -313,23 +315,67 @@ impl Store for PostgresStore {
     }
 
     fn put_account(&mut self, account: &Account) -> Result<(), StoreError> {
-        let row = AccountRow::from_account(account);
-        self.client
-            .execute(
-                UPSERT_ACCOUNT,
-                &[
-                    &row.name,
-                    &row.kind,
-                    &row.secret_hash,
-                    &row.role,
-                    &row.team,
-                    &row.locations,
-                    &row.created_ms,
-                    &row.email,
-                ],
-            )
-            .map_err(|error| store_error(&self.location, "put account", &error))?;
-        Ok(())
+        upsert_account(&mut self.client, account)
+            .map(drop)
+            .map_err(|error| store_error(&self.location, "put account", &error))
+    }
+
+    fn accounts(&mut self) -> Result<Vec<Account>, StoreError> {
+        let location = &self.location;
+        let rows = self
+            .client
+            .query(SELECT_ACCOUNTS, &[])
+            .map_err(|error| store_error(location, "list accounts", &error))?;
+        let mut accounts = Vec::with_capacity(rows.len());
+        for row in &rows {
+            accounts.push(account_from_row(row, location)?);
+        }
+        Ok(accounts)
+    }
+
+    fn change_account(
+        &mut self,
+        account: &Account,
+        sessions: AccountSessions,
+        change: &AdminChange,
+    ) -> Result<(), StoreError> {
+        let location = &self.location;
+        let error = |error| store_error(location, "change account", &error);
+        let mut transaction = self.client.transaction().map_err(error)?;
+        upsert_account(&mut transaction, account).map_err(error)?;
+        if sessions == AccountSessions::End {
+            transaction
+                .execute(DELETE_SESSIONS_OF, &[&account.name])
+                .map_err(error)?;
+        }
+        insert_admin_change(&mut transaction, change).map_err(error)?;
+        transaction.commit().map_err(error)
+    }
+
+    fn record_admin_change(&mut self, change: &AdminChange) -> Result<(), StoreError> {
+        insert_admin_change(&mut self.client, change)
+            .map(drop)
+            .map_err(|error| store_error(&self.location, "record admin change", &error))
+    }
+
+    fn admin_changes(&mut self, limit: usize) -> Result<Vec<AdminChange>, StoreError> {
+        let location = &self.location;
+        let error = |error| store_error(location, "read admin changes", &error);
+        let rows = self
+            .client
+            .query(SELECT_ADMIN_CHANGES, &[&read_limit_to_sql(limit)?])
+            .map_err(error)?;
+        let mut changes = Vec::with_capacity(rows.len());
+        for row in &rows {
+            changes.push(AdminChange {
+                at_ms: row.try_get(0).map_err(error)?,
+                actor: row.try_get(1).map_err(error)?,
+                action: row.try_get(2).map_err(error)?,
+                target: row.try_get(3).map_err(error)?,
+                detail: row.try_get(4).map_err(error)?,
+            });
+        }
+        Ok(changes)
     }
 
     fn account(&mut self, name: &str) -> Result<Option<Account>, StoreError> {
@@ -351,8 +397,14 @@ impl Store for PostgresStore {
     }
 
     fn start_session(&mut self, id_hash: &str, account: &str, now_ms: i64) -> Result<(), StoreError> {
-        self.run_session(INSERT_SESSION, &[&id_hash, &account, &now_ms])
-            .map(drop)
+        let location = &self.location;
+        let error = |error| store_error(location, "session", &error);
+        let mut transaction = self.client.transaction().map_err(error)?;
+        transaction
+            .execute(INSERT_SESSION, &[&id_hash, &account, &now_ms])
+            .map_err(error)?;
+        transaction.execute(NOTE_LOGIN, &[&now_ms, &account]).map_err(error)?;
+        transaction.commit().map_err(error)
     }
 
     fn session(&mut self, id_hash: &str) -> Result<Option<Session>, StoreError> {
@@ -426,7 +478,6 @@ impl Store for PostgresStore {
     }
 }
 
-/// For each entry of the batch, whether its key is already in the log.
 impl PostgresStore {
     /// Runs a statement on the session table; the rows it changed.
     fn run_session(&mut self, sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<u64, StoreError> {
@@ -437,24 +488,65 @@ impl PostgresStore {
 
     fn select_account(&mut self, sql: &str, key: &str) -> Result<Option<Account>, StoreError> {
         let location = &self.location;
-        let error = |error| store_error(location, "read account", &error);
-        let Some(row) = self.client.query_opt(sql, &[&key]).map_err(error)? else {
-            return Ok(None);
-        };
-        let account = AccountRow {
-            name: row.try_get(0).map_err(error)?,
-            kind: row.try_get(1).map_err(error)?,
-            secret_hash: row.try_get(2).map_err(error)?,
-            role: row.try_get(3).map_err(error)?,
-            team: row.try_get(4).map_err(error)?,
-            locations: row.try_get(5).map_err(error)?,
-            created_ms: row.try_get(6).map_err(error)?,
-            email: row.try_get(7).map_err(error)?,
-        };
-        account.into_account(location).map(Some)
+        let row = self
+            .client
+            .query_opt(sql, &[&key])
+            .map_err(|error| store_error(location, "read account", &error))?;
+        row.map(|row| account_from_row(&row, location)).transpose()
     }
 }
 
+/// Creates or replaces an account through `client` (the store's own, or a transaction).
+fn upsert_account(client: &mut impl GenericClient, account: &Account) -> Result<u64, postgres::Error> {
+    let row = AccountRow::from_account(account);
+    client.execute(
+        UPSERT_ACCOUNT,
+        &[
+            &row.name,
+            &row.kind,
+            &row.secret_hash,
+            &row.role,
+            &row.team,
+            &row.locations,
+            &row.created_ms,
+            &row.email,
+            &row.disabled_ms,
+        ],
+    )
+}
+
+fn insert_admin_change(client: &mut impl GenericClient, change: &AdminChange) -> Result<u64, postgres::Error> {
+    client.execute(
+        INSERT_ADMIN_CHANGE,
+        &[
+            &change.at_ms,
+            &change.actor,
+            &change.action,
+            &change.target,
+            &change.detail,
+        ],
+    )
+}
+
+/// Reads a row of the account columns, in the order the account statements select them.
+fn account_from_row(row: &Row, location: &str) -> Result<Account, StoreError> {
+    let error = |error| store_error(location, "read account", &error);
+    let account = AccountRow {
+        name: row.try_get(0).map_err(error)?,
+        kind: row.try_get(1).map_err(error)?,
+        secret_hash: row.try_get(2).map_err(error)?,
+        role: row.try_get(3).map_err(error)?,
+        team: row.try_get(4).map_err(error)?,
+        locations: row.try_get(5).map_err(error)?,
+        created_ms: row.try_get(6).map_err(error)?,
+        email: row.try_get(7).map_err(error)?,
+        disabled_ms: row.try_get(8).map_err(error)?,
+        last_login_ms: row.try_get(9).map_err(error)?,
+    };
+    account.into_account(location)
+}
+
+/// For each entry of the batch, whether its key is already in the log.
 fn present_in_log(
     transaction: &mut Transaction<'_>,
     statements: &Statements,

@@ -24,10 +24,11 @@ use rusqlite::{
 use crate::boundary::{check_append_batch, read_limit_to_sql, seq_from_sql, seq_to_sql};
 use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, ChainVerdict, link_batch, verify_chain};
 use crate::{
-    Account, AccountRow, AppendOutcome, COUNT_PEOPLE, DELETE_SESSION, DELETE_SESSIONS_OF, DELETE_STALE_SESSIONS,
-    INSERT_EVIDENCE, INSERT_SESSION, INSERT_SETTING_IF_ABSENT, Migration, NewEntry, SELECT_ACCOUNT_BY_NAME,
-    SELECT_ACCOUNT_BY_SECRET, SELECT_EVIDENCE, SELECT_SESSION, SELECT_SETTING, SNAPSHOTS_KEPT, Session, Snapshot,
-    Store, StoreError, StoredEntry, TOUCH_SESSION, UPSERT_ACCOUNT, UPSERT_SETTING, applied_migrations, migrations,
+    Account, AccountRow, AccountSessions, AdminChange, AppendOutcome, COUNT_PEOPLE, DELETE_SESSION, DELETE_SESSIONS_OF,
+    DELETE_STALE_SESSIONS, INSERT_ADMIN_CHANGE, INSERT_EVIDENCE, INSERT_SESSION, INSERT_SETTING_IF_ABSENT, Migration,
+    NOTE_LOGIN, NewEntry, SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET, SELECT_ACCOUNTS, SELECT_ADMIN_CHANGES,
+    SELECT_EVIDENCE, SELECT_SESSION, SELECT_SETTING, SNAPSHOTS_KEPT, Session, Snapshot, Store, StoreError, StoredEntry,
+    TOUCH_SESSION, UPSERT_ACCOUNT, UPSERT_SETTING, applied_migrations, migrations,
 };
 
 /// How long a statement waits for another connection's lock on the file before failing as unavailable.
@@ -56,6 +57,7 @@ const MIGRATIONS: &[Migration] = migrations!("sqlite":
     "0006_entry_digests.sql",
     "0007_account_email.sql",
     "0008_session.sql",
+    "0009_administration.sql",
 );
 
 /// `INSERT OR IGNORE` of [`SQLITE_INSERT_ROWS_PER_STATEMENT`] rows.
@@ -352,23 +354,67 @@ impl Store for SqliteStore {
     }
 
     fn put_account(&mut self, account: &Account) -> Result<(), StoreError> {
-        let row = AccountRow::from_account(account);
-        self.connection
-            .prepare_cached(UPSERT_ACCOUNT)
-            .and_then(|mut upsert| {
-                upsert.execute(rusqlite::params![
-                    row.name,
-                    row.kind,
-                    row.secret_hash,
-                    row.role,
-                    row.team,
-                    row.locations,
-                    row.created_ms,
-                    row.email
-                ])
+        upsert_account(&self.connection, account)
+            .map(drop)
+            .map_err(|error| store_error(&self.location, "put account", error))
+    }
+
+    fn accounts(&mut self) -> Result<Vec<Account>, StoreError> {
+        let location = &self.location;
+        let error = |error| store_error(location, "list accounts", error);
+        let mut select = self.connection.prepare_cached(SELECT_ACCOUNTS).map_err(error)?;
+        let rows = select.query_map((), account_row).map_err(error)?;
+        let mut accounts = Vec::new();
+        for row in rows {
+            accounts.push(row.map_err(error)?.into_account(location)?);
+        }
+        Ok(accounts)
+    }
+
+    fn change_account(
+        &mut self,
+        account: &Account,
+        sessions: AccountSessions,
+        change: &AdminChange,
+    ) -> Result<(), StoreError> {
+        let location = &self.location;
+        let error = |error| store_error(location, "change account", error);
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(error)?;
+        upsert_account(&transaction, account).map_err(error)?;
+        if sessions == AccountSessions::End {
+            transaction
+                .execute(DELETE_SESSIONS_OF, [&account.name])
+                .map_err(error)?;
+        }
+        insert_admin_change(&transaction, change).map_err(error)?;
+        transaction.commit().map_err(error)
+    }
+
+    fn record_admin_change(&mut self, change: &AdminChange) -> Result<(), StoreError> {
+        insert_admin_change(&self.connection, change)
+            .map(drop)
+            .map_err(|error| store_error(&self.location, "record admin change", error))
+    }
+
+    fn admin_changes(&mut self, limit: usize) -> Result<Vec<AdminChange>, StoreError> {
+        let location = &self.location;
+        let error = |error| store_error(location, "read admin changes", error);
+        let mut select = self.connection.prepare_cached(SELECT_ADMIN_CHANGES).map_err(error)?;
+        let rows = select
+            .query_map([read_limit_to_sql(limit)?], |row| {
+                Ok(AdminChange {
+                    at_ms: row.get(0)?,
+                    actor: row.get(1)?,
+                    action: row.get(2)?,
+                    target: row.get(3)?,
+                    detail: row.get(4)?,
+                })
             })
-            .map_err(|error| store_error(&self.location, "put account", error))?;
-        Ok(())
+            .map_err(error)?;
+        rows.collect::<Result<_, _>>().map_err(error)
     }
 
     fn account(&mut self, name: &str) -> Result<Option<Account>, StoreError> {
@@ -388,8 +434,16 @@ impl Store for SqliteStore {
     }
 
     fn start_session(&mut self, id_hash: &str, account: &str, now_ms: i64) -> Result<(), StoreError> {
-        self.run_session(INSERT_SESSION, rusqlite::params![id_hash, account, now_ms])
-            .map(drop)
+        let location = &self.location;
+        let error = |error| store_error(location, "session", error);
+        let transaction = self.connection.transaction().map_err(error)?;
+        transaction
+            .execute(INSERT_SESSION, rusqlite::params![id_hash, account, now_ms])
+            .map_err(error)?;
+        transaction
+            .execute(NOTE_LOGIN, rusqlite::params![now_ms, account])
+            .map_err(error)?;
+        transaction.commit().map_err(error)
     }
 
     fn session(&mut self, id_hash: &str) -> Result<Option<Session>, StoreError> {
@@ -490,25 +544,54 @@ impl SqliteStore {
         let row = self
             .connection
             .prepare_cached(sql)
-            .and_then(|mut select| {
-                select
-                    .query_row([key], |row| {
-                        Ok(AccountRow {
-                            name: row.get(0)?,
-                            kind: row.get(1)?,
-                            secret_hash: row.get(2)?,
-                            role: row.get(3)?,
-                            team: row.get(4)?,
-                            locations: row.get(5)?,
-                            created_ms: row.get(6)?,
-                            email: row.get(7)?,
-                        })
-                    })
-                    .optional()
-            })
+            .and_then(|mut select| select.query_row([key], account_row).optional())
             .map_err(|error| store_error(&self.location, "read account", error))?;
         row.map(|row| row.into_account(&self.location)).transpose()
     }
+}
+
+/// Creates or replaces an account through `connection` (the store's own, or a transaction's).
+fn upsert_account(connection: &Connection, account: &Account) -> rusqlite::Result<usize> {
+    let row = AccountRow::from_account(account);
+    connection.prepare_cached(UPSERT_ACCOUNT)?.execute(rusqlite::params![
+        row.name,
+        row.kind,
+        row.secret_hash,
+        row.role,
+        row.team,
+        row.locations,
+        row.created_ms,
+        row.email,
+        row.disabled_ms
+    ])
+}
+
+fn insert_admin_change(connection: &Connection, change: &AdminChange) -> rusqlite::Result<usize> {
+    connection
+        .prepare_cached(INSERT_ADMIN_CHANGE)?
+        .execute(rusqlite::params![
+            change.at_ms,
+            change.actor,
+            change.action,
+            change.target,
+            change.detail
+        ])
+}
+
+/// Reads a row of the account columns, in the order the account statements select them.
+fn account_row(row: &Row<'_>) -> rusqlite::Result<AccountRow> {
+    Ok(AccountRow {
+        name: row.get(0)?,
+        kind: row.get(1)?,
+        secret_hash: row.get(2)?,
+        role: row.get(3)?,
+        team: row.get(4)?,
+        locations: row.get(5)?,
+        created_ms: row.get(6)?,
+        email: row.get(7)?,
+        disabled_ms: row.get(8)?,
+        last_login_ms: row.get(9)?,
+    })
 }
 
 fn insert_batch(

@@ -17,9 +17,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use retex_core::engine::EngineConfig;
 use retex_core::receive::FutureEvents;
 use retex_core::wire::parse_event;
-use retex_server::auth::{Role, new_token, user_account};
+use retex_server::auth::{Role, new_token, token_account, user_account};
 use retex_server::{ServerOptions, app_state};
-use retex_store::{Account, AccountKind, IncomingEvent, LiveEngine, LiveOptions, StoreLocation};
+use retex_store::{IncomingEvent, LiveEngine, LiveOptions, StoreLocation};
 use serde_json::json;
 
 /// Stores in the generated world; SKUs are as many as the exceptions need.
@@ -122,16 +122,7 @@ impl InProcessServer {
             0,
         )?)?;
         let (token, secret_hash) = new_token()?;
-        accounts.put_account(&Account {
-            name: "feed".into(),
-            kind: AccountKind::Token,
-            secret_hash,
-            role: Role::Source.name().into(),
-            team: None,
-            locations: vec![],
-            created_ms: 0,
-            email: None,
-        })?;
+        accounts.put_account(&token_account("feed", secret_hash, Role::Source, None, vec![], 0))?;
         let options = ServerOptions {
             future_events: FutureEvents::Allowed,
             ..ServerOptions::engine_clock()

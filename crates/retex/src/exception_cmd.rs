@@ -328,13 +328,15 @@ fn act(acting: &Acting, action: Action) -> anyhow::Result<ExitCode> {
 
 fn show(store: &StoreArgs, id: u64, format: ShowFormat) -> anyhow::Result<ExitCode> {
     let live = store.open_existing_live()?;
-    let Some((view, timeline)) = live.engine().exception_detail(id) else {
+    let engine = live.engine();
+    let (Some((view, timeline)), Some(brief)) = (engine.exception_detail(id), engine.exception_brief(id)) else {
         bail!("no exception {id}");
     };
     match format {
         ShowFormat::Json => {
             let mut value = serde_json::to_value(&view)?;
             value["timeline"] = serde_json::to_value(timeline)?;
+            value["brief"] = serde_json::to_value(&brief)?;
             println!("{}", serde_json::to_string_pretty(&value)?);
         }
         ShowFormat::Text => {
@@ -343,11 +345,20 @@ fn show(store: &StoreArgs, id: u64, format: ShowFormat) -> anyhow::Result<ExitCo
                 "#{} {} {place} ({}, {})",
                 view.id, view.exception_type, view.category, view.severity
             );
-            println!("status {}, impact {}, team {}", view.status, view.impact, view.team);
+            println!(
+                "status {}, impact {}, team {}",
+                view.status,
+                engine.money_text(view.impact),
+                view.team
+            );
             println!(
                 "opened {}, acknowledge by {}, resolve by {}",
                 view.opened_at, view.ack_due, view.resolve_due
             );
+            for line in &brief.what_happened {
+                println!("  {line}");
+            }
+            println!("{}", brief.approval.words);
             for entry in timeline {
                 println!(
                     "  {}  {:<12} {:<12} {}",

@@ -189,7 +189,7 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let kpis = engine.kpis_over(now, None, period);
     let text = match args.format {
         ReportFormat::Csv => retex_server::ui::report_csv(&kpis),
-        ReportFormat::Html => retex_server::ui::report_file(&kpis, period),
+        ReportFormat::Html => retex_server::ui::report_file(&kpis, period, engine.currency()),
     };
     match &args.out {
         Some(path) => std::fs::write(path, text).with_context(|| format!("write {}", path.display()))?,

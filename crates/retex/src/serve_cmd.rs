@@ -11,12 +11,12 @@ use clap::{Args, Subcommand};
 use retex_core::rules::file::default_rules_toml;
 use retex_core::rules::workflow::Secret;
 use retex_odoo::OdooConfig;
-use retex_server::auth::{Role, new_token, user_account};
+use retex_server::auth::{PASSWORD_CHARS_MIN, Role, new_token, token_account, user_account};
 use retex_server::nats::NatsOptions;
 use retex_server::outbound::DraftsTo;
 use retex_server::state::{EmailOptions, TlsFiles};
 use retex_server::{ClockMode, Connectors, ServerOptions, app_state};
-use retex_store::{Account, AccountKind, LiveEngine};
+use retex_store::{Account, AccountSessions, AdminChange, LiveEngine};
 
 use crate::ingest::FutureArgs;
 use crate::store_args::StoreArgs;
@@ -177,9 +177,6 @@ fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("read {}", path.display()))
 }
 
-/// The shortest password a person may have (OWASP ASVS 2.1.1); any characters, no composition rules.
-const PASSWORD_CHARS_MIN: usize = 12;
-
 /// A secret kept in a file: its first line, which must not be empty.
 fn read_token(path: &Path) -> anyhow::Result<String> {
     let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
@@ -323,7 +320,7 @@ pub fn user(args: &AccountArgs) -> anyhow::Result<ExitCode> {
         chrono::Utc::now().timestamp_millis(),
     )?;
     account.email.clone_from(email);
-    put_account(store, &account)?;
+    put_account(store, &account, "user saved")?;
     println!("user {name} ({}) saved", access.role.name());
     Ok(ExitCode::SUCCESS)
 }
@@ -331,17 +328,15 @@ pub fn user(args: &AccountArgs) -> anyhow::Result<ExitCode> {
 pub fn token(args: &TokenArgs) -> anyhow::Result<ExitCode> {
     let TokenCommand::Add(NewAccount { store, name, access }) = &args.command;
     let (token, secret_hash) = new_token()?;
-    let account = Account {
-        name: name.clone(),
-        kind: AccountKind::Token,
+    let account = token_account(
+        name,
         secret_hash,
-        role: access.role.name().to_owned(),
-        team: access.team.clone(),
-        locations: access.locations.clone(),
-        created_ms: chrono::Utc::now().timestamp_millis(),
-        email: None,
-    };
-    put_account(store, &account)?;
+        access.role,
+        access.team.clone(),
+        access.locations.clone(),
+        chrono::Utc::now().timestamp_millis(),
+    );
+    put_account(store, &account, "token created")?;
     println!(
         "token {name} ({}) saved; send it as `Authorization: Bearer TOKEN`:",
         access.role.name()
@@ -350,11 +345,18 @@ pub fn token(args: &TokenArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Creates or replaces an account; a replaced one's sessions end, as its password may have changed.
-pub fn put_account(store: &StoreArgs, account: &Account) -> anyhow::Result<()> {
+/// Creates or replaces an account, recorded as an administrative change by `cli`; a replaced one's sessions
+/// end, as its password may have changed.
+pub fn put_account(store: &StoreArgs, account: &Account, action: &str) -> anyhow::Result<()> {
     let mut accounts = retex_store::open(&store.location()).context("open the store")?;
-    accounts.put_account(account).context("save the account")?;
+    let change = AdminChange {
+        at_ms: chrono::Utc::now().timestamp_millis(),
+        actor: "cli".to_owned(),
+        action: action.to_owned(),
+        target: account.name.clone(),
+        detail: format!("role {}", account.role),
+    };
     accounts
-        .end_sessions_of(&account.name)
-        .context("end the account's sessions")
+        .change_account(account, AccountSessions::End, &change)
+        .context("save the account")
 }

@@ -379,7 +379,7 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         let password = new_password()?;
         let now_ms = chrono::Utc::now().timestamp_millis();
         let account = user_account(name, &password, role, team, locations.clone(), now_ms)?;
-        put_account(&store, &account)?;
+        put_account(&store, &account, "demo user saved")?;
         let scope = if locations.is_empty() {
             "all locations".to_owned()
         } else {

@@ -1,7 +1,7 @@
 //! How each event moves the operational picture (events.md, "How they move stock"), calling the detectors
 //! at the moments their conditions can change.
 
-use crate::codes::{Money, Qty, Timestamp};
+use crate::codes::{EventId, Money, Qty, Timestamp};
 use crate::engine::composition::Engine;
 use crate::engine::detect::custom::{self, CustomView};
 use crate::engine::detect::stock::{self, Move, Movement};
@@ -33,7 +33,7 @@ impl Engine {
                 self.move_on_hand(location, sku, adjustment.qty, Movement::Adjustment, cause);
                 self.check_low_stock(location, sku, cause);
             }
-            EventBody::Count(count) => self.apply_count(count, cause),
+            EventBody::Count(count) => self.apply_count(&event.id, count, cause),
             EventBody::PurchaseOrder(order) => self.apply_purchase_order(order, cause),
             EventBody::PoUpdate(update) => self.apply_po_update(update, cause),
             EventBody::Receipt(receipt) => self.apply_receipt(receipt, cause),
@@ -235,6 +235,9 @@ impl Engine {
         movement: Movement,
         cause: Cause,
     ) -> Position {
+        if !self.config.rules.count_schedule.is_empty() {
+            self.enroll_for_counting(location, sku, cause.at);
+        }
         let position = self.state.picture.ledger.position_mut(location, sku);
         let before = position.on_hand;
         position.on_hand += delta;
@@ -262,17 +265,25 @@ impl Engine {
         moved
     }
 
-    fn apply_count(&mut self, count: &Count, cause: Cause) {
+    fn apply_count(&mut self, id: &EventId, count: &Count, cause: Cause) {
         let (location, sku) = self.state.picture.position_ids(&count.location, &count.sku);
         let before = self.state.picture.ledger.position_mut(location, sku).on_hand;
         let variance = count.counted - before;
         // Before the variance check, so a recount that this count's variance asks for waits for the next count.
         self.complete_recounts(location, sku, cause.at, cause.seq);
-        if let Some(verdict) = stock::count_variance(&self.params(), location, sku, before, variance, cause) {
+        let seen = stock::CountSeen {
+            count: id,
+            location,
+            sku,
+            before,
+            variance,
+        };
+        if let Some(verdict) = stock::count_variance(&self.params(), &seen, cause) {
             self.apply_verdict(verdict);
         }
         self.answer_phantom_by_count(location, sku, count.counted, before, cause);
         self.resolve_phantom_stock(location, sku, cause);
+        self.record_cycle_count(location, sku, cause);
         if variance.is_negative() {
             self.record_shrink(location, sku, -variance);
         }

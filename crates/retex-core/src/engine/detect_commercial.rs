@@ -26,7 +26,7 @@ impl Engine {
     }
 
     /// The daily deadline: queues the next one, forgets till receipts older than any return window, tests the
-    /// store exception rates and closes each store's day of shrink.
+    /// store exception rates, closes each store's day of shrink and looks for counts overdue.
     pub(super) fn fire_daily(&mut self, due_at: Timestamp) {
         self.state
             .workflow
@@ -35,6 +35,7 @@ impl Engine {
         self.forget_old_receipts(due_at);
         self.fire_store_rate_check(due_at);
         self.close_shrink_days(due_at);
+        self.check_count_schedule(due_at);
     }
 
     /// A return more than `return_days` after its sale breaks the policy whether or not Retex remembers the

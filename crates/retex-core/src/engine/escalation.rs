@@ -365,6 +365,9 @@ impl Engine {
         }
         self.state.book.exceptions.apply_command(command, at, seq);
         self.tell_of_command(command, at, seq);
+        if let Action::Resolve { root_cause, .. } = &command.action {
+            self.note_resolution(id, *root_cause, at, seq);
+        }
         if let Action::Reopen { .. } = command.action {
             // Steps due before the clock fired while it was closed; the rest are due again.
             let clock = self.state.clock.unwrap_or(at);

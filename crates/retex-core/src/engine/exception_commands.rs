@@ -4,7 +4,7 @@
 
 use crate::codes::Timestamp;
 use crate::command::{Action, Command, WorkStatus};
-use crate::engine::exceptions::{ApprovalState, EvidenceRef, ExceptionBook, ExceptionStatus};
+use crate::engine::exceptions::{ApprovalState, EvidenceRef, ExceptionBook, ExceptionRecord, ExceptionStatus};
 use crate::engine::refusal::Refusal;
 
 impl ExceptionBook {
@@ -66,10 +66,22 @@ impl ExceptionBook {
                 )),
                 Some(_) => Ok(()),
             },
+            // The four-eyes rule: nobody closes an exception while its approval request waits for a decision.
+            Action::Resolve { .. } | Action::Dismiss { .. } => match pending_requester(record) {
+                Some(requester) => {
+                    let closing = match command.action {
+                        Action::Resolve { .. } => "resolved",
+                        _ => "dismissed",
+                    };
+                    conflict(format!(
+                        "{requester} asked for approval, still pending: it must be approved or rejected before the \
+                         exception is {closing}"
+                    ))
+                }
+                None => Ok(()),
+            },
             Action::Assign { .. }
             | Action::SetStatus { .. }
-            | Action::Resolve { .. }
-            | Action::Dismiss { .. }
             | Action::Snooze { .. }
             | Action::AttachEvidence { .. } => Ok(()),
         }
@@ -190,6 +202,12 @@ impl ExceptionBook {
         record.note(at, actor, command.action.name(), detail, seq);
         self.track_open(id);
     }
+}
+
+/// Who asked for the exception's approval, while nobody has decided it.
+fn pending_requester(record: &ExceptionRecord) -> Option<&str> {
+    let approval = record.approval.as_ref()?;
+    approval.decision.is_none().then_some(approval.requested_by.as_str())
 }
 
 fn is_sha256(text: &str) -> bool {

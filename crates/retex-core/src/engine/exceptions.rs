@@ -6,7 +6,6 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
-use std::fmt::Write;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
@@ -17,6 +16,8 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::codes::{DocumentNumber, Money, Timestamp};
 use crate::command::{Resolution, RootCause};
+use crate::display;
+use crate::engine::facts::Facts;
 use crate::engine::interner::Interner;
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::sorted_map;
@@ -156,6 +157,8 @@ pub struct ExceptionRecord {
     /// For a statistical type, whether the field confirmed it (a count that found the shelf short, the stockout
     /// that followed, a person resolving a complaint) or not (a sale, a full shelf, no stockout, a dismissal).
     pub confirmed: Option<bool>,
+    /// What its detector saw at the latest occurrence (a built-in type's numbers), for "What happened".
+    pub facts: Option<Facts>,
 }
 
 /// A file in the evidence store, by content hash.
@@ -228,6 +231,16 @@ pub struct Opening {
     pub cause: u64,
     pub explanation: Option<String>,
     pub model_version: Option<String>,
+    pub facts: Option<Facts>,
+}
+
+/// Another sighting of an open exception's condition.
+pub struct Occurrence {
+    pub at: Timestamp,
+    pub impact: Money,
+    pub severity: Severity,
+    pub cause: u64,
+    pub facts: Option<Facts>,
 }
 
 /// The fields queries filter and sort on, 48 bytes side by side, so that a scan reads them in order instead of
@@ -296,34 +309,6 @@ fn cents(amount: Decimal) -> i64 {
     exact.unwrap_or_else(|| (amount * Decimal::ONE_HUNDRED).round().to_i64().unwrap_or(i64::MAX))
 }
 
-/// Appends `value` as its `Display` writes it (a minus sign, every digit its scale keeps), without the
-/// formatting machinery for mantissas of up to 19 digits: every opening note shows the impact.
-fn push_decimal(text: &mut String, value: Decimal) {
-    let Ok(mut rest) = u64::try_from(value.mantissa().unsigned_abs()) else {
-        let _ = write!(text, "{value}");
-        return;
-    };
-    let scale = value.scale() as usize;
-    // 20 digits of a u64, behind up to 28 zeros of the scale and a point.
-    let mut digits = [0u8; 49];
-    let mut start = digits.len();
-    let mut written = 0;
-    while rest > 0 || written <= scale {
-        if written == scale && scale > 0 {
-            start -= 1;
-            digits[start] = b'.';
-        }
-        start -= 1;
-        digits[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        written += 1;
-    }
-    if value.is_sign_negative() {
-        text.push('-');
-    }
-    text.push_str(std::str::from_utf8(&digits[start..]).expect("ASCII digits"));
-}
-
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ExceptionBook {
     records: Vec<ExceptionRecord>,
@@ -365,20 +350,27 @@ impl ExceptionBook {
         self.keys.get(key).and_then(|ids| ids.open)
     }
 
-    /// Counts one more occurrence of an open exception.
-    pub fn recur(&mut self, id: u64, at: Timestamp, impact: Money, severity: Severity, cause: u64) {
+    /// Counts one more occurrence of an open exception, with what its detector saw this time; `currency` is
+    /// the one its timeline writes the impact in.
+    pub fn recur(&mut self, id: u64, occurrence: Occurrence, currency: &str) {
         let record = self.get_mut(id);
         record.occurrences += 1;
-        record.impact = record.impact.max(impact);
-        record.severity = record.severity.max(severity);
+        Facts::absorb(&mut record.facts, occurrence.facts);
+        record.impact = record.impact.max(occurrence.impact);
+        record.severity = record.severity.max(occurrence.severity);
         if record.caused_by.len() < CAUSES_KEPT_MAX {
-            record.caused_by.push(cause);
+            record.caused_by.push(occurrence.cause);
         }
-        let detail = format!("occurrence {}, impact {impact}", record.occurrences);
-        record.note(at, ENGINE_ACTOR, "occurred", detail, cause);
+        let detail = format!(
+            "occurrence {}, impact {}",
+            record.occurrences,
+            display::money(occurrence.impact, currency)
+        );
+        record.note(occurrence.at, ENGINE_ACTOR, "occurred", detail, occurrence.cause);
     }
 
-    pub fn open(&mut self, opening: Opening, rules_version: &Arc<str>) -> u64 {
+    /// Opens an exception; `currency` is the one its timeline writes the impact in.
+    pub fn open(&mut self, opening: Opening, rules_version: &Arc<str>, currency: &str) -> u64 {
         let id = self.records.len() as u64 + 1;
         let now = KeyExceptions {
             open: Some(id),
@@ -423,6 +415,7 @@ impl ExceptionBook {
             explanation: opening.explanation,
             model_version: opening.model_version,
             confirmed: None,
+            facts: opening.facts,
         });
         let record = self.get_mut(id);
         // Written piece by piece: every exception opens with this note.
@@ -430,7 +423,7 @@ impl ExceptionBook {
         detail.push_str("severity ");
         detail.push_str(record.severity.name());
         detail.push_str(", impact ");
-        push_decimal(&mut detail, record.impact.0);
+        display::push_money(&mut detail, record.impact, currency);
         detail.push_str(", team ");
         detail.push_str(&record.team);
         record.note(opening.at, ENGINE_ACTOR, "opened", detail, opening.cause);
@@ -572,39 +565,7 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn pushed_decimals_keep_zeros_and_signs() {
-        for value in [
-            Decimal::ZERO,
-            Decimal::from_parts(0, 0, 0, true, 2),
-            Decimal::new(1250, 2),
-            Decimal::new(-5, 2),
-            Decimal::new(1, 28),
-            Decimal::MAX,
-            Decimal::MIN,
-        ] {
-            let mut text = String::new();
-            push_decimal(&mut text, value);
-            assert_eq!(text, value.to_string());
-        }
-    }
-
     proptest! {
-        /// An amount reads as `Display` writes it, whatever its sign, scale and size.
-        #[test]
-        fn a_pushed_decimal_reads_as_displayed(
-            low in any::<u32>(),
-            middle in prop_oneof![Just(0u32), any::<u32>()],
-            high in prop_oneof![Just(0u32), Just(0u32), any::<u32>()],
-            negative in any::<bool>(),
-            scale in 0u32..=28,
-        ) {
-            let value = Decimal::from_parts(low, middle, high, negative, scale);
-            let mut text = String::from("impact ");
-            push_decimal(&mut text, value);
-            prop_assert_eq!(text, format!("impact {value}"));
-        }
-
         /// Whole cents come out as decimal rounding gives them, whatever the scale.
         #[test]
         fn cents_round_as_decimals_do(mantissa in any::<i64>(), scale in 0u32..8) {

@@ -36,6 +36,7 @@ pub struct ProductInfo {
     pub price: Option<Money>,
     pub supplier: Option<SupplierCode>,
     pub return_days: u32,
+    pub barcode: Option<String>,
     pub updated_at: Timestamp,
 }
 
@@ -112,6 +113,7 @@ impl ProductInfo {
             price: upsert.price,
             supplier: upsert.supplier.clone(),
             return_days: upsert.return_days.unwrap_or(RETURN_DAYS_DEFAULT),
+            barcode: upsert.barcode.clone(),
             updated_at: at,
         }
     }

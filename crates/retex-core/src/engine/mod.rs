@@ -15,23 +15,30 @@
 //! - `exceptions`, `incidents`, `calendar`, `deadlines`: the books and clocks those use.
 //! - `ledger`, `interner`, `master`, `documents`, `stats`: the state itself.
 //! - `views`: what leaves the engine for the CLI and API, with codes instead of ids.
+//! - `facts`, `brief`: what a detector saw, and an exception explained in words (names, money in the currency,
+//!   local times, documents, its procedure, whether it needs an approval).
 //! - `suggestions`: the root causes and resolutions that worked for similar resolved exceptions.
 
 mod apply;
+mod brief;
 mod calendar;
 mod composition;
+mod count_program;
 mod day_ring;
 mod deadlines;
 mod detect;
 mod detect_commercial;
+mod detect_counts;
 mod detect_documents;
 mod detect_inventory;
 mod detect_messages;
+mod detect_problems;
 mod detect_shrink;
 mod documents;
 mod escalation;
 mod exception_commands;
 mod exceptions;
+mod facts;
 mod incident_commands;
 mod incidents;
 mod insight;
@@ -44,6 +51,7 @@ mod query;
 mod query_order;
 mod raise;
 mod receipts;
+mod recurrences;
 mod refusal;
 mod roster;
 mod shrink_series;
@@ -57,6 +65,7 @@ mod task_list;
 mod tasks;
 mod views;
 
+pub use brief::{ApprovalNeed, DEFAULT_APPROVER_ROLE, ExceptionBrief, RelatedDocument};
 pub use calendar::BusinessHours;
 use composition::State;
 pub use composition::{Engine, EngineConfig, Input, Output, SnapshotError};
@@ -88,14 +97,14 @@ pub use views::{
     StockRow, TaskView, TimelineView,
 };
 
-use crate::codes::Timestamp;
 pub use crate::codes::hash_hex;
+use crate::codes::{Money, Timestamp};
 use crate::command::{Action, Command};
 use crate::event::Event;
 use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 22;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 26;
 
 impl Engine {
     /// Applies one log entry and returns what it changed. `seq` must be greater than every sequence number
@@ -246,6 +255,28 @@ impl Engine {
         self.state.picture.skus.get(code)
     }
 
+    /// The SKU a person typed or scanned: a known SKU as it is, else the product whose barcode it is (a scan
+    /// of a form, not a hot path: the products are searched in order), with the product's name when known.
+    pub fn product_by_code(&self, code: &str) -> Option<(&str, Option<&str>)> {
+        let picture = &self.state.picture;
+        let name_of = |sku: SkuId| picture.master.product(sku).map(|product| product.name.as_str());
+        if let Some(sku) = picture.skus.get(code) {
+            return Some((picture.skus.name(sku), name_of(sku)));
+        }
+        let (index, product) = picture
+            .master
+            .products
+            .iter()
+            .enumerate()
+            .find_map(|(index, product)| {
+                product
+                    .as_ref()
+                    .filter(|product| product.barcode.as_deref() == Some(code))
+                    .map(|product| (index, product))
+            })?;
+        Some((picture.skus.name(index as SkuId), Some(product.name.as_str())))
+    }
+
     pub fn location_code(&self, location: LocationId) -> &str {
         self.state.picture.locations.name(location)
     }
@@ -272,7 +303,6 @@ impl Engine {
         let subject = format!("exception {}", record.id);
         let refuse = |kind: RefusalKind, problem: String| Err(Refusal::new(kind, problem).about(&subject));
         let type_name = self.type_name(record.key.exception_type);
-        let approval_rule = self.config.rules.workflow.approvals.get(type_name);
         match &command.action {
             Action::Resolve { .. } => {
                 let requires_evidence = match record.key.exception_type {
@@ -285,16 +315,15 @@ impl Engine {
                         format!("{type_name} needs evidence attached before it is resolved"),
                     );
                 }
-                if let Some(rule) = approval_rule
-                    && record.impact.0 > rule.above
+                if let Some(rule) = self.approval_rule_exceeded(record)
                     && !record.approval.as_ref().is_some_and(|approval| approval.is_approved())
                 {
                     return refuse(
                         RefusalKind::Conflict,
                         format!(
                             "impact {} is above {}: request approval, and have another {} approve, first",
-                            record.impact.0.round_dp(2),
-                            rule.above,
+                            self.money_text(record.impact),
+                            self.money_text(Money(rule.above)),
                             rule.role
                         ),
                     );
@@ -302,7 +331,7 @@ impl Engine {
                 Ok(())
             }
             Action::Approve { .. } | Action::Reject { .. } => {
-                let required = approval_rule.map_or("operations_lead", |rule| rule.role.as_str());
+                let required = self.approver_role(record.key.exception_type);
                 match command.role.as_deref() {
                     Some(role) if role == required || role == "admin" => Ok(()),
                     role => refuse(

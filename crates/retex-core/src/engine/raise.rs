@@ -14,7 +14,7 @@ use crate::engine::calendar::{BusinessHours, DUES_MAX};
 use crate::engine::composition::{Engine, Output};
 use crate::engine::detect::{Detection, Params, Verdict};
 use crate::engine::escalation::due_offsets_ms;
-use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionKey, Opening, TypeRef};
+use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionKey, Occurrence, Opening, TypeRef};
 use crate::engine::incidents::Filing;
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::stats::day_of;
@@ -54,10 +54,14 @@ impl Engine {
         }
         let severity = self.config.rules.severity.severity(detection.impact).max(floor);
         if let Some(id) = self.state.book.exceptions.open_id(&detection.key) {
-            self.state
-                .book
-                .exceptions
-                .recur(id, detection.at, detection.impact, severity, detection.cause);
+            let occurrence = Occurrence {
+                at: detection.at,
+                impact: detection.impact,
+                severity,
+                cause: detection.cause,
+                facts: detection.facts.map(|facts| *facts),
+            };
+            (self.state.book.exceptions).recur(id, occurrence, &rules.currency);
             self.outbox.push(Output::ExceptionRecurred(id));
             return;
         }
@@ -92,8 +96,9 @@ impl Engine {
             cause: detection.cause,
             explanation: detection.explanation,
             model_version: detection.model_version,
+            facts: detection.facts.map(|facts| *facts),
         };
-        let id = self.state.book.exceptions.open(opening, &self.rules_version);
+        let id = (self.state.book.exceptions).open(opening, &self.rules_version, &rules.currency);
         self.assign_on_open(id, detection.at, detection.cause);
 
         self.queue_next_sla_step(id, None, detection.at);

@@ -10,8 +10,10 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::codes::{DocumentNumber, Qty, SupplierCode, Timestamp};
+use crate::engine::count_program::CountProgram;
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::receipts::ReceiptBook;
+use crate::engine::recurrences::Recurrences;
 use crate::engine::shrink_series::ShrinkSeries;
 use crate::engine::sorted_map;
 
@@ -180,6 +182,12 @@ pub struct DetectorStats {
     /// Closed POs' deliveries, late or not, for `po_late_risk`: the chain's, per supplier, and per lane
     /// (supplier and receiving location).
     pub chain_deliveries: DeliveryRecord,
+    /// When each scheduled store position is next due to be counted, for `count_overdue`.
+    #[serde(default)]
+    pub counts: CountProgram,
+    /// People's resolutions by location and root cause, for `recurring_problem`.
+    #[serde(default)]
+    pub recurrences: Recurrences,
     /// Per location that lost stock, its shrink day by day, for `shrink_anomaly`.
     #[serde(with = "sorted_map")]
     pub shrink: FxHashMap<LocationId, ShrinkSeries>,

@@ -2,7 +2,8 @@
 //! people chose for similar exceptions they resolved, and how often those held, so that the person working on it
 //! starts from what worked before instead of from a blank form.
 //!
-//! Similar means the same type, location kind, product category and impact band; when fewer than
+//! Similar means the same type (and, for a count, the same finding: more than the books, some short, or the shelf
+//! empty), location kind, product category and impact band; when fewer than
 //! [`SIMILAR_EXAMPLES_MIN`] resolved exceptions are that alike, the band is dropped, then the category, then the
 //! location kind, and the suggestion says which level it used. A resolution held when the exception was not
 //! reopened and not repeated (a later exception of the same type and key) within [`HOLD_WINDOW_MS`] of it.
@@ -17,6 +18,7 @@ use crate::codes::Timestamp;
 use crate::command::{ActionKind, Resolution, RootCause};
 use crate::engine::composition::Engine;
 use crate::engine::exceptions::{ExceptionRecord, ExceptionStatus};
+use crate::engine::facts::Facts;
 use crate::event::LocationKind;
 use crate::rules::Severity;
 
@@ -53,9 +55,43 @@ pub struct Suggestion {
     pub similar_to: String,
 }
 
+/// What a count found against the books: the first thing a store manager asks of a count variance, and what
+/// tells a miscount (often a surplus), theft (some units short) and a misplaced shelf (nothing there) apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CountFinding {
+    Surplus,
+    Short,
+    Empty,
+}
+
+impl CountFinding {
+    fn of(record: &ExceptionRecord) -> Option<CountFinding> {
+        let Some(Facts::Count { counted, ledger, .. }) = &record.facts else {
+            return None;
+        };
+        Some(if counted > ledger {
+            CountFinding::Surplus
+        } else if !counted.is_positive() {
+            CountFinding::Empty
+        } else {
+            CountFinding::Short
+        })
+    }
+
+    fn words(self) -> &'static str {
+        match self {
+            CountFinding::Surplus => "counted more than the books",
+            CountFinding::Short => "counted short",
+            CountFinding::Empty => "shelf empty",
+        }
+    }
+}
+
 /// What similarity compares: an exception's location kind, product category and impact band.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct SimilarityClass<'a> {
+    /// Part of the type: examples that found otherwise are not similar at any level.
+    finding: Option<CountFinding>,
     location_kind: Option<LocationKind>,
     category: Option<&'a str>,
     band: Severity,
@@ -77,7 +113,10 @@ impl SimilarityClass<'_> {
     }
 
     fn describe(&self, similar_by: SimilarBy) -> String {
-        let mut parts = vec!["same type".to_owned()];
+        let mut parts = vec![match self.finding {
+            Some(finding) => format!("same type, {}", finding.words()),
+            None => "same type".to_owned(),
+        }];
         if similar_by != SimilarBy::Type {
             parts.push(match self.location_kind {
                 Some(LocationKind::Store) => "store".to_owned(),
@@ -161,7 +200,11 @@ impl Engine {
             if example.status != ExceptionStatus::Resolved || example.id == id {
                 continue;
             }
-            let depth = class.depth_shared(&self.similarity_class(example));
+            let example_class = self.similarity_class(example);
+            if example_class.finding != class.finding {
+                continue;
+            }
+            let depth = class.depth_shared(&example_class);
             let tally = by_depth[depth].entry((root_cause, example.resolution)).or_default();
             tally.chosen += 1;
             tally.held += u32::from(resolution_held(example, book.first_repeat_at(example.id)));
@@ -202,6 +245,7 @@ impl Engine {
     fn similarity_class<'a>(&'a self, record: &ExceptionRecord) -> SimilarityClass<'a> {
         let master = &self.state.picture.master;
         SimilarityClass {
+            finding: CountFinding::of(record),
             location_kind: record.location.and_then(|id| master.location(id)).map(|info| info.kind),
             category: (record.sku.and_then(|id| master.product(id))).map(|info| info.category.as_str()),
             band: self.config.rules.severity.severity(record.impact),

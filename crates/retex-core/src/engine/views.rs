@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::codes::{DocumentNumber, Money, Qty, Timestamp};
 use crate::command::{Resolution, RootCause};
+use crate::display;
 use crate::engine::composition::Engine;
 use crate::engine::exceptions::{ExceptionRecord, TimelineEntry, TypeRef};
 use crate::engine::incidents::{Incident, IncidentChange, Reshape};
@@ -481,17 +482,11 @@ impl Engine {
     /// whether that zone is the location's: without a location, or one whose master data names no zone this build
     /// knows, it is UTC.
     pub fn location_time(&self, location: Option<&str>, at: Timestamp) -> (String, bool) {
-        let zone = (location.and_then(|code| self.location_id(code)))
-            .and_then(|id| self.state.picture.master.location(id))
-            .and_then(|info| info.timezone.as_deref()?.parse::<chrono_tz::Tz>().ok());
-        let text = match chrono::DateTime::from_timestamp_millis(at.0) {
-            Some(instant) => {
-                let zone = zone.unwrap_or(chrono_tz::Tz::UTC);
-                format!("{} {zone}", instant.with_timezone(&zone).format("%Y-%m-%d %H:%M"))
-            }
-            None => at.to_rfc3339(),
-        };
-        (text, zone.is_some())
+        let location = location.and_then(|code| self.location_id(code));
+        let named = (location.and_then(|id| self.state.picture.master.location(id)))
+            .and_then(|info| info.timezone.as_deref())
+            .is_some_and(|name| name.parse::<chrono_tz::Tz>().is_ok());
+        (display::local_time(at, self.location_zone(location)), named)
     }
 
     /// The codes of every store in master data, sorted.

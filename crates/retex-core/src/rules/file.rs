@@ -26,13 +26,14 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 mod workflow;
 
 use super::expr::Expr;
-use super::{CustomType, ExceptionType, KeyPart, Override, Param, Rules, Scope, Severity, TypeRule};
+use super::{CountRule, CustomType, ExceptionType, KeyPart, Override, Param, Rules, Scope, Severity, TypeRule};
 use crate::codes::parse_decimal;
 use crate::event::{EVENT_TYPES, LocationKind};
 use crate::rules::HISTORY_DAYS;
@@ -205,11 +206,13 @@ pub fn parse_rules(text: &str) -> Result<Rules, Vec<RuleError>> {
             "actions" => workflow::read_actions(&mut reader, value, &mut rules),
             "escalation" => workflow::read_escalation(&mut reader, value, &mut rules),
             "notify" => workflow::read_notify(&mut reader, value, &mut rules),
+            "money" => read_money(&mut reader, value, &mut rules),
+            "count_schedule" => read_count_schedule(&mut reader, value, &mut rules),
             other => reader.error(
                 key.span(),
                 other,
-                "unknown section: use severity, sla, escalation, calendar, teams, shifts, ownership, approvals, \
-                 actions, notify, types or custom",
+                "unknown section: use severity, money, sla, escalation, calendar, teams, shifts, ownership, \
+                 approvals, actions, notify, count_schedule, types or custom",
             ),
         }
     }
@@ -219,6 +222,51 @@ pub fn parse_rules(text: &str) -> Result<Rules, Vec<RuleError>> {
     }
     reader.errors.sort_by_key(|error| error.line);
     Err(reader.errors)
+}
+
+/// Longest interval a count rule may set: a year.
+const COUNT_EVERY_DAYS_MAX: u32 = 366;
+
+/// `[count_schedule]`: a category path (or its first levels) = days between counts of each of its positions.
+fn read_count_schedule(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
+    let Some(table) = reader.table(value, "count_schedule") else {
+        return;
+    };
+    for (key, value) in table.iter() {
+        let category = key.get_ref().trim_matches('/');
+        let path = format!("count_schedule.{}", key.get_ref());
+        if category.is_empty() || category.split('/').any(str::is_empty) {
+            reader.error(
+                key.span(),
+                &path,
+                "a category path such as \"Home\" or \"Grocery/Drinks\"",
+            );
+            continue;
+        }
+        if rules.count_schedule.iter().any(|rule| rule.category == category) {
+            reader.error(key.span(), &path, format!("{category} is scheduled twice"));
+            continue;
+        }
+        let days = reader.number(value, &path);
+        let whole_days = days
+            .filter(|days| days.fract().is_zero())
+            .and_then(|days| days.to_u32());
+        match whole_days {
+            Some(every_days) if (1..=COUNT_EVERY_DAYS_MAX).contains(&every_days) => {
+                rules.count_schedule.push(CountRule {
+                    category: category.to_owned(),
+                    every_days,
+                });
+            }
+            _ if days.is_none() => {}
+            _ => reader.error(
+                value.span(),
+                &path,
+                format!("days between counts: a whole number from 1 to {COUNT_EVERY_DAYS_MAX}"),
+            ),
+        }
+    }
+    rules.count_schedule.sort_by(|a, b| a.category.cmp(&b.category));
 }
 
 fn read_severity(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
@@ -244,6 +292,58 @@ fn read_severity(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &
     if !(bands.medium <= bands.high && bands.high <= bands.critical) {
         reader.error(value.span(), "severity", "bands must rise: medium <= high <= critical");
     }
+}
+
+/// `[money]`: the company currency every amount is in, as an ISO 4217 code.
+fn read_money(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
+    let Some(table) = reader.table(value, "money") else {
+        return;
+    };
+    for (key, value) in table.iter() {
+        let path = format!("money.{}", key.get_ref());
+        if key.get_ref() != "currency" {
+            reader.error(key.span(), &path, "unknown key; [money] takes currency");
+            continue;
+        }
+        let Some(code) = reader.string(value, &path) else {
+            continue;
+        };
+        if code.len() == 3 && code.bytes().all(|byte| byte.is_ascii_uppercase()) {
+            rules.currency = code.to_owned();
+        } else {
+            reader.error(
+                value.span(),
+                &path,
+                format!("{code:?} is not an ISO 4217 code: three capital letters, like EUR"),
+            );
+        }
+    }
+}
+
+/// Longest standard operating procedure a type may have, in characters: a few short paragraphs.
+pub const PROCEDURE_CHARS_MAX: usize = 2_000;
+
+/// A type's `procedure`: text, not blank, at most [`PROCEDURE_CHARS_MAX`] characters.
+fn read_procedure(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, path: &str) -> Option<String> {
+    let text = reader.string(value, path)?.trim();
+    if text.is_empty() {
+        reader.error(
+            value.span(),
+            path,
+            "must say what to do; leave it out for the built-in text",
+        );
+        return None;
+    }
+    let chars = text.chars().count();
+    if chars > PROCEDURE_CHARS_MAX {
+        reader.error(
+            value.span(),
+            path,
+            format!("is {chars} characters; at most {PROCEDURE_CHARS_MAX}"),
+        );
+        return None;
+    }
+    Some(text.to_owned())
 }
 
 fn read_types(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
@@ -280,6 +380,7 @@ fn read_type_field(reader: &mut Reader<'_>, exception_type: ExceptionType, entry
         }
         "severity_floor" => rule.severity_floor = reader.severity(value, &path).unwrap_or(rule.severity_floor),
         "require_evidence" => rule.require_evidence = reader.boolean(value, &path).unwrap_or(rule.require_evidence),
+        "procedure" => rule.procedure = read_procedure(reader, value, &path).or(rule.procedure.take()),
         "sla" => {
             let mut targets = std::mem::take(&mut rule.sla);
             workflow::read_sla(reader, value, &path, &mut targets, &super::default_sla_targets());
@@ -306,7 +407,15 @@ fn read_param(
     let param = Param::from_name(key.get_ref()).filter(|param| known.iter().any(|(candidate, _)| candidate == param));
     let Some(param) = param else {
         let mut names: Vec<&str> = known.iter().map(|(param, _)| param.name()).collect();
-        names.extend(["enabled", "team", "severity_floor", "overrides"]);
+        names.extend([
+            "enabled",
+            "team",
+            "severity_floor",
+            "require_evidence",
+            "sla",
+            "procedure",
+            "overrides",
+        ]);
         reader.error(
             key.span(),
             path,
@@ -450,6 +559,7 @@ fn read_custom_type(
         impact: None,
         team: "operations".into(),
         severity_floor: Severity::Low,
+        procedure: None,
     };
     let has = |name: &str| fields.iter().any(|(key, _)| key.get_ref() == name);
     let (has_on, has_condition, has_key) = (has("on"), has("condition"), has("key"));
@@ -468,10 +578,12 @@ fn read_custom_type(
             "impact" => custom.impact = reader.expression(value, &key_path),
             "team" => custom.team = reader.string(value, &key_path).unwrap_or("operations").to_string(),
             "severity_floor" => custom.severity_floor = reader.severity(value, &key_path).unwrap_or(Severity::Low),
+            "procedure" => custom.procedure = read_procedure(reader, value, &key_path),
             _ => reader.error(
                 key.span(),
                 &key_path,
-                "unknown key; a custom type takes on, condition, key, impact, category, team, severity_floor, enabled",
+                "unknown key; a custom type takes on, condition, key, impact, category, team, severity_floor, \
+                 procedure, enabled",
             ),
         }
     }
@@ -520,13 +632,15 @@ pub fn default_rules_toml() -> String {
          # Edit and check with `retex rules check FILE`. A type's `team = \"location\"` means the team of the\n\
          # exception's location (`store S001`). Overrides: [[types.NAME.overrides]] with location, location_kind\n\
          # and/or category, and the parameters to change there; the most specific match wins.\n\
-         # Workflow sections (sla, calendar, teams, shifts, ownership, approvals): see docs/rules.md.\n\n",
+         # Workflow sections (sla, calendar, teams, shifts, ownership, approvals): see docs/rules.md.\n\
+         # A type's `procedure` replaces its built-in standard operating procedure (commented out below), which\n\
+         # the exception page shows under \"What to do\".\n\n",
     );
     let bands = &rules.severity;
     let _ = write!(
         text,
-        "[severity]\ncritical = {}\nhigh = {}\nmedium = {}\n",
-        bands.critical, bands.high, bands.medium
+        "[severity]\ncritical = {}\nhigh = {}\nmedium = {}\n\n[money]\ncurrency = {:?}\n",
+        bands.critical, bands.high, bands.medium, rules.currency
     );
     for exception_type in ExceptionType::ALL {
         let rule = rules.rule(exception_type);
@@ -542,6 +656,7 @@ pub fn default_rules_toml() -> String {
         for (param, value) in &rule.params {
             let _ = writeln!(text, "{} = {}", param.name(), value);
         }
+        let _ = writeln!(text, "# procedure = {:?}", exception_type.default_procedure());
     }
     text
 }
@@ -569,13 +684,71 @@ mod tests {
             errors(text),
             vec![
                 "line 2: types.count_variance.tolerance_units: must not be negative, got -1".to_string(),
-                "line 3: types.count_variance.tolerance_sharee: unknown key for count_variance; it takes tolerance_units, tolerance_share, enabled, team, severity_floor, overrides".to_string(),
-                "line 5: types.nope: unknown exception type; the built-in ones are count_variance, negative_stock, low_stock, phantom_stock, transfer_overdue, transfer_mismatch, po_late, po_short, damaged_receipt, price_mismatch, promotion_conflict, return_policy, refund_overdue, order_at_risk, allocation_short, order_cancelled_stockout, customer_complaint, master_data, store_exception_rate, po_late_risk, shrink_anomaly".to_string(),
+                "line 3: types.count_variance.tolerance_sharee: unknown key for count_variance; it takes tolerance_units, tolerance_share, enabled, team, severity_floor, require_evidence, sla, procedure, overrides".to_string(),
+                "line 5: types.nope: unknown exception type; the built-in ones are count_variance, negative_stock, low_stock, phantom_stock, transfer_overdue, transfer_mismatch, po_late, po_short, damaged_receipt, price_mismatch, promotion_conflict, return_policy, refund_overdue, order_at_risk, allocation_short, order_cancelled_stockout, customer_complaint, master_data, store_exception_rate, po_late_risk, shrink_anomaly, count_overdue, recurring_problem".to_string(),
             ]
         );
         assert_eq!(
             errors("[severity\n"),
             vec!["line 1: toml: unclosed table, expected `]`".to_string()]
+        );
+    }
+
+    #[test]
+    fn procedures_and_the_currency_are_read_and_checked() {
+        let text = "[money]\ncurrency = \"CHF\"\n\n[types.count_variance]\nprocedure = \"  Recount first.  \"\n\n\
+                    [custom.bulk]\non = [\"sale\"]\ncondition = \"event.qty > 9\"\nkey = [\"sku\"]\nprocedure = \"Call LP.\"\n";
+        let rules = parse_rules(text).unwrap();
+        assert_eq!(rules.currency, "CHF");
+        assert_eq!(rules.procedure(ExceptionType::CountVariance), "Recount first.");
+        assert_eq!(
+            rules.procedure(ExceptionType::PoShort),
+            ExceptionType::PoShort.default_procedure()
+        );
+        assert_eq!(rules.custom[0].procedure.as_deref(), Some("Call LP."));
+        assert_ne!(
+            rules.version(),
+            Rules::default().version(),
+            "a procedure is part of the version"
+        );
+        let only_currency = parse_rules("[money]\ncurrency = \"CHF\"\n").unwrap();
+        assert_ne!(only_currency.version(), Rules::default().version());
+        let explicit_default = parse_rules("[money]\ncurrency = \"EUR\"\n").unwrap();
+        assert_eq!(explicit_default.version(), Rules::default().version());
+
+        let long = "x".repeat(PROCEDURE_CHARS_MAX + 1);
+        let text = format!(
+            "[money]\ncurrency = \"euro\"\nsymbol = \"E\"\n[types.po_late]\nprocedure = \" \"\nprocedur = \"x\"\n\
+             [types.po_short]\nprocedure = \"{long}\"\n[custom.bulk]\non = [\"sale\"]\ncondition = \"true\"\n\
+             key = [\"sku\"]\nsteps = \"x\"\n"
+        );
+        let found = errors(&text);
+        assert_eq!(found.len(), 6, "{found:?}");
+        assert_eq!(
+            found[0],
+            "line 2: money.currency: \"euro\" is not an ISO 4217 code: three capital letters, like EUR"
+        );
+        assert_eq!(found[1], "line 3: money.symbol: unknown key; [money] takes currency");
+        assert_eq!(
+            found[2],
+            "line 5: types.po_late.procedure: must say what to do; leave it out for the built-in text"
+        );
+        assert!(
+            found[3].starts_with("line 6: types.po_late.procedur: unknown key for po_late; it takes"),
+            "{}",
+            found[3]
+        );
+        assert_eq!(
+            found[4],
+            format!(
+                "line 8: types.po_short.procedure: is {} characters; at most 2000",
+                PROCEDURE_CHARS_MAX + 1
+            )
+        );
+        assert!(
+            found[5].starts_with("line 13: custom.bulk.steps: unknown key;"),
+            "{}",
+            found[5]
         );
     }
 

@@ -128,6 +128,10 @@ pub struct TypeRule {
     /// A resolution needs evidence attached first.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub require_evidence: bool,
+    /// The standard operating procedure the exception page shows, where the file replaces the built-in one
+    /// ([`ExceptionType::default_procedure`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub procedure: Option<String>,
 }
 
 /// Which parts of an event make a custom exception's key.
@@ -154,6 +158,9 @@ pub struct CustomType {
     pub impact: Option<expr::Expr>,
     pub team: String,
     pub severity_floor: Severity,
+    /// The standard operating procedure the exception page shows; custom types have none built in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub procedure: Option<String>,
 }
 
 /// Acknowledge and resolve targets of one severity, in business minutes (workflow.md).
@@ -186,6 +193,28 @@ pub struct Rules {
     pub custom: Vec<CustomType>,
     #[serde(skip_serializing_if = "workflow::Workflow::is_empty")]
     pub workflow: workflow::Workflow,
+    /// How often each product category is counted at each store (`count_overdue`), sorted by category.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub count_schedule: Vec<CountRule>,
+    /// The ISO 4217 code of the company currency, in which every amount of the events is (`[money]`).
+    #[serde(skip_serializing_if = "is_default_currency")]
+    pub currency: String,
+}
+
+/// A category's cycle count: every position of a product in it (or in a category under it) at a store is counted
+/// at least every `every_days` days.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CountRule {
+    /// A category path or its first levels (`Home` takes `Home/Kitchen`).
+    pub category: String,
+    pub every_days: u32,
+}
+
+/// The currency when the rules name none.
+pub const DEFAULT_CURRENCY: &str = "EUR";
+
+fn is_default_currency(currency: &String) -> bool {
+    currency == DEFAULT_CURRENCY
 }
 
 impl Default for Rules {
@@ -200,6 +229,7 @@ impl Default for Rules {
                 overrides: Vec::new(),
                 sla: BTreeMap::new(),
                 require_evidence: false,
+                procedure: None,
             });
         }
         Self {
@@ -208,6 +238,8 @@ impl Default for Rules {
             types,
             custom: Vec::new(),
             workflow: workflow::Workflow::default(),
+            count_schedule: Vec::new(),
+            currency: DEFAULT_CURRENCY.to_owned(),
         }
     }
 }
@@ -244,9 +276,34 @@ impl Rules {
         }
     }
 
+    /// The standard operating procedure of a built-in type: the file's, else the built-in one.
+    pub fn procedure(&self, exception_type: ExceptionType) -> &str {
+        self.rule(exception_type)
+            .procedure
+            .as_deref()
+            .unwrap_or_else(|| exception_type.default_procedure())
+    }
+
     /// Whether any override of the type could change a parameter; when not, detectors need no context.
     pub fn has_overrides(&self, exception_type: ExceptionType) -> bool {
         !self.types[exception_type.index()].overrides.is_empty()
+    }
+
+    /// The count rule of a product category: the one naming the most of its levels, by index in
+    /// `count_schedule`; `None` when no rule takes it.
+    pub fn count_rule_for(&self, category: &str) -> Option<usize> {
+        let mut best: Option<(usize, usize)> = None;
+        for (index, rule) in self.count_schedule.iter().enumerate() {
+            let takes = category == rule.category
+                || category
+                    .strip_prefix(rule.category.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'));
+            let levels = rule.category.split('/').count();
+            if takes && best.is_none_or(|(_, best_levels)| levels > best_levels) {
+                best = Some((index, levels));
+            }
+        }
+        best.map(|(index, _)| index)
     }
 
     /// The rule set's identity: the first 16 hex digits of the SHA-256 of its canonical JSON form.

@@ -37,6 +37,8 @@ crate::wire_names! {
         StoreExceptionRate = "store_exception_rate",
         PoLateRisk = "po_late_risk",
         ShrinkAnomaly = "shrink_anomaly",
+        CountOverdue = "count_overdue",
+        RecurringProblem = "recurring_problem",
     }
 }
 
@@ -97,6 +99,10 @@ crate::wire_names! {
         /// `shrink_anomaly`: a day with fewer losses than this is never reported: one large loss is its own
         /// `count_variance`, an unusual day is several at once.
         MinLosses = "min_losses",
+        /// `recurring_problem`: resolutions with the same root cause at the same location that make a problem.
+        Repeats = "repeats",
+        /// `recurring_problem`: days those resolutions must fall within.
+        WindowDays = "window_days",
     }
 }
 
@@ -117,9 +123,12 @@ impl ExceptionType {
 
     pub fn category(self) -> &'static str {
         match self {
-            Self::CountVariance | Self::NegativeStock | Self::LowStock | Self::PhantomStock | Self::ShrinkAnomaly => {
-                "inventory"
-            }
+            Self::CountVariance
+            | Self::NegativeStock
+            | Self::LowStock
+            | Self::PhantomStock
+            | Self::ShrinkAnomaly
+            | Self::CountOverdue => "inventory",
             Self::TransferOverdue | Self::TransferMismatch => "transfer",
             Self::PoLate | Self::PoShort | Self::PoLateRisk => "supplier",
             Self::DamagedReceipt => "quality",
@@ -129,6 +138,7 @@ impl ExceptionType {
             Self::CustomerComplaint => "service",
             Self::MasterData => "data",
             Self::StoreExceptionRate => "governance",
+            Self::RecurringProblem => "problem",
         }
     }
 
@@ -139,7 +149,9 @@ impl ExceptionType {
             | Self::NegativeStock
             | Self::PhantomStock
             | Self::TransferOverdue
-            | Self::TransferMismatch => LOCATION_TEAM,
+            | Self::TransferMismatch
+            | Self::CountOverdue
+            | Self::RecurringProblem => LOCATION_TEAM,
             Self::LowStock | Self::PoLate | Self::PoShort | Self::PoLateRisk => "buyers",
             Self::DamagedReceipt => "quality",
             Self::PriceMismatch | Self::PromotionConflict => "category manager",
@@ -162,7 +174,8 @@ impl ExceptionType {
             | Self::CustomerComplaint
             | Self::RefundOverdue
             | Self::StoreExceptionRate
-            | Self::ShrinkAnomaly => Severity::Medium,
+            | Self::ShrinkAnomaly
+            | Self::RecurringProblem => Severity::Medium,
             _ => Severity::Low,
         }
     }
@@ -210,6 +223,8 @@ impl ExceptionType {
             (Param::AnomalyScore, decimal(25, 2)),
             (Param::MinLosses, decimal(4, 0)),
         ];
+        const RECURRING_PROBLEM: &[(Param, Decimal)] =
+            &[(Param::Repeats, decimal(3, 0)), (Param::WindowDays, decimal(30, 0))];
         match self {
             Self::CountVariance => COUNT_VARIANCE,
             Self::LowStock => LOW_STOCK,
@@ -223,6 +238,7 @@ impl ExceptionType {
             Self::StoreExceptionRate => STORE_EXCEPTION_RATE,
             Self::PoLateRisk => PO_LATE_RISK,
             Self::ShrinkAnomaly => SHRINK_ANOMALY,
+            Self::RecurringProblem => RECURRING_PROBLEM,
             Self::NegativeStock
             | Self::TransferMismatch
             | Self::DamagedReceipt
@@ -231,7 +247,134 @@ impl ExceptionType {
             | Self::AllocationShort
             | Self::OrderCancelledStockout
             | Self::CustomerComplaint
-            | Self::MasterData => &[],
+            | Self::MasterData
+            | Self::CountOverdue => &[],
+        }
+    }
+
+    /// The standard operating procedure the exception page shows under "What to do" when the rules file gives
+    /// none: what to check first, what evidence to keep, when to escalate.
+    pub fn default_procedure(self) -> &'static str {
+        match self {
+            Self::CountVariance => {
+                "Recount the shelf and the back store before changing anything; check open transfers, deliveries not \
+                 yet booked and sales since the count. If the recount confirms the variance, attach the count sheet \
+                 or a photo and adjust stock with a reason. Escalate to loss prevention when the item or store \
+                 repeats within a month, or when the value needs an approval."
+            }
+            Self::NegativeStock => {
+                "The books sold or shipped more than they held: look for a delivery or transfer not booked in and \
+                 for sales scanned under the wrong SKU. Count the item, then book the missing receipt rather than a \
+                 blind adjustment. Escalate to the receiving team when a delivery was never booked."
+            }
+            Self::LowStock => {
+                "Check the shelf and the back store first: stock that is there only needs a count. If it is short, \
+                 check the open purchase order or transfer and its date; expedite it or ask a store with spare stock \
+                 for a transfer. Escalate to the buyer when no supply can arrive before the projected stockout."
+            }
+            Self::PhantomStock => {
+                "The item stopped selling while the books show stock: go to the shelf. Look in the back store, in \
+                 wrong locations and on displays, and count what is there; a count resolves it. Photograph an empty \
+                 shelf. Escalate to loss prevention when stock is missing without explanation."
+            }
+            Self::TransferOverdue => {
+                "Call the sending location: was it shipped, how, and when? Check the receiving dock for a delivery \
+                 not booked in, and book the receipt if it arrived; otherwise note the new arrival date. Escalate to \
+                 logistics when it is more than a day late or cannot be traced."
+            }
+            Self::TransferMismatch => {
+                "Compare the delivery note with what arrived, line by line, and photograph damaged units and their \
+                 packaging. Confirm with the sending location what it packed, then book the damage and claim it with \
+                 logistics. Escalate when the value needs an approval or the same route repeats."
+            }
+            Self::PoLate => {
+                "Ask the supplier for a confirmed delivery date, note it here and set waiting for supplier. Check \
+                 the stock cover of the order's items and ask for transfers where they will run out. Escalate to the \
+                 buyer when the new date is past the cover or the supplier does not answer within a day."
+            }
+            Self::PoShort => {
+                "Check the receipt against the delivery note and the dock: units may be on another pallet or booked \
+                 to another order. If they are missing, claim a credit or a follow-up delivery from the supplier with \
+                 the delivery note attached. Escalate to the buyer when the supplier delivers short again."
+            }
+            Self::DamagedReceipt => {
+                "Photograph the damaged units, their packaging and the delivery note before anything is moved, and \
+                 set the units aside. Claim a credit from the supplier or the carrier with the photos attached. \
+                 Escalate to quality when damage repeats for a supplier or touches food safety."
+            }
+            Self::PriceMismatch => {
+                "Check the shelf label, the till price and any running promotion; scan the item at a till. Correct \
+                 the label or the price file, whichever is wrong, and tell the store. Escalate to the category \
+                 manager when the price file itself is wrong or several stores are affected."
+            }
+            Self::PromotionConflict => {
+                "Compare the promotions' dates, stores and channels with the promotion plan and decide which price \
+                 is meant; correct or end the wrong one, before it starts if possible. Escalate to the category \
+                 manager when a promotion sells below cost without a sign-off."
+            }
+            Self::ReturnPolicy => {
+                "Check the order or receipt, the purchase date and what the customer paid for the returned units. \
+                 Refund at most what was paid, within the return window unless a manager agrees otherwise, and note \
+                 why. Escalate to the customer service lead for refunds above what was paid or repeated returns."
+            }
+            Self::RefundOverdue => {
+                "Check that the return was received and inspected and that the refund was not issued under another \
+                 reference. Issue the refund, or tell the customer why it is held. Escalate to finance when the \
+                 payment system blocks it or it is more than two days late."
+            }
+            Self::OrderAtRisk => {
+                "Check that the order is allocated and being picked; call the store or warehouse when it is not \
+                 moving. Move it to another location with stock, or tell the customer about the delay before the \
+                 promised date passes. Escalate to web operations when the promise cannot be kept."
+            }
+            Self::AllocationShort => {
+                "The location cannot pick the whole order: count the item there first. If stock is short, allocate \
+                 the order to a location with stock, or split it. Escalate to web operations when no location can \
+                 fill it before its ship-by date."
+            }
+            Self::OrderCancelledStockout => {
+                "Find out why the stock was not there: read the linked exceptions of the item (count variances, \
+                 overdue transfers, phantom stock) and correct the stock record. Offer the customer an alternative \
+                 or a voucher. Escalate to the buyer when stockout cancellations repeat for the item."
+            }
+            Self::CustomerComplaint => {
+                "Read the message and the order's history, and answer the customer within the service promise. Fix \
+                 what can be fixed now (refund, replacement, redelivery) and note what was done. Escalate to the \
+                 customer service lead for legal threats, safety issues or a second complaint on one order."
+            }
+            Self::MasterData => {
+                "Complete the missing fields (cost, unit, category, supplier, lead time) in the master data system \
+                 from the supplier's price list or contract; the exception clears when the complete record arrives. \
+                 Escalate to data governance when nobody owns the record."
+            }
+            Self::StoreExceptionRate => {
+                "Read the store's open exceptions by type to find the pattern: counts, receiving, tills or returns. \
+                 Call or visit the store manager and agree actions for the top causes. Escalate to the regional \
+                 manager when the rate stays abnormal another week."
+            }
+            Self::ShrinkAnomaly => {
+                "The store lost more than usual in one day: read the day's count variances and write-offs by item \
+                 and by who booked them. Look for a delivery booked twice, a count of the wrong shelf, or damage \
+                 booked as loss. Escalate to loss prevention when the losses cluster on one shift, one person or \
+                 high-value items."
+            }
+            Self::CountOverdue => {
+                "Positions of this category missed their scheduled count: plan the counts for the store's quiet \
+                 hours, longest waiting first, and count the whole shelf, back store included. If the schedule \
+                 cannot be kept, agree with the store manager which counts move and when. Escalate to the \
+                 regional manager when the store misses its schedule two weeks running."
+            }
+            Self::RecurringProblem => {
+                "The same root cause keeps coming back here: read the resolutions that did not hold and why, agree \
+                 a corrective action with an owner and a date, and note it on this problem. Close it only once \
+                 the action is in place. Escalate to the operations lead when nobody will own it or the cause \
+                 returns after the action."
+            }
+            Self::PoLateRisk => {
+                "Ask the supplier to confirm the delivery date now, before it is late, and check the stock cover of \
+                 the order's items; plan transfers where they would run out. Escalate to the buyer when the supplier \
+                 cannot confirm or keeps missing dates."
+            }
         }
     }
 
@@ -266,6 +409,7 @@ impl ExceptionType {
                 | Self::TransferOverdue
                 | Self::TransferMismatch
                 | Self::ReturnPolicy
+                | Self::CountOverdue
         )
     }
 
@@ -293,7 +437,9 @@ impl ExceptionType {
             | Self::ReturnPolicy
             | Self::StoreExceptionRate
             | Self::PoLateRisk
-            | Self::ShrinkAnomaly => return None,
+            | Self::ShrinkAnomaly
+            | Self::CountOverdue
+            | Self::RecurringProblem => return None,
         };
         Some(rank)
     }

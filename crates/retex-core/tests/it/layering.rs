@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The engine's state parts: they know nothing of the engine's composition, its behaviours nor the detectors.
-const STATE_PARTS: [&str; 20] = [
+const STATE_PARTS: [&str; 23] = [
     "picture",
     "ledger",
     "interner",
@@ -22,11 +22,14 @@ const STATE_PARTS: [&str; 20] = [
     "day_ring",
     "stock_projection",
     "shrink_series",
+    "count_program",
+    "recurrences",
     "task_list",
     "silence_records",
     "calendar",
     "exceptions",
     "exception_commands",
+    "facts",
     "incidents",
     "deadlines",
     "refusal",

@@ -19,6 +19,14 @@ fn low_stock_locations(rules: &str) -> Vec<String> {
 
 /// The `low_stock` exceptions (location, whether the field confirmed it) after the eight days and `then`.
 fn low_stock_after(rules: &str, then: &[Input]) -> Vec<(Option<String>, Option<bool>)> {
+    (engine_after(rules, then).exceptions().iter())
+        .filter(|view| view.exception_type == "low_stock")
+        .map(|view| (view.location.map(str::to_owned), view.confirmed))
+        .collect()
+}
+
+/// The engine after the eight days of sales and `then`, under `rules`.
+fn engine_after(rules: &str, then: &[Input]) -> Engine {
     let rules = parse_rules(rules).unwrap_or_else(|errors| panic!("{errors:?}"));
     let mut engine = Engine::new(EngineConfig {
         rules: Arc::new(rules),
@@ -44,10 +52,7 @@ fn low_stock_after(rules: &str, then: &[Input]) -> Vec<(Option<String>, Option<b
     for (seq, input) in inputs.enumerate() {
         engine.apply(seq as u64 + 1, &input);
     }
-    (engine.exceptions().iter())
-        .filter(|view| view.exception_type == "low_stock")
-        .map(|view| (view.location.map(str::to_owned), view.confirmed))
-        .collect()
+    engine
 }
 
 fn event(line: &str) -> Input {
@@ -61,6 +66,20 @@ fn a_lead_time_scoped_to_one_location_applies_there_only() {
     assert!(low_stock_locations("").is_empty());
     let scoped = "[[types.low_stock.overrides]]\nlocation = \"S2\"\ndefault_lead_time_days = 10\n";
     assert_eq!(low_stock_locations(scoped), vec!["S2"]);
+}
+
+#[test]
+fn it_says_what_it_projected() {
+    let scoped = "[[types.low_stock.overrides]]\nlocation = \"S2\"\ndefault_lead_time_days = 10\n";
+    let engine = engine_after(scoped, &[]);
+    let brief = engine.exception_brief(1).unwrap();
+    assert_eq!(
+        brief.what_happened,
+        [
+            "10 free (on hand less reserved) against a projected demand of 10.7 units (1.0 a day) over the 11.0 days \
+          until the next supply; expected to miss 1.0"
+        ]
+    );
 }
 
 #[test]

@@ -1,13 +1,16 @@
 //! Integration tests of retex-core: the event contract, the engine's stock movements, snapshots and a reference
 //! model of the ledger.
 
+mod brief;
 mod confirmation;
+mod counts;
 mod escalation;
 mod incidents;
 mod layering;
 mod low_stock;
 mod messages;
 mod phantom;
+mod problems;
 mod queries;
 mod query_orders;
 mod reference_ledger;
@@ -20,8 +23,11 @@ mod supplier_risk;
 mod wire_errors;
 mod workflow;
 
-use retex_core::engine::{Engine, Input};
+use std::sync::Arc;
+
+use retex_core::engine::{Engine, EngineConfig, Input};
 use retex_core::event::Event;
+use retex_core::rules::file::parse_rules;
 use retex_core::wire::parse_event;
 
 /// Parses an NDJSON text; panics with the line number on a rejected line (test data must be valid).
@@ -56,4 +62,28 @@ pub fn replay(events: &[Event]) -> Engine {
         engine.apply(index as u64 + 1, &Input::Event(event.clone()));
     }
     engine
+}
+
+/// An engine under a rules file's text, fed one log entry at a time.
+pub struct Log {
+    pub engine: Engine,
+    seq: u64,
+}
+
+impl Log {
+    pub fn with_rules(rules: &str) -> Log {
+        let rules = parse_rules(rules).unwrap_or_else(|errors| panic!("{errors:?}"));
+        let engine = Engine::new(EngineConfig {
+            rules: Arc::new(rules),
+            insight: None,
+        });
+        Log { engine, seq: 0 }
+    }
+
+    /// Applies an event from the `erp` source given by its id, time and the rest of its fields.
+    pub fn event(&mut self, id: &str, at: &str, body: &str) {
+        let line = format!(r#"{{"id":"{id}","source":"erp","at":"{at}",{body}}}"#);
+        self.seq += 1;
+        self.engine.apply(self.seq, &Input::Event(parse_event(&line).unwrap()));
+    }
 }

@@ -2,25 +2,11 @@
 //! beyond the store's usual days opens one for the store, with the day against its usual range, and a single
 //! large loss does not.
 
-use std::sync::Arc;
-
-use retex_core::engine::{Engine, EngineConfig, Input};
-use retex_core::rules::file::parse_rules;
-use retex_core::wire::parse_event;
-
-struct Log {
-    engine: Engine,
-    seq: u64,
-}
+use crate::Log;
 
 impl Log {
-    fn new(rules: &str) -> Log {
-        let rules = parse_rules(rules).unwrap_or_else(|errors| panic!("{errors:?}"));
-        let engine = Engine::new(EngineConfig {
-            rules: Arc::new(rules),
-            insight: None,
-        });
-        let mut log = Log { engine, seq: 0 };
+    fn shrinking_store(rules: &str) -> Log {
+        let mut log = Log::with_rules(rules);
         log.event(
             "L1",
             "2026-11-01T00:00:00Z",
@@ -41,12 +27,6 @@ impl Log {
             );
         }
         log
-    }
-
-    fn event(&mut self, id: &str, at: &str, body: &str) {
-        let line = format!(r#"{{"id":"{id}","source":"erp","at":"{at}",{body}}}"#);
-        self.seq += 1;
-        self.engine.apply(self.seq, &Input::Event(parse_event(&line).unwrap()));
     }
 
     /// A write-off of `units` of `sku` on November `day`, at 10:00 plus `minute`.
@@ -84,7 +64,7 @@ impl Log {
 
 #[test]
 fn a_day_of_many_losses_far_beyond_the_usual_opens_one_for_the_store() {
-    let mut log = Log::new("");
+    let mut log = Log::shrinking_store("");
     log.usual_days(20);
     for sku in 2..=7 {
         log.lose(21, sku, 4, sku);
@@ -101,7 +81,7 @@ fn a_day_of_many_losses_far_beyond_the_usual_opens_one_for_the_store() {
     assert_eq!(location, "S01");
     assert_eq!(impact, "600");
     assert!(
-        explanation.starts_with("shrink at cost 600.00 in the day (6 losses"),
+        explanation.starts_with("shrink at cost 600.00 EUR in the day (6 losses"),
         "{explanation}"
     );
     assert!(explanation.contains("median 0.00, highest 25.00"), "{explanation}");
@@ -109,7 +89,7 @@ fn a_day_of_many_losses_far_beyond_the_usual_opens_one_for_the_store() {
 
 #[test]
 fn one_large_loss_is_its_own_count_variance_not_an_unusual_day() {
-    let mut log = Log::new("");
+    let mut log = Log::shrinking_store("");
     log.usual_days(20);
     log.lose(21, 2, 400, 0);
     log.event(
@@ -122,7 +102,7 @@ fn one_large_loss_is_its_own_count_variance_not_an_unusual_day() {
 
 #[test]
 fn the_first_two_weeks_learn_the_store_and_the_rules_can_turn_it_off() {
-    let mut early = Log::new("");
+    let mut early = Log::shrinking_store("");
     for sku in 2..=7 {
         early.lose(5, sku, 4, sku);
     }
@@ -133,7 +113,7 @@ fn the_first_two_weeks_learn_the_store_and_the_rules_can_turn_it_off() {
     );
     assert!(early.anomalies().is_empty(), "no judgement before the warm-up");
 
-    let mut off = Log::new("[types.shrink_anomaly]\nenabled = false\n");
+    let mut off = Log::shrinking_store("[types.shrink_anomaly]\nenabled = false\n");
     off.usual_days(20);
     for sku in 2..=7 {
         off.lose(21, sku, 4, sku);
@@ -148,7 +128,7 @@ fn the_first_two_weeks_learn_the_store_and_the_rules_can_turn_it_off() {
 
 #[test]
 fn corrections_are_not_shrink() {
-    let mut log = Log::new("");
+    let mut log = Log::shrinking_store("");
     log.usual_days(20);
     for sku in 2..=7 {
         log.event(

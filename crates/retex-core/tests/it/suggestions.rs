@@ -1,5 +1,6 @@
 //! Suggested resolutions: the ranking (held, then chosen, then name), the held rule (a reopen or a repeat within
-//! 14 days breaks it, a repeat after 15 does not), and the fallback to coarser similarity when examples are few.
+//! 14 days breaks it, a repeat after 15 does not), the fallback to coarser similarity when examples are few, and
+//! counts that found otherwise (a surplus, a few short, an empty shelf) not taken as alike.
 
 use retex_core::command::{Action, Resolution, RootCause};
 use retex_core::engine::{Engine, EngineConfig, Input, SimilarBy, Suggestion};
@@ -55,12 +56,17 @@ impl World {
 
     /// Books 10 more units and counts none, and returns the exception it raised.
     fn count_short(&mut self, location: &str, sku: &str, when: &str) -> u64 {
+        self.count(location, sku, when, 0)
+    }
+
+    /// Books 10 more units and counts `counted`, and returns the exception it raised.
+    fn count(&mut self, location: &str, sku: &str, when: &str, counted: u32) -> u64 {
         let seq = self.seq;
         self.event(&format!(
             r#"{{"id":"a{seq}","source":"t","type":"adjustment","at":"{when}","location":"{location}","sku":"{sku}","qty":10,"reason":"correction"}}"#
         ));
         self.event(&format!(
-            r#"{{"id":"c{seq}","source":"t","type":"count","at":"{when}","location":"{location}","sku":"{sku}","counted":0}}"#
+            r#"{{"id":"c{seq}","source":"t","type":"count","at":"{when}","location":"{location}","sku":"{sku}","counted":{counted}}}"#
         ));
         let newest = self
             .engine
@@ -148,7 +154,10 @@ fn suggestions_rank_by_held_then_chosen_then_name_and_survive_a_snapshot() {
     assert_eq!(world.tallies(open), ranked);
     let first = &world.engine.suggestions(open)[0];
     assert_eq!(first.similar_by, SimilarBy::TypeLocationKindCategoryBand);
-    assert_eq!(first.similar_to, "same type, store, category Home, low impact");
+    assert_eq!(
+        first.similar_to,
+        "same type, shelf empty, store, category Home, low impact"
+    );
     let json = serde_json::to_value(first).unwrap();
     assert_eq!(json["root_cause"], "theft_or_shrink");
     assert_eq!(json["resolution"], "stock_adjusted");
@@ -233,4 +242,32 @@ fn with_few_examples_the_band_then_the_category_then_the_location_kind_is_droppe
     }
     assert_eq!(level(&world), (Some(SimilarBy::TypeLocationKindCategoryBand), 5));
     assert_eq!(world.tallies(open), vec![(PROCESS.0, Some(PROCESS.1), 5, 5)]);
+}
+
+#[test]
+fn a_count_is_alike_only_to_counts_that_found_the_same() {
+    let mut world = World::new();
+    for (counted, choice) in [(20, MISCOUNT), (4, SHRINK), (0, PROCESS)] {
+        for _ in 0..5 {
+            let sku = world.product("Home", 1);
+            let when = at(0, world.products);
+            let id = world.count("S1", &sku, &when, counted);
+            world.resolve(id, &when, choice);
+        }
+    }
+    for (counted, expected, words) in [
+        (25, MISCOUNT, "counted more than the books"),
+        (3, SHRINK, "counted short"),
+        (0, PROCESS, "shelf empty"),
+    ] {
+        let sku = world.product("Home", 1);
+        let open = world.count("S1", &sku, &at(3, counted), counted);
+        assert_eq!(
+            world.tallies(open),
+            vec![(expected.0, Some(expected.1), 5, 5)],
+            "counted {counted}"
+        );
+        let similar_to = world.engine.suggestions(open)[0].similar_to.clone();
+        assert!(similar_to.starts_with(&format!("same type, {words}")), "{similar_to}");
+    }
 }

@@ -160,3 +160,40 @@ fn quantities_and_amounts_that_could_overflow_the_engine_are_refused() {
         rust_decimal::Decimal::from(-29_999_999_997i64)
     );
 }
+
+#[test]
+fn a_product_barcode_must_be_a_gtin_with_its_check_digit() {
+    let product = |barcode: &str| {
+        format!(
+            r#"{{"id":"p1","source":"erp","type":"product","at":"2026-11-01T00:00:00Z","sku":"1001","name":"Cola 1L","category":"Grocery/Drinks","barcode":"{barcode}"}}"#
+        )
+    };
+    for barcode in ["4006381333931", "036000291452", "96385074", "10012345678902"] {
+        let event = parse_event(&product(barcode)).unwrap_or_else(|error| panic!("{barcode}: {error}"));
+        match event.body {
+            EventBody::Product(upsert) => assert_eq!(upsert.barcode.as_deref(), Some(barcode)),
+            other => panic!("{other:?}"),
+        }
+    }
+    for (barcode, problem) in [
+        (
+            "4006381333932",
+            "barcode: 4006381333932 is not a GTIN: its check digit should be 1",
+        ),
+        (
+            "400638133391",
+            "barcode: 400638133391 is not a GTIN: its check digit should be 0",
+        ),
+        (
+            "40063813339",
+            "barcode: \"40063813339\" is not a GTIN: 8, 12, 13 or 14 digits",
+        ),
+        (
+            "4006-38133393",
+            "barcode: \"4006-38133393\" is not a GTIN: 8, 12, 13 or 14 digits",
+        ),
+    ] {
+        let error = parse_event(&product(barcode)).unwrap_err();
+        assert_eq!(error.to_string(), problem);
+    }
+}

@@ -238,6 +238,93 @@ fn four_eyes_guard_resolutions_above_the_threshold() {
     assert!(engine.check_command(&command_of(at, "ann", cheap, resolve())).is_ok());
 }
 
+#[test]
+fn a_pending_approval_request_holds_every_resolution_until_it_is_decided() {
+    let (mut engine, mut seq) = engine_with(RULES);
+    let (dear, cheap) = (exception_of(&engine, "K9"), exception_of(&engine, "K0"));
+    let resolve = || Action::Resolve {
+        root_cause: RootCause::CountInaccuracy,
+        note: "recounted".into(),
+        resolution: None,
+    };
+    let at = "2026-11-02T11:00:00Z";
+    let mut apply = |engine: &mut Engine, actor: &str, role: &str, exception: u64, action: Action| {
+        let mut command = command_of(at, actor, exception, action);
+        command.role = Some(role.to_owned());
+        let checked = engine.check_command(&command);
+        seq += 1;
+        engine.apply(seq, &Input::Command(command));
+        checked
+    };
+    let ask = || Action::RequestApproval {
+        reason: "write-off".into(),
+    };
+    // Below the threshold nothing needs an approval, but once one is asked for, it holds the exception.
+    apply(&mut engine, "ann", "team_member", cheap, ask()).unwrap();
+    for (actor, role) in [("ann", "team_member"), ("lea", "operations_lead"), ("ada", "admin")] {
+        let refused = apply(&mut engine, actor, role, cheap, resolve()).unwrap_err();
+        assert_eq!(refused.kind, RefusalKind::Conflict, "{actor}");
+        assert_eq!(
+            refused.message,
+            format!(
+                "exception {cheap}: ann asked for approval, still pending: it must be approved or rejected before \
+                 the exception is resolved"
+            )
+        );
+    }
+    let dismiss = Action::Dismiss {
+        reason: "false alarm".into(),
+    };
+    let refused = apply(&mut engine, "lea", "operations_lead", cheap, dismiss).unwrap_err();
+    assert!(
+        refused.message.ends_with("before the exception is dismissed"),
+        "{refused}"
+    );
+    assert!(
+        !engine.may_decide_approval(cheap, "ann", "operations_lead"),
+        "not the requester"
+    );
+    assert!(
+        !engine.may_decide_approval(cheap, "ben", "team_member"),
+        "not without the role"
+    );
+    assert!(engine.may_decide_approval(cheap, "lea", "operations_lead"));
+    assert!(engine.may_decide_approval(cheap, "ada", "admin"));
+    let reject = Action::Reject {
+        note: "count again".into(),
+    };
+    apply(&mut engine, "lea", "operations_lead", cheap, reject).unwrap();
+    assert!(!engine.may_decide_approval(cheap, "lea", "operations_lead"), "decided");
+    apply(&mut engine, "ann", "team_member", cheap, resolve()).unwrap();
+    assert_eq!(engine.exception_detail(cheap).unwrap().0.status, "resolved");
+
+    // Above it, a rejection leaves the threshold rule standing.
+    apply(&mut engine, "ann", "team_member", dear, ask()).unwrap();
+    let reject = Action::Reject { note: "no".into() };
+    apply(&mut engine, "lea", "operations_lead", dear, reject).unwrap();
+    let refused = apply(&mut engine, "ann", "team_member", dear, resolve()).unwrap_err();
+    assert_eq!(
+        refused.message,
+        format!(
+            "exception {dear}: impact 200.00 EUR is above 100.00 EUR: request approval, and have another \
+             operations_lead approve, first"
+        )
+    );
+    let need = engine.exception_brief(dear).unwrap().approval;
+    assert!(need.needed);
+    assert_eq!(
+        need.words,
+        "Needs approval: impact 200.00 EUR above 100.00 EUR (rule for count_variance); approver role \
+         operations_lead"
+    );
+    let need = engine.exception_brief(cheap).unwrap().approval;
+    assert!(!need.needed);
+    assert_eq!(
+        need.words,
+        "No approval needed: impact 10.00 EUR is not above 100.00 EUR (rule for count_variance)"
+    );
+}
+
 fn command_of(at: &str, actor: &str, exception: u64, action: Action) -> retex_core::command::Command {
     match command(at, actor, exception, action) {
         Input::Command(command) => command,

@@ -9,8 +9,8 @@ use axum::http::HeaderMap;
 use retex_core::codes::Timestamp;
 use retex_core::command::Action;
 use retex_core::engine::{
-    CURSOR_PATTERN, Cursor, Engine, ExceptionQuery, ExceptionView, IncidentView, PageStart, Sort, StatusFilter,
-    Suggestion, TaskView, TimelineView,
+    CURSOR_PATTERN, Cursor, Engine, ExceptionBrief, ExceptionQuery, ExceptionView, IncidentView, PageStart, Sort,
+    StatusFilter, Suggestion, TaskView, TimelineView,
 };
 use retex_core::rules::Severity;
 use schemars::Schema;
@@ -224,6 +224,9 @@ pub async fn list_exceptions(
 #[derive(Serialize, schemars::JsonSchema)]
 pub struct ExceptionDetail<'a> {
     pub exception: ExceptionView<'a>,
+    /// The exception explained: what happened in words, the location and product with their names, the documents
+    /// it is about, its type's procedure, whether resolving needs an approval, the zone and currency of its page.
+    pub brief: ExceptionBrief<'a>,
     pub timeline: Vec<TimelineView<'a>>,
     pub incident: Option<IncidentView<'a>>,
     /// Tasks its automated actions created.
@@ -244,6 +247,7 @@ fn exception_detail<'a>(engine: &'a Engine, principal: &Principal, id: u64) -> O
         .map(|task| engine.task_view(task))
         .collect();
     Ok(ExceptionDetail {
+        brief: engine.exception_brief(id).expect("the record exists"),
         exception,
         timeline,
         incident,

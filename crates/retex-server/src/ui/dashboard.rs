@@ -9,14 +9,17 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use retex_core::codes::Timestamp;
-use retex_core::engine::{FlowFigures, Kpis, Period};
+use retex_core::display;
+use retex_core::engine::{
+    CategoryCounts, Engine, ExceptionOrder, ExceptionQuery, FlowFigures, Kpis, Period, Sort, StatusFilter,
+};
+use retex_core::rules::ExceptionType;
 
 use super::charts::{self, Bar, bar_chart};
-use super::page::{PageUser, UserBar, error_page, page, shown};
+use super::page::{PageUser, UserBar, page, page_at_clock};
 use super::report::{
     FlowRow, PeriodQuery, QuickPeriod, flow_rows, hours, percent, period_query, period_words, quick_periods,
 };
-use crate::params::query_params;
 use crate::state::AppState;
 
 /// Days the dashboard looks back over unless another period is picked: a week, against the week before.
@@ -37,6 +40,12 @@ struct DashboardPage {
     to_day: String,
     tiles: Vec<Tile>,
     rows: Vec<FlowRow>,
+    /// Money in the rules' currency: the impact open now and of the period's exceptions.
+    impact_open: String,
+    impact_total: String,
+    /// Open exceptions per category with their impact in money.
+    open_by_category: Vec<(CategoryCounts, String)>,
+    problems: Vec<ProblemRow>,
     report_href: String,
     category_chart: String,
     aging_chart: String,
@@ -103,7 +112,15 @@ fn clock_line(engine_clock: Option<Timestamp>, wall_clock: Timestamp) -> String 
     }
 }
 
-fn dashboard_page(user: &PageUser, k: Kpis, period: Option<Period>, now: Timestamp, clock: String) -> DashboardPage {
+/// The dashboard's page; money in `currency`.
+fn dashboard_page(
+    user: &PageUser,
+    k: Kpis,
+    period: Option<Period>,
+    now: Timestamp,
+    clock: String,
+    currency: &str,
+) -> DashboardPage {
     let category_bars: Vec<Bar> = k
         .open_by_category
         .iter()
@@ -171,7 +188,13 @@ fn dashboard_page(user: &PageUser, k: Kpis, period: Option<Period>, now: Timesta
         from_day: period.map(|period| day(period.from, 0)).unwrap_or_default(),
         to_day: period.map(|period| day(period.to, 1)).unwrap_or_default(),
         tiles: flow_tiles(&k),
-        rows: flow_rows(&k),
+        rows: flow_rows(&k, currency),
+        impact_open: display::money(k.impact_open, currency),
+        impact_total: display::money(k.flow.impact_total, currency),
+        open_by_category: (k.open_by_category.iter())
+            .map(|row| (row.clone(), display::money(row.impact, currency)))
+            .collect(),
+        problems: Vec::new(),
         report_href: format!("/reports?{}", period_query(period)),
         category_chart: bar_chart(&category_bars, None),
         aging_chart: bar_chart(&aging_bars, None),
@@ -230,6 +253,42 @@ fn day(at: Timestamp, days_before: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Open recurring problems shown on the dashboard, at most.
+const PROBLEMS_SHOWN_MAX: usize = 20;
+
+/// A recurring problem as the dashboard lists it.
+struct ProblemRow {
+    id: u64,
+    place: String,
+    cause: String,
+    assignee: String,
+    explanation: String,
+}
+
+/// The open `recurring_problem` exceptions the person may see, oldest first.
+fn open_problems(engine: &Engine, scope: Option<&[String]>) -> Vec<ProblemRow> {
+    let query = ExceptionQuery {
+        status: StatusFilter::Active,
+        exception_type: Some(ExceptionType::RecurringProblem.name()),
+        scope,
+        sort: Sort::new(ExceptionOrder::Oldest),
+        limit: PROBLEMS_SHOWN_MAX,
+        ..ExceptionQuery::default()
+    };
+    engine
+        .query_exceptions(&query)
+        .items
+        .iter()
+        .map(|view| ProblemRow {
+            id: view.id,
+            place: view.location.unwrap_or_default().to_owned(),
+            cause: view.reference.unwrap_or_default().replace('_', " "),
+            assignee: view.assignee.unwrap_or("nobody").to_owned(),
+            explanation: view.explanation.unwrap_or_default().to_owned(),
+        })
+        .collect()
+}
+
 /// The last `DEFAULT_DAYS` days, today included.
 fn recent_days(now: Timestamp) -> Period {
     let today = now.0.div_euclid(Timestamp::MILLIS_PER_DAY) * Timestamp::MILLIS_PER_DAY;
@@ -244,24 +303,16 @@ pub(super) async fn dashboard(
     user: PageUser,
     query: Result<Query<PeriodQuery>, QueryRejection>,
 ) -> Response {
-    let query = match query_params(query) {
-        Ok(query) => query,
-        Err(failure) => return error_page(&failure),
-    };
-    let clock = Arc::clone(&state);
-    shown(
-        state
-            .read(move |live| {
-                let engine = live.engine();
-                let now = clock.now(engine);
-                let period = query.chosen(recent_days(now))?;
-                let kpis = engine.kpis_over(now, user.principal.scope.as_deref(), period);
-                let wall_clock = Timestamp::from_datetime(&Utc::now());
-                let clock_text = clock_line(engine.clock(), wall_clock);
-                page(&dashboard_page(&user, kpis, period, now, clock_text))
-            })
-            .await,
-    )
+    page_at_clock(state, query, move |engine, now, query| {
+        let period = query.chosen(recent_days(now))?;
+        let kpis = engine.kpis_over(now, user.principal.scope.as_deref(), period);
+        let wall_clock = Timestamp::from_datetime(&Utc::now());
+        let clock_text = clock_line(engine.clock(), wall_clock);
+        let mut dashboard = dashboard_page(&user, kpis, period, now, clock_text, engine.currency());
+        dashboard.problems = open_problems(engine, user.principal.scope.as_deref());
+        page(&dashboard)
+    })
+    .await
 }
 
 #[cfg(test)]

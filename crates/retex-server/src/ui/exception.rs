@@ -1,5 +1,7 @@
-//! One exception's page: what it is, its timeline, tasks and incident, and the forms that work it (each a
-//! workflow command through the same checks and log as the API), including attaching evidence.
+//! One exception's page: what happened in words, where, the documents it is about, what to do (its type's
+//! procedure), whether resolving needs an approval, its timeline in the location's time, tasks and incident, and
+//! the forms that work it (each a workflow command through the same checks and log as the API), including
+//! attaching evidence. A refused command comes back as an error on the page, never as "Done".
 
 use std::sync::Arc;
 
@@ -10,13 +12,19 @@ use axum::response::Response;
 use chrono::{DateTime, FixedOffset};
 use retex_core::codes::Timestamp;
 use retex_core::command::{Action, ActionKind, Resolution, RootCause, WorkStatus};
-use retex_core::engine::{ExceptionView, Suggestion, TaskView, TeamMember, TimelineView};
+use retex_core::display;
+use retex_core::engine::{
+    ApprovalState, Engine, ExceptionBrief, ExceptionRecord, ExceptionView, Suggestion, TaskView, TeamMember,
+    TimelineEntry,
+};
 use serde::Deserialize;
 
 use super::incidents::IncidentSummary;
 use super::page::{
-    NoticeQuery, PageUser, UserBar, back_with_notice, check_csrf, error_page, non_empty, page, place, shown,
+    NoticeQuery, PageUser, UserBar, back_with_error, back_with_notice, check_csrf, error_page, named_place, non_empty,
+    page, shown,
 };
+use crate::auth::Principal;
 use crate::error::{Failure, FailureKind, Outcome};
 use crate::params::empty_as_none;
 use crate::scope::{visible_exception, visible_incident};
@@ -27,9 +35,17 @@ use crate::state::AppState;
 struct ExceptionPage<'a> {
     user: Option<UserBar>,
     notice: Option<String>,
+    /// What a refused action said, shown as an error.
+    error: Option<String>,
     e: ExceptionView<'a>,
+    brief: ExceptionBrief<'a>,
+    /// Location, product and document with their names.
     place: String,
     impact: String,
+    /// The exception's instants in its location's zone.
+    times: LocalTimes,
+    /// "by lead at 2026-11-02 10:00 UTC", once someone acknowledged it.
+    acknowledged: Option<String>,
     assignee: String,
     root_cause: String,
     active: bool,
@@ -41,13 +57,70 @@ struct ExceptionPage<'a> {
     suggestions: Vec<SuggestionLine>,
     /// How alike the suggestions' examples are, in words.
     suggested_from: String,
-    approval_pending: bool,
+    approval: ApprovalPanel,
     /// The exception's team as the assign form offers it, those on shift first; empty when the rules name no
     /// members, and the form takes any name.
     roster: Vec<RosterChoice>,
-    tasks: Vec<TaskView<'a>>,
-    timeline: Vec<TimelineView<'a>>,
+    /// Its tasks, each with the name of the product it is about, if any.
+    tasks: Vec<(TaskView<'a>, Option<String>)>,
+    timeline: Vec<TimelineLine<'a>>,
     incident: Option<IncidentSummary>,
+}
+
+/// The approval request as the reader sees it, and what they may do about it.
+struct ApprovalPanel {
+    /// The latest request in words, when one was made: "pending, asked by lead at ...".
+    request: Option<String>,
+    pending: bool,
+    /// The reader may approve or reject the pending request: another person, with the approver role.
+    may_decide: bool,
+    /// Nothing pending nor approved: a request may be made.
+    may_request: bool,
+}
+
+impl ApprovalPanel {
+    fn of(engine: &Engine, record: &ExceptionRecord, reader: &Principal, time: &impl Fn(Timestamp) -> String) -> Self {
+        let pending = record
+            .approval
+            .as_ref()
+            .is_some_and(|approval| approval.decision.is_none());
+        let approved = record.approval.as_ref().is_some_and(ApprovalState::is_approved);
+        let approver_role = engine.approver_role(record.key.exception_type);
+        Self {
+            request: (record.approval.as_ref()).map(|approval| approval_words(approval, approver_role, time)),
+            pending,
+            may_decide: engine.may_decide_approval(record.id, &reader.name, reader.role.name()),
+            may_request: !pending && !approved,
+        }
+    }
+}
+
+/// When an exception opened and falls due, in its location's zone.
+struct LocalTimes {
+    opened: String,
+    ack_due: String,
+    resolve_due: String,
+}
+
+/// One timeline entry as the page shows it, its time in the exception's zone.
+struct TimelineLine<'a> {
+    at: String,
+    actor: &'a str,
+    action: &'a str,
+    detail: &'a str,
+    seq: u64,
+}
+
+impl<'a> TimelineLine<'a> {
+    fn of(entry: &'a TimelineEntry, time: &impl Fn(Timestamp) -> String) -> Self {
+        Self {
+            at: time(entry.at),
+            actor: &entry.actor,
+            action: &entry.action,
+            detail: &entry.detail,
+            seq: entry.seq,
+        }
+    }
 }
 
 /// A team member as the assign form lists them: `ann (on shift, 3 open)`.
@@ -125,48 +198,91 @@ pub(super) async fn exception_page(
                 let incident = visible_incident(live.engine(), &user.principal, incident_id)
                     .ok()
                     .map(|seen| IncidentSummary::of(&seen, id));
-                let engine = live.engine();
-                let (e, timeline) = engine.exception_detail(id).expect("checked above");
-                let suggestions = engine.suggestions(id);
-                let first = suggestions.first();
-                page(&ExceptionPage {
-                    user: UserBar::of(&user),
-                    notice: query.notice,
-                    place: place(&e),
-                    impact: e.impact.0.round_dp(2).to_string(),
-                    assignee: e.assignee.unwrap_or("nobody yet").to_owned(),
-                    root_cause: e.root_cause.unwrap_or("not given yet").to_owned(),
-                    active: engine
-                        .exception_record(id)
-                        .is_some_and(|record| record.status.is_active()),
-                    can_act: user.principal.role.can_act(),
-                    csrf: user.csrf.clone(),
-                    root_causes: form_choices(&RootCause::NAMES, first.map(|first| first.root_cause.name())),
-                    resolutions: form_choices(
-                        &Resolution::NAMES,
-                        first.and_then(|first| first.resolution).map(Resolution::name),
-                    ),
-                    suggested_from: first.map(|first| first.similar_to.clone()).unwrap_or_default(),
-                    suggestions: suggestions.iter().map(SuggestionLine::of).collect(),
-                    approval_pending: e.approval.as_ref().is_some_and(|approval| approval.state == "pending"),
-                    roster: engine
-                        .team_roster(e.team, engine.clock().unwrap_or(Timestamp(0)))
-                        .iter()
-                        .map(RosterChoice::of)
-                        .collect(),
-                    tasks: engine
-                        .tasks()
-                        .iter()
-                        .filter(|task| task.exception == id)
-                        .map(|task| engine.task_view(task))
-                        .collect(),
-                    e,
-                    timeline,
-                    incident,
-                })
+                page(&page_of(live.engine(), &user, query, id, incident))
             })
             .await,
     )
+}
+
+/// The page of a visible exception.
+fn page_of<'a>(
+    engine: &'a Engine,
+    user: &PageUser,
+    query: NoticeQuery,
+    id: u64,
+    incident: Option<IncidentSummary>,
+) -> ExceptionPage<'a> {
+    let record = engine.exception_record(id).expect("checked visible");
+    let e = engine.exception_view(record);
+    let brief = engine.exception_brief(id).expect("checked visible");
+    let zone = engine.exception_zone(record);
+    let time = |at: Timestamp| display::local_time(at, zone);
+    let suggestions = engine.suggestions(id);
+    let first = suggestions.first();
+    ExceptionPage {
+        user: UserBar::of(user),
+        notice: query.notice,
+        error: query.error,
+        place: named_place(engine, record),
+        impact: engine.money_text(e.impact),
+        times: LocalTimes {
+            opened: time(record.opened_at),
+            ack_due: time(record.ack_due),
+            resolve_due: time(record.resolve_due),
+        },
+        acknowledged: match (&record.acknowledged_by, record.acknowledged_at) {
+            (Some(by), Some(at)) => Some(format!("by {by} at {}", time(at))),
+            _ => None,
+        },
+        assignee: e.assignee.unwrap_or("nobody yet").to_owned(),
+        root_cause: e.root_cause.unwrap_or("not given yet").to_owned(),
+        active: record.status.is_active(),
+        can_act: user.principal.role.can_act(),
+        csrf: user.csrf.clone(),
+        root_causes: form_choices(&RootCause::NAMES, first.map(|first| first.root_cause.name())),
+        resolutions: form_choices(
+            &Resolution::NAMES,
+            first.and_then(|first| first.resolution).map(Resolution::name),
+        ),
+        suggested_from: first.map(|first| first.similar_to.clone()).unwrap_or_default(),
+        suggestions: suggestions.iter().map(SuggestionLine::of).collect(),
+        approval: ApprovalPanel::of(engine, record, &user.principal, &time),
+        roster: engine
+            .team_roster(e.team, engine.clock().unwrap_or(Timestamp(0)))
+            .iter()
+            .map(RosterChoice::of)
+            .collect(),
+        tasks: engine
+            .tasks()
+            .iter()
+            .filter(|task| task.exception == id)
+            .map(|task| {
+                let view = engine.task_view(task);
+                let product = (view.sku.and_then(|sku| engine.sku_id(sku))).map(|sku| engine.product_label(sku));
+                (view, product)
+            })
+            .collect(),
+        timeline: (record.timeline.iter())
+            .map(|entry| TimelineLine::of(entry, &time))
+            .collect(),
+        e,
+        brief,
+        incident,
+    }
+}
+
+/// An approval request in words: "pending, asked by lead at 2026-11-02 10:00 UTC; an operations_lead other
+/// than lead decides", "approved, asked by lead, decided by olga".
+fn approval_words(approval: &ApprovalState, approver_role: &str, time: &impl Fn(Timestamp) -> String) -> String {
+    let asked = &approval.requested_by;
+    match &approval.decision {
+        None => format!(
+            "pending, asked by {asked} at {}; an {approver_role} other than {asked} (or an admin) decides",
+            time(approval.requested_at)
+        ),
+        Some((by, true)) => format!("approved, asked by {asked}, decided by {by}"),
+        Some((by, false)) => format!("rejected, asked by {asked}, decided by {by}"),
+    }
 }
 
 /// Every field any of the exception page's forms sends; which ones a command needs depends on `action`.
@@ -288,10 +404,19 @@ pub(super) async fn act(
             &format!("/exceptions/{id}"),
             &format!("Done: {}", name.replace('_', " ")),
         ),
-        Err(failure) if failure.kind == FailureKind::Conflict || failure.kind == FailureKind::BadRequest => {
-            back_with_notice(&format!("/exceptions/{id}"), &failure.message)
+        Err(failure) => back_with_refusal(id, &failure),
+    }
+}
+
+/// Back to the exception with a refusal shown as an error (the exception's state or the form's fields did not
+/// allow it); anything else, a forbidden request (a stale form, a role the page would not offer the button to)
+/// or a failure of the server, is a page of its own.
+fn back_with_refusal(id: u64, failure: &Failure) -> Response {
+    match failure.kind {
+        FailureKind::Conflict | FailureKind::BadRequest | FailureKind::Unprocessable => {
+            back_with_error(&format!("/exceptions/{id}"), &failure.message)
         }
-        Err(failure) => error_page(&failure),
+        _ => error_page(failure),
     }
 }
 
@@ -335,9 +460,6 @@ pub(super) async fn attach_evidence(
     .await;
     match attached {
         Ok(name) => back_with_notice(&format!("/exceptions/{id}"), &format!("Attached {name}")),
-        Err(failure) if failure.kind == FailureKind::BadRequest || failure.kind == FailureKind::Conflict => {
-            back_with_notice(&format!("/exceptions/{id}"), &failure.message)
-        }
-        Err(failure) => error_page(&failure),
+        Err(failure) => back_with_refusal(id, &failure),
     }
 }

@@ -8,8 +8,7 @@ use axum::extract::{Multipart, State};
 use axum::response::Response;
 use retex_core::import::ImportKind;
 
-use super::page::{PageUser, UserBar, check_csrf, page, shown};
-use crate::auth::Role;
+use super::page::{PageUser, UserBar, check_csrf, page, require_admin, shown};
 use crate::error::{Failure, Outcome};
 use crate::import::{ImportReport, import_csv};
 use crate::state::AppState;
@@ -61,24 +60,14 @@ impl ImportPage {
     }
 }
 
-fn require_admin(user: &PageUser) -> Outcome<()> {
-    if user.principal.role == Role::Admin {
-        return Ok(());
-    }
-    Err(Failure::forbidden(format!(
-        "role {} may not import; ask an admin",
-        user.principal.role.name()
-    )))
-}
-
 pub(super) async fn import_page(user: PageUser) -> Response {
-    shown(require_admin(&user).and_then(|()| page(&ImportPage::new(&user, None))))
+    shown(require_admin(&user, "import").and_then(|()| page(&ImportPage::new(&user, None))))
 }
 
 /// The upload form: a CSRF token, the kind, the decimal comma flag and one file.
 pub(super) async fn upload(State(state): State<Arc<AppState>>, user: PageUser, form: Multipart) -> Response {
     let imported = async {
-        require_admin(&user)?;
+        require_admin(&user, "import")?;
         let upload = read_upload(form).await?;
         check_csrf(&user, &upload.csrf)?;
         let kind = ImportKind::from_name(&upload.kind).ok_or_else(|| {

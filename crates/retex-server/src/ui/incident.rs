@@ -11,6 +11,7 @@ use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Path, Query, RawForm, State};
 use axum::response::Response;
 use retex_core::codes::Timestamp;
+use retex_core::display;
 use retex_core::command::{ActionKind, IncidentAction, Resolution, RootCause};
 use retex_core::engine::{Engine, IncidentChangeView, IncidentView};
 use retex_store::LiveEngine;
@@ -19,7 +20,7 @@ use serde::Deserialize;
 use super::bulk::{done_words, selected};
 use super::exception::{ActForm, RosterChoice};
 use super::incidents::{opened_local, root_place};
-use super::page::{PageUser, UserBar, back_with_notice, check_csrf, error_page, page, place, shown};
+use super::page::{PageUser, UserBar, back_with_notice, check_csrf, error_page, named_place, page, shown};
 use super::queue::range_text;
 use crate::error::{Failure, FailureKind, Outcome};
 use crate::params::query_params;
@@ -162,7 +163,7 @@ fn incident_page_of(
         root_cause: seen.root_cause,
         root_cause_type: seen.root_cause_type.to_owned(),
         root_place: root_place(seen),
-        impact: seen.impact.0.round_dp(2).to_string(),
+        impact: engine.money_text(seen.impact),
         members_seen: seen.exceptions.len(),
         open: seen.open_exceptions,
         elsewhere: seen.elsewhere,
@@ -186,16 +187,15 @@ fn incident_page_of(
 
 fn member_row(engine: &Engine, id: u64, root_cause: u64) -> MemberRow {
     let record = engine.exception_record(id).expect("a member exists");
-    let member = engine.exception_view(record);
     MemberRow {
         id,
-        exception_type: member.exception_type.to_owned(),
-        place: place(&member),
-        severity: member.severity,
-        status: member.status,
-        acknowledged: member.acknowledged_at.is_some(),
-        assignee: member.assignee.unwrap_or("").to_owned(),
-        impact: member.impact.0.round_dp(2).to_string(),
+        exception_type: engine.type_name(record.key.exception_type).to_owned(),
+        place: named_place(engine, record),
+        severity: record.severity.name(),
+        status: record.status.name(),
+        acknowledged: record.acknowledged_at.is_some(),
+        assignee: record.assignee.clone().unwrap_or_default(),
+        impact: engine.money_text(record.impact),
         is_root: id == root_cause,
     }
 }
@@ -257,16 +257,19 @@ fn trace(live: &LiveEngine, seen: &IncidentView<'_>) -> Outcome<(Vec<TraceStep>,
         let Some(entry) = live.log_entry(seq)? else {
             continue;
         };
-        steps.push(TraceStep {
-            at: Timestamp(entry.at_ms).to_rfc3339(),
+        let step = TraceStep {
+            // The inputs of an incident happen at several locations: their times are in UTC.
+            at: display::utc_time(Timestamp(entry.at_ms)),
             seq,
             source: entry.source,
             kind: entry.kind,
             body: shortened(entry.body),
             raised: raised.iter().map(|id| format!("#{id}")).collect::<Vec<_>>().join(", "),
-        });
+        };
+        steps.push((entry.at_ms, step));
     }
-    steps.sort_by(|a, b| (&a.at, a.seq).cmp(&(&b.at, b.seq)));
+    steps.sort_by_key(|(at_ms, step)| (*at_ms, step.seq));
+    let steps = steps.into_iter().map(|(_, step)| step).collect();
     Ok((steps, (all > TRACE_STEPS_MAX).then_some(all)))
 }
 

@@ -116,7 +116,7 @@ fn incident_row(engine: &Engine, incident: &IncidentView<'_>) -> IncidentRow {
         members: incident.exceptions.len(),
         elsewhere: incident.elsewhere,
         open: incident.open_exceptions,
-        impact: incident.impact.0.round_dp(2).to_string(),
+        impact: engine.money_text(incident.impact),
     }
 }
 

@@ -158,9 +158,12 @@ pub(super) async fn login(
     let password = form.password;
     // Verifying is deliberately slow (argon2): keep it off the async workers. An unknown name is verified
     // against a hash of nothing, so its answer takes as long as a wrong password's.
-    let stored = match account {
-        Some(account) if account.kind == retex_store::AccountKind::User => Some(account.secret_hash),
-        _ => None,
+    let (stored, disabled) = match account {
+        Some(account) if account.kind == retex_store::AccountKind::User => {
+            let disabled = account.is_disabled();
+            (Some(account.secret_hash), disabled)
+        }
+        _ => (None, false),
     };
     let verified = tokio::task::spawn_blocking(move || match stored {
         Some(stored) => verify_password(&password, &stored),
@@ -176,6 +179,12 @@ pub(super) async fn login(
         return refused(StatusCode::UNAUTHORIZED, "Unknown name or wrong password.".to_owned());
     }
     state.limiter.record_success(address, &form.name);
+    if disabled {
+        return refused(
+            StatusCode::FORBIDDEN,
+            "This account is disabled: ask an admin to enable it.".to_owned(),
+        );
+    }
     let session = match state.start_session(form.name).await {
         Ok(session) => session,
         Err(failure) => return error_page(&failure),

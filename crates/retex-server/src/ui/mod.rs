@@ -5,6 +5,9 @@
 //!
 //! One module per page; `page` holds what they share (who is logged in, rendering, failures, notices).
 
+mod admin;
+mod admin_forms;
+mod admin_rules;
 mod bulk;
 mod charts;
 mod dashboard;
@@ -66,6 +69,33 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/store/count", post(store::submit_count).layer(form()))
         .route("/store/receive", post(store::confirm_receipt).layer(form()))
         .route("/rules", get(rules::rules_page))
+        .route("/admin", get(admin::admin_page))
+        .route("/admin/users", post(admin_forms::add_user).layer(form()))
+        .route("/admin/users/{name}", post(admin_forms::edit_user).layer(form()))
+        .route(
+            "/admin/users/{name}/password",
+            post(admin_forms::set_password).layer(form()),
+        )
+        .route(
+            "/admin/users/{name}/disable",
+            post(admin_forms::disable_user).layer(form()),
+        )
+        .route(
+            "/admin/users/{name}/enable",
+            post(admin_forms::enable_user).layer(form()),
+        )
+        .route("/admin/tokens", post(admin_forms::create_token).layer(form()))
+        .route(
+            "/admin/tokens/{name}/revoke",
+            post(admin_forms::revoke_token).layer(form()),
+        )
+        .route("/admin/silences", post(admin_forms::add_silence).layer(form()))
+        .route(
+            "/admin/rules/check",
+            post(admin_rules::check_upload).layer(DefaultBodyLimit::max(
+                admin_rules::RULES_FILE_BYTES_MAX + FORM_BYTES_MAX,
+            )),
+        )
         .route("/reports", get(report::report_page))
         .route("/deliveries", get(deliveries::deliveries_page))
         .route(
@@ -76,6 +106,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         )
         .route("/assets/app.css", get(stylesheet))
         .route("/assets/queue.js", get(queue_script))
+        .route("/assets/scan.js", get(scan_script))
 }
 
 async fn stylesheet() -> impl IntoResponse {
@@ -85,6 +116,11 @@ async fn stylesheet() -> impl IntoResponse {
 /// The queue's "select all" and count of selected rows; the page works without it.
 async fn queue_script() -> impl IntoResponse {
     asset("text/javascript; charset=utf-8", include_str!("../../assets/queue.js"))
+}
+
+/// The store page's camera scan, where the browser can read barcodes; the page works without it.
+async fn scan_script() -> impl IntoResponse {
+    asset("text/javascript; charset=utf-8", include_str!("../../assets/scan.js"))
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {

@@ -4,16 +4,41 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::FromRequestParts;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use retex_core::engine::ExceptionView;
+use retex_core::codes::Timestamp;
+use retex_core::engine::{Engine, ExceptionRecord, ExceptionView};
 use serde::Deserialize;
 
-use crate::auth::Principal;
+use crate::auth::{Principal, Role};
 use crate::error::{Failure, Outcome};
 use crate::extract::{principal_of_cookie, session_cookie};
+use crate::params::query_params;
 use crate::state::AppState;
+
+/// A page drawn from its query string at the server's clock (the engine's under `--clock log`); a query string
+/// that does not fit is an error page that names the parameter.
+pub async fn page_at_clock<T: Send + 'static>(
+    state: Arc<AppState>,
+    query: Result<Query<T>, QueryRejection>,
+    draw: impl FnOnce(&Engine, Timestamp, T) -> Outcome<Response> + Send + 'static,
+) -> Response {
+    let query = match query_params(query) {
+        Ok(query) => query,
+        Err(failure) => return error_page(&failure),
+    };
+    let clock = Arc::clone(&state);
+    shown(
+        state
+            .read(move |live| {
+                let engine = live.engine();
+                draw(engine, clock.now(engine), query)
+            })
+            .await,
+    )
+}
 
 /// Someone using the web UI, with the CSRF token their forms must carry.
 pub struct PageUser {
@@ -126,6 +151,23 @@ pub fn back_with_notice(path: &str, notice: &str) -> Response {
     Redirect::to(&format!("{path}{separator}notice={}", url_encode(notice))).into_response()
 }
 
+/// Back to a page with an error, after a form the engine or the server refused (303, as for a notice).
+pub fn back_with_error(path: &str, error: &str) -> Response {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{path}{separator}error={}", url_encode(error))).into_response()
+}
+
+/// Refuses anyone but an admin, saying what they tried to do.
+pub fn require_admin(user: &PageUser, doing: &str) -> Outcome<()> {
+    if user.principal.role == Role::Admin {
+        return Ok(());
+    }
+    Err(Failure::forbidden(format!(
+        "role {} may not {doing}; ask an admin",
+        user.principal.role.name()
+    )))
+}
+
 /// Checks the CSRF token of a form posted under the request's session.
 pub fn check_csrf(user: &PageUser, token: &str) -> Outcome<()> {
     if user.csrf.len() == token.len() && user.csrf == token {
@@ -141,13 +183,27 @@ pub fn place(view: &ExceptionView<'_>) -> String {
     view.place(" · ")
 }
 
+/// Where an exception is, with the names master data gives its location and product:
+/// `S1 (Store One) · K1 (Kettle) · T1`.
+pub fn named_place(engine: &Engine, record: &ExceptionRecord) -> String {
+    let location = record.location.map(|location| engine.location_label(location));
+    let product = record.sku.map(|sku| engine.product_label(sku));
+    let reference = record.reference.as_ref().map(|reference| reference.as_str().to_owned());
+    [location, product, reference]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 /// A form or query value with something in it.
 pub fn non_empty(text: &Option<String>) -> Option<&str> {
     text.as_deref().filter(|text| !text.trim().is_empty())
 }
 
-/// A page's only query parameter: the notice a form left when it came back here.
+/// A page's query after a form came back to it: the notice it left, or the error of a refusal.
 #[derive(Deserialize)]
 pub struct NoticeQuery {
     pub notice: Option<String>,
+    pub error: Option<String>,
 }

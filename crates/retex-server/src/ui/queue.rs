@@ -18,10 +18,10 @@ use retex_core::engine::{
 use retex_core::rules::{ExceptionType, Severity};
 use serde::Deserialize;
 
-use super::page::{PageUser, UserBar, error_page, non_empty, page, place, shown, url_encode};
+use super::page::{PageUser, UserBar, non_empty, page, page_at_clock, place, url_encode};
 use crate::auth::Principal;
 use crate::error::{Failure, Outcome};
-use crate::params::{empty_as_none, opened_before_age, query_params};
+use crate::params::{empty_as_none, opened_before_age};
 use crate::state::AppState;
 
 /// Rows per queue page.
@@ -482,7 +482,7 @@ fn queue_row(engine: &Engine, exception: &ExceptionView<'_>, now_ms: i64) -> Que
         exception_type: exception.exception_type.to_owned(),
         place: place(exception),
         severity: exception.severity,
-        impact: exception.impact.0.round_dp(2).to_string(),
+        impact: engine.money_text(exception.impact),
         age: span((now_ms - summary.opened_at.0).max(0) / 60_000),
         due,
         overdue,
@@ -586,20 +586,10 @@ pub(super) async fn queue(
     user: PageUser,
     query: Result<Query<QueueQuery>, QueryRejection>,
 ) -> Response {
-    let query = match query_params(query) {
-        Ok(query) => query,
-        Err(failure) => return error_page(&failure),
-    };
-    let clock = Arc::clone(&state);
-    shown(
-        state
-            .read(move |live| {
-                let engine = live.engine();
-                let now = clock.now(engine);
-                queue_page(engine, &user, &query, now)
-            })
-            .await,
-    )
+    page_at_clock(state, query, move |engine, now, query| {
+        queue_page(engine, &user, &query, now)
+    })
+    .await
 }
 
 fn queue_page(engine: &Engine, user: &PageUser, query: &QueueQuery, now: Timestamp) -> Outcome<Response> {

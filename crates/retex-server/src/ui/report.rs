@@ -12,11 +12,12 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Days, Months, NaiveDate};
 use retex_core::codes::Timestamp;
+use retex_core::display;
 use retex_core::engine::{FlowFigures, Kpis, Period};
 use serde::Deserialize;
 
-use super::page::{PageUser, UserBar, error_page, page, shown, url_encode};
-use crate::params::{PeriodParams, empty_as_none, query_params};
+use super::page::{PageUser, UserBar, page, page_at_clock, url_encode};
+use crate::params::{PeriodParams, empty_as_none};
 use crate::state::AppState;
 
 /// "12.5%", or "–" when there is nothing to measure.
@@ -49,7 +50,8 @@ pub(super) struct FlowRow {
 }
 
 impl FlowRow {
-    pub(super) fn new(label: &str, category: &str, flow: &FlowFigures) -> Self {
+    /// The row of `flow`, its impact as money in `currency`.
+    pub(super) fn new(label: &str, category: &str, flow: &FlowFigures, currency: &str) -> Self {
         Self {
             label: label.to_owned(),
             category: category.to_owned(),
@@ -61,18 +63,18 @@ impl FlowRow {
             mttr: hours(flow.mttr_hours),
             repeats: percent(flow.repeat_rate),
             quality: percent(flow.resolution_quality),
-            impact: flow.impact_total.to_string(),
+            impact: display::money(flow.impact_total, currency),
         }
     }
 }
 
-/// The period's totals first, then one row per type.
-pub(super) fn flow_rows(k: &Kpis) -> Vec<FlowRow> {
-    let mut rows = vec![FlowRow::new("all types", "", &k.flow)];
+/// The period's totals first, then one row per type, money in `currency`.
+pub(super) fn flow_rows(k: &Kpis, currency: &str) -> Vec<FlowRow> {
+    let mut rows = vec![FlowRow::new("all types", "", &k.flow, currency)];
     rows.extend(
         k.by_type
             .iter()
-            .map(|row| FlowRow::new(&row.exception_type, &row.category, &row.flow)),
+            .map(|row| FlowRow::new(&row.exception_type, &row.category, &row.flow, currency)),
     );
     rows
 }
@@ -215,19 +217,20 @@ fn report_title(period: Option<Period>) -> String {
 }
 
 /// The period before's figures, as the report's line under the tiles.
-fn previous_row(k: &Kpis) -> Option<FlowRow> {
+fn previous_row(k: &Kpis, currency: &str) -> Option<FlowRow> {
     k.previous
         .as_ref()
-        .map(|previous| FlowRow::new("the period before", "", previous))
+        .map(|previous| FlowRow::new("the period before", "", previous, currency))
 }
 
-/// The report as one self-contained HTML file, its stylesheet inside, for `retex report --format html`.
-pub fn report_file(k: &Kpis, period: Option<Period>) -> String {
+/// The report as one self-contained HTML file, its stylesheet inside, for `retex report --format html`; money
+/// in `currency`.
+pub fn report_file(k: &Kpis, period: Option<Period>, currency: &str) -> String {
     let file = ReportFile {
         title: report_title(period),
         k,
-        rows: flow_rows(k),
-        previous: previous_row(k),
+        rows: flow_rows(k, currency),
+        previous: previous_row(k, currency),
         stylesheet: super::STYLESHEET,
     };
     file.render().expect("the report template renders")
@@ -275,43 +278,33 @@ pub(super) async fn report_page(
     user: PageUser,
     query: Result<Query<PeriodQuery>, QueryRejection>,
 ) -> Response {
-    let query = match query_params(query) {
-        Ok(query) => query,
-        Err(failure) => return error_page(&failure),
-    };
-    let clock = Arc::clone(&state);
-    shown(
-        state
-            .read(move |live| {
-                let engine = live.engine();
-                let now = clock.now(engine);
-                let period = query.chosen(Period::last_full_week(now))?;
-                let scope = user.principal.scope.as_deref();
-                let k = engine.kpis_over(now, scope, period);
-                if query.format == Some(ReportFormat::Csv) {
-                    let name = format!("retex-report-{}.csv", period_words(period).replace(' ', "_"));
-                    return Ok((
-                        [
-                            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-                        ],
-                        report_csv(&k),
-                    )
-                        .into_response());
-                }
-                page(&ReportPage {
-                    user: UserBar::of(&user),
-                    notice: None,
-                    title: report_title(period),
-                    rows: flow_rows(&k),
-                    previous: previous_row(&k),
-                    csv_href: format!("/reports?{}&format=csv", period_query(period)),
-                    scoped: scope.is_some(),
-                    k,
-                })
-            })
-            .await,
-    )
+    page_at_clock(state, query, move |engine, now, query| {
+        let period = query.chosen(Period::last_full_week(now))?;
+        let scope = user.principal.scope.as_deref();
+        let k = engine.kpis_over(now, scope, period);
+        if query.format == Some(ReportFormat::Csv) {
+            let name = format!("retex-report-{}.csv", period_words(period).replace(' ', "_"));
+            return Ok((
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+                ],
+                report_csv(&k),
+            )
+                .into_response());
+        }
+        page(&ReportPage {
+            user: UserBar::of(&user),
+            notice: None,
+            title: report_title(period),
+            rows: flow_rows(&k, engine.currency()),
+            previous: previous_row(&k, engine.currency()),
+            csv_href: format!("/reports?{}&format=csv", period_query(period)),
+            scoped: scope.is_some(),
+            k,
+        })
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::response::Response;
+use retex_core::codes::{Qty, Timestamp};
+use retex_core::display;
 use retex_core::engine::{ExceptionOrder, ExceptionQuery, Sort};
 use serde::Deserialize;
 
@@ -35,7 +37,8 @@ struct InboundCard<'a> {
     transfer: &'a str,
     from: &'a str,
     expected: Option<String>,
-    lines: Vec<(&'a str, String)>,
+    /// SKU, product name (empty when unknown) and the quantity shipped.
+    lines: Vec<(&'a str, &'a str, String)>,
 }
 
 #[derive(Deserialize)]
@@ -68,11 +71,18 @@ pub(super) async fn store_page(
                     .map(|transfer| InboundCard {
                         transfer: transfer.transfer,
                         from: transfer.from.unwrap_or("?"),
-                        expected: transfer.expected,
+                        expected: transfer.expected.as_deref().and_then(|expected| {
+                            let at = Timestamp::parse_rfc3339(expected).ok()?;
+                            let zone = engine.location_zone(engine.location_id(&location));
+                            Some(display::local_time(at, zone))
+                        }),
                         lines: transfer
                             .lines
                             .into_iter()
-                            .map(|(sku, qty)| (sku, qty.to_string()))
+                            .map(|(sku, qty)| {
+                                let name = engine.product_by_code(sku).and_then(|(_, name)| name).unwrap_or("");
+                                (sku, name, qty.to_string())
+                            })
                             .collect(),
                     })
                     .collect();
@@ -141,15 +151,25 @@ pub(super) async fn submit_count(
     let recorded = async {
         check_csrf(&user, &form.csrf)?;
         let sku = form.sku.trim();
-        let known = {
-            let sku = sku.to_owned();
-            state.read(move |live| Ok(live.engine().sku_id(&sku).is_some())).await?
+        let (product, now) = {
+            let code = sku.to_owned();
+            let clock = Arc::clone(&state);
+            state
+                .read(move |live| {
+                    let engine = live.engine();
+                    let product = engine
+                        .product_by_code(&code)
+                        .map(|(sku, name)| (sku.to_owned(), name.map(str::to_owned)));
+                    Ok((product, clock.now_datetime(engine)))
+                })
+                .await?
         };
-        if !known {
+        let Some((sku, name)) = product else {
             return Err(Failure::bad_request(format!(
                 "{sku}: no product has this SKU or barcode"
             )));
-        }
+        };
+        let named = name.map_or_else(|| sku.clone(), |name| format!("{sku} ({name})"));
         let counted: serde_json::Number = form
             .counted
             .trim()
@@ -159,7 +179,7 @@ pub(super) async fn submit_count(
             "id": ui_event_id("count", &user.principal.name),
             "source": UI_SOURCE,
             "type": "count",
-            "at": chrono::Utc::now().to_rfc3339(),
+            "at": now.to_rfc3339(),
             "location": form.location,
             "sku": sku,
             "counted": counted,
@@ -167,57 +187,117 @@ pub(super) async fn submit_count(
         state
             .record_event(&user.principal, &form.location, event.to_string())
             .await?;
-        Ok(format!("Count of {sku} recorded: {counted}"))
+        Ok(format!("Count of {named} recorded: {counted}"))
     }
     .await;
     finish_store_form(&back, recorded)
 }
 
-#[derive(Deserialize)]
-pub(super) struct ReceiveForm {
-    csrf: String,
-    location: String,
-    transfer: String,
+/// The receiving form: its transfer, and per line `arrived.SKU` and `damaged.SKU` (absent: in full, none
+/// damaged).
+struct ReceiveForm {
+    pairs: Vec<(String, String)>,
+}
+
+impl ReceiveForm {
+    fn field(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.trim())
+            .filter(|value| !value.is_empty())
+    }
+
+    /// A line's units: whole and not negative; `default` when the field is absent or empty.
+    fn units(&self, name: &str, default: Qty) -> Outcome<Qty> {
+        let Some(text) = self.field(name) else {
+            return Ok(default);
+        };
+        match text.parse::<u32>() {
+            Ok(units) => Ok(Qty::from_units(i64::from(units))),
+            Err(_) => Err(Failure::bad_request(format!(
+                "{name}: {text:?} is not a whole number of units"
+            ))),
+        }
+    }
+}
+
+/// A received line as the event writes it, and how it differs from what was shipped, in words.
+fn received_line(form: &ReceiveForm, sku: &str, shipped: Qty) -> Outcome<(serde_json::Value, Option<String>)> {
+    let arrived = form.units(&format!("arrived.{sku}"), shipped)?;
+    let damaged = form.units(&format!("damaged.{sku}"), Qty::ZERO)?;
+    if damaged > arrived {
+        return Err(Failure::bad_request(format!(
+            "{sku}: {damaged} damaged of {arrived} arrived"
+        )));
+    }
+    let mut differences = Vec::new();
+    if arrived < shipped {
+        differences.push(format!("{} short", shipped - arrived));
+    } else if arrived > shipped {
+        differences.push(format!("{} over", arrived - shipped));
+    }
+    if damaged.is_positive() {
+        differences.push(format!("{damaged} damaged"));
+    }
+    let line = serde_json::json!({"sku": sku, "qty": arrived.0, "damaged": damaged.0});
+    Ok((
+        line,
+        (!differences.is_empty()).then(|| format!("{sku} {}", differences.join(", "))),
+    ))
 }
 
 pub(super) async fn confirm_receipt(
     State(state): State<Arc<AppState>>,
     user: PageUser,
-    Form(form): Form<ReceiveForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let back = store_return(&form.location);
+    let form = ReceiveForm { pairs };
+    let location = form.field("location").unwrap_or_default().to_owned();
+    let back = store_return(&location);
     let recorded = async {
-        check_csrf(&user, &form.csrf)?;
+        check_csrf(&user, form.field("csrf").unwrap_or_default())?;
         // Before looking the transfer up, so the answer says nothing of another location's transfers.
-        require_location(&user.principal, &form.location)?;
-        let (location, transfer) = (form.location.clone(), form.transfer.clone());
-        let lines = state
+        require_location(&user.principal, &location)?;
+        let transfer = form.field("transfer").unwrap_or_default().to_owned();
+        let clock = Arc::clone(&state);
+        let (place, wanted) = (location.clone(), transfer.clone());
+        let (shipped, now) = state
             .read(move |live| {
-                let inbound = live.engine().inbound_transfers(&location);
+                let inbound = live.engine().inbound_transfers(&place);
                 let found = inbound
                     .iter()
-                    .find(|candidate| candidate.transfer == transfer)
-                    .ok_or_else(|| Failure::bad_request(format!("{transfer}: not on its way to {location}")))?;
-                Ok(found
-                    .lines
-                    .iter()
-                    .map(|(sku, qty)| serde_json::json!({"sku": sku, "qty": qty.0}))
-                    .collect::<Vec<_>>())
+                    .find(|candidate| candidate.transfer == wanted)
+                    .ok_or_else(|| Failure::bad_request(format!("{wanted}: not on its way to {place}")))?;
+                let shipped: Vec<(String, Qty)> =
+                    found.lines.iter().map(|(sku, qty)| ((*sku).to_owned(), *qty)).collect();
+                Ok((shipped, clock.now_datetime(live.engine())))
             })
             .await?;
+        let mut lines = Vec::with_capacity(shipped.len());
+        let mut differences = Vec::new();
+        for (sku, qty) in &shipped {
+            let (line, difference) = received_line(&form, sku, *qty)?;
+            lines.push(line);
+            differences.extend(difference);
+        }
         let event = serde_json::json!({
             "id": ui_event_id("receive", &user.principal.name),
             "source": UI_SOURCE,
             "type": "transfer_received",
-            "at": chrono::Utc::now().to_rfc3339(),
-            "transfer": form.transfer,
-            "location": form.location,
+            "at": now.to_rfc3339(),
+            "transfer": transfer,
+            "location": location,
             "lines": lines,
         });
         state
-            .record_event(&user.principal, &form.location, event.to_string())
+            .record_event(&user.principal, &location, event.to_string())
             .await?;
-        Ok(format!("Transfer {} received", form.transfer))
+        Ok(if differences.is_empty() {
+            format!("Transfer {transfer} received in full")
+        } else {
+            format!("Transfer {transfer} received: {}", differences.join("; "))
+        })
     }
     .await;
     finish_store_form(&back, recorded)

@@ -518,7 +518,7 @@ fn an_active_exception_carries_what_people_chose_for_similar_resolved_ones() {
             "chosen": 1,
             "held": 1,
             "similar_by": "type",
-            "similar_to": "same type",
+            "similar_to": "same type, counted short",
         }]),
         "one example is too few to ask for more than the type"
     );
@@ -728,6 +728,16 @@ fn approvals_need_another_person_with_the_role() {
     assert_eq!(own.status, 409);
     assert!(own.body.contains("four eyes"), "{}", own.body);
     let lead = server.login("lead");
+    let resolve = r#"{"action":"resolve","root_cause":"count_inaccuracy","note":"recounted"}"#;
+    let held = act(&lead, id, resolve);
+    assert_eq!(held.status, 409, "no rule, but a pending request holds it for everyone");
+    assert!(
+        held.json()["detail"].as_str().unwrap().ends_with(
+            "s1 asked for approval, still pending: it must be approved or rejected before the exception is resolved"
+        ),
+        "{}",
+        held.body
+    );
     let approved = act(&lead, id, r#"{"action":"approve","note":"checked"}"#);
     assert_eq!(approved.status, 200, "{}", approved.body);
     let approval = &approved.json()["exception"]["approval"];

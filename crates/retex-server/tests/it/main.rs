@@ -1,6 +1,7 @@
 //! The server over real HTTP: a server on an ephemeral port over a temporary SQLite store, spoken to with a
 //! minimal HTTP/1.1 client, as a source, a script or a browser would.
 
+mod admin;
 mod api;
 mod client;
 mod email;
@@ -18,10 +19,10 @@ use std::sync::Arc;
 use axum::serve::ListenerExt;
 use retex_core::engine::EngineConfig;
 use retex_core::rules::file::parse_rules;
-use retex_server::auth::{Role, new_token, user_account};
+use retex_server::auth::{Role, new_token, token_account, user_account};
 use retex_server::tls::TlsListener;
 use retex_server::{AppState, ServerOptions, app_state};
-use retex_store::{Account, AccountKind, LiveEngine, LiveOptions, StoreLocation};
+use retex_store::{LiveEngine, LiveOptions, StoreLocation};
 use tempfile::TempDir;
 
 pub use client::{Response, request};
@@ -75,17 +76,9 @@ impl Server {
         }
         let mut token = |name: &str, role: Role| {
             let (token, secret_hash) = new_token().unwrap();
-            let account = Account {
-                name: name.into(),
-                kind: AccountKind::Token,
-                secret_hash,
-                role: role.name().into(),
-                team: None,
-                locations: vec![],
-                created_ms: 0,
-                email: None,
-            };
-            accounts.put_account(&account).unwrap();
+            accounts
+                .put_account(&token_account(name, secret_hash, role, None, vec![], 0))
+                .unwrap();
             token
         };
         let source_token = token("feed", Role::Source);

@@ -98,3 +98,30 @@ fn a_report_is_a_printable_page_and_a_csv_file() {
     );
     assert!(lines.all(|line| line.split(',').count() == 13), "{}", csv.body);
 }
+
+#[test]
+fn the_dashboard_lists_open_recurring_problems() {
+    let server = Server::with_world_and_rules("[types.recurring_problem]\nrepeats = 1\n");
+    let cookie = server.login("admin");
+    let headers = [("cookie", cookie.as_str())];
+    let before = server.send("GET", "/dashboard", &headers, "").body;
+    assert!(before.contains("No recurring problem is open"), "{before}");
+    let resolve = r#"{"action":"resolve","root_cause":"count_inaccuracy","note":"recounted"}"#;
+    let csrf = server.csrf(&cookie);
+    let json_headers = [
+        ("cookie", cookie.as_str()),
+        ("content-type", "application/json"),
+        ("x-csrf-token", csrf.as_str()),
+    ];
+    let resolved = server.send("POST", "/api/v1/exceptions/1/actions", &json_headers, resolve);
+    assert_eq!(resolved.status, 200, "{}", resolved.body);
+    let after = server.send("GET", "/dashboard", &headers, "").body;
+    let table = after
+        .split(r#"<table id="problems">"#)
+        .nth(1)
+        .expect("the problems are listed");
+    assert!(
+        table.contains("count inaccuracy") && table.contains("1 exceptions resolved as count_inaccuracy"),
+        "{table}"
+    );
+}

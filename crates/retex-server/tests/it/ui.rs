@@ -219,8 +219,14 @@ fn store_staff_confirm_receipts_and_submit_counts_for_their_store_only() {
         counted
             .header("location")
             .unwrap()
-            .contains("Count%20of%20K1%20recorded")
+            .contains("Count%20of%20K1%20%28Kettle%29%20recorded")
     );
+    // Under the log's clock an entry from the shop floor is dated at the engine's clock, not the wall clock: it
+    // does not move the clock weeks ahead and fire every deadline on the way.
+    let dashboard = server
+        .send("GET", "/dashboard", &[("cookie", cookie.as_str())], "")
+        .body;
+    assert!(dashboard.contains("Engine clock 2026-11-02 "), "{dashboard}");
     let unknown = server.send(
         "POST",
         "/store/count",
@@ -310,7 +316,7 @@ fn the_exception_page_suggests_what_worked_and_chooses_it_in_the_resolve_form() 
         page.contains("<b>theft_or_shrink, stock_adjusted</b>: chosen for 1 similar exception, held 1 (100%)"),
         "{page}"
     );
-    assert!(page.contains("(same type)"), "{page}");
+    assert!(page.contains("(same type, counted short)"), "{page}");
     assert!(page.contains(r#"<option value="theft_or_shrink" selected>"#), "{page}");
     assert!(page.contains(r#"<option value="stock_adjusted" selected>"#), "{page}");
     assert!(!page_of(s1).contains("Suggested"), "not on a resolved exception");
@@ -355,4 +361,208 @@ fn the_assign_form_offers_the_team_on_shift_first() {
         page.contains(r#"<input name="assignee" required"#),
         "a team without members takes any name: {page}"
     );
+}
+
+#[test]
+fn store_staff_count_by_barcode_and_receive_line_by_line() {
+    let server = Server::with_world();
+    let product = r#"{"id":"P1-bar","source":"erp","type":"product","at":"2026-11-02T09:00:00Z","sku":"K1","name":"Kettle","category":"Home/Kitchen","uom":"unit","cost":20,"price":45,"supplier":"SUP","barcode":"4006381333931"}"#;
+    let upserted = server.send("POST", "/api/v1/events", &server.bearer_source(), product);
+    assert_eq!(upserted.status, 200, "{}", upserted.body);
+    let cookie = server.login("s1");
+    let csrf = server.csrf(&cookie);
+    let headers = [("cookie", cookie.as_str()), FORM];
+
+    let store_page = server.send("GET", "/store", &[("cookie", cookie.as_str())], "").body;
+    assert!(store_page.contains(r#"name="arrived.K1" value="5""#), "{store_page}");
+    assert!(store_page.contains("<b>K1</b> Kettle"), "{store_page}");
+    let open_at = store_page.find("Open exceptions here").unwrap();
+    assert!(
+        open_at < store_page.find("<h2>Count</h2>").unwrap(),
+        "the store's open exceptions come first"
+    );
+
+    let scanned = server.send(
+        "POST",
+        "/store/count",
+        &headers,
+        format!("csrf={csrf}&location=S1&sku=4006381333931&counted=50"),
+    );
+    let notice = scanned.header("location").unwrap();
+    assert!(notice.contains("Count%20of%20K1%20%28Kettle%29%20recorded"), "{notice}");
+
+    let wrong = server.send(
+        "POST",
+        "/store/receive",
+        &headers,
+        format!("csrf={csrf}&location=S1&transfer=T1&arrived.K1=3&damaged.K1=4"),
+    );
+    assert!(
+        wrong
+            .header("location")
+            .unwrap()
+            .contains("K1%3A%204%20damaged%20of%203%20arrived")
+    );
+    let received = server.send(
+        "POST",
+        "/store/receive",
+        &headers,
+        format!("csrf={csrf}&location=S1&transfer=T1&arrived.K1=3&damaged.K1=1"),
+    );
+    let notice = received.header("location").unwrap();
+    assert!(
+        notice.contains("Transfer%20T1%20received%3A%20K1%202%20short%2C%201%20damaged"),
+        "{notice}"
+    );
+    let mismatches = server
+        .send(
+            "GET",
+            "/api/v1/exceptions?type=transfer_mismatch&status=all",
+            &[("cookie", cookie.as_str())],
+            "",
+        )
+        .json();
+    assert_eq!(mismatches["items"].as_array().map(Vec::len), Some(1), "{mismatches}");
+    assert_eq!(mismatches["items"][0]["ref"], "T1");
+}
+
+/// The browser tests' four-eyes rule: count variances above 500 need an operations lead's approval.
+const FOUR_EYES: &str = "[approvals.count_variance]\nabove = 500\nrole = \"operations_lead\"\n";
+
+#[test]
+fn the_exception_page_explains_itself_in_names_money_and_local_time() {
+    let recount = "[[actions]]\ntype = \"count_variance\"\non = \"open\"\ndo = \"request_recount\"\n";
+    let server = Server::with_world_and_rules(&format!("{FOUR_EYES}{recount}"));
+    let cookie = server.login("lead");
+    let headers = [("cookie", cookie.as_str())];
+    let list = server
+        .send("GET", "/api/v1/exceptions?location=S2", &headers, "")
+        .json();
+    let id = list["items"][0]["id"].as_u64().unwrap();
+    let page = server.send("GET", &format!("/exceptions/{id}"), &headers, "").body;
+    for expected in [
+        r#"<dd id="where">S2 (Two) · K1 (Kettle)</dd>"#,
+        r#"<dd id="impact">700.00 EUR</dd>"#,
+        "<li>counted 10, ledger 45, variance -35 × 20.00 = 700.00 EUR</li>",
+        "<dt>Opened</dt><dd>2026-11-02 10:00 UTC</dd>",
+        "<li>count <b>c2</b></li>",
+        "<h2>What to do</h2>",
+        "Recount the shelf and the back store before changing anything",
+        "Needs approval: impact 700.00 EUR above 500.00 EUR (rule for count_variance); approver role \
+         operations_lead",
+        r#"<span class="badge badge-waiting" id="unacknowledged">not acknowledged</span>"#,
+        r#"value="ack">Acknowledge</button>"#,
+        r#"<td>count K1 at S2 <span class="muted">· K1 (Kettle)</span></td>"#,
+    ] {
+        assert!(page.contains(expected), "{expected} missing: {page}");
+    }
+    assert!(
+        !page.contains("<time>2026-11-02T") && !page.contains("<dd>2026-11-02T"),
+        "no RFC 3339 instants but in the logged events: {page}"
+    );
+    let detail = server
+        .send("GET", &format!("/api/v1/exceptions/{id}"), &headers, "")
+        .json();
+    assert_eq!(
+        detail["brief"]["what_happened"][0],
+        "counted 10, ledger 45, variance -35 × 20.00 = 700.00 EUR"
+    );
+    assert_eq!(detail["brief"]["approval"]["needed"], true);
+    assert_eq!(detail["brief"]["documents"][0]["kind"], "count");
+
+    let queue = server.send("GET", "/queue?view=all", &headers, "").body;
+    assert!(queue.contains(r#"<td class="num">700.00 EUR</td>"#), "{queue}");
+    let dashboard = server.send("GET", "/dashboard", &headers, "").body;
+    assert!(
+        dashboard.contains("<b>1,300.00 EUR</b><span>impact open now</span>"),
+        "{dashboard}"
+    );
+
+    let plain = Server::with_world();
+    let cookie = plain.login("lead");
+    let page = plain
+        .send("GET", &format!("/exceptions/{id}"), &[("cookie", cookie.as_str())], "")
+        .body;
+    assert!(
+        page.contains(r#"<p id="approval-need">No approval needed</p>"#),
+        "{page}"
+    );
+}
+
+#[test]
+fn acknowledging_shows_who_and_refusals_show_as_errors_until_the_approval_is_decided() {
+    let server = Server::with_world_and_rules(FOUR_EYES);
+    let cookie = server.login("lead");
+    let csrf = server.csrf(&cookie);
+    let list = server
+        .send(
+            "GET",
+            "/api/v1/exceptions?location=S2",
+            &[("cookie", cookie.as_str())],
+            "",
+        )
+        .json();
+    let id = list["items"][0]["id"].as_u64().unwrap();
+    let act = |cookie: &str, csrf: &str, fields: &str| {
+        let response = server.send(
+            "POST",
+            &format!("/exceptions/{id}/act"),
+            &[("cookie", cookie), FORM],
+            format!("csrf={csrf}&{fields}"),
+        );
+        assert_eq!(response.status, 303, "{}", response.body);
+        let location = response.header("location").unwrap().to_owned();
+        let page = server.send("GET", &location, &[("cookie", cookie)], "").body;
+        (location, page)
+    };
+
+    let (location, page) = act(&cookie, &csrf, "action=acknowledge");
+    assert!(location.contains("notice=Done"), "{location}");
+    assert!(
+        page.contains(r#"<span class="badge" id="acknowledged">acknowledged by lead at 2026-11-02 "#),
+        "{page}"
+    );
+    assert!(
+        !page.contains(r#"value="ack">Acknowledge</button>"#),
+        "acknowledged once is enough"
+    );
+
+    let resolve = "action=resolve&root_cause=count_inaccuracy&note=recounted";
+    let (location, page) = act(&cookie, &csrf, resolve);
+    assert!(
+        location.contains("error=") && !location.contains("notice="),
+        "{location}"
+    );
+    assert!(
+        page.contains(r#"<p class="error" role="alert" id="error">resolve refused: exception"#)
+            && page.contains("impact 700.00 EUR is above 500.00 EUR: request approval"),
+        "{page}"
+    );
+
+    let (_, page) = act(&cookie, &csrf, "action=request_approval&reason=write-off");
+    assert!(page.contains("pending, asked by lead at 2026-11-02 "), "{page}");
+    assert!(
+        !page.contains(r#"value="approve">Approve</button>"#),
+        "not to the requester"
+    );
+    assert!(!page.contains("Request approval</button>"), "one request at a time");
+    let (_, page) = act(&cookie, &csrf, resolve);
+    assert!(
+        page.contains("lead asked for approval, still pending: it must be approved or rejected"),
+        "{page}"
+    );
+
+    let admin = server.login("admin");
+    let admin_csrf = server.csrf(&admin);
+    let page = server
+        .send("GET", &format!("/exceptions/{id}"), &[("cookie", admin.as_str())], "")
+        .body;
+    assert!(page.contains(r#"value="approve">Approve</button>"#), "{page}");
+    let (_, page) = act(&admin, &admin_csrf, "action=reject&note=");
+    assert!(page.contains(r#"id="error">reject: note is required"#), "{page}");
+    let (_, page) = act(&admin, &admin_csrf, "action=approve&note=ok");
+    assert!(page.contains("approved, asked by lead, decided by admin"), "{page}");
+    let (location, page) = act(&cookie, &csrf, resolve);
+    assert!(location.contains("notice=Done"), "{location}");
+    assert!(page.contains(r#"<span id="status">resolved</span>"#), "{page}");
 }

@@ -47,6 +47,7 @@ macro_rules! store_conformance_suite {
             a_schema_newer_than_this_build_is_refused,
             concurrent_appenders_get_gap_free_seqs,
             accounts_are_found_by_name_and_by_secret,
+            accounts_are_listed_disabled_and_changed_with_their_record,
             a_setting_keeps_its_first_value,
             sessions_end_by_logout_by_password_change_and_by_staleness,
             evidence_is_kept_once_under_its_hash,

@@ -7,8 +7,9 @@ use std::collections::HashSet;
 use std::sync::Barrier;
 
 use retex_store::{
-    APPEND_BATCH_ENTRIES_MAX, Account, AccountKind, CHAIN_GENESIS, ChainHead, ChainLink, ChainVerdict, NewEntry,
-    READ_LOG_LIMIT_MAX, SNAPSHOTS_KEPT, Snapshot, Store, StoreError, StoredEntry, legacy_batch_hash, verify_chain,
+    APPEND_BATCH_ENTRIES_MAX, Account, AccountKind, AccountSessions, AdminChange, CHAIN_GENESIS, ChainHead, ChainLink,
+    ChainVerdict, NewEntry, READ_LOG_LIMIT_MAX, SNAPSHOTS_KEPT, Snapshot, Store, StoreError, StoredEntry,
+    legacy_batch_hash, verify_chain,
 };
 
 use crate::Harness;
@@ -619,7 +620,103 @@ fn account(name: &str, kind: AccountKind, secret_hash: &str, locations: &[&str])
         locations: locations.iter().map(|code| (*code).to_owned()).collect(),
         created_ms: 1_700_000_000_000,
         email: Some(format!("{name}@shop.example")),
+        disabled_ms: None,
+        last_login_ms: None,
     }
+}
+
+fn change(at_ms: i64, action: &str, target: &str) -> AdminChange {
+    AdminChange {
+        at_ms,
+        actor: "root".to_owned(),
+        action: action.to_owned(),
+        target: target.to_owned(),
+        detail: format!("{action} at {at_ms}"),
+    }
+}
+
+pub fn accounts_are_listed_disabled_and_changed_with_their_record<H: Harness>() {
+    let Some((harness, mut store)) = start::<H>() else {
+        return;
+    };
+    let anna = account("anna", AccountKind::User, "$argon2id$anna", &["S01"]);
+    let bert = account("bert", AccountKind::User, "$argon2id$bert", &[]);
+    let feed = account("feed", AccountKind::Token, "ab12", &[]);
+    for (at_ms, added) in [(1, &feed), (2, &bert), (3, &anna)] {
+        store
+            .change_account(added, AccountSessions::Keep, &change(at_ms, "added", &added.name))
+            .unwrap();
+    }
+    let names: Vec<String> = store
+        .accounts()
+        .unwrap()
+        .into_iter()
+        .map(|account| account.name)
+        .collect();
+    assert_eq!(names, ["anna", "bert", "feed"], "by name");
+
+    store.start_session("a1", "anna", 5_000).unwrap();
+    store.start_session("b1", "bert", 6_000).unwrap();
+    assert_eq!(store.account("anna").unwrap().unwrap().last_login_ms, Some(5_000));
+    let disabled = Account {
+        disabled_ms: Some(7_000),
+        ..anna.clone()
+    };
+    store
+        .change_account(&disabled, AccountSessions::End, &change(7_000, "user disabled", "anna"))
+        .unwrap();
+    assert_eq!(store.session("a1").unwrap(), None, "a disabled person's sessions end");
+    assert!(store.session("b1").unwrap().is_some(), "nobody else's");
+    store
+        .change_account(&bert, AccountSessions::Keep, &change(8_000, "team changed", "bert"))
+        .unwrap();
+    assert!(store.session("b1").unwrap().is_some(), "kept when the change says so");
+    let revoked = Account {
+        disabled_ms: Some(9_000),
+        ..feed
+    };
+    store
+        .change_account(&revoked, AccountSessions::End, &change(9_000, "token revoked", "feed"))
+        .unwrap();
+    store
+        .record_admin_change(&change(10_000, "silence added", "count_variance"))
+        .unwrap();
+
+    drop(store);
+    let mut reopened = harness.open().expect("reopen the store");
+    let anna_now = reopened.account("anna").unwrap().unwrap();
+    assert!(anna_now.is_disabled());
+    assert_eq!(anna_now.last_login_ms, Some(5_000), "a change keeps the last login");
+    assert_eq!(
+        reopened.account_by_secret("ab12").unwrap().unwrap().disabled_ms,
+        Some(9_000),
+        "a revoked token is still found, disabled"
+    );
+    let newest: Vec<(i64, String)> = reopened
+        .admin_changes(3)
+        .unwrap()
+        .into_iter()
+        .map(|change| (change.at_ms, change.action))
+        .collect();
+    assert_eq!(
+        newest,
+        [
+            (10_000, "silence added".to_owned()),
+            (9_000, "token revoked".to_owned()),
+            (8_000, "team changed".to_owned())
+        ],
+        "newest first"
+    );
+    assert_eq!(reopened.admin_changes(100).unwrap().len(), 7);
+    assert_eq!(
+        reopened.admin_changes(100).unwrap()[6],
+        change(1, "added", "feed"),
+        "kept as recorded"
+    );
+    assert!(matches!(
+        reopened.admin_changes(READ_LOG_LIMIT_MAX + 1),
+        Err(StoreError::Invalid { .. })
+    ));
 }
 
 pub fn accounts_are_found_by_name_and_by_secret<H: Harness>() {

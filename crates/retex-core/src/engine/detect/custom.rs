@@ -288,6 +288,7 @@ pub fn custom_types(view: CustomView<'_>, event: &Event, cause: Cause) -> Vec<De
             touches,
             explanation: None,
             model_version: None,
+            facts: None,
         };
         detections.push(detection);
     }

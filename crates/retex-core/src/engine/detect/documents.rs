@@ -11,6 +11,7 @@ use rustc_hash::FxHashMap;
 use crate::codes::{DocumentNumber, Money, Qty, Timestamp};
 use crate::engine::detect::{Cause, Detection, Params, Verdict, clear};
 use crate::engine::documents::{OrderDoc, OrderStatus, PurchaseOrderDoc, ReturnDoc, TransferDoc};
+use crate::engine::facts::{DamagedLine, Facts, Lines, OrderedLine, ReturnBreach, ShortLine, TransferLineFacts};
 use crate::engine::incidents::Touch;
 use crate::engine::interner::Interner;
 use crate::engine::ledger::{Ledger, LocationId, SkuId};
@@ -48,7 +49,15 @@ pub fn transfer_overdue(
     let master = params.master;
     let impact = doc.shipped_value(|sku| master.unit_cost(sku));
     let positions = transfer_positions(doc);
-    Some(Detection::on_document(
+    let facts = Facts::TransferOverdue {
+        from: doc.from,
+        shipped_at,
+        expected: doc.expected,
+        due_at,
+        units: doc.shipped.iter().fold(Qty::ZERO, |sum, &(_, qty)| sum + qty),
+        lines: u32::try_from(doc.shipped.len()).unwrap_or(u32::MAX),
+    };
+    let detection = Detection::on_document(
         ExceptionType::TransferOverdue,
         Some(doc.to),
         transfer,
@@ -56,7 +65,8 @@ pub fn transfer_overdue(
         due_at.max(shipped_at),
         impact,
         seq,
-    ))
+    );
+    Some(detection.with_facts(facts))
 }
 
 /// The receipt of a transfer clears `transfer_overdue`.
@@ -76,17 +86,27 @@ pub fn transfer_mismatch(
         return None;
     }
     let mut impact = Money::ZERO;
-    let mut mismatched = false;
+    let mut mismatched = Vec::new();
     for line in doc.lines_by_sku() {
         // A SKU received but never shipped is a mismatch whatever its quantities.
         if line.received != line.shipped || line.damaged > Qty::ZERO || !line.was_shipped {
-            mismatched = true;
             let cost = params.master.unit_cost(line.sku);
             impact += (line.received - line.shipped).abs() * cost + line.damaged * cost;
+            mismatched.push(TransferLineFacts {
+                sku: line.sku,
+                shipped: line.shipped,
+                received: line.received,
+                damaged: line.damaged,
+                was_shipped: line.was_shipped,
+            });
         }
     }
-    mismatched.then(|| {
+    (!mismatched.is_empty()).then(|| {
         let positions = transfer_positions(doc);
+        let facts = Facts::TransferMismatch {
+            from: doc.from,
+            lines: Lines::of(mismatched),
+        };
         Detection::on_document(
             ExceptionType::TransferMismatch,
             Some(doc.to),
@@ -96,6 +116,7 @@ pub fn transfer_mismatch(
             impact,
             cause.seq,
         )
+        .with_facts(facts)
     })
 }
 
@@ -111,7 +132,12 @@ pub fn po_expected(
         return None;
     }
     let seq = doc.ordered_seq?;
-    Some(po_detection(params, ExceptionType::PoLate, doc, po, due_at, seq))
+    let facts = Facts::PoLate {
+        expected: due_at,
+        ordered: doc.lines.iter().fold(Qty::ZERO, |sum, line| sum + line.ordered),
+        received: doc.lines.iter().fold(Qty::ZERO, |sum, line| sum + line.received),
+    };
+    Some(po_detection(params, ExceptionType::PoLate, doc, po, due_at, seq).with_facts(facts))
 }
 
 /// `po_late` by a notice: a `po_update` moves `expected` more than `slip_hours` past the original.
@@ -120,8 +146,10 @@ pub fn po_slip(params: &Params<'_>, doc: &PurchaseOrderDoc, po: &DocumentNumber,
         return None;
     };
     let slip_ms = params.hours_ms(ExceptionType::PoLate, Param::SlipHours, Some(doc.location), None);
-    (expected.0 - original.0 > slip_ms)
-        .then(|| po_detection(params, ExceptionType::PoLate, doc, po, cause.at, cause.seq))
+    (expected.0 - original.0 > slip_ms).then(|| {
+        po_detection(params, ExceptionType::PoLate, doc, po, cause.at, cause.seq)
+            .with_facts(Facts::PoSlip { original, expected })
+    })
 }
 
 /// After a receipt: `damaged_receipt` per damaged line, `po_short` when a final receipt leaves a line under
@@ -138,8 +166,15 @@ pub fn receipt(
     for line in &receipt.lines {
         if line.damaged > Qty::ZERO {
             let sku = skus.get(line.sku.as_str()).expect("interned by the receipt");
-            let impact = line.damaged * params.master.unit_cost(sku);
-            verdicts.push(Verdict::Raise(Detection::on_document(
+            let unit_cost = params.master.unit_cost(sku);
+            let impact = line.damaged * unit_cost;
+            let damaged = DamagedLine {
+                sku,
+                received: line.qty,
+                damaged: line.damaged,
+                unit_cost,
+            };
+            let detection = Detection::on_document(
                 ExceptionType::DamagedReceipt,
                 Some(location),
                 &receipt.po,
@@ -147,7 +182,11 @@ pub fn receipt(
                 cause.at,
                 impact,
                 cause.seq,
-            )));
+            );
+            let facts = Facts::DamagedReceipt {
+                lines: Lines::of([damaged]),
+            };
+            verdicts.push(Verdict::Raise(detection.with_facts(facts)));
         }
     }
     let Some(doc) = doc else { return verdicts };
@@ -160,15 +199,34 @@ pub fn receipt(
         verdicts.push(clear(ExceptionType::PoShort, None, None, Some(&receipt.po), cause));
     } else if receipt.is_final {
         let short = po_detection(params, ExceptionType::PoShort, doc, &receipt.po, cause.at, cause.seq);
-        verdicts.push(Verdict::Raise(short));
+        let facts = Facts::PoShort {
+            lines: Lines::of(short_po_lines(params, doc, ExceptionType::PoShort)),
+        };
+        verdicts.push(Verdict::Raise(short.with_facts(facts)));
     }
     verdicts
 }
 
 /// Whether every line received (damaged included) at least the type's `received_share` of its order.
 fn po_fully_received(params: &Params<'_>, doc: &PurchaseOrderDoc, kind: ExceptionType) -> bool {
+    short_po_lines(params, doc, kind).next().is_none()
+}
+
+/// The lines that received (damaged included) less than the type's `received_share` of their order.
+fn short_po_lines<'d>(
+    params: &Params<'_>,
+    doc: &'d PurchaseOrderDoc,
+    kind: ExceptionType,
+) -> impl Iterator<Item = OrderedLine> + 'd {
     let share = params.get(kind, Param::ReceivedShare, Some(doc.location), None);
-    doc.lines.iter().all(|line| line.received.0 >= line.ordered.0 * share)
+    doc.lines
+        .iter()
+        .filter(move |line| line.received.0 < line.ordered.0 * share)
+        .map(|line| OrderedLine {
+            sku: line.sku,
+            ordered: line.ordered,
+            received: line.received,
+        })
 }
 
 pub(super) fn po_detection(
@@ -212,14 +270,20 @@ pub fn order_at_risk(
     if doc.status != OrderStatus::Open || order_at_risk_at(params, ship_by) != due_at {
         return None;
     }
-    Some(order_detection(
+    let facts = Facts::OrderAtRisk {
+        ship_by,
+        ordered: doc.lines.iter().fold(Qty::ZERO, |sum, line| sum + line.qty),
+        shipped: doc.lines.iter().fold(Qty::ZERO, |sum, line| sum + line.shipped),
+    };
+    let detection = order_detection(
         ExceptionType::OrderAtRisk,
         doc,
         doc.allocated_to,
         order,
         due_at.max(placed_at),
         seq,
-    ))
+    );
+    Some(detection.with_facts(facts))
 }
 
 /// `allocation_short`: the allocated location's available quantity (on hand less other reservations) is below
@@ -231,7 +295,7 @@ pub fn allocation_short(
     location: LocationId,
     cause: Cause,
 ) -> Option<Detection> {
-    let mut short = false;
+    let mut short: Vec<ShortLine> = Vec::new();
     for line in &doc.lines {
         let available = ledger
             .get(location, line.sku)
@@ -241,9 +305,15 @@ pub fn allocation_short(
             .iter()
             .filter(|other| other.sku == line.sku)
             .fold(Qty::ZERO, |sum, other| sum + other.open_qty());
-        short |= available < wanted;
+        if available < wanted && short.iter().all(|seen| seen.sku != line.sku) {
+            short.push(ShortLine {
+                sku: line.sku,
+                wanted,
+                available,
+            });
+        }
     }
-    short.then(|| {
+    (!short.is_empty()).then(|| {
         order_detection(
             ExceptionType::AllocationShort,
             doc,
@@ -252,11 +322,19 @@ pub fn allocation_short(
             cause.at,
             cause.seq,
         )
+        .with_facts(Facts::AllocationShort {
+            lines: Lines::of(short),
+        })
     })
 }
 
 /// `order_cancelled_stockout`: the order was cancelled for want of stock.
 pub fn cancelled_for_stockout(doc: &OrderDoc, order: &DocumentNumber, cause: Cause) -> Detection {
+    let open = doc.lines.iter().map(|line| (line.sku, line.open_qty()));
+    let facts = Facts::OrderCancelled {
+        lines: Lines::of(open.filter(|(_, qty)| qty.is_positive())),
+        value: doc.value(),
+    };
     order_detection(
         ExceptionType::OrderCancelledStockout,
         doc,
@@ -265,6 +343,7 @@ pub fn cancelled_for_stockout(doc: &OrderDoc, order: &DocumentNumber, cause: Cau
         cause.at,
         cause.seq,
     )
+    .with_facts(facts)
 }
 
 /// An order shipped in full or cancelled clears `order_at_risk` and `allocation_short`.
@@ -304,45 +383,8 @@ pub fn return_policy(
     cause: Cause,
 ) -> Option<Detection> {
     let order = doc.order.as_ref()?;
-    let (ordered_at, paid) = match (view.orders.get(order), view.receipts.get(order.as_str())) {
-        (Some(placed), _) if placed.placed_at.is_some() => {
-            let paid: Vec<(SkuId, Qty, Money)> = placed
-                .lines
-                .iter()
-                .map(|line| (line.sku, line.qty, line.qty * line.unit_price))
-                .collect();
-            (placed.placed_at.expect("matched"), paid)
-        }
-        (_, Some(sold)) => (sold.first_sold_at, sold.paid),
-        _ => (Timestamp(i64::MIN), Vec::new()),
-    };
-    let never_seen = ordered_at == Timestamp(i64::MIN);
-    let mut violated = never_seen;
-    for &(sku, qty, refund) in &doc.lines {
-        if never_seen {
-            break;
-        }
-        let return_days = view
-            .params
-            .master
-            .product(sku)
-            .map_or(crate::event::RETURN_DAYS_DEFAULT, |product| product.return_days);
-        let window_ms = i64::from(return_days) * Timestamp::MILLIS_PER_DAY;
-        violated |= cause.at.0 - ordered_at.0 > window_ms;
-        let (paid_qty, paid_money) = paid
-            .iter()
-            .filter(|(candidate, _, _)| *candidate == sku)
-            .fold((Qty::ZERO, Money::ZERO), |(q, m), &(_, qty, money)| {
-                (q + qty, m + money)
-            });
-        let unit_paid = if paid_qty.0.is_zero() {
-            Decimal::ZERO
-        } else {
-            paid_money.0 / paid_qty.0
-        };
-        violated |= refund.0 > qty.0 * unit_paid;
-    }
-    violated.then(|| {
+    let breaches = return_breaches(view, doc, order, cause.at);
+    (!breaches.is_empty()).then(|| {
         let positions: Vec<(LocationId, SkuId)> = doc.lines.iter().map(|&(sku, _, _)| (doc.location, sku)).collect();
         let mut detection = Detection::on_document(
             ExceptionType::ReturnPolicy,
@@ -354,8 +396,64 @@ pub fn return_policy(
             cause.seq,
         );
         detection.touches.push(Touch::Document(order.clone()));
-        detection
+        detection.with_facts(Facts::ReturnPolicy {
+            order: order.clone(),
+            breaches: Lines::of(breaches),
+        })
     })
+}
+
+/// What breaks the policy in a return requested at `at`: an order never seen, or per line a request past the
+/// product's window or a refund above what was paid for its units.
+fn return_breaches(view: &ReturnView<'_>, doc: &ReturnDoc, order: &DocumentNumber, at: Timestamp) -> Vec<ReturnBreach> {
+    let (ordered_at, paid) = match (view.orders.get(order), view.receipts.get(order.as_str())) {
+        (Some(placed), _) if placed.placed_at.is_some() => {
+            let paid: Vec<(SkuId, Qty, Money)> = placed
+                .lines
+                .iter()
+                .map(|line| (line.sku, line.qty, line.qty * line.unit_price))
+                .collect();
+            (placed.placed_at.expect("matched"), paid)
+        }
+        (_, Some(sold)) => (sold.first_sold_at, sold.paid),
+        _ => return vec![ReturnBreach::UnknownOrder],
+    };
+    let mut breaches = Vec::new();
+    for &(sku, qty, refund) in &doc.lines {
+        let return_days = view
+            .params
+            .master
+            .product(sku)
+            .map_or(crate::event::RETURN_DAYS_DEFAULT, |product| product.return_days);
+        let window_ms = i64::from(return_days) * Timestamp::MILLIS_PER_DAY;
+        if at.0 - ordered_at.0 > window_ms {
+            breaches.push(ReturnBreach::Late {
+                sku,
+                days_after: (at.0 - ordered_at.0) / Timestamp::MILLIS_PER_DAY,
+                window_days: return_days,
+            });
+        }
+        let (paid_qty, paid_money) = paid
+            .iter()
+            .filter(|(candidate, _, _)| *candidate == sku)
+            .fold((Qty::ZERO, Money::ZERO), |(q, m), &(_, qty, money)| {
+                (q + qty, m + money)
+            });
+        let unit_paid = if paid_qty.0.is_zero() {
+            Decimal::ZERO
+        } else {
+            paid_money.0 / paid_qty.0
+        };
+        if refund.0 > qty.0 * unit_paid {
+            breaches.push(ReturnBreach::OverRefund {
+                sku,
+                qty,
+                refund,
+                paid: Money(qty.0 * unit_paid),
+            });
+        }
+    }
+    breaches
 }
 
 /// When a received return's refund is overdue: `refund_hours` after it was received.
@@ -378,6 +476,11 @@ pub fn refund_overdue(
         return None;
     }
     let positions: Vec<(LocationId, SkuId)> = doc.lines.iter().map(|&(sku, _, _)| (doc.location, sku)).collect();
+    let facts = Facts::RefundOverdue {
+        received_at,
+        due_at,
+        refund: doc.refund_requested,
+    };
     let mut detection = Detection::on_document(
         ExceptionType::RefundOverdue,
         Some(doc.location),
@@ -386,7 +489,8 @@ pub fn refund_overdue(
         due_at.max(received_at),
         doc.refund_requested,
         seq,
-    );
+    )
+    .with_facts(facts);
     if let Some(order) = &doc.order {
         detection.touches.push(Touch::Document(order.clone()));
     }

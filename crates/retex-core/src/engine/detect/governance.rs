@@ -6,6 +6,7 @@ use rustc_hash::FxHashMap;
 
 use crate::codes::{Money, Timestamp};
 use crate::engine::detect::{Detection, Params, key_of};
+use crate::engine::facts::Facts;
 use crate::engine::insight::{Insight, RateTestParams, StoreWindow};
 use crate::engine::ledger::LocationId;
 use crate::engine::stats::{DayRing, StoreActivity, day_of};
@@ -68,13 +69,23 @@ pub fn abnormal_stores(view: &StoreRateView<'_>, model: &dyn Insight, due_at: Ti
     }
     let (window_days, params) = view.test_params();
     let (windows, ids) = view.windows(day_of(due_at) - 1, window_days);
+    let all_exceptions: u64 = windows.iter().map(|window| window.exceptions).sum();
+    let all_sale_lines: u64 = windows.iter().map(|window| window.sale_lines).sum();
     let mut detections = Vec::new();
     for code in model.abnormal_stores(&windows, params) {
         let Some(position) = windows.iter().position(|window| window.location == code) else {
             continue;
         };
         let location = ids[position];
-        let mut detection = Detection::at_position(kind, location, 0, due_at, Money::ZERO, seq);
+        let window = &windows[position];
+        let facts = Facts::StoreRate {
+            window_days: u32::try_from(window_days).unwrap_or(u32::MAX),
+            exceptions: window.exceptions,
+            sale_lines: window.sale_lines,
+            peer_exceptions: all_exceptions - window.exceptions,
+            peer_sale_lines: all_sale_lines - window.sale_lines,
+        };
+        let mut detection = Detection::at_position(kind, location, 0, due_at, Money::ZERO, seq).with_facts(facts);
         detection.key = key_of(kind, Some(location), None, None);
         detection.sku = None;
         detection.touches = Vec::new();

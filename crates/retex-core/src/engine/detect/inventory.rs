@@ -8,6 +8,7 @@ use rustc_hash::FxHashMap;
 use crate::codes::{DocumentNumber, Money, Qty, Timestamp};
 use crate::engine::detect::{Cause, Detection, Verdict, clear};
 use crate::engine::documents::PurchaseOrderDoc;
+use crate::engine::facts::Facts;
 use crate::engine::incidents::Touch;
 use crate::engine::ledger::{Ledger, LocationId, SkuId};
 use crate::engine::master::MasterData;
@@ -489,7 +490,16 @@ pub fn low_stock(
         let price = product.and_then(|product| product.price).unwrap_or(Money::ZERO);
         let shortfall = Decimal::from_f64(projection.expected_shortfall()).unwrap_or(Decimal::ZERO);
         let impact = Money((shortfall * price.0).round_dp(2));
-        let mut detection = Detection::at_position(kind, location, sku, cause.at, impact, cause.seq);
+        let facts = Facts::LowStock {
+            free: projection.free,
+            daily_demand: projection.demand.mean,
+            horizon_days: projection.horizon_days,
+            demand_quantile: projection
+                .demand
+                .quantile(projection.horizon_days, projection.stockout_z),
+            expected_shortfall: projection.expected_shortfall(),
+        };
+        let mut detection = Detection::at_position(kind, location, sku, cause.at, impact, cause.seq).with_facts(facts);
         // What master data feeds `low_stock`: the product's supplier and the supplier's lead time.
         detection.touches.push(Touch::SupplierOfSku(sku));
         if let Some(supplier) = product.and_then(|product| product.supplier.clone()) {

@@ -2,6 +2,7 @@
 
 use crate::codes::{DocumentNumber, Money, SupplierCode};
 use crate::engine::detect::{Cause, Detection, Verdict, key_of};
+use crate::engine::facts::{Facts, MissingField};
 use crate::engine::incidents::Touch;
 use crate::engine::ledger::SkuId;
 use crate::engine::master::MasterData;
@@ -11,20 +12,26 @@ use crate::rules::ExceptionType;
 pub fn product(master: &MasterData, sku: SkuId, cause: Cause) -> Option<Verdict> {
     let kind = ExceptionType::MasterData;
     let product = master.product(sku)?;
-    let defective = product.cost.is_none()
-        || product.uom.is_none()
-        || product.supplier.is_none()
-        || product
-            .category
-            .split('/')
-            .filter(|level| !level.trim().is_empty())
-            .count()
-            < 2;
+    let category_levels = product
+        .category
+        .split('/')
+        .filter(|level| !level.trim().is_empty())
+        .count();
+    let missing: Vec<MissingField> = [
+        (product.cost.is_none(), MissingField::Cost),
+        (product.uom.is_none(), MissingField::Uom),
+        (category_levels < 2, MissingField::Category),
+        (product.supplier.is_none(), MissingField::Supplier),
+    ]
+    .into_iter()
+    .filter_map(|(is_missing, field)| is_missing.then_some(field))
+    .collect();
     let key = key_of(kind, None, Some(sku), None);
-    if !defective {
+    if missing.is_empty() {
         return Some(Verdict::Clear { key, cause });
     }
-    let mut detection = Detection::at_position(kind, 0, sku, cause.at, Money::ZERO, cause.seq);
+    let mut detection = Detection::at_position(kind, 0, sku, cause.at, Money::ZERO, cause.seq)
+        .with_facts(Facts::MasterData { missing });
     detection.key = key;
     detection.location = None;
     // Of the fields it checks, only the supplier feeds another detector (`low_stock`, the PO types).
@@ -49,7 +56,10 @@ pub fn supplier(master: &MasterData, code: &SupplierCode, cause: Cause) -> Verdi
             cause,
         };
     }
-    let mut detection = Detection::on_document(kind, None, &reference, &[], cause.at, Money::ZERO, cause.seq);
+    let mut detection = Detection::on_document(kind, None, &reference, &[], cause.at, Money::ZERO, cause.seq)
+        .with_facts(Facts::MasterData {
+            missing: vec![MissingField::LeadTimeDays],
+        });
     detection.touches = vec![Touch::LeadTimeOf(code.clone())];
     Verdict::Raise(detection)
 }

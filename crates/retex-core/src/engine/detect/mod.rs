@@ -11,14 +11,18 @@
 //! - `inventory`: `phantom_stock` and `low_stock`, over a position's sales history and what is inbound.
 //! - `governance`: `store_exception_rate`, over each store's daily counts.
 //! - `shrink`: `shrink_anomaly`, over a store's closed day of shrink and the detector's score for it.
+//! - `counts`: `count_overdue`, over a store's positions of a scheduled category past their count.
+//! - `problems`: `recurring_problem`, over a location's resolutions with one root cause.
 //! - `custom`: the rules' custom types, over the event and the ledger and master data it names.
 
+pub mod counts;
 pub mod custom;
 pub mod documents;
 pub mod governance;
 pub mod inventory;
 pub mod master_data;
 pub mod pricing;
+pub mod problems;
 pub mod service;
 pub mod shrink;
 pub mod stock;
@@ -28,6 +32,7 @@ use rust_decimal::Decimal;
 
 use crate::codes::{DocumentNumber, Money, Timestamp};
 use crate::engine::exceptions::{ExceptionKey, TypeRef};
+use crate::engine::facts::Facts;
 use crate::engine::incidents::Touch;
 use crate::engine::interner::Interner;
 use crate::engine::ledger::{LocationId, SkuId};
@@ -64,6 +69,9 @@ pub struct Detection {
     pub explanation: Option<String>,
     /// The version of the model that decided, when a model did (`Insight::version`).
     pub model_version: Option<String>,
+    /// What a built-in detector saw, for the exception page's "What happened" (boxed: most verdicts clear, and
+    /// a verdict is as large as its largest variant).
+    pub facts: Option<Box<Facts>>,
 }
 
 impl Detection {
@@ -87,6 +95,7 @@ impl Detection {
             touches: vec![Touch::Position(location, sku)],
             explanation: None,
             model_version: None,
+            facts: None,
         }
     }
 
@@ -115,7 +124,14 @@ impl Detection {
             touches,
             explanation: None,
             model_version: None,
+            facts: None,
         }
+    }
+
+    /// The detection with what its detector saw.
+    pub fn with_facts(mut self, facts: Facts) -> Self {
+        self.facts = Some(Box::new(facts));
+        self
     }
 
     pub fn type_ref(&self) -> TypeRef {

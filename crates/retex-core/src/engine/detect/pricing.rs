@@ -5,6 +5,7 @@ use rustc_hash::FxHashMap;
 
 use crate::codes::{DocumentNumber, Money, Timestamp};
 use crate::engine::detect::{Cause, Detection, Params, key_of};
+use crate::engine::facts::{Facts, PriceSource};
 use crate::engine::incidents::Touch;
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::master::{MasterData, PriceScope, PromotionInfo};
@@ -33,7 +34,7 @@ pub fn price_mismatch(
     if !view.params.is_enabled(kind) {
         return None;
     }
-    let expected = active_price(view, sku, location, sale.channel, cause.at)?;
+    let (expected, source) = active_price(view, sku, location, sale.channel, cause.at)?;
     // Most lines are charged the active price: no arithmetic for them.
     if expected == sale.unit_price {
         return None;
@@ -42,19 +43,42 @@ pub fn price_mismatch(
     let difference = (expected - sale.unit_price).abs();
     (difference.0 > tolerance).then(|| {
         let impact = sale.qty * difference;
-        Detection::at_position(kind, location, sku, cause.at, impact, cause.seq)
+        let facts = Facts::PriceMismatch {
+            charged: sale.unit_price,
+            expected,
+            source: source.as_fact(),
+            qty: sale.qty,
+        };
+        Detection::at_position(kind, location, sku, cause.at, impact, cause.seq).with_facts(facts)
     })
 }
 
-/// The price a till should charge: a running promotion (most specific, then latest start), else the most
-/// specific `price`, else the product's price.
-fn active_price(
-    view: &PricingView<'_>,
+/// Where the active price comes from, borrowed: every till line asks, few mismatch.
+enum ActiveSource<'a> {
+    Promotion(&'a DocumentNumber),
+    PriceList,
+    ProductPrice,
+}
+
+impl ActiveSource<'_> {
+    fn as_fact(&self) -> PriceSource {
+        match self {
+            Self::Promotion(number) => PriceSource::Promotion((*number).clone()),
+            Self::PriceList => PriceSource::PriceList,
+            Self::ProductPrice => PriceSource::ProductPrice,
+        }
+    }
+}
+
+/// The price a till should charge, and where it comes from: a running promotion (most specific, then latest
+/// start), else the most specific `price`, else the product's price.
+fn active_price<'a>(
+    view: &PricingView<'a>,
     sku: SkuId,
     location: LocationId,
     channel: Channel,
     at: Timestamp,
-) -> Option<Money> {
+) -> Option<(Money, ActiveSource<'a>)> {
     let master = view.master;
     let mut best: Option<((u8, Timestamp, &DocumentNumber), Money)> = None;
     for number in view.promotions_by_sku.get(&sku).into_iter().flatten() {
@@ -69,8 +93,8 @@ fn active_price(
             }
         }
     }
-    if let Some((_, price)) = best {
-        return Some(price);
+    if let Some(((_, _, number), price)) = best {
+        return Some((price, ActiveSource::Promotion(number)));
     }
     let scopes = [
         (Some(location), Some(channel)),
@@ -81,10 +105,11 @@ fn active_price(
     let priced = view.priced_skus.get(sku as usize).copied().unwrap_or(false);
     for (location, channel) in scopes.into_iter().filter(|_| priced) {
         if let Some(entry) = master.prices.get(&PriceScope { sku, location, channel }) {
-            return Some(entry.price);
+            return Some((entry.price, ActiveSource::PriceList));
         }
     }
-    master.product(sku).and_then(|product| product.price)
+    let price = master.product(sku).and_then(|product| product.price)?;
+    Some((price, ActiveSource::ProductPrice))
 }
 
 /// `promotion_conflict`: two promotions on one SKU overlap in time and scope with different prices, or a
@@ -94,7 +119,7 @@ pub fn promotion_conflicts(view: &PricingView<'_>, number: &DocumentNumber, caus
     let promotions = &view.master.promotions;
     let this = &promotions[number];
     let (sku, scope_location) = (this.sku, this.location);
-    let mut conflicts: Vec<DocumentNumber> = Vec::new();
+    let mut conflicts: Vec<(DocumentNumber, Facts)> = Vec::new();
     for other_number in view.promotions_by_sku.get(&sku).into_iter().flatten() {
         if other_number == number {
             continue;
@@ -106,24 +131,31 @@ pub fn promotion_conflicts(view: &PricingView<'_>, number: &DocumentNumber, caus
             } else {
                 number
             };
-            conflicts.push(later.clone());
+            let facts = Facts::PromotionOverlap {
+                promotion: number.clone(),
+                price: this.price,
+                other: other_number.clone(),
+                other_price: other.price,
+            };
+            conflicts.push((later.clone(), facts));
         }
     }
-    let below_cost = view
-        .master
-        .product(sku)
-        .and_then(|product| product.cost)
-        .is_some_and(|cost| this.price < cost);
-    if below_cost {
-        conflicts.push(number.clone());
+    let cost = view.master.product(sku).and_then(|product| product.cost);
+    if let Some(cost) = cost.filter(|cost| this.price < *cost) {
+        let facts = Facts::PromotionBelowCost {
+            promotion: number.clone(),
+            price: this.price,
+            cost,
+        };
+        conflicts.push((number.clone(), facts));
     }
     let mut detections = Vec::with_capacity(conflicts.len());
-    for later in conflicts {
+    for (later, facts) in conflicts {
         let mut detection = Detection::on_document(kind, scope_location, &later, &[], cause.at, Money::ZERO, cause.seq);
         detection.key = key_of(kind, None, Some(sku), None);
         detection.sku = Some(sku);
         detection.touches.push(Touch::Document(number.clone()));
-        detections.push(detection);
+        detections.push(detection.with_facts(facts));
     }
     detections
 }

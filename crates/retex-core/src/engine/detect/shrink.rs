@@ -4,7 +4,11 @@
 
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::codes::Timestamp;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::FromPrimitive;
+
+use crate::codes::{Money, Timestamp};
+use crate::display;
 use crate::engine::detect::{Detection, Params, key_of};
 use crate::engine::ledger::LocationId;
 use crate::engine::shrink_series::ClosedDay;
@@ -37,21 +41,23 @@ pub fn shrink_anomaly(
     detection.key = key_of(kind, Some(location), None, None);
     detection.sku = None;
     detection.touches = Vec::new();
-    detection.explanation = Some(explain(day, recent, threshold.to_f64().unwrap_or(1.0)));
+    let currency = params.rules.currency.as_str();
+    detection.explanation = Some(explain(day, recent, threshold.to_f64().unwrap_or(1.0), currency));
     Some(detection)
 }
 
-/// "shrink at cost 1234.50 in the day (7 losses: counts below the books and write-offs); the 28 days before:
-/// median 0.00, highest 85.20; anomaly score 0.97 (threshold 0.50)".
-fn explain(day: &ClosedDay, recent: &[f64], threshold: f64) -> String {
+/// "shrink at cost 1,234.50 EUR in the day (7 losses: counts below the books and write-offs); the 28 days
+/// before: median 0.00, highest 85.20; anomaly score 0.97 (threshold 0.50)".
+fn explain(day: &ClosedDay, recent: &[f64], threshold: f64, currency: &str) -> String {
     let mut sorted = recent.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let median = sorted.get(sorted.len() / 2).copied().unwrap_or(0.0);
-    let highest = sorted.last().copied().unwrap_or(0.0);
+    let amount = |value: f64| display::amount_only(Money(Decimal::from_f64(value).unwrap_or_default()));
+    let median = amount(sorted.get(sorted.len() / 2).copied().unwrap_or(0.0));
+    let highest = amount(sorted.last().copied().unwrap_or(0.0));
     format!(
-        "shrink at cost {:.2} in the day ({} losses: counts below the books and write-offs); the {} days before: \
-         median {median:.2}, highest {highest:.2}; anomaly score {:.2} (threshold {threshold:.2})",
-        day.amount.0.round_dp(2),
+        "shrink at cost {} in the day ({} losses: counts below the books and write-offs); the {} days before: \
+         median {median}, highest {highest}; anomaly score {:.2} (threshold {threshold:.2})",
+        display::money(day.amount, currency),
         day.losses,
         recent.len(),
         day.score,
@@ -61,7 +67,6 @@ fn explain(day: &ClosedDay, recent: &[f64], threshold: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codes::Money;
 
     #[test]
     fn the_explanation_states_the_day_against_its_usual_range() {
@@ -71,8 +76,8 @@ mod tests {
             score: 0.97,
         };
         assert_eq!(
-            explain(&day, &[0.0, 85.2, 0.0, 12.0, 0.0], 0.5),
-            "shrink at cost 1234.50 in the day (7 losses: counts below the books and write-offs); the 5 days before: \
+            explain(&day, &[0.0, 85.2, 0.0, 12.0, 0.0], 0.5, "EUR"),
+            "shrink at cost 1,234.50 EUR in the day (7 losses: counts below the books and write-offs); the 5 days before: \
              median 0.00, highest 85.20; anomaly score 0.97 (threshold 0.50)"
         );
     }
