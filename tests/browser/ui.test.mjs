@@ -1,12 +1,14 @@
 // The web UI in headless Chromium: a lead logs in, works an exception from the queue to resolution (what
 // happened, evidence, refusals shown as errors, the four-eyes approval of a second lead), filters, sorts and
-// bulk-assigns the queue, and reads the dashboard's charts; a store user counts on the mobile store page and
-// cannot open another store's exception; an admin adds and disables a person and checks a broken rules file.
+// bulk-assigns the queue, resolves a whole incident with one root cause, and reads the dashboard's charts; a store
+// user counts on the mobile store page and cannot open another store's exception; an admin adds and disables a
+// person and checks a broken rules file.
 //
-// Runs the real `retex` binary (RETEX_BIN) on a temporary SQLite file with the server tests' world and a third
-// store's exceptions (queue.ndjson), and Debian's Chromium (CHROMIUM, default /usr/bin/chromium) through
-// playwright-core. With RETEX_SCREENSHOTS set, the queue, an exception page and the admin page are saved there at
-// phone and desk widths, for review.
+// Runs the real `retex` binary (RETEX_BIN) on a temporary SQLite file with the server tests' world, a third
+// store's exceptions (queue.ndjson) and a fourth store's incident (incidents.ndjson), and Debian's Chromium
+// (CHROMIUM, default /usr/bin/chromium) through playwright-core. With RETEX_SCREENSHOTS set, the queue, an
+// exception page, the incident list and an incident's page, and the admin page are saved there at phone and desk
+// widths, for review.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +22,7 @@ import { chromium } from 'playwright-core';
 const here = dirname(fileURLToPath(import.meta.url));
 const world = join(here, '..', '..', 'crates', 'retex-server', 'tests', 'data', 'world.ndjson');
 const thirdStore = join(here, 'queue.ndjson');
+const fourthStore = join(here, 'incidents.ndjson');
 const screenshots = process.env.RETEX_SCREENSHOTS;
 const rules = join(here, 'rules.toml');
 const bin = process.env.RETEX_BIN;
@@ -39,7 +42,7 @@ before(async () => {
   assert.ok(bin, 'set RETEX_BIN to the retex binary');
   dir = mkdtempSync(join(tmpdir(), 'retex-browser-'));
   const db = join(dir, 'retex.db');
-  retex(['ingest', '--db', db, '--rules', rules, world, thirdStore]);
+  retex(['ingest', '--db', db, '--rules', rules, world, thirdStore, fourthStore]);
   retex(['user', 'add', '--db', db, 'lead', '--role', 'operations_lead'], password + '\n');
   retex(['user', 'add', '--db', db, 'olga', '--role', 'operations_lead'], password + '\n');
   retex(['user', 'add', '--db', db, 'ada', '--role', 'admin'], password + '\n');
@@ -85,6 +88,17 @@ async function logIn(name) {
   await page.click('button[type=submit]');
   await page.waitForURL(`${base}/queue`);
   return page;
+}
+
+// Checks the page never scrolls sideways at desk or phone width, and saves it at both (saveScreenshots).
+async function fitsAndSaved(page, name) {
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${name} scrolls sideways at ${width} px by ${overflow} px`);
+  }
+  await saveScreenshots(page, name);
+  await page.setViewportSize({ width: 1280, height: 900 });
 }
 
 test('a lead works an exception from the queue to resolution', async () => {
@@ -207,13 +221,48 @@ test('a lead filters the queue, sorts it by a column and assigns the selected ro
   await page.waitForURL(/notice=/);
   assert.match(await page.textContent('.notice'), /^0 acknowledged; #\d+ refused: already acknowledged by lead at /);
 
-  if (screenshots) mkdirSync(screenshots, { recursive: true });
-  for (const width of [1280, 390]) {
-    await page.setViewportSize({ width, height: 900 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 0, `the queue scrolls sideways at ${width} px by ${overflow} px`);
-    if (screenshots) await page.screenshot({ path: join(screenshots, `queue-${width}.png`), fullPage: true });
-  }
+  await fitsAndSaved(page, 'queue');
+  await page.close();
+});
+
+test('an ops lead resolves an incident with one root cause', async () => {
+  const page = await logIn('lead');
+  await page.click('nav >> text=Incidents');
+  await page.waitForURL(`${base}/incidents`);
+  const row = page.locator('table.incidents tbody tr', { hasText: 'S4 · T4' });
+  assert.match(await row.locator('td.root').textContent(), /transfer_overdue\s+S4 · T4/);
+  assert.match(await row.locator('td.opened').textContent(), /^2026-11-02 \d\d:\d\d Europe\/Berlin$/, 'in S4\'s time');
+  assert.equal((await row.locator('td.count').textContent()).trim(), '3 exceptions');
+  assert.equal((await row.locator('td.status').textContent()).trim(), '3 open');
+  await fitsAndSaved(page, 'incidents');
+
+  await row.locator('td.id a').click();
+  await page.waitForURL(/\/incidents\/\d+$/);
+  const incident = page.url();
+  assert.match(await page.textContent('#members'), /^3 exceptions, 3 open$/);
+  const members = page.locator('table.members tbody tr');
+  assert.equal(await members.count(), 3);
+  await fitsAndSaved(page, 'incident');
+
+  await page.selectOption('#resolve-all select[name=root_cause]', 'transfer_discipline');
+  await page.selectOption('#resolve-all select[name=resolution]', 'corrected');
+  await page.fill('#resolve-all input[name=note]', 'the truck came a day late; shelf recounted');
+  await page.click('#resolve-all button[type=submit]');
+  await page.waitForURL(/notice=/);
+  assert.equal((await page.textContent('.notice')).trim(), '3 resolved');
+  assert.match(await page.textContent('#members'), /^3 exceptions, all closed$/);
+  const statuses = (await members.locator('td.status').allTextContents()).map((text) => text.trim());
+  assert.deepEqual(statuses, ['resolved', 'resolved', 'resolved']);
+
+  // Each exception keeps its own resolution, and its page shows the incident in a line.
+  await members.nth(1).locator('td.id a').click();
+  await page.waitForURL(/\/exceptions\/\d+$/);
+  assert.equal((await page.textContent('#root-cause')).trim(), 'transfer_discipline');
+  assert.match(await page.textContent('#incident'), /^Part of incident #\d+ \(root cause transfer_overdue at S4 · T4, 3 exceptions, 0 open\)\.$/);
+  await page.click('#incident a');
+  assert.equal(page.url(), incident);
+  await page.goto(`${base}/incidents`);
+  assert.equal(await page.locator('table.incidents tbody tr', { hasText: 'S4 · T4' }).count(), 0, 'no longer open');
   await page.close();
 });
 

@@ -1,9 +1,9 @@
 //! Commands: what people do to exceptions (acknowledge, assign, comment, change status, snooze, attach
-//! evidence, request and decide approvals, resolve, dismiss, reopen), logged like events so that the workflow is
-//! replayable and auditable.
+//! evidence, request and decide approvals, resolve, dismiss, reopen) and to incidents (merge, split), logged like
+//! events so that the workflow is replayable and auditable.
 //!
-//! A command names its actor, its time and the exception it acts on; `(source, id)` is its idempotency key as
-//! for events. The engine checks it against the exception's state with [`crate::engine::Engine::check_command`],
+//! A command names its actor, its time and the exception (or incident) it acts on; `(source, id)` is its
+//! idempotency key as for events. The engine checks it against the exception's state with [`crate::engine::Engine::check_command`],
 //! which the shell also calls first so that a person gets a clear refusal instead of a silent no-op.
 
 use chrono::{DateTime, FixedOffset};
@@ -220,6 +220,60 @@ crate::wire_names! {
     }
 }
 
+/// The log's `kind` for incident commands.
+pub const INCIDENT_COMMAND_KIND: &str = "incident_command";
+
+/// One logged command on an incident: a person says which exceptions share a cause, where correlation did not.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IncidentCommand {
+    /// Unique within `source`.
+    pub id: String,
+    pub source: String,
+    pub at: DateTime<FixedOffset>,
+    pub actor: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// The incident's id.
+    pub incident: u64,
+    #[serde(flatten)]
+    pub action: IncidentAction,
+}
+
+/// What an incident command does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum IncidentAction {
+    /// Fold another incident into this one: its exceptions join this one, which keeps the root that comes first
+    /// in the causal order, and the other is left empty, pointing here.
+    Merge {
+        /// The incident folded in.
+        #[schemars(range(min = 1))]
+        from: u64,
+    },
+    /// Take these exceptions out of this incident into a new one; each side's root is its member first in the
+    /// causal order.
+    Split {
+        #[schemars(length(min = 1))]
+        exceptions: Vec<u64>,
+    },
+}
+
+impl IncidentAction {
+    /// The wire name of what it does (its `action` tag).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Merge { .. } => "merge",
+            Self::Split { .. } => "split",
+        }
+    }
+}
+
+/// The log id of an incident command sent with the caller's idempotency key, as [`keyed_command_id`] for an
+/// exception's; the `incident:` prefix keeps it apart from those.
+pub fn keyed_incident_command_id(actor: &str, incident: u64, key: &str) -> String {
+    format!("incident:{}", keyed_command_id(actor, incident, key))
+}
+
 /// The log's `kind` for silences.
 pub const SILENCE_KIND: &str = "silence";
 
@@ -259,7 +313,7 @@ mod tests {
 
     /// Serde's `action` tag follows the variants' names by its own case rule: it must say what `ActionKind` says.
     #[test]
-    fn the_action_tag_is_the_kind_name() {
+    fn the_action_tag_is_the_kind_name_and_a_command_reads_back_as_logged() {
         let at = DateTime::parse_from_rfc3339("2026-11-02T10:00:00Z").unwrap();
         let text = String::from("x");
         let every_action = [
@@ -308,6 +362,29 @@ mod tests {
         for action in &every_action {
             let json = serde_json::to_value(action).unwrap();
             assert_eq!(json["action"], action.name(), "{json}");
+        }
+        for action in [
+            IncidentAction::Merge { from: 2 },
+            IncidentAction::Split { exceptions: vec![3] },
+        ] {
+            let json = serde_json::to_value(&action).unwrap();
+            assert_eq!(json["action"], action.name(), "{json}");
+            // As the log keeps it: the action's fields beside the command's.
+            let command = IncidentCommand {
+                id: text.clone(),
+                source: text.clone(),
+                at,
+                actor: text.clone(),
+                role: None,
+                incident: 1,
+                action,
+            };
+            let logged = serde_json::to_string(&command).unwrap();
+            assert_eq!(
+                serde_json::from_str::<IncidentCommand>(&logged).unwrap(),
+                command,
+                "{logged}"
+            );
         }
     }
 }

@@ -11,9 +11,10 @@
 //!    Prometheus exposition.
 //! 2. `scope.rs`: what a principal may see and do (read, act, locations), for exceptions, incidents and stores.
 //!    `params.rs`: reading query strings and forms (an empty value is absent; a bad one is a 400 naming it).
-//! 3. `state.rs`: [`AppState`] and the operations both the API and the UI perform (ingest, act, evidence,
-//!    shop-floor events).
-//! 4. `extract.rs`: who is asking (a token or a session cookie). `dispatch.rs`: the outbox dispatcher.
+//! 3. `state.rs`: [`AppState`] and the operations both the API and the UI perform (ingest, act, merge or split an
+//!    incident, evidence, shop-floor events).
+//! 4. `extract.rs`: who is asking (a token or a session cookie). `bulk.rs`: one command on many exceptions (the
+//!    queue's selected rows, an incident's members), each logged on its own. `dispatch.rs`: the outbox dispatcher.
 //!    `import.rs`: a CSV file of master data or counts, for the API and the admin's upload. `nats.rs`: events
 //!    from a NATS JetStream stream, and publishing to one. `odoo_sync.rs`: pulls from Odoo on a schedule.
 //!    `outbound.rs`: approved drafts to a webhook or NATS, exception changes to NATS. `tls.rs`: serving HTTPS.
@@ -25,6 +26,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod bulk;
 pub mod dispatch;
 pub mod error;
 pub mod extract;

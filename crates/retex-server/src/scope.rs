@@ -78,11 +78,16 @@ pub fn visible_incidents<'a>(
 }
 
 /// The incident as the principal may see it (its members at the principal's locations, the others counted as
-/// elsewhere): 404 when there is none, 403 when none of its exceptions is at the principal's locations.
+/// elsewhere): 404 when there is none, 403 when none of its exceptions is at the principal's locations. One merged
+/// into another has no members: it is shown to those who may see the incident that holds them now.
 pub fn visible_incident<'a>(engine: &'a Engine, principal: &Principal, id: u64) -> Outcome<IncidentView<'a>> {
     let incident = engine
         .incident_as_seen(id, sees(engine, principal))
         .ok_or_else(|| Failure::not_found(format!("no incident {id}")))?;
+    if incident.merged_into.is_some() {
+        visible_incident(engine, principal, engine.incident_now(id))?;
+        return Ok(incident);
+    }
     if incident.exceptions.is_empty() {
         return Err(Failure::forbidden(format!(
             "incident {id} has no exception at the locations {} may see",
@@ -90,6 +95,22 @@ pub fn visible_incident<'a>(engine: &'a Engine, principal: &Principal, id: u64) 
         )));
     }
     Ok(incident)
+}
+
+/// Refuses an incident that does not exist (404) or that has an exception the principal may not see (403):
+/// reshaping an incident moves all of it.
+pub fn require_whole_incident(engine: &Engine, principal: &Principal, id: u64) -> Outcome<()> {
+    let incident = engine
+        .incident_as_seen(id, sees(engine, principal))
+        .ok_or_else(|| Failure::not_found(format!("no incident {id}")))?;
+    if incident.elsewhere > 0 {
+        return Err(Failure::forbidden(format!(
+            "incident {id} has exceptions at locations {} may not see: only someone who sees them all may merge \
+             or split it",
+            principal.name
+        )));
+    }
+    Ok(())
 }
 
 /// Whether the principal may see an exception, by its location.

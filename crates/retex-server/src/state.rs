@@ -1,6 +1,6 @@
 //! The server's shared state and the operations both the API and the web UI perform: ingest events, run a
-//! workflow command, record a receipt or a count from the shop floor. Each checks who asks before it touches the
-//! log, and each goes through the log, so a restart replays it like everything else.
+//! workflow command, merge or split an incident, record a receipt or a count from the shop floor. Each checks who
+//! asks before it touches the log, and each goes through the log, so a restart replays it like everything else.
 //!
 //! The engine lives in this process behind a read-write lock: requests that read run side by side, appends (one
 //! writer, by design) take turns. Work on it runs on tokio's blocking pool so a long batch never stalls the
@@ -12,8 +12,10 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use axum::body::Bytes;
 use chrono::{DateTime, FixedOffset, Utc};
 use retex_core::codes::Timestamp;
-use retex_core::command::{Action, Command, Silence, keyed_command_id};
-use retex_core::engine::Engine;
+use retex_core::command::{
+    Action, Command, IncidentAction, IncidentCommand, Silence, keyed_command_id, keyed_incident_command_id,
+};
+use retex_core::engine::{Engine, Refusal};
 use retex_core::event::Event;
 use retex_core::receive::{FutureEvents, line_text, parse_received_event};
 use retex_core::wire::parse_event;
@@ -27,7 +29,7 @@ use crate::auth::{
 };
 use crate::error::{Failure, FailureKind, Outcome};
 use crate::metrics::Metrics;
-use crate::scope::{require_act, require_location, visible_exception};
+use crate::scope::{require_act, require_location, require_whole_incident, visible_exception};
 
 /// Where "now" comes from for commands and KPIs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -406,6 +408,47 @@ impl AppState {
         .await
     }
 
+    /// Checks and logs a person's merge or split of an incident. Both change incidents at every location they
+    /// reach, so the person must see every exception of the incidents involved.
+    pub async fn reshape_incident(
+        self: &Arc<Self>,
+        principal: &Principal,
+        incident: u64,
+        action: IncidentAction,
+        key: Option<String>,
+    ) -> Outcome<bool> {
+        require_act(principal)?;
+        let principal = principal.clone();
+        let state = Arc::clone(self);
+        self.write(move |live| {
+            require_whole_incident(live.engine(), &principal, incident)?;
+            if let IncidentAction::Merge { from } = action {
+                require_whole_incident(live.engine(), &principal, from)?;
+            }
+            let at = state.now_datetime(live.engine());
+            let command = IncidentCommand {
+                id: match key {
+                    Some(key) => keyed_incident_command_id(&principal.name, incident, &key),
+                    None => generated_key(&principal.name, at, action.name()),
+                },
+                source: UI_SOURCE.to_owned(),
+                at,
+                actor: principal.name.clone(),
+                role: Some(principal.role.name().to_owned()),
+                incident,
+                action,
+            };
+            let prior = live.prior_incident_command(&command)?;
+            if !is_new(prior, command.action.name(), || {
+                live.engine().check_incident_command(&command)
+            })? {
+                return Ok(false);
+            }
+            Ok(live.append_incident_command(&command)?)
+        })
+        .await
+    }
+
     /// Checks and logs a command the server itself issues (the outbox dispatcher's delivery reports), made
     /// by `action` from the time it is logged at.
     pub async fn system_command(
@@ -526,8 +569,18 @@ pub struct SilenceRequest {
 /// Checks a command against the engine (a refusal is a 409 that says why) and logs it; false when its
 /// idempotency key was logged before.
 fn log_command(live: &mut LiveEngine, command: &Command) -> Outcome<bool> {
-    // A retry of a logged command is harmless, even when the command would no longer fit.
-    match live.prior_command(command)? {
+    let prior = live.prior_command(command)?;
+    if !is_new(prior, command.action.name(), || live.engine().check_command(command))? {
+        return Ok(false);
+    }
+    Ok(live.append_command(command)?)
+}
+
+/// Whether a person's command is to be logged: not when its idempotency key was (a retry is harmless, even when
+/// the command would no longer fit); refused when the key was used for another command, or when `check` refuses
+/// it (named by its action, `merge refused: ...`).
+fn is_new(prior: PriorCommand, action: &str, check: impl FnOnce() -> Result<(), Refusal>) -> Outcome<bool> {
+    match prior {
         PriorCommand::None => {}
         PriorCommand::Same => return Ok(false),
         PriorCommand::Other { seq } => {
@@ -537,11 +590,8 @@ fn log_command(live: &mut LiveEngine, command: &Command) -> Outcome<bool> {
             ));
         }
     }
-    if let Err(refusal) = live.engine().check_command(command) {
-        return Err(refusal.about(format_args!("{} refused", command.action.name())).into());
-    }
-    let appended = live.append_command(command)?;
-    Ok(appended)
+    check().map_err(|refusal| refusal.about(format_args!("{action} refused")))?;
+    Ok(true)
 }
 
 /// An idempotency key for a command sent without one: who, when (to the microsecond), what.

@@ -10,7 +10,7 @@
 //! threads, appending the next batch while the engine applies the last one.
 
 use retex_core::codes::Timestamp;
-use retex_core::command::{COMMAND_KIND, Command, SILENCE_KIND, Silence};
+use retex_core::command::{COMMAND_KIND, Command, INCIDENT_COMMAND_KIND, IncidentCommand, SILENCE_KIND, Silence};
 use retex_core::engine::{Engine, EngineConfig, Input, SNAPSHOT_FORMAT_VERSION};
 use retex_core::event::Event;
 use retex_core::import::ImportedRow;
@@ -246,25 +246,38 @@ impl LiveEngine {
     pub fn append_command(&mut self, command: &Command) -> Result<bool, StoreError> {
         let body = serde_json::to_string(command).expect("a command always serializes");
         let at_ms = command.at.timestamp_millis();
-        self.append_one(NewEntry {
-            source: &command.source,
-            event_id: &command.id,
-            kind: COMMAND_KIND,
-            at_ms,
-            body: &body,
-        })
+        self.append_person_entry(COMMAND_KIND, &command.source, &command.id, at_ms, &body)
+    }
+
+    /// Logs and applies a person's command on an incident; false when its idempotency key was already logged.
+    pub fn append_incident_command(&mut self, command: &IncidentCommand) -> Result<bool, StoreError> {
+        let body = serde_json::to_string(command).expect("an incident command always serializes");
+        let at_ms = command.at.timestamp_millis();
+        self.append_person_entry(INCIDENT_COMMAND_KIND, &command.source, &command.id, at_ms, &body)
     }
 
     /// Logs and applies a silence; false when its idempotency key was already logged.
     pub fn append_silence(&mut self, silence: &Silence) -> Result<bool, StoreError> {
         let body = serde_json::to_string(silence).expect("a silence always serializes");
         let at_ms = silence.at.timestamp_millis();
+        self.append_person_entry(SILENCE_KIND, &silence.source, &silence.id, at_ms, &body)
+    }
+
+    /// Logs and applies what a person did, under its idempotency key `(source, id)`.
+    fn append_person_entry(
+        &mut self,
+        kind: &str,
+        source: &str,
+        id: &str,
+        at_ms: i64,
+        body: &str,
+    ) -> Result<bool, StoreError> {
         self.append_one(NewEntry {
-            source: &silence.source,
-            event_id: &silence.id,
-            kind: SILENCE_KIND,
+            source,
+            event_id: id,
+            kind,
             at_ms,
-            body: &body,
+            body,
         })
     }
 
@@ -283,11 +296,26 @@ impl LiveEngine {
 
     /// What the log already holds under a command's idempotency key.
     pub fn prior_command(&self, command: &Command) -> Result<PriorCommand, StoreError> {
-        let Some(logged) = self.store_shared().find_entry(&command.source, &command.id)? else {
+        self.prior_entry(&command.source, &command.id, |body| {
+            serde_json::from_str::<Command>(body).is_ok_and(|logged| logged.action == command.action)
+        })
+    }
+
+    /// What the log already holds under an incident command's idempotency key.
+    pub fn prior_incident_command(&self, command: &IncidentCommand) -> Result<PriorCommand, StoreError> {
+        self.prior_entry(&command.source, &command.id, |body| {
+            serde_json::from_str::<IncidentCommand>(body)
+                .is_ok_and(|logged| (logged.incident, &logged.action) == (command.incident, &command.action))
+        })
+    }
+
+    /// What the log holds under `(source, id)`: nothing, the same thing (`same` reads the logged body), or
+    /// something else.
+    fn prior_entry(&self, source: &str, id: &str, same: impl Fn(&str) -> bool) -> Result<PriorCommand, StoreError> {
+        let Some(logged) = self.store_shared().find_entry(source, id)? else {
             return Ok(PriorCommand::None);
         };
-        let same = serde_json::from_str::<Command>(&logged.body).is_ok_and(|logged| logged.action == command.action);
-        Ok(if same {
+        Ok(if same(&logged.body) {
             PriorCommand::Same
         } else {
             PriorCommand::Other { seq: logged.seq }
@@ -433,6 +461,11 @@ pub fn decode_entry(entry: &StoredEntry) -> Result<Input, StoreError> {
     if entry.kind == COMMAND_KIND {
         let command = serde_json::from_str(&entry.body).map_err(|error| corrupt(format!("command: {error}")))?;
         return Ok(Input::Command(command));
+    }
+    if entry.kind == INCIDENT_COMMAND_KIND {
+        let command =
+            serde_json::from_str(&entry.body).map_err(|error| corrupt(format!("incident command: {error}")))?;
+        return Ok(Input::IncidentCommand(command));
     }
     if entry.kind == SILENCE_KIND {
         let silence = serde_json::from_str(&entry.body).map_err(|error| corrupt(format!("silence: {error}")))?;

@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::codes::Timestamp;
-use crate::command::{Command, Silence};
+use crate::command::{Command, IncidentCommand, Silence};
 use crate::engine::calendar::{BusinessHours, CalendarMemo};
 use crate::engine::deadlines::DeadlineQueue;
 use crate::engine::detect;
@@ -33,6 +33,8 @@ pub enum Input {
     Tick(Timestamp),
     /// A person's action on an exception.
     Command(Command),
+    /// A person merging or splitting an incident.
+    IncidentCommand(IncidentCommand),
     /// A person mutes new exceptions of a type for a while.
     Silence(Silence),
 }
@@ -43,6 +45,7 @@ impl Input {
             Self::Event(event) => Timestamp::from_datetime(&event.at),
             Self::Tick(at) => *at,
             Self::Command(command) => Timestamp::from_datetime(&command.at),
+            Self::IncidentCommand(command) => Timestamp::from_datetime(&command.at),
             Self::Silence(silence) => Timestamp::from_datetime(&silence.at),
         }
     }
@@ -54,7 +57,8 @@ pub enum Output {
     ExceptionOpened(u64),
     ExceptionRecurred(u64),
     ExceptionResolved(u64),
-    /// A command changed it (acknowledged, assigned, commented, status, resolved, dismissed, reopened).
+    /// A command changed it (acknowledged, assigned, commented, status, resolved, dismissed, reopened, moved to
+    /// another incident).
     ExceptionChanged(u64),
 }
 

@@ -1,5 +1,5 @@
 //! Incidents: exceptions that share a cause, linked into one with its probable root cause (exceptions.md,
-//! "Correlation", version 2).
+//! "Correlation", version 2), and reshaped by people who know better (merge, split).
 //!
 //! When an exception opens it joins the incident of a related exception that opened within the previous 7 days
 //! and comes before it in the causal order (`ExceptionType::root_cause_rank`); among several, the incident whose
@@ -7,14 +7,22 @@
 //! for a `master_data` exception, a missing field that feeds the later detector: a product's missing supplier
 //! and a supplier's missing lead time feed `low_stock` and the PO types. An incident does not chain: an
 //! exception joins only through its own relation to a member before it, never later than 7 days after the
-//! incident's root opened, and incidents never merge. So the root cause is the exception that opened the
-//! incident, and a type outside the causal order neither joins nor is joined.
+//! incident's root opened, and correlation never merges incidents. So the root cause is the exception that opened
+//! the incident, and a type outside the causal order neither joins nor is joined.
+//!
+//! People may merge one incident into another or split members off into a new one. Either way an exception stays
+//! in exactly one incident, each incident's root is its member first in the causal order (then the earliest to
+//! open, then the lowest id), and a merged incident keeps no members. Later exceptions join by the same rule,
+//! through the incident their related member is in now.
+
+use std::collections::BTreeSet;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::codes::{DocumentNumber, SupplierCode, Timestamp};
 use crate::engine::ledger::{LocationId, SkuId};
+use crate::engine::refusal::Refusal;
 use crate::engine::sorted_map;
 
 /// An exception joins an incident whose member opened at most this long before it, and whose root opened at
@@ -45,14 +53,59 @@ impl Touch {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Incident {
     pub id: u64,
-    /// Exception ids, in order of joining; the first is the root.
+    /// Exception ids, ascending (the order they opened); empty once merged into another incident, never otherwise.
     pub members: Vec<u64>,
-    /// The probable root cause: the exception that opened the incident, first in the causal order.
+    /// The probable root cause: the member first in the causal order (for one that correlation alone made, the
+    /// exception that opened it).
     pub root_cause: u64,
     /// When the root opened.
     pub opened_at: Timestamp,
     /// The root's place in the causal order.
     root_rank: u8,
+    /// The incident its members were merged into; it has none from then on.
+    pub merged_into: Option<u64>,
+    /// What people did to it, oldest first.
+    pub changes: Vec<IncidentChange>,
+}
+
+/// One merge or split, as the incidents it touched remember it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IncidentChange {
+    pub at: Timestamp,
+    pub actor: String,
+    /// The log entry of the command.
+    pub seq: u64,
+    pub reshape: Reshape,
+}
+
+/// How an incident changed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Reshape {
+    /// Another incident's members joined this one.
+    Absorbed { incident: u64, exceptions: Vec<u64> },
+    /// Its members joined another incident.
+    MergedInto { incident: u64 },
+    /// These members left for a new incident.
+    SplitOff { incident: u64, exceptions: Vec<u64> },
+    /// It was made of members split off another incident.
+    SplitFrom { incident: u64 },
+}
+
+/// Where an exception stands to be an incident's root: its type's place in the causal order (`u8::MAX` outside
+/// it), then when it opened, then its id; the least is the root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RootKey {
+    pub rank: u8,
+    pub opened_at: Timestamp,
+    pub exception: u64,
+}
+
+/// Who reshapes incidents, when, by which log entry.
+#[derive(Clone, Copy, Debug)]
+pub struct Reshaping<'a> {
+    pub at: Timestamp,
+    pub actor: &'a str,
+    pub seq: u64,
 }
 
 /// An exception as the incident book files it.
@@ -144,6 +197,8 @@ impl IncidentBook {
             root_cause: filing.exception,
             opened_at: filing.opened_at,
             root_rank: filing.rank.unwrap_or(u8::MAX),
+            merged_into: None,
+            changes: Vec::new(),
         });
         id
     }
@@ -198,6 +253,159 @@ impl IncidentBook {
     pub fn all(&self) -> impl Iterator<Item = &Incident> {
         self.incidents.iter()
     }
+
+    /// The incident `id` as people may reshape it: one that exists and was not merged away.
+    fn reshapeable(&self, id: u64) -> Result<&Incident, Refusal> {
+        if id == 0 || id > self.len() {
+            return Err(Refusal::not_found(format!(
+                "no incident {id} (there are {})",
+                self.len()
+            )));
+        }
+        let incident = self.get(id);
+        match incident.merged_into {
+            Some(into) => Err(Refusal::conflict(format!(
+                "incident {id} was merged into incident {into}"
+            ))),
+            None => Ok(incident),
+        }
+    }
+
+    /// Why incident `from` cannot be merged into `into`, if it cannot.
+    pub fn check_merge(&self, into: u64, from: u64) -> Result<(), Refusal> {
+        self.reshapeable(into)?;
+        if from == into {
+            return Err(Refusal::invalid(format!(
+                "incident {into} cannot be merged into itself"
+            )));
+        }
+        self.reshapeable(from).map(|_| ())
+    }
+
+    /// Why `exceptions` cannot be split off `incident` into a new one, if they cannot: each must be a member,
+    /// named once, and at least one member must stay.
+    pub fn check_split(&self, incident: u64, exceptions: &[u64]) -> Result<(), Refusal> {
+        let members = &self.reshapeable(incident)?.members;
+        if exceptions.is_empty() {
+            return Err(Refusal::invalid("name the exceptions to split off"));
+        }
+        let mut named = BTreeSet::new();
+        for &exception in exceptions {
+            if exception == 0 || exception > self.of_exception.len() as u64 {
+                return Err(Refusal::not_found(format!("no exception {exception}")));
+            }
+            if members.binary_search(&exception).is_err() {
+                return Err(Refusal::invalid(format!(
+                    "exception {exception} is in incident {}, not {incident}",
+                    self.incident_of(exception)
+                )));
+            }
+            if !named.insert(exception) {
+                return Err(Refusal::invalid(format!("exception {exception} is named twice")));
+            }
+        }
+        if exceptions.len() == members.len() {
+            return Err(Refusal::conflict(format!(
+                "splitting off all {} members would leave incident {incident} empty: leave at least one",
+                members.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Folds incident `from` into `into` (checked by [`Self::check_merge`]): its members join, the root is the
+    /// one of the two roots first by `root_key`, and `from` is left empty, pointing at `into`.
+    pub fn merge(&mut self, into: u64, from: u64, by: Reshaping<'_>, root_key: impl Fn(u64) -> RootKey) {
+        let moved = std::mem::take(&mut self.incidents[(from - 1) as usize].members);
+        for &exception in &moved {
+            self.of_exception[(exception - 1) as usize] = into;
+        }
+        let source = &mut self.incidents[(from - 1) as usize];
+        source.merged_into = Some(into);
+        source.changes.push(by.change(Reshape::MergedInto { incident: into }));
+        let source_root = root_key(source.root_cause);
+        let target = &mut self.incidents[(into - 1) as usize];
+        target.members = merged(&target.members, &moved);
+        target.set_root(root_key(target.root_cause).min(source_root));
+        target.changes.push(by.change(Reshape::Absorbed {
+            incident: from,
+            exceptions: moved,
+        }));
+    }
+
+    /// Moves `exceptions` (checked by [`Self::check_split`]) out of `incident` into a new incident and returns
+    /// its id; each side's root is its member first by `root_key`.
+    pub fn split(
+        &mut self,
+        incident: u64,
+        exceptions: &[u64],
+        by: Reshaping<'_>,
+        root_key: impl Fn(u64) -> RootKey,
+    ) -> u64 {
+        let id = self.len() + 1;
+        let mut leaving = exceptions.to_vec();
+        leaving.sort_unstable();
+        let source = &mut self.incidents[(incident - 1) as usize];
+        let (moved, kept): (Vec<u64>, Vec<u64>) =
+            (source.members.iter()).partition(|member| leaving.binary_search(member).is_ok());
+        source.members = kept;
+        source.set_root(least_root(&source.members, &root_key));
+        source.changes.push(by.change(Reshape::SplitOff {
+            incident: id,
+            exceptions: moved.clone(),
+        }));
+        for &exception in &moved {
+            self.of_exception[(exception - 1) as usize] = id;
+        }
+        let root = least_root(&moved, &root_key);
+        self.incidents.push(Incident {
+            id,
+            members: moved,
+            root_cause: root.exception,
+            opened_at: root.opened_at,
+            root_rank: root.rank,
+            merged_into: None,
+            changes: vec![by.change(Reshape::SplitFrom { incident })],
+        });
+        id
+    }
+}
+
+impl Incident {
+    fn set_root(&mut self, root: RootKey) {
+        self.root_cause = root.exception;
+        self.opened_at = root.opened_at;
+        self.root_rank = root.rank;
+    }
+}
+
+impl Reshaping<'_> {
+    fn change(&self, reshape: Reshape) -> IncidentChange {
+        IncidentChange {
+            at: self.at,
+            actor: self.actor.to_owned(),
+            seq: self.seq,
+            reshape,
+        }
+    }
+}
+
+/// Two ascending lists of distinct ids as one.
+fn merged(left: &[u64], right: &[u64]) -> Vec<u64> {
+    let mut all = Vec::with_capacity(left.len() + right.len());
+    all.extend_from_slice(left);
+    all.extend_from_slice(right);
+    all.sort_unstable();
+    all
+}
+
+/// The member first by `root_key`, of members that are never empty.
+fn least_root(members: &[u64], root_key: &impl Fn(u64) -> RootKey) -> RootKey {
+    members
+        .iter()
+        .map(|&member| root_key(member))
+        .min()
+        .expect("an incident keeps at least one member")
 }
 
 /// Whether `earlier` is at most the correlation window before `at` (and not after it).
@@ -207,6 +415,8 @@ fn within_window(earlier: Timestamp, at: Timestamp) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     const HOUR: i64 = Timestamp::MILLIS_PER_HOUR;
@@ -388,5 +598,77 @@ mod tests {
             (None, 2, false, vec![position(1, 7)]),
         ]);
         assert_eq!(incidents, [1, 2, 3]);
+    }
+
+    /// Exception `id`'s place to be a root in [`reshaped`]'s book: ranks and times that repeat, so ties occur.
+    fn test_root_key(id: u64) -> RootKey {
+        RootKey {
+            rank: (id * 7 % 5) as u8,
+            opened_at: Timestamp((id % 3) as i64),
+            exception: id,
+        }
+    }
+
+    /// Twenty exceptions, each first in an incident of its own, then each reshaping that the checks let through:
+    /// `(true, a, b)` merges incident b into a, `(false, a, n)` splits the first n members (as many as it has, or
+    /// one fewer) off incident a.
+    fn reshaped(reshapings: &[(bool, u64, u64)]) -> IncidentBook {
+        let mut book = IncidentBook::default();
+        for exception in 1..=20 {
+            let key = test_root_key(exception);
+            book.link(Filing {
+                exception,
+                opened_at: key.opened_at,
+                rank: Some(key.rank),
+                is_master_data: false,
+                touches: &[],
+            });
+        }
+        for (seq, &(is_merge, incident, other)) in reshapings.iter().enumerate() {
+            let by = Reshaping {
+                at: Timestamp(seq as i64),
+                actor: "anna",
+                seq: seq as u64,
+            };
+            if is_merge {
+                if book.check_merge(incident, other).is_ok() {
+                    book.merge(incident, other, by, test_root_key);
+                }
+                continue;
+            }
+            let Ok(members) = book.reshapeable(incident).map(|incident| incident.members.clone()) else {
+                continue;
+            };
+            let leaving = &members[..(other as usize).min(members.len())];
+            if book.check_split(incident, leaving).is_ok() {
+                book.split(incident, leaving, by, test_root_key);
+            }
+        }
+        book
+    }
+
+    proptest! {
+        /// Whatever people merge and split, each exception is in exactly one incident, the one the book says;
+        /// members stay ascending; a merged incident holds none and any other its member first by root key.
+        #[test]
+        fn reshaping_keeps_each_exception_in_one_incident_under_its_least_root(
+            reshapings in proptest::collection::vec((any::<bool>(), 1u64..30, 0u64..22), 0..40),
+        ) {
+            let book = reshaped(&reshapings);
+            let mut seen = Vec::new();
+            for incident in book.all() {
+                prop_assert!(incident.members.is_sorted());
+                prop_assert_eq!(incident.merged_into.is_some(), incident.members.is_empty());
+                for &member in &incident.members {
+                    prop_assert_eq!(book.incident_of(member), incident.id);
+                    seen.push(member);
+                }
+                if let Some(least) = incident.members.iter().map(|&member| test_root_key(member)).min() {
+                    prop_assert_eq!((incident.root_cause, incident.opened_at), (least.exception, least.opened_at));
+                }
+            }
+            seen.sort_unstable();
+            prop_assert_eq!(seen, (1..=20).collect::<Vec<u64>>());
+        }
     }
 }

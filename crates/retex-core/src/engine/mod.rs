@@ -11,6 +11,7 @@
 //! - `escalation`: escalation levels and SLA breaches at their instants.
 //! - `silences`: muting new exceptions of a type for a while.
 //! - `raise`: opening, recurring and resolving exceptions (severity, team, SLA dues, incidents).
+//! - `incident_commands`: people merging incidents and splitting them.
 //! - `exceptions`, `incidents`, `calendar`, `deadlines`: the books and clocks those use.
 //! - `ledger`, `interner`, `master`, `documents`, `stats`: the state itself.
 //! - `views`: what leaves the engine for the CLI and API, with codes instead of ids.
@@ -38,6 +39,7 @@ mod escalation;
 mod exception_commands;
 mod exceptions;
 mod facts;
+mod incident_commands;
 mod incidents;
 mod insight;
 mod interner;
@@ -73,7 +75,7 @@ pub use exceptions::{
     ApprovalState, EvidenceRef, ExceptionBook, ExceptionKey, ExceptionRecord, ExceptionStatus, ExceptionSummary,
     TimelineEntry, TypeRef,
 };
-pub use incidents::{Filing, Incident, IncidentBook, Touch};
+pub use incidents::{Filing, Incident, IncidentBook, IncidentChange, Reshape, RootKey, Touch};
 pub use insight::{Insight, MessageIntent, RateTestParams, StoreWindow};
 pub use interner::Interner;
 pub use kpis::{
@@ -91,8 +93,8 @@ pub use stats::HISTORY_DAYS;
 pub use suggestions::{HOLD_WINDOW_MS, SIMILAR_EXAMPLES_MIN, SUGGESTIONS_MAX, SimilarBy, Suggestion};
 pub use task_list::{DELIVERY_RETRY_WINDOW_MS, Task, TaskKind, TaskStatus};
 pub use views::{
-    ApprovalView, EvidenceView, ExceptionChange, ExceptionView, InboundTransfer, IncidentView, StockRow, TaskView,
-    TimelineView,
+    ApprovalView, EvidenceView, ExceptionChange, ExceptionView, InboundTransfer, IncidentChangeView, IncidentView,
+    StockRow, TaskView, TimelineView,
 };
 
 pub use crate::codes::hash_hex;
@@ -102,7 +104,7 @@ use crate::event::Event;
 use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 25;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 26;
 
 impl Engine {
     /// Applies one log entry and returns what it changed. `seq` must be greater than every sequence number
@@ -122,6 +124,14 @@ impl Engine {
                 if self.check_command(command).is_ok() {
                     self.apply_command(command, at, seq);
                     self.outbox.push(Output::ExceptionChanged(command.exception));
+                }
+                self.finish_entry(seq);
+            }
+            Input::IncidentCommand(command) => {
+                let at = Timestamp::from_datetime(&command.at);
+                self.begin_entry(seq, at);
+                if self.check_incident_command(command).is_ok() {
+                    self.apply_incident_command(command, at, seq);
                 }
                 self.finish_entry(seq);
             }

@@ -273,7 +273,7 @@ impl Engine {
 }
 
 /// A type's place in the causal order of incidents; custom types have none.
-fn causal_rank(type_ref: TypeRef) -> Option<u8> {
+pub(super) fn causal_rank(type_ref: TypeRef) -> Option<u8> {
     match type_ref {
         TypeRef::BuiltIn(exception_type) => exception_type.root_cause_rank(),
         TypeRef::Custom(_) => None,

@@ -6,9 +6,10 @@ use serde::Serialize;
 
 use crate::codes::{DocumentNumber, Money, Qty, Timestamp};
 use crate::command::{Resolution, RootCause};
+use crate::display;
 use crate::engine::composition::Engine;
 use crate::engine::exceptions::{ExceptionRecord, TimelineEntry, TypeRef};
-use crate::engine::incidents::Incident;
+use crate::engine::incidents::{Incident, IncidentChange, Reshape};
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::engine::task_list::{Task, TaskKind, TaskStatus};
 use crate::event::LocationKind;
@@ -140,16 +141,67 @@ pub struct TimelineView<'a> {
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct IncidentView<'a> {
     pub id: u64,
+    /// When the root cause opened.
     pub opened_at: String,
     pub root_cause: u64,
     pub root_cause_type: &'a str,
-    /// The members the reader may see; `types`, `open` and `impact` are theirs.
+    /// Where the root cause is, when the reader may see it: its location, SKU and document, those it has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_cause_location: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_cause_sku: Option<&'a str>,
+    #[serde(rename = "root_cause_ref", skip_serializing_if = "Option::is_none")]
+    pub root_cause_reference: Option<&'a str>,
+    /// The members the reader may see, ascending; `types`, `open`, `open_exceptions` and `impact` are theirs.
     pub exceptions: Vec<u64>,
     /// Members at locations the reader may not see: counted, not shown.
     pub elsewhere: usize,
     pub types: Vec<&'a str>,
     pub open: bool,
+    /// How many of the members shown are still active (not resolved or dismissed).
+    pub open_exceptions: usize,
     pub impact: Money,
+    /// The incident its members were merged into; it has none of its own since.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<u64>,
+    /// Merges and splits people made, oldest first; absent when there were none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<IncidentChangeView<'a>>,
+}
+
+/// One merge or split of an incident.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct IncidentChangeView<'a> {
+    pub at: String,
+    pub actor: &'a str,
+    /// `merged` (another incident's exceptions joined this one), `merged_into` (this one's joined another),
+    /// `split_off` (some left for a new incident) or `split_from` (this one was made of another's).
+    pub change: &'static str,
+    /// The other incident.
+    pub incident: u64,
+    /// The exceptions that moved, those the reader may see; absent for `merged_into` and `split_from`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<u64>,
+    /// The log entry of the command.
+    pub seq: u64,
+}
+
+/// A merge or split as a reader sees it: the exceptions that moved, those `seen` lets through.
+fn change_view<'a>(change: &'a IncidentChange, seen: &impl Fn(&[u64]) -> Vec<u64>) -> IncidentChangeView<'a> {
+    let (name, incident, exceptions) = match &change.reshape {
+        Reshape::Absorbed { incident, exceptions } => ("merged", *incident, seen(exceptions)),
+        Reshape::MergedInto { incident } => ("merged_into", *incident, Vec::new()),
+        Reshape::SplitOff { incident, exceptions } => ("split_off", *incident, seen(exceptions)),
+        Reshape::SplitFrom { incident } => ("split_from", *incident, Vec::new()),
+    };
+    IncidentChangeView {
+        at: change.at.to_rfc3339(),
+        actor: &change.actor,
+        change: name,
+        incident,
+        exceptions,
+        seq: change.seq,
+    }
 }
 
 /// A transfer on its way to a location.
@@ -350,14 +402,29 @@ impl Engine {
         Some(self.incident_view(self.state.book.incidents.get(id), &shown))
     }
 
+    /// The incident an exception is in, if the exception exists.
+    pub fn incident_of(&self, exception: u64) -> Option<u64> {
+        let exists = (1..=self.state.book.exceptions.records().len() as u64).contains(&exception);
+        exists.then(|| self.state.book.incidents.incident_of(exception))
+    }
+
+    /// The incident that holds an incident's members now: itself, or the one it was merged into (and that one's,
+    /// after later merges). `id` must exist.
+    pub fn incident_now(&self, id: u64) -> u64 {
+        let mut now = id;
+        while let Some(into) = self.state.book.incidents.get(now).merged_into {
+            now = into;
+        }
+        now
+    }
+
     fn incident_view<'a>(
         &'a self,
         incident: &'a Incident,
         shown: &impl Fn(&ExceptionRecord) -> bool,
     ) -> IncidentView<'a> {
         let mut types = Vec::new();
-        let mut open = false;
-        let mut impact = Money::ZERO;
+        let (mut open_exceptions, mut impact) = (0, Money::ZERO);
         let mut exceptions = Vec::with_capacity(incident.members.len());
         for &member in &incident.members {
             let record = self.state.book.exceptions.get(member);
@@ -369,21 +436,57 @@ impl Engine {
             if !types.contains(&name) {
                 types.push(name);
             }
-            open |= record.status.is_active();
+            open_exceptions += usize::from(record.status.is_active());
             impact += record.impact;
         }
         let root = self.state.book.exceptions.get(incident.root_cause);
+        let root_shown = shown(root);
+        let seen = |ids: &[u64]| -> Vec<u64> {
+            let exceptions = &self.state.book.exceptions;
+            ids.iter().copied().filter(|&id| shown(exceptions.get(id))).collect()
+        };
         IncidentView {
             id: incident.id,
             opened_at: incident.opened_at.to_rfc3339(),
             root_cause: incident.root_cause,
             root_cause_type: self.type_name(root.key.exception_type),
+            root_cause_location: root
+                .location
+                .filter(|_| root_shown)
+                .map(|id| self.state.picture.locations.name(id)),
+            root_cause_sku: root
+                .sku
+                .filter(|_| root_shown)
+                .map(|id| self.state.picture.skus.name(id)),
+            root_cause_reference: root
+                .reference
+                .as_ref()
+                .filter(|_| root_shown)
+                .map(DocumentNumber::as_str),
             elsewhere: incident.members.len() - exceptions.len(),
             exceptions,
             types,
-            open,
+            open: open_exceptions > 0,
+            open_exceptions,
             impact,
+            merged_into: incident.merged_into,
+            changes: incident
+                .changes
+                .iter()
+                .map(|change| change_view(change, &seen))
+                .collect(),
         }
+    }
+
+    /// An instant to the minute in a location's time zone, the zone named (`2026-11-02 18:00 Europe/Berlin`), and
+    /// whether that zone is the location's: without a location, or one whose master data names no zone this build
+    /// knows, it is UTC.
+    pub fn location_time(&self, location: Option<&str>, at: Timestamp) -> (String, bool) {
+        let location = location.and_then(|code| self.location_id(code));
+        let named = (location.and_then(|id| self.state.picture.master.location(id)))
+            .and_then(|info| info.timezone.as_deref())
+            .is_some_and(|name| name.parse::<chrono_tz::Tz>().is_ok());
+        (display::local_time(at, self.location_zone(location)), named)
     }
 
     /// The codes of every store in master data, sorted.

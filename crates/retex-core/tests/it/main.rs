@@ -5,6 +5,7 @@ mod brief;
 mod confirmation;
 mod counts;
 mod escalation;
+mod incidents;
 mod layering;
 mod low_stock;
 mod messages;

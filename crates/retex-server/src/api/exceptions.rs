@@ -295,7 +295,14 @@ pub async fn act_on_exception(
     require_act(&principal)?;
     let action: Action = serde_json::from_slice(&body)
         .map_err(|error| Failure::bad_request(format!("the body is not an action: {error}")))?;
-    let key = headers
+    let key = idempotency_key(&headers)?;
+    let logged = state.act(&principal, id, action, key).await?;
+    action_result(&state, id, logged).await
+}
+
+/// The caller's idempotency key for a command, if it sent one.
+pub fn idempotency_key(headers: &HeaderMap) -> Outcome<Option<String>> {
+    headers
         .get(IDEMPOTENCY_HEADER)
         .map(|value| {
             value
@@ -303,7 +310,5 @@ pub async fn act_on_exception(
                 .map(str::to_owned)
                 .map_err(|_| Failure::bad_request(format!("{IDEMPOTENCY_HEADER}: must be visible ASCII")))
         })
-        .transpose()?;
-    let logged = state.act(&principal, id, action, key).await?;
-    action_result(&state, id, logged).await
+        .transpose()
 }

@@ -160,7 +160,9 @@ pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/incidents",
-        summary: "Incidents: linked exceptions with their probable root cause.",
+        summary: "Incidents: linked exceptions with their probable root cause (its type and place), how many are \
+                  open, and the merges and splits people made; oldest first, paged by `after`, with the total. \
+                  Incidents merged into another are not listed.",
         roles: "every role but source; incidents with an exception at the caller's locations",
         query: Some(root_schema::<incidents::IncidentParams>),
         body: &[],
@@ -170,12 +172,27 @@ pub const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/incidents/{id}",
-        summary: "One incident.",
+        summary: "One incident; one merged into another has no exceptions and names it as `merged_into`.",
         roles: "every role but source; incidents with an exception at the caller's locations",
         query: None,
         body: &[],
         response: (JSON, schema::<IncidentView<'static>>),
         route: || get(incidents::get_incident),
+    },
+    Operation {
+        method: "post",
+        path: "/incidents/{id}/actions",
+        summary: "Work a whole incident. `acknowledge_all` (its active exceptions not acknowledged yet), \
+                  `assign_all` and `resolve_all` (one root cause, resolution and note) log each active \
+                  exception's command on its own, as its own actions route would, and report each refusal; \
+                  `merge` folds another incident into this one and `split` takes exceptions out into a new one, \
+                  one logged command each, for a caller who sees every exception of the incidents involved. An \
+                  Idempotency-Key header makes a retry harmless.",
+        roles: "admin, operations_lead, team_member; limited to the caller's locations",
+        query: None,
+        body: &[(JSON, schema::<incidents::IncidentRequest>)],
+        response: (JSON, schema::<incidents::IncidentActionResult<'static>>),
+        route: || post(incidents::act_on_incident),
     },
     Operation {
         method: "get",

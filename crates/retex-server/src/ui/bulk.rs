@@ -1,9 +1,8 @@
 //! Bulk actions from the queue: acknowledge, assign, snooze or resolve the selected rows. Each row's command goes
-//! through the same checks and log as one sent from the exception's page (one log entry each); the queue comes
-//! back with a notice that counts what was done and names each refusal: `3 acknowledged; #12 refused: already
-//! acknowledged by ann at ...`.
+//! through the same checks and log as one sent from the exception's page (one log entry each, by
+//! [`crate::bulk`]); the queue comes back with a notice that counts what was done and names each refusal: `3
+//! acknowledged; #12 refused: already acknowledged by ann at ...`.
 
-use std::fmt::Write;
 use std::sync::Arc;
 
 use axum::extract::{RawForm, State};
@@ -19,8 +18,6 @@ use crate::state::AppState;
 
 /// The most rows one bulk action takes: a queue page.
 const BULK_ROWS_MAX: usize = QUEUE_PAGE_ROWS;
-/// Reasons for refusal the notice names; rows refused for others are only counted.
-const REASONS_NAMED_MAX: usize = 5;
 /// What the queue offers for selected rows.
 const BULK_ACTIONS: [ActionKind; 4] = [
     ActionKind::Acknowledge,
@@ -82,18 +79,12 @@ async fn act_on_each(
     let clock = Arc::clone(state);
     let now = state.read(move |live| Ok(clock.now_datetime(live.engine()))).await?;
     let action = form.to_action(now)?;
-    let mut report = BulkReport::default();
-    for id in ids {
-        match state.act(&user.principal, id, action.clone(), None).await {
-            Ok(_) => report.done += 1,
-            Err(failure) => report.refuse(id, action.name(), &failure.message),
-        }
-    }
+    let report = state.act_on_each(&user.principal, &ids, &action, None).await;
     Ok(report.notice(&done_words(&action)))
 }
 
 /// The selected rows, each once, in the order sent.
-fn selected(pairs: &[(String, String)]) -> Outcome<Vec<u64>> {
+pub(super) fn selected(pairs: &[(String, String)]) -> Outcome<Vec<u64>> {
     let mut ids = Vec::new();
     for (_, value) in pairs.iter().filter(|(name, _)| name == "id") {
         let id: u64 = value
@@ -116,7 +107,7 @@ fn selected(pairs: &[(String, String)]) -> Outcome<Vec<u64>> {
 }
 
 /// What an action did, in the notice's words: `acknowledged`, `assigned to ann`.
-fn done_words(action: &Action) -> String {
+pub(super) fn done_words(action: &Action) -> String {
     match action {
         Action::Acknowledge => "acknowledged".to_owned(),
         Action::Assign { assignee } => format!("assigned to {assignee}"),
@@ -126,75 +117,9 @@ fn done_words(action: &Action) -> String {
     }
 }
 
-/// How many rows a bulk action did, and the rows refused for each reason, reasons in order of first refusal.
-#[derive(Default)]
-struct BulkReport {
-    done: usize,
-    refused: Vec<(String, Vec<u64>)>,
-}
-
-impl BulkReport {
-    fn refuse(&mut self, id: u64, action: &str, message: &str) {
-        // The notice names the action and the row once, so a reason drops its own mention of them.
-        let reason = message.strip_prefix(&format!("{action} refused: ")).unwrap_or(message);
-        let reason = reason.strip_prefix(&format!("exception {id}: ")).unwrap_or(reason);
-        match self.refused.iter_mut().find(|(known, _)| known == reason) {
-            Some((_, ids)) => ids.push(id),
-            None => self.refused.push((reason.to_owned(), vec![id])),
-        }
-    }
-
-    fn notice(&self, done_words: &str) -> String {
-        let mut notice = format!("{} {done_words}", self.done);
-        for (reason, ids) in self.refused.iter().take(REASONS_NAMED_MAX) {
-            let rows: Vec<String> = ids.iter().map(|id| format!("#{id}")).collect();
-            let _ = write!(notice, "; {} refused: {reason}", rows.join(", "));
-        }
-        let unnamed: usize = self
-            .refused
-            .iter()
-            .skip(REASONS_NAMED_MAX)
-            .map(|(_, ids)| ids.len())
-            .sum();
-        if unnamed > 0 {
-            let _ = write!(notice, "; {unnamed} more refused");
-        }
-        notice
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_notice_counts_what_was_done_and_names_each_reason_once() {
-        let mut report = BulkReport {
-            done: 3,
-            ..BulkReport::default()
-        };
-        report.refuse(
-            12,
-            "acknowledge",
-            "acknowledge refused: exception 12: already acknowledged by ann at 2026-11-02T10:00:00Z",
-        );
-        report.refuse(14, "acknowledge", "exception 14 is outside the locations sam may see");
-        report.refuse(15, "acknowledge", "exception 15 is outside the locations sam may see");
-        assert_eq!(
-            report.notice("acknowledged"),
-            "3 acknowledged; #12 refused: already acknowledged by ann at 2026-11-02T10:00:00Z; \
-             #14 refused: exception 14 is outside the locations sam may see; \
-             #15 refused: exception 15 is outside the locations sam may see"
-        );
-        let mut unknown_user = BulkReport::default();
-        for id in [1, 2] {
-            unknown_user.refuse(id, "assign", "assign refused: no user bob");
-        }
-        assert_eq!(
-            unknown_user.notice("assigned to bob"),
-            "0 assigned to bob; #1, #2 refused: no user bob"
-        );
-    }
 
     #[test]
     fn a_bulk_form_comes_back_to_the_queue_only() {

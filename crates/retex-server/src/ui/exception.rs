@@ -19,7 +19,7 @@ use retex_core::engine::{
 };
 use serde::Deserialize;
 
-use super::incidents::{IncidentPanel, incident_panel};
+use super::incidents::IncidentSummary;
 use super::page::{
     NoticeQuery, PageUser, UserBar, back_with_error, back_with_notice, check_csrf, error_page, named_place, non_empty,
     page, shown,
@@ -64,7 +64,7 @@ struct ExceptionPage<'a> {
     /// Its tasks, each with the name of the product it is about, if any.
     tasks: Vec<(TaskView<'a>, Option<String>)>,
     timeline: Vec<TimelineLine<'a>>,
-    incident: Option<IncidentPanel>,
+    incident: Option<IncidentSummary>,
 }
 
 /// The approval request as the reader sees it, and what they may do about it.
@@ -124,13 +124,13 @@ impl<'a> TimelineLine<'a> {
 }
 
 /// A team member as the assign form lists them: `ann (on shift, 3 open)`.
-struct RosterChoice {
-    name: String,
-    label: String,
+pub(super) struct RosterChoice {
+    pub(super) name: String,
+    pub(super) label: String,
 }
 
 impl RosterChoice {
-    fn of(member: &TeamMember) -> Self {
+    pub(super) fn of(member: &TeamMember) -> Self {
         let shift = if member.on_shift { "on shift" } else { "off shift" };
         Self {
             name: member.name.clone(),
@@ -195,10 +195,9 @@ pub(super) async fn exception_page(
                     let record = visible_exception(engine, &user.principal, id)?;
                     engine.exception_view(record).incident
                 };
-                let incident = match visible_incident(live.engine(), &user.principal, incident_id) {
-                    Ok(seen) => Some(incident_panel(live, &seen)?),
-                    Err(_) => None,
-                };
+                let incident = visible_incident(live.engine(), &user.principal, incident_id)
+                    .ok()
+                    .map(|seen| IncidentSummary::of(&seen, id));
                 page(&page_of(live.engine(), &user, query, id, incident))
             })
             .await,
@@ -211,7 +210,7 @@ fn page_of<'a>(
     user: &PageUser,
     query: NoticeQuery,
     id: u64,
-    incident: Option<IncidentPanel>,
+    incident: Option<IncidentSummary>,
 ) -> ExceptionPage<'a> {
     let record = engine.exception_record(id).expect("checked visible");
     let e = engine.exception_view(record);

@@ -1,203 +1,175 @@
-//! Incidents: the list of open ones, and one incident's page with its members and the trace of the log entries
-//! that raised them (shared with the exception page as [`IncidentPanel`]).
+//! Incidents: the paged list (newest first, open ones or all, each opened in its root cause's local time with the
+//! root cause's type and place), and the few lines an exception's page shows of its incident
+//! ([`IncidentSummary`]). One incident's page is [`super::incident`].
 
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use retex_core::codes::Timestamp;
-use retex_core::display;
 use retex_core::engine::{Engine, IncidentView};
-use retex_store::LiveEngine;
+use serde::Deserialize;
 
-use super::page::{PageUser, UserBar, named_place, page, shown};
-use crate::error::Outcome;
-use crate::scope::{IncidentFilter, visible_incident, visible_incidents};
+use super::page::{PageUser, UserBar, page, shown};
+use super::queue::range_text;
+use crate::params::{empty_as_none, query_params};
+use crate::scope::{IncidentFilter, visible_incidents};
 use crate::state::AppState;
 
-/// Inputs shown on an incident's trace, at most.
-const TRACE_STEPS_MAX: usize = 80;
-/// Longest event body shown on a trace step.
-const TRACE_BODY_CHARS_MAX: usize = 240;
-
-/// An incident with its members and the trace of the inputs that raised them.
-pub struct IncidentPanel {
-    pub id: u64,
-    pub opened_at: String,
-    pub root_cause: u64,
-    pub root_cause_type: String,
-    pub impact: String,
-    pub open: bool,
-    /// Members at locations the reader may not see.
-    pub elsewhere: usize,
-    pub members: Vec<MemberRow>,
-    pub trace: Vec<TraceStep>,
-}
-
-pub struct MemberRow {
-    pub id: u64,
-    pub exception_type: String,
-    pub place: String,
-    pub status: &'static str,
-    pub impact: String,
-    pub is_root: bool,
-}
-
-pub struct TraceStep {
-    pub at: String,
-    pub seq: u64,
-    pub source: String,
-    pub kind: String,
-    pub body: String,
-    /// The exceptions this input raised or added to.
-    pub raised: String,
-}
-
-/// The incident's members and the log entries that caused them, read from the log.
-pub fn incident_panel(live: &LiveEngine, incident: &IncidentView<'_>) -> Outcome<IncidentPanel> {
-    let engine = live.engine();
-    let mut causes: Vec<(u64, Vec<u64>)> = Vec::new();
-    for &member in &incident.exceptions {
-        let record = engine.exception_record(member).expect("a member exists");
-        for &seq in &record.caused_by {
-            match causes.iter_mut().find(|(cause, _)| *cause == seq) {
-                Some((_, raised)) => raised.push(member),
-                None => causes.push((seq, vec![member])),
-            }
-        }
-    }
-    causes.sort_unstable();
-    causes.truncate(TRACE_STEPS_MAX);
-    let mut panel = panel_of(engine, incident);
-    let mut steps = Vec::with_capacity(causes.len());
-    for (seq, raised) in causes {
-        let Some(entry) = live.log_entry(seq)? else {
-            continue;
-        };
-        let mut body = entry.body;
-        if body.len() > TRACE_BODY_CHARS_MAX {
-            let cut = (0..=TRACE_BODY_CHARS_MAX)
-                .rev()
-                .find(|&index| body.is_char_boundary(index))
-                .unwrap_or(0);
-            body.truncate(cut);
-            body.push('…');
-        }
-        let step = TraceStep {
-            // The inputs of an incident happen at several locations: their times are in UTC.
-            at: display::utc_time(Timestamp(entry.at_ms)),
-            seq,
-            source: entry.source,
-            kind: entry.kind,
-            body,
-            raised: raised.iter().map(|id| format!("#{id}")).collect::<Vec<_>>().join(", "),
-        };
-        steps.push((entry.at_ms, step));
-    }
-    steps.sort_by_key(|(at_ms, step)| (*at_ms, step.seq));
-    panel.trace = steps.into_iter().map(|(_, step)| step).collect();
-    Ok(panel)
-}
-
-fn panel_of(engine: &Engine, incident: &IncidentView<'_>) -> IncidentPanel {
-    IncidentPanel {
-        id: incident.id,
-        opened_at: incident.opened_at.clone(),
-        root_cause: incident.root_cause,
-        root_cause_type: incident.root_cause_type.to_owned(),
-        impact: engine.money_text(incident.impact),
-        open: incident.open,
-        elsewhere: incident.elsewhere,
-        members: incident
-            .exceptions
-            .iter()
-            .filter_map(|&id| engine.exception_record(id))
-            .map(|member| MemberRow {
-                id: member.id,
-                exception_type: engine.type_name(member.key.exception_type).to_owned(),
-                place: named_place(engine, member),
-                status: member.status.name(),
-                impact: engine.money_text(member.impact),
-                is_root: member.id == incident.root_cause,
-            })
-            .collect(),
-        trace: Vec::new(),
-    }
-}
+/// Incidents per page of the list.
+const LIST_PAGE_ROWS: usize = 50;
 
 #[derive(Template)]
 #[template(path = "incidents.html")]
 struct IncidentsPage {
     user: Option<UserBar>,
     notice: Option<String>,
-    incidents: Vec<IncidentRow>,
+    /// Incidents with an active exception only, or all of them.
+    open_only: bool,
+    /// "1–50 of 120".
+    showing: String,
+    rows: Vec<IncidentRow>,
+    previous_page: Option<String>,
+    next_page: Option<String>,
 }
 
 struct IncidentRow {
     id: u64,
-    opened_at: String,
+    /// When the root cause opened, in its location's time.
+    opened: String,
     root_cause: u64,
     root_cause_type: String,
-    types: String,
-    count: usize,
+    /// The root cause's location, SKU and document; empty when the reader may not see it.
+    root_place: String,
+    members: usize,
     elsewhere: usize,
+    open: usize,
     impact: String,
 }
 
-pub(super) async fn incidents_page(State(state): State<Arc<AppState>>, user: PageUser) -> Response {
+/// The list's address: `show` (`open`, the default, or `all`) and `page` (from 1).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ListQuery {
+    #[serde(default, deserialize_with = "empty_as_none")]
+    show: Option<Shown>,
+    page: Option<usize>,
+    notice: Option<String>,
+}
+
+#[derive(Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum Shown {
+    Open,
+    All,
+}
+
+pub(super) async fn incidents_page(
+    State(state): State<Arc<AppState>>,
+    user: PageUser,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Response {
     shown(
         state
             .read(move |live| {
+                let query = query_params(query)?;
+                let open_only = query.show != Some(Shown::All);
                 let filter = IncidentFilter {
                     min_exceptions: 2,
-                    open_only: true,
+                    open_only,
                 };
                 let engine = live.engine();
-                let mut incidents: Vec<IncidentRow> = visible_incidents(engine, &user.principal, filter)
-                    .into_iter()
-                    .map(|incident| IncidentRow {
-                        id: incident.id,
-                        opened_at: incident.opened_at.clone(),
-                        root_cause: incident.root_cause,
-                        root_cause_type: incident.root_cause_type.to_owned(),
-                        types: incident.types.join(", "),
-                        count: incident.exceptions.len(),
-                        elsewhere: incident.elsewhere,
-                        impact: engine.money_text(incident.impact),
-                    })
-                    .collect();
+                let mut incidents = visible_incidents(engine, &user.principal, filter);
                 incidents.reverse();
+                let total = incidents.len();
+                let pages = total.div_ceil(LIST_PAGE_ROWS).max(1);
+                let number = query.page.unwrap_or(1).clamp(1, pages);
+                let offset = (number - 1) * LIST_PAGE_ROWS;
+                let rows: Vec<IncidentRow> = (incidents.iter().skip(offset).take(LIST_PAGE_ROWS))
+                    .map(|incident| incident_row(engine, incident))
+                    .collect();
+                let show = if open_only { "open" } else { "all" };
+                let href = |number: usize| format!("/incidents?show={show}&page={number}");
                 page(&IncidentsPage {
                     user: UserBar::of(&user),
-                    notice: None,
-                    incidents,
+                    notice: query.notice,
+                    open_only,
+                    showing: range_text(offset, rows.len(), total),
+                    previous_page: (number > 1).then(|| href(number - 1)),
+                    next_page: (number < pages).then(|| href(number + 1)),
+                    rows,
                 })
             })
             .await,
     )
 }
 
-#[derive(Template)]
-#[template(path = "incident.html")]
-struct IncidentPage {
-    user: Option<UserBar>,
-    notice: Option<String>,
-    incident: IncidentPanel,
+fn incident_row(engine: &Engine, incident: &IncidentView<'_>) -> IncidentRow {
+    IncidentRow {
+        id: incident.id,
+        opened: opened_local(engine, incident),
+        root_cause: incident.root_cause,
+        root_cause_type: incident.root_cause_type.to_owned(),
+        root_place: root_place(incident),
+        members: incident.exceptions.len(),
+        elsewhere: incident.elsewhere,
+        open: incident.open_exceptions,
+        impact: engine.money_text(incident.impact),
+    }
 }
 
-pub(super) async fn incident_page(State(state): State<Arc<AppState>>, user: PageUser, Path(id): Path<u64>) -> Response {
-    shown(
-        state
-            .read(move |live| {
-                let seen = visible_incident(live.engine(), &user.principal, id)?;
-                let incident = incident_panel(live, &seen)?;
-                page(&IncidentPage {
-                    user: UserBar::of(&user),
-                    notice: None,
-                    incident,
-                })
-            })
-            .await,
-    )
+/// When an incident opened, in its root cause's location's time, or in UTC saying why.
+pub(super) fn opened_local(engine: &Engine, incident: &IncidentView<'_>) -> String {
+    let at = Timestamp::parse_rfc3339(&incident.opened_at).expect("the engine writes RFC 3339");
+    let (text, local) = engine.location_time(incident.root_cause_location, at);
+    match (local, incident.root_cause_location) {
+        (true, _) => text,
+        (false, Some(location)) => format!("{text} ({location} names no time zone)"),
+        (false, None) => format!("{text} (the root cause has no location)"),
+    }
+}
+
+/// The root cause's location, SKU and document, those it has and the reader may see: `S1 · K1 · T1`.
+pub(super) fn root_place(incident: &IncidentView<'_>) -> String {
+    let parts = [
+        incident.root_cause_location,
+        incident.root_cause_sku,
+        incident.root_cause_reference,
+    ];
+    parts.iter().flatten().copied().collect::<Vec<_>>().join(" · ")
+}
+
+/// An exception's incident in a line, for the exception's page: "Part of incident #12 (root cause
+/// transfer_overdue at S1 · T1, 7 exceptions, 3 open)".
+pub struct IncidentSummary {
+    pub id: u64,
+    /// The incident holds this exception only.
+    pub alone: bool,
+    /// What the parenthesis says.
+    pub about: String,
+}
+
+impl IncidentSummary {
+    /// The summary of `incident` as seen from its member `exception`.
+    pub fn of(incident: &IncidentView<'_>, exception: u64) -> Self {
+        let root = if incident.root_cause == exception {
+            "this exception is the root cause".to_owned()
+        } else {
+            match root_place(incident) {
+                place if place.is_empty() => format!("root cause {}", incident.root_cause_type),
+                place => format!("root cause {} at {place}", incident.root_cause_type),
+            }
+        };
+        let members = match incident.elsewhere {
+            0 => format!("{} exceptions", incident.exceptions.len()),
+            elsewhere => format!("{} exceptions and {elsewhere} elsewhere", incident.exceptions.len()),
+        };
+        Self {
+            id: incident.id,
+            alone: incident.exceptions.len() + incident.elsewhere == 1,
+            about: format!("{root}, {members}, {} open", incident.open_exceptions),
+        }
+    }
 }

@@ -14,6 +14,7 @@ mod dashboard;
 mod deliveries;
 mod exception;
 mod import;
+mod incident;
 mod incidents;
 mod login;
 mod page;
@@ -61,7 +62,9 @@ pub fn routes() -> Router<Arc<AppState>> {
             post(exception::attach_evidence).layer(DefaultBodyLimit::max(EVIDENCE_BYTES_MAX + FORM_BYTES_MAX)),
         )
         .route("/incidents", get(incidents::incidents_page))
-        .route("/incidents/{id}", get(incidents::incident_page))
+        .route("/incidents/{id}", get(incident::incident_page))
+        .route("/incidents/{id}/act", post(incident::act_on_members).layer(form()))
+        .route("/incidents/{id}/reshape", post(incident::reshape).layer(form()))
         .route("/store", get(store::store_page))
         .route("/store/count", post(store::submit_count).layer(form()))
         .route("/store/receive", post(store::confirm_receipt).layer(form()))

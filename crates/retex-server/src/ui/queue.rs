@@ -519,16 +519,19 @@ fn thousands(count: usize) -> String {
 
 /// "1–100 of 1,351".
 fn showing(result: &ExceptionPage<'_>) -> String {
-    if result.items.is_empty() {
-        return format!("0 of {}", thousands(result.total));
+    range_text(result.offset, result.items.len(), result.total)
+}
+
+/// Where a page of `shown` rows after the first `offset` is among `total`: "101–200 of 1,351", "0 of 0".
+pub(super) fn range_text(offset: usize, shown: usize, total: usize) -> String {
+    if shown == 0 {
+        return format!("0 of {}", thousands(total));
     }
-    let first = result.offset + 1;
-    let last = result.offset + result.items.len();
     format!(
         "{}–{} of {}",
-        thousands(first),
-        thousands(last),
-        thousands(result.total)
+        thousands(offset + 1),
+        thousands(offset + shown),
+        thousands(total)
     )
 }
 

@@ -6,6 +6,7 @@ mod api;
 mod client;
 mod email;
 mod imports;
+mod incidents;
 mod outbound;
 mod queue;
 mod reports;

@@ -155,7 +155,7 @@ fn bulk(server: &Server, cookie: &str, fields: &str) -> (u16, String) {
     (response.status, location)
 }
 
-fn notice(location: &str) -> String {
+pub fn notice(location: &str) -> String {
     let encoded = location.split("notice=").nth(1).expect("a notice");
     let mut decoded = Vec::new();
     let mut bytes = encoded.bytes();

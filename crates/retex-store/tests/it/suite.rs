@@ -893,3 +893,57 @@ pub fn a_snapshot_under_other_rules_is_not_loaded<H: Harness>() {
     );
     assert!(reopened.engine().exception_records().is_empty());
 }
+
+/// A merge of two incidents as a person sends it.
+fn merge_command(id: &str, into: u64, from: u64) -> retex_core::command::IncidentCommand {
+    retex_core::command::IncidentCommand {
+        id: id.to_owned(),
+        source: "test".to_owned(),
+        at: chrono::DateTime::parse_from_rfc3339("2026-11-02T09:10:00Z").unwrap(),
+        actor: "anna".to_owned(),
+        role: None,
+        incident: into,
+        action: retex_core::command::IncidentAction::Merge { from },
+    }
+}
+
+pub fn an_incident_command_is_logged_once_and_replayed<H: Harness>() {
+    let Some((harness, store)) = start::<H>() else { return };
+    let mut live = live_engine(store, Default::default());
+    append_lines(&mut live, &LIVE_EVENTS);
+    // A count of B short by 3: a second exception, in an incident of its own.
+    append_lines(
+        &mut live,
+        &[
+            r#"{"id":"6","source":"t","type":"count","at":"2026-11-02T09:05:00Z","location":"S1","sku":"B","counted":0}"#,
+        ],
+    );
+    assert_eq!(live.engine().incidents(1).len(), 2);
+    let merge = merge_command("merge-1", 1, 2);
+    assert_eq!(
+        live.prior_incident_command(&merge).unwrap(),
+        retex_store::PriorCommand::None
+    );
+    assert!(live.append_incident_command(&merge).expect("append"));
+    assert!(
+        !live.append_incident_command(&merge).expect("append again"),
+        "its key was logged"
+    );
+    assert_eq!(
+        live.prior_incident_command(&merge).unwrap(),
+        retex_store::PriorCommand::Same
+    );
+    let other = merge_command("merge-1", 2, 1);
+    assert!(
+        matches!(
+            live.prior_incident_command(&other).unwrap(),
+            retex_store::PriorCommand::Other { .. }
+        ),
+        "another command under the same key"
+    );
+    let incidents: Vec<(u64, Vec<u64>)> = (live.engine().incidents(1).iter())
+        .map(|incident| (incident.id, incident.exceptions.clone()))
+        .collect();
+    assert_eq!(incidents, [(1, vec![1, 2])]);
+    assert_eq!(live.engine().state_hash(), replayed_hash(&harness));
+}
