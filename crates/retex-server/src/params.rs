@@ -37,12 +37,15 @@ pub fn query_params<T>(params: Result<Query<T>, QueryRejection>) -> Outcome<T> {
 pub struct PeriodParams {
     /// A month (`2026-11`), an ISO week (`2026-W47`) or a day (`2026-11-30`), in UTC; instead of `from` and `to`.
     #[serde(default, deserialize_with = "empty_as_none")]
+    #[schemars(regex(pattern = r"^[0-9]{4}-(W[0-9]{2}|[0-9]{2}(-[0-9]{2})?)$"))]
     pub period: Option<String>,
     /// The start: an RFC 3339 instant or a UTC day (`2026-11-01`); with `to`.
     #[serde(default, deserialize_with = "empty_as_none")]
+    #[schemars(regex(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T.+)?$"))]
     pub from: Option<String>,
     /// The end: an RFC 3339 instant (excluded) or a UTC day (included); with `from`.
     #[serde(default, deserialize_with = "empty_as_none")]
+    #[schemars(regex(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T.+)?$"))]
     pub to: Option<String>,
 }
 
