@@ -19,7 +19,7 @@ use retex_core::engine::{
 use retex_core::rules::{ExceptionType, Severity};
 use serde::Deserialize;
 
-use super::page::{PageUser, UserBar, non_empty, page, page_at_clock, place, url_encode};
+use super::page::{PageUser, UserBar, named_place, non_empty, page, page_at_clock, place, url_encode};
 use crate::auth::Principal;
 use crate::error::{Failure, Outcome};
 use crate::params::{empty_as_none, opened_before_age};
@@ -481,7 +481,9 @@ fn queue_row(engine: &Engine, exception: &ExceptionView<'_>, now_ms: i64) -> Que
     QueueRow {
         id: exception.id,
         exception_type: exception.exception_type.to_owned(),
-        place: place(exception),
+        place: engine
+            .exception_record(exception.id)
+            .map_or_else(|| place(exception), |record| named_place(engine, record)),
         severity: exception.severity,
         impact: engine.money_text(exception.impact),
         age: span((now_ms - summary.opened_at.0).max(0) / 60_000),

@@ -13,7 +13,7 @@ use retex_core::engine::{ExceptionOrder, ExceptionQuery, Sort};
 use serde::Deserialize;
 
 use super::page::{
-    PageUser, UserBar, back_with_notice, check_csrf, error_page, non_empty, page, place, shown, url_encode,
+    PageUser, UserBar, back_with_notice, check_csrf, error_page, named_place, non_empty, page, place, shown, url_encode,
 };
 use crate::error::{Failure, FailureKind, Outcome};
 use crate::scope::{require_location, stores_of};
@@ -96,7 +96,12 @@ pub(super) async fn store_page(
                     })
                     .items
                     .into_iter()
-                    .map(|view| (view.id, view.exception_type, place(&view), view.severity))
+                    .map(|view| {
+                        let place = engine
+                            .exception_record(view.id)
+                            .map_or_else(|| place(&view), |record| named_place(engine, record));
+                        (view.id, view.exception_type, place, view.severity)
+                    })
                     .collect();
                 let recounts = engine
                     .tasks()
