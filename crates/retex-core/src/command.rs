@@ -277,6 +277,23 @@ pub fn keyed_incident_command_id(actor: &str, incident: u64, key: &str) -> Strin
 /// The log's `kind` for silences.
 pub const SILENCE_KIND: &str = "silence";
 
+/// The log's `kind` for a silence ended early.
+pub const SILENCE_END_KIND: &str = "silence_end";
+
+/// A person ends a silence before its time: from `at` on, new exceptions it covered are no longer muted. The
+/// comment says why, and is required.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SilenceEnd {
+    /// Unique within `source`.
+    pub id: String,
+    pub source: String,
+    pub at: DateTime<FixedOffset>,
+    pub actor: String,
+    /// The silence's number (`SilenceRecord::id`).
+    pub silence: u64,
+    pub comment: String,
+}
+
 /// A silence: new exceptions of a type (at a location, for a SKU) are muted until a time, as Alertmanager's
 /// silences mute alerts. A muted exception is still recorded, with the silence on its timeline, but it does
 /// not escalate while the silence lasts. The comment says why, and is required.

@@ -31,21 +31,22 @@ pub fn query_params<T>(params: Result<Query<T>, QueryRejection>) -> Outcome<T> {
         .map_err(|rejection| Failure::bad_request(rejection.body_text()))
 }
 
-/// The period figures are asked over: a named one, or from and to; neither is all time.
+/// The period figures are asked over: a named one, or from and to; neither is all time. An empty value is an
+/// absent one, as an HTML form sends it.
 #[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodParams {
     /// A month (`2026-11`), an ISO week (`2026-W47`) or a day (`2026-11-30`), in UTC; instead of `from` and `to`.
     #[serde(default, deserialize_with = "empty_as_none")]
-    #[schemars(regex(pattern = r"^[0-9]{4}-(W[0-9]{2}|[0-9]{2}(-[0-9]{2})?)$"))]
+    #[schemars(regex(pattern = r"^([0-9]{4}-(W[0-9]{2}|[0-9]{2}(-[0-9]{2})?))?$"))]
     pub period: Option<String>,
     /// The start: an RFC 3339 instant or a UTC day (`2026-11-01`); with `to`.
     #[serde(default, deserialize_with = "empty_as_none")]
-    #[schemars(regex(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T.+)?$"))]
+    #[schemars(regex(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}(T.+)?)?$"))]
     pub from: Option<String>,
     /// The end: an RFC 3339 instant (excluded) or a UTC day (included); with `from`.
     #[serde(default, deserialize_with = "empty_as_none")]
-    #[schemars(regex(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T.+)?$"))]
+    #[schemars(regex(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}(T.+)?)?$"))]
     pub to: Option<String>,
 }
 

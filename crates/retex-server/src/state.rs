@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use chrono::{DateTime, FixedOffset, Utc};
 use retex_core::codes::Timestamp;
 use retex_core::command::{
-    Action, Command, IncidentAction, IncidentCommand, Silence, keyed_command_id, keyed_incident_command_id,
+    Action, Command, IncidentAction, IncidentCommand, Silence, SilenceEnd, keyed_command_id, keyed_incident_command_id,
 };
 use retex_core::engine::{Engine, Refusal};
 use retex_core::event::Event;
@@ -526,6 +526,30 @@ impl AppState {
             }
             live.append_silence(&silence)?;
             Ok(silence)
+        })
+        .await
+    }
+
+    /// Checks and logs a person ending silence `silence` now (the server's clock), with why.
+    pub async fn end_silence(self: &Arc<Self>, principal: &Principal, silence: u64, comment: String) -> Outcome<()> {
+        require_act(principal)?;
+        let actor = principal.name.clone();
+        let state = Arc::clone(self);
+        self.write(move |live| {
+            let at = state.now_datetime(live.engine());
+            let end = SilenceEnd {
+                id: generated_key(&actor, at, "silence-end"),
+                source: UI_SOURCE.to_owned(),
+                at,
+                actor,
+                silence,
+                comment,
+            };
+            if let Err(refusal) = live.engine().check_silence_end(&end) {
+                return Err(refusal.into());
+            }
+            live.append_silence_end(&end)?;
+            Ok(())
         })
         .await
     }

@@ -10,7 +10,9 @@
 //! threads, appending the next batch while the engine applies the last one.
 
 use retex_core::codes::Timestamp;
-use retex_core::command::{COMMAND_KIND, Command, INCIDENT_COMMAND_KIND, IncidentCommand, SILENCE_KIND, Silence};
+use retex_core::command::{
+    COMMAND_KIND, Command, INCIDENT_COMMAND_KIND, IncidentCommand, SILENCE_END_KIND, SILENCE_KIND, Silence, SilenceEnd,
+};
 use retex_core::engine::{Engine, EngineConfig, Input, SNAPSHOT_FORMAT_VERSION};
 use retex_core::event::Event;
 use retex_core::import::ImportedRow;
@@ -263,6 +265,13 @@ impl LiveEngine {
         self.append_person_entry(SILENCE_KIND, &silence.source, &silence.id, at_ms, &body)
     }
 
+    /// Logs and applies a silence ended early, under its idempotency key; `Ok(false)` when it was logged before.
+    pub fn append_silence_end(&mut self, end: &SilenceEnd) -> Result<bool, StoreError> {
+        let body = serde_json::to_string(end).expect("a silence end always serializes");
+        let at_ms = end.at.timestamp_millis();
+        self.append_person_entry(SILENCE_END_KIND, &end.source, &end.id, at_ms, &body)
+    }
+
     /// Logs and applies what a person did, under its idempotency key `(source, id)`.
     fn append_person_entry(
         &mut self,
@@ -470,6 +479,10 @@ pub fn decode_entry(entry: &StoredEntry) -> Result<Input, StoreError> {
     if entry.kind == SILENCE_KIND {
         let silence = serde_json::from_str(&entry.body).map_err(|error| corrupt(format!("silence: {error}")))?;
         return Ok(Input::Silence(silence));
+    }
+    if entry.kind == SILENCE_END_KIND {
+        let end = serde_json::from_str(&entry.body).map_err(|error| corrupt(format!("silence end: {error}")))?;
+        return Ok(Input::SilenceEnd(end));
     }
     let event = parse_event(&entry.body).map_err(|error| corrupt(error.to_string()))?;
     Ok(Input::Event(event))

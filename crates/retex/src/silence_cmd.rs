@@ -1,12 +1,12 @@
-//! `retex silence add|list`: mute new exceptions of a type, at a location or for a SKU, until a time, with a
-//! required comment; list the silences.
+//! `retex silence add|end|list`: mute new exceptions of a type, at a location or for a SKU, until a time, with a
+//! required comment; end one early, saying why; list the silences.
 
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, FixedOffset, Utc};
 use clap::{Args, Subcommand};
-use retex_core::command::Silence;
+use retex_core::command::{Silence, SilenceEnd};
 
 use crate::store_args::StoreArgs;
 
@@ -47,6 +47,23 @@ enum SilenceCommand {
         #[arg(long)]
         key: Option<String>,
     },
+    /// End a silence before its time: new exceptions are no longer muted, and those it muted escalate again at
+    /// their next step.
+    End {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The silence's number, as `retex silence list` shows it.
+        silence: u64,
+        /// Why: required.
+        #[arg(long)]
+        comment: String,
+        /// Who ends it.
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+        /// When it ends (RFC 3339); now by default.
+        #[arg(long, value_parser = parse_at)]
+        at: Option<DateTime<FixedOffset>>,
+    },
     /// List the silences.
     List {
         #[command(flatten)]
@@ -82,7 +99,34 @@ pub fn run(args: &SilenceArgs) -> anyhow::Result<ExitCode> {
                     silence.actor,
                     silence.comment
                 );
+                if let Some((by, why)) = &silence.ended_early {
+                    println!("   ended early by {by}: {why}");
+                }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        SilenceCommand::End {
+            store,
+            silence,
+            comment,
+            actor,
+            at,
+        } => {
+            let at = at.unwrap_or_else(|| Utc::now().fixed_offset());
+            let end = SilenceEnd {
+                id: format!("{}-{}-silence-end", at.timestamp_micros(), std::process::id()),
+                source: "cli".into(),
+                at,
+                actor: actor.clone(),
+                silence: *silence,
+                comment: comment.clone(),
+            };
+            let mut live = store.open_existing_live()?;
+            if let Err(problem) = live.engine().check_silence_end(&end) {
+                bail!("refused: {problem}");
+            }
+            live.append_silence_end(&end).context("log the end of the silence")?;
+            println!("silence {silence} ended at {at}");
             Ok(ExitCode::SUCCESS)
         }
         SilenceCommand::Add {

@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::codes::Timestamp;
-use crate::command::{Command, IncidentCommand, Silence};
+use crate::command::{Command, IncidentCommand, Silence, SilenceEnd};
 use crate::engine::calendar::{BusinessHours, CalendarMemo};
 use crate::engine::deadlines::DeadlineQueue;
 use crate::engine::detect;
@@ -37,6 +37,8 @@ pub enum Input {
     IncidentCommand(IncidentCommand),
     /// A person mutes new exceptions of a type for a while.
     Silence(Silence),
+    /// A person ends a silence early.
+    SilenceEnd(SilenceEnd),
 }
 
 impl Input {
@@ -47,6 +49,7 @@ impl Input {
             Self::Command(command) => Timestamp::from_datetime(&command.at),
             Self::IncidentCommand(command) => Timestamp::from_datetime(&command.at),
             Self::Silence(silence) => Timestamp::from_datetime(&silence.at),
+            Self::SilenceEnd(end) => Timestamp::from_datetime(&end.at),
         }
     }
 }

@@ -104,7 +104,7 @@ use crate::event::Event;
 use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 26;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 27;
 
 impl Engine {
     /// Applies one log entry and returns what it changed. `seq` must be greater than every sequence number
@@ -140,6 +140,14 @@ impl Engine {
                 self.begin_entry(seq, at);
                 if self.check_silence(silence).is_ok() {
                     self.add_silence(silence, seq);
+                }
+                self.finish_entry(seq);
+            }
+            Input::SilenceEnd(end) => {
+                let at = Timestamp::from_datetime(&end.at);
+                self.begin_entry(seq, at);
+                if self.check_silence_end(end).is_ok() {
+                    self.end_silence(end, seq);
                 }
                 self.finish_entry(seq);
             }

@@ -18,4 +18,7 @@ pub struct SilenceRecord {
     pub comment: String,
     /// The log entry that created it.
     pub seq: u64,
+    /// Who ended it before its time, and why; `until` is then when they did.
+    #[serde(default)]
+    pub ended_early: Option<(String, String)>,
 }

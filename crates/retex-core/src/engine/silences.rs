@@ -3,7 +3,7 @@
 //! but it does not escalate while the silence lasts.
 
 use crate::codes::Timestamp;
-use crate::command::Silence;
+use crate::command::{Silence, SilenceEnd};
 use crate::engine::composition::Engine;
 use crate::engine::exceptions::ENGINE_ACTOR;
 use crate::engine::refusal::Refusal;
@@ -51,7 +51,51 @@ impl Engine {
             actor: silence.actor.clone(),
             comment: silence.comment.clone(),
             seq,
+            ended_early: None,
         });
+    }
+
+    /// Why a silence cannot be ended, if it cannot: it must exist and not be over, and the end needs a comment.
+    pub fn check_silence_end(&self, end: &SilenceEnd) -> Result<(), Refusal> {
+        let subject = format!("silence {}", end.silence);
+        let index = usize::try_from(end.silence).unwrap_or(usize::MAX);
+        let Some(silence) = index
+            .checked_sub(1)
+            .and_then(|index| self.state.book.silences.get(index))
+        else {
+            return Err(Refusal::not_found("there is no such silence").about(&subject));
+        };
+        if end.comment.trim().is_empty() {
+            return Err(Refusal::invalid("ending a silence early needs a comment saying why").about(&subject));
+        }
+        let at = Timestamp::from_datetime(&end.at);
+        if silence.until <= at {
+            return Err(Refusal::conflict(format!("it is already over, since {}", silence.until)).about(&subject));
+        }
+        Ok(())
+    }
+
+    /// Ends a silence at the entry's instant (a planned one never starts): new exceptions are no longer muted, and
+    /// those it muted take their later escalation steps again (steps that fell due while muted are not replayed,
+    /// as when a silence runs out), unless a snooze holds them longer.
+    pub(super) fn end_silence(&mut self, end: &SilenceEnd, seq: u64) {
+        let at = Timestamp::from_datetime(&end.at);
+        let silence = &mut self.state.book.silences[end.silence as usize - 1];
+        let (from, until) = (silence.from, silence.until);
+        silence.until = at.max(from);
+        silence.ended_early = Some((end.actor.clone(), end.comment.clone()));
+        let detail = format!("silence {} ended early by {}: {}", end.silence, end.actor, end.comment);
+        let muted: Vec<u64> = (self.state.book.exceptions.records().iter())
+            .filter(|record| {
+                record.status.is_active() && record.silenced_until == Some(until) && from <= record.opened_at
+            })
+            .map(|record| record.id)
+            .collect();
+        for id in muted {
+            let record = self.state.book.exceptions.get_mut(id);
+            record.silenced_until = Some(at);
+            record.note(at, &end.actor, "unsilenced", detail.clone(), seq);
+        }
     }
 
     pub fn silences(&self) -> &[SilenceRecord] {

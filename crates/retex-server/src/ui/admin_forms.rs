@@ -342,6 +342,38 @@ pub(super) async fn add_silence(
     answer(&state, &user, done).await
 }
 
+#[derive(Deserialize)]
+pub(super) struct EndSilenceForm {
+    csrf: String,
+    comment: String,
+}
+
+pub(super) async fn end_silence(
+    State(state): State<Arc<AppState>>,
+    user: PageUser,
+    Path(silence): Path<u64>,
+    Form(form): Form<EndSilenceForm>,
+) -> Response {
+    let done = async {
+        admin_form(&user, &form.csrf)?;
+        let comment = form.comment.trim().to_owned();
+        state.end_silence(&user.principal, silence, comment.clone()).await?;
+        let change = AdminChange {
+            at_ms: Utc::now().timestamp_millis(),
+            actor: user.principal.name.clone(),
+            action: "silence ended early".to_owned(),
+            target: format!("silence {silence}"),
+            detail: comment,
+        };
+        state
+            .side_store(move |store| Ok(store.record_admin_change(&change)?))
+            .await?;
+        Ok(Done::Notice(format!("silence {silence} ended")))
+    }
+    .await;
+    answer(&state, &user, done).await
+}
+
 /// Checks the role and the form's CSRF token.
 fn admin_form(user: &PageUser, csrf: &str) -> Outcome<()> {
     require_admin(user, "administer Retex")?;

@@ -90,6 +90,7 @@ pub fn routes() -> Router<Arc<AppState>> {
             post(admin_forms::revoke_token).layer(form()),
         )
         .route("/admin/silences", post(admin_forms::add_silence).layer(form()))
+        .route("/admin/silences/{id}/end", post(admin_forms::end_silence).layer(form()))
         .route(
             "/admin/rules/check",
             post(admin_rules::check_upload).layer(DefaultBodyLimit::max(

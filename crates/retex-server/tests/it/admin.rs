@@ -242,6 +242,25 @@ fn a_silence_set_here_is_logged_listed_and_recorded() {
     );
     assert!(list.contains("<td>active</td>"), "{list}");
     assert!(page.contains("<td>silence added</td><td>count_variance</td>"), "{page}");
+
+    let no_reason = post(&server, &admin, "/admin/silences/1/end", "comment=+");
+    assert!(
+        no_reason.header("location").unwrap().contains("error="),
+        "a reason is required"
+    );
+    let ended = post(&server, &admin, "/admin/silences/1/end", "comment=stocktake+done");
+    assert!(
+        ended.header("location").unwrap().contains("notice=silence%201%20ended"),
+        "{:?}",
+        ended.header("location")
+    );
+    let page = admin_page(&server, &admin);
+    let list = page.split("id=\"silence-list\"").nth(1).unwrap();
+    assert!(list.contains("<td>ended</td>") && !list.contains("End now"), "{list}");
+    assert!(
+        page.contains("<td>silence ended early</td><td>silence 1</td>"),
+        "{page}"
+    );
 }
 
 /// A multipart form as a browser sends the rules check.

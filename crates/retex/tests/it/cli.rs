@@ -755,6 +755,49 @@ fn a_silence_mutes_escalation_of_new_exceptions_in_its_scope() {
         ),
         "{listed}"
     );
+
+    // Ended early: the exception it muted is muted no longer, and the list says who ended it and why.
+    let end = |silence: &str, comment: &str| {
+        retex(&[
+            "silence",
+            "end",
+            silence,
+            "--db",
+            db,
+            "--comment",
+            comment,
+            "--as",
+            "erin",
+            "--at",
+            "2026-11-03T00:00:00Z",
+        ])
+    };
+    assert_eq!(
+        stderr(&end("1", " ")),
+        "error: refused: silence 1: ending a silence early needs a comment saying why\n"
+    );
+    assert_eq!(
+        stderr(&end("7", "done")),
+        "error: refused: silence 7: there is no such silence\n"
+    );
+    let ended = end("1", "stocktake finished early");
+    assert_eq!(
+        stdout(&ended),
+        "silence 1 ended at 2026-11-03 00:00:00 +00:00\n",
+        "{}",
+        stderr(&ended)
+    );
+    assert_eq!(shown("1")["silenced_until"], "2026-11-03T00:00:00Z");
+    let listed = stdout(&retex(&["silence", "list", "--db", db]));
+    assert!(
+        listed.contains("until 2026-11-03T00:00:00Z by dana")
+            && listed.contains("ended early by erin: stocktake finished early"),
+        "{listed}"
+    );
+    assert_eq!(
+        stderr(&end("1", "again")),
+        "error: refused: silence 1: it is already over, since 2026-11-03T00:00:00Z\n"
+    );
 }
 
 #[test]
