@@ -37,6 +37,9 @@ pub struct SimulateArgs {
     /// Number of days.
     #[arg(long, default_value_t = 30)]
     days: u32,
+    /// Number of SKUs in the catalogue, every one stocked at every store (10 to 1,000,000).
+    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(10..=1_000_000))]
+    skus: u32,
     /// Seed: the same seed gives byte-identical files.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -73,6 +76,7 @@ pub fn simulate(args: &SimulateArgs) -> anyhow::Result<ExitCode> {
     let mut scenario = Scenario {
         stores: args.stores,
         days: args.days,
+        skus: args.skus,
         seed: args.seed,
         ..Scenario::default_retailer()
     };
@@ -85,8 +89,9 @@ pub fn simulate(args: &SimulateArgs) -> anyhow::Result<ExitCode> {
         write_truth(&truth, path)?;
     }
     println!(
-        "simulated {} stores for {} days (seed {}) into {} in {:.1} s; {} faults injected",
+        "simulated {} stores with {} SKUs for {} days (seed {}) into {} in {:.1} s; {} faults injected",
         args.stores,
+        args.skus,
         args.days,
         args.seed,
         args.out.display(),

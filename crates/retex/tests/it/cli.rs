@@ -198,6 +198,25 @@ fn a_reading_command_refuses_a_store_that_does_not_exist_and_creates_none() {
 }
 
 #[test]
+fn the_simulated_catalogue_takes_any_number_of_skus() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.ndjson");
+    let out = events.to_str().unwrap();
+    let simulated = retex(&["simulate", "--out", out, "--stores", "2", "--days", "1", "--skus", "37"]);
+    assert!(
+        stdout(&simulated).starts_with("simulated 2 stores with 37 SKUs for 1 days (seed 42)"),
+        "{}",
+        stderr(&simulated)
+    );
+    let text = std::fs::read_to_string(&events).unwrap();
+    let products = text.lines().filter(|line| line.contains(r#""type":"product""#)).count();
+    assert_eq!(products, 37);
+    let refused = retex(&["simulate", "--out", out, "--skus", "3"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("--skus"), "{}", stderr(&refused));
+}
+
+#[test]
 fn a_reader_that_stops_reading_ends_the_listing_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("retex.db");
