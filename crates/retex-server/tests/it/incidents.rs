@@ -2,7 +2,7 @@
 //! once, merge and split from the page and the API, and the few lines an exception's page shows of its incident.
 
 use crate::queue::notice;
-use crate::{Server, request};
+use crate::{Server, linked_ids, request};
 
 const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
 
@@ -29,20 +29,6 @@ fn with_world() -> Server {
     assert_eq!(response.status, 200, "{}", response.body);
     assert_eq!(response.json()["rejected"], 0, "{}", response.body);
     server
-}
-
-fn page(server: &Server, cookie: &str, path: &str) -> String {
-    let response = server.send("GET", path, &[("cookie", cookie)], "");
-    assert_eq!(response.status, 200, "{path}: {}", response.body);
-    response.body
-}
-
-/// The incident numbers a list page shows, in order.
-fn listed(body: &str) -> Vec<u64> {
-    body.split(r#"<td class="id"><a href="/incidents/"#)
-        .skip(1)
-        .map(|rest| rest.split('"').next().unwrap().parse().unwrap())
-        .collect()
 }
 
 /// Posts one of an incident page's forms (`act` or `reshape`) with the session's token; the status and the
@@ -81,8 +67,12 @@ fn api(server: &Server, cookie: &str, path: &str, body: &str, key: Option<&str>)
 fn the_list_shows_incidents_newest_first_in_the_root_causes_local_time() {
     let server = with_world();
     let cookie = server.login("lead");
-    let open = page(&server, &cookie, "/incidents");
-    assert_eq!(listed(&open), [2, 1], "newest first; incident 3 holds one exception");
+    let open = server.page(&cookie, "/incidents");
+    assert_eq!(
+        linked_ids(&open, "/incidents/"),
+        [2, 1],
+        "newest first; incident 3 holds one exception"
+    );
     assert!(open.contains("1–2 of 2"), "{open}");
     assert!(
         open.contains("2026-11-02 17:00 Europe/Berlin"),
@@ -96,8 +86,8 @@ fn the_list_shows_incidents_newest_first_in_the_root_causes_local_time() {
     assert!(open.contains("2 exceptions") && open.contains("2 open"), "{open}");
 
     let s1 = server.login("s1");
-    let at_s1 = page(&server, &s1, "/incidents");
-    assert_eq!(listed(&at_s1), [1], "incident 2 is at S2");
+    let at_s1 = server.page(&s1, "/incidents");
+    assert_eq!(linked_ids(&at_s1, "/incidents/"), [1], "incident 2 is at S2");
     assert_eq!(
         server
             .send("GET", "/incidents/2", &[("cookie", s1.as_str())], "")
@@ -124,13 +114,13 @@ fn the_list_comes_in_pages_of_fifty() {
     let response = server.send("POST", "/api/v1/events", &server.bearer_source(), lines.join("\n"));
     assert_eq!(response.json()["rejected"], 0, "{}", response.body);
     let cookie = server.login("lead");
-    let first = page(&server, &cookie, "/incidents");
+    let first = server.page(&cookie, "/incidents");
     assert!(first.contains("1–50 of 62"), "{first}");
-    assert_eq!(listed(&first).first(), Some(&63), "the newest");
+    assert_eq!(linked_ids(&first, "/incidents/").first(), Some(&63), "the newest");
     assert!(!first.contains(">Previous<"));
-    let second = page(&server, &cookie, "/incidents?show=open&page=2");
+    let second = server.page(&cookie, "/incidents?show=open&page=2");
     assert!(second.contains("51–62 of 62"), "{second}");
-    assert_eq!(listed(&second).last(), Some(&1));
+    assert_eq!(linked_ids(&second, "/incidents/").last(), Some(&1));
     assert!(!second.contains(">Next<"));
     let api = server
         .send("GET", "/api/v1/incidents?open=true", &[("cookie", cookie.as_str())], "")
@@ -142,7 +132,7 @@ fn the_list_comes_in_pages_of_fifty() {
 fn an_exception_page_shows_its_incident_in_a_line() {
     let server = with_world();
     let cookie = server.login("lead");
-    let member = page(&server, &cookie, "/exceptions/2");
+    let member = server.page(&cookie, "/exceptions/2");
     assert!(
         member.contains(
             r#"Part of <a href="/incidents/1">incident #1</a> (root cause transfer_overdue at S1 · T1, 2 exceptions, 2 open)"#
@@ -150,12 +140,12 @@ fn an_exception_page_shows_its_incident_in_a_line() {
         "{member}"
     );
     assert!(!member.contains("Trace"), "never the whole incident");
-    let root = page(&server, &cookie, "/exceptions/1");
+    let root = server.page(&cookie, "/exceptions/1");
     assert!(
         root.contains("(this exception is the root cause, 2 exceptions, 2 open)"),
         "{root}"
     );
-    let alone = page(&server, &cookie, "/exceptions/5");
+    let alone = server.page(&cookie, "/exceptions/5");
     assert!(
         alone.contains(r#"<a href="/incidents/3">Incident #3</a> holds only this exception."#),
         "{alone}"
@@ -204,9 +194,9 @@ fn a_lead_acknowledges_assigns_and_resolves_every_open_exception_of_an_incident(
             (&"resolved".into(), &"transfer_discipline".into())
         );
     }
-    assert_eq!(listed(&page(&server, &cookie, "/incidents")), [2]);
-    let all = page(&server, &cookie, "/incidents?show=all");
-    assert_eq!(listed(&all), [2, 1]);
+    assert_eq!(linked_ids(&server.page(&cookie, "/incidents"), "/incidents/"), [2]);
+    let all = server.page(&cookie, "/incidents?show=all");
+    assert_eq!(linked_ids(&all, "/incidents/"), [2, 1]);
     assert!(all.contains("closed"), "{all}");
 
     let lone = server.send(
@@ -227,7 +217,7 @@ fn a_lead_acknowledges_assigns_and_resolves_every_open_exception_of_an_incident(
     );
     assert_eq!(forged.status, 403);
     let viewer = server.login("viewer");
-    let watched = page(&server, &viewer, "/incidents/2");
+    let watched = server.page(&viewer, "/incidents/2");
     assert!(!watched.contains("Acknowledge all") && !watched.contains("Merge incident"));
     assert_eq!(post(&server, &viewer, "/incidents/2/act", "action=acknowledge").0, 403);
 }
@@ -247,7 +237,7 @@ fn a_lead_merges_and_splits_incidents_from_the_page() {
         notice(merged.header("location").unwrap()),
         "Incident 3 was merged into incident 2"
     );
-    let body = page(&server, &cookie, "/incidents/2");
+    let body = server.page(&cookie, "/incidents/2");
     assert!(
         body.contains(r#"<b>lead</b> merged incident <a href="/incidents/3">3</a> into this one: #5"#),
         "{body}"
@@ -277,12 +267,12 @@ fn a_lead_merges_and_splits_incidents_from_the_page() {
             "/incidents/4".into()
         )
     );
-    let split = page(&server, &cookie, "/incidents/4");
+    let split = server.page(&cookie, "/incidents/4");
     assert!(
         split.contains(r#"split off incident <a href="/incidents/2">2</a>"#),
         "{split}"
     );
-    let member = page(&server, &cookie, "/exceptions/5");
+    let member = server.page(&cookie, "/exceptions/5");
     assert!(
         member.contains("<b>lead</b> split <span>incident 2 -&#62; 4</span>"),
         "the timeline says where it went: {member}"

@@ -169,6 +169,13 @@ impl Server {
     }
 
     /// Logs in through the form and returns the session cookie.
+    /// A page of the web UI as `cookie`'s person sees it; anything but 200 fails the test.
+    pub fn page(&self, cookie: &str, path: &str) -> String {
+        let response = self.send("GET", path, &[("cookie", cookie)], "");
+        assert_eq!(response.status, 200, "{path}: {}", response.body);
+        response.body
+    }
+
     pub fn login(&self, name: &str) -> String {
         let body = format!("name={name}&password={}", PASSWORD.replace(' ', "+"));
         let response = self.post_login(&body);
@@ -186,4 +193,12 @@ impl Server {
         let value = cookie.split_once('=').unwrap().1;
         self.state.keys.csrf_token(value)
     }
+}
+
+/// The numbers of the rows a list page links to under `path` (`/exceptions/`, `/incidents/`), in order.
+pub fn linked_ids(body: &str, path: &str) -> Vec<u64> {
+    body.split(&format!(r#"<td class="id"><a href="{path}"#))
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().parse().unwrap())
+        .collect()
 }

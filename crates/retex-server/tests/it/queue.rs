@@ -2,7 +2,7 @@
 //! way, pages with totals both ways, and bulk actions on the selected rows, each row's command logged on its own
 //! and each refusal named in the notice.
 
-use crate::{Server, request};
+use crate::{Server, linked_ids, request};
 
 const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
 
@@ -40,20 +40,6 @@ fn with_store_s3(count: usize) -> Server {
     server
 }
 
-fn page(server: &Server, cookie: &str, path: &str) -> String {
-    let response = server.send("GET", path, &[("cookie", cookie)], "");
-    assert_eq!(response.status, 200, "{path}: {}", response.body);
-    response.body
-}
-
-/// The numbers of the rows a queue page lists, in order.
-fn row_ids(body: &str) -> Vec<u64> {
-    body.split(r#"<td class="id"><a href="/exceptions/"#)
-        .skip(1)
-        .map(|rest| rest.split('"').next().unwrap().parse().unwrap())
-        .collect()
-}
-
 /// The first link on the page whose text is `label`.
 fn link(body: &str, label: &str) -> String {
     let end = body
@@ -68,9 +54,9 @@ fn link(body: &str, label: &str) -> String {
 fn filters_match_whatever_the_case_and_show_as_chips_that_remove_them() {
     let server = with_store_s3(4);
     let cookie = server.login("lead");
-    let at_s3 = page(&server, &cookie, "/queue?view=all&location=s3");
+    let at_s3 = server.page(&cookie, "/queue?view=all&location=s3");
     assert_eq!(
-        row_ids(&at_s3),
+        linked_ids(&at_s3, "/exceptions/"),
         [6, 5, 4, 3],
         "next due first; equal dues, larger impact first"
     );
@@ -78,20 +64,27 @@ fn filters_match_whatever_the_case_and_show_as_chips_that_remove_them() {
     assert!(at_s3.contains(">location: s3 <span"), "the filter in force: {at_s3}");
 
     let garden = "/queue?view=all&location=s3&category=HOME&sku=g2";
-    let body = page(&server, &cookie, garden);
-    assert_eq!(row_ids(&body), [5], "G2 is in Home/Garden");
+    let body = server.page(&cookie, garden);
+    assert_eq!(linked_ids(&body, "/exceptions/"), [5], "G2 is in Home/Garden");
     let without_sku = link(&body, "sku: g2 <span aria-hidden=\"true\">×</span>");
     assert!(!without_sku.contains("sku="), "{without_sku}");
     assert_eq!(
-        row_ids(&page(&server, &cookie, &without_sku)),
+        linked_ids(&server.page(&cookie, &without_sku), "/exceptions/"),
         [5, 3],
         "every garden product at S3"
     );
 
-    let team = page(&server, &cookie, "/queue?view=all&team=STORE%20s1&older_than=1h");
-    assert_eq!(row_ids(&team), [1], "S1's team; opened 09:00, the clock at 11:10");
-    let young = page(&server, &cookie, "/queue?view=all&older_than=3h");
-    assert!(row_ids(&young).is_empty(), "nothing opened before 08:10");
+    let team = server.page(&cookie, "/queue?view=all&team=STORE%20s1&older_than=1h");
+    assert_eq!(
+        linked_ids(&team, "/exceptions/"),
+        [1],
+        "S1's team; opened 09:00, the clock at 11:10"
+    );
+    let young = server.page(&cookie, "/queue?view=all&older_than=3h");
+    assert!(
+        linked_ids(&young, "/exceptions/").is_empty(),
+        "nothing opened before 08:10"
+    );
     let refused = server.send(
         "GET",
         "/queue?view=all&older_than=soon",
@@ -106,37 +99,41 @@ fn filters_match_whatever_the_case_and_show_as_chips_that_remove_them() {
 fn a_column_header_sorts_by_it_and_again_the_other_way() {
     let server = with_store_s3(4);
     let cookie = server.login("lead");
-    let by_due = page(&server, &cookie, "/queue?view=all");
+    let by_due = server.page(&cookie, "/queue?view=all");
     assert!(
         by_due.contains(
             r#"<th class="due" aria-sort="ascending"><a href="/queue?view=all&#38;sort=-sla_risk">Due ▲</a>"#
         ),
         "{by_due}"
     );
-    let by_impact = page(&server, &cookie, &link(&by_due, "Impact"));
+    let by_impact = server.page(&cookie, &link(&by_due, "Impact"));
     // The world's two are 600 and 700; S3's grow from 10 to 13.
-    assert_eq!(row_ids(&by_impact), [2, 1, 6, 5, 4, 3]);
+    assert_eq!(linked_ids(&by_impact, "/exceptions/"), [2, 1, 6, 5, 4, 3]);
     assert!(by_impact.contains("sorted by impact, largest first"));
-    let smallest_first = page(&server, &cookie, &link(&by_impact, "Impact ▼"));
-    assert_eq!(row_ids(&smallest_first), [3, 4, 5, 6, 1, 2]);
-    let by_place = page(&server, &cookie, "/queue?view=all&sort=-place");
-    assert_eq!(row_ids(&by_place), [6, 5, 4, 3, 2, 1], "S3 G3 down to S1 K1");
+    let smallest_first = server.page(&cookie, &link(&by_impact, "Impact ▼"));
+    assert_eq!(linked_ids(&smallest_first, "/exceptions/"), [3, 4, 5, 6, 1, 2]);
+    let by_place = server.page(&cookie, "/queue?view=all&sort=-place");
+    assert_eq!(
+        linked_ids(&by_place, "/exceptions/"),
+        [6, 5, 4, 3, 2, 1],
+        "S3 G3 down to S1 K1"
+    );
 }
 
 #[test]
 fn pages_show_their_rows_among_the_total_and_go_both_ways() {
     let server = with_store_s3(150);
     let cookie = server.login("lead");
-    let first = page(&server, &cookie, "/queue?view=all&sort=oldest");
+    let first = server.page(&cookie, "/queue?view=all&sort=oldest");
     assert!(first.contains("1–100 of 152"), "{first}");
-    assert_eq!(row_ids(&first), (1..=100).collect::<Vec<u64>>());
+    assert_eq!(linked_ids(&first, "/exceptions/"), (1..=100).collect::<Vec<u64>>());
     assert!(!first.contains(">Previous<") && !first.contains(">First<"));
-    let second = page(&server, &cookie, &link(&first, "Next"));
+    let second = server.page(&cookie, &link(&first, "Next"));
     assert!(second.contains("101–152 of 152"), "{second}");
-    assert_eq!(row_ids(&second), (101..=152).collect::<Vec<u64>>());
+    assert_eq!(linked_ids(&second, "/exceptions/"), (101..=152).collect::<Vec<u64>>());
     assert!(!second.contains(">Next<"));
-    let back = page(&server, &cookie, &link(&second, "Previous"));
-    assert_eq!(row_ids(&back), row_ids(&first));
+    let back = server.page(&cookie, &link(&second, "Previous"));
+    assert_eq!(linked_ids(&back, "/exceptions/"), linked_ids(&first, "/exceptions/"));
     assert_eq!(link(&second, "First"), "/queue?view=all&sort=oldest");
 }
 
@@ -242,8 +239,11 @@ fn bulk_actions_log_one_command_a_row_and_name_each_refusal() {
         "one entry for each command, none for refusals"
     );
 
-    let queue = page(&server, &cookie, "/queue?view=mine");
-    assert!(row_ids(&queue).is_empty(), "lead assigned nothing to themself");
+    let queue = server.page(&cookie, "/queue?view=mine");
+    assert!(
+        linked_ids(&queue, "/exceptions/").is_empty(),
+        "lead assigned nothing to themself"
+    );
     let s1 = server.login("s1");
     let at_s1 = notice(&bulk(&server, &s1, "action=acknowledge&id=1").1);
     assert_eq!(at_s1, "1 acknowledged", "s1 may act at S1");
@@ -264,7 +264,7 @@ fn a_bulk_form_needs_its_token_and_a_role_that_acts() {
     let viewer = server.login("viewer");
     let (status, _) = bulk(&server, &viewer, "action=acknowledge&id=1");
     assert_eq!(status, 403);
-    let queue = page(&server, &viewer, "/queue?view=all");
+    let queue = server.page(&viewer, "/queue?view=all");
     assert!(!queue.contains("name=\"id\""), "no checkboxes for a viewer");
 }
 
@@ -272,24 +272,24 @@ fn a_bulk_form_needs_its_token_and_a_role_that_acts() {
 fn the_views_are_the_persons_own() {
     let server = with_store_s3(2);
     let s1 = server.login("s1");
-    let body = page(&server, &s1, "/queue");
+    let body = server.page(&s1, "/queue");
     assert!(
         body.contains(">My store</a>") && !body.contains(">Everything</a>"),
         "{body}"
     );
     assert_eq!(
-        row_ids(&body),
+        linked_ids(&body, "/exceptions/"),
         Vec::<u64>::new(),
         "s1's team, store_team, owns nothing yet"
     );
-    assert_eq!(row_ids(&page(&server, &s1, "/queue?view=store")), [1]);
-    let everything = page(&server, &s1, "/queue?view=all");
+    assert_eq!(linked_ids(&server.page(&s1, "/queue?view=store"), "/exceptions/"), [1]);
+    let everything = server.page(&s1, "/queue?view=all");
     assert!(
         everything.contains(r#"aria-current="page">My store</a>"#),
         "{everything}"
     );
     let lead = server.login("lead");
-    let body = page(&server, &lead, "/queue?view=all");
+    let body = server.page(&lead, "/queue?view=all");
     assert!(body.contains(">Everything</a>") && !body.contains(">My store</a>"));
     let active = server
         .send(
@@ -311,6 +311,6 @@ fn the_views_are_the_persons_own() {
         [1, 2],
         "the world's two are high: acknowledge within an hour"
     );
-    let breached = page(&server, &lead, "/queue?view=breached&sort=oldest");
-    assert_eq!(row_ids(&breached), missed_a_target);
+    let breached = server.page(&lead, "/queue?view=breached&sort=oldest");
+    assert_eq!(linked_ids(&breached, "/exceptions/"), missed_a_target);
 }
