@@ -100,7 +100,7 @@ impl AppState {
         require_act(principal)?;
         let (viewer, wanted) = (principal.clone(), action.clone());
         let members = self
-            .read(move |live| members_to_act_on(live.engine(), &viewer, incident, &wanted))
+            .read(move |engine| members_to_act_on(engine, &viewer, incident, &wanted))
             .await?;
         Ok(self.act_on_each(principal, &members, action, key).await)
     }

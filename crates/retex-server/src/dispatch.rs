@@ -9,6 +9,11 @@
 //! to an hour, each drawn at random between half and all of it so that many failures do not retry in step;
 //! after a day of failures the notification is a dead letter, listed for a person to resend.
 //!
+//! Only the leading replica delivers, and only the attempts it claimed in the store first (`delivery_claim`), so
+//! two replicas never send one attempt. An attempt whose sender stopped between claiming and reporting it (a
+//! replica killed mid-delivery) is not sent again: after [`CLAIM_GRACE`] the new leader makes it a dead letter
+//! that says so, for a person to check with the receiver and resend.
+//!
 //! E-mail notifications go to their target: an address, or a person by name (their account's address). With
 //! an SMTP server configured, each recipient gets one message per poll with everything due for them (a
 //! digest), and no more than one every [`DIGEST_INTERVAL`]; without one, they stay in the outbox
@@ -28,12 +33,15 @@ use retex_core::command::Action;
 use retex_core::engine::{Engine, TaskKind, TaskStatus};
 use retex_core::rules::Rules;
 use retex_core::rules::workflow::{Secret, TaskKindRule};
+use retex_store::DeliveryClaim;
 use sha2::Sha256;
 
 use crate::state::{AppState, EmailOptions};
 
 /// How often the outbox is read.
 const OUTBOX_POLL: Duration = Duration::from_secs(1);
+/// How long an attempt claimed and never reported stays its claimant's: longer than any delivery and its report.
+const CLAIM_GRACE: Duration = Duration::from_secs(30);
 /// The wait after the first failure; it doubles with every further one, up to [`RETRY_DELAY_MAX`].
 const FIRST_RETRY_DELAY: Duration = Duration::from_secs(30);
 const RETRY_DELAY_MAX: Duration = Duration::from_secs(3600);
@@ -192,14 +200,17 @@ impl Dispatcher {
         Ok(Self { webhooks, mail })
     }
 
-    /// Runs until the process ends.
+    /// Runs until the process ends; delivers only while this replica leads.
     pub async fn run(self, state: Arc<AppState>) {
         let mut not_before: HashMap<u64, Instant> = HashMap::new();
         let mut last_mailed: HashMap<String, Instant> = HashMap::new();
         let mut interval = tokio::time::interval(OUTBOX_POLL);
         loop {
             interval.tick().await;
-            let due = match state.read(|live| Ok(outbox(live.engine()))).await {
+            if !state.leads() {
+                continue;
+            }
+            let due = match state.read(|engine| Ok(outbox(engine))).await {
                 Ok(due) => due,
                 Err(failure) => {
                     tracing::warn!(message = %failure.message, "could not read the outbox");
@@ -214,6 +225,9 @@ impl Dispatcher {
                 })
                 .partition(|delivery| delivery.email);
             for delivery in webhooks {
+                if !claim(&state, &delivery).await {
+                    continue;
+                }
                 let key = format!("retex-task-{}", delivery.task);
                 let outcome = self
                     .webhooks
@@ -225,7 +239,7 @@ impl Dispatcher {
             }
             if let Some(mail) = &self.mail {
                 for (recipient, deliveries) in recipients(&state, emails).await {
-                    let outcome = match recipient {
+                    let (deliveries, outcome) = match recipient {
                         Ok(address)
                             if last_mailed
                                 .get(&address)
@@ -234,13 +248,24 @@ impl Dispatcher {
                             continue;
                         }
                         Ok(address) => {
+                            let mut claimed = Vec::with_capacity(deliveries.len());
+                            for delivery in deliveries {
+                                if claim(&state, &delivery).await {
+                                    claimed.push(delivery);
+                                }
+                            }
+                            if claimed.is_empty() {
+                                continue;
+                            }
                             last_mailed.insert(address.clone(), Instant::now());
-                            mail.send(&address, &deliveries)
+                            let outcome = mail
+                                .send(&address, &claimed)
                                 .await
                                 .map(|()| format!("e-mailed to {address}"))
-                                .map_err(|problem| format!("e-mail to {address} failed: {problem}"))
+                                .map_err(|problem| format!("e-mail to {address} failed: {problem}"));
+                            (claimed, outcome)
                         }
-                        Err(problem) => Err(problem),
+                        Err(problem) => (deliveries, Err(problem)),
                     };
                     for delivery in &deliveries {
                         report(&state, &mut not_before, delivery, outcome.clone()).await;
@@ -285,6 +310,38 @@ impl Mail {
     }
 }
 
+/// Whether this replica may send the delivery's next attempt: true once it claimed it. An attempt claimed before
+/// and unreported for [`CLAIM_GRACE`] is reported as a dead letter, never sent again.
+async fn claim(state: &Arc<AppState>, delivery: &Delivery) -> bool {
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let claim = DeliveryClaim {
+        task: delivery.task,
+        attempt: delivery.attempts,
+        claimant: state.replica.clone(),
+        claimed_ms: now_ms,
+    };
+    let earlier = match state.side_store(move |store| Ok(store.claim_delivery(&claim)?)).await {
+        Ok(None) => return true,
+        Ok(Some(earlier)) => earlier,
+        Err(failure) => {
+            tracing::warn!(message = %failure.message, task = delivery.task, "could not claim a delivery");
+            return false;
+        }
+    };
+    let grace = i64::try_from(CLAIM_GRACE.as_millis()).unwrap_or(i64::MAX);
+    if now_ms - earlier.claimed_ms >= grace {
+        let claimed_at = chrono::DateTime::from_timestamp_millis(earlier.claimed_ms).unwrap_or_default();
+        let detail = format!(
+            "{} claimed this attempt at {} and stopped before reporting it: not sent again, as it may have \
+             arrived; check with the receiver and resend if it did not",
+            earlier.claimant,
+            claimed_at.format("%Y-%m-%d %H:%M:%S UTC")
+        );
+        log_attempt(state, delivery, false, detail, None).await;
+    }
+    false
+}
+
 /// Logs one attempt as a `task_delivered` command; after a failure, the next try waits.
 async fn report(
     state: &Arc<AppState>,
@@ -297,9 +354,14 @@ async fn report(
         Some(delay) => not_before.insert(delivery.task, Instant::now() + delay),
         None => not_before.remove(&delivery.task),
     };
-    let task = delivery.task;
     let ok = outcome.is_ok();
     let detail = outcome.unwrap_or_else(|problem| problem);
+    log_attempt(state, delivery, ok, detail, retry_in).await;
+}
+
+/// Logs an attempt: delivered, failed with the next try in `retry_in`, or failed for good (none).
+async fn log_attempt(state: &Arc<AppState>, delivery: &Delivery, ok: bool, detail: String, retry_in: Option<Duration>) {
+    let task = delivery.task;
     let action = move |at: DateTime<FixedOffset>| Action::TaskDelivered {
         task,
         ok,

@@ -11,6 +11,7 @@
 //!    Prometheus exposition.
 //! 2. `scope.rs`: what a principal may see and do (read, act, locations), for exceptions, incidents and stores.
 //!    `params.rs`: reading query strings and forms (an empty value is absent; a bad one is a 400 naming it).
+//!    `group_commit.rs`: concurrent requests' events in one log transaction.
 //! 3. `state.rs`: [`AppState`] and the operations both the API and the UI perform (ingest, act, merge or split an
 //!    incident, evidence, shop-floor events).
 //! 4. `extract.rs`: who is asking (a token or a session cookie). `bulk.rs`: one command on many exceptions (the
@@ -30,6 +31,7 @@ pub mod bulk;
 pub mod dispatch;
 pub mod error;
 pub mod extract;
+pub mod group_commit;
 pub mod import;
 pub mod metrics;
 pub mod nats;
@@ -55,7 +57,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::{Listener, ListenerExt};
 use retex_core::codes::Timestamp;
-use retex_store::{LiveEngine, Store};
+use retex_store::{Leadership, LiveEngine, Store};
 
 use crate::metrics::EngineGauges;
 pub use crate::state::{AppState, ClockMode, ServerOptions};
@@ -64,6 +66,9 @@ pub use crate::state::{AppState, ClockMode, ServerOptions};
 pub const BODY_BYTES_MAX: usize = 64 << 20;
 /// How often the wall clock is checked against the engine's next deadline.
 const CLOCK_CHECK_EVERY: Duration = Duration::from_secs(1);
+/// How often a replica checks who leads and applies what others appended: a read on any replica reflects an
+/// accepted event within about this long.
+const FOLLOW_EVERY: Duration = Duration::from_millis(250);
 /// The setting that holds the session signing key.
 const SESSION_KEY_SETTING: &str = "session_key";
 
@@ -71,13 +76,16 @@ const SESSION_KEY_SETTING: &str = "session_key";
 pub fn app_state(
     live: LiveEngine,
     mut accounts: Box<dyn Store>,
+    leadership: Leadership,
     rules_text: String,
     options: ServerOptions,
 ) -> anyhow::Result<Arc<AppState>> {
     let key = accounts
         .setting_or_insert(SESSION_KEY_SETTING, &auth::new_session_key()?)
         .context("read the session key")?;
-    Ok(Arc::new(AppState::new(live, accounts, &key, rules_text, options)))
+    Ok(Arc::new(AppState::new(
+        live, accounts, leadership, &key, rules_text, options,
+    )))
 }
 
 /// Every route: the API under `/api/v1`, the web UI, health and metrics.
@@ -171,6 +179,7 @@ pub async fn serve(state: Arc<AppState>, listen: SocketAddr, connectors: Connect
     if let Some(files) = &tls {
         tls::server_config(files)?;
     }
+    tokio::spawn(follow_the_log(Arc::clone(&state)));
     if state.options.clock == ClockMode::Wall {
         tokio::spawn(follow_wall_clock(Arc::clone(&state)));
     }
@@ -210,7 +219,7 @@ pub async fn serve(state: Arc<AppState>, listen: SocketAddr, connectors: Connect
 /// The outbox dispatcher for the rules the engine runs under and the server's options.
 pub async fn dispatcher_of(state: &Arc<AppState>) -> anyhow::Result<dispatch::Dispatcher> {
     let rules = state
-        .read(|live| Ok(live.engine().rules().clone()))
+        .read(|engine| Ok(engine.rules().clone()))
         .await
         .map_err(|failure| anyhow::anyhow!(failure.message))?;
     dispatch::Dispatcher::new(
@@ -242,12 +251,27 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-/// Ticks the engine to the wall clock whenever a deadline has come due, so SLA breaches and overdue
+/// Every replica: checks who leads and applies what the others appended.
+async fn follow_the_log(state: Arc<AppState>) {
+    let mut interval = tokio::time::interval(FOLLOW_EVERY);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        if let Err(failure) = state.follow().await {
+            tracing::warn!(message = %failure.message, "could not follow the log");
+        }
+    }
+}
+
+/// The leader ticks the engine to the wall clock whenever a deadline has come due, so SLA breaches and overdue
 /// documents fire between events. A tick is logged only then, not every second.
 async fn follow_wall_clock(state: Arc<AppState>) {
     let mut interval = tokio::time::interval(CLOCK_CHECK_EVERY);
     loop {
         interval.tick().await;
+        if !state.leads() {
+            continue;
+        }
         let now = Timestamp::from_datetime(&chrono::Utc::now());
         let ticked = state
             .write(move |live| {
@@ -263,10 +287,15 @@ async fn follow_wall_clock(state: Arc<AppState>) {
     }
 }
 
+/// Ready when the store answers: says whether this replica leads or follows, and how far its engine is behind
+/// the log.
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {
-    let checked = state.write(|live| live.catch_up().map_err(Into::into)).await;
-    match checked {
-        Ok(_) if state.is_ready() => "ready".into_response(),
+    let lag = state
+        .read_with_log(|engine, log| Ok(log.last_seq()?.saturating_sub(engine.applied_seq())))
+        .await;
+    let role = if state.leads() { "leader" } else { "follower" };
+    match lag {
+        Ok(lag) if state.is_ready() => format!("ready: {role}, {lag} log entries to apply").into_response(),
         Ok(_) => (StatusCode::SERVICE_UNAVAILABLE, "the store failed recently").into_response(),
         Err(failure) => (StatusCode::SERVICE_UNAVAILABLE, failure.message).into_response(),
     }
@@ -285,10 +314,10 @@ async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Resp
                 .into_response();
         }
     }
+    let leader = state.leads();
     let gauges = state
-        .read(|live| {
-            let log_seq = live.last_seq()?;
-            let engine = live.engine();
+        .read_with_log(move |engine, log| {
+            let log_seq = log.last_seq()?;
             let mut open_by_type = std::collections::BTreeMap::new();
             for record in engine.exception_records() {
                 if record.status.is_active() {
@@ -304,6 +333,7 @@ async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Resp
                 engine_clock: engine.clock(),
                 wall_clock: now,
                 open_by_type,
+                leader,
             })
         })
         .await;

@@ -42,6 +42,8 @@ pub struct EngineGauges {
     pub engine_clock: Option<Timestamp>,
     pub wall_clock: Timestamp,
     pub open_by_type: BTreeMap<String, u64>,
+    /// Whether this replica leads (runs the clock, sends what leaves).
+    pub leader: bool,
 }
 
 impl Metrics {
@@ -120,6 +122,12 @@ impl Metrics {
         );
         gauge(
             &mut out,
+            "retex_leader",
+            "1 on the replica that runs the clock and sends notifications, 0 on a follower.",
+            u8::from(engine.leader).to_string(),
+        );
+        gauge(
+            &mut out,
             "retex_wall_clock_seconds",
             "This machine's clock, as Unix seconds.",
             format!("{:.3}", seconds(engine.wall_clock)),
@@ -189,6 +197,7 @@ mod tests {
             engine_clock: Some(Timestamp(1_000_000)),
             wall_clock: Timestamp(998_500),
             open_by_type: BTreeMap::from([("transfer_overdue".to_string(), 4)]),
+            leader: true,
         };
         let text = metrics.render(&engine);
         for line in [
@@ -196,6 +205,7 @@ mod tests {
             "retex_events_duplicate_total 1",
             "retex_events_rejected_total 2",
             "retex_engine_lag_entries 3",
+            "retex_leader 1",
             "retex_engine_clock_seconds 1000.000",
             "retex_engine_clock_lag_seconds -1.500",
             "retex_exceptions_open{type=\"transfer_overdue\"} 4",

@@ -13,12 +13,16 @@ use crate::state::AppState;
 /// The actor of what the connector logs.
 const EXPORTER: &str = "retex-odoo";
 
-/// Pulls every `config.every` until the process ends; a failed pull is logged and tried at the next turn.
+/// Pulls every `config.every` until the process ends, while this replica leads; a failed pull is logged and
+/// tried at the next turn.
 pub async fn run(state: Arc<AppState>, config: OdooConfig) {
     let scope = config.scope();
     let mut interval = tokio::time::interval(config.every);
     loop {
         interval.tick().await;
+        if !state.leads() {
+            continue;
+        }
         match pull_once(&state, &config, &scope).await {
             Ok(report) => tracing::info!(
                 accepted = report.accepted,
@@ -73,7 +77,7 @@ async fn write_back(
     let (questions, mut known) = state
         .write(move |live| {
             let known = activities::parse_known(live.setting(&read_key).map_err(Failure::from)?.as_deref());
-            Ok((activities::questions(live.engine(), &known, &names), known))
+            Ok((activities::questions(&live.engine(), &known, &names), known))
         })
         .await
         .map_err(|failure| failure.message)?;
@@ -91,7 +95,7 @@ async fn write_back(
         "wrote exceptions back to Odoo"
     );
     let drafts = state
-        .read(|live| Ok(orders::drafts(live.engine())))
+        .read(|engine| Ok(orders::drafts(engine)))
         .await
         .map_err(|failure| failure.message)?;
     let exported = orders::export(client, &drafts, names)

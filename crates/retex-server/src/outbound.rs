@@ -87,16 +87,18 @@ impl DraftExporter {
         }
     }
 
-    /// Runs until the process ends.
+    /// Runs until the process ends; sends only while this replica leads.
     pub async fn run(self, state: Arc<AppState>) {
         // Per draft that failed: the failures so far and when to try again.
         let mut waits: HashMap<u64, (u32, Instant)> = HashMap::new();
         let mut interval = tokio::time::interval(POLL);
         loop {
             interval.tick().await;
+            if !state.leads() {
+                continue;
+            }
             let drafts = state
-                .read(|live| {
-                    let engine = live.engine();
+                .read(|engine| {
                     Ok(engine
                         .approved_drafts()
                         .map(|draft| {
@@ -165,13 +167,19 @@ pub struct ExceptionFeed {
 }
 
 impl ExceptionFeed {
-    /// Runs until the process ends. The first run starts with the changes from then on.
+    /// Runs until the process ends; publishes only while this replica leads. The first run starts with the
+    /// changes from then on.
     pub async fn run(self, state: Arc<AppState>) {
         let key = format!("nats:exceptions:{}", self.subject);
         let mut cursor = None;
         let mut interval = tokio::time::interval(POLL);
         loop {
             interval.tick().await;
+            if !state.leads() {
+                // Another replica publishes meanwhile: its cursor is the one to go on from.
+                cursor = None;
+                continue;
+            }
             let after = match cursor {
                 Some(after) => after,
                 None => match saved_cursor(&state, key.clone()).await {
@@ -183,9 +191,8 @@ impl ExceptionFeed {
                 },
             };
             let changes = state
-                .read(move |live| {
-                    Ok(live
-                        .engine()
+                .read(move |engine| {
+                    Ok(engine
                         .exception_changes(after, CHANGES_PER_ROUND)
                         .into_iter()
                         .map(|change| {

@@ -2,12 +2,13 @@
 //! workflow command, merge or split an incident, record a receipt or a count from the shop floor. Each checks who
 //! asks before it touches the log, and each goes through the log, so a restart replays it like everything else.
 //!
-//! The engine lives in this process behind a read-write lock: requests that read run side by side, appends (one
-//! writer, by design) take turns. Work on it runs on tokio's blocking pool so a long batch never stalls the
-//! async workers. Accounts use a second connection.
+//! Reads and writes go different ways. Requests that read see the engine as the [`SharedEngine`] publishes it and
+//! never wait for the log's I/O; writes (one writer, by design) take turns on the write path, and concurrent
+//! ingest requests share its transactions ([`GroupCommit`]). Work on either runs on tokio's blocking pool so a long
+//! batch never stalls the async workers. Accounts, and the reads of the log itself, use a second connection.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::body::Bytes;
 use chrono::{DateTime, FixedOffset, Utc};
@@ -19,7 +20,10 @@ use retex_core::engine::{Engine, Refusal};
 use retex_core::event::Event;
 use retex_core::receive::{FutureEvents, line_text, parse_received_event};
 use retex_core::wire::parse_event;
-use retex_store::{Account, Conflict, IncomingEvent, LiveEngine, PriorCommand, Store, check_evidence, sha256_hex};
+use retex_store::{
+    Account, Conflict, IncomingEvent, Leadership, LiveEngine, PriorCommand, SharedEngine, Store, check_evidence,
+    sha256_hex,
+};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use tokio::sync::Semaphore;
@@ -28,6 +32,7 @@ use crate::auth::{
     LoginLimiter, Principal, SESSION_IDLE, SESSION_MAX, SESSION_TOUCH_EVERY, SessionKeys, new_session, token_hash,
 };
 use crate::error::{Failure, FailureKind, Outcome};
+use crate::group_commit::{GROUP_EVENTS_MAX, GroupCommit};
 use crate::metrics::Metrics;
 use crate::scope::{require_act, require_location, require_whole_incident, visible_exception};
 
@@ -94,13 +99,21 @@ impl ServerOptions {
 
 /// The source under which the server logs what people do.
 pub const UI_SOURCE: &str = "retex-ui";
-/// Lines per append transaction of one HTTP ingest request.
-const INGEST_BATCH_LINES: usize = 10_000;
 
 pub struct AppState {
-    live: RwLock<LiveEngine>,
-    /// A second connection for what is not the log: accounts, settings, evidence files.
+    /// The one write path: appends, commands, ticks, catching up with the log.
+    writer: Mutex<LiveEngine>,
+    /// What reads see.
+    engine: SharedEngine,
+    /// Ingest requests waiting to share the next transaction.
+    group_commit: GroupCommit,
+    /// A second connection for accounts, settings, evidence files and the reads of the log.
     side: Mutex<Box<dyn Store>>,
+    /// How this replica finds out whether it leads, and what it found last.
+    leadership: Mutex<Leadership>,
+    leads: AtomicBool,
+    /// This replica's name where it claims work: host, process and a random part.
+    pub replica: String,
     pub keys: SessionKeys,
     pub limiter: LoginLimiter,
     pub metrics: Metrics,
@@ -168,12 +181,18 @@ impl AppState {
     pub fn new(
         live: LiveEngine,
         accounts: Box<dyn Store>,
+        leadership: Leadership,
         session_key: &str,
         rules_text: String,
         options: ServerOptions,
     ) -> Self {
         Self {
-            live: RwLock::new(live),
+            leads: AtomicBool::new(matches!(leadership, Leadership::Sole)),
+            leadership: Mutex::new(leadership),
+            replica: replica_name(),
+            engine: live.shared(),
+            writer: Mutex::new(live),
+            group_commit: GroupCommit::default(),
             side: Mutex::new(accounts),
             keys: SessionKeys::new(session_key),
             limiter: LoginLimiter::default(),
@@ -189,15 +208,52 @@ impl AppState {
         self.ready.load(Ordering::Relaxed)
     }
 
-    /// Runs `work` reading the engine, on the blocking pool; readers run side by side.
+    /// Whether this replica leads: runs the engine's clock and sends what leaves it. Followers serve and take
+    /// writes all the same.
+    pub fn leads(&self) -> bool {
+        self.leads.load(Ordering::Relaxed)
+    }
+
+    /// Checks which replica leads, then applies what other replicas (or `retex` commands) appended to the log.
+    pub async fn follow(self: &Arc<Self>) -> Outcome<()> {
+        let state = Arc::clone(self);
+        self.on_blocking_pool(move || {
+            let leads = state.leadership.lock().unwrap_or_else(PoisonError::into_inner).check();
+            if state.leads.swap(leads, Ordering::Relaxed) != leads {
+                match leads {
+                    true => tracing::info!(replica = %state.replica, "this replica leads: it runs the clock and sends notifications"),
+                    false => tracing::info!(replica = %state.replica, "another replica leads: this one follows the log"),
+                }
+            }
+            let logged = state.side.lock().unwrap_or_else(PoisonError::into_inner).last_seq()?;
+            if logged > state.engine.read().applied_seq() {
+                state.writer.lock().unwrap_or_else(PoisonError::into_inner).catch_up()?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Runs `work` reading the engine, on the blocking pool; readers run side by side and never wait for the
+    /// writer's I/O.
     pub async fn read<T: Send + 'static>(
         self: &Arc<Self>,
-        work: impl FnOnce(&LiveEngine) -> Outcome<T> + Send + 'static,
+        work: impl FnOnce(&Engine) -> Outcome<T> + Send + 'static,
+    ) -> Outcome<T> {
+        let state = Arc::clone(self);
+        self.on_blocking_pool(move || work(&state.engine.read())).await
+    }
+
+    /// Runs `work` reading the engine and the log (through the side connection, never the writer's), on the
+    /// blocking pool.
+    pub async fn read_with_log<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&Engine, &mut dyn Store) -> Outcome<T> + Send + 'static,
     ) -> Outcome<T> {
         let state = Arc::clone(self);
         self.on_blocking_pool(move || {
-            let live = state.live.read().unwrap_or_else(PoisonError::into_inner);
-            work(&live)
+            let mut side = state.side.lock().unwrap_or_else(PoisonError::into_inner);
+            work(&state.engine.read(), side.as_mut())
         })
         .await
     }
@@ -208,11 +264,8 @@ impl AppState {
         work: impl FnOnce(&mut LiveEngine) -> Outcome<T> + Send + 'static,
     ) -> Outcome<T> {
         let state = Arc::clone(self);
-        self.on_blocking_pool(move || {
-            let mut live = state.live.write().unwrap_or_else(PoisonError::into_inner);
-            work(&mut live)
-        })
-        .await
+        self.on_blocking_pool(move || work(&mut state.writer.lock().unwrap_or_else(PoisonError::into_inner)))
+            .await
     }
 
     async fn on_blocking_pool<T: Send + 'static>(
@@ -317,9 +370,9 @@ impl AppState {
         let state = Arc::clone(self);
         let report = self
             .on_blocking_pool(move || {
-                // Parse before taking the lock, so one request parses while another appends.
+                // Parsed before queueing, so requests parse side by side while a transaction commits.
                 let mut report = IngestReport::default();
-                let mut parsed: Vec<(usize, Event, &str)> = Vec::new();
+                let mut parsed: Vec<(usize, (Event, String))> = Vec::new();
                 let lines = split_body(&body, json_array)?;
                 if lines.is_empty() {
                     return Err(Failure::bad_request(
@@ -333,7 +386,7 @@ impl AppState {
                 for (number, raw) in lines {
                     let checked = line_text(raw).and_then(|text| Ok((text, parse_received_event(text, wall_clock)?)));
                     match checked {
-                        Ok((text, event)) => parsed.push((number, event, text)),
+                        Ok((text, event)) => parsed.push((number, (event, text.to_owned()))),
                         Err(error) => report.errors.push(LineError {
                             line: number,
                             field: error.field,
@@ -342,19 +395,19 @@ impl AppState {
                     }
                 }
                 report.rejected = report.errors.len();
-                let mut live = state.live.write().unwrap_or_else(PoisonError::into_inner);
-                for chunk in parsed.chunks(INGEST_BATCH_LINES) {
-                    let batch: Vec<IncomingEvent<'_>> = chunk
-                        .iter()
-                        .map(|(_, event, text)| IncomingEvent { event, text })
-                        .collect();
-                    let summary = live.append_events(&batch)?;
+                let mut parsed = parsed.into_iter().peekable();
+                while parsed.peek().is_some() {
+                    let (lines, events): (Vec<usize>, Vec<(Event, String)>) =
+                        parsed.by_ref().take(GROUP_EVENTS_MAX).unzip();
+                    let summary = state.group_commit.commit(&state.writer, events)?;
                     report.accepted += summary.accepted;
                     report.duplicates += summary.duplicates;
-                    report.conflicts.extend(summary.conflicting.into_iter().map(|conflict| {
-                        let line = chunk[conflict.index].0;
-                        LineConflict::new(line, conflict)
-                    }));
+                    report.conflicts.extend(
+                        summary
+                            .conflicting
+                            .into_iter()
+                            .map(|conflict| LineConflict::new(lines[conflict.index], conflict)),
+                    );
                 }
                 Ok(report)
             })
@@ -389,8 +442,8 @@ impl AppState {
         let principal = principal.clone();
         let state = Arc::clone(self);
         self.write(move |live| {
-            visible_exception(live.engine(), &principal, exception)?;
-            let at = state.now_datetime(live.engine());
+            visible_exception(&live.engine(), &principal, exception)?;
+            let at = state.now_datetime(&live.engine());
             let command = Command {
                 id: match key {
                     Some(key) => keyed_command_id(&principal.name, exception, &key),
@@ -421,11 +474,11 @@ impl AppState {
         let principal = principal.clone();
         let state = Arc::clone(self);
         self.write(move |live| {
-            require_whole_incident(live.engine(), &principal, incident)?;
+            require_whole_incident(&live.engine(), &principal, incident)?;
             if let IncidentAction::Merge { from } = action {
-                require_whole_incident(live.engine(), &principal, from)?;
+                require_whole_incident(&live.engine(), &principal, from)?;
             }
-            let at = state.now_datetime(live.engine());
+            let at = state.now_datetime(&live.engine());
             let command = IncidentCommand {
                 id: match key {
                     Some(key) => keyed_incident_command_id(&principal.name, incident, &key),
@@ -459,7 +512,7 @@ impl AppState {
     ) -> Outcome<bool> {
         let state = Arc::clone(self);
         self.write(move |live| {
-            let at = state.now_datetime(live.engine());
+            let at = state.now_datetime(&live.engine());
             let action = action(at);
             let command = Command {
                 id: generated_key(actor, at, action.name()),
@@ -487,7 +540,7 @@ impl AppState {
     ) -> Outcome<Action> {
         require_act(principal)?;
         let viewer = principal.clone();
-        self.read(move |live| visible_exception(live.engine(), &viewer, exception).map(|_| ()))
+        self.read(move |engine| visible_exception(engine, &viewer, exception).map(|_| ()))
             .await?;
         let media_type = check_evidence(&bytes, declared_type)?;
         let sha256 = sha256_hex(&bytes);
@@ -509,7 +562,7 @@ impl AppState {
         let actor = principal.name.clone();
         let state = Arc::clone(self);
         self.write(move |live| {
-            let at = state.now_datetime(live.engine());
+            let at = state.now_datetime(&live.engine());
             let silence = Silence {
                 id: generated_key(&actor, at, "silence"),
                 source: UI_SOURCE.to_owned(),
@@ -536,7 +589,7 @@ impl AppState {
         let actor = principal.name.clone();
         let state = Arc::clone(self);
         self.write(move |live| {
-            let at = state.now_datetime(live.engine());
+            let at = state.now_datetime(&live.engine());
             let end = SilenceEnd {
                 id: generated_key(&actor, at, "silence-end"),
                 source: UI_SOURCE.to_owned(),
@@ -616,6 +669,18 @@ fn is_new(prior: PriorCommand, action: &str, check: impl FnOnce() -> Result<(), 
     }
     check().map_err(|refusal| refusal.about(format_args!("{action} refused")))?;
     Ok(true)
+}
+
+/// This process's name among replicas: its host, its process id and a random part (process ids are reused).
+fn replica_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|host| host.trim().to_owned())
+        .filter(|host| !host.is_empty())
+        .unwrap_or_else(|| "retex".to_owned());
+    let mut nonce = [0u8; 4];
+    let _ = getrandom::fill(&mut nonce);
+    format!("{host}-{}-{:08x}", std::process::id(), u32::from_le_bytes(nonce))
 }
 
 /// An idempotency key for a command sent without one: who, when (to the microsecond), what.

@@ -21,9 +21,11 @@
 //!   Rust's unsigned numbers and SQL's signed 64-bit integers.
 //! - `chain.rs`: the audit chain (a digest per entry, a link per append transaction, chained) and
 //!   [`verify_chain`].
-//! - `live.rs`: [`LiveEngine`], the engine kept current with a store: append first, then apply; snapshots.
+//! - `live.rs`: [`LiveEngine`], the engine kept current with a store: append first, then apply; snapshots; the
+//!   [`SharedEngine`] readers read meanwhile.
 //! - `sqlite.rs`: [`SqliteStore`], one WAL-mode file with `synchronous=FULL`.
 //! - `postgres.rs`: [`PostgresStore`], appends serialised by a transaction-scoped advisory lock.
+//! - `leadership.rs`: [`Leadership`], which replica leads (on PostgreSQL, the holder of a session advisory lock).
 //! - `migrations/{sqlite,postgres}/*.sql`: the schema of each backend, embedded and applied in order at open.
 //! - `examples/append_rate.rs`: measures append throughput of either backend.
 
@@ -32,6 +34,7 @@ mod chain;
 mod error;
 mod evidence;
 pub mod fault;
+mod leadership;
 mod live;
 mod postgres;
 mod sqlite;
@@ -43,11 +46,12 @@ pub use crate::chain::{
 };
 pub use crate::error::StoreError;
 pub use crate::evidence::{EVIDENCE_BYTES_MAX, check_evidence, sha256_hex};
+pub use crate::leadership::Leadership;
 pub use crate::live::{
-    AppendSummary, Appender, Applier, Conflict, ImportSummary, IncomingEvent, LiveEngine, LiveOptions, PriorCommand,
-    TICK_KIND, TICK_SOURCE, decode_entry,
+    APPLY_CHUNK_INPUTS, AppendSummary, Appender, Applier, Conflict, ImportSummary, IncomingEvent, LiveEngine,
+    LiveOptions, PriorCommand, SharedEngine, TICK_KIND, TICK_SOURCE, decode_entry, log_entry,
 };
-pub use crate::postgres::{PostgresStore, connect_postgres};
+pub use crate::postgres::{LeaderLock, PostgresStore, connect_postgres};
 pub use crate::sqlite::{SqliteStore, back_up_sqlite, open_sqlite, restore_sqlite};
 
 /// How many snapshots [`Store::save_snapshot`] keeps; older ones are deleted in the same transaction.
@@ -171,6 +175,9 @@ pub trait Store: Send {
     fn end_sessions_of(&mut self, account: &str) -> Result<(), StoreError>;
     /// Ends the sessions last used before `idle_before_ms` or started before `started_before_ms`; how many.
     fn end_stale_sessions(&mut self, idle_before_ms: i64, started_before_ms: i64) -> Result<u64, StoreError>;
+    /// Claims one attempt at delivering a notification for its claimant: `None` when this call claimed it, the
+    /// earlier claim when there was one (then the attempt is not this caller's to send).
+    fn claim_delivery(&mut self, claim: &DeliveryClaim) -> Result<Option<DeliveryClaim>, StoreError>;
     /// Keeps an evidence file under its SHA-256 (a file already kept is left as it is).
     fn put_evidence(&mut self, sha256: &str, media_type: &str, bytes: &[u8]) -> Result<(), StoreError>;
     /// An evidence file: its media type and bytes.
@@ -223,6 +230,17 @@ pub struct AdminChange {
     pub target: String,
     /// The values it set, in words (never a secret).
     pub detail: String,
+}
+
+/// A replica's claim to send one attempt of a notification (a task of the outbox).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryClaim {
+    pub task: u64,
+    /// How many attempts were reported before this one.
+    pub attempt: u32,
+    /// The replica that claimed it.
+    pub claimant: String,
+    pub claimed_ms: i64,
 }
 
 /// A person's session: whose it is, when they logged in and when they last used it.
@@ -282,6 +300,9 @@ const UPSERT_SETTING: &str =
 const INSERT_EVIDENCE: &str =
     "INSERT INTO evidence (sha256, media_type, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING";
 const SELECT_EVIDENCE: &str = "SELECT media_type, bytes FROM evidence WHERE sha256 = $1";
+const INSERT_DELIVERY_CLAIM: &str = "INSERT INTO delivery_claim (task, attempt, claimant, claimed_ms)
+    VALUES ($1, $2, $3, $4) ON CONFLICT (task, attempt) DO NOTHING";
+const SELECT_DELIVERY_CLAIM: &str = "SELECT claimant, claimed_ms FROM delivery_claim WHERE task = $1 AND attempt = $2";
 const INSERT_SESSION: &str = "INSERT INTO session (id_hash, account, started_ms, seen_ms) VALUES ($1, $2, $3, $3)";
 const SELECT_SESSION: &str = "SELECT account, started_ms, seen_ms FROM session WHERE id_hash = $1";
 // SQLite numbers `$n` parameters in the order they appear: keep them in order.

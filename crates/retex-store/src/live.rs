@@ -8,6 +8,10 @@
 //! The write path has two halves, [`Appender`] (the store) and [`Applier`] (the engine). [`LiveEngine::append_events`]
 //! runs them one after the other; a bulk loader can take them apart with [`LiveEngine::split`] and run them on two
 //! threads, appending the next batch while the engine applies the last one.
+//!
+//! Readers do not go through the write path: they read a [`SharedEngine`]. The writer holds its lock only while it
+//! applies, [`APPLY_CHUNK_INPUTS`] inputs at a time, and encodes snapshots under a read lock, so a read never waits
+//! for the log's I/O or a snapshot, only for the chunk being applied.
 
 use retex_core::codes::Timestamp;
 use retex_core::command::{
@@ -18,7 +22,7 @@ use retex_core::event::Event;
 use retex_core::import::ImportedRow;
 use retex_core::wire::parse_event;
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::{AppendOutcome, NewEntry, Snapshot, Store, StoreError, StoredEntry};
 
@@ -27,6 +31,9 @@ pub const TICK_SOURCE: &str = "retex";
 pub const TICK_KIND: &str = "tick";
 /// How many log entries one replay read fetches.
 const REPLAY_PAGE_ENTRIES: usize = 10_000;
+/// The most inputs applied under one hold of the engine's write lock: what a read may wait for (about a
+/// millisecond of the engine's work).
+pub const APPLY_CHUNK_INPUTS: usize = 1_000;
 
 #[derive(Clone, Copy, Debug)]
 pub struct LiveOptions {
@@ -93,12 +100,30 @@ pub struct Conflict {
 }
 
 pub struct LiveEngine {
-    /// Behind a mutex so the live engine is `Sync`: a server lets many requests read the engine at once, and the
-    /// few reads of the log they make ([`Self::log_entry`], [`Self::last_seq`]) take turns here.
-    store: Mutex<Box<dyn Store>>,
-    engine: Engine,
+    store: Box<dyn Store>,
+    engine: SharedEngine,
     options: LiveOptions,
     applied_since_snapshot: u64,
+}
+
+/// The engine a [`LiveEngine`] keeps current, as its readers see it: any number read at once, each seeing the
+/// state after a whole applied input.
+#[derive(Clone)]
+pub struct SharedEngine(Arc<RwLock<Engine>>);
+
+impl SharedEngine {
+    fn new(engine: Engine) -> Self {
+        Self(Arc::new(RwLock::new(engine)))
+    }
+
+    /// The engine to read; the writer waits while this is held, so hold it for one answer, not longer.
+    pub fn read(&self) -> RwLockReadGuard<'_, Engine> {
+        self.0.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Engine> {
+        self.0.write().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// The store half of the write path: appends batches and saves the snapshots the engine half hands over.
@@ -108,7 +133,7 @@ pub struct Appender<'a> {
 
 /// The engine half of the write path: applies what the log accepted, in log order.
 pub struct Applier<'a> {
-    engine: &'a mut Engine,
+    engine: &'a SharedEngine,
     options: LiveOptions,
     applied_since_snapshot: &'a mut u64,
     /// Set once an append came back with entries from another writer in between: the rest must come from the log.
@@ -128,8 +153,8 @@ impl LiveEngine {
         });
         let engine = restored.unwrap_or_else(|| Engine::new(config));
         let mut live = Self {
-            store: Mutex::new(store),
-            engine,
+            store,
+            engine: SharedEngine::new(engine),
             options,
             applied_since_snapshot: 0,
         };
@@ -137,17 +162,23 @@ impl LiveEngine {
         Ok(live)
     }
 
-    pub fn engine(&self) -> &Engine {
-        &self.engine
+    /// The engine, read-locked: drop the guard before the next write.
+    pub fn engine(&self) -> RwLockReadGuard<'_, Engine> {
+        self.engine.read()
+    }
+
+    /// The engine for readers on other threads, which then never wait for this writer's I/O.
+    pub fn shared(&self) -> SharedEngine {
+        self.engine.clone()
     }
 
     /// The two halves of the write path, to run on two threads; call [`LiveEngine::catch_up`] afterwards.
     pub fn split(&mut self) -> (Appender<'_>, Applier<'_>) {
         let appender = Appender {
-            store: self.store.get_mut().unwrap_or_else(PoisonError::into_inner).as_mut(),
+            store: self.store.as_mut(),
         };
         let applier = Applier {
-            engine: &mut self.engine,
+            engine: &self.engine,
             options: self.options,
             applied_since_snapshot: &mut self.applied_since_snapshot,
             behind: false,
@@ -159,16 +190,20 @@ impl LiveEngine {
     pub fn catch_up(&mut self) -> Result<u64, StoreError> {
         let mut applied = 0;
         loop {
-            let after = self.engine.applied_seq();
-            let entries = self.store_mut().read_log(after, REPLAY_PAGE_ENTRIES)?;
+            let after = self.engine.read().applied_seq();
+            let entries = self.store.read_log(after, REPLAY_PAGE_ENTRIES)?;
             if entries.is_empty() {
                 return Ok(applied);
             }
-            for entry in &entries {
-                let input = decode_entry(entry)?;
-                self.engine.apply(entry.seq, &input);
-                self.applied_since_snapshot += 1;
-                applied += 1;
+            for chunk in entries.chunks(APPLY_CHUNK_INPUTS) {
+                let inputs = chunk.iter().map(decode_entry).collect::<Result<Vec<_>, _>>()?;
+                let mut engine = self.engine.write();
+                for (entry, input) in chunk.iter().zip(&inputs) {
+                    engine.apply(entry.seq, input);
+                }
+                drop(engine);
+                self.applied_since_snapshot += chunk.len() as u64;
+                applied += chunk.len() as u64;
             }
             self.snapshot_when_due()?;
         }
@@ -176,6 +211,40 @@ impl LiveEngine {
 
     /// Appends a batch in one transaction and applies what the log accepted.
     pub fn append_events(&mut self, batch: &[IncomingEvent<'_>]) -> Result<AppendSummary, StoreError> {
+        let (_, summary) = self.append_and_apply(batch)?;
+        Ok(summary)
+    }
+
+    /// Appends several batches (the events of concurrent requests) in one transaction, so they share its commit,
+    /// and applies what the log accepted; what each batch did, in order, as if each had been appended alone.
+    pub fn append_event_groups(&mut self, groups: &[&[IncomingEvent<'_>]]) -> Result<Vec<AppendSummary>, StoreError> {
+        let batch: Vec<IncomingEvent<'_>> = groups.iter().flat_map(|group| group.iter().copied()).collect();
+        let (outcome, summary) = self.append_and_apply(&batch)?;
+        let mut conflicts = summary.conflicting.into_iter().peekable();
+        let mut start = 0;
+        Ok(groups
+            .iter()
+            .map(|group| {
+                let end = start + group.len();
+                let accepted = outcome.seqs[start..end].iter().flatten().count();
+                let mut conflicting = Vec::new();
+                while let Some(conflict) = conflicts.next_if(|conflict| conflict.index < end) {
+                    conflicting.push(Conflict {
+                        index: conflict.index - start,
+                        ..conflict
+                    });
+                }
+                start = end;
+                AppendSummary {
+                    accepted,
+                    duplicates: group.len() - accepted,
+                    conflicting,
+                }
+            })
+            .collect())
+    }
+
+    fn append_and_apply(&mut self, batch: &[IncomingEvent<'_>]) -> Result<(AppendOutcome, AppendSummary), StoreError> {
         let (mut appender, mut applier) = self.split();
         let (outcome, summary) = appender.append(batch)?;
         applier.apply(batch, &outcome);
@@ -184,16 +253,18 @@ impl LiveEngine {
             self.catch_up()?;
         }
         self.snapshot_when_due()?;
-        Ok(summary)
+        Ok((outcome, summary))
     }
 
     /// Appends the rows of an imported file, leaving out the master data rows the engine already holds, so a
     /// file imported twice adds nothing the second time.
     pub fn import_rows(&mut self, rows: &[ImportedRow]) -> Result<ImportSummary, StoreError> {
+        let engine = self.engine.read();
         let changed: Vec<&ImportedRow> = rows
             .iter()
-            .filter(|row| !self.engine.master_data_holds(&row.event.body))
+            .filter(|row| !engine.master_data_holds(&row.event.body))
             .collect();
+        drop(engine);
         let batch: Vec<IncomingEvent<'_>> = changed
             .iter()
             .map(|row| IncomingEvent {
@@ -216,18 +287,12 @@ impl LiveEngine {
 
     /// The setting under `key` (a connector's cursor), if any.
     pub fn setting(&mut self, key: &str) -> Result<Option<String>, StoreError> {
-        self.store
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner)
-            .setting(key)
+        self.store.setting(key)
     }
 
     /// Stores a setting, replacing the value under `key`.
     pub fn put_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.store
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner)
-            .put_setting(key, value)
+        self.store.put_setting(key, value)
     }
 
     /// Logs and applies a tick that moves the clock to `at`; false when that tick was already logged.
@@ -293,25 +358,25 @@ impl LiveEngine {
     /// Appends one entry in its own transaction and applies the log up to it.
     fn append_one(&mut self, entry: NewEntry<'_>) -> Result<bool, StoreError> {
         self.catch_up()?;
-        let outcome = self.store_mut().append(&[entry])?;
+        let outcome = self.store.append(&[entry])?;
         self.catch_up()?;
         Ok(outcome.seqs[0].is_some())
     }
 
     /// The newest entry's seq in the log (ahead of the engine while another writer appends).
-    pub fn last_seq(&self) -> Result<u64, StoreError> {
-        self.store_shared().last_seq()
+    pub fn last_seq(&mut self) -> Result<u64, StoreError> {
+        self.store.last_seq()
     }
 
     /// What the log already holds under a command's idempotency key.
-    pub fn prior_command(&self, command: &Command) -> Result<PriorCommand, StoreError> {
+    pub fn prior_command(&mut self, command: &Command) -> Result<PriorCommand, StoreError> {
         self.prior_entry(&command.source, &command.id, |body| {
             serde_json::from_str::<Command>(body).is_ok_and(|logged| logged.action == command.action)
         })
     }
 
     /// What the log already holds under an incident command's idempotency key.
-    pub fn prior_incident_command(&self, command: &IncidentCommand) -> Result<PriorCommand, StoreError> {
+    pub fn prior_incident_command(&mut self, command: &IncidentCommand) -> Result<PriorCommand, StoreError> {
         self.prior_entry(&command.source, &command.id, |body| {
             serde_json::from_str::<IncidentCommand>(body)
                 .is_ok_and(|logged| (logged.incident, &logged.action) == (command.incident, &command.action))
@@ -320,8 +385,8 @@ impl LiveEngine {
 
     /// What the log holds under `(source, id)`: nothing, the same thing (`same` reads the logged body), or
     /// something else.
-    fn prior_entry(&self, source: &str, id: &str, same: impl Fn(&str) -> bool) -> Result<PriorCommand, StoreError> {
-        let Some(logged) = self.store_shared().find_entry(source, id)? else {
+    fn prior_entry(&mut self, source: &str, id: &str, same: impl Fn(&str) -> bool) -> Result<PriorCommand, StoreError> {
+        let Some(logged) = self.store.find_entry(source, id)? else {
             return Ok(PriorCommand::None);
         };
         Ok(if same(&logged.body) {
@@ -332,31 +397,14 @@ impl LiveEngine {
     }
 
     /// The log entry with this seq, e.g. one an exception names as its cause.
-    pub fn log_entry(&self, seq: u64) -> Result<Option<StoredEntry>, StoreError> {
-        let Some(after) = seq.checked_sub(1) else {
-            return Ok(None);
-        };
-        Ok(self
-            .store_shared()
-            .read_log(after, 1)?
-            .into_iter()
-            .next()
-            .filter(|entry| entry.seq == seq))
+    pub fn log_entry(&mut self, seq: u64) -> Result<Option<StoredEntry>, StoreError> {
+        log_entry(self.store.as_mut(), seq)
     }
 
-    fn store_mut(&mut self) -> &mut dyn Store {
-        self.store.get_mut().unwrap_or_else(PoisonError::into_inner).as_mut()
-    }
-
-    /// The store for a reader holding only `&self`: one at a time.
-    fn store_shared(&self) -> MutexGuard<'_, Box<dyn Store>> {
-        self.store.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Writes a snapshot of the current state.
+    /// Writes a snapshot of the current state, encoded under a read lock (readers go on) and saved after it.
     pub fn save_snapshot(&mut self) -> Result<(), StoreError> {
-        let snapshot = snapshot_of(&self.engine);
-        self.store_mut().save_snapshot(&snapshot)?;
+        let snapshot = snapshot_of(&self.engine.read());
+        self.store.save_snapshot(&snapshot)?;
         self.applied_since_snapshot = 0;
         Ok(())
     }
@@ -427,14 +475,21 @@ impl Applier<'_> {
     /// Applies the accepted entries of an appended batch. Once the log holds entries of another writer before
     /// ours, nothing more is applied here: [`LiveEngine::catch_up`] then replays the log in order.
     pub fn apply(&mut self, batch: &[IncomingEvent<'_>], outcome: &AppendOutcome) {
-        for (incoming, seq) in batch.iter().zip(&outcome.seqs) {
-            let Some(seq) = *seq else { continue };
-            if self.behind || seq != self.engine.applied_seq() + 1 {
-                self.behind = true;
-                return;
+        let mut accepted = batch
+            .iter()
+            .zip(&outcome.seqs)
+            .filter_map(|(incoming, seq)| Some((seq.as_ref()?, incoming.event)))
+            .peekable();
+        while !self.behind && accepted.peek().is_some() {
+            let mut engine = self.engine.write();
+            for (&seq, event) in accepted.by_ref().take(APPLY_CHUNK_INPUTS) {
+                if seq != engine.applied_seq() + 1 {
+                    self.behind = true;
+                    return;
+                }
+                engine.apply_event_entry(seq, event);
+                *self.applied_since_snapshot += 1;
             }
-            self.engine.apply_event_entry(seq, incoming.event);
-            *self.applied_since_snapshot += 1;
         }
     }
 
@@ -444,8 +499,20 @@ impl Applier<'_> {
             return None;
         }
         *self.applied_since_snapshot = 0;
-        Some(snapshot_of(self.engine))
+        Some(snapshot_of(&self.engine.read()))
     }
+}
+
+/// The log entry with this seq, if the log holds it yet.
+pub fn log_entry(store: &mut dyn Store, seq: u64) -> Result<Option<StoredEntry>, StoreError> {
+    let Some(after) = seq.checked_sub(1) else {
+        return Ok(None);
+    };
+    Ok(store
+        .read_log(after, 1)?
+        .into_iter()
+        .next()
+        .filter(|entry| entry.seq == seq))
 }
 
 fn snapshot_of(engine: &Engine) -> Snapshot {

@@ -23,10 +23,11 @@ use crate::boundary::{check_append_batch, format_version_from_sql, read_limit_to
 use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, link_batch};
 use crate::{
     Account, AccountRow, AccountSessions, AdminChange, AppendOutcome, COUNT_PEOPLE, DELETE_SESSION, DELETE_SESSIONS_OF,
-    DELETE_STALE_SESSIONS, INSERT_ADMIN_CHANGE, INSERT_EVIDENCE, INSERT_SESSION, INSERT_SETTING_IF_ABSENT, Migration,
-    NOTE_LOGIN, NewEntry, SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET, SELECT_ACCOUNTS, SELECT_ADMIN_CHANGES,
-    SELECT_EVIDENCE, SELECT_SESSION, SELECT_SETTING, SNAPSHOTS_KEPT, Session, Snapshot, Store, StoreError, StoredEntry,
-    TOUCH_SESSION, UPSERT_ACCOUNT, UPSERT_SETTING, applied_migrations, migrations,
+    DELETE_STALE_SESSIONS, DeliveryClaim, INSERT_ADMIN_CHANGE, INSERT_DELIVERY_CLAIM, INSERT_EVIDENCE, INSERT_SESSION,
+    INSERT_SETTING_IF_ABSENT, Migration, NOTE_LOGIN, NewEntry, SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET,
+    SELECT_ACCOUNTS, SELECT_ADMIN_CHANGES, SELECT_DELIVERY_CLAIM, SELECT_EVIDENCE, SELECT_SESSION, SELECT_SETTING,
+    SNAPSHOTS_KEPT, Session, Snapshot, Store, StoreError, StoredEntry, TOUCH_SESSION, UPSERT_ACCOUNT, UPSERT_SETTING,
+    applied_migrations, migrations,
 };
 
 /// The advisory lock that serialises appends ("RETEXLOG" in ASCII). Other Retex locks (migrations, the
@@ -34,6 +35,8 @@ use crate::{
 const APPEND_LOCK_KEY: i64 = 0x5245_5445_584c_4f47;
 /// The advisory lock that serialises migrations when replicas start together ("RETEXMIG" in ASCII).
 const MIGRATION_LOCK_KEY: i64 = 0x5245_5445_584d_4947;
+/// The advisory lock the leading replica holds ("RETEXLDR" in ASCII).
+const LEADER_LOCK_KEY: i64 = 0x5245_5445_584c_4452;
 /// How long connecting may take when the URL does not say (`connect_timeout`).
 const POSTGRES_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The port PostgreSQL listens on when the URL does not say.
@@ -49,6 +52,7 @@ const MIGRATIONS: &[Migration] = migrations!("postgres":
     "0007_account_email.sql",
     "0008_session.sql",
     "0009_administration.sql",
+    "0010_delivery_claim.sql",
 );
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS retex_schema_migrations (
@@ -106,12 +110,7 @@ struct Statements {
 /// Connects to the PostgreSQL database at `url` (`postgres://user@host:port/database`, no TLS) and brings its
 /// schema up to date. The database must exist.
 pub fn connect_postgres(url: &str) -> Result<PostgresStore, StoreError> {
-    let mut config: Config = url.parse().map_err(|error| StoreError::Invalid {
-        reason: format!("postgres url is not valid: {error}"),
-    })?;
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(POSTGRES_CONNECT_TIMEOUT);
-    }
+    let config = parse_url(url)?;
     let location = describe_location(&config);
     let mut client = config.connect(NoTls).map_err(|error| StoreError::Unavailable {
         location: location.clone(),
@@ -124,6 +123,58 @@ pub fn connect_postgres(url: &str) -> Result<PostgresStore, StoreError> {
         location,
         statements,
     })
+}
+
+fn parse_url(url: &str) -> Result<Config, StoreError> {
+    let mut config: Config = url.parse().map_err(|error| StoreError::Invalid {
+        reason: format!("postgres url is not valid: {error}"),
+    })?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(POSTGRES_CONNECT_TIMEOUT);
+    }
+    Ok(config)
+}
+
+/// The leader's session advisory lock, on a connection that holds nothing else; see `leadership.rs`.
+pub struct LeaderLock {
+    config: Config,
+    /// The lock's connection, and whether it holds the lock.
+    connection: Option<(Client, bool)>,
+}
+
+impl LeaderLock {
+    pub(crate) fn new(url: &str) -> Result<Self, StoreError> {
+        Ok(Self {
+            config: parse_url(url)?,
+            connection: None,
+        })
+    }
+
+    pub(crate) fn check(&mut self) -> bool {
+        if let Some((client, true)) = &mut self.connection {
+            if client.simple_query("SELECT 1").is_ok() {
+                return true;
+            }
+            // The connection is gone, and the lock with it: another replica may hold it by now.
+            self.connection = None;
+        }
+        if self.connection.is_none() {
+            self.connection = self.config.connect(NoTls).ok().map(|client| (client, false));
+        }
+        let Some((client, held)) = &mut self.connection else {
+            return false;
+        };
+        match client.query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_LOCK_KEY]) {
+            Ok(row) => {
+                *held = row.get(0);
+                *held
+            }
+            Err(_) => {
+                self.connection = None;
+                false
+            }
+        }
+    }
 }
 
 impl Statements {
@@ -434,6 +485,29 @@ impl Store for PostgresStore {
 
     fn end_stale_sessions(&mut self, idle_before_ms: i64, started_before_ms: i64) -> Result<u64, StoreError> {
         self.run_session(DELETE_STALE_SESSIONS, &[&idle_before_ms, &started_before_ms])
+    }
+
+    fn claim_delivery(&mut self, claim: &DeliveryClaim) -> Result<Option<DeliveryClaim>, StoreError> {
+        let location = &self.location;
+        let error = |error| store_error(location, "claim a delivery", &error);
+        let (task, attempt) = (seq_to_sql(claim.task)?, i64::from(claim.attempt));
+        let claimed = (self.client)
+            .execute(
+                INSERT_DELIVERY_CLAIM,
+                &[&task, &attempt, &claim.claimant, &claim.claimed_ms],
+            )
+            .map_err(error)?;
+        if claimed == 1 {
+            return Ok(None);
+        }
+        let row = (self.client)
+            .query_one(SELECT_DELIVERY_CLAIM, &[&task, &attempt])
+            .map_err(error)?;
+        Ok(Some(DeliveryClaim {
+            claimant: row.get(0),
+            claimed_ms: row.get(1),
+            ..claim.clone()
+        }))
     }
 
     fn put_evidence(&mut self, sha256: &str, media_type: &str, bytes: &[u8]) -> Result<(), StoreError> {

@@ -25,10 +25,11 @@ use crate::boundary::{check_append_batch, read_limit_to_sql, seq_from_sql, seq_t
 use crate::chain::{CHAIN_GENESIS, ChainBatch, ChainLink, ChainVerdict, link_batch, verify_chain};
 use crate::{
     Account, AccountRow, AccountSessions, AdminChange, AppendOutcome, COUNT_PEOPLE, DELETE_SESSION, DELETE_SESSIONS_OF,
-    DELETE_STALE_SESSIONS, INSERT_ADMIN_CHANGE, INSERT_EVIDENCE, INSERT_SESSION, INSERT_SETTING_IF_ABSENT, Migration,
-    NOTE_LOGIN, NewEntry, SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET, SELECT_ACCOUNTS, SELECT_ADMIN_CHANGES,
-    SELECT_EVIDENCE, SELECT_SESSION, SELECT_SETTING, SNAPSHOTS_KEPT, Session, Snapshot, Store, StoreError, StoredEntry,
-    TOUCH_SESSION, UPSERT_ACCOUNT, UPSERT_SETTING, applied_migrations, migrations,
+    DELETE_STALE_SESSIONS, DeliveryClaim, INSERT_ADMIN_CHANGE, INSERT_DELIVERY_CLAIM, INSERT_EVIDENCE, INSERT_SESSION,
+    INSERT_SETTING_IF_ABSENT, Migration, NOTE_LOGIN, NewEntry, SELECT_ACCOUNT_BY_NAME, SELECT_ACCOUNT_BY_SECRET,
+    SELECT_ACCOUNTS, SELECT_ADMIN_CHANGES, SELECT_DELIVERY_CLAIM, SELECT_EVIDENCE, SELECT_SESSION, SELECT_SETTING,
+    SNAPSHOTS_KEPT, Session, Snapshot, Store, StoreError, StoredEntry, TOUCH_SESSION, UPSERT_ACCOUNT, UPSERT_SETTING,
+    applied_migrations, migrations,
 };
 
 /// How long a statement waits for another connection's lock on the file before failing as unavailable.
@@ -58,6 +59,7 @@ const MIGRATIONS: &[Migration] = migrations!("sqlite":
     "0007_account_email.sql",
     "0008_session.sql",
     "0009_administration.sql",
+    "0010_delivery_claim.sql",
 );
 
 /// `INSERT OR IGNORE` of [`SQLITE_INSERT_ROWS_PER_STATEMENT`] rows.
@@ -479,6 +481,28 @@ impl Store for SqliteStore {
     fn end_stale_sessions(&mut self, idle_before_ms: i64, started_before_ms: i64) -> Result<u64, StoreError> {
         self.run_session(DELETE_STALE_SESSIONS, [idle_before_ms, started_before_ms])
             .map(|ended| ended as u64)
+    }
+
+    fn claim_delivery(&mut self, claim: &DeliveryClaim) -> Result<Option<DeliveryClaim>, StoreError> {
+        let location = &self.location;
+        let error = |error| store_error(location, "claim a delivery", error);
+        let (task, attempt) = (seq_to_sql(claim.task)?, i64::from(claim.attempt));
+        let claimed = (self.connection.prepare_cached(INSERT_DELIVERY_CLAIM))
+            .and_then(|mut insert| insert.execute(rusqlite::params![task, attempt, claim.claimant, claim.claimed_ms]))
+            .map_err(error)?;
+        if claimed == 1 {
+            return Ok(None);
+        }
+        let (claimant, claimed_ms) = (self.connection.prepare_cached(SELECT_DELIVERY_CLAIM))
+            .and_then(|mut select| {
+                select.query_row(rusqlite::params![task, attempt], |row| Ok((row.get(0)?, row.get(1)?)))
+            })
+            .map_err(error)?;
+        Ok(Some(DeliveryClaim {
+            claimant,
+            claimed_ms,
+            ..claim.clone()
+        }))
     }
 
     fn put_evidence(&mut self, sha256: &str, media_type: &str, bytes: &[u8]) -> Result<(), StoreError> {

@@ -19,7 +19,7 @@ use retex_core::receive::FutureEvents;
 use retex_core::wire::parse_event;
 use retex_server::auth::{Role, new_token, token_account, user_account};
 use retex_server::{ServerOptions, app_state};
-use retex_store::{IncomingEvent, LiveEngine, LiveOptions, StoreLocation};
+use retex_store::{IncomingEvent, Leadership, LiveEngine, LiveOptions, StoreLocation};
 use serde_json::json;
 
 /// Stores in the generated world; SKUs are as many as the exceptions need.
@@ -127,7 +127,7 @@ impl InProcessServer {
             future_events: FutureEvents::Allowed,
             ..ServerOptions::engine_clock()
         };
-        let state = app_state(live, accounts, String::new(), options)?;
+        let state = app_state(live, accounts, Leadership::Sole, String::new(), options)?;
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
         let address = listener.local_addr()?;

@@ -312,10 +312,8 @@ fn act(acting: &Acting, action: Action) -> anyhow::Result<ExitCode> {
         bail!("{} refused: {problem}", command.action.name());
     }
     live.append_command(&command).context("log the command")?;
-    let (view, _) = live
-        .engine()
-        .exception_detail(command.exception)
-        .expect("checked above");
+    let engine = live.engine();
+    let (view, _) = engine.exception_detail(command.exception).expect("checked above");
     println!(
         "exception {}: {} by {}; now {}",
         view.id,

@@ -161,8 +161,8 @@ fn run_push(args: &PushArgs) -> anyhow::Result<ExitCode> {
     let key = activities::known_key(&args.odoo.scope());
     let mut known = activities::parse_known(live.setting(&key)?.as_deref());
     let names = args.odoo.mapping()?.fields;
-    let questions = activities::questions(live.engine(), &known, &names);
-    let drafts = orders::drafts(live.engine());
+    let questions = activities::questions(&live.engine(), &known, &names);
+    let drafts = orders::drafts(&live.engine());
     let pushed = args.odoo.run(async |client| {
         let report = activities::push(&client, &questions, &mut known, args.retex_url.as_deref(), &names).await?;
         Ok((report, orders::export(&client, &drafts, &names).await?))

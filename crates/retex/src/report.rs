@@ -63,7 +63,8 @@ pub fn parse_instant(text: &str) -> Result<Timestamp, String> {
 
 pub fn stock(args: &StockArgs) -> anyhow::Result<ExitCode> {
     let live = args.store.open_existing_live()?;
-    let rows = live.engine().stock_rows(args.location.as_deref(), args.sku.as_deref());
+    let engine = live.engine();
+    let rows = engine.stock_rows(args.location.as_deref(), args.sku.as_deref());
     print_rows(
         args.format,
         &rows,
@@ -82,7 +83,8 @@ pub fn stock(args: &StockArgs) -> anyhow::Result<ExitCode> {
 
 pub fn exceptions(args: &ExceptionsArgs) -> anyhow::Result<ExitCode> {
     let live = args.store.open_existing_live()?;
-    let mut views = live.engine().exceptions();
+    let engine = live.engine();
+    let mut views = engine.exceptions();
     if args.status == StatusFilter::Open {
         views.retain(|view| view.status != "resolved" && view.status != "dismissed");
     }
@@ -129,7 +131,8 @@ pub struct IncidentsArgs {
 
 pub fn incidents(args: &IncidentsArgs) -> anyhow::Result<ExitCode> {
     let live = args.store.open_existing_live()?;
-    let views = live.engine().incidents(if args.all { 1 } else { 2 });
+    let engine = live.engine();
+    let views = engine.incidents(if args.all { 1 } else { 2 });
     let headers = ["id", "opened_at", "root_cause", "exceptions", "types", "open", "impact"];
     print_rows(args.format, &views, &headers, |view| {
         vec![

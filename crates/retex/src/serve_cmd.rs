@@ -16,7 +16,7 @@ use retex_server::nats::NatsOptions;
 use retex_server::outbound::DraftsTo;
 use retex_server::state::{EmailOptions, TlsFiles};
 use retex_server::{ClockMode, Connectors, ServerOptions, app_state};
-use retex_store::{Account, AccountSessions, AdminChange, LiveEngine};
+use retex_store::{Account, AccountSessions, AdminChange, Leadership, LiveEngine};
 
 use crate::ingest::FutureArgs;
 use crate::store_args::StoreArgs;
@@ -201,7 +201,8 @@ pub fn serve_live(
         Some(path) => std::fs::read_to_string(path).with_context(|| format!("read rules file {}", path.display()))?,
         None => default_rules_toml(),
     };
-    let state = app_state(live, accounts, rules_text, options)?;
+    let leadership = Leadership::for_location(&store.location()).context("set up leadership")?;
+    let state = app_state(live, accounts, leadership, rules_text, options)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

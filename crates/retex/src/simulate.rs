@@ -137,7 +137,7 @@ pub fn read_truth(path: &Path) -> anyhow::Result<Truth> {
 pub fn score_command(args: &ScoreArgs) -> anyhow::Result<ExitCode> {
     let truth = read_truth(&args.truth)?;
     let live = args.store.open_existing_live()?;
-    let result = score_engine(live.engine(), &truth);
+    let result = score_engine(&live.engine(), &truth);
     match args.format {
         ScoreFormat::Json => println!("{}", serde_json::to_string_pretty(&result)?),
         ScoreFormat::Table => print_score(&result),
@@ -361,7 +361,7 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         live.engine().exception_records().len(),
         live.engine().incidents(2).len(),
     );
-    print_score(&score_engine(live.engine(), &truth));
+    print_score(&score_engine(&live.engine(), &truth));
     println!(
         "done in {:.0} s. Explore: retex exceptions --db {DEMO_DB} | retex incidents --db {DEMO_DB} | retex score --db {DEMO_DB} --truth {DEMO_TRUTH}",
         started.elapsed().as_secs_f64()

@@ -162,7 +162,7 @@ pub fn run(args: &SoakArgs) -> anyhow::Result<ExitCode> {
     let seconds = started.elapsed().as_secs_f64();
     let soaked = runtime.block_on(state.write(move |live| {
         live.tick(last)?;
-        Ok(visible_state(live.engine()))
+        Ok(visible_state(&live.engine()))
     }));
     let soaked = soaked.map_err(|failure| anyhow::anyhow!(failure.message))?;
     let reference = reference_state(&lines, last, &workdir.path().join("reference.db"))?;
@@ -268,7 +268,7 @@ fn reference_state(lines: &[Line], end: Timestamp, path: &std::path::Path) -> an
         live.append_events(&batch)?;
     }
     live.tick(end)?;
-    Ok(visible_state(live.engine()))
+    Ok(visible_state(&live.engine()))
 }
 
 /// What people see: every exception as the API shows it and every stock position, without the log positions

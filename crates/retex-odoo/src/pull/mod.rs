@@ -204,7 +204,7 @@ impl Changes {
             live.put_setting(key, &cursor.text())?;
         }
         if let Some(odoo_stock) = &self.odoo_stock {
-            self.report.stock_differences = quants::differences(live.engine(), odoo_stock, &self.lookups);
+            self.report.stock_differences = quants::differences(&live.engine(), odoo_stock, &self.lookups);
         }
         Ok(self.report)
     }

@@ -48,8 +48,8 @@ pub async fn get_evidence(
     require_read(&principal)?;
     let wanted = sha256.clone();
     let name = state
-        .read(move |live| {
-            let record = visible_exception(live.engine(), &principal, id)?;
+        .read(move |engine| {
+            let record = visible_exception(engine, &principal, id)?;
             Ok(record
                 .evidence
                 .iter()

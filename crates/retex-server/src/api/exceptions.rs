@@ -208,9 +208,9 @@ pub async fn list_exceptions(
     let params = query_params(params)?;
     let clock = Arc::clone(&state);
     state
-        .read(move |live| {
-            let query = params.to_query(&principal, clock.now(live.engine()))?;
-            let page = live.engine().query_exceptions(&query);
+        .read(move |engine| {
+            let query = params.to_query(&principal, clock.now(engine))?;
+            let page = engine.query_exceptions(&query);
             json(&ExceptionList {
                 next_cursor: page.next_cursor.map(|cursor| cursor.encode()),
                 items: page.items,
@@ -263,7 +263,7 @@ pub async fn get_exception(
 ) -> Outcome<JsonBody> {
     require_read(&principal)?;
     state
-        .read(move |live| json(&exception_detail(live.engine(), &principal, id)?))
+        .read(move |engine| json(&exception_detail(engine, &principal, id)?))
         .await
 }
 
@@ -278,8 +278,8 @@ pub struct ActionResult<'a> {
 /// The answer to a command that `act` has checked and logged.
 pub async fn action_result(state: &Arc<AppState>, id: u64, logged: bool) -> Outcome<JsonBody> {
     state
-        .read(move |live| {
-            let (exception, _) = live.engine().exception_detail(id).expect("checked by act");
+        .read(move |engine| {
+            let (exception, _) = engine.exception_detail(id).expect("checked by act");
             json(&ActionResult { logged, exception })
         })
         .await

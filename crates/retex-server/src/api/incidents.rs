@@ -77,8 +77,8 @@ pub async fn list_incidents(
     let limit = page_limit(params.limit, PAGE_DEFAULT)?;
     let after = params.after.unwrap_or(0);
     state
-        .read(move |live| {
-            let mut matching = visible_incidents(live.engine(), &principal, filter);
+        .read(move |engine| {
+            let mut matching = visible_incidents(engine, &principal, filter);
             matching.sort_by_key(|incident| incident.id);
             let total = matching.len();
             let later = matching.into_iter().filter(|incident| incident.id > after).collect();
@@ -99,7 +99,7 @@ pub async fn get_incident(
 ) -> Outcome<JsonBody> {
     require_read(&principal)?;
     state
-        .read(move |live| json(&visible_incident(live.engine(), &principal, id)?))
+        .read(move |engine| json(&visible_incident(engine, &principal, id)?))
         .await
 }
 
@@ -216,8 +216,7 @@ pub async fn act_on_incident(
         }
     }
     state
-        .read(move |live| {
-            let engine = live.engine();
+        .read(move |engine| {
             json(&IncidentActionResult {
                 members,
                 logged,

@@ -24,8 +24,7 @@ pub async fn get_kpis(
     let period = query_params(params)?.period()?;
     let clock = Arc::clone(&state);
     state
-        .read(move |live| {
-            let engine = live.engine();
+        .read(move |engine| {
             let kpis: Kpis = engine.kpis_over(clock.now(engine), principal.scope.as_deref(), period);
             json(&kpis)
         })

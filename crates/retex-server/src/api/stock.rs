@@ -43,10 +43,9 @@ pub async fn list_stock(
         require_location(&principal, location)?;
     }
     state
-        .read(move |live| {
+        .read(move |engine| {
             let after = params.after.as_deref().and_then(|after| after.split_once('/'));
-            let rows: Vec<StockRow<'_>> = live
-                .engine()
+            let rows: Vec<StockRow<'_>> = engine
                 .stock_rows(params.location.as_deref(), params.sku.as_deref())
                 .into_iter()
                 .filter(|row| principal.sees_location(Some(row.location)))
@@ -73,8 +72,8 @@ pub async fn list_inbound_transfers(
     let params = query_params(params)?;
     require_location(&principal, &params.location)?;
     state
-        .read(move |live| {
-            let inbound: Vec<InboundTransfer<'_>> = live.engine().inbound_transfers(&params.location);
+        .read(move |engine| {
+            let inbound: Vec<InboundTransfer<'_>> = engine.inbound_transfers(&params.location);
             json(&inbound)
         })
         .await

@@ -84,8 +84,8 @@ pub async fn list_tasks(
     let params = query_params(params)?;
     let limit = page_limit(params.limit, PAGE_DEFAULT)?;
     state
-        .read(move |live| {
-            let matching = visible_tasks(live.engine(), &principal, &params);
+        .read(move |engine| {
+            let matching = visible_tasks(engine, &principal, &params);
             let total = matching.len();
             let before = params.before.unwrap_or(u64::MAX);
             let older = matching.into_iter().filter(|task| task.id < before).collect();
@@ -103,12 +103,12 @@ pub async fn list_tasks(
 pub async fn list_replenishment(State(state): State<Arc<AppState>>, ApiUser(principal): ApiUser) -> Outcome<JsonBody> {
     require_read(&principal)?;
     state
-        .read(move |live| {
+        .read(move |engine| {
             let params = TaskParams {
                 status: Some("proposed".into()),
                 ..TaskParams::default()
             };
-            let proposals: Vec<TaskView<'_>> = visible_tasks(live.engine(), &principal, &params)
+            let proposals: Vec<TaskView<'_>> = visible_tasks(engine, &principal, &params)
                 .into_iter()
                 .filter(|task| matches!(task.kind, "transfer" | "purchase_order"))
                 .collect();

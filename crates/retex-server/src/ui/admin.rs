@@ -151,8 +151,7 @@ pub async fn admin_view(state: &Arc<AppState>, user: &PageUser, outcomes: Outcom
     };
     let clock = Arc::clone(state);
     state
-        .read(move |live| {
-            let engine = live.engine();
+        .read(move |engine| {
             let now = clock.now(engine);
             template.exception_types = exception_types(engine);
             template.silences = silence_rows(engine, now);

@@ -109,7 +109,7 @@ pub(super) async fn check_upload(State(state): State<Arc<AppState>>, user: PageU
         let (csrf, file, text) = read_rules_upload(form).await?;
         check_csrf(&user, &csrf)?;
         let check = state
-            .read(move |live| Ok(check_rules(file, &text, live.engine().rules())))
+            .read(move |engine| Ok(check_rules(file, &text, engine.rules())))
             .await?;
         let outcomes = Outcomes {
             rules_check: Some(check),

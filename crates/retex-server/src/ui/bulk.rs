@@ -77,7 +77,7 @@ async fn act_on_each(
     }
     let ids = selected(pairs)?;
     let clock = Arc::clone(state);
-    let now = state.read(move |live| Ok(clock.now_datetime(live.engine()))).await?;
+    let now = state.read(move |engine| Ok(clock.now_datetime(engine))).await?;
     let action = form.to_action(now)?;
     let report = state.act_on_each(&user.principal, &ids, &action, None).await;
     Ok(report.notice(&done_words(&action)))

@@ -36,8 +36,7 @@ struct DeliveriesPage {
 pub(super) async fn deliveries_page(State(state): State<Arc<AppState>>, user: PageUser) -> Response {
     shown(
         state
-            .read(move |live| {
-                let engine = live.engine();
+            .read(move |engine| {
                 let scope = user.principal.scope.as_deref();
                 let notifications = engine.tasks().iter().filter(|task| {
                     matches!(task.kind, TaskKind::Notify { email: false, .. })

@@ -189,16 +189,15 @@ pub(super) async fn exception_page(
 ) -> Response {
     shown(
         state
-            .read(move |live| {
+            .read(move |engine| {
                 let incident_id = {
-                    let engine = live.engine();
                     let record = visible_exception(engine, &user.principal, id)?;
                     engine.exception_view(record).incident
                 };
-                let incident = visible_incident(live.engine(), &user.principal, incident_id)
+                let incident = visible_incident(engine, &user.principal, incident_id)
                     .ok()
                     .map(|seen| IncidentSummary::of(&seen, id));
-                page(&page_of(live.engine(), &user, query, id, incident))
+                page(&page_of(engine, &user, query, id, incident))
             })
             .await,
     )
@@ -392,7 +391,7 @@ pub(super) async fn act(
         let Form(form) = form.map_err(|rejection| Failure::bad_request(rejection.body_text()))?;
         check_csrf(&user, &form.csrf)?;
         let clock = Arc::clone(&state);
-        let now = state.read(move |live| Ok(clock.now_datetime(live.engine()))).await?;
+        let now = state.read(move |engine| Ok(clock.now_datetime(engine))).await?;
         let action = form.to_action(now)?;
         let name = action.name();
         state.act(&user.principal, id, action, None).await?;

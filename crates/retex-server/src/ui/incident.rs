@@ -14,7 +14,7 @@ use retex_core::codes::Timestamp;
 use retex_core::command::{ActionKind, IncidentAction, Resolution, RootCause};
 use retex_core::display;
 use retex_core::engine::{Engine, IncidentChangeView, IncidentView};
-use retex_store::LiveEngine;
+use retex_store::{Store, log_entry};
 use serde::Deserialize;
 
 use super::bulk::{done_words, selected};
@@ -121,16 +121,15 @@ pub(super) async fn incident_page(
     let clock = Arc::clone(&state);
     shown(
         state
-            .read(move |live| {
+            .read_with_log(move |engine, log| {
                 let query = query_params(query)?;
-                let engine = live.engine();
                 let seen = visible_incident(engine, &user.principal, id)?;
                 if let Some(into) = seen.merged_into {
                     let now = engine.incident_now(id);
                     let notice = format!("Incident {id} was merged into incident {into}");
                     return Ok(back_with_notice(&format!("/incidents/{now}"), &notice));
                 }
-                let mut incident = incident_page_of(live, &user, &seen, query.page.unwrap_or(1))?;
+                let mut incident = incident_page_of(engine, log, &user, &seen, query.page.unwrap_or(1))?;
                 incident.roster = roster(engine, &seen, clock.now(engine));
                 incident.notice = query.notice;
                 page(&incident)
@@ -140,12 +139,12 @@ pub(super) async fn incident_page(
 }
 
 fn incident_page_of(
-    live: &LiveEngine,
+    engine: &Engine,
+    log: &mut dyn Store,
     user: &PageUser,
     seen: &IncidentView<'_>,
     number: usize,
 ) -> Outcome<IncidentPage> {
-    let engine = live.engine();
     let pages = seen.exceptions.len().div_ceil(MEMBER_PAGE_ROWS).max(1);
     let number = number.clamp(1, pages);
     let offset = (number - 1) * MEMBER_PAGE_ROWS;
@@ -153,7 +152,7 @@ fn incident_page_of(
         .map(|&member| member_row(engine, member, seen.root_cause))
         .collect();
     let href = |number: usize| format!("/incidents/{}?page={number}", seen.id);
-    let (trace, trace_of) = trace(live, seen)?;
+    let (trace, trace_of) = trace(engine, log, seen)?;
     let can_act = user.principal.role.can_act();
     Ok(IncidentPage {
         user: UserBar::of(user),
@@ -237,8 +236,7 @@ fn change_line(engine: &Engine, seen: &IncidentView<'_>, change: &IncidentChange
 
 /// The log entries that raised the members, in time order: the first [`TRACE_STEPS_MAX`] of them, and how many
 /// there are when that is not all.
-fn trace(live: &LiveEngine, seen: &IncidentView<'_>) -> Outcome<(Vec<TraceStep>, Option<usize>)> {
-    let engine = live.engine();
+fn trace(engine: &Engine, log: &mut dyn Store, seen: &IncidentView<'_>) -> Outcome<(Vec<TraceStep>, Option<usize>)> {
     let mut causes: Vec<(u64, Vec<u64>)> = Vec::new();
     for &member in &seen.exceptions {
         let record = engine.exception_record(member).expect("a member exists");
@@ -254,7 +252,7 @@ fn trace(live: &LiveEngine, seen: &IncidentView<'_>) -> Outcome<(Vec<TraceStep>,
     causes.truncate(TRACE_STEPS_MAX);
     let mut steps = Vec::with_capacity(causes.len());
     for (seq, raised) in causes {
-        let Some(entry) = live.log_entry(seq)? else {
+        let Some(entry) = log_entry(log, seq)? else {
             continue;
         };
         let step = TraceStep {
@@ -309,7 +307,7 @@ pub(super) async fn act_on_members(
             )));
         }
         let clock = Arc::clone(&state);
-        let now = state.read(move |live| Ok(clock.now_datetime(live.engine()))).await?;
+        let now = state.read(move |engine| Ok(clock.now_datetime(engine))).await?;
         let action = form.to_action(now)?;
         let report = state
             .act_on_incident_members(&user.principal, id, &action, None)
@@ -357,7 +355,7 @@ pub(super) async fn reshape(
                 let listed: Vec<String> = exceptions.iter().map(|id| format!("#{id}")).collect();
                 let action = IncidentAction::Split { exceptions };
                 state.reshape_incident(&user.principal, id, action, None).await?;
-                let new = state.read(move |live| Ok(live.engine().incident_of(first))).await?;
+                let new = state.read(move |engine| Ok(engine.incident_of(first))).await?;
                 let notice = format!("Split {} off incident {id} into this one", listed.join(", "));
                 Ok((format!("/incidents/{}", new.unwrap_or(id)), notice))
             }

@@ -73,14 +73,13 @@ pub(super) async fn incidents_page(
 ) -> Response {
     shown(
         state
-            .read(move |live| {
+            .read(move |engine| {
                 let query = query_params(query)?;
                 let open_only = query.show != Some(Shown::All);
                 let filter = IncidentFilter {
                     min_exceptions: 2,
                     open_only,
                 };
-                let engine = live.engine();
                 let mut incidents = visible_incidents(engine, &user.principal, filter);
                 incidents.reverse();
                 let total = incidents.len();

@@ -30,14 +30,7 @@ pub async fn page_at_clock<T: Send + 'static>(
         Err(failure) => return error_page(&failure),
     };
     let clock = Arc::clone(&state);
-    shown(
-        state
-            .read(move |live| {
-                let engine = live.engine();
-                draw(engine, clock.now(engine), query)
-            })
-            .await,
-    )
+    shown(state.read(move |engine| draw(engine, clock.now(engine), query)).await)
 }
 
 /// Someone using the web UI, with the CSRF token their forms must carry.

@@ -24,11 +24,11 @@ pub(super) async fn rules_page(State(state): State<Arc<AppState>>, user: PageUse
     let text = without_secrets(&state.rules_text);
     shown(
         state
-            .read(move |live| {
+            .read(move |engine| {
                 page(&RulesPage {
                     user: UserBar::of(&user),
                     notice: None,
-                    version: live.engine().rules_version().to_owned(),
+                    version: engine.rules_version().to_owned(),
                     text,
                 })
             })

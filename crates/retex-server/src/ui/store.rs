@@ -54,8 +54,7 @@ pub(super) async fn store_page(
 ) -> Response {
     shown(
         state
-            .read(move |live| {
-                let engine = live.engine();
+            .read(move |engine| {
                 let stores = stores_of(engine, &user.principal);
                 let location = match non_empty(&query.location) {
                     Some(code) => code.to_owned(),
@@ -160,8 +159,7 @@ pub(super) async fn submit_count(
             let code = sku.to_owned();
             let clock = Arc::clone(&state);
             state
-                .read(move |live| {
-                    let engine = live.engine();
+                .read(move |engine| {
                     let product = engine
                         .product_by_code(&code)
                         .map(|(sku, name)| (sku.to_owned(), name.map(str::to_owned)));
@@ -268,15 +266,15 @@ pub(super) async fn confirm_receipt(
         let clock = Arc::clone(&state);
         let (place, wanted) = (location.clone(), transfer.clone());
         let (shipped, now) = state
-            .read(move |live| {
-                let inbound = live.engine().inbound_transfers(&place);
+            .read(move |engine| {
+                let inbound = engine.inbound_transfers(&place);
                 let found = inbound
                     .iter()
                     .find(|candidate| candidate.transfer == wanted)
                     .ok_or_else(|| Failure::bad_request(format!("{wanted}: not on its way to {place}")))?;
                 let shipped: Vec<(String, Qty)> =
                     found.lines.iter().map(|(sku, qty)| ((*sku).to_owned(), *qty)).collect();
-                Ok((shipped, clock.now_datetime(live.engine())))
+                Ok((shipped, clock.now_datetime(engine)))
             })
             .await?;
         let mut lines = Vec::with_capacity(shipped.len());

@@ -660,7 +660,10 @@ fn health_and_readiness_answer_without_credentials() {
     let server = Server::start();
     let none: &[(&str, &str)] = &[];
     assert_eq!(server.send("GET", "/healthz", none, "").status, 200);
-    assert_eq!(server.send("GET", "/readyz", none, "").body, "ready");
+    assert_eq!(
+        server.send("GET", "/readyz", none, "").body,
+        "ready: leader, 0 log entries to apply"
+    );
 }
 
 #[test]

@@ -22,7 +22,7 @@ use retex_core::rules::file::parse_rules;
 use retex_server::auth::{Role, new_token, token_account, user_account};
 use retex_server::tls::TlsListener;
 use retex_server::{AppState, ServerOptions, app_state};
-use retex_store::{LiveEngine, LiveOptions, StoreLocation};
+use retex_store::{Leadership, LiveEngine, LiveOptions, StoreLocation};
 use tempfile::TempDir;
 
 pub use client::{Response, request};
@@ -84,7 +84,7 @@ impl Server {
         let source_token = token("feed", Role::Source);
         let viewer_token = token("report", Role::Viewer);
         let tls = options.tls.clone();
-        let state = app_state(live, accounts, rules.to_owned(), options).unwrap();
+        let state = app_state(live, accounts, Leadership::Sole, rules.to_owned(), options).unwrap();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

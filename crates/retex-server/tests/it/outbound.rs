@@ -128,7 +128,7 @@ fn approved_drafts_and_every_exception_change_are_published_on_nats() {
     );
     // The export was the last entry logged: the feed has published up to it.
     let last = server
-        .block_on(server.state.read(|live| Ok(live.engine().applied_seq())))
+        .block_on(server.state.read(|engine| Ok(engine.applied_seq())))
         .unwrap();
     wait_for(&server, &jetstream, &out_stream, |(subject, _, body)| {
         *subject == exceptions && body["seq"].as_u64() == Some(last)

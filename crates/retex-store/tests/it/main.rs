@@ -51,6 +51,7 @@ macro_rules! store_conformance_suite {
             a_setting_keeps_its_first_value,
             sessions_end_by_logout_by_password_change_and_by_staleness,
             evidence_is_kept_once_under_its_hash,
+            a_delivery_attempt_is_claimed_once,
             the_audit_chain_covers_every_append,
             a_changed_entry_breaks_the_audit_chain_at_that_entry,
             a_removed_entry_breaks_the_audit_chain,

@@ -7,7 +7,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use postgres::{Client, NoTls};
-use retex_store::{ChainVerdict, NewEntry, Store, StoreError, StoreLocation, verify_chain};
+use retex_store::{ChainVerdict, Leadership, NewEntry, Store, StoreError, StoreLocation, verify_chain};
 
 use crate::Harness;
 
@@ -144,6 +144,27 @@ fn an_unreachable_server_is_unavailable_and_named() {
     let message = error.to_string();
     assert!(message.contains("127.0.0.1:1/retex"), "{message}");
     assert!(!message.contains("secret"), "{message}");
+}
+
+#[test]
+fn one_replica_leads_and_another_takes_over_when_its_connection_ends() {
+    let Some(harness) = PostgresHarness::create() else {
+        return;
+    };
+    drop(harness.open().unwrap());
+    let location = StoreLocation::Postgres(harness.database_url.clone());
+    let mut first = Leadership::for_location(&location).unwrap();
+    let mut second = Leadership::for_location(&location).unwrap();
+    assert!(first.check(), "the first replica to check leads");
+    assert!(!second.check(), "a second replica follows");
+    assert!(first.check(), "the leader keeps leading");
+    drop(first);
+    // The server releases the lock when it notices the connection gone: at once for a closed socket.
+    let took_over = (0..50).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        second.check()
+    });
+    assert!(took_over, "the follower leads once the leader's connection ended");
 }
 
 /// Runs one of PostgreSQL's client programs, failing the test with its own words when it fails.

@@ -8,8 +8,8 @@ use std::sync::Barrier;
 
 use retex_store::{
     APPEND_BATCH_ENTRIES_MAX, Account, AccountKind, AccountSessions, AdminChange, CHAIN_GENESIS, ChainHead, ChainLink,
-    ChainVerdict, NewEntry, READ_LOG_LIMIT_MAX, SNAPSHOTS_KEPT, Snapshot, Store, StoreError, StoredEntry,
-    legacy_batch_hash, verify_chain,
+    ChainVerdict, DeliveryClaim, NewEntry, READ_LOG_LIMIT_MAX, SNAPSHOTS_KEPT, Snapshot, Store, StoreError,
+    StoredEntry, legacy_batch_hash, verify_chain,
 };
 
 use crate::Harness;
@@ -809,6 +809,30 @@ pub fn evidence_is_kept_once_under_its_hash<H: Harness>() {
         Some(("image/png".to_owned(), photo.to_vec()))
     );
     assert_eq!(reopened.evidence(&"0".repeat(64)).unwrap(), None);
+}
+
+pub fn a_delivery_attempt_is_claimed_once<H: Harness>() {
+    let Some((harness, mut store)) = start::<H>() else {
+        return;
+    };
+    let claim = |attempt: u32, claimant: &str, claimed_ms: i64| DeliveryClaim {
+        task: 7,
+        attempt,
+        claimant: claimant.to_owned(),
+        claimed_ms,
+    };
+    assert_eq!(store.claim_delivery(&claim(0, "replica-a", 1_000)).unwrap(), None);
+    let mut other = harness.open().expect("a second connection, as another replica");
+    assert_eq!(
+        other.claim_delivery(&claim(0, "replica-b", 2_000)).unwrap(),
+        Some(claim(0, "replica-a", 1_000)),
+        "the second claimant is told who claimed the attempt, and when"
+    );
+    assert_eq!(
+        other.claim_delivery(&claim(1, "replica-b", 3_000)).unwrap(),
+        None,
+        "the next attempt is a claim of its own"
+    );
 }
 
 /// Events as NDJSON lines: stock at a store, then a count that disagrees with it by 3 units.

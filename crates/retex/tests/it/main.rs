@@ -13,6 +13,7 @@ mod late_risk;
 mod nab;
 mod nats;
 mod odoo;
+mod replicas;
 mod scenarios;
 mod shutdown;
 mod simulated;

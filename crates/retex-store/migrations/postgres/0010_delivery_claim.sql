@@ -1,0 +1,9 @@
+-- Who sends each attempt of a notification: the replica that inserts the row for (task, attempt) first, and only
+-- it. A claim whose attempt was never reported (its sender stopped mid-delivery) is not sent again.
+CREATE TABLE delivery_claim (
+    task BIGINT NOT NULL,
+    attempt BIGINT NOT NULL,
+    claimant TEXT NOT NULL,
+    claimed_ms BIGINT NOT NULL,
+    PRIMARY KEY (task, attempt)
+);
