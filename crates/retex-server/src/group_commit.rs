@@ -1,12 +1,14 @@
 //! Group commit: the events of concurrent requests share one log transaction.
 //!
-//! A request queues its events and waits for the write path. Whoever gets it next commits everything queued by
-//! then in one transaction and answers every request in it, so many clients posting one event each pay for a few
-//! commits, not one each. A request is answered only once the transaction holding its events is durable, and
-//! what each request did is counted as if it had been appended alone.
+//! A request queues its events and waits, without holding a thread, for one committer thread. The committer
+//! takes everything queued by then (up to [`GROUP_EVENTS_MAX`] events), appends it in one transaction and
+//! answers every request in it, so many clients posting one event each pay for a few commits, not one each. A
+//! request is answered only once the transaction holding its events is durable, and what each request did is
+//! counted as if it had been appended alone.
 
 use std::collections::VecDeque;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
 
 use retex_core::event::Event;
 use retex_store::{AppendSummary, IncomingEvent, LiveEngine};
@@ -25,49 +27,89 @@ struct Waiting {
     answer: oneshot::Sender<Outcome<AppendSummary>>,
 }
 
-/// The requests waiting for the next commit, oldest first.
+/// The requests waiting for the committer, oldest first; `closed` once the server is done with it.
 #[derive(Default)]
+struct Queue {
+    waiting: VecDeque<Waiting>,
+    closed: bool,
+}
+
+#[derive(Default)]
+struct Shared {
+    queue: Mutex<Queue>,
+    queued: Condvar,
+}
+
+/// The queue and its committer thread, which ends when this is dropped.
 pub struct GroupCommit {
-    waiting: Mutex<VecDeque<Waiting>>,
+    shared: Arc<Shared>,
+    committer: Option<JoinHandle<()>>,
 }
 
 impl GroupCommit {
-    /// Appends and applies `events` (at most [`GROUP_EVENTS_MAX`]) in one transaction with whatever other
-    /// requests queued meanwhile; blocks until that transaction is durable.
-    pub fn commit(&self, writer: &Mutex<LiveEngine>, events: Submission) -> Outcome<AppendSummary> {
-        let (answer, mut outcome) = oneshot::channel();
-        lock(&self.waiting).push_back(Waiting { events, answer });
-        loop {
-            let mut live = lock(writer);
-            match outcome.try_recv() {
-                Ok(answered) => return answered,
-                Err(oneshot::error::TryRecvError::Closed) => {
-                    return Err(Failure::internal(
-                        "group commit",
-                        &"the commit holding the events failed",
-                    ));
-                }
-                Err(oneshot::error::TryRecvError::Empty) => {}
-            }
-            // Ours is in this group, or in a later one once the requests queued before it are committed.
-            commit_group(&mut live, self.next_group());
-        }
+    /// Starts the committer, which appends through `writer` (taking turns with the server's other writes).
+    pub fn start(writer: Arc<Mutex<LiveEngine>>) -> std::io::Result<Self> {
+        let shared = Arc::new(Shared::default());
+        let queue = Arc::clone(&shared);
+        let committer = std::thread::Builder::new()
+            .name("retex-commit".to_owned())
+            .spawn(move || commit_until_closed(&queue, &writer))?;
+        Ok(Self {
+            shared,
+            committer: Some(committer),
+        })
     }
 
-    /// The oldest waiting requests, up to [`GROUP_EVENTS_MAX`] events (one request at least).
-    fn next_group(&self) -> Vec<Waiting> {
-        let mut waiting = lock(&self.waiting);
-        let mut group = Vec::new();
-        let mut events = 0;
-        while let Some(next) = waiting.front() {
-            if !group.is_empty() && events + next.events.len() > GROUP_EVENTS_MAX {
-                break;
-            }
-            events += next.events.len();
-            group.extend(waiting.pop_front());
-        }
-        group
+    /// Appends and applies `events` (at most [`GROUP_EVENTS_MAX`]) in one transaction with whatever other requests
+    /// queued meanwhile; answers once that transaction is durable.
+    pub async fn commit(&self, events: Submission) -> Outcome<AppendSummary> {
+        let (answer, outcome) = oneshot::channel();
+        lock(&self.shared.queue).waiting.push_back(Waiting { events, answer });
+        self.shared.queued.notify_one();
+        outcome
+            .await
+            .map_err(|_| Failure::internal("group commit", &"the committer stopped before answering"))?
     }
+}
+
+impl Drop for GroupCommit {
+    fn drop(&mut self) {
+        lock(&self.shared.queue).closed = true;
+        self.shared.queued.notify_one();
+        if let Some(committer) = self.committer.take() {
+            let _ = committer.join();
+        }
+    }
+}
+
+fn commit_until_closed(shared: &Shared, writer: &Mutex<LiveEngine>) {
+    loop {
+        let group = {
+            let mut queue = lock(&shared.queue);
+            while queue.waiting.is_empty() && !queue.closed {
+                queue = shared.queued.wait(queue).unwrap_or_else(PoisonError::into_inner);
+            }
+            if queue.waiting.is_empty() {
+                return;
+            }
+            next_group(&mut queue.waiting)
+        };
+        commit_group(&mut lock(writer), group);
+    }
+}
+
+/// The oldest waiting requests, up to [`GROUP_EVENTS_MAX`] events (one request at least).
+fn next_group(waiting: &mut VecDeque<Waiting>) -> Vec<Waiting> {
+    let mut group = Vec::new();
+    let mut events = 0;
+    while let Some(next) = waiting.front() {
+        if !group.is_empty() && events + next.events.len() > GROUP_EVENTS_MAX {
+            break;
+        }
+        events += next.events.len();
+        group.extend(waiting.pop_front());
+    }
+    group
 }
 
 fn commit_group(live: &mut LiveEngine, group: Vec<Waiting>) {

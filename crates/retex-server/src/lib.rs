@@ -83,9 +83,9 @@ pub fn app_state(
     let key = accounts
         .setting_or_insert(SESSION_KEY_SETTING, &auth::new_session_key()?)
         .context("read the session key")?;
-    Ok(Arc::new(AppState::new(
-        live, accounts, leadership, &key, rules_text, options,
-    )))
+    let state =
+        AppState::new(live, accounts, leadership, &key, rules_text, options).context("start the group committer")?;
+    Ok(Arc::new(state))
 }
 
 /// Every route: the API under `/api/v1`, the web UI, health and metrics.

@@ -101,12 +101,14 @@ impl ServerOptions {
 pub const UI_SOURCE: &str = "retex-ui";
 
 pub struct AppState {
-    /// The one write path: appends, commands, ticks, catching up with the log.
-    writer: Mutex<LiveEngine>,
+    /// The one write path: appends, commands, ticks, catching up with the log; shared with the committer.
+    writer: Arc<Mutex<LiveEngine>>,
     /// What reads see.
     engine: SharedEngine,
     /// Ingest requests waiting to share the next transaction.
     group_commit: GroupCommit,
+    /// The principals of bearer tokens looked up lately.
+    tokens_seen: RecentTokens,
     /// A second connection for accounts, settings, evidence files and the reads of the log.
     side: Mutex<Box<dyn Store>>,
     /// How this replica finds out whether it leads, and what it found last.
@@ -178,6 +180,7 @@ pub struct LineError {
 }
 
 impl AppState {
+    /// The state of a server; fails only when the committer thread cannot be started.
     pub fn new(
         live: LiveEngine,
         accounts: Box<dyn Store>,
@@ -185,14 +188,17 @@ impl AppState {
         session_key: &str,
         rules_text: String,
         options: ServerOptions,
-    ) -> Self {
-        Self {
+    ) -> std::io::Result<Self> {
+        let engine = live.shared();
+        let writer = Arc::new(Mutex::new(live));
+        Ok(Self {
             leads: AtomicBool::new(matches!(leadership, Leadership::Sole)),
             leadership: Mutex::new(leadership),
             replica: replica_name(),
-            engine: live.shared(),
-            writer: Mutex::new(live),
-            group_commit: GroupCommit::default(),
+            engine,
+            group_commit: GroupCommit::start(Arc::clone(&writer))?,
+            writer,
+            tokens_seen: RecentTokens::default(),
             side: Mutex::new(accounts),
             keys: SessionKeys::new(session_key),
             limiter: LoginLimiter::default(),
@@ -201,7 +207,7 @@ impl AppState {
             options,
             ready: AtomicBool::new(true),
             body_budget: Semaphore::new(budget_units(BODY_BUDGET_BYTES) as usize),
-        }
+        })
     }
 
     pub fn is_ready(&self) -> bool {
@@ -275,6 +281,11 @@ impl AppState {
         let outcome = tokio::task::spawn_blocking(work)
             .await
             .map_err(|error| Failure::internal("the engine task failed", &error))?;
+        self.noted(outcome)
+    }
+
+    /// Notes whether the store failed (what `/readyz` reports) and passes the outcome on.
+    fn noted<T>(&self, outcome: Outcome<T>) -> Outcome<T> {
         self.ready.store(
             !matches!(&outcome, Err(failure) if failure.kind == FailureKind::Unavailable),
             Ordering::Relaxed,
@@ -341,13 +352,35 @@ impl AppState {
         self.side_store(move |store| Ok(store.end_session(&hash)?)).await
     }
 
-    /// The principal behind a bearer token.
+    /// Changes an account with its record (`Store::change_account`); this replica forgets the tokens it looked
+    /// up, so a token revoked here is refused at once.
+    pub async fn change_account(
+        self: &Arc<Self>,
+        account: Account,
+        sessions: retex_store::AccountSessions,
+        change: retex_store::AdminChange,
+    ) -> Outcome<()> {
+        self.side_store(move |store| Ok(store.change_account(&account, sessions, &change)?))
+            .await?;
+        self.tokens_seen.forget();
+        Ok(())
+    }
+
+    /// The principal behind a bearer token: looked up in the store at most every [`TOKEN_RECHECK`] per token, so
+    /// a source posting an event per request does not pay a lookup for each (a revoked token stops working
+    /// within that time).
     pub async fn principal_for_token(self: &Arc<Self>, token: &str) -> Outcome<Option<Principal>> {
         let hash = token_hash(token);
-        let account = self
-            .side_store(move |store| Ok(store.account_by_secret(&hash)?))
-            .await?;
-        Ok(account.and_then(|account| Principal::from_account(account, false)))
+        if let Some(principal) = self.tokens_seen.recent(&hash) {
+            return Ok(Some(principal));
+        }
+        let key = hash.clone();
+        let account = self.side_store(move |store| Ok(store.account_by_secret(&key)?)).await?;
+        let principal = account.and_then(|account| Principal::from_account(account, false));
+        if let Some(principal) = &principal {
+            self.tokens_seen.remember(hash, principal.clone());
+        }
+        Ok(principal)
     }
 
     /// Now, as commands and KPIs see it.
@@ -367,51 +400,27 @@ impl AppState {
     /// Parses an NDJSON body (or a JSON array of events) and appends the valid events; nothing accepted is
     /// lost to a bad line.
     pub async fn ingest(self: &Arc<Self>, body: Bytes, json_array: bool) -> Outcome<IngestReport> {
-        let state = Arc::clone(self);
-        let report = self
-            .on_blocking_pool(move || {
-                // Parsed before queueing, so requests parse side by side while a transaction commits.
-                let mut report = IngestReport::default();
-                let mut parsed: Vec<(usize, (Event, String))> = Vec::new();
-                let lines = split_body(&body, json_array)?;
-                if lines.is_empty() {
-                    return Err(Failure::bad_request(
-                        "the body holds no events: send NDJSON (one event per line) or a JSON array of events",
-                    ));
-                }
-                let wall_clock = state
-                    .options
-                    .future_events
-                    .checked_against(|| Timestamp::from_datetime(&Utc::now()));
-                for (number, raw) in lines {
-                    let checked = line_text(raw).and_then(|text| Ok((text, parse_received_event(text, wall_clock)?)));
-                    match checked {
-                        Ok((text, event)) => parsed.push((number, (event, text.to_owned()))),
-                        Err(error) => report.errors.push(LineError {
-                            line: number,
-                            field: error.field,
-                            problem: error.problem,
-                        }),
-                    }
-                }
-                report.rejected = report.errors.len();
-                let mut parsed = parsed.into_iter().peekable();
-                while parsed.peek().is_some() {
-                    let (lines, events): (Vec<usize>, Vec<(Event, String)>) =
-                        parsed.by_ref().take(GROUP_EVENTS_MAX).unzip();
-                    let summary = state.group_commit.commit(&state.writer, events)?;
-                    report.accepted += summary.accepted;
-                    report.duplicates += summary.duplicates;
-                    report.conflicts.extend(
-                        summary
-                            .conflicting
-                            .into_iter()
-                            .map(|conflict| LineConflict::new(lines[conflict.index], conflict)),
-                    );
-                }
-                Ok(report)
-            })
-            .await?;
+        // A small body (a till's one event) is parsed here; a large one on the blocking pool.
+        let (mut report, parsed) = if body.len() <= PARSE_INLINE_BYTES_MAX {
+            parse_body(&self.options, &body, json_array)?
+        } else {
+            let state = Arc::clone(self);
+            self.on_blocking_pool(move || parse_body(&state.options, &body, json_array))
+                .await?
+        };
+        let mut parsed = parsed.into_iter().peekable();
+        while parsed.peek().is_some() {
+            let (lines, events): (Vec<usize>, Vec<(Event, String)>) = parsed.by_ref().take(GROUP_EVENTS_MAX).unzip();
+            let summary = self.noted(self.group_commit.commit(events).await)?;
+            report.accepted += summary.accepted;
+            report.duplicates += summary.duplicates;
+            report.conflicts.extend(
+                summary
+                    .conflicting
+                    .into_iter()
+                    .map(|conflict| LineConflict::new(lines[conflict.index], conflict)),
+            );
+        }
         self.metrics
             .count_events(report.accepted, report.duplicates, report.rejected);
         Ok(report)
@@ -634,6 +643,35 @@ impl AppState {
     }
 }
 
+/// How long a token's principal is used without looking the token up again.
+pub const TOKEN_RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
+/// The most tokens remembered at once; past it, the memory starts again.
+const TOKENS_REMEMBERED_MAX: usize = 1024;
+
+/// Bearer tokens' principals as looked up lately, by the token's hash; unknown tokens are never remembered.
+#[derive(Default)]
+struct RecentTokens(Mutex<std::collections::HashMap<String, (Principal, std::time::Instant)>>);
+
+impl RecentTokens {
+    fn recent(&self, hash: &str) -> Option<Principal> {
+        let seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let (principal, at) = seen.get(hash)?;
+        (at.elapsed() < TOKEN_RECHECK).then(|| principal.clone())
+    }
+
+    fn forget(&self) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    }
+
+    fn remember(&self, hash: String, principal: Principal) {
+        let mut seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if seen.len() >= TOKENS_REMEMBERED_MAX {
+            seen.clear();
+        }
+        seen.insert(hash, (principal, std::time::Instant::now()));
+    }
+}
+
 /// A silence as a person asks for it: a type, maybe a location and a SKU, how long, and why.
 pub struct SilenceRequest {
     pub exception_type: String,
@@ -641,6 +679,40 @@ pub struct SilenceRequest {
     pub sku: Option<String>,
     pub hours: u32,
     pub comment: String,
+}
+
+/// The largest ingest body parsed on an async worker rather than the blocking pool: a few events.
+const PARSE_INLINE_BYTES_MAX: usize = 16 << 10;
+
+/// An event of an ingest body with its line (or array element) number and its text.
+type NumberedEvent = (usize, (Event, String));
+
+/// An ingest body's events, each with its line (or array element) number, and the report of the lines refused.
+fn parse_body(options: &ServerOptions, body: &[u8], json_array: bool) -> Outcome<(IngestReport, Vec<NumberedEvent>)> {
+    let lines = split_body(body, json_array)?;
+    if lines.is_empty() {
+        return Err(Failure::bad_request(
+            "the body holds no events: send NDJSON (one event per line) or a JSON array of events",
+        ));
+    }
+    let wall_clock = options
+        .future_events
+        .checked_against(|| Timestamp::from_datetime(&Utc::now()));
+    let mut report = IngestReport::default();
+    let mut parsed = Vec::with_capacity(lines.len());
+    for (number, raw) in lines {
+        let checked = line_text(raw).and_then(|text| Ok((text, parse_received_event(text, wall_clock)?)));
+        match checked {
+            Ok((text, event)) => parsed.push((number, (event, text.to_owned()))),
+            Err(error) => report.errors.push(LineError {
+                line: number,
+                field: error.field,
+                problem: error.problem,
+            }),
+        }
+    }
+    report.rejected = report.errors.len();
+    Ok((report, parsed))
 }
 
 /// Checks a command against the engine (a refusal is a 409 that says why) and logs it; false when its

@@ -3,10 +3,11 @@
 //! It builds a store holding `--exceptions` exceptions (one count variance per store and SKU: 100 stores and
 //! as many SKUs as needed), serves it on an ephemeral port, then measures with its own keep-alive HTTP/1.1
 //! clients: the latency of the exceptions API and of the queue page under concurrent readers (p50, p95, p99),
-//! and the rate of HTTP ingest in batches of 1,000 events. Figures are written as JSON.
+//! the rate of HTTP ingest in batches of 1,000 events, the readers' latency while writers post
+//! (`bench_load.rs`), and one event per request with the server's CPU per event, beside Prometheus
+//! Alertmanager when `--alertmanager` names one. Figures are written as JSON with their targets beside them.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -21,6 +22,9 @@ use retex_server::auth::{Role, new_token, token_account, user_account};
 use retex_server::{ServerOptions, app_state};
 use retex_store::{IncomingEvent, Leadership, LiveEngine, LiveOptions, StoreLocation};
 use serde_json::json;
+
+use crate::bench_load;
+use crate::http_client::{Connection, login, percentiles};
 
 /// Stores in the generated world; SKUs are as many as the exceptions need.
 const STORES: usize = 100;
@@ -45,9 +49,30 @@ pub struct BenchHttpArgs {
     /// Concurrent ingest clients.
     #[arg(long, default_value_t = 2)]
     ingest_clients: usize,
+    /// Clients posting batches of 1,000 events while the readers read.
+    #[arg(long, default_value_t = 6)]
+    writers: usize,
+    /// How long the readers read while the writers post, per page read.
+    #[arg(long, default_value_t = 20.0)]
+    write_seconds: f64,
+    /// Clients posting one event per request.
+    #[arg(long, default_value_t = 4)]
+    single_clients: usize,
+    /// How long they post, against Retex and against the peer.
+    #[arg(long, default_value_t = 10.0)]
+    single_seconds: f64,
+    /// A Prometheus Alertmanager (HOST:PORT) to post one alert per request to, with the same clients.
+    #[arg(long, value_name = "HOST:PORT", requires = "alertmanager_pid")]
+    alertmanager: Option<SocketAddr>,
+    /// Its process id, whose CPU is measured.
+    #[arg(long, value_name = "PID")]
+    alertmanager_pid: Option<u32>,
     #[arg(long, value_name = "FILE", default_value = "bench-http.json")]
     out: PathBuf,
 }
+
+/// What issue 19 asks of the server, written beside the figures.
+const READ_P99_WHILE_WRITING_MS_MAX: f64 = 50.0;
 
 pub fn run(args: &BenchHttpArgs) -> anyhow::Result<ExitCode> {
     let workdir = tempfile::tempdir().context("create a temporary directory")?;
@@ -77,6 +102,27 @@ pub fn run(args: &BenchHttpArgs) -> anyhow::Result<ExitCode> {
     )?;
     let queue = measure_reads(address, args, "/queue", &cookie)?;
     let (events, seconds) = measure_ingest(address, args, &token, skus)?;
+    let batch_body = |writer: usize, batch: usize| sales_batch(&format!("w{writer}-{batch}"), INGEST_BATCH, skus);
+    let readers_writers = (args.clients, args.writers);
+    let api_while_writing = bench_load::reads_while_writing(
+        address,
+        &token,
+        &cookie,
+        "/api/v1/exceptions?limit=50&sort=sla_risk",
+        readers_writers,
+        args.write_seconds,
+        &batch_body,
+    )?;
+    let queue_while_writing = bench_load::reads_while_writing(
+        address,
+        &token,
+        &cookie,
+        "/queue",
+        readers_writers,
+        args.write_seconds,
+        &batch_body,
+    )?;
+    let one_event = one_event_per_request(args, address, &token, skus)?;
 
     let figures = json!({
         "machine": crate::bench::machine(),
@@ -92,6 +138,12 @@ pub fn run(args: &BenchHttpArgs) -> anyhow::Result<ExitCode> {
             "seconds": seconds,
             "events_per_second": events as f64 / seconds,
         },
+        "reads_while_writing": {
+            "api": api_while_writing,
+            "queue": queue_while_writing,
+            "target_read_p99_ms_max": READ_P99_WHILE_WRITING_MS_MAX,
+        },
+        "one_event_per_request": one_event,
     });
     let text = serde_json::to_string_pretty(&figures)?;
     std::fs::write(&args.out, &text).with_context(|| format!("write {}", args.out.display()))?;
@@ -128,7 +180,10 @@ impl InProcessServer {
             ..ServerOptions::engine_clock()
         };
         let state = app_state(live, accounts, Leadership::Sole, String::new(), options)?;
-        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .thread_name(bench_load::SERVER_THREAD_NAME)
+            .enable_all()
+            .build()?;
         let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
         let address = listener.local_addr()?;
         let app =
@@ -198,109 +253,6 @@ fn append_lines(live: &mut LiveEngine, lines: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A response: status, headers (names in lower case) and body.
-pub(crate) struct Reply {
-    pub(crate) status: u16,
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) body: Vec<u8>,
-}
-
-/// A keep-alive HTTP/1.1 connection.
-pub(crate) struct Connection {
-    reader: BufReader<TcpStream>,
-    address: SocketAddr,
-}
-
-impl Connection {
-    pub(crate) fn open(address: SocketAddr) -> anyhow::Result<Self> {
-        let stream = TcpStream::connect(address)?;
-        stream.set_nodelay(true)?;
-        Ok(Self {
-            reader: BufReader::new(stream),
-            address,
-        })
-    }
-
-    /// Sends a request and reads the whole response: status, headers, body.
-    pub(crate) fn send(
-        &mut self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &str,
-    ) -> anyhow::Result<Reply> {
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nhost: {}\r\ncontent-length: {}\r\n",
-            self.address,
-            body.len()
-        );
-        for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("\r\n");
-        let stream = self.reader.get_mut();
-        stream.write_all(head.as_bytes())?;
-        stream.write_all(body.as_bytes())?;
-        let mut line = String::new();
-        self.reader.read_line(&mut line)?;
-        let status: u16 = line.split(' ').nth(1).context("a status line")?.parse()?;
-        let mut headers = Vec::new();
-        loop {
-            line.clear();
-            self.reader.read_line(&mut line)?;
-            let trimmed = line.trim_end();
-            if trimmed.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = trimmed.split_once(':') {
-                headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-            }
-        }
-        let length: usize = headers
-            .iter()
-            .find(|(name, _)| name == "content-length")
-            .map(|(_, value)| value.parse())
-            .transpose()?
-            .context("the server sends a content-length")?;
-        let mut body = vec![0; length];
-        self.reader.read_exact(&mut body)?;
-        Ok(Reply { status, headers, body })
-    }
-}
-
-/// Logs in as a browser does: the login form (its cookie and token), then the post; the session cookie.
-pub(crate) fn login(address: SocketAddr, password: &str) -> anyhow::Result<String> {
-    let mut connection = Connection::open(address)?;
-    let form = connection.send("GET", "/login", &[], "")?;
-    let form_cookie = cookie_of(&form).context("the login form's cookie")?;
-    let page = String::from_utf8_lossy(&form.body);
-    let token = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .context("the login form's token")?;
-    let body = format!("name=reader&password={password}&csrf={token}");
-    let headers = [
-        ("content-type", "application/x-www-form-urlencoded"),
-        ("cookie", form_cookie.as_str()),
-    ];
-    let reply = connection.send("POST", "/login", &headers, &body)?;
-    if reply.status != 303 {
-        bail!("login answered {}", reply.status);
-    }
-    cookie_of(&reply).context("a session cookie")
-}
-
-/// The `name=value` of the cookie a reply sets.
-fn cookie_of(reply: &Reply) -> Option<String> {
-    reply
-        .headers
-        .iter()
-        .find(|(name, _)| name == "set-cookie")
-        .and_then(|(_, value)| value.split(';').next())
-        .map(str::to_owned)
-}
-
 /// Latency percentiles of `path` under `clients` concurrent readers, in milliseconds.
 fn measure_reads(
     address: SocketAddr,
@@ -331,21 +283,92 @@ fn measure_reads(
             .map(|worker| worker.join().expect("a reader thread does not panic"))
             .collect::<anyhow::Result<Vec<_>>>()
     })?;
-    let mut all: Vec<Duration> = latencies.into_iter().flatten().collect();
-    all.sort_unstable();
-    let percentile = |share: f64| {
-        let index = ((all.len() as f64 * share).ceil() as usize).clamp(1, all.len()) - 1;
-        all[index].as_secs_f64() * 1000.0
-    };
-    let figures = json!({
-        "requests": all.len(),
-        "p50": percentile(0.50),
-        "p95": percentile(0.95),
-        "p99": percentile(0.99),
-        "max": percentile(1.0),
-    });
+    let figures = percentiles(latencies.into_iter().flatten().collect());
     eprintln!("{path}: {figures}");
     Ok(figures)
+}
+
+/// `events` new sales as NDJSON, with ids under `prefix`.
+fn sales_batch(prefix: &str, events: usize, skus: usize) -> String {
+    let mut body = String::with_capacity(events * 200);
+    for line in 0..events {
+        body.push_str(&sale_line(&format!("{prefix}-{line}"), line, skus));
+        body.push('\n');
+    }
+    body
+}
+
+/// One sale of an item that the world holds, spread over the stores and SKUs by `index`.
+fn sale_line(id: &str, index: usize, skus: usize) -> String {
+    format!(
+        r#"{{"id":"{id}","source":"till","type":"sale","at":"2026-11-02T20:00:00Z","location":"S{:04}","sku":"K{:06}","qty":1,"unit_price":9.99,"channel":"pos"}}"#,
+        index % STORES,
+        (index / STORES) % skus
+    )
+}
+
+/// One event per request, posted to Retex and then, with the same clients, to the peer when one is given;
+/// with the ratios the issue's target is stated in.
+fn one_event_per_request(
+    args: &BenchHttpArgs,
+    address: SocketAddr,
+    token: &str,
+    skus: usize,
+) -> anyhow::Result<serde_json::Value> {
+    let authorization = format!("Bearer {token}");
+    let retex_request = |client: usize, n: usize| bench_load::Post {
+        path: "/api/v1/events",
+        headers: vec![
+            ("authorization", authorization.clone()),
+            ("content-type", "application/x-ndjson".to_owned()),
+        ],
+        body: sale_line(&format!("one-{client}-{n}"), client * 7919 + n, skus),
+    };
+    let retex = bench_load::one_event_per_request(
+        &bench_load::Target {
+            name: "retex",
+            address,
+            pid: std::process::id(),
+            thread_prefix: Some(bench_load::SERVER_THREAD_PREFIX),
+            request: &retex_request,
+        },
+        args.single_clients,
+        args.single_seconds,
+    )?;
+    let (Some(peer), Some(pid)) = (args.alertmanager, args.alertmanager_pid) else {
+        return Ok(json!({ "retex": retex }));
+    };
+    let alert_request = |client: usize, n: usize| bench_load::Post {
+        path: "/api/v2/alerts",
+        headers: vec![("content-type", "application/json".to_owned())],
+        body: format!(r#"[{{"labels":{{"alertname":"retex_bench","client":"{client}","n":"{n}"}}}}]"#),
+    };
+    let alertmanager = bench_load::one_event_per_request(
+        &bench_load::Target {
+            name: "alertmanager",
+            address: peer,
+            pid,
+            thread_prefix: None,
+            request: &alert_request,
+        },
+        args.single_clients,
+        args.single_seconds,
+    )?;
+    let ratio = |field: &str| {
+        let (ours, theirs) = (
+            retex[field].as_f64().unwrap_or(0.0),
+            alertmanager[field].as_f64().unwrap_or(0.0),
+        );
+        if theirs > 0.0 { ours / theirs } else { f64::NAN }
+    };
+    Ok(json!({
+        "retex": retex,
+        "alertmanager": alertmanager,
+        "rate_vs_alertmanager": ratio("events_per_second"),
+        "cpu_per_event_vs_alertmanager": ratio("server_cpu_ms_per_1000_events"),
+        "target_rate_vs_alertmanager_min": 1.0,
+        "target_cpu_per_event_vs_alertmanager_max": 0.5,
+    }))
 }
 
 /// Posts batches of new sales concurrently; returns events accepted and the seconds taken.
@@ -360,20 +383,18 @@ fn measure_ingest(address: SocketAddr, args: &BenchHttpArgs, token: &str, skus: 
                     let mut connection = Connection::open(address)?;
                     let mut accepted = 0;
                     for batch in 0..args.batches {
-                        let mut body = String::with_capacity(INGEST_BATCH * 200);
-                        for line in 0..INGEST_BATCH {
-                            let index = (client * args.batches + batch) * INGEST_BATCH + line;
-                            body.push_str(&format!(
-                                r#"{{"id":"h{index}","source":"till","type":"sale","at":"2026-11-02T20:00:00Z","location":"S{:04}","sku":"K{:06}","qty":1,"unit_price":9.99,"channel":"pos"}}"#,
-                                index % STORES,
-                                (index / STORES) % skus
-                            ));
-                            body.push('\n');
-                        }
-                        let headers = [("authorization", authorization), ("content-type", "application/x-ndjson")];
+                        let body = sales_batch(&format!("h{client}-{batch}"), INGEST_BATCH, skus);
+                        let headers = [
+                            ("authorization", authorization),
+                            ("content-type", "application/x-ndjson"),
+                        ];
                         let reply = connection.send("POST", "/api/v1/events", &headers, &body)?;
                         if reply.status != 200 {
-                            bail!("ingest answered {}: {}", reply.status, String::from_utf8_lossy(&reply.body));
+                            bail!(
+                                "ingest answered {}: {}",
+                                reply.status,
+                                String::from_utf8_lossy(&reply.body)
+                            );
                         }
                         let report: serde_json::Value = serde_json::from_slice(&reply.body)?;
                         accepted += report["accepted"].as_u64().unwrap_or(0) as usize;

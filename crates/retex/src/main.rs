@@ -15,13 +15,17 @@
 //! - `bench.rs`: `retex bench`: engine and ingest throughput and ledger memory, written as JSON.
 //! - `insight_cmd.rs`: `retex insight ...`: the models over files (message intents, supplier delay risk, NAB anomaly scores).
 //! - `bench_http.rs`: `retex bench-http`: API and queue latency with a million exceptions, HTTP ingest rate.
+//! - `bench_load.rs`: its mixed loads: reads while writers post, one event per request with the server's CPU.
+//! - `http_client.rs`: the keep-alive HTTP/1.1 client of `bench-http` and `soak`.
 
 mod audit;
 mod backtest;
 mod backup;
 mod bench;
 mod bench_http;
+mod bench_load;
 mod exception_cmd;
+mod http_client;
 mod import_cmd;
 mod ingest;
 mod insight_cmd;

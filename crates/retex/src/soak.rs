@@ -23,7 +23,8 @@ use retex_sim::Scenario;
 use retex_store::{IncomingEvent, LiveEngine, LiveOptions, StoreLocation};
 use serde_json::json;
 
-use crate::bench_http::{Connection, InProcessServer, login};
+use crate::bench_http::InProcessServer;
+use crate::http_client::{Connection, login};
 
 /// Events per request, as a source batches them.
 const REQUEST_EVENTS_MAX: usize = 1_000;

@@ -417,9 +417,7 @@ async fn record(
         target: account.name.clone(),
         detail,
     };
-    state
-        .side_store(move |store| Ok(store.change_account(&account, sessions, &change)?))
-        .await
+    state.change_account(account, sessions, change).await
 }
 
 fn refusal(message: impl Into<String>) -> Failure {

@@ -196,6 +196,62 @@ fn a_line_too_long_or_not_utf8_costs_only_itself_and_a_contradicting_repeat_name
     assert_eq!(conflict["logged_at"], logged_at, "{report}");
 }
 
+/// Requests posted at once share transactions (group commit), and each is answered for its own events: a
+/// repeat of an event another request logged is a duplicate, a contradicting one a conflict on its own line.
+#[test]
+fn concurrent_requests_are_each_answered_for_their_own_events() {
+    let server = Server::start();
+    let source = server.bearer_source();
+    let sale = |id: &str, qty: u32| {
+        format!(
+            r#"{{"id":"{id}","source":"pos","type":"sale","at":"2026-11-02T10:00:00Z","location":"S1","sku":"K1","qty":{qty},"unit_price":2,"channel":"pos"}}"#
+        )
+    };
+    let answers: Vec<Vec<serde_json::Value>> = std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..8)
+            .map(|client| {
+                let (server, source, sale) = (&server, &source, &sale);
+                scope.spawn(move || {
+                    let mut answers = Vec::new();
+                    for n in 0..20 {
+                        let body = sale(&format!("c{client}-{n}"), 1);
+                        answers.push(server.send("POST", "/api/v1/events", source, &body).json());
+                    }
+                    // Every client sends the same shared event once, the last one with another quantity.
+                    let shared = sale("shared", if client == 7 { 2 } else { 1 });
+                    answers.push(
+                        server
+                            .send("POST", "/api/v1/events", source, &format!("\n{shared}"))
+                            .json(),
+                    );
+                    answers
+                })
+            })
+            .collect();
+        clients.into_iter().map(|client| client.join().unwrap()).collect()
+    });
+    let all: Vec<&serde_json::Value> = answers.iter().flatten().collect();
+    let total = |field: &str| all.iter().map(|answer| answer[field].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(total("accepted"), 8 * 20 + 1, "{all:?}");
+    assert_eq!(total("duplicates"), 7);
+    for client in &answers {
+        assert!(client[..20].iter().all(|answer| answer["accepted"] == 1), "{client:?}");
+    }
+    let conflicts: Vec<&serde_json::Value> = all
+        .iter()
+        .flat_map(|answer| answer["conflicts"].as_array().unwrap())
+        .collect();
+    // The version with another quantity contradicts the logged one, or every other contradicts it.
+    let other_logged = answers[7][20]["accepted"] == 1;
+    assert_eq!(conflicts.len(), if other_logged { 7 } else { 1 }, "{conflicts:?}");
+    assert!(
+        conflicts
+            .iter()
+            .all(|conflict| conflict["line"] == 2 && conflict["id"] == "shared"),
+        "{conflicts:?}"
+    );
+}
+
 #[test]
 fn an_unauthenticated_form_reads_no_more_than_a_form() {
     let server = Server::start();

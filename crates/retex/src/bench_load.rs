@@ -1,0 +1,218 @@
+//! `retex bench-http`'s measurements under mixed load: reads while writers post batches, and one event per
+//! request (what a till or a webhook source sends) with the server's CPU per event, beside a peer (Prometheus
+//! Alertmanager) posted to by the same client when one is given.
+//!
+//! CPU is read from `/proc/PID/task/TID/stat` (user and system time, in USER_HZ ticks of 10 ms): for the
+//! in-process Retex, only the server's threads (the runtime's, [`SERVER_THREAD_NAME`], and the committer's, all
+//! named from [`SERVER_THREAD_PREFIX`]), so the clients' own work is not counted; for the peer, its whole process.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use serde_json::json;
+
+use crate::http_client::{Connection, percentiles};
+
+/// The name of the in-process server's runtime threads, as `/proc` shows it.
+pub(crate) const SERVER_THREAD_NAME: &str = "retex-server";
+/// How the names of every server thread begin (the client threads are named as the process, `retex`).
+pub(crate) const SERVER_THREAD_PREFIX: &str = "retex-";
+/// Linux reports thread times in USER_HZ ticks, 100 a second on every architecture Retex builds for.
+const TICKS_PER_SECOND: f64 = 100.0;
+/// Events in each batch the writers post while readers read.
+const WRITER_BATCH: usize = 1_000;
+
+/// Seconds of CPU the threads of process `pid` used so far, only those whose name begins with `thread_prefix`
+/// when given.
+pub(crate) fn cpu_seconds(pid: u32, thread_prefix: Option<&str>) -> anyhow::Result<f64> {
+    let tasks = format!("/proc/{pid}/task");
+    let mut ticks = 0u64;
+    for task in std::fs::read_dir(&tasks).with_context(|| format!("read {tasks}"))? {
+        let path = task?.path();
+        if let Some(prefix) = thread_prefix {
+            let name = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+            if !name.starts_with(prefix) {
+                continue;
+            }
+        }
+        // A thread that ended meanwhile has no stat left: its time is gone with it.
+        let Ok(stat) = std::fs::read_to_string(path.join("stat")) else {
+            continue;
+        };
+        let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        // Fields 14 and 15 of stat (utime, stime), counted from the state, field 3.
+        for index in [11, 12] {
+            ticks += fields
+                .get(index)
+                .and_then(|field| field.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+    }
+    Ok(ticks as f64 / TICKS_PER_SECOND)
+}
+
+/// One request to post: path, headers and body.
+pub(crate) struct Post {
+    pub(crate) path: &'static str,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) body: String,
+}
+
+/// Where one-event requests go and whose CPU they cost.
+pub(crate) struct Target<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) address: SocketAddr,
+    pub(crate) pid: u32,
+    pub(crate) thread_prefix: Option<&'a str>,
+    /// The request for the `n`th event of a client.
+    pub(crate) request: &'a (dyn Fn(usize, usize) -> Post + Sync),
+}
+
+/// `clients` keep-alive clients each posting one event per request for `seconds`: events a second, the target's
+/// CPU per 1,000 events and the latency of a request.
+pub(crate) fn one_event_per_request(
+    target: &Target<'_>,
+    clients: usize,
+    seconds: f64,
+) -> anyhow::Result<serde_json::Value> {
+    let deadline = Duration::from_secs_f64(seconds);
+    let cpu_before = cpu_seconds(target.pid, target.thread_prefix)?;
+    let started = Instant::now();
+    let latencies = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..clients)
+            .map(|client| {
+                scope.spawn(move || -> anyhow::Result<Vec<Duration>> {
+                    let mut connection = Connection::open(target.address)?;
+                    let mut latencies = Vec::new();
+                    while started.elapsed() < deadline {
+                        let post = (target.request)(client, latencies.len());
+                        let headers: Vec<(&str, &str)> = post
+                            .headers
+                            .iter()
+                            .map(|(name, value)| (*name, value.as_str()))
+                            .collect();
+                        let sent = Instant::now();
+                        let reply = connection.send("POST", post.path, &headers, &post.body)?;
+                        latencies.push(sent.elapsed());
+                        if !(200..300).contains(&reply.status) {
+                            bail!(
+                                "{} answered {}: {}",
+                                target.name,
+                                reply.status,
+                                String::from_utf8_lossy(&reply.body)
+                            );
+                        }
+                    }
+                    Ok(latencies)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| worker.join().expect("a client thread does not panic"))
+            .collect::<anyhow::Result<Vec<_>>>()
+    })?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds(target.pid, target.thread_prefix)? - cpu_before;
+    let all: Vec<Duration> = latencies.into_iter().flatten().collect();
+    let events = all.len();
+    let figures = json!({
+        "clients": clients,
+        "events": events,
+        "seconds": elapsed,
+        "events_per_second": events as f64 / elapsed,
+        "server_cpu_seconds": cpu,
+        "server_cpu_ms_per_1000_events": cpu * 1e6 / events.max(1) as f64,
+        "latency_ms": percentiles(all),
+    });
+    eprintln!("{} one event per request: {figures}", target.name);
+    Ok(figures)
+}
+
+/// `writers` clients posting batches of [`WRITER_BATCH`] events for `seconds` while `readers` clients read
+/// `path`: the readers' latency and the writers' rate.
+pub(crate) fn reads_while_writing(
+    address: SocketAddr,
+    token: &str,
+    cookie: &str,
+    path: &str,
+    (readers, writers): (usize, usize),
+    seconds: f64,
+    batch_body: &(dyn Fn(usize, usize) -> String + Sync),
+) -> anyhow::Result<serde_json::Value> {
+    let deadline = Duration::from_secs_f64(seconds);
+    let stop = AtomicBool::new(false);
+    let written = AtomicUsize::new(0);
+    let authorization = format!("Bearer {token}");
+    let started = Instant::now();
+    let (latencies, wrote) = std::thread::scope(|scope| {
+        let writing: Vec<_> = (0..writers)
+            .map(|writer| {
+                let (stop, written, authorization) = (&stop, &written, authorization.as_str());
+                scope.spawn(move || -> anyhow::Result<()> {
+                    let mut connection = Connection::open(address)?;
+                    let headers = [
+                        ("authorization", authorization),
+                        ("content-type", "application/x-ndjson"),
+                    ];
+                    let mut batch = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        let reply = connection.send("POST", "/api/v1/events", &headers, &batch_body(writer, batch))?;
+                        if reply.status != 200 {
+                            bail!("ingest answered {}", reply.status);
+                        }
+                        written.fetch_add(WRITER_BATCH, Ordering::Relaxed);
+                        batch += 1;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        let reading: Vec<_> = (0..readers)
+            .map(|_| {
+                scope.spawn(move || -> anyhow::Result<Vec<Duration>> {
+                    let mut connection = Connection::open(address)?;
+                    let mut latencies = Vec::new();
+                    while started.elapsed() < deadline {
+                        let sent = Instant::now();
+                        let status = connection.send("GET", path, &[("cookie", cookie)], "")?.status;
+                        latencies.push(sent.elapsed());
+                        if status != 200 {
+                            bail!("{path} answered {status}");
+                        }
+                    }
+                    Ok(latencies)
+                })
+            })
+            .collect();
+        let latencies = reading
+            .into_iter()
+            .map(|reader| reader.join().expect("a reader thread does not panic"))
+            .collect::<anyhow::Result<Vec<_>>>();
+        stop.store(true, Ordering::Relaxed);
+        let wrote = writing
+            .into_iter()
+            .map(|writer| writer.join().expect("a writer thread does not panic"))
+            .collect::<anyhow::Result<Vec<_>>>();
+        (latencies, wrote)
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    wrote?;
+    let all: Vec<Duration> = latencies?.into_iter().flatten().collect();
+    let events = written.load(Ordering::Relaxed);
+    let figures = json!({
+        "path": path,
+        "readers": readers,
+        "writers": writers,
+        "writer_batch_events": WRITER_BATCH,
+        "seconds": elapsed,
+        "events_written": events,
+        "events_per_second": events as f64 / elapsed,
+        "read_latency_ms": percentiles(all),
+    });
+    eprintln!("reads while writing: {figures}");
+    Ok(figures)
+}
