@@ -221,7 +221,7 @@ fn concurrent_requests_are_each_answered_for_their_own_events() {
                     let shared = sale("shared", if client == 7 { 2 } else { 1 });
                     answers.push(
                         server
-                            .send("POST", "/api/v1/events", source, &format!("\n{shared}"))
+                            .send("POST", "/api/v1/events", source, format!("\n{shared}"))
                             .json(),
                     );
                     answers
