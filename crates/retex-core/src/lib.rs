@@ -16,6 +16,7 @@
 //! - [`import`]: CSV files of master data and counts as events.
 //! - [`fuzzing`]: what must hold for any input at every door, for the fuzz targets and their corpus.
 //! - [`anomaly`]: a streaming anomaly detector with fixed-size state per series (NAB-measured; daily shrink).
+//! - [`routing`]: which events a shard of a chain split by region takes.
 //! - [`engine`]: the operational picture (master data, stock ledger, documents), the deadline queue, snapshots.
 
 pub mod anomaly;
@@ -28,5 +29,6 @@ pub mod fuzzing;
 pub mod import;
 pub mod names;
 pub mod receive;
+pub mod routing;
 pub mod rules;
 pub mod wire;

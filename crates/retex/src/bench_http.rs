@@ -180,10 +180,7 @@ impl InProcessServer {
             ..ServerOptions::engine_clock()
         };
         let state = app_state(live, accounts, Leadership::Sole, String::new(), options)?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .thread_name(bench_load::SERVER_THREAD_NAME)
-            .enable_all()
-            .build()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
         let address = listener.local_addr()?;
         let app =
@@ -329,7 +326,6 @@ fn one_event_per_request(
             name: "retex",
             address,
             pid: std::process::id(),
-            thread_prefix: Some(bench_load::SERVER_THREAD_PREFIX),
             request: &retex_request,
         },
         args.single_clients,
@@ -348,7 +344,6 @@ fn one_event_per_request(
             name: "alertmanager",
             address: peer,
             pid,
-            thread_prefix: None,
             request: &alert_request,
         },
         args.single_clients,

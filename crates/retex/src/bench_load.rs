@@ -2,9 +2,9 @@
 //! request (what a till or a webhook source sends) with the server's CPU per event, beside a peer (Prometheus
 //! Alertmanager) posted to by the same client when one is given.
 //!
-//! CPU is read from `/proc/PID/task/TID/stat` (user and system time, in USER_HZ ticks of 10 ms): for the
-//! in-process Retex, only the server's threads (the runtime's, [`SERVER_THREAD_NAME`], and the committer's, all
-//! named from [`SERVER_THREAD_PREFIX`]), so the clients' own work is not counted; for the peer, its whole process.
+//! CPU is read from `/proc` (user and system time, in USER_HZ ticks of 10 ms). A process's figure includes its
+//! threads that ended, so the in-process Retex's is the process's less what each client thread measured of itself
+//! before it ended; the peer's is its whole process.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -15,41 +15,25 @@ use serde_json::json;
 
 use crate::http_client::{Connection, percentiles};
 
-/// The name of the in-process server's runtime threads, as `/proc` shows it.
-pub(crate) const SERVER_THREAD_NAME: &str = "retex-server";
-/// How the names of every server thread begin (the client threads are named as the process, `retex`).
-pub(crate) const SERVER_THREAD_PREFIX: &str = "retex-";
-/// Linux reports thread times in USER_HZ ticks, 100 a second on every architecture Retex builds for.
+/// Linux reports CPU times in USER_HZ ticks, 100 a second on every architecture Retex builds for.
 const TICKS_PER_SECOND: f64 = 100.0;
 /// Events in each batch the writers post while readers read.
 const WRITER_BATCH: usize = 1_000;
+/// The calling thread's `stat` file.
+const OWN_THREAD_STAT: &str = "/proc/thread-self/stat";
 
-/// Seconds of CPU the threads of process `pid` used so far, only those whose name begins with `thread_prefix`
-/// when given.
-pub(crate) fn cpu_seconds(pid: u32, thread_prefix: Option<&str>) -> anyhow::Result<f64> {
-    let tasks = format!("/proc/{pid}/task");
+/// Seconds of CPU of the process or thread whose `stat` file this is (`/proc/PID/stat`, [`OWN_THREAD_STAT`]).
+pub(crate) fn cpu_seconds(stat_file: &str) -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string(stat_file).with_context(|| format!("read {stat_file}"))?;
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Fields 14 and 15 of stat (utime, stime), counted from the state, field 3.
     let mut ticks = 0u64;
-    for task in std::fs::read_dir(&tasks).with_context(|| format!("read {tasks}"))? {
-        let path = task?.path();
-        if let Some(prefix) = thread_prefix {
-            let name = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
-            if !name.starts_with(prefix) {
-                continue;
-            }
-        }
-        // A thread that ended meanwhile has no stat left: its time is gone with it.
-        let Ok(stat) = std::fs::read_to_string(path.join("stat")) else {
-            continue;
-        };
-        let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-        let fields: Vec<&str> = after_name.split_whitespace().collect();
-        // Fields 14 and 15 of stat (utime, stime), counted from the state, field 3.
-        for index in [11, 12] {
-            ticks += fields
-                .get(index)
-                .and_then(|field| field.parse::<u64>().ok())
-                .unwrap_or(0);
-        }
+    for index in [11, 12] {
+        ticks += fields
+            .get(index)
+            .and_then(|field| field.parse::<u64>().ok())
+            .with_context(|| format!("{stat_file}: no CPU times"))?;
     }
     Ok(ticks as f64 / TICKS_PER_SECOND)
 }
@@ -65,8 +49,8 @@ pub(crate) struct Post {
 pub(crate) struct Target<'a> {
     pub(crate) name: &'a str,
     pub(crate) address: SocketAddr,
+    /// The server's process: this one for the in-process Retex.
     pub(crate) pid: u32,
-    pub(crate) thread_prefix: Option<&'a str>,
     /// The request for the `n`th event of a client.
     pub(crate) request: &'a (dyn Fn(usize, usize) -> Post + Sync),
 }
@@ -79,12 +63,14 @@ pub(crate) fn one_event_per_request(
     seconds: f64,
 ) -> anyhow::Result<serde_json::Value> {
     let deadline = Duration::from_secs_f64(seconds);
-    let cpu_before = cpu_seconds(target.pid, target.thread_prefix)?;
+    let process_stat = format!("/proc/{}/stat", target.pid);
+    let cpu_before = cpu_seconds(&process_stat)?;
     let started = Instant::now();
-    let latencies = std::thread::scope(|scope| {
+    let clients_done = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..clients)
             .map(|client| {
-                scope.spawn(move || -> anyhow::Result<Vec<Duration>> {
+                scope.spawn(move || -> anyhow::Result<(Vec<Duration>, f64)> {
+                    let own_cpu_before = cpu_seconds(OWN_THREAD_STAT)?;
                     let mut connection = Connection::open(target.address)?;
                     let mut latencies = Vec::new();
                     while started.elapsed() < deadline {
@@ -106,7 +92,7 @@ pub(crate) fn one_event_per_request(
                             );
                         }
                     }
-                    Ok(latencies)
+                    Ok((latencies, cpu_seconds(OWN_THREAD_STAT)? - own_cpu_before))
                 })
             })
             .collect();
@@ -116,8 +102,14 @@ pub(crate) fn one_event_per_request(
             .collect::<anyhow::Result<Vec<_>>>()
     })?;
     let elapsed = started.elapsed().as_secs_f64();
-    let cpu = cpu_seconds(target.pid, target.thread_prefix)? - cpu_before;
-    let all: Vec<Duration> = latencies.into_iter().flatten().collect();
+    let clients_cpu: f64 = clients_done.iter().map(|(_, cpu)| cpu).sum();
+    let process_cpu = cpu_seconds(&process_stat)? - cpu_before;
+    let cpu = if target.pid == std::process::id() {
+        process_cpu - clients_cpu
+    } else {
+        process_cpu
+    };
+    let all: Vec<Duration> = clients_done.into_iter().flat_map(|(latencies, _)| latencies).collect();
     let events = all.len();
     let figures = json!({
         "clients": clients,
@@ -125,6 +117,7 @@ pub(crate) fn one_event_per_request(
         "seconds": elapsed,
         "events_per_second": events as f64 / elapsed,
         "server_cpu_seconds": cpu,
+        "client_cpu_seconds": clients_cpu,
         "server_cpu_ms_per_1000_events": cpu * 1e6 / events.max(1) as f64,
         "latency_ms": percentiles(all),
     });

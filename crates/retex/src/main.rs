@@ -10,6 +10,7 @@
 //! - `silence_cmd.rs`: `retex silence add|list`.
 //! - `rules_cmd.rs`: `retex rules check|default`.
 //! - `backtest.rs`: `retex backtest`: two rule sets over the same log, compared.
+//! - `route.rs`: `retex route`: the events of one shard of a chain split by region.
 //! - `simulate.rs`: `retex simulate`, `score` and `demo`: the simulated retailer and detection quality.
 //! - `serve_cmd.rs`: `retex serve`, `user add`, `token add`: the HTTP API and web UI, and who may use them.
 //! - `bench.rs`: `retex bench`: engine and ingest throughput and ledger memory, written as JSON.
@@ -31,6 +32,7 @@ mod ingest;
 mod insight_cmd;
 mod odoo_cmd;
 mod report;
+mod route;
 mod rules_cmd;
 mod serve_cmd;
 mod silence_cmd;
@@ -94,6 +96,8 @@ enum Command {
     Demo(simulate::DemoArgs),
     /// Simulate a retailer with injected faults: events (NDJSON) and their ground truth.
     Simulate(simulate::SimulateArgs),
+    /// Pick the events one shard of a chain split by region takes (the rules file's [shard]).
+    Route(route::RouteArgs),
     /// Score the exceptions in a store against a simulation's ground truth.
     Score(simulate::ScoreArgs),
     /// Measure engine and ingest throughput and ledger memory; writes JSON.
@@ -142,6 +146,7 @@ fn main() -> ExitCode {
         Command::Token(args) => serve_cmd::token(&args),
         Command::Demo(args) => simulate::demo(&args),
         Command::Simulate(args) => simulate::simulate(&args),
+        Command::Route(args) => route::route(&args),
         Command::Score(args) => simulate::score_command(&args),
         Command::Bench(args) => bench::run(&args),
         Command::BenchHttp(args) => bench_http::run(&args),

@@ -27,6 +27,18 @@ const TEAM_WITHOUT_LOCATION: &str = "operations";
 
 impl Engine {
     /// The one place where what a detector found changes the exception book.
+    /// Whether this deployment raises exceptions at `location`: always, unless the rules make it a shard of a
+    /// chain split by region (another shard answers for the rest).
+    fn answers_for(&self, location: Option<LocationId>) -> bool {
+        let Some(shard) = &self.config.rules.shard else {
+            return true;
+        };
+        let region = location
+            .and_then(|location| self.state.picture.master.location(location))
+            .and_then(|info| info.region.as_deref());
+        shard.answers_for(region)
+    }
+
     pub(super) fn apply_verdict(&mut self, verdict: Verdict) {
         match verdict {
             Verdict::Raise(detection) => self.raise(detection),
@@ -49,7 +61,7 @@ impl Engine {
         let type_ref = detection.type_ref();
         let rules = Arc::clone(&self.config.rules);
         let (enabled, floor, team) = type_settings(&rules, type_ref);
-        if !enabled {
+        if !enabled || !self.answers_for(detection.location) {
             return;
         }
         let severity = self.config.rules.severity.severity(detection.impact).max(floor);

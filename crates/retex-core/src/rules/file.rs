@@ -34,7 +34,7 @@ mod custom;
 mod workflow;
 
 use super::expr::Expr;
-use super::{CountRule, ExceptionType, Override, Param, Rules, Scope, Severity, TypeRule};
+use super::{CountRule, ExceptionType, Override, Param, Rules, Scope, Severity, Shard, TypeRule};
 use crate::codes::parse_decimal;
 use crate::event::LocationKind;
 use crate::rules::HISTORY_DAYS;
@@ -209,11 +209,12 @@ pub fn parse_rules(text: &str) -> Result<Rules, Vec<RuleError>> {
             "notify" => workflow::read_notify(&mut reader, value, &mut rules),
             "money" => read_money(&mut reader, value, &mut rules),
             "count_schedule" => read_count_schedule(&mut reader, value, &mut rules),
+            "shard" => read_shard(&mut reader, value, &mut rules),
             other => reader.error(
                 key.span(),
                 other,
                 "unknown section: use severity, money, sla, escalation, calendar, teams, shifts, ownership, \
-                 approvals, actions, notify, count_schedule, types or custom",
+                 approvals, actions, notify, count_schedule, shard, types or custom",
             ),
         }
     }
@@ -293,6 +294,39 @@ fn read_severity(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &
     if !(bands.medium <= bands.high && bands.high <= bands.critical) {
         reader.error(value.span(), "severity", "bands must rise: medium <= high <= critical");
     }
+}
+
+/// `[shard]`: `regions`, the regions this deployment answers for (at least one), and `home`, whether it also
+/// answers for what has no location or no region.
+fn read_shard(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
+    let Some(table) = reader.table(value, "shard") else {
+        return;
+    };
+    let mut shard = Shard {
+        regions: Vec::new(),
+        home: false,
+    };
+    for (key, value) in table.iter() {
+        let path = format!("shard.{}", key.get_ref());
+        match key.get_ref().as_ref() {
+            "regions" => {
+                for (region, span) in reader.strings(value, &path) {
+                    if region.trim().is_empty() || shard.regions.iter().any(|own| own == region) {
+                        reader.error(span, &path, format!("{region:?}: a region named once, not blank"));
+                    } else {
+                        shard.regions.push(region.to_owned());
+                    }
+                }
+            }
+            "home" => shard.home = reader.boolean(value, &path).unwrap_or(false),
+            _ => reader.error(key.span(), &path, "unknown key; [shard] takes regions and home"),
+        }
+    }
+    if shard.regions.is_empty() {
+        reader.error(value.span(), "shard.regions", "a shard answers for one region at least");
+    }
+    shard.regions.sort();
+    rules.shard = Some(shard);
 }
 
 /// `[money]`: the company currency every amount is in, as an ISO 4217 code.
@@ -586,6 +620,26 @@ mod tests {
         assert_eq!(
             errors("[severity\n"),
             vec!["line 1: toml: unclosed table, expected `]`".to_string()]
+        );
+    }
+
+    #[test]
+    fn a_shard_names_its_regions_once_each() {
+        let rules = parse_rules("[shard]\nregions = [\"uk\", \"central-europe\"]\nhome = true\n").unwrap();
+        let shard = rules.shard.expect("a shard");
+        assert_eq!(shard.regions, ["central-europe", "uk"]);
+        assert!(shard.answers_for(Some("uk")) && shard.answers_for(None) && !shard.answers_for(Some("us-east")));
+        let found = errors("[shard]\nregions = [\"uk\", \"uk\"]\nhom = true\n");
+        assert_eq!(
+            found,
+            [
+                "line 2: shard.regions: \"uk\": a region named once, not blank",
+                "line 3: shard.hom: unknown key; [shard] takes regions and home"
+            ]
+        );
+        assert_eq!(
+            errors("[shard]\nhome = true\n"),
+            ["line 1: shard.regions: a shard answers for one region at least"]
         );
     }
 

@@ -199,6 +199,29 @@ pub struct Rules {
     /// The ISO 4217 code of the company currency, in which every amount of the events is (`[money]`).
     #[serde(skip_serializing_if = "is_default_currency")]
     pub currency: String,
+    /// The part of a chain split by region that this deployment answers for (`[shard]`); none: all of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+}
+
+/// A shard of a chain split by region (docs/scaling.md): it raises exceptions at the locations of its regions
+/// only and, when it is the home shard, at no location or one in no region (customers' orders and messages, the
+/// web shop).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Shard {
+    /// Its regions, sorted.
+    pub regions: Vec<String>,
+    pub home: bool,
+}
+
+impl Shard {
+    /// Whether this shard answers for a location in `region` (none: a location in no region, or no location).
+    pub fn answers_for(&self, region: Option<&str>) -> bool {
+        match region {
+            Some(region) => self.regions.binary_search_by(|own| own.as_str().cmp(region)).is_ok(),
+            None => self.home,
+        }
+    }
 }
 
 /// A category's cycle count: every position of a product in it (or in a category under it) at a store is counted
@@ -240,6 +263,7 @@ impl Default for Rules {
             workflow: workflow::Workflow::default(),
             count_schedule: Vec::new(),
             currency: DEFAULT_CURRENCY.to_owned(),
+            shard: None,
         }
     }
 }

@@ -15,6 +15,7 @@ mod nats;
 mod odoo;
 mod replicas;
 mod scenarios;
+mod shards;
 mod shutdown;
 mod simulated;
 mod store_rate;
