@@ -2,8 +2,9 @@
 //!
 //! Inputs are appended to the log first; only what the log accepted (a new `seq`) reaches the engine, so a
 //! duplicate is a no-op and a crash loses nothing that was acknowledged. Opening loads the newest snapshot
-//! and replays the tail, and a snapshot is written every [`LiveOptions::snapshot_every_inputs`] inputs, so a
-//! restart costs at most that much replay.
+//! and replays the tail, and a snapshot is written every [`LiveOptions::snapshot_every_inputs`] inputs (more
+//! rarely for a state whose snapshot is large, see [`LiveOptions::snapshot_bytes_per_input`]), so a restart costs
+//! at most that much replay.
 //!
 //! The write path has two halves, [`Appender`] (the store) and [`Applier`] (the engine). [`LiveEngine::append_events`]
 //! runs them one after the other; a bulk loader can take them apart with [`LiveEngine::split`] and run them on two
@@ -39,13 +40,40 @@ pub const APPLY_CHUNK_INPUTS: usize = 1_000;
 pub struct LiveOptions {
     /// A snapshot is written after this many applied inputs.
     pub snapshot_every_inputs: u64,
+    /// And no sooner than one applied input for this many bytes of the last snapshot (0: no such floor), so that
+    /// writing snapshots stays a small share of the work however large the state: replaying an input costs about
+    /// as much as writing 100 bytes of snapshot, and a chain of 20 million positions has a 270 MB one.
+    pub snapshot_bytes_per_input: u64,
 }
 
 impl Default for LiveOptions {
     fn default() -> Self {
         Self {
             snapshot_every_inputs: 500_000,
+            snapshot_bytes_per_input: 100,
         }
+    }
+}
+
+/// Inputs applied since the last snapshot, and its size: when the next one is due.
+#[derive(Clone, Copy, Debug, Default)]
+struct SnapshotClock {
+    applied: u64,
+    last_bytes: u64,
+}
+
+impl SnapshotClock {
+    fn is_due(&self, options: &LiveOptions) -> bool {
+        let floor = self
+            .last_bytes
+            .checked_div(options.snapshot_bytes_per_input)
+            .unwrap_or(0);
+        self.applied >= options.snapshot_every_inputs.max(floor)
+    }
+
+    fn taken(&mut self, snapshot: &Snapshot) {
+        self.applied = 0;
+        self.last_bytes = snapshot.bytes.len() as u64;
     }
 }
 
@@ -103,7 +131,7 @@ pub struct LiveEngine {
     store: Box<dyn Store>,
     engine: SharedEngine,
     options: LiveOptions,
-    applied_since_snapshot: u64,
+    snapshot_clock: SnapshotClock,
 }
 
 /// The engine a [`LiveEngine`] keeps current, as its readers see it: any number read at once, each seeing the
@@ -135,7 +163,7 @@ pub struct Appender<'a> {
 pub struct Applier<'a> {
     engine: &'a SharedEngine,
     options: LiveOptions,
-    applied_since_snapshot: &'a mut u64,
+    snapshot_clock: &'a mut SnapshotClock,
     /// Set once an append came back with entries from another writer in between: the rest must come from the log.
     behind: bool,
 }
@@ -147,8 +175,10 @@ impl LiveEngine {
         let snapshot = store.latest_snapshot(SNAPSHOT_FORMAT_VERSION)?;
         // A snapshot must encode back to the very bytes it was saved as: anything else (a layout change without a
         // new format version, a damaged blob) means replaying the log instead.
+        let mut snapshot_clock = SnapshotClock::default();
         let restored = snapshot.and_then(|snapshot| {
             let engine = Engine::from_snapshot(&snapshot.bytes, config.clone()).ok()?;
+            snapshot_clock.taken(&snapshot);
             (engine.state_hash() == snapshot.state_hash).then_some(engine)
         });
         let engine = restored.unwrap_or_else(|| Engine::new(config));
@@ -156,7 +186,7 @@ impl LiveEngine {
             store,
             engine: SharedEngine::new(engine),
             options,
-            applied_since_snapshot: 0,
+            snapshot_clock,
         };
         live.catch_up()?;
         Ok(live)
@@ -180,7 +210,7 @@ impl LiveEngine {
         let applier = Applier {
             engine: &self.engine,
             options: self.options,
-            applied_since_snapshot: &mut self.applied_since_snapshot,
+            snapshot_clock: &mut self.snapshot_clock,
             behind: false,
         };
         (appender, applier)
@@ -202,7 +232,7 @@ impl LiveEngine {
                     engine.apply(entry.seq, input);
                 }
                 drop(engine);
-                self.applied_since_snapshot += chunk.len() as u64;
+                self.snapshot_clock.applied += chunk.len() as u64;
                 applied += chunk.len() as u64;
             }
             self.snapshot_when_due()?;
@@ -405,12 +435,12 @@ impl LiveEngine {
     pub fn save_snapshot(&mut self) -> Result<(), StoreError> {
         let snapshot = snapshot_of(&self.engine.read());
         self.store.save_snapshot(&snapshot)?;
-        self.applied_since_snapshot = 0;
+        self.snapshot_clock.taken(&snapshot);
         Ok(())
     }
 
     fn snapshot_when_due(&mut self) -> Result<(), StoreError> {
-        if self.applied_since_snapshot >= self.options.snapshot_every_inputs {
+        if self.snapshot_clock.is_due(&self.options) {
             self.save_snapshot()?;
         }
         Ok(())
@@ -488,18 +518,19 @@ impl Applier<'_> {
                     return;
                 }
                 engine.apply_event_entry(seq, event);
-                *self.applied_since_snapshot += 1;
+                self.snapshot_clock.applied += 1;
             }
         }
     }
 
-    /// A snapshot to save, when [`LiveOptions::snapshot_every_inputs`] inputs were applied since the last one.
+    /// A snapshot to save, when one is due (see [`LiveOptions`]).
     pub fn snapshot_when_due(&mut self) -> Option<Snapshot> {
-        if *self.applied_since_snapshot < self.options.snapshot_every_inputs || self.behind {
+        if self.behind || !self.snapshot_clock.is_due(&self.options) {
             return None;
         }
-        *self.applied_since_snapshot = 0;
-        Some(snapshot_of(&self.engine.read()))
+        let snapshot = snapshot_of(&self.engine.read());
+        self.snapshot_clock.taken(&snapshot);
+        Some(snapshot)
     }
 }
 

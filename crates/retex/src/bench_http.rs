@@ -83,6 +83,7 @@ pub fn run(args: &BenchHttpArgs) -> anyhow::Result<ExitCode> {
         EngineConfig::default(),
         LiveOptions {
             snapshot_every_inputs: u64::MAX,
+            ..LiveOptions::default()
         },
     )?;
     let started = Instant::now();

@@ -60,6 +60,7 @@ macro_rules! store_conformance_suite {
             a_rewritten_log_with_a_recomputed_chain_breaks_against_its_head,
             links_without_entry_digests_verify_as_before,
             a_live_engine_catches_up_with_another_writer,
+            a_large_snapshot_is_written_more_rarely,
             a_snapshot_under_other_rules_is_not_loaded,
             an_incident_command_is_logged_once_and_replayed,
         );

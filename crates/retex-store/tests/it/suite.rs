@@ -873,6 +873,31 @@ fn replayed_hash<H: Harness>(harness: &H) -> String {
         .state_hash()
 }
 
+pub fn a_large_snapshot_is_written_more_rarely<H: Harness>() {
+    let newest_snapshot_after = |bytes_per_input: u64| {
+        let (harness, store) = start::<H>()?;
+        let options = retex_store::LiveOptions {
+            snapshot_every_inputs: 2,
+            snapshot_bytes_per_input: bytes_per_input,
+        };
+        let mut live = retex_store::LiveEngine::open(store, Default::default(), options).expect("open");
+        for line in LIVE_EVENTS {
+            append_lines(&mut live, &[line]);
+        }
+        let mut store = harness.open().expect("reopen");
+        let snapshot = store
+            .latest_snapshot(retex_core::engine::SNAPSHOT_FORMAT_VERSION)
+            .unwrap();
+        Some(snapshot.expect("one snapshot at least").seq)
+    };
+    // Every 2 inputs; then, with a floor of one input per byte of a snapshot of some kilobytes, none after the first.
+    let Some(every_two) = newest_snapshot_after(0) else {
+        return;
+    };
+    assert_eq!(every_two, 4);
+    assert_eq!(newest_snapshot_after(1), Some(2));
+}
+
 pub fn a_live_engine_catches_up_with_another_writer<H: Harness>() {
     let Some((harness, store)) = start::<H>() else { return };
     let mut first = live_engine(store, Default::default());

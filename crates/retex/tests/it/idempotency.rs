@@ -9,7 +9,11 @@ use crate::synthetic_stream;
 
 fn open(db: &std::path::Path, snapshot_every_inputs: u64) -> LiveEngine {
     let store = retex_store::open(&StoreLocation::Sqlite(db.to_path_buf())).unwrap();
-    LiveEngine::open(store, Default::default(), LiveOptions { snapshot_every_inputs }).unwrap()
+    let options = LiveOptions {
+        snapshot_every_inputs,
+        snapshot_bytes_per_input: 0,
+    };
+    LiveEngine::open(store, Default::default(), options).unwrap()
 }
 
 /// Appends `lines` in batches of `batch_size` and returns the final state hash.
