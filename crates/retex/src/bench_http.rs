@@ -10,7 +10,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Args;
@@ -24,7 +24,7 @@ use retex_store::{IncomingEvent, Leadership, LiveEngine, LiveOptions, StoreLocat
 use serde_json::json;
 
 use crate::bench_load;
-use crate::http_client::{Connection, login, percentiles};
+use crate::http_client::{Connection, joined, login, percentiles, read_while};
 
 /// Stores in the generated world; SKUs are as many as the exceptions need.
 const STORES: usize = 100;
@@ -260,26 +260,9 @@ fn measure_reads(
 ) -> anyhow::Result<serde_json::Value> {
     let latencies = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..args.clients)
-            .map(|_| {
-                scope.spawn(|| -> anyhow::Result<Vec<Duration>> {
-                    let mut connection = Connection::open(address)?;
-                    let mut latencies = Vec::with_capacity(args.requests);
-                    for _ in 0..args.requests {
-                        let started = Instant::now();
-                        let status = connection.send("GET", path, &[("cookie", cookie)], "")?.status;
-                        latencies.push(started.elapsed());
-                        if status != 200 {
-                            bail!("{path} answered {status}");
-                        }
-                    }
-                    Ok(latencies)
-                })
-            })
+            .map(|_| scope.spawn(|| read_while(address, path, cookie, |done| done < args.requests)))
             .collect();
-        workers
-            .into_iter()
-            .map(|worker| worker.join().expect("a reader thread does not panic"))
-            .collect::<anyhow::Result<Vec<_>>>()
+        joined(workers)
     })?;
     let figures = percentiles(latencies.into_iter().flatten().collect());
     eprintln!("{path}: {figures}");
@@ -399,11 +382,10 @@ fn measure_ingest(address: SocketAddr, args: &BenchHttpArgs, token: &str, skus: 
                 })
             })
             .collect();
-        workers
-            .into_iter()
-            .map(|worker| worker.join().expect("an ingest thread does not panic"))
-            .sum::<anyhow::Result<usize>>()
-    })?;
+        joined(workers)
+    })?
+    .into_iter()
+    .sum::<usize>();
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
         "HTTP ingest: {accepted} events in {seconds:.2} s ({:.0} events/s)",

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use serde_json::json;
 
-use crate::http_client::{Connection, percentiles};
+use crate::http_client::{Connection, joined, percentiles, read_while};
 
 /// Linux reports CPU times in USER_HZ ticks, 100 a second on every architecture Retex builds for.
 const TICKS_PER_SECOND: f64 = 100.0;
@@ -96,10 +96,7 @@ pub(crate) fn one_event_per_request(
                 })
             })
             .collect();
-        workers
-            .into_iter()
-            .map(|worker| worker.join().expect("a client thread does not panic"))
-            .collect::<anyhow::Result<Vec<_>>>()
+        joined(workers)
     })?;
     let elapsed = started.elapsed().as_secs_f64();
     let clients_cpu: f64 = clients_done.iter().map(|(_, cpu)| cpu).sum();
@@ -165,31 +162,11 @@ pub(crate) fn reads_while_writing(
             })
             .collect();
         let reading: Vec<_> = (0..readers)
-            .map(|_| {
-                scope.spawn(move || -> anyhow::Result<Vec<Duration>> {
-                    let mut connection = Connection::open(address)?;
-                    let mut latencies = Vec::new();
-                    while started.elapsed() < deadline {
-                        let sent = Instant::now();
-                        let status = connection.send("GET", path, &[("cookie", cookie)], "")?.status;
-                        latencies.push(sent.elapsed());
-                        if status != 200 {
-                            bail!("{path} answered {status}");
-                        }
-                    }
-                    Ok(latencies)
-                })
-            })
+            .map(|_| scope.spawn(move || read_while(address, path, cookie, |_| started.elapsed() < deadline)))
             .collect();
-        let latencies = reading
-            .into_iter()
-            .map(|reader| reader.join().expect("a reader thread does not panic"))
-            .collect::<anyhow::Result<Vec<_>>>();
+        let latencies = joined(reading);
         stop.store(true, Ordering::Relaxed);
-        let wrote = writing
-            .into_iter()
-            .map(|writer| writer.join().expect("a writer thread does not panic"))
-            .collect::<anyhow::Result<Vec<_>>>();
+        let wrote = joined(writing);
         (latencies, wrote)
     });
     let elapsed = started.elapsed().as_secs_f64();

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use serde_json::json;
@@ -128,4 +128,33 @@ pub(crate) fn percentiles(mut all: Vec<Duration>) -> serde_json::Value {
         "p99": percentile(0.99),
         "max": percentile(1.0),
     })
+}
+
+/// GETs `path` with a session `cookie` over one connection for as long as `go_on(requests so far)` holds: each
+/// request's latency. Any status but 200 is an error.
+pub(crate) fn read_while(
+    address: SocketAddr,
+    path: &str,
+    cookie: &str,
+    mut go_on: impl FnMut(usize) -> bool,
+) -> anyhow::Result<Vec<Duration>> {
+    let mut connection = Connection::open(address)?;
+    let mut latencies = Vec::new();
+    while go_on(latencies.len()) {
+        let sent = Instant::now();
+        let status = connection.send("GET", path, &[("cookie", cookie)], "")?.status;
+        latencies.push(sent.elapsed());
+        if status != 200 {
+            bail!("{path} answered {status}");
+        }
+    }
+    Ok(latencies)
+}
+
+/// What each of a scope's client threads returned, in order; the first error if one failed.
+pub(crate) fn joined<T>(workers: Vec<std::thread::ScopedJoinHandle<'_, anyhow::Result<T>>>) -> anyhow::Result<Vec<T>> {
+    workers
+        .into_iter()
+        .map(|worker| worker.join().expect("a client thread does not panic"))
+        .collect()
 }
