@@ -108,6 +108,9 @@ struct AdminPage {
     teams: Vec<TeamRow>,
     changes: Vec<ChangeRow>,
     now: String,
+    /// This server among the replicas, in words, and how far its engine has applied the log.
+    server_role: String,
+    applied_seq: String,
 }
 
 pub(super) async fn admin_page(
@@ -148,6 +151,18 @@ pub async fn admin_view(state: &Arc<AppState>, user: &PageUser, outcomes: Outcom
         teams: Vec::new(),
         changes: changes.into_iter().map(change_row).collect(),
         now: String::new(),
+        server_role: match state.leads() {
+            true => format!(
+                "This server ({}) leads: it runs the clock and sends notifications, drafts and feeds.",
+                state.replica
+            ),
+            false => format!(
+                "This server ({}) follows: it serves and takes events; the leading replica runs the clock and sends \
+                 notifications.",
+                state.replica
+            ),
+        },
+        applied_seq: String::new(),
     };
     let clock = Arc::clone(state);
     state
@@ -158,6 +173,7 @@ pub async fn admin_view(state: &Arc<AppState>, user: &PageUser, outcomes: Outcom
             template.rules_version = engine.rules_version().to_owned();
             template.teams = team_rows(engine, now);
             template.now = utc_time(now);
+            template.applied_seq = retex_core::display::count(engine.applied_seq());
             page(&template)
         })
         .await
