@@ -428,7 +428,11 @@ impl Engine {
             let sku = self.state.picture.skus.intern(line.sku.as_str());
             self.move_on_hand(from, sku, -line.qty, Movement::TransferShipment, cause);
             if !already_received {
-                self.state.picture.ledger.position_mut(to, sku).in_transit += line.qty;
+                let position = self.state.picture.ledger.position_mut(to, sku);
+                let level = position.on_hand - position.reserved + position.in_transit;
+                position.in_transit += line.qty;
+                let key = pack_position(to, sku);
+                (self.state.stats.supply_rhythm).note_supplied(to, key, level, cause.at);
             }
             lines.push((sku, line.qty));
         }
