@@ -2,14 +2,13 @@
 //! the `phantom_stock` checks, and asks their judgements (`detect::inventory`), applying what they found.
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
 use crate::codes::{Qty, Timestamp};
 use crate::engine::calendar::open_day_ms;
 use crate::engine::composition::Engine;
 use crate::engine::detect::inventory::{
-    self, CONTINUITY_CORRECTION, InboundView, PhantomFinding, PhantomParams, PhantomView, Projection, SilenceDays,
-    SilenceEvidence, SupplyParams, low_stock_window,
+    self, InboundView, PhantomFinding, PhantomParams, PhantomView, Projection, SilenceDays, SilenceEvidence,
+    SupplyParams, low_stock_window,
 };
 use crate::engine::detect::{Cause, key_of};
 use crate::engine::facts::SupplySource;
@@ -361,6 +360,8 @@ impl Engine {
         }
         let demand = sales.demand?;
         let stockout_z = self.supply_params(location, sku).stockout_z;
+        let free = position.on_hand - position.reserved;
+        let free_units = free.units_f64();
         let inbound = position.in_transit > Qty::ZERO
             || self
                 .state
@@ -372,39 +373,40 @@ impl Engine {
             .then(|| self.inbound_view().next_supply(location, sku, at))
             .flatten()
             .or_else(|| {
-                let arrival = self.next_run_arrival(location, sku, position, at)?;
+                let in_transit = position.in_transit.units_f64();
+                let arrival = self.next_run_arrival(location, sku, free_units + in_transit, at)?;
                 Some((arrival, SupplySource::ReplenishmentRun))
             });
-        let (supply_at, supply, horizon_days) = match next_supply {
+        let mut projection = Projection {
+            free,
+            free_units,
+            demand,
+            horizon_days: 0.0,
+            supply: SupplySource::LeadTime,
+            supply_at: at,
+            empty_at: at,
+            stockout_z,
+            low: false,
+        };
+        match next_supply {
             Some((due, source)) => {
+                (projection.supply, projection.supply_at) = (source, due);
                 // Business time accrues no faster than wall time: most judged positions hold far more than
                 // their demand over that bound, and are spared the calendar.
                 let open_day_ms = open_day_ms(self.business_hours(location)).unwrap_or(Timestamp::MILLIS_PER_DAY);
-                let bound_days = (due.0 - at.0).max(0) as f64 / open_day_ms as f64;
-                let free = (position.on_hand - position.reserved).0.to_f64().unwrap_or(f64::MAX);
-                let surely_not_low = free - CONTINUITY_CORRECTION >= demand.quantile(bound_days, stockout_z);
-                let days = match (purpose, surely_not_low) {
-                    (ProjectionFor::Judging { .. }, true) => bound_days,
-                    _ => self.open_days_between(location, at, due),
-                };
-                (due, source, days)
+                projection.horizon_days = (due.0 - at.0).max(0) as f64 / open_day_ms as f64;
+                if purpose == ProjectionFor::Drafting || projection.is_low() {
+                    projection.horizon_days = self.open_days_between(location, at, due);
+                }
             }
             None => {
-                let days = self.lead_time_days(location, sku) + 1.0;
-                let due = Timestamp(at.0.saturating_add((days * Timestamp::MILLIS_PER_DAY as f64) as i64));
-                (due, SupplySource::LeadTime, days)
+                projection.horizon_days = self.lead_time_days(location, sku) + 1.0;
+                let horizon_ms = projection.horizon_days * Timestamp::MILLIS_PER_DAY as f64;
+                projection.supply_at = Timestamp(at.0.saturating_add(horizon_ms as i64));
             }
-        };
-        let mut projection = Projection {
-            free: position.on_hand - position.reserved,
-            demand,
-            horizon_days,
-            supply,
-            supply_at,
-            empty_at: at,
-            stockout_z,
-        };
-        if projection.is_low() {
+        }
+        projection.low = projection.is_low();
+        if projection.low {
             projection.empty_at = self.empty_at(location, &projection, at);
         }
         Some(projection)
@@ -413,7 +415,7 @@ impl Engine {
     /// When a low position's shelf is empty at its mean rate: what is free over the daily mean, in the
     /// location's open days from `at`.
     fn empty_at(&mut self, location: LocationId, projection: &Projection, at: Timestamp) -> Timestamp {
-        let free = projection.free.0.to_f64().unwrap_or(0.0);
+        let free = projection.free_units;
         if free <= 0.0 || projection.demand.mean <= 0.0 {
             return at;
         }
@@ -439,17 +441,10 @@ impl Engine {
     /// When the next replenishment run that can refill the position arrives (`supply_rhythm`): the location's
     /// next run plus its mean transfer time. `None` without a learned rhythm, or when the latest run passed the
     /// position by while it was below the level a run last shipped to it at.
-    fn next_run_arrival(
-        &mut self,
-        location: LocationId,
-        sku: SkuId,
-        position: Position,
-        at: Timestamp,
-    ) -> Option<Timestamp> {
+    fn next_run_arrival(&mut self, location: LocationId, sku: SkuId, level: f64, at: Timestamp) -> Option<Timestamp> {
         let transit_ms = self.state.stats.transfer_lead_times.get(&location)?.mean_ms();
         let key = pack_position(location, sku);
         let rhythm = &mut self.state.stats.supply_rhythm;
-        let level = position.on_hand - position.reserved + position.in_transit;
         rhythm.note_level(key, level, at);
         let run = rhythm.next_run(location, key, at)?;
         Some(Timestamp(run.0.saturating_add(transit_ms)))

@@ -10,7 +10,7 @@
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::codes::{Qty, Timestamp};
+use crate::codes::Timestamp;
 use crate::engine::ledger::LocationId;
 use crate::engine::sorted_map;
 
@@ -62,11 +62,11 @@ impl RunCadence {
 }
 
 /// What the runs did for one position.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PositionSupply {
-    /// Its stock position (on hand - reserved + in transit) just before the latest run shipped to it: the
-    /// runs refill it when it is below this.
-    pub reorder_level: Qty,
+    /// Its stock position (on hand - reserved + in transit) just before the latest run shipped to it, in units:
+    /// the runs refill it when it is below this.
+    pub reorder_level: f64,
     /// When a run last shipped to it.
     pub supplied_at: Timestamp,
     /// Since when it has been below `reorder_level` without a run shipping to it, as `low_stock` saw it.
@@ -84,9 +84,13 @@ pub struct SupplyRhythm {
 }
 
 impl SupplyRhythm {
-    /// A run shipped to a position whose stock position was `level` just before.
-    pub fn note_supplied(&mut self, location: LocationId, position: u64, level: Qty, at: Timestamp) {
+    /// A transfer shipped to `location` at `at`.
+    pub fn note_transfer(&mut self, location: LocationId, at: Timestamp) {
         self.cadences.entry(location).or_default().note_shipment(at);
+    }
+
+    /// A run shipped to a position whose stock position was `level` units just before.
+    pub fn note_supplied(&mut self, position: u64, level: f64, at: Timestamp) {
         let supply = PositionSupply {
             reorder_level: level,
             supplied_at: at,
@@ -99,7 +103,7 @@ impl SupplyRhythm {
     }
 
     /// `low_stock` saw the position at `level` at `at`: notes since when it has been below its reorder level.
-    pub fn note_level(&mut self, position: u64, level: Qty, at: Timestamp) {
+    pub fn note_level(&mut self, position: u64, level: f64, at: Timestamp) {
         let Some(supply) = self.positions.get_mut(&position) else {
             return;
         };
@@ -157,10 +161,11 @@ mod tests {
     fn a_position_waits_for_the_next_run_unless_one_passed_it_by_below_its_level() {
         let mut rhythm = SupplyRhythm::default();
         for night in 0..3 {
-            rhythm.note_supplied(1, 7, Qty::from_units(10), Timestamp(night * DAY + 20 * HOUR));
+            rhythm.note_transfer(1, Timestamp(night * DAY + 20 * HOUR));
+            rhythm.note_supplied(7, 10.0, Timestamp(night * DAY + 20 * HOUR));
         }
         let noon = Timestamp(3 * DAY + 12 * HOUR);
-        rhythm.note_level(7, Qty::from_units(4), noon);
+        rhythm.note_level(7, 4.0, noon);
         assert_eq!(rhythm.next_run(1, 7, noon), Some(Timestamp(3 * DAY + 20 * HOUR)));
         assert_eq!(rhythm.next_run(2, 7, noon), None, "no cadence at another store");
         assert_eq!(
@@ -177,16 +182,17 @@ mod tests {
         let next_morning = Timestamp(4 * DAY + 9 * HOUR);
         assert_eq!(rhythm.next_run(1, 7, next_morning), None);
         // A position above its level was not due to be shipped to.
-        rhythm.note_level(7, Qty::from_units(12), next_morning);
+        rhythm.note_level(7, 12.0, next_morning);
         let evening = Some(Timestamp(4 * DAY + 20 * HOUR));
         assert_eq!(rhythm.next_run(1, 7, next_morning), evening);
-        rhythm.note_level(7, Qty::from_units(3), next_morning);
+        rhythm.note_level(7, 3.0, next_morning);
         assert_eq!(
             rhythm.next_run(1, 7, next_morning),
             evening,
             "it fell below after the run"
         );
-        rhythm.note_supplied(1, 7, Qty::from_units(3), Timestamp(4 * DAY + 20 * HOUR));
+        rhythm.note_transfer(1, Timestamp(4 * DAY + 20 * HOUR));
+        rhythm.note_supplied(7, 3.0, Timestamp(4 * DAY + 20 * HOUR));
         assert!(rhythm.next_run(1, 7, Timestamp(5 * DAY + 9 * HOUR)).is_some());
     }
 }

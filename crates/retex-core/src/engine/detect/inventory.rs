@@ -447,13 +447,15 @@ impl SupplyParams {
 }
 
 /// Half a unit: where a continuous demand stands for a whole number of units.
-pub const CONTINUITY_CORRECTION: f64 = 0.5;
+const CONTINUITY_CORRECTION: f64 = 0.5;
 
 /// What `low_stock` projects for a position (`Engine::projection` works it out).
 #[derive(Clone, Copy, Debug)]
 pub struct Projection {
     /// On hand - reserved.
     pub free: Qty,
+    /// `free` as a float, for the arithmetic.
+    pub free_units: f64,
     pub demand: DailyDemand,
     /// Open days (the location's business time over the length of its open day) until the next supply.
     pub horizon_days: f64,
@@ -462,6 +464,8 @@ pub struct Projection {
     pub supply_at: Timestamp,
     /// When the shelf is empty at the mean rate: worked out only for a projection that is low.
     pub empty_at: Timestamp,
+    /// What [`Self::is_low`] said when the projection was made.
+    pub low: bool,
     /// Demand's quantile at 1 - `stockout_probability`, as a standard normal quantile.
     pub stockout_z: f64,
 }
@@ -471,13 +475,12 @@ impl Projection {
     /// then reaches what is free. Demand comes in whole units, so reaching `free` is the continuous demand
     /// passing `free - 0.5` (a continuity correction); a shelf already empty is low until supply arrives.
     pub fn is_low(&self) -> bool {
-        let free = self.free.0.to_f64().unwrap_or(f64::MAX);
-        free - CONTINUITY_CORRECTION < self.demand.quantile(self.horizon_days, self.stockout_z)
+        self.free_units - CONTINUITY_CORRECTION < self.demand.quantile(self.horizon_days, self.stockout_z)
     }
 
     /// Units the position is expected to miss until its next supply.
     pub fn expected_shortfall(&self) -> f64 {
-        (self.demand.mean * self.horizon_days - self.free.0.to_f64().unwrap_or(f64::MAX)).max(0.0)
+        (self.demand.mean * self.horizon_days - self.free_units).max(0.0)
     }
 }
 
@@ -491,7 +494,7 @@ pub fn low_stock(
     is_open: bool,
     cause: Cause,
 ) -> Option<(bool, Verdict)> {
-    let low = projection.is_low();
+    let low = projection.low;
     if low == is_open {
         return None;
     }
