@@ -214,6 +214,16 @@ impl Qty {
     pub fn from_units(units: i64) -> Self {
         Self(Decimal::from(units))
     }
+
+    /// The quantity as a float, for statistics; whole quantities (the usual case) skip decimal arithmetic.
+    pub fn units_f64(self) -> f64 {
+        if self.0.scale() == 0
+            && let Ok(units) = i64::try_from(self.0.mantissa())
+        {
+            return units as f64;
+        }
+        rust_decimal::prelude::ToPrimitive::to_f64(&self.0).unwrap_or(0.0)
+    }
 }
 
 impl Mul<Money> for Qty {

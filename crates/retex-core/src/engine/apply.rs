@@ -424,11 +424,18 @@ impl Engine {
             .get(&shipped.transfer)
             .is_some_and(|doc| doc.received_at.is_some());
         let mut lines = Vec::with_capacity(shipped.lines.len());
+        if !already_received {
+            (self.state.stats.supply_rhythm).note_transfer(to, cause.at);
+        }
         for line in &shipped.lines {
             let sku = self.state.picture.skus.intern(line.sku.as_str());
             self.move_on_hand(from, sku, -line.qty, Movement::TransferShipment, cause);
             if !already_received {
-                self.state.picture.ledger.position_mut(to, sku).in_transit += line.qty;
+                let position = self.state.picture.ledger.position_mut(to, sku);
+                let level = (position.on_hand - position.reserved + position.in_transit).units_f64();
+                position.in_transit += line.qty;
+                let key = pack_position(to, sku);
+                (self.state.stats.supply_rhythm).note_supplied(key, level, cause.at);
             }
             lines.push((sku, line.qty));
         }

@@ -310,7 +310,7 @@ impl Words<'_> {
                 qty(*before),
                 qty(*after)
             )],
-            Facts::LowStock { .. } => vec![low_stock(facts)],
+            Facts::LowStock { .. } => vec![self.low_stock(facts)],
             Facts::TransferOverdue { .. } => vec![self.transfer_overdue(facts)],
             Facts::TransferMismatch { from, lines } => self.transfer_mismatch(*from, lines),
             Facts::PoLate {
@@ -439,6 +439,34 @@ impl Words<'_> {
             self.time(*shipped_at),
             self.time(*due_at),
             qty(*units)
+        )
+    }
+
+    /// "2 free (on hand less reserved), selling 3.4 a day: empty about 2026-11-10 15:20 Europe/Berlin; next
+    /// supply: the next replenishment run, due 2026-11-11 09:40 Europe/Berlin, 0.6 open days away, against a
+    /// projected demand of 2.3 units until then; expected to miss 0.1".
+    fn low_stock(&self, facts: &Facts) -> String {
+        let Facts::LowStock {
+            free,
+            daily_demand,
+            horizon_days,
+            demand_quantile,
+            expected_shortfall,
+            supply,
+            supply_at,
+            empty_at,
+        } = facts
+        else {
+            return String::new();
+        };
+        format!(
+            "{} free (on hand less reserved), selling {daily_demand:.1} a day: empty about {}; next supply: {}, due \
+             {}, {horizon_days:.1} open days away, against a projected demand of {demand_quantile:.1} units until \
+             then; expected to miss {expected_shortfall:.1}",
+            qty(*free),
+            self.time(*empty_at),
+            supply.words(),
+            self.time(*supply_at),
         )
     }
 
@@ -576,26 +604,6 @@ fn share(received: Qty, ordered: Qty) -> String {
     }
     let percent = (received.0 * rust_decimal::Decimal::ONE_HUNDRED / ordered.0).round();
     format!("{percent}%")
-}
-
-/// "12 free against a demand of 15.3 units (3.4 a day) over the 4.5 days until the next supply; expected to
-/// miss 3.3".
-fn low_stock(facts: &Facts) -> String {
-    let Facts::LowStock {
-        free,
-        daily_demand,
-        horizon_days,
-        demand_quantile,
-        expected_shortfall,
-    } = facts
-    else {
-        return String::new();
-    };
-    format!(
-        "{} free (on hand less reserved) against a projected demand of {demand_quantile:.1} units ({daily_demand:.1} \
-         a day) over the {horizon_days:.1} days until the next supply; expected to miss {expected_shortfall:.1}",
-        qty(*free)
-    )
 }
 
 /// "14 exceptions of its own operations in 1,200 till lines over 7 days (11.67 per 1,000); the other stores

@@ -284,6 +284,12 @@ fn memoised_open_interval(intervals: &mut DayTable<(i64, i64)>, day: i32, calend
 
 /// A calendar whose hours close on the day they open, with the length of its open day; the business clock of
 /// any other (none, or hours running past midnight) is wall time.
+/// The length of a location's open day in milliseconds, when its clock runs only while it is open: the unit
+/// that turns [`CalendarMemo::business_clock_ms`] into open days. `None` when the clock is wall time.
+pub fn open_day_ms(calendar: Option<BusinessHours>) -> Option<i64> {
+    daytime_calendar(calendar).map(|(_, length)| length)
+}
+
 fn daytime_calendar(calendar: Option<BusinessHours>) -> Option<(BusinessHours, i64)> {
     let calendar = calendar?;
     let (open, close) = (calendar.hours.open_minute, calendar.hours.close_minute);

@@ -4,18 +4,23 @@
 use rust_decimal::Decimal;
 
 use crate::codes::{Qty, Timestamp};
+use crate::engine::calendar::open_day_ms;
 use crate::engine::composition::Engine;
 use crate::engine::detect::inventory::{
     self, InboundView, PhantomFinding, PhantomParams, PhantomView, Projection, SilenceDays, SilenceEvidence,
     SupplyParams, low_stock_window,
 };
 use crate::engine::detect::{Cause, key_of};
+use crate::engine::facts::SupplySource;
 use crate::engine::ledger::pack as pack_position;
 use crate::engine::ledger::{LocationId, Position, SkuId};
-use crate::engine::stats::{HISTORY_DAYS, LeadTimes, PositionStats, day_of};
+use crate::engine::stats::{HISTORY_DAYS, PositionStats, day_of};
 use crate::engine::stock_projection::DailyDemand;
 use crate::event::Channel;
 use crate::rules::{ExceptionType, Param};
+
+/// How far ahead `low_stock` says when a shelf will be empty, in open days: further is not a warning.
+const EMPTY_AT_DAYS_MAX: f64 = 365.0;
 
 impl Engine {
     /// Records demand for the velocity and the silence of `phantom_stock`; a sale resolves `phantom_stock`.
@@ -318,7 +323,8 @@ impl Engine {
             return;
         }
         let is_open = sales.low_stock_open;
-        let Some(projection) = self.projection(location, sku, cause.at, sales, position, is_open) else {
+        let purpose = ProjectionFor::Judging { is_open };
+        let Some(projection) = self.projection(location, sku, cause.at, sales, position, purpose) else {
             return;
         };
         let judged = inventory::low_stock(&self.state.picture.master, location, sku, &projection, is_open, cause);
@@ -336,7 +342,8 @@ impl Engine {
     }
 
     /// What `low_stock` projects for a position at `at`: what it has, how it sells, and how long until its next
-    /// supply. `None` when it does not sell on enough days to judge (unless `even_if_slow`) or never sold.
+    /// supply. `None` when it never sold, or, for a judgement, when it does not sell on enough days to judge and
+    /// has no exception open.
     pub(super) fn projection(
         &mut self,
         location: LocationId,
@@ -344,13 +351,17 @@ impl Engine {
         at: Timestamp,
         sales: WindowSales,
         position: Position,
-        even_if_slow: bool,
+        purpose: ProjectionFor,
     ) -> Option<Projection> {
-        if !sales.enough_days && !even_if_slow {
+        if let ProjectionFor::Judging { is_open: false } = purpose
+            && !sales.enough_days
+        {
             return None;
         }
         let demand = sales.demand?;
-        let params = self.supply_params(location, sku);
+        let stockout_z = self.supply_params(location, sku).stockout_z;
+        let free = position.on_hand - position.reserved;
+        let free_units = free.units_f64();
         let inbound = position.in_transit > Qty::ZERO
             || self
                 .state
@@ -360,24 +371,100 @@ impl Engine {
                 .is_some_and(|qty| *qty > Qty::ZERO);
         let next_supply = inbound
             .then(|| self.inbound_view().next_supply(location, sku, at))
-            .flatten();
-        // A location replenished by transfers waits for the next one, not for the supplier.
-        let transfer_lead_time = self
-            .state
-            .stats
-            .transfer_lead_times
-            .get(&location)
-            .map(LeadTimes::mean_days);
-        let horizon_days = match next_supply {
-            Some(due) => (due.0 - at.0).max(0) as f64 / Timestamp::MILLIS_PER_DAY as f64,
-            None => transfer_lead_time.unwrap_or(params.lead_time_days) + 1.0,
-        };
-        Some(Projection {
-            free: position.on_hand - position.reserved,
+            .flatten()
+            .or_else(|| {
+                let in_transit = position.in_transit.units_f64();
+                let arrival = self.next_run_arrival(location, sku, free_units + in_transit, at)?;
+                Some((arrival, SupplySource::ReplenishmentRun))
+            });
+        let mut projection = Projection {
+            free,
+            free_units,
             demand,
-            horizon_days,
-            stockout_z: params.stockout_z,
-        })
+            horizon_days: 0.0,
+            supply: SupplySource::LeadTime,
+            supply_at: at,
+            empty_at: at,
+            stockout_z,
+            low: false,
+        };
+        match next_supply {
+            Some((due, source)) => {
+                (projection.supply, projection.supply_at) = (source, due);
+                // Business time accrues no faster than wall time: most judged positions hold far more than
+                // their demand over that bound, and are spared the calendar.
+                let open_day_ms = open_day_ms(self.business_hours(location)).unwrap_or(Timestamp::MILLIS_PER_DAY);
+                projection.horizon_days = (due.0 - at.0).max(0) as f64 / open_day_ms as f64;
+                if purpose == ProjectionFor::Drafting || projection.is_low() {
+                    projection.horizon_days = self.open_days_between(location, at, due);
+                }
+            }
+            None => {
+                projection.horizon_days = self.lead_time_days(location, sku) + 1.0;
+                let horizon_ms = projection.horizon_days * Timestamp::MILLIS_PER_DAY as f64;
+                projection.supply_at = Timestamp(at.0.saturating_add(horizon_ms as i64));
+            }
+        }
+        projection.low = projection.is_low();
+        if projection.low {
+            projection.empty_at = self.empty_at(location, &projection, at);
+        }
+        Some(projection)
+    }
+
+    /// When a low position's shelf is empty at its mean rate: what is free over the daily mean, in the
+    /// location's open days from `at`.
+    fn empty_at(&mut self, location: LocationId, projection: &Projection, at: Timestamp) -> Timestamp {
+        let free = projection.free_units;
+        if free <= 0.0 || projection.demand.mean <= 0.0 {
+            return at;
+        }
+        let open_days = (free / projection.demand.mean).min(EMPTY_AT_DAYS_MAX);
+        let calendar = self.business_hours(location);
+        let day_ms = open_day_ms(calendar).unwrap_or(Timestamp::MILLIS_PER_DAY);
+        let holidays = &self.config.rules.workflow.holidays;
+        let duration_ms = (open_days * day_ms as f64) as i64;
+        self.calendar_memo
+            .add_business_time(at, duration_ms, calendar, holidays)
+    }
+
+    /// With nothing on its way, how long a position waits for supply when nothing is learned of its rhythm, or
+    /// its rhythm broke: the location's own transfer lead time when a warehouse replenishes it (a store waits
+    /// for the next transfer, not for the supplier), else the supplier's.
+    fn lead_time_days(&mut self, location: LocationId, sku: SkuId) -> f64 {
+        match self.state.stats.transfer_lead_times.get(&location) {
+            Some(lead_times) => lead_times.mean_days(),
+            None => self.supply_params(location, sku).lead_time_days,
+        }
+    }
+
+    /// When the next replenishment run that can refill the position arrives (`supply_rhythm`): the location's
+    /// next run plus its mean transfer time. `None` without a learned rhythm, or when the latest run passed the
+    /// position by while it was below the level a run last shipped to it at.
+    fn next_run_arrival(&mut self, location: LocationId, sku: SkuId, level: f64, at: Timestamp) -> Option<Timestamp> {
+        let transit_ms = self.state.stats.transfer_lead_times.get(&location)?.mean_ms();
+        let key = pack_position(location, sku);
+        let rhythm = &mut self.state.stats.supply_rhythm;
+        rhythm.note_level(key, level, at);
+        let run = rhythm.next_run(location, key, at)?;
+        Some(Timestamp(run.0.saturating_add(transit_ms)))
+    }
+
+    /// The open days of the location between two instants: the business time between them over the length of
+    /// its open day (a closed store sells nothing), or calendar days for a location open around the clock.
+    fn open_days_between(&mut self, location: LocationId, from: Timestamp, until: Timestamp) -> f64 {
+        if until.0 <= from.0 {
+            return 0.0;
+        }
+        let calendar = self.business_hours(location);
+        let Some(open_day_ms) = open_day_ms(calendar) else {
+            return (until.0 - from.0) as f64 / Timestamp::MILLIS_PER_DAY as f64;
+        };
+        let holidays = &self.config.rules.workflow.holidays;
+        let place = location as usize;
+        let open_ms = self.calendar_memo.business_clock_ms(place, calendar, holidays, until)
+            - self.calendar_memo.business_clock_ms(place, calendar, holidays, from);
+        open_ms.max(0) as f64 / open_day_ms as f64
     }
 
     /// What `low_stock` reads of what is inbound to a position.
@@ -456,6 +543,16 @@ impl Engine {
             ),
         }
     }
+}
+
+/// Why a `low_stock` projection is wanted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ProjectionFor {
+    /// Judging the position: only one that sells on enough days, or has an exception open; the horizon is
+    /// exact only where the position may be low.
+    Judging { is_open: bool },
+    /// A replenishment draft: any position that sold, with its exact horizon.
+    Drafting,
 }
 
 /// What `low_stock` judges a position's demand by: its sales over the window of complete days.

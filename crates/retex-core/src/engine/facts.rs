@@ -157,6 +157,30 @@ impl<T> Lines<T> {
     }
 }
 
+/// Where `low_stock` expects a position's next supply from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SupplySource {
+    /// An open purchase order line.
+    PurchaseOrder,
+    /// A transfer shipped to the location.
+    Transfer,
+    /// The next replenishment run of the location, which has refilled the position before.
+    ReplenishmentRun,
+    /// Nothing on its way and no rhythm to count on: the lead time + 1 day.
+    LeadTime,
+}
+
+impl SupplySource {
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::PurchaseOrder => "an open purchase order",
+            Self::Transfer => "a transfer on its way",
+            Self::ReplenishmentRun => "the next replenishment run",
+            Self::LeadTime => "nothing on its way: the lead time + 1 day",
+        }
+    }
+}
+
 /// What one built-in detector saw, by type (statistical types that explain themselves in words have none).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Facts {
@@ -174,14 +198,20 @@ pub enum Facts {
         before: Qty,
         after: Qty,
     },
-    /// `low_stock`: what is free against the demand projected until the next supply.
+    /// `low_stock`: what is free against the demand projected until the next supply, when that is due and
+    /// where it comes from, and when the shelf is expected to be empty.
     LowStock {
         free: Qty,
         daily_demand: f64,
+        /// Open days until the next supply.
         horizon_days: f64,
         /// The demand over the horizon that is exceeded with the rules' stockout probability.
         demand_quantile: f64,
         expected_shortfall: f64,
+        supply: SupplySource,
+        supply_at: Timestamp,
+        /// When the shelf is empty at the mean rate (now when it already is).
+        empty_at: Timestamp,
     },
     /// `transfer_overdue`: where it comes from, when it shipped and was expected, and what is in transit.
     TransferOverdue {

@@ -61,6 +61,7 @@ mod sorted_map;
 mod stats;
 mod stock_projection;
 mod suggestions;
+mod supply_rhythm;
 mod task_list;
 mod tasks;
 mod views;
@@ -104,7 +105,7 @@ use crate::event::Event;
 use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 27;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 28;
 
 impl Engine {
     /// Applies one log entry and returns what it changed. `seq` must be greater than every sequence number

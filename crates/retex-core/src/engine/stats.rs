@@ -16,6 +16,7 @@ use crate::engine::receipts::ReceiptBook;
 use crate::engine::recurrences::Recurrences;
 use crate::engine::shrink_series::ShrinkSeries;
 use crate::engine::sorted_map;
+use crate::engine::supply_rhythm::SupplyRhythm;
 
 pub use crate::engine::day_ring::{DayRing, day_of};
 pub use crate::rules::HISTORY_DAYS;
@@ -123,6 +124,11 @@ impl LeadTimes {
         self.transfers = self.transfers.saturating_add(1);
     }
 
+    /// The mean, in milliseconds.
+    pub fn mean_ms(&self) -> i64 {
+        i64::try_from(self.total_ms / u64::from(self.transfers.max(1))).unwrap_or(i64::MAX)
+    }
+
     /// The mean, in days.
     pub fn mean_days(&self) -> f64 {
         self.total_ms as f64 / f64::from(self.transfers.max(1)) / Timestamp::MILLIS_PER_DAY as f64
@@ -177,6 +183,8 @@ pub struct DetectorStats {
     /// lead time when a warehouse replenishes it.
     #[serde(default, with = "sorted_map")]
     pub transfer_lead_times: FxHashMap<LocationId, LeadTimes>,
+    /// How transfers replenish each location and position: the runs `low_stock` expects the next supply from.
+    pub supply_rhythm: SupplyRhythm,
     #[serde(with = "sorted_map")]
     pub stores: FxHashMap<LocationId, StoreActivity>,
     /// Closed POs' deliveries, late or not, for `po_late_risk`: the chain's, per supplier, and per lane

@@ -11,6 +11,7 @@ use crate::codes::{Qty, Timestamp};
 use crate::command::{Action, Command};
 use crate::engine::composition::{Engine, Output};
 use crate::engine::detect::inventory::Projection;
+use crate::engine::detect_inventory::ProjectionFor;
 use crate::engine::exceptions::{ENGINE_ACTOR, ExceptionRecord};
 use crate::engine::ledger::{LocationId, SkuId, pack};
 use crate::engine::refusal::Refusal;
@@ -213,7 +214,7 @@ impl Engine {
     ) -> Option<(TaskKind, TaskStatus, String, String)> {
         let sales = self.window_sales(location, sku, at)?;
         let position = self.state.picture.position(location, sku);
-        let projection = self.projection(location, sku, at, sales, position, true)?;
+        let projection = self.projection(location, sku, at, sales, position, ProjectionFor::Drafting)?;
         let lead_time_days = self.supply_params(location, sku).lead_time_days;
         let on_order = (self.state.stats.on_order.get(&pack(location, sku)).copied()).unwrap_or(Qty::ZERO);
         let qty = Qty(draft_quantity(

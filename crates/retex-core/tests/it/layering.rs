@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The engine's state parts: they know nothing of the engine's composition, its behaviours nor the detectors.
-const STATE_PARTS: [&str; 23] = [
+const STATE_PARTS: [&str; 24] = [
     "picture",
     "ledger",
     "interner",
@@ -21,6 +21,7 @@ const STATE_PARTS: [&str; 23] = [
     "stats",
     "day_ring",
     "stock_projection",
+    "supply_rhythm",
     "shrink_series",
     "count_program",
     "recurrences",

@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 use crate::codes::{DocumentNumber, Money, Qty, Timestamp};
 use crate::engine::detect::{Cause, Detection, Verdict, clear};
 use crate::engine::documents::PurchaseOrderDoc;
-use crate::engine::facts::Facts;
+use crate::engine::facts::{Facts, SupplySource};
 use crate::engine::incidents::Touch;
 use crate::engine::ledger::{Ledger, LocationId, SkuId};
 use crate::engine::master::MasterData;
@@ -405,7 +405,7 @@ impl InboundView<'_> {
     /// When the position's next supply is due: the earliest open purchase order line with quantity still to
     /// come, or shipped transfer line, for it; what is overdue by more than [`OVERDUE_SUPPLY_GRACE_MS`] and a
     /// transfer without `expected` do not count. `None` when nothing does.
-    pub fn next_supply(&self, location: LocationId, sku: SkuId, at: Timestamp) -> Option<Timestamp> {
+    pub fn next_supply(&self, location: LocationId, sku: SkuId, at: Timestamp) -> Option<(Timestamp, SupplySource)> {
         let credible = |due: Timestamp| due.0 >= at.0.saturating_sub(OVERDUE_SUPPLY_GRACE_MS);
         let brings_sku = |po: &DocumentNumber| {
             self.purchase_orders
@@ -414,14 +414,15 @@ impl InboundView<'_> {
         };
         let from_orders = (self.stats.open_pos.get(&location).into_iter().flatten())
             .filter(|&&(ref po, expected)| credible(expected) && brings_sku(po))
-            .map(|&(_, expected)| expected);
+            .map(|&(_, expected)| (expected, SupplySource::PurchaseOrder));
         let from_transfers =
             (self.stats.transfers_in_transit.get(&location).into_iter().flatten()).filter_map(|transfer| {
                 transfer
                     .due
                     .filter(|&due| credible(due) && transfer.qty(sku) > Qty::ZERO)
+                    .map(|due| (due, SupplySource::Transfer))
             });
-        from_orders.chain(from_transfers).min()
+        from_orders.chain(from_transfers).min_by_key(|&(due, _)| due)
     }
 }
 
@@ -445,28 +446,41 @@ impl SupplyParams {
     }
 }
 
+/// Half a unit: where a continuous demand stands for a whole number of units.
+const CONTINUITY_CORRECTION: f64 = 0.5;
+
 /// What `low_stock` projects for a position (`Engine::projection` works it out).
 #[derive(Clone, Copy, Debug)]
 pub struct Projection {
     /// On hand - reserved.
     pub free: Qty,
+    /// `free` as a float, for the arithmetic.
+    pub free_units: f64,
     pub demand: DailyDemand,
-    /// Days until the next supply is due, else the lead time + 1.
+    /// Open days (the location's business time over the length of its open day) until the next supply.
     pub horizon_days: f64,
+    pub supply: SupplySource,
+    /// When the next supply is due.
+    pub supply_at: Timestamp,
+    /// When the shelf is empty at the mean rate: worked out only for a projection that is low.
+    pub empty_at: Timestamp,
+    /// What [`Self::is_low`] said when the projection was made.
+    pub low: bool,
     /// Demand's quantile at 1 - `stockout_probability`, as a standard normal quantile.
     pub stockout_z: f64,
 }
 
 impl Projection {
-    /// Whether demand until the next supply exceeds what is free with more than the stated probability.
+    /// Whether the shelf runs empty before the next supply with more than the stated probability: demand until
+    /// then reaches what is free. Demand comes in whole units, so reaching `free` is the continuous demand
+    /// passing `free - 0.5` (a continuity correction); a shelf already empty is low until supply arrives.
     pub fn is_low(&self) -> bool {
-        let free = self.free.0.to_f64().unwrap_or(f64::MAX);
-        free < self.demand.quantile(self.horizon_days, self.stockout_z)
+        self.free_units - CONTINUITY_CORRECTION < self.demand.quantile(self.horizon_days, self.stockout_z)
     }
 
     /// Units the position is expected to miss until its next supply.
     pub fn expected_shortfall(&self) -> f64 {
-        (self.demand.mean * self.horizon_days - self.free.0.to_f64().unwrap_or(f64::MAX)).max(0.0)
+        (self.demand.mean * self.horizon_days - self.free_units).max(0.0)
     }
 }
 
@@ -480,7 +494,7 @@ pub fn low_stock(
     is_open: bool,
     cause: Cause,
 ) -> Option<(bool, Verdict)> {
-    let low = projection.is_low();
+    let low = projection.low;
     if low == is_open {
         return None;
     }
@@ -498,6 +512,9 @@ pub fn low_stock(
                 .demand
                 .quantile(projection.horizon_days, projection.stockout_z),
             expected_shortfall: projection.expected_shortfall(),
+            supply: projection.supply,
+            supply_at: projection.supply_at,
+            empty_at: projection.empty_at,
         };
         let mut detection = Detection::at_position(kind, location, sku, cause.at, impact, cause.seq).with_facts(facts);
         // What master data feeds `low_stock`: the product's supplier and the supplier's lead time.
