@@ -9,7 +9,8 @@ use retex_core::import::{ImportKind, ImportOptions, read_csv};
 use serde::Serialize;
 
 use crate::error::{Failure, Outcome};
-use crate::state::{AppState, LineConflict, LineError};
+use crate::ingest_body::{LineConflict, LineError};
+use crate::state::AppState;
 
 /// What an import did, row by row where it failed.
 #[derive(Debug, Default, Serialize, schemars::JsonSchema)]

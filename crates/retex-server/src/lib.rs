@@ -11,7 +11,8 @@
 //!    Prometheus exposition.
 //! 2. `scope.rs`: what a principal may see and do (read, act, locations), for exceptions, incidents and stores.
 //!    `params.rs`: reading query strings and forms (an empty value is absent; a bad one is a 400 naming it).
-//!    `group_commit.rs`: concurrent requests' events in one log transaction.
+//!    `group_commit.rs`: concurrent requests' events in one log transaction. `ingest_body.rs`: an ingest body's
+//!    lines, each parsed on its own, and the report the request is answered with.
 //! 3. `state.rs`: [`AppState`] and the operations both the API and the UI perform (ingest, act, merge or split an
 //!    incident, evidence, shop-floor events).
 //! 4. `extract.rs`: who is asking (a token or a session cookie). `bulk.rs`: one command on many exceptions (the
@@ -33,6 +34,7 @@ pub mod error;
 pub mod extract;
 pub mod group_commit;
 pub mod import;
+pub mod ingest_body;
 pub mod metrics;
 pub mod nats;
 pub mod odoo_sync;

@@ -24,7 +24,8 @@ use axum::body::Bytes;
 use futures_util::StreamExt;
 
 use crate::error::FailureKind;
-use crate::state::{AppState, IngestReport};
+use crate::ingest_body::IngestReport;
+use crate::state::AppState;
 
 /// Messages taken into one append transaction, at most.
 const BATCH_MESSAGES_MAX: usize = 1_000;

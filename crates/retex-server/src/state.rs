@@ -18,14 +18,11 @@ use retex_core::command::{
 };
 use retex_core::engine::{Engine, Refusal};
 use retex_core::event::Event;
-use retex_core::receive::{FutureEvents, line_text, parse_received_event};
+use retex_core::receive::FutureEvents;
 use retex_core::wire::parse_event;
 use retex_store::{
-    Account, Conflict, IncomingEvent, Leadership, LiveEngine, PriorCommand, SharedEngine, Store, check_evidence,
-    sha256_hex,
+    Account, IncomingEvent, Leadership, LiveEngine, PriorCommand, SharedEngine, Store, check_evidence, sha256_hex,
 };
-use serde::Serialize;
-use serde_json::value::RawValue;
 use tokio::sync::Semaphore;
 
 use crate::auth::{
@@ -33,6 +30,7 @@ use crate::auth::{
 };
 use crate::error::{Failure, FailureKind, Outcome};
 use crate::group_commit::{GROUP_EVENTS_MAX, GroupCommit};
+use crate::ingest_body::{IngestReport, LineConflict, parse_body};
 use crate::metrics::Metrics;
 use crate::scope::{require_act, require_location, require_whole_incident, visible_exception};
 
@@ -134,49 +132,6 @@ pub const BODY_BUDGET_BYTES: usize = 128 << 20;
 /// The share of [`BODY_BUDGET_BYTES`] a body of `bytes` holds, in the budget's units (KiB).
 pub fn budget_units(bytes: usize) -> u32 {
     u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX)
-}
-
-/// What an ingest request did, line by line where it failed.
-#[derive(Debug, Default, Serialize, schemars::JsonSchema)]
-pub struct IngestReport {
-    pub accepted: usize,
-    pub duplicates: usize,
-    pub rejected: usize,
-    /// Rejected lines: 1-based line (or array element) number, field and problem.
-    pub errors: Vec<LineError>,
-    /// Repeats of an idempotency key whose content differs from the logged event: the logged one stands.
-    pub conflicts: Vec<LineConflict>,
-}
-
-/// A line that repeats a logged event's idempotency key with a different body, and the logged event it
-/// contradicts.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-pub struct LineConflict {
-    pub line: usize,
-    pub source: String,
-    pub id: String,
-    /// The logged event's position in the log and its event time (RFC 3339).
-    pub logged_seq: u64,
-    pub logged_at: String,
-}
-
-impl LineConflict {
-    pub fn new(line: usize, conflict: Conflict) -> Self {
-        Self {
-            line,
-            source: conflict.source,
-            id: conflict.id,
-            logged_seq: conflict.logged_seq,
-            logged_at: Timestamp(conflict.logged_at_ms).to_rfc3339(),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-pub struct LineError {
-    pub line: usize,
-    pub field: String,
-    pub problem: String,
 }
 
 impl AppState {
@@ -402,10 +357,10 @@ impl AppState {
     pub async fn ingest(self: &Arc<Self>, body: Bytes, json_array: bool) -> Outcome<IngestReport> {
         // A small body (a till's one event) is parsed here; a large one on the blocking pool.
         let (mut report, parsed) = if body.len() <= PARSE_INLINE_BYTES_MAX {
-            parse_body(&self.options, &body, json_array)?
+            parse_body(self.options.future_events, &body, json_array)?
         } else {
             let state = Arc::clone(self);
-            self.on_blocking_pool(move || parse_body(&state.options, &body, json_array))
+            self.on_blocking_pool(move || parse_body(state.options.future_events, &body, json_array))
                 .await?
         };
         let mut parsed = parsed.into_iter().peekable();
@@ -684,37 +639,6 @@ pub struct SilenceRequest {
 /// The largest ingest body parsed on an async worker rather than the blocking pool: a few events.
 const PARSE_INLINE_BYTES_MAX: usize = 16 << 10;
 
-/// An event of an ingest body with its line (or array element) number and its text.
-type NumberedEvent = (usize, (Event, String));
-
-/// An ingest body's events, each with its line (or array element) number, and the report of the lines refused.
-fn parse_body(options: &ServerOptions, body: &[u8], json_array: bool) -> Outcome<(IngestReport, Vec<NumberedEvent>)> {
-    let lines = split_body(body, json_array)?;
-    if lines.is_empty() {
-        return Err(Failure::bad_request(
-            "the body holds no events: send NDJSON (one event per line) or a JSON array of events",
-        ));
-    }
-    let wall_clock = options
-        .future_events
-        .checked_against(|| Timestamp::from_datetime(&Utc::now()));
-    let mut report = IngestReport::default();
-    let mut parsed = Vec::with_capacity(lines.len());
-    for (number, raw) in lines {
-        let checked = line_text(raw).and_then(|text| Ok((text, parse_received_event(text, wall_clock)?)));
-        match checked {
-            Ok((text, event)) => parsed.push((number, (event, text.to_owned()))),
-            Err(error) => report.errors.push(LineError {
-                line: number,
-                field: error.field,
-                problem: error.problem,
-            }),
-        }
-    }
-    report.rejected = report.errors.len();
-    Ok((report, parsed))
-}
-
 /// Checks a command against the engine (a refusal is a 409 that says why) and logs it; false when its
 /// idempotency key was logged before.
 fn log_command(live: &mut LiveEngine, command: &Command) -> Outcome<bool> {
@@ -765,26 +689,6 @@ fn generated_key(actor: &str, at: DateTime<FixedOffset>, action: &str) -> String
         at.timestamp_micros(),
         u32::from_le_bytes(nonce)
     )
-}
-
-/// The body's lines (or array elements) with their 1-based numbers, blank lines skipped. NDJSON is split as
-/// bytes, so a line that is not UTF-8 is that line's error, not the request's.
-fn split_body(body: &[u8], json_array: bool) -> Outcome<Vec<(usize, &[u8])>> {
-    if json_array {
-        let elements: Vec<&RawValue> = serde_json::from_slice(body)
-            .map_err(|error| Failure::bad_request(format!("the body is not a JSON array of events: {error}")))?;
-        return Ok(elements
-            .into_iter()
-            .enumerate()
-            .map(|(index, element)| (index + 1, element.get().as_bytes()))
-            .collect());
-    }
-    Ok(body
-        .split(|&byte| byte == b'\n')
-        .enumerate()
-        .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
-        .map(|(index, line)| (index + 1, line))
-        .collect())
 }
 
 fn millis(duration: std::time::Duration) -> i64 {

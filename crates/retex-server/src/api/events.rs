@@ -10,7 +10,8 @@ use axum::http::{HeaderMap, header};
 
 use crate::error::{Failure, Outcome};
 use crate::extract::ApiUser;
-use crate::state::{AppState, IngestReport};
+use crate::ingest_body::IngestReport;
+use crate::state::AppState;
 
 /// `POST /api/v1/events`: NDJSON, or a JSON array with `Content-Type: application/json`.
 pub async fn post_events(

@@ -24,7 +24,8 @@ use retex_core::engine::{InboundTransfer, IncidentView, Kpis, StockRow, TaskView
 use schemars::generate::SchemaGenerator;
 use schemars::{JsonSchema, Schema};
 
-use crate::state::{AppState, IngestReport};
+use crate::ingest_body::IngestReport;
+use crate::state::AppState;
 
 pub type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
 
