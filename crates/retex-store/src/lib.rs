@@ -46,12 +46,12 @@ pub use crate::chain::{
 };
 pub use crate::error::StoreError;
 pub use crate::evidence::{EVIDENCE_BYTES_MAX, check_evidence, sha256_hex};
-pub use crate::leadership::Leadership;
+pub use crate::leadership::{LeaderLock, Leadership};
 pub use crate::live::{
     APPLY_CHUNK_INPUTS, AppendSummary, Appender, Applier, Conflict, ImportSummary, IncomingEvent, LiveEngine,
     LiveOptions, PriorCommand, SharedEngine, TICK_KIND, TICK_SOURCE, decode_entry, log_entry,
 };
-pub use crate::postgres::{LeaderLock, PostgresStore, connect_postgres};
+pub use crate::postgres::{PostgresStore, connect_postgres};
 pub use crate::sqlite::{SqliteStore, back_up_sqlite, open_sqlite, restore_sqlite};
 
 /// How many snapshots [`Store::save_snapshot`] keeps; older ones are deleted in the same transaction.

@@ -35,8 +35,6 @@ use crate::{
 const APPEND_LOCK_KEY: i64 = 0x5245_5445_584c_4f47;
 /// The advisory lock that serialises migrations when replicas start together ("RETEXMIG" in ASCII).
 const MIGRATION_LOCK_KEY: i64 = 0x5245_5445_584d_4947;
-/// The advisory lock the leading replica holds ("RETEXLDR" in ASCII).
-const LEADER_LOCK_KEY: i64 = 0x5245_5445_584c_4452;
 /// How long connecting may take when the URL does not say (`connect_timeout`).
 const POSTGRES_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The port PostgreSQL listens on when the URL does not say.
@@ -125,7 +123,7 @@ pub fn connect_postgres(url: &str) -> Result<PostgresStore, StoreError> {
     })
 }
 
-fn parse_url(url: &str) -> Result<Config, StoreError> {
+pub(crate) fn parse_url(url: &str) -> Result<Config, StoreError> {
     let mut config: Config = url.parse().map_err(|error| StoreError::Invalid {
         reason: format!("postgres url is not valid: {error}"),
     })?;
@@ -133,48 +131,6 @@ fn parse_url(url: &str) -> Result<Config, StoreError> {
         config.connect_timeout(POSTGRES_CONNECT_TIMEOUT);
     }
     Ok(config)
-}
-
-/// The leader's session advisory lock, on a connection that holds nothing else; see `leadership.rs`.
-pub struct LeaderLock {
-    config: Config,
-    /// The lock's connection, and whether it holds the lock.
-    connection: Option<(Client, bool)>,
-}
-
-impl LeaderLock {
-    pub(crate) fn new(url: &str) -> Result<Self, StoreError> {
-        Ok(Self {
-            config: parse_url(url)?,
-            connection: None,
-        })
-    }
-
-    pub(crate) fn check(&mut self) -> bool {
-        if let Some((client, true)) = &mut self.connection {
-            if client.simple_query("SELECT 1").is_ok() {
-                return true;
-            }
-            // The connection is gone, and the lock with it: another replica may hold it by now.
-            self.connection = None;
-        }
-        if self.connection.is_none() {
-            self.connection = self.config.connect(NoTls).ok().map(|client| (client, false));
-        }
-        let Some((client, held)) = &mut self.connection else {
-            return false;
-        };
-        match client.query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_LOCK_KEY]) {
-            Ok(row) => {
-                *held = row.get(0);
-                *held
-            }
-            Err(_) => {
-                self.connection = None;
-                false
-            }
-        }
-    }
 }
 
 impl Statements {
