@@ -175,6 +175,7 @@ impl World<'_> {
     fn open_order(&mut self, order: &WebOrder) {
         for &(sku, qty, _) in &order.lines {
             self.ledger.cell(order.location, sku).reserved += qty;
+            self.note_stockout(order.location, sku);
         }
         let body = EventBody::OrderPlaced(OrderPlaced {
             order: DocumentNumber::parse(order.number.clone()).expect("order numbers are valid"),
@@ -272,7 +273,9 @@ impl World<'_> {
 
     pub(crate) fn ship_order(&mut self, order: WebOrder) {
         for &(sku, qty, _) in &order.lines {
-            let cell = self.ledger.cell(order.location, sku);
+            let index = self.ledger.cell_index(order.location, sku);
+            self.ledger.record_sale_day(index, self.local_day(order.location));
+            let cell = &mut self.ledger.cells[index];
             cell.physical -= qty;
             cell.book -= qty;
             cell.reserved -= qty;

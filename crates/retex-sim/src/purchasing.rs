@@ -382,6 +382,9 @@ impl World<'_> {
             cell.physical += line.qty - line.damaged;
             cell.book += line.qty - line.damaged;
             cell.in_transit -= line.on_order_release;
+            if line.qty - line.damaged > 0 {
+                self.end_stockout(warehouse, line.sku);
+            }
             if line.qty > 0 {
                 lines.push(ReceivedLine {
                     sku: self.catalog.products[line.sku].sku.clone(),

@@ -18,7 +18,7 @@ use crate::demand::Surge;
 use crate::emit::{Source, units};
 use crate::random::duration_between;
 use crate::stock::SALES_HISTORY_DAYS;
-use crate::truth::{Detection, ExceptionType, FaultId, FaultKey, FaultKind, Window};
+use crate::truth::{Detection, ExceptionType, FaultId, FaultKey, FaultKind};
 use crate::world::{Action, World, next_number};
 
 /// The warehouse's replenishment run starts at this UTC hour.
@@ -60,11 +60,11 @@ const STOPPED_REPLENISHMENT_DAYS: std::ops::RangeInclusive<i64> = 8..=24;
 /// A surge multiplies a SKU's demand at a store by this much, for this many days.
 const SURGE_FACTOR: std::ops::Range<f64> = 2.5..6.0;
 const SURGE_DAYS: std::ops::RangeInclusive<i64> = 2..=6;
-/// Upsets and stockouts concern positions expected to sell at least this many units a day: those that sell on
-/// most days, which `low_stock` judges (exceptions.md: sold on 7 of the last 14 days).
+/// Upsets concern positions expected to sell at least this many units a day: those that sell on most days.
 const SUPPLY_WATCH_DAILY_UNITS: f64 = 1.5;
-/// `low_stock` judges from this many days of history, so a stockout before then is not expected of it ...
-const STOCKOUT_HISTORY_DAYS: i64 = 7;
+/// exceptions.md: `low_stock` judges positions that sold on at least this many of the last 14 days, so theirs are
+/// the stockouts it should warn of ...
+const LOW_STOCK_MIN_SALE_DAYS: u32 = 7;
 /// ... and a warning counts when it came at most this long before the shelf ran empty.
 const STOCKOUT_WARNING_DAYS: i64 = 14;
 /// Tries to find a position fit for an upset before giving up for the day.
@@ -139,38 +139,42 @@ impl World<'_> {
         })
     }
 
-    /// A sale may have left a store's shelf empty with the books agreeing: a stockout, recorded once until the
-    /// next delivery, for positions `low_stock` judges once it has the history to.
-    pub(crate) fn note_stockout(&mut self, store: usize, sku: usize) {
-        let cell = self.ledger.cell_index(store, sku);
+    /// A sale, a web order's reservation or a transfer out may have left nothing free at a location with the
+    /// books agreeing: a stockout, recorded once until the next delivery, for the positions `low_stock` judges
+    /// (by the shop's own record of sales, not the engine's).
+    pub(crate) fn note_stockout(&mut self, location: usize, sku: usize) {
+        let cell = self.ledger.cell_index(location, sku);
         let stock = &self.ledger.cells[cell];
         let daily_units = self.demand.expected_units[cell];
         if stock.sellable() > 0
-            || stock.out_of_stock
+            || stock.stockout.is_some()
             || stock.open_fault.is_some()
-            || daily_units < SUPPLY_WATCH_DAILY_UNITS
-            || self.now.0 < self.start.0 + STOCKOUT_HISTORY_DAYS * DAY
+            || self.ledger.days_with_sales(cell, self.local_day(location)) < LOW_STOCK_MIN_SALE_DAYS
         {
             return;
         }
         let stopped = stock.replenishment_stopped_until.is_some_and(|until| self.now < until);
-        self.ledger.cells[cell].out_of_stock = true;
         let cause = match (stopped, self.demand.surge_factor(cell, self.now) > 1.0) {
             (true, _) => "after the planner stopped replenishing it",
             (false, true) => "in a surge of demand nobody forecast",
             (false, false) => "with no upset of its supply",
         };
-        let location = self.network.locations[store].code.to_string();
+        let location = self.network.locations[location].code.to_string();
         let sku_code = self.catalog.products[sku].sku.to_string();
         let note = format!("the shelf ran empty {cause} ({daily_units:.1} units a day expected)");
         let fault = self.truth.open(FaultKind::Stockout, note);
-        let window = Window {
-            from: Timestamp(self.now.0 - STOCKOUT_WARNING_DAYS * DAY),
-            until: Some(self.now),
-        };
         let key = FaultKey::location_sku(&location, &sku_code);
+        let warned_from = Timestamp(self.now.0 - STOCKOUT_WARNING_DAYS * DAY);
         self.truth
-            .expect_within(fault, ExceptionType::LowStock, key, self.now, window, daily_units);
+            .expect_while_empty(fault, ExceptionType::LowStock, key, warned_from, self.now, daily_units);
+        self.ledger.cells[cell].stockout = Some(fault);
+    }
+
+    /// Stock arrived at a position: the stockout recorded there, if any, ends.
+    pub(crate) fn end_stockout(&mut self, location: usize, sku: usize) {
+        if let Some(fault) = self.ledger.cell(location, sku).stockout.take() {
+            self.truth.shelf_refilled(fault, self.now);
+        }
     }
 
     pub(crate) fn replenish_stores(&mut self) {
@@ -221,6 +225,7 @@ impl World<'_> {
         self.ledger.cells[warehouse].physical -= qty;
         self.ledger.cells[warehouse].book -= qty;
         self.ledger.cells[cell].in_transit += qty;
+        self.note_stockout(self.network.warehouse, sku);
         qty
     }
 
@@ -386,10 +391,13 @@ impl World<'_> {
             cell.physical += qty - damaged;
             cell.book += qty - damaged;
             cell.in_transit -= shipped;
-            cell.out_of_stock &= qty - damaged <= 0;
-            // A delivery puts stock back on a shelf that a misplacement emptied: the item sells again.
-            if let Some(fault) = cell.open_fault.filter(|_| qty - damaged > 0) {
-                self.truth.shelf_refilled(fault, self.now);
+            // A delivery puts stock back on a shelf that ran empty or that a misplacement emptied.
+            if qty - damaged > 0 {
+                let misplaced = cell.open_fault;
+                self.end_stockout(transfer.store, sku);
+                if let Some(fault) = misplaced {
+                    self.truth.shelf_refilled(fault, self.now);
+                }
             }
             received_lines.push(ReceivedLine {
                 sku: self.catalog.products[sku].sku.clone(),

@@ -14,8 +14,8 @@
 //!   detectable to a day after its last expected exception): that one is explained, neither found nor false.
 //!
 //! A truth entry may state its own window: a stockout is found by a `low_stock` that opened in the 14 days before
-//! the shelf ran empty (its time to detect is then negative: the warning), a misplaced shelf by a
-//! `phantom_stock` that opened while the shelf stayed empty. `phantom_stock` is also reported by band of the
+//! the shelf ran empty (its time to detect is then negative: the warning) or while it stays empty, a misplaced
+//! shelf by a `phantom_stock` that opened while the shelf stayed empty. `phantom_stock` is also reported by band of the
 //! position's expected daily sales, and `low_stock` by how many stockouts it warned of and how early.
 //!
 //! Time to detect is opened minus detectable, in seconds. A chain is a fault that must raise two exceptions or

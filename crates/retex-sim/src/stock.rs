@@ -32,8 +32,8 @@ pub(crate) struct StockCell {
     pub(crate) had_fault: bool,
     /// The planner skips this position until then: its planning record was lost.
     pub(crate) replenishment_stopped_until: Option<Timestamp>,
-    /// The shelf ran empty and was recorded as a stockout; a delivery ends it.
-    pub(crate) out_of_stock: bool,
+    /// The stockout recorded when the shelf ran empty; a delivery ends it.
+    pub(crate) stockout: Option<FaultId>,
 }
 
 impl StockCell {
@@ -69,6 +69,8 @@ pub(crate) struct Ledger {
     /// Units sold per cell per day, a ring of [`SALES_HISTORY_DAYS`] slots.
     sold_by_day: Vec<[u16; SALES_HISTORY_DAYS]>,
     sold_window_total: Vec<u32>,
+    /// Per cell, the days it sold at the till or shipped a web order, by the location's calendar.
+    sale_days: Vec<SaleDays>,
     current_slot: usize,
     /// Days of history recorded so far, at most [`SALES_HISTORY_DAYS`].
     days_recorded: usize,
@@ -82,6 +84,7 @@ impl Ledger {
             sku_count,
             sold_by_day: vec![[0; SALES_HISTORY_DAYS]; cell_count],
             sold_window_total: vec![0; cell_count],
+            sale_days: vec![SaleDays::default(); cell_count],
             current_slot: 0,
             days_recorded: 0,
         }
@@ -106,16 +109,50 @@ impl Ledger {
         }
     }
 
-    pub(crate) fn record_sale(&mut self, cell: usize, units: i32) {
+    /// A till sale on the location's `local_day`: it counts towards the planner's velocity and the cell's days
+    /// with sales.
+    pub(crate) fn record_sale(&mut self, cell: usize, local_day: i64, units: i32) {
+        self.record_sale_day(cell, local_day);
         let slot = &mut self.sold_by_day[cell][self.current_slot];
         let added = u16::try_from(units).unwrap_or(u16::MAX).min(u16::MAX - *slot);
         *slot += added;
         self.sold_window_total[cell] += u32::from(added);
     }
 
+    /// The cell sold on the location's `local_day` (a web order shipped from it counts, though the planner's
+    /// till velocity leaves it out).
+    pub(crate) fn record_sale_day(&mut self, cell: usize, local_day: i64) {
+        let days = &mut self.sale_days[cell];
+        days.bits = days.on(local_day) | 1;
+        days.last_day = local_day;
+    }
+
+    /// On how many of the [`SALES_HISTORY_DAYS`] days to `local_day` (included) the cell sold.
+    pub(crate) fn days_with_sales(&self, cell: usize, local_day: i64) -> u32 {
+        self.sale_days[cell].on(local_day).count_ones()
+    }
+
     /// Mean units sold per day over the history window (over the days recorded, early on).
     pub(crate) fn trailing_velocity(&self, cell: usize) -> f64 {
         f64::from(self.sold_window_total[cell]) / self.days_recorded.max(1) as f64
+    }
+}
+
+/// The days a cell sold: a bit per day, bit 0 for `last_day`, the latest day it sold.
+#[derive(Clone, Copy, Debug, Default)]
+struct SaleDays {
+    last_day: i64,
+    bits: u16,
+}
+
+impl SaleDays {
+    /// The bits as seen from `day` (bit 0: `day`), within the history window.
+    fn on(self, day: i64) -> u16 {
+        let window = (1u16 << SALES_HISTORY_DAYS) - 1;
+        match u32::try_from(day - self.last_day) {
+            Ok(shift) if shift < u16::BITS => (self.bits << shift) & window,
+            _ => 0,
+        }
     }
 }
 
@@ -131,5 +168,17 @@ mod tests {
         assert!(exceeds_count_tolerance(-6, 100));
         assert_eq!(smallest_detectable_variance(0), 3);
         assert_eq!(smallest_detectable_variance(200), 11);
+    }
+
+    #[test]
+    fn days_with_sales_count_the_last_fourteen_days_of_the_locations_calendar() {
+        let mut ledger = Ledger::new(1, 1);
+        for day in [100, 100, 101, 105, 113] {
+            ledger.record_sale_day(0, day);
+        }
+        assert_eq!(ledger.days_with_sales(0, 113), 4);
+        assert_eq!(ledger.days_with_sales(0, 114), 3, "day 100 left the window");
+        assert_eq!(ledger.days_with_sales(0, 115), 2, "and day 101");
+        assert_eq!(ledger.days_with_sales(0, 140), 0);
     }
 }

@@ -185,7 +185,7 @@ impl World<'_> {
             let stock = &mut self.ledger.cells[cell];
             stock.physical -= qty;
             stock.book -= qty;
-            self.ledger.record_sale(cell, qty);
+            self.ledger.record_sale(cell, self.local_day(basket.store), qty);
             let body = EventBody::Sale(Sale {
                 location: self.network.locations[basket.store].code.clone(),
                 sku: self.catalog.products[sku].sku.clone(),
@@ -395,7 +395,8 @@ impl World<'_> {
                 );
                 let fault = self.truth.open(FaultKind::PhantomStock, note);
                 let daily_units = self.demand.expected_units[self.ledger.cell_index(store, sku)];
-                self.truth.expect_empty_shelf(fault, key, self.now, daily_units);
+                self.truth
+                    .expect_while_empty(fault, ExceptionType::PhantomStock, key, self.now, self.now, daily_units);
                 if found {
                     self.schedule_found_stock(store, sku, fault, lost, reveal_at);
                     return;

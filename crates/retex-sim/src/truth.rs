@@ -267,9 +267,9 @@ struct Expectation {
 
 /// The openings that count as finding an expectation; `until: None` runs to the end of the stream.
 #[derive(Clone, Copy)]
-pub(crate) struct Window {
-    pub(crate) from: Timestamp,
-    pub(crate) until: Option<Timestamp>,
+struct Window {
+    from: Timestamp,
+    until: Option<Timestamp>,
 }
 
 struct FaultRecord {
@@ -315,38 +315,34 @@ impl TruthRecorder {
         });
     }
 
-    /// Expects a statistical exception of a position selling `daily_units` a day, found only within `window`.
-    pub(crate) fn expect_within(
+    /// Expects a statistical exception of a shelf that ran empty at `emptied_at`, selling `daily_units` a day:
+    /// found by one that opened from `found_from` until the shelf holds stock again (see
+    /// [`Self::shelf_refilled`]). `phantom_stock` finds a misplaced shelf while it stays empty; `low_stock` warns
+    /// of a stockout before it, or at least raises it while it lasts.
+    pub(crate) fn expect_while_empty(
         &mut self,
         fault: FaultId,
         exception_type: ExceptionType,
         key: FaultKey,
-        at: Timestamp,
-        window: Window,
+        found_from: Timestamp,
+        emptied_at: Timestamp,
         daily_units: f64,
     ) {
         self.records[fault.0].expectations.push(Expectation {
             exception_type,
             key,
-            at,
+            at: emptied_at,
             detection: Detection::AtEvent,
-            window: Some(window),
+            window: Some(Window {
+                from: found_from,
+                until: None,
+            }),
             daily_units: Some(daily_units),
-            shelf_refilled: None,
+            shelf_refilled: Some(None),
         });
     }
 
-    /// Expects `phantom_stock` of a shelf that ran empty at `at` while the ledger shows stock: found while the
-    /// shelf stays empty (see [`Self::shelf_refilled`]).
-    pub(crate) fn expect_empty_shelf(&mut self, fault: FaultId, key: FaultKey, at: Timestamp, daily_units: f64) {
-        let window = Window { from: at, until: None };
-        self.expect_within(fault, ExceptionType::PhantomStock, key, at, window, daily_units);
-        if let Some(expectation) = self.records[fault.0].expectations.last_mut() {
-            expectation.shelf_refilled = Some(None);
-        }
-    }
-
-    /// The shelf of a fault's [`Self::expect_empty_shelf`] holds stock again at `at`.
+    /// The shelf of a fault's [`Self::expect_while_empty`] holds stock again at `at`.
     pub(crate) fn shelf_refilled(&mut self, fault: FaultId, at: Timestamp) {
         for expectation in &mut self.records[fault.0].expectations {
             if let Some(refilled @ None) = &mut expectation.shelf_refilled {

@@ -13,7 +13,7 @@ use rand::rngs::SmallRng;
 use retex_core::codes::Timestamp;
 
 use crate::catalog::Catalog;
-use crate::clock::{DAY, HOUR};
+use crate::clock::{DAY, HOUR, MINUTE};
 use crate::demand::Demand;
 use crate::emit::Emitter;
 use crate::network::Network;
@@ -197,6 +197,12 @@ impl<'a> World<'a> {
     /// The instant starting simulated day `day`.
     pub(crate) fn day_start(&self, day: u32) -> Timestamp {
         Timestamp(self.start.0 + i64::from(day) * DAY)
+    }
+
+    /// Today's number on a location's calendar (days since 1970-01-01 in its time zone).
+    pub(crate) fn local_day(&self, location: usize) -> i64 {
+        let offset = self.network.locations[location].zone.offset_minutes_at(self.now);
+        (self.now.0 + i64::from(offset) * MINUTE).div_euclid(DAY)
     }
 
     /// A fault rate for something happening at a location: raised in a troubled store.
