@@ -3,7 +3,8 @@
 //! The phrasings are inspired by the kinds of request in the Bitext customer-support corpus (order changes,
 //! invoices, payment, refunds, delivery problems) but are not read from it. Complaints follow from what happened
 //! to the customer (a late or cancelled order, a missing refund, a damaged or wrong item); every complaint is a
-//! truth entry (`customer_complaint`, statistical, as a classifier decides it). Questions raise nothing.
+//! truth entry (`customer_complaint`, statistical, as a classifier decides it): part of the fault that caused it
+//! when there is one (the late order's, the missing refund's), its own otherwise. Questions raise nothing.
 
 use rand::Rng;
 use rand::rngs::SmallRng;
@@ -11,7 +12,7 @@ use retex_core::codes::DocumentNumber;
 use retex_core::event::{CustomerMessage, EventBody, MessageChannel};
 
 use crate::emit::Source;
-use crate::truth::{Detection, ExceptionType, FaultKey, FaultKind};
+use crate::truth::{Detection, ExceptionType, FaultId, FaultKey, FaultKind};
 use crate::world::{World, next_number};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,13 +53,16 @@ enum Topic {
 pub(crate) struct Message {
     topic: Topic,
     order: Option<String>,
+    /// The fault the customer writes about, if it is one.
+    cause: Option<FaultId>,
 }
 
 impl Message {
-    pub(crate) fn complaint(complaint: Complaint, order: Option<String>) -> Self {
+    pub(crate) fn complaint(complaint: Complaint, order: Option<String>, cause: Option<FaultId>) -> Self {
         Self {
             topic: Topic::Complaint(complaint),
             order,
+            cause,
         }
     }
 
@@ -66,6 +70,7 @@ impl Message {
         Self {
             topic: Topic::Inquiry(inquiry),
             order,
+            cause: None,
         }
     }
 }
@@ -181,7 +186,13 @@ impl World<'_> {
         if let Topic::Complaint(complaint) = message.topic {
             let about = message.order.as_deref().unwrap_or("no order");
             let note = format!("a {complaint:?} complaint about {about}");
-            let fault = self.truth.open(FaultKind::CustomerComplaint, note);
+            let fault = match message.cause {
+                Some(cause) => {
+                    self.truth.append_note(cause, &format!("the customer wrote {note}"));
+                    cause
+                }
+                None => self.truth.open(FaultKind::CustomerComplaint, note),
+            };
             let key = FaultKey::document(&number);
             self.truth.expect(
                 fault,

@@ -219,13 +219,13 @@ impl World<'_> {
                 );
                 self.schedule(Timestamp(self.now.0 + delay), Action::CancelOrder(Box::new(order)));
             }
-            OrderFate::Delayed(_) => {
+            OrderFate::Delayed(fault) => {
                 let at_risk = order.ship_by.0 - AT_RISK_HOURS_BEFORE_PROMISE * HOUR;
                 let late = Timestamp(at_risk + self.faults_rng.random_range(DELAYED_SHIPPING_HOURS) * HOUR);
                 let at = self.shipping_instant(order.location, late);
                 if chance(&mut self.demand_rng, COMPLAINT_SHARE) {
                     let delay = self.demand_rng.random_range(COMPLAINT_DELAY_HOURS) * HOUR;
-                    let message = Message::complaint(Complaint::NotDelivered, Some(order.number.clone()));
+                    let message = Message::complaint(Complaint::NotDelivered, Some(order.number.clone()), Some(fault));
                     self.schedule(
                         Timestamp(order.ship_by.0 + delay),
                         Action::SendMessage(Box::new(message)),
@@ -301,7 +301,7 @@ impl World<'_> {
                 Complaint::WrongItem
             };
             let delay = self.demand_rng.random_range(DELIVERY_COMPLAINT_HOURS) * HOUR;
-            let message = Message::complaint(complaint, Some(order.number.clone()));
+            let message = Message::complaint(complaint, Some(order.number.clone()), None);
             self.schedule(Timestamp(self.now.0 + delay), Action::SendMessage(Box::new(message)));
         }
         self.consider_web_return(&order);
@@ -330,7 +330,7 @@ impl World<'_> {
     fn after_stockout_cancellation(&mut self, order: &WebOrder, fault: FaultId) {
         if chance(&mut self.demand_rng, COMPLAINT_SHARE) {
             let delay = self.demand_rng.random_range(COMPLAINT_DELAY_HOURS) * HOUR;
-            let message = Message::complaint(Complaint::Cancelled, Some(order.number.clone()));
+            let message = Message::complaint(Complaint::Cancelled, Some(order.number.clone()), Some(fault));
             self.schedule(Timestamp(self.now.0 + delay), Action::SendMessage(Box::new(message)));
         }
         let (sku, _, _) = order.lines[0];

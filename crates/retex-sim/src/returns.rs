@@ -325,7 +325,7 @@ impl World<'_> {
         self.truth.may_also_raise(fault, ExceptionType::CustomerComplaint);
         if chance(&mut self.demand_rng, REFUND_COMPLAINT_SHARE) {
             let delay = self.demand_rng.random_range(REFUND_COMPLAINT_HOURS) * HOUR;
-            let message = Message::complaint(Complaint::RefundMissing, Some(case.order.clone()));
+            let message = Message::complaint(Complaint::RefundMissing, Some(case.order.clone()), Some(fault));
             self.schedule(Timestamp(self.now.0 + delay), Action::SendMessage(Box::new(message)));
         }
         if !never {

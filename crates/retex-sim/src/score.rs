@@ -81,6 +81,8 @@ pub struct IncidentScore {
     pub chains_right: u64,
     /// `chains_right / chains` (1 without chains).
     pub chains_right_share: f64,
+    /// The truth ids of the chains that did not come out right (not all found, split, or wrongly rooted).
+    pub chains_wrong: Vec<String>,
     /// Incidents holding an exception that was found.
     pub incidents_with_faults: u64,
     /// Those whose found exceptions serve more than one fault.
@@ -89,6 +91,15 @@ pub struct IncidentScore {
     pub pure_share: f64,
     /// Exceptions in the largest incident.
     pub largest: u64,
+    /// Each mixed incident with the faults it holds (truth ids), for a person to look into.
+    pub mixed: Vec<MixedIncident>,
+}
+
+/// An incident whose found exceptions serve more than one fault.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct MixedIncident {
+    pub incident: u64,
+    pub faults: Vec<String>,
 }
 
 /// `phantom_stock`'s recall and time to detect for faults of positions in a band of expected daily sales, or
@@ -442,6 +453,7 @@ fn score_incidents(
             .filter_map(|&order| found_for.get(&(fault, order)).copied())
             .collect();
         if found.len() < expectations.len() {
+            result.chains_wrong.push(truth.faults[fault].id.clone());
             continue;
         }
         let incident = raised[found[0]].incident;
@@ -452,6 +464,8 @@ fn score_incidents(
             .min_by_key(|&index| causal_rank(&raised[index].exception_type));
         if one_incident && root.is_some_and(|index| raised[index].is_incident_root) {
             result.chains_right += 1;
+        } else {
+            result.chains_wrong.push(truth.faults[fault].id.clone());
         }
     }
     result.chains_right_share = share(result.chains_right, result.chains);
@@ -464,7 +478,14 @@ fn score_incidents(
         }
     }
     result.incidents_with_faults = faults_of.len() as u64;
-    result.incidents_mixed = faults_of.values().filter(|faults| faults.len() > 1).count() as u64;
+    result.mixed = (faults_of.iter())
+        .filter(|(_, faults)| faults.len() > 1)
+        .map(|(&incident, faults)| MixedIncident {
+            incident,
+            faults: faults.iter().map(|&fault| truth.faults[fault].id.clone()).collect(),
+        })
+        .collect();
+    result.incidents_mixed = result.mixed.len() as u64;
     result.pure_share = match result.incidents_with_faults {
         0 => 1.0,
         with_faults => 1.0 - result.incidents_mixed as f64 / with_faults as f64,
