@@ -689,7 +689,13 @@ mod tests {
             (3, 1),
             "F3's root is not its incident's root"
         );
+        assert_eq!(incidents.chains_wrong, ["F2", "F3"]);
         assert_eq!((incidents.incidents_with_faults, incidents.incidents_mixed), (3, 1));
+        let mixed = MixedIncident {
+            incident: 1,
+            faults: vec!["F1".into(), "F3".into()],
+        };
+        assert_eq!(incidents.mixed, [mixed]);
         assert!((incidents.pure_share - 2.0 / 3.0).abs() < 1e-9);
         assert_eq!(incidents.largest, 4);
     }

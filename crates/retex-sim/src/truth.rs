@@ -446,3 +446,25 @@ fn finish_record(id: FaultId, record: FaultRecord, last_event_at: Timestamp) -> 
 fn utc(at: Timestamp) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(at.0).expect("simulated instants are within chrono's range")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stockout_is_found_from_its_warning_window_until_the_shelf_is_refilled() {
+        let mut recorder = TruthRecorder::default();
+        let fault = recorder.open(FaultKind::Stockout, "the shelf ran empty".into());
+        let (emptied, refilled) = (Timestamp(20 * DAY), Timestamp(21 * DAY + DAY / 2));
+        let key = FaultKey::location_sku("S1", "K1");
+        let warned_from = Timestamp(emptied.0 - 14 * DAY);
+        recorder.expect_while_empty(fault, ExceptionType::LowStock, key, warned_from, emptied, 2.0);
+        recorder.shelf_refilled(fault, refilled);
+        let truth = recorder.finish(Timestamp(30 * DAY));
+        let expected = &truth.faults[0].expected[0];
+        assert_eq!(expected.detectable_at, utc(emptied));
+        assert_eq!(expected.detect_from, Some(utc(warned_from)));
+        assert_eq!(expected.detect_until, Some(utc(refilled)));
+        assert_eq!(expected.empty_days, Some(1.5));
+    }
+}
