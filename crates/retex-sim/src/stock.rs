@@ -34,6 +34,8 @@ pub(crate) struct StockCell {
     pub(crate) replenishment_stopped_until: Option<Timestamp>,
     /// The stockout recorded when the shelf ran empty; a delivery ends it.
     pub(crate) stockout: Option<FaultId>,
+    /// Till lines it sold on since the simulation began.
+    pub(crate) till_lines: u32,
 }
 
 impl StockCell {

@@ -38,6 +38,9 @@ const STOCK_FAULT_ATTEMPTS: usize = 60;
 /// Misplaced stock is injected on SKUs expected to sell at least this many units a day at the store (the
 /// slowest band the score reports).
 const PHANTOM_MIN_DAILY_UNITS: f64 = 2.0;
+/// exceptions.md: `phantom_stock` does not judge a position with fewer till lines in its window (28 days; the
+/// simulator counts them since it began).
+const PHANTOM_MIN_SALE_LINES: u32 = 20;
 /// Misplaced stock is found by someone on the shop floor (the rest by a count) ...
 const MISPLACED_FOUND_SHARE: f64 = 0.5;
 /// ... after 1 + an exponential number of days of this mean, at most the cap (a cycle count comes round).
@@ -185,6 +188,7 @@ impl World<'_> {
             let stock = &mut self.ledger.cells[cell];
             stock.physical -= qty;
             stock.book -= qty;
+            stock.till_lines = stock.till_lines.saturating_add(1);
             self.ledger.record_sale(cell, self.local_day(basket.store), qty);
             let body = EventBody::Sale(Sale {
                 location: self.network.locations[basket.store].code.clone(),
@@ -394,9 +398,23 @@ impl World<'_> {
                      {ending} {days_later} days later"
                 );
                 let fault = self.truth.open(FaultKind::PhantomStock, note);
-                let daily_units = self.demand.expected_units[self.ledger.cell_index(store, sku)];
-                self.truth
-                    .expect_while_empty(fault, ExceptionType::PhantomStock, key, self.now, self.now, daily_units);
+                let cell = self.ledger.cell_index(store, sku);
+                let till_lines = self.ledger.cells[cell].till_lines;
+                if till_lines >= PHANTOM_MIN_SALE_LINES {
+                    let daily_units = self.demand.expected_units[cell];
+                    self.truth.expect_while_empty(
+                        fault,
+                        ExceptionType::PhantomStock,
+                        key,
+                        self.now,
+                        self.now,
+                        daily_units,
+                    );
+                } else {
+                    let note = format!("phantom_stock cannot judge a position with {till_lines} till lines so far");
+                    self.truth.append_note(fault, &note);
+                    self.truth.may_also_raise(fault, ExceptionType::PhantomStock);
+                }
                 if found {
                     self.schedule_found_stock(store, sku, fault, lost, reveal_at);
                     return;

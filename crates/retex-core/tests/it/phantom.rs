@@ -19,9 +19,21 @@ fn pattern(hours: i64) -> Vec<String> {
         r#"{"id":"AX","source":"t","type":"adjustment","at":"2026-11-02T00:00:00Z","location":"S1","sku":"X","qty":500,"reason":"correction"}"#.to_owned(),
         r#"{"id":"AF","source":"t","type":"adjustment","at":"2026-11-02T00:00:00Z","location":"S1","sku":"F","qty":50000,"reason":"correction"}"#.to_owned(),
     ];
-    for hour in 0..hours {
-        lines.extend((0..LINES_PER_HOUR - 1).map(|line| sale(&format!("f{hour}-{line}"), "F", minute_of(hour, line))));
-        lines.push(sale(&format!("x{hour}"), "X", minute_of(hour, LINES_PER_HOUR - 1)));
+    lines.extend(trading(0..hours, 1));
+    lines
+}
+
+/// The store's hours `hours`, ten lines each, the last of every `x_every`-th hour one of X and the rest of `F`.
+fn trading(hours: std::ops::Range<i64>, x_every: i64) -> Vec<String> {
+    let mut lines = Vec::new();
+    for hour in hours {
+        let last = LINES_PER_HOUR - 1;
+        lines.extend((0..last).map(|line| sale(&format!("f{hour}-{line}"), "F", minute_of(hour, line))));
+        let (id, sku) = match hour % x_every {
+            0 => (format!("x{hour}"), "X"),
+            _ => (format!("f{hour}-{last}"), "F"),
+        };
+        lines.push(sale(&id, sku, minute_of(hour, last)));
     }
     lines
 }
@@ -124,6 +136,22 @@ fn a_position_with_fewer_than_20_lines_in_the_window_is_not_judged() {
     let mut lines = pattern(19);
     lines.extend(filler(19, 5_000));
     assert!(phantom_of(&lines).is_empty());
+}
+
+#[test]
+fn a_position_whose_pattern_finds_its_silence_likely_is_judged_again_as_it_sells() {
+    // Five days selling, fourteen silent (flagged), then it sells again: its window is mostly silence now, so
+    // the pattern finds any silence likely ...
+    let mut lines = pattern(PATTERN_HOURS);
+    let back = PATTERN_HOURS + 14 * 24;
+    lines.extend(filler(PATTERN_HOURS, 14 * 24 * LINES_PER_HOUR));
+    // ... but twelve days of steady sales later, a silence of three days is improbable again.
+    lines.extend(trading(back..back + 12 * 24, 1));
+    let silence_from = back + 12 * 24;
+    lines.extend(filler(silence_from, 3 * 24 * LINES_PER_HOUR));
+    let opened = phantom_of(&lines);
+    assert_eq!(opened.len(), 2, "{opened:?}");
+    assert!(opened[1].0 > minute_of(silence_from, 0).to_rfc3339(), "{opened:?}");
 }
 
 #[test]

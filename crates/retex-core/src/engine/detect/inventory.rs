@@ -42,6 +42,8 @@ const OVERDISPERSION_MAX: f64 = 10.0;
 /// The least day-to-day variation a position is taken to have (k at most 4, a common daily shape for retail
 /// items): sixteen days of sales measure it too loosely to trust a steadier figure.
 const OVERDISPERSION_MIN: f64 = 0.25;
+/// A silent position is judged again after at most this many of its store's typical days.
+const RECHECK_DAYS: f64 = 2.0;
 
 impl SellingPattern {
     /// From `(position lines, store lines)` per day before the silence; `None` before the store sold anything.
@@ -143,14 +145,15 @@ impl SellingPattern {
 
     /// How many more store lines, at the earliest, until the silence of `day_lines` (today's last) is less likely
     /// than `probability`, if the store's days go on holding `typical_day` lines: today (which has rung up
-    /// `today_lines` so far) up to a typical day, then whole typical days. At least 1; `u64::MAX` when never
-    /// within the window the pattern covers.
+    /// `today_lines` so far) up to a typical day, then whole typical days. At least 1; `u64::MAX` when not within
+    /// `within_days` typical days (at most the window the pattern covers).
     pub fn lines_until_improbable(
         &self,
         day_lines: &[f64],
         today_lines: f64,
         typical_day: f64,
         probability: f64,
+        within_days: f64,
     ) -> u64 {
         let threshold = probability.ln();
         let mut projected = [0.0; HISTORY_DAYS * 2];
@@ -176,10 +179,10 @@ impl SellingPattern {
             }
             self.log_probability_of_silence(&projected[..days]) - threshold
         };
-        // Bracket the crossing: a typical day further, then twice as far each time, up to the window.
-        let horizon = (typical_day.max(1.0) * HISTORY_DAYS as f64) as u64;
+        // Bracket the crossing: a typical day further, then twice as far each time, up to the horizon.
+        let horizon = (typical_day.max(1.0) * within_days.min(HISTORY_DAYS as f64)) as u64;
         let mut probable = (0, margin_after(0));
-        let mut reach = typical_day.max(1.0) as u64;
+        let mut reach = (typical_day.max(1.0) as u64).min(horizon);
         let improbable = loop {
             let margin = margin_after(reach);
             if margin < 0.0 {
@@ -348,7 +351,14 @@ pub fn phantom_stock(
     if log_probability >= max_probability.ln() {
         let typical_day = typical_day(&store.sale_lines, today);
         let today_lines = f64::from(store.sale_lines.value_on(today));
-        let extra = pattern.lines_until_improbable(day_lines, today_lines, typical_day, max_probability);
+        // Judged again within a few store days at the latest: sales restart the silence without judging it while
+        // a check is queued, and the pattern changes as they come in, so a check far ahead (or never, for a
+        // silence the pattern finds likely) would leave the position unjudged when it sells and stops again.
+        let extra =
+            match pattern.lines_until_improbable(day_lines, today_lines, typical_day, max_probability, RECHECK_DAYS) {
+                u64::MAX => (typical_day.max(1.0) * RECHECK_DAYS) as u64,
+                extra => extra,
+            };
         return PhantomFinding::CheckAgainAtLine(store.lines_total.saturating_add(extra));
     }
     let (location, sku) = position;
@@ -652,10 +662,15 @@ mod tests {
             .unwrap();
         assert_eq!(first, 343);
         // From the last sale, the last line of its day, and from 250 lines into the silence.
-        assert_eq!(steady.lines_until_improbable(&[0.0], 240.0, 240.0, 1e-5), first);
+        assert_eq!(steady.lines_until_improbable(&[0.0], 240.0, 240.0, 1e-5, 16.0), first);
         assert_eq!(
-            steady.lines_until_improbable(&[0.0, 240.0, 10.0], 10.0, 240.0, 1e-5),
+            steady.lines_until_improbable(&[0.0, 240.0, 10.0], 10.0, 240.0, 1e-5, 16.0),
             first - 250
+        );
+        assert_eq!(
+            steady.lines_until_improbable(&[0.0], 240.0, 240.0, 1e-5, 1.0),
+            u64::MAX,
+            "not within a day"
         );
     }
 
@@ -678,6 +693,6 @@ mod tests {
     #[test]
     fn a_silence_never_improbable_within_the_window_is_never_due() {
         let rare = pattern(1e-7, 0.25, 2.0);
-        assert_eq!(rare.lines_until_improbable(&[0.0], 0.0, 240.0, 1e-5), u64::MAX);
+        assert_eq!(rare.lines_until_improbable(&[0.0], 0.0, 240.0, 1e-5, 16.0), u64::MAX);
     }
 }
