@@ -55,4 +55,6 @@ pub use complaint::training_data::{COMPLAINT_INTENTS, embedded_model_training_ro
 pub use complaint::{COMPLAINT_PROBABILITY_THRESHOLD, ComplaintModel};
 pub use engine_insight::EmbeddedInsight;
 pub use intent::{Classification, IntentModel};
-pub use store_rate::{StoreRateVerdict, abnormal_store_rates, poisson_upper_tail};
+pub use store_rate::{
+    DISPERSION_PEERS_MIN, StoreRateVerdict, abnormal_store_rates, negative_binomial_upper_tail, poisson_upper_tail,
+};

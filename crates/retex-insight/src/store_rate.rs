@@ -6,8 +6,13 @@
 //! 1. Its peers are all the other stores. Their pooled rate is `r = (sum of their exceptions) / (sum of their
 //!    sale lines)`, reported per 1,000 sale lines as `expected_per_1000`. The store itself is left out of `r`,
 //!    so a large store cannot hide its own excess by dragging the baseline up.
-//! 2. Under the hypothesis that the store is normal, its count is Poisson with mean `lambda = n * r`. The
-//!    one-sided p-value is the exact upper tail `P(X >= x | lambda)`: only too many exceptions is abnormal.
+//! 2. Under the hypothesis that the store is normal, its count has mean `lambda = n * r` and varies from store
+//!    to store as much as its peers' counts do: negative binomial with variance `lambda (1 + phi lambda)`. The
+//!    dispersion `phi` comes from the tested peers by the moments, `phi = max(0, sum((x_p - n_p r)^2 - x_p) /
+//!    sum((n_p r)^2))`, with at least [`DISPERSION_PEERS_MIN`] of them (else 0); `phi = 0` is Poisson. Peers that
+//!    are as alike as chance allows leave the test Poisson; peers that differ for reasons of their own (size of
+//!    the counting programme, a bad week) make one store's excess less remarkable. The one-sided p-value is the
+//!    exact upper tail `P(X >= x)`: only too many exceptions is abnormal.
 //! 3. A store is *tested* when it has at least `min_sale_lines` sale lines (and has peers with sale lines).
 //!    With `m` stores tested, the Bonferroni correction calls a store abnormal when `p <= alpha / m`, so the
 //!    chance of flagging any normal store in a window stays at most `alpha`.
@@ -16,6 +21,9 @@
 //!
 //! `p_value` is reported unadjusted for every store (1 when it has no peers with sales); `abnormal` applies
 //! steps 3 and 4. When the peers had no exceptions at all, `lambda = 0` and any exception gives `p = 0`.
+//!
+//! The negative binomial tail ([`negative_binomial_upper_tail`]) is summed the same way, its first term from
+//! `ln Gamma(x + k) - ln Gamma(k) = sum of ln(k + i) for i < x` with `k = 1 / phi` (a count is an integer).
 //!
 //! # Computing the Poisson tail
 //! No statistics crate: [`poisson_upper_tail`] sums probabilities exactly. The first term `P(X = k)` is computed
@@ -32,6 +40,8 @@ const PER_THOUSAND: f64 = 1000.0;
 const SERIES_RELATIVE_TOLERANCE: f64 = 1e-17;
 /// Below this `ln k!` is summed exactly (at most 255 logarithms); from here Stirling's series is exact to f64.
 const LN_FACTORIAL_SUMMED_BELOW: u64 = 256;
+/// The peers' dispersion is measured from at least this many tested peers; with fewer the test is Poisson.
+pub const DISPERSION_PEERS_MIN: usize = 10;
 
 /// The test's answer for one store.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,7 +51,10 @@ pub struct StoreRateVerdict {
     pub rate_per_1000: f64,
     /// The pooled rate of all other stores per 1,000 sale lines; 0 when they have no sale lines.
     pub expected_per_1000: f64,
-    /// `P(X >= exceptions)` for `X ~ Poisson(sale_lines * peers' rate)`, before the Bonferroni correction.
+    /// The tested peers' dispersion `phi` (0: as alike as chance allows).
+    pub peer_dispersion: f64,
+    /// `P(X >= exceptions)` for `X` negative binomial of mean `sale_lines * peers' rate` and the peers'
+    /// dispersion, before the Bonferroni correction.
     pub p_value: f64,
     /// Tested, at least `min_exceptions`, and `p_value <= alpha / stores tested`.
     pub abnormal: bool,
@@ -66,17 +79,27 @@ pub fn abnormal_store_rates(stores: &[StoreWindow], params: &RateTestParams) -> 
     }
     let is_tested =
         |store: &StoreWindow| store.sale_lines >= params.min_sale_lines && total_sale_lines > store.sale_lines;
-    let stores_tested = stores.iter().filter(|store| is_tested(store)).count().max(1);
+    let mut tested = TestedSums::default();
+    for store in stores.iter().filter(|store| is_tested(store)) {
+        tested.add(store);
+    }
+    let stores_tested = tested.stores.max(1);
     let bonferroni_p_value_max = params.alpha / stores_tested as f64;
     let mut verdicts = Vec::with_capacity(stores.len());
     for store in stores {
         let peer_exceptions = total_exceptions - store.exceptions;
         let peer_sale_lines = total_sale_lines - store.sale_lines;
         let peer_rate = rate_or_zero(peer_exceptions, peer_sale_lines);
+        let peers = if is_tested(store) {
+            tested.without(store)
+        } else {
+            tested
+        };
+        let peer_dispersion = peers.dispersion(peer_rate);
         let p_value = if peer_sale_lines == 0 {
             1.0
         } else {
-            poisson_upper_tail(store.exceptions, store.sale_lines as f64 * peer_rate)
+            negative_binomial_upper_tail(store.exceptions, store.sale_lines as f64 * peer_rate, peer_dispersion)
         };
         let abnormal =
             is_tested(store) && store.exceptions >= params.min_exceptions && p_value <= bonferroni_p_value_max;
@@ -84,11 +107,53 @@ pub fn abnormal_store_rates(stores: &[StoreWindow], params: &RateTestParams) -> 
             location: store.location.clone(),
             rate_per_1000: rate_or_zero(store.exceptions, store.sale_lines) * PER_THOUSAND,
             expected_per_1000: peer_rate * PER_THOUSAND,
+            peer_dispersion,
             p_value,
             abnormal,
         });
     }
     verdicts
+}
+
+/// Sums over the tested stores from which the moments of their counts come, one store left out at a time.
+#[derive(Clone, Copy, Default)]
+struct TestedSums {
+    stores: usize,
+    exceptions: f64,
+    exceptions_squared: f64,
+    exceptions_by_lines: f64,
+    lines_squared: f64,
+}
+
+impl TestedSums {
+    fn add(&mut self, store: &StoreWindow) {
+        self.apply(store, 1.0);
+    }
+
+    fn without(mut self, store: &StoreWindow) -> Self {
+        self.apply(store, -1.0);
+        self
+    }
+
+    fn apply(&mut self, store: &StoreWindow, sign: f64) {
+        let (exceptions, lines) = (store.exceptions as f64, store.sale_lines as f64);
+        self.stores = if sign > 0.0 { self.stores + 1 } else { self.stores - 1 };
+        self.exceptions += sign * exceptions;
+        self.exceptions_squared += sign * exceptions * exceptions;
+        self.exceptions_by_lines += sign * exceptions * lines;
+        self.lines_squared += sign * lines * lines;
+    }
+
+    /// `phi` by the moments at the pooled `rate`: the excess of the squared deviations over the Poisson
+    /// variance, over the squared means; 0 with too few stores or none above chance.
+    fn dispersion(&self, rate: f64) -> f64 {
+        let squared_means = rate * rate * self.lines_squared;
+        if self.stores < DISPERSION_PEERS_MIN || squared_means <= 0.0 {
+            return 0.0;
+        }
+        let squared_deviations = self.exceptions_squared - 2.0 * rate * self.exceptions_by_lines + squared_means;
+        ((squared_deviations - self.exceptions) / squared_means).max(0.0)
+    }
 }
 
 fn rate_or_zero(exceptions: u64, sale_lines: u64) -> f64 {
@@ -118,6 +183,55 @@ pub fn poisson_upper_tail(count: u64, mean: f64) -> f64 {
         upper_tail_by_summing_upward(count, mean)
     } else {
         1.0 - cdf_by_summing_downward(count - 1, mean)
+    }
+}
+
+/// `P(X >= count)` for `X` negative binomial of mean `mean` and variance `mean (1 + dispersion mean)`; Poisson
+/// when `dispersion` is 0.
+///
+/// # Panics
+/// If `mean` or `dispersion` is negative, infinite or NaN.
+pub fn negative_binomial_upper_tail(count: u64, mean: f64, dispersion: f64) -> f64 {
+    assert!(
+        dispersion.is_finite() && dispersion >= 0.0,
+        "a dispersion must be finite and non-negative, got {dispersion}"
+    );
+    if dispersion == 0.0 || count == 0 || mean == 0.0 {
+        return poisson_upper_tail(count, mean);
+    }
+    assert!(
+        mean.is_finite() && mean > 0.0,
+        "a mean must be finite and positive, got {mean}"
+    );
+    let size = 1.0 / dispersion;
+    // P(X = j + 1) / P(X = j) = (j + size) / (j + 1) * odds, with odds = mean / (size + mean) below 1.
+    let odds = mean / (size + mean);
+    let ratio = |j: f64| (j + size) / (j + 1.0) * odds;
+    let ln_first = |j: u64| {
+        let rising: f64 = (0..j).map(|i| (size + i as f64).ln()).sum();
+        rising - ln_factorial(j) + size * (1.0 - odds).ln() + j as f64 * odds.ln()
+    };
+    if count as f64 > mean {
+        // From `count` up: past the mean every ratio is below 1 and falls towards `odds`.
+        let (mut relative_sum, mut relative_term, mut j) = (1.0, 1.0, count as f64);
+        loop {
+            relative_term *= ratio(j);
+            j += 1.0;
+            if relative_term <= relative_sum * SERIES_RELATIVE_TOLERANCE {
+                break;
+            }
+            relative_sum += relative_term;
+        }
+        (ln_first(count) + relative_sum.ln()).exp().min(1.0)
+    } else {
+        // At most the mean: 1 - P(X < count), the probabilities summed up from 0.
+        let mut probability = ln_first(0).exp();
+        let mut below = 0.0;
+        for j in 0..count {
+            below += probability;
+            probability *= ratio(j as f64);
+        }
+        (1.0 - below).clamp(0.0, 1.0)
     }
 }
 

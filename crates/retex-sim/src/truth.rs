@@ -342,6 +342,26 @@ impl TruthRecorder {
         });
     }
 
+    /// Expects a statistical exception of a fault that lasts to the end of the stream (a store whose practices
+    /// stay bad): found by one that opened from `at` on, whenever.
+    pub(crate) fn expect_while_it_lasts(
+        &mut self,
+        fault: FaultId,
+        exception_type: ExceptionType,
+        key: FaultKey,
+        at: Timestamp,
+    ) {
+        self.records[fault.0].expectations.push(Expectation {
+            exception_type,
+            key,
+            at,
+            detection: Detection::AtEvent,
+            window: Some(Window { from: at, until: None }),
+            daily_units: None,
+            shelf_refilled: None,
+        });
+    }
+
     /// The shelf of a fault's [`Self::expect_while_empty`] holds stock again at `at`.
     pub(crate) fn shelf_refilled(&mut self, fault: FaultId, at: Timestamp) {
         for expectation in &mut self.records[fault.0].expectations {

@@ -26,7 +26,7 @@ use crate::returns::ReturnCase;
 use crate::scenario::{FaultRates, Scenario, TROUBLED_STORE_FAULT_FACTOR};
 use crate::stock::Ledger;
 use crate::stores::{Basket, CountTask, FoundStock, StockLossKind};
-use crate::truth::{Detection, ExceptionType, FaultKey, FaultKind, TruthRecorder};
+use crate::truth::{ExceptionType, FaultKey, FaultKind, TruthRecorder};
 use crate::{SimProgress, messages::Message};
 
 /// After the last day, actions keep running this long, so that the last local business day of the western
@@ -317,13 +317,7 @@ impl<'a> World<'a> {
             );
             let fault = self.truth.open(FaultKind::TroubledStore, note);
             let key = FaultKey::location(&code);
-            self.truth.expect(
-                fault,
-                ExceptionType::StoreExceptionRate,
-                key,
-                detectable_at,
-                Detection::AtDeadline,
-            );
+            (self.truth).expect_while_it_lasts(fault, ExceptionType::StoreExceptionRate, key, detectable_at);
         }
     }
 

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use retex_core::engine::{Insight, RateTestParams, StoreWindow};
-use retex_insight::{EmbeddedInsight, abnormal_store_rates, poisson_upper_tail};
+use retex_insight::{EmbeddedInsight, abnormal_store_rates, negative_binomial_upper_tail, poisson_upper_tail};
 
 const STORE_COUNT: usize = 40;
 /// The rules' defaults for `store_exception_rate` (retex-core's taxonomy).
@@ -59,6 +59,50 @@ fn poisson_tails_match_independently_computed_values() {
     }
 }
 
+/// Values from `1 - sum of P(X = j), j < count`, each term `exp(lnGamma(j + k) - lnGamma(k) - lnGamma(j + 1) +
+/// k ln(1 - q) + j ln q)` with `k = 1 / dispersion`, `q = mean / (k + mean)`, at 50 digits (mpmath).
+#[test]
+fn negative_binomial_tails_match_independently_computed_values() {
+    let cases = [
+        (5, 1.0, 0.5, 0.017832647462277092),
+        (10, 2.0, 0.25, 0.0016477213212128283),
+        (20, 10.0, 0.1, 0.030714172869920732),
+        (3, 5.0, 1.0, 0.5787037037037037),
+        (60, 20.0, 0.3, 0.0069927751847465483),
+        (13, 2.6, 0.05, 2.5451627724813694e-5),
+        (150, 100.0, 0.02, 0.0048535522125807648),
+    ];
+    for (count, mean, dispersion, expected) in cases {
+        let actual = negative_binomial_upper_tail(count, mean, dispersion);
+        let relative_error = ((actual - expected) / expected).abs();
+        assert!(
+            relative_error < 1e-10,
+            "P(X >= {count} | {mean}, {dispersion}) = {actual}, expected {expected}"
+        );
+    }
+    assert_eq!(negative_binomial_upper_tail(10, 2.0, 0.0), poisson_upper_tail(10, 2.0));
+}
+
+#[test]
+fn peers_that_differ_widely_make_an_excess_less_remarkable() {
+    // Forty peers at 5 or 35 exceptions per 2,000 lines: a mean of 20, spread far beyond chance.
+    let mut stores: Vec<StoreWindow> = (0..STORE_COUNT)
+        .map(|index| store(&format!("S{index:02}"), if index % 2 == 0 { 5 } else { 35 }, 2000))
+        .collect();
+    stores.push(store("HIGH", 60, 2000));
+    let verdicts = abnormal_store_rates(&stores, &DEFAULT_PARAMS);
+    let high = verdicts.last().unwrap();
+    assert!(high.peer_dispersion > 0.5, "{high:?}");
+    assert!(
+        poisson_upper_tail(60, 40.0 * 20.0 / 40.0) < 1e-11,
+        "as Poisson it would be flagged"
+    );
+    assert!(!high.abnormal && high.p_value > 1e-3, "{high:?}");
+    // Peers as alike as chance allows leave the test Poisson.
+    let verdicts = abnormal_store_rates(&peer_stores(), &DEFAULT_PARAMS);
+    assert!(verdicts.iter().all(|verdict| verdict.peer_dispersion == 0.0));
+}
+
 #[test]
 fn a_zero_mean_makes_any_exception_certainly_abnormal() {
     assert_eq!(poisson_upper_tail(1, 0.0), 0.0);
@@ -98,13 +142,16 @@ fn a_store_with_small_volume_is_never_flagged() {
 
 #[test]
 fn too_few_exceptions_are_never_flagged_even_against_nearly_spotless_peers() {
-    let mut stores = Vec::new();
-    for index in 0..STORE_COUNT {
-        stores.push(store(&format!("S{index:02}"), 0, 5000));
-    }
-    stores.push(store("FOUR", 4, 5000));
-    stores.push(store("FIVE", 5, 5000));
-    assert_eq!(flagged_locations(&stores), ["FIVE"]);
+    let spotless: Vec<StoreWindow> = (0..STORE_COUNT)
+        .map(|index| store(&format!("S{index:02}"), 0, 5000))
+        .collect();
+    let beside = |name: &str, exceptions: u64| {
+        let mut stores = spotless.clone();
+        stores.push(store(name, exceptions, 5000));
+        flagged_locations(&stores)
+    };
+    assert!(beside("FOUR", 4).is_empty());
+    assert_eq!(beside("FIVE", 5), ["FIVE"]);
 }
 
 #[test]
