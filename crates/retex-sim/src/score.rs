@@ -11,7 +11,9 @@
 //!   positives, and every built-in type is in the table, with zeros where nothing was expected or raised;
 //! - except one that a fault names as a side effect it may have (`may_also_raise`: a misplaced shelf that a count
 //!   empties on the books runs low for real), at the fault's key while the fault lasts (from when it became
-//!   detectable to a day after its last expected exception): that one is explained, neither found nor false.
+//!   detectable to a day after its last expected exception): that one is explained, neither found nor false;
+//! - and except one that repeats a found expectation (its type and key, within its window: a misplaced shelf
+//!   that sold a returned unit and fell silent again is raised again): the same fault, explained too.
 //!
 //! A truth entry may state its own window: a stockout is found by a `low_stock` that opened in the 14 days before
 //! the shelf ran empty (its time to detect is then negative: the warning) or while it stays empty, a misplaced
@@ -396,10 +398,21 @@ pub fn score(truth: &Truth, raised: &[RaisedException]) -> Score {
             _ => {}
         }
     }
+    let is_repeat = |exception: &RaisedException| {
+        expected.iter().zip(&found).any(|(&(_, expectation), found)| {
+            let kind = expectation.exception_type.as_str();
+            let statistical = truth.statistical_types.iter().any(|name| name == kind);
+            let (earliest, latest) = window(statistical, expectation);
+            found.is_some()
+                && kind == exception.exception_type
+                && (earliest..=latest).contains(&exception.opened_at)
+                && key_agrees(kind, &expectation.key, exception)
+        })
+    };
     for (index, exception) in raised.iter().enumerate() {
         if serves[index].is_none() {
             let tally = tallies.entry(exception.exception_type.clone()).or_default();
-            if truth.faults.iter().any(|fault| is_side_effect(fault, exception)) {
+            if truth.faults.iter().any(|fault| is_side_effect(fault, exception)) || is_repeat(exception) {
                 tally.explained += 1;
             } else {
                 tally.fp += 1;
@@ -650,6 +663,31 @@ mod tests {
             (low.tp, low.fp, low.explained),
             (0, 2, 1),
             "at the revealing count it is explained; at another store, or a day after, it is false"
+        );
+    }
+
+    #[test]
+    fn a_repeat_of_a_found_fault_within_its_window_is_explained() {
+        let position = FaultKey::location_sku("S1", "K1");
+        let mut shelf = expected("phantom_stock", position, "2026-11-02T00:00:00Z");
+        shelf.detect_from = Some(at("2026-11-02T00:00:00Z"));
+        shelf.detect_until = Some(at("2026-11-09T00:00:00Z"));
+        let phantom = |opened: &str| {
+            let mut phantom = raised("phantom_stock", Some("S1"), "-", opened, 1);
+            (phantom.sku, phantom.reference) = (Some("K1".into()), None);
+            phantom
+        };
+        let found = [
+            phantom("2026-11-03T00:00:00Z"),
+            phantom("2026-11-06T00:00:00Z"),
+            phantom("2026-11-10T00:00:00Z"),
+        ];
+        let score = score(&truth(vec![fault("F1", vec![shelf])]), &found);
+        let phantom = &score.types["phantom_stock"];
+        assert_eq!(
+            (phantom.tp, phantom.fp, phantom.explained),
+            (1, 1, 1),
+            "raised again while the shelf stays empty it is the same fault; after, it is false"
         );
     }
 
