@@ -4,7 +4,7 @@
 //! The engine holds an `Arc<dyn Insight>` and knows nothing of naive Bayes or Poisson tails; both answers are
 //! deterministic, so replays stay byte-identical.
 
-use retex_core::engine::{Insight, MessageIntent, RateTestParams, StoreWindow};
+use retex_core::engine::{AbnormalStore, Insight, MessageIntent, RateTestParams, StoreWindow};
 
 use crate::complaint::ComplaintModel;
 use crate::intent::IntentModel;
@@ -41,13 +41,15 @@ impl Insight for EmbeddedInsight {
         })
     }
 
-    fn abnormal_stores(&self, stores: &[StoreWindow], params: RateTestParams) -> Vec<String> {
-        let mut abnormal_locations = Vec::new();
-        for verdict in abnormal_store_rates(stores, &params) {
-            if verdict.abnormal {
-                abnormal_locations.push(verdict.location);
-            }
-        }
-        abnormal_locations
+    fn abnormal_stores(&self, stores: &[StoreWindow], params: RateTestParams) -> Vec<AbnormalStore> {
+        let verdicts = abnormal_store_rates(stores, &params).into_iter();
+        verdicts
+            .filter(|verdict| verdict.abnormal)
+            .map(|verdict| AbnormalStore {
+                location: verdict.location,
+                p_value: verdict.p_value,
+                p_value_max: verdict.p_value_max,
+            })
+            .collect()
     }
 }

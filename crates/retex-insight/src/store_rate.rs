@@ -56,7 +56,9 @@ pub struct StoreRateVerdict {
     /// `P(X >= exceptions)` for `X` negative binomial of mean `sale_lines * peers' rate` and the peers'
     /// dispersion, before the Bonferroni correction.
     pub p_value: f64,
-    /// Tested, at least `min_exceptions`, and `p_value <= alpha / stores tested`.
+    /// `alpha / stores tested`: the largest `p_value` that flags a store.
+    pub p_value_max: f64,
+    /// Tested, at least `min_exceptions`, and `p_value <= p_value_max`.
     pub abnormal: bool,
 }
 
@@ -109,6 +111,7 @@ pub fn abnormal_store_rates(stores: &[StoreWindow], params: &RateTestParams) -> 
             expected_per_1000: peer_rate * PER_THOUSAND,
             peer_dispersion,
             p_value,
+            p_value_max: bonferroni_p_value_max,
             abnormal,
         });
     }

@@ -607,7 +607,7 @@ fn share(received: Qty, ordered: Qty) -> String {
 }
 
 /// "14 exceptions of its own operations in 1,200 till lines over 7 days (11.67 per 1,000); the other stores
-/// 2.10 per 1,000".
+/// 2.10 per 1,000; probability of so many 3.2e-6 for a store like the others (threshold 2.5e-4)".
 fn store_rate(facts: &Facts) -> String {
     let Facts::StoreRate {
         window_days,
@@ -615,6 +615,8 @@ fn store_rate(facts: &Facts) -> String {
         sale_lines,
         peer_exceptions,
         peer_sale_lines,
+        p_value,
+        p_value_max,
     } = facts
     else {
         return String::new();
@@ -622,7 +624,8 @@ fn store_rate(facts: &Facts) -> String {
     let per_thousand = |count: u64, lines: u64| count as f64 * 1000.0 / lines.max(1) as f64;
     format!(
         "{} exceptions of its own operations in {} till lines over {window_days} days ({:.2} per 1,000); the other \
-         stores {:.2} per 1,000",
+         stores {:.2} per 1,000; probability of so many {p_value:.1e} for a store like the others (threshold \
+         {p_value_max:.1e})",
         display::count(*exceptions),
         display::count(*sale_lines),
         per_thousand(*exceptions, *sale_lines),
@@ -648,11 +651,13 @@ mod tests {
             sale_lines: 1_200,
             peer_exceptions: 42,
             peer_sale_lines: 20_000,
+            p_value: 3.21e-6,
+            p_value_max: 0.01 / 40.0,
         };
         assert_eq!(
             store_rate(&facts),
             "14 exceptions of its own operations in 1,200 till lines over 7 days (11.67 per 1,000); the other \
-             stores 2.10 per 1,000"
+             stores 2.10 per 1,000; probability of so many 3.2e-6 for a store like the others (threshold 2.5e-4)"
         );
     }
 

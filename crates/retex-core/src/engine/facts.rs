@@ -282,13 +282,16 @@ pub enum Facts {
     OrderCancelled { lines: Lines<(SkuId, Qty)>, value: Money },
     /// `master_data`: the fields the record lacks.
     MasterData { missing: Vec<MissingField> },
-    /// `store_exception_rate`: the store's exceptions and till lines over the window, against its peers'.
+    /// `store_exception_rate`: the store's exceptions and till lines over the window, against its peers', and
+    /// the test's probability of so many with the largest that flags a store.
     StoreRate {
         window_days: u32,
         exceptions: u64,
         sale_lines: u64,
         peer_exceptions: u64,
         peer_sale_lines: u64,
+        p_value: f64,
+        p_value_max: f64,
     },
 }
 

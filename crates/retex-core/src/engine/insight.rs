@@ -20,6 +20,16 @@ pub struct RateTestParams {
     pub min_exceptions: u64,
 }
 
+/// A store whose exception rate the test found abnormal, and how unlikely its count was.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AbnormalStore {
+    pub location: String,
+    /// The probability of a count at least as high for a normal store, against its peers.
+    pub p_value: f64,
+    /// The largest `p_value` that flags a store (`alpha` over the stores tested).
+    pub p_value_max: f64,
+}
+
 /// What a customer message is about, as a message model reads it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MessageIntent {
@@ -45,5 +55,5 @@ pub trait Insight: Send + Sync + std::fmt::Debug {
     }
 
     /// The locations whose exception rate per sale line is abnormally high against their peers.
-    fn abnormal_stores(&self, stores: &[StoreWindow], params: RateTestParams) -> Vec<String>;
+    fn abnormal_stores(&self, stores: &[StoreWindow], params: RateTestParams) -> Vec<AbnormalStore>;
 }

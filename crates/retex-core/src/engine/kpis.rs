@@ -467,6 +467,7 @@ impl Engine {
             .as_ref()
             .map(|insight| insight.abnormal_stores(&windows, params))
             .unwrap_or_default();
+        let abnormal: Vec<String> = abnormal.into_iter().map(|store| store.location).collect();
         let mut rates: Vec<StoreRate> = windows
             .into_iter()
             .filter(|window| scope.is_none_or(|scope| scope.contains(&window.location)))

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use retex_core::command::{Action, RootCause};
-use retex_core::engine::{Engine, EngineConfig, Input, Insight, RateTestParams, StoreWindow};
+use retex_core::engine::{AbnormalStore, Engine, EngineConfig, Input, Insight, RateTestParams, StoreWindow};
 use retex_core::wire::parse_event;
 
 use crate::command;
@@ -21,7 +21,7 @@ impl Insight for SaysBroken {
         text.contains("broken")
     }
 
-    fn abnormal_stores(&self, _: &[StoreWindow], _: RateTestParams) -> Vec<String> {
+    fn abnormal_stores(&self, _: &[StoreWindow], _: RateTestParams) -> Vec<AbnormalStore> {
         Vec::new()
     }
 }

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use retex_core::engine::{Engine, EngineConfig, Input, Insight, MessageIntent, RateTestParams, StoreWindow};
+use retex_core::engine::{
+    AbnormalStore, Engine, EngineConfig, Input, Insight, MessageIntent, RateTestParams, StoreWindow,
+};
 use retex_core::wire::parse_event;
 
 /// Calls a message a complaint when it says "broken"; reads every message as about `track_order`, because of
@@ -28,7 +30,7 @@ impl Insight for ReadsIntents {
         })
     }
 
-    fn abnormal_stores(&self, _: &[StoreWindow], _: RateTestParams) -> Vec<String> {
+    fn abnormal_stores(&self, _: &[StoreWindow], _: RateTestParams) -> Vec<AbnormalStore> {
         Vec::new()
     }
 }

@@ -33,7 +33,8 @@ fn peer_stores() -> Vec<StoreWindow> {
 
 /// The engine's view: locations flagged through the `Insight` trait.
 fn flagged_locations(stores: &[StoreWindow]) -> Vec<String> {
-    EmbeddedInsight.abnormal_stores(stores, DEFAULT_PARAMS)
+    let flagged = EmbeddedInsight.abnormal_stores(stores, DEFAULT_PARAMS).into_iter();
+    flagged.map(|store| store.location).collect()
 }
 
 #[test]

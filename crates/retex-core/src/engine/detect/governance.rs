@@ -72,8 +72,8 @@ pub fn abnormal_stores(view: &StoreRateView<'_>, model: &dyn Insight, due_at: Ti
     let all_exceptions: u64 = windows.iter().map(|window| window.exceptions).sum();
     let all_sale_lines: u64 = windows.iter().map(|window| window.sale_lines).sum();
     let mut detections = Vec::new();
-    for code in model.abnormal_stores(&windows, params) {
-        let Some(position) = windows.iter().position(|window| window.location == code) else {
+    for abnormal in model.abnormal_stores(&windows, params) {
+        let Some(position) = windows.iter().position(|window| window.location == abnormal.location) else {
             continue;
         };
         let location = ids[position];
@@ -84,6 +84,8 @@ pub fn abnormal_stores(view: &StoreRateView<'_>, model: &dyn Insight, due_at: Ti
             sale_lines: window.sale_lines,
             peer_exceptions: all_exceptions - window.exceptions,
             peer_sale_lines: all_sale_lines - window.sale_lines,
+            p_value: abnormal.p_value,
+            p_value_max: abnormal.p_value_max,
         };
         let mut detection = Detection::at_position(kind, location, 0, due_at, Money::ZERO, seq).with_facts(facts);
         detection.key = key_of(kind, Some(location), None, None);
