@@ -97,7 +97,14 @@ pub struct WarningScore {
     pub warned_share: f64,
     /// Median hours between the warning and the shelf running empty, over those warned.
     pub warning_p50_hours: Option<f64>,
+    /// The stockouts of positions expected to sell at least [`STEADY_SELLER_DAILY_UNITS`] a day, and how many of
+    /// them were warned: a slow mover is often emptied by one basket, with nothing to see before.
+    pub steady_stockouts: u64,
+    pub steady_warned: u64,
 }
+
+/// Units a day from which a position sells on most days (see [`WarningScore`]).
+pub const STEADY_SELLER_DAILY_UNITS: f64 = 1.5;
 
 /// The sales bands of [`BandScore`], in units a day: from, until.
 const PHANTOM_BANDS: [(f64, f64); 3] = [(2.0, 5.0), (5.0, 20.0), (20.0, f64::INFINITY)];
@@ -149,13 +156,20 @@ impl PhantomBands {
 struct Warnings {
     stockouts: u64,
     warning_hours: Vec<f64>,
+    steady_stockouts: u64,
+    steady_warned: u64,
 }
 
 impl Warnings {
-    fn add(&mut self, ttd_seconds: Option<f64>) {
+    fn add(&mut self, expectation: &ExpectedException, ttd_seconds: Option<f64>) {
+        let steady = expectation
+            .daily_units
+            .is_some_and(|units| units >= STEADY_SELLER_DAILY_UNITS);
         self.stockouts += 1;
+        self.steady_stockouts += u64::from(steady);
         if let Some(ttd) = ttd_seconds.filter(|&ttd| ttd < 0.0) {
             self.warning_hours.push(-ttd / 3_600.0);
+            self.steady_warned += u64::from(steady);
         }
     }
 
@@ -167,6 +181,8 @@ impl Warnings {
             warned,
             warned_share: share(warned, self.stockouts),
             warning_p50_hours: percentile(&self.warning_hours, 0.5),
+            steady_stockouts: self.steady_stockouts,
+            steady_warned: self.steady_warned,
         }
     }
 }
@@ -364,7 +380,7 @@ pub fn score(truth: &Truth, raised: &[RaisedException]) -> Score {
         }
         match kind {
             "phantom_stock" => phantom.add(expectation, ttd_seconds),
-            "low_stock" => stockouts.add(ttd_seconds),
+            "low_stock" => stockouts.add(expectation, ttd_seconds),
             _ => {}
         }
     }
@@ -533,6 +549,35 @@ mod tests {
             (1, 1, 1),
             "six days late counts, a week and a second does not"
         );
+    }
+
+    #[test]
+    fn warnings_of_steady_sellers_are_counted_apart() {
+        let stockout = |sku: &str, daily_units: f64| {
+            let mut stockout = expected("low_stock", FaultKey::location_sku("S1", sku), "2026-11-10T12:00:00Z");
+            stockout.detect_from = Some(at("2026-10-27T12:00:00Z"));
+            stockout.detect_until = Some(at("2026-11-11T09:00:00Z"));
+            stockout.daily_units = Some(daily_units);
+            stockout
+        };
+        let truth = truth(vec![
+            fault("F1", vec![stockout("FAST", 3.0)]),
+            fault("F2", vec![stockout("SLOW", 0.8)]),
+        ]);
+        let low = |sku: &str, opened: &str| {
+            let mut low = raised("low_stock", Some("S1"), "-", opened, 1);
+            (low.sku, low.reference) = (Some(sku.into()), None);
+            low
+        };
+        let found = [low("FAST", "2026-11-09T12:00:00Z"), low("SLOW", "2026-11-10T12:00:00Z")];
+        let warnings = score(&truth, &found).stockouts;
+        assert_eq!(
+            (warnings.stockouts, warnings.warned),
+            (2, 1),
+            "the slow one raised as it ran empty"
+        );
+        assert_eq!((warnings.steady_stockouts, warnings.steady_warned), (1, 1));
+        assert_eq!(warnings.warning_p50_hours, Some(24.0));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use retex_core::command::{Action, Command};
 use retex_core::engine::{Engine, Input};
 use retex_server::auth::{Role, new_password, user_account};
 use retex_server::{Connectors, ServerOptions};
-use retex_sim::score::{RaisedException, Score, score};
+use retex_sim::score::{RaisedException, STEADY_SELLER_DAILY_UNITS, Score, score};
 use retex_sim::suggestion_score::{SuggestionScore, replay_plan};
 use retex_sim::{Scenario, Truth};
 
@@ -256,13 +256,16 @@ fn print_score(result: &Score) {
     println!("* statistical type: figures are reported, not promised; explained: a side effect a fault may have");
     let stockouts = &result.stockouts;
     println!(
-        "low_stock: {} of {} stockouts warned before the shelf ran empty ({:.3}), median warning {}",
+        "low_stock: {} of {} stockouts warned before the shelf ran empty ({:.3}), median warning {}; of positions \
+         selling {STEADY_SELLER_DAILY_UNITS} a day or more, {} of {}",
         stockouts.warned,
         stockouts.stockouts,
         stockouts.warned_share,
         stockouts
             .warning_p50_hours
-            .map_or("-".to_owned(), |hours| format!("{hours:.1} h"))
+            .map_or("-".to_owned(), |hours| format!("{hours:.1} h")),
+        stockouts.steady_warned,
+        stockouts.steady_stockouts,
     );
     println!("phantom_stock by expected sales a day: band, faults, found, recall, median days to detect");
     for band in &result.phantom_stock_bands {
