@@ -289,6 +289,16 @@ fn window(statistical: bool, expectation: &ExpectedException) -> (DateTime<Utc>,
     )
 }
 
+/// Whether `exception` would find `expectation`: its type, its key, and opened within its window.
+fn would_find(truth: &Truth, expectation: &ExpectedException, exception: &RaisedException) -> bool {
+    let kind = expectation.exception_type.as_str();
+    let statistical = truth.statistical_types.iter().any(|name| name == kind);
+    let (earliest, latest) = window(statistical, expectation);
+    kind == exception.exception_type
+        && (earliest..=latest).contains(&exception.opened_at)
+        && key_agrees(kind, &expectation.key, exception)
+}
+
 /// Whether `exception` is a side effect `fault` names, at its key, while it lasts.
 fn is_side_effect(fault: &InjectedFault, exception: &RaisedException) -> bool {
     let kind = exception.exception_type.as_str();
@@ -331,13 +341,8 @@ pub fn match_faults<'a>(truth: &'a Truth, raised: &[RaisedException]) -> Matchin
     for &(fault, expectation) in &expected {
         let kind = expectation.exception_type.as_str();
         let candidates = by_type.get(kind).map_or(&[][..], Vec::as_slice);
-        let (earliest, latest) = window(truth.statistical_types.iter().any(|name| name == kind), expectation);
-        let finder = candidates.iter().copied().find(|&index| {
-            let exception = &raised[index];
-            serves[index].is_none()
-                && (earliest..=latest).contains(&exception.opened_at)
-                && key_agrees(kind, &expectation.key, exception)
-        });
+        let finder = (candidates.iter().copied())
+            .find(|&index| serves[index].is_none() && would_find(truth, expectation, &raised[index]));
         if let Some(index) = finder {
             serves[index] = Some(fault);
         }
@@ -385,15 +390,8 @@ pub fn score(truth: &Truth, raised: &[RaisedException]) -> Score {
         }
     }
     let is_repeat = |exception: &RaisedException| {
-        expected.iter().zip(&found).any(|(&(_, expectation), found)| {
-            let kind = expectation.exception_type.as_str();
-            let statistical = truth.statistical_types.iter().any(|name| name == kind);
-            let (earliest, latest) = window(statistical, expectation);
-            found.is_some()
-                && kind == exception.exception_type
-                && (earliest..=latest).contains(&exception.opened_at)
-                && key_agrees(kind, &expectation.key, exception)
-        })
+        (expected.iter().zip(&found))
+            .any(|(&(_, expectation), found)| found.is_some() && would_find(truth, expectation, exception))
     };
     for (index, exception) in raised.iter().enumerate() {
         if serves[index].is_none() {
