@@ -46,6 +46,16 @@ pub fn parse_bitext_intents(csv_text: &str) -> Result<Vec<(String, String)>, Bit
     Ok(rows)
 }
 
+/// Parses several CSVs in Bitext's layout, in order, into one set of `(utterance, intent)` rows: a model's
+/// training set.
+pub fn parse_bitext_files(csv_texts: &[&str]) -> Result<Vec<(String, String)>, BitextError> {
+    let mut rows = Vec::new();
+    for csv_text in csv_texts {
+        rows.extend(parse_bitext_intents(csv_text)?);
+    }
+    Ok(rows)
+}
+
 fn column_index(headers: &csv::StringRecord, column: &'static str) -> Result<usize, BitextError> {
     match headers.iter().position(|header| header == column) {
         Some(index) => Ok(index),

@@ -1,8 +1,8 @@
 //! What the engine gets from this crate: [`EmbeddedInsight`] implements `retex_core::engine::Insight` with the
 //! embedded complaint and intent models and the store exception-rate test.
 //!
-//! The engine holds an `Arc<dyn Insight>` and knows nothing of naive Bayes or Poisson tails; both answers are
-//! deterministic, so replays stay byte-identical.
+//! The engine holds an `Arc<dyn Insight>` and knows nothing of support vector machines or negative binomial
+//! tails; every answer is deterministic, so replays stay byte-identical.
 
 use retex_core::engine::{AbnormalStore, Insight, MessageIntent, RateTestParams, StoreWindow};
 

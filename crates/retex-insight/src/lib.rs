@@ -1,20 +1,18 @@
 //! Retex's models: the customer complaint and message intent classifiers, the store exception-rate test,
 //! supplier delay risk, and a streaming anomaly detector with the NAB scorer that measures it.
 //!
-//! Pure like `retex-core`: no I/O, no clock, no randomness at run time. The complaint model is trained by
-//! `build.rs` from the Bitext data set and embedded in the binary, so classifying is a table lookup per word and
-//! the same text always gets the same answer, which keeps engine replays byte-identical. `retex-core` sees this
-//! crate only through its `Insight` trait, implemented here by [`EmbeddedInsight`].
+//! Pure like `retex-core`: no I/O, no clock, no randomness at run time. The message models are trained by
+//! `build.rs` from the Bitext data set (and a retail supplement) and embedded in the binary, so the same text always
+//! gets the same answer, which keeps engine replays byte-identical. `retex-core` sees this crate only through its
+//! `Insight` trait, implemented here by [`EmbeddedInsight`].
 //!
 //! # Layout
-//! - [`complaint`]: [`ComplaintModel`], multinomial naive Bayes over word unigrams and bigrams
-//!   (`customer_complaint`), with its one-copy tokeniser and training code shared with `build.rs`.
-//!   - [`complaint::training_data`]: parsing Bitext's CSV, the intents labelled as complaints, the supplement.
-//!   - [`complaint::cross_validation`]: k-fold cross-validation with the same training code.
 //! - [`intent`]: [`IntentModel`], a linear SVM per intent over TF-IDF words, word pairs and character n-grams,
 //!   routing a customer message to one of Bitext's 27 intents; trained by `build.rs`, embedded as bytes.
 //!   - [`intent::cross_validation`]: accuracy, macro-F1 and confidence calibration, k-fold.
-//! - [`bitext`]: parsing Bitext's CSV, shared by both message models; `words` (private): what a word is.
+//! - [`complaint`]: [`ComplaintModel`], the same method trained with a retail supplement; a message is a
+//!   complaint when its complaint intents together reach even odds (`customer_complaint`).
+//! - [`bitext`]: parsing Bitext's CSV; `words` (private): what a word is.
 //! - [`store_rate`]: the one-sided exact Poisson test, Bonferroni-corrected, behind `store_exception_rate`.
 //! - [`engine_insight`]: [`EmbeddedInsight`], the engine's `Insight` backed by the two above.
 //! - [`late_risk`]: supplier delay risk, the calibrated probability that a PO line arrives late, trained at run
@@ -30,7 +28,7 @@
 //!   - the detector itself is `retex_core::anomaly` (the engine runs it on each store's daily shrink), re-exported
 //!     here as [`nab::StreamingDetector`].
 //!
-//! `build.rs` reads `data/bitext/` and `data/complaint_supplement.csv` and writes the trained models to
+//! `build.rs` reads `data/bitext/` and `data/retail_supplement.csv` and writes the trained models to
 //! `OUT_DIR`. `data/scms/` holds the SCMS delivery history for the late-risk tests and its time-split example;
 //! `data/nab` holds NAB's corpus (MIT) for the tests.
 
@@ -43,16 +41,14 @@ pub mod nab;
 pub mod store_rate;
 mod words;
 
-/// The embedded models' versions, written by `build.rs`: `complaint-nb-` and `intent-svm-` with a hash of the
+/// The embedded models' versions, written by `build.rs`: `complaint-svm-` and `intent-svm-` with a hash of the
 /// model's contents, so a retrained model is a new version.
 pub mod versions {
     include!(concat!(env!("OUT_DIR"), "/model_versions.rs"));
 }
 
-pub use bitext::{BitextError, parse_bitext_intents};
-pub use complaint::cross_validation::{CrossValidation, cross_validate};
-pub use complaint::training_data::{COMPLAINT_INTENTS, embedded_model_training_rows, parse_bitext_csv};
-pub use complaint::{COMPLAINT_PROBABILITY_THRESHOLD, ComplaintModel};
+pub use bitext::{BitextError, parse_bitext_files, parse_bitext_intents};
+pub use complaint::{COMPLAINT_INTENTS, COMPLAINT_PROBABILITY_THRESHOLD, ComplaintModel};
 pub use engine_insight::EmbeddedInsight;
 pub use intent::{Classification, IntentModel};
 pub use store_rate::{

@@ -62,10 +62,15 @@ pub struct Classification<'model> {
 impl IntentModel {
     /// The model trained at build time, loaded at first use.
     pub fn embedded() -> &'static IntentModel {
-        EMBEDDED_MODEL.get_or_init(|| match model_file::decode(EMBEDDED_BYTES) {
+        EMBEDDED_MODEL.get_or_init(|| IntentModel::from_embedded_bytes(EMBEDDED_BYTES))
+    }
+
+    /// A model `build.rs` wrote in [`model_file`]'s format and checked by reading it back.
+    pub(crate) fn from_embedded_bytes(bytes: &[u8]) -> IntentModel {
+        match model_file::decode(bytes) {
             Ok(trained) => IntentModel::from_trained(trained),
             Err(error) => unreachable!("build.rs checked the embedded model: {error}"),
-        })
+        }
     }
 
     /// Trains a model on `(message, intent)` rows with the same code that trained the embedded one.
@@ -122,17 +127,28 @@ impl IntentModel {
         scores
     }
 
-    /// The likeliest intent of `text` with its confidence, and the next likeliest.
-    pub fn classify(&self, text: &str) -> Classification<'_> {
+    /// Each intent's confidence for `text`, in [`IntentModel::intents`] order: `softmax(score ×
+    /// CONFIDENCE_SHARPNESS)`, so they add up to 1.
+    pub fn confidences(&self, text: &str) -> Vec<f64> {
         let scores = self.scores(text);
         let highest = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let exponential = |score: f32| (f64::from(score - highest) * CONFIDENCE_SHARPNESS).exp();
-        let total: f64 = scores.iter().map(|&score| exponential(score)).sum();
-        // The likeliest few, kept in order as the scores go by: intents are sorted by name, so on a tie the
+        let mut confidences: Vec<f64> = scores
+            .iter()
+            .map(|&score| (f64::from(score - highest) * CONFIDENCE_SHARPNESS).exp())
+            .collect();
+        let total: f64 = confidences.iter().sum();
+        for confidence in &mut confidences {
+            *confidence /= total;
+        }
+        confidences
+    }
+
+    /// The likeliest intent of `text` with its confidence, and the next likeliest.
+    pub fn classify(&self, text: &str) -> Classification<'_> {
+        // The likeliest few, kept in order as the confidences go by: intents are sorted by name, so on a tie the
         // earlier name stays ahead and the answer depends on nothing but the scores.
         let mut ranked: Vec<(&str, f64)> = Vec::with_capacity(TOP_INTENTS + 1);
-        for (intent, &score) in self.intents().zip(&scores) {
-            let confidence = exponential(score) / total;
+        for (intent, confidence) in self.intents().zip(self.confidences(text)) {
             let place = ranked.partition_point(|&(_, kept)| kept >= confidence);
             if place < TOP_INTENTS {
                 ranked.insert(place, (intent, confidence));

@@ -7,8 +7,8 @@
 //!
 //! A character n-gram is taken inside one word padded with a space on each side, so `" re"` says a word starts
 //! with "re" and `"nd "` that one ends with "nd"; n runs over [`CHARACTER_GRAM_SIZES`]. Greetings and sign-offs
-//! are cut off first, as for the complaint model: "Dear customer service, my parcel arrived broken" is about the
-//! parcel, not a request for customer service (a message that asks for it says so in its body).
+//! are cut off first: "Dear customer service, my parcel arrived broken" is about the parcel, not a request for
+//! customer service (a message that asks for it says so in its body).
 
 use std::ops::RangeInclusive;
 

@@ -120,9 +120,8 @@ fn the_engine_gets_the_intent_with_its_words_and_the_models_version() {
         intent.because_of.iter().any(|term| term.contains("refund")),
         "{intent:?}"
     );
-    let version = insight.version();
     assert_eq!(
-        version,
+        insight.version(),
         format!(
             "{} {}",
             versions::COMPLAINT_MODEL_VERSION,
@@ -132,5 +131,5 @@ fn the_engine_gets_the_intent_with_its_words_and_the_models_version() {
     let hash = versions::INTENT_MODEL_VERSION.strip_prefix("intent-svm-").unwrap();
     assert_eq!(hash.len(), 16);
     assert!(hash.bytes().all(|byte| byte.is_ascii_hexdigit()), "{hash}");
-    assert!(versions::COMPLAINT_MODEL_VERSION.starts_with("complaint-nb-"));
+    assert!(versions::COMPLAINT_MODEL_VERSION.starts_with("complaint-svm-"));
 }

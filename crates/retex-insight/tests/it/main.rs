@@ -1,5 +1,5 @@
-//! Integration tests of retex-insight: the embedded complaint model against the Bitext data (cross-validation,
-//! clear complaints and neutral questions, equality with a freshly trained model), the store exception-rate
+//! Integration tests of retex-insight: the message model's intents and complaints against the Bitext data and
+//! held-out retail messages (with equality between the embedded model and a freshly trained one), the store exception-rate
 //! test against hand-computed Poisson tails, the late-risk model on the SCMS delivery history, and the NAB
 //! scorer and streaming anomaly detector.
 #![allow(clippy::disallowed_methods)]
@@ -16,7 +16,7 @@ use std::path::PathBuf;
 pub const BITEXT_CROSS_VALIDATION_CSV: &str = "data/bitext/train_8k.csv";
 /// The embedded model's training files, as `build.rs` names them.
 pub const BITEXT_TRAINING_CSV: &str = "data/bitext/train_20k.csv";
-pub const SUPPLEMENT_CSV: &str = "data/complaint_supplement.csv";
+pub const SUPPLEMENT_CSV: &str = "data/retail_supplement.csv";
 /// The USAID SCMS delivery history, 2006 to 2012.
 pub const SCMS_CSV: &str = "data/scms/deliveries_2006_2012.csv";
 

@@ -1,5 +1,5 @@
 //! `retex insight bench`: how fast each model answers, on one core, over the public data in the repository:
-//! messages/s of the intent classifier, rows/s of supplier delay risk scoring and points/s of the streaming
+//! messages/s of the intent and complaint classifiers, rows/s of supplier delay risk scoring and points/s of the streaming
 //! anomaly detector over NAB's series, written as JSON with the targets beside the figures.
 
 use std::path::{Path, PathBuf};
@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::Args;
-use retex_insight::IntentModel;
+use retex_insight::{ComplaintModel, IntentModel};
 use retex_insight::late_risk::{LateRiskConfig, LateRiskModel, parse_scms, split_at_scheduled};
 use retex_insight::nab::{DetectorConfig, detect_series, parse_series_csv};
 use retex_insight::parse_bitext_intents;
@@ -53,6 +53,13 @@ pub fn run(args: &InsightBenchArgs) -> anyhow::Result<ExitCode> {
         }
     });
     eprintln!("intent: {messages_per_second:.0} messages/s (target {MESSAGES_PER_SECOND_TARGET:.0})");
+    let complaints = ComplaintModel::embedded();
+    let complaint_messages_per_second = rate(minimum, messages.len(), || {
+        for message in &messages {
+            std::hint::black_box(complaints.is_complaint(message));
+        }
+    });
+    eprintln!("complaint: {complaint_messages_per_second:.0} messages/s");
 
     let history =
         parse_scms(&read(&args.scms)?).map_err(|error| anyhow::anyhow!("{}: {error}", args.scms.display()))?;
@@ -90,6 +97,10 @@ pub fn run(args: &InsightBenchArgs) -> anyhow::Result<ExitCode> {
             "messages_per_second": messages_per_second.round(),
             "target_messages_per_second": MESSAGES_PER_SECOND_TARGET,
             "meets_target": messages_per_second >= MESSAGES_PER_SECOND_TARGET,
+        },
+        "complaint": {
+            "messages": messages.len(),
+            "messages_per_second": complaint_messages_per_second.round(),
         },
         "late_risk": {
             "training_lines": training.len(),
