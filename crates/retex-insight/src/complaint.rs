@@ -48,6 +48,16 @@ pub fn is_complaint_intent(intent: &str) -> bool {
     COMPLAINT_INTENTS.contains(&intent)
 }
 
+/// How a message reads as a complaint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComplaintVerdict<'model> {
+    /// That it is a complaint: the complaint intents' confidences added up.
+    pub probability: f64,
+    /// The likeliest complaint intent, and its confidence.
+    pub intent: &'model str,
+    pub confidence: f64,
+}
+
 /// A trained complaint classifier. Deterministic: the same text always gets the same probability.
 #[derive(Debug)]
 pub struct ComplaintModel {
@@ -69,15 +79,36 @@ impl ComplaintModel {
         }
     }
 
+    /// How `text` reads as a complaint.
+    pub fn verdict(&self, text: &str) -> ComplaintVerdict<'_> {
+        let mut verdict = ComplaintVerdict {
+            probability: 0.0,
+            intent: COMPLAINT_INTENTS[0],
+            confidence: 0.0,
+        };
+        let intents = &self.intents;
+        for (intent, confidence) in intents.intents().zip(intents.confidences(text)) {
+            if is_complaint_intent(intent) {
+                verdict.probability += confidence;
+                // Intents are sorted by name: on a tie the earlier name stays.
+                if confidence > verdict.confidence {
+                    verdict.intent = intent;
+                    verdict.confidence = confidence;
+                }
+            }
+        }
+        verdict
+    }
+
     /// The probability that `text` is a complaint: the sum of the complaint intents' confidences, in `[0, 1]`.
     pub fn complaint_probability(&self, text: &str) -> f64 {
-        let intents = &self.intents;
-        intents
-            .intents()
-            .zip(intents.confidences(text))
-            .filter(|(intent, _)| is_complaint_intent(intent))
-            .map(|(_, confidence)| confidence)
-            .sum()
+        self.verdict(text).probability
+    }
+
+    /// The `n` words and word pairs of `text` that pushed it most towards `intent`, strongest first (see
+    /// [`IntentModel::explain`]).
+    pub fn explain(&self, text: &str, intent: &str, n: usize) -> Vec<(String, f32)> {
+        self.intents.explain(text, intent, n)
     }
 
     /// Whether `text` is a complaint: its probability reaches [`COMPLAINT_PROBABILITY_THRESHOLD`].

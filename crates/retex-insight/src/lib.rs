@@ -48,7 +48,7 @@ pub mod versions {
 }
 
 pub use bitext::{BitextError, parse_bitext_files, parse_bitext_intents};
-pub use complaint::{COMPLAINT_INTENTS, COMPLAINT_PROBABILITY_THRESHOLD, ComplaintModel};
+pub use complaint::{COMPLAINT_INTENTS, COMPLAINT_PROBABILITY_THRESHOLD, ComplaintModel, ComplaintVerdict};
 pub use engine_insight::EmbeddedInsight;
 pub use intent::{Classification, IntentModel};
 pub use store_rate::{

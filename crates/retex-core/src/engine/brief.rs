@@ -15,6 +15,7 @@ use crate::engine::facts::{
     DamagedLine, Facts, Lines, MissingField, OrderedLine, PriceSource, ReturnBreach, ShortLine, TransferLineFacts,
 };
 use crate::engine::ledger::{LocationId, SkuId};
+use crate::event::MessageChannel;
 use crate::rules::ExceptionType;
 use crate::rules::workflow::ApprovalRule;
 
@@ -204,6 +205,7 @@ impl Engine {
         match &record.facts {
             Some(Facts::Count { count, .. }) => add("count", count.as_str()),
             Some(Facts::ReturnPolicy { order, .. }) => add("order", order.as_str()),
+            Some(Facts::CustomerMessage { order: Some(order), .. }) => add("order", order.as_str()),
             Some(Facts::PromotionOverlap { promotion, other, .. }) => {
                 add("promotion", promotion.as_str());
                 add("promotion", other.as_str());
@@ -388,6 +390,7 @@ impl Words<'_> {
             }
             Facts::MasterData { missing } => vec![missing_fields(missing)],
             Facts::StoreRate { .. } => vec![store_rate(facts)],
+            Facts::CustomerMessage { channel, order, text } => vec![customer_wrote(*channel, order.as_ref(), text)],
             _ => Vec::new(),
         }
     }
@@ -634,6 +637,21 @@ fn store_rate(facts: &Facts) -> String {
 }
 
 /// "lacks cost, supplier".
+/// "the customer wrote by email about order W-7: "where is my lamp?"".
+fn customer_wrote(channel: Option<MessageChannel>, order: Option<&DocumentNumber>, text: &str) -> String {
+    let mut words = String::from("the customer wrote");
+    if let Some(channel) = channel {
+        words.push_str(" by ");
+        words.push_str(channel.as_str());
+    }
+    if let Some(order) = order {
+        words.push_str(" about order ");
+        words.push_str(order.as_str());
+    }
+    words.push_str(&format!(": \"{text}\""));
+    words
+}
+
 fn missing_fields(missing: &[MissingField]) -> String {
     let names: Vec<&str> = missing.iter().map(|field| field.name()).collect();
     format!("the record lacks {}", names.join(", "))

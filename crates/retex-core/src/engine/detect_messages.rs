@@ -20,12 +20,11 @@ impl Engine {
         let Some(model) = self.config.insight.as_ref().map(Arc::clone) else {
             return;
         };
-        let intent = model.message_intent(&message.text);
-        let detection =
-            service::customer_complaint(&*model, &self.state.picture.orders, message, intent.as_ref(), cause);
+        let detection = service::customer_complaint(&*model, &self.state.picture.orders, message, cause);
         if detection.is_some() {
             self.apply_detection(detection);
         } else {
+            let intent = model.message_intent(&message.text);
             self.note_message_on_order(message, intent.as_ref(), cause);
         }
     }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codes::{DocumentNumber, EventId, Money, Qty, Timestamp};
 use crate::engine::ledger::{LocationId, SkuId};
+use crate::event::MessageChannel;
 
 /// Upper bound on the lines a document's facts keep; the rest are only counted (`more`).
 pub const FACT_LINES_MAX: usize = 10;
@@ -282,6 +283,12 @@ pub enum Facts {
     OrderCancelled { lines: Lines<(SkuId, Qty)>, value: Money },
     /// `master_data`: the fields the record lacks.
     MasterData { missing: Vec<MissingField> },
+    /// `customer_complaint`: the message as the customer wrote it.
+    CustomerMessage {
+        channel: Option<MessageChannel>,
+        order: Option<DocumentNumber>,
+        text: String,
+    },
     /// `store_exception_rate`: the store's exceptions and till lines over the window, against its peers', and
     /// the test's probability of so many with the largest that flags a store.
     StoreRate {

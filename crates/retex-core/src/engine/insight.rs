@@ -41,9 +41,22 @@ pub struct MessageIntent {
     pub because_of: Vec<String>,
 }
 
+/// A customer message the complaint model calls a complaint.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComplaintReading {
+    /// That it is a complaint, in `[0, 1]`.
+    pub probability: f64,
+    /// What the complaint is about when the model reads a particular kind (such as `get_refund`); `None` for a
+    /// complaint in general.
+    pub kind: Option<String>,
+    /// The words and word pairs that decided, strongest first.
+    pub because_of: Vec<String>,
+}
+
 pub trait Insight: Send + Sync + std::fmt::Debug {
-    /// Whether a customer message is a complaint (refund, not delivered, damaged, wrong item, price).
-    fn is_complaint(&self, text: &str) -> bool;
+    /// How a customer message reads as a complaint (refund, not delivered, damaged, wrong item, price) when the
+    /// model calls it one; `None` when it does not.
+    fn complaint(&self, text: &str) -> Option<ComplaintReading>;
 
     /// The models' version, carried by every exception they open (like `rules_version`): a fingerprint of their
     /// contents, so a retrained model is a new version.

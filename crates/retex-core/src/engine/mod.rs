@@ -77,7 +77,7 @@ pub use exceptions::{
     TimelineEntry, TypeRef,
 };
 pub use incidents::{Filing, Incident, IncidentBook, IncidentChange, Reshape, RootKey, Touch};
-pub use insight::{AbnormalStore, Insight, MessageIntent, RateTestParams, StoreWindow};
+pub use insight::{AbnormalStore, ComplaintReading, Insight, MessageIntent, RateTestParams, StoreWindow};
 pub use interner::Interner;
 pub use kpis::{
     AgingBucket, CategoryCounts, ConfirmationRate, FlowFigures, Kpis, Period, PeriodView, RootCauseCount, StoreRate,
@@ -105,7 +105,7 @@ use crate::event::Event;
 use crate::rules::Rules;
 
 /// Version of the snapshot encoding; a snapshot of another version is ignored and the log replayed instead.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 29;
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 30;
 
 impl Engine {
     /// Applies one log entry and returns what it changed. `seq` must be greater than every sequence number

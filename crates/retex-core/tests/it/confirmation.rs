@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use retex_core::command::{Action, RootCause};
-use retex_core::engine::{AbnormalStore, Engine, EngineConfig, Input, Insight, RateTestParams, StoreWindow};
+use retex_core::engine::{
+    AbnormalStore, ComplaintReading, Engine, EngineConfig, Input, Insight, RateTestParams, StoreWindow,
+};
 use retex_core::wire::parse_event;
 
 use crate::command;
@@ -17,8 +19,12 @@ impl Insight for SaysBroken {
         "says-broken-1"
     }
 
-    fn is_complaint(&self, text: &str) -> bool {
-        text.contains("broken")
+    fn complaint(&self, text: &str) -> Option<ComplaintReading> {
+        text.contains("broken").then(|| ComplaintReading {
+            probability: 0.75,
+            kind: None,
+            because_of: Vec::new(),
+        })
     }
 
     fn abnormal_stores(&self, _: &[StoreWindow], _: RateTestParams) -> Vec<AbnormalStore> {

@@ -1,15 +1,15 @@
-//! Customer messages: a complaint is explained by its intent; another message about an order goes on the
-//! timelines of the order's open exceptions, and nowhere else.
+//! Customer messages: a complaint shows what the customer wrote and why it is one; another message about an
+//! order goes on the timelines of the order's open exceptions, and nowhere else.
 
 use std::sync::Arc;
 
 use retex_core::engine::{
-    AbnormalStore, Engine, EngineConfig, Input, Insight, MessageIntent, RateTestParams, StoreWindow,
+    AbnormalStore, ComplaintReading, Engine, EngineConfig, Input, Insight, MessageIntent, RateTestParams, StoreWindow,
 };
 use retex_core::wire::parse_event;
 
-/// Calls a message a complaint when it says "broken"; reads every message as about `track_order`, because of
-/// "where".
+/// Calls a message a complaint when it says "broken" (because of "broken"); reads every message as about
+/// `track_order`, because of "where".
 #[derive(Debug)]
 struct ReadsIntents;
 
@@ -18,8 +18,12 @@ impl Insight for ReadsIntents {
         "reads-intents-1"
     }
 
-    fn is_complaint(&self, text: &str) -> bool {
-        text.contains("broken")
+    fn complaint(&self, text: &str) -> Option<ComplaintReading> {
+        text.contains("broken").then(|| ComplaintReading {
+            probability: 0.75,
+            kind: None,
+            because_of: vec!["broken".to_owned()],
+        })
     }
 
     fn message_intent(&self, _text: &str) -> Option<MessageIntent> {
@@ -103,7 +107,7 @@ fn a_question_about_an_order_goes_on_its_open_exceptions() {
 }
 
 #[test]
-fn a_complaint_opens_its_own_exception_explained_by_its_intent() {
+fn a_complaint_opens_its_own_exception_with_what_the_customer_wrote_and_why_it_is_one() {
     let mut engine = engine_with_a_cancelled_order();
     engine.apply(10, &message("M-1", "O-1", "the lamp arrived broken"));
     let exceptions = engine.exceptions();
@@ -111,9 +115,23 @@ fn a_complaint_opens_its_own_exception_explained_by_its_intent() {
     assert_eq!(exceptions[1].exception_type, "customer_complaint");
     assert_eq!(
         exceptions[1].explanation,
-        Some(r#"a complaint; about track_order (confidence 0.88), from "where""#)
+        Some(r#"a complaint (probability 0.75), from "broken""#)
     );
     assert_eq!(exceptions[1].model_version, Some("reads-intents-1"));
+    let brief = engine.exception_brief(exceptions[1].id).unwrap();
+    assert_eq!(
+        brief.what_happened,
+        [
+            r#"the customer wrote by chat about order O-1: "the lamp arrived broken""#,
+            r#"a complaint (probability 0.75), from "broken""#,
+        ]
+    );
+    let documents: Vec<(&str, &str)> = brief
+        .documents
+        .iter()
+        .map(|document| (document.kind, document.number.as_str()))
+        .collect();
+    assert_eq!(documents, [("customer message", "M-1"), ("order", "O-1")]);
     assert_eq!(
         exceptions[0].model_version, None,
         "no model opened the cancellation's exception"

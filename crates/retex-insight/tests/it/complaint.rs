@@ -52,11 +52,21 @@ fn complaints_across_the_bitext_files_meet_the_measured_floor() {
     let judged = parse_bitext_intents(&read_crate_relative(BITEXT_CROSS_VALIDATION_CSV)).unwrap();
     let mut confusion = Confusion::default();
     for (message, intent) in &judged {
-        confusion.add(model.is_complaint(message), COMPLAINT_INTENTS.contains(&intent.as_str()));
+        confusion.add(
+            model.is_complaint(message),
+            COMPLAINT_INTENTS.contains(&intent.as_str()),
+        );
     }
-    println!("{confusion:?}, precision {:.3}, recall {:.3}", confusion.precision(), confusion.recall());
+    println!(
+        "{confusion:?}, precision {:.3}, recall {:.3}",
+        confusion.precision(),
+        confusion.recall()
+    );
     assert_eq!(confusion.found + confusion.missed, 1_223);
-    assert!(confusion.precision() >= 0.755 && confusion.recall() >= 0.865, "{confusion:?}");
+    assert!(
+        confusion.precision() >= 0.755 && confusion.recall() >= 0.865,
+        "{confusion:?}"
+    );
 }
 
 #[test]
@@ -105,8 +115,16 @@ fn realistic_messages_outside_the_training_data_are_mostly_right() {
 #[test]
 fn the_engine_sees_the_same_answer_through_its_trait() {
     let insight: &dyn Insight = &EmbeddedInsight;
-    assert!(insight.is_complaint("the item was damaged"));
-    assert!(!insight.is_complaint("how do I create an account"));
+    let model = ComplaintModel::embedded();
+    let refund = "I returned the kettle three weeks ago and I still have not had my refund";
+    let reading = insight.complaint(refund).unwrap();
+    assert_eq!(reading.probability, model.complaint_probability(refund));
+    assert_eq!(reading.kind, None, "{reading:?}: a complaint in general");
+    assert!(reading.because_of.contains(&"returned".to_owned()), "{reading:?}");
+    let charged_twice = "there is a problem with my payment, I was charged twice";
+    let reading = insight.complaint(charged_twice).unwrap();
+    assert_eq!(reading.kind.as_deref(), Some("payment_issue"), "{reading:?}");
+    assert_eq!(insight.complaint("how do I create an account"), None);
 }
 
 #[test]

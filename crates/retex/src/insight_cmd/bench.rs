@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::Args;
-use retex_insight::{ComplaintModel, IntentModel};
 use retex_insight::late_risk::{LateRiskConfig, LateRiskModel, parse_scms, split_at_scheduled};
 use retex_insight::nab::{DetectorConfig, detect_series, parse_series_csv};
 use retex_insight::parse_bitext_intents;
+use retex_insight::{ComplaintModel, IntentModel};
 
 use crate::bench::machine;
 

@@ -1,13 +1,14 @@
 //! `customer_complaint`: a customer's message that the configured model classifies as a complaint, explained
-//! by what the message is about when the model reads intents.
+//! by how sure the model is and what kind of complaint it reads.
 
 use rustc_hash::FxHashMap;
 
 use crate::codes::{DocumentNumber, Money};
 use crate::engine::detect::{Cause, Detection};
 use crate::engine::documents::OrderDoc;
+use crate::engine::facts::Facts;
 use crate::engine::incidents::Touch;
-use crate::engine::insight::{Insight, MessageIntent};
+use crate::engine::insight::{ComplaintReading, Insight, MessageIntent};
 use crate::event::CustomerMessage;
 use crate::rules::ExceptionType;
 
@@ -16,12 +17,9 @@ pub fn customer_complaint(
     model: &dyn Insight,
     orders: &FxHashMap<DocumentNumber, OrderDoc>,
     message: &CustomerMessage,
-    intent: Option<&MessageIntent>,
     cause: Cause,
 ) -> Option<Detection> {
-    if !model.is_complaint(&message.text) {
-        return None;
-    }
+    let reading = model.complaint(&message.text)?;
     let location = message
         .order
         .as_ref()
@@ -35,13 +33,29 @@ pub fn customer_complaint(
         cause.at,
         Money::ZERO,
         cause.seq,
-    );
-    detection.explanation = intent.map(|intent| format!("a complaint; {}", intent_in_words(intent)));
+    )
+    .with_facts(Facts::CustomerMessage {
+        channel: message.channel,
+        order: message.order.clone(),
+        text: message.text.clone(),
+    });
+    detection.explanation = Some(complaint_in_words(&reading));
     detection.model_version = Some(model.version().to_owned());
     if let Some(order) = &message.order {
         detection.touches.push(Touch::Document(order.clone()));
     }
     Some(detection)
+}
+
+/// "a complaint (probability 0.97) about get_refund, from "refund", "my money"".
+fn complaint_in_words(reading: &ComplaintReading) -> String {
+    let mut words = format!("a complaint (probability {:.2})", reading.probability);
+    if let Some(kind) = &reading.kind {
+        words.push_str(" about ");
+        words.push_str(kind);
+    }
+    push_quoted_terms(&mut words, &reading.because_of);
+    words
 }
 
 /// Below this confidence an intent is named as a guess, not as what the message is about.
@@ -57,12 +71,17 @@ pub fn intent_in_words(intent: &MessageIntent) -> String {
         );
     }
     let mut words = format!("about {} (confidence {:.2})", intent.intent, intent.confidence);
-    if !intent.because_of.is_empty() {
-        let quoted: Vec<String> = intent.because_of.iter().map(|term| format!("\"{term}\"")).collect();
+    push_quoted_terms(&mut words, &intent.because_of);
+    words
+}
+
+/// Appends `, from "first", "second"` when there are terms.
+fn push_quoted_terms(words: &mut String, terms: &[String]) {
+    if !terms.is_empty() {
+        let quoted: Vec<String> = terms.iter().map(|term| format!("\"{term}\"")).collect();
         words.push_str(", from ");
         words.push_str(&quoted.join(", "));
     }
-    words
 }
 
 #[cfg(test)]
@@ -92,6 +111,28 @@ mod tests {
         assert_eq!(
             intent_in_words(&unsure),
             "intent unclear (likeliest get_refund, confidence 0.26)"
+        );
+    }
+
+    #[test]
+    fn a_complaint_reads_as_words_with_its_kind_when_the_model_reads_one() {
+        let general = ComplaintReading {
+            probability: 0.968,
+            kind: None,
+            because_of: vec!["broken".to_owned(), "arrived".to_owned()],
+        };
+        assert_eq!(
+            complaint_in_words(&general),
+            "a complaint (probability 0.97), from \"broken\", \"arrived\""
+        );
+        let refund = ComplaintReading {
+            kind: Some("track_refund".to_owned()),
+            because_of: Vec::new(),
+            ..general
+        };
+        assert_eq!(
+            complaint_in_words(&refund),
+            "a complaint (probability 0.97) about track_refund"
         );
     }
 }
