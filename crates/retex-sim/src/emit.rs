@@ -59,6 +59,8 @@ pub(crate) struct Emitter<'a> {
     pub(crate) bytes_written: u64,
     /// The `at` of the last event written: output never goes back in time.
     pub(crate) last_at: Timestamp,
+    /// After the stream ends the world may run on, writing nothing.
+    silent: bool,
     error: Option<io::Error>,
 }
 
@@ -75,12 +77,16 @@ impl<'a> Emitter<'a> {
             events_written: 0,
             bytes_written: 0,
             last_at: Timestamp(i64::MIN),
+            silent: false,
             error: None,
         }
     }
 
     /// Writes one event at `at`, stamped with the local `offset_minutes` of the place where it happened.
     pub(crate) fn emit(&mut self, at: Timestamp, offset_minutes: i32, source: Source, id: String, body: EventBody) {
+        if self.silent {
+            return;
+        }
         assert!(at >= self.last_at, "events are written in time order");
         self.last_at = at;
         let source_index = SOURCES
@@ -111,6 +117,11 @@ impl<'a> Emitter<'a> {
             Some(error) => Err(error),
             None => Ok(()),
         }
+    }
+
+    /// Writes nothing from now on: the stream has ended.
+    pub(crate) fn fall_silent(&mut self) {
+        self.silent = true;
     }
 
     pub(crate) fn flush(&mut self) -> io::Result<()> {

@@ -13,7 +13,10 @@
 //!   empties on the books runs low for real), at the fault's key while the fault lasts (from when it became
 //!   detectable to a day after its last expected exception): that one is explained, neither found nor false;
 //! - and except one that repeats a found expectation (its type and key, within its window: a misplaced shelf
-//!   that sold a returned unit and fell silent again is raised again): the same fault, explained too.
+//!   that sold a returned unit and fell silent again is raised again): the same fault, explained too;
+//! - and except a `low_stock` that warned of a shelf that ran empty after the stream ended
+//!   (`Truth::stockouts_after_stream`): right, but the stream cannot show it, so explained; and such a stockout
+//!   is never missed.
 //!
 //! A truth entry may state its own window: a stockout is found by a `low_stock` that opened in the 14 days before
 //! the shelf ran empty (its time to detect is then negative: the warning) or while it stays empty, a misplaced
@@ -66,7 +69,8 @@ pub struct TypeScore {
     pub fp: u64,
     #[serde(rename = "fn")]
     pub false_negatives: u64,
-    /// Raised as a side effect a fault names (`may_also_raise`): neither found nor false.
+    /// Neither found nor false: a side effect a fault names (`may_also_raise`), a repeat of a found fault, or a
+    /// warning of a stockout after the stream.
     pub explained: u64,
     pub ttd_p50_s: Option<f64>,
     pub ttd_p95_s: Option<f64>,
@@ -396,7 +400,12 @@ pub fn score(truth: &Truth, raised: &[RaisedException]) -> Score {
     for (index, exception) in raised.iter().enumerate() {
         if serves[index].is_none() {
             let tally = tallies.entry(exception.exception_type.clone()).or_default();
-            if truth.faults.iter().any(|fault| is_side_effect(fault, exception)) || is_repeat(exception) {
+            let warned_after_stream =
+                (truth.stockouts_after_stream.iter()).any(|stockout| would_find(truth, stockout, exception));
+            if truth.faults.iter().any(|fault| is_side_effect(fault, exception))
+                || is_repeat(exception)
+                || warned_after_stream
+            {
                 tally.explained += 1;
             } else {
                 tally.fp += 1;
@@ -473,6 +482,7 @@ mod tests {
         Truth {
             statistical_types: vec!["low_stock".into()],
             faults,
+            stockouts_after_stream: Vec::new(),
         }
     }
 
@@ -625,6 +635,37 @@ mod tests {
             (phantom.tp, phantom.fp, phantom.explained),
             (1, 1, 1),
             "raised again while the shelf stays empty it is the same fault; after, it is false"
+        );
+    }
+
+    #[test]
+    fn a_warning_of_a_stockout_after_the_stream_is_explained_and_that_stockout_never_missed() {
+        let position = FaultKey::location_sku("S1", "K1");
+        let mut after = expected("low_stock", position, "2026-11-16T00:00:00Z");
+        after.detect_from = Some(at("2026-11-02T00:00:00Z"));
+        after.detect_until = Some(at("2026-11-14T00:00:00Z"));
+        let mut truth = truth(Vec::new());
+        truth.stockouts_after_stream.push(after);
+        let low_stock = |location: &str, opened: &str| {
+            let mut low_stock = raised("low_stock", Some(location), "-", opened, 1);
+            (low_stock.sku, low_stock.reference) = (Some("K1".into()), None);
+            low_stock
+        };
+        let raised = [
+            low_stock("S1", "2026-11-13T00:00:00Z"),
+            low_stock("S2", "2026-11-13T00:00:00Z"),
+        ];
+        let score = score(&truth, &raised);
+        let low_stock = &score.types["low_stock"];
+        assert_eq!(
+            (
+                low_stock.tp,
+                low_stock.fp,
+                low_stock.false_negatives,
+                low_stock.explained
+            ),
+            (0, 1, 0, 1),
+            "S1 warned of what followed the stream; nothing warned of S2"
         );
     }
 

@@ -240,6 +240,11 @@ pub struct Truth {
     /// Exception types detected statistically: a grader should allow misses and healthy false alarms for them.
     pub statistical_types: Vec<String>,
     pub faults: Vec<InjectedFault>,
+    /// Shelves of positions `low_stock` judges that ran empty in the days after the stream's last event (the
+    /// world ran on without writing events): a `low_stock` raised in the stream that warned of one is right, yet
+    /// none is missed, since the stream ended before the shelf ran empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stockouts_after_stream: Vec<ExpectedException>,
 }
 
 /// A handle to a fault being recorded.
@@ -283,6 +288,8 @@ struct FaultRecord {
 #[derive(Default)]
 pub(crate) struct TruthRecorder {
     records: Vec<FaultRecord>,
+    /// The stream has ended: what happens next is not written, so no note tells of it.
+    stream_ended: bool,
 }
 
 impl TruthRecorder {
@@ -382,9 +389,17 @@ impl TruthRecorder {
     }
 
     pub(crate) fn append_note(&mut self, fault: FaultId, text: &str) {
+        if self.stream_ended {
+            return;
+        }
         let note = &mut self.records[fault.0].note;
         note.push_str("; ");
         note.push_str(text);
+    }
+
+    /// The stream has ended; the world may run on to see what follows it, without notes.
+    pub(crate) fn end_stream(&mut self) {
+        self.stream_ended = true;
     }
 
     /// The public id a fault will carry in the truth (faults keep their injection order).
@@ -396,7 +411,22 @@ impl TruthRecorder {
     /// derives each fault's summary fields.
     pub(crate) fn finish(self, last_event_at: Timestamp) -> Truth {
         let mut faults = Vec::new();
-        for (index, record) in self.records.into_iter().enumerate() {
+        let mut stockouts_after_stream = Vec::new();
+        for (index, mut record) in self.records.into_iter().enumerate() {
+            let (after, within): (Vec<Expectation>, Vec<Expectation>) = (record.expectations.into_iter())
+                .partition(|expectation| is_stockout_after(expectation, last_event_at));
+            if !after.is_empty() {
+                let after = FaultRecord {
+                    kind: record.kind,
+                    note: String::new(),
+                    expectations: after,
+                    may_also_raise: Vec::new(),
+                };
+                if let Some(fault) = finish_record(FaultId(index), after, last_event_at) {
+                    stockouts_after_stream.extend(fault.expected);
+                }
+            }
+            record.expectations = within;
             if let Some(fault) = finish_record(FaultId(index), record, last_event_at) {
                 faults.push(fault);
             }
@@ -405,8 +435,17 @@ impl TruthRecorder {
         Truth {
             statistical_types,
             faults,
+            stockouts_after_stream,
         }
     }
+}
+
+/// Whether an expectation is a `low_stock` warning of a shelf that ran empty after the stream's last event, yet
+/// could be warned of within the stream.
+fn is_stockout_after(expectation: &Expectation, last_event_at: Timestamp) -> bool {
+    expectation.exception_type == ExceptionType::LowStock
+        && expectation.at > last_event_at
+        && expectation.window.is_some_and(|window| window.from <= last_event_at)
 }
 
 fn finish_record(id: FaultId, record: FaultRecord, last_event_at: Timestamp) -> Option<InjectedFault> {
@@ -486,5 +525,38 @@ mod tests {
         assert_eq!(expected.detect_from, Some(utc(warned_from)));
         assert_eq!(expected.detect_until, Some(utc(refilled)));
         assert_eq!(expected.empty_days, Some(1.5));
+    }
+
+    #[test]
+    fn a_stockout_after_the_stream_is_kept_apart_with_its_warning_window_cut_at_the_end() {
+        let mut recorder = TruthRecorder::default();
+        let stream_end = Timestamp(30 * DAY);
+        let key = FaultKey::location_sku("S1", "K1");
+        for emptied in [Timestamp(32 * DAY), Timestamp(50 * DAY)] {
+            let fault = recorder.open(FaultKind::Stockout, "the shelf ran empty".into());
+            let warned_from = Timestamp(emptied.0 - 14 * DAY);
+            recorder.expect_while_empty(fault, ExceptionType::LowStock, key.clone(), warned_from, emptied, 2.0);
+        }
+        let truth = recorder.finish(stream_end);
+        assert!(truth.faults.is_empty(), "neither is expected of the stream");
+        let [after] = truth.stockouts_after_stream.as_slice() else {
+            panic!(
+                "one could be warned of in the stream: {:?}",
+                truth.stockouts_after_stream
+            );
+        };
+        assert_eq!(after.detectable_at, utc(Timestamp(32 * DAY)));
+        assert_eq!(after.detect_from, Some(utc(Timestamp(18 * DAY))));
+        assert_eq!(after.detect_until, Some(utc(stream_end)));
+    }
+
+    #[test]
+    fn after_the_stream_ends_no_note_is_added() {
+        let mut recorder = TruthRecorder::default();
+        let fault = recorder.open(FaultKind::Stockout, "the shelf ran empty".into());
+        recorder.append_note(fault, "in the stream");
+        recorder.end_stream();
+        recorder.append_note(fault, "after it");
+        assert_eq!(recorder.records[0].note, "the shelf ran empty; in the stream");
     }
 }

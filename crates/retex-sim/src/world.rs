@@ -32,6 +32,9 @@ use crate::{SimProgress, messages::Message};
 /// After the last day, actions keep running this long, so that the last local business day of the western
 /// stores (which ends after midnight UTC) is complete.
 const TAIL_HOURS: i64 = 6;
+/// How long the world runs on after the stream, to see the stockouts a warning in its last days foresaw: as long
+/// as a `low_stock` warning counts before the shelf runs empty.
+const AFTER_STREAM_DAYS: u32 = 14;
 /// A store's exception rate is tested every UTC midnight over the days before (exceptions.md: the last 7), so a
 /// troubled store, troubled from the start, may show from the first midnight on.
 const STORE_EXCEPTION_RATE_FIRST_TEST_DAYS: i64 = 1;
@@ -236,7 +239,27 @@ impl<'a> World<'a> {
             });
         }
         self.run_until(Timestamp(self.horizon.0 + TAIL_HOURS * HOUR));
-        self.emitter.flush()
+        self.emitter.flush()?;
+        self.run_after_the_stream();
+        Ok(())
+    }
+
+    /// Runs the world on for [`AFTER_STREAM_DAYS`] after the stream's last event, writing nothing and injecting
+    /// no fault, so that the truth knows which shelves ran empty just after it: a `low_stock` raised in the
+    /// stream's last days may be warning of one of them (`Truth::stockouts_after_stream`). The stream itself is
+    /// unchanged: every random stream is drawn from in time order.
+    fn run_after_the_stream(&mut self) {
+        self.emitter.fall_silent();
+        self.truth.end_stream();
+        self.rates = self.rates.scaled(0.0);
+        let days = self.scenario.days;
+        self.horizon = self.day_start(days + 1 + AFTER_STREAM_DAYS);
+        // The tail ran into day `days`, so the world picks up with the next one.
+        for day in days + 1..days + 1 + AFTER_STREAM_DAYS {
+            self.ledger.start_sales_day();
+            self.plan_day(day);
+            self.run_until(Timestamp(self.day_start(day).0 + DAY));
+        }
     }
 
     fn plan_day(&mut self, day: u32) {
@@ -321,8 +344,9 @@ impl<'a> World<'a> {
         }
     }
 
-    /// Finishes the truth: what the written stream can reveal.
+    /// Finishes the truth: what the written stream can reveal, and the stockouts just after it.
     pub(crate) fn into_summary(self) -> crate::SimSummary {
+        // A silent emitter keeps the instant of the stream's last event.
         let last_event_at = self.emitter.last_at;
         crate::SimSummary {
             events_written: self.emitter.events_written,

@@ -253,7 +253,10 @@ fn print_score(result: &Score) {
             seconds(score.ttd_p95_s)
         );
     }
-    println!("* statistical type: figures are reported, not promised; explained: a side effect a fault may have");
+    println!(
+        "* statistical type: figures are reported, not promised; explained: neither found nor false (a side \
+         effect, a repeat, a warning past the stream)"
+    );
     let stockouts = &result.stockouts;
     println!(
         "low_stock: {} of {} stockouts warned before the shelf ran empty ({:.3}), median warning {}; of positions \
