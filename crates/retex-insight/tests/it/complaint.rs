@@ -38,7 +38,7 @@ impl Confusion {
 }
 
 /// Trained on train_20k and the supplement, judged on train_8k (written from other templates; 1,223 of its 8,175
-/// messages have a complaint intent). Measured: precision 0.766, recall 0.878 (1,074 found, 329 false, 149
+/// messages have a complaint intent). Measured: precision 0.767, recall 0.877 (1,072 found, 325 false, 151
 /// missed). The naive Bayes classifier over words and word pairs that decided before, trained on the same rows:
 /// precision 0.618, recall 0.625. Each floor sits about a point under the figure.
 #[test]
@@ -86,8 +86,9 @@ fn clear_complaints_are_complaints_and_questions_are_not() {
     }
 }
 
-/// 40 complaints and 40 questions: all 40 complaints found, one question taken for a complaint (a payment split
-/// reads like Bitext's `payment_issue`). The naive Bayes classifier that decided before missed 4 and raised 5.
+/// 44 complaints and 44 questions: every complaint found, two questions taken for complaints (a payment split reads
+/// like Bitext's `payment_issue`; a parcel to track, like the supplement's parcels that never came). On the first
+/// 80, the naive Bayes classifier that decided before missed 4 and raised 5.
 #[test]
 fn realistic_messages_outside_the_training_data_are_mostly_right() {
     let model = ComplaintModel::embedded();
@@ -108,8 +109,14 @@ fn realistic_messages_outside_the_training_data_are_mostly_right() {
         }
     }
     println!("{confusion:?}");
-    assert_eq!(confusion.found + confusion.missed, 40);
-    assert_eq!(wrong, ["is it possible to split the payment between two cards"]);
+    assert_eq!(confusion.found + confusion.missed, 44);
+    assert_eq!(
+        wrong,
+        [
+            "how do I track the parcel I ordered yesterday",
+            "is it possible to split the payment between two cards"
+        ]
+    );
 }
 
 #[test]
