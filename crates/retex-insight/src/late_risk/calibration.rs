@@ -3,6 +3,7 @@
 //! The targets are Platt's smoothed ones (`(N₊ + 1)/(N₊ + 2)` for a late line, `1/(N₋ + 2)` for an on-time
 //! one), so a small calibration slice cannot push a probability to 0 or 1. Newton's method with
 //! backtracking on the two parameters, from `a = 1, b = 0`, a fixed number of steps at most: deterministic.
+//! [`Platt::matched_to_rate`] then moves the intercept alone, so that other trees' scores average to a rate.
 
 use super::boosting::sigmoid;
 
@@ -10,6 +11,11 @@ const NEWTON_STEPS_MAX: usize = 100;
 /// Keeps the 2×2 Hessian invertible when the scores barely vary.
 const RIDGE: f64 = 1e-9;
 const BACKTRACKING_STEPS_MAX: usize = 40;
+/// Halvings of the intercept's search interval in [`Platt::matched_to_rate`]: far below any difference that
+/// shows in a probability.
+const BISECTION_STEPS: usize = 100;
+/// The intercepts [`Platt::matched_to_rate`] searches between.
+const INTERCEPT_BOUND: f64 = 50.0;
 
 /// The cross-entropy of a fit against smoothed targets, computed stably from the log-odds.
 fn cross_entropy(fit: Platt, log_odds: &[f64], targets: &[f64]) -> f64 {
@@ -41,6 +47,28 @@ impl Platt {
 
     pub fn probability(self, log_odds: f64) -> f64 {
         sigmoid(self.slope * log_odds + self.intercept)
+    }
+
+    /// The same slope, with the intercept that makes the mean probability over `log_odds` equal `rate` (the mean
+    /// rises with the intercept, so bisection finds it; deterministic). `log_odds` must not be empty.
+    pub fn matched_to_rate(self, log_odds: &[f64], rate: f64) -> Self {
+        let mean = |intercept: f64| {
+            let fit = Self { intercept, ..self };
+            log_odds.iter().map(|&score| fit.probability(score)).sum::<f64>() / log_odds.len() as f64
+        };
+        let (mut low, mut high) = (-INTERCEPT_BOUND, INTERCEPT_BOUND);
+        for _ in 0..BISECTION_STEPS {
+            let middle = (low + high) / 2.0;
+            if mean(middle) > rate {
+                high = middle;
+            } else {
+                low = middle;
+            }
+        }
+        Self {
+            intercept: (low + high) / 2.0,
+            ..self
+        }
     }
 
     /// Fits on `(log-odds, late)` pairs; `None` unless both outcomes occur.
@@ -118,5 +146,18 @@ mod tests {
         assert!((fit.probability(4.0) - 0.75).abs() < 0.01, "{fit:?}");
         assert!((fit.probability(-4.0) - 0.25).abs() < 0.01, "{fit:?}");
         assert_eq!(Platt::fit(&[1.0, 2.0], &[true, true]), None);
+    }
+
+    #[test]
+    fn matching_a_rate_moves_the_intercept_alone() {
+        let fit = Platt {
+            slope: 0.5,
+            intercept: 1.0,
+        };
+        let scores = [-2.0, 0.0, 1.0, 3.0];
+        let matched = fit.matched_to_rate(&scores, 0.2);
+        assert_eq!(matched.slope, 0.5);
+        let mean: f64 = scores.iter().map(|&score| matched.probability(score)).sum::<f64>() / 4.0;
+        assert!((mean - 0.2).abs() < 1e-12, "{matched:?}: mean {mean}");
     }
 }

@@ -9,7 +9,9 @@
 //!    of them is the calibration slice; the earlier lines train gradient-boosted trees ([`boosting`]), and
 //!    the slice is scored as new lines are, its records taken from the earlier lines only. Platt scaling
 //!    ([`calibration`]) is fitted on those scores, so it learns how the trees' scores hold up on later lines.
-//! 2. The trees are trained again on all training lines, and the Platt fit is applied to their scores.
+//! 2. The trees are trained again on all training lines. Their scores run higher than the first trees' where
+//!    the late rate rose (they learnt the slice too), so the Platt fit keeps its slope and takes the intercept
+//!    that makes their probabilities on the slice average to its late rate: the most recent rate known.
 //!
 //! A line's reasons ([`LateRiskModel::explain`]) are its trees' path contributions (Saabas), grouped by what a
 //! buyer recognises (the vendor, the lane, the lead time asked...) and written with the line's own numbers.
@@ -119,15 +121,21 @@ impl LateRiskModel {
         let schema = FeatureSchema::new(&lines, config.record);
         let calibration_lines = (lines.len() as f64 * config.calibration_fraction).round() as usize;
         let earlier_lines = lines.len() - calibration_lines;
-        report.calibration = fit_calibration(&schema, &lines, &labels, earlier_lines, config);
+        let slice_fit = fit_calibration(&schema, &lines, &labels, earlier_lines, config);
+        let history = History::new(&lines);
+        let rows = feature_rows(&schema.training_features(&history, &lines));
+        let booster = Booster::train(&rows, &labels, &config.boosting);
+        report.calibration = slice_fit.map(|platt| {
+            let slice_scores: Vec<f64> = rows[earlier_lines..].iter().map(|row| booster.log_odds(row)).collect();
+            let slice_labels = &labels[earlier_lines..];
+            let slice_rate = slice_labels.iter().filter(|&&late| late).count() as f64 / slice_labels.len() as f64;
+            platt.matched_to_rate(&slice_scores, slice_rate)
+        });
         report.calibration_lines = if report.calibration.is_some() {
             calibration_lines
         } else {
             0
         };
-        let history = History::new(&lines);
-        let rows = feature_rows(&schema.training_features(&history, &lines));
-        let booster = Booster::train(&rows, &labels, &config.boosting);
         let model = Self {
             schema,
             history,
