@@ -55,9 +55,9 @@ impl Engine {
             stats.low_stock_watched = true;
             book.low_stock_watch.insert(key);
         }
-        let was_open = std::mem::take(&mut stats.phantom_open);
-        if was_open {
-            self.note_phantom_answer(location, sku, false, "sold again".to_owned(), cause);
+        // A sale ends a `phantom_stock` without answering it: a misplaced shelf sells again once someone puts the
+        // stock back, as a chance silence does; only a count before that tells them apart.
+        if std::mem::take(&mut stats.phantom_open) {
             self.resolve_phantom_stock(location, sku, cause);
         }
         sales.filter(WindowSales::judgeable)
@@ -339,6 +339,12 @@ impl Engine {
             self.note_field_answer(ExceptionType::LowStock, location, sku, false, detail, cause);
         }
         self.apply_verdict(verdict);
+        // Raised on a shelf that has already run out (the sale that emptied it is what judged it): the stockout
+        // is there to see, before any delivery clears it.
+        if low && !position.on_hand.is_positive() {
+            let detail = format!("out of stock when raised: {} on hand", position.on_hand);
+            self.note_field_answer(ExceptionType::LowStock, location, sku, true, detail, cause);
+        }
     }
 
     /// What `low_stock` projects for a position at `at`: what it has, how it sells, and how long until its next

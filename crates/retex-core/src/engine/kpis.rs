@@ -118,8 +118,10 @@ pub struct ConfirmationRate {
     pub exception_type: &'static str,
     pub confirmed: u64,
     pub not_confirmed: u64,
-    /// Not answered yet.
+    /// Still active, not answered yet.
     pub pending: u64,
+    /// Ended without an answer: a `phantom_stock` that sold again before any count.
+    pub unanswered: u64,
     /// `confirmed / (confirmed + not_confirmed)`, when any was answered.
     pub rate: Option<f64>,
 }
@@ -502,7 +504,8 @@ fn count_confirmation(record: &ExceptionRecord, confirmation: &mut [Confirmation
     match record.confirmed {
         Some(true) => rate.confirmed += 1,
         Some(false) => rate.not_confirmed += 1,
-        None => rate.pending += 1,
+        None if record.status.is_active() => rate.pending += 1,
+        None => rate.unanswered += 1,
     }
 }
 

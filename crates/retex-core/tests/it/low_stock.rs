@@ -121,6 +121,20 @@ fn the_stockout_that_follows_confirms_it_and_a_delivery_in_time_does_not() {
     );
 }
 
+#[test]
+fn raised_on_a_shelf_that_has_run_out_it_is_confirmed_before_the_delivery_clears_it() {
+    let emptied = event(
+        r#"{"id":"out","source":"t","type":"sale","at":"2026-11-10T12:00:00Z","location":"S1","sku":"X","qty":9,"unit_price":1,"channel":"pos"}"#,
+    );
+    let delivered = event(
+        r#"{"id":"in","source":"t","type":"adjustment","at":"2026-11-11T08:00:00Z","location":"S1","sku":"X","qty":100,"reason":"correction"}"#,
+    );
+    assert_eq!(
+        low_stock_after("", &[emptied, delivered]),
+        [(Some("S1".to_owned()), Some(true))]
+    );
+}
+
 /// The `low_stock` exceptions (location, whether open) after `lines` (NDJSON events, in order).
 fn low_stock_of(lines: &[String]) -> Vec<(String, bool)> {
     let mut engine = Engine::default();

@@ -207,8 +207,8 @@ fn count(id: &str, counted: i64, at: Timestamp) -> String {
     format!(r#"{{"id":"{id}","source":"t","type":"count","at":"{at}","location":"S1","sku":"X","counted":{counted}}}"#)
 }
 
-/// A detector's confirmation figures: confirmed, not confirmed, pending, confirmed share.
-type Figures = (u64, u64, u64, Option<f64>);
+/// A detector's confirmation figures: confirmed, not confirmed, pending, ended unanswered, confirmed share.
+type Figures = (u64, u64, u64, u64, Option<f64>);
 
 /// Whether the field confirmed each `phantom_stock` exception, and the detector's confirmation figures.
 fn confirmations(lines: &[String]) -> (Vec<Option<bool>>, Figures) {
@@ -223,27 +223,42 @@ fn confirmations(lines: &[String]) -> (Vec<Option<bool>>, Figures) {
         .iter()
         .find(|rate| rate.exception_type == "phantom_stock")
         .unwrap();
-    (answers, (rate.confirmed, rate.not_confirmed, rate.pending, rate.rate))
+    let figures = (
+        rate.confirmed,
+        rate.not_confirmed,
+        rate.pending,
+        rate.unanswered,
+        rate.rate,
+    );
+    (answers, figures)
 }
 
 #[test]
 fn the_count_that_follows_confirms_it_when_the_shelf_held_less_than_the_books() {
     let mut lines = pattern(PATTERN_HOURS);
     lines.extend(filler(PATTERN_HOURS, SILENCE_LINES));
-    assert_eq!(confirmations(&lines), (vec![None], (0, 0, 1, None)), "not answered yet");
+    assert_eq!(
+        confirmations(&lines),
+        (vec![None], (0, 0, 1, 0, None)),
+        "not answered yet"
+    );
     lines.push(count("c", 3, minute_of(PATTERN_HOURS + 35, 30)));
-    assert_eq!(confirmations(&lines), (vec![Some(true)], (1, 0, 0, Some(1.0))));
+    assert_eq!(confirmations(&lines), (vec![Some(true)], (1, 0, 0, 0, Some(1.0))));
 }
 
 #[test]
-fn a_full_shelf_or_a_sale_says_it_was_not() {
+fn a_full_shelf_says_it_was_not_and_a_sale_ends_it_unanswered() {
     let on_books = 500 - PATTERN_HOURS;
     let mut lines = pattern(PATTERN_HOURS);
     lines.extend(filler(PATTERN_HOURS, SILENCE_LINES));
     lines.push(count("c", on_books, minute_of(PATTERN_HOURS + 35, 30)));
-    assert_eq!(confirmations(&lines), (vec![Some(false)], (0, 1, 0, Some(0.0))));
+    assert_eq!(confirmations(&lines), (vec![Some(false)], (0, 1, 0, 0, Some(0.0))));
     let mut lines = pattern(PATTERN_HOURS);
     lines.extend(filler(PATTERN_HOURS, SILENCE_LINES));
     lines.push(sale("back", "X", minute_of(PATTERN_HOURS + 35, 30)));
-    assert_eq!(confirmations(&lines).0, vec![Some(false)]);
+    assert_eq!(
+        confirmations(&lines),
+        (vec![None], (0, 0, 0, 1, None)),
+        "a shelf put back sells again as a chance silence does"
+    );
 }

@@ -55,7 +55,7 @@ struct DashboardPage {
     root_causes: Vec<(&'static str, u64, String)>,
     /// Per statistical detector: name (in words, so that it wraps on a phone), confirmed, refuted, pending,
     /// confirmed share.
-    confirmation: Vec<(String, u64, u64, u64, String)>,
+    confirmation: Vec<(String, u64, u64, u64, u64, String)>,
     stores: Vec<(String, u64, u64, String, bool)>,
     /// The engine's clock against this machine's.
     clock: String,
@@ -222,6 +222,7 @@ fn dashboard_page(
                     rate.confirmed,
                     rate.not_confirmed,
                     rate.pending,
+                    rate.unanswered,
                     share,
                 )
             })
