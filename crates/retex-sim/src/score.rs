@@ -452,6 +452,24 @@ mod tests {
         }
     }
 
+    /// A raised exception of a position-keyed type.
+    fn raised_at(kind: &str, location: &str, sku: &str, opened: &str) -> RaisedException {
+        RaisedException {
+            sku: Some(sku.into()),
+            reference: None,
+            ..raised(kind, Some(location), "-", opened, 1)
+        }
+    }
+
+    /// An expectation at position S1/K1 that only an exception opened within `from..=until` finds.
+    fn expected_within(kind: &str, detectable: &str, from: &str, until: &str) -> ExpectedException {
+        ExpectedException {
+            detect_from: Some(at(from)),
+            detect_until: Some(at(until)),
+            ..expected(kind, FaultKey::location_sku("S1", "K1"), detectable)
+        }
+    }
+
     fn expected(kind: &str, key: FaultKey, detectable: &str) -> ExpectedException {
         ExpectedException {
             exception_type: kind.into(),
@@ -572,12 +590,10 @@ mod tests {
             fault("F1", vec![stockout("FAST", 3.0)]),
             fault("F2", vec![stockout("SLOW", 0.8)]),
         ]);
-        let low = |sku: &str, opened: &str| {
-            let mut low = raised("low_stock", Some("S1"), "-", opened, 1);
-            (low.sku, low.reference) = (Some(sku.into()), None);
-            low
-        };
-        let found = [low("FAST", "2026-11-09T12:00:00Z"), low("SLOW", "2026-11-10T12:00:00Z")];
+        let found = [
+            raised_at("low_stock", "S1", "FAST", "2026-11-09T12:00:00Z"),
+            raised_at("low_stock", "S1", "SLOW", "2026-11-10T12:00:00Z"),
+        ];
         let warnings = score(&truth, &found).stockouts;
         assert_eq!(
             (warnings.stockouts, warnings.warned),
@@ -594,11 +610,7 @@ mod tests {
         let mut misplaced = fault("F1", vec![expected("count_variance", position, "2026-11-05T07:00:00Z")]);
         misplaced.detectable_at = at("2026-11-02T00:00:00Z");
         misplaced.may_also_raise = vec!["low_stock".into()];
-        let low = |location: &str, opened: &str| {
-            let mut low = raised("low_stock", Some(location), "-", opened, 1);
-            (low.sku, low.reference) = (Some("K1".into()), None);
-            low
-        };
+        let low = |location: &str, opened: &str| raised_at("low_stock", location, "K1", opened);
         let found = [
             low("S1", "2026-11-05T07:00:00Z"),
             low("S2", "2026-11-05T07:00:00Z"),
@@ -615,15 +627,13 @@ mod tests {
 
     #[test]
     fn a_repeat_of_a_found_fault_within_its_window_is_explained() {
-        let position = FaultKey::location_sku("S1", "K1");
-        let mut shelf = expected("phantom_stock", position, "2026-11-02T00:00:00Z");
-        shelf.detect_from = Some(at("2026-11-02T00:00:00Z"));
-        shelf.detect_until = Some(at("2026-11-09T00:00:00Z"));
-        let phantom = |opened: &str| {
-            let mut phantom = raised("phantom_stock", Some("S1"), "-", opened, 1);
-            (phantom.sku, phantom.reference) = (Some("K1".into()), None);
-            phantom
-        };
+        let shelf = expected_within(
+            "phantom_stock",
+            "2026-11-02T00:00:00Z",
+            "2026-11-02T00:00:00Z",
+            "2026-11-09T00:00:00Z",
+        );
+        let phantom = |opened: &str| raised_at("phantom_stock", "S1", "K1", opened);
         let found = [
             phantom("2026-11-03T00:00:00Z"),
             phantom("2026-11-06T00:00:00Z"),
@@ -640,20 +650,17 @@ mod tests {
 
     #[test]
     fn a_warning_of_a_stockout_after_the_stream_is_explained_and_that_stockout_never_missed() {
-        let position = FaultKey::location_sku("S1", "K1");
-        let mut after = expected("low_stock", position, "2026-11-16T00:00:00Z");
-        after.detect_from = Some(at("2026-11-02T00:00:00Z"));
-        after.detect_until = Some(at("2026-11-14T00:00:00Z"));
+        let after = expected_within(
+            "low_stock",
+            "2026-11-16T00:00:00Z",
+            "2026-11-02T00:00:00Z",
+            "2026-11-14T00:00:00Z",
+        );
         let mut truth = truth(Vec::new());
         truth.stockouts_after_stream.push(after);
-        let low_stock = |location: &str, opened: &str| {
-            let mut low_stock = raised("low_stock", Some(location), "-", opened, 1);
-            (low_stock.sku, low_stock.reference) = (Some("K1".into()), None);
-            low_stock
-        };
         let raised = [
-            low_stock("S1", "2026-11-13T00:00:00Z"),
-            low_stock("S2", "2026-11-13T00:00:00Z"),
+            raised_at("low_stock", "S1", "K1", "2026-11-13T00:00:00Z"),
+            raised_at("low_stock", "S2", "K1", "2026-11-13T00:00:00Z"),
         ];
         let score = score(&truth, &raised);
         let low_stock = &score.types["low_stock"];
