@@ -1,3 +1,6 @@
+//! The scorer's tests: strict matching by type, key and window, the exceptions it explains instead of calling
+//! them false, the warnings of stockouts, and how incidents follow the faults' chains.
+
 use super::*;
 use crate::truth::InjectedFault;
 
