@@ -44,7 +44,7 @@ pub const COMPLAINT_INTENTS: [&str; 4] = ["complaint", "get_refund", "track_refu
 pub const COMPLAINT_PROBABILITY_THRESHOLD: f64 = 0.5;
 
 /// Whether an intent counts as a complaint.
-pub fn is_complaint_intent(intent: &str) -> bool {
+fn is_complaint_intent(intent: &str) -> bool {
     COMPLAINT_INTENTS.contains(&intent)
 }
 
