@@ -93,8 +93,15 @@ fn days_text(scheduled: Option<chrono::NaiveDate>, ordered: Option<chrono::Naive
     Some((scheduled? - ordered?).num_days())
 }
 
+/// A price or value as a person writes it: cents from one dollar up ("366220.8" not "366220.80000000005"), up
+/// to four decimals below one (unit prices of a few cents), without trailing zeros.
 fn amount_text(value: Option<f64>) -> String {
-    value.map_or_else(|| "unknown".to_owned(), |value| format!("{value}"))
+    let Some(value) = value else {
+        return "unknown".to_owned();
+    };
+    let decimals = if value.abs() >= 1.0 { 2 } else { 4 };
+    let text = format!("{value:.decimals$}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 fn describe(topic: Topic, delivery: &Delivery, line: &LineFeatures) -> String {
@@ -135,5 +142,20 @@ fn describe(topic: Topic, delivery: &Delivery, line: &LineFeatures) -> String {
         Topic::LinesOnPo => format!("{} lines on PO {}", line.lines_on_po, delivery.po_number),
         Topic::PoValue => format!("PO {} worth USD {}", delivery.po_number, amount_text(line.po_value)),
         Topic::Other(column) => format!("{} {}", column.label(), column.value(delivery)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::amount_text;
+
+    #[test]
+    fn amounts_are_written_as_people_write_them() {
+        assert_eq!(amount_text(Some(366_220.800_000_000_05)), "366220.8");
+        assert_eq!(amount_text(Some(724_678.299_999_999_9)), "724678.3");
+        assert_eq!(amount_text(Some(1_597_500.0)), "1597500");
+        assert_eq!(amount_text(Some(0.0345)), "0.0345");
+        assert_eq!(amount_text(Some(0.03)), "0.03");
+        assert_eq!(amount_text(None), "unknown");
     }
 }

@@ -213,15 +213,22 @@ fn time_split(deliveries: &[Delivery], cut: NaiveDate) -> (f64, f64) {
 fn the_time_split_auc_and_brier_on_the_scms_history_hold() {
     let deliveries = history();
     assert_eq!(deliveries.len(), 6507);
-    // Measured AUC 0.7001 and Brier 0.1255 (scored 2011-2012), 0.6963 and 0.0897 (scored 2012); see
-    // docs/insight.md. Before the calibration followed the slice's rate, Brier was 0.1347 and 0.0876.
-    let (auc_2011_on, brier_2011_on) = time_split(&deliveries, day(2010, 12, 31));
-    assert!(
-        auc_2011_on >= 0.70 && brier_2011_on <= 0.13,
-        "{auc_2011_on} {brier_2011_on}"
-    );
-    let (auc_2012, brier_2012) = time_split(&deliveries, day(2011, 12, 31));
-    assert!(auc_2012 >= 0.69 && brier_2012 <= 0.095, "{auc_2012} {brier_2012}");
+    // (cut, AUC at least, Brier at most): each a little under or over what was measured, see docs/insight.md.
+    // scikit-learn's GradientBoostingClassifier on the same features: AUC 0.636, 0.714, 0.672, 0.757, 0.749.
+    let splits = [
+        (day(2010, 6, 30), 0.635, 0.145),
+        (day(2010, 12, 31), 0.72, 0.125),
+        (day(2011, 6, 30), 0.685, 0.121),
+        (day(2011, 9, 30), 0.755, 0.104),
+        (day(2011, 12, 31), 0.745, 0.087),
+    ];
+    for (cut, auc_min, brier_max) in splits {
+        let (auc, brier) = time_split(&deliveries, cut);
+        assert!(
+            auc >= auc_min && brier <= brier_max,
+            "cut {cut}: AUC {auc}, Brier {brier}"
+        );
+    }
 }
 
 #[test]
