@@ -22,7 +22,7 @@ use serde::Deserialize;
 use super::incidents::IncidentSummary;
 use super::page::{
     NoticeQuery, PageUser, UserBar, back_with_error, back_with_notice, check_csrf, error_page, named_place, non_empty,
-    page, shown,
+    page, shown, url_encode,
 };
 use crate::auth::Principal;
 use crate::error::{Failure, FailureKind, Outcome};
@@ -41,6 +41,10 @@ struct ExceptionPage<'a> {
     brief: ExceptionBrief<'a>,
     /// Location, product and document with their names.
     place: String,
+    /// The queue of the location's open exceptions, when the exception has a location: "the store's open
+    /// exceptions by type" is where `store_exception_rate`'s procedure starts, and any store's exception is
+    /// read better beside the others there.
+    location_queue: Option<LocationQueue>,
     impact: String,
     /// The exception's instants in its location's zone.
     times: LocalTimes,
@@ -92,6 +96,20 @@ impl ApprovalPanel {
             may_decide: engine.may_decide_approval(record.id, &reader.name, reader.role.name()),
             may_request: !pending && !approved,
         }
+    }
+}
+
+/// A link to the queue of one location's open exceptions.
+struct LocationQueue {
+    code: String,
+    href: String,
+}
+
+impl LocationQueue {
+    fn of(engine: &Engine, record: &ExceptionRecord) -> Option<Self> {
+        let code = engine.location_code(record.location?).to_owned();
+        let href = format!("/queue?view=all&location={}", url_encode(&code));
+        Some(Self { code, href })
     }
 }
 
@@ -223,6 +241,7 @@ fn page_of<'a>(
         notice: query.notice,
         error: query.error,
         place: named_place(engine, record),
+        location_queue: LocationQueue::of(engine, record),
         impact: engine.money_text(e.impact),
         times: LocalTimes {
             opened: time(record.opened_at),

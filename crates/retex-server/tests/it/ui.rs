@@ -441,7 +441,7 @@ fn the_exception_page_explains_itself_in_names_money_and_local_time() {
     let id = list["items"][0]["id"].as_u64().unwrap();
     let page = server.send("GET", &format!("/exceptions/{id}"), &headers, "").body;
     for expected in [
-        r#"<dd id="where">S2 (Two) · K1 (Kettle)</dd>"#,
+        r#"<dd><span id="where">S2 (Two) · K1 (Kettle)</span> · <a href="/queue?view=all&#38;location=S2" id="location-queue">open exceptions at S2</a></dd>"#,
         r#"<dd id="impact">700.00 EUR</dd>"#,
         "<li>counted 10, ledger 45, variance -35 × 20.00 = 700.00 EUR</li>",
         "<dt>Opened</dt><dd>2026-11-02 10:00 UTC</dd>",
@@ -456,6 +456,8 @@ fn the_exception_page_explains_itself_in_names_money_and_local_time() {
     ] {
         assert!(page.contains(expected), "{expected} missing: {page}");
     }
+    let store_queue = server.send("GET", "/queue?view=all&location=S2", &headers, "").body;
+    assert!(store_queue.contains(&format!("/exceptions/{id}\"")), "{store_queue}");
     assert!(
         !page.contains("<time>2026-11-02T") && !page.contains("<dd>2026-11-02T"),
         "no RFC 3339 instants but in the logged events: {page}"
