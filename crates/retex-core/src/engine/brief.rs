@@ -620,12 +620,13 @@ fn store_rate(facts: &Facts) -> String {
         peer_sale_lines,
         p_value,
         p_value_max,
+        by_type,
     } = facts
     else {
         return String::new();
     };
     let per_thousand = |count: u64, lines: u64| count as f64 * 1000.0 / lines.max(1) as f64;
-    format!(
+    let mut text = format!(
         "{} exceptions of its own operations in {} till lines over {window_days} days ({:.2} per 1,000); the other \
          stores {:.2} per 1,000; probability of so many {p_value:.1e} for a store like the others (threshold \
          {p_value_max:.1e})",
@@ -633,7 +634,15 @@ fn store_rate(facts: &Facts) -> String {
         display::count(*sale_lines),
         per_thousand(*exceptions, *sale_lines),
         per_thousand(*peer_exceptions, *peer_sale_lines)
-    )
+    );
+    if !by_type.is_empty() {
+        let counts: Vec<String> = by_type
+            .iter()
+            .map(|(exception_type, count)| format!("{} {}", display::count(*count), exception_type.name()))
+            .collect();
+        text.push_str(&format!("; by type: {}", counts.join(", ")));
+    }
+    text
 }
 
 /// "lacks cost, supplier".
@@ -671,11 +680,13 @@ mod tests {
             peer_sale_lines: 20_000,
             p_value: 3.21e-6,
             p_value_max: 0.01 / 40.0,
+            by_type: vec![(ExceptionType::CountVariance, 9), (ExceptionType::TransferMismatch, 5)],
         };
         assert_eq!(
             store_rate(&facts),
             "14 exceptions of its own operations in 1,200 till lines over 7 days (11.67 per 1,000); the other \
-             stores 2.10 per 1,000; probability of so many 3.2e-6 for a store like the others (threshold 2.5e-4)"
+             stores 2.10 per 1,000; probability of so many 3.2e-6 for a store like the others (threshold 2.5e-4); \
+             by type: 9 count_variance, 5 transfer_mismatch"
         );
     }
 

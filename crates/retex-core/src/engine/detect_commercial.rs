@@ -61,6 +61,7 @@ impl Engine {
         StoreRateView {
             params: self.params(),
             stores: &self.state.stats.stores,
+            exceptions: self.state.book.exceptions.summaries(),
         }
     }
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::codes::{DocumentNumber, EventId, Money, Qty, Timestamp};
 use crate::engine::ledger::{LocationId, SkuId};
 use crate::event::MessageChannel;
+use crate::rules::ExceptionType;
 
 /// Upper bound on the lines a document's facts keep; the rest are only counted (`more`).
 pub const FACT_LINES_MAX: usize = 10;
@@ -299,6 +300,8 @@ pub enum Facts {
         peer_sale_lines: u64,
         p_value: f64,
         p_value_max: f64,
+        /// The store's exceptions in the window by type, most first: where its manager starts.
+        by_type: Vec<(ExceptionType, u64)>,
     },
 }
 

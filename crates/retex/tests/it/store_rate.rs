@@ -38,7 +38,8 @@ fn week(noisy_counts: usize) -> String {
     text
 }
 
-fn flagged_stores(stream: &str) -> Vec<String> {
+/// The engine after `stream` and the midnight that ends its week.
+fn after_the_week(stream: &str) -> Engine {
     let config = EngineConfig {
         rules: Arc::default(),
         insight: Some(Arc::new(retex_insight::EmbeddedInsight)),
@@ -54,6 +55,11 @@ fn flagged_stores(stream: &str) -> Vec<String> {
         seq + 1,
         &Input::Tick(retex_core::codes::Timestamp::from_datetime(&after_the_week)),
     );
+    engine
+}
+
+fn flagged_stores(stream: &str) -> Vec<String> {
+    let engine = after_the_week(stream);
     let mut flagged: Vec<String> = engine
         .exceptions()
         .into_iter()
@@ -72,5 +78,32 @@ fn a_store_with_many_times_its_peers_exceptions_is_flagged_and_a_uniform_set_is_
     assert!(
         flagged_stores(&week(1)).is_empty(),
         "every store alike: nothing abnormal"
+    );
+}
+
+#[test]
+fn a_flagged_store_says_which_of_its_exceptions_made_the_rate() {
+    let engine = after_the_week(&week(6));
+    let flagged = engine
+        .exceptions()
+        .into_iter()
+        .find(|view| view.exception_type == "store_exception_rate")
+        .expect("S0 is flagged");
+    let brief = engine.exception_brief(flagged.id).unwrap();
+    let words = &brief.what_happened[0];
+    let counted: u64 = words.split(' ').next().unwrap().parse().unwrap();
+    let (_, by_type) = words.split_once("; by type: ").expect(words);
+    let counts: Vec<(u64, &str)> = by_type
+        .split(", ")
+        .map(|part| {
+            let (count, name) = part.split_once(' ').unwrap();
+            (count.parse().unwrap(), name)
+        })
+        .collect();
+    assert_eq!(counts.iter().map(|(count, _)| count).sum::<u64>(), counted, "{words}");
+    // Its miscounts first; counting 9 of a product it never had also drives the ledger negative.
+    assert_eq!(
+        counts.iter().map(|(_, name)| *name).collect::<Vec<_>>(),
+        ["count_variance", "negative_stock"]
     );
 }

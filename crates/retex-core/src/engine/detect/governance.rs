@@ -6,6 +6,7 @@ use rustc_hash::FxHashMap;
 
 use crate::codes::{Money, Timestamp};
 use crate::engine::detect::{Detection, Params, key_of};
+use crate::engine::exceptions::{ExceptionSummary, TypeRef};
 use crate::engine::facts::Facts;
 use crate::engine::insight::{Insight, RateTestParams, StoreWindow};
 use crate::engine::ledger::LocationId;
@@ -18,6 +19,8 @@ use crate::rules::{ExceptionType, Param};
 pub struct StoreRateView<'a> {
     pub params: Params<'a>,
     pub stores: &'a FxHashMap<LocationId, StoreActivity>,
+    /// Every exception so far, for a flagged store's count by type.
+    pub exceptions: &'a [ExceptionSummary],
 }
 
 impl StoreRateView<'_> {
@@ -60,6 +63,38 @@ impl StoreRateView<'_> {
     }
 }
 
+impl StoreRateView<'_> {
+    /// A store's exceptions of its own operations (those the window counts) opened over the `window_days` days up
+    /// to `last_full_day`, by type, most first (then by name).
+    fn own_exceptions_by_type(
+        &self,
+        location: LocationId,
+        last_full_day: i32,
+        window_days: usize,
+    ) -> Vec<(ExceptionType, u64)> {
+        let first_day = last_full_day - i32::try_from(window_days).unwrap_or(i32::MAX) + 1;
+        let mut counts: FxHashMap<ExceptionType, u64> = FxHashMap::default();
+        for summary in self
+            .exceptions
+            .iter()
+            .filter(|summary| summary.location == Some(location))
+        {
+            let TypeRef::BuiltIn(exception_type) = summary.exception_type else {
+                continue;
+            };
+            let day = day_of(summary.opened_at);
+            if exception_type.is_caused_by_store() && (first_day..=last_full_day).contains(&day) {
+                *counts.entry(exception_type).or_default() += 1;
+            }
+        }
+        let mut by_type: Vec<(ExceptionType, u64)> = counts.into_iter().collect();
+        by_type.sort_by(|(a_type, a_count), (b_type, b_count)| {
+            b_count.cmp(a_count).then_with(|| a_type.name().cmp(b_type.name()))
+        });
+        by_type
+    }
+}
+
 /// The stores abnormal over the full days before `due_at` (a UTC midnight), each a detection caused by log
 /// entry `seq`. Nothing when the type is off.
 pub fn abnormal_stores(view: &StoreRateView<'_>, model: &dyn Insight, due_at: Timestamp, seq: u64) -> Vec<Detection> {
@@ -86,6 +121,7 @@ pub fn abnormal_stores(view: &StoreRateView<'_>, model: &dyn Insight, due_at: Ti
             peer_sale_lines: all_sale_lines - window.sale_lines,
             p_value: abnormal.p_value,
             p_value_max: abnormal.p_value_max,
+            by_type: view.own_exceptions_by_type(location, day_of(due_at) - 1, window_days),
         };
         let mut detection = Detection::at_position(kind, location, 0, due_at, Money::ZERO, seq).with_facts(facts);
         detection.key = key_of(kind, Some(location), None, None);
