@@ -61,9 +61,7 @@ impl StoreRateView<'_> {
         }
         (windows, ids)
     }
-}
 
-impl StoreRateView<'_> {
     /// A store's exceptions of its own operations (those the window counts) opened over the `window_days` days up
     /// to `last_full_day`, by type, most first (then by name).
     fn own_exceptions_by_type(
