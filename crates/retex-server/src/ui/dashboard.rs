@@ -16,7 +16,7 @@ use retex_core::engine::{
 use retex_core::rules::ExceptionType;
 
 use super::charts::{self, Bar, bar_chart};
-use super::page::{PageUser, UserBar, page, page_at_clock};
+use super::page::{PageUser, UserBar, location_queue_href, page, page_at_clock};
 use super::report::{
     FlowRow, PeriodQuery, QuickPeriod, flow_rows, hours, percent, period_query, period_words, quick_periods,
 };
@@ -56,9 +56,20 @@ struct DashboardPage {
     /// Per statistical detector: name (in words, so that it wraps on a phone), confirmed, refuted, pending,
     /// confirmed share.
     confirmation: Vec<(String, u64, u64, u64, u64, String)>,
-    stores: Vec<(String, u64, u64, String, bool)>,
+    stores: Vec<StoreRow>,
     /// The engine's clock against this machine's.
     clock: String,
+}
+
+/// A store's exceptions per sale line over the `store_exception_rate` window, and the queue of its open
+/// exceptions.
+struct StoreRow {
+    code: String,
+    exceptions: u64,
+    sale_lines: u64,
+    per_thousand: String,
+    outlier: bool,
+    queue_href: String,
 }
 
 /// A figure on the dashboard, with the same figure over the period before when there is one.
@@ -230,16 +241,14 @@ fn dashboard_page(
         stores: k
             .stores
             .iter()
-            .map(|store| {
-                (
-                    store.location.clone(),
-                    store.exceptions,
-                    store.sale_lines,
-                    store
-                        .per_thousand_sale_lines
-                        .map_or_else(|| "–".to_owned(), |rate| format!("{rate:.2}")),
-                    store.outlier,
-                )
+            .map(|store| StoreRow {
+                code: store.location.clone(),
+                exceptions: store.exceptions,
+                sale_lines: store.sale_lines,
+                per_thousand: (store.per_thousand_sale_lines)
+                    .map_or_else(|| "–".to_owned(), |rate| format!("{rate:.2}")),
+                outlier: store.outlier,
+                queue_href: location_queue_href(&store.location),
             })
             .collect(),
         k,

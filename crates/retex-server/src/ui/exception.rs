@@ -21,8 +21,8 @@ use serde::Deserialize;
 
 use super::incidents::IncidentSummary;
 use super::page::{
-    NoticeQuery, PageUser, UserBar, back_with_error, back_with_notice, check_csrf, error_page, named_place, non_empty,
-    page, shown, url_encode,
+    NoticeQuery, PageUser, UserBar, back_with_error, back_with_notice, check_csrf, error_page, location_queue_href,
+    named_place, non_empty, page, shown,
 };
 use crate::auth::Principal;
 use crate::error::{Failure, FailureKind, Outcome};
@@ -108,7 +108,7 @@ struct LocationQueue {
 impl LocationQueue {
     fn of(engine: &Engine, record: &ExceptionRecord) -> Option<Self> {
         let code = engine.location_code(record.location?).to_owned();
-        let href = format!("/queue?view=all&location={}", url_encode(&code));
+        let href = location_queue_href(&code);
         Some(Self { code, href })
     }
 }

@@ -138,6 +138,11 @@ pub fn url_encode(text: &str) -> String {
     encoded
 }
 
+/// The queue of one location's open exceptions, in every view.
+pub fn location_queue_href(code: &str) -> String {
+    format!("/queue?view=all&location={}", url_encode(code))
+}
+
 /// Back to a page with a notice, after a form (303, so a reload does not post again).
 pub fn back_with_notice(path: &str, notice: &str) -> Response {
     let separator = if path.contains('?') { '&' } else { '?' };

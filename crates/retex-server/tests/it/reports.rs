@@ -60,6 +60,10 @@ fn the_dashboard_shows_its_period_beside_the_one_before() {
         "the default week is compared with the week before"
     );
     assert!(week.contains(r#"aria-current="page">Last 7 days"#), "{week}");
+    assert!(
+        week.contains(r#"<td><a href="/queue?view=all&#38;location=S2">S2</a></td>"#),
+        "each store leads to its open exceptions: {week}"
+    );
     let all = server.send("GET", "/dashboard?period=all", &headers, "").body;
     assert!(all.contains("Exceptions opened at any time"));
     assert!(!all.contains("before: "));
