@@ -81,6 +81,29 @@ impl Reader<'_> {
         }
     }
 
+    /// The tables of an array of tables (`[[name]]`), each with its path `key[index]` and its span; an entry that
+    /// is not a table, or a value that is not an array, is reported (`written_as` shows the form expected) and
+    /// skipped.
+    fn array_of_tables<'i>(
+        &mut self,
+        value: &'i Spanned<DeValue<'i>>,
+        key: &str,
+        written_as: &str,
+    ) -> Vec<(String, std::ops::Range<usize>, &'i DeTable<'i>)> {
+        let DeValue::Array(items) = value.get_ref() else {
+            self.error(value.span(), key, format!("expected an array of tables ({written_as})"));
+            return Vec::new();
+        };
+        let mut tables = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            let path = format!("{key}[{index}]");
+            if let Some(table) = self.table(item, &path) {
+                tables.push((path, item.span(), table));
+            }
+        }
+        tables
+    }
+
     fn string<'i>(&mut self, value: &'i Spanned<DeValue<'i>>, key: &str) -> Option<&'i str> {
         match value.get_ref() {
             DeValue::String(text) => Some(text),

@@ -132,15 +132,7 @@ fn read_overrides(
     path: &str,
     rule: &mut TypeRule,
 ) {
-    let DeValue::Array(items) = value.get_ref() else {
-        reader.error(value.span(), path, "expected an array of tables ([[...overrides]])");
-        return;
-    };
-    for (index, item) in items.iter().enumerate() {
-        let item_path = format!("{path}[{index}]");
-        let Some(table) = reader.table(item, &item_path) else {
-            continue;
-        };
+    for (item_path, span, table) in reader.array_of_tables(value, path, "[[...overrides]]") {
         let mut scope = Scope::default();
         let mut params = BTreeMap::new();
         for (key, value) in table.iter() {
@@ -158,7 +150,7 @@ fn read_overrides(
         }
         if scope == Scope::default() {
             reader.error(
-                item.span(),
+                span.clone(),
                 &item_path,
                 "an override needs location, location_kind or category",
             );

@@ -230,15 +230,7 @@ pub(super) fn read_shifts(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>,
 
 /// `[[ownership]]` rows.
 pub(super) fn read_ownership(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
-    let DeValue::Array(items) = value.get_ref() else {
-        reader.error(value.span(), "ownership", "expected an array of tables ([[ownership]])");
-        return;
-    };
-    for (index, item) in items.iter().enumerate() {
-        let path = format!("ownership[{index}]");
-        let Some(fields) = reader.table(item, &path) else {
-            continue;
-        };
+    for (path, span, fields) in reader.array_of_tables(value, "ownership", "[[ownership]]") {
         let mut row = Ownership::default();
         let mut team = None;
         for (field, value) in fields.iter() {
@@ -265,7 +257,7 @@ pub(super) fn read_ownership(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_
         match team {
             Some(team) => row.team = team,
             None => {
-                reader.error(item.span(), &path, "an ownership row needs a team");
+                reader.error(span.clone(), &path, "an ownership row needs a team");
                 continue;
             }
         }
@@ -318,15 +310,7 @@ pub(super) fn read_approvals(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_
 /// `[[actions]]` rows: `type`, `on` (`open`, `breach` or `status:NAME`), `do` and, for notifications, `target`;
 /// a webhook may be signed with `secret` or `secret_env`, one secret per target.
 pub(super) fn read_actions(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>, rules: &mut Rules) {
-    let DeValue::Array(items) = value.get_ref() else {
-        reader.error(value.span(), "actions", "expected an array of tables ([[actions]])");
-        return;
-    };
-    for (index, item) in items.iter().enumerate() {
-        let path = format!("actions[{index}]");
-        let Some(fields) = reader.table(item, &path) else {
-            continue;
-        };
+    for (path, span, fields) in reader.array_of_tables(value, "actions", "[[actions]]") {
         let (mut exception_type, mut on, mut task, mut target) = (None, Some(Trigger::Open), None, None);
         let mut secret = None;
         for (field, value) in fields.iter() {
@@ -391,7 +375,7 @@ pub(super) fn read_actions(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>
         let webhook = task == Some(TaskKindRule::NotifyWebhook);
         if secret.is_some() && !webhook {
             reader.error(
-                item.span(),
+                span.clone(),
                 &path,
                 "only a notify_webhook action is signed with a secret",
             );
@@ -400,7 +384,7 @@ pub(super) fn read_actions(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
             reader.error(
-                item.span(),
+                span.clone(),
                 &path,
                 format!("{url:?}: a webhook target is an http:// or https:// URL"),
             );
@@ -413,7 +397,7 @@ pub(super) fn read_actions(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>
             })
         {
             reader.error(
-                item.span(),
+                span.clone(),
                 &path,
                 format!(
                     "{url} is signed differently by another action (of {}): one secret per target",
@@ -424,7 +408,7 @@ pub(super) fn read_actions(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>
         let notifies = matches!(task, Some(TaskKindRule::NotifyWebhook | TaskKindRule::NotifyEmail));
         if notifies && target.is_none() {
             reader.error(
-                item.span(),
+                span.clone(),
                 &path,
                 "a notification needs a target (a URL or an e-mail address)",
             );
@@ -437,8 +421,8 @@ pub(super) fn read_actions(reader: &mut Reader<'_>, value: &Spanned<DeValue<'_>>
                 target,
                 secret,
             }),
-            (None, _, _) => reader.error(item.span(), &path, "an action needs a type"),
-            (_, _, None) => reader.error(item.span(), &path, "an action needs `do`"),
+            (None, _, _) => reader.error(span.clone(), &path, "an action needs a type"),
+            (_, _, None) => reader.error(span.clone(), &path, "an action needs `do`"),
             _ => {}
         }
     }
