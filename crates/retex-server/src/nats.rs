@@ -35,6 +35,12 @@ const BATCH_LINGER: Duration = Duration::from_millis(5);
 /// crash, the messages that were in flight come back this much later. While the store refuses a batch, its
 /// messages are kept in progress.
 const ACK_WAIT: Duration = Duration::from_secs(10);
+/// How long one pull request stays open before the next is made.
+const PULL_EXPIRES: Duration = Duration::from_secs(4);
+/// The server's sign of life on an open pull request. A JetStream 2.9 server can lose the request a restarted
+/// consumer waits on (messages pending, no request open): two missed heartbeats end that wait and the pull is
+/// made again, within 2 s rather than the half minute of the library's default.
+const PULL_HEARTBEAT: Duration = Duration::from_secs(1);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The wait before trying again when the store refused a batch.
 const STORE_RETRY: Duration = Duration::from_secs(1);
@@ -119,7 +125,13 @@ impl NatsIngest {
     /// Consumes until the process ends.
     pub async fn run(self, state: Arc<AppState>) {
         loop {
-            let mut messages = match self.consumer.messages().await {
+            let pull = self
+                .consumer
+                .stream()
+                .expires(PULL_EXPIRES)
+                .heartbeat(PULL_HEARTBEAT)
+                .messages();
+            let mut messages = match pull.await {
                 Ok(messages) => messages,
                 Err(error) => {
                     tracing::warn!(%error, "could not read the NATS stream; trying again");
@@ -128,17 +140,24 @@ impl NatsIngest {
                 }
             };
             while let Some(first) = messages.next().await {
+                let first = match first {
+                    Ok(message) => message,
+                    Err(error) => {
+                        tracing::warn!(%error, "the NATS pull failed; pulling again");
+                        break;
+                    }
+                };
                 let mut batch = Vec::with_capacity(BATCH_MESSAGES_MAX);
-                batch.extend(first.ok());
+                batch.push(first);
                 while batch.len() < BATCH_MESSAGES_MAX {
                     match tokio::time::timeout(BATCH_LINGER, messages.next()).await {
                         Ok(Some(Ok(message))) => batch.push(message),
                         _ => break,
                     }
                 }
-                if !batch.is_empty() {
-                    self.ingest_batch(&state, &batch).await;
-                }
+                let started = std::time::Instant::now();
+                self.ingest_batch(&state, &batch).await;
+                tracing::debug!(messages = batch.len(), took = ?started.elapsed(), "NATS batch ingested");
             }
         }
     }

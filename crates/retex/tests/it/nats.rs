@@ -16,7 +16,9 @@ use crate::{Server, free_port, get, log_ids, synthetic_stream};
 const SINGLE_EVENTS: usize = 20_000;
 const NDJSON_MESSAGES: usize = 50;
 const LINES_PER_MESSAGE: usize = 100;
-const WAIT_MAX: Duration = Duration::from_secs(60);
+/// A stall of the consumer (a lost pull request waits 30 s without its heartbeat) exceeds it; a resume takes about
+/// `ACK_WAIT` (10 s), when the killed run's messages come again.
+const WAIT_MAX: Duration = Duration::from_secs(30);
 
 fn nats_url() -> Option<String> {
     let url = std::env::var("RETEX_TEST_NATS_URL").ok();
@@ -26,8 +28,9 @@ fn nats_url() -> Option<String> {
     url
 }
 
-/// `retex serve` taking events from the stream.
-fn serve(db: &Path, port: u16, url: &str, names: &Names) -> Server {
+/// `retex serve` taking events from the stream, its log in `log`.
+fn serve(db: &Path, port: u16, url: &str, names: &Names, log: &Path) -> Server {
+    let log = std::fs::File::create(log).unwrap();
     let listen = format!("127.0.0.1:{port}");
     let child = Command::new(env!("CARGO_BIN_EXE_retex"))
         .args([
@@ -48,8 +51,9 @@ fn serve(db: &Path, port: u16, url: &str, names: &Names) -> Server {
             &names.subject,
         ])
         .args(["--nats-dead-letter", &names.dead_letter])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .env("RETEX_LOG", "info,retex_server::nats=debug")
+        .stdout(Stdio::from(log.try_clone().unwrap()))
+        .stderr(log)
         .spawn()
         .unwrap();
     Server(child)
@@ -138,7 +142,7 @@ fn a_killed_consumer_resumes_without_losing_or_repeating_an_event() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("retex.db");
     let port = free_port();
-    let mut first = serve(&db, port, &url, &names);
+    let mut first = serve(&db, port, &url, &names, &dir.path().join("first.log"));
     let started = Instant::now();
     while metric(port, "retex_nats_messages_total").unwrap_or(0) == 0 {
         assert!(
@@ -156,18 +160,36 @@ fn a_killed_consumer_resumes_without_losing_or_repeating_an_event() {
     );
 
     let port = free_port();
-    let _second = serve(&db, port, &url, &names);
+    let second_log = dir.path().join("second.log");
+    let mut second = serve(&db, port, &url, &names, &second_log);
     let started = Instant::now();
-    let consumer_done = || {
+    let consumer_state = || {
         runtime.block_on(async {
             let mut consumer: jetstream::consumer::PullConsumer =
                 jetstream.get_consumer_from_stream("retex", &names.stream).await.ok()?;
             let info = consumer.info().await.ok()?;
-            Some(info.num_pending == 0 && info.num_ack_pending == 0)
+            Some((
+                info.num_pending,
+                info.num_ack_pending,
+                info.num_redelivered,
+                info.num_waiting,
+            ))
         })
     };
-    while consumer_done() != Some(true) {
-        assert!(started.elapsed() < WAIT_MAX, "the second run did not finish the stream");
+    loop {
+        let state = consumer_state();
+        if matches!(state, Some((0, 0, _, _))) {
+            break;
+        }
+        assert!(
+            started.elapsed() <= WAIT_MAX,
+            "the second run did not finish the stream in {} s: (pending, awaiting ack, redelivered, waiting pulls) \
+             {state:?}, {} of {expected} events logged, retex serve {:?}; its log:\n{}",
+            WAIT_MAX.as_secs(),
+            log_ids(&db).len(),
+            second.0.try_wait(),
+            std::fs::read_to_string(&second_log).unwrap_or_default()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let ids = log_ids(&db);
