@@ -356,6 +356,15 @@ fn show(store: &StoreArgs, id: u64, format: ShowFormat) -> anyhow::Result<ExitCo
             for line in &brief.what_happened {
                 println!("  {line}");
             }
+            if let Some(stock) = &brief.stock {
+                println!("stock here now: {}", stock.words);
+                for document in &stock.open_documents {
+                    println!("  {}", document.words);
+                }
+                if stock.more_open_documents > 0 {
+                    println!("  and {} more open documents", stock.more_open_documents);
+                }
+            }
             println!("{}", brief.approval.words);
             for entry in timeline {
                 println!(

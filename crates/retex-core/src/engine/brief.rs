@@ -1,7 +1,8 @@
-//! What an exception's page says beyond its fields, in words a store manager reads: where it is, with names;
-//! what happened (its detector's facts, or what a statistical detector saw); the documents it is about; the
-//! standard operating procedure of its type; and whether resolving it needs an approval, and whose. Money is in
-//! the rules' currency and times in the location's zone (`display`), so that every page says them alike.
+//! What an exception's page says beyond its fields, in words a store manager reads: where it is, with names; what
+//! happened (its detector's facts, or what a statistical detector saw); the documents it is about; its shelf's books
+//! now (`position_now`); the standard operating procedure of its type; and whether resolving it needs an approval,
+//! and whose. Money is in the rules' currency and times in the location's zone (`display`), so that every page says
+//! them alike.
 
 use chrono_tz::Tz;
 use schemars::JsonSchema;
@@ -15,6 +16,7 @@ use crate::engine::facts::{
     DamagedLine, Facts, Lines, MissingField, OrderedLine, PriceSource, ReturnBreach, ShortLine, TransferLineFacts,
 };
 use crate::engine::ledger::{LocationId, SkuId};
+use crate::engine::position_now::PositionNow;
 use crate::event::MessageChannel;
 use crate::rules::ExceptionType;
 use crate::rules::workflow::ApprovalRule;
@@ -35,6 +37,9 @@ pub struct ExceptionBrief<'a> {
     pub what_happened: Vec<String>,
     /// The documents it is about, each named by its kind.
     pub documents: Vec<RelatedDocument>,
+    /// Its position's books now and the documents still open on it, when it is about one SKU at one location.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stock: Option<PositionNow>,
     /// What to do: the standard operating procedure of its type, from the rules or built in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub procedure: Option<&'a str>,
@@ -78,6 +83,10 @@ impl Engine {
             product: record.sku.map(|sku| self.product_label(sku)),
             what_happened: self.what_happened(record),
             documents: self.related_documents(record),
+            stock: record
+                .location
+                .zip(record.sku)
+                .map(|(location, sku)| self.position_now(location, sku)),
             procedure: self.procedure(record.key.exception_type),
             approval: self.approval_need(record),
             timezone: self.exception_zone(record).name().to_owned(),

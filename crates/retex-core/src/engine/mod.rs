@@ -47,6 +47,7 @@ mod kpis;
 mod ledger;
 mod master;
 mod picture;
+mod position_now;
 mod query;
 mod query_order;
 mod raise;
@@ -85,6 +86,7 @@ pub use kpis::{
 };
 pub use ledger::{Ledger, LocationId, Position, SkuId};
 pub use master::MasterData;
+pub use position_now::{OPEN_DOCUMENTS_SHOWN_MAX, OpenDocument, PositionNow};
 pub use query::{ExceptionPage, ExceptionQuery, PageStart, StatusFilter, StatusGroup};
 pub use query_order::{CURSOR_PATTERN, CURSOR_TEXT_BYTES_MAX, Cursor, ExceptionOrder, Sort};
 pub use refusal::{Refusal, RefusalKind};

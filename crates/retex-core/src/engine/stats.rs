@@ -63,6 +63,11 @@ impl PositionStats {
         self.sales = self.sales.saturating_add(1);
     }
 
+    /// The newest sale, if the position ever sold.
+    pub fn last_sale(&self) -> Option<Timestamp> {
+        (self.sales > 0).then_some(Timestamp(self.last_sale_ms))
+    }
+
     /// The silence begins again at the store's `line`, at `at`. Returns whether the position needs judging:
     /// it has no check queued and no exception open.
     pub fn restart_silence(&mut self, line: u64, at: Timestamp) -> bool {

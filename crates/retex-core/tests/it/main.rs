@@ -18,6 +18,7 @@ mod schema;
 mod shrink;
 mod snapshots;
 mod stock;
+mod stock_now;
 mod suggestions;
 mod supplier_risk;
 mod wire_errors;

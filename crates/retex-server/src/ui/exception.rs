@@ -1,7 +1,7 @@
-//! One exception's page: what happened in words, where, the documents it is about, what to do (its type's
-//! procedure), whether resolving needs an approval, its timeline in the location's time, tasks and incident, and
-//! the forms that work it (each a workflow command through the same checks and log as the API), including
-//! attaching evidence. A refused command comes back as an error on the page, never as "Done".
+//! One exception's page: what happened in words, where, the documents it is about, its shelf's stock now, what to do
+//! (its type's procedure), whether resolving needs an approval, its timeline in the location's time, tasks and
+//! incident, and the forms that work it (each a workflow command through the same checks and log as the API),
+//! including attaching evidence. A refused command comes back as an error on the page, never as "Done".
 
 use std::sync::Arc;
 

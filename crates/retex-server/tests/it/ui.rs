@@ -453,6 +453,8 @@ fn the_exception_page_explains_itself_in_names_money_and_local_time() {
         r#"<span class="badge badge-waiting" id="unacknowledged">not acknowledged</span>"#,
         r#"value="ack">Acknowledge</button>"#,
         r#"<td>count K1 at S2 <span class="muted">· K1 (Kettle)</span></td>"#,
+        r#"<p id="stock-books">on hand 9, reserved 0, available 9, in transit here 0; last sale 2026-11-02 11:10 UTC</p>"#,
+        "<li>transfer T1 to S1 (One): 5 shipped from here 2026-11-02 08:00 UTC, not received there yet</li>",
     ] {
         assert!(page.contains(expected), "{expected} missing: {page}");
     }
@@ -471,6 +473,9 @@ fn the_exception_page_explains_itself_in_names_money_and_local_time() {
     );
     assert_eq!(detail["brief"]["approval"]["needed"], true);
     assert_eq!(detail["brief"]["documents"][0]["kind"], "count");
+    assert_eq!(detail["brief"]["stock"]["on_hand"], 9);
+    assert_eq!(detail["brief"]["stock"]["open_documents"][0]["kind"], "transfer out");
+    assert_eq!(detail["brief"]["stock"]["open_documents"][0]["qty"], 5);
 
     let queue = server.send("GET", "/queue?view=all", &headers, "").body;
     assert!(queue.contains(r#"<td class="num">700.00 EUR</td>"#), "{queue}");
