@@ -199,7 +199,7 @@ impl Engine {
     /// name (a return's order, the other promotion, the count).
     fn related_documents(&self, record: &ExceptionRecord) -> Vec<RelatedDocument> {
         let mut documents = Vec::new();
-        let mut add = |kind: &'static str, number: &str| {
+        for (kind, number) in self.documents_of(record) {
             let document = RelatedDocument {
                 kind,
                 number: number.to_owned(),
@@ -207,24 +207,38 @@ impl Engine {
             if !documents.contains(&document) {
                 documents.push(document);
             }
-        };
-        if let (Some(reference), Some(kind)) = (&record.reference, reference_kind(record.key.exception_type)) {
-            add(kind, reference.as_str());
-        }
-        match &record.facts {
-            Some(Facts::Count { count, .. }) => add("count", count.as_str()),
-            Some(Facts::ReturnPolicy { order, .. }) => add("order", order.as_str()),
-            Some(Facts::CustomerMessage { order: Some(order), .. }) => add("order", order.as_str()),
-            Some(Facts::PromotionOverlap { promotion, other, .. }) => {
-                add("promotion", promotion.as_str());
-                add("promotion", other.as_str());
-            }
-            _ => {}
-        }
-        if let Some(order) = self.return_order(record) {
-            add("order", order.as_str());
         }
         documents
+    }
+
+    /// Whether an exception is about the document numbered `number`, whatever its case: its reference, or a
+    /// document its facts name (a complaint's order, a count's id, a return's order).
+    pub fn is_about_document(&self, record: &ExceptionRecord, number: &str) -> bool {
+        self.documents_of(record)
+            .any(|(_, own)| own.eq_ignore_ascii_case(number))
+    }
+
+    /// The documents an exception is about, each as its kind and number, perhaps more than once.
+    fn documents_of<'a>(&'a self, record: &'a ExceptionRecord) -> impl Iterator<Item = (&'static str, &'a str)> {
+        let reference = (record.reference.as_ref())
+            .zip(reference_kind(record.key.exception_type))
+            .map(|(reference, kind)| (kind, reference.as_str()));
+        let named_by_facts = match &record.facts {
+            Some(Facts::Count { count, .. }) => [Some(("count", count.as_str())), None],
+            Some(Facts::ReturnPolicy { order, .. } | Facts::CustomerMessage { order: Some(order), .. }) => {
+                [Some(("order", order.as_str())), None]
+            }
+            Some(Facts::PromotionOverlap { promotion, other, .. }) => [
+                Some(("promotion", promotion.as_str())),
+                Some(("promotion", other.as_str())),
+            ],
+            _ => [None, None],
+        };
+        let return_order = self.return_order(record).map(|order| ("order", order.as_str()));
+        reference
+            .into_iter()
+            .chain(named_by_facts.into_iter().flatten())
+            .chain(return_order)
     }
 
     /// The order a return names, for the return types.

@@ -97,6 +97,9 @@ pub struct ExceptionQuery<'q> {
     pub category: Option<&'q str>,
     pub severity: Option<Severity>,
     pub assignee: Option<&'q str>,
+    /// About this document, whatever its case: the exception's reference, or a document its facts name (a
+    /// complaint's order, a count's id, a return's order).
+    pub document: Option<&'q str>,
     /// Acknowledged (or not) by a person.
     pub acknowledged: Option<bool>,
     /// With a missed acknowledge or resolve target (or none missed).
@@ -262,6 +265,7 @@ impl Engine {
 /// A query's filters resolved to internal ids once, so the scan compares integers in the summaries; only the
 /// team, SKU and category filters read the record itself.
 struct Matcher<'q> {
+    engine: &'q Engine,
     query: &'q ExceptionQuery<'q>,
     exception_types: Option<Vec<TypeRef>>,
     locations: Option<Vec<LocationId>>,
@@ -275,7 +279,7 @@ struct Matcher<'q> {
 }
 
 impl<'q> Matcher<'q> {
-    fn new(engine: &Engine, query: &'q ExceptionQuery<'q>) -> Self {
+    fn new(engine: &'q Engine, query: &'q ExceptionQuery<'q>) -> Self {
         let exception_types = query.exception_type.map(|wanted| {
             let custom = (0..engine.config.rules.custom.len()).filter_map(|index| u16::try_from(index).ok());
             let all = crate::rules::ExceptionType::ALL
@@ -309,6 +313,7 @@ impl<'q> Matcher<'q> {
             in_category
         });
         Self {
+            engine,
             query,
             impossible: exception_types.as_ref().is_some_and(Vec::is_empty)
                 || locations.as_ref().is_some_and(Vec::is_empty)
@@ -364,6 +369,7 @@ impl<'q> Matcher<'q> {
 
     fn record_matches(&self, record: &ExceptionRecord) -> bool {
         self.query.team.is_none_or(|team| same_text(&record.team, team))
+            && (self.query.document).is_none_or(|number| self.engine.is_about_document(record, number))
             && self
                 .skus
                 .as_ref()

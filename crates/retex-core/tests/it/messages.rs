@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use retex_core::engine::{
-    AbnormalStore, ComplaintReading, Engine, EngineConfig, Input, Insight, MessageIntent, RateTestParams, StoreWindow,
+    AbnormalStore, ComplaintReading, Engine, EngineConfig, ExceptionQuery, Input, Insight, MessageIntent,
+    RateTestParams, StatusFilter, StoreWindow,
 };
 use retex_core::wire::parse_event;
 
@@ -139,5 +140,29 @@ fn a_complaint_opens_its_own_exception_with_what_the_customer_wrote_and_why_it_i
     assert!(
         messages_on_timeline(&engine, 1).is_empty(),
         "the complaint is its own exception"
+    );
+}
+
+#[test]
+fn an_order_number_finds_its_cancellation_and_the_complaint_about_it() {
+    let mut engine = engine_with_a_cancelled_order();
+    engine.apply(10, &message("M-1", "O-1", "the lamp arrived broken"));
+    let about = |number: &str| -> Vec<&str> {
+        let query = ExceptionQuery {
+            document: Some(number),
+            status: StatusFilter::All,
+            limit: 50,
+            ..ExceptionQuery::default()
+        };
+        let page = engine.query_exceptions(&query);
+        let mut types: Vec<&str> = page.items.iter().map(|view| view.exception_type).collect();
+        types.sort_unstable();
+        types
+    };
+    assert_eq!(about("o-1"), ["customer_complaint", "order_cancelled_stockout"]);
+    assert_eq!(about("M-1"), ["customer_complaint"]);
+    assert!(
+        about("O-2").is_empty(),
+        "no exception is about the order that went through"
     );
 }

@@ -56,6 +56,10 @@ pub struct ExceptionParams {
     pub severity: Option<Severity>,
     #[serde(default, deserialize_with = "empty_as_none")]
     pub assignee: Option<String>,
+    /// About this document, whatever its case: a transfer, purchase order, order, return, promotion, customer
+    /// message or count that is the exception's reference or that its facts name (a complaint's order).
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub document: Option<String>,
     /// Acknowledged by a person (`true`) or not yet (`false`).
     pub acknowledged: Option<bool>,
     /// An acknowledge or resolve target was missed (`true`), or none was (`false`).
@@ -149,6 +153,7 @@ impl ExceptionParams {
             category: self.category.as_deref(),
             severity: self.severity,
             assignee: self.assignee.as_deref(),
+            document: self.document.as_deref(),
             acknowledged: self.acknowledged,
             breached: self.breached,
             opened_from: parse_instant("opened_from", self.opened_from.as_deref())?,

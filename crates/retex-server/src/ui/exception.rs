@@ -21,8 +21,8 @@ use serde::Deserialize;
 
 use super::incidents::IncidentSummary;
 use super::page::{
-    NoticeQuery, PageUser, UserBar, back_with_error, back_with_notice, check_csrf, error_page, location_queue_href,
-    named_place, non_empty, page, shown,
+    NoticeQuery, PageUser, UserBar, back_with_error, back_with_notice, check_csrf, document_queue_href, error_page,
+    location_queue_href, named_place, non_empty, page, shown,
 };
 use crate::auth::Principal;
 use crate::error::{Failure, FailureKind, Outcome};
@@ -41,6 +41,8 @@ struct ExceptionPage<'a> {
     brief: ExceptionBrief<'a>,
     /// Location, product and document with their names.
     place: String,
+    /// The documents it is about, each leading to every exception about it.
+    documents: Vec<DocumentLink>,
     /// The queue of the location's open exceptions, when the exception has a location: "the store's open
     /// exceptions by type" is where `store_exception_rate`'s procedure starts, and any store's exception is
     /// read better beside the others there.
@@ -111,6 +113,13 @@ impl LocationQueue {
         let href = location_queue_href(&code);
         Some(Self { code, href })
     }
+}
+
+/// A document an exception is about, with the queue of every exception about it.
+struct DocumentLink {
+    kind: &'static str,
+    number: String,
+    href: String,
 }
 
 /// When an exception opened and falls due, in its location's zone.
@@ -241,6 +250,13 @@ fn page_of<'a>(
         notice: query.notice,
         error: query.error,
         place: named_place(engine, record),
+        documents: (brief.documents.iter())
+            .map(|document| DocumentLink {
+                kind: document.kind,
+                number: document.number.clone(),
+                href: document_queue_href(&document.number),
+            })
+            .collect(),
         location_queue: LocationQueue::of(engine, record),
         impact: engine.money_text(e.impact),
         times: LocalTimes {

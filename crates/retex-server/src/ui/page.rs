@@ -143,6 +143,11 @@ pub fn location_queue_href(code: &str) -> String {
     format!("/queue?view=all&location={}", url_encode(code))
 }
 
+/// The queue of every exception about one document, open or closed: a complaint's order, a transfer.
+pub fn document_queue_href(number: &str) -> String {
+    format!("/queue?view=all&status=all&document={}", url_encode(number))
+}
+
 /// Back to a page with a notice, after a form (303, so a reload does not post again).
 pub fn back_with_notice(path: &str, notice: &str) -> Response {
     let separator = if path.contains('?') { '&' } else { '?' };

@@ -65,6 +65,7 @@ struct Link {
 
 /// What the filter form shows.
 struct FilterForm {
+    document: String,
     exception_type: String,
     type_names: Vec<&'static str>,
     location: String,
@@ -271,6 +272,7 @@ struct QueueFilters {
     assignee: Option<String>,
     team: Option<String>,
     older_than: Option<String>,
+    document: Option<String>,
 }
 
 /// The filters read and checked.
@@ -301,6 +303,7 @@ impl QueueFilters {
         };
         let older_than = text(&self.older_than).map(|age| age.to_ascii_lowercase().replace(' ', ""));
         let set = [
+            ("document", text(&self.document)),
             ("type", text(&self.exception_type)),
             ("location", text(&self.location)),
             ("sku", text(&self.sku)),
@@ -451,6 +454,7 @@ fn sorted_by(sort: Sort) -> &'static str {
 fn filter_form(filters: &Filters, view: QueueView) -> FilterForm {
     let text = |name: &str| filters.get(name).unwrap_or("").to_owned();
     FilterForm {
+        document: text("document"),
         exception_type: text("type"),
         type_names: ExceptionType::ALL.iter().map(|kind| kind.name()).collect(),
         location: text("location"),
@@ -556,6 +560,7 @@ fn engine_query<'q>(
         location: filters.get("location"),
         sku: filters.get("sku"),
         category: filters.get("category"),
+        document: filters.get("document"),
         severity: filters.severity,
         acknowledged: filters.acknowledged,
         assignee: match view {

@@ -445,7 +445,7 @@ fn the_exception_page_explains_itself_in_names_money_and_local_time() {
         r#"<dd id="impact">700.00 EUR</dd>"#,
         "<li>counted 10, ledger 45, variance -35 × 20.00 = 700.00 EUR</li>",
         "<dt>Opened</dt><dd>2026-11-02 10:00 UTC</dd>",
-        "<li>count <b>c2</b></li>",
+        r#"<li>count <a href="/queue?view=all&#38;status=all&#38;document=c2" title="every exception about c2"><b>c2</b></a></li>"#,
         "<h2>What to do</h2>",
         "Recount the shelf and the back store before changing anything",
         "Needs approval: impact 700.00 EUR above 500.00 EUR (rule for count_variance); approver role \
@@ -460,6 +460,28 @@ fn the_exception_page_explains_itself_in_names_money_and_local_time() {
     }
     let store_queue = server.send("GET", "/queue?view=all&location=S2", &headers, "").body;
     assert!(store_queue.contains(&format!("/exceptions/{id}\"")), "{store_queue}");
+    let other_count = server
+        .send("GET", "/api/v1/exceptions?document=C1", &headers, "")
+        .json();
+    let other_id = other_count["items"][0]["id"]
+        .as_u64()
+        .expect("S1's count c1 has its exception");
+    assert_ne!(other_id, id);
+    let document_queue = server
+        .send("GET", "/queue?view=all&status=all&document=c2", &headers, "")
+        .body;
+    assert!(
+        document_queue.contains(&format!("/exceptions/{id}\"")),
+        "{document_queue}"
+    );
+    assert!(
+        !document_queue.contains(&format!("/exceptions/{other_id}\"")),
+        "{document_queue}"
+    );
+    assert!(
+        document_queue.contains("document: c2"),
+        "the filter shows as a chip: {document_queue}"
+    );
     assert!(
         !page.contains("<time>2026-11-02T") && !page.contains("<dd>2026-11-02T"),
         "no RFC 3339 instants but in the logged events: {page}"
