@@ -1,6 +1,6 @@
 //! The store page: what a store's staff do on the shop floor. It lists the transfers on their way (to confirm
-//! a receipt), the store's open exceptions and the counts asked for, and takes counts; each entry is logged as
-//! an event under the person's name.
+//! a receipt), the store's open exceptions and the counts asked for, takes counts (each entry logged as an event
+//! under the person's name), and answers a stock check: a scanned product's books here and what is on its way.
 
 use std::sync::Arc;
 
@@ -9,7 +9,7 @@ use axum::extract::{Form, Query, State};
 use axum::response::Response;
 use retex_core::codes::{Qty, Timestamp};
 use retex_core::display;
-use retex_core::engine::{ExceptionOrder, ExceptionQuery, Sort};
+use retex_core::engine::{ExceptionOrder, ExceptionQuery, PositionNow, Sort};
 use serde::Deserialize;
 
 use super::page::{
@@ -31,6 +31,15 @@ struct StorePage<'a> {
     open: Vec<(u64, &'a str, String, &'static str)>,
     /// SKUs to count, with the exception that asked.
     recounts: Vec<(&'a str, u64)>,
+    /// The answer to a stock check, when one was asked.
+    stock_check: Option<StockCheck>,
+}
+
+/// What a person asked of the stock check, and its answer: the product's books here and the documents open
+/// on it, or none when no product has that SKU or barcode.
+struct StockCheck {
+    asked: String,
+    answer: Option<(String, PositionNow)>,
 }
 
 struct InboundCard<'a> {
@@ -45,6 +54,8 @@ struct InboundCard<'a> {
 pub(super) struct StoreQuery {
     location: Option<String>,
     notice: Option<String>,
+    /// A SKU or barcode to check the stock of.
+    check: Option<String>,
 }
 
 pub(super) async fn store_page(
@@ -110,10 +121,19 @@ pub(super) async fn store_page(
                     .filter(|task| task.location == Some(location.as_str()))
                     .filter_map(|task| Some((task.sku?, task.exception)))
                     .collect();
+                let stock_check = non_empty(&query.check).map(|asked| {
+                    let asked = asked.trim().to_owned();
+                    let sku = engine.product_by_code(&asked).and_then(|(sku, _)| engine.sku_id(sku));
+                    let answer = sku
+                        .zip(engine.location_id(&location))
+                        .map(|(sku, store)| (engine.product_label(sku), engine.position_now(store, sku)));
+                    StockCheck { asked, answer }
+                });
                 page(&StorePage {
                     user: UserBar::of(&user),
                     notice: query.notice,
                     recounts,
+                    stock_check,
                     locations: stores.iter().map(|code| (code.clone(), *code == location)).collect(),
                     location,
                     csrf: user.csrf.clone(),

@@ -261,6 +261,28 @@ fn store_staff_confirm_receipts_and_submit_counts_for_their_store_only() {
 }
 
 #[test]
+fn a_stock_check_on_the_store_page_shows_the_books_here_and_what_is_on_its_way() {
+    let server = Server::with_world();
+    let cookie = server.login("s1");
+    let headers = [("cookie", cookie.as_str())];
+    let page = server.send("GET", "/store?location=S1&check=K1", &headers, "").body;
+    for expected in [
+        "<p><b>K1 (Kettle)</b></p>",
+        "<p>on hand 18, reserved 0, available 18, in transit here 5; last sale 2026-11-02 11:05 UTC</p>",
+        "<li>transfer T1 from S2 (Two): 5 shipped 2026-11-02 08:00 UTC, expected 2026-11-02 12:00 UTC</li>",
+    ] {
+        assert!(page.contains(expected), "{expected} missing: {page}");
+    }
+    let unknown = server.send("GET", "/store?location=S1&check=NOPE", &headers, "").body;
+    assert!(
+        unknown.contains("NOPE: no product has this SKU or barcode"),
+        "{unknown}"
+    );
+    let elsewhere = server.send("GET", "/store?location=S2&check=K1", &headers, "");
+    assert_eq!(elsewhere.status, 403, "another store's books stay its own");
+}
+
+#[test]
 fn requested_recounts_show_on_the_store_page_until_counted() {
     let rules = "[[actions]]\ntype = \"count_variance\"\non = \"open\"\ndo = \"request_recount\"\n";
     let server = Server::with_world_and_rules(rules);
