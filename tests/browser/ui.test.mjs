@@ -406,7 +406,8 @@ test('a store user cannot open another store\'s exception', async () => {
   assert.ok(locations.length > 0 && locations.every((text) => text.startsWith('S1')), `only S1: ${locations}`);
 
   // A store associate's shift on a phone: the requested recount, a count by scanning the kettle's barcode (a
-  // handheld scanner types it), then the transfer received short with a damaged unit, which opens an exception.
+  // handheld scanner types it), a stock check, then the transfer received short with a damaged unit, which opens
+  // an exception.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${base}/store`);
   assert.match(await page.textContent('ul.recounts'), /K1/);
@@ -416,6 +417,14 @@ test('a store user cannot open another store\'s exception', async () => {
   await page.waitForURL(/notice=/);
   assert.match(await page.textContent('.notice'), /Count of K1 \(Kettle\) recorded: 20/);
   assert.equal(await page.locator('ul.recounts').count(), 0, 'the count completed the requested recount');
+  // A customer asks whether more are coming: the stock check, by the same barcode.
+  await page.fill('input[name=check]', '4006381333931');
+  await page.click('form[action="/store#stock-check"] button');
+  await page.waitForURL(/check=4006381333931/);
+  const answer = await page.textContent('#stock-answer');
+  assert.match(answer, /K1 \(Kettle\)/);
+  assert.match(answer, /on hand 20, reserved 0, available 20, in transit here 5/);
+  assert.match(answer, /transfer T1 from S2 \(Two\): 5 shipped/);
   await page.fill('input[name="arrived.K1"]', '3');
   await page.fill('input[name="damaged.K1"]', '1');
   await page.click('button:has-text("Confirm received")');
