@@ -20,6 +20,7 @@ use retex_core::rules::{ExceptionType, Severity};
 use serde::Deserialize;
 
 use super::page::{PageUser, UserBar, named_place, non_empty, page, page_at_clock, place, url_encode};
+use super::queue_export::queue_csv;
 use crate::auth::Principal;
 use crate::error::{Failure, Outcome};
 use crate::params::{empty_as_none, opened_before_age};
@@ -45,6 +46,8 @@ struct QueuePage {
     sorts: Vec<SortChoice>,
     /// "1–100 of 1,351".
     showing: String,
+    /// The same selection, every row, as a CSV file.
+    csv_href: String,
     sorted_by: &'static str,
     rows: Vec<QueueRow>,
     first_page: Option<String>,
@@ -256,6 +259,16 @@ pub(super) struct QueueQuery {
     cursor: Option<String>,
     before: Option<String>,
     notice: Option<String>,
+    /// `csv`: every row the view, filters and order select, as a file.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    format: Option<QueueFormat>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum QueueFormat {
+    Html,
+    Csv,
 }
 
 /// The filters of the queue's address; text ones match whatever their case.
@@ -602,6 +615,11 @@ fn queue_page(engine: &Engine, user: &PageUser, query: &QueueQuery, now: Timesta
     };
     let sort = query.sort.unwrap_or(DEFAULT_SORT);
     let filters = query.filters.read(view)?;
+    if query.format == Some(QueueFormat::Csv) {
+        let everything = engine_query(principal, view, &filters, sort, PageStart::First, now)?;
+        let file_name = format!("retex-queue-{}.csv", now.to_rfc3339().get(..10).unwrap_or("export"));
+        return queue_csv(engine, &everything, &file_name);
+    }
     let start = match (
         non_empty(&query.cursor).and_then(Cursor::decode),
         non_empty(&query.before).and_then(Cursor::decode),
@@ -637,6 +655,7 @@ fn queue_page(engine: &Engine, user: &PageUser, query: &QueueQuery, now: Timesta
         headers: headers(view, sort, &encoded),
         sorts: sort_choices(sort),
         showing: showing(&result),
+        csv_href: format!("{first}&format=csv"),
         sorted_by: sorted_by(sort),
         rows: result
             .items

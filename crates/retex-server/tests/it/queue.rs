@@ -314,3 +314,62 @@ fn the_views_are_the_persons_own() {
     let breached = server.page(&lead, "/queue?view=breached&sort=oldest");
     assert_eq!(linked_ids(&breached, "/exceptions/"), missed_a_target);
 }
+
+/// The ids a CSV export lists, in order, after checking its header.
+fn exported_ids(server: &Server, cookie: &str, path: &str) -> Vec<u64> {
+    let response = server.send("GET", path, &[("cookie", cookie)], "");
+    assert_eq!(response.status, 200, "{path}: {}", response.body);
+    assert_eq!(response.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert!(
+        response
+            .header("content-disposition")
+            .is_some_and(|value| value.starts_with("attachment; filename=\"retex-queue-")),
+        "{:?}",
+        response.header("content-disposition")
+    );
+    let mut reader = csv::Reader::from_reader(response.body.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(
+        header.join(","),
+        "id,type,category,severity,status,location,sku,ref,place,impact,currency,team,assignee,opened_at,ack_due,\
+         resolve_due,acknowledged_at,resolved_at,breached,escalation_level,root_cause,link"
+    );
+    reader
+        .records()
+        .map(|record| {
+            let record = record.unwrap();
+            assert_eq!(record.len(), header.len(), "{record:?}");
+            assert_eq!(record[21], format!("/exceptions/{}", &record[0]));
+            record[0].parse().unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn the_queue_downloads_as_csv_with_every_row_its_filters_select_in_its_order() {
+    let server = with_store_s3(150);
+    let lead = server.login("lead");
+    let everything = exported_ids(&server, &lead, "/queue?view=all&format=csv");
+    assert_eq!(everything.len(), 152, "both pages of the world's 2 and S3's 150");
+
+    let path = "/queue?view=all&location=s3&sort=-impact";
+    let page = server.page(&lead, path);
+    assert!(
+        page.contains(r#"href="/queue?view=all&#38;sort=-impact&#38;location=s3&#38;format=csv""#),
+        "{page}"
+    );
+    let exported = exported_ids(&server, &lead, &format!("{path}&format=csv"));
+    assert_eq!(exported.len(), 150);
+    assert_eq!(
+        exported[..100],
+        linked_ids(&page, "/exceptions/")[..],
+        "the page's rows first, in its order"
+    );
+
+    let s1 = server.login("s1");
+    assert_eq!(
+        exported_ids(&server, &s1, "/queue?view=all&format=csv"),
+        [1],
+        "a store's user exports their store"
+    );
+}
