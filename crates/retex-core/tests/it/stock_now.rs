@@ -45,15 +45,17 @@ fn engine() -> Engine {
     engine
 }
 
+/// The id of the (only) exception of a type.
+fn id_of(engine: &Engine, exception_type: &str) -> u64 {
+    let views = engine.exceptions();
+    let found = views.iter().find(|view| view.exception_type == exception_type);
+    found.unwrap_or_else(|| panic!("no {exception_type}: {views:#?}")).id
+}
+
 #[test]
 fn a_count_variance_shows_its_shelf_books_and_the_documents_still_open_on_it() {
     let engine = engine();
-    let variance = engine
-        .exceptions()
-        .into_iter()
-        .find(|view| view.exception_type == "count_variance")
-        .expect("the short count raised a count_variance")
-        .id;
+    let variance = id_of(&engine, "count_variance");
     let stock = engine
         .exception_brief(variance)
         .unwrap()
@@ -90,11 +92,6 @@ fn an_exception_about_a_document_has_no_shelf_to_show() {
     let mut engine = engine();
     let later = retex_core::codes::Timestamp::parse_rfc3339("2026-11-06T00:00:00Z").unwrap();
     engine.apply(1_000, &Input::Tick(later));
-    let overdue = engine
-        .exceptions()
-        .into_iter()
-        .find(|view| view.exception_type == "transfer_overdue")
-        .expect("T1 is overdue three days on")
-        .id;
+    let overdue = id_of(&engine, "transfer_overdue");
     assert_eq!(engine.exception_brief(overdue).unwrap().stock, None);
 }

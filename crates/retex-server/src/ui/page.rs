@@ -6,6 +6,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, Query};
+use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use retex_core::codes::Timestamp;
@@ -141,6 +142,21 @@ pub fn url_encode(text: &str) -> String {
 /// The queue of one location's open exceptions, in every view.
 pub fn location_queue_href(code: &str) -> String {
     format!("/queue?view=all&location={}", url_encode(code))
+}
+
+/// A CSV file for the browser to save as `file_name`.
+pub fn csv_attachment(file_name: &str, body: impl IntoResponse) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// The queue of every exception about one document, open or closed: a complaint's order, a transfer.

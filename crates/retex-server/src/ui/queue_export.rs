@@ -3,12 +3,11 @@
 //! as the API writes them; a text cell a spreadsheet would take for a formula (`=`, `+`, `-`, `@`) starts with
 //! `'`, so an export from a product or team name cannot run anything.
 
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use retex_core::display;
-use retex_core::engine::{Engine, ExceptionQuery};
+use retex_core::engine::{Engine, ExceptionQuery, ExceptionView};
 
-use super::page::named_place;
+use super::page::{csv_attachment, named_place};
 use crate::error::{Failure, FailureKind, Outcome};
 
 /// Rows an export holds at most; a larger selection is refused with a request to narrow it.
@@ -56,63 +55,47 @@ pub(super) fn queue_csv(engine: &Engine, query: &ExceptionQuery<'_>, file_name: 
             ),
         ));
     }
+    let body = csv_rows(engine, &page.items).map_err(|error| Failure::internal("write the export", &error))?;
+    Ok(csv_attachment(file_name, body))
+}
+
+/// The header and a row per exception.
+fn csv_rows(engine: &Engine, items: &[ExceptionView<'_>]) -> csv::Result<Vec<u8>> {
     let mut csv = csv::Writer::from_writer(Vec::new());
-    let written: csv::Result<()> = (|| {
-        csv.write_record(COLUMNS)?;
-        for view in &page.items {
-            let record = engine.exception_record(view.id).expect("listed");
-            let id = view.id.to_string();
-            let impact = view.impact.to_string();
-            let breached = if view.ack_breached || view.resolve_breached {
-                "yes"
-            } else {
-                "no"
-            };
-            let escalation = view.escalation_level.to_string();
-            let link = format!("/exceptions/{}", view.id);
-            csv.write_record([
-                id.as_str(),
-                view.exception_type,
-                view.category,
-                view.severity,
-                view.status,
-                &text_cell(view.location.unwrap_or("")),
-                &text_cell(view.sku.unwrap_or("")),
-                &text_cell(view.reference.unwrap_or("")),
-                &text_cell(&named_place(engine, record)),
-                &impact,
-                engine.currency(),
-                &text_cell(view.team),
-                &text_cell(view.assignee.unwrap_or("")),
-                &view.opened_at,
-                &view.ack_due,
-                &view.resolve_due,
-                view.acknowledged_at.as_deref().unwrap_or(""),
-                view.resolved_at.as_deref().unwrap_or(""),
-                breached,
-                &escalation,
-                view.root_cause.unwrap_or(""),
-                &link,
-            ])?;
-        }
-        csv.flush()?;
-        Ok(())
-    })();
-    written.map_err(|error| Failure::internal("write the export", &error))?;
-    let body = csv
-        .into_inner()
-        .map_err(|error| Failure::internal("write the export", &error.into_error()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file_name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    csv.write_record(COLUMNS)?;
+    for view in items {
+        let record = engine.exception_record(view.id).expect("listed");
+        let breached = if view.ack_breached || view.resolve_breached {
+            "yes"
+        } else {
+            "no"
+        };
+        csv.write_record([
+            view.id.to_string().as_str(),
+            view.exception_type,
+            view.category,
+            view.severity,
+            view.status,
+            &text_cell(view.location.unwrap_or("")),
+            &text_cell(view.sku.unwrap_or("")),
+            &text_cell(view.reference.unwrap_or("")),
+            &text_cell(&named_place(engine, record)),
+            &view.impact.to_string(),
+            engine.currency(),
+            &text_cell(view.team),
+            &text_cell(view.assignee.unwrap_or("")),
+            &view.opened_at,
+            &view.ack_due,
+            &view.resolve_due,
+            view.acknowledged_at.as_deref().unwrap_or(""),
+            view.resolved_at.as_deref().unwrap_or(""),
+            breached,
+            &view.escalation_level.to_string(),
+            view.root_cause.unwrap_or(""),
+            &format!("/exceptions/{}", view.id),
+        ])?;
+    }
+    csv.into_inner().map_err(|error| error.into_error().into())
 }
 
 /// A text cell as a spreadsheet should show it: one that would start a formula gets a leading `'`.

@@ -8,15 +8,14 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, Days, Months, NaiveDate};
 use retex_core::codes::Timestamp;
 use retex_core::display;
 use retex_core::engine::{FlowFigures, Kpis, Period};
 use serde::Deserialize;
 
-use super::page::{PageUser, UserBar, page, page_at_clock, url_encode};
+use super::page::{PageUser, UserBar, csv_attachment, page, page_at_clock, url_encode};
 use crate::params::{PeriodParams, empty_as_none};
 use crate::state::AppState;
 
@@ -284,14 +283,7 @@ pub(super) async fn report_page(
         let k = engine.kpis_over(now, scope, period);
         if query.format == Some(ReportFormat::Csv) {
             let name = format!("retex-report-{}.csv", period_words(period).replace(' ', "_"));
-            return Ok((
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-                ],
-                report_csv(&k),
-            )
-                .into_response());
+            return Ok(csv_attachment(&name, report_csv(&k)));
         }
         page(&ReportPage {
             user: UserBar::of(&user),
