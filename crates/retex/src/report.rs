@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use retex_core::codes::Timestamp;
-use retex_core::engine::Period;
+use retex_core::engine::{ExceptionOrder, ExceptionQuery, Period, Sort};
 use serde::Serialize;
 
 use crate::store_args::StoreArgs;
@@ -44,6 +44,17 @@ pub struct ExceptionsArgs {
     store: StoreArgs,
     #[arg(long, value_enum, default_value = "open")]
     status: StatusFilter,
+    /// Only this type (names match whatever their case, as in the API).
+    #[arg(long = "type")]
+    exception_type: Option<String>,
+    #[arg(long)]
+    location: Option<String>,
+    #[arg(long)]
+    sku: Option<String>,
+    /// Only the exceptions about this document: their reference, or one their facts name (a complaint's order,
+    /// a count's id).
+    #[arg(long)]
+    document: Option<String>,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
 }
@@ -84,10 +95,20 @@ pub fn stock(args: &StockArgs) -> anyhow::Result<ExitCode> {
 pub fn exceptions(args: &ExceptionsArgs) -> anyhow::Result<ExitCode> {
     let live = args.store.open_existing_live()?;
     let engine = live.engine();
-    let mut views = engine.exceptions();
-    if args.status == StatusFilter::Open {
-        views.retain(|view| view.status != "resolved" && view.status != "dismissed");
-    }
+    let query = ExceptionQuery {
+        status: match args.status {
+            StatusFilter::Open => retex_core::engine::StatusFilter::Active,
+            StatusFilter::All => retex_core::engine::StatusFilter::All,
+        },
+        exception_type: args.exception_type.as_deref(),
+        location: args.location.as_deref(),
+        sku: args.sku.as_deref(),
+        document: args.document.as_deref(),
+        sort: Sort::new(ExceptionOrder::Oldest),
+        limit: engine.exception_records().len(),
+        ..ExceptionQuery::default()
+    };
+    let views = engine.query_exceptions(&query).items;
     let headers = [
         "id",
         "type",

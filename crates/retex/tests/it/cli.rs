@@ -927,3 +927,33 @@ fn a_backup_taken_during_an_ingest_restores_to_a_store_with_the_same_state() {
         "a restore never overwrites a store"
     );
 }
+
+#[test]
+fn exceptions_filter_by_type_location_and_document_as_the_api_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store_with_an_unreceived_transfer(dir.path());
+    let db = db.as_str();
+    let tick = retex(&["tick", "--db", db, "--at", "2026-11-02T20:00:00Z"]);
+    assert!(tick.status.success(), "{}", stderr(&tick));
+    let listed = |filters: &[&str]| -> Vec<String> {
+        let mut args = vec!["exceptions", "--db", db, "--status", "all", "--format", "ndjson"];
+        args.extend_from_slice(filters);
+        let output = retex(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output).lines().map(str::to_owned).collect()
+    };
+    let everything = listed(&[]);
+    assert_eq!(
+        everything.len(),
+        2,
+        "W1 shipped what it did not have, and the transfer is overdue: {everything:?}"
+    );
+    let about_the_transfer = listed(&["--document", "t-9"]);
+    assert_eq!(about_the_transfer.len(), 1, "{about_the_transfer:?}");
+    assert!(about_the_transfer[0].contains(r#""type":"transfer_overdue""#));
+    assert_eq!(
+        listed(&["--type", "TRANSFER_OVERDUE", "--location", "s1"]),
+        about_the_transfer
+    );
+    assert!(listed(&["--document", "T-10"]).is_empty());
+}
