@@ -19,6 +19,7 @@ mod incidents;
 mod login;
 mod page;
 mod queue;
+mod queue_address;
 mod queue_export;
 mod report;
 mod rules;

@@ -3,7 +3,6 @@
 //! for the bulk actions of [`super::bulk`]. Every state of the page is its URL, so a view can be bookmarked and
 //! a bulk action comes back to the same rows.
 
-use std::fmt::Write;
 use std::sync::Arc;
 
 use askama::Template;
@@ -14,15 +13,15 @@ use retex_core::codes::Timestamp;
 use retex_core::command::RootCause;
 use retex_core::display;
 use retex_core::engine::{
-    Cursor, Engine, ExceptionOrder, ExceptionPage, ExceptionQuery, ExceptionView, PageStart, Sort, StatusFilter,
+    Cursor, Engine, ExceptionOrder, ExceptionPage, ExceptionQuery, ExceptionView, PageStart, Sort,
 };
-use retex_core::rules::{ExceptionType, Severity};
 use serde::Deserialize;
 
 use super::page::{PageUser, UserBar, named_place, non_empty, page, page_at_clock, place, url_encode};
+use super::queue_address::{FilterForm, Filters, QueueFilters, QueueView, filter_form};
 use super::queue_export::queue_csv;
 use crate::auth::Principal;
-use crate::error::{Failure, Outcome};
+use crate::error::Outcome;
 use crate::params::{empty_as_none, opened_before_age};
 use crate::state::AppState;
 
@@ -64,27 +63,6 @@ struct Link {
     label: String,
     href: String,
     current: bool,
-}
-
-/// What the filter form shows.
-struct FilterForm {
-    document: String,
-    exception_type: String,
-    type_names: Vec<&'static str>,
-    location: String,
-    sku: String,
-    category: String,
-    severities: Vec<(&'static str, bool)>,
-    statuses: Vec<(&'static str, bool)>,
-    acknowledged: &'static str,
-    assignee: String,
-    team: String,
-    older_than: String,
-    /// Shown open when a filter is in force.
-    open: bool,
-    /// The view fixes the assignee (mine) or the team (my team): that field is not offered.
-    assignee_fixed: bool,
-    team_fixed: bool,
 }
 
 /// A column's header: a link that sorts by it, and again to reverse.
@@ -231,22 +209,6 @@ impl Column {
 /// The queue's order unless the address names one: next due first.
 const DEFAULT_SORT: Sort = Sort::new(ExceptionOrder::SlaRisk);
 
-retex_core::wire_names! {
-    /// Which exceptions a queue tab shows.
-    pub(super) enum QueueView {
-        /// Assigned to the person.
-        Mine = "mine",
-        /// Their team's.
-        Team = "team",
-        /// At the locations they are limited to.
-        Store = "store",
-        /// With a missed acknowledge or resolve target.
-        Breached = "breached",
-        /// Everything they may see.
-        All = "all",
-    }
-}
-
 /// The queue's address: its view, order, filters, and where the page starts.
 #[derive(Deserialize, Default)]
 pub(super) struct QueueQuery {
@@ -269,103 +231,6 @@ pub(super) struct QueueQuery {
 enum QueueFormat {
     Html,
     Csv,
-}
-
-/// The filters of the queue's address; text ones match whatever their case.
-#[derive(Deserialize, Default)]
-struct QueueFilters {
-    #[serde(rename = "type")]
-    exception_type: Option<String>,
-    location: Option<String>,
-    sku: Option<String>,
-    category: Option<String>,
-    severity: Option<String>,
-    status: Option<String>,
-    acknowledged: Option<String>,
-    assignee: Option<String>,
-    team: Option<String>,
-    older_than: Option<String>,
-    document: Option<String>,
-}
-
-/// The filters read and checked.
-struct Filters {
-    /// In the form's order, as (parameter, value), each with something in it.
-    set: Vec<(&'static str, String)>,
-    severity: Option<Severity>,
-    status: StatusFilter,
-    acknowledged: Option<bool>,
-}
-
-impl QueueFilters {
-    /// The filters in force under `view`, which fixes the assignee (mine) or the team (my team).
-    fn read(&self, view: QueueView) -> Outcome<Filters> {
-        let text = |value: &Option<String>| non_empty(value).map(|value| value.trim().to_owned());
-        let severity = text(&self.severity)
-            .map(|name| Severity::from_name(&name).ok_or_else(|| unknown("severity", &name)))
-            .transpose()?;
-        let status = text(&self.status)
-            .map(|name| StatusFilter::from_name(&name).ok_or_else(|| unknown("status", &name)))
-            .transpose()?
-            .unwrap_or_default();
-        let acknowledged = match text(&self.acknowledged).as_deref() {
-            None => None,
-            Some("true") => Some(true),
-            Some("false") => Some(false),
-            Some(other) => return Err(unknown("acknowledged", other)),
-        };
-        let older_than = text(&self.older_than).map(|age| age.to_ascii_lowercase().replace(' ', ""));
-        let set = [
-            ("document", text(&self.document)),
-            ("type", text(&self.exception_type)),
-            ("location", text(&self.location)),
-            ("sku", text(&self.sku)),
-            ("category", text(&self.category)),
-            ("severity", severity.map(|severity| severity.name().to_owned())),
-            (
-                "status",
-                (status != StatusFilter::Active).then(|| status.name().to_owned()),
-            ),
-            (
-                "acknowledged",
-                acknowledged.map(|acknowledged| acknowledged.to_string()),
-            ),
-            ("assignee", text(&self.assignee).filter(|_| view != QueueView::Mine)),
-            ("team", text(&self.team).filter(|_| view != QueueView::Team)),
-            ("older_than", older_than),
-        ]
-        .into_iter()
-        .filter_map(|(name, value)| Some((name, value?)))
-        .collect();
-        Ok(Filters {
-            set,
-            severity,
-            status,
-            acknowledged,
-        })
-    }
-}
-
-fn unknown(field: &str, value: &str) -> Failure {
-    Failure::bad_request(format!("{field}: {value:?} is not one of the choices"))
-}
-
-impl Filters {
-    fn get(&self, name: &str) -> Option<&str> {
-        self.set
-            .iter()
-            .find(|(set, _)| *set == name)
-            .map(|(_, value)| value.as_str())
-    }
-
-    /// The filters but one, as a query string.
-    fn encoded_without(&self, left_out: Option<&str>) -> String {
-        let mut text = String::new();
-        for (name, value) in self.set.iter().filter(|(name, _)| Some(*name) != left_out) {
-            let _ = write!(text, "&{name}={}", url_encode(value));
-        }
-        text
-    }
 }
 
 /// The queue's address for a view, order and filters, from the first page.
@@ -462,34 +327,6 @@ fn sorted_by(sort: Sort) -> &'static str {
         .iter()
         .find(|column| column.order == sort.order)
         .map_or("number, lowest first", |column| column.words(sort.reversed))
-}
-
-fn filter_form(filters: &Filters, view: QueueView) -> FilterForm {
-    let text = |name: &str| filters.get(name).unwrap_or("").to_owned();
-    FilterForm {
-        document: text("document"),
-        exception_type: text("type"),
-        type_names: ExceptionType::ALL.iter().map(|kind| kind.name()).collect(),
-        location: text("location"),
-        sku: text("sku"),
-        category: text("category"),
-        severities: Severity::ALL
-            .iter()
-            .map(|choice| (choice.name(), filters.severity == Some(*choice)))
-            .collect(),
-        statuses: StatusFilter::names()
-            .map(|name| (name, filters.status.name() == name))
-            .collect(),
-        acknowledged: filters
-            .acknowledged
-            .map_or("", |yes| if yes { "true" } else { "false" }),
-        assignee: text("assignee"),
-        team: text("team"),
-        older_than: text("older_than"),
-        open: !filters.set.is_empty(),
-        assignee_fixed: view == QueueView::Mine,
-        team_fixed: view == QueueView::Team,
-    }
 }
 
 fn queue_row(engine: &Engine, exception: &ExceptionView<'_>, now_ms: i64) -> QueueRow {
