@@ -54,7 +54,31 @@ pub struct OpenDocument {
     expected: Option<Timestamp>,
 }
 
+/// A position named by codes, as a person or a source asks for it.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct NamedPosition<'a> {
+    pub location: &'a str,
+    pub sku: &'a str,
+    /// The SKU with its product's name: `K1 (Kettle)`.
+    pub product: String,
+    #[serde(flatten)]
+    pub stock: PositionNow,
+}
+
 impl Engine {
+    /// The books at a location by its code, of a product by its SKU or barcode; `None` when either is unknown.
+    pub fn position_by_code(&self, location: &str, product: &str) -> Option<NamedPosition<'_>> {
+        let (sku_code, _) = self.product_by_code(product)?;
+        let sku = self.sku_id(sku_code)?;
+        let location = self.location_id(location)?;
+        Some(NamedPosition {
+            location: self.location_code(location),
+            sku: sku_code,
+            product: self.product_label(sku),
+            stock: self.position_now(location, sku),
+        })
+    }
+
     /// The books of `sku` at `location` now, with the documents still open on it there.
     pub fn position_now(&self, location: LocationId, sku: SkuId) -> PositionNow {
         let zone = self.location_zone(Some(location));

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::{MethodRouter, get, post};
 use retex_core::command::Action;
-use retex_core::engine::{InboundTransfer, IncidentView, Kpis, StockRow, TaskView};
+use retex_core::engine::{InboundTransfer, IncidentView, Kpis, NamedPosition, StockRow, TaskView};
 use schemars::generate::SchemaGenerator;
 use schemars::{JsonSchema, Schema};
 
@@ -204,6 +204,18 @@ pub const OPERATIONS: &[Operation] = &[
         body: &[],
         response: (JSON, schema::<Vec<StockRow<'static>>>),
         route: || get(stock::list_stock),
+    },
+    Operation {
+        method: "get",
+        path: "/stock/position",
+        summary: "One position: its books now, its last sale, and the transfers, purchase orders and web orders \
+                  still open on it there, soonest first (the store page's stock check). The product is named by \
+                  its SKU or a barcode.",
+        roles: "every role but source; limited to the caller's locations",
+        query: Some(root_schema::<stock::PositionParams>),
+        body: &[],
+        response: (JSON, schema::<NamedPosition<'static>>),
+        route: || get(stock::position),
     },
     Operation {
         method: "get",

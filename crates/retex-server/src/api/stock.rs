@@ -1,16 +1,16 @@
-//! `/stock` and `/transfers/inbound`: ledger positions and what is on its way to a store, at the caller's
-//! locations.
+//! `/stock`, `/stock/position` and `/transfers/inbound`: ledger positions, one position with the documents still
+//! open on it, and what is on its way to a store, at the caller's locations.
 
 use std::sync::Arc;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use retex_core::engine::{InboundTransfer, StockRow};
+use retex_core::engine::{InboundTransfer, NamedPosition, StockRow};
 use serde::Deserialize;
 
 use super::exceptions::{PAGE_LIMIT_MAX, page_limit};
 use super::json::{JsonBody, json};
-use crate::error::Outcome;
+use crate::error::{Failure, Outcome};
 use crate::extract::ApiUser;
 use crate::params::{empty_as_none, query_params};
 use crate::scope::{require_location, require_read};
@@ -75,6 +75,41 @@ pub async fn list_inbound_transfers(
         .read(move |engine| {
             let inbound: Vec<InboundTransfer<'_>> = engine.inbound_transfers(&params.location);
             json(&inbound)
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PositionParams {
+    pub location: String,
+    /// The SKU, or a barcode of the product.
+    pub product: String,
+}
+
+pub async fn position(
+    State(state): State<Arc<AppState>>,
+    ApiUser(principal): ApiUser,
+    params: Result<Query<PositionParams>, QueryRejection>,
+) -> Outcome<JsonBody> {
+    require_read(&principal)?;
+    let params = query_params(params)?;
+    require_location(&principal, &params.location)?;
+    state
+        .read(move |engine| {
+            if engine.location_id(&params.location).is_none() {
+                return Err(Failure::not_found(format!("location: no location {}", params.location)));
+            }
+            let position: NamedPosition<'_> =
+                engine
+                    .position_by_code(&params.location, &params.product)
+                    .ok_or_else(|| {
+                        Failure::not_found(format!(
+                            "product: {}: no product has this SKU or barcode",
+                            params.product
+                        ))
+                    })?;
+            json(&position)
         })
         .await
 }

@@ -9,7 +9,7 @@ use axum::extract::{Form, Query, State};
 use axum::response::Response;
 use retex_core::codes::{Qty, Timestamp};
 use retex_core::display;
-use retex_core::engine::{ExceptionOrder, ExceptionQuery, PositionNow, Sort};
+use retex_core::engine::{ExceptionOrder, ExceptionQuery, NamedPosition, Sort};
 use serde::Deserialize;
 
 use super::page::{
@@ -32,14 +32,14 @@ struct StorePage<'a> {
     /// SKUs to count, with the exception that asked.
     recounts: Vec<(&'a str, u64)>,
     /// The answer to a stock check, when one was asked.
-    stock_check: Option<StockCheck>,
+    stock_check: Option<StockCheck<'a>>,
 }
 
 /// What a person asked of the stock check, and its answer: the product's books here and the documents open
 /// on it, or none when no product has that SKU or barcode.
-struct StockCheck {
+struct StockCheck<'a> {
     asked: String,
-    answer: Option<(String, PositionNow)>,
+    answer: Option<NamedPosition<'a>>,
 }
 
 struct InboundCard<'a> {
@@ -123,10 +123,7 @@ pub(super) async fn store_page(
                     .collect();
                 let stock_check = non_empty(&query.check).map(|asked| {
                     let asked = asked.trim().to_owned();
-                    let sku = engine.product_by_code(&asked).and_then(|(sku, _)| engine.sku_id(sku));
-                    let answer = sku
-                        .zip(engine.location_id(&location))
-                        .map(|(sku, store)| (engine.product_label(sku), engine.position_now(store, sku)));
+                    let answer = engine.position_by_code(&location, &asked);
                     StockCheck { asked, answer }
                 });
                 page(&StorePage {

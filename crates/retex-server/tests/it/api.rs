@@ -890,3 +890,40 @@ fn automated_actions_reach_their_webhook_and_teams() {
         .collect();
     assert!(statuses.contains(&"done"), "{statuses:?}");
 }
+
+#[test]
+fn one_position_answers_with_its_books_and_the_documents_open_on_it_within_the_callers_locations() {
+    let server = Server::with_world();
+    let lead = cookie_header(&server.login("lead"));
+    let position = server
+        .send("GET", "/api/v1/stock/position?location=S1&product=K1", &lead, "")
+        .json();
+    assert_eq!(position["location"], "S1");
+    assert_eq!(position["sku"], "K1");
+    assert_eq!(position["product"], "K1 (Kettle)");
+    assert_eq!(
+        (position["on_hand"].as_u64(), position["in_transit"].as_u64()),
+        (Some(18), Some(5)),
+        "{position}"
+    );
+    assert_eq!(position["last_sale"], "2026-11-02 11:05 UTC");
+    assert_eq!(position["open_documents"][0]["kind"], "transfer in");
+    assert_eq!(position["open_documents"][0]["number"], "T1");
+    assert_eq!(position["more_open_documents"], 0);
+
+    let unknown = server.send("GET", "/api/v1/stock/position?location=S1&product=NOPE", &lead, "");
+    assert_eq!(unknown.status, 404);
+    assert!(
+        unknown
+            .body
+            .contains("product: NOPE: no product has this SKU or barcode"),
+        "{}",
+        unknown.body
+    );
+    let nowhere = server.send("GET", "/api/v1/stock/position?location=S9&product=K1", &lead, "");
+    assert_eq!(nowhere.status, 404);
+    assert!(nowhere.body.contains("location: no location S9"), "{}", nowhere.body);
+    let store_user = cookie_header(&server.login("s1"));
+    let elsewhere = server.send("GET", "/api/v1/stock/position?location=S2&product=K1", &store_user, "");
+    assert_eq!(elsewhere.status, 403, "{}", elsewhere.body);
+}
