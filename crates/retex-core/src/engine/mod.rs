@@ -87,7 +87,7 @@ pub use kpis::{
 };
 pub use ledger::{Ledger, LocationId, Position, SkuId};
 pub use master::MasterData;
-pub use position_now::{NamedPosition, OPEN_DOCUMENTS_SHOWN_MAX, OpenDocument, PositionNow};
+pub use position_now::{NamedPosition, OpenDocument, PositionNow};
 pub use query::{ExceptionPage, ExceptionQuery, PageStart, StatusFilter, StatusGroup};
 pub use query_order::{CURSOR_PATTERN, CURSOR_TEXT_BYTES_MAX, Cursor, ExceptionOrder, Sort};
 pub use refusal::{Refusal, RefusalKind};

@@ -14,7 +14,7 @@ use crate::engine::documents::OrderStatus;
 use crate::engine::ledger::{LocationId, SkuId, pack};
 
 /// Open documents listed per position, at most; the rest are counted.
-pub const OPEN_DOCUMENTS_SHOWN_MAX: usize = 20;
+const OPEN_DOCUMENTS_SHOWN_MAX: usize = 20;
 
 /// The books of one position now.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
